@@ -1,0 +1,5 @@
+"""`python -m slasim ...` runs the command line."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,114 @@
+"""The `slasim` command line: parse, call one library function, format. No rules live here.
+
+Exit codes (decided only in `main`): 0 success, 1 a check failed, 2 bad input (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from tabulate import tabulate
+
+from .errors import SlasimError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Legal deadlines on working-day calendars, card checks, and service-centre simulation.")
+calendar_app = typer.Typer(no_args_is_help=True, help="Inspect working-day calendars.")
+app.add_typer(calendar_app, name="calendar")
+
+
+def emit_json(data) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def warn(lines) -> None:
+    for line in lines:
+        typer.echo(f"warning: {line}", err=True)
+
+
+@app.command()
+def deadline(
+    start: str = typer.Argument(..., help="Acceptance date YYYY-MM-DD or instant YYYY-MM-DDTHH:MM."),
+    limit: str = typer.Argument(..., help="Time limit: 20wd (working days), 4wh (working hours), 30d (natural days)."),
+    calendar: str = typer.Option("cn", "--calendar", "-c", help="Calendar name or path to a .toml file."),
+    extension: List[str] = typer.Option([], "--extension", help="An approved extension, e.g. 10wd (Art. 42)."),
+    strict: bool = typer.Option(False, "--strict", help="Fail (exit 2) on dates outside the published years."),
+    explain: bool = typer.Option(False, "--explain", help="Show the derivation day by day, with articles."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+):
+    """When is a time limit due, counted from START on a working-day calendar?"""
+    from .deadline import compute_deadline
+    from .explain import render_explanation
+    from .timeconv import parse_instant
+
+    result = compute_deadline(limit, accepted=parse_instant(start, field="START"), calendar=calendar,
+                              extensions=extension, strict=strict, explain=explain)
+    if as_json:
+        emit_json(result.to_json())
+    else:
+        typer.echo(f"due {result.due}  ({result.limit} from {result.start}, accepted {result.accepted}, "
+                   f"calendar {result.calendar})")
+        if explain and result.explanation:
+            typer.echo("\n".join(render_explanation(result.explanation)))
+    warn(result.warnings)
+
+
+@calendar_app.command("list")
+def calendar_list():
+    """Calendars available by name (./calendars/ and shipped)."""
+    from .calendar_files import find_calendar, list_calendars, resolve_spec
+
+    rows = []
+    for name in list_calendars():
+        spec = resolve_spec(find_calendar(name))
+        rows.append([name, spec.title, spec.first_year, spec.published_through or "—", spec.timezone])
+    typer.echo(tabulate(rows, headers=["name", "title", "first year", "published through", "time zone"]))
+
+
+@calendar_app.command("show")
+def calendar_show(
+    name: str = typer.Argument("cn", help="Calendar name or path."),
+    year: Optional[int] = typer.Option(None, "--year", "-y", help="Year (default: the last published)."),
+    as_json: bool = typer.Option(False, "--json"),
+):
+    """Holidays, make-up workdays and local overrides of one year, with names and provenance."""
+    from .calendar_report import calendar_year
+
+    report = calendar_year(name, year)
+    if as_json:
+        emit_json(report)
+        return
+    typer.echo(f"{report['calendar']} — {report['title']} — {report['year']}"
+               f"{'  (PROVISIONAL: no official notice loaded)' if report['provisional'] else ''}")
+    if report.get("notice"):
+        typer.echo("source: " + "; ".join(f"{k}: {v}" for k, v in report["notice"].items()))
+    typer.echo(f"office hours: {report['office_hours']}")
+    typer.echo(tabulate([[d["date"], d["weekday"], "work" if d["working"] else "rest", d["kind"], d["name"]]
+                         for d in report["days"]], headers=["date", "day", "", "kind", "name"]))
+    typer.echo(f"working days in {report['year']}: {report['working_days']}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: library errors become one line on stderr and exit code 2."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except SlasimError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(2)
+        raise
+    sys.exit(0)

@@ -1,0 +1,64 @@
+"""Validate loaded data (TOML/YAML) into pydantic models; errors become one-line `SlasimError`s.
+
+The first problem is reported as `file: dotted.field.path: what is wrong`, which is what a user
+needs to fix a file; pydantic's multi-line report is not shown.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .errors import SlasimError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Strict(BaseModel):
+    """Base for file models: unknown keys are errors (a typo must not be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def field_path(loc: tuple) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif parts:
+            parts.append(f".{item}")
+        else:
+            parts.append(str(item))
+    return "".join(parts)
+
+
+def validate(model: type[M], data, source: str | None) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        msg = first["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        if first["type"] == "extra_forbidden":
+            msg = "unknown field"
+        raise SlasimError(msg, source=source, field=field_path(loc) or None) from None
+
+
+def read_yaml(path: Path):
+    """Safely load a YAML file; a missing file or a syntax error is a `SlasimError`."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SlasimError(f"cannot read file ({exc.strerror})", source=str(path)) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else None
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise SlasimError(f"invalid YAML: {problem}", source=str(path), field=where) from None
