@@ -27,7 +27,7 @@ def calendar_year(name: str, year: int | None = None) -> dict:
         "title": cal.spec.title,
         "year": year,
         "provisional": bool(cal.is_provisional(start) or cal.is_provisional(end)),
-        "notice": notice.model_dump(exclude_none=True, exclude={"rest", "work"}) if notice else None,
+        "notice": notice.model_dump(mode="json", exclude_none=True, exclude={"rest", "work"}) if notice else None,
         "office_hours": "; ".join(hours),
         "working_days": int(cal.count_working_days_array(start - 1, end)),
         "days": days,

@@ -1,0 +1,220 @@
+"""WorkCalendar: worked cases from the notices, an independent source, and properties against a
+naive day-by-day oracle."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import chinese_calendar
+import numpy as np
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from slasim.calendars import load_calendar
+from slasim.errors import SlasimError
+from slasim.timeconv import date_to_day, datetime_to_minutes, minutes_to_datetime
+
+from .conftest import office_datetimes, published_dates
+
+D = dt.date
+
+
+def naive_add(cal, day: dt.date, n: int) -> dt.date:
+    """Oracle: walk day by day (the acceptance day itself never counts)."""
+    while n > 0:
+        day += dt.timedelta(days=1)
+        n -= cal.is_working_day(day)
+    return day
+
+
+@pytest.mark.parametrize(
+    "accepted, n, due",
+    [
+        (D(2025, 9, 26), 20, D(2025, 10, 30)),  # DOMAIN.md §4: make-up Sundays 09-28 and 10-11 count
+        (D(2025, 9, 26), 1, D(2025, 9, 28)),    # day 1 is the make-up Sunday
+        (D(2025, 9, 30), 1, D(2025, 10, 9)),    # National Day + Mid-Autumn 10-01..10-08
+        (D(2026, 2, 13), 1, D(2026, 2, 14)),    # 2026 notice: 02-14 (Sat) is a workday
+        (D(2026, 2, 14), 1, D(2026, 2, 24)),    # Spring Festival 02-15..02-23 off
+        (D(2026, 9, 30), 1, D(2026, 10, 8)),    # 10-01..10-07 off
+        (D(2026, 9, 30), 3, D(2026, 10, 10)),   # 10-10 (Sat) is a make-up workday
+        (D(2026, 4, 3), 1, D(2026, 4, 7)),      # Qingming 04-04..04-06
+        (D(2026, 4, 30), 1, D(2026, 5, 6)),     # Labour Day 05-01..05-05
+    ],
+)
+def test_worked_cases(cn, accepted, n, due):
+    assert cn.add_working_days(accepted, n) == due
+    assert cn.count_working_days(accepted, due) == n
+
+
+def test_numpy_busday_offset_misses_makeup_days(cn):
+    """The motivating bug: numpy with the same holidays is late by two working days."""
+    holidays = [d.date for d in cn.special_days(2025) if not d.working]
+    numpy_due = np.busday_offset(np.datetime64("2025-09-26"), 20, roll="forward", holidays=holidays)
+    assert str(numpy_due) == "2025-11-03"
+    assert cn.add_working_days(D(2025, 9, 26), 20) == D(2025, 10, 30)
+
+
+def test_agrees_with_chinesecalendar_2004_2026(cn):
+    """An independent source agrees on every day except 2005-12-31, which the notice decides."""
+    days = [D(2004, 1, 1) + dt.timedelta(days=i) for i in range((D(2026, 12, 31) - D(2004, 1, 1)).days + 1)]
+    ours = cn.is_working_day_array(np.array([date_to_day(d) for d in days]))
+    theirs = np.array([chinese_calendar.is_workday(d) for d in days])
+    disagree = [d for d, a, b in zip(days, ours, theirs) if a != b]
+    assert disagree == [D(2005, 12, 31)]
+    # 国办发明电〔2005〕35号: "12月31日(星期六)上班"
+    info = cn.day_info(D(2005, 12, 31))
+    assert info.working and info.kind == "makeup" and "2005" in info.source
+
+
+def test_notice_transcriptions_agree_with_holidays_package(cn):
+    """Contract: where a year's notice is transcribed, the holidays package says the same."""
+    import holidays
+
+    for year, notice in cn.spec.years.items():
+        package = holidays.country_holidays("CN", years=range(year - 1, year + 1))
+        for day in notice.dates("rest"):
+            assert not package.is_working_day(day), (year, day)
+        for day in notice.dates("work"):
+            assert package.is_working_day(day) and day.weekday() >= 5, (year, day)
+
+
+def test_2026_notice_days(cn):
+    rest = {d.date for d in cn.special_days(2026) if not d.working}
+    work = {d.date for d in cn.special_days(2026) if d.working}
+    assert work == {D(2026, 1, 4), D(2026, 2, 14), D(2026, 2, 28), D(2026, 5, 9), D(2026, 9, 20), D(2026, 10, 10)}
+    assert {D(2026, 2, 15) + dt.timedelta(days=i) for i in range(9)} <= rest
+    assert not cn.is_working_day(D(2026, 6, 19)) and cn.is_working_day(D(2026, 6, 22))
+
+
+@given(day=published_dates(), n=st.integers(0, 250))
+@example(day=D(2025, 9, 26), n=20)
+def test_add_matches_oracle_and_round_trips(cn, day, n):
+    due = cn.add_working_days(day, n)
+    if n > 0:
+        assert due == naive_add(cn, day, n)
+        assert cn.count_working_days(day, due) == n
+        assert cn.is_working_day(due)
+    else:
+        assert due == cn.next_working_day(day)
+
+
+@given(day=published_dates(), n=st.integers(1, 100))
+def test_monotone_in_start_and_n(cn, day, n):
+    assert cn.add_working_days(day, n) <= cn.add_working_days(day + dt.timedelta(days=1), n)
+    assert cn.add_working_days(day, n) < cn.add_working_days(day, n + 1)
+
+
+@given(days=st.lists(published_dates(), min_size=1, max_size=30), n=st.integers(-40, 80))
+def test_vectorized_equals_scalar(cn, days, n):
+    arr = np.array([date_to_day(d) for d in days])
+    vec = cn.add_working_days_array(arr, n)
+    assert [cn.add_working_days(d, n) for d in days] == [D(1970, 1, 1) + dt.timedelta(days=int(v)) for v in vec]
+    nxt = cn.next_working_day_array(arr)
+    prev = cn.previous_working_day_array(arr)
+    assert all(cn.is_working_day_array(nxt)) and all(cn.is_working_day_array(prev))
+    assert np.all(prev <= arr) and np.all(arr <= nxt)
+
+
+@given(day=published_dates(), n=st.integers(1, 60))
+def test_negative_steps_invert_positive(cn, day, n):
+    due = cn.add_working_days(day, n)
+    back = cn.add_working_days(due, -n)
+    assert back == cn.previous_working_day(day)
+
+
+@given(t=office_datetimes())
+def test_business_time_round_trip(city, t):
+    """Wall → business → wall lands on t (inside office hours) or the next opening (outside)."""
+    b = city.to_business(t)
+    right = city.to_wall(b, side="right")
+    left = city.to_wall(b, side="left")
+    assert left <= right
+    assert city.to_business(right) == pytest.approx(b) and city.to_business(left) == pytest.approx(b)
+    hours = city.office_hours_on(t.date())
+    inside = any(a <= t.strftime("%H:%M:%S") < c + ":00" for a, c in ((h[0] + ":00", h[1]) for h in hours))
+    if inside:
+        assert abs((right - t).total_seconds()) < 1  # minutes_to_datetime rounds to the second
+    else:
+        assert right >= t and right.strftime("%H:%M") in {h[0] for h in city.office_hours_on(right.date())}
+
+
+@given(a=office_datetimes(), b=office_datetimes())
+def test_business_time_is_monotone(cn, a, b):
+    if a <= b:
+        assert cn.to_business(a) <= cn.to_business(b)
+
+
+def test_office_hours_and_hour_limits(cn, city):
+    # 4 office hours from 16:00 on the eve of National Day 2025: 1.5 h that day, 2.5 h on 10-09.
+    assert cn.add_working_hours(dt.datetime(2025, 9, 30, 16, 0), 4) == dt.datetime(2025, 10, 9, 11, 30)
+    # Lunch break: 1 hour from 11:30 ends at 14:00.
+    assert cn.add_working_hours(dt.datetime(2025, 11, 3, 11, 30), 1) == dt.datetime(2025, 11, 3, 14, 0)
+    # Summer hours of the example city (08:30–12:00, 14:30–18:00 from May to September).
+    assert city.office_hours_on(D(2026, 7, 1)) == [("08:30", "12:00"), ("14:30", "18:00")]
+    assert city.office_hours_on(D(2026, 11, 2)) == [("09:00", "12:00"), ("13:30", "17:30")]
+    assert city.add_working_hours(dt.datetime(2026, 7, 1, 17, 0), 4) == dt.datetime(2026, 7, 2, 11, 30)
+    # A whole working day is 7 office hours by default, 7 in summer too (3.5 + 3.5).
+    assert cn.to_business(D(2025, 11, 4)) - cn.to_business(D(2025, 11, 3)) == 7 * 60
+
+
+def test_local_overrides(cn, city):
+    assert cn.is_working_day(D(2026, 3, 3)) and not city.is_working_day(D(2026, 3, 3))
+    assert not cn.is_working_day(D(2026, 6, 20)) and city.is_working_day(D(2026, 6, 20))
+    assert city.day_info(D(2026, 3, 3)).source == "illustrative local notice"
+
+
+def test_always_calendar_counts_every_minute():
+    cal = load_calendar("always")
+    assert cal.add_working_days(D(2025, 10, 1), 7) == D(2025, 10, 8)
+    t = dt.datetime(2025, 10, 1, 23, 0)
+    assert cal.add_working_hours(t, 2) == dt.datetime(2025, 10, 2, 1, 0)
+    assert cal.is_provisional(date_to_day(D(2099, 1, 1))) is False
+
+
+def test_provisional_years(cn):
+    assert cn.is_provisional(date_to_day(D(2027, 1, 4)))
+    assert not cn.is_provisional(date_to_day(D(2026, 12, 31)))
+    assert cn.is_provisional(date_to_day(D(2003, 12, 31)))
+    assert "provisional" in cn.provisional_warning([date_to_day(D(2027, 3, 1))])
+    with pytest.raises(SlasimError, match="published years"):
+        cn.provisional_warning([date_to_day(D(2027, 3, 1))], strict=True)
+
+
+def test_outside_table_is_an_error(cn):
+    with pytest.raises(SlasimError, match="outside calendar 'cn'"):
+        cn.add_working_days(D(2060, 1, 1), 1)
+
+
+def test_wall_minutes_conversion_round_trip():
+    t = dt.datetime(2025, 9, 26, 13, 45, 30)
+    assert minutes_to_datetime(datetime_to_minutes(t)) == t
+
+
+def test_calendar_lookup_from_any_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert load_calendar("cn").name == "cn"
+    own = tmp_path / "mine.toml"
+    own.write_text('name = "mine"\nextends = "cn"\n[[closed]]\ndate = 2026-03-04\nname = "x"\nsource = "test"\n')
+    mine = load_calendar(str(own))
+    assert not mine.is_working_day(D(2026, 3, 4)) and mine.add_working_days(D(2025, 9, 26), 20) == D(2025, 10, 30)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('name = "x"\nfirst_year = 2020\ntimezone = "UTC"\n', "office_hours.default"),
+        ('name = "x"\nextends = "cn"\nweekend = ["sabado"]\n', "weekend"),
+        ('name = "x"\nextends = "cn"\ntypo = 1\n', "typo: unknown field"),
+        ('name = "x"\nextends = "nope"\n', "extends"),
+        ('name = "x"\nextends = "cn"\n[office_hours]\ndefault = [["12:00", "09:00"]]\n', "office_hours"),
+        ('name = "x"\nextends = "cn"\ntimezone = "Mars/Base"\n', "time zone"),
+        ("name = = 1\n", "invalid TOML"),
+    ],
+)
+def test_bad_calendar_files(tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(SlasimError, match=message) as err:
+        load_calendar(str(path))
+    assert str(path) in str(err.value)

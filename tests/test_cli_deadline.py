@@ -1,0 +1,90 @@
+"""`slasim deadline` and `slasim calendar` as a user runs them: JSON contract, warnings, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "slasim", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_deadline_json_contract():
+    out = run("deadline", "2025-09-26", "20wd", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["due_date"] == "2025-10-30"
+    assert data["due"] == "2025-10-30T17:30"
+    assert data["accepted"] == "2025-09-26T09:00"
+    assert data["start"] == "2025-09-26" and data["limit"] == "20wd" and data["provisional"] is False
+
+
+@pytest.mark.parametrize(
+    "start, limit, due",
+    [
+        ("2025-09-26T18:00", "1wd", "2025-09-29T17:30"),  # after hours: deemed Sun 09-28 (make-up) 09:00, day 1 = Mon
+        ("2025-09-26T10:00", "4wh", "2025-09-26T15:30"),  # 2 h before lunch, 2 h after
+        ("2025-09-26", "30d", "2025-10-27T17:30"),        # 10-26 is a Sunday: rolls to Monday
+        ("2025-09-05", "30d", "2025-10-09T17:30"),        # 10-05 falls in the National Day break: rolls to 10-09
+    ],
+)
+def test_deadline_units(start, limit, due):
+    data = json.loads(run("deadline", start, limit, "--json").stdout)
+    assert data["due"] == due
+
+
+def test_provisional_warning_and_strict():
+    out = run("deadline", "2026-12-20", "20wd", "--json")
+    assert out.returncode == 0
+    assert json.loads(out.stdout)["provisional"] is True
+    assert "provisional" in out.stderr and "2027" in out.stderr
+    strict = run("deadline", "2026-12-20", "20wd", "--strict", "--json")
+    assert strict.returncode == 2 and strict.stdout == ""
+    assert strict.stderr.count("\n") == 1 and "published years" in strict.stderr
+
+
+def test_explain_names_holidays_and_makeup_days():
+    out = run("deadline", "2025-09-26", "20wd", "--explain")
+    assert out.returncode == 0
+    assert "Make-up workday" in out.stdout and "National Day" in out.stdout
+    assert "Art. 201" in out.stdout and "← due" in out.stdout
+    data = json.loads(run("deadline", "2025-09-26", "20wd", "--explain", "--json").stdout)
+    days = {d["date"]: d for d in data["explanation"]["days"]}
+    assert days["2025-09-28"]["status"] == "counted" and days["2025-09-28"]["count"] == 1
+    assert days["2025-10-01"]["status"] == "skipped"
+
+
+@pytest.mark.parametrize(
+    "args, field",
+    [
+        (("deadline", "2025-13-01", "20wd"), "START"),
+        (("deadline", "2025-09-26", "20x"), "limit"),
+        (("deadline", "--", "2025-09-26", "-3wd"), "limit"),
+        (("deadline", "2025-09-26", "20wd", "--calendar", "nope"), "unknown calendar"),
+        (("deadline", "2025-09-26", "20wd", "--calendar", "missing/file.toml"), "not found"),
+        (("deadline", "1990-01-01", "20wd"), "outside calendar"),
+        (("calendar", "show", "cn", "--year", "2090"), "outside calendar"),
+        (("deadline", "2025-09-26"), "Missing argument"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(args, field):
+    out = run(*args)
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr and field in out.stderr
+    assert out.stdout == ""
+
+
+def test_calendar_show_and_list(tmp_path):
+    out = run("calendar", "show", "cn", "--year", "2026", "--json", cwd=tmp_path)
+    assert out.returncode == 0
+    data = json.loads(out.stdout)
+    assert data["provisional"] is False and "2026" in data["notice"]["title"]
+    work = [d["date"] for d in data["days"] if d["working"]]
+    assert work == ["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"]
+    assert json.loads(run("calendar", "show", "cn", "--year", "2027", "--json").stdout)["provisional"] is True
+    listing = run("calendar", "list", cwd=tmp_path).stdout
+    assert "cn-example-city" in listing and "always" in listing
