@@ -57,6 +57,27 @@ def deadline(
     warn(result.warnings)
 
 
+@app.command()
+def check(
+    files: List[Path] = typer.Argument(..., help="Check files (YAML) with cases and expected due dates/cards."),
+    junit_xml: Optional[Path] = typer.Option(None, "--junit-xml", help="Also write a JUnit XML report here."),
+    as_json: bool = typer.Option(False, "--json", help="Print the outcomes as JSON."),
+):
+    """Golden-file deadline checks for CI: exit 0 all pass, 1 any case fails, 2 invalid file."""
+    from .check_report import json_report, junit_xml as to_junit, text_report, write_atomic
+    from .checks import check_files
+
+    results = check_files(files)
+    if junit_xml is not None:
+        write_atomic(junit_xml, to_junit(results))
+    if as_json:
+        emit_json(json_report(results))
+    else:
+        typer.echo("\n".join(text_report(results)))
+    if not all(o.passed for _, outcomes in results for o in outcomes):
+        raise typer.Exit(1)
+
+
 @calendar_app.command("list")
 def calendar_list():
     """Calendars available by name (./calendars/ and shipped)."""
@@ -95,7 +116,7 @@ def calendar_show(
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: library errors become one line on stderr and exit code 2."""
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
     except SlasimError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -108,4 +129,4 @@ def main(argv: list[str] | None = None) -> None:
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         typer.echo(f"error: {message} (see --help)", err=True)
         sys.exit(2)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

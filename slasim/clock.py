@@ -88,8 +88,9 @@ class ClockBatch:
         """Pauses on a unit's axis, merged (cached per unit)."""
         if unit not in self._pieces:
             a, b = self.pauses[..., 0], self.pauses[..., 1]
-            pa = np.where(np.isnan(a), np.nan, self._pos(unit, np.nan_to_num(a, nan=0.0)))
-            pb = np.where(np.isinf(b), np.inf, self._pos(unit, np.nan_to_num(b, nan=0.0, posinf=0.0)))
+            filler = np.broadcast_to(self.accepted[:, None], a.shape)  # any in-table instant for padding
+            pa = np.where(np.isnan(a), np.nan, self._pos(unit, np.where(np.isnan(a), filler, a)))
+            pb = np.where(np.isinf(b), np.inf, self._pos(unit, np.where(np.isfinite(b), b, filler)))
             pb = np.where(np.isnan(a), np.nan, pb)
             floor = self.start if unit == self.unit else self._pos(unit, self.accepted)
             self._pieces[unit] = merge_intervals(pa, pb, floor)
@@ -109,9 +110,11 @@ class ClockBatch:
         out[finite] = end_instant(self.calendar, self.unit, end[finite])
         return out
 
-    def counted(self, unit: str, wall: np.ndarray) -> np.ndarray:
+    def counted(self, unit: str, wall: np.ndarray, *, frozen: bool = True) -> np.ndarray:
         """Counted time on a unit's axis from the start to wall instants (frozen at the stop)."""
-        wall = np.minimum(np.broadcast_to(np.asarray(wall, dtype=np.float64), self.accepted.shape), self.stopped)
+        wall = np.broadcast_to(np.asarray(wall, dtype=np.float64), self.accepted.shape)
+        if frozen:
+            wall = np.minimum(wall, self.stopped)
         start = self._start(unit)
         pos = self._pos(unit, np.maximum(wall, self.accepted))
         return np.maximum(counted_until(start, pos, *self.pieces(unit)), 0.0)

@@ -39,7 +39,9 @@ def validate(model: type[M], data, source: str | None) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
+        errors = exc.errors(include_url=False)
+        # A typo'd key also makes the real key "missing": report the unknown key, the root cause.
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         msg = first["msg"]
         if msg.startswith("Value error, "):
@@ -49,6 +51,17 @@ def validate(model: type[M], data, source: str | None) -> M:
         raise SlasimError(msg, source=source, field=field_path(loc) or None) from None
 
 
+class _TextDatesLoader(yaml.SafeLoader):
+    """Safe loader that leaves dates as text: slasim parses them itself, with located errors
+    (PyYAML's own timestamp parsing raises bare ValueErrors for dates like 2025-02-30)."""
+
+
+_TextDatesLoader.yaml_implicit_resolvers = {
+    key: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def read_yaml(path: Path):
     """Safely load a YAML file; a missing file or a syntax error is a `SlasimError`."""
     try:
@@ -56,7 +69,7 @@ def read_yaml(path: Path):
     except OSError as exc:
         raise SlasimError(f"cannot read file ({exc.strerror})", source=str(path)) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_TextDatesLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else None
