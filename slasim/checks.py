@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,10 @@ from .acceptance import AcceptanceRule, into_office, resolve_acceptance
 from .calendars import WorkCalendar, load_calendar
 from .cards import LEVELS, Ladder, crossings, first_reached, level_at, parse_ladder
 from .clock import PAUSE_KINDS, ClockBatch
-from .deadline import ExtensionRule, applied_extension, instant_minutes
+from .deadline import ExtensionRule, applied_extension
 from .errors import SlasimError
 from .limits import Limit
-from .timeconv import MINUTES_PER_DAY, minutes_to_iso, parse_instant
+from .timeconv import MINUTES_PER_DAY, datetime_to_minutes, instants_to_minutes, minutes_to_iso, parse_instant
 from .validation import Strict, read_yaml, validate
 
 Instant = dt.date | dt.datetime
@@ -81,18 +82,31 @@ class StepSpec(Strict):
 class Expect(Strict):
     due: Any = None                       # date | datetime | {promised, legal}
     accepted: Instant | None = None
-    card_at: dict[str, str] = {}
+    card_at: dict[Instant, str] = {}
     cards: dict[str, Instant | None] = {}  # level → first instant (null: never)
     state_at: dict[str, str] = {}
     provisional: bool | None = None
 
     _acc = field_validator("accepted", mode="before")(_instant)
 
+    @field_validator("due", mode="before")
+    @classmethod
+    def _due(cls, v):
+        if isinstance(v, dict):
+            return {str(k): _instant(x) for k, x in v.items()}
+        return _instant(v)
+
+    @field_validator("card_at", mode="before")
+    @classmethod
+    def _card_keys(cls, v):
+        if not isinstance(v, dict):
+            raise ValueError("card_at is a mapping instant → level")
+        return {_instant(k): level for k, level in v.items()}
+
     @field_validator("card_at")
     @classmethod
     def _levels(cls, v):
-        for when, level in v.items():
-            _instant(when)
+        for level in v.values():
             if level not in LEVELS:
                 raise ValueError(f"unknown card level {level!r} (use {', '.join(LEVELS)})")
         return v
@@ -154,7 +168,7 @@ class CheckFile(Strict):
     cases: list[CaseSpec] = Field(min_length=1)
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     name: str
     article: str | None
@@ -174,15 +188,18 @@ def load_check_file(path: Path) -> CheckFile:
 
 
 def wall(cal: WorkCalendar, t: Instant | None) -> float | None:
-    return None if t is None else instant_minutes(cal, t)
+    """Wall minutes of a file instant (a bare date is 00:00; acceptance then moves into office hours)."""
+    return None if t is None else datetime_to_minutes(t)
 
 
-def expected_instant(cal, value, due_minutes: float) -> tuple[str, str]:
-    """(expected, got) texts: a date checks the due date, a datetime the due instant."""
-    got_date = minutes_to_iso(due_minutes - 1e-6)[:10] if np.isfinite(due_minutes) else "never"
-    if isinstance(value, dt.datetime):
-        return value.isoformat(timespec="minutes"), minutes_to_iso(due_minutes) if np.isfinite(due_minutes) else "never"
-    return str(value), got_date
+@lru_cache(maxsize=256)
+def parse_limit(text: str) -> Limit:
+    return Limit.parse(text)
+
+
+@lru_cache(maxsize=256)
+def extension_total(extensions: tuple[str, ...], unit: str, rule: ExtensionRule) -> float:
+    return applied_extension([parse_limit(e) for e in extensions], unit, rule, [])
 
 
 class CaseBatch:
@@ -193,53 +210,80 @@ class CaseBatch:
         n = len(cases)
         acc_rule = AcceptanceRule(rules.notice_within, rules.supplement_mode)
         ext_rule = ExtensionRule(rules.extension_max_count, Limit.parse(rules.extension_max_total))
-        accepted = np.full(n, np.nan)
-        simple = [i for i, c in enumerate(cases) if c.received is None]
-        if simple:
-            raw = np.array([wall(cal, cases[i].accepted) for i in simple])
-            self._range(raw, source, cases, simple)
-            accepted[simple] = cal.to_wall_array(cal.to_business_array(raw), side="right")
-        extra_pauses: dict[int, list] = {}
+        # One pass over the cases pulls out the columns; everything after is array work.
+        accepted_raw, decided, promised, legal, art32 = [], [], [], [], []
+        pause_rows: list[tuple[int, int, object, object]] = []
+        extended: list[int] = []
         for i, c in enumerate(cases):
+            accepted_raw.append(c.accepted if c.received is None else None)
+            decided.append(c.decided)
+            promised.append(c.limit.promised or c.limit.legal)
+            legal.append(c.limit.legal)
             if c.received is not None:
+                art32.append(i)
+            if c.pauses:
+                pause_rows.extend((i, j, p.start, p.end) for j, p in enumerate(c.pauses))
+            if c.extensions:
+                extended.append(i)
+        raw = instants_to_minutes(accepted_raw)
+        simple = np.flatnonzero(~np.isnan(raw))
+        self._range(raw[simple], source, simple)
+        accepted = np.full(n, np.nan)
+        accepted[simple] = cal.to_wall_array(cal.to_business_array(raw[simple]), side="right")
+        for i in art32:
+            c = cases[i]
+            try:
+                a = resolve_acceptance(cal, accepted=wall(cal, c.accepted), received=wall(cal, c.received),
+                                       notice=wall(cal, c.notice), resubmitted=wall(cal, c.resubmitted),
+                                       rule=acc_rule)
+            except SlasimError as exc:
+                raise exc.located(source, f"cases[{i}]") from None
+            accepted[i] = np.nan if a.accepted is None else a.accepted
+            base = len(c.pauses)
+            pause_rows.extend((i, base + j, p.start, p.end) for j, p in enumerate(a.pauses))
+        self.accepted = accepted
+        self.pauses = self._pause_array(n, pause_rows, source)
+        stopped = np.nan_to_num(instants_to_minutes(decided), nan=np.inf)
+        self.clocks: dict[str, list] = {}
+        for ref, texts in (("promised", promised), ("legal", legal)):
+            limits = [parse_limit(t) for t in texts]
+            ext = np.zeros(n)
+            for i in extended:
                 try:
-                    a = resolve_acceptance(cal, accepted=wall(cal, c.accepted), received=wall(cal, c.received),
-                                           notice=wall(cal, c.notice), resubmitted=wall(cal, c.resubmitted),
-                                           rule=acc_rule)
+                    ext[i] = extension_total(tuple(cases[i].extensions), limits[i].unit, ext_rule)
                 except SlasimError as exc:
                     raise exc.located(source, f"cases[{i}]") from None
-                accepted[i] = np.nan if a.accepted is None else a.accepted
-                extra_pauses[i] = [(p.start, p.end) for p in a.pauses]
-        self.accepted = accepted
-        width = max([len(c.pauses) + len(extra_pauses.get(i, [])) for i, c in enumerate(cases)] + [0])
-        pauses = np.full((n, width, 2), np.nan)
-        for i, c in enumerate(cases):
-            rows = [(wall(cal, p.start), np.inf if p.end is None else wall(cal, p.end)) for p in c.pauses]
-            rows += extra_pauses.get(i, [])
-            for j, (a, b) in enumerate(rows):
-                if not b > a:
-                    raise SlasimError("a pause must end after it starts", source=source, field=f"cases[{i}].pauses[{j}]")
-                pauses[i, j] = (a, b)
-        stopped = np.array([np.inf if c.decided is None else wall(cal, c.decided) for c in cases])
-        self.clocks: dict[str, list] = {}
-        for ref in ("promised", "legal"):
-            limits = [Limit.parse(getattr(c.limit, ref) or c.limit.legal) for c in cases]
-            ext = np.zeros(n)
-            for i, c in enumerate(cases):
-                if c.extensions:
-                    try:
-                        ext[i] = applied_extension([Limit.parse(e) for e in c.extensions], limits[i].unit, ext_rule, [])
-                    except SlasimError as exc:
-                        raise exc.located(source, f"cases[{i}]") from None
-            self.clocks[ref] = self._by_unit(limits, ext, pauses, stopped)
+            self.clocks[ref] = self._by_unit(limits, ext, self.pauses, stopped)
 
-    def _range(self, raw, source, cases, index):
-        try:
-            self.cal.check_range((raw // MINUTES_PER_DAY).astype(np.int64), field="accepted")
-        except SlasimError as exc:
-            bad = int(np.flatnonzero((raw // MINUTES_PER_DAY < self.cal.first_day)
-                                     | (raw // MINUTES_PER_DAY > self.cal.last_day))[0])
-            raise exc.located(source, f"cases[{index[bad]}]") from None
+    @staticmethod
+    def _pause_array(n: int, rows, source: str) -> np.ndarray:
+        """(n, m, 2) wall-minute pauses from (case, slot, from, to) rows; file dates, or minutes already."""
+        width = max((r[1] for r in rows), default=-1) + 1
+        pauses = np.full((n, width, 2), np.nan)
+        if not rows:
+            return pauses
+        case, slot = np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
+        as_minutes = lambda vals: np.array([v if isinstance(v, float) else np.nan for v in vals])  # noqa: E731
+        starts = instants_to_minutes([None if isinstance(r[2], float) else r[2] for r in rows])
+        ends = instants_to_minutes([None if isinstance(r[3], float) or r[3] is None else r[3] for r in rows])
+        starts = np.where(np.isnan(starts), as_minutes([r[2] for r in rows]), starts)
+        ends = np.where(np.isnan(ends), as_minutes([r[3] for r in rows]), ends)
+        ends = np.where(np.array([r[3] is None for r in rows]), np.inf, ends)
+        bad = np.flatnonzero(~(ends > starts))
+        if len(bad):
+            raise SlasimError("a pause must end after it starts", source=source,
+                              field=f"cases[{case[bad[0]]}].pauses[{slot[bad[0]]}]")
+        pauses[case, slot, 0], pauses[case, slot, 1] = starts, ends
+        return pauses
+
+    def _range(self, raw, source, index):
+        days = (raw // MINUTES_PER_DAY).astype(np.int64)
+        outside = np.flatnonzero((days < self.cal.first_day) | (days > self.cal.last_day))
+        if len(outside):
+            try:
+                self.cal.check_range(days[outside[:1]], field="accepted")
+            except SlasimError as exc:
+                raise exc.located(source, f"cases[{index[outside[0]]}]") from None
 
     def _by_unit(self, limits, ext, pauses, stopped):
         """One ClockBatch per limit unit, with the case indices it covers (pending cases left out)."""
@@ -284,42 +328,72 @@ def run_checks(check: CheckFile, source: str) -> list[Outcome]:
     return outcomes  # type: ignore[return-value]
 
 
+def expected_due(cases: list[CaseSpec], ref: str) -> tuple[np.ndarray, np.ndarray]:
+    """Expected due per case for a reference: (wall minutes or NaN, is-datetime flag)."""
+    values = []
+    for c in cases:
+        value = c.expect.due
+        if isinstance(value, dict):
+            value = value.get(ref)
+        elif ref == "promised" and c.limit.promised is not None:
+            value = None  # a single expected due pins the legal limit when both are given
+        values.append(value)
+    exact = np.fromiter((isinstance(v, dt.datetime) for v in values), dtype=bool, count=len(values))
+    return instants_to_minutes(values), exact
+
+
+def due_text(minutes: float, exact: bool) -> str:
+    if not np.isfinite(minutes):
+        return "never"
+    return minutes_to_iso(minutes) if exact else minutes_to_iso(minutes - 1e-6)[:10]
+
+
 def judge(cal, batch: CaseBatch, cases: list[CaseSpec], ladder: Ladder, source: str, index) -> list[Outcome]:
+    """Compare expectations with results; the common ones (due, card_at) are compared column-wise."""
+    out = [Outcome(c.name, c.article) for c in cases]
     due = {ref: batch.column(ref, lambda b: b.due()) for ref in ("promised", "legal")}
+    for i, c in enumerate(cases):
+        if isinstance(c.expect.due, dict):
+            for ref in set(c.expect.due) - set(due):
+                out[i].failures.append(f"expect.due: unknown reference {ref!r}")
+    for ref in ("legal", "promised"):
+        want, exact = expected_due(cases, ref)
+        got = due[ref]
+        got_day = np.floor((got - 1e-6) / MINUTES_PER_DAY)
+        same = np.where(exact, got == want, got_day == np.floor(want / MINUTES_PER_DAY))
+        for i in np.flatnonzero(~np.isnan(want) & ~same):
+            out[i].failures.append(f"due ({ref}): expected {due_text(want[i], exact[i])}, "
+                                   f"got {due_text(got[i], exact[i])}")
     cross = np.full((len(cases), len(ladder.rungs)), np.inf)
     needs_cards = [i for i, c in enumerate(cases) if c.expect.card_at or c.expect.cards]
     if needs_cards:
         cross[needs_cards] = case_crossings(cal, batch, cases, ladder, needs_cards, source, index)
-    out = []
-    for i, c in enumerate(cases):
-        o = Outcome(c.name, c.article)
-        o.got = {"accepted": None if np.isnan(batch.accepted[i]) else minutes_to_iso(batch.accepted[i]),
-                 "due": {ref: (minutes_to_iso(due[ref][i]) if np.isfinite(due[ref][i]) else None) for ref in due}}
-        e = c.expect
-        if e.due is not None:
-            expected = e.due if isinstance(e.due, dict) else {"legal": e.due, **({"promised": e.due} if c.limit.promised is None else {})}
-            for ref, value in expected.items():
-                if ref not in due:
-                    o.failures.append(f"expect.due: unknown reference {ref!r}")
-                    continue
-                want, got = expected_instant(cal, parse_instant(value, field="expect.due"), due[ref][i])
-                if want != got:
-                    o.failures.append(f"due ({ref}): expected {want}, got {got}")
+        rows, times, levels = [], [], []
+        for i in needs_cards:
+            for when, level in cases[i].expect.card_at.items():
+                rows.append(i)
+                times.append(datetime_to_minutes(when))
+                levels.append(LEVELS.index(level))
+        if rows:
+            got_levels = level_at(ladder, cross[rows], np.array(times))
+            for r, i in enumerate(rows):
+                if got_levels[r] != levels[r]:
+                    when = minutes_to_iso(times[r])
+                    out[i].failures.append(f"card at {when}: expected {LEVELS[levels[r]]}, got {LEVELS[got_levels[r]]}")
+    rare = [i for i, c in enumerate(cases)
+            if c.expect.accepted is not None or c.expect.cards or c.expect.provisional is not None or c.expect.state_at]
+    for i in rare:
+        e, o = cases[i].expect, out[i]
         if e.accepted is not None:
             want = e.accepted.isoformat(timespec="minutes") if isinstance(e.accepted, dt.datetime) else e.accepted.isoformat()
-            got = o.got["accepted"] or "pending"
+            got = "pending" if np.isnan(batch.accepted[i]) else minutes_to_iso(batch.accepted[i])
             if want != (got if isinstance(e.accepted, dt.datetime) else got[:10]):
                 o.failures.append(f"accepted: expected {want}, got {got}")
-        for when, level in e.card_at.items():
-            t = wall(cal, parse_instant(when, field="card_at"))
-            got = LEVELS[int(level_at(ladder, cross[i:i + 1], t)[0])]
-            if got != level:
-                o.failures.append(f"card at {when}: expected {level}, got {got}")
         if e.cards:
             firsts = first_reached(ladder, cross[i:i + 1])
             for level, when in e.cards.items():
                 value = firsts.get(level, np.array([np.inf]))[0]
-                got = minutes_to_iso(value) if np.isfinite(value) else "never"
+                got = due_text(value, True)
                 want = "never" if when is None else (when.isoformat(timespec="minutes") if isinstance(when, dt.datetime) else when.isoformat())
                 if (got if (when is None or isinstance(when, dt.datetime)) else got[:10]) != want:
                     o.failures.append(f"first {level} card: expected {want}, got {got}")
@@ -329,10 +403,13 @@ def judge(cal, batch: CaseBatch, cases: list[CaseSpec], ladder: Ladder, source: 
             if got != e.provisional:
                 o.failures.append(f"provisional: expected {e.provisional}, got {got}")
         for when, state in e.state_at.items():
-            got = case_state(batch, i, wall(cal, parse_instant(when, field="state_at")), due["legal"][i])
+            got = case_state(batch, i, datetime_to_minutes(parse_instant(when)), due["legal"][i])
             if got != state:
                 o.failures.append(f"state at {when}: expected {state}, got {got}")
-        out.append(o)
+    for i, o in enumerate(out):
+        if o.failures:
+            o.got = {"accepted": None if np.isnan(batch.accepted[i]) else minutes_to_iso(batch.accepted[i]),
+                     "due": {ref: due_text(due[ref][i], True) for ref in due}}
     return out
 
 

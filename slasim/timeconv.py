@@ -41,6 +41,17 @@ def datetime_to_minutes(t: dt.datetime | dt.date, tz: ZoneInfo | None = None) ->
     )
 
 
+def instants_to_minutes(values) -> np.ndarray:
+    """Wall minutes of many naive dates/datetimes at once (None → NaN); a date means 00:00.
+    (Ordinals, not numpy's object → datetime64 cast, which is ~30x slower.)"""
+    nan, datetime = float("nan"), dt.datetime
+    return np.array([
+        nan if v is None else (v.toordinal() - EPOCH_ORDINAL) * MINUTES_PER_DAY + (
+            v.hour * 60 + v.minute + v.second / 60.0 if isinstance(v, datetime) else 0)
+        for v in values
+    ], dtype=np.float64)
+
+
 def minutes_to_datetime(minutes: float) -> dt.datetime:
     """Inverse of `datetime_to_minutes`, rounded to the second."""
     day, minute = divmod(float(minutes), MINUTES_PER_DAY)
