@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -21,7 +20,7 @@ from .timeconv import parse_clock, parse_date
 from .validation import Strict, validate
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-CHECKOUT_CALENDARS = Path(__file__).resolve().parent.parent / "calendars"
+PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def _check_hours(hours: list[list[str]]) -> list[list[str]]:
@@ -165,15 +164,14 @@ class CalendarSpec(Strict):
     working: tuple[DayOverride, ...]
 
 
+def shipped_dir(kind: str) -> Path:
+    """Data shipped in the wheel (`slasim/_shipped_<kind>`), else the checkout's `<kind>/` folder."""
+    packaged = PACKAGE_DIR / f"_shipped_{kind}"
+    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / kind
+
+
 def shipped_calendar_dir() -> Path:
-    """The calendars shipped in the wheel (or the checkout's `calendars/` in an editable install)."""
-    try:
-        packaged = Path(str(resources.files("slasim._shipped_calendars")))
-        if packaged.is_dir() and any(packaged.glob("*.toml")):
-            return packaged
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return CHECKOUT_CALENDARS
+    return shipped_dir("calendars")
 
 
 def find_calendar(name_or_path: str) -> Path:

@@ -93,17 +93,9 @@ def parse_ladder(data, *, name: str = "inline", field: str = "cards") -> Ladder:
 
 
 def preset_file() -> Path:
-    from .calendar_files import CHECKOUT_CALENDARS
+    from .calendar_files import shipped_dir
 
-    try:
-        from importlib import resources
-
-        packaged = Path(str(resources.files("slasim._shipped_scenarios"))) / "card-ladders.yaml"
-        if packaged.is_file():
-            return packaged
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return CHECKOUT_CALENDARS.parent / "scenarios" / "card-ladders.yaml"
+    return shipped_dir("scenarios") / "card-ladders.yaml"
 
 
 @lru_cache(maxsize=1)
