@@ -47,6 +47,9 @@ def describe_into_office(calendar, wall: float, what: str) -> tuple[float, str]:
     moved = into_office(calendar, wall)
     if moved == wall:
         return moved, f"{what} {minutes_to_iso(wall)} is within office hours"
+    day = int(wall // MINUTES_PER_DAY)
+    if wall == day * MINUTES_PER_DAY and not calendar.is_working_day_array(day):
+        return moved, f"{what} date {minutes_to_iso(wall)[:10]} is not a working day: deemed at the next opening, {minutes_to_iso(moved)}"
     return moved, (f"{what} {minutes_to_iso(wall)} is outside office hours: deemed at the next opening, "
                    f"{minutes_to_iso(moved)}")
 

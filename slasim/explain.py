@@ -42,6 +42,9 @@ def explain_clock(cal, clock: Clock, notes: list[str]) -> dict:
         entry = {"date": date.isoformat(), "weekday": WEEKDAY[date.weekday()]}
         if day == first:
             entry.update(status="acceptance day", reason="not counted (Art. 201)" if unit != "wh" else "")
+        elif unit == "d" and b >= batch.total[0] - 1e-9:
+            entry.update(status="rolled", reason="the limit's last day is a rest day: it ends on the next working "
+                                                 "day (民法典 Art. 203)" if info.working else info.name or info.kind)
         elif e - b > 1e-9:
             entry.update(status="counted", count=round(float(e) / scale, 2) if unit == "wh" else round(float(e), 3))
             if paused:
@@ -52,8 +55,6 @@ def explain_clock(cal, clock: Clock, notes: list[str]) -> dict:
             entry.update(status="skipped", reason=info.name or info.kind)
         if info.kind in ("makeup", "working") and entry["status"] == "counted":
             entry["reason"] = info.name
-        if unit == "d" and entry["status"] == "skipped":
-            entry["status"] = "counted" if e - b > 1e-9 else entry["status"]
         out.append(entry)
     if out:
         out[-1]["due"] = True
