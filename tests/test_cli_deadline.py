@@ -88,3 +88,11 @@ def test_calendar_show_and_list(tmp_path):
     assert json.loads(run("calendar", "show", "cn", "--year", "2027", "--json").stdout)["provisional"] is True
     listing = run("calendar", "list", cwd=tmp_path).stdout
     assert "cn-example-city" in listing and "always" in listing
+
+
+def test_explain_shows_a_natural_day_roll():
+    data = json.loads(run("deadline", "2025-09-05", "30d", "--explain", "--json").stdout)
+    days = {d["date"]: d for d in data["explanation"]["days"]}
+    assert days["2025-10-05"]["status"] == "counted" and days["2025-10-05"]["count"] == 30
+    assert days["2025-10-06"]["status"] == "rolled" and days["2025-10-09"].get("due")
+    assert "Art. 203" in days["2025-10-09"]["reason"]
