@@ -113,6 +113,7 @@ class WorkCalendar:
         """One profile per distinct set of office intervals; each working day points to one."""
         profiles: list[tuple[tuple[int, int], ...]] = [self.spec.default_hours]
         profile_of = np.zeros(len(self.work_days), dtype=np.int64)
+        dates = [day_to_date(d) for d in self.work_days] if self.spec.periods else []
         for period in self.spec.periods:
             hours = tuple(
                 (int(a[:2]) * 60 + int(a[3:]), int(b[:2]) * 60 + int(b[3:])) for a, b in period.hours
@@ -120,7 +121,6 @@ class WorkCalendar:
             if hours not in profiles:
                 profiles.append(hours)
             index = profiles.index(hours)
-            dates = [day_to_date(d) for d in self.work_days]
             mask = np.fromiter((period.covers(d) for d in dates), dtype=bool, count=len(dates))
             profile_of[mask] = index
         width = max(len(p) for p in profiles)

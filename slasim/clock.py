@@ -92,8 +92,7 @@ class ClockBatch:
             pa = np.where(np.isnan(a), np.nan, self._pos(unit, np.where(np.isnan(a), filler, a)))
             pb = np.where(np.isinf(b), np.inf, self._pos(unit, np.where(np.isfinite(b), b, filler)))
             pb = np.where(np.isnan(a), np.nan, pb)
-            floor = self.start if unit == self.unit else self._pos(unit, self.accepted)
-            self._pieces[unit] = merge_intervals(pa, pb, floor)
+            self._pieces[unit] = merge_intervals(pa, pb, self._start(unit))
         return self._pieces[unit]
 
     def _pos(self, unit: str, wall: np.ndarray) -> np.ndarray:
@@ -140,9 +139,10 @@ class ClockBatch:
 
     def paused_at(self, wall) -> np.ndarray:
         wall = np.asarray(wall, dtype=np.float64)
+        wall = wall[..., None] if wall.ndim else wall  # one instant per case, against each pause slot
         a, b = self.pauses[..., 0], self.pauses[..., 1]
         with np.errstate(invalid="ignore"):
-            return ((a <= wall[..., None] if wall.ndim else a <= wall) & (wall[..., None] < b if wall.ndim else wall < b)).any(axis=-1)
+            return ((a <= wall) & (wall < b)).any(axis=-1)
 
 
 @dataclass(frozen=True)

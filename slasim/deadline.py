@@ -62,12 +62,13 @@ def applied_extension(extensions: list[Limit], unit: str, rule: ExtensionRule, n
         notes.append(f"{len(extensions)} extensions given; at most {rule.max_count} allowed ({ART42}): "
                      f"only the first {rule.max_count} applied")
     total = sum(e.axis_amount for e in used)
+    as_limit = lambda axis_amount: Limit(axis_amount / 60 if unit == "wh" else axis_amount, unit)  # noqa: E731
     if rule.max_total.unit == unit and total > rule.max_total.axis_amount:
-        notes.append(f"extension of {Limit(total if unit != 'wh' else total / 60, unit)} capped at "
+        notes.append(f"extension of {as_limit(total)} capped at "
                      f"{rule.max_total} ({ART42})")
         total = rule.max_total.axis_amount
     if total:
-        notes.append(f"extended by {Limit(total if unit != 'wh' else total / 60, unit).describe()} ({ART42})")
+        notes.append(f"extended by {as_limit(total).describe()} ({ART42})")
     return total
 
 
