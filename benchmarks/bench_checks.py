@@ -2,19 +2,25 @@
 extensions, expected due dates and cards), against a one-case-at-a-time loop over the same
 engine (`compute_deadline`) on a sample, in one run.
 
-File parsing (YAML, validation) is reported separately: it is not engine time.
+Loading the file (libyaml parse, pydantic validation, building the columns) is reported
+separately: it happens once per file and is not engine time.
 Run: python benchmarks/bench_checks.py [--n 100000]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import datetime as dt
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
+import yaml
 
-from slasim.checks import CheckFile, run_checks
+from slasim.check_file import CheckFile, load_check_file
+from slasim.checks import run_checks
 from slasim.clock import Pause
 from slasim.deadline import compute_deadline
 from slasim.timeconv import datetime_to_minutes
@@ -40,23 +46,36 @@ def make_cases(n: int, seed: int = 0) -> list[dict]:
     return cases
 
 
+def write(path: Path, raw: dict) -> None:
+    path.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--sample", type=int, default=2_000)
     args = parser.parse_args()
     raw = {"calendar": "cn", "cards": "warn-before", "cases": make_cases(args.n)}
-    t0 = time.perf_counter()
-    check = CheckFile.model_validate(raw)
-    t_parse = time.perf_counter() - t0
-    run_checks(CheckFile.model_validate({**raw, "cases": raw["cases"][:10]}), "warm-up")
-    t0 = time.perf_counter()
-    outcomes = run_checks(check, "bench")
-    t_failing = time.perf_counter() - t0  # every expected due is deliberately wrong: all fail, all diffs built
-    # The CI case: expectations pinned from a previous run, so (nearly) everything passes.
-    for case, o in zip(raw["cases"], outcomes):
-        case["expect"]["due"] = {"legal": o.got["due"]["legal"]}
-    check = CheckFile.model_validate(raw)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "cases.yaml"
+        write(path, raw)
+        t0 = time.perf_counter()
+        check = load_check_file(path)  # YAML (libyaml) + validation + columns, as `slasim check` does
+        t_load = time.perf_counter() - t0
+        as_json = Path(tmp) / "cases.json"
+        as_json.write_text(json.dumps(raw), encoding="utf-8")
+        t0 = time.perf_counter()
+        load_check_file(as_json)
+        t_load_json = time.perf_counter() - t0
+        run_checks(load_check_file_from(raw, 10), "warm-up")
+        t0 = time.perf_counter()
+        outcomes = run_checks(check, "bench")
+        t_failing = time.perf_counter() - t0  # every expected due is deliberately wrong: all fail, all diffs built
+        # The CI case: expectations pinned from a previous run, so everything passes.
+        for case, o in zip(raw["cases"], outcomes):
+            case["expect"]["due"] = {"legal": o.got["due"]["legal"]}
+        write(path, raw)
+        check = load_check_file(path)
     t0 = time.perf_counter()
     outcomes = run_checks(check, "bench")
     t_engine = time.perf_counter() - t0
@@ -70,12 +89,17 @@ def main() -> None:
                          extensions=c.extensions)
     t_loop = (time.perf_counter() - t0) / len(sample) * args.n
 
-    print(f"{'what':44s} {'seconds':>9s} {'cases/s':>12s}")
-    print(f"{'validate file model (not engine)':44s} {t_parse:9.3f} {args.n / t_parse:12,.0f}")
-    print(f"{'slasim check engine, all passing (batched)':44s} {t_engine:9.3f} {args.n / t_engine:12,.0f}")
-    print(f"{'slasim check engine, all failing + diffs':44s} {t_failing:9.3f} {args.n / t_failing:12,.0f}")
-    print(f"{'compute_deadline one by one (extrapolated)':44s} {t_loop:9.3f} {args.n / t_loop:12,.0f}")
+    print(f"{'what':48s} {'seconds':>9s} {'cases/s':>12s}")
+    print(f"{'load file: YAML + validation + columns':48s} {t_load:9.3f} {args.n / t_load:12,.0f}")
+    print(f"{'load file: same cases as .json':48s} {t_load_json:9.3f} {args.n / t_load_json:12,.0f}")
+    print(f"{'slasim check engine, all passing (batched)':48s} {t_engine:9.3f} {args.n / t_engine:12,.0f}")
+    print(f"{'slasim check engine, all failing + diffs':48s} {t_failing:9.3f} {args.n / t_failing:12,.0f}")
+    print(f"{'compute_deadline one by one (extrapolated)':48s} {t_loop:9.3f} {args.n / t_loop:12,.0f}")
     print(f"batched / one-by-one speed-up: {t_loop / t_engine:.0f}x; cases reported failing: {failed:,}/{args.n:,}")
+
+
+def load_check_file_from(raw: dict, n: int) -> CheckFile:
+    return CheckFile.model_validate({**raw, "cases": raw["cases"][:n]})
 
 
 if __name__ == "__main__":

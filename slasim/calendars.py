@@ -240,11 +240,10 @@ class WorkCalendar:
         whole = np.floor(b)
         frac = b - whole
         # A fractional minute lies strictly inside an office interval: take the right side of its floor.
-        k = np.where(
-            (side == "left") & (frac == 0),
-            np.searchsorted(self.bm_start, whole, side="left") - 1,
-            np.searchsorted(self.bm_start, whole, side="right") - 1,
-        )
+        k = np.searchsorted(self.bm_start, whole, side="right") - 1
+        if side == "left":  # a whole minute at a day's start belongs to the previous day's close
+            at_start = (frac == 0) & (self.bm_start[np.maximum(k, 0)] == whole)
+            k = k - at_start
         if k.size and (k.max() >= len(self.work_days) or whole.min() < 0):
             raise SlasimError(f"business time outside calendar {self.name!r}'s table")
         k = np.maximum(k, 0)

@@ -116,10 +116,13 @@ def rung_instants(rung: Rung, clock: ClockBatch) -> np.ndarray:
     """Wall instant of each case at which a rung's trigger is reached (inf: never, e.g. open pause)."""
     due = clock.due()
     finite = np.isfinite(due)
+    if rung.offset is not None and rung.offset.amount == 0:
+        return due.copy()  # "as soon as the limit is past": the due instant itself
     out = np.full(len(due), np.inf)
     if not finite.any():
         return out
-    c = clock.take(np.flatnonzero(finite))
+    # Keep the batch (and its cached pause pieces) when every case has a due instant.
+    c = clock if finite.all() else clock.take(np.flatnonzero(finite))
     d = due[finite]
     if rung.share is not None:
         target = rung.share * c.counted(c.unit, d, frozen=False)
@@ -127,7 +130,7 @@ def rung_instants(rung: Rung, clock: ClockBatch) -> np.ndarray:
     else:
         unit = rung.offset.unit
         target = c.counted(unit, d, frozen=False) + rung.offset.axis_amount
-        out[finite] = np.where(rung.offset.amount == 0, d, c.instant_when_counted(unit, target))
+        out[finite] = c.instant_when_counted(unit, target)
     return out
 
 

@@ -1,190 +1,42 @@
-"""Golden-file deadline checks behind `slasim check`: cases with expected due dates and cards.
+"""The engine behind `slasim check`: evaluate a check file's cases and compare with expectations.
 
-A check file (YAML) holds a default calendar, card ladder and rules, then cases. Cases are
-evaluated in batches by the same `ClockBatch`/cards code as everything else: cases that give only
-`accepted` take a vectorized path; cases with Art. 32 receipt/notice dates are resolved one by one.
+Cases are evaluated column-wise (see `check_file.CaseColumns`) by the same `ClockBatch`/cards code as
+everything else: cases that give only `accepted` take the vectorized path; cases with Art. 32
+receipt/notice dates are resolved one by one. Only failing cases get Python-level diff text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
-from pydantic import Field, field_validator, model_validator
 
 from .acceptance import AcceptanceRule, into_office, resolve_acceptance
+from .bulk import gc_paused
 from .calendars import WorkCalendar, load_calendar
-from .cards import LEVELS, Ladder, crossings, first_reached, level_at, parse_ladder
-from .clock import PAUSE_KINDS, ClockBatch
+from .cards import LEVELS, REFERENCES, Ladder, crossings, first_reached, level_at, parse_ladder
+from .check_file import CaseColumns, CaseSpec, CheckFile, Expect, Instant, RulesSpec, load_check_file
+from .clock import ClockBatch
 from .deadline import ExtensionRule, applied_extension
 from .errors import SlasimError
 from .limits import Limit
-from .timeconv import MINUTES_PER_DAY, datetime_to_minutes, instants_to_minutes, minutes_to_iso, parse_instant
-from .validation import Strict, read_yaml, validate
+from .timeconv import MINUTES_PER_DAY, datetime_to_minutes, minutes_to_iso, minutes_to_iso_array, parse_instant
 
-Instant = dt.date | dt.datetime
-
-
-def _instant(v):
-    if v is None:
-        return None
-    try:
-        return parse_instant(v)
-    except SlasimError as exc:
-        raise ValueError(exc.message) from None
+__all__ = ["CheckFile", "Outcome", "check_files", "load_check_file", "run_checks"]
 
 
-def _limit(v):
-    if v is None:
-        return None
-    try:
-        return str(Limit.parse(v))
-    except SlasimError as exc:
-        raise ValueError(exc.message) from None
-
-
-class PauseSpec(Strict):
-    start: Instant = Field(alias="from")
-    end: Instant | None = Field(default=None, alias="to")
-    kind: str = "special_procedure"
-    detail: str = ""
-
-    _times = field_validator("start", "end", mode="before")(_instant)
-
-    @field_validator("kind")
-    @classmethod
-    def _kind(cls, v):
-        if v not in PAUSE_KINDS:
-            raise ValueError(f"unknown pause kind {v!r} (use {', '.join(PAUSE_KINDS)})")
-        return v
-
-
-class Limits(Strict):
-    promised: str | None = None
-    legal: str
-
-    _limits = field_validator("promised", "legal", mode="before")(_limit)
-
-
-class StepSpec(Strict):
-    start: Instant
-    limit: str
-    end: Instant | None = None
-
-    _times = field_validator("start", "end", mode="before")(_instant)
-    _limits = field_validator("limit", mode="before")(_limit)
-
-
-class Expect(Strict):
-    due: Any = None                       # date | datetime | {promised, legal}
-    accepted: Instant | None = None
-    card_at: dict[Instant, str] = {}
-    cards: dict[str, Instant | None] = {}  # level → first instant (null: never)
-    state_at: dict[str, str] = {}
-    provisional: bool | None = None
-
-    _acc = field_validator("accepted", mode="before")(_instant)
-
-    @field_validator("due", mode="before")
-    @classmethod
-    def _due(cls, v):
-        if isinstance(v, dict):
-            return {str(k): _instant(x) for k, x in v.items()}
-        return _instant(v)
-
-    @field_validator("card_at", mode="before")
-    @classmethod
-    def _card_keys(cls, v):
-        if not isinstance(v, dict):
-            raise ValueError("card_at is a mapping instant → level")
-        return {_instant(k): level for k, level in v.items()}
-
-    @field_validator("card_at")
-    @classmethod
-    def _levels(cls, v):
-        for level in v.values():
-            if level not in LEVELS:
-                raise ValueError(f"unknown card level {level!r} (use {', '.join(LEVELS)})")
-        return v
-
-    @field_validator("cards", mode="before")
-    @classmethod
-    def _firsts(cls, v):
-        if not isinstance(v, dict):
-            raise ValueError("cards is a mapping level → first instant")
-        for level in v:
-            if level not in LEVELS:
-                raise ValueError(f"unknown card level {level!r}")
-        return {k: _instant(x) for k, x in v.items()}
-
-
-class CaseSpec(Strict):
-    name: str
-    article: str | None = None
-    calendar: str | None = None
-    accepted: Instant | None = None
-    received: Instant | None = None
-    notice: Instant | None = None
-    resubmitted: Instant | None = None
-    decided: Instant | None = None
-    limit: Limits
-    pauses: list[PauseSpec] = []
-    extensions: list[str] = []
-    steps: dict[str, StepSpec] = {}
-    expect: Expect
-
-    _times = field_validator("accepted", "received", "notice", "resubmitted", "decided", mode="before")(_instant)
-    _ext = field_validator("extensions", mode="before")(lambda v: [_limit(x) for x in (v or [])])
-
-    @field_validator("limit", mode="before")
-    @classmethod
-    def _limit_form(cls, v):
-        return v if isinstance(v, dict) else {"legal": v}
-
-    @model_validator(mode="after")
-    def _start(self):
-        if self.accepted is None and self.received is None:
-            raise ValueError("a case needs `accepted` or `received`")
-        return self
-
-
-class RulesSpec(Strict):
-    supplement_mode: str = "restart"
-    notice_within: int = 5
-    extension_max_count: int = 1
-    extension_max_total: str = "10wd"
-
-    _lim = field_validator("extension_max_total", mode="before")(_limit)
-
-
-class CheckFile(Strict):
-    calendar: str = "cn"
-    cards: Any = "warn-before"
-    rules: RulesSpec = RulesSpec()
-    cases: list[CaseSpec] = Field(min_length=1)
-
-
-@dataclass(slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     name: str
     article: str | None
-    failures: list[str] = field(default_factory=list)
-    got: dict = field(default_factory=dict)
+    failures: tuple[str, ...]
+    got: dict   # results shown beside a failure (empty, and shared, when passed: read-only)
 
     @property
     def passed(self) -> bool:
         return not self.failures
-
-
-def load_check_file(path: Path) -> CheckFile:
-    data = read_yaml(path)
-    if not isinstance(data, dict):
-        raise SlasimError("a check file is a mapping with `cases`", source=str(path))
-    return validate(CheckFile, data, str(path))
 
 
 def wall(cal: WorkCalendar, t: Instant | None) -> float | None:
@@ -203,77 +55,60 @@ def extension_total(extensions: tuple[str, ...], unit: str, rule: ExtensionRule)
 
 
 class CaseBatch:
-    """Clocks (promised, legal, steps) of the cases sharing one calendar, built column-wise."""
+    """Clocks (promised, legal) of the cases sharing one calendar, built from their columns.
 
-    def __init__(self, cal: WorkCalendar, cases: list[CaseSpec], rules: RulesSpec, source: str):
+    `cases` and `cols` are aligned; `where[i]` is case i's position in the file (for error fields)."""
+
+    def __init__(self, cal: WorkCalendar, cases: list[CaseSpec], cols: CaseColumns, rules: RulesSpec,
+                 source: str, where: np.ndarray):
         self.cal = cal
         n = len(cases)
         acc_rule = AcceptanceRule(rules.notice_within, rules.supplement_mode)
         ext_rule = ExtensionRule(rules.extension_max_count, Limit.parse(rules.extension_max_total))
-        # One pass over the cases pulls out the columns; everything after is array work.
-        accepted_raw, decided, promised, legal, art32 = [], [], [], [], []
-        pause_rows: list[tuple[int, int, object, object]] = []
-        extended: list[int] = []
-        for i, c in enumerate(cases):
-            accepted_raw.append(c.accepted if c.received is None else None)
-            decided.append(c.decided)
-            promised.append(c.limit.promised or c.limit.legal)
-            legal.append(c.limit.legal)
-            if c.received is not None:
-                art32.append(i)
-            if c.pauses:
-                pause_rows.extend((i, j, p.start, p.end) for j, p in enumerate(c.pauses))
-            if c.extensions:
-                extended.append(i)
-        raw = instants_to_minutes(accepted_raw)
+        raw = cols.accepted
         simple = np.flatnonzero(~np.isnan(raw))
-        self._range(raw[simple], source, simple)
+        self._range(raw[simple], source, where[simple])
         accepted = np.full(n, np.nan)
         accepted[simple] = cal.to_wall_array(cal.to_business_array(raw[simple]), side="right")
-        for i in art32:
+        rows = [(cols.pause_case, cols.pause_slot, cols.pause_from, cols.pause_to)]
+        for i in cols.art32.tolist():  # Art. 32 receipt/notice dates: resolved one by one
             c = cases[i]
             try:
                 a = resolve_acceptance(cal, accepted=wall(cal, c.accepted), received=wall(cal, c.received),
                                        notice=wall(cal, c.notice), resubmitted=wall(cal, c.resubmitted),
                                        rule=acc_rule)
             except SlasimError as exc:
-                raise exc.located(source, f"cases[{i}]") from None
+                raise exc.located(source, f"cases[{where[i]}]") from None
             accepted[i] = np.nan if a.accepted is None else a.accepted
-            base = len(c.pauses)
-            pause_rows.extend((i, base + j, p.start, p.end) for j, p in enumerate(a.pauses))
+            k = len(a.pauses)
+            rows.append((np.full(k, i), len(c.pauses) + np.arange(k), np.array([p.start for p in a.pauses]),
+                         np.array([p.end for p in a.pauses])))
         self.accepted = accepted
-        self.pauses = self._pause_array(n, pause_rows, source)
-        stopped = np.nan_to_num(instants_to_minutes(decided), nan=np.inf)
+        self.pauses = self._pause_array(n, *(np.concatenate(col) for col in zip(*rows)), source, where)
+        stopped = np.nan_to_num(cols.decided, nan=np.inf)
         self.clocks: dict[str, list] = {}
-        for ref, texts in (("promised", promised), ("legal", legal)):
-            limits = [parse_limit(t) for t in texts]
+        all_limits = [parse_limit(t) for t in cols.limit_texts]
+        for ref, codes in (("promised", cols.promised), ("legal", cols.legal)):
+            limits = all_limits
             ext = np.zeros(n)
-            for i in extended:
+            for i in cols.extended.tolist():
                 try:
-                    ext[i] = extension_total(tuple(cases[i].extensions), limits[i].unit, ext_rule)
+                    ext[i] = extension_total(tuple(cases[i].extensions), limits[codes[i]].unit, ext_rule)
                 except SlasimError as exc:
-                    raise exc.located(source, f"cases[{i}]") from None
-            self.clocks[ref] = self._by_unit(limits, ext, self.pauses, stopped)
+                    raise exc.located(source, f"cases[{where[i]}]") from None
+            self.clocks[ref] = self._by_unit(codes, limits, ext, self.pauses, stopped)
 
     @staticmethod
-    def _pause_array(n: int, rows, source: str) -> np.ndarray:
-        """(n, m, 2) wall-minute pauses from (case, slot, from, to) rows; file dates, or minutes already."""
-        width = max((r[1] for r in rows), default=-1) + 1
+    def _pause_array(n: int, case, slot, starts, ends, source: str, where) -> np.ndarray:
+        """(n, m, 2) wall-minute pauses from per-pause rows (case, slot, from, to)."""
+        width = int(slot.max()) + 1 if len(slot) else 0
         pauses = np.full((n, width, 2), np.nan)
-        if not rows:
-            return pauses
-        case, slot = np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
-        as_minutes = lambda vals: np.array([v if isinstance(v, float) else np.nan for v in vals])  # noqa: E731
-        starts = instants_to_minutes([None if isinstance(r[2], float) else r[2] for r in rows])
-        ends = instants_to_minutes([None if isinstance(r[3], float) or r[3] is None else r[3] for r in rows])
-        starts = np.where(np.isnan(starts), as_minutes([r[2] for r in rows]), starts)
-        ends = np.where(np.isnan(ends), as_minutes([r[3] for r in rows]), ends)
-        ends = np.where(np.array([r[3] is None for r in rows]), np.inf, ends)
         bad = np.flatnonzero(~(ends > starts))
         if len(bad):
             raise SlasimError("a pause must end after it starts", source=source,
-                              field=f"cases[{case[bad[0]]}].pauses[{slot[bad[0]]}]")
-        pauses[case, slot, 0], pauses[case, slot, 1] = starts, ends
+                              field=f"cases[{where[case[bad[0]]]}].pauses[{slot[bad[0]]}]")
+        pauses[case.astype(np.int64), slot.astype(np.int64), 0] = starts
+        pauses[case.astype(np.int64), slot.astype(np.int64), 1] = ends
         return pauses
 
     def _range(self, raw, source, index):
@@ -285,13 +120,13 @@ class CaseBatch:
             except SlasimError as exc:
                 raise exc.located(source, f"cases[{index[outside[0]]}]") from None
 
-    def _by_unit(self, limits, ext, pauses, stopped):
+    def _by_unit(self, codes, limits, ext, pauses, stopped):
         """One ClockBatch per limit unit, with the case indices it covers (pending cases left out)."""
         groups = []
-        units = np.array([lim.unit for lim in limits])
-        amounts = np.array([lim.axis_amount for lim in limits])
+        units = np.array([lim.unit for lim in limits])[codes]
+        amounts = np.array([lim.axis_amount for lim in limits])[codes]
         started = ~np.isnan(self.accepted)
-        for unit in sorted(set(units)):
+        for unit in sorted({lim.unit for lim in limits}):
             idx = np.flatnonzero((units == unit) & started)
             if len(idx):
                 groups.append((idx, ClockBatch(self.cal, unit, self.accepted[idx], amounts[idx], ext[idx],
@@ -308,10 +143,20 @@ class CaseBatch:
 
 def run_checks(check: CheckFile, source: str) -> list[Outcome]:
     """Evaluate every case of a check file; outcomes in file order."""
+    with gc_paused():
+        return _run_checks(check, source)
+
+
+def _run_checks(check: CheckFile, source: str) -> list[Outcome]:
     outcomes: list[Outcome | None] = [None] * len(check.cases)
+    cols = check.columns
+    names = [name or check.calendar for name in cols.calendar]
     by_calendar: dict[str, list[int]] = {}
-    for i, c in enumerate(check.cases):
-        by_calendar.setdefault(c.calendar or check.calendar, []).append(i)
+    if len(set(names)) == 1:
+        by_calendar[names[0]] = list(range(len(names)))
+    else:
+        for i, name in enumerate(names):
+            by_calendar.setdefault(name, []).append(i)
     try:
         ladder = parse_ladder(check.cards)
     except SlasimError as exc:
@@ -321,25 +166,13 @@ def run_checks(check: CheckFile, source: str) -> list[Outcome]:
             cal = load_calendar(cal_name)
         except SlasimError as exc:
             raise exc.located(source, "calendar") from None
-        cases = [check.cases[i] for i in index]
-        batch = CaseBatch(cal, cases, check.rules, source)
-        for pos, outcome in zip(index, judge(cal, batch, cases, ladder, source, index)):
+        where = np.array(index)
+        group = cols if len(index) == len(check.cases) else cols.take(where)
+        cases = check.cases if len(index) == len(check.cases) else [check.cases[i] for i in index]
+        batch = CaseBatch(cal, cases, group, check.rules, source, where)
+        for pos, outcome in zip(index, judge(cal, batch, cases, group, ladder, source)):
             outcomes[pos] = outcome
     return outcomes  # type: ignore[return-value]
-
-
-def expected_due(cases: list[CaseSpec], ref: str) -> tuple[np.ndarray, np.ndarray]:
-    """Expected due per case for a reference: (wall minutes or NaN, is-datetime flag)."""
-    values = []
-    for c in cases:
-        value = c.expect.due
-        if isinstance(value, dict):
-            value = value.get(ref)
-        elif ref == "promised" and c.limit.promised is not None:
-            value = None  # a single expected due pins the legal limit when both are given
-        values.append(value)
-    exact = np.fromiter((isinstance(v, dt.datetime) for v in values), dtype=bool, count=len(values))
-    return instants_to_minutes(values), exact
 
 
 def due_text(minutes: float, exact: bool) -> str:
@@ -348,69 +181,78 @@ def due_text(minutes: float, exact: bool) -> str:
     return minutes_to_iso(minutes) if exact else minutes_to_iso(minutes - 1e-6)[:10]
 
 
-def judge(cal, batch: CaseBatch, cases: list[CaseSpec], ladder: Ladder, source: str, index) -> list[Outcome]:
-    """Compare expectations with results; the common ones (due, card_at) are compared column-wise."""
-    out = [Outcome(c.name, c.article) for c in cases]
-    due = {ref: batch.column(ref, lambda b: b.due()) for ref in ("promised", "legal")}
-    for i, c in enumerate(cases):
-        if isinstance(c.expect.due, dict):
-            for ref in set(c.expect.due) - set(due):
-                out[i].failures.append(f"expect.due: unknown reference {ref!r}")
+def due_texts(minutes: np.ndarray, exact: np.ndarray) -> list[str]:
+    """`due_text` over arrays: a datetime where the expectation was one, else the due date."""
+    as_dates = minutes_to_iso_array(minutes - 1e-6)
+    return [t if e else (d[:10] if d != "never" else d)
+            for t, d, e in zip(minutes_to_iso_array(minutes), as_dates, exact.tolist())]
+
+
+def judge(cal, batch: CaseBatch, cases: list[CaseSpec], expect: CaseColumns, ladder: Ladder,
+          source: str) -> list[Outcome]:
+    """Compare expectations with results column-wise; only failing cases get Python-level diffs."""
+    failures: dict[int, list[str]] = {}
+    for i, ref in expect.unknown_refs:
+        failures.setdefault(i, []).append(f"expect.due: unknown reference {ref!r}")
+    due = {ref: batch.column(ref, lambda b: b.due()) for ref in REFERENCES}
     for ref in ("legal", "promised"):
-        want, exact = expected_due(cases, ref)
+        want, exact = expect.due[ref]
         got = due[ref]
         got_day = np.floor((got - 1e-6) / MINUTES_PER_DAY)
         same = np.where(exact, got == want, got_day == np.floor(want / MINUTES_PER_DAY))
-        for i in np.flatnonzero(~np.isnan(want) & ~same):
-            out[i].failures.append(f"due ({ref}): expected {due_text(want[i], exact[i])}, "
-                                   f"got {due_text(got[i], exact[i])}")
+        wrong = np.flatnonzero(~np.isnan(want) & ~same)
+        for i, w, g in zip(wrong, due_texts(want[wrong], exact[wrong]), due_texts(got[wrong], exact[wrong])):
+            failures.setdefault(i, []).append(f"due ({ref}): expected {w}, got {g}")
     cross = np.full((len(cases), len(ladder.rungs)), np.inf)
-    needs_cards = [i for i, c in enumerate(cases) if c.expect.card_at or c.expect.cards]
-    if needs_cards:
-        cross[needs_cards] = case_crossings(cal, batch, cases, ladder, needs_cards, source, index)
-        rows, times, levels = [], [], []
-        for i in needs_cards:
-            for when, level in cases[i].expect.card_at.items():
-                rows.append(i)
-                times.append(datetime_to_minutes(when))
-                levels.append(LEVELS.index(level))
-        if rows:
-            got_levels = level_at(ladder, cross[rows], np.array(times))
-            for r, i in enumerate(rows):
-                if got_levels[r] != levels[r]:
-                    when = minutes_to_iso(times[r])
-                    out[i].failures.append(f"card at {when}: expected {LEVELS[levels[r]]}, got {LEVELS[got_levels[r]]}")
-    rare = [i for i, c in enumerate(cases)
-            if c.expect.accepted is not None or c.expect.cards or c.expect.provisional is not None or c.expect.state_at]
-    for i in rare:
-        e, o = cases[i].expect, out[i]
-        if e.accepted is not None:
-            want = e.accepted.isoformat(timespec="minutes") if isinstance(e.accepted, dt.datetime) else e.accepted.isoformat()
-            got = "pending" if np.isnan(batch.accepted[i]) else minutes_to_iso(batch.accepted[i])
-            if want != (got if isinstance(e.accepted, dt.datetime) else got[:10]):
-                o.failures.append(f"accepted: expected {want}, got {got}")
-        if e.cards:
-            firsts = first_reached(ladder, cross[i:i + 1])
-            for level, when in e.cards.items():
-                value = firsts.get(level, np.array([np.inf]))[0]
-                got = due_text(value, True)
-                want = "never" if when is None else (when.isoformat(timespec="minutes") if isinstance(when, dt.datetime) else when.isoformat())
-                if (got if (when is None or isinstance(when, dt.datetime)) else got[:10]) != want:
-                    o.failures.append(f"first {level} card: expected {want}, got {got}")
-        if e.provisional is not None:
-            days = [int(x // MINUTES_PER_DAY) for x in (batch.accepted[i], due["legal"][i]) if np.isfinite(x)]
-            got = bool(np.any(cal.is_provisional(np.array(days)))) if days else False
-            if got != e.provisional:
-                o.failures.append(f"provisional: expected {e.provisional}, got {got}")
-        for when, state in e.state_at.items():
-            got = case_state(batch, i, datetime_to_minutes(parse_instant(when)), due["legal"][i])
-            if got != state:
-                o.failures.append(f"state at {when}: expected {state}, got {got}")
-    for i, o in enumerate(out):
-        if o.failures:
-            o.got = {"accepted": None if np.isnan(batch.accepted[i]) else minutes_to_iso(batch.accepted[i]),
-                     "due": {ref: due_text(due[ref][i], True) for ref in due}}
-    return out
+    if len(expect.needs_cards):
+        cross[expect.needs_cards] = case_crossings(cal, batch, cases, ladder, expect.needs_cards)
+    if len(expect.card_case):
+        got_levels = level_at(ladder, cross[expect.card_case], expect.card_time)
+        for r in np.flatnonzero(got_levels != expect.card_level):
+            failures.setdefault(expect.card_case[r], []).append(
+                f"card at {minutes_to_iso(expect.card_time[r])}: expected {LEVELS[expect.card_level[r]]}, "
+                f"got {LEVELS[got_levels[r]]}")
+    for i in expect.rare.tolist():
+        found = rare_failures(cal, batch, cases[i].expect, i, ladder, cross[i:i + 1], due)
+        if found:
+            failures.setdefault(i, []).extend(found)
+    failing = sorted(failures)
+    accepted_text = minutes_to_iso_array(batch.accepted[failing])
+    got_due = {ref: minutes_to_iso_array(due[ref][failing]) for ref in due}
+    got = {i: {"accepted": None if accepted_text[k] == "never" else accepted_text[k],
+               "due": {ref: got_due[ref][k] for ref in due}} for k, i in enumerate(failing)}
+    fails = [()] * len(cases)
+    gots = [{}] * len(cases)
+    for i in failing:
+        fails[i], gots[i] = tuple(failures[i]), got[i]
+    return list(map(Outcome._make, zip(expect.name, expect.article, fails, gots)))
+
+
+def rare_failures(cal, batch: CaseBatch, e: Expect, i: int, ladder: Ladder, cross: np.ndarray, due) -> list[str]:
+    """The less common expectations of case i (acceptance, first cards, provisional, states)."""
+    found = []
+    if e.accepted is not None:
+        want = e.accepted.isoformat(timespec="minutes") if isinstance(e.accepted, dt.datetime) else e.accepted.isoformat()
+        got = "pending" if np.isnan(batch.accepted[i]) else minutes_to_iso(batch.accepted[i])
+        if want != (got if isinstance(e.accepted, dt.datetime) else got[:10]):
+            found.append(f"accepted: expected {want}, got {got}")
+    if e.cards:
+        firsts = first_reached(ladder, cross)
+        for level, when in e.cards.items():
+            got = due_text(firsts.get(level, np.array([np.inf]))[0], True)
+            want = "never" if when is None else (when.isoformat(timespec="minutes") if isinstance(when, dt.datetime) else when.isoformat())
+            if (got if (when is None or isinstance(when, dt.datetime)) else got[:10]) != want:
+                found.append(f"first {level} card: expected {want}, got {got}")
+    if e.provisional is not None:
+        days = [int(x // MINUTES_PER_DAY) for x in (batch.accepted[i], due["legal"][i]) if np.isfinite(x)]
+        got = bool(np.any(cal.is_provisional(np.array(days)))) if days else False
+        if got != e.provisional:
+            found.append(f"provisional: expected {e.provisional}, got {got}")
+    for when, state in e.state_at.items():
+        got = case_state(batch, i, datetime_to_minutes(parse_instant(when)), due["legal"][i])
+        if got != state:
+            found.append(f"state at {when}: expected {state}, got {got}")
+    return found
 
 
 def case_state(batch: CaseBatch, i: int, t: float, due: float) -> str:
@@ -427,7 +269,7 @@ def case_state(batch: CaseBatch, i: int, t: float, due: float) -> str:
     return "overdue" if t > due else "running"
 
 
-def case_crossings(cal, batch: CaseBatch, cases, ladder: Ladder, rows: list[int], source: str, index) -> np.ndarray:
+def case_crossings(cal, batch: CaseBatch, cases, ladder: Ladder, rows: np.ndarray) -> np.ndarray:
     """Rung crossings for the given cases: case rungs from the batch clocks, step rungs per case."""
     out = np.full((len(rows), len(ladder.rungs)), np.inf)
     case_rungs = [j for j, r in enumerate(ladder.rungs) if r.scope == "case"]
@@ -441,7 +283,7 @@ def case_crossings(cal, batch: CaseBatch, cases, ladder: Ladder, rows: list[int]
     for j, rung in enumerate(ladder.rungs):
         if rung.scope == "case":
             continue
-        for r, i in enumerate(rows):
+        for r, i in enumerate(rows.tolist()):
             step = cases[i].steps.get(rung.scope)
             if step is None:  # a step rung applies only to cases that have the step
                 continue

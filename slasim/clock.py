@@ -73,6 +73,7 @@ class ClockBatch:
     pauses: np.ndarray | None = None      # (n, m, 2) wall minutes
     stopped: np.ndarray | None = None     # wall minutes of the decision, inf while open
     _pieces: dict = field(default_factory=dict, repr=False)
+    _due: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self):
         n = len(self.accepted)
@@ -102,12 +103,15 @@ class ClockBatch:
         return self.start if unit == self.unit else self._pos(unit, self.accepted)
 
     def due(self) -> np.ndarray:
-        """Wall minutes at which the (extended) limit expires; inf while an open pause holds it."""
-        end = reach_position(self.start, self.total, *self.pieces(self.unit))
-        out = np.full(len(end), np.inf)
-        finite = np.isfinite(end)
-        out[finite] = end_instant(self.calendar, self.unit, end[finite])
-        return out
+        """Wall minutes at which the (extended) limit expires; inf while an open pause holds it.
+        Computed once per batch (cards and checks ask for it repeatedly); callers must not mutate it."""
+        if self._due is None:
+            end = reach_position(self.start, self.total, *self.pieces(self.unit))
+            out = np.full(len(end), np.inf)
+            finite = np.isfinite(end)
+            out[finite] = end_instant(self.calendar, self.unit, end[finite])
+            self._due = out
+        return self._due
 
     def counted(self, unit: str, wall: np.ndarray, *, frozen: bool = True) -> np.ndarray:
         """Counted time on a unit's axis from the start to wall instants (frozen at the stop)."""

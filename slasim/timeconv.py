@@ -64,6 +64,16 @@ def minutes_to_iso(minutes: float) -> str:
     return t.isoformat(timespec="minutes" if t.second == 0 else "seconds")
 
 
+def minutes_to_iso_array(minutes: np.ndarray) -> list[str]:
+    """`minutes_to_iso` over an array ("never" for inf/NaN); whole minutes are formatted by numpy."""
+    minutes = np.asarray(minutes, dtype=np.float64)
+    finite = np.isfinite(minutes)
+    seconds = np.round(np.where(finite, minutes, 0.0) * 60).astype(np.int64)
+    text = np.datetime_as_string(seconds.astype("datetime64[s]"), unit="m")
+    return [t if ok and s % 60 == 0 else (minutes_to_iso(m) if ok else "never")
+            for t, ok, s, m in zip(text.tolist(), finite.tolist(), seconds.tolist(), minutes.tolist())]
+
+
 def dates_to_days(values) -> np.ndarray:
     """Array of epoch days from dates, ISO strings or datetime64 values."""
     return np.asarray(values, dtype="datetime64[D]").astype(np.int64)

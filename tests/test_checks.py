@@ -65,3 +65,51 @@ def test_malformed_file_exits_2_with_file_and_field(tmp_path, body, where):
     assert str(path) in out.stderr and where in out.stderr
     assert "Traceback" not in out.stderr and out.stderr.count("\n") == 1
     assert not report.exists()  # nothing half-written
+
+
+MIXED_CALENDARS = """
+calendar: cn
+cases:
+  - {name: national one day, accepted: 2026-03-02, limit: 1wd, expect: {due: 2026-03-03}}
+  - {name: city closed on 03-03, calendar: cn-example-city, accepted: 2026-03-02, limit: 1wd,
+     expect: {due: 2026-03-04}}
+  - {name: national paused, accepted: 2026-03-02, limit: 2wd,
+     pauses: [{from: 2026-03-03, to: 2026-03-04}], expect: {due: 2026-03-05}}
+  - {name: city closed then paused, calendar: cn-example-city, accepted: 2026-03-02, limit: 2wd,
+     pauses: [{from: 2026-03-04, to: 2026-03-05}], expect: {due: 2026-03-06}}
+"""
+
+
+def test_cases_on_several_calendars_keep_their_own_rows(tmp_path):
+    # By hand: cn-example-city is closed on Tue 2026-03-03 (a local closure), cn is not.
+    from slasim.check_file import load_check_file
+    from slasim.checks import run_checks
+
+    path = tmp_path / "mixed.yaml"
+    path.write_text(MIXED_CALENDARS, encoding="utf-8")
+    outcomes = run_checks(load_check_file(path), str(path))
+    assert [o.failures for o in outcomes] == [(), (), (), ()]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(MIXED_CALENDARS.replace("{from: 2026-03-04, to: 2026-03-05}", "{from: 2026-03-05, to: 2026-03-04}"),
+                   encoding="utf-8")
+    out = run(bad)
+    assert out.returncode == 2 and "cases[3].pauses[0]" in out.stderr
+
+
+def test_a_json_check_file_is_read_like_yaml(tmp_path):
+    # Large generated check files are faster to load as JSON; same model, same results.
+    import json
+
+    case = {"name": "20 WD over National Day", "accepted": "2025-09-26", "limit": "20wd",
+            "expect": {"due": "2025-10-30"}}  # DOMAIN.md §4 worked example
+    good = tmp_path / "cases.json"
+    good.write_text(json.dumps({"calendar": "cn", "cases": [case]}), encoding="utf-8")
+    assert run(good).returncode == 0
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps({"cases": [{**case, "expect": {"due": "2025-11-03"}}]}), encoding="utf-8")
+    out = run(wrong)
+    assert out.returncode == 1 and "expected 2025-11-03, got 2025-10-30" in out.stdout
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"cases": [', encoding="utf-8")
+    out = run(broken)
+    assert out.returncode == 2 and "broken.json" in out.stderr and "invalid JSON" in out.stderr
