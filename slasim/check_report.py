@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from .checks import Outcome
+
 
 
 def text_report(results: list[tuple[str, list[Outcome]]]) -> list[str]:
@@ -35,20 +34,6 @@ def json_report(results: list[tuple[str, list[Outcome]]]) -> dict:
             for source, outcomes in results
         ],
     }
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file beside the target and rename: never a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def junit_xml(results: list[tuple[str, list[Outcome]]]) -> str:

@@ -64,7 +64,8 @@ def check(
     as_json: bool = typer.Option(False, "--json", help="Print the outcomes as JSON."),
 ):
     """Golden-file deadline checks for CI: exit 0 all pass, 1 any case fails, 2 invalid file."""
-    from .check_report import json_report, junit_xml as to_junit, text_report, write_atomic
+    from .check_report import json_report, junit_xml as to_junit, text_report
+    from .output import write_atomic
     from .checks import check_files
 
     results = check_files(files)
@@ -76,6 +77,55 @@ def check(
         typer.echo("\n".join(text_report(results)))
     if not all(o.passed for _, outcomes in results for o in outcomes):
         raise typer.Exit(1)
+
+
+@app.command()
+def run(
+    scenario: str = typer.Argument(..., help="Scenario file (YAML) or the name of a shipped scenario."),
+    reps: Optional[int] = typer.Option(None, "--reps", "-n", min=1, help="Replications (default: the file's)."),
+    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Seed (default: the file's)."),
+    overrides: List[str] = typer.Option([], "--set", help="Override a field: key.path=value (value read as YAML)."),
+    strict: bool = typer.Option(False, "--strict", help="Fail (exit 2) if the period passes the published years."),
+    as_json: bool = typer.Option(False, "--json", help="Print the full metrics as JSON."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write summary.json and CSV files to this directory."),
+):
+    """Simulate a service centre: card rates, lead times and queues, with 95% confidence intervals."""
+    from .runner import run_scenario
+    from .scenario import find_scenario, load_scenario
+    from .sim_report import text_report, to_json, write_outputs
+
+    source = str(find_scenario(scenario))
+    loaded = load_scenario(scenario, overrides)
+    result = run_scenario(loaded, source=source, replications=reps, seed=seed)
+    if result["provisional"]:
+        message = (f"the period passes the years calendar {result['calendar']!r} has published: "
+                   "results are provisional")
+        if strict:
+            raise SlasimError(message, source=source, field="start")
+        warn([message])
+    if out is not None:
+        write_outputs(result, out)
+    typer.echo(to_json(result) if as_json else text_report(result))
+
+
+@app.command()
+def validate(files: List[str] = typer.Argument(..., help="Scenario files to validate.")):
+    """Check scenario files without running them: exit 0 if valid, 2 with file and field if not."""
+    from .model import compile_plan
+    from .scenario import find_scenario, load_scenario
+
+    for name in files:
+        source = str(find_scenario(name))
+        compile_plan(load_scenario(name), source)
+        typer.echo(f"{source}: valid")
+
+
+@app.command()
+def schema():
+    """Print the JSON Schema of scenario files (for editor completion and validation)."""
+    from .scenario import json_schema
+
+    typer.echo(json_schema())
 
 
 @calendar_app.command("list")

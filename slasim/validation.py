@@ -44,7 +44,7 @@ def validate(model: type[M], data, source: str | None) -> M:
         errors = exc.errors(include_url=False)
         # A typo'd key also makes the real key "missing": report the unknown key, the root cause.
         first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith(("function-", "tag-"))))
         msg = first["msg"]
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]

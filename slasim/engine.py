@@ -1,0 +1,236 @@
+"""The SimPy processes of one replication of a service centre, on the business-minute axis.
+
+`env.now` is the calendar's business minutes (office time only, DESIGN §3): staff are simply
+available whenever the clock runs, and nights, weekends and holidays cost no events. Natural-day
+waits (an applicant answering a supplement notice) are converted through the calendar.
+Processes only record; `grading` and `metrics` summarise. Every random draw comes from a stream
+of its own (service or step × purpose), so a reform that changes one step leaves the others'
+draws alone (common random numbers, DESIGN §6).
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import simpy
+
+from .arrivals import service_arrivals
+from .distributions import Coin, Sampler
+from .grading import CaseRecord, Grader
+from .metrics import TimeAverage
+from .model import ChoicePlan, DepartmentPlan, ParallelPlan, Plan, ServicePlan, StepPlan
+from .timeconv import MINUTES_PER_DAY
+
+ABSENCE_PRIORITY = -1   # staff leaving for a lower staffing period take their slot before any case
+
+
+def stream(seed: int, replication: int, *names: str) -> np.random.Generator:
+    """An independent generator for (replication, names...), stable across runs and reforms."""
+    key = (replication, *(zlib.crc32(n.encode("utf-8")) for n in names))
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+
+
+class Station:
+    """A department: its staff as a SimPy priority resource, with queue and busy-time averages."""
+
+    def __init__(self, env: simpy.Environment, dept: DepartmentPlan):
+        self.dept = dept
+        self.resource = simpy.PriorityResource(env, capacity=dept.max_staff)
+        self.queue = TimeAverage(env.now)
+        self.busy = TimeAverage(env.now)
+        self.staff = TimeAverage(env.now)
+        self.staff.change(env.now, dept.staff)
+        absent = dept.max_staff - dept.staff
+        if absent:
+            env.process(self._absent(env, absent, env.now, None))
+        for start, end, staff in dept.changes:
+            env.process(self._change(env, start, end, staff))
+
+    def _absent(self, env, count: int, start: float, end: float | None):
+        """`count` staff slots held (by nobody) from start to end: fewer staff in that period."""
+        yield env.timeout(max(start - env.now, 0.0))
+        requests = [self.resource.request(priority=ABSENCE_PRIORITY) for _ in range(count)]
+        yield simpy.AllOf(env, requests)
+        if end is None:
+            return
+        yield env.timeout(max(end - env.now, 0.0))
+        for r in requests:
+            self.resource.release(r)
+
+    def _change(self, env, start: float, end: float, staff: int):
+        yield env.timeout(start - env.now)
+        delta = staff - self.dept.staff
+        self.staff.change(env.now, delta)
+        if delta < 0:  # fewer: hold slots; more: release the ones held for the base staffing
+            env.process(self._absent(env, -delta, env.now, end))
+        elif delta > 0:
+            extra = [r for r in self.resource.users if r.priority == ABSENCE_PRIORITY][:delta]
+            for r in extra:
+                self.resource.release(r)
+        yield env.timeout(end - env.now)
+        self.staff.change(env.now, -delta)
+        if delta > 0:
+            env.process(self._absent(env, delta, env.now, None))
+
+
+class StepTally:
+    __slots__ = ("visits", "wait", "work", "waited")
+
+    def __init__(self):
+        self.visits, self.wait, self.work, self.waited = 0, 0.0, 0.0, 0
+
+
+class Replication:
+    """One replication's state: environment, stations, random streams, grader."""
+
+    def __init__(self, plan: Plan, replication: int, seed: int):
+        self.plan = plan
+        self.env = simpy.Environment(initial_time=plan.start)
+        self.stations = [Station(self.env, d) for d in plan.departments]
+        self.grader = Grader(plan)
+        self.step_tallies = [StepTally() for _ in plan.steps]
+        self.wip = TimeAverage(plan.start)
+        self.open: dict[int, CaseRecord] = {}
+        self.work = [Sampler(st.work, stream(seed, replication, st.service, st.name, "work"), st.work_scale)
+                     for st in plan.steps]
+        self.supplement = [self._loop_streams(seed, replication, st) for st in plan.steps]
+        self.routing = [Coin(0.0, stream(seed, replication, s.name, "routing")) for s in plan.services]
+        self.arrivals = [service_arrivals(plan, s, stream(seed, replication, s.name, "arrivals"))
+                         for s in plan.services]
+        for s, (times, _online) in zip(plan.services, self.arrivals):
+            self.env.process(self._arrive(s, times))
+        if plan.warmup_end > plan.start:
+            self.env.process(self._end_warmup())
+
+    @staticmethod
+    def _loop_streams(seed: int, replication: int, st: StepPlan):
+        out = {}
+        if st.supplement is not None:
+            sup = st.supplement
+            rng = stream(seed, replication, st.service, st.name, "supplement")
+            out["supplement"] = (Coin(sup.probability, rng), Coin(sup.give_up, rng), Sampler(sup.response, rng))
+        if st.special is not None:
+            rng = stream(seed, replication, st.service, st.name, "special")
+            out["special"] = (Coin(st.special.probability, rng), Sampler(st.special.duration, rng))
+        return out
+
+    # ------------------------------------------------------------------ processes
+    def run(self) -> None:
+        self.env.run(until=self.plan.end)
+        self.grader.flush(list(self.open.values()))
+
+    def _end_warmup(self):
+        yield self.env.timeout(self.plan.warmup_end - self.env.now)
+        now = self.env.now
+        for station in self.stations:
+            station.queue.reset(now)
+            station.busy.reset(now)
+            station.staff.reset(now)
+        self.wip.reset(now)
+        self.step_tallies = [StepTally() for _ in self.plan.steps]
+
+    def _arrive(self, service: ServicePlan, times: np.ndarray):
+        env = self.env
+        for t in times.tolist():
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            env.process(self._case(service, t))
+
+    def _case(self, service: ServicePlan, received: float):
+        env = self.env
+        record = CaseRecord(service.index, received)
+        key = id(record)
+        self.open[key] = record
+        self.wip.change(env.now, 1)
+        if service.accepts_at_receipt:
+            record.accepted = received
+        completed = yield from self._route(service, service.route, record)
+        record.decided = env.now
+        record.gave_up = not completed
+        del self.open[key]
+        self.wip.change(env.now, -1)
+        self.grader.add(record)
+
+    def _route(self, service: ServicePlan, route: list, record: CaseRecord):
+        """Walk a route; False if the applicant gave up on the way."""
+        env = self.env
+        for item in route:
+            if isinstance(item, StepPlan):
+                ok = yield from self._step(service, item, record)
+            elif isinstance(item, ParallelPlan):
+                branches = [env.process(self._route(service, b, record)) for b in item.branches]
+                results = yield simpy.AllOf(env, branches)
+                ok = all(results.values())
+            else:
+                assert isinstance(item, ChoicePlan)
+                u = self.routing[service.index].uniform()
+                chosen = next((r for c, r in zip(item.cumulative, item.routes) if u < c), item.routes[-1])
+                ok = yield from self._route(service, chosen, record)
+            if not ok:
+                return False
+        return True
+
+    def _step(self, service: ServicePlan, step: StepPlan, record: CaseRecord):
+        env = self.env
+        station = self.stations[step.department]
+        tally = self.step_tallies[step.id]
+        loops = self.supplement[step.id]
+        entered = env.now
+        rounds = 0
+        while True:
+            arrived = env.now
+            station.queue.change(arrived, 1)
+            with station.resource.request(priority=service.spec.priority) as request:
+                yield request
+                started = env.now
+                station.queue.change(started, -1)
+                station.busy.change(started, 1)
+                work = self.work[step.id]()
+                yield env.timeout(work)
+                station.busy.change(env.now, -1)
+            tally.visits += 1
+            tally.wait += started - arrived
+            tally.work += work
+            tally.waited += started > arrived
+            rounds += 1
+            sent_back = "supplement" in loops and rounds <= step.supplement.max_rounds and loops["supplement"][0]()
+            if step.accepts and record.accepted != record.accepted:  # NaN: not yet accepted
+                if not sent_back or step.supplement.clock == "resume":
+                    record.accepted = env.now   # restart: only the complete round accepts (Art. 32)
+            if not sent_back:
+                break
+            notice = env.now
+            if loops["supplement"][1]():
+                self._span(step, record, entered)
+                return False   # the applicant never comes back
+            back = self._after(notice, loops["supplement"][2](), step.supplement.response.unit)
+            yield env.timeout(back - notice)
+            if record.accepted == record.accepted:
+                record.pauses.append((notice, back))   # the clock stops while the applicant supplements
+        if "special" in loops and loops["special"][0]():
+            start = env.now
+            end = self._after(start, loops["special"][1](), step.special.duration.unit)
+            yield env.timeout(end - start)
+            if record.accepted == record.accepted:
+                record.pauses.append((start, end))     # Art. 45: not counted
+        self._span(step, record, entered)
+        return True
+
+    def _span(self, step: StepPlan, record: CaseRecord, entered: float) -> None:
+        if step.limit is not None:
+            span = record.spans.setdefault(step.name, [entered, self.env.now])
+            span[1] = self.env.now
+
+    def _after(self, now: float, amount: float, unit: str) -> float:
+        """Business instant `amount` of a unit after `now` (natural days: through the wall clock)."""
+        cal = self.plan.calendar
+        if unit == "min":
+            return now + amount
+        if unit == "h":
+            return now + amount * 60.0
+        if unit == "wd":
+            pos = cal.business_to_day_position(np.array([now]))[0] + amount
+            return float(cal.day_position_to_business(np.array([pos]))[0])
+        wall = cal.to_wall_array(np.array([now]), side="left")[0] + amount * MINUTES_PER_DAY
+        return float(cal.to_business_array(np.array([wall]))[0])

@@ -1,0 +1,304 @@
+"""Scenario files (YAML) for `slasim run`: models, loading, `--set` overrides and the JSON Schema.
+
+A scenario describes one service centre: its calendar and simulated period, departments and staff,
+services (事项) with arrivals, limits, card ladder and a route of steps (sequence, parallel groups with
+an AND-join, probabilistic branches), supplement loops (补正) and special procedures (Art. 45).
+Durations are distributions (see `distributions`); dates are local dates of the calendar.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
+
+from .distributions import Distribution
+from .errors import SlasimError
+from .limits import Limit
+from .timeconv import parse_date
+from .validation import Strict, read_yaml, validate
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _date(v):
+    if isinstance(v, dt.date):
+        return v
+    try:
+        return parse_date(v)
+    except SlasimError as exc:
+        raise ValueError(exc.message) from None
+
+
+def _limit(v):
+    if v is None:
+        return None
+    try:
+        return str(Limit.parse(v))
+    except SlasimError as exc:
+        raise ValueError(exc.message) from None
+
+
+def _units(dist: Distribution | None, allowed: tuple[str, ...], what: str):
+    if dist is not None and dist.unit not in allowed:
+        raise ValueError(f"{what} unit must be one of {', '.join(allowed)}, got {dist.unit!r}")
+    return dist
+
+
+class StaffChange(Strict):
+    start: dt.date = Field(alias="from")
+    end: dt.date = Field(alias="to")
+    staff: int = Field(ge=0)
+
+    _dates = field_validator("start", "end", mode="before")(_date)
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.end <= self.start:
+            raise ValueError("`to` must be after `from` (the range is [from, to))")
+        return self
+
+
+class Department(Strict):
+    staff: int = Field(ge=1)
+    staff_changes: list[StaffChange] = []       # date ranges with other staffing; must not overlap
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _no_overlap(self):
+        ranges = sorted((c.start, c.end) for c in self.staff_changes)
+        for (_, end), (start, _) in zip(ranges, ranges[1:]):
+            if start < end:
+                raise ValueError("staff_changes ranges overlap")
+        return self
+
+
+class Supplement(Strict):
+    """补正: after the step, the case goes back to the applicant with this probability."""
+
+    probability: float = Field(ge=0, le=1)
+    response: Distribution                     # applicant's response time (d or wd)
+    give_up: float = Field(default=0.0, ge=0, le=1)
+    clock: Literal["restart", "resume"] = "restart"   # before acceptance (Art. 32); after it, always a pause
+    max_rounds: int = Field(default=3, ge=1)
+
+    _unit = field_validator("response")(lambda v: _units(v, ("d", "wd"), "response"))
+
+
+class SpecialProcedure(Strict):
+    """Art. 45 time (inspection, expert review, hearing...): not counted, needs no staff here."""
+
+    probability: float = Field(default=1.0, ge=0, le=1)
+    duration: Distribution
+    kind: str = "inspection"
+
+    _unit = field_validator("duration")(lambda v: _units(v, ("d", "wd", "h", "min"), "duration"))
+
+
+class Step(Strict):
+    step: str
+    department: str
+    work: Distribution                          # office time of one staff member (min or h)
+    limit: str | None = None                    # a step limit, for step-scope card rungs
+    accepts: bool = False                       # acceptance (受理) happens when this step ends
+    supplement: Supplement | None = None
+    special_procedure: SpecialProcedure | None = None
+
+    _unit = field_validator("work")(lambda v: _units(v, ("min", "h"), "work"))
+    _lim = field_validator("limit", mode="before")(_limit)
+
+
+class Parallel(Strict):
+    parallel: list[list["RouteItem"]] = Field(min_length=2)   # branches run at once; AND-join
+
+
+class Branch(Strict):
+    probability: float = Field(ge=0, le=1)
+    steps: list["RouteItem"] = []
+
+
+class Choice(Strict):
+    branch: list[Branch] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _sum(self):
+        total = sum(b.probability for b in self.branch)
+        if abs(total - 1.0) > 1e-9:
+            raise ValueError(f"branch probabilities must sum to 1 (got {total:g})")
+        return self
+
+
+def _route_kind(v) -> str:
+    """Which route item a mapping is, by its key (tags are dropped from error paths)."""
+    if isinstance(v, dict):
+        return "tag-parallel" if "parallel" in v else "tag-branch" if "branch" in v else "tag-step"
+    return {Parallel: "tag-parallel", Choice: "tag-branch"}.get(type(v), "tag-step")
+
+
+RouteItem = Annotated[
+    Union[Annotated[Step, Tag("tag-step")], Annotated[Parallel, Tag("tag-parallel")],
+          Annotated[Choice, Tag("tag-branch")]],
+    Discriminator(_route_kind),
+]
+Parallel.model_rebuild()
+Branch.model_rebuild()
+Choice.model_rebuild()
+
+
+class Arrivals(Strict):
+    per_day: float = Field(ge=0)                 # mean receipts per working day
+    weekday: dict[str, float] = {}               # factor by weekday (mon..sun), default 1
+    month: dict[int, float] = {}                 # factor by month (1..12), default 1
+    online: float = Field(default=0.0, ge=0, le=1)   # share submitted online, at any hour of any day
+    pattern: Literal["poisson", "even"] = "poisson"  # even: equally spaced, a fixed count per day
+
+    @field_validator("weekday")
+    @classmethod
+    def _weekdays(cls, v):
+        for key, factor in v.items():
+            if key not in WEEKDAYS:
+                raise ValueError(f"unknown weekday {key!r} (use {', '.join(WEEKDAYS)})")
+            if factor < 0:
+                raise ValueError("factors must be >= 0")
+        return v
+
+    @field_validator("month")
+    @classmethod
+    def _months(cls, v):
+        for key, factor in v.items():
+            if not 1 <= key <= 12 or factor < 0:
+                raise ValueError("month factors are {1..12: factor >= 0}")
+        return v
+
+
+class Limits(Strict):
+    promised: str | None = None
+    legal: str
+
+    _lims = field_validator("promised", "legal", mode="before")(_limit)
+
+
+class Service(Strict):
+    kind: Literal["promised", "instant"] = "promised"   # 承诺件 | 即办件
+    description: str = ""
+    limits: Limits
+    cards: Any = None                                   # ladder for this service (default: scenario's)
+    priority: int = Field(default=0, ge=0)              # lower is served first
+    arrivals: Arrivals
+    steps: list[RouteItem] = Field(min_length=1)
+
+    @field_validator("limits", mode="before")
+    @classmethod
+    def _limit_form(cls, v):
+        return v if isinstance(v, dict) else {"legal": v}
+
+
+class Scenario(Strict):
+    name: str
+    description: str = ""
+    sources: list[str] = []                      # where the numbers come from
+    calendar: str = "cn"
+    start: dt.date
+    working_days: int | None = Field(default=None, ge=1)
+    end: dt.date | None = None                   # exclusive; instead of working_days
+    warmup_days: int = Field(default=0, ge=0)    # working days whose arrivals are not measured
+    replications: int = Field(default=10, ge=1)
+    seed: int = Field(default=0, ge=0)
+    cards: Any = "warn-before"
+    departments: dict[str, Department] = Field(min_length=1)
+    services: dict[str, Service] = Field(min_length=1)
+
+    _dates = field_validator("start", "end", mode="before")(lambda v: None if v is None else _date(v))
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if (self.working_days is None) == (self.end is None):
+            raise ValueError("give the period as `working_days` or `end` (one of them)")
+        if self.end is not None and self.end <= self.start:
+            raise ValueError("`end` must be after `start`")
+        for name, service in self.services.items():
+            for path, step in walk_steps(service.steps, f"services.{name}.steps"):
+                if step.department not in self.departments:
+                    raise ValueError(f"{path}: unknown department {step.department!r} "
+                                     f"(have {', '.join(self.departments)})")
+        return self
+
+
+def walk_steps(items: list, path: str):
+    """(field path, Step) for every step of a route, depth first."""
+    for i, item in enumerate(items):
+        here = f"{path}[{i}]"
+        if isinstance(item, Step):
+            yield here, item
+        elif isinstance(item, Parallel):
+            for b, branch in enumerate(item.parallel):
+                yield from walk_steps(branch, f"{here}.parallel[{b}]")
+        else:
+            for b, branch in enumerate(item.branch):
+                yield from walk_steps(branch.steps, f"{here}.branch[{b}].steps")
+
+
+def apply_overrides(data: dict, overrides: list[str], source: str) -> dict:
+    """`key.path=value` overrides (value read as YAML) applied to the raw scenario data."""
+    data = copy.deepcopy(data)
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise SlasimError(f"--set expects key.path=value, got {item!r}", source=source)
+        parts = key.split(".")
+        node = data
+        for depth, part in enumerate(parts[:-1]):
+            node = _child(node, part, ".".join(parts[: depth + 1]), source)
+        last = parts[-1]
+        if isinstance(node, list):
+            node[_list_index(node, last, key, source)] = yaml.safe_load(text)
+        elif isinstance(node, dict):
+            node[last] = yaml.safe_load(text)
+        else:
+            raise SlasimError(f"--set {key}: {'.'.join(parts[:-1])} is not a mapping", source=source)
+    return data
+
+
+def _child(node, part: str, where: str, source: str):
+    if isinstance(node, list):
+        return node[_list_index(node, part, where, source)]
+    if not isinstance(node, dict) or part not in node:
+        raise SlasimError(f"--set: no field {where!r} in the scenario", source=source)
+    return node[part]
+
+
+def _list_index(node: list, part: str, where: str, source: str) -> int:
+    if not part.isdigit() or int(part) >= len(node):
+        raise SlasimError(f"--set: {where!r} is not an index of a list of {len(node)}", source=source)
+    return int(part)
+
+
+def find_scenario(name: str) -> Path:
+    """A path, or the name of a shipped scenario (`scenarios/<name>.yaml`)."""
+    path = Path(name)
+    if path.exists() or path.suffix in (".yaml", ".yml", ".json"):
+        return path
+    from .calendar_files import shipped_dir
+
+    shipped = shipped_dir("scenarios") / f"{name}.yaml"
+    return shipped if shipped.exists() else path
+
+
+def load_scenario(name: str | Path, overrides: list[str] = ()) -> Scenario:
+    path = find_scenario(str(name))
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise SlasimError("a scenario is a mapping with departments and services", source=str(path))
+    return validate(Scenario, apply_overrides(data, list(overrides), str(path)), str(path))
+
+
+def json_schema() -> str:
+    schema = Scenario.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "slasim scenario"
+    return json.dumps(schema, indent=2, ensure_ascii=False)
