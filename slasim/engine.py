@@ -32,13 +32,24 @@ def stream(seed: int, replication: int, *names: str) -> np.random.Generator:
 
 
 class Station:
-    """A department: its staff as a SimPy priority resource, with queue and busy-time averages."""
+    """A department: its staff as a SimPy resource, with waiting and busy time kept as areas.
 
-    def __init__(self, env: simpy.Environment, dept: DepartmentPlan):
+    The time-average queue length is (time cases spent waiting) / span and utilisation is (work
+    time) / (staff time): the same areas a level-tracking average would integrate, accumulated
+    once per visit instead of at every change. Waits and work are clipped to the measured window.
+    """
+
+    def __init__(self, env: simpy.Environment, dept: DepartmentPlan, prioritised: bool, end: float):
         self.dept = dept
-        self.resource = simpy.PriorityResource(env, capacity=dept.max_staff)
-        self.queue = TimeAverage(env.now)
-        self.busy = TimeAverage(env.now)
+        self.end = end                  # end of the simulated period
+        changing = bool(dept.changes) or dept.max_staff > dept.staff
+        self.prioritised = prioritised or changing
+        kind = simpy.PriorityResource if self.prioritised else simpy.Resource   # plain is faster
+        self.resource = kind(env, capacity=dept.max_staff)
+        self.since = env.now            # start of the measured window
+        self.wait_area = 0.0
+        self.busy_area = 0.0
+        self.peak = 0
         self.staff = TimeAverage(env.now)
         self.staff.change(env.now, dept.staff)
         absent = dept.max_staff - dept.staff
@@ -46,6 +57,25 @@ class Station:
             env.process(self._absent(env, absent, env.now, None))
         for start, end, staff in dept.changes:
             env.process(self._change(env, start, end, staff))
+
+    def worked(self, started: float, work: float) -> None:
+        busy = min(started + work, self.end) - max(started, self.since)
+        if busy > 0:
+            self.busy_area += busy
+
+    def reset(self, now: float) -> None:
+        self.since, self.wait_area, self.busy_area = now, 0.0, 0.0
+        self.peak = len(self.resource.queue)
+        self.staff.reset(now)
+
+    def queue_mean(self, end: float) -> float:
+        """Time-average queue length, counting the waits still under way at `end`."""
+        ongoing = sum(end - max(r.joined, self.since) for r in self.resource.queue if hasattr(r, "joined"))
+        return (self.wait_area + ongoing) / (end - self.since)
+
+    def utilisation(self, end: float) -> float:
+        staff_time = self.staff.mean(end) * (end - self.since)
+        return self.busy_area / staff_time if staff_time > 0 else float("nan")
 
     def _absent(self, env, count: int, start: float, end: float | None):
         """`count` staff slots held (by nobody) from start to end: fewer staff in that period."""
@@ -87,11 +117,12 @@ class Replication:
     def __init__(self, plan: Plan, replication: int, seed: int):
         self.plan = plan
         self.env = simpy.Environment(initial_time=plan.start)
-        self.stations = [Station(self.env, d) for d in plan.departments]
+        prioritised = len({s.spec.priority for s in plan.services}) > 1
+        self.stations = [Station(self.env, d, prioritised, plan.end) for d in plan.departments]
         self.grader = Grader(plan)
         self.step_tallies = [StepTally() for _ in plan.steps]
         self.wip = TimeAverage(plan.start)
-        self.open: dict[int, CaseRecord] = {}
+        self.open: set[CaseRecord] = set()
         self.work = [Sampler(st.work, stream(seed, replication, st.service, st.name, "work"), st.work_scale)
                      for st in plan.steps]
         self.supplement = [self._loop_streams(seed, replication, st) for st in plan.steps]
@@ -118,15 +149,13 @@ class Replication:
     # ------------------------------------------------------------------ processes
     def run(self) -> None:
         self.env.run(until=self.plan.end)
-        self.grader.flush(list(self.open.values()))
+        self.grader.flush(sorted(self.open, key=lambda r: (r.received, r.service)))
 
     def _end_warmup(self):
         yield self.env.timeout(self.plan.warmup_end - self.env.now)
         now = self.env.now
         for station in self.stations:
-            station.queue.reset(now)
-            station.busy.reset(now)
-            station.staff.reset(now)
+            station.reset(now)
         self.wip.reset(now)
         self.step_tallies = [StepTally() for _ in self.plan.steps]
 
@@ -140,15 +169,21 @@ class Replication:
     def _case(self, service: ServicePlan, received: float):
         env = self.env
         record = CaseRecord(service.index, received)
-        key = id(record)
-        self.open[key] = record
+        self.open.add(record)
         self.wip.change(env.now, 1)
         if service.accepts_at_receipt:
             record.accepted = received
-        completed = yield from self._route(service, service.route, record)
+        completed = True
+        for item in service.route:   # top level walked here: one generator layer fewer for plain steps
+            if item.__class__ is StepPlan:
+                completed = yield from self._step(service, item, record)
+            else:
+                completed = yield from self._route(service, [item], record)
+            if not completed:
+                break
         record.decided = env.now
         record.gave_up = not completed
-        del self.open[key]
+        self.open.remove(record)
         self.wip.change(env.now, -1)
         self.grader.add(record)
 
@@ -174,28 +209,44 @@ class Replication:
     def _step(self, service: ServicePlan, step: StepPlan, record: CaseRecord):
         env = self.env
         station = self.stations[step.department]
+        resource = station.resource
         tally = self.step_tallies[step.id]
         loops = self.supplement[step.id]
+        draw = self.work[step.id]
         entered = env.now
         rounds = 0
         while True:
             arrived = env.now
-            station.queue.change(arrived, 1)
-            with station.resource.request(priority=service.spec.priority) as request:
-                yield request
-                started = env.now
-                station.queue.change(started, -1)
-                station.busy.change(started, 1)
-                work = self.work[step.id]()
+            request = resource.request(priority=service.spec.priority) if station.prioritised else resource.request()
+            with request:
+                if not request.triggered:   # a free desk grants at once: no event round-trip then
+                    request.joined = arrived    # read at the end for waits still under way
+                    if len(resource.queue) > station.peak:
+                        station.peak = len(resource.queue)
+                    yield request
+                    started = env.now
+                    if started > station.since:
+                        station.wait_area += started - (arrived if arrived > station.since else station.since)
+                    tally.wait += started - arrived
+                    tally.waited += 1
+                else:
+                    started = arrived
+                work = draw()
+                station.worked(started, work)
                 yield env.timeout(work)
-                station.busy.change(env.now, -1)
             tally.visits += 1
-            tally.wait += started - arrived
             tally.work += work
-            tally.waited += started > arrived
+            if step.plain:
+                if step.accepts and record.accepted != record.accepted:   # NaN: not yet accepted
+                    record.accepted = env.now
+                return True
+            if not loops:
+                if step.accepts and record.accepted != record.accepted:   # NaN: not yet accepted
+                    record.accepted = env.now
+                break
             rounds += 1
             sent_back = "supplement" in loops and rounds <= step.supplement.max_rounds and loops["supplement"][0]()
-            if step.accepts and record.accepted != record.accepted:  # NaN: not yet accepted
+            if step.accepts and record.accepted != record.accepted:
                 if not sent_back or step.supplement.clock == "resume":
                     record.accepted = env.now   # restart: only the complete round accepts (Art. 32)
             if not sent_back:
@@ -206,19 +257,22 @@ class Replication:
                 return False   # the applicant never comes back
             back = self._after(notice, loops["supplement"][2](), step.supplement.response.unit)
             yield env.timeout(back - notice)
-            if record.accepted == record.accepted:
-                record.pauses.append((notice, back))   # the clock stops while the applicant supplements
+            if record.accepted == record.accepted:   # the clock stops while the applicant supplements
+                record.pauses = (record.pauses or []) + [(notice, back)]
         if "special" in loops and loops["special"][0]():
             start = env.now
-            end = self._after(start, loops["special"][1](), step.special.duration.unit)
-            yield env.timeout(end - start)
-            if record.accepted == record.accepted:
-                record.pauses.append((start, end))     # Art. 45: not counted
-        self._span(step, record, entered)
+            finish = self._after(start, loops["special"][1](), step.special.duration.unit)
+            yield env.timeout(finish - start)
+            if record.accepted == record.accepted:   # Art. 45: not counted
+                record.pauses = (record.pauses or []) + [(start, finish)]
+        if step.limit is not None:
+            self._span(step, record, entered)
         return True
 
     def _span(self, step: StepPlan, record: CaseRecord, entered: float) -> None:
         if step.limit is not None:
+            if record.spans is None:
+                record.spans = {}
             span = record.spans.setdefault(step.name, [entered, self.env.now])
             span[1] = self.env.now
 

@@ -21,7 +21,7 @@ from .model import Plan, ServicePlan
 CHUNK = 4096
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class CaseRecord:
     """What the engine knows of one case (business minutes; NaN/inf where it did not happen)."""
 
@@ -30,8 +30,8 @@ class CaseRecord:
     accepted: float = math.nan
     decided: float = math.inf          # decision, or give-up instant
     gave_up: bool = False
-    pauses: list = field(default_factory=list)    # (from, to) business minutes
-    spans: dict = field(default_factory=dict)     # step name → [entered, left] for steps with a limit
+    pauses: list | None = None      # (from, to) business minutes; created on the first pause
+    spans: dict | None = None       # step name → [entered, left], for steps with a limit
 
 
 @dataclass
@@ -111,18 +111,20 @@ class Grader:
         """Grade the buffered finished cases (and, at the end, the open ones)."""
         records = self.buffer + [r for r in open_records if r.received >= self.plan.warmup_end]
         self.buffer = []
-        by_service: dict[int, list[CaseRecord]] = {}
-        for r in records:
-            by_service.setdefault(r.service, []).append(r)
+        if len(self.plan.services) == 1:
+            by_service = {0: records} if records else {}
+        else:
+            by_service: dict[int, list[CaseRecord]] = {}
+            for r in records:
+                by_service.setdefault(r.service, []).append(r)
         for s, group in by_service.items():
             self._grade(self.plan.services[s], self.tallies[s], group)
 
     def _grade(self, service: ServicePlan, tally: ServiceTally, records: list[CaseRecord]) -> None:
         cal, end = self.plan.calendar, self.plan.end
-        received = np.array([r.received for r in records])
-        accepted = np.array([r.accepted for r in records])
-        decided = np.array([r.decided for r in records])
-        gave_up = np.array([r.gave_up for r in records])
+        table = np.array([(r.received, r.accepted, r.decided, r.gave_up) for r in records], dtype=np.float64)
+        received, accepted, decided = table[:, 0], table[:, 1], table[:, 2]
+        gave_up = table[:, 3] > 0
         tally.arrived += len(records)
         tally.in_system_sum += float(np.sum(np.minimum(decided, end) - received))
         closed = np.isfinite(decided)
@@ -164,11 +166,11 @@ class Grader:
                 tally.open_by_card[LEVELS[k]] += 1
 
     def _pauses(self, records: list[CaseRecord]) -> np.ndarray:
-        width = max((len(r.pauses) for r in records), default=0)
+        paused = [(i, r.pauses) for i, r in enumerate(records) if r.pauses]
+        width = max((len(p) for _, p in paused), default=0)
         out = np.full((len(records), width, 2), np.nan)
-        for i, r in enumerate(records):
-            for j, (a, b) in enumerate(r.pauses):
-                out[i, j] = a, b
+        for i, pauses in paused:
+            out[i, :len(pauses)] = pauses
         if width:
             cal = self.plan.calendar
             flat = out.reshape(-1, 2)
@@ -187,7 +189,7 @@ class Grader:
             if rung.scope == "case":
                 out[:, j] = crossings(Ladder("", (rung,)), clocks)[:, 0]
                 continue
-            rows = [i for i, r in enumerate(records) if rung.scope in r.spans]
+            rows = [i for i, r in enumerate(records) if r.spans and rung.scope in r.spans]
             if not rows:
                 continue
             step = next(st for st in self.plan.services[records[0].service].steps

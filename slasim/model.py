@@ -35,6 +35,10 @@ class StepPlan:
     accepts: bool
     supplement: Supplement | None
     special: SpecialProcedure | None
+    plain: bool = False          # no loop, special procedure or limit: the engine's short path
+
+    def __post_init__(self):
+        self.plain = self.supplement is None and self.special is None and self.limit is None
 
 
 @dataclass
@@ -160,7 +164,7 @@ def compile_plan(scenario: Scenario, source: str = "scenario") -> Plan:
             raise SlasimError("only one step can have `accepts: true`", source=source, field=f"{field_path}.steps")
         if not accepting:
             first = plan.route[0]
-            if isinstance(first, StepPlan):
+            if isinstance(first, StepPlan) and spec.acceptance == "first-step":
                 first.accepts = True  # default: the first step is the reception that accepts (受理)
             else:
                 plan.accepts_at_receipt = True

@@ -38,9 +38,9 @@ def replication_metrics(plan: Plan, replication: int, seed: int) -> dict:
     for station in rep.stations:
         staff_mean = station.staff.mean(end)
         departments[station.dept.name] = {
-            "utilisation": ratio(station.busy.mean(end), staff_mean),
-            "queue_mean": station.queue.mean(end),
-            "queue_max": station.queue.peak,
+            "utilisation": station.utilisation(end),
+            "queue_mean": station.queue_mean(end),
+            "queue_max": station.peak,
             "staff_mean": staff_mean,
         }
     hours = (end - since) / 60.0

@@ -189,6 +189,7 @@ class Service(Strict):
     limits: Limits
     cards: Any = None                                   # ladder for this service (default: scenario's)
     priority: int = Field(default=0, ge=0)              # lower is served first
+    acceptance: Literal["first-step", "receipt"] = "first-step"   # when 受理 happens, unless a step `accepts`
     arrivals: Arrivals
     steps: list[RouteItem] = Field(min_length=1)
 
