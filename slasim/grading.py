@@ -122,9 +122,11 @@ class Grader:
 
     def _grade(self, service: ServicePlan, tally: ServiceTally, records: list[CaseRecord]) -> None:
         cal, end = self.plan.calendar, self.plan.end
-        table = np.array([(r.received, r.accepted, r.decided, r.gave_up) for r in records], dtype=np.float64)
-        received, accepted, decided = table[:, 0], table[:, 1], table[:, 2]
-        gave_up = table[:, 3] > 0
+        n = len(records)
+        received = np.fromiter((r.received for r in records), np.float64, n)
+        accepted = np.fromiter((r.accepted for r in records), np.float64, n)
+        decided = np.fromiter((r.decided for r in records), np.float64, n)
+        gave_up = np.fromiter((r.gave_up for r in records), bool, n)
         tally.arrived += len(records)
         tally.in_system_sum += float(np.sum(np.minimum(decided, end) - received))
         closed = np.isfinite(decided)
@@ -145,8 +147,11 @@ class Grader:
         stop_bm = np.minimum(decided[idx], end)          # open cases: cards frozen at the end
         stop_wall = cal.to_wall_array(stop_bm, side="left")
         pauses = self._pauses([records[i] for i in idx])
-        clocks = {ref: ClockBatch(cal, lim.unit, acc_wall, np.full(len(idx), lim.axis_amount), None, pauses, stop_wall)
-                  for ref, lim in (("promised", service.promised), ("legal", service.legal))}
+        clocks = {"legal": ClockBatch(cal, service.legal.unit, acc_wall, np.full(len(idx), service.legal.axis_amount),
+                                      None, pauses, stop_wall)}
+        same = service.promised == service.legal    # one limit: one clock serves both references
+        clocks["promised"] = clocks["legal"] if same else ClockBatch(
+            cal, service.promised.unit, acc_wall, np.full(len(idx), service.promised.axis_amount), None, pauses, stop_wall)
         due = {ref: clock.due() for ref, clock in clocks.items()}
         finished = done[idx]
         tally.on_time_promised += int(np.sum(finished & (stop_wall <= due["promised"])))

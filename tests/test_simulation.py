@@ -1,0 +1,175 @@
+"""The simulation against independent values: Erlang C (M/M/c), Little's law, a deterministic centre
+worked by hand on the cn calendar, parallel = max of branches, Art. 32 supplement semantics."""
+
+from __future__ import annotations
+
+import copy
+import math
+from pathlib import Path
+
+import pytest
+
+from slasim.engine import Replication
+from slasim.model import compile_plan
+from slasim.runner import replication_metrics, run_scenario
+from slasim.scenario import Scenario, load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def erlang_c(lam: float, mu: float, c: int) -> tuple[float, float]:
+    """P(wait) and mean wait Wq of an M/M/c queue (textbook Erlang C)."""
+    a = lam / mu
+    top = a ** c / math.factorial(c) * c / (c - a)
+    p_wait = top / (sum(a ** k / math.factorial(k) for k in range(c)) + top)
+    return p_wait, p_wait / (c * mu - lam)
+
+
+def inside(stat: dict, value: float) -> bool:
+    low, high = stat["ci95"]
+    return low <= value <= high
+
+
+def test_mmc_matches_erlang_c_within_the_simulated_ci():
+    scenario = load_scenario(ROOT / "scenarios/mmc-always.yaml")
+    service = scenario.services["request"]
+    lam = service.arrivals.per_day / (24 * 60)     # per minute: on `always` a working day is 24 h
+    mu = 1 / service.steps[0].work.exponential
+    c = scenario.departments["desk"].staff
+    p_wait, wq_minutes = erlang_c(lam, mu, c)
+    assert p_wait == pytest.approx(0.6472, abs=1e-4)     # the values quoted in the scenario file
+    result = run_scenario(scenario)
+    step = result["steps"]["request/serve"]
+    assert inside(step["waited_share"], p_wait)
+    assert inside(step["wait_hours_mean"], wq_minutes / 60)
+    assert inside(result["departments"]["desk"]["utilisation"], lam / (c * mu))
+    assert inside(result["departments"]["desk"]["queue_mean"], lam * wq_minutes)   # Lq = λ Wq
+
+
+MULTI_STEP = {
+    "name": "little", "calendar": "cn", "start": "2025-03-03", "working_days": 80, "warmup_days": 10,
+    "replications": 3, "seed": 11,
+    "departments": {"window": {"staff": 2}, "review": {"staff": 3}, "expert": {"staff": 2}},
+    "services": {
+        "permit": {
+            "limits": {"promised": "5wd", "legal": "20wd"},
+            "arrivals": {"per_day": 9, "online": 0.4, "weekday": {"mon": 1.3, "fri": 0.8}},
+            "steps": [
+                {"step": "accept", "department": "window", "work": {"exponential": 25}},
+                {"branch": [
+                    {"probability": 0.4, "steps": [{"step": "expert", "department": "expert",
+                                                    "work": {"lognormal": {"mean": 2, "sd": 1}, "unit": "h"}}]},
+                    {"probability": 0.6, "steps": []}]},
+                {"step": "review", "department": "review", "work": {"triangular": [30, 60, 150]}},
+            ],
+        },
+        "licence": {
+            "limits": "10wd",
+            "arrivals": {"per_day": 4},
+            "steps": [{"step": "accept", "department": "window", "work": {"fixed": 20}},
+                      {"step": "review", "department": "review", "work": {"exponential": 90}}],
+        },
+    },
+}
+
+
+def test_littles_law_holds_on_a_multi_step_scenario():
+    # L (time-average cases in the centre) against λ W (receipts per office hour × mean time in
+    # the centre): measured independently; only cases straddling the warm-up boundary differ.
+    plan = compile_plan(Scenario.model_validate(MULTI_STEP))
+    for r in range(3):
+        little = replication_metrics(plan, r, 11)["little"]
+        assert little["wip_mean"] > 1
+        assert little["wip_mean"] == pytest.approx(little["arrivals_per_hour"] * little["time_in_system_hours_mean"],
+                                                   rel=0.03)
+
+
+HAND_WORKED = {
+    # Mon 2025-03-03 .. Fri 03-07 on cn (no holiday), office 09:00-12:00 / 13:30-17:30 = 420 min a day.
+    # One receipt a day at 14:00 (210 office minutes in), one clerk, 600 minutes of work each, the
+    # clock starting at receipt; promised 1wd, legal 2wd; warn-before: yellow at 90 %, red past.
+    "name": "hand", "calendar": "cn", "start": "2025-03-03", "working_days": 5, "replications": 2,
+    "seed": 3, "cards": "warn-before",
+    "departments": {"desk": {"staff": 1}},
+    "services": {"licence": {
+        "limits": {"promised": "1wd", "legal": "2wd"}, "acceptance": "receipt",
+        "arrivals": {"per_day": 1, "pattern": "even"},
+        "steps": [{"step": "handle", "department": "desk", "work": {"fixed": 600}}],
+    }},
+}
+
+
+def test_deterministic_centre_gives_the_cards_worked_by_hand():
+    # Office minutes from Mon 09:00: receipts at 210, 630, 1050, 1470, 1890; FIFO ends at 810, 1410,
+    # 2010, then 2610 and 3210 (after the period's end, 2100 = Fri 17:30: two cases open).
+    # Case 0: due Tue 17:30 (840), yellow at Tue 16:48 (798) <= decided 810: yellow, on time.
+    # Case 1: due Wed 17:30 (1260), yellow 1218, decided Thu 11:30 (1410): red; legal due Thu 17:30: on time.
+    # Case 2: due Thu 17:30 (1680), yellow 1638, decided Fri 16:00 (2010): red; legal due Fri 17:30: on time.
+    # Case 3: received Thu, due Fri 17:30 (2100), yellow at 2058: open, yellow at the end.
+    # Case 4: received Fri, due next Mon: open, green at the end.
+    result = run_scenario(Scenario.model_validate(HAND_WORKED))
+    s = {k: v["mean"] for k, v in result["services"]["licence"].items()}
+    assert (s["arrived"], s["decided"], s["open_at_end"]) == (5, 3, 2)
+    assert s["on_time_promised"] == pytest.approx(1 / 3)
+    assert s["on_time_legal"] == 1.0
+    assert s["ever_yellow"] == pytest.approx(4 / 5)
+    assert s["ever_red"] == pytest.approx(2 / 5)
+    assert s["past_promised"] == pytest.approx(2 / 5) and s["past_legal"] == 0
+    assert (s["open_green_at_end"], s["open_yellow_at_end"], s["open_red_at_end"]) == (1, 1, 0)
+    # Lead times: 600, 780, 960 minutes → 10, 13, 16 h; in working days (1410-630)/420 etc.
+    assert s["lead_time_hours_mean"] == pytest.approx(13.0)
+    assert s["lead_time_wd_mean"] == pytest.approx((600 + 780 + 960) / 420 / 3)
+    assert result["services"]["licence"]["arrived"]["ci95"] == [5.0, 5.0]   # identical replications
+
+
+def parallel_scenario(parallel: bool) -> Scenario:
+    fire = [{"step": "fire", "department": "fire", "work": {"fixed": 100}}]
+    env = [{"step": "environment", "department": "environment", "work": {"fixed": 300}}]
+    route = [{"parallel": [fire, env]}] if parallel else fire + env
+    return Scenario.model_validate({
+        "name": "parallel", "calendar": "always", "start": "2025-01-01", "working_days": 10,
+        "replications": 1, "departments": {"fire": {"staff": 5}, "environment": {"staff": 5}},
+        "services": {"project": {"limits": "1wd", "acceptance": "receipt",
+                                 "arrivals": {"per_day": 4, "pattern": "even"}, "steps": route}},
+    })
+
+
+def test_a_parallel_group_takes_the_longest_branch_not_the_sum():
+    together = run_scenario(parallel_scenario(True))["services"]["project"]
+    serial = run_scenario(parallel_scenario(False))["services"]["project"]
+    assert together["lead_time_hours_mean"]["mean"] == pytest.approx(300 / 60)
+    assert serial["lead_time_hours_mean"]["mean"] == pytest.approx(400 / 60)
+
+
+def supplement_scenario(clock: str) -> Scenario:
+    data = copy.deepcopy(HAND_WORKED)
+    data["working_days"] = 10
+    service = data["services"]["licence"]
+    service.pop("acceptance")
+    service["arrivals"] = {"per_day": 1 / 6, "pattern": "even"}   # one receipt, on day 6 (Mon 03-10)
+    service["steps"] = [
+        {"step": "accept", "department": "desk", "work": {"fixed": 60},
+         "supplement": {"probability": 1, "max_rounds": 1, "response": {"fixed": 2, "unit": "wd"}, "clock": clock}},
+        {"step": "review", "department": "desk", "work": {"fixed": 60}},
+    ]
+    return Scenario.model_validate(data)
+
+
+@pytest.mark.parametrize("clock", ["restart", "resume"])
+def test_supplement_before_acceptance_restarts_or_resumes_the_clock(clock):
+    # Receipt Mon 03-10 at 14:00 (office minute 2100 + 210); the check ends 15:00 (2370) and sends
+    # the file back; the applicant answers 2 working days later, Wed 15:00 (2370 + 840 = 3210); the
+    # re-check ends 16:00 (3270); review ends 17:00 (3330).
+    records = []
+    plan = compile_plan(supplement_scenario(clock))
+    rep = Replication(plan, 0, 3)
+    rep.grader.add = records.append
+    rep.run()
+    (record,) = records
+    start = plan.start
+    assert record.received - start == 2310 and record.decided - start == 3330
+    if clock == "restart":   # Art. 32: counted from the complete materials
+        assert record.accepted - start == 3270 and not record.pauses
+    else:                    # resumed: accepted at the first check, the supplement time paused
+        assert record.accepted - start == 2370
+        assert [(a - start, b - start) for a, b in record.pauses] == [(2370, 3210)]
