@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import stdtrit   # Student-t quantile; lighter to import than scipy.stats
 
 HIST_LOW, HIST_HIGH, HIST_GROWTH = 1e-3, 1e5, 1.01       # working days (or hours); 1 % wide bins
 HIST_BINS = int(math.ceil(math.log(HIST_HIGH / HIST_LOW) / math.log(HIST_GROWTH))) + 2
@@ -79,6 +78,8 @@ def confidence(values: list[float]) -> dict:
     mean = float(x.mean())
     if len(x) < 2:
         return {"mean": mean, "ci95": None, "n": 1}
+    from scipy.special import stdtrit   # Student-t quantile; imported here, only `run` needs scipy
+
     half = float(stdtrit(len(x) - 1, 0.975) * x.std(ddof=1) / math.sqrt(len(x)))
     return {"mean": mean, "ci95": [mean - half, mean + half], "n": int(len(x))}
 
