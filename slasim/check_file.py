@@ -19,30 +19,16 @@ from .bulk import gc_paused
 from .cards import LEVELS, REFERENCES
 from .clock import PAUSE_KINDS
 from .errors import SlasimError
-from .limits import Limit
+from .limits import Limit, LimitPair
 from .timeconv import instants_to_minutes, parse_instant
-from .validation import Strict, read_yaml, validate
+from .validation import Strict, field_parser, read_yaml, validate
 
 Instant = dt.date | dt.datetime
 LEVEL_INDEX = {level: k for k, level in enumerate(LEVELS)}
 
 
-def _instant(v):
-    if v is None:
-        return None
-    try:
-        return parse_instant(v)
-    except SlasimError as exc:
-        raise ValueError(exc.message) from None
-
-
-def _limit(v):
-    if v is None:
-        return None
-    try:
-        return str(Limit.parse(v))
-    except SlasimError as exc:
-        raise ValueError(exc.message) from None
+_instant = field_parser(parse_instant)
+_limit = field_parser(lambda v: str(Limit.parse(v)))
 
 
 class PauseSpec(Strict):
@@ -59,13 +45,6 @@ class PauseSpec(Strict):
         if v not in PAUSE_KINDS:
             raise ValueError(f"unknown pause kind {v!r} (use {', '.join(PAUSE_KINDS)})")
         return v
-
-
-class Limits(Strict):
-    promised: str | None = None
-    legal: str
-
-    _limits = field_validator("promised", "legal", mode="before")(_limit)
 
 
 class StepSpec(Strict):
@@ -129,7 +108,7 @@ class CaseSpec(Strict):
     notice: Instant | None = None
     resubmitted: Instant | None = None
     decided: Instant | None = None
-    limit: Limits
+    limit: LimitPair
     pauses: list[PauseSpec] = []
     extensions: list[str] = []
     steps: dict[str, StepSpec] = {}
@@ -137,11 +116,6 @@ class CaseSpec(Strict):
 
     _times = field_validator("accepted", "received", "notice", "resubmitted", "decided", mode="before")(_instant)
     _ext = field_validator("extensions", mode="before")(lambda v: [_limit(x) for x in (v or [])])
-
-    @field_validator("limit", mode="before")
-    @classmethod
-    def _limit_form(cls, v):
-        return v if isinstance(v, dict) else {"legal": v}
 
     @model_validator(mode="after")
     def _start(self):

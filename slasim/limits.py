@@ -21,8 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pydantic import field_validator, model_validator
+
 from .errors import SlasimError
 from .timeconv import MINUTES_PER_DAY
+from .validation import Strict, field_parser
 
 UNITS = {"wd": "working days", "wh": "working hours", "d": "natural days"}
 _LIMIT = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*(wd|wh|d)\s*$")
@@ -121,3 +124,18 @@ def end_instant(calendar, unit: str, end_pos) -> np.ndarray:
     k = calendar._cum_at(last_day)
     close = calendar.to_wall_array(calendar.bm_start[k + working], side="left")
     return np.where(working, close, (last_day + 1.0) * MINUTES_PER_DAY)
+
+
+class LimitPair(Strict):
+    """The promised (承诺) and legal (法定) limits of a case or service, as limit texts.
+    A bare value (`20wd`) is the legal limit; the promised one defaults to it."""
+
+    promised: str | None = None
+    legal: str
+
+    _texts = field_validator("promised", "legal", mode="before")(field_parser(lambda v: str(Limit.parse(v))))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare(cls, value):
+        return value if isinstance(value, dict) else {"legal": value}

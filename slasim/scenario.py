@@ -19,29 +19,15 @@ from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from .distributions import Distribution
 from .errors import SlasimError
-from .limits import Limit
+from .limits import Limit, LimitPair
 from .timeconv import parse_date
-from .validation import Strict, read_yaml, validate
+from .validation import Strict, field_parser, read_yaml, validate
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def _date(v):
-    if isinstance(v, dt.date):
-        return v
-    try:
-        return parse_date(v)
-    except SlasimError as exc:
-        raise ValueError(exc.message) from None
-
-
-def _limit(v):
-    if v is None:
-        return None
-    try:
-        return str(Limit.parse(v))
-    except SlasimError as exc:
-        raise ValueError(exc.message) from None
+_date = field_parser(lambda v: v if isinstance(v, dt.date) else parse_date(v))
+_limit = field_parser(lambda v: str(Limit.parse(v)))
 
 
 def _units(dist: Distribution | None, allowed: tuple[str, ...], what: str):
@@ -176,27 +162,15 @@ class Arrivals(Strict):
         return v
 
 
-class Limits(Strict):
-    promised: str | None = None
-    legal: str
-
-    _lims = field_validator("promised", "legal", mode="before")(_limit)
-
-
 class Service(Strict):
     kind: Literal["promised", "instant"] = "promised"   # 承诺件 | 即办件
     description: str = ""
-    limits: Limits
+    limits: LimitPair
     cards: Any = None                                   # ladder for this service (default: scenario's)
     priority: int = Field(default=0, ge=0)              # lower is served first
     acceptance: Literal["first-step", "receipt"] = "first-step"   # when 受理 happens, unless a step `accepts`
     arrivals: Arrivals
     steps: list[RouteItem] = Field(min_length=1)
-
-    @field_validator("limits", mode="before")
-    @classmethod
-    def _limit_form(cls, v):
-        return v if isinstance(v, dict) else {"legal": v}
 
 
 class Scenario(Strict):
@@ -214,7 +188,7 @@ class Scenario(Strict):
     departments: dict[str, Department] = Field(min_length=1)
     services: dict[str, Service] = Field(min_length=1)
 
-    _dates = field_validator("start", "end", mode="before")(lambda v: None if v is None else _date(v))
+    _dates = field_validator("start", "end", mode="before")(_date)
 
     @model_validator(mode="after")
     def _consistent(self):

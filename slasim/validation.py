@@ -25,6 +25,21 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+def field_parser(parse):
+    """A pydantic `before` validator from a slasim parser: None passes, a SlasimError becomes the
+    ValueError pydantic reports at the field (so the message lands on the right path)."""
+
+    def check(value):
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except SlasimError as exc:
+            raise ValueError(exc.message) from None
+
+    return check
+
+
 def field_path(loc: tuple) -> str:
     parts: list[str] = []
     for item in loc:
