@@ -78,10 +78,14 @@ def test_littles_law_holds_on_a_multi_step_scenario():
     # the centre): measured independently; only cases straddling the warm-up boundary differ.
     plan = compile_plan(Scenario.model_validate(MULTI_STEP))
     for r in range(3):
-        little = replication_metrics(plan, r, 11)["little"]
+        metrics = replication_metrics(plan, r, 11)
+        little = metrics["little"]
         assert little["wip_mean"] > 1
         assert little["wip_mean"] == pytest.approx(little["arrivals_per_hour"] * little["time_in_system_hours_mean"],
                                                    rel=0.03)
+        # The expert branch is taken with probability 0.4 (binomial: within 4 standard deviations).
+        n = metrics["steps"]["permit/accept"]["visits"]
+        assert abs(metrics["steps"]["permit/expert"]["visits"] - 0.4 * n) < 4 * math.sqrt(n * 0.4 * 0.6) + 20
 
 
 HAND_WORKED = {
@@ -173,3 +177,75 @@ def test_supplement_before_acceptance_restarts_or_resumes_the_clock(clock):
     else:                    # resumed: accepted at the first check, the supplement time paused
         assert record.accepted - start == 2370
         assert [(a - start, b - start) for a, b in record.pauses] == [(2370, 3210)]
+
+
+def staffing(changes: list) -> dict:
+    # `always` (24 h days): receipts at 06:00 and 18:00 each day, 1000 minutes of work each.
+    # Two staff never make anyone wait; one staff does (the 06:00 case meets the previous 18:00 one).
+    data = {
+        "name": "staff", "calendar": "always", "start": "2025-01-01", "working_days": 10, "replications": 1,
+        "departments": {"desk": {"staff": 2, "staff_changes": changes}},
+        "services": {"s": {"limits": "1wd", "acceptance": "receipt", "arrivals": {"per_day": 2, "pattern": "even"},
+                           "steps": [{"step": "serve", "department": "desk", "work": {"fixed": 1000}}]}},
+    }
+    return run_scenario(Scenario.model_validate(data))
+
+
+def test_staff_changes_by_date_range():
+    base = staffing([])
+    fewer = staffing([{"from": "2025-01-04", "to": "2025-01-07", "staff": 1}])
+    more = staffing([{"from": "2025-01-04", "to": "2025-01-07", "staff": 3}])
+    assert base["departments"]["desk"]["staff_mean"]["mean"] == 2
+    assert fewer["departments"]["desk"]["staff_mean"]["mean"] == pytest.approx((7 * 2 + 3 * 1) / 10)
+    assert more["departments"]["desk"]["staff_mean"]["mean"] == pytest.approx((7 * 2 + 3 * 3) / 10)
+    assert base["steps"]["s/serve"]["waited_share"]["mean"] == 0
+    assert fewer["steps"]["s/serve"]["waited_share"]["mean"] > 0
+    assert more["steps"]["s/serve"]["waited_share"]["mean"] == 0
+
+
+def test_an_applicant_who_gives_up_ends_the_case():
+    data = copy.deepcopy(HAND_WORKED)
+    data["services"]["licence"]["steps"][0]["supplement"] = {
+        "probability": 1, "give_up": 1, "response": {"fixed": 1, "unit": "d"}}
+    s = {k: v["mean"] for k, v in run_scenario(Scenario.model_validate(data))["services"]["licence"].items()}
+    # Same timeline as the hand-worked centre: the first three checks end at 810, 1410 and 2010 and
+    # their applicants never answer; the last two are still at the desk at the end of the period.
+    assert (s["arrived"], s["gave_up"], s["decided"], s["open_at_end"]) == (5, 3, 0, 2)
+
+
+def test_a_special_procedure_is_excluded_from_the_clock():
+    # Receipt Mon 03-10 14:00 (office minute 2310), accepted then; work ends 15:00 (2370); a 2 WD
+    # inspection (Art. 45) until Wed 15:00 (3210), decided then. Promised 1wd would be due Tue 17:30;
+    # with the inspection not counted, counting resumes Wed 15:00 and the due moves to Thu 15:00.
+    data = copy.deepcopy(HAND_WORKED)
+    data["working_days"] = 10
+    service = data["services"]["licence"]
+    service["arrivals"] = {"per_day": 1 / 6, "pattern": "even"}
+    service["steps"] = [{"step": "handle", "department": "desk", "work": {"fixed": 60},
+                         "special_procedure": {"duration": {"fixed": 2, "unit": "wd"}, "kind": "inspection"}}]
+    scenario = Scenario.model_validate(data)
+    records = []
+    rep = Replication(compile_plan(scenario), 0, 3)
+    rep.grader.add = records.append
+    rep.run()
+    (record,) = records
+    start = rep.plan.start
+    assert [(a - start, b - start) for a, b in record.pauses] == [(2370, 3210)]
+    s = {k: v["mean"] for k, v in run_scenario(scenario)["services"]["licence"].items()}
+    assert s["decided"] == 1 and s["on_time_promised"] == 1 and s["past_promised"] == 0
+    assert s["lead_time_wd_mean"] == pytest.approx((3210 - 2310) / 420)
+
+
+def test_priorities_match_the_non_preemptive_priority_queue():
+    # M/M/1 with two classes (Cobham): W0 = sum(λ E[S²]) / 2, W_high = W0 / (1 - ρ_high),
+    # W_low = W0 / ((1 - ρ_high)(1 - ρ)). λ = 0.4/h each, mean work 1 h: W0 = 0.8 h.
+    service = {"limits": "1wd", "acceptance": "receipt", "arrivals": {"per_day": 9.6}}
+    steps = [{"step": "serve", "department": "desk", "work": {"exponential": 60}}]
+    data = {"name": "prio", "calendar": "always", "start": "2025-01-01", "working_days": 120, "warmup_days": 10,
+            "replications": 10, "seed": 5, "departments": {"desk": {"staff": 1}},
+            "services": {"urgent": {**service, "priority": 0, "steps": steps},
+                         "routine": {**service, "priority": 1, "steps": steps}}}
+    result = run_scenario(Scenario.model_validate(data))
+    w0, rho_high, rho = 0.8, 0.4, 0.8
+    assert inside(result["steps"]["urgent/serve"]["wait_hours_mean"], w0 / (1 - rho_high))
+    assert inside(result["steps"]["routine/serve"]["wait_hours_mean"], w0 / ((1 - rho_high) * (1 - rho)))
