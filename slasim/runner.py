@@ -75,5 +75,7 @@ def run_scenario(scenario: Scenario, *, source: str = "scenario", replications: 
         "replications": n,
         "seed": seed,
         "levels": [level for level in LEVELS if level != "green"],
+        "service_info": {s.name: {"kind": s.spec.kind, "promised": str(s.promised), "legal": str(s.legal),
+                                  "cards": s.ladder.name} for s in plan.services},
         **summarize(results),
     }
