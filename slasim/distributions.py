@@ -3,8 +3,8 @@
 A distribution is written as a one-key mapping plus an optional unit, e.g. `{exponential: 30}`,
 `{lognormal: {mean: 3, sd: 2}, unit: d}`, `{triangular: [60, 120, 480]}`, `{fixed: 90}`,
 `{empirical: [12, 15, 40]}`, `{uniform: [10, 20]}`. Parameters are in the distribution's unit.
-Draws take an explicit `numpy.random.Generator` and are made in blocks (a `Sampler` refills
-itself), which is several times faster than one numpy call per draw.
+Draws take an explicit `numpy.random.Generator` and are made in blocks (`draw(rng, n)`, or a
+`Sampler` that refills itself), which is several times faster than one numpy call per draw.
 """
 
 from __future__ import annotations
@@ -104,25 +104,3 @@ class Sampler:
         value = self._buffer[self._next]
         self._next += 1
         return value
-
-
-class Coin:
-    """Bernoulli draws with probability p, drawn ahead in blocks."""
-
-    __slots__ = ("p", "rng", "_buffer", "_next")
-
-    def __init__(self, p: float, rng: np.random.Generator):
-        self.p, self.rng = p, rng
-        self._buffer: list[float] = []
-        self._next = 0
-
-    def uniform(self) -> float:
-        if self._next == len(self._buffer):
-            self._buffer = self.rng.random(BLOCK).tolist()
-            self._next = 0
-        value = self._buffer[self._next]
-        self._next += 1
-        return value
-
-    def __call__(self) -> bool:
-        return self.uniform() < self.p

@@ -10,25 +10,17 @@ draws alone (common random numbers, DESIGN §6).
 
 from __future__ import annotations
 
-import zlib
-
 import numpy as np
 import simpy
 
 from .arrivals import service_arrivals
-from .distributions import Coin, Sampler
+from .draws import ServiceDraws, stream
 from .grading import CaseRecord, Grader
 from .metrics import TimeAverage
 from .model import ChoicePlan, DepartmentPlan, ParallelPlan, Plan, ServicePlan, StepPlan
 from .timeconv import MINUTES_PER_DAY
 
 ABSENCE_PRIORITY = -1   # staff leaving for a lower staffing period take their slot before any case
-
-
-def stream(seed: int, replication: int, *names: str) -> np.random.Generator:
-    """An independent generator for (replication, names...), stable across runs and reforms."""
-    key = (replication, *(zlib.crc32(n.encode("utf-8")) for n in names))
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
 
 
 class Station:
@@ -123,28 +115,13 @@ class Replication:
         self.step_tallies = [StepTally() for _ in plan.steps]
         self.wip = TimeAverage(plan.start)
         self.open: set[CaseRecord] = set()
-        self.work = [Sampler(st.work, stream(seed, replication, st.service, st.name, "work"), st.work_scale)
-                     for st in plan.steps]
-        self.supplement = [self._loop_streams(seed, replication, st) for st in plan.steps]
-        self.routing = [Coin(0.0, stream(seed, replication, s.name, "routing")) for s in plan.services]
         self.arrivals = [service_arrivals(plan, s, stream(seed, replication, s.name, "arrivals"))
                          for s in plan.services]
+        self.draws = [ServiceDraws(s, len(times), seed, replication) for s, (times, _) in zip(plan.services, self.arrivals)]
         for s, (times, _online) in zip(plan.services, self.arrivals):
             self.env.process(self._arrive(s, times))
         if plan.warmup_end > plan.start:
             self.env.process(self._end_warmup())
-
-    @staticmethod
-    def _loop_streams(seed: int, replication: int, st: StepPlan):
-        out = {}
-        if st.supplement is not None:
-            sup = st.supplement
-            rng = stream(seed, replication, st.service, st.name, "supplement")
-            out["supplement"] = (Coin(sup.probability, rng), Coin(sup.give_up, rng), Sampler(sup.response, rng))
-        if st.special is not None:
-            rng = stream(seed, replication, st.service, st.name, "special")
-            out["special"] = (Coin(st.special.probability, rng), Sampler(st.special.duration, rng))
-        return out
 
     # ------------------------------------------------------------------ processes
     def run(self) -> None:
@@ -161,12 +138,12 @@ class Replication:
 
     def _arrive(self, service: ServicePlan, times: np.ndarray):
         env = self.env
-        for t in times.tolist():
+        for k, t in enumerate(times.tolist()):
             if t > env.now:
                 yield env.timeout(t - env.now)
-            env.process(self._case(service, t))
+            env.process(self._case(service, t, k))
 
-    def _case(self, service: ServicePlan, received: float):
+    def _case(self, service: ServicePlan, received: float, k: int):
         env = self.env
         record = CaseRecord(service.index, received)
         self.open.add(record)
@@ -176,9 +153,9 @@ class Replication:
         completed = True
         for item in service.route:   # top level walked here: one generator layer fewer for plain steps
             if item.__class__ is StepPlan:
-                completed = yield from self._step(service, item, record)
+                completed = yield from self._step(service, item, record, k)
             else:
-                completed = yield from self._route(service, [item], record)
+                completed = yield from self._route(service, [item], record, k)
             if not completed:
                 break
         record.decided = env.now
@@ -187,32 +164,32 @@ class Replication:
         self.wip.change(env.now, -1)
         self.grader.add(record)
 
-    def _route(self, service: ServicePlan, route: list, record: CaseRecord):
+    def _route(self, service: ServicePlan, route: list, record: CaseRecord, k: int):
         """Walk a route; False if the applicant gave up on the way."""
         env = self.env
         for item in route:
             if isinstance(item, StepPlan):
-                ok = yield from self._step(service, item, record)
+                ok = yield from self._step(service, item, record, k)
             elif isinstance(item, ParallelPlan):
-                branches = [env.process(self._route(service, b, record)) for b in item.branches]
+                branches = [env.process(self._route(service, b, record, k)) for b in item.branches]
                 results = yield simpy.AllOf(env, branches)
                 ok = all(results.values())
             else:
                 assert isinstance(item, ChoicePlan)
-                u = self.routing[service.index].uniform()
+                u = self.draws[service.index].choices[id(item)][k]
                 chosen = next((r for c, r in zip(item.cumulative, item.routes) if u < c), item.routes[-1])
-                ok = yield from self._route(service, chosen, record)
+                ok = yield from self._route(service, chosen, record, k)
             if not ok:
                 return False
         return True
 
-    def _step(self, service: ServicePlan, step: StepPlan, record: CaseRecord):
+    def _step(self, service: ServicePlan, step: StepPlan, record: CaseRecord, k: int):
         env = self.env
         station = self.stations[step.department]
         resource = station.resource
         tally = self.step_tallies[step.id]
-        loops = self.supplement[step.id]
-        draw = self.work[step.id]
+        draws = self.draws[service.index].steps[step.id]
+        work = draws.work[k]
         entered = env.now
         rounds = 0
         while True:
@@ -231,7 +208,6 @@ class Replication:
                     tally.waited += 1
                 else:
                     started = arrived
-                work = draw()
                 station.worked(started, work)
                 yield env.timeout(work)
             tally.visits += 1
@@ -240,28 +216,28 @@ class Replication:
                 if step.accepts and record.accepted != record.accepted:   # NaN: not yet accepted
                     record.accepted = env.now
                 return True
-            if not loops:
-                if step.accepts and record.accepted != record.accepted:   # NaN: not yet accepted
-                    record.accepted = env.now
-                break
-            rounds += 1
-            sent_back = "supplement" in loops and rounds <= step.supplement.max_rounds and loops["supplement"][0]()
-            if step.accepts and record.accepted != record.accepted:
-                if not sent_back or step.supplement.clock == "resume":
+            supplement = step.supplement
+            sent_back = supplement is not None and rounds < supplement.max_rounds and \
+                draws.sent_back[k, rounds] < supplement.probability
+            if step.accepts and record.accepted != record.accepted:   # NaN: not yet accepted
+                if not sent_back or supplement.clock == "resume":
                     record.accepted = env.now   # restart: only the complete round accepts (Art. 32)
             if not sent_back:
                 break
             notice = env.now
-            if loops["supplement"][1]():
+            if draws.give_up[k, rounds] < supplement.give_up:
                 self._span(step, record, entered)
                 return False   # the applicant never comes back
-            back = self._after(notice, loops["supplement"][2](), step.supplement.response.unit)
+            back = self._after(notice, float(draws.response[k, rounds]), supplement.response.unit)
+            rounds += 1
+            work = draws.again()
             yield env.timeout(back - notice)
             if record.accepted == record.accepted:   # the clock stops while the applicant supplements
                 record.pauses = (record.pauses or []) + [(notice, back)]
-        if "special" in loops and loops["special"][0]():
+        special = step.special
+        if special is not None and draws.special[k] < special.probability:
             start = env.now
-            finish = self._after(start, loops["special"][1](), step.special.duration.unit)
+            finish = self._after(start, float(draws.special_duration[k]), special.duration.unit)
             yield env.timeout(finish - start)
             if record.accepted == record.accepted:   # Art. 45: not counted
                 record.pauses = (record.pauses or []) + [(start, finish)]

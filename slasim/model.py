@@ -50,7 +50,7 @@ class ParallelPlan:
 class ChoicePlan:
     cumulative: list[float]
     routes: list[list]
-
+    key: str = ""                # names the branch point's random stream: its steps' names
 
 @dataclass
 class ServicePlan:
@@ -94,6 +94,17 @@ class Plan:
     def provisional(self) -> bool:
         days = self.calendar.work_days[[self.start_day, self.end_day - 1]]
         return bool(np.any(self.calendar.is_provisional(days)))
+
+
+def step_names(route: list) -> list[str]:
+    out = []
+    for item in route:
+        if isinstance(item, StepPlan):
+            out.append(item.name)
+        else:
+            for branch in (item.branches if isinstance(item, ParallelPlan) else item.routes):
+                out.extend(step_names(branch))
+    return out
 
 
 def day_index(cal: WorkCalendar, day: dt.date) -> int:
@@ -155,7 +166,9 @@ def compile_plan(scenario: Scenario, source: str = "scenario") -> Plan:
                 else:
                     assert isinstance(item, Choice)
                     cumulative = np.cumsum([b.probability for b in item.branch]).tolist()
-                    route.append(ChoicePlan(cumulative, [build(b.steps) for b in item.branch]))
+                    routes = [build(b.steps) for b in item.branch]
+                    key = "|".join(",".join(step_names(r)) or "-" for r in routes)
+                    route.append(ChoicePlan(cumulative, routes, key))
             return route
 
         plan.route = build(spec.steps)

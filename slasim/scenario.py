@@ -197,7 +197,11 @@ class Scenario(Strict):
         if self.end is not None and self.end <= self.start:
             raise ValueError("`end` must be after `start`")
         for name, service in self.services.items():
+            seen = set()
             for path, step in walk_steps(service.steps, f"services.{name}.steps"):
+                if step.step in seen:
+                    raise ValueError(f"{path}: step name {step.step!r} used twice in service {name!r}")
+                seen.add(step.step)
                 if step.department not in self.departments:
                     raise ValueError(f"{path}: unknown department {step.department!r} "
                                      f"(have {', '.join(self.departments)})")
