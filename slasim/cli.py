@@ -109,15 +109,42 @@ def run(
 
 
 @app.command()
+def compare(
+    scenario: str = typer.Argument(..., help="Scenario file with a `reforms:` section, or a shipped name."),
+    reform: List[str] = typer.Option([], "--reform", "-r",
+                                     help="A reform to compare (repeatable); a+b applies both. Default: each one."),
+    reps: Optional[int] = typer.Option(None, "--reps", "-n", min=2, help="Replications (default: the file's)."),
+    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Seed (default: the file's)."),
+    overrides: List[str] = typer.Option([], "--set", help="Override a baseline field: key.path=value."),
+    as_json: bool = typer.Option(False, "--json", help="Print the full comparison as JSON."),
+):
+    """Baseline against reforms with common random numbers: each metric's change with a paired 95% CI."""
+    from .compare import compare as run_compare
+    from .reforms import reform_names
+    from .scenario import load_scenario_data
+    from .sim_report import compare_report, to_json
+
+    data, source = load_scenario_data(scenario, overrides)
+    variants = [r.split("+") for r in reform] or [[name] for name in reform_names(data)]
+    if not variants:
+        raise SlasimError("no reforms to compare: add a `reforms:` section or give --reform", source=source)
+    result = run_compare(data, source, variants, replications=reps, seed=seed)
+    typer.echo(to_json(result) if as_json else compare_report(result))
+
+
+@app.command()
 def validate(files: List[str] = typer.Argument(..., help="Scenario files to validate.")):
     """Check scenario files without running them: exit 0 if valid, 2 with file and field if not."""
     from .model import compile_plan
-    from .scenario import find_scenario, load_scenario
+    from .reforms import reform_names, scenario_with_reforms
+    from .scenario import load_scenario, load_scenario_data
 
     for name in files:
-        source = str(find_scenario(name))
+        data, source = load_scenario_data(name)
         compile_plan(load_scenario(name), source)
-        typer.echo(f"{source}: valid")
+        for reform in reform_names(data):   # every reform must apply to the baseline and give a valid scenario
+            compile_plan(scenario_with_reforms(data, [reform], source), source)
+        typer.echo(f"{source}: valid" + (f" ({len(reform_names(data))} reforms)" if reform_names(data) else ""))
 
 
 @app.command()

@@ -27,14 +27,17 @@ def stream(seed: int, replication: int, *names: str) -> np.random.Generator:
 class StepDraws:
     """One step's draws for the n cases of its service (rounds: supplement loops)."""
 
-    __slots__ = ("work", "again", "sent_back", "give_up", "response", "special", "special_duration")
+    __slots__ = ("work", "again", "delay", "sent_back", "give_up", "response", "special", "special_duration")
 
     def __init__(self, step: StepPlan, n: int, seed: int, replication: int):
         def rng(purpose: str) -> np.random.Generator:
             return stream(seed, replication, step.service, step.name, purpose)
 
-        self.work = (step.work.draw(rng("work"), n) * step.work_scale).tolist()
-        self.again = Sampler(step.work, rng("work-again"), step.work_scale)   # re-checks after a supplement
+        if step.work is not None:
+            self.work = (step.work.draw(rng("work"), n) * step.work_scale).tolist()
+            self.again = Sampler(step.work, rng("work-again"), step.work_scale)   # re-checks after a supplement
+        else:
+            self.delay = step.delay.draw(rng("delay"), n)
         if step.supplement is not None:
             rounds = step.supplement.max_rounds
             self.sent_back = rng("supplement").random((n, rounds))

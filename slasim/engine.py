@@ -185,6 +185,9 @@ class Replication:
 
     def _step(self, service: ServicePlan, step: StepPlan, record: CaseRecord, k: int):
         env = self.env
+        if step.delay is not None:
+            yield from self._delay(service, step, record, k)
+            return True
         station = self.stations[step.department]
         resource = station.resource
         tally = self.step_tallies[step.id]
@@ -244,6 +247,19 @@ class Replication:
         if step.limit is not None:
             self._span(step, record, entered)
         return True
+
+    def _delay(self, service: ServicePlan, step: StepPlan, record: CaseRecord, k: int):
+        """An elapsed delay (no staff): counted on the clock."""
+        env = self.env
+        entered = env.now
+        finish = self._after(entered, float(self.draws[service.index].steps[step.id].delay[k]), step.delay.unit)
+        yield env.timeout(finish - entered)
+        tally = self.step_tallies[step.id]
+        tally.visits += 1
+        tally.work += finish - entered
+        if step.accepts and record.accepted != record.accepted:
+            record.accepted = env.now
+        self._span(step, record, entered)
 
     def _span(self, step: StepPlan, record: CaseRecord, entered: float) -> None:
         if step.limit is not None:

@@ -28,9 +28,10 @@ class StepPlan:
     id: int                      # index over all steps of the scenario (for statistics)
     service: str
     name: str
-    department: int
-    work: Distribution
+    department: int | None        # None: a delay step (no staff)
+    work: Distribution | None
     work_scale: float
+    delay: Distribution | None
     limit: Limit | None
     accepts: bool
     supplement: Supplement | None
@@ -38,7 +39,7 @@ class StepPlan:
     plain: bool = False          # no loop, special procedure or limit: the engine's short path
 
     def __post_init__(self):
-        self.plain = self.supplement is None and self.special is None and self.limit is None
+        self.plain = self.supplement is None and self.special is None and self.limit is None and self.delay is None
 
 
 @dataclass
@@ -155,8 +156,10 @@ def compile_plan(scenario: Scenario, source: str = "scenario") -> Plan:
             route = []
             for item in items:
                 if isinstance(item, Step):
-                    step = StepPlan(len(all_steps), name, item.step, dept_index[item.department], item.work,
-                                    WORK_SCALE[item.work.unit], Limit.parse(item.limit) if item.limit else None,
+                    step = StepPlan(len(all_steps), name, item.step,
+                                    dept_index[item.department] if item.department else None, item.work,
+                                    WORK_SCALE[item.work.unit] if item.work else 1.0, item.delay,
+                                    Limit.parse(item.limit) if item.limit else None,
                                     item.accepts, item.supplement, item.special_procedure)
                     all_steps.append(step)
                     plan.steps.append(step)

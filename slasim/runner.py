@@ -53,17 +53,29 @@ def replication_metrics(plan: Plan, replication: int, seed: int) -> dict:
             "departments": departments, "little": little}
 
 
+def replicate(plan: Plan, replications: int, seed: int,
+              progress: Callable[[int], None] | None = None) -> list[dict]:
+    """Metrics of replications 0..n-1, in this process."""
+    results = []
+    for r in range(replications):
+        results.append(replication_metrics(plan, r, seed))
+        if progress:
+            progress(r + 1)
+    return results
+
+
 def run_scenario(scenario: Scenario, *, source: str = "scenario", replications: int | None = None,
                  seed: int | None = None, progress: Callable[[int], None] | None = None) -> dict:
     """Run the replications in this process and summarise them (mean and 95 % CI per metric)."""
     plan = compile_plan(scenario, source)
     n = replications or scenario.replications
     seed = scenario.seed if seed is None else seed
-    results = []
-    for r in range(n):
-        results.append(replication_metrics(plan, r, seed))
-        if progress:
-            progress(r + 1)
+    return describe(plan, n, seed, summarize(replicate(plan, n, seed, progress)))
+
+
+def describe(plan: Plan, n: int, seed: int, summary: dict) -> dict:
+    """The result document: what was run (scenario, calendar, period, seeds) and its summary."""
+    scenario = plan.scenario
     cal = plan.calendar
     days = cal.work_days[[plan.start_day, plan.end_day - 1]]
     return {
@@ -77,5 +89,5 @@ def run_scenario(scenario: Scenario, *, source: str = "scenario", replications: 
         "levels": [level for level in LEVELS if level != "green"],
         "service_info": {s.name: {"kind": s.spec.kind, "promised": str(s.promised), "legal": str(s.legal),
                                   "cards": s.ladder.name} for s in plan.services},
-        **summarize(results),
+        **summary,
     }

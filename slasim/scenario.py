@@ -65,15 +65,28 @@ class Department(Strict):
 
 
 class Supplement(Strict):
-    """补正: after the step, the case goes back to the applicant with this probability."""
+    """补正: after the step, the case goes back to the applicant with this probability — given
+    directly, or as `materials` required, each missing with probability `missing_each`
+    (so cutting materials is a parameter: 1 - (1 - missing_each) ** materials)."""
 
-    probability: float = Field(ge=0, le=1)
+    probability: float | None = Field(default=None, ge=0, le=1)
+    materials: float | None = Field(default=None, ge=0)
+    missing_each: float | None = Field(default=None, ge=0, le=1)
     response: Distribution                     # applicant's response time (d or wd)
     give_up: float = Field(default=0.0, ge=0, le=1)
     clock: Literal["restart", "resume"] = "restart"   # before acceptance (Art. 32); after it, always a pause
     max_rounds: int = Field(default=3, ge=1)
 
     _unit = field_validator("response")(lambda v: _units(v, ("d", "wd"), "response"))
+
+    @model_validator(mode="after")
+    def _chance(self):
+        by_materials = self.materials is not None and self.missing_each is not None
+        if (self.probability is None) == (not by_materials):
+            raise ValueError("give `probability`, or `materials` and `missing_each`")
+        if self.probability is None:
+            object.__setattr__(self, "probability", 1.0 - (1.0 - self.missing_each) ** self.materials)
+        return self
 
 
 class SpecialProcedure(Strict):
@@ -87,16 +100,32 @@ class SpecialProcedure(Strict):
 
 
 class Step(Strict):
+    """Either work by a department's staff, or an elapsed `delay` with no staff modelled (e.g. a
+    file transferred to another level, or a review whose duration is known only as elapsed days);
+    a delay is counted on the clock, unlike a special procedure."""
+
     step: str
-    department: str
-    work: Distribution                          # office time of one staff member (min or h)
+    department: str | None = None
+    work: Distribution | None = None            # office time of one staff member (min or h)
+    delay: Distribution | None = None           # elapsed time (wd, d, h or min)
     limit: str | None = None                    # a step limit, for step-scope card rungs
     accepts: bool = False                       # acceptance (受理) happens when this step ends
     supplement: Supplement | None = None
     special_procedure: SpecialProcedure | None = None
 
     _unit = field_validator("work")(lambda v: _units(v, ("min", "h"), "work"))
+    _delay_unit = field_validator("delay")(lambda v: _units(v, ("d", "wd", "h", "min"), "delay"))
     _lim = field_validator("limit", mode="before")(_limit)
+
+    @model_validator(mode="after")
+    def _kind(self):
+        if (self.delay is None) == (self.work is None):
+            raise ValueError("a step has either `department` + `work`, or a `delay`")
+        if (self.work is None) != (self.department is None):
+            raise ValueError("`work` needs a `department` (and a department needs `work`)")
+        if self.delay is not None and (self.supplement or self.special_procedure):
+            raise ValueError("a delay step has no supplement loop or special procedure")
+        return self
 
 
 class Parallel(Strict):
@@ -187,6 +216,7 @@ class Scenario(Strict):
     cards: Any = "warn-before"
     departments: dict[str, Department] = Field(min_length=1)
     services: dict[str, Service] = Field(min_length=1)
+    reforms: dict[str, list[Any]] = {}           # named patches (see `reforms`); checked when applied
 
     _dates = field_validator("start", "end", mode="before")(_date)
 
@@ -202,7 +232,7 @@ class Scenario(Strict):
                 if step.step in seen:
                     raise ValueError(f"{path}: step name {step.step!r} used twice in service {name!r}")
                 seen.add(step.step)
-                if step.department not in self.departments:
+                if step.department is not None and step.department not in self.departments:
                     raise ValueError(f"{path}: unknown department {step.department!r} "
                                      f"(have {', '.join(self.departments)})")
         return self
@@ -268,12 +298,22 @@ def find_scenario(name: str) -> Path:
     return shipped if shipped.exists() else path
 
 
-def load_scenario(name: str | Path, overrides: list[str] = ()) -> Scenario:
+def load_scenario_data(name: str | Path, overrides: list[str] = ()) -> tuple[dict, str]:
+    """The raw data of a scenario file (with `--set` overrides) and its path as text."""
     path = find_scenario(str(name))
     data = read_yaml(path)
     if not isinstance(data, dict):
         raise SlasimError("a scenario is a mapping with departments and services", source=str(path))
-    return validate(Scenario, apply_overrides(data, list(overrides), str(path)), str(path))
+    return apply_overrides(data, list(overrides), str(path)), str(path)
+
+
+def load_scenario(name: str | Path, overrides: list[str] = (), reforms: list[str] = ()) -> Scenario:
+    """A validated scenario, with the named reforms applied (in order) if any."""
+    from .reforms import scenario_with_reforms
+
+    data, source = load_scenario_data(name, overrides)
+    validate(Scenario, data, source)   # the baseline itself must be valid, whatever reforms follow
+    return scenario_with_reforms(data, list(reforms), source)
 
 
 def json_schema() -> str:

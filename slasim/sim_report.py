@@ -113,3 +113,36 @@ def write_outputs(result: dict, out_dir: Path) -> list[Path]:
         written.append(out_dir / name)
     return written
 
+
+
+def change_cell(change: dict | None, kind: str) -> str:
+    if not change or change.get("change") is None:
+        return "—"
+    fmt = (lambda v: f"{v * 100:+.1f} pp") if kind == "share" else (lambda v: f"{v:+.2f}")
+    ci = change.get("ci95")
+    return fmt(change["change"]) + (f" [{fmt(ci[0])}, {fmt(ci[1])}]" if ci else "")
+
+
+def compare_report(result: dict) -> str:
+    """Per reform: the headline metrics of each service and overall, baseline → reform, paired change."""
+    base = result["baseline"]
+    parts = [f"{base['scenario']}: baseline and {len(result['reforms'])} reform(s), {base['replications']} "
+             f"paired replications (common random numbers), seed {base['seed']}"]
+    for name, reform in result["reforms"].items():
+        rows = []
+        scopes = [(s, ("services", s)) for s in base["services"]]
+        if len(scopes) > 1:
+            scopes.append(("all services", ("overall",)))
+        for label, path in scopes:
+            before, after, change = base, reform["summary"], reform["change"]
+            for key in path:
+                before, after, change = before.get(key, {}), after.get(key, {}), change.get(key, {})
+            for metric, title, kind in HEADLINE:
+                if metric in before or metric in after:
+                    rows.append([label, title, cell(before.get(metric), kind), cell(after.get(metric), kind),
+                                 change_cell(change.get(metric), kind), (change.get(metric) or {}).get("verdict", "—")])
+        parts.append(f"reform: {name}\n" + tabulate(
+            rows, headers=["service", "metric", "baseline", "reform", "change [95% CI, paired]", "verdict"],
+            disable_numparse=True))
+    parts.append("change: reform minus baseline, replication by replication; pp = percentage points")
+    return "\n\n".join(parts)
