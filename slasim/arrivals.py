@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .model import Plan, ServicePlan
+from .model import Plan, ServicePlan, day_index
 from .scenario import WEEKDAYS
 from .timeconv import MINUTES_PER_DAY, days_to_dates
 
@@ -64,5 +64,8 @@ def service_arrivals(plan: Plan, service: ServicePlan, rng: np.random.Generator)
         online = online[online < plan.end]
     times = np.concatenate([window, online])
     is_online = np.concatenate([np.zeros(len(window), bool), np.ones(len(online), bool)])
+    if spec.until is not None:
+        stop = cal.bm_start[day_index(cal, spec.until)]
+        times, is_online = times[times < stop], is_online[times < stop]
     order = np.argsort(times, kind="stable")
     return times[order], is_online[order]

@@ -144,7 +144,7 @@ def validate(files: List[str] = typer.Argument(..., help="Scenario files to vali
         compile_plan(load_scenario(name), source)
         for reform in reform_names(data):   # every reform must apply to the baseline and give a valid scenario
             compile_plan(scenario_with_reforms(data, [reform], source), source)
-        typer.echo(f"{source}: valid" + (f" ({len(reform_names(data))} reforms)" if reform_names(data) else ""))
+        typer.echo(f"{source}: valid" + (f" (reforms: {', '.join(reform_names(data))})" if reform_names(data) else ""))
 
 
 @app.command()

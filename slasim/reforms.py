@@ -235,8 +235,20 @@ def _staff(data: dict, op: Staff) -> None:
         raise SlasimError(f"staff of {op.department!r} would be {new}", field="delta" if op.delta is not None else "staff")
     if op.start is None:
         dept["staff"] = new
-    else:
-        dept.setdefault("staff_changes", []).append({"from": op.start, "to": op.end, "staff": new})
+        return
+    # A dated change supersedes the parts of earlier ones it overlaps (ISO dates compare as text).
+    start, end = str(op.start), str(op.end)
+    kept = []
+    for change in dept.get("staff_changes", []):
+        a, b = str(change["from"]), str(change["to"])
+        if b <= start or a >= end:
+            kept.append(change)
+            continue
+        if a < start:
+            kept.append({**change, "from": a, "to": start})
+        if end < b:
+            kept.append({**change, "from": end, "to": b})
+    dept["staff_changes"] = kept + [{"from": start, "to": end, "staff": new}]
 
 
 def _work(data: dict, op: Work) -> None:

@@ -171,6 +171,9 @@ class Arrivals(Strict):
     month: dict[int, float] = {}                 # factor by month (1..12), default 1
     online: float = Field(default=0.0, ge=0, le=1)   # share submitted online, at any hour of any day
     pattern: Literal["poisson", "even"] = "poisson"  # even: equally spaced, a fixed count per day
+    until: dt.date | None = None                  # no receipts from this date on (let the last cases finish)
+
+    _until = field_validator("until", mode="before")(_date)
 
     @field_validator("weekday")
     @classmethod
