@@ -133,6 +133,29 @@ def compare(
 
 
 @app.command()
+def sweep(
+    scenario: str = typer.Argument(..., help="Scenario file, or the name of a shipped scenario."),
+    vary: List[str] = typer.Option(..., "--vary", help="key.path=v1,v2,... or key.path=lo..hi:step (repeatable: a grid)."),
+    reps: Optional[int] = typer.Option(None, "--reps", "-n", min=1, help="Replications per point."),
+    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Seed (default: the file's)."),
+    overrides: List[str] = typer.Option([], "--set", help="Override a field for every point: key.path=value."),
+    as_json: bool = typer.Option(False, "--json", help="Print the grid as JSON."),
+    csv_out: Optional[Path] = typer.Option(None, "--csv", help="Also write the grid as CSV here."),
+):
+    """A grid of what-ifs (e.g. reviewers 2..6 × arrivals 40,50,60): card rates and lead times per point."""
+    from .output import write_atomic
+    from .scenario import load_scenario_data
+    from .sim_report import sweep_csv, sweep_table, to_json
+    from .sweep import sweep as run_sweep
+
+    data, source = load_scenario_data(scenario, overrides)
+    result = run_sweep(data, source, vary, replications=reps, seed=seed)
+    if csv_out is not None:
+        write_atomic(csv_out, sweep_csv(result))
+    typer.echo(to_json(result) if as_json else sweep_table(result))
+
+
+@app.command()
 def validate(files: List[str] = typer.Argument(..., help="Scenario files to validate.")):
     """Check scenario files without running them: exit 0 if valid, 2 with file and field if not."""
     from .model import compile_plan

@@ -15,7 +15,7 @@ from tabulate import tabulate
 
 from .output import write_atomic
 
-HEADLINE = (
+HEADLINE = (  # (metric, label, kind): the figures shown in tables
     ("arrived", "arrived", "count"),
     ("decided", "decided", "count"),
     ("on_time_promised", "on time (promised)", "share"),
@@ -146,3 +146,28 @@ def compare_report(result: dict) -> str:
             disable_numparse=True))
     parts.append("change: reform minus baseline, replication by replication; pp = percentage points")
     return "\n\n".join(parts)
+
+
+def sweep_table(result: dict) -> str:
+    kinds = {metric: kind for metric, _, kind in HEADLINE}
+    titles = {metric: title for metric, title, _ in HEADLINE}
+    metrics = [m for m in result["rows"][0]["overall"]]
+    rows = [[*(row["values"][k] for k in result["vary"]), *(cell(row["overall"][m], kinds[m]) for m in metrics)]
+            for row in result["rows"]]
+    return tabulate(rows, headers=[*result["vary"], *(titles[m] for m in metrics)], disable_numparse=True)
+
+
+def sweep_csv(result: dict) -> str:
+    header = [*result["vary"]]
+    metrics = list(result["rows"][0]["overall"])
+    for m in metrics:
+        header += [f"{m}_mean", f"{m}_ci95_low", f"{m}_ci95_high"]
+    rows = []
+    for row in result["rows"]:
+        line = [row["values"][k] for k in result["vary"]]
+        for m in metrics:
+            stat = clean(row["overall"][m])
+            ci = stat.get("ci95") or [None, None]
+            line += ["" if v is None else v for v in (stat.get("mean"), ci[0], ci[1])]
+        rows.append(line)
+    return _csv(rows, header)
