@@ -150,7 +150,7 @@ class Replication:
         self.wip.change(env.now, 1)
         if service.accepts_at_receipt:
             record.accepted = received
-        completed = True
+        completed, decided_early, commitment = True, False, service.spec.commitment
         for item in service.route:   # top level walked here: one generator layer fewer for plain steps
             if item.__class__ is StepPlan:
                 completed = yield from self._step(service, item, record, k)
@@ -158,10 +158,25 @@ class Replication:
                 completed = yield from self._route(service, [item], record, k)
             if not completed:
                 break
-        record.decided = env.now
+            if commitment and not decided_early and record.accepted == record.accepted:
+                # 告知承诺: decided on the applicant's commitment once accepted; the rest of the route
+                # is verification afterwards — staff work, but not the applicant's wait.
+                self._finish(record, True)
+                record, decided_early = CaseRecord(service.index, received, accepted=env.now), True
+        if decided_early:
+            return
+        if completed and record.materials_at is not None:   # 容缺受理: the decision waits for the materials
+            if record.materials_at == float("inf"):
+                completed = False   # never sent: the case is terminated
+            elif record.materials_at > env.now:
+                yield env.timeout(record.materials_at - env.now)
+        self._finish(record, completed)
+
+    def _finish(self, record: CaseRecord, completed: bool) -> None:
+        record.decided = self.env.now
         record.gave_up = not completed
         self.open.remove(record)
-        self.wip.change(env.now, -1)
+        self.wip.change(self.env.now, -1)
         self.grader.add(record)
 
     def _route(self, service: ServicePlan, route: list, record: CaseRecord, k: int):
@@ -222,6 +237,13 @@ class Replication:
             supplement = step.supplement
             sent_back = supplement is not None and rounds < supplement.max_rounds and \
                 draws.sent_back[k, rounds] < supplement.probability
+            if sent_back and supplement.tolerate:   # 容缺受理: accepted now, the materials follow
+                if record.accepted != record.accepted:
+                    record.accepted = env.now
+                gives_up = draws.give_up[k, rounds] < supplement.give_up
+                record.materials_at = float("inf") if gives_up else self._after(
+                    env.now, float(draws.response[k, rounds]), supplement.response.unit)
+                break
             if step.accepts and record.accepted != record.accepted:   # NaN: not yet accepted
                 if not sent_back or supplement.clock == "resume":
                     record.accepted = env.now   # restart: only the complete round accepts (Art. 32)

@@ -32,6 +32,7 @@ class CaseRecord:
     gave_up: bool = False
     pauses: list | None = None      # (from, to) business minutes; created on the first pause
     spans: dict | None = None       # step name → [entered, left], for steps with a limit
+    materials_at: float | None = None   # 容缺受理: when the missing materials arrive (inf: never)
 
 
 @dataclass

@@ -14,6 +14,9 @@ department) must exist in the scenario it patches, or the reform is refused with
     materials     {service, step, cut}               a share of the materials cut: fewer supplements
     online        {service, share}                   share of online receipts
     arrivals      {service?, scale}                  more or fewer applications
+    bundle        {services, into, accept, limits, arrivals?}   一件事: one acceptance, children in parallel
+    tolerate_missing {service, step}                 容缺受理: accept with materials missing, clock runs
+    commitment    {service}                          告知承诺: decided at acceptance, checks run after
 """
 
 from __future__ import annotations
@@ -103,8 +106,26 @@ class Arrivals(Strict):
     scale: float = Field(ge=0)
 
 
+class Bundle(Strict):
+    services: list[str] = Field(min_length=2)
+    into: str
+    accept: dict                       # the one joint acceptance step (a step mapping)
+    limits: Any                        # the bundle's one limit (or {promised, legal})
+    arrivals: dict | None = None       # default: the first child's arrivals
+
+
+class TolerateMissing(Strict):
+    service: str
+    step: str
+
+
+class Commitment(Strict):
+    service: str
+
+
 OPERATIONS = {"parallelize": Parallelize, "merge": Merge, "remove": Remove, "staff": Staff, "work": Work,
-              "limits": Limits, "cards": Cards, "materials": Materials, "online": Online, "arrivals": Arrivals}
+              "limits": Limits, "cards": Cards, "materials": Materials, "online": Online, "arrivals": Arrivals,
+              "bundle": Bundle, "tolerate_missing": TolerateMissing, "commitment": Commitment}
 
 
 def reform_names(data: dict) -> list[str]:
@@ -317,5 +338,60 @@ def _arrivals(data: dict, op: Arrivals) -> None:
         service["arrivals"]["per_day"] = service["arrivals"]["per_day"] * op.scale
 
 
+def _without_acceptance(service: dict) -> list:
+    """A child's route less its own acceptance (the bundle accepts once for all)."""
+    steps = copy.deepcopy(service.get("steps", []))
+    accepting = [i for i, s in enumerate(steps) if isinstance(s, dict) and s.get("accepts")]
+    if accepting:
+        del steps[accepting[0]]
+    elif service.get("acceptance", "first-step") == "first-step" and steps and "step" in steps[0]:
+        del steps[0]
+    return steps
+
+
+def _bundle(data: dict, op: Bundle) -> None:
+    children = [(name, _service(data, name)) for name in op.services]
+    if op.into in data["services"] and op.into not in op.services:
+        raise SlasimError(f"a service {op.into!r} exists already", field="into")
+    branches = []
+    for name, child in children:
+        route = _without_acceptance(child)
+        for item in route:   # step names stay unique in the bundle: prefix them with the child's name
+            _prefix(item, name)
+        if route:
+            branches.append(route)
+    accept = {**op.accept, "accepts": True}
+    route = [accept] + ([{"parallel": branches}] if len(branches) > 1 else branches[0] if branches else [])
+    first = children[0][1]
+    bundle = {"description": f"一件事: {', '.join(op.services)}", "limits": op.limits,
+              "arrivals": op.arrivals or copy.deepcopy(first["arrivals"]), "steps": route}
+    for name, _ in children:
+        del data["services"][name]
+    data["services"][op.into] = bundle
+
+
+def _prefix(item: dict, prefix: str) -> None:
+    if "step" in item:
+        item["step"] = f"{prefix}/{item['step']}"
+    for branch in item.get("parallel", []):
+        for sub in branch:
+            _prefix(sub, prefix)
+    for branch in item.get("branch", []):
+        for sub in branch.get("steps", []):
+            _prefix(sub, prefix)
+
+
+def _tolerate_missing(data: dict, op: TolerateMissing) -> None:
+    _, _, step = _step(_service(data, op.service), op.step, op.service)
+    if not step.get("supplement"):
+        raise SlasimError(f"step {op.step!r} has no supplement loop", field="step")
+    step["supplement"]["tolerate"] = True
+
+
+def _commitment(data: dict, op: Commitment) -> None:
+    _service(data, op.service)["commitment"] = True
+
+
 APPLY = {"parallelize": _parallelize, "merge": _merge, "remove": _remove, "staff": _staff, "work": _work,
-         "limits": _limits, "cards": _cards, "materials": _materials, "online": _online, "arrivals": _arrivals}
+         "limits": _limits, "cards": _cards, "materials": _materials, "online": _online, "arrivals": _arrivals,
+         "bundle": _bundle, "tolerate_missing": _tolerate_missing, "commitment": _commitment}

@@ -76,6 +76,8 @@ class Supplement(Strict):
     give_up: float = Field(default=0.0, ge=0, le=1)
     clock: Literal["restart", "resume"] = "restart"   # before acceptance (Art. 32); after it, always a pause
     max_rounds: int = Field(default=3, ge=1)
+    tolerate: bool = False   # 容缺受理: accept at once, clock running; decision waits for the materials,
+                             # an applicant who never sends them has the case terminated
 
     _unit = field_validator("response")(lambda v: _units(v, ("d", "wd"), "response"))
 
@@ -201,6 +203,7 @@ class Service(Strict):
     cards: Any = None                                   # ladder for this service (default: scenario's)
     priority: int = Field(default=0, ge=0)              # lower is served first
     acceptance: Literal["first-step", "receipt"] = "first-step"   # when 受理 happens, unless a step `accepts`
+    commitment: bool = False     # 告知承诺: decided when accepted; the remaining steps check afterwards
     arrivals: Arrivals
     steps: list[RouteItem] = Field(min_length=1)
 

@@ -145,3 +145,25 @@ def test_shipped_reforms_name_only_existing_things():
         data = read_yaml(path)
         for name in (data.get("reforms") or {}) if isinstance(data, dict) else ():
             Scenario.model_validate(apply_reforms(data, [name], str(path)))
+
+
+def test_bundle_makes_one_service_with_one_acceptance_and_parallel_children():
+    data = copy.deepcopy(BASE)
+    data["services"]["t"] = {"limits": "10wd", "arrivals": {"per_day": 2},
+                             "steps": [{"step": "accept", "department": "a", "work": {"fixed": 10}},
+                                       {"step": "check", "department": "b", "work": {"fixed": 30}}]}
+    data["reforms"] = {"one-thing": [{"bundle": {
+        "services": ["s", "t"], "into": "st", "limits": {"promised": "3wd", "legal": "10wd"},
+        "accept": {"step": "joint-accept", "department": "a", "work": {"exponential": 15}}}}]}
+    bundled = apply_reforms(data, ["one-thing"], "test.yaml")
+    assert list(bundled["services"]) == ["st"]
+    route = bundled["services"]["st"]["steps"]
+    assert route[0]["step"] == "joint-accept" and route[0]["accepts"]
+    branches = route[1]["parallel"]
+    assert [[s["step"] for s in b] for b in branches] == [["s/x", "s/y", "s/z"], ["t/check"]]
+    assert bundled["services"]["st"]["arrivals"] == {"per_day": 3}
+    scenario = Scenario.model_validate(bundled)
+    from slasim.runner import run_scenario
+
+    result = run_scenario(scenario.model_copy(update={"replications": 2}))
+    assert result["services"]["st"]["decided"]["mean"] > 0

@@ -249,3 +249,43 @@ def test_priorities_match_the_non_preemptive_priority_queue():
     w0, rho_high, rho = 0.8, 0.4, 0.8
     assert inside(result["steps"]["urgent/serve"]["wait_hours_mean"], w0 / (1 - rho_high))
     assert inside(result["steps"]["routine/serve"]["wait_hours_mean"], w0 / ((1 - rho_high) * (1 - rho)))
+
+
+def single_case(steps: list, **service) -> tuple[list, float, Replication]:
+    """One receipt, Mon 2025-03-10 14:00 (office minute 2310 from the period start), on one desk."""
+    data = copy.deepcopy(HAND_WORKED)
+    data["working_days"] = 10
+    data["services"]["licence"].pop("acceptance")
+    data["services"]["licence"].update({"arrivals": {"per_day": 1 / 6, "pattern": "even"}, "steps": steps, **service})
+    records = []
+    rep = Replication(compile_plan(Scenario.model_validate(data)), 0, 3)
+    rep.grader.add = records.append
+    rep.run()
+    return records, rep.plan.start, rep
+
+
+SUPPLEMENTED = {"step": "accept", "department": "desk", "work": {"fixed": 60},
+                "supplement": {"probability": 1, "max_rounds": 1, "response": {"fixed": 2, "unit": "wd"},
+                               "tolerate": True}}
+REVIEW = {"step": "review", "department": "desk", "work": {"fixed": 60}}
+
+
+def test_tolerated_missing_materials_keep_the_clock_running():
+    # 容缺受理: accepted at the check's end (2370) although materials are missing; the review runs
+    # (2370-2430); the decision waits for the materials, 2 WD after the notice: Wed 15:00 (3210).
+    (record,), start, _ = single_case([SUPPLEMENTED, REVIEW])
+    assert record.accepted - start == 2370 and not record.pauses
+    assert record.decided - start == 3210 and not record.gave_up
+    never = {**SUPPLEMENTED, "supplement": {**SUPPLEMENTED["supplement"], "give_up": 1}}
+    (record,), start, _ = single_case([never, REVIEW])
+    assert record.gave_up and record.decided - start == 2430   # terminated: no decision without them
+
+
+def test_commitment_decides_at_acceptance_and_checks_afterwards():
+    # 告知承诺: decided when the acceptance step ends (2370); the 600-minute check still uses the desk.
+    (record,), start, rep = single_case([{"step": "accept", "department": "desk", "work": {"fixed": 60}},
+                                         {"step": "verify", "department": "desk", "work": {"fixed": 600}}],
+                                        commitment=True)
+    assert record.decided - start == 2370 and record.accepted - start == 2370
+    verify = next(st for st in rep.plan.steps if st.name == "verify")
+    assert rep.step_tallies[verify.id].visits == 1 and rep.step_tallies[verify.id].work == 600
