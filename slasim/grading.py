@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .cards import LEVELS, Ladder, crossings, first_reached, level_at
+from .cards import LEVELS, REFERENCES, Ladder, crossings, first_reached, level_at
 from .clock import ClockBatch
-from .metrics import QUANTILES, LogHistogram, ratio
+from .metrics import HIST_BINS, QUANTILES, LogHistogram, ratio
 from .model import Plan, ServicePlan
 
 CHUNK = 4096
@@ -112,64 +112,95 @@ class Grader:
         """Grade the buffered finished cases (and, at the end, the open ones)."""
         records = self.buffer + [r for r in open_records if r.received >= self.plan.warmup_end]
         self.buffer = []
+        if not records:
+            return
         if len(self.plan.services) == 1:
-            by_service = {0: records} if records else {}
-        else:
-            by_service: dict[int, list[CaseRecord]] = {}
-            for r in records:
-                by_service.setdefault(r.service, []).append(r)
-        for s, group in by_service.items():
-            self._grade(self.plan.services[s], self.tallies[s], group)
+            self._grade(records)
+            return
+        # Services sharing a ladder and limit units are graded together (a city portfolio has hundreds).
+        groups: dict[tuple, list[CaseRecord]] = {}
+        keys = [self._group_key(s) for s in self.plan.services]
+        for r in records:
+            groups.setdefault(keys[r.service], []).append(r)
+        for group in groups.values():
+            self._grade(group)
 
-    def _grade(self, service: ServicePlan, tally: ServiceTally, records: list[CaseRecord]) -> None:
-        cal, end = self.plan.calendar, self.plan.end
-        n = len(records)
+    @staticmethod
+    def _group_key(service: ServicePlan) -> tuple:
+        step_rungs = any(r.scope != "case" for r in service.ladder.rungs)
+        return (service.ladder.rungs, service.promised.unit, service.legal.unit,
+                service.index if step_rungs else -1)   # step rungs need the service's own steps
+
+    def _grade(self, records: list[CaseRecord]) -> None:
+        cal, end, services = self.plan.calendar, self.plan.end, self.plan.services
+        n, size = len(records), len(services)
+        first = services[records[0].service]
+        ladder = first.ladder
+        svc = np.fromiter((r.service for r in records), np.int64, n)
         received = np.fromiter((r.received for r in records), np.float64, n)
         accepted = np.fromiter((r.accepted for r in records), np.float64, n)
         decided = np.fromiter((r.decided for r in records), np.float64, n)
         gave_up = np.fromiter((r.gave_up for r in records), bool, n)
-        tally.arrived += len(records)
-        tally.in_system_sum += float(np.sum(np.minimum(decided, end) - received))
         closed = np.isfinite(decided)
-        tally.gave_up += int(gave_up.sum())
         started = ~np.isnan(accepted)
-        tally.pending_at_end += int(np.sum(~started & ~closed))
         done = closed & ~gave_up
-        tally.decided += int(done.sum())
+        counts: dict[str, np.ndarray] = {}
+
+        def count(name: str, mask: np.ndarray, where: np.ndarray = svc) -> None:
+            counts[name] = np.bincount(where[mask], minlength=size)
+
+        def total(name: str, values: np.ndarray, where: np.ndarray = svc) -> None:
+            counts[name] = np.bincount(where, weights=values, minlength=size)
+
+        count("arrived", np.ones(n, bool))
+        total("in_system_sum", np.minimum(decided, end) - received)
+        count("gave_up", gave_up)
+        count("pending_at_end", ~started & ~closed)
+        count("decided", done)
         lead_wd = cal.business_to_day_position(decided[done]) - cal.business_to_day_position(received[done])
-        tally.lead_wd.add(lead_wd)
-        tally.lead_wd_sum += float(lead_wd.sum())
-        tally.lead_hours_sum += float(np.sum(decided[done] - received[done]) / 60.0)
+        total("lead_wd_sum", lead_wd, svc[done])
+        total("lead_hours_sum", (decided[done] - received[done]) / 60.0, svc[done])
+        hist = np.bincount(svc[done] * HIST_BINS + LogHistogram.bins(lead_wd),
+                           minlength=size * HIST_BINS).reshape(size, HIST_BINS)
         idx = np.flatnonzero(started)
-        if not len(idx):
-            return
-        tally.accepted += len(idx)
-        acc_wall = cal.to_wall_array(accepted[idx], side="right")
-        stop_bm = np.minimum(decided[idx], end)          # open cases: cards frozen at the end
-        stop_wall = cal.to_wall_array(stop_bm, side="left")
-        pauses = self._pauses([records[i] for i in idx])
-        clocks = {"legal": ClockBatch(cal, service.legal.unit, acc_wall, np.full(len(idx), service.legal.axis_amount),
-                                      None, pauses, stop_wall)}
-        same = service.promised == service.legal    # one limit: one clock serves both references
-        clocks["promised"] = clocks["legal"] if same else ClockBatch(
-            cal, service.promised.unit, acc_wall, np.full(len(idx), service.promised.axis_amount), None, pauses, stop_wall)
-        due = {ref: clock.due() for ref, clock in clocks.items()}
-        finished = done[idx]
-        tally.on_time_promised += int(np.sum(finished & (stop_wall <= due["promised"])))
-        tally.on_time_legal += int(np.sum(finished & (stop_wall <= due["legal"])))
-        tally.past_promised += int(np.sum(due["promised"] < stop_wall))
-        tally.past_legal += int(np.sum(due["legal"] < stop_wall))
-        cross = self._crossings(service.ladder, clocks, [records[i] for i in idx])
-        for level, first in first_reached(service.ladder, cross).items():
-            if level != "green":
-                tally.reached[level] += int(np.sum(np.isfinite(first)))
-        still_open = ~closed[idx]
-        tally.open_at_end += int(still_open.sum())
-        if still_open.any():
-            end_wall = cal.to_wall_array(np.array([end]), side="left")[0]
-            levels = level_at(service.ladder, cross[still_open], np.full(int(still_open.sum()), end_wall))
-            for k in levels.tolist():
-                tally.open_by_card[LEVELS[k]] += 1
+        reached, open_levels = {}, {}
+        if len(idx):
+            s_idx = svc[idx]
+            count("accepted", np.ones(len(idx), bool), s_idx)
+            acc_wall = cal.to_wall_array(accepted[idx], side="right")
+            stop_wall = cal.to_wall_array(np.minimum(decided[idx], end), side="left")   # open: frozen at the end
+            pauses = self._pauses([records[i] for i in idx])
+            amount = {ref: np.array([getattr(s, ref).axis_amount for s in services])[s_idx] for ref in REFERENCES}
+            clocks = {"legal": ClockBatch(cal, first.legal.unit, acc_wall, amount["legal"], None, pauses, stop_wall)}
+            same = first.promised.unit == first.legal.unit and np.array_equal(amount["promised"], amount["legal"])
+            clocks["promised"] = clocks["legal"] if same else ClockBatch(
+                cal, first.promised.unit, acc_wall, amount["promised"], None, pauses, stop_wall)
+            due = {ref: clock.due() for ref, clock in clocks.items()}
+            finished = done[idx]
+            count("on_time_promised", finished & (stop_wall <= due["promised"]), s_idx)
+            count("on_time_legal", finished & (stop_wall <= due["legal"]), s_idx)
+            count("past_promised", due["promised"] < stop_wall, s_idx)
+            count("past_legal", due["legal"] < stop_wall, s_idx)
+            cross = self._crossings(ladder, clocks, [records[i] for i in idx])
+            for level, firsts in first_reached(ladder, cross).items():
+                if level != "green":
+                    reached[level] = np.bincount(s_idx[np.isfinite(firsts)], minlength=size)
+            still_open = ~closed[idx]
+            count("open_at_end", still_open, s_idx)
+            if still_open.any():
+                end_wall = cal.to_wall_array(np.array([end]), side="left")[0]
+                levels = level_at(ladder, cross[still_open], np.full(int(still_open.sum()), end_wall))
+                for k, level in enumerate(LEVELS):
+                    open_levels[level] = np.bincount(s_idx[still_open][levels == k], minlength=size)
+        for s in np.unique(svc).tolist():
+            tally = self.tallies[s]
+            for name, values in counts.items():
+                setattr(tally, name, getattr(tally, name) + (float(values[s]) if name.endswith("_sum") else int(values[s])))
+            tally.lead_wd.counts += hist[s]
+            for level, values in reached.items():
+                tally.reached[level] += int(values[s])
+            for level, values in open_levels.items():
+                tally.open_by_card[level] += int(values[s])
 
     def _pauses(self, records: list[CaseRecord]) -> np.ndarray:
         paused = [(i, r.pauses) for i, r in enumerate(records) if r.pauses]

@@ -22,14 +22,17 @@ class LogHistogram:
     def __init__(self):
         self.counts = np.zeros(HIST_BINS, dtype=np.int64)
 
-    def add(self, values: np.ndarray) -> None:
+    @staticmethod
+    def bins(values: np.ndarray) -> np.ndarray:
+        """Bin index of each value."""
         values = np.asarray(values, dtype=np.float64)
-        if not len(values):
-            return
         with np.errstate(divide="ignore"):
             index = np.floor(np.log(np.maximum(values, 0) / HIST_LOW) / math.log(HIST_GROWTH)).astype(np.int64) + 1
-        index = np.clip(index, 0, HIST_BINS - 1)
-        self.counts += np.bincount(index, minlength=HIST_BINS)
+        return np.clip(index, 0, HIST_BINS - 1)
+
+    def add(self, values: np.ndarray) -> None:
+        if len(values):
+            self.counts += np.bincount(self.bins(values), minlength=HIST_BINS)
 
     def quantile(self, q: float) -> float:
         total = int(self.counts.sum())

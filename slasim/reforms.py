@@ -47,7 +47,7 @@ class Merge(Strict):
 
 
 class Remove(Strict):
-    service: str
+    service: str | None = None        # None: from every service that has the step
     step: str
 
 
@@ -68,7 +68,7 @@ class Staff(Strict):
 
 
 class Work(Strict):
-    service: str
+    service: str | None = None        # None: every service that has the step
     step: str
     scale: float | None = Field(default=None, gt=0)
     work: Distribution | None = None
@@ -91,13 +91,13 @@ class Cards(Strict):
 
 
 class Materials(Strict):
-    service: str
+    service: str | None = None        # None: every service that has the step with a supplement loop
     step: str
     cut: float = Field(ge=0, le=1)    # share of the materials no longer required (or pre-verified)
 
 
 class Online(Strict):
-    service: str
+    service: str | None = None        # None: every service
     share: float = Field(ge=0, le=1)
 
 
@@ -242,6 +242,14 @@ def _merge(data: dict, op: Merge) -> None:
 
 
 def _remove(data: dict, op: Remove) -> None:
+    if op.service is None:
+        hits = [found for service in (data.get("services") or {}).values()
+                if (found := _find(service.get("steps", []), op.step))]
+        if not hits:
+            raise SlasimError(f"no service has a step {op.step!r}", field="step")
+        for holder, index, _ in hits:
+            del holder[index]
+        return
     holder, index, _ = _step(_service(data, op.service), op.step, op.service)
     del holder[index]
 
@@ -273,7 +281,18 @@ def _staff(data: dict, op: Staff) -> None:
 
 
 def _work(data: dict, op: Work) -> None:
-    _, _, step = _step(_service(data, op.service), op.step, op.service)
+    if op.service is None:
+        steps = [found[2] for service in (data.get("services") or {}).values()
+                 if (found := _find(service.get("steps", []), op.step))]
+        if not steps:
+            raise SlasimError(f"no service has a step {op.step!r}", field="step")
+    else:
+        steps = [_step(_service(data, op.service), op.step, op.service)[2]]
+    for step in steps:
+        _change_work(step, op)
+
+
+def _change_work(step: dict, op: Work) -> None:
     key = "work" if "work" in step else "delay"
     if op.work is not None:
         step[key] = op.work.model_dump(exclude_none=True)
@@ -319,18 +338,31 @@ def _cards(data: dict, op: Cards) -> None:
 
 
 def _materials(data: dict, op: Materials) -> None:
+    if op.service is None:   # every service with such a step: each loses the same share of materials
+        for name, service in (data.get("services") or {}).items():
+            found = _find(service.get("steps", []), op.step)
+            if found and found[2].get("supplement"):
+                _cut(found[2], op)
+        return
     _, _, step = _step(_service(data, op.service), op.step, op.service)
-    supplement = step.get("supplement")
-    if not supplement:
+    if not step.get("supplement"):
         raise SlasimError(f"step {op.step!r} has no supplement loop to cut materials from", field="step")
-    if "materials" not in supplement:
-        raise SlasimError(f"step {op.step!r}: give its supplement `materials` and `missing_each` to cut materials",
-                          field="step")
-    supplement["materials"] = supplement["materials"] * (1 - op.cut)
+    _cut(step, op)
+
+
+def _cut(step: dict, op: Materials) -> None:
+    """Fewer materials: with per-material chances, fewer draws; with a plain probability, the
+    same share of files that would have needed a supplement no longer does."""
+    supplement = step["supplement"]
+    if "materials" in supplement:
+        supplement["materials"] = supplement["materials"] * (1 - op.cut)
+    else:
+        supplement["probability"] = supplement["probability"] * (1 - op.cut)
 
 
 def _online(data: dict, op: Online) -> None:
-    _service(data, op.service).setdefault("arrivals", {})["online"] = op.share
+    for service in _services(data, op.service):
+        service.setdefault("arrivals", {})["online"] = op.share
 
 
 def _arrivals(data: dict, op: Arrivals) -> None:

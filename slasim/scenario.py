@@ -221,7 +221,7 @@ class Scenario(Strict):
     seed: int = Field(default=0, ge=0)
     cards: Any = "warn-before"
     departments: dict[str, Department] = Field(min_length=1)
-    services: dict[str, Service] = Field(min_length=1)
+    services: dict[str, Service] = Field(min_length=1)   # may be generated from a `catalogue` CSV
     reforms: dict[str, list[Any]] = {}           # named patches (see `reforms`); checked when applied
 
     _dates = field_validator("start", "end", mode="before")(_date)
@@ -306,10 +306,13 @@ def find_scenario(name: str) -> Path:
 
 def load_scenario_data(name: str | Path, overrides: list[str] = ()) -> tuple[dict, str]:
     """The raw data of a scenario file (with `--set` overrides) and its path as text."""
+    from .catalogue import expand_catalogue
+
     path = find_scenario(str(name))
     data = read_yaml(path)
     if not isinstance(data, dict):
         raise SlasimError("a scenario is a mapping with departments and services", source=str(path))
+    data = expand_catalogue(data, path)
     return apply_overrides(data, list(overrides), str(path)), str(path)
 
 

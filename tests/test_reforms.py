@@ -142,9 +142,11 @@ def test_unknown_reform_name(cli):
 
 def test_shipped_reforms_name_only_existing_things():
     for path in ROOT.glob("scenarios/*.yaml"):
-        data = read_yaml(path)
-        for name in (data.get("reforms") or {}) if isinstance(data, dict) else ():
-            Scenario.model_validate(apply_reforms(data, [name], str(path)))
+        if "reforms" not in (read_yaml(path) or {}):
+            continue
+        data, source = load_scenario_data(path)
+        for name in data["reforms"]:
+            Scenario.model_validate(apply_reforms(data, [name], source))
 
 
 def test_bundle_makes_one_service_with_one_acceptance_and_parallel_children():

@@ -52,3 +52,13 @@ def test_unquantified_reforms_go_the_reported_way(compare_json, name, reform, me
     result = compare_json(name)
     (service_name,) = result["baseline"]["services"]
     assert result["reforms"][reform]["change"]["services"][service_name][metric]["verdict"] == "down"
+
+
+def test_city_portfolio_cards_fall_as_reported(compare_json):
+    # 320 services from the 12-row catalogue; Meizhou reported red/yellow cards −87.83%.
+    result = compare_json("city-portfolio", "--reps", "4")
+    assert len(result["baseline"]["services"]) == 320
+    before = result["baseline"]["overall"]["ever_yellow"]["mean"]
+    after = result["reforms"]["two-100-percent"]["summary"]["overall"]["ever_yellow"]["mean"]
+    assert before > 0.05
+    assert 0.83 <= 1 - after / before <= 0.94
