@@ -25,6 +25,13 @@ def emit_json(data) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def executor(workers: int | None, scheduler: str | None) -> dict:
+    """Where replications run: the Dask scheduler if one is named, else a pool over the cores."""
+    from .parallel import default_workers, scheduler_address
+
+    return {"workers": workers or default_workers(), "scheduler": scheduler_address(scheduler)}
+
+
 def warn(lines) -> None:
     for line in lines:
         typer.echo(f"warning: {line}", err=True)
@@ -84,6 +91,10 @@ def run(
     scenario: str = typer.Argument(..., help="Scenario file (YAML) or the name of a shipped scenario."),
     reps: Optional[int] = typer.Option(None, "--reps", "-n", min=1, help="Replications (default: the file's)."),
     seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Seed (default: the file's)."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1,
+                                          help="Processes for replications (default: all cores)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler",
+                                            help="Dask scheduler address (or $SLASIM_SCHEDULER): run on a cluster."),
     overrides: List[str] = typer.Option([], "--set", help="Override a field: key.path=value (value read as YAML)."),
     strict: bool = typer.Option(False, "--strict", help="Fail (exit 2) if the period passes the published years."),
     as_json: bool = typer.Option(False, "--json", help="Print the full metrics as JSON."),
@@ -96,7 +107,7 @@ def run(
 
     source = str(find_scenario(scenario))
     loaded = load_scenario(scenario, overrides)
-    result = run_scenario(loaded, source=source, replications=reps, seed=seed)
+    result = run_scenario(loaded, source=source, replications=reps, seed=seed, **executor(workers, scheduler))
     if result["provisional"]:
         message = (f"the period passes the years calendar {result['calendar']!r} has published: "
                    "results are provisional")
@@ -115,6 +126,10 @@ def compare(
                                      help="A reform to compare (repeatable); a+b applies both. Default: each one."),
     reps: Optional[int] = typer.Option(None, "--reps", "-n", min=2, help="Replications (default: the file's)."),
     seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Seed (default: the file's)."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1,
+                                          help="Processes for replications (default: all cores)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler",
+                                            help="Dask scheduler address (or $SLASIM_SCHEDULER): run on a cluster."),
     overrides: List[str] = typer.Option([], "--set", help="Override a baseline field: key.path=value."),
     as_json: bool = typer.Option(False, "--json", help="Print the full comparison as JSON."),
 ):
@@ -128,7 +143,7 @@ def compare(
     variants = [r.split("+") for r in reform] or [[name] for name in reform_names(data)]
     if not variants:
         raise SlasimError("no reforms to compare: add a `reforms:` section or give --reform", source=source)
-    result = run_compare(data, source, variants, replications=reps, seed=seed)
+    result = run_compare(data, source, variants, replications=reps, seed=seed, **executor(workers, scheduler))
     typer.echo(to_json(result) if as_json else compare_report(result))
 
 
@@ -138,6 +153,10 @@ def sweep(
     vary: List[str] = typer.Option(..., "--vary", help="key.path=v1,v2,... or key.path=lo..hi:step (repeatable: a grid)."),
     reps: Optional[int] = typer.Option(None, "--reps", "-n", min=1, help="Replications per point."),
     seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Seed (default: the file's)."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1,
+                                          help="Processes for replications (default: all cores)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler",
+                                            help="Dask scheduler address (or $SLASIM_SCHEDULER): run on a cluster."),
     overrides: List[str] = typer.Option([], "--set", help="Override a field for every point: key.path=value."),
     as_json: bool = typer.Option(False, "--json", help="Print the grid as JSON."),
     csv_out: Optional[Path] = typer.Option(None, "--csv", help="Also write the grid as CSV here."),
@@ -149,7 +168,7 @@ def sweep(
     from .sweep import sweep as run_sweep
 
     data, source = load_scenario_data(scenario, overrides)
-    result = run_sweep(data, source, vary, replications=reps, seed=seed)
+    result = run_sweep(data, source, vary, replications=reps, seed=seed, **executor(workers, scheduler))
     if csv_out is not None:
         write_atomic(csv_out, sweep_csv(result))
     typer.echo(to_json(result) if as_json else sweep_table(result))

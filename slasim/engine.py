@@ -236,7 +236,7 @@ class Replication:
                 return True
             supplement = step.supplement
             sent_back = supplement is not None and rounds < supplement.max_rounds and \
-                draws.sent_back[k, rounds] < supplement.probability
+                draws.sent_back[k, rounds] < supplement.chance
             if sent_back and supplement.tolerate:   # 容缺受理: accepted now, the materials follow
                 if record.accepted != record.accepted:
                     record.accepted = env.now

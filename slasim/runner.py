@@ -53,9 +53,15 @@ def replication_metrics(plan: Plan, replication: int, seed: int) -> dict:
             "departments": departments, "little": little}
 
 
-def replicate(plan: Plan, replications: int, seed: int,
-              progress: Callable[[int], None] | None = None) -> list[dict]:
-    """Metrics of replications 0..n-1, in this process."""
+def replicate(plan: Plan, replications: int, seed: int, progress: Callable[[int], None] | None = None,
+              *, workers: int = 1, scheduler: str | None = None) -> list[dict]:
+    """Metrics of replications 0..n-1: in this process, a pool of `workers` processes, or on the Dask
+    scheduler at `scheduler`. Identical results whichever runs them."""
+    if scheduler or (workers > 1 and replications > 1):
+        from .parallel import run_parallel
+
+        return run_parallel(plan.scenario, "scenario", list(range(replications)), seed,
+                            workers=workers, scheduler=scheduler, progress=progress)
     results = []
     for r in range(replications):
         results.append(replication_metrics(plan, r, seed))
@@ -65,12 +71,14 @@ def replicate(plan: Plan, replications: int, seed: int,
 
 
 def run_scenario(scenario: Scenario, *, source: str = "scenario", replications: int | None = None,
-                 seed: int | None = None, progress: Callable[[int], None] | None = None) -> dict:
-    """Run the replications in this process and summarise them (mean and 95 % CI per metric)."""
+                 seed: int | None = None, progress: Callable[[int], None] | None = None,
+                 workers: int = 1, scheduler: str | None = None) -> dict:
+    """Run the replications and summarise them (mean and 95 % CI per metric)."""
     plan = compile_plan(scenario, source)
     n = replications or scenario.replications
     seed = scenario.seed if seed is None else seed
-    return describe(plan, n, seed, summarize(replicate(plan, n, seed, progress)))
+    runs = replicate(plan, n, seed, progress, workers=workers, scheduler=scheduler)
+    return describe(plan, n, seed, summarize(runs))
 
 
 def describe(plan: Plan, n: int, seed: int, summary: dict) -> dict:

@@ -86,9 +86,14 @@ class Supplement(Strict):
         by_materials = self.materials is not None and self.missing_each is not None
         if (self.probability is None) == (not by_materials):
             raise ValueError("give `probability`, or `materials` and `missing_each`")
-        if self.probability is None:
-            object.__setattr__(self, "probability", 1.0 - (1.0 - self.missing_each) ** self.materials)
         return self
+
+    @property
+    def chance(self) -> float:
+        """Probability that a file is sent back for supplements."""
+        if self.probability is not None:
+            return self.probability
+        return 1.0 - (1.0 - self.missing_each) ** self.materials
 
 
 class SpecialProcedure(Strict):

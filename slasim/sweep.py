@@ -39,7 +39,7 @@ def parse_vary(spec: str, source: str) -> tuple[str, list]:
 
 
 def sweep(data: dict, source: str, varies: list[str], *, replications: int | None = None,
-          seed: int | None = None) -> dict:
+          seed: int | None = None, workers: int = 1, scheduler: str | None = None) -> dict:
     """Every combination of the varied values; rows of (values, headline figures with CIs)."""
     axes = [parse_vary(v, source) for v in varies]
     if not axes:
@@ -50,7 +50,8 @@ def sweep(data: dict, source: str, varies: list[str], *, replications: int | Non
                      for (key, _), v in zip(axes, values)]
         label = ", ".join(overrides)
         scenario = validate(Scenario, apply_overrides(data, overrides, source), f"{source} ({label})")
-        result = run_scenario(scenario, source=source, replications=replications, seed=seed)
+        result = run_scenario(scenario, source=source, replications=replications, seed=seed,
+                              workers=workers, scheduler=scheduler)
         rows.append({"values": dict(zip((k for k, _ in axes), values)),
                      "overall": {m: result["overall"][m] for m in SWEEP_METRICS if m in result["overall"]}})
     return {"scenario": data.get("name"), "vary": [k for k, _ in axes], "rows": rows}

@@ -36,7 +36,7 @@ def test_rows_expand_into_counted_services(tmp_path):
     licence = scenario.services["licence-002"]
     assert (licence.limits.promised, licence.limits.legal, licence.arrivals.per_day) == ("5wd", "20wd", 0.5)
     assert [s.step for s in licence.steps] == ["accept", "handover", "review", "decide"]
-    assert licence.steps[0].supplement.probability == 0.2 and scenario.services["change"].steps[0].supplement is None
+    assert licence.steps[0].supplement.chance == 0.2 and scenario.services["change"].steps[0].supplement is None
 
 
 @pytest.mark.parametrize("rows, what", [

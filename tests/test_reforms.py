@@ -107,8 +107,8 @@ def test_cutting_materials_lowers_the_supplement_chance_per_material():
     # 10 materials each missing 5 %: P(supplement) = 1 - 0.95**10; cut 36 %: 6.4 materials.
     base = Scenario.model_validate(BASE).services["s"].steps[0].supplement
     cut = Scenario.model_validate(reformed({"materials": {"service": "s", "step": "accept", "cut": 0.36}}))
-    assert base.probability == pytest.approx(1 - 0.95 ** 10)
-    assert cut.services["s"].steps[0].supplement.probability == pytest.approx(1 - 0.95 ** 6.4)
+    assert base.chance == pytest.approx(1 - 0.95 ** 10)
+    assert cut.services["s"].steps[0].supplement.chance == pytest.approx(1 - 0.95 ** 6.4)
 
 
 @pytest.mark.parametrize(
