@@ -14,7 +14,7 @@ import numpy as np
 import simpy
 
 from .arrivals import service_arrivals
-from .draws import ServiceDraws, stream
+from .draws import Block, ServiceDraws, stream
 from .grading import CaseRecord, Grader
 from .metrics import TimeAverage
 from .model import ChoicePlan, DepartmentPlan, ParallelPlan, Plan, ServicePlan, StepPlan
@@ -117,7 +117,8 @@ class Replication:
         self.open: set[CaseRecord] = set()
         self.arrivals = [service_arrivals(plan, s, stream(seed, replication, s.name, "arrivals"))
                          for s in plan.services]
-        self.draws = [ServiceDraws(s, len(times), seed, replication) for s, (times, _) in zip(plan.services, self.arrivals)]
+        days = plan.end_day - plan.start_day
+        self.draws = [ServiceDraws(s, s.spec.arrivals.per_day * days, seed, replication) for s in plan.services]
         for s, (times, _online) in zip(plan.services, self.arrivals):
             self.env.process(self._arrive(s, times))
         if plan.warmup_end > plan.start:
@@ -138,24 +139,27 @@ class Replication:
 
     def _arrive(self, service: ServicePlan, times: np.ndarray):
         env = self.env
-        for k, t in enumerate(times.tolist()):
-            if t > env.now:
-                yield env.timeout(t - env.now)
-            env.process(self._case(service, t, k))
+        for first in range(0, len(times), 4096):   # a slice at a time: no million-element list
+            for k, t in enumerate(times[first:first + 4096].tolist(), start=first):
+                if t > env.now:
+                    yield env.timeout(t - env.now)
+                env.process(self._case(service, t, k))
 
-    def _case(self, service: ServicePlan, received: float, k: int):
+    def _case(self, service: ServicePlan, received: float, number: int):
         env = self.env
+        block, k = self.draws[service.index].block(number)   # this case's draws (held while it is open)
         record = CaseRecord(service.index, received)
         self.open.add(record)
-        self.wip.change(env.now, 1)
+        wip = self.wip
+        wip.change(received, 1)
         if service.accepts_at_receipt:
             record.accepted = received
         completed, decided_early, commitment = True, False, service.spec.commitment
         for item in service.route:   # top level walked here: one generator layer fewer for plain steps
             if item.__class__ is StepPlan:
-                completed = yield from self._step(service, item, record, k)
+                completed = yield from self._step(service, item, record, block, k)
             else:
-                completed = yield from self._route(service, [item], record, k)
+                completed = yield from self._route(service, [item], record, block, k)
             if not completed:
                 break
             if commitment and not decided_early and record.accepted == record.accepted:
@@ -170,7 +174,13 @@ class Replication:
                 completed = False   # never sent: the case is terminated
             elif record.materials_at > env.now:
                 yield env.timeout(record.materials_at - env.now)
-        self._finish(record, completed)
+        # The hot path of _finish, inlined (one case in, one case out: this runs for every case).
+        now = env.now
+        record.decided = now
+        record.gave_up = not completed
+        self.open.remove(record)
+        wip.change(now, -1)
+        self.grader.add(record)
 
     def _finish(self, record: CaseRecord, completed: bool) -> None:
         record.decided = self.env.now
@@ -179,34 +189,34 @@ class Replication:
         self.wip.change(self.env.now, -1)
         self.grader.add(record)
 
-    def _route(self, service: ServicePlan, route: list, record: CaseRecord, k: int):
+    def _route(self, service: ServicePlan, route: list, record: CaseRecord, block: Block, k: int):
         """Walk a route; False if the applicant gave up on the way."""
         env = self.env
         for item in route:
             if isinstance(item, StepPlan):
-                ok = yield from self._step(service, item, record, k)
+                ok = yield from self._step(service, item, record, block, k)
             elif isinstance(item, ParallelPlan):
-                branches = [env.process(self._route(service, b, record, k)) for b in item.branches]
+                branches = [env.process(self._route(service, b, record, block, k)) for b in item.branches]
                 results = yield simpy.AllOf(env, branches)
                 ok = all(results.values())
             else:
                 assert isinstance(item, ChoicePlan)
-                u = self.draws[service.index].choices[id(item)][k]
+                u = block.choices[id(item)][k]
                 chosen = next((r for c, r in zip(item.cumulative, item.routes) if u < c), item.routes[-1])
-                ok = yield from self._route(service, chosen, record, k)
+                ok = yield from self._route(service, chosen, record, block, k)
             if not ok:
                 return False
         return True
 
-    def _step(self, service: ServicePlan, step: StepPlan, record: CaseRecord, k: int):
+    def _step(self, service: ServicePlan, step: StepPlan, record: CaseRecord, block: Block, k: int):
         env = self.env
         if step.delay is not None:
-            yield from self._delay(service, step, record, k)
+            yield from self._delay(service, step, record, block, k)
             return True
         station = self.stations[step.department]
         resource = station.resource
         tally = self.step_tallies[step.id]
-        draws = self.draws[service.index].steps[step.id]
+        draws = block.steps[step.id]
         work = draws.work[k]
         entered = env.now
         rounds = 0
@@ -270,11 +280,11 @@ class Replication:
             self._span(step, record, entered)
         return True
 
-    def _delay(self, service: ServicePlan, step: StepPlan, record: CaseRecord, k: int):
+    def _delay(self, service: ServicePlan, step: StepPlan, record: CaseRecord, block: Block, k: int):
         """An elapsed delay (no staff): counted on the clock."""
         env = self.env
         entered = env.now
-        finish = self._after(entered, float(self.draws[service.index].steps[step.id].delay[k]), step.delay.unit)
+        finish = self._after(entered, float(block.steps[step.id].delay[k]), step.delay.unit)
         yield env.timeout(finish - entered)
         tally = self.step_tallies[step.id]
         tally.visits += 1
