@@ -27,11 +27,9 @@ def best_of(fn, repeats=5):
     return best, out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=2_000_000)
-    parser.add_argument("--anchor-n", type=int, default=20_000)
-    args = parser.parse_args()
+def measure(n: int = 2_000_000, anchor_n: int = 20_000) -> dict:
+    """Deadlines/s of slasim, holidays and numpy on the same random inputs, with agreement counts."""
+    args = argparse.Namespace(n=n, anchor_n=anchor_n)
     cal = load_calendar("cn")
     rng = np.random.default_rng(0)
     start = date_to_day(dt.date(2005, 1, 1))
@@ -56,7 +54,18 @@ def main() -> None:
     t_np, np_due = best_of(lambda: np.busday_offset(next_days, steps, roll="forward", holidays=rest))
     np_rate = args.n / t_np
     np_wrong = int((np_due.astype(np.int64) != due).sum())
+    return {"n": args.n, "slasim_per_s": rate, "holidays_per_s": hol_rate, "numpy_per_s": np_rate,
+            "holidays_agree": agree, "anchor_n": args.anchor_n, "numpy_wrong": np_wrong}
 
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=2_000_000)
+    parser.add_argument("--anchor-n", type=int, default=20_000)
+    args = parser.parse_args()
+    r = measure(args.n, args.anchor_n)
+    rate, hol_rate, np_rate, agree, np_wrong = (r["slasim_per_s"], r["holidays_per_s"], r["numpy_per_s"],
+                                                r["holidays_agree"], r["numpy_wrong"])
     print(f"{'method':34s} {'deadlines/s':>14s} {'ratio slasim/x':>15s}  notes")
     print(f"{'slasim add_working_days_array':34s} {rate:14,.0f} {1.0:15.1f}  n={args.n:,}")
     print(f"{'holidays get_nth_working_day':34s} {hol_rate:14,.0f} {rate / hol_rate:15.0f}  "

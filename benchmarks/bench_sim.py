@@ -43,11 +43,22 @@ def raw_simpy(lam: float, mean_work: float, staff: int, horizon: float, seed: in
     return served
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--reps", type=int, default=20)
-    parser.add_argument("--scenario", default="scenarios/mmc-always.yaml")
-    args = parser.parse_args()
+def ciw_mmc(lam: float, mean_work: float, staff: int, horizon: float, seed: int) -> int:
+    """The same M/M/c in Ciw (optional benchmark dependency). Returns customers served."""
+    import ciw
+
+    network = ciw.create_network(arrival_distributions=[ciw.dists.Exponential(rate=lam)],
+                                 service_distributions=[ciw.dists.Exponential(rate=1.0 / mean_work)],
+                                 number_of_servers=[staff])
+    ciw.seed(seed)
+    sim = ciw.Simulation(network)
+    sim.simulate_until_max_time(horizon)
+    return len(sim.get_all_records())
+
+
+def measure(reps: int = 20, scenario_path: str = "scenarios/mmc-always.yaml", with_ciw: bool = True) -> dict:
+    """Per-replication cases/s of slasim and raw SimPy (interleaved pairs), and Ciw if installed."""
+    args = argparse.Namespace(reps=reps, scenario=scenario_path)
     scenario = load_scenario(args.scenario)
     plan = compile_plan(scenario)
     service = scenario.services["request"]
@@ -59,8 +70,16 @@ def main() -> None:
     replication_metrics(plan, 0, 99)   # warm-up: imports, calendar tables
     # Interleaved, one replication of each at a time, so both see the same machine state
     # (shared machines are noisy).
-    ours, raw = [], []
+    try:
+        import ciw  # noqa: F401
+    except ImportError:
+        with_ciw = False
+    ours, raw, other = [], [], []
     for r in range(args.reps):
+        if with_ciw and r < 6:   # Ciw is slower: a few interleaved replications are enough
+            t0 = time.perf_counter()
+            served = ciw_mmc(lam, mean_work, staff, horizon, r)
+            other.append((served, time.perf_counter() - t0))
         t0 = time.perf_counter()
         metrics = replication_metrics(plan, r, scenario.seed)
         elapsed = time.perf_counter() - t0
@@ -73,11 +92,30 @@ def main() -> None:
     rate_raw = statistics.median(n / t for n, t in raw)
     # Each pair ran back to back: the median of the pairwise ratios is the steadiest figure.
     paired = statistics.median((a / ta) / (b / tb) for (a, ta), (b, tb) in zip(ours, raw))
+    out = {"staff": staff, "rho": lam * mean_work / staff, "reps": args.reps, "days": horizon / 1440,
+           "slasim_per_s": rate_ours, "simpy_per_s": rate_raw, "slasim_vs_simpy": paired,
+           "cases_per_rep": statistics.mean(n for n, _ in ours)}
+    out["ciw_per_s"] = statistics.median(n / t for n, t in other) if other else None
+    if other:
+        out["slasim_vs_ciw"] = statistics.median((a / ta) / (b / tb) for (a, ta), (b, tb) in zip(ours, other))
+    return out
 
-    print(f"M/M/{staff}, rho = {lam * mean_work / staff:.2f}, {args.reps} replications of {horizon / 1440:.0f} days each")
-    print(f"{'engine':38s} {'cases/rep':>10s} {'median cases/s':>15s}")
-    print(f"{'slasim replication (clock + cards)':38s} {statistics.mean(n for n, _ in ours):10,.0f} {rate_ours:15,.0f}")
-    print(f"{'raw SimPy M/M/c loop':38s} {statistics.mean(n for n, _ in raw):10,.0f} {rate_raw:15,.0f}")
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reps", type=int, default=20)
+    parser.add_argument("--scenario", default="scenarios/mmc-always.yaml")
+    args = parser.parse_args()
+    r = measure(args.reps, args.scenario)
+    staff, rho, horizon_days = r["staff"], r["rho"], r["days"]
+    rate_ours, rate_raw, paired = r["slasim_per_s"], r["simpy_per_s"], r["slasim_vs_simpy"]
+    print(f"M/M/{staff}, rho = {rho:.2f}, {args.reps} replications of {horizon_days:.0f} days each")
+    print(f"{'engine':38s} {'median cases/s':>15s}")
+    print(f"{'slasim replication (clock + cards)':38s} {rate_ours:15,.0f}")
+    print(f"{'raw SimPy M/M/c loop':38s} {rate_raw:15,.0f}")
+    if r.get("ciw_per_s"):
+        print(f"{'Ciw':38s} {r['ciw_per_s']:15,.0f}")
+        print(f"slasim / Ciw throughput: {r['slasim_vs_ciw']:.2f}x (target >= 2x)")
     print(f"slasim / raw SimPy throughput: {paired:.2f}x, median of {args.reps} back-to-back pairs (target >= 0.7x)")
 
 

@@ -1,0 +1,102 @@
+"""The benchmark suite: one command, one table, one JSON file, and the latest table kept in README.md.
+
+Measured in the same run, against the anchors: deadlines/s vs `holidays` and numpy; one-step M/M/c
+cases/s vs a raw SimPy loop and Ciw (optional: pip install 'slasim[bench]'); a 4-step city-year from
+10k to 1M cases (time and peak memory, each in a fresh process); parallel speed-up on all cores.
+Run: python benchmarks/run_all.py [--quick]   (--quick stops the city-year at 100k cases)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import bench_deadlines  # noqa: E402
+import bench_sim  # noqa: E402
+
+from slasim.parallel import default_workers  # noqa: E402
+from slasim.runner import run_scenario  # noqa: E402
+from slasim.scenario import load_scenario  # noqa: E402
+
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def city_year(cases: int) -> dict:
+    out = subprocess.run([sys.executable, str(HERE / "city_year.py"), str(cases)], capture_output=True,
+                         text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def speed_up(reps: int = 8) -> dict:
+    scenario = load_scenario("district-centre")
+    t0 = time.perf_counter()
+    serial = run_scenario(scenario, replications=reps, workers=1)
+    t_serial = time.perf_counter() - t0
+    workers = default_workers()
+    t0 = time.perf_counter()
+    parallel = run_scenario(scenario, replications=reps, workers=workers)
+    t_parallel = time.perf_counter() - t0
+    same = json.dumps(serial, sort_keys=True, default=str) == json.dumps(parallel, sort_keys=True, default=str)
+    return {"reps": reps, "workers": workers, "serial_s": t_serial, "parallel_s": t_parallel,
+            "speed_up": t_serial / t_parallel, "identical": same}
+
+
+def table(r: dict) -> list[tuple[str, str, str]]:
+    d, m, p = r["deadlines"], r["mmc"], r["parallel"]
+    rows = [
+        ("deadlines/s, vectorized (2M random)", f"{d['slasim_per_s']:,.0f}", "—"),
+        ("  vs holidays.get_nth_working_day", f"{d['slasim_per_s'] / d['holidays_per_s']:,.0f}×",
+         f"agree {d['holidays_agree']}/{d['anchor_n']}"),
+        ("  vs numpy busday_offset", f"{d['slasim_per_s'] / d['numpy_per_s']:.1f}×",
+         f"numpy wrong on {d['numpy_wrong'] / d['n']:.0%}"),
+        (f"M/M/{m['staff']} cases/s (clock + cards)", f"{m['slasim_per_s']:,.0f}", ""),
+        ("  vs raw SimPy (median of pairs)", f"{m['slasim_vs_simpy']:.2f}×", "target ≥ 0.7×"),
+    ]
+    if m.get("ciw_per_s"):
+        rows.append(("  vs Ciw", f"{m['slasim_vs_ciw']:.2f}×", "target ≥ 2×"))
+    for c in r["city_year"]:
+        rows.append((f"4-step city-year, {c['cases']:,} cases, 1 core", f"{c['seconds']:.1f} s",
+                     f"peak {c['peak_mib']:.0f} MiB; {c['cases'] / c['seconds']:,.0f} cases/s"))
+    big = {c["target"]: c for c in r["city_year"]}
+    if 1_000_000 in big and 100_000 in big:
+        rows.append(("  peak memory 1M / 100k", f"{big[1_000_000]['peak_mib'] / big[100_000]['peak_mib']:.2f}×",
+                     "target ≤ 1.2×; 1M target ≤ 60 s"))
+    rows.append((f"parallel speed-up, {p['reps']} replications", f"{p['speed_up']:.2f}× on {p['workers']} cores",
+                 f"identical results: {p['identical']}; target ≥ 1.8× on 2"))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="city-year up to 100k cases only")
+    args = parser.parse_args()
+    sizes = (10_000, 100_000) if args.quick else (10_000, 100_000, 1_000_000)
+    results = {"date": dt.date.today().isoformat(), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+               "python": platform.python_version(),
+               "deadlines": bench_deadlines.measure(), "mmc": bench_sim.measure(reps=20),
+               "city_year": [{**city_year(n), "target": n} for n in sizes], "parallel": speed_up()}
+    rows = table(results)
+    width = max(len(r[0]) for r in rows)
+    lines = [f"| benchmark | result | notes |", "|---|---|---|"] + [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    for a, b, c in rows:
+        print(f"{a:{width}s}  {b:>22s}  {c}")
+    (HERE / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    readme = HERE / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    block = f"{START}\nLatest run: {results['date']}, {results['machine']}, Python {results['python']}.\n\n" + \
+        "\n".join(lines) + f"\n{END}"
+    readme.write_text(text[:text.index(START)] + block + text[text.index(END) + len(END):], encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
