@@ -99,6 +99,8 @@ def run(
     strict: bool = typer.Option(False, "--strict", help="Fail (exit 2) if the period passes the published years."),
     as_json: bool = typer.Option(False, "--json", help="Print the full metrics as JSON."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write summary.json and CSV files to this directory."),
+    event_log: Optional[Path] = typer.Option(None, "--event-log",
+                                             help="Write replication 0's events here (CSV) and beside it as .xes."),
 ):
     """Simulate a service centre: card rates, lead times and queues, with 95% confidence intervals."""
     from .runner import run_scenario
@@ -107,7 +109,8 @@ def run(
 
     source = str(find_scenario(scenario))
     loaded = load_scenario(scenario, overrides)
-    result = run_scenario(loaded, source=source, replications=reps, seed=seed, **executor(workers, scheduler))
+    result = run_scenario(loaded, source=source, replications=reps, seed=seed, event_log=event_log,
+                          **executor(workers, scheduler))
     if result["provisional"]:
         message = (f"the period passes the years calendar {result['calendar']!r} has published: "
                    "results are provisional")

@@ -106,12 +106,13 @@ class StepTally:
 class Replication:
     """One replication's state: environment, stations, random streams, grader."""
 
-    def __init__(self, plan: Plan, replication: int, seed: int):
+    def __init__(self, plan: Plan, replication: int, seed: int, log=None):
         self.plan = plan
+        self.log = log          # an EventLog, or None (no per-event work at all)
         self.env = simpy.Environment(initial_time=plan.start)
         prioritised = len({s.spec.priority for s in plan.services}) > 1
         self.stations = [Station(self.env, d, prioritised, plan.end) for d in plan.departments]
-        self.grader = Grader(plan)
+        self.grader = Grader(plan, log=log)
         self.step_tallies = [StepTally() for _ in plan.steps]
         self.wip = TimeAverage(plan.start)
         self.open: set[CaseRecord] = set()
@@ -127,7 +128,11 @@ class Replication:
     # ------------------------------------------------------------------ processes
     def run(self) -> None:
         self.env.run(until=self.plan.end)
-        self.grader.flush(sorted(self.open, key=lambda r: (r.received, r.service)))
+        still_open = sorted(self.open, key=lambda r: (r.received, r.service))
+        self.grader.flush(still_open)
+        if self.log is not None:
+            for record in still_open:
+                self.log.case(record, self.plan.services[record.service].name)
 
     def _end_warmup(self):
         yield self.env.timeout(self.plan.warmup_end - self.env.now)
@@ -148,7 +153,7 @@ class Replication:
     def _case(self, service: ServicePlan, received: float, number: int):
         env = self.env
         block, k = self.draws[service.index].block(number)   # this case's draws (held while it is open)
-        record = CaseRecord(service.index, received)
+        record = CaseRecord(service.index, received, number=number)
         self.open.add(record)
         wip = self.wip
         wip.change(received, 1)
@@ -166,7 +171,7 @@ class Replication:
                 # 告知承诺: decided on the applicant's commitment once accepted; the rest of the route
                 # is verification afterwards — staff work, but not the applicant's wait.
                 self._finish(record, True)
-                record, decided_early = CaseRecord(service.index, received, accepted=env.now), True
+                record, decided_early = CaseRecord(service.index, received, accepted=env.now, number=number), True
         if decided_early:
             return
         if completed and record.materials_at is not None:   # 容缺受理: the decision waits for the materials
@@ -181,6 +186,8 @@ class Replication:
         self.open.remove(record)
         wip.change(now, -1)
         self.grader.add(record)
+        if self.log is not None:
+            self.log.case(record, service.name)
 
     def _finish(self, record: CaseRecord, completed: bool) -> None:
         record.decided = self.env.now
@@ -188,6 +195,8 @@ class Replication:
         self.open.remove(record)
         self.wip.change(self.env.now, -1)
         self.grader.add(record)
+        if self.log is not None:
+            self.log.case(record, self.plan.services[record.service].name)
 
     def _route(self, service: ServicePlan, route: list, record: CaseRecord, block: Block, k: int):
         """Walk a route; False if the applicant gave up on the way."""
@@ -237,7 +246,11 @@ class Replication:
                 else:
                     started = arrived
                 station.worked(started, work)
+                if self.log is not None:
+                    self._log_visit(service, step, record, "start")
                 yield env.timeout(work)
+            if self.log is not None:
+                self._log_visit(service, step, record, "complete")
             tally.visits += 1
             tally.work += work
             if step.plain:
@@ -285,13 +298,21 @@ class Replication:
         env = self.env
         entered = env.now
         finish = self._after(entered, float(block.steps[step.id].delay[k]), step.delay.unit)
+        if self.log is not None:
+            self._log_visit(service, step, record, "start")
         yield env.timeout(finish - entered)
+        if self.log is not None:
+            self._log_visit(service, step, record, "complete")
         tally = self.step_tallies[step.id]
         tally.visits += 1
         tally.work += finish - entered
         if step.accepts and record.accepted != record.accepted:
             record.accepted = env.now
         self._span(step, record, entered)
+
+    def _log_visit(self, service: ServicePlan, step: StepPlan, record: CaseRecord, lifecycle: str) -> None:
+        resource = "" if step.department is None else self.plan.departments[step.department].name
+        self.log.add(f"{service.name}-{record.number}", service.name, step.name, lifecycle, self.env.now, resource)
 
     def _span(self, step: StepPlan, record: CaseRecord, entered: float) -> None:
         if step.limit is not None:

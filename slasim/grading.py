@@ -33,6 +33,7 @@ class CaseRecord:
     pauses: list | None = None      # (from, to) business minutes; created on the first pause
     spans: dict | None = None       # step name → [entered, left], for steps with a limit
     materials_at: float | None = None   # 容缺受理: when the missing materials arrive (inf: never)
+    number: int = -1                # the case's arrival number in its service (event-log case id)
 
 
 @dataclass
@@ -96,8 +97,8 @@ class ServiceTally:
 class Grader:
     """Buffers finished cases and grades them in chunks; one per replication."""
 
-    def __init__(self, plan: Plan, chunk: int = CHUNK):
-        self.plan, self.chunk = plan, chunk
+    def __init__(self, plan: Plan, chunk: int = CHUNK, log=None):
+        self.plan, self.chunk, self.log = plan, chunk, log
         self.tallies = [ServiceTally() for _ in plan.services]
         self.buffer: list[CaseRecord] = []
 
@@ -185,6 +186,11 @@ class Grader:
             for level, firsts in first_reached(ladder, cross).items():
                 if level != "green":
                     reached[level] = np.bincount(s_idx[np.isfinite(firsts)], minlength=size)
+                    if self.log is not None:
+                        for j in np.flatnonzero(np.isfinite(firsts)).tolist():
+                            r = records[idx[j]]
+                            name = services[r.service].name
+                            self.log.add_wall(f"{name}-{r.number}", name, f"{level} card", float(firsts[j]))
             still_open = ~closed[idx]
             count("open_at_end", still_open, s_idx)
             if still_open.any():

@@ -6,6 +6,7 @@ Replication r draws every number from `SeedSequence(seed)` children keyed (r, na
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 from .cards import LEVELS
@@ -16,9 +17,9 @@ from .model import Plan, compile_plan
 from .scenario import Scenario
 
 
-def replication_metrics(plan: Plan, replication: int, seed: int) -> dict:
-    """Run one replication and return its metrics (a nested dict of numbers)."""
-    rep = Replication(plan, replication, seed)
+def replication_metrics(plan: Plan, replication: int, seed: int, log=None) -> dict:
+    """Run one replication and return its metrics (a nested dict of numbers); events go to `log`."""
+    rep = Replication(plan, replication, seed, log)
     rep.run()
     end, since = plan.end, plan.warmup_end
     levels = {r.level for s in plan.services for r in s.ladder.rungs}
@@ -54,16 +55,17 @@ def replication_metrics(plan: Plan, replication: int, seed: int) -> dict:
 
 
 def replicate(plan: Plan, replications: int, seed: int, progress: Callable[[int], None] | None = None,
-              *, workers: int = 1, scheduler: str | None = None) -> list[dict]:
-    """Metrics of replications 0..n-1: in this process, a pool of `workers` processes, or on the Dask
-    scheduler at `scheduler`. Identical results whichever runs them."""
-    if scheduler or (workers > 1 and replications > 1):
+              *, workers: int = 1, scheduler: str | None = None, first: int = 0) -> list[dict]:
+    """Metrics of replications first..n-1: in this process, a pool of `workers` processes, or on the
+    Dask scheduler at `scheduler`. Identical results whichever runs them."""
+    numbers = list(range(first, replications))
+    if numbers and (scheduler or (workers > 1 and len(numbers) > 1)):
         from .parallel import run_parallel
 
-        return run_parallel(plan.scenario, "scenario", list(range(replications)), seed,
+        return run_parallel(plan.scenario, "scenario", numbers, seed,
                             workers=workers, scheduler=scheduler, progress=progress)
     results = []
-    for r in range(replications):
+    for r in numbers:
         results.append(replication_metrics(plan, r, seed))
         if progress:
             progress(r + 1)
@@ -72,12 +74,24 @@ def replicate(plan: Plan, replications: int, seed: int, progress: Callable[[int]
 
 def run_scenario(scenario: Scenario, *, source: str = "scenario", replications: int | None = None,
                  seed: int | None = None, progress: Callable[[int], None] | None = None,
-                 workers: int = 1, scheduler: str | None = None) -> dict:
-    """Run the replications and summarise them (mean and 95 % CI per metric)."""
+                 workers: int = 1, scheduler: str | None = None, event_log: Path | None = None) -> dict:
+    """Run the replications and summarise them (mean and 95 % CI per metric). With `event_log`,
+    replication 0 runs here and writes its events (CSV, and XES beside it)."""
     plan = compile_plan(scenario, source)
     n = replications or scenario.replications
     seed = scenario.seed if seed is None else seed
-    runs = replicate(plan, n, seed, progress, workers=workers, scheduler=scheduler)
+    runs = []
+    if event_log is not None:
+        from .eventlog import EventLog
+
+        log = EventLog(event_log, plan.calendar)
+        try:
+            runs.append(replication_metrics(plan, 0, seed, log))
+        except BaseException:
+            log.discard()
+            raise
+        log.close()
+    runs += replicate(plan, n, seed, progress, workers=workers, scheduler=scheduler, first=len(runs))
     return describe(plan, n, seed, summarize(runs))
 
 
