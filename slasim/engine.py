@@ -227,6 +227,7 @@ class Replication:
         tally = self.step_tallies[step.id]
         draws = block.steps[step.id]
         work = draws.work[k]
+        log = self.log
         entered = env.now
         rounds = 0
         while True:
@@ -246,10 +247,10 @@ class Replication:
                 else:
                     started = arrived
                 station.worked(started, work)
-                if self.log is not None:
+                if log is not None:
                     self._log_visit(service, step, record, "start")
                 yield env.timeout(work)
-            if self.log is not None:
+            if log is not None:
                 self._log_visit(service, step, record, "complete")
             tally.visits += 1
             tally.work += work
