@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import List, Optional
 
@@ -30,6 +31,22 @@ def executor(workers: int | None, scheduler: str | None) -> dict:
     from .parallel import default_workers, scheduler_address
 
     return {"workers": workers or default_workers(), "scheduler": scheduler_address(scheduler)}
+
+
+@contextmanager
+def progress_bar(total: int, label: str, quiet: bool):
+    """A progress bar on stderr (rich, as Typer ships it) for more than one replication; none when
+    quiet or when stderr is not a terminal (CI logs, pipes). Yields a callback(done) or None."""
+    if quiet or total < 2 or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done: bar.update(task, completed=done)
 
 
 def warn(lines) -> None:
@@ -98,6 +115,7 @@ def run(
     overrides: List[str] = typer.Option([], "--set", help="Override a field: key.path=value (value read as YAML)."),
     strict: bool = typer.Option(False, "--strict", help="Fail (exit 2) if the period passes the published years."),
     as_json: bool = typer.Option(False, "--json", help="Print the full metrics as JSON."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no warnings on stderr."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write summary.json and CSV files to this directory."),
     event_log: Optional[Path] = typer.Option(None, "--event-log",
                                              help="Write replication 0's events here (CSV) and beside it as .xes."),
@@ -109,14 +127,16 @@ def run(
 
     source = str(find_scenario(scenario))
     loaded = load_scenario(scenario, overrides)
-    result = run_scenario(loaded, source=source, replications=reps, seed=seed, event_log=event_log,
-                          **executor(workers, scheduler))
+    with progress_bar(reps or loaded.replications, "replications", quiet) as advance:
+        result = run_scenario(loaded, source=source, replications=reps, seed=seed, event_log=event_log,
+                              progress=advance, **executor(workers, scheduler))
     if result["provisional"]:
         message = (f"the period passes the years calendar {result['calendar']!r} has published: "
                    "results are provisional")
         if strict:
             raise SlasimError(message, source=source, field="start")
-        warn([message])
+        if not quiet:
+            warn([message])
     if out is not None:
         write_outputs(result, out)
     typer.echo(to_json(result) if as_json else text_report(result))
@@ -135,6 +155,7 @@ def compare(
                                             help="Dask scheduler address (or $SLASIM_SCHEDULER): run on a cluster."),
     overrides: List[str] = typer.Option([], "--set", help="Override a baseline field: key.path=value."),
     as_json: bool = typer.Option(False, "--json", help="Print the full comparison as JSON."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no warnings on stderr."),
 ):
     """Baseline against reforms with common random numbers: each metric's change with a paired 95% CI."""
     from .compare import compare as run_compare
@@ -146,7 +167,10 @@ def compare(
     variants = [r.split("+") for r in reform] or [[name] for name in reform_names(data)]
     if not variants:
         raise SlasimError("no reforms to compare: add a `reforms:` section or give --reform", source=source)
-    result = run_compare(data, source, variants, replications=reps, seed=seed, **executor(workers, scheduler))
+    n = reps or int(data.get("replications", 10))
+    with progress_bar(n * (1 + len(variants)), "replications", quiet) as advance:
+        result = run_compare(data, source, variants, replications=reps, seed=seed, progress=advance,
+                             **executor(workers, scheduler))
     typer.echo(to_json(result) if as_json else compare_report(result))
 
 
@@ -162,6 +186,7 @@ def sweep(
                                             help="Dask scheduler address (or $SLASIM_SCHEDULER): run on a cluster."),
     overrides: List[str] = typer.Option([], "--set", help="Override a field for every point: key.path=value."),
     as_json: bool = typer.Option(False, "--json", help="Print the grid as JSON."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no warnings on stderr."),
     csv_out: Optional[Path] = typer.Option(None, "--csv", help="Also write the grid as CSV here."),
 ):
     """A grid of what-ifs (e.g. reviewers 2..6 × arrivals 40,50,60): card rates and lead times per point."""
@@ -171,7 +196,11 @@ def sweep(
     from .sweep import sweep as run_sweep
 
     data, source = load_scenario_data(scenario, overrides)
-    result = run_sweep(data, source, vary, replications=reps, seed=seed, **executor(workers, scheduler))
+    from .sweep import grid_size
+
+    with progress_bar(grid_size(vary, source), "grid points", quiet) as advance:
+        result = run_sweep(data, source, vary, replications=reps, seed=seed, progress=advance,
+                           **executor(workers, scheduler))
     if csv_out is not None:
         write_atomic(csv_out, sweep_csv(result))
     typer.echo(to_json(result) if as_json else sweep_table(result))

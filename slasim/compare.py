@@ -86,16 +86,20 @@ def paired_changes(base: list[dict], reform: list[dict]) -> dict:
 
 
 def compare(data: dict, source: str, variants: list[list[str]], *, replications: int | None = None,
-            seed: int | None = None, workers: int = 1, scheduler: str | None = None) -> dict:
+            seed: int | None = None, workers: int = 1, scheduler: str | None = None, progress=None) -> dict:
     """Run the baseline and each variant (a list of reform names applied together) with the same seeds."""
     base = scenario_with_reforms(data, [], source)
     n = replications or base.replications
     seed = base.seed if seed is None else seed
     base_plan = compile_plan(base, source)
-    base_runs = replicate(base_plan, n, seed, workers=workers, scheduler=scheduler)
+    def counted(offset: int):   # progress over all runs: baseline, then each variant
+        return None if progress is None else (lambda done: progress(offset + done))
+
+    base_runs = replicate(base_plan, n, seed, counted(0), workers=workers, scheduler=scheduler)
     result = {"baseline": describe(base_plan, n, seed, summarize(base_runs)), "reforms": {}}
-    for names in variants:
+    for i, names in enumerate(variants, start=1):
         scenario = scenario_with_reforms(data, names, source)
-        runs = replicate(compile_plan(scenario, source), n, seed, workers=workers, scheduler=scheduler)
+        runs = replicate(compile_plan(scenario, source), n, seed, counted(i * n), workers=workers,
+                         scheduler=scheduler)
         result["reforms"]["+".join(names)] = {"summary": summarize(runs), "change": paired_changes(base_runs, runs)}
     return result

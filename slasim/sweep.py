@@ -38,8 +38,15 @@ def parse_vary(spec: str, source: str) -> tuple[str, list]:
     return key, [yaml.safe_load(v) for v in text.split(",")]
 
 
+def grid_size(varies: list[str], source: str) -> int:
+    size = 1
+    for spec in varies:
+        size *= len(parse_vary(spec, source)[1])
+    return size
+
+
 def sweep(data: dict, source: str, varies: list[str], *, replications: int | None = None,
-          seed: int | None = None, workers: int = 1, scheduler: str | None = None) -> dict:
+          seed: int | None = None, workers: int = 1, scheduler: str | None = None, progress=None) -> dict:
     """Every combination of the varied values; rows of (values, headline figures with CIs)."""
     axes = [parse_vary(v, source) for v in varies]
     if not axes:
@@ -54,4 +61,6 @@ def sweep(data: dict, source: str, varies: list[str], *, replications: int | Non
                               workers=workers, scheduler=scheduler)
         rows.append({"values": dict(zip((k for k, _ in axes), values)),
                      "overall": {m: result["overall"][m] for m in SWEEP_METRICS if m in result["overall"]}})
+        if progress:
+            progress(len(rows))
     return {"scenario": data.get("name"), "vary": [k for k, _ in axes], "rows": rows}

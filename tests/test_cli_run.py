@@ -141,3 +141,11 @@ def test_a_period_past_the_published_years_is_provisional(cli, tmp_path):
     code, _, err = cli("run", path, "--reps", "2", "--strict", "--out", tmp_path / "res")
     assert code == 2 and "provisional" in err
     assert not (tmp_path / "res").exists()   # nothing written on a refused run
+
+
+def test_quiet_keeps_stderr_empty_and_json_is_all_of_stdout(cli, tmp_path):
+    path = tmp_path / "future.yaml"
+    path.write_text(BASE.replace("start: 2025-03-03", "start: 2026-12-21"), encoding="utf-8")
+    code, out, err = cli("run", path, "--reps", "2", "--json", "--quiet")
+    assert code == 0 and err == ""
+    assert json.loads(out)["provisional"] is True
