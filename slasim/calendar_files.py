@@ -203,6 +203,8 @@ def read_calendar_file(path: Path) -> CalendarFile:
         raise SlasimError(f"cannot read calendar file ({exc.strerror})", source=str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise SlasimError(f"invalid TOML: {exc}", source=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise SlasimError(f"not UTF-8 text (byte {exc.start})", source=str(path)) from None
     return validate(CalendarFile, data, str(path))
 
 

@@ -19,6 +19,7 @@ from .validation import Strict
 KINDS = ("exponential", "lognormal", "triangular", "fixed", "empirical", "uniform")
 UNIT_NAMES = {"min": "office minutes", "h": "office hours", "wd": "working days", "d": "natural days"}
 BLOCK = 512
+MAX_VALUE = 1e6   # in the distribution's unit: far beyond any real duration, well inside float range
 
 
 class Distribution(Strict):
@@ -41,6 +42,9 @@ class Distribution(Strict):
             raise ValueError(f"unit must be one of {', '.join(UNIT_NAMES)}, got {self.unit!r}")
         kind = given[0]
         value = getattr(self, kind)
+        numbers = list(value.values()) if isinstance(value, dict) else value if isinstance(value, list) else [value]
+        if any(not abs(x) <= MAX_VALUE for x in numbers):
+            raise ValueError(f"parameters must be finite and at most {MAX_VALUE:g}")
         if kind in ("exponential", "fixed") and not value >= 0:
             raise ValueError(f"{kind} needs a mean >= 0")
         if kind == "lognormal" and (set(value) != {"mean", "sd"} or value["mean"] <= 0 or value["sd"] < 0):

@@ -39,7 +39,7 @@ def _units(dist: Distribution | None, allowed: tuple[str, ...], what: str):
 class StaffChange(Strict):
     start: dt.date = Field(alias="from")
     end: dt.date = Field(alias="to")
-    staff: int = Field(ge=0)
+    staff: int = Field(ge=0, le=100_000)
 
     _dates = field_validator("start", "end", mode="before")(_date)
 
@@ -51,7 +51,7 @@ class StaffChange(Strict):
 
 
 class Department(Strict):
-    staff: int = Field(ge=1)
+    staff: int = Field(ge=1, le=100_000)
     staff_changes: list[StaffChange] = []       # date ranges with other staffing; must not overlap
     description: str = ""
 
@@ -70,12 +70,12 @@ class Supplement(Strict):
     (so cutting materials is a parameter: 1 - (1 - missing_each) ** materials)."""
 
     probability: float | None = Field(default=None, ge=0, le=1)
-    materials: float | None = Field(default=None, ge=0)
+    materials: float | None = Field(default=None, ge=0, le=10_000)
     missing_each: float | None = Field(default=None, ge=0, le=1)
     response: Distribution                     # applicant's response time (d or wd)
     give_up: float = Field(default=0.0, ge=0, le=1)
     clock: Literal["restart", "resume"] = "restart"   # before acceptance (Art. 32); after it, always a pause
-    max_rounds: int = Field(default=3, ge=1)
+    max_rounds: int = Field(default=3, ge=1, le=100)
     tolerate: bool = False   # 容缺受理: accept at once, clock running; decision waits for the materials,
                              # an applicant who never sends them has the case terminated
 
@@ -173,7 +173,7 @@ Choice.model_rebuild()
 
 
 class Arrivals(Strict):
-    per_day: float = Field(ge=0)                 # mean receipts per working day
+    per_day: float = Field(ge=0, le=100_000)     # mean receipts per working day
     weekday: dict[str, float] = {}               # factor by weekday (mon..sun), default 1
     month: dict[int, float] = {}                 # factor by month (1..12), default 1
     online: float = Field(default=0.0, ge=0, le=1)   # share submitted online, at any hour of any day
@@ -188,16 +188,16 @@ class Arrivals(Strict):
         for key, factor in v.items():
             if key not in WEEKDAYS:
                 raise ValueError(f"unknown weekday {key!r} (use {', '.join(WEEKDAYS)})")
-            if factor < 0:
-                raise ValueError("factors must be >= 0")
+            if not 0 <= factor <= 1000:
+                raise ValueError("factors must be between 0 and 1000")
         return v
 
     @field_validator("month")
     @classmethod
     def _months(cls, v):
         for key, factor in v.items():
-            if not 1 <= key <= 12 or factor < 0:
-                raise ValueError("month factors are {1..12: factor >= 0}")
+            if not 1 <= key <= 12 or not 0 <= factor <= 1000:
+                raise ValueError("month factors are {1..12: factor between 0 and 1000}")
         return v
 
 
@@ -222,7 +222,7 @@ class Scenario(Strict):
     working_days: int | None = Field(default=None, ge=1)
     end: dt.date | None = None                   # exclusive; instead of working_days
     warmup_days: int = Field(default=0, ge=0)    # working days whose arrivals are not measured
-    replications: int = Field(default=10, ge=1)
+    replications: int = Field(default=10, ge=1, le=100_000)
     seed: int = Field(default=0, ge=0)
     cards: Any = "warn-before"
     departments: dict[str, Department] = Field(min_length=1)

@@ -22,7 +22,7 @@ M = TypeVar("M", bound=BaseModel)
 class Strict(BaseModel):
     """Base for file models: unknown keys are errors (a typo must not be silently ignored)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 def field_parser(parse):
@@ -87,6 +87,8 @@ def read_yaml(path: Path):
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise SlasimError(f"cannot read file ({exc.strerror})", source=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise SlasimError(f"not UTF-8 text (byte {exc.start})", source=str(path)) from None
     if Path(path).suffix.lower() == ".json":
         try:
             return json.loads(text)
@@ -94,9 +96,45 @@ def read_yaml(path: Path):
             raise SlasimError(f"invalid JSON: {exc.msg}", source=str(path), field=f"line {exc.lineno}") from None
     try:
         with gc_paused():
-            return yaml.load(text, Loader=_TextDatesLoader)  # noqa: S506 - a SafeLoader subclass
+            data = yaml.load(text, Loader=_TextDatesLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else None
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise SlasimError(f"invalid YAML: {problem}", source=str(path), field=where) from None
+    check_expanded_size(data, str(path))
+    return data
+
+
+MAX_NODES = 5_000_000
+
+
+def check_expanded_size(data, source: str) -> None:
+    """Refuse documents whose aliases expand to a huge or endless structure (a 'billion laughs'
+    document loads small but would take forever to validate), counting each node as expanded."""
+    total = 0
+    on_path: set[int] = set()
+    sizes: dict[int, int] = {}
+
+    def size(node) -> int:
+        nonlocal total
+        if not isinstance(node, (dict, list)):
+            return 1
+        key = id(node)
+        if key in on_path:
+            raise SlasimError("a YAML alias refers to itself (an endless structure)", source=source)
+        if key in sizes:
+            return sizes[key]
+        on_path.add(key)
+        children = node.values() if isinstance(node, dict) else node
+        n = 1 + sum(size(child) for child in children)
+        on_path.discard(key)
+        sizes[key] = n
+        if n > MAX_NODES:
+            raise SlasimError(f"the document expands to over {MAX_NODES:,} values (YAML aliases?)", source=source)
+        return n
+
+    try:
+        size(data)
+    except RecursionError:
+        raise SlasimError("the document is nested too deeply", source=source) from None
