@@ -7,6 +7,7 @@ needs to fix a file; pydantic's multi-line report is not shown.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TypeVar
 
@@ -45,6 +46,8 @@ def field_path(loc: tuple) -> str:
     for item in loc:
         if isinstance(item, int):
             parts.append(f"[{item}]")
+        elif not re.fullmatch(r"[\w\-/]+", str(item)):
+            parts.append(f"[{str(item)!r}]")   # a key with spaces, dots or line breaks, quoted
         elif parts:
             parts.append(f".{item}")
         else:
