@@ -155,6 +155,7 @@ def compare(
                                             help="Dask scheduler address (or $SLASIM_SCHEDULER): run on a cluster."),
     overrides: List[str] = typer.Option([], "--set", help="Override a baseline field: key.path=value."),
     as_json: bool = typer.Option(False, "--json", help="Print the full comparison as JSON."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write compare.json (and the baseline's summary.json) here."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no warnings on stderr."),
 ):
     """Baseline against reforms with common random numbers: each metric's change with a paired 95% CI."""
@@ -171,6 +172,11 @@ def compare(
     with progress_bar(n * (1 + len(variants)), "replications", quiet) as advance:
         result = run_compare(data, source, variants, replications=reps, seed=seed, progress=advance,
                              **executor(workers, scheduler))
+    if out is not None:
+        from .output import write_atomic
+
+        write_atomic(out / "compare.json", to_json(result))
+        write_atomic(out / "summary.json", to_json(result["baseline"]))
     typer.echo(to_json(result) if as_json else compare_report(result))
 
 
@@ -227,6 +233,23 @@ def schema():
     from .scenario import json_schema
 
     typer.echo(json_schema())
+
+
+@app.command()
+def report(
+    results: Path = typer.Argument(..., help="A results directory from `run --out` or `compare --out`."),
+    html_path: Optional[Path] = typer.Option(None, "--html", help="Where to write the page (default: RESULTS/report.html)."),
+    charts: bool = typer.Option(False, "--charts", help="Also write the charts as PNG and SVG beside it."),
+):
+    """One self-contained HTML page: charts, tables, scenario and reforms, seed, calendar provenance."""
+    from .output import write_atomic
+    from .report import build_report, write_charts
+
+    target = html_path or results / "report.html"
+    write_atomic(target, build_report(results))
+    if charts:
+        write_charts(results, target.parent)
+    typer.echo(f"wrote {target}")
 
 
 @calendar_app.command("list")

@@ -109,6 +109,7 @@ def describe(plan: Plan, n: int, seed: int, summary: dict) -> dict:
         "replications": n,
         "seed": seed,
         "levels": [level for level in LEVELS if level != "green"],
+        "definition": scenario.model_dump(mode="json", by_alias=True, exclude_defaults=True),
         "service_info": {s.name: {"kind": s.spec.kind, "promised": str(s.promised), "legal": str(s.legal),
                                   "cards": s.ladder.name} for s in plan.services},
         **summary,

@@ -1,0 +1,61 @@
+"""`slasim report`: a self-contained HTML page, rendered by a real headless browser (Debian's chromium),
+with a screenshot taken in the test run; charts also as PNG and SVG."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("matplotlib")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> Path:
+    from slasim.cli import main
+
+    out = tmp_path_factory.mktemp("results")
+    with pytest.raises(SystemExit) as done:
+        main(["compare", "district-centre", "--reps", "3", "--set", "working_days=30", "--set", "warmup_days=3",
+              "-r", "dedicated-inspectors", "--out", str(out), "--quiet", "--workers", "1"])
+    assert done.value.code == 0
+    return out
+
+
+def test_the_report_is_one_self_contained_page(results):
+    from slasim.report import build_report, write_charts
+
+    page = build_report(results)
+    assert page.startswith("<!DOCTYPE html>") and page.count("<svg") == 4     # 1 compare + 3 run charts
+    for section in ("Reforms against the baseline", "dedicated-inspectors", "Calendar", "Scenario definition",
+                    "seed 2025", "2025"):
+        assert section in page
+    assert re.search(r'(src|href)="(?!#)', page) is None       # nothing fetched from outside the page
+    written = write_charts(results, results / "charts")
+    assert sorted(p.name for p in written) == sorted(f"{n}.{s}" for n in ("cards", "lead-times", "utilisation")
+                                                     for s in ("png", "svg"))
+    assert all(p.stat().st_size > 5000 for p in written)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (installed by .ci/run)")
+def test_a_headless_browser_renders_it(results, tmp_path):
+    import matplotlib.image as mpimg
+
+    from slasim.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["report", str(results)])
+    shot = tmp_path / "report.png"
+    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                    f"--screenshot={shot}", "--window-size=1200,1600", (results / "report.html").as_uri()],
+                   capture_output=True, timeout=120, check=True)
+    image = mpimg.imread(shot)
+    assert image.shape[0] == 1600 and image.shape[1] == 1200
+    # Rendered, not blank: the charts' yellow bars are on the page.
+    yellow = (image[..., 0] > 0.8) & (image[..., 1] > 0.6) & (image[..., 2] < 0.3)
+    assert yellow.sum() > 500
+    print(f"screenshot: {shot}")
