@@ -116,7 +116,7 @@ def run(
     strict: bool = typer.Option(False, "--strict", help="Fail (exit 2) if the period passes the published years."),
     as_json: bool = typer.Option(False, "--json", help="Print the full metrics as JSON."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no warnings on stderr."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write summary.json and CSV files to this directory."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write summary.json (with replication 0's daily timeline) and CSV files here."),
     event_log: Optional[Path] = typer.Option(None, "--event-log",
                                              help="Write replication 0's events here (CSV) and beside it as .xes."),
 ):
@@ -129,7 +129,7 @@ def run(
     loaded = load_scenario(scenario, overrides)
     with progress_bar(reps or loaded.replications, "replications", quiet) as advance:
         result = run_scenario(loaded, source=source, replications=reps, seed=seed, event_log=event_log,
-                              progress=advance, **executor(workers, scheduler))
+                              timeline=out is not None, progress=advance, **executor(workers, scheduler))
     if result["provisional"]:
         message = (f"the period passes the years calendar {result['calendar']!r} has published: "
                    "results are provisional")
@@ -194,6 +194,7 @@ def sweep(
     as_json: bool = typer.Option(False, "--json", help="Print the grid as JSON."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no warnings on stderr."),
     csv_out: Optional[Path] = typer.Option(None, "--csv", help="Also write the grid as CSV here."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="With two --vary keys: a heat map of red cards (.png/.svg)."),
 ):
     """A grid of what-ifs (e.g. reviewers 2..6 × arrivals 40,50,60): card rates and lead times per point."""
     from .output import write_atomic
@@ -209,6 +210,10 @@ def sweep(
                            **executor(workers, scheduler))
     if csv_out is not None:
         write_atomic(csv_out, sweep_csv(result))
+    if plot is not None:
+        from . import plots
+
+        plots.save(plots.sweep_heatmap(result), plot)
     typer.echo(to_json(result) if as_json else sweep_table(result))
 
 

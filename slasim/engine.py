@@ -106,9 +106,10 @@ class StepTally:
 class Replication:
     """One replication's state: environment, stations, random streams, grader."""
 
-    def __init__(self, plan: Plan, replication: int, seed: int, log=None):
+    def __init__(self, plan: Plan, replication: int, seed: int, log=None, timeline: bool = False):
         self.plan = plan
         self.log = log          # an EventLog, or None (no per-event work at all)
+        self.timeline: list[dict] | None = [] if timeline else None   # one sample per working day
         self.env = simpy.Environment(initial_time=plan.start)
         prioritised = len({s.spec.priority for s in plan.services}) > 1
         self.stations = [Station(self.env, d, prioritised, plan.end) for d in plan.departments]
@@ -124,6 +125,8 @@ class Replication:
             self.env.process(self._arrive(s, times))
         if plan.warmup_end > plan.start:
             self.env.process(self._end_warmup())
+        if timeline:
+            self.env.process(self._sample_daily())
 
     # ------------------------------------------------------------------ processes
     def run(self) -> None:
@@ -133,6 +136,21 @@ class Replication:
         if self.log is not None:
             for record in still_open:
                 self.log.case(record, self.plan.services[record.service].name)
+
+    def _sample_daily(self):
+        """At each working day's close: queue lengths, open cases and their card levels right then."""
+        cal, plan = self.plan.calendar, self.plan
+        for k in range(plan.start_day, plan.end_day):
+            close = float(cal.bm_start[k + 1])
+            if close >= plan.end:
+                break
+            yield self.env.timeout(close - self.env.now)
+            day = str(cal.work_days[k].astype("datetime64[D]"))
+            sample = {"day": day, "open": len(self.open),
+                      "queues": {st.dept.name: sum(1 for r in st.resource.queue if hasattr(r, "joined"))
+                                 for st in self.stations}}
+            sample["cards"] = self.grader.levels_now(list(self.open), self.env.now)
+            self.timeline.append(sample)
 
     def _end_warmup(self):
         yield self.env.timeout(self.plan.warmup_end - self.env.now)

@@ -208,6 +208,30 @@ class Grader:
             for level, values in open_levels.items():
                 tally.open_by_card[level] += int(values[s])
 
+    def levels_now(self, records: list[CaseRecord], now: float) -> dict[str, int]:
+        """Card levels of open cases at business instant `now` (the supervision screen at that moment)."""
+        cal, services = self.plan.calendar, self.plan.services
+        counts = {level: 0 for level in LEVELS}
+        groups: dict[tuple, list[CaseRecord]] = {}
+        for r in records:
+            if r.accepted == r.accepted:
+                groups.setdefault(self._group_key(services[r.service]), []).append(r)
+        now_wall = float(cal.to_wall_array(np.array([now]), side="left")[0])
+        for group in groups.values():
+            first = services[group[0].service]
+            svc = np.fromiter((r.service for r in group), np.int64, len(group))
+            accepted = cal.to_wall_array(np.fromiter((r.accepted for r in group), np.float64, len(group)), side="right")
+            pauses = self._pauses(group)
+            stop = np.full(len(group), now_wall)
+            amount = {ref: np.array([getattr(s, ref).axis_amount for s in services])[svc] for ref in REFERENCES}
+            clocks = {ref: ClockBatch(cal, getattr(first, ref).unit, accepted, amount[ref], None, pauses, stop)
+                      for ref in REFERENCES}
+            cross = self._crossings(first.ladder, clocks, group)
+            levels = level_at(first.ladder, cross, np.full(len(group), now_wall))
+            for k, level in enumerate(LEVELS):
+                counts[level] += int(np.sum(levels == k))
+        return counts
+
     def _pauses(self, records: list[CaseRecord]) -> np.ndarray:
         paused = [(i, r.pauses) for i, r in enumerate(records) if r.pauses]
         width = max((len(p) for _, p in paused), default=0)

@@ -94,6 +94,27 @@ def lead_times(result: dict) -> str:
     return fig
 
 
+def timeline(result: dict):
+    """Replication 0 day by day: open cases stacked by card level, and queue length per department."""
+    plt = _pyplot()
+    samples = result["timeline"]
+    days = list(range(len(samples)))
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5.5), sharex=True)
+    colours = {"green": "#55a868", **LEVEL_COLOURS}
+    levels = [lv for lv in colours if any(s["cards"].get(lv) for s in samples)] or ["green"]
+    top.stackplot(days, [[s["cards"].get(lv, 0) for s in samples] for lv in levels],
+                  labels=levels, colors=[colours[lv] for lv in levels])
+    top.set_ylabel("open cases by card")
+    top.legend(frameon=False, loc="upper left", fontsize=8)
+    for name in samples[0]["queues"] if samples else []:
+        bottom.plot(days, [s["queues"][name] for s in samples], label=name, lw=1.2)
+    bottom.set_ylabel("queue at close")
+    bottom.legend(frameon=False, loc="upper left", fontsize=8, ncol=3)
+    ticks = days[:: max(1, len(days) // 8)]
+    bottom.set_xticks(ticks, [samples[i]["day"] for i in ticks], rotation=20, ha="right")
+    return fig
+
+
 def utilisation(result: dict) -> str:
     plt = _pyplot()
     names = list(result["departments"])

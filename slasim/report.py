@@ -79,6 +79,10 @@ def _run_section(result: dict) -> str:
     parts.append(_figure(plots.svg_text(plots.lead_times(result)),
                          "Lead time from receipt to decision, against the promised and legal limits."))
     parts.append(_figure(plots.svg_text(plots.utilisation(result)), "Staff utilisation by department (95% CI)."))
+    if result.get("timeline"):
+        parts.append(_figure(plots.svg_text(plots.timeline(result)),
+                             "Replication 0 at each working day's close: open cases by card level (the "
+                             "supervision screen) and queue length by department."))
     rows = [[name, cell(d["utilisation"], "share"), cell(d["queue_mean"], "number"), cell(d["queue_max"], "count")]
             for name, d in result["departments"].items()]
     parts.append(_table(["department", "utilisation", "queue (mean)", "queue (max)"], rows))
@@ -139,9 +143,12 @@ def write_charts(results_dir: Path, out_dir: Path) -> list[Path]:
 
     result = json.loads((Path(results_dir) / "summary.json").read_text(encoding="utf-8"))
     written = []
-    for name, make in (("cards", lambda: plots.card_rates(result["services"], "Cards by service")),
-                       ("lead-times", lambda: plots.lead_times(result)),
-                       ("utilisation", lambda: plots.utilisation(result))):
+    charts = [("cards", lambda: plots.card_rates(result["services"], "Cards by service")),
+              ("lead-times", lambda: plots.lead_times(result)),
+              ("utilisation", lambda: plots.utilisation(result))]
+    if result.get("timeline"):
+        charts.append(("timeline", lambda: plots.timeline(result)))
+    for name, make in charts:
         for suffix in ("png", "svg"):
             path = Path(out_dir) / f"{name}.{suffix}"
             plots.save(make(), path)

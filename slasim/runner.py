@@ -17,10 +17,13 @@ from .model import Plan, compile_plan
 from .scenario import Scenario
 
 
-def replication_metrics(plan: Plan, replication: int, seed: int, log=None) -> dict:
-    """Run one replication and return its metrics (a nested dict of numbers); events go to `log`."""
-    rep = Replication(plan, replication, seed, log)
+def replication_metrics(plan: Plan, replication: int, seed: int, log=None, timeline: list | None = None) -> dict:
+    """Run one replication and return its metrics (a nested dict of numbers); events go to `log`,
+    and daily samples (queues, open cases by card) are appended to `timeline` if one is given."""
+    rep = Replication(plan, replication, seed, log, timeline=timeline is not None)
     rep.run()
+    if timeline is not None:
+        timeline.extend(rep.timeline)
     end, since = plan.end, plan.warmup_end
     levels = {r.level for s in plan.services for r in s.ladder.rungs}
     services = {s.name: rep.grader.tallies[s.index].summary({r.level for r in s.ladder.rungs})
@@ -74,25 +77,34 @@ def replicate(plan: Plan, replications: int, seed: int, progress: Callable[[int]
 
 def run_scenario(scenario: Scenario, *, source: str = "scenario", replications: int | None = None,
                  seed: int | None = None, progress: Callable[[int], None] | None = None,
-                 workers: int = 1, scheduler: str | None = None, event_log: Path | None = None) -> dict:
-    """Run the replications and summarise them (mean and 95 % CI per metric). With `event_log`,
-    replication 0 runs here and writes its events (CSV, and XES beside it)."""
+                 workers: int = 1, scheduler: str | None = None, event_log: Path | None = None,
+                 timeline: bool = False) -> dict:
+    """Run the replications and summarise them (mean and 95 % CI per metric). With `event_log` or
+    `timeline`, replication 0 runs here and also writes its events (CSV, and XES beside it) or keeps
+    a daily sample of queues and open cases by card level (`result["timeline"]`)."""
     plan = compile_plan(scenario, source)
     n = replications or scenario.replications
     seed = scenario.seed if seed is None else seed
-    runs = []
-    if event_log is not None:
-        from .eventlog import EventLog
+    runs, samples = [], [] if timeline else None
+    if event_log is not None or timeline:
+        log = None
+        if event_log is not None:
+            from .eventlog import EventLog
 
-        log = EventLog(event_log, plan.calendar)
+            log = EventLog(event_log, plan.calendar)
         try:
-            runs.append(replication_metrics(plan, 0, seed, log))
+            runs.append(replication_metrics(plan, 0, seed, log, samples))
         except BaseException:
-            log.discard()
+            if log is not None:
+                log.discard()
             raise
-        log.close()
+        if log is not None:
+            log.close()
     runs += replicate(plan, n, seed, progress, workers=workers, scheduler=scheduler, first=len(runs))
-    return describe(plan, n, seed, summarize(runs))
+    result = describe(plan, n, seed, summarize(runs))
+    if timeline:
+        result["timeline"] = samples
+    return result
 
 
 def describe(plan: Plan, n: int, seed: int, summary: dict) -> dict:

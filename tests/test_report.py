@@ -59,3 +59,27 @@ def test_a_headless_browser_renders_it(results, tmp_path):
     yellow = (image[..., 0] > 0.8) & (image[..., 1] > 0.6) & (image[..., 2] < 0.3)
     assert yellow.sum() > 500
     print(f"screenshot: {shot}")
+
+
+def test_a_run_report_has_the_daily_timeline_and_a_sweep_heat_map(tmp_path):
+    from slasim.cli import main
+    from slasim.report import build_report
+
+    out = tmp_path / "run"
+    with pytest.raises(SystemExit) as done:
+        main(["run", "district-centre", "--reps", "2", "--set", "working_days=25", "--out", str(out), "-q", "-w", "1"])
+    assert done.value.code == 0
+    import json
+
+    timeline = json.loads((out / "summary.json").read_text(encoding="utf-8"))["timeline"]
+    assert len(timeline) == 24 and {"day", "open", "queues", "cards"} <= set(timeline[0])
+    # Open cases = pending + cases by card at every close.
+    assert all(sum(s["cards"].values()) <= s["open"] for s in timeline)
+    page = build_report(out)
+    assert page.count("<svg") == 4 and "supervision screen" in page
+    heat = tmp_path / "heat.svg"
+    with pytest.raises(SystemExit) as done:
+        main(["sweep", "district-centre", "--vary", "departments.registry.staff=2,3", "--vary",
+              "services.real-estate.arrivals.per_day=18,22", "--reps", "1", "--set", "working_days=15",
+              "--plot", str(heat), "-q", "-w", "1"])
+    assert done.value.code == 0 and heat.read_text(encoding="utf-8").count("<svg") == 1
