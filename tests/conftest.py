@@ -34,3 +34,17 @@ def published_dates():
 
 def office_datetimes():
     return st.datetimes(min_value=dt.datetime(2004, 1, 1), max_value=dt.datetime(2026, 6, 30))
+
+
+@pytest.fixture
+def cli(capsys):
+    """The console entry point (`slasim.cli.main`) in this process: (exit code, stdout, stderr)."""
+    from slasim.cli import main
+
+    def invoke(*args):
+        with pytest.raises(SystemExit) as done:
+            main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return done.value.code, captured.out, captured.err
+
+    return invoke

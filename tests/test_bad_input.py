@@ -37,17 +37,6 @@ EXPECTED = {   # file → a phrase its one-line message must contain
 }
 
 
-@pytest.fixture
-def cli(capsys):
-    from slasim.cli import main
-
-    def invoke(*args):
-        with pytest.raises(SystemExit) as done:
-            main([str(a) for a in args])
-        captured = capsys.readouterr()
-        return done.value.code, captured.out, captured.err
-
-    return invoke
 
 
 def one_clear_line(code: int, err: str, path: Path) -> bool:

@@ -20,18 +20,6 @@ def slasim(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "slasim", *map(str, args)], capture_output=True, text=True, cwd=cwd)
 
 
-@pytest.fixture
-def cli(capsys):
-    """The same entry point (`slasim.cli.main`) in this process: (exit code, stdout, stderr)."""
-    from slasim.cli import main
-
-    def invoke(*args):
-        with pytest.raises(SystemExit) as done:
-            main([str(a) for a in args])
-        captured = capsys.readouterr()
-        return done.value.code, captured.out, captured.err
-
-    return invoke
 
 
 def test_same_seed_gives_identical_json_and_another_seed_does_not():

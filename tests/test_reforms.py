@@ -17,17 +17,6 @@ from slasim.validation import read_yaml
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def cli(capsys):
-    from slasim.cli import main
-
-    def invoke(*args):
-        with pytest.raises(SystemExit) as done:
-            main([str(a) for a in args])
-        captured = capsys.readouterr()
-        return done.value.code, captured.out, captured.err
-
-    return invoke
 
 
 def lead(summary: dict, service: str) -> float:
