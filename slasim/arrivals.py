@@ -1,5 +1,6 @@
 """Receipt instants of one service for one replication, generated up front (vectorized).
 
+Receipts are generated a block of working days at a time, each block from its own stream.
 Window receipts happen during office hours: per working day a Poisson count (or, `even`, a fixed
 count spread evenly) placed uniformly over the day's office minutes. Online receipts come at any
 hour of any day (the same volume per working day on average, spread over natural days); one
@@ -8,6 +9,8 @@ business-minute axis, sorted, with a flag for online.
 """
 
 from __future__ import annotations
+
+from typing import Iterator
 
 import numpy as np
 
@@ -27,11 +30,13 @@ def _factors(spec, days: np.ndarray) -> np.ndarray:
     return by_weekday[weekday] * by_month[months]
 
 
-def _counts(means: np.ndarray, pattern: str, rng: np.random.Generator) -> np.ndarray:
+def _counts(means: np.ndarray, pattern: str, rng: np.random.Generator, carried: float = 0.0) -> tuple[np.ndarray, float]:
+    """Receipts per slot: Poisson, or (`even`) whole receipts with the fractions carried over."""
     if pattern == "poisson":
-        return rng.poisson(means)
-    # even: whole receipts per day, the fractions carried over (deterministic).
-    return np.diff(np.floor(np.concatenate([[0.0], np.cumsum(means)]) + 1e-9)).astype(np.int64)
+        return rng.poisson(means), 0.0
+    totals = np.floor(carried + np.cumsum(means) + 1e-9)
+    counts = np.diff(np.concatenate([[np.floor(carried + 1e-9)], totals])).astype(np.int64)
+    return counts, carried + float(np.sum(means))
 
 
 def _place(counts: np.ndarray, starts: np.ndarray, lengths: np.ndarray, pattern: str,
@@ -46,26 +51,41 @@ def _place(counts: np.ndarray, starts: np.ndarray, lengths: np.ndarray, pattern:
     return starts[slot] + within * lengths[slot]
 
 
-def service_arrivals(plan: Plan, service: ServicePlan, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """(receipt instants in business minutes, is-online flags), sorted by instant."""
+BLOCK_DAYS = 20   # working days of receipts generated at a time: memory does not grow with the period
+
+
+def arrival_blocks(plan: Plan, service: ServicePlan, stream) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(receipt instants in business minutes, is-online flags) block by block, each sorted and later
+    than the block before; `stream(block)` gives the block's own random generator."""
     cal, spec = plan.calendar, service.spec.arrivals
-    k = np.arange(plan.start_day, plan.end_day)
-    work_days = cal.work_days[k]
-    window_means = spec.per_day * (1.0 - spec.online) * _factors(spec, work_days)
-    window = _place(_counts(window_means, spec.pattern, rng), cal.bm_start[k], cal.day_minutes[k], spec.pattern, rng)
-    online = np.empty(0)
-    if spec.online > 0:
-        days = np.arange(work_days[0], cal.work_days[plan.end_day - 1] + 1)   # every natural day of the period
-        per_natural_day = spec.per_day * spec.online * len(k) / len(days)
-        counts = _counts(per_natural_day * _factors(spec, days), spec.pattern, rng)
-        wall = _place(counts, days * float(MINUTES_PER_DAY), np.full(len(days), float(MINUTES_PER_DAY)),
-                      spec.pattern, rng)
-        online = cal.to_business_array(wall)       # outside office hours: the next opening
-        online = online[online < plan.end]
-    times = np.concatenate([window, online])
-    is_online = np.concatenate([np.zeros(len(window), bool), np.ones(len(online), bool)])
-    if spec.until is not None:
-        stop = cal.bm_start[day_index(cal, spec.until)]
-        times, is_online = times[times < stop], is_online[times < stop]
-    order = np.argsort(times, kind="stable")
-    return times[order], is_online[order]
+    first_day, last_day = int(cal.work_days[plan.start_day]), int(cal.work_days[plan.end_day - 1])
+    per_natural_day = spec.per_day * spec.online * (plan.end_day - plan.start_day) / (last_day - first_day + 1)
+    stop = cal.bm_start[day_index(cal, spec.until)] if spec.until is not None else plan.end
+    window_carry = online_carry = 0.0
+    for block, k0 in enumerate(range(plan.start_day, plan.end_day, BLOCK_DAYS)):
+        rng = stream(block)
+        k = np.arange(k0, min(k0 + BLOCK_DAYS, plan.end_day))
+        work_days = cal.work_days[k]
+        means = spec.per_day * (1.0 - spec.online) * _factors(spec, work_days)
+        counts, window_carry = _counts(means, spec.pattern, rng, window_carry)
+        times = _place(counts, cal.bm_start[k], cal.day_minutes[k], spec.pattern, rng)
+        is_online = np.zeros(len(times), bool)
+        if spec.online > 0:   # natural days up to the next block's first working day
+            last = int(cal.work_days[k[-1] + 1]) - 1 if k[-1] + 1 < plan.end_day else last_day
+            days = np.arange(max(int(work_days[0]), first_day) if block else first_day, last + 1)
+            counts, online_carry = _counts(per_natural_day * _factors(spec, days), spec.pattern, rng, online_carry)
+            wall = _place(counts, days * float(MINUTES_PER_DAY), np.full(len(days), float(MINUTES_PER_DAY)),
+                          spec.pattern, rng)
+            online = cal.to_business_array(wall)       # outside office hours: the next opening
+            times = np.concatenate([times, online])
+            is_online = np.concatenate([is_online, np.ones(len(online), bool)])
+        keep = times < stop
+        times, is_online = times[keep], is_online[keep]
+        order = np.argsort(times, kind="stable")
+        yield times[order], is_online[order]
+
+
+def service_arrivals(plan: Plan, service: ServicePlan, stream) -> tuple[np.ndarray, np.ndarray]:
+    """All receipts of the period at once (for tests and analysis; the engine streams the blocks)."""
+    blocks = list(arrival_blocks(plan, service, stream))
+    return np.concatenate([b[0] for b in blocks]), np.concatenate([b[1] for b in blocks])

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import simpy
 
-from .arrivals import service_arrivals
+from .arrivals import arrival_blocks
 from .draws import Block, ServiceDraws, stream
 from .grading import CaseRecord, Grader
 from .metrics import TimeAverage
@@ -117,12 +117,11 @@ class Replication:
         self.step_tallies = [StepTally() for _ in plan.steps]
         self.wip = TimeAverage(plan.start)
         self.open: set[CaseRecord] = set()
-        self.arrivals = [service_arrivals(plan, s, stream(seed, replication, s.name, "arrivals"))
-                         for s in plan.services]
+        self.seed, self.replication = seed, replication
         days = plan.end_day - plan.start_day
         self.draws = [ServiceDraws(s, s.spec.arrivals.per_day * days, seed, replication) for s in plan.services]
-        for s, (times, _online) in zip(plan.services, self.arrivals):
-            self.env.process(self._arrive(s, times))
+        for s in plan.services:
+            self.env.process(self._arrive(s))
         if plan.warmup_end > plan.start:
             self.env.process(self._end_warmup())
         if timeline:
@@ -160,13 +159,17 @@ class Replication:
         self.wip.reset(now)
         self.step_tallies = [StepTally() for _ in self.plan.steps]
 
-    def _arrive(self, service: ServicePlan, times: np.ndarray):
+    def _arrive(self, service: ServicePlan):
         env = self.env
-        for first in range(0, len(times), 4096):   # a slice at a time: no million-element list
-            for k, t in enumerate(times[first:first + 4096].tolist(), start=first):
+        k = 0
+        blocks = arrival_blocks(self.plan, service,
+                                lambda b: stream(self.seed, self.replication, service.name, "arrivals", str(b)))
+        for times, _online in blocks:   # a block of days at a time: memory does not grow with the period
+            for t in times.tolist():
                 if t > env.now:
                     yield env.timeout(t - env.now)
                 env.process(self._case(service, t, k))
+                k += 1
 
     def _case(self, service: ServicePlan, received: float, number: int):
         env = self.env
