@@ -176,8 +176,7 @@ class Replication:
         block, k = self.draws[service.index].block(number)   # this case's draws (held while it is open)
         record = CaseRecord(service.index, received, number=number)
         self.open.add(record)
-        wip = self.wip
-        wip.change(received, 1)
+        self.wip.change(received, 1)
         if service.accepts_at_receipt:
             record.accepted = received
         completed, decided_early, commitment = True, False, service.spec.commitment
@@ -200,15 +199,7 @@ class Replication:
                 completed = False   # never sent: the case is terminated
             elif record.materials_at > env.now:
                 yield env.timeout(record.materials_at - env.now)
-        # The hot path of _finish, inlined (one case in, one case out: this runs for every case).
-        now = env.now
-        record.decided = now
-        record.gave_up = not completed
-        self.open.remove(record)
-        wip.change(now, -1)
-        self.grader.add(record)
-        if self.log is not None:
-            self.log.case(record, service.name)
+        self._finish(record, completed)
 
     def _finish(self, record: CaseRecord, completed: bool) -> None:
         record.decided = self.env.now
@@ -311,8 +302,7 @@ class Replication:
             yield env.timeout(finish - start)
             if record.accepted == record.accepted:   # Art. 45: not counted
                 record.pauses = (record.pauses or []) + [(start, finish)]
-        if step.limit is not None:
-            self._span(step, record, entered)
+        self._span(step, record, entered)
         return True
 
     def _delay(self, service: ServicePlan, step: StepPlan, record: CaseRecord, block: Block, k: int):

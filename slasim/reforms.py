@@ -241,17 +241,19 @@ def _merge(data: dict, op: Merge) -> None:
     holder[first:first + len(op.steps)] = [merged]
 
 
+def _named_steps(data: dict, service: str | None, name: str) -> list[tuple[list, int, dict]]:
+    """(route, index, step) of the named step in one service, or in every service that has it."""
+    if service is not None:
+        return [_step(_service(data, service), name, service)]
+    hits = [found for s in (data.get("services") or {}).values() if (found := _find(s.get("steps", []), name))]
+    if not hits:
+        raise SlasimError(f"no service has a step {name!r}", field="step")
+    return hits
+
+
 def _remove(data: dict, op: Remove) -> None:
-    if op.service is None:
-        hits = [found for service in (data.get("services") or {}).values()
-                if (found := _find(service.get("steps", []), op.step))]
-        if not hits:
-            raise SlasimError(f"no service has a step {op.step!r}", field="step")
-        for holder, index, _ in hits:
-            del holder[index]
-        return
-    holder, index, _ = _step(_service(data, op.service), op.step, op.service)
-    del holder[index]
+    for holder, index, _ in _named_steps(data, op.service, op.step):
+        del holder[index]
 
 
 def _staff(data: dict, op: Staff) -> None:
@@ -281,14 +283,7 @@ def _staff(data: dict, op: Staff) -> None:
 
 
 def _work(data: dict, op: Work) -> None:
-    if op.service is None:
-        steps = [found[2] for service in (data.get("services") or {}).values()
-                 if (found := _find(service.get("steps", []), op.step))]
-        if not steps:
-            raise SlasimError(f"no service has a step {op.step!r}", field="step")
-    else:
-        steps = [_step(_service(data, op.service), op.step, op.service)[2]]
-    for step in steps:
+    for _, _, step in _named_steps(data, op.service, op.step):
         _change_work(step, op)
 
 
