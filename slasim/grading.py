@@ -99,6 +99,8 @@ class Grader:
 
     def __init__(self, plan: Plan, chunk: int = CHUNK, log=None):
         self.plan, self.chunk, self.log = plan, chunk, log
+        # Each service's limits on their axes, looked up by service index when clocks are built.
+        self._amounts = {ref: np.array([getattr(s, ref).axis_amount for s in plan.services]) for ref in REFERENCES}
         self.tallies = [ServiceTally() for _ in plan.services]
         self.buffer: list[CaseRecord] = []
 
@@ -167,22 +169,17 @@ class Grader:
         reached, open_levels = {}, {}
         if len(idx):
             s_idx = svc[idx]
+            started_records = [records[i] for i in idx]
             count("accepted", np.ones(len(idx), bool), s_idx)
-            acc_wall = cal.to_wall_array(accepted[idx], side="right")
             stop_wall = cal.to_wall_array(np.minimum(decided[idx], end), side="left")   # open: frozen at the end
-            pauses = self._pauses([records[i] for i in idx])
-            amount = {ref: np.array([getattr(s, ref).axis_amount for s in services])[s_idx] for ref in REFERENCES}
-            clocks = {"legal": ClockBatch(cal, first.legal.unit, acc_wall, amount["legal"], None, pauses, stop_wall)}
-            same = first.promised.unit == first.legal.unit and np.array_equal(amount["promised"], amount["legal"])
-            clocks["promised"] = clocks["legal"] if same else ClockBatch(
-                cal, first.promised.unit, acc_wall, amount["promised"], None, pauses, stop_wall)
+            clocks = self._clocks(started_records, s_idx, cal.to_wall_array(accepted[idx], side="right"), stop_wall)
             due = {ref: clock.due() for ref, clock in clocks.items()}
             finished = done[idx]
             count("on_time_promised", finished & (stop_wall <= due["promised"]), s_idx)
             count("on_time_legal", finished & (stop_wall <= due["legal"]), s_idx)
             count("past_promised", due["promised"] < stop_wall, s_idx)
             count("past_legal", due["legal"] < stop_wall, s_idx)
-            cross = self._crossings(ladder, clocks, [records[i] for i in idx])
+            cross = self._crossings(ladder, clocks, started_records)
             for level, firsts in first_reached(ladder, cross).items():
                 if level != "green":
                     reached[level] = np.bincount(s_idx[np.isfinite(firsts)], minlength=size)
@@ -221,16 +218,25 @@ class Grader:
             first = services[group[0].service]
             svc = np.fromiter((r.service for r in group), np.int64, len(group))
             accepted = cal.to_wall_array(np.fromiter((r.accepted for r in group), np.float64, len(group)), side="right")
-            pauses = self._pauses(group)
-            stop = np.full(len(group), now_wall)
-            amount = {ref: np.array([getattr(s, ref).axis_amount for s in services])[svc] for ref in REFERENCES}
-            clocks = {ref: ClockBatch(cal, getattr(first, ref).unit, accepted, amount[ref], None, pauses, stop)
-                      for ref in REFERENCES}
+            clocks = self._clocks(group, svc, accepted, np.full(len(group), now_wall))
             cross = self._crossings(first.ladder, clocks, group)
             levels = level_at(first.ladder, cross, np.full(len(group), now_wall))
             for k, level in enumerate(LEVELS):
                 counts[level] += int(np.sum(levels == k))
         return counts
+
+    def _clocks(self, records: list[CaseRecord], svc: np.ndarray, accepted_wall: np.ndarray,
+                stop_wall: np.ndarray) -> dict[str, ClockBatch]:
+        """Promised and legal clocks of accepted cases whose services share limit units (one clock
+        serves both when the limits are the same)."""
+        cal, first = self.plan.calendar, self.plan.services[records[0].service]
+        pauses = self._pauses(records)
+        amount = {ref: self._amounts[ref][svc] for ref in REFERENCES}
+        legal = ClockBatch(cal, first.legal.unit, accepted_wall, amount["legal"], None, pauses, stop_wall)
+        same = first.promised.unit == first.legal.unit and np.array_equal(amount["promised"], amount["legal"])
+        promised = legal if same else ClockBatch(cal, first.promised.unit, accepted_wall, amount["promised"], None,
+                                                 pauses, stop_wall)
+        return {"legal": legal, "promised": promised}
 
     def _pauses(self, records: list[CaseRecord]) -> np.ndarray:
         paused = [(i, r.pauses) for i, r in enumerate(records) if r.pauses]
