@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .calendars import load_calendar
 from .errors import SlasimError
-from .sim_report import HEADLINE, cell, change_cell
+from .sim_report import HEADLINE, cell, change_cell, department_rows, headline_rows
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-serif;margin:2rem auto;max-width:72rem;
@@ -37,14 +37,6 @@ def _table(headers: list[str], rows: list[list[str]], classes: list[str] | None 
 def _figure(svg: str, caption: str) -> str:
     start = svg.find("<svg")
     return f"<figure>{svg[start:]}<figcaption class='muted'>{html.escape(caption)}</figcaption></figure>"
-
-
-def _headline(result: dict) -> str:
-    columns = list(result["services"].items())
-    if len(columns) > 1:
-        columns.append(("all services", result["overall"]))
-    rows = [[label] + [cell(stats.get(key), kind) for _, stats in columns] for key, label, kind in HEADLINE]
-    return _table(["metric"] + [name for name, _ in columns], rows)
 
 
 def _provenance(result: dict) -> str:
@@ -73,7 +65,7 @@ def _run_section(result: dict) -> str:
     if result.get("provisional"):
         parts.append("<p class='warn'>The period passes the years this calendar has published: holidays and "
                      "make-up days there are provisional, and so are these results.</p>")
-    parts.append(_headline(result))
+    parts.append(_table(*headline_rows(result)))
     parts.append(_figure(plots.svg_text(plots.card_rates(result["services"], "Cards by service")),
                          "Share of accepted cases that ever reached a yellow or a red card (95% CI)."))
     parts.append(_figure(plots.svg_text(plots.lead_times(result)),
@@ -83,9 +75,7 @@ def _run_section(result: dict) -> str:
         parts.append(_figure(plots.svg_text(plots.timeline(result)),
                              "Replication 0 at each working day's close: open cases by card level (the "
                              "supervision screen) and queue length by department."))
-    rows = [[name, cell(d["utilisation"], "share"), cell(d["queue_mean"], "number"), cell(d["queue_max"], "count")]
-            for name, d in result["departments"].items()]
-    parts.append(_table(["department", "utilisation", "queue (mean)", "queue (max)"], rows))
+    parts.append(_table(*department_rows(result)))
     return "".join(parts)
 
 

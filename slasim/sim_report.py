@@ -54,20 +54,30 @@ def cell(stat: dict | None, kind: str) -> str:
     return fmt.format(mean) + (f" ± {fmt.format((ci[1] - ci[0]) / 2)}" if ci else "")
 
 
-def headline_table(result: dict) -> str:
+def headline_rows(result: dict) -> tuple[list[str], list[list[str]]]:
     """Services as columns (then all services), headline metrics as rows: mean ± CI half-width."""
     columns = list(result["services"].items())
     if len(columns) > 1:
         columns.append(("all services", result["overall"]))
     rows = [[label] + [cell(stats.get(key), kind) for _, stats in columns] for key, label, kind in HEADLINE
             if any(key in stats for _, stats in columns)]
-    return tabulate(rows, headers=["metric"] + [name for name, _ in columns], disable_numparse=True)
+    return ["metric"] + [name for name, _ in columns], rows
+
+
+def department_rows(result: dict) -> tuple[list[str], list[list[str]]]:
+    rows = [[name, cell(d["utilisation"], "share"), cell(d["queue_mean"], "number"), cell(d["queue_max"], "count")]
+            for name, d in result["departments"].items()]
+    return ["department", "utilisation", "queue (mean)", "queue (max)"], rows
+
+
+def headline_table(result: dict) -> str:
+    headers, rows = headline_rows(result)
+    return tabulate(rows, headers=headers, disable_numparse=True)
 
 
 def department_table(result: dict) -> str:
-    rows = [[name, cell(d["utilisation"], "share"), cell(d["queue_mean"], "number"), cell(d["queue_max"], "count")]
-            for name, d in result["departments"].items()]
-    return tabulate(rows, headers=["department", "utilisation", "queue (mean)", "queue (max)"], disable_numparse=True)
+    headers, rows = department_rows(result)
+    return tabulate(rows, headers=headers, disable_numparse=True)
 
 
 def text_report(result: dict) -> str:
