@@ -222,14 +222,16 @@ def validate(files: List[str] = typer.Argument(..., help="Scenario files to vali
     """Check scenario files without running them: exit 0 if valid, 2 with file and field if not."""
     from .model import compile_plan
     from .reforms import reform_names, scenario_with_reforms
-    from .scenario import load_scenario, load_scenario_data
+    from .scenario import Scenario, load_scenario_data
+    from .validation import validate as validate_model
 
     for name in files:
-        data, source = load_scenario_data(name)
-        compile_plan(load_scenario(name), source)
-        for reform in reform_names(data):   # every reform must apply to the baseline and give a valid scenario
+        data, source = load_scenario_data(name)   # read once: the baseline, then each reform on it
+        compile_plan(validate_model(Scenario, data, source), source)
+        reforms = reform_names(data)
+        for reform in reforms:   # every reform must apply to the baseline and give a valid scenario
             compile_plan(scenario_with_reforms(data, [reform], source), source)
-        typer.echo(f"{source}: valid" + (f" (reforms: {', '.join(reform_names(data))})" if reform_names(data) else ""))
+        typer.echo(f"{source}: valid" + (f" (reforms: {', '.join(reforms)})" if reforms else ""))
 
 
 @app.command()

@@ -326,8 +326,8 @@ def load_scenario(name: str | Path, overrides: list[str] = (), reforms: list[str
     from .reforms import scenario_with_reforms
 
     data, source = load_scenario_data(name, overrides)
-    validate(Scenario, data, source)   # the baseline itself must be valid, whatever reforms follow
-    return scenario_with_reforms(data, list(reforms), source)
+    baseline = validate(Scenario, data, source)   # the baseline itself must be valid, whatever reforms follow
+    return scenario_with_reforms(data, list(reforms), source) if reforms else baseline
 
 
 def json_schema() -> str:
