@@ -271,6 +271,20 @@ class WorkCalendar:
         k = np.clip(np.floor(p).astype(np.int64), 0, len(self.work_days) - 1)
         return self.bm_start[k] + (p - k) * self.day_minutes[k]
 
+    def business_after(self, business, amount, unit: str) -> np.ndarray:
+        """Business instants `amount` of `unit` after `business`: office minutes (min, h), working days
+        on the day-position axis (wd), or natural days through the wall clock (d; an end outside office
+        hours is reached at the next opening)."""
+        b = np.asarray(business, dtype=np.float64)
+        amount = np.asarray(amount, dtype=np.float64)
+        if unit == "min":
+            return b + amount
+        if unit == "h":
+            return b + amount * 60.0
+        if unit == "wd":
+            return self.day_position_to_business(self.business_to_day_position(b) + amount)
+        return self.to_business_array(self.to_wall_array(b, side="left") + amount * MINUTES_PER_DAY)
+
     def opening_array(self, days) -> np.ndarray:
         """Wall minutes of the opening of each working day."""
         k = self._cum_at(np.asarray(days))

@@ -10,40 +10,32 @@ draws alone (common random numbers, DESIGN §6).
 
 from __future__ import annotations
 
-import numpy as np
 import simpy
 
 from .arrivals import arrival_blocks
 from .draws import Block, ServiceDraws, stream
 from .grading import CaseRecord, Grader
-from .metrics import TimeAverage
+from .metrics import DeskTally, StepTally, TimeAverage
 from .model import ChoicePlan, DepartmentPlan, ParallelPlan, Plan, ServicePlan, StepPlan
-from .timeconv import MINUTES_PER_DAY
 
 ABSENCE_PRIORITY = -1   # staff leaving for a lower staffing period take their slot before any case
 
 
-class Station:
+class Station(DeskTally):
     """A department: its staff as a SimPy resource, with waiting and busy time kept as areas.
 
-    The time-average queue length is (time cases spent waiting) / span and utilisation is (work
-    time) / (staff time): the same areas a level-tracking average would integrate, accumulated
-    once per visit instead of at every change. Waits and work are clipped to the measured window.
+    Areas are accumulated once per visit instead of at every change: a wait when it ends, a visit's
+    work when it starts (clipped to the window); waits still under way are added at the end.
     """
 
     def __init__(self, env: simpy.Environment, dept: DepartmentPlan, prioritised: bool, end: float):
+        super().__init__(dept.name, env.now, dept.staff)
         self.dept = dept
         self.end = end                  # end of the simulated period
         changing = bool(dept.changes) or dept.max_staff > dept.staff
         self.prioritised = prioritised or changing
         kind = simpy.PriorityResource if self.prioritised else simpy.Resource   # plain is faster
         self.resource = kind(env, capacity=dept.max_staff)
-        self.since = env.now            # start of the measured window
-        self.wait_area = 0.0
-        self.busy_area = 0.0
-        self.peak = 0
-        self.staff = TimeAverage(env.now)
-        self.staff.change(env.now, dept.staff)
         absent = dept.max_staff - dept.staff
         if absent:
             env.process(self._absent(env, absent, env.now, None))
@@ -56,18 +48,14 @@ class Station:
             self.busy_area += busy
 
     def reset(self, now: float) -> None:
-        self.since, self.wait_area, self.busy_area = now, 0.0, 0.0
+        """Start measuring at `now`: the work under way counts from here on."""
+        self.since, self.wait_area = now, 0.0
+        self.busy_area = sum(max(min(r.until, self.end) - now, 0.0) for r in self.resource.users if hasattr(r, "until"))
         self.peak = len(self.resource.queue)
         self.staff.reset(now)
 
-    def queue_mean(self, end: float) -> float:
-        """Time-average queue length, counting the waits still under way at `end`."""
-        ongoing = sum(end - max(r.joined, self.since) for r in self.resource.queue if hasattr(r, "joined"))
-        return (self.wait_area + ongoing) / (end - self.since)
-
-    def utilisation(self, end: float) -> float:
-        staff_time = self.staff.mean(end) * (end - self.since)
-        return self.busy_area / staff_time if staff_time > 0 else float("nan")
+    def waiting_now(self, end: float) -> float:
+        return sum(end - max(r.joined, self.since) for r in self.resource.queue if hasattr(r, "joined"))
 
     def _absent(self, env, count: int, start: float, end: float | None):
         """`count` staff slots held (by nobody) from start to end: fewer staff in that period."""
@@ -94,13 +82,6 @@ class Station:
         self.staff.change(env.now, -delta)
         if delta > 0:
             env.process(self._absent(env, delta, env.now, None))
-
-
-class StepTally:
-    __slots__ = ("visits", "wait", "work", "waited")
-
-    def __init__(self):
-        self.visits, self.wait, self.work, self.waited = 0, 0.0, 0.0, 0
 
 
 class Replication:
@@ -236,7 +217,6 @@ class Replication:
             return True
         station = self.stations[step.department]
         resource = station.resource
-        tally = self.step_tallies[step.id]
         draws = block.steps[step.id]
         work = draws.work[k]
         log = self.log
@@ -254,18 +234,21 @@ class Replication:
                     started = env.now
                     if started > station.since:
                         station.wait_area += started - (arrived if arrived > station.since else station.since)
-                    tally.wait += started - arrived
-                    tally.waited += 1
                 else:
                     started = arrived
+                request.until = started + work   # read at the end of the warm-up for work under way
                 station.worked(started, work)
                 if log is not None:
                     self._log_visit(service, step, record, "start")
                 yield env.timeout(work)
             if log is not None:
                 self._log_visit(service, step, record, "complete")
+            tally = self.step_tallies[step.id]   # looked up now: a visit counts where it completes
             tally.visits += 1
             tally.work += work
+            if started > arrived:
+                tally.wait += started - arrived
+                tally.waited += 1
             if step.plain:
                 if step.accepts and record.accepted != record.accepted:   # NaN: not yet accepted
                     record.accepted = env.now
@@ -334,14 +317,7 @@ class Replication:
             span[1] = self.env.now
 
     def _after(self, now: float, amount: float, unit: str) -> float:
-        """Business instant `amount` of a unit after `now` (natural days: through the wall clock)."""
-        cal = self.plan.calendar
+        """Business instant `amount` of a unit after `now`."""
         if unit == "min":
             return now + amount
-        if unit == "h":
-            return now + amount * 60.0
-        if unit == "wd":
-            pos = cal.business_to_day_position(np.array([now]))[0] + amount
-            return float(cal.day_position_to_business(np.array([pos]))[0])
-        wall = cal.to_wall_array(np.array([now]), side="left")[0] + amount * MINUTES_PER_DAY
-        return float(cal.to_business_array(np.array([wall]))[0])
+        return float(self.plan.calendar.business_after(now, amount, unit))

@@ -94,13 +94,60 @@ class ServiceTally:
         return out
 
 
+@dataclass
+class Cases:
+    """Cases as columns (business minutes): what grading reads, from records or from array engines.
+
+    `pauses` is (n, width, 2), NaN-padded; `spans` maps a limited step's name to (n, 2) [entered, left]
+    rows, NaN where the case has not finished that step.
+    """
+
+    service: np.ndarray
+    received: np.ndarray
+    accepted: np.ndarray
+    decided: np.ndarray
+    gave_up: np.ndarray
+    number: np.ndarray
+    pauses: np.ndarray
+    spans: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.received)
+
+    @classmethod
+    def from_records(cls, records: list[CaseRecord]) -> "Cases":
+        n = len(records)
+        paused = [(i, r.pauses) for i, r in enumerate(records) if r.pauses]
+        pauses = np.full((n, max((len(p) for _, p in paused), default=0), 2), np.nan)
+        for i, p in paused:
+            pauses[i, :len(p)] = p
+        spans: dict[str, np.ndarray] = {}
+        for i, r in enumerate(records):
+            for name, span in (r.spans or {}).items():
+                if name not in spans:
+                    spans[name] = np.full((n, 2), np.nan)
+                spans[name][i] = span
+        return cls(np.fromiter((r.service for r in records), np.int64, n),
+                   np.fromiter((r.received for r in records), np.float64, n),
+                   np.fromiter((r.accepted for r in records), np.float64, n),
+                   np.fromiter((r.decided for r in records), np.float64, n),
+                   np.fromiter((r.gave_up for r in records), bool, n),
+                   np.fromiter((r.number for r in records), np.int64, n), pauses, spans)
+
+    def take(self, rows: np.ndarray) -> "Cases":
+        return Cases(self.service[rows], self.received[rows], self.accepted[rows], self.decided[rows],
+                     self.gave_up[rows], self.number[rows], self.pauses[rows],
+                     {name: span[rows] for name, span in self.spans.items()})
+
+
 class Grader:
-    """Buffers finished cases and grades them in chunks; one per replication."""
+    """Grades finished cases in chunks (records buffered, or columns as they come); one per replication."""
 
     def __init__(self, plan: Plan, chunk: int = CHUNK, log=None):
         self.plan, self.chunk, self.log = plan, chunk, log
         # Each service's limits on their axes, looked up by service index when clocks are built.
         self._amounts = {ref: np.array([getattr(s, ref).axis_amount for s in plan.services]) for ref in REFERENCES}
+        self._keys = [self._group_key(s) for s in plan.services]
         self.tallies = [ServiceTally() for _ in plan.services]
         self.buffer: list[CaseRecord] = []
 
@@ -115,18 +162,28 @@ class Grader:
         """Grade the buffered finished cases (and, at the end, the open ones)."""
         records = self.buffer + [r for r in open_records if r.received >= self.plan.warmup_end]
         self.buffer = []
-        if not records:
+        if records:
+            self.grade(Cases.from_records(records))
+
+    def grade(self, cases: Cases) -> None:
+        """Grade cases given as columns (warm-up cases are left out here)."""
+        measured = cases.received >= self.plan.warmup_end
+        if not measured.all():
+            cases = cases.take(np.flatnonzero(measured))
+        if not len(cases):
             return
         if len(self.plan.services) == 1:
-            self._grade(records)
+            self._grade(cases)
             return
         # Services sharing a ladder and limit units are graded together (a city portfolio has hundreds).
-        groups: dict[tuple, list[CaseRecord]] = {}
-        keys = [self._group_key(s) for s in self.plan.services]
-        for r in records:
-            groups.setdefault(keys[r.service], []).append(r)
-        for group in groups.values():
-            self._grade(group)
+        groups: dict[tuple, list[int]] = {}
+        for s in np.unique(cases.service).tolist():
+            groups.setdefault(self._keys[s], []).append(s)
+        if len(groups) == 1:
+            self._grade(cases)
+            return
+        for members in groups.values():
+            self._grade(cases.take(np.flatnonzero(np.isin(cases.service, members))))
 
     @staticmethod
     def _group_key(service: ServicePlan) -> tuple:
@@ -134,16 +191,12 @@ class Grader:
         return (service.ladder.rungs, service.promised.unit, service.legal.unit,
                 service.index if step_rungs else -1)   # step rungs need the service's own steps
 
-    def _grade(self, records: list[CaseRecord]) -> None:
+    def _grade(self, cases: Cases) -> None:
         cal, end, services = self.plan.calendar, self.plan.end, self.plan.services
-        n, size = len(records), len(services)
-        first = services[records[0].service]
-        ladder = first.ladder
-        svc = np.fromiter((r.service for r in records), np.int64, n)
-        received = np.fromiter((r.received for r in records), np.float64, n)
-        accepted = np.fromiter((r.accepted for r in records), np.float64, n)
-        decided = np.fromiter((r.decided for r in records), np.float64, n)
-        gave_up = np.fromiter((r.gave_up for r in records), bool, n)
+        n, size = len(cases), len(services)
+        ladder = services[int(cases.service[0])].ladder
+        svc, received, accepted, decided, gave_up = cases.service, cases.received, cases.accepted, \
+            cases.decided, cases.gave_up
         closed = np.isfinite(decided)
         started = ~np.isnan(accepted)
         done = closed & ~gave_up
@@ -169,25 +222,25 @@ class Grader:
         reached, open_levels = {}, {}
         if len(idx):
             s_idx = svc[idx]
-            started_records = [records[i] for i in idx]
+            accepted_cases = cases.take(idx)
             count("accepted", np.ones(len(idx), bool), s_idx)
             stop_wall = cal.to_wall_array(np.minimum(decided[idx], end), side="left")   # open: frozen at the end
-            clocks = self._clocks(started_records, s_idx, cal.to_wall_array(accepted[idx], side="right"), stop_wall)
+            clocks = self._clocks(accepted_cases, stop_wall)
             due = {ref: clock.due() for ref, clock in clocks.items()}
             finished = done[idx]
             count("on_time_promised", finished & (stop_wall <= due["promised"]), s_idx)
             count("on_time_legal", finished & (stop_wall <= due["legal"]), s_idx)
             count("past_promised", due["promised"] < stop_wall, s_idx)
             count("past_legal", due["legal"] < stop_wall, s_idx)
-            cross = self._crossings(ladder, clocks, started_records)
+            cross = self._crossings(ladder, clocks, accepted_cases)
             for level, firsts in first_reached(ladder, cross).items():
                 if level != "green":
                     reached[level] = np.bincount(s_idx[np.isfinite(firsts)], minlength=size)
                     if self.log is not None:
                         for j in np.flatnonzero(np.isfinite(firsts)).tolist():
-                            r = records[idx[j]]
-                            name = services[r.service].name
-                            self.log.add_wall(f"{name}-{r.number}", name, f"{level} card", float(firsts[j]))
+                            name = services[int(s_idx[j])].name
+                            self.log.add_wall(f"{name}-{int(accepted_cases.number[j])}", name, f"{level} card",
+                                              float(firsts[j]))
             still_open = ~closed[idx]
             count("open_at_end", still_open, s_idx)
             if still_open.any():
@@ -212,39 +265,34 @@ class Grader:
         groups: dict[tuple, list[CaseRecord]] = {}
         for r in records:
             if r.accepted == r.accepted:
-                groups.setdefault(self._group_key(services[r.service]), []).append(r)
+                groups.setdefault(self._keys[r.service], []).append(r)
         now_wall = float(cal.to_wall_array(np.array([now]), side="left")[0])
         for group in groups.values():
-            first = services[group[0].service]
-            svc = np.fromiter((r.service for r in group), np.int64, len(group))
-            accepted = cal.to_wall_array(np.fromiter((r.accepted for r in group), np.float64, len(group)), side="right")
-            clocks = self._clocks(group, svc, accepted, np.full(len(group), now_wall))
-            cross = self._crossings(first.ladder, clocks, group)
-            levels = level_at(first.ladder, cross, np.full(len(group), now_wall))
+            cases = Cases.from_records(group)
+            at = np.full(len(group), now_wall)
+            ladder = services[group[0].service].ladder
+            levels = level_at(ladder, self._crossings(ladder, self._clocks(cases, at), cases), at)
             for k, level in enumerate(LEVELS):
                 counts[level] += int(np.sum(levels == k))
         return counts
 
-    def _clocks(self, records: list[CaseRecord], svc: np.ndarray, accepted_wall: np.ndarray,
-                stop_wall: np.ndarray) -> dict[str, ClockBatch]:
+    def _clocks(self, cases: Cases, stop_wall: np.ndarray) -> dict[str, ClockBatch]:
         """Promised and legal clocks of accepted cases whose services share limit units (one clock
         serves both when the limits are the same)."""
-        cal, first = self.plan.calendar, self.plan.services[records[0].service]
-        pauses = self._pauses(records)
-        amount = {ref: self._amounts[ref][svc] for ref in REFERENCES}
+        cal, first = self.plan.calendar, self.plan.services[int(cases.service[0])]
+        accepted_wall = cal.to_wall_array(cases.accepted, side="right")
+        pauses = self._pauses(cases.pauses)
+        amount = {ref: self._amounts[ref][cases.service] for ref in REFERENCES}
         legal = ClockBatch(cal, first.legal.unit, accepted_wall, amount["legal"], None, pauses, stop_wall)
         same = first.promised.unit == first.legal.unit and np.array_equal(amount["promised"], amount["legal"])
         promised = legal if same else ClockBatch(cal, first.promised.unit, accepted_wall, amount["promised"], None,
                                                  pauses, stop_wall)
         return {"legal": legal, "promised": promised}
 
-    def _pauses(self, records: list[CaseRecord]) -> np.ndarray:
-        paused = [(i, r.pauses) for i, r in enumerate(records) if r.pauses]
-        width = max((len(p) for _, p in paused), default=0)
-        out = np.full((len(records), width, 2), np.nan)
-        for i, pauses in paused:
-            out[i, :len(pauses)] = pauses
-        if width:
+    def _pauses(self, pauses: np.ndarray) -> np.ndarray:
+        """Business-minute pauses → wall minutes (an open pause keeps its infinite end)."""
+        out = pauses.copy()
+        if out.shape[1]:
             cal = self.plan.calendar
             flat = out.reshape(-1, 2)
             ok = ~np.isnan(flat[:, 0])
@@ -254,20 +302,21 @@ class Grader:
             flat[closed, 1] = cal.to_wall_array(flat[closed, 1], side="right")
         return out
 
-    def _crossings(self, ladder: Ladder, clocks: dict, records: list[CaseRecord]) -> np.ndarray:
-        """(n, rungs) crossing instants; step rungs only for cases that went through the step."""
+    def _crossings(self, ladder: Ladder, clocks: dict, cases: Cases) -> np.ndarray:
+        """(n, rungs) crossing instants; step rungs only for cases that finished the step."""
         cal, end = self.plan.calendar, self.plan.end
-        out = np.full((len(records), len(ladder.rungs)), np.inf)
+        out = np.full((len(cases), len(ladder.rungs)), np.inf)
         for j, rung in enumerate(ladder.rungs):
             if rung.scope == "case":
                 out[:, j] = crossings(Ladder("", (rung,)), clocks)[:, 0]
                 continue
-            rows = [i for i, r in enumerate(records) if r.spans and rung.scope in r.spans]
-            if not rows:
+            spans = cases.spans.get(rung.scope)
+            rows = np.flatnonzero(~np.isnan(spans[:, 1])) if spans is not None else ()
+            if not len(rows):
                 continue
-            step = next(st for st in self.plan.services[records[0].service].steps
+            step = next(st for st in self.plan.services[int(cases.service[0])].steps
                         if st.name == rung.scope and st.limit)
-            spans = np.array([records[i].spans[rung.scope] for i in rows], dtype=np.float64)
+            spans = spans[rows]
             clock = ClockBatch(cal, step.limit.unit, cal.to_wall_array(spans[:, 0], side="right"),
                                np.full(len(rows), step.limit.axis_amount),
                                stopped=cal.to_wall_array(np.minimum(spans[:, 1], end), side="left"))

@@ -69,6 +69,45 @@ class TimeAverage:
         return (self.area + self.level * (now - self.last)) / span if span > 0 else math.nan
 
 
+class StepTally:
+    """A step's visits completed in the measured window: count, waiting and work minutes, how many queued."""
+
+    __slots__ = ("visits", "wait", "work", "waited")
+
+    def __init__(self):
+        self.visits, self.wait, self.work, self.waited = 0, 0.0, 0.0, 0
+
+    def summary(self) -> dict:
+        return {"visits": self.visits, "wait_hours_mean": ratio(self.wait / 60.0, self.visits),
+                "work_hours_mean": ratio(self.work / 60.0, self.visits),
+                "waited_share": ratio(self.waited, self.visits)}
+
+
+class DeskTally:
+    """A department's areas over the measured window [since, end): minutes cases spent waiting, staff
+    minutes worked, staff on duty (a TimeAverage) and the longest queue. Queue length and utilisation
+    are these areas over the window, as a level-tracking average would integrate them."""
+
+    def __init__(self, name: str, since: float, staff: int):
+        self.name, self.since = name, since
+        self.wait_area = 0.0
+        self.busy_area = 0.0
+        self.peak = 0
+        self.staff = TimeAverage(since)
+        self.staff.change(since, staff)
+
+    def waiting_now(self, end: float) -> float:
+        """Waiting minutes under way at `end` not yet in `wait_area` (none unless an engine defers them)."""
+        return 0.0
+
+    def summary(self, end: float) -> dict:
+        staff_mean = self.staff.mean(end)
+        staff_time = staff_mean * (end - self.since)
+        return {"utilisation": self.busy_area / staff_time if staff_time > 0 else float("nan"),
+                "queue_mean": (self.wait_area + self.waiting_now(end)) / (end - self.since),
+                "queue_max": self.peak, "staff_mean": staff_mean}
+
+
 def ratio(num: float, den: float) -> float:
     return num / den if den else math.nan
 

@@ -11,6 +11,7 @@ from typing import Callable
 
 from .cards import LEVELS
 from .engine import Replication
+from .fcfs import QueueReplication, unsupported
 from .grading import ServiceTally
 from .metrics import ratio, summarize
 from .model import Plan, compile_plan
@@ -20,7 +21,10 @@ from .scenario import Scenario
 def replication_metrics(plan: Plan, replication: int, seed: int, log=None, timeline: list | None = None) -> dict:
     """Run one replication and return its metrics (a nested dict of numbers); events go to `log`,
     and daily samples (queues, open cases by card) are appended to `timeline` if one is given."""
-    rep = Replication(plan, replication, seed, log, timeline=timeline is not None)
+    if log is None and timeline is None and unsupported(plan) is None:
+        rep = QueueReplication(plan, replication, seed)
+    else:
+        rep = Replication(plan, replication, seed, log, timeline=timeline is not None)
     rep.run()
     if timeline is not None:
         timeline.extend(rep.timeline)
@@ -29,24 +33,8 @@ def replication_metrics(plan: Plan, replication: int, seed: int, log=None, timel
     services = {s.name: rep.grader.tallies[s.index].summary({r.level for r in s.ladder.rungs})
                 for s in plan.services}
     overall = ServiceTally.combined(rep.grader.tallies)
-    steps = {}
-    for st in plan.steps:
-        t = rep.step_tallies[st.id]
-        steps[f"{st.service}/{st.name}"] = {
-            "visits": t.visits,
-            "wait_hours_mean": ratio(t.wait / 60.0, t.visits),
-            "work_hours_mean": ratio(t.work / 60.0, t.visits),
-            "waited_share": ratio(t.waited, t.visits),
-        }
-    departments = {}
-    for station in rep.stations:
-        staff_mean = station.staff.mean(end)
-        departments[station.dept.name] = {
-            "utilisation": station.utilisation(end),
-            "queue_mean": station.queue_mean(end),
-            "queue_max": station.peak,
-            "staff_mean": staff_mean,
-        }
+    steps = {f"{st.service}/{st.name}": rep.step_tallies[st.id].summary() for st in plan.steps}
+    departments = {station.name: station.summary(end) for station in rep.stations}
     hours = (end - since) / 60.0
     little = {
         "wip_mean": rep.wip.mean(end),

@@ -224,6 +224,8 @@ class Scenario(Strict):
     warmup_days: int = Field(default=0, ge=0)    # working days whose arrivals are not measured
     replications: int = Field(default=10, ge=1, le=100_000)
     seed: int = Field(default=0, ge=0)
+    # auto: plain FCFS desks are computed as queues (`fcfs`), anything else in SimPy; simpy: always SimPy
+    engine: Literal["auto", "simpy"] = "auto"
     cards: Any = "warn-before"
     departments: dict[str, Department] = Field(min_length=1)
     services: dict[str, Service] = Field(min_length=1)   # may be generated from a `catalogue` CSV

@@ -30,8 +30,12 @@ def inside(stat: dict, value: float) -> bool:
     return low <= value <= high
 
 
-def test_mmc_matches_erlang_c_within_the_simulated_ci():
-    scenario = load_scenario(ROOT / "scenarios/mmc-always.yaml")
+ENGINES = pytest.mark.parametrize("engine", ["auto", "simpy"])   # auto: the queue path where it applies
+
+
+@ENGINES
+def test_mmc_matches_erlang_c_within_the_simulated_ci(engine):
+    scenario = load_scenario(ROOT / "scenarios/mmc-always.yaml").model_copy(update={"engine": engine})
     service = scenario.services["request"]
     lam = service.arrivals.per_day / (24 * 60)     # per minute: on `always` a working day is 24 h
     mu = 1 / service.steps[0].work.exponential
@@ -103,7 +107,8 @@ HAND_WORKED = {
 }
 
 
-def test_deterministic_centre_gives_the_cards_worked_by_hand():
+@ENGINES
+def test_deterministic_centre_gives_the_cards_worked_by_hand(engine):
     # Office minutes from Mon 09:00: receipts at 210, 630, 1050, 1470, 1890; FIFO ends at 810, 1410,
     # 2010, then 2610 and 3210 (after the period's end, 2100 = Fri 17:30: two cases open).
     # Case 0: due Tue 17:30 (840), yellow at Tue 16:48 (798) <= decided 810: yellow, on time.
@@ -111,7 +116,7 @@ def test_deterministic_centre_gives_the_cards_worked_by_hand():
     # Case 2: due Thu 17:30 (1680), yellow 1638, decided Fri 16:00 (2010): red; legal due Fri 17:30: on time.
     # Case 3: received Thu, due Fri 17:30 (2100), yellow at 2058: open, yellow at the end.
     # Case 4: received Fri, due next Mon: open, green at the end.
-    result = run_scenario(Scenario.model_validate(HAND_WORKED))
+    result = run_scenario(Scenario.model_validate({**HAND_WORKED, "engine": engine}))
     s = {k: v["mean"] for k, v in result["services"]["licence"].items()}
     assert (s["arrived"], s["decided"], s["open_at_end"]) == (5, 3, 2)
     assert s["on_time_promised"] == pytest.approx(1 / 3)
@@ -126,21 +131,22 @@ def test_deterministic_centre_gives_the_cards_worked_by_hand():
     assert result["services"]["licence"]["arrived"]["ci95"] == [5.0, 5.0]   # identical replications
 
 
-def parallel_scenario(parallel: bool) -> Scenario:
+def parallel_scenario(parallel: bool, engine: str = "auto") -> Scenario:
     fire = [{"step": "fire", "department": "fire", "work": {"fixed": 100}}]
     env = [{"step": "environment", "department": "environment", "work": {"fixed": 300}}]
     route = [{"parallel": [fire, env]}] if parallel else fire + env
     return Scenario.model_validate({
-        "name": "parallel", "calendar": "always", "start": "2025-01-01", "working_days": 10,
+        "name": "parallel", "calendar": "always", "engine": engine, "start": "2025-01-01", "working_days": 10,
         "replications": 1, "departments": {"fire": {"staff": 5}, "environment": {"staff": 5}},
         "services": {"project": {"limits": "1wd", "acceptance": "receipt",
                                  "arrivals": {"per_day": 4, "pattern": "even"}, "steps": route}},
     })
 
 
-def test_a_parallel_group_takes_the_longest_branch_not_the_sum():
-    together = run_scenario(parallel_scenario(True))["services"]["project"]
-    serial = run_scenario(parallel_scenario(False))["services"]["project"]
+@ENGINES
+def test_a_parallel_group_takes_the_longest_branch_not_the_sum(engine):
+    together = run_scenario(parallel_scenario(True, engine))["services"]["project"]
+    serial = run_scenario(parallel_scenario(False, engine))["services"]["project"]
     assert together["lead_time_hours_mean"]["mean"] == pytest.approx(300 / 60)
     assert serial["lead_time_hours_mean"]["mean"] == pytest.approx(400 / 60)
 

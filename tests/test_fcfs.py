@@ -1,0 +1,134 @@
+"""The queue path (`fcfs`) against hand-worked queues and against the SimPy engine on the same draws."""
+
+from __future__ import annotations
+
+import copy
+import math
+from pathlib import Path
+
+import pytest
+
+from slasim import fcfs
+from slasim.fcfs import serve, unsupported
+from slasim.model import compile_plan
+from slasim.runner import replication_metrics
+from slasim.scenario import Scenario, load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_one_server_is_lindleys_recursion():
+    # Arrivals 0, 1, 2, 10 with 3 minutes of work each: starts 0, 3, 6 (queued), then 10 (idle desk).
+    free = [0.0]
+    assert serve([0.0, 1.0, 2.0, 10.0], [3.0, 3.0, 3.0, 3.0], free) == [0.0, 3.0, 6.0, 10.0]
+    assert free == [13.0]
+
+
+def test_several_servers_take_the_earliest_free_one():
+    # Two clerks. Case 0 holds clerk A until 5; cases 1, 2, 3 share clerk B (1→2, 2→3, 3→4);
+    # case 4 arrives at 3.5 with B busy until 4 and A until 5: it starts at 4 on B.
+    free = [0.0, 0.0]
+    assert serve([0.0, 1.0, 2.0, 3.0, 3.5], [5.0, 1.0, 1.0, 1.0, 2.0], free) == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert sorted(free) == [5.0, 6.0]
+
+
+# Every feature the queue path covers: two services on their own desks (one and three clerks), online
+# receipts (which pile up at the opening), a warm-up, a branch point, a parallel group with a delay in
+# working days and one in natural days, a step limit with a step-scope card, acceptance at receipt.
+COVERED = {
+    "name": "covered", "calendar": "cn", "start": "2025-03-03", "working_days": 60, "warmup_days": 8,
+    "replications": 2, "seed": 5, "cards": "warn-day-before",
+    "departments": {"window": {"staff": 1}, "review": {"staff": 3}, "expert": {"staff": 2},
+                    "counter": {"staff": 2}, "idle": {"staff": 4}},
+    "services": {
+        "permit": {
+            "limits": {"promised": "4wd", "legal": "20wd"},
+            "cards": {"rungs": [{"level": "yellow", "reference": "promised", "at": "75%"},
+                                {"level": "red", "reference": "promised", "at": "+0wd"},
+                                {"level": "red", "reference": "promised", "at": "+0wh", "scope": "review"}]},
+            "arrivals": {"per_day": 12, "online": 0.3},
+            "steps": [
+                {"step": "accept", "department": "window", "work": {"exponential": 25}},
+                {"branch": [
+                    {"probability": 0.35, "steps": [{"step": "expert", "department": "expert",
+                                                     "work": {"lognormal": {"mean": 2, "sd": 1}, "unit": "h"}}]},
+                    {"probability": 0.65, "steps": []}]},
+                {"parallel": [
+                    [{"step": "review", "department": "review", "work": {"triangular": [30, 60, 150]},
+                      "limit": "3wh"}],
+                    [{"step": "site-visit", "delay": {"uniform": [0.5, 2], "unit": "wd"}}],
+                    [{"step": "public-notice", "delay": {"fixed": 2, "unit": "d"}}]]},
+            ],
+        },
+        "licence": {
+            "limits": "2wd", "acceptance": "receipt",
+            "arrivals": {"per_day": 20},
+            "steps": [{"step": "handle", "department": "counter", "work": {"exponential": 40}}],
+        },
+    },
+}
+
+
+def assert_same_metrics(ours: dict, theirs: dict, path: str = "") -> None:
+    """Counts equal; sums equal to rounding (the two engines add them in different orders)."""
+    if isinstance(ours, dict):
+        assert ours.keys() == theirs.keys(), path
+        for key in ours:
+            assert_same_metrics(ours[key], theirs[key], f"{path}/{key}")
+    elif isinstance(ours, float) and math.isnan(ours):
+        assert isinstance(theirs, float) and math.isnan(theirs), path
+    else:
+        assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-9), path
+
+
+def both_engines(scenario: Scenario, replication: int) -> tuple[dict, dict]:
+    queue_plan = compile_plan(scenario)
+    assert unsupported(queue_plan) is None
+    simpy_plan = compile_plan(scenario.model_copy(update={"engine": "simpy"}))
+    return (replication_metrics(queue_plan, replication, scenario.seed),
+            replication_metrics(simpy_plan, replication, scenario.seed))
+
+
+@pytest.mark.parametrize("replication", [0, 1])
+def test_the_queue_path_gives_the_simpy_engines_results(replication):
+    ours, theirs = both_engines(Scenario.model_validate(COVERED), replication)
+    assert ours["services"]["permit"]["ever_red"] > 0 and ours["steps"]["permit/expert"]["visits"] > 0
+    assert ours["departments"]["review"]["queue_max"] > 0 and ours["services"]["permit"]["open_at_end"] > 0
+    assert_same_metrics(ours, theirs)
+
+
+@pytest.mark.parametrize("name, reform", [
+    ("company-setup", "co-location"), ("enterprise-change-bundle", "one-thing-online"),
+    ("construction-project", "parallel-review"), ("travel-agency-delegation", "delegation"),
+])
+def test_shipped_scenarios_agree_on_both_engines(name, reform):
+    scenario = load_scenario(ROOT / f"scenarios/{name}.yaml", reforms=[reform])
+    assert_same_metrics(*both_engines(scenario, 0))
+
+
+def test_results_do_not_depend_on_the_batch_size(monkeypatch):
+    # The watermark holds back every arrival a later batch could still precede: tiny batches must
+    # give what the default ones give.
+    plan = compile_plan(Scenario.model_validate(COVERED))
+    default = replication_metrics(plan, 0, 5)
+    monkeypatch.setattr(fcfs, "BATCH", 7)
+    assert_same_metrics(replication_metrics(plan, 0, 5), default)
+
+
+def variant(change) -> Scenario:
+    data = copy.deepcopy(COVERED)
+    change(data)
+    return Scenario.model_validate(data)
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda d: d.update(engine="simpy"), "engine: simpy"),
+    (lambda d: d["services"]["licence"]["steps"][0].update(department="window"), "serves more than one step"),
+    (lambda d: d["departments"]["counter"].update(
+        staff_changes=[{"from": "2025-03-10", "to": "2025-03-20", "staff": 1}]), "changes staff"),
+    (lambda d: d["services"]["licence"]["steps"][0].update(
+        supplement={"probability": 0.2, "response": {"fixed": 2, "unit": "wd"}}), "supplement loop"),
+    (lambda d: d["services"]["licence"].update(commitment=True), "告知承诺"),
+])
+def test_what_the_queue_path_leaves_to_simpy(change, reason):
+    assert reason in unsupported(compile_plan(variant(change)))
