@@ -15,7 +15,7 @@ import numpy as np
 from .metrics import confidence, summarize
 from .model import compile_plan
 from .reforms import scenario_with_reforms
-from .runner import describe, replicate
+from .runner import describe, engine_used, replicate
 
 
 def _leaves(tree: dict, prefix: tuple = ()):
@@ -99,7 +99,8 @@ def compare(data: dict, source: str, variants: list[list[str]], *, replications:
     result = {"baseline": describe(base_plan, n, seed, summarize(base_runs)), "reforms": {}}
     for i, names in enumerate(variants, start=1):
         scenario = scenario_with_reforms(data, names, source)
-        runs = replicate(compile_plan(scenario, source), n, seed, counted(i * n), workers=workers,
-                         scheduler=scheduler)
-        result["reforms"]["+".join(names)] = {"summary": summarize(runs), "change": paired_changes(base_runs, runs)}
+        plan = compile_plan(scenario, source)
+        runs = replicate(plan, n, seed, counted(i * n), workers=workers, scheduler=scheduler)
+        result["reforms"]["+".join(names)] = {"summary": summarize(runs), "change": paired_changes(base_runs, runs),
+                                              **engine_used(plan)}
     return result

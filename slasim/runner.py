@@ -90,9 +90,17 @@ def run_scenario(scenario: Scenario, *, source: str = "scenario", replications: 
             log.close()
     runs += replicate(plan, n, seed, progress, workers=workers, scheduler=scheduler, first=len(runs))
     result = describe(plan, n, seed, summarize(runs))
+    if (event_log is not None or timeline) and result["engine"] == "fcfs":
+        result["engine_note"] = "replication 0 ran in SimPy, which writes the event log and the daily timeline"
     if timeline:
         result["timeline"] = samples
     return result
+
+
+def engine_used(plan: Plan) -> dict:
+    """Which engine computes the replications: the FCFS queue path, or SimPy and why."""
+    reason = unsupported(plan)
+    return {"engine": "fcfs"} if reason is None else {"engine": "simpy", "engine_note": reason}
 
 
 def describe(plan: Plan, n: int, seed: int, summary: dict) -> dict:
@@ -108,6 +116,7 @@ def describe(plan: Plan, n: int, seed: int, summary: dict) -> dict:
         "provisional": plan.provisional,
         "replications": n,
         "seed": seed,
+        **engine_used(plan),
         "levels": [level for level in LEVELS if level != "green"],
         "definition": scenario.model_dump(mode="json", by_alias=True, exclude_defaults=True),
         "service_info": {s.name: {"kind": s.spec.kind, "promised": str(s.promised), "legal": str(s.legal),

@@ -84,7 +84,8 @@ def text_report(result: dict) -> str:
     period = result["period"]
     head = (f"{result['scenario']}: {result['replications']} replications, seed {result['seed']}, "
             f"calendar {result['calendar']}, {period['first_day']} .. {period['last_day']} "
-            f"({period['working_days']} working days, warm-up {period['warmup_days']})")
+            f"({period['working_days']} working days, warm-up {period['warmup_days']}), engine {result['engine']}"
+            + (f" ({result['engine_note']})" if result.get("engine_note") else ""))
     return "\n\n".join([head, headline_table(result), department_table(result),
                         "figures: mean ± half-width of the 95% confidence interval across replications"])
 

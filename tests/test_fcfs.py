@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import math
 from pathlib import Path
 
@@ -132,3 +133,14 @@ def variant(change) -> Scenario:
 ])
 def test_what_the_queue_path_leaves_to_simpy(change, reason):
     assert reason in unsupported(compile_plan(variant(change)))
+
+
+def test_a_run_says_which_engine_computed_it(cli):
+    small = ["--reps", "2", "--set", "working_days=30", "--json"]
+    queue = json.loads(cli("run", ROOT / "scenarios/company-setup.yaml", *small)[1])
+    assert queue["engine"] == "fcfs" and "engine_note" not in queue
+    forced = json.loads(cli("run", ROOT / "scenarios/company-setup.yaml", *small, "--set", "engine=simpy")[1])
+    assert forced["engine"] == "simpy" and forced["engine_note"] == "the scenario asks for engine: simpy"
+    assert_same_metrics(forced["services"], queue["services"])
+    looped = json.loads(cli("run", ROOT / "scenarios/district-centre.yaml", *small)[1])
+    assert looped["engine"] == "simpy" and "supplement loop" in looped["engine_note"]
