@@ -5,7 +5,8 @@ A c-server FCFS desk needs no event list: taken in arrival order, each case star
 arrival and the earliest instant a server is free (Kiefer–Wolfowitz; Lindley's recursion for one
 server). Cases travel a route as rows of one float array ("tokens": number, receipt, the instant they
 reach the current item, acceptance, their draws and step spans), a batch of consecutive receipts at a
-time. A desk serves, in (instant, case number) order, the arrivals before the watermark — the next
+time. A desk serves, in order of instant (simultaneous arrivals in SimPy's order: by when their
+events were scheduled, then case number), the arrivals before the watermark — the next
 batch's first receipt, which no later arrival anywhere on the route can precede — and holds the rest,
 so memory follows the cases in the centre. Parallel branches join at the latest branch; a branch point
 takes the case's own draw. Draws, grading and the window arithmetic are the SimPy engine's, so the two
@@ -26,7 +27,9 @@ from .metrics import DeskTally, StepTally, TimeAverage
 from .model import ChoicePlan, ParallelPlan, Plan, ServicePlan, StepPlan
 
 BATCH = 2048          # receipts moved through the route at a time
-NUMBER, RECEIVED, TIME, ACCEPTED, COUNT = range(5)   # the fixed token columns
+# The fixed token columns. SCHEDULED: when the event that brought the case to TIME was scheduled
+# (a desk's start, a delay's entry): SimPy fires simultaneous events in that order, and so do desks here.
+NUMBER, RECEIVED, TIME, SCHEDULED, ACCEPTED, COUNT = range(6)
 
 
 def unsupported(plan: Plan) -> str | None:
@@ -116,7 +119,7 @@ class Flow:
         n, layout, size = len(times), self.layout, self.draws.size
         rows = np.full((n, layout.width), np.nan)
         rows[:, NUMBER] = np.arange(first, first + n)
-        rows[:, RECEIVED] = rows[:, TIME] = times
+        rows[:, RECEIVED] = rows[:, TIME] = rows[:, SCHEDULED] = times
         if self.service.accepts_at_receipt:
             rows[:, ACCEPTED] = times
         rows[:, COUNT] = 1
@@ -171,7 +174,8 @@ class StepNode:
         self.column = flow.layout.draw[step.id]
         self.span = flow.layout.span.get(step.id)
 
-    def leave(self, rows: np.ndarray, entered: np.ndarray, left: np.ndarray, work: np.ndarray) -> np.ndarray:
+    def leave(self, rows: np.ndarray, entered: np.ndarray, scheduled: np.ndarray, left: np.ndarray,
+              work: np.ndarray) -> np.ndarray:
         done = (left >= self.plan.warmup_end) & (left < self.plan.end)
         self.tally.visits += int(done.sum())
         self.tally.work += float(work[done].sum())
@@ -182,6 +186,7 @@ class StepNode:
             rows[:, self.span] = entered
             rows[:, self.span + 1] = left
         rows[:, TIME] = left
+        rows[:, SCHEDULED] = scheduled
         return rows
 
 
@@ -203,11 +208,11 @@ class DeskNode(StepNode):
         rows = rows[ready]
         if not len(rows):
             return rows
-        rows = rows[np.lexsort((rows[:, NUMBER], rows[:, TIME]))]
+        rows = rows[np.lexsort((rows[:, NUMBER], rows[:, SCHEDULED], rows[:, TIME]))]
         arrived, work = rows[:, TIME].copy(), rows[:, self.column]   # work draws are in office minutes
         started = np.array(serve(arrived.tolist(), work.tolist(), self.free))
         self._measure(arrived, started, work, watermark)
-        return self.leave(rows, arrived, started + work, work)
+        return self.leave(rows, arrived, started, started + work, work)
 
     def _measure(self, arrived: np.ndarray, started: np.ndarray, work: np.ndarray, watermark: float) -> None:
         since, end, desk, tally = self.plan.warmup_end, self.plan.end, self.desk, self.tally
@@ -242,7 +247,8 @@ class DelayNode(StepNode):
         rows = tokens.copy()
         entered = rows[:, TIME]
         left = self.plan.calendar.business_after(entered, rows[:, self.column], self.step.delay.unit)
-        return self.leave(rows, entered.copy(), left, left - entered)
+        entered = entered.copy()
+        return self.leave(rows, entered, entered, left, left - entered)
 
 
 class ChoiceNode:
@@ -276,11 +282,14 @@ class JoinNode:
         rows = np.concatenate(parts)
         if not len(rows):
             return rows
-        rows = rows[np.argsort(rows[:, NUMBER], kind="stable")]
+        # By case, its last branch last: the case goes on at that branch's instant, in its event order.
+        rows = rows[np.lexsort((rows[:, SCHEDULED], rows[:, TIME], rows[:, NUMBER]))]
         firsts = np.flatnonzero(np.r_[True, rows[1:, NUMBER] != rows[:-1, NUMBER]])
+        lasts = np.r_[firsts[1:], len(rows)] - 1
         merged = rows[firsts]
         merged[:, COUNT] = np.add.reduceat(rows[:, COUNT], firsts)
-        merged[:, TIME] = np.maximum.reduceat(rows[:, TIME], firsts)
+        merged[:, TIME] = rows[lasts, TIME]
+        merged[:, SCHEDULED] = rows[lasts, SCHEDULED]
         merged[:, ACCEPTED] = np.fmin.reduceat(rows[:, ACCEPTED], firsts)
         for j in self.spans:
             merged[:, j:j + 2] = np.fmax.reduceat(rows[:, j:j + 2], firsts)
