@@ -90,10 +90,10 @@ def measure(reps: int = 20, scenario_path: str = "scenarios/mmc-always.yaml", wi
 
     for r in range(args.reps):
         if with_ciw and r < 6:   # Ciw is slower: a few interleaved replications are enough
-            other.append(timed(lambda: ciw_mmc(lam, mean_work, staff, horizon, r)))
-        ours.append(timed(lambda: received(replication_metrics(plan, r, scenario.seed))))
-        ours_simpy.append(timed(lambda: received(replication_metrics(simpy_plan, r, scenario.seed))))
-        raw.append(timed(lambda: raw_simpy(lam, mean_work, staff, horizon, r)))
+            other.append(timed(lambda r=r: ciw_mmc(lam, mean_work, staff, horizon, r)))
+        ours.append(timed(lambda r=r: received(replication_metrics(plan, r, scenario.seed))))
+        ours_simpy.append(timed(lambda r=r: received(replication_metrics(simpy_plan, r, scenario.seed))))
+        raw.append(timed(lambda r=r: raw_simpy(lam, mean_work, staff, horizon, r)))
 
     def rate(pairs: list) -> float:
         return statistics.median(n / t for n, t in pairs)

@@ -14,6 +14,7 @@ from typing import Iterator
 
 import numpy as np
 
+from .draws import stream
 from .model import Plan, ServicePlan, day_index
 from .scenario import WEEKDAYS
 from .timeconv import MINUTES_PER_DAY, days_to_dates
@@ -83,6 +84,11 @@ def arrival_blocks(plan: Plan, service: ServicePlan, stream) -> Iterator[tuple[n
         times, is_online = times[keep], is_online[keep]
         order = np.argsort(times, kind="stable")
         yield times[order], is_online[order]
+
+
+def receipts(plan: Plan, service: ServicePlan, seed: int, replication: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """`arrival_blocks` of one replication: block b drawn from stream (replication, service, arrivals, b)."""
+    return arrival_blocks(plan, service, lambda b: stream(seed, replication, service.name, "arrivals", str(b)))
 
 
 def service_arrivals(plan: Plan, service: ServicePlan, stream) -> tuple[np.ndarray, np.ndarray]:

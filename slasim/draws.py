@@ -18,7 +18,7 @@ import zlib
 import numpy as np
 
 from .distributions import Sampler
-from .model import ChoicePlan, ServicePlan, StepPlan
+from .model import ChoicePlan, Plan, ServicePlan, StepPlan
 
 MAX_BLOCK = 4096
 
@@ -61,6 +61,11 @@ class Block:
 
 class ServiceDraws:
     """A service's draws, made block by block on demand; a case holds its block while it is open."""
+
+    @classmethod
+    def of(cls, plan: Plan, service: ServicePlan, seed: int, replication: int) -> ServiceDraws:
+        """The draws of `service` in one replication of `plan` (sized by its expected receipts)."""
+        return cls(service, service.spec.arrivals.per_day * (plan.end_day - plan.start_day), seed, replication)
 
     def __init__(self, service: ServicePlan, expected_cases: float, seed: int, replication: int):
         self.service, self.seed, self.replication = service, seed, replication

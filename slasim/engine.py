@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import simpy
 
-from .arrivals import arrival_blocks
-from .draws import Block, ServiceDraws, stream
+from .arrivals import receipts
+from .draws import Block, ServiceDraws
 from .grading import CaseRecord, Grader
 from .metrics import DeskTally, StepTally, TimeAverage
 from .model import ChoicePlan, DepartmentPlan, ParallelPlan, Plan, ServicePlan, StepPlan
@@ -99,8 +99,7 @@ class Replication:
         self.wip = TimeAverage(plan.start)
         self.open: set[CaseRecord] = set()
         self.seed, self.replication = seed, replication
-        days = plan.end_day - plan.start_day
-        self.draws = [ServiceDraws(s, s.spec.arrivals.per_day * days, seed, replication) for s in plan.services]
+        self.draws = [ServiceDraws.of(plan, s, seed, replication) for s in plan.services]
         for s in plan.services:
             self.env.process(self._arrive(s))
         if plan.warmup_end > plan.start:
@@ -143,9 +142,7 @@ class Replication:
     def _arrive(self, service: ServicePlan):
         env = self.env
         k = 0
-        blocks = arrival_blocks(self.plan, service,
-                                lambda b: stream(self.seed, self.replication, service.name, "arrivals", str(b)))
-        for times, _online in blocks:   # a block of days at a time: memory does not grow with the period
+        for times, _online in receipts(self.plan, service, self.seed, self.replication):   # a block of days at a time: memory does not grow with the period
             for t in times.tolist():
                 if t > env.now:
                     yield env.timeout(t - env.now)

@@ -20,8 +20,8 @@ from collections import Counter
 
 import numpy as np
 
-from .arrivals import arrival_blocks
-from .draws import ServiceDraws, stream
+from .arrivals import receipts
+from .draws import ServiceDraws
 from .grading import Cases, Grader
 from .metrics import DeskTally, StepTally, TimeAverage
 from .model import ChoicePlan, ParallelPlan, Plan, ServicePlan, StepPlan
@@ -76,7 +76,7 @@ def serve(arrivals: list[float], work: list[float], free: list[float]) -> list[f
 class Layout:
     """Token columns of one service: the fixed ones, then each step's draw and span, each branch point's draw."""
 
-    def __init__(self, service: ServicePlan):
+    def __init__(self, service: ServicePlan, points: list[ChoicePlan]):
         self.width = COUNT + 1
         self.draw: dict[int, int] = {}      # step id → column of its work or delay draw
         self.span: dict[int, int] = {}      # limited step id → column of [entered, left]
@@ -85,6 +85,8 @@ class Layout:
             self.draw[st.id] = self._add(1)
             if st.limit is not None:
                 self.span[st.id] = self._add(2)
+        for point in points:
+            self.choice[id(point)] = self._add(1)
 
     def _add(self, n: int) -> int:
         self.width += n
@@ -94,13 +96,10 @@ class Layout:
 class Flow:
     """One service's route as nodes holding their queues; `push` moves a batch through it."""
 
-    def __init__(self, rep: "QueueReplication", service: ServicePlan):
+    def __init__(self, rep: QueueReplication, service: ServicePlan):
         self.rep, self.service = rep, service
-        self.layout = Layout(service)
-        self.draws = ServiceDraws(service, service.spec.arrivals.per_day * (rep.plan.end_day - rep.plan.start_day),
-                                  rep.seed, rep.replication)
-        for point in self.draws.points:
-            self.layout.choice[id(point)] = self.layout._add(1)
+        self.draws = ServiceDraws.of(rep.plan, service, rep.seed, rep.replication)
+        self.layout = Layout(service, self.draws.points)
         self.route = self._nodes(service.route)
 
     def _nodes(self, route: list) -> list:
@@ -321,8 +320,6 @@ class QueueReplication:
                       np.inf)
 
     def _batches(self, service: ServicePlan):
-        blocks = arrival_blocks(self.plan, service,
-                                lambda b: stream(self.seed, self.replication, service.name, "arrivals", str(b)))
-        for times, _online in blocks:
+        for times, _online in receipts(self.plan, service, self.seed, self.replication):
             for i in range(0, len(times), BATCH):
                 yield times[i:i + BATCH]

@@ -56,7 +56,7 @@ class ServiceTally:
     in_system_sum: float = 0.0          # business minutes, truncated at the end (Little's law)
 
     @classmethod
-    def combined(cls, tallies: list["ServiceTally"]) -> "ServiceTally":
+    def combined(cls, tallies: list[ServiceTally]) -> ServiceTally:
         """All services together (counters and histograms add up)."""
         out = cls()
         for t in tallies:
@@ -115,7 +115,7 @@ class Cases:
         return len(self.received)
 
     @classmethod
-    def from_records(cls, records: list[CaseRecord]) -> "Cases":
+    def from_records(cls, records: list[CaseRecord]) -> Cases:
         n = len(records)
         paused = [(i, r.pauses) for i, r in enumerate(records) if r.pauses]
         pauses = np.full((n, max((len(p) for _, p in paused), default=0), 2), np.nan)
@@ -134,7 +134,7 @@ class Cases:
                    np.fromiter((r.gave_up for r in records), bool, n),
                    np.fromiter((r.number for r in records), np.int64, n), pauses, spans)
 
-    def take(self, rows: np.ndarray) -> "Cases":
+    def take(self, rows: np.ndarray) -> Cases:
         return Cases(self.service[rows], self.received[rows], self.accepted[rows], self.decided[rows],
                      self.gave_up[rows], self.number[rows], self.pauses[rows],
                      {name: span[rows] for name, span in self.spans.items()})

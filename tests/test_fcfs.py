@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import math
+import os
 from pathlib import Path
 
 import pytest
@@ -203,7 +203,7 @@ def eligible_scenarios(draw):
     })
 
 
-@settings(max_examples=int(os.environ.get("FCFS_EXAMPLES", 25)), deadline=None)
+@settings(max_examples=int(os.environ.get("FCFS_EXAMPLES", "25")), deadline=None)
 @given(eligible_scenarios())
 def test_random_eligible_scenarios_agree_on_both_engines(scenario):
     assert_same_metrics(*both_engines(scenario, 0))
