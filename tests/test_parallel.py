@@ -21,9 +21,9 @@ def same(a: dict, b: dict) -> bool:
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
-@pytest.fixture(scope="module")
-def scenario():
-    return load_scenario("district-centre", ["working_days=60", "warmup_days=5"])
+@pytest.fixture(scope="module", params=["district-centre", "company-setup"])   # SimPy engine, queue path
+def scenario(request):
+    return load_scenario(request.param, ["working_days=60", "warmup_days=5"])
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +39,7 @@ def cluster():
 
 
 def test_a_process_pool_gives_the_in_process_result(scenario, serial):
+    assert serial["engine"] == ("simpy" if scenario.name == "district-centre" else "fcfs")
     assert same(run_scenario(scenario, replications=6, workers=2), serial)
 
 
