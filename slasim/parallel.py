@@ -47,7 +47,10 @@ def run_parallel(scenario, source: str, replications: list[int], seed: int, *, w
     text = scenario.model_dump_json(by_alias=True)
     if scheduler:
         return _on_dask(text, source, replications, seed, scheduler, progress)
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    forking = "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if forking else None)
+    if forking:
+        _plan(text, source)   # compiled once here; forked workers inherit it instead of each compiling it
     results = []
     with ProcessPoolExecutor(max_workers=min(workers, len(replications)), mp_context=context) as pool:
         for result in pool.map(replication_task, [text] * len(replications), [source] * len(replications),
