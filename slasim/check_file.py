@@ -59,9 +59,10 @@ class StepSpec(Strict):
 class Expect(Strict):
     due: Any = None                       # date | datetime | {promised, legal}
     accepted: Instant | None = None
-    card_at: dict[Instant, str] = {}
-    cards: dict[str, Instant | None] = {}  # level → first instant (null: never)
-    state_at: dict[str, str] = {}
+    # Mutable defaults as factories: pydantic deep-copies a literal default for every case.
+    card_at: dict[Instant, str] = Field(default_factory=dict)
+    cards: dict[str, Instant | None] = Field(default_factory=dict)  # level → first instant (null: never)
+    state_at: dict[str, str] = Field(default_factory=dict)
     provisional: bool | None = None
 
     _acc = field_validator("accepted", mode="before")(_instant)
@@ -109,9 +110,9 @@ class CaseSpec(Strict):
     resubmitted: Instant | None = None
     decided: Instant | None = None
     limit: LimitPair
-    pauses: list[PauseSpec] = []
-    extensions: list[str] = []
-    steps: dict[str, StepSpec] = {}
+    pauses: list[PauseSpec] = Field(default_factory=list)
+    extensions: list[str] = Field(default_factory=list)
+    steps: dict[str, StepSpec] = Field(default_factory=dict)
     expect: Expect
 
     _times = field_validator("accepted", "received", "notice", "resubmitted", "decided", mode="before")(_instant)
