@@ -61,7 +61,9 @@ def _run_section(result: dict) -> str:
     parts = [f"<p>{result['replications']} replications, seed {result['seed']}, calendar "
              f"<code>{html.escape(result['calendar'])}</code>, {period['first_day']} to {period['last_day']} "
              f"({period['working_days']} working days, warm-up {period['warmup_days']}), engine "
-             f"{html.escape(result['engine'])}. Figures: mean ± half-width "
+             f"{html.escape(result['engine'])}"
+             + (f" ({html.escape(result['engine_note'])})" if result.get("engine_note") else "")
+             + ". Figures: mean ± half-width "
              f"of the 95% confidence interval across replications.</p>"]
     if result.get("provisional"):
         parts.append("<p class='warn'>The period passes the years this calendar has published: holidays and "

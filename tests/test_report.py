@@ -32,7 +32,7 @@ def test_the_report_is_one_self_contained_page(results):
     page = build_report(results)
     assert page.startswith("<!DOCTYPE html>") and page.count("<svg") == 4     # 1 compare + 3 run charts
     for section in ("Reforms against the baseline", "dedicated-inspectors", "Calendar", "Scenario definition",
-                    "seed 2025", "2025"):
+                    "seed 2025", "2025", "engine simpy (step food-licence/accept has a supplement loop"):
         assert section in page
     assert re.search(r'(src|href)="(?!#)', page) is None       # nothing fetched from outside the page
     written = write_charts(results, results / "charts")
