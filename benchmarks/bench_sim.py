@@ -3,7 +3,7 @@
 All simulate the same queue (same arrival rate, work times, staff, simulated span); slasim also
 tracks the legal clock and cards of every case. slasim is measured twice: as it runs by default (a
 plain FCFS desk: the queue path, `fcfs`) and forced onto its SimPy engine (`engine: simpy`, what
-scenarios with supplement loops, shared desks or staff changes run on). Prints cases/s and ratios.
+scenarios with supplement loops or shared desks run on). Prints cases/s and ratios.
 Run: python benchmarks/bench_sim.py [--reps 20]
 """
 

@@ -18,29 +18,47 @@ from .grading import CaseRecord, Grader
 from .metrics import DeskTally, StepTally, TimeAverage
 from .model import ChoicePlan, DepartmentPlan, ParallelPlan, Plan, ServicePlan, StepPlan
 
-ABSENCE_PRIORITY = -1   # staff leaving for a lower staffing period take their slot before any case
+ABSENCE_PRIORITY = -1   # staff absent (a lower staffing period) take their slot before any case
 
 
 class Station(DeskTally):
     """A department: its staff as a SimPy resource, with waiting and busy time kept as areas.
 
+    The resource has the most staff the department ever has; slots above the current level are held
+    by absence requests, which go ahead of waiting cases. At each staffing change (a timeout made at
+    the start, so it fires before any case arriving at that instant) the most recent absences are
+    released, or cancelled if not yet granted, or more are requested.
     Areas are accumulated once per visit instead of at every change: a wait when it ends, a visit's
     work when it starts (clipped to the window); waits still under way are added at the end.
     """
 
     def __init__(self, env: simpy.Environment, dept: DepartmentPlan, prioritised: bool, end: float):
         super().__init__(dept.name, env.now, dept.staff)
-        self.dept = dept
+        self.env, self.dept = env, dept
         self.end = end                  # end of the simulated period
-        changing = bool(dept.changes) or dept.max_staff > dept.staff
+        changing = dept.max_staff > dept.staff or bool(dept.changes)
         self.prioritised = prioritised or changing
         kind = simpy.PriorityResource if self.prioritised else simpy.Resource   # plain is faster
         self.resource = kind(env, capacity=dept.max_staff)
-        absent = dept.max_staff - dept.staff
-        if absent:
-            env.process(self._absent(env, absent, env.now, None))
-        for start, end, staff in dept.changes:
-            env.process(self._change(env, start, end, staff))
+        self.absences: list = []
+        self._staff_to(dept.staff)       # the desk is empty: granted at once
+        for at, staff in dept.timeline():
+            if at <= env.now:
+                self._staff_to(staff)
+            else:
+                env.timeout(at - env.now).callbacks.append(lambda _event, staff=staff: self._staff_to(staff))
+
+    def _staff_to(self, staff: int) -> None:
+        absent = self.dept.max_staff - staff
+        while len(self.absences) > absent:
+            request = self.absences.pop()
+            if request.triggered:
+                self.resource.release(request)
+            else:
+                request.cancel()
+        while len(self.absences) < absent:
+            self.absences.append(self.resource.request(priority=ABSENCE_PRIORITY))
+        self.staff.change(self.env.now, staff - self.staff.level)
 
     def worked(self, started: float, work: float) -> None:
         busy = min(started + work, self.end) - max(started, self.since)
@@ -51,37 +69,15 @@ class Station(DeskTally):
         """Start measuring at `now`: the work under way counts from here on."""
         self.since, self.wait_area = now, 0.0
         self.busy_area = sum(max(min(r.until, self.end) - now, 0.0) for r in self.resource.users if hasattr(r, "until"))
-        self.peak = len(self.resource.queue)
+        self.peak = self.cases_queued()
         self.staff.reset(now)
+
+    def cases_queued(self) -> int:
+        """Cases in the queue (staff absences also queue, for their slots, on a changing desk)."""
+        return sum(1 for r in self.resource.queue if hasattr(r, "joined"))
 
     def waiting_now(self, end: float) -> float:
         return sum(end - max(r.joined, self.since) for r in self.resource.queue if hasattr(r, "joined"))
-
-    def _absent(self, env, count: int, start: float, end: float | None):
-        """`count` staff slots held (by nobody) from start to end: fewer staff in that period."""
-        yield env.timeout(max(start - env.now, 0.0))
-        requests = [self.resource.request(priority=ABSENCE_PRIORITY) for _ in range(count)]
-        yield simpy.AllOf(env, requests)
-        if end is None:
-            return
-        yield env.timeout(max(end - env.now, 0.0))
-        for r in requests:
-            self.resource.release(r)
-
-    def _change(self, env, start: float, end: float, staff: int):
-        yield env.timeout(start - env.now)
-        delta = staff - self.dept.staff
-        self.staff.change(env.now, delta)
-        if delta < 0:  # fewer: hold slots; more: release the ones held for the base staffing
-            env.process(self._absent(env, -delta, env.now, end))
-        elif delta > 0:
-            extra = [r for r in self.resource.users if r.priority == ABSENCE_PRIORITY][:delta]
-            for r in extra:
-                self.resource.release(r)
-        yield env.timeout(end - env.now)
-        self.staff.change(env.now, -delta)
-        if delta > 0:
-            env.process(self._absent(env, delta, env.now, None))
 
 
 class Replication:
@@ -225,8 +221,9 @@ class Replication:
             with request:
                 if not request.triggered:   # a free desk grants at once: no event round-trip then
                     request.joined = arrived    # read at the end for waits still under way
-                    if len(resource.queue) > station.peak:
-                        station.peak = len(resource.queue)
+                    queued = station.cases_queued() if station.prioritised else len(resource.queue)
+                    if queued > station.peak:
+                        station.peak = queued
                     yield request
                     started = env.now
                     if started > station.since:

@@ -1,22 +1,24 @@
 """The queue path: a replication computed without SimPy when every desk is a plain first-come-first-
-served queue serving one step (no supplement loop, special procedure, staffing change or 告知承诺).
+served queue serving one step (no supplement loop, special procedure or 告知承诺).
 
 A c-server FCFS desk needs no event list: taken in arrival order, each case starts at the later of its
 arrival and the earliest instant a server is free (Kiefer–Wolfowitz; Lindley's recursion for one
-server). Cases travel a route as rows of one float array ("tokens": number, receipt, the instant they
-reach the current item, acceptance, their draws and step spans), a batch of consecutive receipts at a
-time. A desk serves, in order of instant (simultaneous arrivals in SimPy's order: by when their
-events were scheduled, then case number), the arrivals before the watermark — the next
-batch's first receipt, which no later arrival anywhere on the route can precede — and holds the rest,
-so memory follows the cases in the centre. Parallel branches join at the latest branch; a branch point
-takes the case's own draw. Draws, grading and the window arithmetic are the SimPy engine's, so the two
-engines agree except for the order of simultaneous events (tests/test_fcfs.py).
+server). Dated staff changes add servers to that heap or take them out, as the SimPy engine's absences
+do. Cases travel a route as rows of one float array ("tokens": number, receipt, the instant they reach
+the current item, acceptance, their draws and step spans), a batch of consecutive receipts at a time.
+A desk serves the arrivals before the watermark — the next batch's first receipt, which no later
+arrival anywhere on the route can precede — in order of instant (simultaneous ones in SimPy's order:
+by when their events were scheduled, then case number), and holds the rest, so memory follows the
+cases in the centre. Parallel branches join at the latest branch; a branch point takes the case's own
+draw. Draws, grading and the window arithmetic are the SimPy engine's, so the two engines give the
+same results (tests/test_fcfs.py; README: simultaneous events with whole-minute work times).
 """
 
 from __future__ import annotations
 
 import heapq
-from collections import Counter
+import math
+from collections import Counter, deque
 
 import numpy as np
 
@@ -24,7 +26,7 @@ from .arrivals import receipts
 from .draws import ServiceDraws
 from .grading import Cases, Grader
 from .metrics import DeskTally, StepTally, TimeAverage
-from .model import ChoicePlan, ParallelPlan, Plan, ServicePlan, StepPlan
+from .model import ChoicePlan, DepartmentPlan, ParallelPlan, Plan, ServicePlan, StepPlan
 
 BATCH = 2048          # receipts moved through the route at a time
 # The fixed token columns. SCHEDULED: when the event that brought the case to TIME was scheduled
@@ -43,19 +45,18 @@ def unsupported(plan: Plan) -> str | None:
     for dept in plan.departments:
         if uses[dept.index] > 1:
             return f"department {dept.name!r} serves more than one step"
-        if dept.changes:
-            return f"department {dept.name!r} changes staff"
     for service in plan.services:
         if service.spec.commitment:
             return f"service {service.name!r} decides on commitment (告知承诺)"
     return None
 
 
-def serve(arrivals: list[float], work: list[float], free: list[float]) -> list[float]:
-    """Start instants of FCFS cases (arrivals sorted) at servers free from `free` (a heap, updated)."""
+def serve(arrivals: list[float], work: list[float], free: list[float], changes: deque | None = None) -> list[float]:
+    """Start instants of FCFS cases (arrivals sorted) at servers free from `free` (a heap, updated).
+    `changes`: the desk's staffing changes not yet applied (see `staffing`), consumed as cases reach them."""
     starts = []
     append = starts.append
-    if len(free) == 1:   # Lindley
+    if len(free) == 1 and not changes:   # Lindley
         f = free[0]
         for a, w in zip(arrivals, work):
             if a > f:
@@ -65,12 +66,55 @@ def serve(arrivals: list[float], work: list[float], free: list[float]) -> list[f
         free[0] = f
         return starts
     replace = heapq.heapreplace
+    next_change = changes[0][0] if changes else math.inf
     for a, w in zip(arrivals, work):
-        f = free[0]
+        f = free[0] if free else math.inf    # no server: none on duty (yet)
         s = a if a > f else f
+        while s >= next_change:   # a change at or before this start (changes come first at an instant)
+            _apply(free, *changes.popleft())
+            next_change = changes[0][0] if changes else math.inf
+            f = free[0] if free else math.inf
+            s = a if a > f else f
         append(s)
-        replace(free, s + w)
+        if free:
+            replace(free, s + w)
     return starts
+
+
+def staffing(dept: DepartmentPlan, start: float) -> tuple[int, deque]:
+    """Servers on duty at the start, and the desk's staffing changes as the SimPy engine's absences
+    make them: (instant, servers, until) in time order. Servers > 0 come on duty at the instant; < 0:
+    each is an absence that takes the next server to free from the instant on, ahead of waiting cases,
+    and gives it back at `until` (inf: never) — or never takes one, if none frees before then."""
+    held: list[list[float]] = [[start, math.inf] for _ in range(dept.max_staff - dept.staff)]
+    absences = list(held)
+    for at, staff in dept.timeline():   # the engine's stack of absence requests, released last-in first
+        absent = dept.max_staff - staff
+        while len(held) > absent:
+            held.pop()[1] = at
+        while len(held) < absent:
+            held.append([at, math.inf])
+            absences.append(held[-1])
+    on_duty, events = dept.max_staff, []
+    for taken, back in absences:
+        if taken <= start:            # held from the start: a server comes on duty when it is given back
+            on_duty -= 1
+            if back < math.inf:
+                events.append((back, 1, back))
+        else:
+            events.append((taken, -1, back))
+    return on_duty, deque(sorted(events, key=lambda e: e[0]))
+
+
+def _apply(free: list[float], at: float, servers: int, until: float) -> None:
+    if servers > 0:
+        for _ in range(servers):
+            heapq.heappush(free, at)
+        return
+    for _ in range(-servers):
+        back = max(heapq.heappop(free), until)   # held until `until`; one freeing later was never taken
+        if back < math.inf:
+            heapq.heappush(free, back)
 
 
 class Layout:
@@ -195,7 +239,8 @@ class DeskNode(StepNode):
     def __init__(self, flow: Flow, step: StepPlan):
         super().__init__(flow, step)
         self.desk: DeskTally = flow.rep.stations[step.department]
-        self.free = [self.plan.start] * self.plan.departments[step.department].staff
+        on_duty, self.changes = staffing(self.plan.departments[step.department], self.plan.start)
+        self.free = [self.plan.start] * on_duty
         self.held = np.empty((0, flow.layout.width))
         self.later_starts = np.empty(0)   # starts after the last watermark: still queued for later joins
         self.queued_at_since = 0          # cases waiting at the end of the warm-up
@@ -209,7 +254,7 @@ class DeskNode(StepNode):
             return rows
         rows = rows[np.lexsort((rows[:, NUMBER], rows[:, SCHEDULED], rows[:, TIME]))]
         arrived, work = rows[:, TIME].copy(), rows[:, self.column]   # work draws are in office minutes
-        started = np.array(serve(arrived.tolist(), work.tolist(), self.free))
+        started = np.array(serve(arrived.tolist(), work.tolist(), self.free, self.changes))
         self._measure(arrived, started, work, watermark)
         return self.leave(rows, arrived, started, started + work, work)
 
@@ -229,7 +274,8 @@ class DeskNode(StepNode):
         starts = np.concatenate([self.later_starts, started])
         joins = np.flatnonzero(waited & (arrived >= since) & (arrived < end))
         if since > self.plan.start:
-            self.queued_at_since += int(np.sum((arrived < since) & (started > since)))
+            # Still queued at the reset: a desk given back at that instant grants only after it.
+            self.queued_at_since += int(np.sum((arrived < since) & (started >= since)))
             desk.peak = max(desk.peak, self.queued_at_since)
         if len(joins):
             before = len(self.later_starts) + joins + 1
@@ -304,8 +350,19 @@ class QueueReplication:
         self.plan, self.replication, self.seed = plan, replication, seed
         self.grader = Grader(plan)
         self.step_tallies = [StepTally() for _ in plan.steps]
-        self.stations = [DeskTally(d.name, plan.warmup_end, d.staff) for d in plan.departments]
+        self.stations = [self._desk(d) for d in plan.departments]
         self.wip = TimeAverage(plan.warmup_end)   # its area is added case by case as they leave
+
+    def _desk(self, dept: DepartmentPlan) -> DeskTally:
+        """A department's tally, its staff level followed through the changes inside the window."""
+        since, end = self.plan.warmup_end, self.plan.end
+        moves = sorted([(t0, staff - dept.staff) for t0, _, staff in dept.changes]
+                       + [(t1, dept.staff - staff) for _, t1, staff in dept.changes])
+        desk = DeskTally(dept.name, since, dept.staff + sum(d for t, d in moves if t <= since))
+        for t, d in moves:
+            if since < t < end:
+                desk.staff.change(t, d)
+        return desk
 
     def run(self) -> None:
         for service in self.plan.services:   # no desk is shared: services are independent queues

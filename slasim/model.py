@@ -17,7 +17,15 @@ from .cards import Ladder, parse_ladder
 from .distributions import Distribution
 from .errors import SlasimError
 from .limits import Limit
-from .scenario import Choice, Parallel, Scenario, Service, Step, Supplement, SpecialProcedure
+from .scenario import (
+    Choice,
+    Parallel,
+    Scenario,
+    Service,
+    SpecialProcedure,
+    Step,
+    Supplement,
+)
 from .timeconv import date_to_day
 
 WORK_SCALE = {"min": 1.0, "h": 60.0}   # work distributions → office minutes
@@ -77,6 +85,14 @@ class DepartmentPlan:
     def max_staff(self) -> int:
         return max([self.staff] + [c[2] for c in self.changes])
 
+    def timeline(self) -> list[tuple[float, int]]:
+        """(instant, staff from then on) at each change of the staff level, in time order."""
+        points: dict[float, int] = {}
+        for start, end, staff in sorted(self.changes):
+            points[end] = self.staff
+            points[start] = staff        # a period starting where the previous one ends wins
+        return sorted(points.items())
+
 
 @dataclass
 class Plan:
@@ -135,10 +151,14 @@ def compile_plan(scenario: Scenario, source: str = "scenario") -> Plan:
     except SlasimError as exc:
         raise exc.located(source) from None
     bm = cal.bm_start
+    start, end = float(bm[start_day]), float(bm[end_day])
     departments = []
     for d, (name, spec) in enumerate(scenario.departments.items()):
-        changes = [(float(bm[day_index(cal, c.start)]), float(bm[day_index(cal, c.end)]), c.staff)
-                   for c in spec.staff_changes]
+        changes = []
+        for c in spec.staff_changes:   # the part inside the period
+            t0, t1 = max(float(bm[day_index(cal, c.start)]), start), min(float(bm[day_index(cal, c.end)]), end)
+            if t0 < t1:
+                changes.append((t0, t1, c.staff))
         departments.append(DepartmentPlan(d, name, spec.staff, changes))
     dept_index = {d.name: d.index for d in departments}
     all_steps: list[StepPlan] = []
@@ -189,5 +209,5 @@ def compile_plan(scenario: Scenario, source: str = "scenario") -> Plan:
                 raise SlasimError(f"card rung scope {rung.scope!r}: no step of that name with a `limit`",
                                   source=source, field=f"{field_path}.cards")
         services.append(plan)
-    return Plan(scenario, cal, float(bm[start_day]), float(bm[end_day]),
+    return Plan(scenario, cal, start, end,
                 float(bm[start_day + scenario.warmup_days]), start_day, end_day, departments, services, all_steps)

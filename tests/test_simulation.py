@@ -209,6 +209,23 @@ def test_staff_changes_by_date_range():
     assert more["steps"]["s/serve"]["waited_share"]["mean"] == 0
 
 
+@ENGINES
+def test_more_staff_from_the_first_opening_keeps_the_desk_open(engine):
+    # Online receipts from the night before take both desks at the first opening, before the extra
+    # clerk's period begins at that same instant. The engine once left the base absence queued there, so
+    # it held a desk for good and, when the period ended, a second absence closed the desk: 6 of 97
+    # cases decided. One clerk, two on the first day, light load: every case is decided within minutes.
+    scenario = Scenario.model_validate({
+        "name": "opening", "calendar": "cn", "start": "2025-04-01", "working_days": 12, "seed": 0, "engine": engine,
+        "departments": {"desk": {"staff": 1, "staff_changes": [{"from": "2025-04-01", "to": "2025-04-02", "staff": 2}]}},
+        "services": {"s": {"limits": "1wd", "arrivals": {"per_day": 7, "online": 0.4},
+                           "steps": [{"step": "serve", "department": "desk", "work": {"exponential": 5}}]}}})
+    metrics = replication_metrics(compile_plan(scenario), 0, 0)
+    assert metrics["overall"]["arrived"] > 60           # 7 a day for 12 days
+    assert metrics["overall"]["decided"] >= metrics["overall"]["arrived"] - 2
+    assert metrics["departments"]["desk"]["staff_mean"] == pytest.approx((2 + 11) / 12)
+
+
 def test_an_applicant_who_gives_up_ends_the_case():
     data = copy.deepcopy(HAND_WORKED)
     data["services"]["licence"]["steps"][0]["supplement"] = {
