@@ -138,7 +138,8 @@ class Replication:
     def _arrive(self, service: ServicePlan):
         env = self.env
         k = 0
-        for times, _online in receipts(self.plan, service, self.seed, self.replication):   # a block of days at a time: memory does not grow with the period
+        # A block of days at a time: memory does not grow with the period.
+        for times, _online in receipts(self.plan, service, self.seed, self.replication):
             for t in times.tolist():
                 if t > env.now:
                     yield env.timeout(t - env.now)

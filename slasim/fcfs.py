@@ -290,9 +290,8 @@ class DelayNode(StepNode):
         if not len(tokens):
             return tokens
         rows = tokens.copy()
-        entered = rows[:, TIME]
+        entered = rows[:, TIME].copy()
         left = self.plan.calendar.business_after(entered, rows[:, self.column], self.step.delay.unit)
-        entered = entered.copy()
         return self.leave(rows, entered, entered, left, left - entered)
 
 
@@ -356,12 +355,11 @@ class QueueReplication:
     def _desk(self, dept: DepartmentPlan) -> DeskTally:
         """A department's tally, its staff level followed through the changes inside the window."""
         since, end = self.plan.warmup_end, self.plan.end
-        moves = sorted([(t0, staff - dept.staff) for t0, _, staff in dept.changes]
-                       + [(t1, dept.staff - staff) for _, t1, staff in dept.changes])
-        desk = DeskTally(dept.name, since, dept.staff + sum(d for t, d in moves if t <= since))
-        for t, d in moves:
+        points = dept.timeline()
+        desk = DeskTally(dept.name, since, next((staff for t, staff in reversed(points) if t <= since), dept.staff))
+        for t, staff in points:
             if since < t < end:
-                desk.staff.change(t, d)
+                desk.staff.change(t, staff - desk.staff.level)
         return desk
 
     def run(self) -> None:

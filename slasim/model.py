@@ -17,15 +17,7 @@ from .cards import Ladder, parse_ladder
 from .distributions import Distribution
 from .errors import SlasimError
 from .limits import Limit
-from .scenario import (
-    Choice,
-    Parallel,
-    Scenario,
-    Service,
-    SpecialProcedure,
-    Step,
-    Supplement,
-)
+from .scenario import Choice, Parallel, Scenario, Service, Step, Supplement, SpecialProcedure
 from .timeconv import date_to_day
 
 WORK_SCALE = {"min": 1.0, "h": 60.0}   # work distributions → office minutes
