@@ -73,8 +73,9 @@ class Station(DeskTally):
         self.staff.reset(now)
 
     def cases_queued(self) -> int:
-        """Cases in the queue (staff absences also queue, for their slots, on a changing desk)."""
-        return sum(1 for r in self.resource.queue if hasattr(r, "joined"))
+        """Cases in the queue: staff absences not yet granted queue too, on a changing desk (counted
+        from the few absences, not by walking a long queue)."""
+        return len(self.resource.queue) - sum(1 for r in self.absences if not r.triggered)
 
     def waiting_now(self, end: float) -> float:
         return sum(end - max(r.joined, self.since) for r in self.resource.queue if hasattr(r, "joined"))
