@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from slasim.check_file import CheckFile, load_check_file
-from slasim.checks import run_checks
-from slasim.clock import Pause
-from slasim.deadline import compute_deadline
-from slasim.timeconv import datetime_to_minutes
+from slasim.checks.schema import CheckFile, load_check_file
+from slasim.checks.engine import run_checks
+from slasim.clock.case_clock import Pause
+from slasim.clock.deadline import compute_deadline
+from slasim.calendar.units import datetime_to_minutes
 
 
 def make_cases(n: int, seed: int = 0) -> list[dict]:

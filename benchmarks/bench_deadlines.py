@@ -14,8 +14,8 @@ import time
 import holidays
 import numpy as np
 
-from slasim.calendars import load_calendar
-from slasim.timeconv import date_to_day
+from slasim.calendar.workcalendar import load_calendar
+from slasim.calendar.units import date_to_day
 
 
 def best_of(fn, repeats=5):

@@ -16,9 +16,9 @@ import time
 import numpy as np
 import simpy
 
-from slasim.model import compile_plan
-from slasim.runner import replication_metrics
-from slasim.scenario import load_scenario
+from slasim.scenario.plan import compile_plan
+from slasim.sim.runner import replication_metrics
+from slasim.scenario.loader import load_scenario
 
 
 def raw_simpy(lam: float, mean_work: float, staff: int, horizon: float, seed: int) -> int:

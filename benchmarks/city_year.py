@@ -11,9 +11,9 @@ import resource
 import sys
 import time
 
-from slasim.runner import engine_used, replication_metrics
-from slasim.model import compile_plan
-from slasim.scenario import Scenario
+from slasim.sim.runner import engine_used, replication_metrics
+from slasim.scenario.plan import compile_plan
+from slasim.scenario.schema import Scenario
 
 WORKING_DAYS = 245          # 2025 on the cn calendar
 STEPS = (("accept", 10), ("review", 30), ("inspect", 40), ("decide", 20))   # office minutes (exponential)

@@ -27,10 +27,10 @@ import bench_deadlines  # noqa: E402
 import bench_sim  # noqa: E402
 from city_year import city_year as city_year_scenario  # noqa: E402
 
-from slasim.model import compile_plan  # noqa: E402
-from slasim.parallel import default_workers  # noqa: E402
-from slasim.runner import replication_metrics, run_scenario  # noqa: E402
-from slasim.scenario import load_scenario  # noqa: E402
+from slasim.scenario.plan import compile_plan  # noqa: E402
+from slasim.sim.parallel import default_workers  # noqa: E402
+from slasim.sim.runner import replication_metrics, run_scenario  # noqa: E402
+from slasim.scenario.loader import load_scenario  # noqa: E402
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 

@@ -3,14 +3,15 @@
 The public API for Python users; the command line (`slasim ...`) is a thin layer over these.
 """
 
-from .calendars import WorkCalendar, load_calendar
-from .check_file import load_check_file
-from .checks import run_checks
-from .clock import Clock, ClockBatch, Pause
-from .deadline import compute_deadline
-from .errors import SlasimError
-from .runner import run_scenario
-from .scenario import Scenario, load_scenario
+from slasim.calendar.workcalendar import WorkCalendar, load_calendar
+from slasim.checks.schema import load_check_file
+from slasim.checks.engine import run_checks
+from slasim.clock.case_clock import Clock, ClockBatch, Pause
+from slasim.clock.deadline import compute_deadline
+from slasim.io.errors import SlasimError
+from slasim.sim.runner import run_scenario
+from slasim.scenario.schema import Scenario
+from slasim.scenario.loader import load_scenario
 
 __all__ = [
     "Clock", "ClockBatch", "Pause", "Scenario", "SlasimError", "WorkCalendar", "compute_deadline",

@@ -1,5 +1,5 @@
 """`python -m slasim ...` runs the command line."""
 
-from .cli import main
+from slasim.cli import main
 
 main()

@@ -14,7 +14,7 @@ from typing import List, Optional
 import typer
 from tabulate import tabulate
 
-from .errors import SlasimError
+from slasim.io.errors import SlasimError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Legal deadlines on working-day calendars, card checks, and service-centre simulation.")
@@ -28,7 +28,7 @@ def emit_json(data) -> None:
 
 def executor(workers: int | None, scheduler: str | None) -> dict:
     """Where replications run: the Dask scheduler if one is named, else a pool over the cores."""
-    from .parallel import default_workers, scheduler_address
+    from slasim.sim.parallel import default_workers, scheduler_address
 
     return {"workers": workers or default_workers(), "scheduler": scheduler_address(scheduler)}
 
@@ -65,9 +65,9 @@ def deadline(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ):
     """When is a time limit due, counted from START on a working-day calendar?"""
-    from .deadline import compute_deadline
-    from .explain import render_explanation
-    from .timeconv import parse_instant
+    from slasim.clock.deadline import compute_deadline
+    from slasim.clock.explain import render_explanation
+    from slasim.calendar.units import parse_instant
 
     result = compute_deadline(limit, accepted=parse_instant(start, field="START"), calendar=calendar,
                               extensions=extension, strict=strict, explain=explain)
@@ -88,9 +88,9 @@ def check(
     as_json: bool = typer.Option(False, "--json", help="Print the outcomes as JSON."),
 ):
     """Golden-file deadline checks for CI: exit 0 all pass, 1 any case fails, 2 invalid file."""
-    from .check_report import json_report, junit_xml as to_junit, text_report
-    from .output import write_atomic
-    from .checks import check_files
+    from slasim.checks.report import json_report, junit_xml as to_junit, text_report
+    from slasim.io.files import write_atomic
+    from slasim.checks.engine import check_files
 
     results = check_files(files)
     if junit_xml is not None:
@@ -121,9 +121,9 @@ def run(
                                              help="Write replication 0's events here (CSV) and beside it as .xes."),
 ):
     """Simulate a service centre: card rates, lead times and queues, with 95% confidence intervals."""
-    from .runner import run_scenario
-    from .scenario import find_scenario, load_scenario
-    from .sim_report import text_report, to_json, write_outputs
+    from slasim.sim.runner import run_scenario
+    from slasim.scenario.loader import find_scenario, load_scenario
+    from slasim.outputs.results import text_report, to_json, write_outputs
 
     source = str(find_scenario(scenario))
     loaded = load_scenario(scenario, overrides)
@@ -159,10 +159,10 @@ def compare(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no warnings on stderr."),
 ):
     """Baseline against reforms with common random numbers: each metric's change with a paired 95% CI."""
-    from .compare import compare as run_compare
-    from .reforms import reform_names
-    from .scenario import load_scenario_data
-    from .sim_report import compare_report, to_json
+    from slasim.sim.compare import compare as run_compare
+    from slasim.scenario.reforms import reform_names
+    from slasim.scenario.loader import load_scenario_data
+    from slasim.outputs.results import compare_report, to_json
 
     data, source = load_scenario_data(scenario, overrides)
     variants = [r.split("+") for r in reform] or [[name] for name in reform_names(data)]
@@ -173,7 +173,7 @@ def compare(
         result = run_compare(data, source, variants, replications=reps, seed=seed, progress=advance,
                              **executor(workers, scheduler))
     if out is not None:
-        from .output import write_atomic
+        from slasim.io.files import write_atomic
 
         write_atomic(out / "compare.json", to_json(result))
         write_atomic(out / "summary.json", to_json(result["baseline"]))
@@ -197,13 +197,13 @@ def sweep(
     plot: Optional[Path] = typer.Option(None, "--plot", help="With two --vary keys: a heat map of red cards (.png/.svg)."),
 ):
     """A grid of what-ifs (e.g. reviewers 2..6 × arrivals 40,50,60): card rates and lead times per point."""
-    from .output import write_atomic
-    from .scenario import load_scenario_data
-    from .sim_report import sweep_csv, sweep_table, to_json
-    from .sweep import sweep as run_sweep
+    from slasim.io.files import write_atomic
+    from slasim.scenario.loader import load_scenario_data
+    from slasim.outputs.results import sweep_csv, sweep_table, to_json
+    from slasim.sim.sweep import sweep as run_sweep
 
     data, source = load_scenario_data(scenario, overrides)
-    from .sweep import grid_size
+    from slasim.sim.sweep import grid_size
 
     with progress_bar(grid_size(vary, source), "grid points", quiet) as advance:
         result = run_sweep(data, source, vary, replications=reps, seed=seed, progress=advance,
@@ -211,7 +211,7 @@ def sweep(
     if csv_out is not None:
         write_atomic(csv_out, sweep_csv(result))
     if plot is not None:
-        from . import plots
+        from slasim.outputs import plots
 
         plots.save(plots.sweep_heatmap(result), plot)
     typer.echo(to_json(result) if as_json else sweep_table(result))
@@ -220,10 +220,11 @@ def sweep(
 @app.command()
 def validate(files: List[str] = typer.Argument(..., help="Scenario files to validate.")):
     """Check scenario files without running them: exit 0 if valid, 2 with file and field if not."""
-    from .model import compile_plan
-    from .reforms import reform_names, scenario_with_reforms
-    from .scenario import Scenario, load_scenario_data
-    from .validation import validate as validate_model
+    from slasim.scenario.plan import compile_plan
+    from slasim.scenario.reforms import reform_names, scenario_with_reforms
+    from slasim.scenario.schema import Scenario
+    from slasim.scenario.loader import load_scenario_data
+    from slasim.io.schema import validate as validate_model
 
     for name in files:
         data, source = load_scenario_data(name)   # read once: the baseline, then each reform on it
@@ -237,7 +238,7 @@ def validate(files: List[str] = typer.Argument(..., help="Scenario files to vali
 @app.command()
 def schema():
     """Print the JSON Schema of scenario files (for editor completion and validation)."""
-    from .scenario import json_schema
+    from slasim.scenario.schema import json_schema
 
     typer.echo(json_schema())
 
@@ -249,8 +250,8 @@ def report(
     charts: bool = typer.Option(False, "--charts", help="Also write the charts as PNG and SVG beside it."),
 ):
     """One self-contained HTML page: charts, tables, scenario and reforms, seed, calendar provenance."""
-    from .output import write_atomic
-    from .report import build_report, write_charts
+    from slasim.io.files import write_atomic
+    from slasim.outputs.html import build_report, write_charts
 
     target = html_path or results / "report.html"
     write_atomic(target, build_report(results))
@@ -262,7 +263,7 @@ def report(
 @calendar_app.command("list")
 def calendar_list():
     """Calendars available by name (./calendars/ and shipped)."""
-    from .calendar_files import find_calendar, list_calendars, resolve_spec
+    from slasim.calendar.files import find_calendar, list_calendars, resolve_spec
 
     rows = []
     for name in list_calendars():
@@ -278,7 +279,7 @@ def calendar_show(
     as_json: bool = typer.Option(False, "--json"),
 ):
     """Holidays, make-up workdays and local overrides of one year, with names and provenance."""
-    from .calendar_report import calendar_year
+    from slasim.calendar.year import calendar_year
 
     report = calendar_year(name, year)
     if as_json:

@@ -8,9 +8,9 @@ import math
 
 import numpy as np
 
-from slasim.arrivals import service_arrivals
-from slasim.model import compile_plan
-from slasim.scenario import Scenario
+from slasim.sim.arrivals import service_arrivals
+from slasim.scenario.plan import compile_plan
+from slasim.scenario.schema import Scenario
 
 
 def plan_for(arrivals: dict, working_days: int = 40):

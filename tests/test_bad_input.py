@@ -11,10 +11,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from slasim.errors import SlasimError
-from slasim.model import compile_plan
-from slasim.scenario import Scenario
-from slasim.validation import validate
+from slasim.io.errors import SlasimError
+from slasim.scenario.plan import compile_plan
+from slasim.scenario.schema import Scenario
+from slasim.io.schema import validate
 
 CORPUS = Path(__file__).resolve().parent / "bad_input"
 EXPECTED = {   # file → a phrase its one-line message must contain

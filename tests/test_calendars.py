@@ -11,9 +11,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from slasim.calendars import load_calendar
-from slasim.errors import SlasimError
-from slasim.timeconv import date_to_day, datetime_to_minutes, minutes_to_datetime
+from slasim.calendar.workcalendar import load_calendar
+from slasim.io.errors import SlasimError
+from slasim.calendar.units import date_to_day, datetime_to_minutes, minutes_to_datetime
 
 from .conftest import office_datetimes, published_dates
 

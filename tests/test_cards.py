@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slasim.cards import LEVELS, crossings, level_at, parse_ladder, presets
-from slasim.clock import ClockBatch
-from slasim.errors import SlasimError
-from slasim.timeconv import datetime_to_minutes as m
+from slasim.clock.cards import LEVELS, crossings, level_at, parse_ladder, presets
+from slasim.clock.case_clock import ClockBatch
+from slasim.io.errors import SlasimError
+from slasim.calendar.units import datetime_to_minutes as m
 
 ACCEPTED = m(dt.datetime(2025, 9, 26, 9, 0))
 

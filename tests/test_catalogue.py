@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from slasim.errors import SlasimError
-from slasim.scenario import Scenario, load_scenario_data
+from slasim.io.errors import SlasimError
+from slasim.scenario.schema import Scenario
+from slasim.scenario.loader import load_scenario_data
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "item,department,count,per_day,legal,promised,review_minutes,supplement\n"

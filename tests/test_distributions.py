@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from slasim.distributions import Distribution, Sampler
-from slasim.errors import SlasimError
-from slasim.validation import validate
+from slasim.scenario.distributions import Distribution, Sampler
+from slasim.io.errors import SlasimError
+from slasim.io.schema import validate
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ import copy
 
 import pytest
 
-from slasim.runner import run_scenario
-from slasim.scenario import Scenario
+from slasim.sim.runner import run_scenario
+from slasim.scenario.schema import Scenario
 
 from .test_simulation import HAND_WORKED
 

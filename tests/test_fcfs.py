@@ -13,11 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slasim import fcfs
-from slasim.fcfs import serve, unsupported
-from slasim.model import compile_plan
-from slasim.runner import replication_metrics
-from slasim.scenario import Scenario, load_scenario
+from slasim.sim import queue_engine
+from slasim.sim.queue_engine import serve, unsupported
+from slasim.scenario.plan import compile_plan
+from slasim.sim.runner import replication_metrics
+from slasim.scenario.schema import Scenario
+from slasim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,7 +117,7 @@ def test_results_do_not_depend_on_the_batch_size(monkeypatch):
     # give what the default ones give.
     plan = compile_plan(Scenario.model_validate(COVERED))
     default = replication_metrics(plan, 0, 5)
-    monkeypatch.setattr(fcfs, "BATCH", 7)
+    monkeypatch.setattr(queue_engine, "BATCH", 7)
     assert_same_metrics(replication_metrics(plan, 0, 5), default)
 
 

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from slasim.runner import run_scenario
-from slasim.scenario import load_scenario
+from slasim.sim.runner import run_scenario
+from slasim.scenario.loader import load_scenario
 
 distributed = pytest.importorskip("distributed")
 

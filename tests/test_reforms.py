@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from slasim.compare import compare
-from slasim.reforms import apply_reforms
-from slasim.scenario import Scenario, load_scenario_data
-from slasim.validation import read_yaml
+from slasim.sim.compare import compare
+from slasim.scenario.reforms import apply_reforms
+from slasim.scenario.schema import Scenario
+from slasim.scenario.loader import load_scenario_data
+from slasim.io.files import read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -154,7 +155,7 @@ def test_bundle_makes_one_service_with_one_acceptance_and_parallel_children():
     assert [[s["step"] for s in b] for b in branches] == [["s/x", "s/y", "s/z"], ["t/check"]]
     assert bundled["services"]["st"]["arrivals"] == {"per_day": 3}
     scenario = Scenario.model_validate(bundled)
-    from slasim.runner import run_scenario
+    from slasim.sim.runner import run_scenario
 
     result = run_scenario(scenario.model_copy(update={"replications": 2}))
     assert result["services"]["st"]["decided"]["mean"] > 0

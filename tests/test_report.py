@@ -27,7 +27,7 @@ def results(tmp_path_factory) -> Path:
 
 
 def test_the_report_is_one_self_contained_page(results):
-    from slasim.report import build_report, write_charts
+    from slasim.outputs.html import build_report, write_charts
 
     page = build_report(results)
     assert page.startswith("<!DOCTYPE html>") and page.count("<svg") == 4     # 1 compare + 3 run charts
@@ -63,7 +63,7 @@ def test_a_headless_browser_renders_it(results, tmp_path):
 
 def test_a_run_report_has_the_daily_timeline_and_a_sweep_heat_map(tmp_path):
     from slasim.cli import main
-    from slasim.report import build_report
+    from slasim.outputs.html import build_report
 
     out = tmp_path / "run"
     with pytest.raises(SystemExit) as done:

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from slasim.engine import Replication
-from slasim.model import compile_plan
-from slasim.runner import replication_metrics, run_scenario
-from slasim.scenario import Scenario, load_scenario
+from slasim.sim.simpy_engine import Replication
+from slasim.scenario.plan import compile_plan
+from slasim.sim.runner import replication_metrics, run_scenario
+from slasim.scenario.schema import Scenario
+from slasim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from slasim.errors import SlasimError
-from slasim.scenario import load_scenario_data
-from slasim.sweep import parse_vary, sweep
+from slasim.io.errors import SlasimError
+from slasim.scenario.loader import load_scenario_data
+from slasim.sim.sweep import parse_vary, sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 

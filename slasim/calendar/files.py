@@ -1,0 +1,276 @@
+"""Calendar files (`calendars/*.toml`): lookup, validation and `extends` resolution.
+
+Lookup of a calendar NAME: an explicit path (anything ending in `.toml` or containing a path
+separator), then `./calendars/NAME.toml`, then the calendars shipped inside the package. A calendar
+may `extend` another: the child's office-hour periods, closed and working days are applied after
+the parent's, and scalar settings it gives replace the parent's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+
+from slasim.io.errors import SlasimError
+from slasim.calendar.units import parse_clock, parse_date
+from slasim.io.files import shipped_dir
+from slasim.io.schema import Strict, validate
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _check_hours(hours: list[list[str]]) -> list[list[str]]:
+    previous_close = -1
+    for pair in hours:
+        if len(pair) != 2:
+            raise ValueError("office hours are [open, close] pairs like ['09:00', '12:00']")
+        open_m, close_m = (parse_clock(x, field="office_hours") for x in pair)
+        if not previous_close <= open_m < close_m:
+            raise ValueError(f"office hours must be increasing, non-overlapping [open, close) pairs: {pair}")
+        previous_close = close_m
+    return hours
+
+
+class HoursPeriod(Strict):
+    """Office hours for a date range: `from`/`to` inclusive, `YYYY-MM-DD` or yearly `MM-DD`."""
+
+    start: str = Field(alias="from")
+    end: str = Field(alias="to")
+    hours: list[list[str]]
+    source: str | None = None
+
+    _hours = field_validator("hours")(_check_hours)
+
+    @field_validator("start", "end")
+    @classmethod
+    def _date_or_month_day(cls, v: str) -> str:
+        text = str(v)
+        try:
+            if len(text) == 5:
+                dt.date.fromisoformat(f"2000-{text}")
+            else:
+                dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"expected YYYY-MM-DD or a yearly MM-DD, got {text!r}") from None
+        return text
+
+    def covers(self, day: dt.date) -> bool:
+        if len(self.start) == 5:
+            key = day.strftime("%m-%d")
+            if self.start <= self.end:
+                return self.start <= key <= self.end
+            return key >= self.start or key <= self.end  # wraps over New Year
+        return self.start <= day.isoformat() <= self.end
+
+
+class OfficeHours(Strict):
+    default: list[list[str]] | None = None
+    periods: list[HoursPeriod] = []
+
+    _hours = field_validator("default")(lambda v: v if v is None else _check_hours(v))
+
+
+class DayOverride(Strict):
+    date: dt.date
+    name: str
+    source: str
+
+
+class Counting(Strict):
+    acceptance_day_counts: bool = False
+    working_day_limit_ends: str = "close"
+    calendar_day_limit_rolls: bool = True
+
+    @field_validator("working_day_limit_ends")
+    @classmethod
+    def _ends(cls, v: str) -> str:
+        if v not in ("close", "midnight"):
+            raise ValueError("must be 'close' or 'midnight'")
+        return v
+
+
+class YearNotice(Strict):
+    """Provenance of one year: the notice it comes from and, optionally, its transcribed dates."""
+
+    title: str
+    reference: str | None = None
+    issued: dt.date | None = None
+    url: str | None = None
+    amended_by: str | None = None
+    rest: list[str] = []
+    work: list[str] = []
+
+    def dates(self, which: str) -> list[dt.date]:
+        out: list[dt.date] = []
+        for item in getattr(self, which):
+            first, _, last = item.partition("..")
+            a = parse_date(first, field=which)
+            b = parse_date(last, field=which) if last else a
+            out.extend(a + dt.timedelta(days=i) for i in range((b - a).days + 1))
+        return out
+
+
+class CalendarFile(Strict):
+    name: str
+    title: str = ""
+    extends: str | None = None
+    country: str | None = None
+    subdivision: str | None = None
+    language: str | None = None
+    timezone: str | None = None
+    weekend: list[str] | None = None
+    first_year: int | None = None
+    published_through: int | None = None
+    last_year: int | None = None
+    office_hours: OfficeHours = OfficeHours()
+    counting: Counting | None = None
+    years: dict[int, YearNotice] = {}
+    closed: list[DayOverride] = []
+    working: list[DayOverride] = []
+
+    @field_validator("weekend")
+    @classmethod
+    def _weekend(cls, v):
+        if v is not None:
+            bad = [d for d in v if d not in WEEKDAYS]
+            if bad:
+                raise ValueError(f"unknown weekday {bad[0]!r} (use {', '.join(WEEKDAYS)})")
+        return v
+
+
+class CalendarSpec(Strict):
+    """A calendar with its `extends` chain resolved: what `WorkCalendar` is built from."""
+
+    name: str
+    title: str
+    path: str
+    country: str | None
+    subdivision: str | None
+    language: str | None
+    timezone: str
+    weekend: tuple[int, ...]
+    first_year: int
+    published_through: int | None
+    last_year: int
+    default_hours: tuple[tuple[int, int], ...]
+    periods: tuple[HoursPeriod, ...]
+    counting: Counting
+    years: dict[int, YearNotice]
+    closed: tuple[DayOverride, ...]
+    working: tuple[DayOverride, ...]
+
+
+def shipped_calendar_dir() -> Path:
+    return shipped_dir("calendars")
+
+
+def find_calendar(name_or_path: str) -> Path:
+    text = str(name_or_path)
+    if text.endswith(".toml") or "/" in text or "\\" in text:
+        path = Path(text)
+        if not path.is_file():
+            raise SlasimError("calendar file not found", source=text)
+        return path.resolve()
+    for folder in (Path.cwd() / "calendars", shipped_calendar_dir()):
+        candidate = folder / f"{text}.toml"
+        if candidate.is_file():
+            return candidate.resolve()
+    raise SlasimError(f"unknown calendar {text!r} (known: {', '.join(list_calendars())})", field="calendar")
+
+
+def list_calendars() -> list[str]:
+    names = {p.stem for p in shipped_calendar_dir().glob("*.toml")}
+    local = Path.cwd() / "calendars"
+    if local.is_dir():
+        names |= {p.stem for p in local.glob("*.toml")}
+    return sorted(names)
+
+
+def read_calendar_file(path: Path) -> CalendarFile:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SlasimError(f"cannot read calendar file ({exc.strerror})", source=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SlasimError(f"invalid TOML: {exc}", source=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise SlasimError(f"not UTF-8 text (byte {exc.start})", source=str(path)) from None
+    return validate(CalendarFile, data, str(path))
+
+
+def _hours_minutes(hours: list[list[str]]) -> tuple[tuple[int, int], ...]:
+    return tuple((parse_clock(a, field="office_hours"), parse_clock(b, field="office_hours")) for a, b in hours)
+
+
+@lru_cache(maxsize=64)
+def resolve_spec(path: Path, _chain: tuple[str, ...] = ()) -> CalendarSpec:
+    """Read a calendar file and merge it over the calendar it extends."""
+    own = read_calendar_file(path)
+    if own.name in _chain:
+        raise SlasimError(f"calendar extends itself through {' -> '.join(_chain)}", source=str(path), field="extends")
+    parent: CalendarSpec | None = None
+    if own.extends:
+        try:
+            parent_path = find_calendar(own.extends)
+        except SlasimError as exc:
+            raise exc.located(str(path), "extends") from None
+        parent = resolve_spec(parent_path, (*_chain, own.name))
+
+    def pick(field: str, default=None):
+        value = getattr(own, field)
+        if value is not None:
+            return value
+        return getattr(parent, field) if parent is not None else default
+
+    weekend_names = own.weekend if own.weekend is not None else None
+    weekend = (
+        tuple(WEEKDAYS.index(d) for d in weekend_names)
+        if weekend_names is not None
+        else (parent.weekend if parent else (5, 6))
+    )
+    if own.office_hours.default is not None:
+        default_hours = _hours_minutes(own.office_hours.default)
+    elif parent is not None:
+        default_hours = parent.default_hours
+    else:
+        raise SlasimError("missing office_hours.default", source=str(path), field="office_hours.default")
+    first_year = pick("first_year")
+    if first_year is None:
+        raise SlasimError("missing first_year", source=str(path), field="first_year")
+    published = pick("published_through")
+    last_year = own.last_year or (parent.last_year if parent else None) or ((published or first_year) + 10)
+    if published is not None and not first_year <= published <= last_year:
+        raise SlasimError("published_through must lie between first_year and last_year", source=str(path),
+                          field="published_through")
+    timezone = pick("timezone")
+    if timezone is None:
+        raise SlasimError("missing timezone", source=str(path), field="timezone")
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(timezone)
+    except Exception:
+        raise SlasimError(f"unknown time zone {timezone!r}", source=str(path), field="timezone") from None
+    return CalendarSpec(
+        name=own.name,
+        title=own.title or (parent.title if parent else own.name),
+        path=str(path),
+        country=pick("country"),
+        subdivision=pick("subdivision"),
+        language=pick("language"),
+        timezone=timezone,
+        weekend=weekend,
+        first_year=first_year,
+        published_through=published,
+        last_year=last_year,
+        default_hours=default_hours,
+        periods=(parent.periods if parent else ()) + tuple(own.office_hours.periods),
+        counting=own.counting or (parent.counting if parent else Counting()),
+        years={**(parent.years if parent else {}), **own.years},
+        closed=(parent.closed if parent else ()) + tuple(own.closed),
+        working=(parent.working if parent else ()) + tuple(own.working),
+    )

@@ -1,0 +1,355 @@
+"""`WorkCalendar`: working days, office hours, provenance and coverage, and the business-time axis.
+
+Built once per calendar file into sorted numpy arrays (DESIGN.md §3):
+  - `cum[i]`: working days strictly before table day i, so a working-day step is an index step;
+  - `work_days[k]`: epoch day of the k-th working day; `bm_start[k]`: business minutes before it.
+Wall-clock ↔ business time is then a `searchsorted` plus a clip against the day's office intervals.
+
+Conventions: office intervals are half-open `[open, close)` in the calendar's local time. A wall
+instant outside office hours has the business time of the next opening (equivalently the previous
+close); `to_wall(..., side="left")` returns the earliest wall instant with a business time (a close
+rather than the next opening), `side="right"` the latest (the opening). Dates past
+`published_through` (or before `first_year`) are *provisional*: computed from the `holidays`
+package's rules, which cannot know future make-up workdays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import holidays
+import numpy as np
+
+from slasim.calendar.files import CalendarSpec, find_calendar, resolve_spec
+from slasim.io.errors import ProvisionalError, SlasimError
+from slasim.calendar.units import MINUTES_PER_DAY, date_to_day, datetime_to_minutes, day_to_date, minutes_to_datetime
+
+
+@dataclass(frozen=True)
+class DayInfo:
+    """Why a day is (not) a working day: kind is weekday|weekend|holiday|makeup|closed|working."""
+
+    date: dt.date
+    working: bool
+    kind: str
+    name: str = ""
+    source: str = ""
+
+
+class WorkCalendar:
+    """A working-day calendar with office hours. Scalar methods take `date`/`datetime`; `*_array`
+    methods take numpy arrays of epoch days (int) or wall minutes (float)."""
+
+    def __init__(self, spec: CalendarSpec):
+        self.spec = spec
+        self.name = spec.name
+        self.tz = ZoneInfo(spec.timezone)
+        self.counting = spec.counting
+        self.first_day = date_to_day(dt.date(spec.first_year - (5 if spec.country else 0), 1, 1))
+        self.last_day = date_to_day(dt.date(spec.last_year, 12, 31))
+        ndays = self.last_day - self.first_day + 1
+        self._reasons: dict[int, DayInfo] = {}
+        working = self._weekday_pattern(ndays)
+        self._apply_country(working)
+        self._apply_notices(working)
+        self._apply_overrides(working)
+        self.is_work = working
+        self.cum = np.concatenate([[0], np.cumsum(working, dtype=np.int64)])
+        self.work_days = np.flatnonzero(working).astype(np.int64) + self.first_day
+        self._build_office_hours()
+
+    # ---------------------------------------------------------------- construction
+    def _weekday_pattern(self, ndays: int) -> np.ndarray:
+        weekday = (np.arange(ndays) + self.first_day + 3) % 7  # 1970-01-01 was a Thursday (3)
+        return ~np.isin(weekday, self.spec.weekend)
+
+    def _index(self, day: int) -> int:
+        return day - self.first_day
+
+    def _set(self, working: np.ndarray, info: DayInfo) -> None:
+        day = date_to_day(info.date)
+        if self.first_day <= day <= self.last_day:
+            working[self._index(day)] = info.working
+            self._reasons[day] = info
+
+    def _apply_country(self, working: np.ndarray) -> None:
+        spec = self.spec
+        if not spec.country:
+            return
+        years = range(spec.first_year - 5, spec.last_year + 1)
+        try:
+            table = holidays.country_holidays(spec.country, subdiv=spec.subdivision, years=years,
+                                              language=spec.language)
+        except NotImplementedError as exc:
+            raise SlasimError(str(exc), source=spec.path, field="country") from None
+        source = f"holidays {holidays.__version__} ({spec.country})"
+        for day, name in table.items():
+            self._set(working, DayInfo(day, False, "holiday", name, source))
+        for day in getattr(table, "weekend_workdays", ()):
+            self._set(working, DayInfo(day, True, "makeup", "Make-up workday (调休)", source))
+
+    def _apply_notices(self, working: np.ndarray) -> None:
+        """Transcribed notice dates win over the package's data (the notice is the source of truth)."""
+        for year, notice in self.spec.years.items():
+            source = notice.reference or notice.title
+            for day in notice.dates("rest"):
+                known = self._reasons.get(date_to_day(day))
+                name = known.name if known and known.kind == "holiday" else f"Rest day ({year} notice)"
+                self._set(working, DayInfo(day, False, "holiday", name, source))
+            for day in notice.dates("work"):
+                self._set(working, DayInfo(day, True, "makeup", "Make-up workday (调休)", source))
+
+    def _apply_overrides(self, working: np.ndarray) -> None:
+        for item in self.spec.closed:
+            self._set(working, DayInfo(item.date, False, "closed", item.name, item.source))
+        for item in self.spec.working:
+            self._set(working, DayInfo(item.date, True, "working", item.name, item.source))
+
+    def _build_office_hours(self) -> None:
+        """One profile per distinct set of office intervals; each working day points to one."""
+        profiles: list[tuple[tuple[int, int], ...]] = [self.spec.default_hours]
+        profile_of = np.zeros(len(self.work_days), dtype=np.int64)
+        dates = [day_to_date(d) for d in self.work_days] if self.spec.periods else []
+        for period in self.spec.periods:
+            hours = tuple(
+                (int(a[:2]) * 60 + int(a[3:]), int(b[:2]) * 60 + int(b[3:])) for a, b in period.hours
+            )
+            if hours not in profiles:
+                profiles.append(hours)
+            index = profiles.index(hours)
+            mask = np.fromiter((period.covers(d) for d in dates), dtype=bool, count=len(dates))
+            profile_of[mask] = index
+        width = max(len(p) for p in profiles)
+        self._opens = np.zeros((len(profiles), width))
+        self._closes = np.zeros((len(profiles), width))
+        for i, profile in enumerate(profiles):
+            for j, (a, b) in enumerate(profile):
+                self._opens[i, j], self._closes[i, j] = a, b
+            for j in range(len(profile), width):  # padding: empty intervals at the day's close
+                self._opens[i, j] = self._closes[i, j] = profile[-1][1]
+        self._lengths = self._closes - self._opens
+        self._cumlen = np.cumsum(self._lengths, axis=1)
+        self.profile_of = profile_of
+        self.day_minutes = self._cumlen[profile_of, -1]
+        self.bm_start = np.concatenate([[0.0], np.cumsum(self.day_minutes)])
+
+    # ---------------------------------------------------------------- coverage
+    @property
+    def coverage(self) -> tuple[int, int | None]:
+        """Years whose official data is loaded: (first_year, published_through or None = unlimited)."""
+        return self.spec.first_year, self.spec.published_through
+
+    def is_provisional(self, days) -> np.ndarray | bool:
+        """True where an epoch day lies outside the published years."""
+        days = np.asarray(days)
+        first = date_to_day(dt.date(self.spec.first_year, 1, 1))
+        out = days < first
+        if self.spec.published_through is not None:
+            out = out | (days > date_to_day(dt.date(self.spec.published_through, 12, 31)))
+        return out if out.ndim else bool(out)
+
+    def check_range(self, days, *, field: str = "date") -> None:
+        days = np.asarray(days)
+        if days.size and (days.min() < self.first_day or days.max() > self.last_day):
+            bad = days[(days < self.first_day) | (days > self.last_day)].flat[0]
+            raise SlasimError(
+                f"{day_to_date(bad)} is outside calendar {self.name!r}'s table "
+                f"({day_to_date(self.first_day)} to {day_to_date(self.last_day)})",
+                field=field,
+            )
+
+    def provisional_warning(self, days, *, strict: bool = False) -> str | None:
+        """A warning line if any day is provisional; with `strict`, a `ProvisionalError` instead."""
+        days = np.atleast_1d(np.asarray(days))
+        flags = np.atleast_1d(self.is_provisional(days))
+        if not flags.any():
+            return None
+        first = day_to_date(days[flags].min())
+        last = day_to_date(days[flags].max())
+        span = f"{first}" if first == last else f"{first}..{last}"
+        message = (
+            f"provisional: {span} lies outside calendar {self.name!r}'s published years "
+            f"({self.spec.first_year}–{self.spec.published_through}); holidays and make-up workdays "
+            f"there are not from an official notice"
+        )
+        if strict:
+            raise ProvisionalError(message, field="calendar")
+        return message
+
+    # ---------------------------------------------------------------- days (arrays of epoch days)
+    def working_days_before(self, days: np.ndarray) -> np.ndarray:
+        """Working days strictly before each day (days may be one past the table end)."""
+        self.check_range(np.asarray(days) - (np.asarray(days) == self.last_day + 1))
+        return self.cum[np.asarray(days) - self.first_day]
+
+    def _work_day(self, k: np.ndarray) -> np.ndarray:
+        k = np.asarray(k)
+        if k.size and (k.min() < 0 or k.max() >= len(self.work_days)):
+            raise SlasimError(f"result falls outside calendar {self.name!r}'s table "
+                              f"({day_to_date(self.first_day)} to {day_to_date(self.last_day)})")
+        return self.work_days[k]
+
+    def is_working_day_array(self, days) -> np.ndarray:
+        days = np.asarray(days)
+        self.check_range(days)
+        return self.is_work[days - self.first_day]
+
+    def next_working_day_array(self, days, *, strict: bool = False) -> np.ndarray:
+        """First working day on or after each day (strictly after if `strict`)."""
+        days = np.asarray(days)
+        return self._work_day(self.working_days_before(days + 1 if strict else days))
+
+    def previous_working_day_array(self, days, *, strict: bool = False) -> np.ndarray:
+        days = np.asarray(days)
+        return self._work_day(self.working_days_before(days if strict else days + 1) - 1)
+
+    def add_working_days_array(self, days, n) -> np.ndarray:
+        """The n-th working day after each day (the day itself never counts, 民法典 Art. 201).
+        n = 0 gives the day itself or the next working day; n < 0 counts backwards."""
+        days, n = np.asarray(days), np.asarray(n)
+        after = self.working_days_before(days + 1)
+        before = self.working_days_before(days)
+        k = np.where(n > 0, after + n - 1, np.where(n == 0, before, after + n - (after - before)))
+        return self._work_day(k)
+
+    def count_working_days_array(self, start, end) -> np.ndarray:
+        """Working days in (start, end]: start excluded, end included (so it inverts add_working_days)."""
+        return self.working_days_before(np.asarray(end) + 1) - self.working_days_before(np.asarray(start) + 1)
+
+    # ---------------------------------------------------------------- business time (wall minutes)
+    def to_business_array(self, minutes) -> np.ndarray:
+        """Business minutes (office minutes since the table's first working day) at wall instants."""
+        minutes = np.asarray(minutes, dtype=np.float64)
+        days = np.floor(minutes / MINUTES_PER_DAY).astype(np.int64)
+        k = self.working_days_before(days)
+        in_day = minutes - days * MINUTES_PER_DAY
+        working = self.is_work[days - self.first_day]
+        kk = np.minimum(k, len(self.work_days) - 1)
+        profile = self.profile_of[kk]
+        within = np.clip(in_day[..., None] - self._opens[profile], 0.0, self._lengths[profile]).sum(axis=-1)
+        return self.bm_start[k] + np.where(working, within, 0.0)
+
+    def to_wall_array(self, business, *, side: str = "left") -> np.ndarray:
+        """Wall minutes at business minutes. `left`: earliest instant (a close, 17:30); `right`:
+        latest (the next opening, 09:00). Inside office hours both agree."""
+        b = np.asarray(business, dtype=np.float64)
+        whole = np.floor(b)
+        frac = b - whole
+        # A fractional minute lies strictly inside an office interval: take the right side of its floor.
+        k = np.searchsorted(self.bm_start, whole, side="right") - 1
+        if side == "left":  # a whole minute at a day's start belongs to the previous day's close
+            at_start = (frac == 0) & (self.bm_start[np.maximum(k, 0)] == whole)
+            k = k - at_start
+        if k.size and (k.max() >= len(self.work_days) or whole.min() < 0):
+            raise SlasimError(f"business time outside calendar {self.name!r}'s table")
+        k = np.maximum(k, 0)
+        rem = whole - self.bm_start[k]
+        profile = self.profile_of[k]
+        cum = self._cumlen[profile]
+        if side == "left":
+            j = (rem[..., None] > cum).sum(axis=-1) * (frac == 0) + (rem[..., None] >= cum).sum(axis=-1) * (frac > 0)
+        else:
+            j = (rem[..., None] >= cum).sum(axis=-1)
+        j = np.minimum(j, cum.shape[-1] - 1)
+        before = np.take_along_axis(cum, j[..., None], axis=-1)[..., 0] - np.take_along_axis(
+            self._lengths[profile], j[..., None], axis=-1)[..., 0]
+        opens = np.take_along_axis(self._opens[profile], j[..., None], axis=-1)[..., 0]
+        return self.work_days[k] * MINUTES_PER_DAY + opens + (rem - before) + frac
+
+    def business_to_day_position(self, business) -> np.ndarray:
+        """Working-day axis: k + fraction of working day k's office minutes elapsed."""
+        b = np.asarray(business, dtype=np.float64)
+        k = np.clip(np.searchsorted(self.bm_start, b, side="right") - 1, 0, len(self.work_days) - 1)
+        return k + (b - self.bm_start[k]) / self.day_minutes[k]
+
+    def day_position_to_business(self, position) -> np.ndarray:
+        p = np.asarray(position, dtype=np.float64)
+        k = np.clip(np.floor(p).astype(np.int64), 0, len(self.work_days) - 1)
+        return self.bm_start[k] + (p - k) * self.day_minutes[k]
+
+    def business_after(self, business, amount, unit: str) -> np.ndarray:
+        """Business instants `amount` of `unit` after `business`: office minutes (min, h), working days
+        on the day-position axis (wd), or natural days through the wall clock (d; an end outside office
+        hours is reached at the next opening)."""
+        b = np.asarray(business, dtype=np.float64)
+        amount = np.asarray(amount, dtype=np.float64)
+        if unit == "min":
+            return b + amount
+        if unit == "h":
+            return b + amount * 60.0
+        if unit == "wd":
+            return self.day_position_to_business(self.business_to_day_position(b) + amount)
+        return self.to_business_array(self.to_wall_array(b, side="left") + amount * MINUTES_PER_DAY)
+
+    def opening_array(self, days) -> np.ndarray:
+        """Wall minutes of the opening of each working day."""
+        k = self.working_days_before(np.asarray(days))
+        return self.to_wall_array(self.bm_start[k], side="right")
+
+    # ---------------------------------------------------------------- scalar API
+    def is_working_day(self, day: dt.date) -> bool:
+        return bool(self.is_working_day_array(date_to_day(day)))
+
+    def next_working_day(self, day: dt.date, *, strict: bool = False) -> dt.date:
+        return day_to_date(self.next_working_day_array(date_to_day(day), strict=strict))
+
+    def previous_working_day(self, day: dt.date, *, strict: bool = False) -> dt.date:
+        return day_to_date(self.previous_working_day_array(date_to_day(day), strict=strict))
+
+    def add_working_days(self, day: dt.date, n: int) -> dt.date:
+        return day_to_date(self.add_working_days_array(date_to_day(day), n))
+
+    def count_working_days(self, start: dt.date, end: dt.date) -> int:
+        return int(self.count_working_days_array(date_to_day(start), date_to_day(end)))
+
+    def minutes(self, t: dt.datetime | dt.date) -> float:
+        return datetime_to_minutes(t, self.tz)
+
+    def to_business(self, t: dt.datetime | dt.date) -> float:
+        return float(self.to_business_array(self.minutes(t)))
+
+    def to_wall(self, business: float, *, side: str = "left") -> dt.datetime:
+        return minutes_to_datetime(float(self.to_wall_array(business, side=side)))
+
+    def add_working_hours(self, t: dt.datetime, hours: float) -> dt.datetime:
+        """The instant `hours` office hours after t (counted from t, or the next opening)."""
+        return self.to_wall(self.to_business(t) + hours * 60.0, side="left")
+
+    def day_info(self, day: dt.date) -> DayInfo:
+        epoch_day = date_to_day(day)
+        self.check_range(epoch_day)
+        if epoch_day in self._reasons:
+            return self._reasons[epoch_day]
+        working = bool(self.is_work[self._index(epoch_day)])
+        return DayInfo(day, working, "weekday" if working else "weekend")
+
+    def special_days(self, year: int) -> list[DayInfo]:
+        """Holidays, make-up workdays and local overrides of a year, in date order."""
+        start, end = date_to_day(dt.date(year, 1, 1)), date_to_day(dt.date(year, 12, 31))
+        return [self._reasons[d] for d in sorted(self._reasons) if start <= d <= end]
+
+    def office_hours_on(self, day: dt.date) -> list[tuple[str, str]]:
+        epoch_day = date_to_day(day)
+        if not self.is_working_day(day):
+            return []
+        profile = self.profile_of[self.working_days_before(epoch_day)]
+        return [
+            (f"{int(a) // 60:02d}:{int(a) % 60:02d}", f"{int(b) // 60:02d}:{int(b) % 60:02d}")
+            for a, b in zip(self._opens[profile], self._closes[profile])
+            if b > a
+        ]
+
+
+@lru_cache(maxsize=32)
+def _load(path: Path, mtime: float) -> WorkCalendar:
+    return WorkCalendar(resolve_spec(path))
+
+
+def load_calendar(name_or_path: str | Path = "cn") -> WorkCalendar:
+    """A calendar by shipped name (`cn`, `always`, …) or path to a `.toml` file; cached per file."""
+    path = find_calendar(str(name_or_path))
+    return _load(path, path.stat().st_mtime)

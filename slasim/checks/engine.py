@@ -1,0 +1,298 @@
+"""The engine behind `slasim check`: evaluate a check file's cases and compare with expectations.
+
+Cases are evaluated column-wise (see `check_file.CaseColumns`) by the same `ClockBatch`/cards code as
+everything else: cases that give only `accepted` take the vectorized path; cases with Art. 32
+receipt/notice dates are resolved one by one. Only failing cases get Python-level diff text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from slasim.clock.acceptance import AcceptanceRule, into_office, resolve_acceptance
+from slasim.io.files import gc_paused
+from slasim.calendar.workcalendar import WorkCalendar, load_calendar
+from slasim.clock.cards import LEVELS, REFERENCES, Ladder, crossings, first_reached, level_at, parse_ladder
+from slasim.checks.schema import CaseColumns, CaseSpec, CheckFile, Expect, Instant, RulesSpec, load_check_file
+from slasim.clock.case_clock import ClockBatch
+from slasim.clock.extensions import ExtensionRule, applied_extension
+from slasim.io.errors import SlasimError
+from slasim.clock.limits import Limit
+from slasim.calendar.units import MINUTES_PER_DAY, datetime_to_minutes, minutes_to_iso, minutes_to_iso_array, parse_instant
+
+__all__ = ["CheckFile", "Outcome", "check_files", "load_check_file", "run_checks"]
+
+
+class Outcome(NamedTuple):
+    name: str
+    article: str | None
+    failures: tuple[str, ...]
+    got: dict   # results shown beside a failure (empty, and shared, when passed: read-only)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def wall(cal: WorkCalendar, t: Instant | None) -> float | None:
+    """Wall minutes of a file instant (a bare date is 00:00; acceptance then moves into office hours)."""
+    return None if t is None else datetime_to_minutes(t)
+
+
+@lru_cache(maxsize=256)
+def parse_limit(text: str) -> Limit:
+    return Limit.parse(text)
+
+
+@lru_cache(maxsize=256)
+def extension_total(extensions: tuple[str, ...], unit: str, rule: ExtensionRule) -> float:
+    return applied_extension([parse_limit(e) for e in extensions], unit, rule, [])
+
+
+class CaseBatch:
+    """Clocks (promised, legal) of the cases sharing one calendar, built from their columns.
+
+    `cases` and `cols` are aligned; `where[i]` is case i's position in the file (for error fields)."""
+
+    def __init__(self, cal: WorkCalendar, cases: list[CaseSpec], cols: CaseColumns, rules: RulesSpec,
+                 source: str, where: np.ndarray):
+        self.cal = cal
+        n = len(cases)
+        acc_rule = AcceptanceRule(rules.notice_within, rules.supplement_mode)
+        ext_rule = ExtensionRule(rules.extension_max_count, Limit.parse(rules.extension_max_total))
+        raw = cols.accepted
+        simple = np.flatnonzero(~np.isnan(raw))
+        self._range(raw[simple], source, where[simple])
+        accepted = np.full(n, np.nan)
+        accepted[simple] = cal.to_wall_array(cal.to_business_array(raw[simple]), side="right")
+        rows = [(cols.pause_case, cols.pause_slot, cols.pause_from, cols.pause_to)]
+        for i in cols.art32.tolist():  # Art. 32 receipt/notice dates: resolved one by one
+            c = cases[i]
+            try:
+                a = resolve_acceptance(cal, accepted=wall(cal, c.accepted), received=wall(cal, c.received),
+                                       notice=wall(cal, c.notice), resubmitted=wall(cal, c.resubmitted),
+                                       rule=acc_rule)
+            except SlasimError as exc:
+                raise exc.located(source, f"cases[{where[i]}]") from None
+            accepted[i] = np.nan if a.accepted is None else a.accepted
+            k = len(a.pauses)
+            rows.append((np.full(k, i), len(c.pauses) + np.arange(k), np.array([p.start for p in a.pauses]),
+                         np.array([p.end for p in a.pauses])))
+        self.accepted = accepted
+        self.pauses = self._pause_array(n, *(np.concatenate(col) for col in zip(*rows)), source, where)
+        stopped = np.nan_to_num(cols.decided, nan=np.inf)
+        self.clocks: dict[str, list] = {}
+        all_limits = [parse_limit(t) for t in cols.limit_texts]
+        for ref, codes in (("promised", cols.promised), ("legal", cols.legal)):
+            limits = all_limits
+            ext = np.zeros(n)
+            for i in cols.extended.tolist():
+                try:
+                    ext[i] = extension_total(tuple(cases[i].extensions), limits[codes[i]].unit, ext_rule)
+                except SlasimError as exc:
+                    raise exc.located(source, f"cases[{where[i]}]") from None
+            self.clocks[ref] = self._by_unit(codes, limits, ext, self.pauses, stopped)
+
+    @staticmethod
+    def _pause_array(n: int, case, slot, starts, ends, source: str, where) -> np.ndarray:
+        """(n, m, 2) wall-minute pauses from per-pause rows (case, slot, from, to)."""
+        width = int(slot.max()) + 1 if len(slot) else 0
+        pauses = np.full((n, width, 2), np.nan)
+        bad = np.flatnonzero(~(ends > starts))
+        if len(bad):
+            raise SlasimError("a pause must end after it starts", source=source,
+                              field=f"cases[{where[case[bad[0]]]}].pauses[{slot[bad[0]]}]")
+        pauses[case.astype(np.int64), slot.astype(np.int64), 0] = starts
+        pauses[case.astype(np.int64), slot.astype(np.int64), 1] = ends
+        return pauses
+
+    def _range(self, raw, source, index):
+        days = (raw // MINUTES_PER_DAY).astype(np.int64)
+        outside = np.flatnonzero((days < self.cal.first_day) | (days > self.cal.last_day))
+        if len(outside):
+            try:
+                self.cal.check_range(days[outside[:1]], field="accepted")
+            except SlasimError as exc:
+                raise exc.located(source, f"cases[{index[outside[0]]}]") from None
+
+    def _by_unit(self, codes, limits, ext, pauses, stopped):
+        """One ClockBatch per limit unit, with the case indices it covers (pending cases left out)."""
+        groups = []
+        units = np.array([lim.unit for lim in limits])[codes]
+        amounts = np.array([lim.axis_amount for lim in limits])[codes]
+        started = ~np.isnan(self.accepted)
+        for unit in sorted({lim.unit for lim in limits}):
+            idx = np.flatnonzero((units == unit) & started)
+            if len(idx):
+                groups.append((idx, ClockBatch(self.cal, unit, self.accepted[idx], amounts[idx], ext[idx],
+                                               pauses[idx], stopped[idx])))
+        return groups
+
+    def column(self, ref: str, fn) -> np.ndarray:
+        """Apply fn(batch) → per-case array over unit groups; NaN for pending cases."""
+        out = np.full(len(self.accepted), np.nan)
+        for idx, batch in self.clocks[ref]:
+            out[idx] = fn(batch)
+        return out
+
+
+def run_checks(check: CheckFile, source: str) -> list[Outcome]:
+    """Evaluate every case of a check file; outcomes in file order."""
+    with gc_paused():
+        return _run_checks(check, source)
+
+
+def _run_checks(check: CheckFile, source: str) -> list[Outcome]:
+    outcomes: list[Outcome | None] = [None] * len(check.cases)
+    cols = check.columns
+    names = [name or check.calendar for name in cols.calendar]
+    by_calendar: dict[str, list[int]] = {}
+    if len(set(names)) == 1:
+        by_calendar[names[0]] = list(range(len(names)))
+    else:
+        for i, name in enumerate(names):
+            by_calendar.setdefault(name, []).append(i)
+    try:
+        ladder = parse_ladder(check.cards)
+    except SlasimError as exc:
+        raise exc.located(source) from None
+    for cal_name, index in by_calendar.items():
+        try:
+            cal = load_calendar(cal_name)
+        except SlasimError as exc:
+            raise exc.located(source, "calendar") from None
+        where = np.array(index)
+        group = cols if len(index) == len(check.cases) else cols.take(where)
+        cases = check.cases if len(index) == len(check.cases) else [check.cases[i] for i in index]
+        batch = CaseBatch(cal, cases, group, check.rules, source, where)
+        for pos, outcome in zip(index, judge(cal, batch, cases, group, ladder, source)):
+            outcomes[pos] = outcome
+    return outcomes  # type: ignore[return-value]
+
+
+def due_text(minutes: float, exact: bool) -> str:
+    if not np.isfinite(minutes):
+        return "never"
+    return minutes_to_iso(minutes) if exact else minutes_to_iso(minutes - 1e-6)[:10]
+
+
+def due_texts(minutes: np.ndarray, exact: np.ndarray) -> list[str]:
+    """`due_text` over arrays: a datetime where the expectation was one, else the due date."""
+    as_dates = minutes_to_iso_array(minutes - 1e-6)
+    return [t if e else (d[:10] if d != "never" else d)
+            for t, d, e in zip(minutes_to_iso_array(minutes), as_dates, exact.tolist())]
+
+
+def judge(cal, batch: CaseBatch, cases: list[CaseSpec], expect: CaseColumns, ladder: Ladder,
+          source: str) -> list[Outcome]:
+    """Compare expectations with results column-wise; only failing cases get Python-level diffs."""
+    failures: dict[int, list[str]] = {}
+    for i, ref in expect.unknown_refs:
+        failures.setdefault(i, []).append(f"expect.due: unknown reference {ref!r}")
+    due = {ref: batch.column(ref, lambda b: b.due()) for ref in REFERENCES}
+    for ref in ("legal", "promised"):
+        want, exact = expect.due[ref]
+        got = due[ref]
+        got_day = np.floor((got - 1e-6) / MINUTES_PER_DAY)
+        same = np.where(exact, got == want, got_day == np.floor(want / MINUTES_PER_DAY))
+        wrong = np.flatnonzero(~np.isnan(want) & ~same)
+        for i, w, g in zip(wrong, due_texts(want[wrong], exact[wrong]), due_texts(got[wrong], exact[wrong])):
+            failures.setdefault(i, []).append(f"due ({ref}): expected {w}, got {g}")
+    cross = np.full((len(cases), len(ladder.rungs)), np.inf)
+    if len(expect.needs_cards):
+        cross[expect.needs_cards] = case_crossings(cal, batch, cases, ladder, expect.needs_cards)
+    if len(expect.card_case):
+        got_levels = level_at(ladder, cross[expect.card_case], expect.card_time)
+        for r in np.flatnonzero(got_levels != expect.card_level):
+            failures.setdefault(expect.card_case[r], []).append(
+                f"card at {minutes_to_iso(expect.card_time[r])}: expected {LEVELS[expect.card_level[r]]}, "
+                f"got {LEVELS[got_levels[r]]}")
+    for i in expect.rare.tolist():
+        found = rare_failures(cal, batch, cases[i].expect, i, ladder, cross[i:i + 1], due)
+        if found:
+            failures.setdefault(i, []).extend(found)
+    failing = sorted(failures)
+    accepted_text = minutes_to_iso_array(batch.accepted[failing])
+    got_due = {ref: minutes_to_iso_array(due[ref][failing]) for ref in due}
+    got = {i: {"accepted": None if accepted_text[k] == "never" else accepted_text[k],
+               "due": {ref: got_due[ref][k] for ref in due}} for k, i in enumerate(failing)}
+    fails = [()] * len(cases)
+    gots = [{}] * len(cases)
+    for i in failing:
+        fails[i], gots[i] = tuple(failures[i]), got[i]
+    return list(map(Outcome._make, zip(expect.name, expect.article, fails, gots)))
+
+
+def rare_failures(cal, batch: CaseBatch, e: Expect, i: int, ladder: Ladder, cross: np.ndarray, due) -> list[str]:
+    """The less common expectations of case i (acceptance, first cards, provisional, states)."""
+    found = []
+    if e.accepted is not None:
+        want = e.accepted.isoformat(timespec="minutes") if isinstance(e.accepted, dt.datetime) else e.accepted.isoformat()
+        got = "pending" if np.isnan(batch.accepted[i]) else minutes_to_iso(batch.accepted[i])
+        if want != (got if isinstance(e.accepted, dt.datetime) else got[:10]):
+            found.append(f"accepted: expected {want}, got {got}")
+    if e.cards:
+        firsts = first_reached(ladder, cross)
+        for level, when in e.cards.items():
+            got = due_text(firsts.get(level, np.array([np.inf]))[0], True)
+            want = "never" if when is None else (when.isoformat(timespec="minutes") if isinstance(when, dt.datetime) else when.isoformat())
+            if (got if (when is None or isinstance(when, dt.datetime)) else got[:10]) != want:
+                found.append(f"first {level} card: expected {want}, got {got}")
+    if e.provisional is not None:
+        days = [int(x // MINUTES_PER_DAY) for x in (batch.accepted[i], due["legal"][i]) if np.isfinite(x)]
+        got = bool(np.any(cal.is_provisional(np.array(days)))) if days else False
+        if got != e.provisional:
+            found.append(f"provisional: expected {e.provisional}, got {got}")
+    for when, state in e.state_at.items():
+        got = case_state(batch, i, datetime_to_minutes(parse_instant(when)), due["legal"][i])
+        if got != state:
+            found.append(f"state at {when}: expected {state}, got {got}")
+    return found
+
+
+def case_state(batch: CaseBatch, i: int, t: float, due: float) -> str:
+    """The legal clock's state of case i at wall instant t (see `ClockBatch.state`)."""
+    if np.isnan(batch.accepted[i]) or t < batch.accepted[i]:
+        return "pending"
+    for idx, clock in batch.clocks["legal"]:
+        hit = np.flatnonzero(idx == i)
+        if len(hit):
+            return clock.state(hit[0], t)
+    return "overdue" if t > due else "running"
+
+
+def case_crossings(cal, batch: CaseBatch, cases, ladder: Ladder, rows: np.ndarray) -> np.ndarray:
+    """Rung crossings for the given cases: case rungs from the batch clocks, step rungs per case."""
+    out = np.full((len(rows), len(ladder.rungs)), np.inf)
+    case_rungs = [j for j, r in enumerate(ladder.rungs) if r.scope == "case"]
+    if case_rungs:
+        sub = Ladder(ladder.name, tuple(ladder.rungs[j] for j in case_rungs))
+        full = np.full((len(cases), len(case_rungs)), np.inf)
+        for k, rung in enumerate(sub.rungs):
+            for idx, clock in batch.clocks[rung.reference]:
+                full[idx, k] = crossings(Ladder("", (rung,)), {rung.reference: clock})[:, 0]
+        out[:, case_rungs] = full[rows]
+    for j, rung in enumerate(ladder.rungs):
+        if rung.scope == "case":
+            continue
+        for r, i in enumerate(rows.tolist()):
+            step = cases[i].steps.get(rung.scope)
+            if step is None:  # a step rung applies only to cases that have the step
+                continue
+            lim = Limit.parse(step.limit)
+            start = into_office(cal, wall(cal, step.start))
+            end = np.inf if step.end is None else wall(cal, step.end)
+            clock = ClockBatch(cal, lim.unit, np.array([start]), np.array([lim.axis_amount]), stopped=np.array([end]))
+            out[r, j] = crossings(Ladder("", (rung,)), {rung.scope: clock})[0, 0]
+    return out
+
+
+def check_files(paths: list[Path]) -> list[tuple[str, list[Outcome]]]:
+    """Load and run several files; the first invalid file raises (exit 2 at the CLI)."""
+    loaded = [(str(p), load_check_file(p)) for p in paths]
+    return [(source, run_checks(check, source)) for source, check in loaded]

@@ -1,0 +1,104 @@
+"""When the legal clock starts: receipt, supplement notices (补正) and deemed acceptance.
+
+行政许可法 Art. 32(4): an agency that finds materials incomplete must say everything to supplement
+on the spot or within 5 working days; if it does not, the application is deemed accepted on the
+day the materials were received. A timely notice holds the clock until complete materials arrive;
+then counting *restarts* from that acceptance (licence default) or *resumes* (the time before the
+notice counts, the wait is a `supplement` pause). A receipt outside office hours is deemed made at
+the next opening.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from slasim.clock.articles import ART32
+from slasim.clock.case_clock import Pause
+from slasim.io.errors import SlasimError
+from slasim.calendar.units import MINUTES_PER_DAY, minutes_to_iso
+
+
+
+@dataclass(frozen=True)
+class AcceptanceRule:
+    notice_within_wd: int = 5          # Art. 32(4): notice within 5 working days of receipt
+    mode: str = "restart"              # restart | resume
+
+    def __post_init__(self):
+        if self.mode not in ("restart", "resume"):
+            raise SlasimError("must be 'restart' or 'resume'", field="supplement_mode")
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    accepted: float | None             # wall minutes of (deemed) acceptance, None while pending
+    pauses: tuple[Pause, ...]          # pauses the acceptance rules add (resume mode)
+    notes: tuple[str, ...]             # how the start was derived, with articles
+
+
+def into_office(calendar, wall: float) -> float:
+    """An instant moved to office hours: itself if inside them, else the next opening."""
+    return float(calendar.to_wall_array(calendar.to_business_array(wall), side="right"))
+
+
+def describe_into_office(calendar, wall: float, what: str) -> tuple[float, str]:
+    moved = into_office(calendar, wall)
+    if moved == wall:
+        return moved, f"{what} {minutes_to_iso(wall)} is within office hours"
+    day = int(wall // MINUTES_PER_DAY)
+    if wall == day * MINUTES_PER_DAY and not calendar.is_working_day_array(day):
+        return moved, f"{what} date {minutes_to_iso(wall)[:10]} is not a working day: deemed at the next opening, {minutes_to_iso(moved)}"
+    return moved, (f"{what} {minutes_to_iso(wall)} is outside office hours: deemed at the next opening, "
+                   f"{minutes_to_iso(moved)}")
+
+
+def resolve_acceptance(calendar, *, accepted: float | None = None, received: float | None = None,
+                       notice: float | None = None, resubmitted: float | None = None,
+                       rule: AcceptanceRule = AcceptanceRule()) -> Acceptance:
+    """Apply Art. 32 to the dates of one case (wall minutes; None = not given)."""
+    if received is None:
+        if accepted is None:
+            raise SlasimError("a case needs `accepted` or `received`", field="accepted")
+        moved, note = describe_into_office(calendar, accepted, "acceptance")
+        return Acceptance(moved, (), (note,))
+    received_in, note = describe_into_office(calendar, received, "receipt")
+    notes = [note]
+    received_day = int(received_in // MINUTES_PER_DAY)
+
+    def working_days_after_receipt(wall: float) -> int:
+        day = int(into_office(calendar, wall) // MINUTES_PER_DAY)
+        return int(calendar.count_working_days_array(received_day, day))
+
+    if notice is not None:
+        late_by = working_days_after_receipt(notice)
+        if late_by <= rule.notice_within_wd:
+            notes.append(f"supplement notice {minutes_to_iso(notice)} came {late_by} working day(s) after receipt "
+                         f"(within {rule.notice_within_wd}): the clock waits for complete materials ({ART32})")
+            if resubmitted is None:
+                notes.append("complete materials not yet received: the clock has not started")
+                return Acceptance(None, (), tuple(notes))
+            start, note = describe_into_office(calendar, resubmitted, "complete materials")
+            notes.append(note)
+            if rule.mode == "restart":
+                notes.append("counting restarts from the acceptance of the complete materials")
+                return Acceptance(start, (), tuple(notes))
+            notes.append("counting resumes: the time between notice and complete materials is excluded")
+            return Acceptance(received_in, (Pause(into_office(calendar, notice), start, "supplement", ART32),),
+                              tuple(notes))
+        notes.append(f"supplement notice {minutes_to_iso(notice)} came {late_by} working days after receipt, "
+                     f"later than {rule.notice_within_wd}: deemed accepted on receipt ({ART32}); "
+                     f"the late notice does not stop the clock")
+        return Acceptance(received_in, (), tuple(notes))
+    if accepted is not None:
+        late_by = working_days_after_receipt(accepted)
+        if late_by > rule.notice_within_wd:
+            notes.append(f"accepted {late_by} working days after receipt with no supplement notice within "
+                         f"{rule.notice_within_wd}: deemed accepted on receipt ({ART32})")
+            return Acceptance(received_in, (), tuple(notes))
+        moved, note = describe_into_office(calendar, accepted, "acceptance")
+        notes.append(note)
+        return Acceptance(moved, (), tuple(notes))
+    notes.append(f"no supplement notice: accepted on receipt ({ART32})")
+    return Acceptance(received_in, (), tuple(notes))

@@ -1,0 +1,168 @@
+"""Red/yellow-card ladders (电子监察) and their evaluation, vectorized over cases.
+
+A ladder is a list of rungs: level (green < blue < yellow < orange < red), reference limit
+(promised | legal), trigger `at` — a share of the limit (`90%`) or an offset from the due instant
+(`-1wd`, `+2wd`, `-4wh`) — and scope (`case` or a step name). Shares and offsets are *counted* time:
+pauses stretch them like the limit itself. A rung at or past the limit (share ≥ 100 %, offset ≥ 0)
+means "past", so it fires strictly after its instant; earlier rungs fire at it. A case's level at
+time t is the highest rung fired by min(t, decision); a decided case's cards freeze.
+Named ladders are data: `scenarios/card-ladders.yaml`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from slasim.clock.case_clock import ClockBatch
+from slasim.io.errors import SlasimError
+from slasim.clock.limits import Limit, parse_share
+from slasim.io.files import read_yaml
+
+LEVELS = ("green", "blue", "yellow", "orange", "red")
+REFERENCES = ("promised", "legal")
+
+
+@dataclass(frozen=True)
+class Rung:
+    level: str
+    reference: str = "promised"
+    share: float | None = None
+    offset: Limit | None = None
+    scope: str = "case"
+
+    @property
+    def past(self) -> bool:
+        """At or beyond the limit: fires strictly after its instant."""
+        return (self.share is not None and self.share >= 1.0) or (self.offset is not None and self.offset.amount >= 0)
+
+    @property
+    def rank(self) -> int:
+        return LEVELS.index(self.level)
+
+    def describe(self) -> str:
+        trigger = f"{self.share:.0%} of" if self.share is not None else f"{self.offset} from"
+        where = "" if self.scope == "case" else f" (step {self.scope})"
+        return f"{self.level} at {trigger} the {self.reference} limit{where}"
+
+
+@dataclass(frozen=True)
+class Ladder:
+    name: str
+    rungs: tuple[Rung, ...]
+    description: str = ""
+
+    def references(self, scope: str = "case") -> set[str]:
+        return {r.reference for r in self.rungs if r.scope == scope}
+
+
+def parse_rung(data: dict, field: str) -> Rung:
+    if not isinstance(data, dict):
+        raise SlasimError("a rung is a mapping with level, reference, at", field=field)
+    unknown = set(data) - {"level", "reference", "at", "scope"}
+    if unknown:
+        raise SlasimError("unknown field", field=f"{field}.{sorted(unknown)[0]}")
+    level = data.get("level")
+    if level not in LEVELS:
+        raise SlasimError(f"level must be one of {', '.join(LEVELS)}, got {level!r}", field=f"{field}.level")
+    reference = data.get("reference", "promised")
+    if reference not in REFERENCES:
+        raise SlasimError(f"reference must be promised or legal, got {reference!r}", field=f"{field}.reference")
+    at = data.get("at")
+    share = parse_share(at)
+    offset = None
+    if share is None:
+        offset = Limit.parse(at, field=f"{field}.at", allow_negative=True)
+    return Rung(level, reference, share, offset, str(data.get("scope", "case")))
+
+
+def parse_ladder(data, *, name: str = "inline", field: str = "cards") -> Ladder:
+    """A ladder from data: a preset name, a list of rungs, or a mapping with `rungs`."""
+    if isinstance(data, str):
+        return preset(data, field=field)
+    description = ""
+    if isinstance(data, dict):
+        description = str(data.get("description", ""))
+        data = data.get("rungs")
+    if not isinstance(data, list) or not data:
+        raise SlasimError("a card ladder is a preset name or a non-empty list of rungs", field=field)
+    return Ladder(name, tuple(parse_rung(r, f"{field}.rungs[{i}]") for i, r in enumerate(data)), description)
+
+
+def preset_file() -> Path:
+    from slasim.io.files import shipped_dir
+
+    return shipped_dir("scenarios") / "card-ladders.yaml"
+
+
+@lru_cache(maxsize=1)
+def presets() -> dict[str, Ladder]:
+    path = preset_file()
+    data = read_yaml(path) or {}
+    return {name: parse_ladder(body, name=name, field=name) for name, body in data.items()}
+
+
+def preset(name: str, *, field: str = "cards") -> Ladder:
+    known = presets()
+    if name not in known:
+        raise SlasimError(f"unknown card ladder {name!r} (presets: {', '.join(known)})", field=field)
+    return known[name]
+
+
+def rung_instants(rung: Rung, clock: ClockBatch) -> np.ndarray:
+    """Wall instant of each case at which a rung's trigger is reached (inf: never, e.g. open pause)."""
+    due = clock.due()
+    finite = np.isfinite(due)
+    if rung.offset is not None and rung.offset.amount == 0:
+        return due.copy()  # "as soon as the limit is past": the due instant itself
+    out = np.full(len(due), np.inf)
+    if not finite.any():
+        return out
+    # Keep the batch (and its cached pause pieces) when every case has a due instant.
+    c = clock if finite.all() else clock.take(np.flatnonzero(finite))
+    d = due[finite]
+    if rung.share is not None:
+        target = rung.share * c.counted(c.unit, d, frozen=False)
+        out[finite] = c.instant_when_counted(c.unit, target)
+    else:
+        unit = rung.offset.unit
+        target = c.counted(unit, d, frozen=False) + rung.offset.axis_amount
+        out[finite] = c.instant_when_counted(unit, target)
+    return out
+
+
+def crossings(ladder: Ladder, clocks: dict[str, ClockBatch]) -> np.ndarray:
+    """(n, rungs) wall instants each rung first fires, inf if it never does (decided before)."""
+    columns = []
+    for rung in ladder.rungs:
+        key = rung.reference if rung.scope == "case" else rung.scope
+        if key not in clocks:
+            raise SlasimError(f"no {'limit' if rung.scope == 'case' else 'step'} {key!r} for rung {rung.describe()}",
+                              field="cards")
+        clock = clocks[key]
+        instant = rung_instants(rung, clock)
+        fired = instant < clock.stopped if rung.past else instant <= clock.stopped
+        columns.append(np.where(fired, instant, np.inf))
+    return np.stack(columns, axis=1)
+
+
+def level_at(ladder: Ladder, cross: np.ndarray, wall) -> np.ndarray:
+    """Level index (into LEVELS) of each case at wall instants; green where no rung fired."""
+    wall = np.asarray(wall, dtype=np.float64)
+    level = np.zeros(cross.shape[0], dtype=np.int64)
+    for j, rung in enumerate(ladder.rungs):
+        fired = cross[:, j] < wall if rung.past else cross[:, j] <= wall
+        level = np.where(fired, np.maximum(level, rung.rank), level)
+    return level
+
+
+def first_reached(ladder: Ladder, cross: np.ndarray) -> dict[str, np.ndarray]:
+    """Per level, the earliest instant any rung of that level fired (inf: never)."""
+    out: dict[str, np.ndarray] = {}
+    for j, rung in enumerate(ladder.rungs):
+        current = out.get(rung.level, np.full(cross.shape[0], np.inf))
+        out[rung.level] = np.minimum(current, cross[:, j])
+    return out

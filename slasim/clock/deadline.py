@@ -1,0 +1,128 @@
+"""One deadline, explained: acceptance → counting start → pauses and extensions → due.
+
+This is the library function behind `slasim deadline` and each case of `slasim check`; the
+simulation calls the same `ClockBatch` underneath. Times in results are local wall-clock ISO text
+in the calendar's time zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from slasim.clock.acceptance import Acceptance, AcceptanceRule, resolve_acceptance
+from slasim.calendar.workcalendar import WorkCalendar, load_calendar
+from slasim.clock.articles import PAUSE_KINDS
+from slasim.clock.case_clock import Clock, Pause
+from slasim.io.errors import SlasimError
+from slasim.clock.limits import Limit
+from slasim.clock.extensions import ExtensionRule, applied_extension
+from slasim.calendar.units import MINUTES_PER_DAY, date_to_day, day_to_date, minutes_to_iso
+
+
+
+@dataclass
+class DeadlineResult:
+    calendar: str
+    start: str
+    accepted: str | None
+    limit: str
+    due: str | None
+    due_date: str | None
+    provisional: bool
+    warnings: list[str] = field(default_factory=list)
+    extension: str | None = None
+    pauses: list[dict] = field(default_factory=list)
+    explanation: dict | None = None
+    clock: Clock | None = field(default=None, repr=False)
+
+    def to_json(self) -> dict:
+        out = {k: v for k, v in self.__dict__.items() if k != "clock"}
+        if out["explanation"] is None:
+            del out["explanation"]
+        return out
+
+
+def instant_minutes(cal: WorkCalendar, t: dt.date | dt.datetime) -> float:
+    """Wall minutes of an input instant; a bare date on a working day means that day's opening."""
+    if not isinstance(t, dt.datetime) and cal.is_working_day(t):
+        return float(cal.opening_array(date_to_day(t)))
+    return cal.minutes(t)
+
+
+def check_pause(pause: Pause, index: int) -> None:
+    if pause.kind not in PAUSE_KINDS:
+        raise SlasimError(f"unknown pause kind {pause.kind!r} (use {', '.join(PAUSE_KINDS)})",
+                          field=f"pauses[{index}].kind")
+    if not pause.end > pause.start:
+        raise SlasimError("a pause must end after it starts", field=f"pauses[{index}]")
+
+
+def compute_deadline(
+    limit: str | Limit,
+    *,
+    accepted: dt.date | dt.datetime | None = None,
+    received: dt.date | dt.datetime | None = None,
+    notice: dt.date | dt.datetime | None = None,
+    resubmitted: dt.date | dt.datetime | None = None,
+    calendar: str | WorkCalendar = "cn",
+    pauses: list[Pause] = (),
+    extensions: list[str | Limit] = (),
+    decided: dt.date | dt.datetime | None = None,
+    acceptance_rule: AcceptanceRule = AcceptanceRule(),
+    extension_rule: ExtensionRule = ExtensionRule(),
+    strict: bool = False,
+    explain: bool = False,
+) -> DeadlineResult:
+    """Due instant of a time limit on a calendar, with the derivation when `explain`."""
+    cal = calendar if isinstance(calendar, WorkCalendar) else load_calendar(calendar)
+    limit = Limit.parse(limit)
+    wall = lambda t: None if t is None else instant_minutes(cal, t)  # noqa: E731
+    for name, value in (("accepted", accepted), ("received", received), ("notice", notice),
+                        ("resubmitted", resubmitted), ("decided", decided)):
+        if value is not None:
+            cal.check_range(int(cal.minutes(value) // MINUTES_PER_DAY), field=name)
+    acceptance: Acceptance = resolve_acceptance(
+        cal, accepted=wall(accepted), received=wall(received), notice=wall(notice),
+        resubmitted=wall(resubmitted), rule=acceptance_rule)
+    for i, p in enumerate(pauses):
+        check_pause(p, i)
+    notes = list(acceptance.notes)
+    ext_total = applied_extension([Limit.parse(e, field="extensions") for e in extensions], limit.unit,
+                                  extension_rule, notes)
+    first = received if received is not None else accepted
+    start_text = first.isoformat() if first is not None and not isinstance(first, dt.datetime) else minutes_to_iso(wall(first))
+    all_pauses = [*acceptance.pauses, *pauses]
+    if acceptance.accepted is None:
+        return DeadlineResult(cal.name, start_text, None, str(limit), None, None, False,
+                              explanation={"rules": notes, "days": []} if explain else None)
+    clock = Clock(cal, acceptance.accepted, limit, extensions=ext_total, pauses=all_pauses,
+                  stopped=wall(decided) if decided is not None else np.inf)
+    due = clock.due()
+    finite = np.isfinite(due)
+    days = [int(acceptance.accepted // MINUTES_PER_DAY)] + ([int((due - 1e-9) // MINUTES_PER_DAY)] if finite else [])
+    warning = cal.provisional_warning(days, strict=strict)
+    due_day = day_to_date(int((due - 1e-9) // MINUTES_PER_DAY)) if finite else None
+    result = DeadlineResult(
+        calendar=cal.name,
+        start=start_text,
+        accepted=minutes_to_iso(acceptance.accepted),
+        limit=str(limit),
+        due=minutes_to_iso(due) if finite else None,
+        due_date=due_day.isoformat() if due_day else None,
+        provisional=warning is not None,
+        warnings=[warning] if warning else [],
+        extension=str(Limit(ext_total / 60 if limit.unit == "wh" else ext_total, limit.unit)) if ext_total else None,
+        pauses=[{"from": minutes_to_iso(p.start), "to": minutes_to_iso(p.end) if np.isfinite(p.end) else None,
+                 "kind": p.kind, **({"detail": p.detail} if p.detail else {})} for p in all_pauses],
+        clock=clock,
+    )
+    if not finite:
+        result.warnings.append("an open pause holds the clock: no due date until it ends")
+    if explain:
+        from slasim.clock.explain import explain_clock
+
+        result.explanation = explain_clock(cal, clock, notes)
+    return result

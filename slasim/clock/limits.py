@@ -1,0 +1,141 @@
+"""Time-limit values (`20wd`, `4wh`, `30d`, offsets like `-1wd`, shares like `90%`) and the axes they count on.
+
+Counting conventions (defaults; each is a per-calendar setting under `[counting]`):
+  - 行政许可法 Art. 82: periods in the Licensing Law are working days, statutory holidays excluded;
+    a working day is Mon–Fri minus State Council holidays plus its make-up workdays (调休).
+  - 民法典 Art. 201: the start day is not counted; day 1 is the first working day after acceptance.
+  - 民法典 Art. 203: a period whose last day is a statutory rest day ends on the first day after it;
+    the last day ends at 24:00, or when business hours apply, at their close.
+  - A receipt outside office hours is deemed made at the next opening (business-time axis).
+  - An hour limit (`4wh`) counts office minutes only, from the acceptance instant.
+
+Each unit counts on its own axis of positions, so a pause or extension adds in the limit's own unit:
+  `wd` → working-day positions (k + fraction of day k's office minutes), `wh` → business minutes,
+  `d` → natural days (wall minutes / 1440).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from pydantic import field_validator, model_validator
+
+from slasim.io.errors import SlasimError
+from slasim.calendar.units import MINUTES_PER_DAY
+from slasim.io.schema import Strict, field_parser
+
+UNITS = {"wd": "working days", "wh": "working hours", "d": "natural days"}
+_LIMIT = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*(wd|wh|d)\s*$")
+
+
+@dataclass(frozen=True)
+class Limit:
+    """An amount of time in one unit: `wd`, `wh` or `d` (amount may be negative for offsets)."""
+
+    amount: float
+    unit: str
+
+    @classmethod
+    def parse(cls, text, *, field: str = "limit", allow_negative: bool = False) -> "Limit":
+        if isinstance(text, Limit):
+            return text
+        match = _LIMIT.match(str(text))
+        if not match:
+            raise SlasimError(f"not a time limit (expected e.g. 20wd, 4wh, 30d): {text!r}", field=field)
+        amount = float(match.group(1))
+        if amount < 0 and not allow_negative:
+            raise SlasimError(f"a time limit cannot be negative: {text!r}", field=field)
+        if match.group(2) != "wh" and amount != int(amount) and not allow_negative:
+            raise SlasimError(f"day limits are whole days: {text!r}", field=field)
+        return cls(amount, match.group(2))
+
+    @property
+    def axis_amount(self) -> float:
+        """The amount in the unit's axis: working days, business minutes or natural days."""
+        return self.amount * 60.0 if self.unit == "wh" else self.amount
+
+    def __str__(self) -> str:
+        amount = int(self.amount) if self.amount == int(self.amount) else self.amount
+        return f"{amount}{self.unit}"
+
+    def describe(self) -> str:
+        return f"{abs(self.amount):g} {UNITS[self.unit]}"
+
+
+def parse_share(text) -> float | None:
+    """`90%` → 0.9; anything else → None."""
+    match = re.match(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$", str(text))
+    return float(match.group(1)) / 100.0 if match else None
+
+
+def position(calendar, unit: str, wall_minutes) -> np.ndarray:
+    """Positions on a unit's axis of wall instants (outside office hours: the next opening)."""
+    if unit == "d":
+        return np.asarray(wall_minutes, dtype=np.float64) / MINUTES_PER_DAY
+    business = calendar.to_business_array(wall_minutes)
+    return business if unit == "wh" else calendar.business_to_day_position(business)
+
+
+def wall_at(calendar, unit: str, pos, *, side: str = "left") -> np.ndarray:
+    """Wall instants at axis positions (`left`: the earliest, e.g. a close rather than the next opening)."""
+    if unit == "d":
+        return np.asarray(pos, dtype=np.float64) * MINUTES_PER_DAY
+    business = pos if unit == "wh" else calendar.day_position_to_business(pos)
+    return calendar.to_wall_array(business, side=side)
+
+
+def counting_start(calendar, unit: str, accepted_minutes) -> np.ndarray:
+    """Axis position where counting begins for an acceptance instant (already moved into office hours).
+
+    Day limits start at the beginning of the day after acceptance (Art. 201); hour limits at once."""
+    accepted_minutes = np.asarray(accepted_minutes, dtype=np.float64)
+    if unit == "wh":
+        return position(calendar, unit, accepted_minutes)
+    counts_today = calendar.counting.acceptance_day_counts
+    if unit == "d":
+        return np.floor(accepted_minutes / MINUTES_PER_DAY) + (0 if counts_today else 1)
+    return np.floor(position(calendar, unit, accepted_minutes)) + (0 if counts_today else 1)
+
+
+def end_instant(calendar, unit: str, end_pos) -> np.ndarray:
+    """Wall instant at which a limit ending at axis position `end_pos` expires.
+
+    Working days: close of office hours of the last day (or midnight). Natural days: the last day
+    rolls to the next working day if it is a rest day (Art. 203), and ends at its close."""
+    end_pos = np.asarray(end_pos, dtype=np.float64)
+    ends_at_midnight = calendar.counting.working_day_limit_ends == "midnight"
+    if unit == "wh":
+        return wall_at(calendar, unit, end_pos)
+    if unit == "wd":
+        close = wall_at(calendar, unit, end_pos)
+        if not ends_at_midnight:
+            return close
+        whole = end_pos == np.floor(end_pos)
+        return np.where(whole, (np.floor(close / MINUTES_PER_DAY) + 1) * MINUTES_PER_DAY, close)
+    last_day = np.ceil(end_pos).astype(np.int64) - 1
+    if calendar.counting.calendar_day_limit_rolls:
+        last_day = calendar.next_working_day_array(last_day)
+    if ends_at_midnight or not calendar.counting.calendar_day_limit_rolls:
+        return (last_day + 1.0) * MINUTES_PER_DAY
+    working = calendar.is_working_day_array(last_day)
+    k = calendar.working_days_before(last_day)
+    close = calendar.to_wall_array(calendar.bm_start[k + working], side="left")
+    return np.where(working, close, (last_day + 1.0) * MINUTES_PER_DAY)
+
+
+class LimitPair(Strict):
+    """The promised (承诺) and legal (法定) limits of a case or service, as limit texts.
+    A bare value (`20wd`) is the legal limit; the promised one defaults to it."""
+
+    promised: str | None = None
+    legal: str
+
+    _texts = field_validator("promised", "legal", mode="before")(field_parser(lambda v: str(Limit.parse(v))))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare(cls, value):
+        return value if isinstance(value, dict) else {"legal": value}

@@ -1,0 +1,135 @@
+"""Files in and out: reading YAML/JSON inputs safely, writing results atomically, shipped data.
+
+Inputs: YAML through a safe loader that leaves dates as text (slasim parses them with located
+errors), JSON through the standard parser; either is refused if its aliases expand to a huge
+structure. Outputs: written to a temporary file beside the target and renamed, so a reader never
+sees a half-written file. Loading many small acyclic objects runs with the cyclic garbage collector
+paused (`gc_paused`): each full collection would walk all of them.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import yaml
+
+from slasim.io.errors import SlasimError
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
+
+def shipped_dir(kind: str) -> Path:
+    """Data shipped in the wheel (`slasim/_shipped_<kind>`), else the checkout's `<kind>/` folder."""
+    packaged = PACKAGE_DIR / f"_shipped_{kind}"
+    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / kind
+
+
+@contextmanager
+def gc_paused():
+    """Pause the cyclic garbage collector while many acyclic objects are built (restored after)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class _TextDatesLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe loader (libyaml's C parser when PyYAML has it, ~10x faster on large check files) that
+    leaves dates as text: slasim parses them itself, with located errors (PyYAML's own timestamp
+    parsing raises bare ValueErrors for dates like 2025-02-30)."""
+
+
+_TextDatesLoader.yaml_implicit_resolvers = {
+    key: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def read_yaml(path: Path):
+    """Safely load a YAML file (or a `.json` one: JSON is YAML, and its parser is far faster for
+    large generated files); a missing file or a syntax error is a `SlasimError`."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SlasimError(f"cannot read file ({exc.strerror})", source=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise SlasimError(f"not UTF-8 text (byte {exc.start})", source=str(path)) from None
+    if Path(path).suffix.lower() == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SlasimError(f"invalid JSON: {exc.msg}", source=str(path), field=f"line {exc.lineno}") from None
+    try:
+        with gc_paused():
+            data = yaml.load(text, Loader=_TextDatesLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else None
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise SlasimError(f"invalid YAML: {problem}", source=str(path), field=where) from None
+    check_expanded_size(data, str(path))
+    return data
+
+
+MAX_NODES = 5_000_000
+
+
+def check_expanded_size(data, source: str) -> None:
+    """Refuse documents whose aliases expand to a huge or endless structure (a 'billion laughs'
+    document loads small but would take forever to validate), counting each node as expanded."""
+    total = 0
+    on_path: set[int] = set()
+    sizes: dict[int, int] = {}
+
+    def size(node) -> int:
+        nonlocal total
+        if not isinstance(node, (dict, list)):
+            return 1
+        key = id(node)
+        if key in on_path:
+            raise SlasimError("a YAML alias refers to itself (an endless structure)", source=source)
+        if key in sizes:
+            return sizes[key]
+        on_path.add(key)
+        children = node.values() if isinstance(node, dict) else node
+        n = 1 + sum(size(child) for child in children)
+        on_path.discard(key)
+        sizes[key] = n
+        if n > MAX_NODES:
+            raise SlasimError(f"the document expands to over {MAX_NODES:,} values (YAML aliases?)", source=source)
+        return n
+
+    try:
+        size(data)
+    except RecursionError:
+        raise SlasimError("the document is nested too deeply", source=source) from None
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write to a temporary file beside the target and rename: never a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        publish(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def publish(tmp: str | Path, path: Path) -> None:
+    """Give a finished temporary file the usual permissions (mkstemp makes it private), rename it."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, path)

@@ -1,0 +1,67 @@
+"""Validate loaded data (TOML/YAML/JSON) into pydantic models; errors become one-line `SlasimError`s.
+
+The first problem is reported as `file: dotted.field.path: what is wrong`, which is what a user
+needs to fix a file; pydantic's multi-line report is not shown.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from slasim.io.errors import SlasimError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Strict(BaseModel):
+    """Base for file models: unknown keys are errors (a typo must not be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+
+def field_parser(parse):
+    """A pydantic `before` validator from a slasim parser: None passes, a SlasimError becomes the
+    ValueError pydantic reports at the field (so the message lands on the right path)."""
+
+    def check(value):
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except SlasimError as exc:
+            raise ValueError(exc.message) from None
+
+    return check
+
+
+def field_path(loc: tuple) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif not re.fullmatch(r"[\w\-/]+", str(item)):
+            parts.append(f"[{str(item)!r}]")   # a key with spaces, dots or line breaks, quoted
+        elif parts:
+            parts.append(f".{item}")
+        else:
+            parts.append(str(item))
+    return "".join(parts)
+
+
+def validate(model: type[M], data, source: str | None) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        # A typo'd key also makes the real key "missing": report the unknown key, the root cause.
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+        loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith(("function-", "tag-"))))
+        msg = first["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        if first["type"] == "extra_forbidden":
+            msg = "unknown field"
+        raise SlasimError(msg, source=source, field=field_path(loc) or None) from None

@@ -1,0 +1,124 @@
+"""Event logs of a replication for process mining: CSV written as the run goes, and XES (IEEE 1849).
+
+One row per event: case id, service, activity, lifecycle (`start`/`complete` for work at a desk,
+`complete` for clock and card events), wall-clock timestamp, resource (the department). Clock events:
+received, accepted, paused/resumed (supplement, special procedure), decided or terminated; card events:
+the first time each card level is reached. Rows are buffered in business minutes and converted to
+wall time a block at a time; both files are written beside their target and renamed when complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+
+from slasim.io.files import publish
+from slasim.calendar.units import minutes_to_iso_array
+
+COLUMNS = ("case_id", "service", "activity", "lifecycle", "timestamp", "resource")
+FLUSH_EVERY = 20_000
+
+
+class EventLog:
+    """Collects events (business or wall minutes) and streams them to `path` (CSV) and `path`.xes."""
+
+    def __init__(self, path: Path, calendar):
+        self.path = Path(path)
+        self.calendar = calendar
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self._tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        self._file = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self._writer = csv.writer(self._file)
+        self._writer.writerow(COLUMNS)
+        self._rows: list[tuple] = []   # (case, service, activity, lifecycle, minutes, is_wall, resource)
+        # An instant at a day's boundary is the opening for what starts there, the close for what ends.
+        self._starts = {"received", "accepted", "resumed"}
+
+    def add(self, case: str, service: str, activity: str, lifecycle: str, business_minutes: float,
+            resource: str = "") -> None:
+        self._rows.append((case, service, activity, lifecycle, business_minutes, False, resource))
+        if len(self._rows) >= FLUSH_EVERY:
+            self.flush()
+
+    def add_wall(self, case: str, service: str, activity: str, wall_minutes: float) -> None:
+        self._rows.append((case, service, activity, "complete", wall_minutes, True, ""))
+        if len(self._rows) >= FLUSH_EVERY:
+            self.flush()
+
+    def case(self, record, service: str) -> None:
+        """The clock events of a case that finished (or is open at the end of the run)."""
+        case = f"{service}-{record.number}"
+        self.add(case, service, "received", "complete", record.received)
+        if record.is_accepted:
+            self.add(case, service, "accepted", "complete", record.accepted)
+        for start, end in record.pauses or ():
+            self.add(case, service, "paused", "complete", start)
+            if end != float("inf"):
+                self.add(case, service, "resumed", "complete", end)
+        if record.decided != float("inf"):
+            self.add(case, service, "terminated" if record.gave_up else "decided", "complete", record.decided)
+
+    def flush(self) -> None:
+        if not self._rows:
+            return
+        minutes = np.array([r[4] for r in self._rows], dtype=np.float64)
+        is_wall = np.array([r[5] for r in self._rows], dtype=bool)
+        opening = np.array([r[3] == "start" or r[2] in self._starts for r in self._rows], dtype=bool)
+        wall = minutes.copy()
+        for side, mask in (("right", ~is_wall & opening), ("left", ~is_wall & ~opening)):
+            wall[mask] = self.calendar.to_wall_array(minutes[mask], side=side)
+        for row, stamp in zip(self._rows, minutes_to_iso_array(wall)):
+            self._writer.writerow((row[0], row[1], row[2], row[3], stamp, row[6]))
+        self._rows = []
+
+    def close(self) -> None:
+        """Finish the CSV, then write the XES beside it; both appear only when complete."""
+        self.flush()
+        self._file.close()
+        publish(self._tmp, self.path)
+        write_xes(self.path, self.path.with_suffix(".xes"), self.calendar.tz)
+
+    def discard(self) -> None:
+        self._file.close()
+        Path(self._tmp).unlink(missing_ok=True)
+
+
+def write_xes(csv_path: Path, xes_path: Path, tz) -> None:
+    """XES from the CSV: one trace per case, events in time order (standard concept/time/lifecycle/org)."""
+    traces: dict[str, list[dict]] = {}
+    with open(csv_path, newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            traces.setdefault(row["case_id"], []).append(row)
+    log = ET.Element("log", {"xes.version": "1.0", "xes.features": "nested-attributes",
+                             "xmlns": "http://www.xes-standard.org/"})
+    for name, prefix, uri in (("Concept", "concept", "http://www.xes-standard.org/concept.xesext"),
+                              ("Time", "time", "http://www.xes-standard.org/time.xesext"),
+                              ("Lifecycle", "lifecycle", "http://www.xes-standard.org/lifecycle.xesext"),
+                              ("Organizational", "org", "http://www.xes-standard.org/org.xesext")):
+        ET.SubElement(log, "extension", {"name": name, "prefix": prefix, "uri": uri})
+    for case, events in traces.items():
+        trace = ET.SubElement(log, "trace")
+        ET.SubElement(trace, "string", {"key": "concept:name", "value": case})
+        ET.SubElement(trace, "string", {"key": "service", "value": events[0]["service"]})
+        for event in sorted(events, key=lambda e: e["timestamp"]):
+            node = ET.SubElement(trace, "event")
+            ET.SubElement(node, "string", {"key": "concept:name", "value": event["activity"]})
+            ET.SubElement(node, "string", {"key": "lifecycle:transition", "value": event["lifecycle"]})
+            stamp = dt.datetime.fromisoformat(event["timestamp"]).replace(tzinfo=tz).isoformat()
+            ET.SubElement(node, "date", {"key": "time:timestamp", "value": stamp})
+            if event["resource"]:
+                ET.SubElement(node, "string", {"key": "org:resource", "value": event["resource"]})
+    fd, tmp = tempfile.mkstemp(dir=xes_path.parent, prefix=f".{xes_path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        ET.ElementTree(log).write(tmp, encoding="utf-8", xml_declaration=True)
+        publish(tmp, xes_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,176 @@
+"""Charts of run / compare / sweep results (matplotlib, an optional extra: pip install 'slasim[plots]').
+
+Every chart is drawn from the result JSON alone, as a matplotlib figure to embed (SVG) or save (PNG/SVG):
+card rates with 95 % intervals per service or per reform, lead time against the promised and legal
+limits, utilisation by department, and a heat map for two-way sweeps.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from slasim.io.errors import SlasimError
+
+LEVEL_COLOURS = {"blue": "#4c72b0", "yellow": "#e5b800", "orange": "#dd8452", "red": "#c44e52"}
+
+
+def _pyplot():
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise SlasimError("plots need the optional extra: pip install 'slasim[plots]'") from None
+    return plt
+
+
+def _half(stat: dict | None) -> float:
+    if not stat or not stat.get("ci95") or stat.get("mean") is None:
+        return 0.0
+    return (stat["ci95"][1] - stat["ci95"][0]) / 2
+
+
+def _mean(stat: dict | None) -> float:
+    return 0.0 if not stat or stat.get("mean") is None else stat["mean"]
+
+
+def svg_text(fig) -> str:
+    """The chart as SVG text (for embedding in the HTML report); the figure is closed."""
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    _pyplot().close(fig)
+    return buffer.getvalue()
+
+
+def card_rates(groups: dict[str, dict], title: str) -> str:
+    """Bars: share of accepted cases that ever reached yellow / red, per group (service or reform)."""
+    plt = _pyplot()
+    names = list(groups)
+    fig, ax = plt.subplots(figsize=(max(5, 1.4 * len(names) + 2), 3.6))
+    width = 0.38
+    for j, level in enumerate(("yellow", "red")):
+        key = f"ever_{level}"
+        xs = [i + (j - 0.5) * width for i in range(len(names))]
+        means = [100 * _mean(groups[n].get(key)) for n in names]
+        halves = [100 * _half(groups[n].get(key)) for n in names]
+        ax.bar(xs, means, width, yerr=[[min(h, m) for h, m in zip(halves, means)], halves], capsize=3,
+               color=LEVEL_COLOURS[level], label=f"ever {level}")   # a share's interval stops at 0
+    ax.set_xticks(range(len(names)), names, rotation=20, ha="right")
+    ax.set_ylabel("% of accepted cases")
+    ax.set_ylim(bottom=0)
+    ax.set_title(title)
+    ax.legend(frameon=False)
+    return fig
+
+
+def _wd(limit: str) -> float | None:
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)wd", limit)
+    return float(match.group(1)) if match else None
+
+
+def lead_times(result: dict) -> str:
+    """Per service: mean, median, p90 and p95 lead time (working days) against its limits."""
+    plt = _pyplot()
+    services = list(result["services"])
+    fig, ax = plt.subplots(figsize=(7, 0.7 * len(services) + 1.6))
+    for i, name in enumerate(services):
+        stats = result["services"][name]
+        points = {q: _mean(stats.get(f"lead_time_wd_{q}")) for q in ("p50", "p90", "p95")}
+        ax.plot([points["p50"], points["p95"]], [i, i], color="#555", lw=2)
+        ax.plot(points["p90"], i, "|", color="#555", ms=12)
+        ax.plot(_mean(stats.get("lead_time_wd_mean")), i, "o", color="#4c72b0",
+                label="mean" if i == 0 else None)
+        info = result.get("service_info", {}).get(name, {})
+        for ref, colour in (("promised", "#e5b800"), ("legal", "#c44e52")):
+            limit = _wd(info.get(ref, ""))
+            if limit is not None:
+                ax.plot([limit, limit], [i - 0.35, i + 0.35], color=colour, lw=2,
+                        label=f"{ref} limit" if i == 0 else None)
+    ax.set_yticks(range(len(services)), services)
+    ax.set_xlabel("lead time, working days (line: median to p95, tick: p90)")
+    ax.legend(frameon=False, loc="lower right")
+    return fig
+
+
+def timeline(result: dict):
+    """Replication 0 day by day: open cases stacked by card level, and queue length per department."""
+    plt = _pyplot()
+    samples = result["timeline"]
+    days = list(range(len(samples)))
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5.5), sharex=True)
+    colours = {"green": "#55a868", **LEVEL_COLOURS}
+    levels = [lv for lv in colours if any(s["cards"].get(lv) for s in samples)] or ["green"]
+    top.stackplot(days, [[s["cards"].get(lv, 0) for s in samples] for lv in levels],
+                  labels=levels, colors=[colours[lv] for lv in levels])
+    top.set_ylabel("open cases by card")
+    top.legend(frameon=False, loc="upper left", fontsize=8)
+    for name in samples[0]["queues"] if samples else []:
+        bottom.plot(days, [s["queues"][name] for s in samples], label=name, lw=1.2)
+    bottom.set_ylabel("queue at close")
+    bottom.legend(frameon=False, loc="upper left", fontsize=8, ncol=3)
+    ticks = days[:: max(1, len(days) // 8)]
+    bottom.set_xticks(ticks, [samples[i]["day"] for i in ticks], rotation=20, ha="right")
+    return fig
+
+
+def utilisation(result: dict) -> str:
+    plt = _pyplot()
+    names = list(result["departments"])
+    fig, ax = plt.subplots(figsize=(max(5, 0.9 * len(names) + 2), 3.2))
+    values = [100 * _mean(result["departments"][n]["utilisation"]) for n in names]
+    errors = [100 * _half(result["departments"][n]["utilisation"]) for n in names]
+    ax.bar(range(len(names)), values, yerr=errors, capsize=3, color="#4c72b0")
+    ax.axhline(85, color="#c44e52", lw=1, ls="--")
+    ax.set_xticks(range(len(names)), names, rotation=20, ha="right")
+    ax.set_ylabel("utilisation, % (dashed: 85 %)")
+    return fig
+
+
+def sweep_heatmap(result: dict, metric: str = "ever_red") -> str:
+    """Two varied keys: a grid coloured by a metric's mean (values written in the cells)."""
+    plt = _pyplot()
+    if len(result["vary"]) != 2:
+        raise SlasimError("a heat map needs exactly two --vary keys")
+    a, b = result["vary"]
+    xs = sorted({r["values"][a] for r in result["rows"]}, key=str)
+    ys = sorted({r["values"][b] for r in result["rows"]}, key=str)
+    grid = [[next(_mean(r["overall"].get(metric)) for r in result["rows"]
+                  if r["values"][a] == x and r["values"][b] == y) for x in xs] for y in ys]
+    fig, ax = plt.subplots(figsize=(1.2 * len(xs) + 2.5, 0.8 * len(ys) + 1.8))
+    image = ax.imshow(grid, cmap="Reds", origin="lower", aspect="auto")
+    for j, row in enumerate(grid):
+        for i, value in enumerate(row):
+            ax.text(i, j, f"{value:.1%}" if value <= 1 else f"{value:.1f}", ha="center", va="center", fontsize=8)
+    ax.set_xticks(range(len(xs)), xs)
+    ax.set_yticks(range(len(ys)), ys)
+    ax.set_xlabel(a)
+    ax.set_ylabel(b)
+    fig.colorbar(image, ax=ax, label=metric)
+    return fig
+
+
+def save(fig, path) -> None:
+    """Write a chart as .png or .svg (by the suffix), atomically; the figure is closed."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from slasim.io.files import publish
+
+    path = Path(path)
+    kind = path.suffix.lower().lstrip(".")
+    if kind not in ("png", "svg"):
+        raise SlasimError("a chart is written as .png or .svg", field=str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, format=kind, bbox_inches="tight", dpi=120)
+        publish(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    finally:
+        _pyplot().close(fig)

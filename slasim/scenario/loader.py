@@ -1,0 +1,81 @@
+"""Loading a scenario: find the file, read it, expand its catalogue, apply `--set` overrides and
+reforms, validate.
+
+The schema (`schema`) knows nothing of files; reforms (`reforms`) patch raw data; this module
+chains them: path → raw data → overrides → baseline validated → reforms applied → validated again.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import yaml
+
+from slasim.io.errors import SlasimError
+from slasim.io.files import read_yaml, shipped_dir
+from slasim.io.schema import validate
+from slasim.scenario.catalogue import expand_catalogue
+from slasim.scenario.reforms import scenario_with_reforms
+from slasim.scenario.schema import Scenario
+
+
+def apply_overrides(data: dict, overrides: list[str], source: str) -> dict:
+    """`key.path=value` overrides (value read as YAML) applied to the raw scenario data."""
+    data = copy.deepcopy(data)
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise SlasimError(f"--set expects key.path=value, got {item!r}", source=source)
+        parts = key.split(".")
+        node = data
+        for depth, part in enumerate(parts[:-1]):
+            node = _child(node, part, ".".join(parts[: depth + 1]), source)
+        last = parts[-1]
+        if isinstance(node, list):
+            node[_list_index(node, last, key, source)] = yaml.safe_load(text)
+        elif isinstance(node, dict):
+            node[last] = yaml.safe_load(text)
+        else:
+            raise SlasimError(f"--set {key}: {'.'.join(parts[:-1])} is not a mapping", source=source)
+    return data
+
+
+def _child(node, part: str, where: str, source: str):
+    if isinstance(node, list):
+        return node[_list_index(node, part, where, source)]
+    if not isinstance(node, dict) or part not in node:
+        raise SlasimError(f"--set: no field {where!r} in the scenario", source=source)
+    return node[part]
+
+
+def _list_index(node: list, part: str, where: str, source: str) -> int:
+    if not part.isdigit() or int(part) >= len(node):
+        raise SlasimError(f"--set: {where!r} is not an index of a list of {len(node)}", source=source)
+    return int(part)
+
+
+def find_scenario(name: str) -> Path:
+    """A path, or the name of a shipped scenario (`scenarios/<name>.yaml`)."""
+    path = Path(name)
+    if path.exists() or path.suffix in (".yaml", ".yml", ".json"):
+        return path
+    shipped = shipped_dir("scenarios") / f"{name}.yaml"
+    return shipped if shipped.exists() else path
+
+
+def load_scenario_data(name: str | Path, overrides: list[str] = ()) -> tuple[dict, str]:
+    """The raw data of a scenario file (with `--set` overrides) and its path as text."""
+    path = find_scenario(str(name))
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise SlasimError("a scenario is a mapping with departments and services", source=str(path))
+    data = expand_catalogue(data, path)
+    return apply_overrides(data, list(overrides), str(path)), str(path)
+
+
+def load_scenario(name: str | Path, overrides: list[str] = (), reforms: list[str] = ()) -> Scenario:
+    """A validated scenario, with the named reforms applied (in order) if any."""
+    data, source = load_scenario_data(name, overrides)
+    baseline = validate(Scenario, data, source)   # the baseline itself must be valid, whatever reforms follow
+    return scenario_with_reforms(data, list(reforms), source) if reforms else baseline

@@ -1,0 +1,205 @@
+"""A scenario compiled for simulation: the period on the business-minute axis, departments, services
+and their routes as plain objects the engine walks (no pydantic in the hot loop).
+
+Business minutes are the calendar's axis (`WorkCalendar.bm_start`): office time only, so the engine
+never schedules events for nights, weekends or holidays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from slasim.calendar.workcalendar import WorkCalendar, load_calendar
+from slasim.clock.cards import Ladder, parse_ladder
+from slasim.scenario.distributions import Distribution
+from slasim.io.errors import SlasimError
+from slasim.clock.limits import Limit
+from slasim.scenario.schema import Choice, Parallel, Scenario, Service, Step, Supplement, SpecialProcedure
+from slasim.calendar.units import date_to_day
+
+WORK_SCALE = {"min": 1.0, "h": 60.0}   # work distributions → office minutes
+
+
+@dataclass
+class StepPlan:
+    id: int                      # index over all steps of the scenario (for statistics)
+    service: str
+    name: str
+    department: int | None        # None: a delay step (no staff)
+    work: Distribution | None
+    work_scale: float
+    delay: Distribution | None
+    limit: Limit | None
+    accepts: bool
+    supplement: Supplement | None
+    special: SpecialProcedure | None
+    plain: bool = False          # no loop, special procedure or limit: the engine's short path
+
+    def __post_init__(self):
+        self.plain = self.supplement is None and self.special is None and self.limit is None and self.delay is None
+
+
+@dataclass
+class ParallelPlan:
+    branches: list[list]
+
+
+@dataclass
+class ChoicePlan:
+    cumulative: list[float]
+    routes: list[list]
+    key: str = ""                # names the branch point's random stream: its steps' names
+
+@dataclass
+class ServicePlan:
+    index: int
+    name: str
+    spec: Service
+    promised: Limit
+    legal: Limit
+    ladder: Ladder
+    route: list
+    accepts_at_receipt: bool     # no acceptance step: the clock starts at receipt
+    steps: list[StepPlan] = field(default_factory=list)
+
+
+@dataclass
+class DepartmentPlan:
+    index: int
+    name: str
+    staff: int
+    changes: list[tuple[float, float, int]]   # (from, to) business minutes, staff in between
+
+    @property
+    def max_staff(self) -> int:
+        return max([self.staff] + [c[2] for c in self.changes])
+
+    def timeline(self) -> list[tuple[float, int]]:
+        """(instant, staff from then on) at each change of the staff level, in time order."""
+        points: dict[float, int] = {}
+        for start, end, staff in sorted(self.changes):
+            points[end] = self.staff
+            points[start] = staff        # a period starting where the previous one ends wins
+        return sorted(points.items())
+
+
+@dataclass
+class Plan:
+    scenario: Scenario
+    calendar: WorkCalendar
+    start: float                 # business minutes
+    end: float
+    warmup_end: float
+    start_day: int               # index of the first working day on the calendar axis
+    end_day: int                 # exclusive
+    departments: list[DepartmentPlan]
+    services: list[ServicePlan]
+    steps: list[StepPlan]
+
+    @property
+    def provisional(self) -> bool:
+        days = self.calendar.work_days[[self.start_day, self.end_day - 1]]
+        return bool(np.any(self.calendar.is_provisional(days)))
+
+
+def step_names(route: list) -> list[str]:
+    out = []
+    for item in route:
+        if isinstance(item, StepPlan):
+            out.append(item.name)
+        else:
+            for branch in (item.branches if isinstance(item, ParallelPlan) else item.routes):
+                out.extend(step_names(branch))
+    return out
+
+
+def day_index(cal: WorkCalendar, day: dt.date) -> int:
+    """Index on the working-day axis of the first working day on or after `day`."""
+    return int(cal.working_days_before(np.array([date_to_day(day)]))[0])
+
+
+def compile_plan(scenario: Scenario, source: str = "scenario") -> Plan:
+    try:
+        cal = load_calendar(scenario.calendar)
+    except SlasimError as exc:
+        raise exc.located(source, "calendar") from None
+    try:
+        cal.check_range(np.array([date_to_day(scenario.start)]), field="start")
+        start_day = day_index(cal, scenario.start)
+        if scenario.end is not None:
+            cal.check_range(np.array([date_to_day(scenario.end)]), field="end")
+            end_day = day_index(cal, scenario.end)
+        else:
+            end_day = start_day + scenario.working_days
+        if end_day >= len(cal.work_days):
+            raise SlasimError(f"the period runs past calendar {cal.name!r}'s table", field="working_days")
+        if end_day <= start_day:
+            raise SlasimError("the period has no working day", field="end")
+        if scenario.warmup_days >= end_day - start_day:
+            raise SlasimError("the warm-up is as long as the period", field="warmup_days")
+    except SlasimError as exc:
+        raise exc.located(source) from None
+    bm = cal.bm_start
+    start, end = float(bm[start_day]), float(bm[end_day])
+    departments = []
+    for d, (name, spec) in enumerate(scenario.departments.items()):
+        changes = []
+        for c in spec.staff_changes:   # the part inside the period
+            t0, t1 = max(float(bm[day_index(cal, c.start)]), start), min(float(bm[day_index(cal, c.end)]), end)
+            if t0 < t1:
+                changes.append((t0, t1, c.staff))
+        departments.append(DepartmentPlan(d, name, spec.staff, changes))
+    dept_index = {d.name: d.index for d in departments}
+    all_steps: list[StepPlan] = []
+    services = []
+    for s, (name, spec) in enumerate(scenario.services.items()):
+        field_path = f"services.{name}"
+        try:
+            ladder = parse_ladder(spec.cards if spec.cards is not None else scenario.cards, field=f"{field_path}.cards")
+        except SlasimError as exc:
+            raise exc.located(source) from None
+        plan = ServicePlan(s, name, spec, Limit.parse(spec.limits.promised or spec.limits.legal),
+                           Limit.parse(spec.limits.legal), ladder, [], accepts_at_receipt=False)
+
+        def build(items: list) -> list:
+            route = []
+            for item in items:
+                if isinstance(item, Step):
+                    step = StepPlan(len(all_steps), name, item.step,
+                                    dept_index[item.department] if item.department else None, item.work,
+                                    WORK_SCALE[item.work.unit] if item.work else 1.0, item.delay,
+                                    Limit.parse(item.limit) if item.limit else None,
+                                    item.accepts, item.supplement, item.special_procedure)
+                    all_steps.append(step)
+                    plan.steps.append(step)
+                    route.append(step)
+                elif isinstance(item, Parallel):
+                    route.append(ParallelPlan([build(branch) for branch in item.parallel]))
+                else:
+                    assert isinstance(item, Choice)
+                    cumulative = np.cumsum([b.probability for b in item.branch]).tolist()
+                    routes = [build(b.steps) for b in item.branch]
+                    key = "|".join(",".join(step_names(r)) or "-" for r in routes)
+                    route.append(ChoicePlan(cumulative, routes, key))
+            return route
+
+        plan.route = build(spec.steps)
+        accepting = [st for st in plan.steps if st.accepts]
+        if len(accepting) > 1:
+            raise SlasimError("only one step can have `accepts: true`", source=source, field=f"{field_path}.steps")
+        if not accepting:
+            first = plan.route[0]
+            if isinstance(first, StepPlan) and spec.acceptance == "first-step":
+                first.accepts = True  # default: the first step is the reception that accepts (受理)
+            else:
+                plan.accepts_at_receipt = True
+        for rung in ladder.rungs:
+            if rung.scope != "case" and not any(st.name == rung.scope and st.limit for st in plan.steps):
+                raise SlasimError(f"card rung scope {rung.scope!r}: no step of that name with a `limit`",
+                                  source=source, field=f"{field_path}.cards")
+        services.append(plan)
+    return Plan(scenario, cal, start, end,
+                float(bm[start_day + scenario.warmup_days]), start_day, end_day, departments, services, all_steps)

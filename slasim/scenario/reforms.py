@@ -1,0 +1,424 @@
+"""Reforms: named, composable patches on a baseline scenario (the file's `reforms:` section).
+
+A reform is a list of operations, each a one-key mapping, applied in order to the scenario's data
+and then validated again as a whole scenario. Every name an operation uses (service, step,
+department) must exist in the scenario it patches, or the reform is refused with its field path.
+
+    parallelize   {service, steps: [a, b, ...]}      serial → parallel with an AND-join (并联审批)
+    merge         {service, steps: [a, b], into, work?, department?}   joint inspection / review
+    remove        {service, step}                    a step or level hop removed (权限下放)
+    staff         {department, staff | delta, from?, to?}             absolute or delta, maybe dated
+    work          {service, step, scale | work}      work (or delay) time scaled or replaced
+    limits        {service?, promised}               `5wd`, or a share of the legal limit (`60%`)
+    cards         {service?, ladder}                 another card ladder
+    materials     {service, step, cut}               a share of the materials cut: fewer supplements
+    online        {service, share}                   share of online receipts
+    arrivals      {service?, scale}                  more or fewer applications
+    bundle        {services, into, accept, limits, arrivals?}   一件事: one acceptance, children in parallel
+    tolerate_missing {service, step}                 容缺受理: accept with materials missing, clock runs
+    commitment    {service}                          告知承诺: decided at acceptance, checks run after
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from slasim.scenario.distributions import Distribution
+from slasim.io.errors import SlasimError
+from slasim.clock.limits import Limit, parse_share
+from slasim.scenario.schema import Scenario
+from slasim.io.schema import Strict, validate
+
+
+class Parallelize(Strict):
+    service: str
+    steps: list[str] = Field(min_length=2)
+
+
+class Merge(Strict):
+    service: str
+    steps: list[str] = Field(min_length=2)
+    into: str
+    work: Distribution | None = None
+    department: str | None = None
+
+
+class Remove(Strict):
+    service: str | None = None        # None: from every service that has the step
+    step: str
+
+
+class Staff(Strict):
+    department: str
+    staff: int | None = Field(default=None, ge=0)
+    delta: int | None = None
+    start: str | None = Field(default=None, alias="from")
+    end: str | None = Field(default=None, alias="to")
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.staff is None) == (self.delta is None):
+            raise ValueError("give `staff` (absolute) or `delta`")
+        if (self.start is None) != (self.end is None):
+            raise ValueError("a dated staff change needs both `from` and `to`")
+        return self
+
+
+class Work(Strict):
+    service: str | None = None        # None: every service that has the step
+    step: str
+    scale: float | None = Field(default=None, gt=0)
+    work: Distribution | None = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.scale is None) == (self.work is None):
+            raise ValueError("give `scale` or a new `work` distribution")
+        return self
+
+
+class Limits(Strict):
+    service: str | None = None        # None: every service
+    promised: str
+
+
+class Cards(Strict):
+    service: str | None = None
+    ladder: Any
+
+
+class Materials(Strict):
+    service: str | None = None        # None: every service that has the step with a supplement loop
+    step: str
+    cut: float = Field(ge=0, le=1)    # share of the materials no longer required (or pre-verified)
+
+
+class Online(Strict):
+    service: str | None = None        # None: every service
+    share: float = Field(ge=0, le=1)
+
+
+class Arrivals(Strict):
+    service: str | None = None
+    scale: float = Field(ge=0)
+
+
+class Bundle(Strict):
+    services: list[str] = Field(min_length=2)
+    into: str
+    accept: dict                       # the one joint acceptance step (a step mapping)
+    limits: Any                        # the bundle's one limit (or {promised, legal})
+    arrivals: dict | None = None       # default: the first child's arrivals
+
+
+class TolerateMissing(Strict):
+    service: str
+    step: str
+
+
+class Commitment(Strict):
+    service: str
+
+
+OPERATIONS = {"parallelize": Parallelize, "merge": Merge, "remove": Remove, "staff": Staff, "work": Work,
+              "limits": Limits, "cards": Cards, "materials": Materials, "online": Online, "arrivals": Arrivals,
+              "bundle": Bundle, "tolerate_missing": TolerateMissing, "commitment": Commitment}
+
+
+def reform_names(data: dict) -> list[str]:
+    return list((data.get("reforms") or {}).keys())
+
+
+def apply_reforms(data: dict, names: list[str], source: str) -> dict:
+    """The scenario data with the named reforms applied in order (the `reforms` section dropped)."""
+    reforms = data.get("reforms") or {}
+    out = copy.deepcopy({k: v for k, v in data.items() if k != "reforms"})
+    for name in names:
+        if name not in reforms:
+            known = ", ".join(reforms) or "none defined"
+            raise SlasimError(f"unknown reform {name!r} (reforms: {known})", source=source, field="reforms")
+        operations = reforms[name]
+        if not isinstance(operations, list) or not operations:
+            raise SlasimError("a reform is a non-empty list of operations", source=source, field=f"reforms.{name}")
+        for i, operation in enumerate(operations):
+            where = f"reforms.{name}[{i}]"
+            if not isinstance(operation, dict) or len(operation) != 1 or next(iter(operation)) not in OPERATIONS:
+                raise SlasimError(f"an operation is one of {', '.join(OPERATIONS)} with its fields",
+                                  source=source, field=where)
+            (kind, body), = operation.items()
+            op = validate(OPERATIONS[kind], body, source) if isinstance(body, dict) else None
+            if op is None:
+                raise SlasimError(f"{kind} takes a mapping of fields", source=source, field=where)
+            try:
+                APPLY[kind](out, op)
+            except SlasimError as exc:
+                raise SlasimError(exc.message, source=source, field=f"{where}.{kind}" + (f".{exc.field}" if exc.field else "")) from None
+    return out
+
+
+def scenario_with_reforms(data: dict, names: list[str], source: str) -> Scenario:
+    patched = apply_reforms(data, names, source)
+    label = "+".join(names)
+    scenario = validate(Scenario, patched, f"{source} (reform {label})" if names else source)
+    return scenario.model_copy(update={"name": f"{scenario.name} + {label}" if names else scenario.name})
+
+
+# ------------------------------------------------------------------ operations on the raw data
+def _service(data: dict, name: str) -> dict:
+    services = data.get("services") or {}
+    if name not in services:
+        raise SlasimError(f"no service {name!r} (have {', '.join(services)})", field="service")
+    return services[name]
+
+
+def _services(data: dict, name: str | None) -> list[dict]:
+    return list((data.get("services") or {}).values()) if name is None else [_service(data, name)]
+
+
+def _find(route: list, name: str):
+    """(list holding the step, its index, the step) anywhere in a route, or None."""
+    for i, item in enumerate(route):
+        if not isinstance(item, dict):
+            continue
+        if item.get("step") == name:
+            return route, i, item
+        for branch in item.get("parallel", []):
+            found = _find(branch, name)
+            if found:
+                return found
+        for branch in item.get("branch", []):
+            found = _find(branch.get("steps", []), name)
+            if found:
+                return found
+    return None
+
+
+def _step(service: dict, name: str, service_name: str):
+    found = _find(service.get("steps", []), name)
+    if found is None:
+        raise SlasimError(f"no step {name!r} in service {service_name!r}", field="step")
+    return found
+
+
+def _consecutive(service: dict, names: list[str], service_name: str) -> tuple[list, int]:
+    """The route holding the named steps one after another, and the index of the first."""
+    holder, first, _ = _step(service, names[0], service_name)
+    for offset, name in enumerate(names):
+        item = holder[first + offset] if first + offset < len(holder) else None
+        if not isinstance(item, dict) or item.get("step") != name:
+            _step(service, name, service_name)   # unknown name: say so; else they are not consecutive
+            raise SlasimError(f"steps {', '.join(names)} are not consecutive in one sequence", field="steps")
+    return holder, first
+
+
+def _parallelize(data: dict, op: Parallelize) -> None:
+    service = _service(data, op.service)
+    holder, first = _consecutive(service, op.steps, op.service)
+    steps = holder[first:first + len(op.steps)]
+    holder[first:first + len(op.steps)] = [{"parallel": [[s] for s in steps]}]
+
+
+def _mean(step: dict) -> float:
+    dist = step.get("work") or step.get("delay")
+    return Distribution.model_validate(dist).mean if dist else 0.0
+
+
+def _merge(data: dict, op: Merge) -> None:
+    service = _service(data, op.service)
+    holder, first = _consecutive(service, op.steps, op.service)
+    steps = holder[first:first + len(op.steps)]
+    longest = max(steps, key=_mean)   # a joint review takes as long as its longest part, by default
+    merged = {k: v for k, v in longest.items() if k in ("department", "work", "delay", "limit", "accepts")}
+    merged["step"] = op.into
+    if op.work is not None:
+        merged.pop("delay", None)
+        merged["work"] = op.work.model_dump(exclude_none=True)
+    if op.department is not None:
+        merged["department"] = op.department
+    holder[first:first + len(op.steps)] = [merged]
+
+
+def _named_steps(data: dict, service: str | None, name: str) -> list[tuple[list, int, dict]]:
+    """(route, index, step) of the named step in one service, or in every service that has it."""
+    if service is not None:
+        return [_step(_service(data, service), name, service)]
+    hits = [found for s in (data.get("services") or {}).values() if (found := _find(s.get("steps", []), name))]
+    if not hits:
+        raise SlasimError(f"no service has a step {name!r}", field="step")
+    return hits
+
+
+def _remove(data: dict, op: Remove) -> None:
+    for holder, index, _ in _named_steps(data, op.service, op.step):
+        del holder[index]
+
+
+def _staff(data: dict, op: Staff) -> None:
+    departments = data.get("departments") or {}
+    if op.department not in departments:
+        raise SlasimError(f"no department {op.department!r} (have {', '.join(departments)})", field="department")
+    dept = departments[op.department]
+    new = op.staff if op.staff is not None else dept.get("staff", 0) + op.delta
+    if new < (0 if op.start else 1):
+        raise SlasimError(f"staff of {op.department!r} would be {new}", field="delta" if op.delta is not None else "staff")
+    if op.start is None:
+        dept["staff"] = new
+        return
+    # A dated change supersedes the parts of earlier ones it overlaps (ISO dates compare as text).
+    start, end = str(op.start), str(op.end)
+    kept = []
+    for change in dept.get("staff_changes", []):
+        a, b = str(change["from"]), str(change["to"])
+        if b <= start or a >= end:
+            kept.append(change)
+            continue
+        if a < start:
+            kept.append({**change, "from": a, "to": start})
+        if end < b:
+            kept.append({**change, "from": end, "to": b})
+    dept["staff_changes"] = kept + [{"from": start, "to": end, "staff": new}]
+
+
+def _work(data: dict, op: Work) -> None:
+    for _, _, step in _named_steps(data, op.service, op.step):
+        _change_work(step, op)
+
+
+def _change_work(step: dict, op: Work) -> None:
+    key = "work" if "work" in step else "delay"
+    if op.work is not None:
+        step[key] = op.work.model_dump(exclude_none=True)
+        return
+    dist = Distribution.model_validate(step[key]).model_dump(exclude_none=True)
+    step[key] = scale_distribution(dist, op.scale)
+
+
+def scale_distribution(dist: dict, factor: float) -> dict:
+    """The same shape with every time parameter multiplied (means and sds alike)."""
+    out = dict(dist)
+    for kind in ("exponential", "fixed"):
+        if kind in out:
+            out[kind] = out[kind] * factor
+    if "lognormal" in out:
+        out["lognormal"] = {k: v * factor for k, v in out["lognormal"].items()}
+    for kind in ("triangular", "uniform", "empirical"):
+        if kind in out:
+            out[kind] = [v * factor for v in out[kind]]
+    return out
+
+
+def _limits(data: dict, op: Limits) -> None:
+    for service in _services(data, op.service):
+        limits = service.get("limits")
+        legal = limits.get("legal") if isinstance(limits, dict) else limits
+        share = parse_share(op.promised)
+        if share is not None:
+            if not 0 < share <= 1:
+                raise SlasimError(f"a promised limit is at most 100% of the legal one, got {op.promised}", field="promised")
+            legal_limit = Limit.parse(legal)
+            promised = f"{legal_limit.amount * share:g}{legal_limit.unit}"
+        else:
+            promised = str(Limit.parse(op.promised, field="promised"))
+        service["limits"] = {"promised": promised, "legal": legal}
+
+
+def _cards(data: dict, op: Cards) -> None:
+    if op.service is None:
+        data["cards"] = op.ladder
+    else:
+        _service(data, op.service)["cards"] = op.ladder
+
+
+def _materials(data: dict, op: Materials) -> None:
+    if op.service is None:   # every service with such a step: each loses the same share of materials
+        for name, service in (data.get("services") or {}).items():
+            found = _find(service.get("steps", []), op.step)
+            if found and found[2].get("supplement"):
+                _cut(found[2], op)
+        return
+    _, _, step = _step(_service(data, op.service), op.step, op.service)
+    if not step.get("supplement"):
+        raise SlasimError(f"step {op.step!r} has no supplement loop to cut materials from", field="step")
+    _cut(step, op)
+
+
+def _cut(step: dict, op: Materials) -> None:
+    """Fewer materials: with per-material chances, fewer draws; with a plain probability, the
+    same share of files that would have needed a supplement no longer does."""
+    supplement = step["supplement"]
+    if "materials" in supplement:
+        supplement["materials"] = supplement["materials"] * (1 - op.cut)
+    else:
+        supplement["probability"] = supplement["probability"] * (1 - op.cut)
+
+
+def _online(data: dict, op: Online) -> None:
+    for service in _services(data, op.service):
+        service.setdefault("arrivals", {})["online"] = op.share
+
+
+def _arrivals(data: dict, op: Arrivals) -> None:
+    for service in _services(data, op.service):
+        service["arrivals"]["per_day"] = service["arrivals"]["per_day"] * op.scale
+
+
+def _without_acceptance(service: dict) -> list:
+    """A child's route less its own acceptance (the bundle accepts once for all)."""
+    steps = copy.deepcopy(service.get("steps", []))
+    accepting = [i for i, s in enumerate(steps) if isinstance(s, dict) and s.get("accepts")]
+    if accepting:
+        del steps[accepting[0]]
+    elif service.get("acceptance", "first-step") == "first-step" and steps and "step" in steps[0]:
+        del steps[0]
+    return steps
+
+
+def _bundle(data: dict, op: Bundle) -> None:
+    children = [(name, _service(data, name)) for name in op.services]
+    if op.into in data["services"] and op.into not in op.services:
+        raise SlasimError(f"a service {op.into!r} exists already", field="into")
+    branches = []
+    for name, child in children:
+        route = _without_acceptance(child)
+        for item in route:   # step names stay unique in the bundle: prefix them with the child's name
+            _prefix(item, name)
+        if route:
+            branches.append(route)
+    accept = {**op.accept, "accepts": True}
+    route = [accept] + ([{"parallel": branches}] if len(branches) > 1 else branches[0] if branches else [])
+    first = children[0][1]
+    bundle = {"description": f"一件事: {', '.join(op.services)}", "limits": op.limits,
+              "arrivals": op.arrivals or copy.deepcopy(first["arrivals"]), "steps": route}
+    for name, _ in children:
+        del data["services"][name]
+    data["services"][op.into] = bundle
+
+
+def _prefix(item: dict, prefix: str) -> None:
+    if "step" in item:
+        item["step"] = f"{prefix}/{item['step']}"
+    for branch in item.get("parallel", []):
+        for sub in branch:
+            _prefix(sub, prefix)
+    for branch in item.get("branch", []):
+        for sub in branch.get("steps", []):
+            _prefix(sub, prefix)
+
+
+def _tolerate_missing(data: dict, op: TolerateMissing) -> None:
+    _, _, step = _step(_service(data, op.service), op.step, op.service)
+    if not step.get("supplement"):
+        raise SlasimError(f"step {op.step!r} has no supplement loop", field="step")
+    step["supplement"]["tolerate"] = True
+
+
+def _commitment(data: dict, op: Commitment) -> None:
+    _service(data, op.service)["commitment"] = True
+
+
+APPLY = {"parallelize": _parallelize, "merge": _merge, "remove": _remove, "staff": _staff, "work": _work,
+         "limits": _limits, "cards": _cards, "materials": _materials, "online": _online, "arrivals": _arrivals,
+         "bundle": _bundle, "tolerate_missing": _tolerate_missing, "commitment": _commitment}

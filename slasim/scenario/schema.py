@@ -1,0 +1,269 @@
+"""The scenario file's schema (pydantic models) and its JSON Schema; loading is in `loader`.
+
+A scenario describes one service centre: its calendar and simulated period, departments and staff,
+services (事项) with arrivals, limits, card ladder and a route of steps (sequence, parallel groups with
+an AND-join, probabilistic branches), supplement loops (补正) and special procedures (Art. 45).
+Durations are distributions (see `distributions`); dates are local dates of the calendar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
+
+from slasim.scenario.distributions import Distribution
+from slasim.io.errors import SlasimError
+from slasim.clock.limits import Limit, LimitPair
+from slasim.calendar.units import parse_date
+from slasim.io.schema import Strict, field_parser, validate
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+_date = field_parser(lambda v: v if isinstance(v, dt.date) else parse_date(v))
+_limit = field_parser(lambda v: str(Limit.parse(v)))
+
+
+def _units(dist: Distribution | None, allowed: tuple[str, ...], what: str):
+    if dist is not None and dist.unit not in allowed:
+        raise ValueError(f"{what} unit must be one of {', '.join(allowed)}, got {dist.unit!r}")
+    return dist
+
+
+class StaffChange(Strict):
+    start: dt.date = Field(alias="from")
+    end: dt.date = Field(alias="to")
+    staff: int = Field(ge=0, le=100_000)
+
+    _dates = field_validator("start", "end", mode="before")(_date)
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.end <= self.start:
+            raise ValueError("`to` must be after `from` (the range is [from, to))")
+        return self
+
+
+class Department(Strict):
+    staff: int = Field(ge=1, le=100_000)
+    staff_changes: list[StaffChange] = []       # date ranges with other staffing; must not overlap
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _no_overlap(self):
+        ranges = sorted((c.start, c.end) for c in self.staff_changes)
+        for (_, end), (start, _) in zip(ranges, ranges[1:]):
+            if start < end:
+                raise ValueError("staff_changes ranges overlap")
+        return self
+
+
+class Supplement(Strict):
+    """补正: after the step, the case goes back to the applicant with this probability — given
+    directly, or as `materials` required, each missing with probability `missing_each`
+    (so cutting materials is a parameter: 1 - (1 - missing_each) ** materials)."""
+
+    probability: float | None = Field(default=None, ge=0, le=1)
+    materials: float | None = Field(default=None, ge=0, le=10_000)
+    missing_each: float | None = Field(default=None, ge=0, le=1)
+    response: Distribution                     # applicant's response time (d or wd)
+    give_up: float = Field(default=0.0, ge=0, le=1)
+    clock: Literal["restart", "resume"] = "restart"   # before acceptance (Art. 32); after it, always a pause
+    max_rounds: int = Field(default=3, ge=1, le=100)
+    tolerate: bool = False   # 容缺受理: accept at once, clock running; decision waits for the materials,
+                             # an applicant who never sends them has the case terminated
+
+    _unit = field_validator("response")(lambda v: _units(v, ("d", "wd"), "response"))
+
+    @model_validator(mode="after")
+    def _chance(self):
+        by_materials = self.materials is not None and self.missing_each is not None
+        if (self.probability is None) == (not by_materials):
+            raise ValueError("give `probability`, or `materials` and `missing_each`")
+        return self
+
+    @property
+    def chance(self) -> float:
+        """Probability that a file is sent back for supplements."""
+        if self.probability is not None:
+            return self.probability
+        return 1.0 - (1.0 - self.missing_each) ** self.materials
+
+
+class SpecialProcedure(Strict):
+    """Art. 45 time (inspection, expert review, hearing...): not counted, needs no staff here."""
+
+    probability: float = Field(default=1.0, ge=0, le=1)
+    duration: Distribution
+    kind: str = "inspection"
+
+    _unit = field_validator("duration")(lambda v: _units(v, ("d", "wd", "h", "min"), "duration"))
+
+
+class Step(Strict):
+    """Either work by a department's staff, or an elapsed `delay` with no staff modelled (e.g. a
+    file transferred to another level, or a review whose duration is known only as elapsed days);
+    a delay is counted on the clock, unlike a special procedure."""
+
+    step: str
+    department: str | None = None
+    work: Distribution | None = None            # office time of one staff member (min or h)
+    delay: Distribution | None = None           # elapsed time (wd, d, h or min)
+    limit: str | None = None                    # a step limit, for step-scope card rungs
+    accepts: bool = False                       # acceptance (受理) happens when this step ends
+    supplement: Supplement | None = None
+    special_procedure: SpecialProcedure | None = None
+
+    _unit = field_validator("work")(lambda v: _units(v, ("min", "h"), "work"))
+    _delay_unit = field_validator("delay")(lambda v: _units(v, ("d", "wd", "h", "min"), "delay"))
+    _lim = field_validator("limit", mode="before")(_limit)
+
+    @model_validator(mode="after")
+    def _kind(self):
+        if (self.delay is None) == (self.work is None):
+            raise ValueError("a step has either `department` + `work`, or a `delay`")
+        if (self.work is None) != (self.department is None):
+            raise ValueError("`work` needs a `department` (and a department needs `work`)")
+        if self.delay is not None and (self.supplement or self.special_procedure):
+            raise ValueError("a delay step has no supplement loop or special procedure")
+        return self
+
+
+class Parallel(Strict):
+    parallel: list[list["RouteItem"]] = Field(min_length=2)   # branches run at once; AND-join
+
+
+class Branch(Strict):
+    probability: float = Field(ge=0, le=1)
+    steps: list["RouteItem"] = []
+
+
+class Choice(Strict):
+    branch: list[Branch] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _sum(self):
+        total = sum(b.probability for b in self.branch)
+        if abs(total - 1.0) > 1e-9:
+            raise ValueError(f"branch probabilities must sum to 1 (got {total:g})")
+        return self
+
+
+def _route_kind(v) -> str:
+    """Which route item a mapping is, by its key (tags are dropped from error paths)."""
+    if isinstance(v, dict):
+        return "tag-parallel" if "parallel" in v else "tag-branch" if "branch" in v else "tag-step"
+    return {Parallel: "tag-parallel", Choice: "tag-branch"}.get(type(v), "tag-step")
+
+
+RouteItem = Annotated[
+    Union[Annotated[Step, Tag("tag-step")], Annotated[Parallel, Tag("tag-parallel")],
+          Annotated[Choice, Tag("tag-branch")]],
+    Discriminator(_route_kind),
+]
+Parallel.model_rebuild()
+Branch.model_rebuild()
+Choice.model_rebuild()
+
+
+class Arrivals(Strict):
+    per_day: float = Field(ge=0, le=100_000)     # mean receipts per working day
+    weekday: dict[str, float] = {}               # factor by weekday (mon..sun), default 1
+    month: dict[int, float] = {}                 # factor by month (1..12), default 1
+    online: float = Field(default=0.0, ge=0, le=1)   # share submitted online, at any hour of any day
+    pattern: Literal["poisson", "even"] = "poisson"  # even: equally spaced, a fixed count per day
+    until: dt.date | None = None                  # no receipts from this date on (let the last cases finish)
+
+    _until = field_validator("until", mode="before")(_date)
+
+    @field_validator("weekday")
+    @classmethod
+    def _weekdays(cls, v):
+        for key, factor in v.items():
+            if key not in WEEKDAYS:
+                raise ValueError(f"unknown weekday {key!r} (use {', '.join(WEEKDAYS)})")
+            if not 0 <= factor <= 1000:
+                raise ValueError("factors must be between 0 and 1000")
+        return v
+
+    @field_validator("month")
+    @classmethod
+    def _months(cls, v):
+        for key, factor in v.items():
+            if not 1 <= key <= 12 or not 0 <= factor <= 1000:
+                raise ValueError("month factors are {1..12: factor between 0 and 1000}")
+        return v
+
+
+class Service(Strict):
+    kind: Literal["promised", "instant"] = "promised"   # 承诺件 | 即办件
+    description: str = ""
+    limits: LimitPair
+    cards: Any = None                                   # ladder for this service (default: scenario's)
+    priority: int = Field(default=0, ge=0)              # lower is served first
+    acceptance: Literal["first-step", "receipt"] = "first-step"   # when 受理 happens, unless a step `accepts`
+    commitment: bool = False     # 告知承诺: decided when accepted; the remaining steps check afterwards
+    arrivals: Arrivals
+    steps: list[RouteItem] = Field(min_length=1)
+
+
+class Scenario(Strict):
+    name: str
+    description: str = ""
+    sources: list[str] = []                      # where the numbers come from
+    calendar: str = "cn"
+    start: dt.date
+    working_days: int | None = Field(default=None, ge=1)
+    end: dt.date | None = None                   # exclusive; instead of working_days
+    warmup_days: int = Field(default=0, ge=0)    # working days whose arrivals are not measured
+    replications: int = Field(default=10, ge=1, le=100_000)
+    seed: int = Field(default=0, ge=0)
+    # auto: plain FCFS desks are computed as queues (`fcfs`), anything else in SimPy; simpy: always SimPy
+    engine: Literal["auto", "simpy"] = "auto"
+    cards: Any = "warn-before"
+    departments: dict[str, Department] = Field(min_length=1)
+    services: dict[str, Service] = Field(min_length=1)   # may be generated from a `catalogue` CSV
+    reforms: dict[str, list[Any]] = {}           # named patches (see `reforms`); checked when applied
+
+    _dates = field_validator("start", "end", mode="before")(_date)
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if (self.working_days is None) == (self.end is None):
+            raise ValueError("give the period as `working_days` or `end` (one of them)")
+        if self.end is not None and self.end <= self.start:
+            raise ValueError("`end` must be after `start`")
+        for name, service in self.services.items():
+            seen = set()
+            for path, step in walk_steps(service.steps, f"services.{name}.steps"):
+                if step.step in seen:
+                    raise ValueError(f"{path}: step name {step.step!r} used twice in service {name!r}")
+                seen.add(step.step)
+                if step.department is not None and step.department not in self.departments:
+                    raise ValueError(f"{path}: unknown department {step.department!r} "
+                                     f"(have {', '.join(self.departments)})")
+        return self
+
+
+def walk_steps(items: list, path: str):
+    """(field path, Step) for every step of a route, depth first."""
+    for i, item in enumerate(items):
+        here = f"{path}[{i}]"
+        if isinstance(item, Step):
+            yield here, item
+        elif isinstance(item, Parallel):
+            for b, branch in enumerate(item.parallel):
+                yield from walk_steps(branch, f"{here}.parallel[{b}]")
+        else:
+            for b, branch in enumerate(item.branch):
+                yield from walk_steps(branch.steps, f"{here}.branch[{b}].steps")
+
+
+def json_schema() -> str:
+    schema = Scenario.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "slasim scenario"
+    return json.dumps(schema, indent=2, ensure_ascii=False)

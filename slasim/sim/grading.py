@@ -1,0 +1,329 @@
+"""Grading finished cases of a replication: due dates, cards and lead times, in batches.
+
+The engine hands over one small record per case; every `chunk` records are graded at once with the
+same `ClockBatch` and card code as `slasim deadline`/`check` (DESIGN §1, §4), and folded into
+per-service counters and histograms. Open cases are graded once, at the end of the period, with
+their cards frozen there (the supervision screen's view).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from slasim.clock.cards import LEVELS, REFERENCES, Ladder, crossings, first_reached, level_at
+from slasim.clock.case_clock import ClockBatch
+from slasim.sim.metrics import HIST_BINS, QUANTILES, LogHistogram, ratio
+from slasim.scenario.plan import Plan, ServicePlan
+
+CHUNK = 4096
+
+
+@dataclass(slots=True, eq=False)
+class CaseRecord:
+    """What the engine knows of one case (business minutes; NaN/inf where it did not happen)."""
+
+    service: int
+    received: float
+    accepted: float = math.nan
+    decided: float = math.inf          # decision, or give-up instant
+    gave_up: bool = False
+    pauses: list | None = None      # (from, to) business minutes; created on the first pause
+    spans: dict | None = None       # step name → [entered, left], for steps with a limit
+    materials_at: float | None = None   # 容缺受理: when the missing materials arrive (inf: never)
+    number: int = -1                # the case's arrival number in its service (event-log case id)
+
+    @property
+    def is_accepted(self) -> bool:
+        """Whether the case has been accepted (its `accepted` instant is not NaN)."""
+        return not math.isnan(self.accepted)
+
+
+@dataclass
+class ServiceTally:
+    arrived: int = 0
+    accepted: int = 0
+    decided: int = 0
+    gave_up: int = 0
+    open_at_end: int = 0
+    pending_at_end: int = 0             # received, not yet accepted
+    on_time_promised: int = 0
+    on_time_legal: int = 0
+    past_promised: int = 0              # accepted cases that went past the limit (decided late or open past it)
+    past_legal: int = 0
+    reached: dict = field(default_factory=lambda: {level: 0 for level in LEVELS[1:]})
+    open_by_card: dict = field(default_factory=lambda: {level: 0 for level in LEVELS})
+    lead_wd_sum: float = 0.0
+    lead_hours_sum: float = 0.0
+    lead_wd: LogHistogram = field(default_factory=LogHistogram)
+    in_system_sum: float = 0.0          # business minutes, truncated at the end (Little's law)
+
+    @classmethod
+    def combined(cls, tallies: list[ServiceTally]) -> ServiceTally:
+        """All services together (counters and histograms add up)."""
+        out = cls()
+        for t in tallies:
+            for name in cls.__dataclass_fields__:
+                value = getattr(t, name)
+                if isinstance(value, dict):
+                    for k, v in value.items():
+                        getattr(out, name)[k] += v
+                elif isinstance(value, LogHistogram):
+                    out.lead_wd.counts += value.counts
+                else:
+                    setattr(out, name, getattr(out, name) + value)
+        return out
+
+    def summary(self, levels: set[str]) -> dict:
+        out = {
+            "arrived": self.arrived, "accepted": self.accepted, "decided": self.decided,
+            "gave_up": self.gave_up, "open_at_end": self.open_at_end, "pending_at_end": self.pending_at_end,
+            "on_time_promised": ratio(self.on_time_promised, self.decided),
+            "on_time_legal": ratio(self.on_time_legal, self.decided),
+            "past_promised": ratio(self.past_promised, self.accepted),
+            "past_legal": ratio(self.past_legal, self.accepted),
+            "lead_time_wd_mean": ratio(self.lead_wd_sum, self.decided),
+            "lead_time_hours_mean": ratio(self.lead_hours_sum, self.decided),
+            "time_in_system_hours_mean": ratio(self.in_system_sum / 60.0, self.arrived),
+        }
+        for q in QUANTILES:
+            out[f"lead_time_wd_p{round(q * 100)}"] = self.lead_wd.quantile(q)
+        for level in LEVELS[1:]:
+            if level in levels:
+                out[f"ever_{level}"] = ratio(self.reached[level], self.accepted)
+        for level in LEVELS:
+            if level == "green" or level in levels:
+                out[f"open_{level}_at_end"] = self.open_by_card[level]
+        return out
+
+
+@dataclass
+class Cases:
+    """Cases as columns (business minutes): what grading reads, from records or from array engines.
+
+    `pauses` is (n, width, 2), NaN-padded; `spans` maps a limited step's name to (n, 2) [entered, left]
+    rows, NaN where the case has not finished that step.
+    """
+
+    service: np.ndarray
+    received: np.ndarray
+    accepted: np.ndarray
+    decided: np.ndarray
+    gave_up: np.ndarray
+    number: np.ndarray
+    pauses: np.ndarray
+    spans: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.received)
+
+    @classmethod
+    def from_records(cls, records: list[CaseRecord]) -> Cases:
+        n = len(records)
+        paused = [(i, r.pauses) for i, r in enumerate(records) if r.pauses]
+        pauses = np.full((n, max((len(p) for _, p in paused), default=0), 2), np.nan)
+        for i, p in paused:
+            pauses[i, :len(p)] = p
+        spans: dict[str, np.ndarray] = {}
+        for i, r in enumerate(records):
+            for name, span in (r.spans or {}).items():
+                if name not in spans:
+                    spans[name] = np.full((n, 2), np.nan)
+                spans[name][i] = span
+        return cls(np.fromiter((r.service for r in records), np.int64, n),
+                   np.fromiter((r.received for r in records), np.float64, n),
+                   np.fromiter((r.accepted for r in records), np.float64, n),
+                   np.fromiter((r.decided for r in records), np.float64, n),
+                   np.fromiter((r.gave_up for r in records), bool, n),
+                   np.fromiter((r.number for r in records), np.int64, n), pauses, spans)
+
+    def take(self, rows: np.ndarray) -> Cases:
+        return Cases(self.service[rows], self.received[rows], self.accepted[rows], self.decided[rows],
+                     self.gave_up[rows], self.number[rows], self.pauses[rows],
+                     {name: span[rows] for name, span in self.spans.items()})
+
+
+class Grader:
+    """Grades finished cases in chunks (records buffered, or columns as they come); one per replication."""
+
+    def __init__(self, plan: Plan, chunk: int = CHUNK, log=None):
+        self.plan, self.chunk, self.log = plan, chunk, log
+        # Each service's limits on their axes, looked up by service index when clocks are built.
+        self._amounts = {ref: np.array([getattr(s, ref).axis_amount for s in plan.services]) for ref in REFERENCES}
+        self._keys = [self._group_key(s) for s in plan.services]
+        self.tallies = [ServiceTally() for _ in plan.services]
+        self.buffer: list[CaseRecord] = []
+
+    def add(self, record: CaseRecord) -> None:
+        if record.received < self.plan.warmup_end:
+            return  # warm-up cases are simulated but not measured
+        self.buffer.append(record)
+        if len(self.buffer) >= self.chunk:
+            self.flush()
+
+    def flush(self, open_records: list[CaseRecord] = ()) -> None:
+        """Grade the buffered finished cases (and, at the end, the open ones)."""
+        records = self.buffer + [r for r in open_records if r.received >= self.plan.warmup_end]
+        self.buffer = []
+        if records:
+            self.grade(Cases.from_records(records))
+
+    def grade(self, cases: Cases) -> None:
+        """Grade cases given as columns (warm-up cases are left out here)."""
+        measured = cases.received >= self.plan.warmup_end
+        if not measured.all():
+            cases = cases.take(np.flatnonzero(measured))
+        if not len(cases):
+            return
+        if len(self.plan.services) == 1:
+            self._grade(cases)
+            return
+        # Services sharing a ladder and limit units are graded together (a city portfolio has hundreds).
+        groups: dict[tuple, list[int]] = {}
+        for s in np.unique(cases.service).tolist():
+            groups.setdefault(self._keys[s], []).append(s)
+        if len(groups) == 1:
+            self._grade(cases)
+            return
+        for members in groups.values():
+            self._grade(cases.take(np.flatnonzero(np.isin(cases.service, members))))
+
+    @staticmethod
+    def _group_key(service: ServicePlan) -> tuple:
+        step_rungs = any(r.scope != "case" for r in service.ladder.rungs)
+        return (service.ladder.rungs, service.promised.unit, service.legal.unit,
+                service.index if step_rungs else -1)   # step rungs need the service's own steps
+
+    def _grade(self, cases: Cases) -> None:
+        cal, end, services = self.plan.calendar, self.plan.end, self.plan.services
+        n, size = len(cases), len(services)
+        ladder = services[int(cases.service[0])].ladder
+        svc, received, accepted, decided, gave_up = cases.service, cases.received, cases.accepted, \
+            cases.decided, cases.gave_up
+        closed = np.isfinite(decided)
+        started = ~np.isnan(accepted)
+        done = closed & ~gave_up
+        counts: dict[str, np.ndarray] = {}
+
+        def count(name: str, mask: np.ndarray, where: np.ndarray = svc) -> None:
+            counts[name] = np.bincount(where[mask], minlength=size)
+
+        def total(name: str, values: np.ndarray, where: np.ndarray = svc) -> None:
+            counts[name] = np.bincount(where, weights=values, minlength=size)
+
+        count("arrived", np.ones(n, bool))
+        total("in_system_sum", np.minimum(decided, end) - received)
+        count("gave_up", gave_up)
+        count("pending_at_end", ~started & ~closed)
+        count("decided", done)
+        lead_wd = cal.business_to_day_position(decided[done]) - cal.business_to_day_position(received[done])
+        total("lead_wd_sum", lead_wd, svc[done])
+        total("lead_hours_sum", (decided[done] - received[done]) / 60.0, svc[done])
+        hist = np.bincount(svc[done] * HIST_BINS + LogHistogram.bins(lead_wd),
+                           minlength=size * HIST_BINS).reshape(size, HIST_BINS)
+        idx = np.flatnonzero(started)
+        reached, open_levels = {}, {}
+        if len(idx):
+            s_idx = svc[idx]
+            accepted_cases = cases.take(idx)
+            count("accepted", np.ones(len(idx), bool), s_idx)
+            stop_wall = cal.to_wall_array(np.minimum(decided[idx], end), side="left")   # open: frozen at the end
+            clocks = self._clocks(accepted_cases, stop_wall)
+            due = {ref: clock.due() for ref, clock in clocks.items()}
+            finished = done[idx]
+            count("on_time_promised", finished & (stop_wall <= due["promised"]), s_idx)
+            count("on_time_legal", finished & (stop_wall <= due["legal"]), s_idx)
+            count("past_promised", due["promised"] < stop_wall, s_idx)
+            count("past_legal", due["legal"] < stop_wall, s_idx)
+            cross = self._crossings(ladder, clocks, accepted_cases)
+            for level, firsts in first_reached(ladder, cross).items():
+                if level != "green":
+                    reached[level] = np.bincount(s_idx[np.isfinite(firsts)], minlength=size)
+                    if self.log is not None:
+                        for j in np.flatnonzero(np.isfinite(firsts)).tolist():
+                            name = services[int(s_idx[j])].name
+                            self.log.add_wall(f"{name}-{int(accepted_cases.number[j])}", name, f"{level} card",
+                                              float(firsts[j]))
+            still_open = ~closed[idx]
+            count("open_at_end", still_open, s_idx)
+            if still_open.any():
+                end_wall = cal.to_wall_array(np.array([end]), side="left")[0]
+                levels = level_at(ladder, cross[still_open], np.full(int(still_open.sum()), end_wall))
+                for k, level in enumerate(LEVELS):
+                    open_levels[level] = np.bincount(s_idx[still_open][levels == k], minlength=size)
+        for s in np.unique(svc).tolist():
+            tally = self.tallies[s]
+            for name, values in counts.items():
+                setattr(tally, name, getattr(tally, name) + (float(values[s]) if name.endswith("_sum") else int(values[s])))
+            tally.lead_wd.counts += hist[s]
+            for level, values in reached.items():
+                tally.reached[level] += int(values[s])
+            for level, values in open_levels.items():
+                tally.open_by_card[level] += int(values[s])
+
+    def levels_now(self, records: list[CaseRecord], now: float) -> dict[str, int]:
+        """Card levels of open cases at business instant `now` (the supervision screen at that moment)."""
+        cal, services = self.plan.calendar, self.plan.services
+        counts = {level: 0 for level in LEVELS}
+        groups: dict[tuple, list[CaseRecord]] = {}
+        for r in records:
+            if r.is_accepted:
+                groups.setdefault(self._keys[r.service], []).append(r)
+        now_wall = float(cal.to_wall_array(np.array([now]), side="left")[0])
+        for group in groups.values():
+            cases = Cases.from_records(group)
+            at = np.full(len(group), now_wall)
+            ladder = services[group[0].service].ladder
+            levels = level_at(ladder, self._crossings(ladder, self._clocks(cases, at), cases), at)
+            for k, level in enumerate(LEVELS):
+                counts[level] += int(np.sum(levels == k))
+        return counts
+
+    def _clocks(self, cases: Cases, stop_wall: np.ndarray) -> dict[str, ClockBatch]:
+        """Promised and legal clocks of accepted cases whose services share limit units (one clock
+        serves both when the limits are the same)."""
+        cal, first = self.plan.calendar, self.plan.services[int(cases.service[0])]
+        accepted_wall = cal.to_wall_array(cases.accepted, side="right")
+        pauses = self._pauses(cases.pauses)
+        amount = {ref: self._amounts[ref][cases.service] for ref in REFERENCES}
+        legal = ClockBatch(cal, first.legal.unit, accepted_wall, amount["legal"], None, pauses, stop_wall)
+        same = first.promised.unit == first.legal.unit and np.array_equal(amount["promised"], amount["legal"])
+        promised = legal if same else ClockBatch(cal, first.promised.unit, accepted_wall, amount["promised"], None,
+                                                 pauses, stop_wall)
+        return {"legal": legal, "promised": promised}
+
+    def _pauses(self, pauses: np.ndarray) -> np.ndarray:
+        """Business-minute pauses → wall minutes (an open pause keeps its infinite end)."""
+        out = pauses.copy()
+        if out.shape[1]:
+            cal = self.plan.calendar
+            flat = out.reshape(-1, 2)
+            ok = ~np.isnan(flat[:, 0])
+            flat[ok, 0] = cal.to_wall_array(flat[ok, 0], side="left")
+            open_end = ok & ~np.isfinite(flat[:, 1])
+            closed = ok & ~open_end
+            flat[closed, 1] = cal.to_wall_array(flat[closed, 1], side="right")
+        return out
+
+    def _crossings(self, ladder: Ladder, clocks: dict, cases: Cases) -> np.ndarray:
+        """(n, rungs) crossing instants; step rungs only for cases that finished the step."""
+        cal, end = self.plan.calendar, self.plan.end
+        out = np.full((len(cases), len(ladder.rungs)), np.inf)
+        for j, rung in enumerate(ladder.rungs):
+            if rung.scope == "case":
+                out[:, j] = crossings(Ladder("", (rung,)), clocks)[:, 0]
+                continue
+            spans = cases.spans.get(rung.scope)
+            rows = np.flatnonzero(~np.isnan(spans[:, 1])) if spans is not None else ()
+            if not len(rows):
+                continue
+            step = next(st for st in self.plan.services[int(cases.service[0])].steps
+                        if st.name == rung.scope and st.limit)
+            spans = spans[rows]
+            clock = ClockBatch(cal, step.limit.unit, cal.to_wall_array(spans[:, 0], side="right"),
+                               np.full(len(rows), step.limit.axis_amount),
+                               stopped=cal.to_wall_array(np.minimum(spans[:, 1], end), side="left"))
+            out[rows, j] = crossings(Ladder("", (rung,)), {rung.scope: clock})[:, 0]
+        return out

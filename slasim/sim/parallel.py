@@ -1,0 +1,69 @@
+"""Where replications run: a process pool over the cores, or a Dask cluster.
+
+The caller hands over a task, `task(payload, replication, seed) -> dict`, a module-level function
+(so workers can import it) that is pure in its arguments — every replication draws from its own
+seed streams (see `sim.draws`) — so results are gathered in replication order and are identical for
+any worker count or executor. A replication lost with a dead Dask worker is simply run again
+elsewhere; its result is taken once, by its number.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Callable
+
+from slasim.io.errors import SlasimError
+
+SCHEDULER_ENV = "SLASIM_SCHEDULER"
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def scheduler_address(option: str | None) -> str | None:
+    return option or os.environ.get(SCHEDULER_ENV) or None
+
+
+def run_parallel(task: Callable[[Any, int, int], dict], payload: Any, replications: list[int],
+                 seed: int, *, workers: int, scheduler: str | None,
+                 progress: Callable[[int], None] | None = None) -> list[dict]:
+    """`task(payload, r, seed)` for each replication r, in order of r, on a pool or a Dask cluster.
+    On platforms that fork, pool workers inherit the parent's memory (e.g. a compiled plan the
+    task caches), so nothing is compiled again per worker."""
+    if scheduler:
+        return _on_dask(task, payload, replications, seed, scheduler, progress)
+    forking = "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if forking else None)
+    n = len(replications)
+    results = []
+    with ProcessPoolExecutor(max_workers=min(workers, n), mp_context=context) as pool:
+        for result in pool.map(task, [payload] * n, replications, [seed] * n):
+            results.append(result)
+            if progress:
+                progress(len(results))
+    return results
+
+
+def _on_dask(task: Callable[[Any, int, int], dict], payload: Any, replications: list[int], seed: int,
+             address: str, progress: Callable[[int], None] | None) -> list[dict]:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise SlasimError("a Dask scheduler needs the optional extra: pip install 'slasim[dask]'",
+                          field="--scheduler") from None
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise SlasimError(f"cannot reach the Dask scheduler at {address!r} ({exc})", field="--scheduler") from None
+    with client:
+        n = len(replications)
+        futures = client.map(task, [payload] * n, replications, [seed] * n, pure=False)
+        results = []
+        for future in futures:   # in replication order
+            results.append(future.result())
+            if progress:
+                progress(len(results))
+        return results

@@ -1,0 +1,146 @@
+"""Replications of a scenario: deterministic seeding, per-replication metrics, CIs across them.
+
+Replication r draws every number from `SeedSequence(seed)` children keyed (r, names...) (see
+`engine.stream`), so results do not depend on the order or the process replications run in.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from slasim.clock.cards import LEVELS
+from slasim.sim.parallel import run_parallel
+from slasim.sim.simpy_engine import Replication
+from slasim.sim.queue_engine import QueueReplication, unsupported
+from slasim.sim.grading import ServiceTally
+from slasim.sim.metrics import ratio, summarize
+from slasim.scenario.plan import Plan, compile_plan
+from slasim.scenario.schema import Scenario
+
+
+def replication_metrics(plan: Plan, replication: int, seed: int, log=None, timeline: list | None = None) -> dict:
+    """Run one replication and return its metrics (a nested dict of numbers); events go to `log`,
+    and daily samples (queues, open cases by card) are appended to `timeline` if one is given."""
+    if log is None and timeline is None and unsupported(plan) is None:
+        rep = QueueReplication(plan, replication, seed)
+    else:
+        rep = Replication(plan, replication, seed, log, timeline=timeline is not None)
+    rep.run()
+    if timeline is not None:
+        timeline.extend(rep.timeline)
+    end, since = plan.end, plan.warmup_end
+    levels = {r.level for s in plan.services for r in s.ladder.rungs}
+    services = {s.name: rep.grader.tallies[s.index].summary({r.level for r in s.ladder.rungs})
+                for s in plan.services}
+    overall = ServiceTally.combined(rep.grader.tallies)
+    steps = {f"{st.service}/{st.name}": rep.step_tallies[st.id].summary() for st in plan.steps}
+    departments = {station.name: station.summary(end) for station in rep.stations}
+    hours = (end - since) / 60.0
+    little = {
+        "wip_mean": rep.wip.mean(end),
+        "arrivals_per_hour": overall.arrived / hours,
+        "time_in_system_hours_mean": ratio(overall.in_system_sum / 60.0, overall.arrived),
+    }
+    return {"overall": overall.summary(levels), "services": services, "steps": steps,
+            "departments": departments, "little": little}
+
+
+_PLANS: dict[tuple[str, str], Plan] = {}
+
+
+def _remember_plan(payload: tuple[str, str], plan: Plan) -> None:
+    if len(_PLANS) >= 8:
+        _PLANS.pop(next(iter(_PLANS)))
+    _PLANS[payload] = plan
+
+
+def replication_task(payload: tuple[str, str], replication: int, seed: int) -> dict:
+    """One replication in a worker, from the scenario as JSON and its source (the compiled plan is
+    kept per process)."""
+    plan = _PLANS.get(payload)
+    if plan is None:
+        scenario_json, source = payload
+        plan = compile_plan(Scenario.model_validate_json(scenario_json), source)
+        _remember_plan(payload, plan)
+    return replication_metrics(plan, replication, seed)
+
+
+def replicate(plan: Plan, replications: int, seed: int, progress: Callable[[int], None] | None = None,
+              *, workers: int = 1, scheduler: str | None = None, first: int = 0) -> list[dict]:
+    """Metrics of replications first..n-1: in this process, a pool of `workers` processes, or on the
+    Dask scheduler at `scheduler`. Identical results whichever runs them."""
+    numbers = list(range(first, replications))
+    if numbers and (scheduler or (workers > 1 and len(numbers) > 1)):
+        payload = (plan.scenario.model_dump_json(by_alias=True), "scenario")
+        _remember_plan(payload, plan)   # forked pool workers inherit it instead of compiling it again
+        return run_parallel(replication_task, payload, numbers, seed,
+                            workers=workers, scheduler=scheduler, progress=progress)
+    results = []
+    for r in numbers:
+        results.append(replication_metrics(plan, r, seed))
+        if progress:
+            progress(r + 1)
+    return results
+
+
+def run_scenario(scenario: Scenario, *, source: str = "scenario", replications: int | None = None,
+                 seed: int | None = None, progress: Callable[[int], None] | None = None,
+                 workers: int = 1, scheduler: str | None = None, event_log: Path | None = None,
+                 timeline: bool = False) -> dict:
+    """Run the replications and summarise them (mean and 95 % CI per metric). With `event_log` or
+    `timeline`, replication 0 runs here and also writes its events (CSV, and XES beside it) or keeps
+    a daily sample of queues and open cases by card level (`result["timeline"]`)."""
+    plan = compile_plan(scenario, source)
+    n = replications or scenario.replications
+    seed = scenario.seed if seed is None else seed
+    runs, samples = [], [] if timeline else None
+    if event_log is not None or timeline:
+        log = None
+        if event_log is not None:
+            from slasim.outputs.eventlog import EventLog
+
+            log = EventLog(event_log, plan.calendar)
+        try:
+            runs.append(replication_metrics(plan, 0, seed, log, samples))
+        except BaseException:
+            if log is not None:
+                log.discard()
+            raise
+        if log is not None:
+            log.close()
+    runs += replicate(plan, n, seed, progress, workers=workers, scheduler=scheduler, first=len(runs))
+    result = describe(plan, n, seed, summarize(runs))
+    if (event_log is not None or timeline) and result["engine"] == "fcfs":
+        result["engine_note"] = "replication 0 ran in SimPy, which writes the event log and the daily timeline"
+    if timeline:
+        result["timeline"] = samples
+    return result
+
+
+def engine_used(plan: Plan) -> dict:
+    """Which engine computes the replications: the FCFS queue path, or SimPy and why."""
+    reason = unsupported(plan)
+    return {"engine": "fcfs"} if reason is None else {"engine": "simpy", "engine_note": reason}
+
+
+def describe(plan: Plan, n: int, seed: int, summary: dict) -> dict:
+    """The result document: what was run (scenario, calendar, period, seeds) and its summary."""
+    scenario = plan.scenario
+    cal = plan.calendar
+    days = cal.work_days[[plan.start_day, plan.end_day - 1]]
+    return {
+        "scenario": scenario.name,
+        "calendar": cal.name,
+        "period": {"first_day": str(days[0].astype("datetime64[D]")), "last_day": str(days[1].astype("datetime64[D]")),
+                   "working_days": plan.end_day - plan.start_day, "warmup_days": scenario.warmup_days},
+        "provisional": plan.provisional,
+        "replications": n,
+        "seed": seed,
+        **engine_used(plan),
+        "levels": [level for level in LEVELS if level != "green"],
+        "definition": scenario.model_dump(mode="json", by_alias=True, exclude_defaults=True),
+        "service_info": {s.name: {"kind": s.spec.kind, "promised": str(s.promised), "legal": str(s.legal),
+                                  "cards": s.ladder.name} for s in plan.services},
+        **summary,
+    }
