@@ -10,8 +10,8 @@ Run: python benchmarks/bench_checks.py [--n 100000]
 from __future__ import annotations
 
 import argparse
-import json
 import datetime as dt
+import json
 import tempfile
 import time
 from pathlib import Path
@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from slasim.checks.schema import CheckFile, load_check_file
+from slasim.calendar.units import datetime_to_minutes
 from slasim.checks.engine import run_checks
+from slasim.checks.schema import CheckFile, load_check_file
 from slasim.clock.case_clock import Pause
 from slasim.clock.deadline import compute_deadline
-from slasim.calendar.units import datetime_to_minutes
 
 
 def make_cases(n: int, seed: int = 0) -> list[dict]:
@@ -32,14 +32,24 @@ def make_cases(n: int, seed: int = 0) -> list[dict]:
     cases = []
     for i in range(n):
         accepted = start + dt.timedelta(days=int(rng.integers(0, 15 * 365)))
-        case = {"name": f"case {i}", "accepted": accepted.isoformat(),
-                "limit": {"promised": f"{int(rng.integers(3, 15))}wd", "legal": "20wd"},
-                "expect": {"due": {"legal": "2000-01-01"},
-                           "card_at": {accepted.isoformat() + "T10:00": "green"}}}
+        case = {
+            "name": f"case {i}",
+            "accepted": accepted.isoformat(),
+            "limit": {"promised": f"{int(rng.integers(3, 15))}wd", "legal": "20wd"},
+            "expect": {
+                "due": {"legal": "2000-01-01"},
+                "card_at": {accepted.isoformat() + "T10:00": "green"},
+            },
+        }
         if rng.random() < 0.3:
             a = accepted + dt.timedelta(days=int(rng.integers(1, 15)))
-            case["pauses"] = [{"from": a.isoformat(), "to": (a + dt.timedelta(days=int(rng.integers(1, 6)))).isoformat(),
-                               "kind": "special_procedure"}]
+            case["pauses"] = [
+                {
+                    "from": a.isoformat(),
+                    "to": (a + dt.timedelta(days=int(rng.integers(1, 6)))).isoformat(),
+                    "kind": "special_procedure",
+                }
+            ]
         if rng.random() < 0.2:
             case["extensions"] = ["10wd"]
         cases.append(case)
@@ -60,7 +70,9 @@ def main() -> None:
         path = Path(tmp) / "cases.yaml"
         write(path, raw)
         t0 = time.perf_counter()
-        check = load_check_file(path)  # YAML (libyaml) + validation + columns, as `slasim check` does
+        check = load_check_file(
+            path
+        )  # YAML (libyaml) + validation + columns, as `slasim check` does
         t_load = time.perf_counter() - t0
         as_json = Path(tmp) / "cases.json"
         as_json.write_text(json.dumps(raw), encoding="utf-8")
@@ -70,7 +82,9 @@ def main() -> None:
         run_checks(load_check_file_from(raw, 10), "warm-up")
         t0 = time.perf_counter()
         outcomes = run_checks(check, "bench")
-        t_failing = time.perf_counter() - t0  # every expected due is deliberately wrong: all fail, all diffs built
+        t_failing = (
+            time.perf_counter() - t0
+        )  # every expected due is deliberately wrong: all fail, all diffs built
         # The CI case: expectations pinned from a previous run, so everything passes.
         for case, o in zip(raw["cases"], outcomes):
             case["expect"]["due"] = {"legal": o.got["due"]["legal"]}
@@ -84,18 +98,34 @@ def main() -> None:
     sample = check.cases[: args.sample]
     t0 = time.perf_counter()
     for c in sample:
-        compute_deadline(c.limit.legal, accepted=c.accepted,
-                         pauses=[Pause(datetime_to_minutes(p.start), datetime_to_minutes(p.end)) for p in c.pauses],
-                         extensions=c.extensions)
+        compute_deadline(
+            c.limit.legal,
+            accepted=c.accepted,
+            pauses=[
+                Pause(datetime_to_minutes(p.start), datetime_to_minutes(p.end)) for p in c.pauses
+            ],
+            extensions=c.extensions,
+        )
     t_loop = (time.perf_counter() - t0) / len(sample) * args.n
 
     print(f"{'what':48s} {'seconds':>9s} {'cases/s':>12s}")
     print(f"{'load file: YAML + validation + columns':48s} {t_load:9.3f} {args.n / t_load:12,.0f}")
-    print(f"{'load file: same cases as .json':48s} {t_load_json:9.3f} {args.n / t_load_json:12,.0f}")
-    print(f"{'slasim check engine, all passing (batched)':48s} {t_engine:9.3f} {args.n / t_engine:12,.0f}")
-    print(f"{'slasim check engine, all failing + diffs':48s} {t_failing:9.3f} {args.n / t_failing:12,.0f}")
-    print(f"{'compute_deadline one by one (extrapolated)':48s} {t_loop:9.3f} {args.n / t_loop:12,.0f}")
-    print(f"batched / one-by-one speed-up: {t_loop / t_engine:.0f}x; cases reported failing: {failed:,}/{args.n:,}")
+    print(
+        f"{'load file: same cases as .json':48s} {t_load_json:9.3f} {args.n / t_load_json:12,.0f}"
+    )
+    print(
+        f"{'slasim check engine, all passing (batched)':48s} {t_engine:9.3f} {args.n / t_engine:12,.0f}"
+    )
+    print(
+        f"{'slasim check engine, all failing + diffs':48s} {t_failing:9.3f} {args.n / t_failing:12,.0f}"
+    )
+    print(
+        f"{'compute_deadline one by one (extrapolated)':48s} {t_loop:9.3f} {args.n / t_loop:12,.0f}"
+    )
+    print(
+        f"batched / one-by-one speed-up: {t_loop / t_engine:.0f}x; "
+        f"cases reported failing: {failed:,}/{args.n:,}"
+    )
 
 
 def load_check_file_from(raw: dict, n: int) -> CheckFile:

@@ -16,9 +16,9 @@ import time
 import numpy as np
 import simpy
 
+from slasim.scenario.loader import load_scenario
 from slasim.scenario.plan import compile_plan
 from slasim.sim.runner import replication_metrics
-from slasim.scenario.loader import load_scenario
 
 
 def raw_simpy(lam: float, mean_work: float, staff: int, horizon: float, seed: int) -> int:
@@ -49,28 +49,32 @@ def ciw_mmc(lam: float, mean_work: float, staff: int, horizon: float, seed: int)
     """The same M/M/c in Ciw (optional benchmark dependency). Returns customers served."""
     import ciw
 
-    network = ciw.create_network(arrival_distributions=[ciw.dists.Exponential(rate=lam)],
-                                 service_distributions=[ciw.dists.Exponential(rate=1.0 / mean_work)],
-                                 number_of_servers=[staff])
+    network = ciw.create_network(
+        arrival_distributions=[ciw.dists.Exponential(rate=lam)],
+        service_distributions=[ciw.dists.Exponential(rate=1.0 / mean_work)],
+        number_of_servers=[staff],
+    )
     ciw.seed(seed)
     sim = ciw.Simulation(network)
     sim.simulate_until_max_time(horizon)
     return len(sim.get_all_records())
 
 
-def measure(reps: int = 20, scenario_path: str = "scenarios/mmc-always.yaml", with_ciw: bool = True) -> dict:
+def measure(
+    reps: int = 20, scenario_path: str = "scenarios/mmc-always.yaml", with_ciw: bool = True
+) -> dict:
     """Per-replication cases/s of slasim and raw SimPy (interleaved pairs), and Ciw if installed."""
     args = argparse.Namespace(reps=reps, scenario=scenario_path)
     scenario = load_scenario(args.scenario)
     plan = compile_plan(scenario)
     service = scenario.services["request"]
-    lam = service.arrivals.per_day / 1440.0                  # `always`: a working day is 1440 minutes
+    lam = service.arrivals.per_day / 1440.0  # `always`: a working day is 1440 minutes
     mean_work = service.steps[0].work.mean
     staff = scenario.departments["desk"].staff
     horizon = plan.end - plan.start
 
     simpy_plan = compile_plan(scenario.model_copy(update={"engine": "simpy"}))
-    for warm in (plan, simpy_plan):   # warm-up: imports, calendar tables
+    for warm in (plan, simpy_plan):  # warm-up: imports, calendar tables
         replication_metrics(warm, 0, 99)
     # Interleaved, one replication of each at a time, so all see the same machine state
     # (shared machines are noisy).
@@ -85,14 +89,16 @@ def measure(reps: int = 20, scenario_path: str = "scenarios/mmc-always.yaml", wi
         count = run()
         return count, time.perf_counter() - t0
 
-    def received(metrics: dict) -> float:   # incl. warm-up
+    def received(metrics: dict) -> float:  # incl. warm-up
         return metrics["overall"]["arrived"] * horizon / (plan.end - plan.warmup_end)
 
     for r in range(args.reps):
-        if with_ciw and r < 6:   # Ciw is slower: a few interleaved replications are enough
+        if with_ciw and r < 6:  # Ciw is slower: a few interleaved replications are enough
             other.append(timed(lambda r=r: ciw_mmc(lam, mean_work, staff, horizon, r)))
         ours.append(timed(lambda r=r: received(replication_metrics(plan, r, scenario.seed))))
-        ours_simpy.append(timed(lambda r=r: received(replication_metrics(simpy_plan, r, scenario.seed))))
+        ours_simpy.append(
+            timed(lambda r=r: received(replication_metrics(simpy_plan, r, scenario.seed)))
+        )
         raw.append(timed(lambda r=r: raw_simpy(lam, mean_work, staff, horizon, r)))
 
     def rate(pairs: list) -> float:
@@ -102,10 +108,19 @@ def measure(reps: int = 20, scenario_path: str = "scenarios/mmc-always.yaml", wi
         # Each pair ran back to back: the median of the pairwise ratios is the steadiest figure.
         return statistics.median((x / tx) / (y / ty) for (x, tx), (y, ty) in zip(a, b))
 
-    out = {"staff": staff, "rho": lam * mean_work / staff, "reps": args.reps, "days": horizon / 1440,
-           "slasim_per_s": rate(ours), "slasim_simpy_engine_per_s": rate(ours_simpy), "simpy_per_s": rate(raw),
-           "slasim_vs_simpy": paired(ours, raw), "simpy_engine_vs_simpy": paired(ours_simpy, raw),
-           "cases_per_rep": statistics.mean(n for n, _ in ours), "ciw_per_s": rate(other) if other else None}
+    out = {
+        "staff": staff,
+        "rho": lam * mean_work / staff,
+        "reps": args.reps,
+        "days": horizon / 1440,
+        "slasim_per_s": rate(ours),
+        "slasim_simpy_engine_per_s": rate(ours_simpy),
+        "simpy_per_s": rate(raw),
+        "slasim_vs_simpy": paired(ours, raw),
+        "simpy_engine_vs_simpy": paired(ours_simpy, raw),
+        "cases_per_rep": statistics.mean(n for n, _ in ours),
+        "ciw_per_s": rate(other) if other else None,
+    }
     if other:
         out["slasim_vs_ciw"] = paired(ours, other)
         out["simpy_engine_vs_ciw"] = paired(ours_simpy, other)
@@ -118,16 +133,23 @@ def main() -> None:
     parser.add_argument("--scenario", default="scenarios/mmc-always.yaml")
     args = parser.parse_args()
     r = measure(args.reps, args.scenario)
-    print(f"M/M/{r['staff']}, rho = {r['rho']:.2f}, {args.reps} replications of {r['days']:.0f} days each")
+    print(
+        f"M/M/{r['staff']}, rho = {r['rho']:.2f}, {args.reps} replications of {r['days']:.0f} days each"
+    )
     print(f"{'engine':44s} {'median cases/s':>15s}")
     print(f"{'slasim, default (FCFS queue path)':44s} {r['slasim_per_s']:15,.0f}")
     print(f"{'slasim, engine: simpy':44s} {r['slasim_simpy_engine_per_s']:15,.0f}")
     print(f"{'raw SimPy M/M/c loop':44s} {r['simpy_per_s']:15,.0f}")
     if r.get("ciw_per_s"):
         print(f"{'Ciw':44s} {r['ciw_per_s']:15,.0f}")
-        print(f"slasim / Ciw: {r['slasim_vs_ciw']:.2f}x (target >= 2x); SimPy engine / Ciw: {r['simpy_engine_vs_ciw']:.2f}x")
-    print(f"slasim / raw SimPy: {r['slasim_vs_simpy']:.2f}x (target >= 0.7x); SimPy engine / raw SimPy: "
-          f"{r['simpy_engine_vs_simpy']:.2f}x (medians of back-to-back pairs)")
+        print(
+            f"slasim / Ciw: {r['slasim_vs_ciw']:.2f}x (target >= 2x); "
+            f"SimPy engine / Ciw: {r['simpy_engine_vs_ciw']:.2f}x"
+        )
+    print(
+        f"slasim / raw SimPy: {r['slasim_vs_simpy']:.2f}x (target >= 0.7x); SimPy engine / raw SimPy: "
+        f"{r['simpy_engine_vs_simpy']:.2f}x (medians of back-to-back pairs)"
+    )
 
 
 if __name__ == "__main__":

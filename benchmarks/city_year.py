@@ -11,33 +11,56 @@ import resource
 import sys
 import time
 
-from slasim.sim.runner import engine_used, replication_metrics
 from slasim.scenario.plan import compile_plan
 from slasim.scenario.schema import Scenario
+from slasim.sim.runner import engine_used, replication_metrics
 
-WORKING_DAYS = 245          # 2025 on the cn calendar
-STEPS = (("accept", 10), ("review", 30), ("inspect", 40), ("decide", 20))   # office minutes (exponential)
+WORKING_DAYS = 245  # 2025 on the cn calendar
+STEPS = (
+    ("accept", 10),
+    ("review", 30),
+    ("inspect", 40),
+    ("decide", 20),
+)  # office minutes (exponential)
 
 
 def city_year(cases: int, engine: str = "auto") -> Scenario:
     per_day = cases / WORKING_DAYS
-    departments = {name: {"staff": max(1, round(per_day * minutes / 420 / 0.8))} for name, minutes in STEPS}
-    return Scenario.model_validate({
-        "name": f"city-year-{cases}", "calendar": "cn", "start": "2025-01-02", "working_days": WORKING_DAYS,
-        "replications": 1, "seed": 1, "engine": engine, "departments": departments,
-        "services": {"permit": {"limits": {"promised": "5wd", "legal": "20wd"}, "arrivals": {"per_day": per_day},
-                                "steps": [{"step": name, "department": name, "work": {"exponential": minutes}}
-                                          for name, minutes in STEPS]}},
-    })
+    departments = {
+        name: {"staff": max(1, round(per_day * minutes / 420 / 0.8))} for name, minutes in STEPS
+    }
+    return Scenario.model_validate(
+        {
+            "name": f"city-year-{cases}",
+            "calendar": "cn",
+            "start": "2025-01-02",
+            "working_days": WORKING_DAYS,
+            "replications": 1,
+            "seed": 1,
+            "engine": engine,
+            "departments": departments,
+            "services": {
+                "permit": {
+                    "limits": {"promised": "5wd", "legal": "20wd"},
+                    "arrivals": {"per_day": per_day},
+                    "steps": [
+                        {"step": name, "department": name, "work": {"exponential": minutes}}
+                        for name, minutes in STEPS
+                    ],
+                }
+            },
+        }
+    )
 
 
 def peak_memory_mib() -> float:
     """This process's peak resident memory. VmHWM, not ru_maxrss: Linux carries ru_maxrss over from
     the parent across exec, so a child started by a big process would report the parent's peak."""
     try:
-        for line in open("/proc/self/status", encoding="ascii"):
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -51,9 +74,17 @@ def main() -> None:
     metrics = replication_metrics(plan, 0, 1)
     seconds = time.perf_counter() - t0
     peak_mib = peak_memory_mib()
-    print(json.dumps({"cases": metrics["overall"]["arrived"], "seconds": seconds, "peak_mib": peak_mib,
-                      "decided": metrics["overall"]["decided"],
-                      "engine": engine_used(plan)["engine"]}))
+    print(
+        json.dumps(
+            {
+                "cases": metrics["overall"]["arrived"],
+                "seconds": seconds,
+                "peak_mib": peak_mib,
+                "decided": metrics["overall"]["decided"],
+                "engine": engine_used(plan)["engine"],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -27,17 +27,21 @@ import bench_deadlines  # noqa: E402
 import bench_sim  # noqa: E402
 from city_year import city_year as city_year_scenario  # noqa: E402
 
+from slasim.scenario.loader import load_scenario  # noqa: E402
 from slasim.scenario.plan import compile_plan  # noqa: E402
 from slasim.sim.parallel import default_workers  # noqa: E402
 from slasim.sim.runner import replication_metrics, run_scenario  # noqa: E402
-from slasim.scenario.loader import load_scenario  # noqa: E402
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 
 
 def city_year(cases: int, engine: str = "auto") -> dict:
-    out = subprocess.run([sys.executable, str(HERE / "city_year.py"), str(cases), engine], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, str(HERE / "city_year.py"), str(cases), engine],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -54,8 +58,12 @@ def machine_ceiling(scenario, reps: int, workers: int) -> float:
     plan = compile_plan(scenario)
     context = multiprocessing.get_context("fork")
     out = context.Queue()
-    procs = [context.Process(target=_slice, args=(plan, list(range(w, reps, workers)), scenario.seed, out))
-             for w in range(workers)]
+    procs = [
+        context.Process(
+            target=_slice, args=(plan, list(range(w, reps, workers)), scenario.seed, out)
+        )
+        for w in range(workers)
+    ]
     for proc in procs:
         proc.start()
     times = [out.get() for _ in procs]
@@ -68,7 +76,9 @@ def speed_up(scenario, reps: int = 8, pairs: int = 3) -> dict:
     """Serial vs all-cores time for `reps` replications, and the machine's own ceiling (independent
     processes): medians of `pairs` back-to-back runs (a shared machine's other load moves single
     runs by ±20 %)."""
-    run_scenario(scenario, replications=1, workers=1)   # warm-up (imports, calendar): not the pool's gain
+    run_scenario(
+        scenario, replications=1, workers=1
+    )  # warm-up (imports, calendar): not the pool's gain
     workers = default_workers()
     runs = []
     for _ in range(pairs):
@@ -78,44 +88,83 @@ def speed_up(scenario, reps: int = 8, pairs: int = 3) -> dict:
         t0 = time.perf_counter()
         parallel = run_scenario(scenario, replications=reps, workers=workers)
         t_parallel = time.perf_counter() - t0
-        same = json.dumps(serial, sort_keys=True, default=str) == json.dumps(parallel, sort_keys=True, default=str)
-        runs.append((t_serial / t_parallel, t_serial / machine_ceiling(scenario, reps, workers), same))
+        same = json.dumps(serial, sort_keys=True, default=str) == json.dumps(
+            parallel, sort_keys=True, default=str
+        )
+        runs.append(
+            (t_serial / t_parallel, t_serial / machine_ceiling(scenario, reps, workers), same)
+        )
     ratios = sorted(r[0] for r in runs)
-    return {"scenario": scenario.name, "engine": serial["engine"], "reps": reps, "workers": workers,
-            "speed_up": ratios[len(runs) // 2], "speed_ups": ratios,
-            "ceiling": sorted(r[1] for r in runs)[len(runs) // 2], "identical": all(r[2] for r in runs)}
+    return {
+        "scenario": scenario.name,
+        "engine": serial["engine"],
+        "reps": reps,
+        "workers": workers,
+        "speed_up": ratios[len(runs) // 2],
+        "speed_ups": ratios,
+        "ceiling": sorted(r[1] for r in runs)[len(runs) // 2],
+        "identical": all(r[2] for r in runs),
+    }
 
 
 def table(r: dict) -> list[tuple[str, str, str]]:
     d, m = r["deadlines"], r["mmc"]
     rows = [
         ("deadlines/s, vectorized (2M random)", f"{d['slasim_per_s']:,.0f}", "—"),
-        ("  vs holidays.get_nth_working_day", f"{d['slasim_per_s'] / d['holidays_per_s']:,.0f}×",
-         f"agree {d['holidays_agree']}/{d['anchor_n']}"),
-        ("  vs numpy busday_offset", f"{d['slasim_per_s'] / d['numpy_per_s']:.1f}×",
-         f"numpy wrong on {d['numpy_wrong'] / d['n']:.0%}"),
-        (f"M/M/{m['staff']} cases/s (clock + cards), FCFS queue path", f"{m['slasim_per_s']:,.0f}",
-         "the default for plain FCFS desks"),
+        (
+            "  vs holidays.get_nth_working_day",
+            f"{d['slasim_per_s'] / d['holidays_per_s']:,.0f}×",
+            f"agree {d['holidays_agree']}/{d['anchor_n']}",
+        ),
+        (
+            "  vs numpy busday_offset",
+            f"{d['slasim_per_s'] / d['numpy_per_s']:.1f}×",
+            f"numpy wrong on {d['numpy_wrong'] / d['n']:.0%}",
+        ),
+        (
+            f"M/M/{m['staff']} cases/s (clock + cards), FCFS queue path",
+            f"{m['slasim_per_s']:,.0f}",
+            "the default for plain FCFS desks",
+        ),
         ("  vs raw SimPy (median of pairs)", f"{m['slasim_vs_simpy']:.2f}×", "target ≥ 0.7×"),
     ]
     if m.get("ciw_per_s"):
         rows.append(("  vs Ciw", f"{m['slasim_vs_ciw']:.2f}×", "target ≥ 2×"))
-    rows.append((f"M/M/{m['staff']} cases/s, engine: simpy", f"{m['slasim_simpy_engine_per_s']:,.0f}",
-                 f"{m['simpy_engine_vs_simpy']:.2f}× raw SimPy"
-                 + (f", {m['simpy_engine_vs_ciw']:.2f}× Ciw" if m.get("ciw_per_s") else "")))
+    rows.append(
+        (
+            f"M/M/{m['staff']} cases/s, engine: simpy",
+            f"{m['slasim_simpy_engine_per_s']:,.0f}",
+            f"{m['simpy_engine_vs_simpy']:.2f}× raw SimPy"
+            + (f", {m['simpy_engine_vs_ciw']:.2f}× Ciw" if m.get("ciw_per_s") else ""),
+        )
+    )
     for c in r["city_year"]:
-        rows.append((f"4-step city-year, {c['cases']:,} cases, 1 core, {c['engine']}", f"{c['seconds']:.1f} s",
-                     f"peak {c['peak_mib']:.0f} MiB; {c['cases'] / c['seconds']:,.0f} cases/s"))
+        rows.append(
+            (
+                f"4-step city-year, {c['cases']:,} cases, 1 core, {c['engine']}",
+                f"{c['seconds']:.1f} s",
+                f"peak {c['peak_mib']:.0f} MiB; {c['cases'] / c['seconds']:,.0f} cases/s",
+            )
+        )
     big = {c["target"]: c for c in r["city_year"] if c["engine"] == "fcfs"}
     if 1_000_000 in big and 100_000 in big:
-        rows.append(("  peak memory 1M / 100k", f"{big[1_000_000]['peak_mib'] / big[100_000]['peak_mib']:.2f}×",
-                     "target ≤ 1.2×; 1M target ≤ 60 s"))
+        rows.append(
+            (
+                "  peak memory 1M / 100k",
+                f"{big[1_000_000]['peak_mib'] / big[100_000]['peak_mib']:.2f}×",
+                "target ≤ 1.2×; 1M target ≤ 60 s",
+            )
+        )
     for p in r["parallel"]:
-        rows.append((f"parallel speed-up, {p['reps']} replications of {p['scenario']} ({p['engine']})",
-                     f"{p['speed_up']:.2f}× on {p['workers']} cores",
-                     f"median of {len(p['speed_ups'])} ({min(p['speed_ups']):.2f}–{max(p['speed_ups']):.2f}×); "
-                     f"independent processes here: {p['ceiling']:.2f}×; identical results: {p['identical']}; "
-                     f"target ≥ 1.8× on 2"))
+        rows.append(
+            (
+                f"parallel speed-up, {p['reps']} replications of {p['scenario']} ({p['engine']})",
+                f"{p['speed_up']:.2f}× on {p['workers']} cores",
+                f"median of {len(p['speed_ups'])} ({min(p['speed_ups']):.2f}–{max(p['speed_ups']):.2f}×); "
+                f"independent processes here: {p['ceiling']:.2f}×; identical results: {p['identical']}; "
+                f"target ≥ 1.8× on 2",
+            )
+        )
     return rows
 
 
@@ -124,22 +173,37 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="city-year up to 100k cases only")
     args = parser.parse_args()
     sizes = (10_000, 100_000) if args.quick else (10_000, 100_000, 1_000_000)
-    results = {"date": dt.date.today().isoformat(), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-               "python": platform.python_version(),
-               "deadlines": bench_deadlines.measure(), "mmc": bench_sim.measure(reps=20),
-               "city_year": [{**city_year(n), "target": n} for n in sizes]
-               + [{**city_year(100_000, "simpy"), "target": 100_000}], "parallel": [speed_up(load_scenario("district-centre")), speed_up(city_year_scenario(100_000))]}
+    results = {
+        "date": dt.date.today().isoformat(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "python": platform.python_version(),
+        "deadlines": bench_deadlines.measure(),
+        "mmc": bench_sim.measure(reps=20),
+        "city_year": [{**city_year(n), "target": n} for n in sizes]
+        + [{**city_year(100_000, "simpy"), "target": 100_000}],
+        "parallel": [
+            speed_up(load_scenario("district-centre")),
+            speed_up(city_year_scenario(100_000)),
+        ],
+    }
     rows = table(results)
     width = max(len(r[0]) for r in rows)
-    lines = [f"| benchmark | result | notes |", "|---|---|---|"] + [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    lines = ["| benchmark | result | notes |", "|---|---|---|"] + [
+        f"| {a} | {b} | {c} |" for a, b, c in rows
+    ]
     for a, b, c in rows:
         print(f"{a:{width}s}  {b:>22s}  {c}")
     (HERE / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     readme = HERE / "README.md"
     text = readme.read_text(encoding="utf-8")
-    block = f"{START}\nLatest run: {results['date']}, {results['machine']}, Python {results['python']}.\n\n" + \
-        "\n".join(lines) + f"\n{END}"
-    readme.write_text(text[:text.index(START)] + block + text[text.index(END) + len(END):], encoding="utf-8")
+    block = (
+        f"{START}\nLatest run: {results['date']}, {results['machine']}, Python {results['python']}.\n\n"
+        + "\n".join(lines)
+        + f"\n{END}"
+    )
+    readme.write_text(
+        text[: text.index(START)] + block + text[text.index(END) + len(END) :], encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":

@@ -9,17 +9,42 @@ import json
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import List, Optional
+from typing import Annotated
 
 import typer
 from tabulate import tabulate
 
 from slasim.io.errors import SlasimError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Legal deadlines on working-day calendars, card checks, and service-centre simulation.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Legal deadlines on working-day calendars, card checks, and service-centre simulation.",
+)
 calendar_app = typer.Typer(no_args_is_help=True, help="Inspect working-day calendars.")
 app.add_typer(calendar_app, name="calendar")
+
+# Options shared by the simulation commands.
+Reps = Annotated[
+    int | None, typer.Option("--reps", "-n", min=1, help="Replications (default: the file's).")
+]
+Seed = Annotated[int | None, typer.Option("--seed", min=0, help="Seed (default: the file's).")]
+Workers = Annotated[
+    int | None,
+    typer.Option("--workers", "-w", min=1, help="Processes for replications (default: all cores)."),
+]
+Scheduler = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="Dask scheduler address (or $SLASIM_SCHEDULER): a cluster."),
+]
+Quiet = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress bar and no warnings on stderr.")
+]
+Overrides = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a field: key.path=value (value read as YAML)."),
+]
 
 
 def emit_json(data) -> None:
@@ -43,7 +68,12 @@ def progress_bar(total: int, label: str, quiet: bool):
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(label, total=total)
         yield lambda done: bar.update(task, completed=done)
@@ -56,26 +86,50 @@ def warn(lines) -> None:
 
 @app.command()
 def deadline(
-    start: str = typer.Argument(..., help="Acceptance date YYYY-MM-DD or instant YYYY-MM-DDTHH:MM."),
-    limit: str = typer.Argument(..., help="Time limit: 20wd (working days), 4wh (working hours), 30d (natural days)."),
-    calendar: str = typer.Option("cn", "--calendar", "-c", help="Calendar name or path to a .toml file."),
-    extension: List[str] = typer.Option([], "--extension", help="An approved extension, e.g. 10wd (Art. 42)."),
-    strict: bool = typer.Option(False, "--strict", help="Fail (exit 2) on dates outside the published years."),
-    explain: bool = typer.Option(False, "--explain", help="Show the derivation day by day, with articles."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    start: Annotated[
+        str, typer.Argument(help="Acceptance date YYYY-MM-DD or instant YYYY-MM-DDTHH:MM.")
+    ],
+    limit: Annotated[
+        str,
+        typer.Argument(
+            help="Time limit: 20wd (working days), 4wh (working hours), 30d (natural days)."
+        ),
+    ],
+    calendar: Annotated[
+        str, typer.Option("--calendar", "-c", help="Calendar name or path to a .toml file.")
+    ] = "cn",
+    extension: Annotated[
+        list[str] | None,
+        typer.Option("--extension", help="An approved extension, e.g. 10wd (Art. 42)."),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail (exit 2) on dates outside the published years.")
+    ] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show the derivation day by day, with articles.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ):
     """When is a time limit due, counted from START on a working-day calendar?"""
+    from slasim.calendar.units import parse_instant
     from slasim.clock.deadline import compute_deadline
     from slasim.clock.explain import render_explanation
-    from slasim.calendar.units import parse_instant
 
-    result = compute_deadline(limit, accepted=parse_instant(start, field="START"), calendar=calendar,
-                              extensions=extension, strict=strict, explain=explain)
+    result = compute_deadline(
+        limit,
+        accepted=parse_instant(start, field="START"),
+        calendar=calendar,
+        extensions=extension or [],
+        strict=strict,
+        explain=explain,
+    )
     if as_json:
         emit_json(result.to_json())
     else:
-        typer.echo(f"due {result.due}  ({result.limit} from {result.start}, accepted {result.accepted}, "
-                   f"calendar {result.calendar})")
+        typer.echo(
+            f"due {result.due}  ({result.limit} from {result.start}, accepted {result.accepted}, "
+            f"calendar {result.calendar})"
+        )
         if explain and result.explanation:
             typer.echo("\n".join(render_explanation(result.explanation)))
     warn(result.warnings)
@@ -83,14 +137,20 @@ def deadline(
 
 @app.command()
 def check(
-    files: List[Path] = typer.Argument(..., help="Check files (YAML) with cases and expected due dates/cards."),
-    junit_xml: Optional[Path] = typer.Option(None, "--junit-xml", help="Also write a JUnit XML report here."),
-    as_json: bool = typer.Option(False, "--json", help="Print the outcomes as JSON."),
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Check files (YAML) with cases and expected due dates/cards."),
+    ],
+    junit_xml: Annotated[
+        Path | None, typer.Option("--junit-xml", help="Also write a JUnit XML report here.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outcomes as JSON.")] = False,
 ):
     """Golden-file deadline checks for CI: exit 0 all pass, 1 any case fails, 2 invalid file."""
-    from slasim.checks.report import json_report, junit_xml as to_junit, text_report
-    from slasim.io.files import write_atomic
     from slasim.checks.engine import check_files
+    from slasim.checks.report import json_report, text_report
+    from slasim.checks.report import junit_xml as to_junit
+    from slasim.io.files import write_atomic
 
     results = check_files(files)
     if junit_xml is not None:
@@ -105,34 +165,59 @@ def check(
 
 @app.command()
 def run(
-    scenario: str = typer.Argument(..., help="Scenario file (YAML) or the name of a shipped scenario."),
-    reps: Optional[int] = typer.Option(None, "--reps", "-n", min=1, help="Replications (default: the file's)."),
-    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Seed (default: the file's)."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1,
-                                          help="Processes for replications (default: all cores)."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler",
-                                            help="Dask scheduler address (or $SLASIM_SCHEDULER): run on a cluster."),
-    overrides: List[str] = typer.Option([], "--set", help="Override a field: key.path=value (value read as YAML)."),
-    strict: bool = typer.Option(False, "--strict", help="Fail (exit 2) if the period passes the published years."),
-    as_json: bool = typer.Option(False, "--json", help="Print the full metrics as JSON."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no warnings on stderr."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write summary.json (with replication 0's daily timeline) and CSV files here."),
-    event_log: Optional[Path] = typer.Option(None, "--event-log",
-                                             help="Write replication 0's events here (CSV) and beside it as .xes."),
+    scenario: Annotated[
+        str, typer.Argument(help="Scenario file (YAML) or the name of a shipped scenario.")
+    ],
+    reps: Reps = None,
+    seed: Seed = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    overrides: Overrides = None,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Fail (exit 2) if the period passes the published years."),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the full metrics as JSON.")
+    ] = False,
+    quiet: Quiet = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write summary.json (with replication 0's daily timeline) and CSV files here.",
+        ),
+    ] = None,
+    event_log: Annotated[
+        Path | None,
+        typer.Option(
+            "--event-log", help="Write replication 0's events here (CSV) and as .xes beside it."
+        ),
+    ] = None,
 ):
     """Simulate a service centre: card rates, lead times and queues, with 95% confidence intervals."""
-    from slasim.sim.runner import run_scenario
-    from slasim.scenario.loader import find_scenario, load_scenario
     from slasim.outputs.results import text_report, to_json, write_outputs
+    from slasim.scenario.loader import find_scenario, load_scenario
+    from slasim.sim.runner import run_scenario
 
     source = str(find_scenario(scenario))
-    loaded = load_scenario(scenario, overrides)
+    loaded = load_scenario(scenario, overrides or [])
     with progress_bar(reps or loaded.replications, "replications", quiet) as advance:
-        result = run_scenario(loaded, source=source, replications=reps, seed=seed, event_log=event_log,
-                              timeline=out is not None, progress=advance, **executor(workers, scheduler))
+        result = run_scenario(
+            loaded,
+            source=source,
+            replications=reps,
+            seed=seed,
+            event_log=event_log,
+            timeline=out is not None,
+            progress=advance,
+            **executor(workers, scheduler),
+        )
     if result["provisional"]:
-        message = (f"the period passes the years calendar {result['calendar']!r} has published: "
-                   "results are provisional")
+        message = (
+            f"the period passes the years calendar {result['calendar']!r} has published: "
+            "results are provisional"
+        )
         if strict:
             raise SlasimError(message, source=source, field="start")
         if not quiet:
@@ -144,34 +229,56 @@ def run(
 
 @app.command()
 def compare(
-    scenario: str = typer.Argument(..., help="Scenario file with a `reforms:` section, or a shipped name."),
-    reform: List[str] = typer.Option([], "--reform", "-r",
-                                     help="A reform to compare (repeatable); a+b applies both. Default: each one."),
-    reps: Optional[int] = typer.Option(None, "--reps", "-n", min=2, help="Replications (default: the file's)."),
-    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Seed (default: the file's)."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1,
-                                          help="Processes for replications (default: all cores)."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler",
-                                            help="Dask scheduler address (or $SLASIM_SCHEDULER): run on a cluster."),
-    overrides: List[str] = typer.Option([], "--set", help="Override a baseline field: key.path=value."),
-    as_json: bool = typer.Option(False, "--json", help="Print the full comparison as JSON."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write compare.json (and the baseline's summary.json) here."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no warnings on stderr."),
+    scenario: Annotated[
+        str, typer.Argument(help="Scenario file with a `reforms:` section, or a shipped name.")
+    ],
+    reform: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reform",
+            "-r",
+            help="A reform to compare (repeatable); a+b applies both. Default: each.",
+        ),
+    ] = None,
+    reps: Annotated[
+        int | None, typer.Option("--reps", "-n", min=2, help="Replications (default: the file's).")
+    ] = None,
+    seed: Seed = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    overrides: Overrides = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the full comparison as JSON.")
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write compare.json (and the baseline's summary.json) here."),
+    ] = None,
+    quiet: Quiet = False,
 ):
     """Baseline against reforms with common random numbers: each metric's change with a paired 95% CI."""
-    from slasim.sim.compare import compare as run_compare
-    from slasim.scenario.reforms import reform_names
-    from slasim.scenario.loader import load_scenario_data
     from slasim.outputs.results import compare_report, to_json
+    from slasim.scenario.loader import load_scenario_data
+    from slasim.scenario.reforms import reform_names
+    from slasim.sim.compare import compare as run_compare
 
-    data, source = load_scenario_data(scenario, overrides)
-    variants = [r.split("+") for r in reform] or [[name] for name in reform_names(data)]
+    data, source = load_scenario_data(scenario, overrides or [])
+    variants = [r.split("+") for r in reform or []] or [[name] for name in reform_names(data)]
     if not variants:
-        raise SlasimError("no reforms to compare: add a `reforms:` section or give --reform", source=source)
+        raise SlasimError(
+            "no reforms to compare: add a `reforms:` section or give --reform", source=source
+        )
     n = reps or int(data.get("replications", 10))
     with progress_bar(n * (1 + len(variants)), "replications", quiet) as advance:
-        result = run_compare(data, source, variants, replications=reps, seed=seed, progress=advance,
-                             **executor(workers, scheduler))
+        result = run_compare(
+            data,
+            source,
+            variants,
+            replications=reps,
+            seed=seed,
+            progress=advance,
+            **executor(workers, scheduler),
+        )
     if out is not None:
         from slasim.io.files import write_atomic
 
@@ -182,32 +289,51 @@ def compare(
 
 @app.command()
 def sweep(
-    scenario: str = typer.Argument(..., help="Scenario file, or the name of a shipped scenario."),
-    vary: List[str] = typer.Option(..., "--vary", help="key.path=v1,v2,... or key.path=lo..hi:step (repeatable: a grid)."),
-    reps: Optional[int] = typer.Option(None, "--reps", "-n", min=1, help="Replications per point."),
-    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Seed (default: the file's)."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1,
-                                          help="Processes for replications (default: all cores)."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler",
-                                            help="Dask scheduler address (or $SLASIM_SCHEDULER): run on a cluster."),
-    overrides: List[str] = typer.Option([], "--set", help="Override a field for every point: key.path=value."),
-    as_json: bool = typer.Option(False, "--json", help="Print the grid as JSON."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no warnings on stderr."),
-    csv_out: Optional[Path] = typer.Option(None, "--csv", help="Also write the grid as CSV here."),
-    plot: Optional[Path] = typer.Option(None, "--plot", help="With two --vary keys: a heat map of red cards (.png/.svg)."),
+    scenario: Annotated[
+        str, typer.Argument(help="Scenario file, or the name of a shipped scenario.")
+    ],
+    vary: Annotated[
+        list[str],
+        typer.Option(
+            "--vary", help="key.path=v1,v2,... or key.path=lo..hi:step (repeatable: a grid)."
+        ),
+    ],
+    reps: Annotated[
+        int | None, typer.Option("--reps", "-n", min=1, help="Replications per point.")
+    ] = None,
+    seed: Seed = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    overrides: Overrides = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the grid as JSON.")] = False,
+    quiet: Quiet = False,
+    csv_out: Annotated[
+        Path | None, typer.Option("--csv", help="Also write the grid as CSV here.")
+    ] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", help="With two --vary keys: a heat map of red cards (.png/.svg)."),
+    ] = None,
 ):
     """A grid of what-ifs (e.g. reviewers 2..6 × arrivals 40,50,60): card rates and lead times per point."""
     from slasim.io.files import write_atomic
-    from slasim.scenario.loader import load_scenario_data
     from slasim.outputs.results import sweep_csv, sweep_table, to_json
+    from slasim.scenario.loader import load_scenario_data
+    from slasim.sim.sweep import grid_size
     from slasim.sim.sweep import sweep as run_sweep
 
-    data, source = load_scenario_data(scenario, overrides)
-    from slasim.sim.sweep import grid_size
+    data, source = load_scenario_data(scenario, overrides or [])
 
     with progress_bar(grid_size(vary, source), "grid points", quiet) as advance:
-        result = run_sweep(data, source, vary, replications=reps, seed=seed, progress=advance,
-                           **executor(workers, scheduler))
+        result = run_sweep(
+            data,
+            source,
+            vary,
+            replications=reps,
+            seed=seed,
+            progress=advance,
+            **executor(workers, scheduler),
+        )
     if csv_out is not None:
         write_atomic(csv_out, sweep_csv(result))
     if plot is not None:
@@ -218,19 +344,19 @@ def sweep(
 
 
 @app.command()
-def validate(files: List[str] = typer.Argument(..., help="Scenario files to validate.")):
+def validate(files: Annotated[list[str], typer.Argument(help="Scenario files to validate.")]):
     """Check scenario files without running them: exit 0 if valid, 2 with file and field if not."""
+    from slasim.io.schema import validate as validate_model
+    from slasim.scenario.loader import load_scenario_data
     from slasim.scenario.plan import compile_plan
     from slasim.scenario.reforms import reform_names, scenario_with_reforms
     from slasim.scenario.schema import Scenario
-    from slasim.scenario.loader import load_scenario_data
-    from slasim.io.schema import validate as validate_model
 
     for name in files:
-        data, source = load_scenario_data(name)   # read once: the baseline, then each reform on it
+        data, source = load_scenario_data(name)  # read once: the baseline, then each reform on it
         compile_plan(validate_model(Scenario, data, source), source)
         reforms = reform_names(data)
-        for reform in reforms:   # every reform must apply to the baseline and give a valid scenario
+        for reform in reforms:  # every reform must apply to the baseline and give a valid scenario
             compile_plan(scenario_with_reforms(data, [reform], source), source)
         typer.echo(f"{source}: valid" + (f" (reforms: {', '.join(reforms)})" if reforms else ""))
 
@@ -245,9 +371,16 @@ def schema():
 
 @app.command()
 def report(
-    results: Path = typer.Argument(..., help="A results directory from `run --out` or `compare --out`."),
-    html_path: Optional[Path] = typer.Option(None, "--html", help="Where to write the page (default: RESULTS/report.html)."),
-    charts: bool = typer.Option(False, "--charts", help="Also write the charts as PNG and SVG beside it."),
+    results: Annotated[
+        Path, typer.Argument(help="A results directory from `run --out` or `compare --out`.")
+    ],
+    html_path: Annotated[
+        Path | None,
+        typer.Option("--html", help="Where to write the page (default: RESULTS/report.html)."),
+    ] = None,
+    charts: Annotated[
+        bool, typer.Option("--charts", help="Also write the charts as PNG and SVG beside it.")
+    ] = False,
 ):
     """One self-contained HTML page: charts, tables, scenario and reforms, seed, calendar provenance."""
     from slasim.io.files import write_atomic
@@ -268,15 +401,21 @@ def calendar_list():
     rows = []
     for name in list_calendars():
         spec = resolve_spec(find_calendar(name))
-        rows.append([name, spec.title, spec.first_year, spec.published_through or "—", spec.timezone])
-    typer.echo(tabulate(rows, headers=["name", "title", "first year", "published through", "time zone"]))
+        rows.append(
+            [name, spec.title, spec.first_year, spec.published_through or "—", spec.timezone]
+        )
+    typer.echo(
+        tabulate(rows, headers=["name", "title", "first year", "published through", "time zone"])
+    )
 
 
 @calendar_app.command("show")
 def calendar_show(
-    name: str = typer.Argument("cn", help="Calendar name or path."),
-    year: Optional[int] = typer.Option(None, "--year", "-y", help="Year (default: the last published)."),
-    as_json: bool = typer.Option(False, "--json"),
+    name: Annotated[str, typer.Argument(help="Calendar name or path.")] = "cn",
+    year: Annotated[
+        int | None, typer.Option("--year", "-y", help="Year (default: the last published).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ):
     """Holidays, make-up workdays and local overrides of one year, with names and provenance."""
     from slasim.calendar.year import calendar_year
@@ -285,13 +424,22 @@ def calendar_show(
     if as_json:
         emit_json(report)
         return
-    typer.echo(f"{report['calendar']} — {report['title']} — {report['year']}"
-               f"{'  (PROVISIONAL: no official notice loaded)' if report['provisional'] else ''}")
+    typer.echo(
+        f"{report['calendar']} — {report['title']} — {report['year']}"
+        f"{'  (PROVISIONAL: no official notice loaded)' if report['provisional'] else ''}"
+    )
     if report.get("notice"):
         typer.echo("source: " + "; ".join(f"{k}: {v}" for k, v in report["notice"].items()))
     typer.echo(f"office hours: {report['office_hours']}")
-    typer.echo(tabulate([[d["date"], d["weekday"], "work" if d["working"] else "rest", d["kind"], d["name"]]
-                         for d in report["days"]], headers=["date", "day", "", "kind", "name"]))
+    typer.echo(
+        tabulate(
+            [
+                [d["date"], d["weekday"], "work" if d["working"] else "rest", d["kind"], d["name"]]
+                for d in report["days"]
+            ],
+            headers=["date", "day", "", "kind", "name"],
+        )
+    )
     typer.echo(f"working days in {report['year']}: {report['working_days']}")
 
 

@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from slasim.io.errors import SlasimError
+from slasim.io.schema import validate
 from slasim.scenario.plan import compile_plan
 from slasim.scenario.schema import Scenario
-from slasim.io.schema import validate
 
 CORPUS = Path(__file__).resolve().parent / "bad_input"
-EXPECTED = {   # file → a phrase its one-line message must contain
+EXPECTED = {  # file → a phrase its one-line message must contain
     "billion-laughs.yaml": "expands to over",
     "binary.yaml": "not UTF-8",
     "empty.yaml": "a scenario is a mapping",
@@ -37,10 +37,13 @@ EXPECTED = {   # file → a phrase its one-line message must contain
 }
 
 
-
-
 def one_clear_line(code: int, err: str, path: Path) -> bool:
-    return code == 2 and len(err.strip().splitlines()) == 1 and str(path) in err and "Traceback" not in err
+    return (
+        code == 2
+        and len(err.strip().splitlines()) == 1
+        and str(path) in err
+        and "Traceback" not in err
+    )
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -53,7 +56,9 @@ def test_bad_scenarios(cli, tmp_path, name):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("name, phrase", [("check-bomb.yaml", "expands to over"), ("check-nan.yaml", "pauses[0].from")])
+@pytest.mark.parametrize(
+    "name, phrase", [("check-bomb.yaml", "expands to over"), ("check-nan.yaml", "pauses[0].from")]
+)
 def test_bad_check_files(cli, tmp_path, name, phrase):
     path = CORPUS / name
     code, _, err = cli("check", path, "--junit-xml", tmp_path / "out.xml")
@@ -61,17 +66,28 @@ def test_bad_check_files(cli, tmp_path, name, phrase):
     assert not (tmp_path / "out.xml").exists()
 
 
-@pytest.mark.parametrize("name, phrase", [("calendar-syntax.toml", "invalid TOML"),
-                                          ("calendar-unknown-key.toml", "bogus: unknown field")])
+@pytest.mark.parametrize(
+    "name, phrase",
+    [
+        ("calendar-syntax.toml", "invalid TOML"),
+        ("calendar-unknown-key.toml", "bogus: unknown field"),
+    ],
+)
 def test_bad_calendar_files(cli, name, phrase):
     code, _, err = cli("calendar", "show", CORPUS / name)
     assert code == 2 and phrase in err and name in err and "Traceback" not in err
 
 
 BASE = yaml.safe_load((CORPUS / "base.yaml").read_text(encoding="utf-8"))
-JUNK = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True),
-                 st.text(max_size=12), st.lists(st.integers(), max_size=3),
-                 st.dictionaries(st.text(max_size=5), st.integers(), max_size=2))
+JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True),
+    st.text(max_size=12),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+)
 
 
 def paths(node, prefix=()):
@@ -88,7 +104,13 @@ ALL_PATHS = [p for p in paths(BASE) if p]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(ALL_PATHS), st.one_of(JUNK, st.just("<delete>"))), min_size=1, max_size=4))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(ALL_PATHS), st.one_of(JUNK, st.just("<delete>"))),
+        min_size=1,
+        max_size=4,
+    )
+)
 def test_fuzzed_scenarios_fail_cleanly_or_load(mutations):
     data = copy.deepcopy(BASE)
     for path, value in mutations:
@@ -101,7 +123,7 @@ def test_fuzzed_scenarios_fail_cleanly_or_load(mutations):
             else:
                 node[path[-1]] = value
         except (KeyError, IndexError, TypeError):
-            continue   # an earlier mutation removed or replaced this path
+            continue  # an earlier mutation removed or replaced this path
     try:
         scenario = validate(Scenario, data, "fuzz.yaml")
         compile_plan(scenario, "fuzz.yaml")

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from slasim.calendar.units import date_to_day, datetime_to_minutes, minutes_to_datetime
 from slasim.calendar.workcalendar import load_calendar
 from slasim.io.errors import SlasimError
-from slasim.calendar.units import date_to_day, datetime_to_minutes, minutes_to_datetime
 
 from .conftest import office_datetimes, published_dates
 
@@ -31,15 +31,19 @@ def naive_add(cal, day: dt.date, n: int) -> dt.date:
 @pytest.mark.parametrize(
     "accepted, n, due",
     [
-        (D(2025, 9, 26), 20, D(2025, 10, 30)),  # DOMAIN.md §4: make-up Sundays 09-28 and 10-11 count
-        (D(2025, 9, 26), 1, D(2025, 9, 28)),    # day 1 is the make-up Sunday
-        (D(2025, 9, 30), 1, D(2025, 10, 9)),    # National Day + Mid-Autumn 10-01..10-08
-        (D(2026, 2, 13), 1, D(2026, 2, 14)),    # 2026 notice: 02-14 (Sat) is a workday
-        (D(2026, 2, 14), 1, D(2026, 2, 24)),    # Spring Festival 02-15..02-23 off
-        (D(2026, 9, 30), 1, D(2026, 10, 8)),    # 10-01..10-07 off
-        (D(2026, 9, 30), 3, D(2026, 10, 10)),   # 10-10 (Sat) is a make-up workday
-        (D(2026, 4, 3), 1, D(2026, 4, 7)),      # Qingming 04-04..04-06
-        (D(2026, 4, 30), 1, D(2026, 5, 6)),     # Labour Day 05-01..05-05
+        (
+            D(2025, 9, 26),
+            20,
+            D(2025, 10, 30),
+        ),  # DOMAIN.md §4: make-up Sundays 09-28 and 10-11 count
+        (D(2025, 9, 26), 1, D(2025, 9, 28)),  # day 1 is the make-up Sunday
+        (D(2025, 9, 30), 1, D(2025, 10, 9)),  # National Day + Mid-Autumn 10-01..10-08
+        (D(2026, 2, 13), 1, D(2026, 2, 14)),  # 2026 notice: 02-14 (Sat) is a workday
+        (D(2026, 2, 14), 1, D(2026, 2, 24)),  # Spring Festival 02-15..02-23 off
+        (D(2026, 9, 30), 1, D(2026, 10, 8)),  # 10-01..10-07 off
+        (D(2026, 9, 30), 3, D(2026, 10, 10)),  # 10-10 (Sat) is a make-up workday
+        (D(2026, 4, 3), 1, D(2026, 4, 7)),  # Qingming 04-04..04-06
+        (D(2026, 4, 30), 1, D(2026, 5, 6)),  # Labour Day 05-01..05-05
     ],
 )
 def test_worked_cases(cn, accepted, n, due):
@@ -57,7 +61,10 @@ def test_numpy_busday_offset_misses_makeup_days(cn):
 
 def test_agrees_with_chinesecalendar_2004_2026(cn):
     """An independent source agrees on every day except 2005-12-31, which the notice decides."""
-    days = [D(2004, 1, 1) + dt.timedelta(days=i) for i in range((D(2026, 12, 31) - D(2004, 1, 1)).days + 1)]
+    days = [
+        D(2004, 1, 1) + dt.timedelta(days=i)
+        for i in range((D(2026, 12, 31) - D(2004, 1, 1)).days + 1)
+    ]
     ours = cn.is_working_day_array(np.array([date_to_day(d) for d in days]))
     theirs = np.array([chinese_calendar.is_workday(d) for d in days])
     disagree = [d for d, a, b in zip(days, ours, theirs) if a != b]
@@ -82,7 +89,14 @@ def test_notice_transcriptions_agree_with_holidays_package(cn):
 def test_2026_notice_days(cn):
     rest = {d.date for d in cn.special_days(2026) if not d.working}
     work = {d.date for d in cn.special_days(2026) if d.working}
-    assert work == {D(2026, 1, 4), D(2026, 2, 14), D(2026, 2, 28), D(2026, 5, 9), D(2026, 9, 20), D(2026, 10, 10)}
+    assert work == {
+        D(2026, 1, 4),
+        D(2026, 2, 14),
+        D(2026, 2, 28),
+        D(2026, 5, 9),
+        D(2026, 9, 20),
+        D(2026, 10, 10),
+    }
     assert {D(2026, 2, 15) + dt.timedelta(days=i) for i in range(9)} <= rest
     assert not cn.is_working_day(D(2026, 6, 19)) and cn.is_working_day(D(2026, 6, 22))
 
@@ -109,7 +123,9 @@ def test_monotone_in_start_and_n(cn, day, n):
 def test_vectorized_equals_scalar(cn, days, n):
     arr = np.array([date_to_day(d) for d in days])
     vec = cn.add_working_days_array(arr, n)
-    assert [cn.add_working_days(d, n) for d in days] == [D(1970, 1, 1) + dt.timedelta(days=int(v)) for v in vec]
+    assert [cn.add_working_days(d, n) for d in days] == [
+        D(1970, 1, 1) + dt.timedelta(days=int(v)) for v in vec
+    ]
     nxt = cn.next_working_day_array(arr)
     prev = cn.previous_working_day_array(arr)
     assert all(cn.is_working_day_array(nxt)) and all(cn.is_working_day_array(prev))
@@ -130,13 +146,19 @@ def test_business_time_round_trip(city, t):
     right = city.to_wall(b, side="right")
     left = city.to_wall(b, side="left")
     assert left <= right
-    assert city.to_business(right) == pytest.approx(b) and city.to_business(left) == pytest.approx(b)
+    assert city.to_business(right) == pytest.approx(b) and city.to_business(left) == pytest.approx(
+        b
+    )
     hours = city.office_hours_on(t.date())
-    inside = any(a <= t.strftime("%H:%M:%S") < c + ":00" for a, c in ((h[0] + ":00", h[1]) for h in hours))
+    inside = any(
+        a <= t.strftime("%H:%M:%S") < c + ":00" for a, c in ((h[0] + ":00", h[1]) for h in hours)
+    )
     if inside:
         assert abs((right - t).total_seconds()) < 1  # minutes_to_datetime rounds to the second
     else:
-        assert right >= t and right.strftime("%H:%M") in {h[0] for h in city.office_hours_on(right.date())}
+        assert right >= t and right.strftime("%H:%M") in {
+            h[0] for h in city.office_hours_on(right.date())
+        }
 
 
 @given(a=office_datetimes(), b=office_datetimes())
@@ -147,13 +169,19 @@ def test_business_time_is_monotone(cn, a, b):
 
 def test_office_hours_and_hour_limits(cn, city):
     # 4 office hours from 16:00 on the eve of National Day 2025: 1.5 h that day, 2.5 h on 10-09.
-    assert cn.add_working_hours(dt.datetime(2025, 9, 30, 16, 0), 4) == dt.datetime(2025, 10, 9, 11, 30)
+    assert cn.add_working_hours(dt.datetime(2025, 9, 30, 16, 0), 4) == dt.datetime(
+        2025, 10, 9, 11, 30
+    )
     # Lunch break: 1 hour from 11:30 ends at 14:00.
-    assert cn.add_working_hours(dt.datetime(2025, 11, 3, 11, 30), 1) == dt.datetime(2025, 11, 3, 14, 0)
+    assert cn.add_working_hours(dt.datetime(2025, 11, 3, 11, 30), 1) == dt.datetime(
+        2025, 11, 3, 14, 0
+    )
     # Summer hours of the example city (08:30–12:00, 14:30–18:00 from May to September).
     assert city.office_hours_on(D(2026, 7, 1)) == [("08:30", "12:00"), ("14:30", "18:00")]
     assert city.office_hours_on(D(2026, 11, 2)) == [("09:00", "12:00"), ("13:30", "17:30")]
-    assert city.add_working_hours(dt.datetime(2026, 7, 1, 17, 0), 4) == dt.datetime(2026, 7, 2, 11, 30)
+    assert city.add_working_hours(dt.datetime(2026, 7, 1, 17, 0), 4) == dt.datetime(
+        2026, 7, 2, 11, 30
+    )
     # A whole working day is 7 office hours by default, 7 in summer too (3.5 + 3.5).
     assert cn.to_business(D(2025, 11, 4)) - cn.to_business(D(2025, 11, 3)) == 7 * 60
 
@@ -195,9 +223,13 @@ def test_calendar_lookup_from_any_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert load_calendar("cn").name == "cn"
     own = tmp_path / "mine.toml"
-    own.write_text('name = "mine"\nextends = "cn"\n[[closed]]\ndate = 2026-03-04\nname = "x"\nsource = "test"\n')
+    own.write_text(
+        'name = "mine"\nextends = "cn"\n[[closed]]\ndate = 2026-03-04\nname = "x"\nsource = "test"\n'
+    )
     mine = load_calendar(str(own))
-    assert not mine.is_working_day(D(2026, 3, 4)) and mine.add_working_days(D(2025, 9, 26), 20) == D(2025, 10, 30)
+    assert not mine.is_working_day(D(2026, 3, 4)) and mine.add_working_days(
+        D(2025, 9, 26), 20
+    ) == D(2025, 10, 30)
 
 
 @pytest.mark.parametrize(
@@ -207,7 +239,10 @@ def test_calendar_lookup_from_any_directory(tmp_path, monkeypatch):
         ('name = "x"\nextends = "cn"\nweekend = ["sabado"]\n', "weekend"),
         ('name = "x"\nextends = "cn"\ntypo = 1\n', "typo: unknown field"),
         ('name = "x"\nextends = "nope"\n', "extends"),
-        ('name = "x"\nextends = "cn"\n[office_hours]\ndefault = [["12:00", "09:00"]]\n', "office_hours"),
+        (
+            'name = "x"\nextends = "cn"\n[office_hours]\ndefault = [["12:00", "09:00"]]\n',
+            "office_hours",
+        ),
         ('name = "x"\nextends = "cn"\ntimezone = "Mars/Base"\n', "time zone"),
         ("name = = 1\n", "invalid TOML"),
     ],

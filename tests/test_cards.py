@@ -9,17 +9,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from slasim.calendar.units import datetime_to_minutes as m
 from slasim.clock.cards import LEVELS, crossings, level_at, parse_ladder, presets
 from slasim.clock.case_clock import ClockBatch
 from slasim.io.errors import SlasimError
-from slasim.calendar.units import datetime_to_minutes as m
 
 ACCEPTED = m(dt.datetime(2025, 9, 26, 9, 0))
 
 
 def batch(cal, limit=20.0, pauses=None, stopped=np.inf):
     p = None if pauses is None else np.array([pauses], dtype=float).reshape(1, -1, 2)
-    return ClockBatch(cal, "wd", np.array([ACCEPTED]), np.array([limit]), pauses=p, stopped=np.array([stopped]))
+    return ClockBatch(
+        cal, "wd", np.array([ACCEPTED]), np.array([limit]), pauses=p, stopped=np.array([stopped])
+    )
 
 
 def test_presets_are_loaded_from_data():
@@ -46,7 +48,8 @@ def test_warn_before_on_national_day_case(cn):
 def test_hour_offset_before_due(cn):
     ladder = parse_ladder([{"level": "orange", "reference": "legal", "at": "-4wh"}])
     c = batch(cn)
-    # 4 office hours before 17:30 on 10-30 is reached at the lunch break: from 12:00 on, only 4 office
+    # 4 office hours before 17:30 on 10-30 is reached at the lunch break: from 12:00 on, only 4
+    # office
     # hours remain (13:30–17:30); the rung fires at the earliest such instant.
     assert crossings(ladder, {"legal": c})[0, 0] == m(dt.datetime(2025, 10, 30, 12, 0))
 
@@ -59,9 +62,13 @@ def test_decided_case_freezes(cn):
     assert LEVELS[level_at(ladder, cross, m(dt.datetime(2026, 1, 1)))[0]] == "yellow"
 
 
-@given(pauses=st.lists(st.tuples(st.floats(0, 40 * 1440), st.floats(60, 8 * 1440)), max_size=4),
-       times=st.lists(st.floats(0, 90 * 1440), min_size=2, max_size=8),
-       preset=st.sampled_from(["warn-before", "escalate-after", "remind-then-escalate", "warn-day-before"]))
+@given(
+    pauses=st.lists(st.tuples(st.floats(0, 40 * 1440), st.floats(60, 8 * 1440)), max_size=4),
+    times=st.lists(st.floats(0, 90 * 1440), min_size=2, max_size=8),
+    preset=st.sampled_from(
+        ["warn-before", "escalate-after", "remind-then-escalate", "warn-day-before"]
+    ),
+)
 def test_level_never_goes_down_on_an_open_case(cn, pauses, times, preset):
     ladder = parse_ladder(preset)
     c = batch(cn, pauses=[(ACCEPTED + a, ACCEPTED + a + d) for a, d in pauses] or None)

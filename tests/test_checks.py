@@ -15,7 +15,9 @@ CHECKS = sorted((ROOT / "scenarios" / "checks").glob("*.yaml"))
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "slasim", "check", *map(str, args)], capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "slasim", "check", *map(str, args)], capture_output=True, text=True
+    )
 
 
 def test_shipped_check_files_pass_and_write_junit(tmp_path):
@@ -45,13 +47,33 @@ def test_wrong_expectation_fails_with_a_diff(tmp_path):
 @pytest.mark.parametrize(
     "body, where",
     [
-        ("cases:\n  - name: x\n    accepted: 2025-02-30\n    limit: 20wd\n    expect: {}\n", "cases[0].accepted"),
-        ("cases:\n  - name: x\n    accepted: 2025-02-03\n    limit: 20wq\n    expect: {}\n", "cases[0].limit.legal"),
-        ("cases:\n  - name: x\n    accepted: 2025-02-03\n    limit: 20wd\n    expct: {}\n", "cases[0].expct"),
-        ("cases:\n  - name: x\n    accepted: 2025-02-03\n    limit: 20wd\n    pauses: [{from: 2025-02-05, kind: nap}]\n"
-         "    expect: {}\n", "cases[0].pauses[0].kind"),
-        ("cards: nope\ncases:\n  - name: x\n    accepted: 2025-02-03\n    limit: 20wd\n    expect: {}\n", "cards"),
-        ("calendar: mars\ncases:\n  - name: x\n    accepted: 2025-02-03\n    limit: 20wd\n    expect: {}\n", "calendar"),
+        (
+            "cases:\n  - name: x\n    accepted: 2025-02-30\n    limit: 20wd\n    expect: {}\n",
+            "cases[0].accepted",
+        ),
+        (
+            "cases:\n  - name: x\n    accepted: 2025-02-03\n    limit: 20wq\n    expect: {}\n",
+            "cases[0].limit.legal",
+        ),
+        (
+            "cases:\n  - name: x\n    accepted: 2025-02-03\n    limit: 20wd\n    expct: {}\n",
+            "cases[0].expct",
+        ),
+        (
+            "cases:\n  - name: x\n    accepted: 2025-02-03\n    limit: 20wd\n"
+            "    pauses: [{from: 2025-02-05, kind: nap}]\n"
+            "    expect: {}\n",
+            "cases[0].pauses[0].kind",
+        ),
+        (
+            "cards: nope\ncases:\n  - name: x\n    accepted: 2025-02-03\n    limit: 20wd\n    expect: {}\n",
+            "cards",
+        ),
+        (
+            "calendar: mars\ncases:\n  - name: x\n    accepted: 2025-02-03\n    limit: 20wd\n"
+            "    expect: {}\n",
+            "calendar",
+        ),
         ("cases: []\n", "cases"),
         ("cases: [\n", "invalid YAML"),
     ],
@@ -82,16 +104,20 @@ cases:
 
 def test_cases_on_several_calendars_keep_their_own_rows(tmp_path):
     # By hand: cn-example-city is closed on Tue 2026-03-03 (a local closure), cn is not.
-    from slasim.checks.schema import load_check_file
     from slasim.checks.engine import run_checks
+    from slasim.checks.schema import load_check_file
 
     path = tmp_path / "mixed.yaml"
     path.write_text(MIXED_CALENDARS, encoding="utf-8")
     outcomes = run_checks(load_check_file(path), str(path))
     assert [o.failures for o in outcomes] == [(), (), (), ()]
     bad = tmp_path / "bad.yaml"
-    bad.write_text(MIXED_CALENDARS.replace("{from: 2026-03-04, to: 2026-03-05}", "{from: 2026-03-05, to: 2026-03-04}"),
-                   encoding="utf-8")
+    bad.write_text(
+        MIXED_CALENDARS.replace(
+            "{from: 2026-03-04, to: 2026-03-05}", "{from: 2026-03-05, to: 2026-03-04}"
+        ),
+        encoding="utf-8",
+    )
     out = run(bad)
     assert out.returncode == 2 and "cases[3].pauses[0]" in out.stderr
 
@@ -100,13 +126,19 @@ def test_a_json_check_file_is_read_like_yaml(tmp_path):
     # Large generated check files are faster to load as JSON; same model, same results.
     import json
 
-    case = {"name": "20 WD over National Day", "accepted": "2025-09-26", "limit": "20wd",
-            "expect": {"due": "2025-10-30"}}  # DOMAIN.md §4 worked example
+    case = {
+        "name": "20 WD over National Day",
+        "accepted": "2025-09-26",
+        "limit": "20wd",
+        "expect": {"due": "2025-10-30"},
+    }  # DOMAIN.md §4 worked example
     good = tmp_path / "cases.json"
     good.write_text(json.dumps({"calendar": "cn", "cases": [case]}), encoding="utf-8")
     assert run(good).returncode == 0
     wrong = tmp_path / "wrong.json"
-    wrong.write_text(json.dumps({"cases": [{**case, "expect": {"due": "2025-11-03"}}]}), encoding="utf-8")
+    wrong.write_text(
+        json.dumps({"cases": [{**case, "expect": {"due": "2025-11-03"}}]}), encoding="utf-8"
+    )
     out = run(wrong)
     assert out.returncode == 1 and "expected 2025-11-03, got 2025-10-30" in out.stdout
     broken = tmp_path / "broken.json"

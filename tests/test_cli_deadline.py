@@ -10,7 +10,9 @@ import pytest
 
 
 def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "slasim", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "slasim", *args], capture_output=True, text=True, cwd=cwd
+    )
 
 
 def test_deadline_json_contract():
@@ -20,16 +22,26 @@ def test_deadline_json_contract():
     assert data["due_date"] == "2025-10-30"
     assert data["due"] == "2025-10-30T17:30"
     assert data["accepted"] == "2025-09-26T09:00"
-    assert data["start"] == "2025-09-26" and data["limit"] == "20wd" and data["provisional"] is False
+    assert (
+        data["start"] == "2025-09-26" and data["limit"] == "20wd" and data["provisional"] is False
+    )
 
 
 @pytest.mark.parametrize(
     "start, limit, due",
     [
-        ("2025-09-26T18:00", "1wd", "2025-09-29T17:30"),  # after hours: deemed Sun 09-28 (make-up) 09:00, day 1 = Mon
+        (
+            "2025-09-26T18:00",
+            "1wd",
+            "2025-09-29T17:30",
+        ),  # after hours: deemed Sun 09-28 (make-up) 09:00, day 1 = Mon
         ("2025-09-26T10:00", "4wh", "2025-09-26T15:30"),  # 2 h before lunch, 2 h after
-        ("2025-09-26", "30d", "2025-10-27T17:30"),        # 10-26 is a Sunday: rolls to Monday
-        ("2025-09-05", "30d", "2025-10-09T17:30"),        # 10-05 falls in the National Day break: rolls to 10-09
+        ("2025-09-26", "30d", "2025-10-27T17:30"),  # 10-26 is a Sunday: rolls to Monday
+        (
+            "2025-09-05",
+            "30d",
+            "2025-10-09T17:30",
+        ),  # 10-05 falls in the National Day break: rolls to 10-09
     ],
 )
 def test_deadline_units(start, limit, due):
@@ -84,8 +96,18 @@ def test_calendar_show_and_list(tmp_path):
     data = json.loads(out.stdout)
     assert data["provisional"] is False and "2026" in data["notice"]["title"]
     work = [d["date"] for d in data["days"] if d["working"]]
-    assert work == ["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"]
-    assert json.loads(run("calendar", "show", "cn", "--year", "2027", "--json").stdout)["provisional"] is True
+    assert work == [
+        "2026-01-04",
+        "2026-02-14",
+        "2026-02-28",
+        "2026-05-09",
+        "2026-09-20",
+        "2026-10-10",
+    ]
+    assert (
+        json.loads(run("calendar", "show", "cn", "--year", "2027", "--json").stdout)["provisional"]
+        is True
+    )
     listing = run("calendar", "list", cwd=tmp_path).stdout
     assert "cn-example-city" in listing and "always" in listing
 

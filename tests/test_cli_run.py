@@ -17,9 +17,9 @@ SMALL = ["--reps", "2", "--set", "working_days=25", "--set", "warmup_days=2"]
 
 def slasim(*args, cwd=None):
     """The real console program, in a fresh process."""
-    return subprocess.run([sys.executable, "-m", "slasim", *map(str, args)], capture_output=True, text=True, cwd=cwd)
-
-
+    return subprocess.run(
+        [sys.executable, "-m", "slasim", *map(str, args)], capture_output=True, text=True, cwd=cwd
+    )
 
 
 def test_same_seed_gives_identical_json_and_another_seed_does_not():
@@ -28,7 +28,10 @@ def test_same_seed_gives_identical_json_and_another_seed_does_not():
     other = slasim("run", ROOT / "scenarios/district-centre.yaml", *SMALL, "--json", "--seed", "99")
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout
-    assert json.loads(other.stdout)["overall"]["arrived"] != json.loads(first.stdout)["overall"]["arrived"]
+    assert (
+        json.loads(other.stdout)["overall"]["arrived"]
+        != json.loads(first.stdout)["overall"]["arrived"]
+    )
     result = json.loads(first.stdout)
     assert result["replications"] == 2 and result["period"]["working_days"] == 25
     assert set(result["services"]) == {"food-licence", "enterprise-change", "real-estate"}
@@ -44,16 +47,28 @@ def test_table_and_out_dir(tmp_path):
     rows = (tmp_path / "res/services.csv").read_text(encoding="utf-8").splitlines()
     assert rows[0] == "name,metric,mean,ci95_low,ci95_high,replications"
     arrived = next(r for r in rows if r.startswith("real-estate,arrived,"))
-    assert float(arrived.split(",")[2]) == pytest.approx(summary["services"]["real-estate"]["arrived"]["mean"])
+    assert float(arrived.split(",")[2]) == pytest.approx(
+        summary["services"]["real-estate"]["arrived"]["mean"]
+    )
 
 
 def test_set_overrides_a_field(cli):
     base = json.loads(cli("run", ROOT / "scenarios/district-centre.yaml", *SMALL, "--json")[1])
-    more = json.loads(cli("run", ROOT / "scenarios/district-centre.yaml", *SMALL, "--json",
-                          "--set", "departments.registry.staff=6")[1])
+    more = json.loads(
+        cli(
+            "run",
+            ROOT / "scenarios/district-centre.yaml",
+            *SMALL,
+            "--json",
+            "--set",
+            "departments.registry.staff=6",
+        )[1]
+    )
     assert more["departments"]["registry"]["staff_mean"]["mean"] > 3
-    assert (more["departments"]["registry"]["utilisation"]["mean"]
-            < base["departments"]["registry"]["utilisation"]["mean"])
+    assert (
+        more["departments"]["registry"]["utilisation"]["mean"]
+        < base["departments"]["registry"]["utilisation"]["mean"]
+    )
 
 
 def test_shipped_scenarios_validate_and_the_schema_describes_them(cli):
@@ -84,13 +99,32 @@ services:
     "old, new, where, what",
     [
         ("department: desk,", "department: dsek,", "services", "unknown department 'dsek'"),
-        ("{exponential: 30}", "{exponential: 30, fixed: 4}", "services.permit.steps[0].work", "exactly one"),
-        ("{exponential: 30}", "{exponential: 30, unit: d}", "services.permit.steps[0].work", "work unit"),
+        (
+            "{exponential: 30}",
+            "{exponential: 30, fixed: 4}",
+            "services.permit.steps[0].work",
+            "exactly one",
+        ),
+        (
+            "{exponential: 30}",
+            "{exponential: 30, unit: d}",
+            "services.permit.steps[0].work",
+            "work unit",
+        ),
         ("start: 2025-03-03", "start: 2025-02-30", "start", "not a date"),
-        ("    arrivals: {per_day: 3}", "    arivals: {per_day: 3}", "services.permit.arivals", "unknown field"),
+        (
+            "    arrivals: {per_day: 3}",
+            "    arivals: {per_day: 3}",
+            "services.permit.arivals",
+            "unknown field",
+        ),
         ("limits: 20wd", "limits: 20wq", "services.permit.limits.legal", "not a time limit"),
-        ("      - {step: handle", "      - branch: [{probability: 0.5, steps: []}]\n      - {step: handle",
-         "services.permit.steps[0]", "sum to 1"),
+        (
+            "      - {step: handle",
+            "      - branch: [{probability: 0.5, steps: []}]\n      - {step: handle",
+            "services.permit.steps[0]",
+            "sum to 1",
+        ),
         ("working_days: 10", "working_days: 10\nend: 2025-04-01", None, "one of them"),
         ("calendar: cn", "calendar: mars", "calendar", "mars"),
         ("desk: {staff: 2}", "desk: {staff: 2", None, "invalid YAML"),
@@ -128,7 +162,7 @@ def test_a_period_past_the_published_years_is_provisional(cli, tmp_path):
     assert code == 0 and "provisional" in err
     code, _, err = cli("run", path, "--reps", "2", "--strict", "--out", tmp_path / "res")
     assert code == 2 and "provisional" in err
-    assert not (tmp_path / "res").exists()   # nothing written on a refused run
+    assert not (tmp_path / "res").exists()  # nothing written on a refused run
 
 
 def test_quiet_keeps_stderr_empty_and_json_is_all_of_stdout(cli, tmp_path):

@@ -9,18 +9,20 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from slasim.calendar.units import datetime_to_minutes as m
 from slasim.clock.acceptance import AcceptanceRule, resolve_acceptance
-from slasim.clock.case_clock import ClockBatch, Clock, Pause, merge_intervals
+from slasim.clock.case_clock import Clock, ClockBatch, Pause, merge_intervals
 from slasim.clock.deadline import compute_deadline
 from slasim.clock.limits import Limit
-from slasim.calendar.units import datetime_to_minutes as m
 
 D = dt.date
 DT = dt.datetime
 BASE = m(DT(2025, 3, 3, 9, 0))  # a Monday opening, far from holidays' edge effects
 
 pause_strategy = st.lists(
-    st.tuples(st.floats(0, 60 * 1440), st.floats(1, 20 * 1440)).map(lambda t: (BASE + t[0], BASE + t[0] + t[1])),
+    st.tuples(st.floats(0, 60 * 1440), st.floats(1, 20 * 1440)).map(
+        lambda t: (BASE + t[0], BASE + t[0] + t[1])
+    ),
     max_size=5,
 )
 
@@ -50,7 +52,9 @@ def test_overlapping_pauses_are_excluded_once(cn, pauses):
     """Duplicating every pause, or splitting each in two overlapping halves, changes nothing."""
     base = clock(cn, pauses).due()
     assert clock(cn, pauses + pauses).due() == pytest.approx(base)
-    halves = [p for a, b in pauses for p in ((a, min(b, (a + b) / 2 + 1)), (max(a, (a + b) / 2 - 1), b))]
+    halves = [
+        p for a, b in pauses for p in ((a, min(b, (a + b) / 2 + 1)), (max(a, (a + b) / 2 - 1), b))
+    ]
     assert clock(cn, halves).due() == pytest.approx(base)
 
 
@@ -66,7 +70,9 @@ def test_elapsed_plus_remaining_is_the_limit_and_elapsed_is_monotone(cn, pauses,
 @given(pauses=pause_strategy)
 def test_due_matches_a_day_by_day_oracle_for_whole_day_pauses(cn, pauses):
     """Whole-day pauses: count working days one by one, skipping paused ones."""
-    days = [(int((a - 1) // 1440) + 1, int(b // 1440)) for a, b in pauses]  # whole days inside [a, b)
+    days = [
+        (int((a - 1) // 1440) + 1, int(b // 1440)) for a, b in pauses
+    ]  # whole days inside [a, b)
     paused = {d for a, b in days for d in range(a, b)}
     whole = [(d0 * 1440.0, d1 * 1440.0) for d0, d1 in days if d1 > d0]
     epoch = D(1970, 1, 1)
@@ -110,15 +116,25 @@ def test_extension_and_caps():
 def test_acceptance_rules(cn):
     rule = AcceptanceRule()
     received = m(DT(2025, 11, 3, 10))
-    timely = resolve_acceptance(cn, received=received, notice=m(DT(2025, 11, 5, 9)),
-                                resubmitted=m(DT(2025, 11, 10, 10)), rule=rule)
+    timely = resolve_acceptance(
+        cn,
+        received=received,
+        notice=m(DT(2025, 11, 5, 9)),
+        resubmitted=m(DT(2025, 11, 10, 10)),
+        rule=rule,
+    )
     assert timely.accepted == m(DT(2025, 11, 10, 10)) and not timely.pauses
     late = resolve_acceptance(cn, received=received, notice=m(DT(2025, 11, 11, 9)), rule=rule)
     assert late.accepted == received and "deemed accepted on receipt" in late.notes[-1]
     pending = resolve_acceptance(cn, received=received, notice=m(DT(2025, 11, 4, 9)), rule=rule)
     assert pending.accepted is None
-    resume = resolve_acceptance(cn, received=received, notice=m(DT(2025, 11, 5, 9)),
-                                resubmitted=m(DT(2025, 11, 10, 9)), rule=AcceptanceRule(mode="resume"))
+    resume = resolve_acceptance(
+        cn,
+        received=received,
+        notice=m(DT(2025, 11, 5, 9)),
+        resubmitted=m(DT(2025, 11, 10, 9)),
+        rule=AcceptanceRule(mode="resume"),
+    )
     assert resume.accepted == received and resume.pauses[0].kind == "supplement"
     weekend = resolve_acceptance(cn, accepted=m(DT(2025, 11, 8, 10)))  # a Saturday
     assert weekend.accepted == m(DT(2025, 11, 10, 9))

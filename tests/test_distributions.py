@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from slasim.scenario.distributions import Distribution, Sampler
 from slasim.io.errors import SlasimError
 from slasim.io.schema import validate
+from slasim.scenario.distributions import Distribution, Sampler
 
 
 @pytest.mark.parametrize(
@@ -15,7 +15,11 @@ from slasim.io.schema import validate
     [
         ({"exponential": 30}, 30, 30),
         ({"lognormal": {"mean": 3, "sd": 2}}, 3, 2),
-        ({"triangular": [60, 120, 480]}, 220, np.sqrt((60**2 + 120**2 + 480**2 - 60*120 - 60*480 - 120*480) / 18)),
+        (
+            {"triangular": [60, 120, 480]},
+            220,
+            np.sqrt((60**2 + 120**2 + 480**2 - 60 * 120 - 60 * 480 - 120 * 480) / 18),
+        ),
         ({"uniform": [10, 20]}, 15, 10 / np.sqrt(12)),
         ({"fixed": 90}, 90, 0),
         ({"empirical": [10, 20, 60]}, 30, np.std([10, 20, 60])),
@@ -35,12 +39,23 @@ def test_sampler_draws_the_same_numbers_as_one_block():
     sampler = Sampler(dist, np.random.default_rng(9), scale=60.0)
     one_by_one = [sampler() for _ in range(1024)]
     rng = np.random.default_rng(9)
-    blocks = np.concatenate([dist.draw(rng, 512), dist.draw(rng, 512)]) * 60.0   # hours → office minutes
+    blocks = (
+        np.concatenate([dist.draw(rng, 512), dist.draw(rng, 512)]) * 60.0
+    )  # hours → office minutes
     assert one_by_one == pytest.approx(blocks.tolist())
 
 
-@pytest.mark.parametrize("spec", [{}, {"fixed": -1}, {"triangular": [3, 2, 1]}, {"lognormal": {"mean": 3}},
-                                  {"exponential": 3, "unit": "weeks"}, {"empirical": []}])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {},
+        {"fixed": -1},
+        {"triangular": [3, 2, 1]},
+        {"lognormal": {"mean": 3}},
+        {"exponential": 3, "unit": "weeks"},
+        {"empirical": []},
+    ],
+)
 def test_bad_distributions_are_refused(spec):
     with pytest.raises(SlasimError):
         validate(Distribution, spec, "test.yaml")

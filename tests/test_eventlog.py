@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import copy
+import csv
 
 import pytest
 
-from slasim.sim.runner import run_scenario
 from slasim.scenario.schema import Scenario
+from slasim.sim.runner import run_scenario
 
 from .test_simulation import HAND_WORKED
 
@@ -19,26 +19,37 @@ def test_event_log_of_the_hand_worked_centre(tmp_path):
     data = copy.deepcopy(HAND_WORKED)
     path = tmp_path / "events" / "log.csv"
     run_scenario(Scenario.model_validate(data), event_log=path)
-    rows = list(csv.DictReader(open(path, encoding="utf-8")))
+    with open(path, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
     by_activity: dict[str, set] = {}
     for row in rows:
-        by_activity.setdefault(row["activity"] + ("" if row["lifecycle"] == "complete" else "/start"),
-                               set()).add(row["case_id"])
+        by_activity.setdefault(
+            row["activity"] + ("" if row["lifecycle"] == "complete" else "/start"), set()
+        ).add(row["case_id"])
     cases = {f"licence-{k}" for k in range(5)}
     assert by_activity["received"] == by_activity["accepted"] == cases
-    assert by_activity["handle/start"] == cases - {"licence-4"}  # the last case never reaches the desk
-    assert by_activity["handle"] == cases - {"licence-3", "licence-4"}   # case 3 is still at it at the end
+    assert by_activity["handle/start"] == cases - {
+        "licence-4"
+    }  # the last case never reaches the desk
+    assert by_activity["handle"] == cases - {
+        "licence-3",
+        "licence-4",
+    }  # case 3 is still at it at the end
     assert by_activity["decided"] == {"licence-0", "licence-1", "licence-2"}
     assert by_activity["yellow card"] == {"licence-0", "licence-1", "licence-2", "licence-3"}
     assert by_activity["red card"] == {"licence-1", "licence-2"}
     first = {(r["case_id"], r["activity"], r["lifecycle"]): r["timestamp"] for r in rows}
     assert first[("licence-0", "received", "complete")] == "2025-03-03T14:00"
-    assert first[("licence-0", "handle", "complete")] == "2025-03-04T17:00"     # 600 office minutes later
+    assert (
+        first[("licence-0", "handle", "complete")] == "2025-03-04T17:00"
+    )  # 600 office minutes later
     assert first[("licence-0", "yellow card", "complete")] == "2025-03-04T16:48"  # 90% of 1 WD
     assert first[("licence-1", "handle", "start")] == "2025-03-04T17:00"
 
     log = pm4py.read_xes(str(path.with_suffix(".xes")))
     assert log["case:concept:name"].nunique() == 5
-    assert {"received", "accepted", "handle", "decided", "yellow card", "red card"} <= set(log["concept:name"])
+    assert {"received", "accepted", "handle", "decided", "yellow card", "red card"} <= set(
+        log["concept:name"]
+    )
     assert set(log["org:resource"].dropna()) == {"desk"}
-    assert not list(path.parent.glob(".*.tmp"))                  # nothing half-written left behind
+    assert not list(path.parent.glob(".*.tmp"))  # nothing half-written left behind

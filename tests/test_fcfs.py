@@ -13,18 +13,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from slasim.scenario.loader import load_scenario
+from slasim.scenario.plan import compile_plan
+from slasim.scenario.schema import Scenario
 from slasim.sim import queue_engine
 from slasim.sim.queue_engine import serve, unsupported
-from slasim.scenario.plan import compile_plan
 from slasim.sim.runner import replication_metrics
-from slasim.scenario.schema import Scenario
-from slasim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_one_server_is_lindleys_recursion():
-    # Arrivals 0, 1, 2, 10 with 3 minutes of work each: starts 0, 3, 6 (queued), then 10 (idle desk).
+    # Arrivals 0, 1, 2, 10 with 3 minutes of work each: starts 0, 3, 6 (queued), then 10 (idle
+    # desk).
     free = [0.0]
     assert serve([0.0, 1.0, 2.0, 10.0], [3.0, 3.0, 3.0, 3.0], free) == [0.0, 3.0, 6.0, 10.0]
     assert free == [13.0]
@@ -34,40 +35,84 @@ def test_several_servers_take_the_earliest_free_one():
     # Two clerks. Case 0 holds clerk A until 5; cases 1, 2, 3 share clerk B (1→2, 2→3, 3→4);
     # case 4 arrives at 3.5 with B busy until 4 and A until 5: it starts at 4 on B.
     free = [0.0, 0.0]
-    assert serve([0.0, 1.0, 2.0, 3.0, 3.5], [5.0, 1.0, 1.0, 1.0, 2.0], free) == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert serve([0.0, 1.0, 2.0, 3.0, 3.5], [5.0, 1.0, 1.0, 1.0, 2.0], free) == [
+        0.0,
+        1.0,
+        2.0,
+        3.0,
+        4.0,
+    ]
     assert sorted(free) == [5.0, 6.0]
 
 
-# Every feature the queue path covers: two services on their own desks (one and three clerks), online
-# receipts (which pile up at the opening), a warm-up, a branch point, a parallel group with a delay in
+# Every feature the queue path covers: two services on their own desks (one and three clerks),
+# online
+# receipts (which pile up at the opening), a warm-up, a branch point, a parallel group with a delay
+# in
 # working days and one in natural days, a step limit with a step-scope card, acceptance at receipt.
 COVERED = {
-    "name": "covered", "calendar": "cn", "start": "2025-03-03", "working_days": 60, "warmup_days": 8,
-    "replications": 2, "seed": 5, "cards": "warn-day-before",
-    "departments": {"window": {"staff": 1}, "review": {"staff": 3}, "expert": {"staff": 2},
-                    "counter": {"staff": 2}, "idle": {"staff": 4}},
+    "name": "covered",
+    "calendar": "cn",
+    "start": "2025-03-03",
+    "working_days": 60,
+    "warmup_days": 8,
+    "replications": 2,
+    "seed": 5,
+    "cards": "warn-day-before",
+    "departments": {
+        "window": {"staff": 1},
+        "review": {"staff": 3},
+        "expert": {"staff": 2},
+        "counter": {"staff": 2},
+        "idle": {"staff": 4},
+    },
     "services": {
         "permit": {
             "limits": {"promised": "4wd", "legal": "20wd"},
-            "cards": {"rungs": [{"level": "yellow", "reference": "promised", "at": "75%"},
-                                {"level": "red", "reference": "promised", "at": "+0wd"},
-                                {"level": "red", "reference": "promised", "at": "+0wh", "scope": "review"}]},
+            "cards": {
+                "rungs": [
+                    {"level": "yellow", "reference": "promised", "at": "75%"},
+                    {"level": "red", "reference": "promised", "at": "+0wd"},
+                    {"level": "red", "reference": "promised", "at": "+0wh", "scope": "review"},
+                ]
+            },
             "arrivals": {"per_day": 12, "online": 0.3},
             "steps": [
                 {"step": "accept", "department": "window", "work": {"exponential": 25}},
-                {"branch": [
-                    {"probability": 0.35, "steps": [{"step": "expert", "department": "expert",
-                                                     "work": {"lognormal": {"mean": 2, "sd": 1}, "unit": "h"}}]},
-                    {"probability": 0.65, "steps": []}]},
-                {"parallel": [
-                    [{"step": "review", "department": "review", "work": {"triangular": [30, 60, 150]},
-                      "limit": "3wh"}],
-                    [{"step": "site-visit", "delay": {"uniform": [0.5, 2], "unit": "wd"}}],
-                    [{"step": "public-notice", "delay": {"fixed": 2, "unit": "d"}}]]},
+                {
+                    "branch": [
+                        {
+                            "probability": 0.35,
+                            "steps": [
+                                {
+                                    "step": "expert",
+                                    "department": "expert",
+                                    "work": {"lognormal": {"mean": 2, "sd": 1}, "unit": "h"},
+                                }
+                            ],
+                        },
+                        {"probability": 0.65, "steps": []},
+                    ]
+                },
+                {
+                    "parallel": [
+                        [
+                            {
+                                "step": "review",
+                                "department": "review",
+                                "work": {"triangular": [30, 60, 150]},
+                                "limit": "3wh",
+                            }
+                        ],
+                        [{"step": "site-visit", "delay": {"uniform": [0.5, 2], "unit": "wd"}}],
+                        [{"step": "public-notice", "delay": {"fixed": 2, "unit": "d"}}],
+                    ]
+                },
             ],
         },
         "licence": {
-            "limits": "2wd", "acceptance": "receipt",
+            "limits": "2wd",
+            "acceptance": "receipt",
             "arrivals": {"per_day": 20},
             "steps": [{"step": "handle", "department": "counter", "work": {"exponential": 40}}],
         },
@@ -91,22 +136,34 @@ def both_engines(scenario: Scenario, replication: int) -> tuple[dict, dict]:
     queue_plan = compile_plan(scenario)
     assert unsupported(queue_plan) is None
     simpy_plan = compile_plan(scenario.model_copy(update={"engine": "simpy"}))
-    return (replication_metrics(queue_plan, replication, scenario.seed),
-            replication_metrics(simpy_plan, replication, scenario.seed))
+    return (
+        replication_metrics(queue_plan, replication, scenario.seed),
+        replication_metrics(simpy_plan, replication, scenario.seed),
+    )
 
 
 @pytest.mark.parametrize("replication", [0, 1])
 def test_the_queue_path_gives_the_simpy_engines_results(replication):
     ours, theirs = both_engines(Scenario.model_validate(COVERED), replication)
-    assert ours["services"]["permit"]["ever_red"] > 0 and ours["steps"]["permit/expert"]["visits"] > 0
-    assert ours["departments"]["review"]["queue_max"] > 0 and ours["services"]["permit"]["open_at_end"] > 0
+    assert (
+        ours["services"]["permit"]["ever_red"] > 0 and ours["steps"]["permit/expert"]["visits"] > 0
+    )
+    assert (
+        ours["departments"]["review"]["queue_max"] > 0
+        and ours["services"]["permit"]["open_at_end"] > 0
+    )
     assert_same_metrics(ours, theirs)
 
 
-@pytest.mark.parametrize("name, reform", [
-    ("company-setup", "co-location"), ("enterprise-change-bundle", "one-thing-online"),
-    ("construction-project", "parallel-review"), ("travel-agency-delegation", "delegation"),
-])
+@pytest.mark.parametrize(
+    "name, reform",
+    [
+        ("company-setup", "co-location"),
+        ("enterprise-change-bundle", "one-thing-online"),
+        ("construction-project", "parallel-review"),
+        ("travel-agency-delegation", "delegation"),
+    ],
+)
 def test_shipped_scenarios_agree_on_both_engines(name, reform):
     scenario = load_scenario(ROOT / f"scenarios/{name}.yaml", reforms=[reform])
     assert_same_metrics(*both_engines(scenario, 0))
@@ -127,13 +184,23 @@ def variant(change) -> Scenario:
     return Scenario.model_validate(data)
 
 
-@pytest.mark.parametrize("change, reason", [
-    (lambda d: d.update(engine="simpy"), "engine: simpy"),
-    (lambda d: d["services"]["licence"]["steps"][0].update(department="window"), "serves more than one step"),
-    (lambda d: d["services"]["licence"]["steps"][0].update(
-        supplement={"probability": 0.2, "response": {"fixed": 2, "unit": "wd"}}), "supplement loop"),
-    (lambda d: d["services"]["licence"].update(commitment=True), "告知承诺"),
-])
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (lambda d: d.update(engine="simpy"), "engine: simpy"),
+        (
+            lambda d: d["services"]["licence"]["steps"][0].update(department="window"),
+            "serves more than one step",
+        ),
+        (
+            lambda d: d["services"]["licence"]["steps"][0].update(
+                supplement={"probability": 0.2, "response": {"fixed": 2, "unit": "wd"}}
+            ),
+            "supplement loop",
+        ),
+        (lambda d: d["services"]["licence"].update(commitment=True), "告知承诺"),
+    ],
+)
 def test_what_the_queue_path_leaves_to_simpy(change, reason):
     assert reason in unsupported(compile_plan(variant(change)))
 
@@ -142,8 +209,13 @@ def test_a_run_says_which_engine_computed_it(cli):
     small = ["--reps", "2", "--set", "working_days=30", "--json"]
     queue = json.loads(cli("run", ROOT / "scenarios/company-setup.yaml", *small)[1])
     assert queue["engine"] == "fcfs" and "engine_note" not in queue
-    forced = json.loads(cli("run", ROOT / "scenarios/company-setup.yaml", *small, "--set", "engine=simpy")[1])
-    assert forced["engine"] == "simpy" and forced["engine_note"] == "the scenario asks for engine: simpy"
+    forced = json.loads(
+        cli("run", ROOT / "scenarios/company-setup.yaml", *small, "--set", "engine=simpy")[1]
+    )
+    assert (
+        forced["engine"] == "simpy"
+        and forced["engine_note"] == "the scenario asks for engine: simpy"
+    )
     assert_same_metrics(forced["services"], queue["services"])
     looped = json.loads(cli("run", ROOT / "scenarios/district-centre.yaml", *small)[1])
     assert looped["engine"] == "simpy" and "supplement loop" in looped["engine_note"]
@@ -151,16 +223,28 @@ def test_a_run_says_which_engine_computed_it(cli):
 
 WORK = st.one_of(
     st.builds(lambda m: {"exponential": m}, st.floats(5, 240)),
-    st.builds(lambda m, s: {"lognormal": {"mean": m, "sd": s}}, st.floats(5, 240), st.floats(1, 120)),
+    st.builds(
+        lambda m, s: {"lognormal": {"mean": m, "sd": s}}, st.floats(5, 240), st.floats(1, 120)
+    ),
     st.builds(lambda a, b: {"uniform": [a, a + b]}, st.floats(0, 120), st.floats(1, 120)),
-    st.builds(lambda a, b, c: {"triangular": [a, a + b, a + b + c]}, st.floats(0, 60), st.floats(0, 60),
-              st.floats(1, 120)),
+    st.builds(
+        lambda a, b, c: {"triangular": [a, a + b, a + b + c]},
+        st.floats(0, 60),
+        st.floats(0, 60),
+        st.floats(1, 120),
+    ),
 )
-# Continuous work times only: with whole-minute ones (fixed, empirical) releases and arrivals at several
-# desks coincide, and the engines may order such simultaneous events differently (README). Simultaneous
-# arrivals themselves — online receipts and natural-day delays released at the opening — are covered.
-DELAY = st.builds(lambda amount, unit: {"uniform": [amount, amount * 2], "unit": unit},
-                  st.floats(0.1, 3), st.sampled_from(["wd", "d", "h"]))
+# Continuous work times only: with whole-minute ones (fixed, empirical) releases and arrivals at
+# several
+# desks coincide, and the engines may order such simultaneous events differently (README).
+# Simultaneous
+# arrivals themselves — online receipts and natural-day delays released at the opening — are
+# covered.
+DELAY = st.builds(
+    lambda amount, unit: {"uniform": [amount, amount * 2], "unit": unit},
+    st.floats(0.1, 3),
+    st.sampled_from(["wd", "d", "h"]),
+)
 
 
 START = dt.date(2025, 4, 1)
@@ -174,14 +258,21 @@ def eligible_scenarios(draw):
     def step(limit_ok: bool = True) -> dict:
         name = f"s{len(departments)}"
         if draw(st.integers(0, 4)) == 0:
-            departments[name] = None    # a name used, no desk: an elapsed delay
+            departments[name] = None  # a name used, no desk: an elapsed delay
             return {"step": name, "delay": draw(DELAY)}
         departments[name] = {"staff": draw(st.integers(1, 4))}
-        if draw(st.integers(0, 2)) == 0:   # a dated staffing change (fewer, none, or more), maybe two
+        if (
+            draw(st.integers(0, 2)) == 0
+        ):  # a dated staffing change (fewer, none, or more), maybe two
             days = sorted(draw(st.lists(st.integers(-5, 40), min_size=2, max_size=4, unique=True)))
             departments[name]["staff_changes"] = [
-                {"from": str(START + dt.timedelta(days=a)), "to": str(START + dt.timedelta(days=b)),
-                 "staff": draw(st.integers(0, 5))} for a, b in zip(days[::2], days[1::2])]
+                {
+                    "from": str(START + dt.timedelta(days=a)),
+                    "to": str(START + dt.timedelta(days=b)),
+                    "staff": draw(st.integers(0, 5)),
+                }
+                for a, b in zip(days[::2], days[1::2])
+            ]
         out = {"step": name, "department": name, "work": draw(WORK)}
         if limit_ok and draw(st.booleans()):
             out["limit"] = draw(st.sampled_from(["2wh", "1wd"]))
@@ -196,19 +287,41 @@ def eligible_scenarios(draw):
             route.append({"parallel": [[step()], [step(), step()]]})
         else:
             p = draw(st.floats(0.1, 0.9))
-            route.append({"branch": [{"probability": p, "steps": [step()]},
-                                     {"probability": 1 - p, "steps": draw(st.sampled_from([[], [step()]]))}]})
-    return Scenario.model_validate({
-        "name": "random", "calendar": draw(st.sampled_from(["cn", "always"])), "start": str(START),
-        "working_days": draw(st.integers(12, 30)), "warmup_days": draw(st.integers(0, 5)),
-        "seed": draw(st.integers(0, 1000)), "cards": draw(st.sampled_from(["warn-before", "escalate-after"])),
-        "departments": {name: d for name, d in departments.items() if d is not None} or {"spare": {"staff": 1}},
-        "services": {"svc": {
-            "limits": {"promised": draw(st.sampled_from(["1wd", "3wd", "8wh"])), "legal": "10wd"},
-            "acceptance": draw(st.sampled_from(["first-step", "receipt"])),
-            "arrivals": {"per_day": draw(st.floats(1, 40)), "online": draw(st.sampled_from([0.0, 0.4]))},
-            "steps": route}},
-    })
+            route.append(
+                {
+                    "branch": [
+                        {"probability": p, "steps": [step()]},
+                        {"probability": 1 - p, "steps": draw(st.sampled_from([[], [step()]]))},
+                    ]
+                }
+            )
+    return Scenario.model_validate(
+        {
+            "name": "random",
+            "calendar": draw(st.sampled_from(["cn", "always"])),
+            "start": str(START),
+            "working_days": draw(st.integers(12, 30)),
+            "warmup_days": draw(st.integers(0, 5)),
+            "seed": draw(st.integers(0, 1000)),
+            "cards": draw(st.sampled_from(["warn-before", "escalate-after"])),
+            "departments": {name: d for name, d in departments.items() if d is not None}
+            or {"spare": {"staff": 1}},
+            "services": {
+                "svc": {
+                    "limits": {
+                        "promised": draw(st.sampled_from(["1wd", "3wd", "8wh"])),
+                        "legal": "10wd",
+                    },
+                    "acceptance": draw(st.sampled_from(["first-step", "receipt"])),
+                    "arrivals": {
+                        "per_day": draw(st.floats(1, 40)),
+                        "online": draw(st.sampled_from([0.0, 0.4])),
+                    },
+                    "steps": route,
+                }
+            },
+        }
+    )
 
 
 @settings(max_examples=int(os.environ.get("FCFS_EXAMPLES", "25")), deadline=None)
@@ -220,12 +333,22 @@ def test_random_eligible_scenarios_agree_on_both_engines(scenario):
 def test_dated_staff_changes_stay_on_the_queue_path():
     # Fewer staff (down to none for a week), more staff, and a change that began before the period
     # (clipped to it: the SimPy engine used to stop on a negative delay there).
-    scenario = variant(lambda d: (
-        d["departments"]["counter"].update(staff_changes=[{"from": "2025-02-01", "to": "2025-03-10", "staff": 1},
-                                                          {"from": "2025-03-20", "to": "2025-03-27", "staff": 0}]),
-        d["departments"]["review"].update(staff_changes=[{"from": "2025-03-12", "to": "2025-04-02", "staff": 5}])))
+    scenario = variant(
+        lambda d: (
+            d["departments"]["counter"].update(
+                staff_changes=[
+                    {"from": "2025-02-01", "to": "2025-03-10", "staff": 1},
+                    {"from": "2025-03-20", "to": "2025-03-27", "staff": 0},
+                ]
+            ),
+            d["departments"]["review"].update(
+                staff_changes=[{"from": "2025-03-12", "to": "2025-04-02", "staff": 5}]
+            ),
+        )
+    )
     ours, theirs = both_engines(scenario, 0)
-    # Measured from Thu 03-13 (8 working days of warm-up), 52 working days: the counter's 2 clerks are
+    # Measured from Thu 03-13 (8 working days of warm-up), 52 working days: the counter's 2 clerks
+    # are
     # away Mar 20-26 (5 days) and the first change ended before the window; review has 5 instead of
     # 3 on Mar 13 - Apr 1 (14 days). All cn days here have the same office hours.
     assert ours["departments"]["counter"]["staff_mean"] == pytest.approx((47 * 2) / 52)

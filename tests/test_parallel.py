@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from slasim.sim.runner import run_scenario
 from slasim.scenario.loader import load_scenario
+from slasim.sim.runner import run_scenario
 
 distributed = pytest.importorskip("distributed")
 
@@ -21,7 +21,9 @@ def same(a: dict, b: dict) -> bool:
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
-@pytest.fixture(scope="module", params=["district-centre", "company-setup"])   # SimPy engine, queue path
+@pytest.fixture(
+    scope="module", params=["district-centre", "company-setup"]
+)  # SimPy engine, queue path
 def scenario(request):
     return load_scenario(request.param, ["working_days=60", "warmup_days=5"])
 
@@ -33,8 +35,14 @@ def serial(scenario):
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None, silence_logs=50) as local:
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=50,
+    ) as local:
         yield local
 
 
@@ -48,7 +56,7 @@ def test_a_dask_cluster_gives_the_in_process_result(scenario, serial, cluster):
 
 
 def test_a_worker_killed_mid_run_loses_and_doubles_nothing(cluster):
-    longer = load_scenario("district-centre")            # ~0.4 s a replication: the kill lands mid-run
+    longer = load_scenario("district-centre")  # ~0.4 s a replication: the kill lands mid-run
     expected = run_scenario(longer, replications=8, workers=1)
     with distributed.Client(cluster) as client:
         victim = sorted(client.run(os.getpid).values())[0]
@@ -67,6 +75,6 @@ def test_a_worker_killed_mid_run_loses_and_doubles_nothing(cluster):
         client.wait_for_workers(1)
     assert killed_at and killed_at[0] < finished_at
     with pytest.raises(ProcessLookupError):
-        os.kill(victim, 0)                               # that worker process is gone
+        os.kill(victim, 0)  # that worker process is gone
     assert result["overall"]["arrived"]["n"] == 8
     assert same(result, expected)

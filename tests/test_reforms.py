@@ -9,15 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from slasim.sim.compare import compare
+from slasim.io.files import read_yaml
+from slasim.scenario.loader import load_scenario_data
 from slasim.scenario.reforms import apply_reforms
 from slasim.scenario.schema import Scenario
-from slasim.scenario.loader import load_scenario_data
-from slasim.io.files import read_yaml
+from slasim.sim.compare import compare
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
 
 
 def lead(summary: dict, service: str) -> float:
@@ -25,92 +23,161 @@ def lead(summary: dict, service: str) -> float:
 
 
 def test_travel_agency_delegation_reproduces_15_to_5_working_days(cli):
-    code, out, err = cli("compare", ROOT / "scenarios/travel-agency-delegation.yaml", "--reform", "delegation", "--json")
+    code, out, err = cli(
+        "compare",
+        ROOT / "scenarios/travel-agency-delegation.yaml",
+        "--reform",
+        "delegation",
+        "--json",
+    )
     assert code == 0, err
     result = json.loads(out)
-    assert lead(result["baseline"], "travel-agency") == pytest.approx(15, rel=0.15)                   # reported ~15 WD
-    assert lead(result["reforms"]["delegation"]["summary"], "travel-agency") == pytest.approx(5, rel=0.15)   # ~5 WD
+    assert lead(result["baseline"], "travel-agency") == pytest.approx(
+        15, rel=0.15
+    )  # reported ~15 WD
+    assert lead(result["reforms"]["delegation"]["summary"], "travel-agency") == pytest.approx(
+        5, rel=0.15
+    )  # ~5 WD
 
 
 def test_construction_project_lands_in_the_reported_ranges(cli):
     code, out, err = cli("compare", ROOT / "scenarios/construction-project.yaml", "--json")
     assert code == 0, err
     result = json.loads(out)
-    assert 110 <= lead(result["baseline"], "construction-project") <= 170                        # reported 110–170 WD
-    assert 60 <= lead(result["reforms"]["parallel-review"]["summary"], "construction-project") <= 75   # 60–75 WD
+    assert 110 <= lead(result["baseline"], "construction-project") <= 170  # reported 110–170 WD
+    assert (
+        60 <= lead(result["reforms"]["parallel-review"]["summary"], "construction-project") <= 75
+    )  # 60–75 WD
 
 
 def test_paired_comparison_is_tighter_than_unpaired():
     # Extra inspectors change one department; with common random numbers the same cases arrive and
     # draw the same work, so the replication-to-replication noise cancels in the differences.
-    data, source = load_scenario_data(ROOT / "scenarios/district-centre.yaml", ["working_days=80", "replications=6"])
+    data, source = load_scenario_data(
+        ROOT / "scenarios/district-centre.yaml", ["working_days=80", "replications=6"]
+    )
     result = compare(data, source, [["dedicated-inspectors"]])
-    change = result["reforms"]["dedicated-inspectors"]["change"]["services"]["food-licence"]["lead_time_wd_mean"]
+    change = result["reforms"]["dedicated-inspectors"]["change"]["services"]["food-licence"][
+        "lead_time_wd_mean"
+    ]
     paired = change["ci95"][1] - change["ci95"][0]
     unpaired = change["unpaired_ci95"][1] - change["unpaired_ci95"][0]
     assert change["verdict"] == "down"
     assert paired < unpaired / 3
     # Arrivals do not depend on staffing: identical case by case.
-    arrived = result["reforms"]["dedicated-inspectors"]["change"]["services"]["food-licence"]["arrived"]
+    arrived = result["reforms"]["dedicated-inspectors"]["change"]["services"]["food-licence"][
+        "arrived"
+    ]
     assert arrived["change"] == 0 and arrived["verdict"] == "unchanged"
 
 
 BASE = {
-    "name": "r", "calendar": "cn", "start": "2025-03-03", "working_days": 20,
+    "name": "r",
+    "calendar": "cn",
+    "start": "2025-03-03",
+    "working_days": 20,
     "departments": {"a": {"staff": 2}, "b": {"staff": 1}},
-    "services": {"s": {
-        "limits": "20wd", "arrivals": {"per_day": 3},
-        "steps": [
-            {"step": "accept", "department": "a", "work": {"exponential": 20},
-             "supplement": {"materials": 10, "missing_each": 0.05, "response": {"fixed": 2, "unit": "d"}}},
-            {"step": "x", "department": "b", "work": {"triangular": [10, 20, 60]}},
-            {"step": "y", "department": "b", "work": {"fixed": 30}},
-            {"step": "z", "delay": {"fixed": 2, "unit": "wd"}},
-        ]}},
+    "services": {
+        "s": {
+            "limits": "20wd",
+            "arrivals": {"per_day": 3},
+            "steps": [
+                {
+                    "step": "accept",
+                    "department": "a",
+                    "work": {"exponential": 20},
+                    "supplement": {
+                        "materials": 10,
+                        "missing_each": 0.05,
+                        "response": {"fixed": 2, "unit": "d"},
+                    },
+                },
+                {"step": "x", "department": "b", "work": {"triangular": [10, 20, 60]}},
+                {"step": "y", "department": "b", "work": {"fixed": 30}},
+                {"step": "z", "delay": {"fixed": 2, "unit": "wd"}},
+            ],
+        }
+    },
 }
 
 
 def reformed(*operations) -> dict:
-    return apply_reforms({**copy.deepcopy(BASE), "reforms": {"r": list(operations)}}, ["r"], "test.yaml")
+    return apply_reforms(
+        {**copy.deepcopy(BASE), "reforms": {"r": list(operations)}}, ["r"], "test.yaml"
+    )
 
 
 def test_operators_patch_the_route_and_resources():
-    steps = reformed({"parallelize": {"service": "s", "steps": ["x", "y"]}})["services"]["s"]["steps"]
+    steps = reformed({"parallelize": {"service": "s", "steps": ["x", "y"]}})["services"]["s"][
+        "steps"
+    ]
     assert [list(branch[0].values())[0] for branch in steps[1]["parallel"]] == ["x", "y"]
-    merged = reformed({"merge": {"service": "s", "steps": ["x", "y"], "into": "xy"}})["services"]["s"]["steps"]
-    assert merged[1] == {"step": "xy", "department": "b", "work": {"triangular": [10, 20, 60]}}   # the longest
+    merged = reformed({"merge": {"service": "s", "steps": ["x", "y"], "into": "xy"}})["services"][
+        "s"
+    ]["steps"]
+    assert merged[1] == {
+        "step": "xy",
+        "department": "b",
+        "work": {"triangular": [10, 20, 60]},
+    }  # the longest
     removed = reformed({"remove": {"service": "s", "step": "z"}})["services"]["s"]["steps"]
     assert [s["step"] for s in removed] == ["accept", "x", "y"]
-    staffed = reformed({"staff": {"department": "b", "delta": 2}},
-                       {"staff": {"department": "a", "staff": 4, "from": "2025-03-10", "to": "2025-03-14"}})
+    staffed = reformed(
+        {"staff": {"department": "b", "delta": 2}},
+        {"staff": {"department": "a", "staff": 4, "from": "2025-03-10", "to": "2025-03-14"}},
+    )
     assert staffed["departments"]["b"]["staff"] == 3
-    assert staffed["departments"]["a"]["staff_changes"] == [{"from": "2025-03-10", "to": "2025-03-14", "staff": 4}]
-    scaled = reformed({"work": {"service": "s", "step": "x", "scale": 0.5}})["services"]["s"]["steps"][1]
+    assert staffed["departments"]["a"]["staff_changes"] == [
+        {"from": "2025-03-10", "to": "2025-03-14", "staff": 4}
+    ]
+    scaled = reformed({"work": {"service": "s", "step": "x", "scale": 0.5}})["services"]["s"][
+        "steps"
+    ][1]
     assert scaled["work"]["triangular"] == [5, 10, 30]
     limits = reformed({"limits": {"promised": "60%"}})["services"]["s"]["limits"]
     assert limits == {"promised": "12wd", "legal": "20wd"}
-    more = reformed({"arrivals": {"scale": 1.3}}, {"online": {"service": "s", "share": 0.8}})["services"]["s"]
+    more = reformed({"arrivals": {"scale": 1.3}}, {"online": {"service": "s", "share": 0.8}})[
+        "services"
+    ]["s"]
     assert more["arrivals"] == {"per_day": pytest.approx(3.9), "online": 0.8}
 
 
 def test_cutting_materials_lowers_the_supplement_chance_per_material():
     # 10 materials each missing 5 %: P(supplement) = 1 - 0.95**10; cut 36 %: 6.4 materials.
     base = Scenario.model_validate(BASE).services["s"].steps[0].supplement
-    cut = Scenario.model_validate(reformed({"materials": {"service": "s", "step": "accept", "cut": 0.36}}))
-    assert base.chance == pytest.approx(1 - 0.95 ** 10)
-    assert cut.services["s"].steps[0].supplement.chance == pytest.approx(1 - 0.95 ** 6.4)
+    cut = Scenario.model_validate(
+        reformed({"materials": {"service": "s", "step": "accept", "cut": 0.36}})
+    )
+    assert base.chance == pytest.approx(1 - 0.95**10)
+    assert cut.services["s"].steps[0].supplement.chance == pytest.approx(1 - 0.95**6.4)
 
 
 @pytest.mark.parametrize(
     "operation, what, where",
     [
-        ({"remove": {"service": "s", "step": "nope"}}, "no step 'nope'", "reforms.r[0].remove.step"),
+        (
+            {"remove": {"service": "s", "step": "nope"}},
+            "no step 'nope'",
+            "reforms.r[0].remove.step",
+        ),
         ({"staff": {"department": "b", "delta": -1}}, "would be 0", "reforms.r[0].staff.delta"),
         ({"staff": {"department": "b", "staff": -2}}, "greater than or equal to 0", "staff"),
         ({"limits": {"promised": "120%"}}, "at most 100%", "reforms.r[0].limits.promised"),
-        ({"materials": {"service": "s", "step": "accept", "cut": 1.5}}, "less than or equal to 1", "cut"),
-        ({"parallelize": {"service": "s", "steps": ["x", "z"]}}, "not consecutive", "reforms.r[0].parallelize"),
-        ({"online": {"service": "t", "share": 0.5}}, "no service 't'", "reforms.r[0].online.service"),
+        (
+            {"materials": {"service": "s", "step": "accept", "cut": 1.5}},
+            "less than or equal to 1",
+            "cut",
+        ),
+        (
+            {"parallelize": {"service": "s", "steps": ["x", "z"]}},
+            "not consecutive",
+            "reforms.r[0].parallelize",
+        ),
+        (
+            {"online": {"service": "t", "share": 0.5}},
+            "no service 't'",
+            "reforms.r[0].online.service",
+        ),
         ({"speedup": {"service": "s"}}, "an operation is one of", "reforms.r[0]"),
     ],
 )
@@ -126,7 +193,9 @@ def test_bad_reforms_exit_2_with_a_clear_line(cli, tmp_path, operation, what, wh
 
 
 def test_unknown_reform_name(cli):
-    code, _, err = cli("compare", ROOT / "scenarios/construction-project.yaml", "--reform", "teleport")
+    code, _, err = cli(
+        "compare", ROOT / "scenarios/construction-project.yaml", "--reform", "teleport"
+    )
     assert code == 2 and "unknown reform 'teleport'" in err and "parallel-review" in err
 
 
@@ -141,12 +210,30 @@ def test_shipped_reforms_name_only_existing_things():
 
 def test_bundle_makes_one_service_with_one_acceptance_and_parallel_children():
     data = copy.deepcopy(BASE)
-    data["services"]["t"] = {"limits": "10wd", "arrivals": {"per_day": 2},
-                             "steps": [{"step": "accept", "department": "a", "work": {"fixed": 10}},
-                                       {"step": "check", "department": "b", "work": {"fixed": 30}}]}
-    data["reforms"] = {"one-thing": [{"bundle": {
-        "services": ["s", "t"], "into": "st", "limits": {"promised": "3wd", "legal": "10wd"},
-        "accept": {"step": "joint-accept", "department": "a", "work": {"exponential": 15}}}}]}
+    data["services"]["t"] = {
+        "limits": "10wd",
+        "arrivals": {"per_day": 2},
+        "steps": [
+            {"step": "accept", "department": "a", "work": {"fixed": 10}},
+            {"step": "check", "department": "b", "work": {"fixed": 30}},
+        ],
+    }
+    data["reforms"] = {
+        "one-thing": [
+            {
+                "bundle": {
+                    "services": ["s", "t"],
+                    "into": "st",
+                    "limits": {"promised": "3wd", "legal": "10wd"},
+                    "accept": {
+                        "step": "joint-accept",
+                        "department": "a",
+                        "work": {"exponential": 15},
+                    },
+                }
+            }
+        ]
+    }
     bundled = apply_reforms(data, ["one-thing"], "test.yaml")
     assert list(bundled["services"]) == ["st"]
     route = bundled["services"]["st"]["steps"]

@@ -20,8 +20,25 @@ def results(tmp_path_factory) -> Path:
 
     out = tmp_path_factory.mktemp("results")
     with pytest.raises(SystemExit) as done:
-        main(["compare", "district-centre", "--reps", "3", "--set", "working_days=30", "--set", "warmup_days=3",
-              "-r", "dedicated-inspectors", "--out", str(out), "--quiet", "--workers", "1"])
+        main(
+            [
+                "compare",
+                "district-centre",
+                "--reps",
+                "3",
+                "--set",
+                "working_days=30",
+                "--set",
+                "warmup_days=3",
+                "-r",
+                "dedicated-inspectors",
+                "--out",
+                str(out),
+                "--quiet",
+                "--workers",
+                "1",
+            ]
+        )
     assert done.value.code == 0
     return out
 
@@ -30,14 +47,24 @@ def test_the_report_is_one_self_contained_page(results):
     from slasim.outputs.html import build_report, write_charts
 
     page = build_report(results)
-    assert page.startswith("<!DOCTYPE html>") and page.count("<svg") == 4     # 1 compare + 3 run charts
-    for section in ("Reforms against the baseline", "dedicated-inspectors", "Calendar", "Scenario definition",
-                    "seed 2025", "2025", "engine simpy (step food-licence/accept has a supplement loop"):
+    assert (
+        page.startswith("<!DOCTYPE html>") and page.count("<svg") == 4
+    )  # 1 compare + 3 run charts
+    for section in (
+        "Reforms against the baseline",
+        "dedicated-inspectors",
+        "Calendar",
+        "Scenario definition",
+        "seed 2025",
+        "2025",
+        "engine simpy (step food-licence/accept has a supplement loop",
+    ):
         assert section in page
-    assert re.search(r'(src|href)="(?!#)', page) is None       # nothing fetched from outside the page
+    assert re.search(r'(src|href)="(?!#)', page) is None  # nothing fetched from outside the page
     written = write_charts(results, results / "charts")
-    assert sorted(p.name for p in written) == sorted(f"{n}.{s}" for n in ("cards", "lead-times", "utilisation")
-                                                     for s in ("png", "svg"))
+    assert sorted(p.name for p in written) == sorted(
+        f"{n}.{s}" for n in ("cards", "lead-times", "utilisation") for s in ("png", "svg")
+    )
     assert all(p.stat().st_size > 5000 for p in written)
 
 
@@ -50,9 +77,21 @@ def test_a_headless_browser_renders_it(results, tmp_path):
     with pytest.raises(SystemExit):
         main(["report", str(results)])
     shot = tmp_path / "report.png"
-    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                    f"--screenshot={shot}", "--window-size=1200,1600", (results / "report.html").as_uri()],
-                   capture_output=True, timeout=120, check=True)
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            f"--screenshot={shot}",
+            "--window-size=1200,1600",
+            (results / "report.html").as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     image = mpimg.imread(shot)
     assert image.shape[0] == 1600 and image.shape[1] == 1200
     # Rendered, not blank: the charts' yellow bars are on the page.
@@ -67,7 +106,21 @@ def test_a_run_report_has_the_daily_timeline_and_a_sweep_heat_map(tmp_path):
 
     out = tmp_path / "run"
     with pytest.raises(SystemExit) as done:
-        main(["run", "district-centre", "--reps", "2", "--set", "working_days=25", "--out", str(out), "-q", "-w", "1"])
+        main(
+            [
+                "run",
+                "district-centre",
+                "--reps",
+                "2",
+                "--set",
+                "working_days=25",
+                "--out",
+                str(out),
+                "-q",
+                "-w",
+                "1",
+            ]
+        )
     assert done.value.code == 0
     import json
 
@@ -79,7 +132,23 @@ def test_a_run_report_has_the_daily_timeline_and_a_sweep_heat_map(tmp_path):
     assert page.count("<svg") == 4 and "supervision screen" in page
     heat = tmp_path / "heat.svg"
     with pytest.raises(SystemExit) as done:
-        main(["sweep", "district-centre", "--vary", "departments.registry.staff=2,3", "--vary",
-              "services.real-estate.arrivals.per_day=18,22", "--reps", "1", "--set", "working_days=15",
-              "--plot", str(heat), "-q", "-w", "1"])
+        main(
+            [
+                "sweep",
+                "district-centre",
+                "--vary",
+                "departments.registry.staff=2,3",
+                "--vary",
+                "services.real-estate.arrivals.per_day=18,22",
+                "--reps",
+                "1",
+                "--set",
+                "working_days=15",
+                "--plot",
+                str(heat),
+                "-q",
+                "-w",
+                "1",
+            ]
+        )
     assert done.value.code == 0 and heat.read_text(encoding="utf-8").count("<svg") == 1

@@ -17,7 +17,16 @@ def compare_json(capsys):
 
     def run(name: str, *args) -> dict:
         with pytest.raises(SystemExit) as done:
-            main(["compare", str(ROOT / "scenarios" / f"{name}.yaml"), "--json", "--reps", "6", *args])
+            main(
+                [
+                    "compare",
+                    str(ROOT / "scenarios" / f"{name}.yaml"),
+                    "--json",
+                    "--reps",
+                    "6",
+                    *args,
+                ]
+            )
         captured = capsys.readouterr()
         assert done.value.code == 0, captured.err
         return json.loads(captured.out)
@@ -33,25 +42,35 @@ def test_enterprise_change_from_days_of_visits_to_under_an_hour(compare_json):
     result = compare_json("enterprise-change-bundle")
     before = service(result["baseline"], "enterprise-change")
     after = service(result["reforms"]["one-thing-online"]["summary"], "enterprise-change")
-    assert 2 <= before["lead_time_wd_mean"] <= 3          # reported: 2–3 days of serial visits
-    assert after["lead_time_hours_mean"] < 1              # reported: under an hour
+    assert 2 <= before["lead_time_wd_mean"] <= 3  # reported: 2–3 days of serial visits
+    assert after["lead_time_hours_mean"] < 1  # reported: under an hour
 
 
 def test_company_setup_within_one_working_day_after_co_location(compare_json):
     result = compare_json("company-setup")
     after = service(result["reforms"]["co-location"]["summary"], "company-setup")
-    assert after["lead_time_wd_p90"] <= 1                 # reported: set up in 1 WD
-    assert result["reforms"]["co-location"]["change"]["services"]["company-setup"]["ever_red"]["verdict"] == "down"
+    assert after["lead_time_wd_p90"] <= 1  # reported: set up in 1 WD
+    assert (
+        result["reforms"]["co-location"]["change"]["services"]["company-setup"]["ever_red"][
+            "verdict"
+        ]
+        == "down"
+    )
 
 
-@pytest.mark.parametrize("name, reform, metric", [
-    ("overseas-settlement", "parallel-online", "lead_time_wd_mean"),
-    ("food-licence-inspection", "dedicated-inspectors", "lead_time_wd_mean"),
-])
+@pytest.mark.parametrize(
+    "name, reform, metric",
+    [
+        ("overseas-settlement", "parallel-online", "lead_time_wd_mean"),
+        ("food-licence-inspection", "dedicated-inspectors", "lead_time_wd_mean"),
+    ],
+)
 def test_unquantified_reforms_go_the_reported_way(compare_json, name, reform, metric):
-    result = compare_json(name, "--reps", "10")   # the files' own replication count
+    result = compare_json(name, "--reps", "10")  # the files' own replication count
     (service_name,) = result["baseline"]["services"]
-    assert result["reforms"][reform]["change"]["services"][service_name][metric]["verdict"] == "down"
+    assert (
+        result["reforms"][reform]["change"]["services"][service_name][metric]["verdict"] == "down"
+    )
 
 
 def test_city_portfolio_cards_fall_as_reported(compare_json):

@@ -14,21 +14,41 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_parse_vary_lists_and_ranges():
-    assert parse_vary("departments.review.staff=2..6:1", "f") == ("departments.review.staff", [2, 3, 4, 5, 6])
+    assert parse_vary("departments.review.staff=2..6:1", "f") == (
+        "departments.review.staff",
+        [2, 3, 4, 5, 6],
+    )
     assert parse_vary("x=40,50,60", "f") == ("x", [40, 50, 60])
     assert parse_vary("x=0.5..1.0:0.25", "f") == ("x", [0.5, 0.75, 1.0])
-    assert parse_vary("x=warn-before,escalate-after", "f") == ("x", ["warn-before", "escalate-after"])
+    assert parse_vary("x=warn-before,escalate-after", "f") == (
+        "x",
+        ["warn-before", "escalate-after"],
+    )
     for bad in ("x", "x=", "x=5..1:1", "x=1..5:0", "x=a..b:1"):
         with pytest.raises(SlasimError):
             parse_vary(bad, "f")
 
 
 def test_a_grid_has_one_row_per_combination_and_staff_lowers_red_cards(tmp_path):
-    data, source = load_scenario_data(ROOT / "scenarios/district-centre.yaml", ["working_days=50", "replications=3"])
-    result = sweep(data, source, ["departments.registry.staff=2,4", "services.real-estate.arrivals.per_day=18,22"])
-    assert [tuple(r["values"].values()) for r in result["rows"]] == [(2, 18), (2, 22), (4, 18), (4, 22)]
+    data, source = load_scenario_data(
+        ROOT / "scenarios/district-centre.yaml", ["working_days=50", "replications=3"]
+    )
+    result = sweep(
+        data,
+        source,
+        ["departments.registry.staff=2,4", "services.real-estate.arrivals.per_day=18,22"],
+    )
+    assert [tuple(r["values"].values()) for r in result["rows"]] == [
+        (2, 18),
+        (2, 22),
+        (4, 18),
+        (4, 22),
+    ]
     red = {tuple(r["values"].values()): r["overall"]["ever_red"]["mean"] for r in result["rows"]}
-    lead = {tuple(r["values"].values()): r["overall"]["lead_time_wd_mean"]["mean"] for r in result["rows"]}
+    lead = {
+        tuple(r["values"].values()): r["overall"]["lead_time_wd_mean"]["mean"]
+        for r in result["rows"]
+    }
     for volume in (18, 22):
         assert red[(4, volume)] <= red[(2, volume)]
         assert lead[(4, volume)] < lead[(2, volume)]
@@ -39,7 +59,17 @@ def test_a_bad_grid_value_names_the_point(capsys):
     from slasim.cli import main
 
     with pytest.raises(SystemExit) as done:
-        main(["sweep", str(ROOT / "scenarios/district-centre.yaml"), "--vary", "departments.registry.staff=2,-1",
-              "--reps", "1", "--set", "working_days=20"])
+        main(
+            [
+                "sweep",
+                str(ROOT / "scenarios/district-centre.yaml"),
+                "--vary",
+                "departments.registry.staff=2,-1",
+                "--reps",
+                "1",
+                "--set",
+                "working_days=20",
+            ]
+        )
     err = capsys.readouterr().err
     assert done.value.code == 2 and "departments.registry.staff=-1" in err and "staff" in err

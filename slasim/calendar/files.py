@@ -15,8 +15,8 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from slasim.io.errors import SlasimError
 from slasim.calendar.units import parse_clock, parse_date
+from slasim.io.errors import SlasimError
 from slasim.io.files import shipped_dir
 from slasim.io.schema import Strict, validate
 
@@ -30,7 +30,9 @@ def _check_hours(hours: list[list[str]]) -> list[list[str]]:
             raise ValueError("office hours are [open, close] pairs like ['09:00', '12:00']")
         open_m, close_m = (parse_clock(x, field="office_hours") for x in pair)
         if not previous_close <= open_m < close_m:
-            raise ValueError(f"office hours must be increasing, non-overlapping [open, close) pairs: {pair}")
+            raise ValueError(
+                f"office hours must be increasing, non-overlapping [open, close) pairs: {pair}"
+            )
         previous_close = close_m
     return hours
 
@@ -179,7 +181,9 @@ def find_calendar(name_or_path: str) -> Path:
         candidate = folder / f"{text}.toml"
         if candidate.is_file():
             return candidate.resolve()
-    raise SlasimError(f"unknown calendar {text!r} (known: {', '.join(list_calendars())})", field="calendar")
+    raise SlasimError(
+        f"unknown calendar {text!r} (known: {', '.join(list_calendars())})", field="calendar"
+    )
 
 
 def list_calendars() -> list[str]:
@@ -203,7 +207,10 @@ def read_calendar_file(path: Path) -> CalendarFile:
 
 
 def _hours_minutes(hours: list[list[str]]) -> tuple[tuple[int, int], ...]:
-    return tuple((parse_clock(a, field="office_hours"), parse_clock(b, field="office_hours")) for a, b in hours)
+    return tuple(
+        (parse_clock(a, field="office_hours"), parse_clock(b, field="office_hours"))
+        for a, b in hours
+    )
 
 
 @lru_cache(maxsize=64)
@@ -211,7 +218,11 @@ def resolve_spec(path: Path, _chain: tuple[str, ...] = ()) -> CalendarSpec:
     """Read a calendar file and merge it over the calendar it extends."""
     own = read_calendar_file(path)
     if own.name in _chain:
-        raise SlasimError(f"calendar extends itself through {' -> '.join(_chain)}", source=str(path), field="extends")
+        raise SlasimError(
+            f"calendar extends itself through {' -> '.join(_chain)}",
+            source=str(path),
+            field="extends",
+        )
     parent: CalendarSpec | None = None
     if own.extends:
         try:
@@ -237,15 +248,22 @@ def resolve_spec(path: Path, _chain: tuple[str, ...] = ()) -> CalendarSpec:
     elif parent is not None:
         default_hours = parent.default_hours
     else:
-        raise SlasimError("missing office_hours.default", source=str(path), field="office_hours.default")
+        raise SlasimError(
+            "missing office_hours.default", source=str(path), field="office_hours.default"
+        )
     first_year = pick("first_year")
     if first_year is None:
         raise SlasimError("missing first_year", source=str(path), field="first_year")
     published = pick("published_through")
-    last_year = own.last_year or (parent.last_year if parent else None) or ((published or first_year) + 10)
+    last_year = (
+        own.last_year or (parent.last_year if parent else None) or ((published or first_year) + 10)
+    )
     if published is not None and not first_year <= published <= last_year:
-        raise SlasimError("published_through must lie between first_year and last_year", source=str(path),
-                          field="published_through")
+        raise SlasimError(
+            "published_through must lie between first_year and last_year",
+            source=str(path),
+            field="published_through",
+        )
     timezone = pick("timezone")
     if timezone is None:
         raise SlasimError("missing timezone", source=str(path), field="timezone")
@@ -254,7 +272,9 @@ def resolve_spec(path: Path, _chain: tuple[str, ...] = ()) -> CalendarSpec:
 
         ZoneInfo(timezone)
     except Exception:
-        raise SlasimError(f"unknown time zone {timezone!r}", source=str(path), field="timezone") from None
+        raise SlasimError(
+            f"unknown time zone {timezone!r}", source=str(path), field="timezone"
+        ) from None
     return CalendarSpec(
         name=own.name,
         title=own.title or (parent.title if parent else own.name),

@@ -45,11 +45,16 @@ def instants_to_minutes(values) -> np.ndarray:
     """Wall minutes of many naive dates/datetimes at once (None → NaN); a date means 00:00.
     (Ordinals, not numpy's object → datetime64 cast, which is ~30x slower.)"""
     nan, datetime = float("nan"), dt.datetime
-    return np.array([
-        nan if v is None else (v.toordinal() - EPOCH_ORDINAL) * MINUTES_PER_DAY + (
-            v.hour * 60 + v.minute + v.second / 60.0 if isinstance(v, datetime) else 0)
-        for v in values
-    ], dtype=np.float64)
+    return np.array(
+        [
+            nan
+            if v is None
+            else (v.toordinal() - EPOCH_ORDINAL) * MINUTES_PER_DAY
+            + (v.hour * 60 + v.minute + v.second / 60.0 if isinstance(v, datetime) else 0)
+            for v in values
+        ],
+        dtype=np.float64,
+    )
 
 
 def minutes_to_datetime(minutes: float) -> dt.datetime:
@@ -70,8 +75,10 @@ def minutes_to_iso_array(minutes: np.ndarray) -> list[str]:
     finite = np.isfinite(minutes)
     seconds = np.round(np.where(finite, minutes, 0.0) * 60).astype(np.int64)
     text = np.datetime_as_string(seconds.astype("datetime64[s]"), unit="m")
-    return [t if ok and s % 60 == 0 else (minutes_to_iso(m) if ok else "never")
-            for t, ok, s, m in zip(text.tolist(), finite.tolist(), seconds.tolist(), minutes.tolist())]
+    return [
+        t if ok and s % 60 == 0 else (minutes_to_iso(m) if ok else "never")
+        for t, ok, s, m in zip(text.tolist(), finite.tolist(), seconds.tolist(), minutes.tolist())
+    ]
 
 
 def days_to_dates(days: np.ndarray) -> np.ndarray:
@@ -82,10 +89,14 @@ def parse_date(text: str, *, field: str = "date", source: str | None = None) -> 
     try:
         return dt.date.fromisoformat(str(text).strip())
     except ValueError:
-        raise SlasimError(f"not a date (expected YYYY-MM-DD): {text!r}", source=source, field=field) from None
+        raise SlasimError(
+            f"not a date (expected YYYY-MM-DD): {text!r}", source=source, field=field
+        ) from None
 
 
-def parse_instant(value, *, field: str = "time", source: str | None = None) -> dt.date | dt.datetime:
+def parse_instant(
+    value, *, field: str = "time", source: str | None = None
+) -> dt.date | dt.datetime:
     """A date (`YYYY-MM-DD`) or a datetime (`YYYY-MM-DDTHH:MM[:SS]`); YAML may hand us either type."""
     if isinstance(value, dt.datetime):
         return value
@@ -110,7 +121,9 @@ def parse_clock(text: str, *, field: str, source: str | None = None) -> int:
         hours, minutes = str(text).split(":")
         value = int(hours) * 60 + int(minutes)
     except ValueError:
-        raise SlasimError(f"not a time of day (expected HH:MM): {text!r}", source=source, field=field) from None
+        raise SlasimError(
+            f"not a time of day (expected HH:MM): {text!r}", source=source, field=field
+        ) from None
     if not 0 <= value <= MINUTES_PER_DAY or not 0 <= int(minutes) < 60:
         raise SlasimError(f"time of day out of range: {text!r}", source=source, field=field)
     return value

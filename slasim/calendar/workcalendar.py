@@ -25,8 +25,14 @@ import holidays
 import numpy as np
 
 from slasim.calendar.files import CalendarSpec, find_calendar, resolve_spec
+from slasim.calendar.units import (
+    MINUTES_PER_DAY,
+    date_to_day,
+    datetime_to_minutes,
+    day_to_date,
+    minutes_to_datetime,
+)
 from slasim.io.errors import ProvisionalError, SlasimError
-from slasim.calendar.units import MINUTES_PER_DAY, date_to_day, datetime_to_minutes, day_to_date, minutes_to_datetime
 
 
 @dataclass(frozen=True)
@@ -82,8 +88,9 @@ class WorkCalendar:
             return
         years = range(spec.first_year - 5, spec.last_year + 1)
         try:
-            table = holidays.country_holidays(spec.country, subdiv=spec.subdivision, years=years,
-                                              language=spec.language)
+            table = holidays.country_holidays(
+                spec.country, subdiv=spec.subdivision, years=years, language=spec.language
+            )
         except NotImplementedError as exc:
             raise SlasimError(str(exc), source=spec.path, field="country") from None
         source = f"holidays {holidays.__version__} ({spec.country})"
@@ -98,7 +105,9 @@ class WorkCalendar:
             source = notice.reference or notice.title
             for day in notice.dates("rest"):
                 known = self._reasons.get(date_to_day(day))
-                name = known.name if known and known.kind == "holiday" else f"Rest day ({year} notice)"
+                name = (
+                    known.name if known and known.kind == "holiday" else f"Rest day ({year} notice)"
+                )
                 self._set(working, DayInfo(day, False, "holiday", name, source))
             for day in notice.dates("work"):
                 self._set(working, DayInfo(day, True, "makeup", "Make-up workday (调休)", source))
@@ -116,7 +125,8 @@ class WorkCalendar:
         dates = [day_to_date(d) for d in self.work_days] if self.spec.periods else []
         for period in self.spec.periods:
             hours = tuple(
-                (int(a[:2]) * 60 + int(a[3:]), int(b[:2]) * 60 + int(b[3:])) for a, b in period.hours
+                (int(a[:2]) * 60 + int(a[3:]), int(b[:2]) * 60 + int(b[3:]))
+                for a, b in period.hours
             )
             if hours not in profiles:
                 profiles.append(hours)
@@ -189,8 +199,10 @@ class WorkCalendar:
     def _work_day(self, k: np.ndarray) -> np.ndarray:
         k = np.asarray(k)
         if k.size and (k.min() < 0 or k.max() >= len(self.work_days)):
-            raise SlasimError(f"result falls outside calendar {self.name!r}'s table "
-                              f"({day_to_date(self.first_day)} to {day_to_date(self.last_day)})")
+            raise SlasimError(
+                f"result falls outside calendar {self.name!r}'s table "
+                f"({day_to_date(self.first_day)} to {day_to_date(self.last_day)})"
+            )
         return self.work_days[k]
 
     def is_working_day_array(self, days) -> np.ndarray:
@@ -218,7 +230,9 @@ class WorkCalendar:
 
     def count_working_days_array(self, start, end) -> np.ndarray:
         """Working days in (start, end]: start excluded, end included (so it inverts add_working_days)."""
-        return self.working_days_before(np.asarray(end) + 1) - self.working_days_before(np.asarray(start) + 1)
+        return self.working_days_before(np.asarray(end) + 1) - self.working_days_before(
+            np.asarray(start) + 1
+        )
 
     # ---------------------------------------------------------------- business time (wall minutes)
     def to_business_array(self, minutes) -> np.ndarray:
@@ -230,7 +244,9 @@ class WorkCalendar:
         working = self.is_work[days - self.first_day]
         kk = np.minimum(k, len(self.work_days) - 1)
         profile = self.profile_of[kk]
-        within = np.clip(in_day[..., None] - self._opens[profile], 0.0, self._lengths[profile]).sum(axis=-1)
+        within = np.clip(in_day[..., None] - self._opens[profile], 0.0, self._lengths[profile]).sum(
+            axis=-1
+        )
         return self.bm_start[k] + np.where(working, within, 0.0)
 
     def to_wall_array(self, business, *, side: str = "left") -> np.ndarray:
@@ -239,7 +255,8 @@ class WorkCalendar:
         b = np.asarray(business, dtype=np.float64)
         whole = np.floor(b)
         frac = b - whole
-        # A fractional minute lies strictly inside an office interval: take the right side of its floor.
+        # A fractional minute lies strictly inside an office interval: take the right side of its
+        # floor.
         k = np.searchsorted(self.bm_start, whole, side="right") - 1
         if side == "left":  # a whole minute at a day's start belongs to the previous day's close
             at_start = (frac == 0) & (self.bm_start[np.maximum(k, 0)] == whole)
@@ -251,12 +268,16 @@ class WorkCalendar:
         profile = self.profile_of[k]
         cum = self._cumlen[profile]
         if side == "left":
-            j = (rem[..., None] > cum).sum(axis=-1) * (frac == 0) + (rem[..., None] >= cum).sum(axis=-1) * (frac > 0)
+            j = (rem[..., None] > cum).sum(axis=-1) * (frac == 0) + (rem[..., None] >= cum).sum(
+                axis=-1
+            ) * (frac > 0)
         else:
             j = (rem[..., None] >= cum).sum(axis=-1)
         j = np.minimum(j, cum.shape[-1] - 1)
-        before = np.take_along_axis(cum, j[..., None], axis=-1)[..., 0] - np.take_along_axis(
-            self._lengths[profile], j[..., None], axis=-1)[..., 0]
+        before = (
+            np.take_along_axis(cum, j[..., None], axis=-1)[..., 0]
+            - np.take_along_axis(self._lengths[profile], j[..., None], axis=-1)[..., 0]
+        )
         opens = np.take_along_axis(self._opens[profile], j[..., None], axis=-1)[..., 0]
         return self.work_days[k] * MINUTES_PER_DAY + opens + (rem - before) + frac
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from slasim.calendar.workcalendar import load_calendar
 from slasim.calendar.units import date_to_day
+from slasim.calendar.workcalendar import load_calendar
 
 WEEKDAY = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -17,17 +17,33 @@ def calendar_year(name: str, year: int | None = None) -> dict:
     cal.check_range(date_to_day(dt.date(year, 1, 1)), field="year")
     cal.check_range(date_to_day(dt.date(year, 12, 31)), field="year")
     notice = cal.spec.years.get(year)
-    days = [{"date": d.date.isoformat(), "weekday": WEEKDAY[d.date.weekday()], "working": d.working,
-             "kind": d.kind, "name": d.name, "source": d.source} for d in cal.special_days(year)]
+    days = [
+        {
+            "date": d.date.isoformat(),
+            "weekday": WEEKDAY[d.date.weekday()],
+            "working": d.working,
+            "kind": d.kind,
+            "name": d.name,
+            "source": d.source,
+        }
+        for d in cal.special_days(year)
+    ]
     start, end = date_to_day(dt.date(year, 1, 1)), date_to_day(dt.date(year, 12, 31))
-    hours = sorted({" ".join(f"{a}–{b}" for a, b in cal.office_hours_on(d))
-                    for d in (dt.date(year, m, 15) for m in range(1, 13)) if cal.is_working_day(d)})
+    hours = sorted(
+        {
+            " ".join(f"{a}–{b}" for a, b in cal.office_hours_on(d))
+            for d in (dt.date(year, m, 15) for m in range(1, 13))
+            if cal.is_working_day(d)
+        }
+    )
     return {
         "calendar": cal.name,
         "title": cal.spec.title,
         "year": year,
         "provisional": bool(cal.is_provisional(start) or cal.is_provisional(end)),
-        "notice": notice.model_dump(mode="json", exclude_none=True, exclude={"rest", "work"}) if notice else None,
+        "notice": notice.model_dump(mode="json", exclude_none=True, exclude={"rest", "work"})
+        if notice
+        else None,
         "office_hours": "; ".join(hours),
         "working_days": int(cal.count_working_days_array(start - 1, end)),
         "days": days,

@@ -14,16 +14,38 @@ from typing import NamedTuple
 
 import numpy as np
 
-from slasim.clock.acceptance import AcceptanceRule, into_office, resolve_acceptance
-from slasim.io.files import gc_paused
+from slasim.calendar.units import (
+    MINUTES_PER_DAY,
+    datetime_to_minutes,
+    minutes_to_iso,
+    minutes_to_iso_array,
+    parse_instant,
+)
 from slasim.calendar.workcalendar import WorkCalendar, load_calendar
-from slasim.clock.cards import LEVELS, REFERENCES, Ladder, crossings, first_reached, level_at, parse_ladder
-from slasim.checks.schema import CaseColumns, CaseSpec, CheckFile, Expect, Instant, RulesSpec, load_check_file
+from slasim.checks.schema import (
+    CaseColumns,
+    CaseSpec,
+    CheckFile,
+    Expect,
+    Instant,
+    RulesSpec,
+    load_check_file,
+)
+from slasim.clock.acceptance import AcceptanceRule, into_office, resolve_acceptance
+from slasim.clock.cards import (
+    LEVELS,
+    REFERENCES,
+    Ladder,
+    crossings,
+    first_reached,
+    level_at,
+    parse_ladder,
+)
 from slasim.clock.case_clock import ClockBatch
 from slasim.clock.extensions import ExtensionRule, applied_extension
-from slasim.io.errors import SlasimError
 from slasim.clock.limits import Limit
-from slasim.calendar.units import MINUTES_PER_DAY, datetime_to_minutes, minutes_to_iso, minutes_to_iso_array, parse_instant
+from slasim.io.errors import SlasimError
+from slasim.io.files import gc_paused
 
 __all__ = ["CheckFile", "Outcome", "check_files", "load_check_file", "run_checks"]
 
@@ -32,7 +54,7 @@ class Outcome(NamedTuple):
     name: str
     article: str | None
     failures: tuple[str, ...]
-    got: dict   # results shown beside a failure (empty, and shared, when passed: read-only)
+    got: dict  # results shown beside a failure (empty, and shared, when passed: read-only)
 
     @property
     def passed(self) -> bool:
@@ -59,8 +81,15 @@ class CaseBatch:
 
     `cases` and `cols` are aligned; `where[i]` is case i's position in the file (for error fields)."""
 
-    def __init__(self, cal: WorkCalendar, cases: list[CaseSpec], cols: CaseColumns, rules: RulesSpec,
-                 source: str, where: np.ndarray):
+    def __init__(
+        self,
+        cal: WorkCalendar,
+        cases: list[CaseSpec],
+        cols: CaseColumns,
+        rules: RulesSpec,
+        source: str,
+        where: np.ndarray,
+    ):
         self.cal = cal
         n = len(cases)
         acc_rule = AcceptanceRule(rules.notice_within, rules.supplement_mode)
@@ -74,17 +103,30 @@ class CaseBatch:
         for i in cols.art32.tolist():  # Art. 32 receipt/notice dates: resolved one by one
             c = cases[i]
             try:
-                a = resolve_acceptance(cal, accepted=wall(cal, c.accepted), received=wall(cal, c.received),
-                                       notice=wall(cal, c.notice), resubmitted=wall(cal, c.resubmitted),
-                                       rule=acc_rule)
+                a = resolve_acceptance(
+                    cal,
+                    accepted=wall(cal, c.accepted),
+                    received=wall(cal, c.received),
+                    notice=wall(cal, c.notice),
+                    resubmitted=wall(cal, c.resubmitted),
+                    rule=acc_rule,
+                )
             except SlasimError as exc:
                 raise exc.located(source, f"cases[{where[i]}]") from None
             accepted[i] = np.nan if a.accepted is None else a.accepted
             k = len(a.pauses)
-            rows.append((np.full(k, i), len(c.pauses) + np.arange(k), np.array([p.start for p in a.pauses]),
-                         np.array([p.end for p in a.pauses])))
+            rows.append(
+                (
+                    np.full(k, i),
+                    len(c.pauses) + np.arange(k),
+                    np.array([p.start for p in a.pauses]),
+                    np.array([p.end for p in a.pauses]),
+                )
+            )
         self.accepted = accepted
-        self.pauses = self._pause_array(n, *(np.concatenate(col) for col in zip(*rows)), source, where)
+        self.pauses = self._pause_array(
+            n, *(np.concatenate(col) for col in zip(*rows)), source, where
+        )
         stopped = np.nan_to_num(cols.decided, nan=np.inf)
         self.clocks: dict[str, list] = {}
         all_limits = [parse_limit(t) for t in cols.limit_texts]
@@ -93,7 +135,9 @@ class CaseBatch:
             ext = np.zeros(n)
             for i in cols.extended.tolist():
                 try:
-                    ext[i] = extension_total(tuple(cases[i].extensions), limits[codes[i]].unit, ext_rule)
+                    ext[i] = extension_total(
+                        tuple(cases[i].extensions), limits[codes[i]].unit, ext_rule
+                    )
                 except SlasimError as exc:
                     raise exc.located(source, f"cases[{where[i]}]") from None
             self.clocks[ref] = self._by_unit(codes, limits, ext, self.pauses, stopped)
@@ -105,8 +149,11 @@ class CaseBatch:
         pauses = np.full((n, width, 2), np.nan)
         bad = np.flatnonzero(~(ends > starts))
         if len(bad):
-            raise SlasimError("a pause must end after it starts", source=source,
-                              field=f"cases[{where[case[bad[0]]]}].pauses[{slot[bad[0]]}]")
+            raise SlasimError(
+                "a pause must end after it starts",
+                source=source,
+                field=f"cases[{where[case[bad[0]]]}].pauses[{slot[bad[0]]}]",
+            )
         pauses[case.astype(np.int64), slot.astype(np.int64), 0] = starts
         pauses[case.astype(np.int64), slot.astype(np.int64), 1] = ends
         return pauses
@@ -129,8 +176,20 @@ class CaseBatch:
         for unit in sorted({lim.unit for lim in limits}):
             idx = np.flatnonzero((units == unit) & started)
             if len(idx):
-                groups.append((idx, ClockBatch(self.cal, unit, self.accepted[idx], amounts[idx], ext[idx],
-                                               pauses[idx], stopped[idx])))
+                groups.append(
+                    (
+                        idx,
+                        ClockBatch(
+                            self.cal,
+                            unit,
+                            self.accepted[idx],
+                            amounts[idx],
+                            ext[idx],
+                            pauses[idx],
+                            stopped[idx],
+                        ),
+                    )
+                )
         return groups
 
     def column(self, ref: str, fn) -> np.ndarray:
@@ -184,12 +243,15 @@ def due_text(minutes: float, exact: bool) -> str:
 def due_texts(minutes: np.ndarray, exact: np.ndarray) -> list[str]:
     """`due_text` over arrays: a datetime where the expectation was one, else the due date."""
     as_dates = minutes_to_iso_array(minutes - 1e-6)
-    return [t if e else (d[:10] if d != "never" else d)
-            for t, d, e in zip(minutes_to_iso_array(minutes), as_dates, exact.tolist())]
+    return [
+        t if e else (d[:10] if d != "never" else d)
+        for t, d, e in zip(minutes_to_iso_array(minutes), as_dates, exact.tolist())
+    ]
 
 
-def judge(cal, batch: CaseBatch, cases: list[CaseSpec], expect: CaseColumns, ladder: Ladder,
-          source: str) -> list[Outcome]:
+def judge(
+    cal, batch: CaseBatch, cases: list[CaseSpec], expect: CaseColumns, ladder: Ladder, source: str
+) -> list[Outcome]:
     """Compare expectations with results column-wise; only failing cases get Python-level diffs."""
     failures: dict[int, list[str]] = {}
     for i, ref in expect.unknown_refs:
@@ -201,7 +263,9 @@ def judge(cal, batch: CaseBatch, cases: list[CaseSpec], expect: CaseColumns, lad
         got_day = np.floor((got - 1e-6) / MINUTES_PER_DAY)
         same = np.where(exact, got == want, got_day == np.floor(want / MINUTES_PER_DAY))
         wrong = np.flatnonzero(~np.isnan(want) & ~same)
-        for i, w, g in zip(wrong, due_texts(want[wrong], exact[wrong]), due_texts(got[wrong], exact[wrong])):
+        for i, w, g in zip(
+            wrong, due_texts(want[wrong], exact[wrong]), due_texts(got[wrong], exact[wrong])
+        ):
             failures.setdefault(i, []).append(f"due ({ref}): expected {w}, got {g}")
     cross = np.full((len(cases), len(ladder.rungs)), np.inf)
     if len(expect.needs_cards):
@@ -211,16 +275,22 @@ def judge(cal, batch: CaseBatch, cases: list[CaseSpec], expect: CaseColumns, lad
         for r in np.flatnonzero(got_levels != expect.card_level):
             failures.setdefault(expect.card_case[r], []).append(
                 f"card at {minutes_to_iso(expect.card_time[r])}: expected {LEVELS[expect.card_level[r]]}, "
-                f"got {LEVELS[got_levels[r]]}")
+                f"got {LEVELS[got_levels[r]]}"
+            )
     for i in expect.rare.tolist():
-        found = rare_failures(cal, batch, cases[i].expect, i, ladder, cross[i:i + 1], due)
+        found = rare_failures(cal, batch, cases[i].expect, i, ladder, cross[i : i + 1], due)
         if found:
             failures.setdefault(i, []).extend(found)
     failing = sorted(failures)
     accepted_text = minutes_to_iso_array(batch.accepted[failing])
     got_due = {ref: minutes_to_iso_array(due[ref][failing]) for ref in due}
-    got = {i: {"accepted": None if accepted_text[k] == "never" else accepted_text[k],
-               "due": {ref: got_due[ref][k] for ref in due}} for k, i in enumerate(failing)}
+    got = {
+        i: {
+            "accepted": None if accepted_text[k] == "never" else accepted_text[k],
+            "due": {ref: got_due[ref][k] for ref in due},
+        }
+        for k, i in enumerate(failing)
+    }
     fails = [()] * len(cases)
     gots = [{}] * len(cases)
     for i in failing:
@@ -228,11 +298,17 @@ def judge(cal, batch: CaseBatch, cases: list[CaseSpec], expect: CaseColumns, lad
     return list(map(Outcome._make, zip(expect.name, expect.article, fails, gots)))
 
 
-def rare_failures(cal, batch: CaseBatch, e: Expect, i: int, ladder: Ladder, cross: np.ndarray, due) -> list[str]:
+def rare_failures(
+    cal, batch: CaseBatch, e: Expect, i: int, ladder: Ladder, cross: np.ndarray, due
+) -> list[str]:
     """The less common expectations of case i (acceptance, first cards, provisional, states)."""
     found = []
     if e.accepted is not None:
-        want = e.accepted.isoformat(timespec="minutes") if isinstance(e.accepted, dt.datetime) else e.accepted.isoformat()
+        want = (
+            e.accepted.isoformat(timespec="minutes")
+            if isinstance(e.accepted, dt.datetime)
+            else e.accepted.isoformat()
+        )
         got = "pending" if np.isnan(batch.accepted[i]) else minutes_to_iso(batch.accepted[i])
         if want != (got if isinstance(e.accepted, dt.datetime) else got[:10]):
             found.append(f"accepted: expected {want}, got {got}")
@@ -240,11 +316,23 @@ def rare_failures(cal, batch: CaseBatch, e: Expect, i: int, ladder: Ladder, cros
         firsts = first_reached(ladder, cross)
         for level, when in e.cards.items():
             got = due_text(firsts.get(level, np.array([np.inf]))[0], True)
-            want = "never" if when is None else (when.isoformat(timespec="minutes") if isinstance(when, dt.datetime) else when.isoformat())
+            want = (
+                "never"
+                if when is None
+                else (
+                    when.isoformat(timespec="minutes")
+                    if isinstance(when, dt.datetime)
+                    else when.isoformat()
+                )
+            )
             if (got if (when is None or isinstance(when, dt.datetime)) else got[:10]) != want:
                 found.append(f"first {level} card: expected {want}, got {got}")
     if e.provisional is not None:
-        days = [int(x // MINUTES_PER_DAY) for x in (batch.accepted[i], due["legal"][i]) if np.isfinite(x)]
+        days = [
+            int(x // MINUTES_PER_DAY)
+            for x in (batch.accepted[i], due["legal"][i])
+            if np.isfinite(x)
+        ]
         got = bool(np.any(cal.is_provisional(np.array(days)))) if days else False
         if got != e.provisional:
             found.append(f"provisional: expected {e.provisional}, got {got}")
@@ -287,7 +375,13 @@ def case_crossings(cal, batch: CaseBatch, cases, ladder: Ladder, rows: np.ndarra
             lim = Limit.parse(step.limit)
             start = into_office(cal, wall(cal, step.start))
             end = np.inf if step.end is None else wall(cal, step.end)
-            clock = ClockBatch(cal, lim.unit, np.array([start]), np.array([lim.axis_amount]), stopped=np.array([end]))
+            clock = ClockBatch(
+                cal,
+                lim.unit,
+                np.array([start]),
+                np.array([lim.axis_amount]),
+                stopped=np.array([end]),
+            )
             out[r, j] = crossings(Ladder("", (rung,)), {rung.scope: clock})[0, 0]
     return out
 

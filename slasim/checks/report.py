@@ -8,7 +8,6 @@ from pathlib import Path
 from slasim.checks.engine import Outcome
 
 
-
 def text_report(results: list[tuple[str, list[Outcome]]]) -> list[str]:
     lines = []
     for source, outcomes in results:
@@ -28,9 +27,19 @@ def json_report(results: list[tuple[str, list[Outcome]]]) -> dict:
     return {
         "passed": all(x.passed for _, o in results for x in o),
         "files": [
-            {"file": source,
-             "cases": [{"name": o.name, "article": o.article, "passed": o.passed, "failures": o.failures,
-                        "got": o.got} for o in outcomes]}
+            {
+                "file": source,
+                "cases": [
+                    {
+                        "name": o.name,
+                        "article": o.article,
+                        "passed": o.passed,
+                        "failures": o.failures,
+                        "got": o.got,
+                    }
+                    for o in outcomes
+                ],
+            }
             for source, outcomes in results
         ],
     }
@@ -40,8 +49,14 @@ def junit_xml(results: list[tuple[str, list[Outcome]]]) -> str:
     suites = ET.Element("testsuites")
     for source, outcomes in results:
         failed = [o for o in outcomes if not o.passed]
-        suite = ET.SubElement(suites, "testsuite", name=source, tests=str(len(outcomes)),
-                              failures=str(len(failed)), errors="0")
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=source,
+            tests=str(len(outcomes)),
+            failures=str(len(failed)),
+            errors="0",
+        )
         for o in outcomes:
             case = ET.SubElement(suite, "testcase", classname=Path(source).stem, name=o.name)
             if o.article:

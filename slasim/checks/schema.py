@@ -15,13 +15,12 @@ from typing import Any
 import numpy as np
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
-from slasim.io.files import gc_paused
-from slasim.clock.cards import LEVELS, REFERENCES
-from slasim.clock.articles import PAUSE_KINDS
-from slasim.io.errors import SlasimError
-from slasim.clock.limits import Limit, LimitPair
 from slasim.calendar.units import instants_to_minutes, parse_instant
-from slasim.io.files import read_yaml
+from slasim.clock.articles import PAUSE_KINDS
+from slasim.clock.cards import LEVELS, REFERENCES
+from slasim.clock.limits import Limit, LimitPair
+from slasim.io.errors import SlasimError
+from slasim.io.files import gc_paused, read_yaml
 from slasim.io.schema import Strict, field_parser, validate
 
 Instant = dt.date | dt.datetime
@@ -58,11 +57,13 @@ class StepSpec(Strict):
 
 
 class Expect(Strict):
-    due: Any = None                       # date | datetime | {promised, legal}
+    due: Any = None  # date | datetime | {promised, legal}
     accepted: Instant | None = None
     # Mutable defaults as factories: pydantic deep-copies a literal default for every case.
     card_at: dict[Instant, str] = Field(default_factory=dict)
-    cards: dict[str, Instant | None] = Field(default_factory=dict)  # level → first instant (null: never)
+    cards: dict[str, Instant | None] = Field(
+        default_factory=dict
+    )  # level → first instant (null: never)
     state_at: dict[str, str] = Field(default_factory=dict)
     provisional: bool | None = None
 
@@ -116,7 +117,9 @@ class CaseSpec(Strict):
     steps: dict[str, StepSpec] = Field(default_factory=dict)
     expect: Expect
 
-    _times = field_validator("accepted", "received", "notice", "resubmitted", "decided", mode="before")(_instant)
+    _times = field_validator(
+        "accepted", "received", "notice", "resubmitted", "decided", mode="before"
+    )(_instant)
     _ext = field_validator("extensions", mode="before")(lambda v: [_limit(x) for x in (v or [])])
 
     @model_validator(mode="after")
@@ -146,74 +149,120 @@ class CaseColumns:
     name: list[str]
     article: list[str | None]
     calendar: list[str | None]
-    accepted: np.ndarray          # `accepted` of cases without an Art. 32 receipt (NaN for those)
-    art32: np.ndarray             # cases that give `received` (acceptance resolved one by one)
-    decided: np.ndarray           # NaN while open
-    limit_texts: list[str]        # distinct limit texts; the codes below index them
+    accepted: np.ndarray  # `accepted` of cases without an Art. 32 receipt (NaN for those)
+    art32: np.ndarray  # cases that give `received` (acceptance resolved one by one)
+    decided: np.ndarray  # NaN while open
+    limit_texts: list[str]  # distinct limit texts; the codes below index them
     legal: np.ndarray
-    promised: np.ndarray          # the legal limit where no promised one is given
-    pause_case: np.ndarray        # one row per file pause: case, slot, from, to (inf: open)
+    promised: np.ndarray  # the legal limit where no promised one is given
+    pause_case: np.ndarray  # one row per file pause: case, slot, from, to (inf: open)
     pause_slot: np.ndarray
     pause_from: np.ndarray
     pause_to: np.ndarray
-    extended: np.ndarray          # cases with extensions
-    due: dict[str, tuple[np.ndarray, np.ndarray]]   # reference → (expected due or NaN, is-datetime)
+    extended: np.ndarray  # cases with extensions
+    due: dict[str, tuple[np.ndarray, np.ndarray]]  # reference → (expected due or NaN, is-datetime)
     unknown_refs: list[tuple[int, str]]
-    card_case: np.ndarray         # one row per card_at entry: case, instant, level index
+    card_case: np.ndarray  # one row per card_at entry: case, instant, level index
     card_time: np.ndarray
     card_level: np.ndarray
-    needs_cards: np.ndarray       # cases with card_at or cards
-    rare: np.ndarray              # cases expecting accepted / cards / provisional / state_at
+    needs_cards: np.ndarray  # cases with card_at or cards
+    rare: np.ndarray  # cases expecting accepted / cards / provisional / state_at
 
     @classmethod
-    def of(cls, cases: list[CaseSpec]) -> "CaseColumns":
+    def of(cls, cases: list[CaseSpec]) -> CaseColumns:
         n = len(cases)
-        columns = [(c.name, c.article, c.calendar, c.accepted, c.received, c.decided, c.limit, c.pauses, c.expect)
-                   for c in cases]
-        name, article, calendar, accepted, received, decided, limits, pauses, expects = zip(*columns)
+        columns = [
+            (
+                c.name,
+                c.article,
+                c.calendar,
+                c.accepted,
+                c.received,
+                c.decided,
+                c.limit,
+                c.pauses,
+                c.expect,
+            )
+            for c in cases
+        ]
+        name, article, calendar, accepted, received, decided, limits, pauses, expects = zip(
+            *columns
+        )
         art32 = [i for i, r in enumerate(received) if r is not None]
         accepted = list(accepted)
         for i in art32:
             accepted[i] = None
-        pause_rows = [(i, j, p.start, p.end) for i, ps in enumerate(pauses) if ps for j, p in enumerate(ps)]
+        pause_rows = [
+            (i, j, p.start, p.end) for i, ps in enumerate(pauses) if ps for j, p in enumerate(ps)
+        ]
         p_case, p_slot, p_from, p_to = zip(*pause_rows) if pause_rows else ((), (), (), ())
         p_to = instants_to_minutes(p_to)
         p_to[[k for k, v in enumerate(pause_rows) if v[3] is None]] = np.inf
         one_limit = [lim.promised is None for lim in limits]
         dues = [e.due for e in expects]
-        # A single expected due pins the legal limit, and the promised one too when there is only one.
+        # A single expected due pins the legal limit, and the promised one too when there is only
+        # one.
         legal_due = [d.get("legal") if isinstance(d, dict) else d for d in dues]
-        promised_due = [d.get("promised") if isinstance(d, dict) else (d if one else None)
-                        for d, one in zip(dues, one_limit)]
+        promised_due = [
+            d.get("promised") if isinstance(d, dict) else (d if one else None)
+            for d, one in zip(dues, one_limit)
+        ]
         card_at = [e.card_at for e in expects]
         texts: dict[str, int] = {}  # distinct limit texts → code
-        legal_code = np.fromiter((texts.setdefault(lim.legal, len(texts)) for lim in limits), np.int64, n)
-        promised_code = np.fromiter((texts.setdefault(lim.promised or lim.legal, len(texts)) for lim in limits),
-                                    np.int64, n)
+        legal_code = np.fromiter(
+            (texts.setdefault(lim.legal, len(texts)) for lim in limits), np.int64, n
+        )
+        promised_code = np.fromiter(
+            (texts.setdefault(lim.promised or lim.legal, len(texts)) for lim in limits), np.int64, n
+        )
         needs_cards = [i for i, (a, e) in enumerate(zip(card_at, expects)) if a or e.cards]
-        entries = [(i, when, LEVEL_INDEX[level]) for i in needs_cards for when, level in card_at[i].items()]
+        entries = [
+            (i, when, LEVEL_INDEX[level]) for i in needs_cards for when, level in card_at[i].items()
+        ]
         c_case, c_time, c_level = zip(*entries) if entries else ((), (), ())
         return cls(
-            name=list(name), article=list(article), calendar=list(calendar),
+            name=list(name),
+            article=list(article),
+            calendar=list(calendar),
             accepted=instants_to_minutes(accepted),
             art32=_index(art32),
             decided=instants_to_minutes(decided),
-            limit_texts=list(texts), legal=legal_code, promised=promised_code,
-            pause_case=_index(p_case), pause_slot=_index(p_slot),
-            pause_from=instants_to_minutes(p_from), pause_to=p_to,
+            limit_texts=list(texts),
+            legal=legal_code,
+            promised=promised_code,
+            pause_case=_index(p_case),
+            pause_slot=_index(p_slot),
+            pause_from=instants_to_minutes(p_from),
+            pause_to=p_to,
             extended=_index([i for i, c in enumerate(cases) if c.extensions]),
-            due={ref: (instants_to_minutes(values),
-                       np.fromiter((isinstance(v, dt.datetime) for v in values), dtype=bool, count=n))
-                 for ref, values in (("legal", legal_due), ("promised", promised_due))},
-            unknown_refs=[(i, ref) for i, d in enumerate(dues) if isinstance(d, dict)
-                          for ref in d if ref not in REFERENCES],
-            card_case=_index(c_case), card_time=instants_to_minutes(c_time), card_level=_index(c_level),
+            due={
+                ref: (
+                    instants_to_minutes(values),
+                    np.fromiter((isinstance(v, dt.datetime) for v in values), dtype=bool, count=n),
+                )
+                for ref, values in (("legal", legal_due), ("promised", promised_due))
+            },
+            unknown_refs=[
+                (i, ref)
+                for i, d in enumerate(dues)
+                if isinstance(d, dict)
+                for ref in d
+                if ref not in REFERENCES
+            ],
+            card_case=_index(c_case),
+            card_time=instants_to_minutes(c_time),
+            card_level=_index(c_level),
             needs_cards=_index(needs_cards),
-            rare=_index([i for i, e in enumerate(expects)
-                         if e.accepted is not None or e.cards or e.provisional is not None or e.state_at]),
+            rare=_index(
+                [
+                    i
+                    for i, e in enumerate(expects)
+                    if e.accepted is not None or e.cards or e.provisional is not None or e.state_at
+                ]
+            ),
         )
 
-    def take(self, index: np.ndarray) -> "CaseColumns":
+    def take(self, index: np.ndarray) -> CaseColumns:
         """The rows of the cases at `index` (sorted), renumbered 0..len(index)-1."""
         new = np.full(len(self.name), -1)
         new[index] = np.arange(len(index))
@@ -224,16 +273,27 @@ class CaseColumns:
         p, c = rows(self.pause_case), rows(self.card_case)
         keep = lambda cases: new[cases][new[cases] >= 0]  # noqa: E731
         return CaseColumns(
-            name=[self.name[i] for i in index], article=[self.article[i] for i in index],
-            calendar=[self.calendar[i] for i in index], accepted=self.accepted[index], art32=keep(self.art32),
-            decided=self.decided[index], limit_texts=self.limit_texts, legal=self.legal[index],
+            name=[self.name[i] for i in index],
+            article=[self.article[i] for i in index],
+            calendar=[self.calendar[i] for i in index],
+            accepted=self.accepted[index],
+            art32=keep(self.art32),
+            decided=self.decided[index],
+            limit_texts=self.limit_texts,
+            legal=self.legal[index],
             promised=self.promised[index],
-            pause_case=new[self.pause_case[p]], pause_slot=self.pause_slot[p],
-            pause_from=self.pause_from[p], pause_to=self.pause_to[p], extended=keep(self.extended),
+            pause_case=new[self.pause_case[p]],
+            pause_slot=self.pause_slot[p],
+            pause_from=self.pause_from[p],
+            pause_to=self.pause_to[p],
+            extended=keep(self.extended),
             due={ref: (want[index], exact[index]) for ref, (want, exact) in self.due.items()},
             unknown_refs=[(int(new[i]), ref) for i, ref in self.unknown_refs if new[i] >= 0],
-            card_case=new[self.card_case[c]], card_time=self.card_time[c], card_level=self.card_level[c],
-            needs_cards=keep(self.needs_cards), rare=keep(self.rare),
+            card_case=new[self.card_case[c]],
+            card_time=self.card_time[c],
+            card_level=self.card_level[c],
+            needs_cards=keep(self.needs_cards),
+            rare=keep(self.rare),
         )
 
 
@@ -261,5 +321,3 @@ def load_check_file(path: Path) -> CheckFile:
         check = validate(CheckFile, data, str(path))
         check.columns  # noqa: B018 - build the columns as part of loading, once
     return check
-
-

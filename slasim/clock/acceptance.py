@@ -12,19 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
+from slasim.calendar.units import MINUTES_PER_DAY, minutes_to_iso
 from slasim.clock.articles import ART32
 from slasim.clock.case_clock import Pause
 from slasim.io.errors import SlasimError
-from slasim.calendar.units import MINUTES_PER_DAY, minutes_to_iso
-
 
 
 @dataclass(frozen=True)
 class AcceptanceRule:
-    notice_within_wd: int = 5          # Art. 32(4): notice within 5 working days of receipt
-    mode: str = "restart"              # restart | resume
+    notice_within_wd: int = 5  # Art. 32(4): notice within 5 working days of receipt
+    mode: str = "restart"  # restart | resume
 
     def __post_init__(self):
         if self.mode not in ("restart", "resume"):
@@ -33,9 +30,9 @@ class AcceptanceRule:
 
 @dataclass(frozen=True)
 class Acceptance:
-    accepted: float | None             # wall minutes of (deemed) acceptance, None while pending
-    pauses: tuple[Pause, ...]          # pauses the acceptance rules add (resume mode)
-    notes: tuple[str, ...]             # how the start was derived, with articles
+    accepted: float | None  # wall minutes of (deemed) acceptance, None while pending
+    pauses: tuple[Pause, ...]  # pauses the acceptance rules add (resume mode)
+    notes: tuple[str, ...]  # how the start was derived, with articles
 
 
 def into_office(calendar, wall: float) -> float:
@@ -49,14 +46,26 @@ def describe_into_office(calendar, wall: float, what: str) -> tuple[float, str]:
         return moved, f"{what} {minutes_to_iso(wall)} is within office hours"
     day = int(wall // MINUTES_PER_DAY)
     if wall == day * MINUTES_PER_DAY and not calendar.is_working_day_array(day):
-        return moved, f"{what} date {minutes_to_iso(wall)[:10]} is not a working day: deemed at the next opening, {minutes_to_iso(moved)}"
-    return moved, (f"{what} {minutes_to_iso(wall)} is outside office hours: deemed at the next opening, "
-                   f"{minutes_to_iso(moved)}")
+        return (
+            moved,
+            f"{what} date {minutes_to_iso(wall)[:10]} is not a working day: deemed at the next "
+            f"opening, {minutes_to_iso(moved)}",
+        )
+    return moved, (
+        f"{what} {minutes_to_iso(wall)} is outside office hours: deemed at the next opening, "
+        f"{minutes_to_iso(moved)}"
+    )
 
 
-def resolve_acceptance(calendar, *, accepted: float | None = None, received: float | None = None,
-                       notice: float | None = None, resubmitted: float | None = None,
-                       rule: AcceptanceRule = AcceptanceRule()) -> Acceptance:
+def resolve_acceptance(
+    calendar,
+    *,
+    accepted: float | None = None,
+    received: float | None = None,
+    notice: float | None = None,
+    resubmitted: float | None = None,
+    rule: AcceptanceRule = AcceptanceRule(),
+) -> Acceptance:
     """Apply Art. 32 to the dates of one case (wall minutes; None = not given)."""
     if received is None:
         if accepted is None:
@@ -74,8 +83,10 @@ def resolve_acceptance(calendar, *, accepted: float | None = None, received: flo
     if notice is not None:
         late_by = working_days_after_receipt(notice)
         if late_by <= rule.notice_within_wd:
-            notes.append(f"supplement notice {minutes_to_iso(notice)} came {late_by} working day(s) after receipt "
-                         f"(within {rule.notice_within_wd}): the clock waits for complete materials ({ART32})")
+            notes.append(
+                f"supplement notice {minutes_to_iso(notice)} came {late_by} working day(s) after receipt "
+                f"(within {rule.notice_within_wd}): the clock waits for complete materials ({ART32})"
+            )
             if resubmitted is None:
                 notes.append("complete materials not yet received: the clock has not started")
                 return Acceptance(None, (), tuple(notes))
@@ -84,18 +95,27 @@ def resolve_acceptance(calendar, *, accepted: float | None = None, received: flo
             if rule.mode == "restart":
                 notes.append("counting restarts from the acceptance of the complete materials")
                 return Acceptance(start, (), tuple(notes))
-            notes.append("counting resumes: the time between notice and complete materials is excluded")
-            return Acceptance(received_in, (Pause(into_office(calendar, notice), start, "supplement", ART32),),
-                              tuple(notes))
-        notes.append(f"supplement notice {minutes_to_iso(notice)} came {late_by} working days after receipt, "
-                     f"later than {rule.notice_within_wd}: deemed accepted on receipt ({ART32}); "
-                     f"the late notice does not stop the clock")
+            notes.append(
+                "counting resumes: the time between notice and complete materials is excluded"
+            )
+            return Acceptance(
+                received_in,
+                (Pause(into_office(calendar, notice), start, "supplement", ART32),),
+                tuple(notes),
+            )
+        notes.append(
+            f"supplement notice {minutes_to_iso(notice)} came {late_by} working days after receipt, "
+            f"later than {rule.notice_within_wd}: deemed accepted on receipt ({ART32}); "
+            f"the late notice does not stop the clock"
+        )
         return Acceptance(received_in, (), tuple(notes))
     if accepted is not None:
         late_by = working_days_after_receipt(accepted)
         if late_by > rule.notice_within_wd:
-            notes.append(f"accepted {late_by} working days after receipt with no supplement notice within "
-                         f"{rule.notice_within_wd}: deemed accepted on receipt ({ART32})")
+            notes.append(
+                f"accepted {late_by} working days after receipt with no supplement notice within "
+                f"{rule.notice_within_wd}: deemed accepted on receipt ({ART32})"
+            )
             return Acceptance(received_in, (), tuple(notes))
         moved, note = describe_into_office(calendar, accepted, "acceptance")
         notes.append(note)

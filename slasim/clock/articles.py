@@ -15,7 +15,9 @@ RULE_START = (
     "行政许可法 Art. 82)"
 )
 RULE_END_WD = f"a working-day limit ends at the close of office hours on its last day ({ART203})"
-RULE_END_D = f"a natural-day limit whose last day is a rest day ends on the next working day ({ART203})"
+RULE_END_D = (
+    f"a natural-day limit whose last day is a rest day ends on the next working day ({ART203})"
+)
 RULE_WH = "an hour limit counts office minutes only, from the acceptance instant"
 
 # Kinds of clock stop and the rule that excludes their time from a limit.

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from slasim.clock.case_clock import ClockBatch
-from slasim.io.errors import SlasimError
 from slasim.clock.limits import Limit, parse_share
+from slasim.io.errors import SlasimError
 from slasim.io.files import read_yaml
 
 LEVELS = ("green", "blue", "yellow", "orange", "red")
@@ -37,7 +37,9 @@ class Rung:
     @property
     def past(self) -> bool:
         """At or beyond the limit: fires strictly after its instant."""
-        return (self.share is not None and self.share >= 1.0) or (self.offset is not None and self.offset.amount >= 0)
+        return (self.share is not None and self.share >= 1.0) or (
+            self.offset is not None and self.offset.amount >= 0
+        )
 
     @property
     def rank(self) -> int:
@@ -67,10 +69,14 @@ def parse_rung(data: dict, field: str) -> Rung:
         raise SlasimError("unknown field", field=f"{field}.{sorted(unknown)[0]}")
     level = data.get("level")
     if level not in LEVELS:
-        raise SlasimError(f"level must be one of {', '.join(LEVELS)}, got {level!r}", field=f"{field}.level")
+        raise SlasimError(
+            f"level must be one of {', '.join(LEVELS)}, got {level!r}", field=f"{field}.level"
+        )
     reference = data.get("reference", "promised")
     if reference not in REFERENCES:
-        raise SlasimError(f"reference must be promised or legal, got {reference!r}", field=f"{field}.reference")
+        raise SlasimError(
+            f"reference must be promised or legal, got {reference!r}", field=f"{field}.reference"
+        )
     at = data.get("at")
     share = parse_share(at)
     offset = None
@@ -88,8 +94,12 @@ def parse_ladder(data, *, name: str = "inline", field: str = "cards") -> Ladder:
         description = str(data.get("description", ""))
         data = data.get("rungs")
     if not isinstance(data, list) or not data:
-        raise SlasimError("a card ladder is a preset name or a non-empty list of rungs", field=field)
-    return Ladder(name, tuple(parse_rung(r, f"{field}.rungs[{i}]") for i, r in enumerate(data)), description)
+        raise SlasimError(
+            "a card ladder is a preset name or a non-empty list of rungs", field=field
+        )
+    return Ladder(
+        name, tuple(parse_rung(r, f"{field}.rungs[{i}]") for i, r in enumerate(data)), description
+    )
 
 
 def preset_file() -> Path:
@@ -108,7 +118,9 @@ def presets() -> dict[str, Ladder]:
 def preset(name: str, *, field: str = "cards") -> Ladder:
     known = presets()
     if name not in known:
-        raise SlasimError(f"unknown card ladder {name!r} (presets: {', '.join(known)})", field=field)
+        raise SlasimError(
+            f"unknown card ladder {name!r} (presets: {', '.join(known)})", field=field
+        )
     return known[name]
 
 
@@ -140,8 +152,10 @@ def crossings(ladder: Ladder, clocks: dict[str, ClockBatch]) -> np.ndarray:
     for rung in ladder.rungs:
         key = rung.reference if rung.scope == "case" else rung.scope
         if key not in clocks:
-            raise SlasimError(f"no {'limit' if rung.scope == 'case' else 'step'} {key!r} for rung {rung.describe()}",
-                              field="cards")
+            raise SlasimError(
+                f"no {'limit' if rung.scope == 'case' else 'step'} {key!r} for rung {rung.describe()}",
+                field="cards",
+            )
         clock = clocks[key]
         instant = rung_instants(rung, clock)
         fired = instant < clock.stopped if rung.past else instant <= clock.stopped

@@ -17,7 +17,10 @@ import numpy as np
 
 from slasim.clock.limits import Limit, counting_start, end_instant, position, wall_at
 
-def merge_intervals(starts: np.ndarray, ends: np.ndarray, floor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+
+def merge_intervals(
+    starts: np.ndarray, ends: np.ndarray, floor: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Union of per-row intervals as disjoint, sorted pieces (start, length), clipped below at `floor`.
 
     Rows are cases; NaN starts are padding. Uses the sorted-by-start running-maximum trick."""
@@ -33,8 +36,9 @@ def merge_intervals(starts: np.ndarray, ends: np.ndarray, floor: np.ndarray) -> 
     return np.where(np.isfinite(a), piece_start, np.inf), length
 
 
-def reach_position(start: np.ndarray, counted: np.ndarray, piece_start: np.ndarray,
-                   piece_len: np.ndarray) -> np.ndarray:
+def reach_position(
+    start: np.ndarray, counted: np.ndarray, piece_start: np.ndarray, piece_len: np.ndarray
+) -> np.ndarray:
     """Axis position at which counted time (from `start`, skipping pieces) reaches `counted`."""
     target = start + np.maximum(counted, 0.0)
     for j in range(piece_start.shape[1]):
@@ -42,8 +46,9 @@ def reach_position(start: np.ndarray, counted: np.ndarray, piece_start: np.ndarr
     return target
 
 
-def counted_until(start: np.ndarray, pos: np.ndarray, piece_start: np.ndarray,
-                  piece_len: np.ndarray) -> np.ndarray:
+def counted_until(
+    start: np.ndarray, pos: np.ndarray, piece_start: np.ndarray, piece_len: np.ndarray
+) -> np.ndarray:
     """Counted time from `start` to `pos`, less the pieces' overlap with that span."""
     span = np.maximum(pos - start, 0.0)
     lo = np.maximum(piece_start, start[:, None])
@@ -58,11 +63,11 @@ class ClockBatch:
 
     calendar: object
     unit: str
-    accepted: np.ndarray             # wall minutes, already inside office hours
-    limit: np.ndarray                # amount on the unit's axis (working days, business minutes, days)
-    extension: np.ndarray | None = None   # total extension on the same axis
-    pauses: np.ndarray | None = None      # (n, m, 2) wall minutes
-    stopped: np.ndarray | None = None     # wall minutes of the decision, inf while open
+    accepted: np.ndarray  # wall minutes, already inside office hours
+    limit: np.ndarray  # amount on the unit's axis (working days, business minutes, days)
+    extension: np.ndarray | None = None  # total extension on the same axis
+    pauses: np.ndarray | None = None  # (n, m, 2) wall minutes
+    stopped: np.ndarray | None = None  # wall minutes of the decision, inf while open
     _pieces: dict = field(default_factory=dict, repr=False)
     _due: np.ndarray | None = field(default=None, repr=False)
 
@@ -70,9 +75,19 @@ class ClockBatch:
         n = len(self.accepted)
         self.accepted = np.asarray(self.accepted, dtype=np.float64)
         self.limit = np.asarray(self.limit, dtype=np.float64)
-        self.extension = np.zeros(n) if self.extension is None else np.asarray(self.extension, dtype=np.float64)
-        self.pauses = np.full((n, 0, 2), np.nan) if self.pauses is None else np.asarray(self.pauses, dtype=np.float64)
-        self.stopped = np.full(n, np.inf) if self.stopped is None else np.asarray(self.stopped, dtype=np.float64)
+        self.extension = (
+            np.zeros(n) if self.extension is None else np.asarray(self.extension, dtype=np.float64)
+        )
+        self.pauses = (
+            np.full((n, 0, 2), np.nan)
+            if self.pauses is None
+            else np.asarray(self.pauses, dtype=np.float64)
+        )
+        self.stopped = (
+            np.full(n, np.inf)
+            if self.stopped is None
+            else np.asarray(self.stopped, dtype=np.float64)
+        )
         self.start = counting_start(self.calendar, self.unit, self.accepted)
         self.total = self.limit + self.extension
 
@@ -80,7 +95,9 @@ class ClockBatch:
         """Pauses on a unit's axis, merged (cached per unit)."""
         if unit not in self._pieces:
             a, b = self.pauses[..., 0], self.pauses[..., 1]
-            filler = np.broadcast_to(self.accepted[:, None], a.shape)  # any in-table instant for padding
+            filler = np.broadcast_to(
+                self.accepted[:, None], a.shape
+            )  # any in-table instant for padding
             pa = np.where(np.isnan(a), np.nan, self._pos(unit, np.where(np.isnan(a), filler, a)))
             pb = np.where(np.isinf(b), np.inf, self._pos(unit, np.where(np.isfinite(b), b, filler)))
             pb = np.where(np.isnan(a), np.nan, pb)
@@ -127,14 +144,21 @@ class ClockBatch:
         out[finite] = wall_at(self.calendar, unit, end[finite])
         return np.maximum(out, self.accepted)
 
-    def take(self, index) -> "ClockBatch":
+    def take(self, index) -> ClockBatch:
         """The cases at `index` (repeats allowed), e.g. one case evaluated at many instants."""
-        return ClockBatch(self.calendar, self.unit, self.accepted[index], self.limit[index],
-                          self.extension[index], self.pauses[index], self.stopped[index])
+        return ClockBatch(
+            self.calendar,
+            self.unit,
+            self.accepted[index],
+            self.limit[index],
+            self.extension[index],
+            self.pauses[index],
+            self.stopped[index],
+        )
 
     def state(self, i: int, wall: float) -> str:
         """Case i at a wall instant: pending, stopped, paused, overdue or running."""
-        if not wall >= self.accepted[i]:   # NaN: not accepted
+        if not wall >= self.accepted[i]:  # NaN: not accepted
             return "pending"
         if wall >= self.stopped[i]:
             return "stopped"
@@ -144,7 +168,9 @@ class ClockBatch:
 
     def paused_at(self, wall) -> np.ndarray:
         wall = np.asarray(wall, dtype=np.float64)
-        wall = wall[..., None] if wall.ndim else wall  # one instant per case, against each pause slot
+        wall = (
+            wall[..., None] if wall.ndim else wall
+        )  # one instant per case, against each pause slot
         a, b = self.pauses[..., 0], self.pauses[..., 1]
         with np.errstate(invalid="ignore"):
             return ((a <= wall) & (wall < b)).any(axis=-1)
@@ -163,14 +189,31 @@ class Pause:
 class Clock:
     """One case's clock: the scalar face of `ClockBatch`."""
 
-    def __init__(self, calendar, accepted: float, limit: Limit, *, extensions: float = 0.0,
-                 pauses: list[Pause] = (), stopped: float = np.inf):
+    def __init__(
+        self,
+        calendar,
+        accepted: float,
+        limit: Limit,
+        *,
+        extensions: float = 0.0,
+        pauses: list[Pause] = (),
+        stopped: float = np.inf,
+    ):
         self.calendar = calendar
         self.limit = limit
         self.pause_list = list(pauses)
-        rows = np.array([[(p.start, p.end) for p in self.pause_list]], dtype=np.float64).reshape(1, -1, 2)
-        self.batch = ClockBatch(calendar, limit.unit, np.array([accepted]), np.array([limit.axis_amount]),
-                                np.array([extensions]), rows, np.array([stopped]))
+        rows = np.array([[(p.start, p.end) for p in self.pause_list]], dtype=np.float64).reshape(
+            1, -1, 2
+        )
+        self.batch = ClockBatch(
+            calendar,
+            limit.unit,
+            np.array([accepted]),
+            np.array([limit.axis_amount]),
+            np.array([extensions]),
+            rows,
+            np.array([stopped]),
+        )
 
     @property
     def start_position(self) -> float:

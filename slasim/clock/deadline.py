@@ -12,15 +12,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from slasim.clock.acceptance import Acceptance, AcceptanceRule, resolve_acceptance
+from slasim.calendar.units import MINUTES_PER_DAY, date_to_day, day_to_date, minutes_to_iso
 from slasim.calendar.workcalendar import WorkCalendar, load_calendar
+from slasim.clock.acceptance import Acceptance, AcceptanceRule, resolve_acceptance
 from slasim.clock.articles import PAUSE_KINDS
 from slasim.clock.case_clock import Clock, Pause
-from slasim.io.errors import SlasimError
-from slasim.clock.limits import Limit
 from slasim.clock.extensions import ExtensionRule, applied_extension
-from slasim.calendar.units import MINUTES_PER_DAY, date_to_day, day_to_date, minutes_to_iso
+from slasim.clock.limits import Limit
+from slasim.io.errors import SlasimError
 
+DEFAULT_ACCEPTANCE = AcceptanceRule()  # Art. 32(4): notice within 5 working days; restart
+DEFAULT_EXTENSION = ExtensionRule()  # Art. 42: one extension, at most 10 working days
 
 
 @dataclass
@@ -54,8 +56,10 @@ def instant_minutes(cal: WorkCalendar, t: dt.date | dt.datetime) -> float:
 
 def check_pause(pause: Pause, index: int) -> None:
     if pause.kind not in PAUSE_KINDS:
-        raise SlasimError(f"unknown pause kind {pause.kind!r} (use {', '.join(PAUSE_KINDS)})",
-                          field=f"pauses[{index}].kind")
+        raise SlasimError(
+            f"unknown pause kind {pause.kind!r} (use {', '.join(PAUSE_KINDS)})",
+            field=f"pauses[{index}].kind",
+        )
     if not pause.end > pause.start:
         raise SlasimError("a pause must end after it starts", field=f"pauses[{index}]")
 
@@ -71,8 +75,8 @@ def compute_deadline(
     pauses: list[Pause] = (),
     extensions: list[str | Limit] = (),
     decided: dt.date | dt.datetime | None = None,
-    acceptance_rule: AcceptanceRule = AcceptanceRule(),
-    extension_rule: ExtensionRule = ExtensionRule(),
+    acceptance_rule: AcceptanceRule = DEFAULT_ACCEPTANCE,
+    extension_rule: ExtensionRule = DEFAULT_EXTENSION,
     strict: bool = False,
     explain: bool = False,
 ) -> DeadlineResult:
@@ -80,29 +84,60 @@ def compute_deadline(
     cal = calendar if isinstance(calendar, WorkCalendar) else load_calendar(calendar)
     limit = Limit.parse(limit)
     wall = lambda t: None if t is None else instant_minutes(cal, t)  # noqa: E731
-    for name, value in (("accepted", accepted), ("received", received), ("notice", notice),
-                        ("resubmitted", resubmitted), ("decided", decided)):
+    for name, value in (
+        ("accepted", accepted),
+        ("received", received),
+        ("notice", notice),
+        ("resubmitted", resubmitted),
+        ("decided", decided),
+    ):
         if value is not None:
             cal.check_range(int(cal.minutes(value) // MINUTES_PER_DAY), field=name)
     acceptance: Acceptance = resolve_acceptance(
-        cal, accepted=wall(accepted), received=wall(received), notice=wall(notice),
-        resubmitted=wall(resubmitted), rule=acceptance_rule)
+        cal,
+        accepted=wall(accepted),
+        received=wall(received),
+        notice=wall(notice),
+        resubmitted=wall(resubmitted),
+        rule=acceptance_rule,
+    )
     for i, p in enumerate(pauses):
         check_pause(p, i)
     notes = list(acceptance.notes)
-    ext_total = applied_extension([Limit.parse(e, field="extensions") for e in extensions], limit.unit,
-                                  extension_rule, notes)
+    ext_total = applied_extension(
+        [Limit.parse(e, field="extensions") for e in extensions], limit.unit, extension_rule, notes
+    )
     first = received if received is not None else accepted
-    start_text = first.isoformat() if first is not None and not isinstance(first, dt.datetime) else minutes_to_iso(wall(first))
+    start_text = (
+        first.isoformat()
+        if first is not None and not isinstance(first, dt.datetime)
+        else minutes_to_iso(wall(first))
+    )
     all_pauses = [*acceptance.pauses, *pauses]
     if acceptance.accepted is None:
-        return DeadlineResult(cal.name, start_text, None, str(limit), None, None, False,
-                              explanation={"rules": notes, "days": []} if explain else None)
-    clock = Clock(cal, acceptance.accepted, limit, extensions=ext_total, pauses=all_pauses,
-                  stopped=wall(decided) if decided is not None else np.inf)
+        return DeadlineResult(
+            cal.name,
+            start_text,
+            None,
+            str(limit),
+            None,
+            None,
+            False,
+            explanation={"rules": notes, "days": []} if explain else None,
+        )
+    clock = Clock(
+        cal,
+        acceptance.accepted,
+        limit,
+        extensions=ext_total,
+        pauses=all_pauses,
+        stopped=wall(decided) if decided is not None else np.inf,
+    )
     due = clock.due()
     finite = np.isfinite(due)
-    days = [int(acceptance.accepted // MINUTES_PER_DAY)] + ([int((due - 1e-9) // MINUTES_PER_DAY)] if finite else [])
+    days = [int(acceptance.accepted // MINUTES_PER_DAY)] + (
+        [int((due - 1e-9) // MINUTES_PER_DAY)] if finite else []
+    )
     warning = cal.provisional_warning(days, strict=strict)
     due_day = day_to_date(int((due - 1e-9) // MINUTES_PER_DAY)) if finite else None
     result = DeadlineResult(
@@ -114,9 +149,18 @@ def compute_deadline(
         due_date=due_day.isoformat() if due_day else None,
         provisional=warning is not None,
         warnings=[warning] if warning else [],
-        extension=str(Limit(ext_total / 60 if limit.unit == "wh" else ext_total, limit.unit)) if ext_total else None,
-        pauses=[{"from": minutes_to_iso(p.start), "to": minutes_to_iso(p.end) if np.isfinite(p.end) else None,
-                 "kind": p.kind, **({"detail": p.detail} if p.detail else {})} for p in all_pauses],
+        extension=str(Limit(ext_total / 60 if limit.unit == "wh" else ext_total, limit.unit))
+        if ext_total
+        else None,
+        pauses=[
+            {
+                "from": minutes_to_iso(p.start),
+                "to": minutes_to_iso(p.end) if np.isfinite(p.end) else None,
+                "kind": p.kind,
+                **({"detail": p.detail} if p.detail else {}),
+            }
+            for p in all_pauses
+        ],
         clock=clock,
     )
     if not finite:

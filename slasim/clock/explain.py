@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from slasim.clock.articles import PAUSE_KINDS
-from slasim.clock.case_clock import Clock
-from slasim.clock.articles import RULE_END_D, RULE_END_WD, RULE_START, RULE_WH
 from slasim.calendar.units import MINUTES_PER_DAY, day_to_date
+from slasim.clock.articles import PAUSE_KINDS, RULE_END_D, RULE_END_WD, RULE_START, RULE_WH
+from slasim.clock.case_clock import Clock
 
 WEEKDAY = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -19,13 +18,17 @@ WEEKDAY = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 def explain_clock(cal, clock: Clock, notes: list[str]) -> dict:
     unit = clock.limit.unit
     rules = list(notes)
-    rules.append({"wd": RULE_START, "d": RULE_START.replace("working day", "day"), "wh": RULE_WH}[unit])
+    rules.append(
+        {"wd": RULE_START, "d": RULE_START.replace("working day", "day"), "wh": RULE_WH}[unit]
+    )
     if unit == "wd":
         rules.append(RULE_END_WD)
     elif unit == "d":
         rules.append(RULE_END_D)
     for p in clock.pause_list:
-        rules.append(f"pause ({p.kind}{': ' + p.detail if p.detail else ''}) is not counted — {PAUSE_KINDS[p.kind]}")
+        rules.append(
+            f"pause ({p.kind}{': ' + p.detail if p.detail else ''}) is not counted — {PAUSE_KINDS[p.kind]}"
+        )
     batch = clock.batch
     due = clock.due()
     first = int(batch.accepted[0] // MINUTES_PER_DAY)
@@ -38,16 +41,29 @@ def explain_clock(cal, clock: Clock, notes: list[str]) -> dict:
     for day, b, e in zip(days, begin, end):
         date = day_to_date(int(day))
         info = cal.day_info(date)
-        paused = [p.kind for p in clock.pause_list
-                  if p.start < (day + 1) * MINUTES_PER_DAY and p.end > day * MINUTES_PER_DAY]
+        paused = [
+            p.kind
+            for p in clock.pause_list
+            if p.start < (day + 1) * MINUTES_PER_DAY and p.end > day * MINUTES_PER_DAY
+        ]
         entry = {"date": date.isoformat(), "weekday": WEEKDAY[date.weekday()]}
         if day == first:
-            entry.update(status="acceptance day", reason="not counted (Art. 201)" if unit != "wh" else "")
+            entry.update(
+                status="acceptance day", reason="not counted (Art. 201)" if unit != "wh" else ""
+            )
         elif unit == "d" and b >= batch.total[0] - 1e-9:
-            entry.update(status="rolled", reason="the limit's last day is a rest day: it ends on the next working "
-                                                 "day (民法典 Art. 203)" if info.working else info.name or info.kind)
+            entry.update(
+                status="rolled",
+                reason="the limit's last day is a rest day: it ends on the next working "
+                "day (民法典 Art. 203)"
+                if info.working
+                else info.name or info.kind,
+            )
         elif e - b > 1e-9:
-            entry.update(status="counted", count=round(float(e) / scale, 2) if unit == "wh" else round(float(e), 3))
+            entry.update(
+                status="counted",
+                count=round(float(e) / scale, 2) if unit == "wh" else round(float(e), 3),
+            )
             if paused:
                 entry["reason"] = f"partly paused ({', '.join(paused)})"
         elif paused and info.working:

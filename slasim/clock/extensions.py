@@ -23,20 +23,25 @@ class ExtensionRule:
     max_total: Limit = Limit(10, "wd")
 
 
-def applied_extension(extensions: list[Limit], unit: str, rule: ExtensionRule, notes: list[str]) -> float:
+def applied_extension(
+    extensions: list[Limit], unit: str, rule: ExtensionRule, notes: list[str]
+) -> float:
     """Total extension on the limit's axis, capped per rule (the cap is explained, not an error)."""
     for ext in extensions:
         if ext.unit != unit:
-            raise SlasimError(f"extension {ext} is not in the limit's unit ({unit})", field="extensions")
+            raise SlasimError(
+                f"extension {ext} is not in the limit's unit ({unit})", field="extensions"
+            )
     used = extensions[: rule.max_count]
     if len(extensions) > rule.max_count:
-        notes.append(f"{len(extensions)} extensions given; at most {rule.max_count} allowed ({ART42}): "
-                     f"only the first {rule.max_count} applied")
+        notes.append(
+            f"{len(extensions)} extensions given; at most {rule.max_count} allowed ({ART42}): "
+            f"only the first {rule.max_count} applied"
+        )
     total = sum(e.axis_amount for e in used)
     as_limit = lambda axis_amount: Limit(axis_amount / 60 if unit == "wh" else axis_amount, unit)  # noqa: E731
     if rule.max_total.unit == unit and total > rule.max_total.axis_amount:
-        notes.append(f"extension of {as_limit(total)} capped at "
-                     f"{rule.max_total} ({ART42})")
+        notes.append(f"extension of {as_limit(total)} capped at {rule.max_total} ({ART42})")
         total = rule.max_total.axis_amount
     if total:
         notes.append(f"extended by {as_limit(total).describe()} ({ART42})")

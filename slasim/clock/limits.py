@@ -1,4 +1,4 @@
-"""Time-limit values (`20wd`, `4wh`, `30d`, offsets like `-1wd`, shares like `90%`) and the axes they count on.
+"""Time-limit values (`20wd`, `4wh`, `30d`, offsets `-1wd`, shares `90%`) and the axes they count on.
 
 Counting conventions (defaults; each is a per-calendar setting under `[counting]`):
   - 行政许可法 Art. 82: periods in the Licensing Law are working days, statutory holidays excluded;
@@ -20,11 +20,10 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-
 from pydantic import field_validator, model_validator
 
-from slasim.io.errors import SlasimError
 from slasim.calendar.units import MINUTES_PER_DAY
+from slasim.io.errors import SlasimError
 from slasim.io.schema import Strict, field_parser
 
 UNITS = {"wd": "working days", "wh": "working hours", "d": "natural days"}
@@ -39,12 +38,14 @@ class Limit:
     unit: str
 
     @classmethod
-    def parse(cls, text, *, field: str = "limit", allow_negative: bool = False) -> "Limit":
+    def parse(cls, text, *, field: str = "limit", allow_negative: bool = False) -> Limit:
         if isinstance(text, Limit):
             return text
         match = _LIMIT.match(str(text))
         if not match:
-            raise SlasimError(f"not a time limit (expected e.g. 20wd, 4wh, 30d): {text!r}", field=field)
+            raise SlasimError(
+                f"not a time limit (expected e.g. 20wd, 4wh, 30d): {text!r}", field=field
+            )
         amount = float(match.group(1))
         if amount < 0 and not allow_negative:
             raise SlasimError(f"a time limit cannot be negative: {text!r}", field=field)
@@ -133,7 +134,9 @@ class LimitPair(Strict):
     promised: str | None = None
     legal: str
 
-    _texts = field_validator("promised", "legal", mode="before")(field_parser(lambda v: str(Limit.parse(v))))
+    _texts = field_validator("promised", "legal", mode="before")(
+        field_parser(lambda v: str(Limit.parse(v)))
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -18,7 +18,7 @@ class SlasimError(ValueError):
         # One line whatever the input held (a key or value with a line break is shown escaped).
         super().__init__(": ".join([*parts, message]).replace("\r", "\\r").replace("\n", "\\n"))
 
-    def located(self, source: str | None = None, field_prefix: str | None = None) -> "SlasimError":
+    def located(self, source: str | None = None, field_prefix: str | None = None) -> SlasimError:
         """The same error with a file and/or an outer field path filled in."""
         field = self.field
         if field_prefix:

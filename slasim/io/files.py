@@ -66,7 +66,9 @@ def read_yaml(path: Path):
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise SlasimError(f"invalid JSON: {exc.msg}", source=str(path), field=f"line {exc.lineno}") from None
+            raise SlasimError(
+                f"invalid JSON: {exc.msg}", source=str(path), field=f"line {exc.lineno}"
+            ) from None
     try:
         with gc_paused():
             data = yaml.load(text, Loader=_TextDatesLoader)  # noqa: S506 - a SafeLoader subclass
@@ -104,7 +106,9 @@ def check_expanded_size(data, source: str) -> None:
         on_path.discard(key)
         sizes[key] = n
         if n > MAX_NODES:
-            raise SlasimError(f"the document expands to over {MAX_NODES:,} values (YAML aliases?)", source=source)
+            raise SlasimError(
+                f"the document expands to over {MAX_NODES:,} values (YAML aliases?)", source=source
+            )
         return n
 
     try:

@@ -19,7 +19,9 @@ M = TypeVar("M", bound=BaseModel)
 class Strict(BaseModel):
     """Base for file models: unknown keys are errors (a typo must not be silently ignored)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 def field_parser(parse):
@@ -43,7 +45,7 @@ def field_path(loc: tuple) -> str:
         if isinstance(item, int):
             parts.append(f"[{item}]")
         elif not re.fullmatch(r"[\w\-/]+", str(item)):
-            parts.append(f"[{str(item)!r}]")   # a key with spaces, dots or line breaks, quoted
+            parts.append(f"[{str(item)!r}]")  # a key with spaces, dots or line breaks, quoted
         elif parts:
             parts.append(f".{item}")
         else:
@@ -58,10 +60,14 @@ def validate(model: type[M], data, source: str | None) -> M:
         errors = exc.errors(include_url=False)
         # A typo'd key also makes the real key "missing": report the unknown key, the root cause.
         first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith(("function-", "tag-"))))
+        loc = tuple(
+            p
+            for p in first["loc"]
+            if not (isinstance(p, str) and p.startswith(("function-", "tag-")))
+        )
         msg = first["msg"]
         if msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
+            msg = msg[len("Value error, ") :]
         if first["type"] == "extra_forbidden":
             msg = "unknown field"
         raise SlasimError(msg, source=source, field=field_path(loc) or None) from None

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from slasim.io.files import publish
 from slasim.calendar.units import minutes_to_iso_array
+from slasim.io.files import publish
 
 COLUMNS = ("case_id", "service", "activity", "lifecycle", "timestamp", "resource")
 FLUSH_EVERY = 20_000
@@ -32,16 +32,28 @@ class EventLog:
         self.path = Path(path)
         self.calendar = calendar
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self._tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        fd, self._tmp = tempfile.mkstemp(
+            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
+        )
         self._file = os.fdopen(fd, "w", encoding="utf-8", newline="")
         self._writer = csv.writer(self._file)
         self._writer.writerow(COLUMNS)
-        self._rows: list[tuple] = []   # (case, service, activity, lifecycle, minutes, is_wall, resource)
-        # An instant at a day's boundary is the opening for what starts there, the close for what ends.
+        self._rows: list[
+            tuple
+        ] = []  # (case, service, activity, lifecycle, minutes, is_wall, resource)
+        # An instant at a day's boundary is the opening for what starts there, the close for what
+        # ends.
         self._starts = {"received", "accepted", "resumed"}
 
-    def add(self, case: str, service: str, activity: str, lifecycle: str, business_minutes: float,
-            resource: str = "") -> None:
+    def add(
+        self,
+        case: str,
+        service: str,
+        activity: str,
+        lifecycle: str,
+        business_minutes: float,
+        resource: str = "",
+    ) -> None:
         self._rows.append((case, service, activity, lifecycle, business_minutes, False, resource))
         if len(self._rows) >= FLUSH_EVERY:
             self.flush()
@@ -62,14 +74,22 @@ class EventLog:
             if end != float("inf"):
                 self.add(case, service, "resumed", "complete", end)
         if record.decided != float("inf"):
-            self.add(case, service, "terminated" if record.gave_up else "decided", "complete", record.decided)
+            self.add(
+                case,
+                service,
+                "terminated" if record.gave_up else "decided",
+                "complete",
+                record.decided,
+            )
 
     def flush(self) -> None:
         if not self._rows:
             return
         minutes = np.array([r[4] for r in self._rows], dtype=np.float64)
         is_wall = np.array([r[5] for r in self._rows], dtype=bool)
-        opening = np.array([r[3] == "start" or r[2] in self._starts for r in self._rows], dtype=bool)
+        opening = np.array(
+            [r[3] == "start" or r[2] in self._starts for r in self._rows], dtype=bool
+        )
         wall = minutes.copy()
         for side, mask in (("right", ~is_wall & opening), ("left", ~is_wall & ~opening)):
             wall[mask] = self.calendar.to_wall_array(minutes[mask], side=side)
@@ -95,12 +115,20 @@ def write_xes(csv_path: Path, xes_path: Path, tz) -> None:
     with open(csv_path, newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             traces.setdefault(row["case_id"], []).append(row)
-    log = ET.Element("log", {"xes.version": "1.0", "xes.features": "nested-attributes",
-                             "xmlns": "http://www.xes-standard.org/"})
-    for name, prefix, uri in (("Concept", "concept", "http://www.xes-standard.org/concept.xesext"),
-                              ("Time", "time", "http://www.xes-standard.org/time.xesext"),
-                              ("Lifecycle", "lifecycle", "http://www.xes-standard.org/lifecycle.xesext"),
-                              ("Organizational", "org", "http://www.xes-standard.org/org.xesext")):
+    log = ET.Element(
+        "log",
+        {
+            "xes.version": "1.0",
+            "xes.features": "nested-attributes",
+            "xmlns": "http://www.xes-standard.org/",
+        },
+    )
+    for name, prefix, uri in (
+        ("Concept", "concept", "http://www.xes-standard.org/concept.xesext"),
+        ("Time", "time", "http://www.xes-standard.org/time.xesext"),
+        ("Lifecycle", "lifecycle", "http://www.xes-standard.org/lifecycle.xesext"),
+        ("Organizational", "org", "http://www.xes-standard.org/org.xesext"),
+    ):
         ET.SubElement(log, "extension", {"name": name, "prefix": prefix, "uri": uri})
     for case, events in traces.items():
         trace = ET.SubElement(log, "trace")
@@ -109,7 +137,9 @@ def write_xes(csv_path: Path, xes_path: Path, tz) -> None:
         for event in sorted(events, key=lambda e: e["timestamp"]):
             node = ET.SubElement(trace, "event")
             ET.SubElement(node, "string", {"key": "concept:name", "value": event["activity"]})
-            ET.SubElement(node, "string", {"key": "lifecycle:transition", "value": event["lifecycle"]})
+            ET.SubElement(
+                node, "string", {"key": "lifecycle:transition", "value": event["lifecycle"]}
+            )
             stamp = dt.datetime.fromisoformat(event["timestamp"]).replace(tzinfo=tz).isoformat()
             ET.SubElement(node, "date", {"key": "time:timestamp", "value": stamp})
             if event["resource"]:

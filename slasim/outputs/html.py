@@ -16,12 +16,15 @@ from slasim.io.errors import SlasimError
 from slasim.outputs.results import HEADLINE, cell, change_cell, department_rows, headline_rows
 
 STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-serif;margin:2rem auto;max-width:72rem;
-color:#222;padding:0 1rem}h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}td,th{border:1px solid #ddd;padding:.25rem .6rem;
-text-align:right}th:first-child,td:first-child{text-align:left}.warn{background:#fff3cd;border:1px solid #e5b800;
-padding:.6rem 1rem}.down{color:#2a7d2a}.up{color:#c44e52}figure{margin:1rem 0}pre{background:#f6f6f6;padding:1rem;
-overflow:auto;font-size:.8rem}.muted{color:#666;font-size:.85rem}
+body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-serif;
+margin:2rem auto;max-width:72rem;color:#222;padding:0 1rem}h1{font-size:1.6rem}
+h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}
+td,th{border:1px solid #ddd;padding:.25rem .6rem;text-align:right}
+th:first-child,td:first-child{text-align:left}
+.warn{background:#fff3cd;border:1px solid #e5b800;padding:.6rem 1rem}.down{color:#2a7d2a}.up{color:#c44e52}
+figure{margin:1rem 0}pre{background:#f6f6f6;padding:1rem;overflow:auto;font-size:.8rem}
+.muted{color:#666;font-size:.85rem}
 """
 
 
@@ -30,7 +33,9 @@ def _table(headers: list[str], rows: list[list[str]], classes: list[str] | None 
     body = []
     for i, row in enumerate(rows):
         cls = f' class="{classes[i]}"' if classes and classes[i] else ""
-        body.append(f"<tr{cls}>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>")
+        body.append(
+            f"<tr{cls}>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
+        )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
@@ -45,39 +50,75 @@ def _provenance(result: dict) -> str:
     rows = []
     for year in range(first, last + 1):
         notice = cal.spec.years.get(year)
-        source = "; ".join(f"{k}: {v}" for k, v in notice.model_dump(mode="json", exclude_none=True,
-                                                                      exclude={"rest", "work"}).items()) if notice else ""
+        source = (
+            "; ".join(
+                f"{k}: {v}"
+                for k, v in notice.model_dump(
+                    mode="json", exclude_none=True, exclude={"rest", "work"}
+                ).items()
+            )
+            if notice
+            else ""
+        )
         published = cal.spec.published_through is not None and year <= cal.spec.published_through
-        rows.append([str(year), "published" if published else "PROVISIONAL", source or "holidays package data"])
-    return (f"<p>{html.escape(cal.spec.title)} (<code>{html.escape(cal.name)}</code>, time zone "
-            f"{html.escape(cal.spec.timezone)}, published through {cal.spec.published_through})</p>"
-            + _table(["year", "status", "source"], rows))
+        rows.append(
+            [
+                str(year),
+                "published" if published else "PROVISIONAL",
+                source or "holidays package data",
+            ]
+        )
+    return (
+        f"<p>{html.escape(cal.spec.title)} (<code>{html.escape(cal.name)}</code>, time zone "
+        f"{html.escape(cal.spec.timezone)}, published through {cal.spec.published_through})</p>"
+        + _table(["year", "status", "source"], rows)
+    )
 
 
 def _run_section(result: dict) -> str:
     from slasim.outputs import plots
 
     period = result["period"]
-    parts = [f"<p>{result['replications']} replications, seed {result['seed']}, calendar "
-             f"<code>{html.escape(result['calendar'])}</code>, {period['first_day']} to {period['last_day']} "
-             f"({period['working_days']} working days, warm-up {period['warmup_days']}), engine "
-             f"{html.escape(result['engine'])}"
-             + (f" ({html.escape(result['engine_note'])})" if result.get("engine_note") else "")
-             + ". Figures: mean ± half-width "
-             f"of the 95% confidence interval across replications.</p>"]
+    parts = [
+        f"<p>{result['replications']} replications, seed {result['seed']}, calendar "
+        f"<code>{html.escape(result['calendar'])}</code>, {period['first_day']} to {period['last_day']} "
+        f"({period['working_days']} working days, warm-up {period['warmup_days']}), engine "
+        f"{html.escape(result['engine'])}"
+        + (f" ({html.escape(result['engine_note'])})" if result.get("engine_note") else "")
+        + ". Figures: mean ± half-width "
+        "of the 95% confidence interval across replications.</p>"
+    ]
     if result.get("provisional"):
-        parts.append("<p class='warn'>The period passes the years this calendar has published: holidays and "
-                     "make-up days there are provisional, and so are these results.</p>")
+        parts.append(
+            "<p class='warn'>The period passes the years this calendar has published: holidays and "
+            "make-up days there are provisional, and so are these results.</p>"
+        )
     parts.append(_table(*headline_rows(result)))
-    parts.append(_figure(plots.svg_text(plots.card_rates(result["services"], "Cards by service")),
-                         "Share of accepted cases that ever reached a yellow or a red card (95% CI)."))
-    parts.append(_figure(plots.svg_text(plots.lead_times(result)),
-                         "Lead time from receipt to decision, against the promised and legal limits."))
-    parts.append(_figure(plots.svg_text(plots.utilisation(result)), "Staff utilisation by department (95% CI)."))
+    parts.append(
+        _figure(
+            plots.svg_text(plots.card_rates(result["services"], "Cards by service")),
+            "Share of accepted cases that ever reached a yellow or a red card (95% CI).",
+        )
+    )
+    parts.append(
+        _figure(
+            plots.svg_text(plots.lead_times(result)),
+            "Lead time from receipt to decision, against the promised and legal limits.",
+        )
+    )
+    parts.append(
+        _figure(
+            plots.svg_text(plots.utilisation(result)), "Staff utilisation by department (95% CI)."
+        )
+    )
     if result.get("timeline"):
-        parts.append(_figure(plots.svg_text(plots.timeline(result)),
-                             "Replication 0 at each working day's close: open cases by card level (the "
-                             "supervision screen) and queue length by department."))
+        parts.append(
+            _figure(
+                plots.svg_text(plots.timeline(result)),
+                "Replication 0 at each working day's close: open cases by card level (the "
+                "supervision screen) and queue length by department.",
+            )
+        )
     parts.append(_table(*department_rows(result)))
     return "".join(parts)
 
@@ -86,23 +127,50 @@ def _compare_section(result: dict) -> str:
     from slasim.outputs import plots
 
     base = result["baseline"]
-    groups = {"baseline": base["overall"], **{name: r["summary"]["overall"] for name, r in result["reforms"].items()}}
-    parts = [_figure(plots.svg_text(plots.card_rates(groups, "Cards, all services: baseline and reforms")),
-                     "Share of accepted cases that ever reached a yellow or a red card (95% CI).")]
+    groups = {
+        "baseline": base["overall"],
+        **{name: r["summary"]["overall"] for name, r in result["reforms"].items()},
+    }
+    parts = [
+        _figure(
+            plots.svg_text(plots.card_rates(groups, "Cards, all services: baseline and reforms")),
+            "Share of accepted cases that ever reached a yellow or a red card (95% CI).",
+        )
+    ]
     for name, reform in result["reforms"].items():
         rows, classes = [], []
         for key, label, kind in HEADLINE:
             change = reform["change"]["overall"].get(key)
             if not change:
                 continue
-            rows.append([label, cell(base["overall"].get(key), kind), cell(reform["summary"]["overall"].get(key), kind),
-                         change_cell(change, kind), change["verdict"]])
+            rows.append(
+                [
+                    label,
+                    cell(base["overall"].get(key), kind),
+                    cell(reform["summary"]["overall"].get(key), kind),
+                    change_cell(change, kind),
+                    change["verdict"],
+                ]
+            )
             classes.append(change["verdict"] if change["verdict"] in ("up", "down") else "")
         parts.append(f"<h3>Reform: {html.escape(name)}</h3>")
-        parts.append(_table(["metric (all services)", "baseline", "reform", "change [95% CI, paired]", "verdict"],
-                            rows, classes))
-    parts.append("<p class='muted'>Changes are reform minus baseline replication by replication, with common "
-                 "random numbers; pp = percentage points.</p>")
+        parts.append(
+            _table(
+                [
+                    "metric (all services)",
+                    "baseline",
+                    "reform",
+                    "change [95% CI, paired]",
+                    "verdict",
+                ],
+                rows,
+                classes,
+            )
+        )
+    parts.append(
+        "<p class='muted'>Changes are reform minus baseline replication by replication, with common "
+        "random numbers; pp = percentage points.</p>"
+    )
     return "".join(parts)
 
 
@@ -110,24 +178,35 @@ def build_report(results_dir: Path) -> str:
     results_dir = Path(results_dir)
     run_path, compare_path = results_dir / "summary.json", results_dir / "compare.json"
     if not run_path.exists() and not compare_path.exists():
-        raise SlasimError("no summary.json (slasim run --out) or compare.json (slasim compare --out) here",
-                          source=str(results_dir))
+        raise SlasimError(
+            "no summary.json (slasim run --out) or compare.json (slasim compare --out) here",
+            source=str(results_dir),
+        )
     try:
         run = json.loads(run_path.read_text(encoding="utf-8")) if run_path.exists() else None
-        comp = json.loads(compare_path.read_text(encoding="utf-8")) if compare_path.exists() else None
+        comp = (
+            json.loads(compare_path.read_text(encoding="utf-8")) if compare_path.exists() else None
+        )
     except (OSError, json.JSONDecodeError) as exc:
         raise SlasimError(f"cannot read the results ({exc})", source=str(results_dir)) from None
     main = run or comp["baseline"]
     sections = [f"<h1>slasim — {html.escape(main['scenario'])}</h1>"]
     if comp:
         sections += ["<h2>Reforms against the baseline</h2>", _compare_section(comp)]
-    sections += ["<h2>Results" + (" (baseline)" if not run else "") + "</h2>", _run_section(main),
-                 "<h2>Calendar</h2>", _provenance(main),
-                 "<h2>Scenario definition</h2>",
-                 f"<pre>{html.escape(json.dumps(main.get('definition', {}), ensure_ascii=False, indent=2))}</pre>"]
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>slasim report — "
-            f"{html.escape(main['scenario'])}</title><style>{STYLE}</style></head><body>"
-            + "".join(sections) + "</body></html>")
+    sections += [
+        "<h2>Results" + (" (baseline)" if not run else "") + "</h2>",
+        _run_section(main),
+        "<h2>Calendar</h2>",
+        _provenance(main),
+        "<h2>Scenario definition</h2>",
+        f"<pre>{html.escape(json.dumps(main.get('definition', {}), ensure_ascii=False, indent=2))}</pre>",
+    ]
+    return (
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>slasim report — "
+        f"{html.escape(main['scenario'])}</title><style>{STYLE}</style></head><body>"
+        + "".join(sections)
+        + "</body></html>"
+    )
 
 
 def write_charts(results_dir: Path, out_dir: Path) -> list[Path]:
@@ -136,9 +215,11 @@ def write_charts(results_dir: Path, out_dir: Path) -> list[Path]:
 
     result = json.loads((Path(results_dir) / "summary.json").read_text(encoding="utf-8"))
     written = []
-    charts = [("cards", lambda: plots.card_rates(result["services"], "Cards by service")),
-              ("lead-times", lambda: plots.lead_times(result)),
-              ("utilisation", lambda: plots.utilisation(result))]
+    charts = [
+        ("cards", lambda: plots.card_rates(result["services"], "Cards by service")),
+        ("lead-times", lambda: plots.lead_times(result)),
+        ("utilisation", lambda: plots.utilisation(result)),
+    ]
     if result.get("timeline"):
         charts.append(("timeline", lambda: plots.timeline(result)))
     for name, make in charts:

@@ -55,8 +55,15 @@ def card_rates(groups: dict[str, dict], title: str) -> str:
         xs = [i + (j - 0.5) * width for i in range(len(names))]
         means = [100 * _mean(groups[n].get(key)) for n in names]
         halves = [100 * _half(groups[n].get(key)) for n in names]
-        ax.bar(xs, means, width, yerr=[[min(h, m) for h, m in zip(halves, means)], halves], capsize=3,
-               color=LEVEL_COLOURS[level], label=f"ever {level}")   # a share's interval stops at 0
+        ax.bar(
+            xs,
+            means,
+            width,
+            yerr=[[min(h, m) for h, m in zip(halves, means)], halves],
+            capsize=3,
+            color=LEVEL_COLOURS[level],
+            label=f"ever {level}",
+        )  # a share's interval stops at 0
     ax.set_xticks(range(len(names)), names, rotation=20, ha="right")
     ax.set_ylabel("% of accepted cases")
     ax.set_ylim(bottom=0)
@@ -80,14 +87,24 @@ def lead_times(result: dict) -> str:
         points = {q: _mean(stats.get(f"lead_time_wd_{q}")) for q in ("p50", "p90", "p95")}
         ax.plot([points["p50"], points["p95"]], [i, i], color="#555", lw=2)
         ax.plot(points["p90"], i, "|", color="#555", ms=12)
-        ax.plot(_mean(stats.get("lead_time_wd_mean")), i, "o", color="#4c72b0",
-                label="mean" if i == 0 else None)
+        ax.plot(
+            _mean(stats.get("lead_time_wd_mean")),
+            i,
+            "o",
+            color="#4c72b0",
+            label="mean" if i == 0 else None,
+        )
         info = result.get("service_info", {}).get(name, {})
         for ref, colour in (("promised", "#e5b800"), ("legal", "#c44e52")):
             limit = _wd(info.get(ref, ""))
             if limit is not None:
-                ax.plot([limit, limit], [i - 0.35, i + 0.35], color=colour, lw=2,
-                        label=f"{ref} limit" if i == 0 else None)
+                ax.plot(
+                    [limit, limit],
+                    [i - 0.35, i + 0.35],
+                    color=colour,
+                    lw=2,
+                    label=f"{ref} limit" if i == 0 else None,
+                )
     ax.set_yticks(range(len(services)), services)
     ax.set_xlabel("lead time, working days (line: median to p95, tick: p90)")
     ax.legend(frameon=False, loc="lower right")
@@ -102,8 +119,12 @@ def timeline(result: dict):
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5.5), sharex=True)
     colours = {"green": "#55a868", **LEVEL_COLOURS}
     levels = [lv for lv in colours if any(s["cards"].get(lv) for s in samples)] or ["green"]
-    top.stackplot(days, [[s["cards"].get(lv, 0) for s in samples] for lv in levels],
-                  labels=levels, colors=[colours[lv] for lv in levels])
+    top.stackplot(
+        days,
+        [[s["cards"].get(lv, 0) for s in samples] for lv in levels],
+        labels=levels,
+        colors=[colours[lv] for lv in levels],
+    )
     top.set_ylabel("open cases by card")
     top.legend(frameon=False, loc="upper left", fontsize=8)
     for name in samples[0]["queues"] if samples else []:
@@ -136,13 +157,29 @@ def sweep_heatmap(result: dict, metric: str = "ever_red") -> str:
     a, b = result["vary"]
     xs = sorted({r["values"][a] for r in result["rows"]}, key=str)
     ys = sorted({r["values"][b] for r in result["rows"]}, key=str)
-    grid = [[next(_mean(r["overall"].get(metric)) for r in result["rows"]
-                  if r["values"][a] == x and r["values"][b] == y) for x in xs] for y in ys]
+    grid = [
+        [
+            next(
+                _mean(r["overall"].get(metric))
+                for r in result["rows"]
+                if r["values"][a] == x and r["values"][b] == y
+            )
+            for x in xs
+        ]
+        for y in ys
+    ]
     fig, ax = plt.subplots(figsize=(1.2 * len(xs) + 2.5, 0.8 * len(ys) + 1.8))
     image = ax.imshow(grid, cmap="Reds", origin="lower", aspect="auto")
     for j, row in enumerate(grid):
         for i, value in enumerate(row):
-            ax.text(i, j, f"{value:.1%}" if value <= 1 else f"{value:.1f}", ha="center", va="center", fontsize=8)
+            ax.text(
+                i,
+                j,
+                f"{value:.1%}" if value <= 1 else f"{value:.1f}",
+                ha="center",
+                va="center",
+                fontsize=8,
+            )
     ax.set_xticks(range(len(xs)), xs)
     ax.set_yticks(range(len(ys)), ys)
     ax.set_xlabel(a)

@@ -59,14 +59,24 @@ def headline_rows(result: dict) -> tuple[list[str], list[list[str]]]:
     columns = list(result["services"].items())
     if len(columns) > 1:
         columns.append(("all services", result["overall"]))
-    rows = [[label] + [cell(stats.get(key), kind) for _, stats in columns] for key, label, kind in HEADLINE
-            if any(key in stats for _, stats in columns)]
+    rows = [
+        [label] + [cell(stats.get(key), kind) for _, stats in columns]
+        for key, label, kind in HEADLINE
+        if any(key in stats for _, stats in columns)
+    ]
     return ["metric"] + [name for name, _ in columns], rows
 
 
 def department_rows(result: dict) -> tuple[list[str], list[list[str]]]:
-    rows = [[name, cell(d["utilisation"], "share"), cell(d["queue_mean"], "number"), cell(d["queue_max"], "count")]
-            for name, d in result["departments"].items()]
+    rows = [
+        [
+            name,
+            cell(d["utilisation"], "share"),
+            cell(d["queue_mean"], "number"),
+            cell(d["queue_max"], "count"),
+        ]
+        for name, d in result["departments"].items()
+    ]
     return ["department", "utilisation", "queue (mean)", "queue (max)"], rows
 
 
@@ -82,12 +92,20 @@ def department_table(result: dict) -> str:
 
 def text_report(result: dict) -> str:
     period = result["period"]
-    head = (f"{result['scenario']}: {result['replications']} replications, seed {result['seed']}, "
-            f"calendar {result['calendar']}, {period['first_day']} .. {period['last_day']} "
-            f"({period['working_days']} working days, warm-up {period['warmup_days']}), engine {result['engine']}"
-            + (f" ({result['engine_note']})" if result.get("engine_note") else ""))
-    return "\n\n".join([head, headline_table(result), department_table(result),
-                        "figures: mean ± half-width of the 95% confidence interval across replications"])
+    head = (
+        f"{result['scenario']}: {result['replications']} replications, seed {result['seed']}, "
+        f"calendar {result['calendar']}, {period['first_day']} .. {period['last_day']} "
+        f"({period['working_days']} working days, warm-up {period['warmup_days']}), engine {result['engine']}"
+        + (f" ({result['engine_note']})" if result.get("engine_note") else "")
+    )
+    return "\n\n".join(
+        [
+            head,
+            headline_table(result),
+            department_table(result),
+            "figures: mean ± half-width of the 95% confidence interval across replications",
+        ]
+    )
 
 
 def _csv(rows: list[list], header: list[str]) -> str:
@@ -114,7 +132,9 @@ def write_outputs(result: dict, out_dir: Path) -> list[Path]:
     header = ["name", "metric", "mean", "ci95_low", "ci95_high", "replications"]
     files = {
         "summary.json": to_json(result),
-        "services.csv": _csv(_flat_rows({**result["services"], "all services": result["overall"]}), header),
+        "services.csv": _csv(
+            _flat_rows({**result["services"], "all services": result["overall"]}), header
+        ),
         "steps.csv": _csv(_flat_rows(result["steps"]), header),
         "departments.csv": _csv(_flat_rows(result["departments"]), header),
     }
@@ -123,7 +143,6 @@ def write_outputs(result: dict, out_dir: Path) -> list[Path]:
         write_atomic(out_dir / name, text)
         written.append(out_dir / name)
     return written
-
 
 
 def change_cell(change: dict | None, kind: str) -> str:
@@ -137,8 +156,10 @@ def change_cell(change: dict | None, kind: str) -> str:
 def compare_report(result: dict) -> str:
     """Per reform: the headline metrics of each service and overall, baseline → reform, paired change."""
     base = result["baseline"]
-    parts = [f"{base['scenario']}: baseline and {len(result['reforms'])} reform(s), {base['replications']} "
-             f"paired replications (common random numbers), seed {base['seed']}"]
+    parts = [
+        f"{base['scenario']}: baseline and {len(result['reforms'])} reform(s), {base['replications']} "
+        f"paired replications (common random numbers), seed {base['seed']}"
+    ]
     for name, reform in result["reforms"].items():
         rows = []
         scopes = [(s, ("services", s)) for s in base["services"]]
@@ -150,22 +171,51 @@ def compare_report(result: dict) -> str:
                 before, after, change = before.get(key, {}), after.get(key, {}), change.get(key, {})
             for metric, title, kind in HEADLINE:
                 if metric in before or metric in after:
-                    rows.append([label, title, cell(before.get(metric), kind), cell(after.get(metric), kind),
-                                 change_cell(change.get(metric), kind), (change.get(metric) or {}).get("verdict", "—")])
-        parts.append(f"reform: {name}\n" + tabulate(
-            rows, headers=["service", "metric", "baseline", "reform", "change [95% CI, paired]", "verdict"],
-            disable_numparse=True))
-    parts.append("change: reform minus baseline, replication by replication; pp = percentage points")
+                    rows.append(
+                        [
+                            label,
+                            title,
+                            cell(before.get(metric), kind),
+                            cell(after.get(metric), kind),
+                            change_cell(change.get(metric), kind),
+                            (change.get(metric) or {}).get("verdict", "—"),
+                        ]
+                    )
+        parts.append(
+            f"reform: {name}\n"
+            + tabulate(
+                rows,
+                headers=[
+                    "service",
+                    "metric",
+                    "baseline",
+                    "reform",
+                    "change [95% CI, paired]",
+                    "verdict",
+                ],
+                disable_numparse=True,
+            )
+        )
+    parts.append(
+        "change: reform minus baseline, replication by replication; pp = percentage points"
+    )
     return "\n\n".join(parts)
 
 
 def sweep_table(result: dict) -> str:
     kinds = {metric: kind for metric, _, kind in HEADLINE}
     titles = {metric: title for metric, title, _ in HEADLINE}
-    metrics = [m for m in result["rows"][0]["overall"]]
-    rows = [[*(row["values"][k] for k in result["vary"]), *(cell(row["overall"][m], kinds[m]) for m in metrics)]
-            for row in result["rows"]]
-    return tabulate(rows, headers=[*result["vary"], *(titles[m] for m in metrics)], disable_numparse=True)
+    metrics = list(result["rows"][0]["overall"])
+    rows = [
+        [
+            *(row["values"][k] for k in result["vary"]),
+            *(cell(row["overall"][m], kinds[m]) for m in metrics),
+        ]
+        for row in result["rows"]
+    ]
+    return tabulate(
+        rows, headers=[*result["vary"], *(titles[m] for m in metrics)], disable_numparse=True
+    )
 
 
 def sweep_csv(result: dict) -> str:

@@ -17,9 +17,14 @@ from pydantic import model_validator
 from slasim.io.schema import Strict
 
 KINDS = ("exponential", "lognormal", "triangular", "fixed", "empirical", "uniform")
-UNIT_NAMES = {"min": "office minutes", "h": "office hours", "wd": "working days", "d": "natural days"}
+UNIT_NAMES = {
+    "min": "office minutes",
+    "h": "office hours",
+    "wd": "working days",
+    "d": "natural days",
+}
 BLOCK = 512
-MAX_VALUE = 1e6   # in the distribution's unit: far beyond any real duration, well inside float range
+MAX_VALUE = 1e6  # in the distribution's unit: far beyond any real duration, well inside float range
 
 
 class Distribution(Strict):
@@ -37,17 +42,27 @@ class Distribution(Strict):
     def _one_kind(self):
         given = [k for k in KINDS if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError(f"give exactly one of {', '.join(KINDS)} (got {', '.join(given) or 'none'})")
+            raise ValueError(
+                f"give exactly one of {', '.join(KINDS)} (got {', '.join(given) or 'none'})"
+            )
         if self.unit not in UNIT_NAMES:
             raise ValueError(f"unit must be one of {', '.join(UNIT_NAMES)}, got {self.unit!r}")
         kind = given[0]
         value = getattr(self, kind)
-        numbers = list(value.values()) if isinstance(value, dict) else value if isinstance(value, list) else [value]
+        numbers = (
+            list(value.values())
+            if isinstance(value, dict)
+            else value
+            if isinstance(value, list)
+            else [value]
+        )
         if any(not abs(x) <= MAX_VALUE for x in numbers):
             raise ValueError(f"parameters must be finite and at most {MAX_VALUE:g}")
         if kind in ("exponential", "fixed") and not value >= 0:
             raise ValueError(f"{kind} needs a mean >= 0")
-        if kind == "lognormal" and (set(value) != {"mean", "sd"} or value["mean"] <= 0 or value["sd"] < 0):
+        if kind == "lognormal" and (
+            set(value) != {"mean", "sd"} or value["mean"] <= 0 or value["sd"] < 0
+        ):
             raise ValueError("lognormal needs {mean: > 0, sd: >= 0}")
         if kind == "triangular" and (len(value) != 3 or not 0 <= value[0] <= value[1] <= value[2]):
             raise ValueError("triangular needs [min, mode, max] with 0 <= min <= mode <= max")
@@ -85,7 +100,9 @@ class Distribution(Strict):
             return rng.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2), size)
         if kind == "triangular":
             low, mode, high = v
-            return np.full(size, float(low)) if high == low else rng.triangular(low, mode, high, size)
+            return (
+                np.full(size, float(low)) if high == low else rng.triangular(low, mode, high, size)
+            )
         if kind == "uniform":
             return rng.uniform(v[0], v[1], size)
         return rng.choice(np.asarray(v, dtype=np.float64), size)

@@ -37,7 +37,9 @@ def apply_overrides(data: dict, overrides: list[str], source: str) -> dict:
         elif isinstance(node, dict):
             node[last] = yaml.safe_load(text)
         else:
-            raise SlasimError(f"--set {key}: {'.'.join(parts[:-1])} is not a mapping", source=source)
+            raise SlasimError(
+                f"--set {key}: {'.'.join(parts[:-1])} is not a mapping", source=source
+            )
     return data
 
 
@@ -51,7 +53,9 @@ def _child(node, part: str, where: str, source: str):
 
 def _list_index(node: list, part: str, where: str, source: str) -> int:
     if not part.isdigit() or int(part) >= len(node):
-        raise SlasimError(f"--set: {where!r} is not an index of a list of {len(node)}", source=source)
+        raise SlasimError(
+            f"--set: {where!r} is not an index of a list of {len(node)}", source=source
+        )
     return int(part)
 
 
@@ -77,5 +81,7 @@ def load_scenario_data(name: str | Path, overrides: list[str] = ()) -> tuple[dic
 def load_scenario(name: str | Path, overrides: list[str] = (), reforms: list[str] = ()) -> Scenario:
     """A validated scenario, with the named reforms applied (in order) if any."""
     data, source = load_scenario_data(name, overrides)
-    baseline = validate(Scenario, data, source)   # the baseline itself must be valid, whatever reforms follow
+    baseline = validate(
+        Scenario, data, source
+    )  # the baseline itself must be valid, whatever reforms follow
     return scenario_with_reforms(data, list(reforms), source) if reforms else baseline

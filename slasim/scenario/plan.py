@@ -12,23 +12,31 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from slasim.calendar.units import date_to_day
 from slasim.calendar.workcalendar import WorkCalendar, load_calendar
 from slasim.clock.cards import Ladder, parse_ladder
-from slasim.scenario.distributions import Distribution
-from slasim.io.errors import SlasimError
 from slasim.clock.limits import Limit
-from slasim.scenario.schema import Choice, Parallel, Scenario, Service, Step, Supplement, SpecialProcedure
-from slasim.calendar.units import date_to_day
+from slasim.io.errors import SlasimError
+from slasim.scenario.distributions import Distribution
+from slasim.scenario.schema import (
+    Choice,
+    Parallel,
+    Scenario,
+    Service,
+    SpecialProcedure,
+    Step,
+    Supplement,
+)
 
-WORK_SCALE = {"min": 1.0, "h": 60.0}   # work distributions → office minutes
+WORK_SCALE = {"min": 1.0, "h": 60.0}  # work distributions → office minutes
 
 
 @dataclass
 class StepPlan:
-    id: int                      # index over all steps of the scenario (for statistics)
+    id: int  # index over all steps of the scenario (for statistics)
     service: str
     name: str
-    department: int | None        # None: a delay step (no staff)
+    department: int | None  # None: a delay step (no staff)
     work: Distribution | None
     work_scale: float
     delay: Distribution | None
@@ -36,10 +44,15 @@ class StepPlan:
     accepts: bool
     supplement: Supplement | None
     special: SpecialProcedure | None
-    plain: bool = False          # no loop, special procedure or limit: the engine's short path
+    plain: bool = False  # no loop, special procedure or limit: the engine's short path
 
     def __post_init__(self):
-        self.plain = self.supplement is None and self.special is None and self.limit is None and self.delay is None
+        self.plain = (
+            self.supplement is None
+            and self.special is None
+            and self.limit is None
+            and self.delay is None
+        )
 
 
 @dataclass
@@ -51,7 +64,8 @@ class ParallelPlan:
 class ChoicePlan:
     cumulative: list[float]
     routes: list[list]
-    key: str = ""                # names the branch point's random stream: its steps' names
+    key: str = ""  # names the branch point's random stream: its steps' names
+
 
 @dataclass
 class ServicePlan:
@@ -62,7 +76,7 @@ class ServicePlan:
     legal: Limit
     ladder: Ladder
     route: list
-    accepts_at_receipt: bool     # no acceptance step: the clock starts at receipt
+    accepts_at_receipt: bool  # no acceptance step: the clock starts at receipt
     steps: list[StepPlan] = field(default_factory=list)
 
 
@@ -71,7 +85,7 @@ class DepartmentPlan:
     index: int
     name: str
     staff: int
-    changes: list[tuple[float, float, int]]   # (from, to) business minutes, staff in between
+    changes: list[tuple[float, float, int]]  # (from, to) business minutes, staff in between
 
     @property
     def max_staff(self) -> int:
@@ -82,7 +96,7 @@ class DepartmentPlan:
         points: dict[float, int] = {}
         for start, end, staff in sorted(self.changes):
             points[end] = self.staff
-            points[start] = staff        # a period starting where the previous one ends wins
+            points[start] = staff  # a period starting where the previous one ends wins
         return sorted(points.items())
 
 
@@ -90,11 +104,11 @@ class DepartmentPlan:
 class Plan:
     scenario: Scenario
     calendar: WorkCalendar
-    start: float                 # business minutes
+    start: float  # business minutes
     end: float
     warmup_end: float
-    start_day: int               # index of the first working day on the calendar axis
-    end_day: int                 # exclusive
+    start_day: int  # index of the first working day on the calendar axis
+    end_day: int  # exclusive
     departments: list[DepartmentPlan]
     services: list[ServicePlan]
     steps: list[StepPlan]
@@ -111,7 +125,7 @@ def step_names(route: list) -> list[str]:
         if isinstance(item, StepPlan):
             out.append(item.name)
         else:
-            for branch in (item.branches if isinstance(item, ParallelPlan) else item.routes):
+            for branch in item.branches if isinstance(item, ParallelPlan) else item.routes:
                 out.extend(step_names(branch))
     return out
 
@@ -122,84 +136,149 @@ def day_index(cal: WorkCalendar, day: dt.date) -> int:
 
 
 def compile_plan(scenario: Scenario, source: str = "scenario") -> Plan:
+    """The scenario indexed for an engine: period on the business axis, departments, services."""
     try:
         cal = load_calendar(scenario.calendar)
     except SlasimError as exc:
         raise exc.located(source, "calendar") from None
     try:
-        cal.check_range(np.array([date_to_day(scenario.start)]), field="start")
-        start_day = day_index(cal, scenario.start)
-        if scenario.end is not None:
-            cal.check_range(np.array([date_to_day(scenario.end)]), field="end")
-            end_day = day_index(cal, scenario.end)
-        else:
-            end_day = start_day + scenario.working_days
-        if end_day >= len(cal.work_days):
-            raise SlasimError(f"the period runs past calendar {cal.name!r}'s table", field="working_days")
-        if end_day <= start_day:
-            raise SlasimError("the period has no working day", field="end")
-        if scenario.warmup_days >= end_day - start_day:
-            raise SlasimError("the warm-up is as long as the period", field="warmup_days")
+        start_day, end_day = period_days(cal, scenario)
     except SlasimError as exc:
         raise exc.located(source) from None
     bm = cal.bm_start
     start, end = float(bm[start_day]), float(bm[end_day])
-    departments = []
-    for d, (name, spec) in enumerate(scenario.departments.items()):
-        changes = []
-        for c in spec.staff_changes:   # the part inside the period
-            t0, t1 = max(float(bm[day_index(cal, c.start)]), start), min(float(bm[day_index(cal, c.end)]), end)
-            if t0 < t1:
-                changes.append((t0, t1, c.staff))
-        departments.append(DepartmentPlan(d, name, spec.staff, changes))
+    departments = [
+        DepartmentPlan(d, name, spec.staff, staff_changes_within(cal, spec, start, end))
+        for d, (name, spec) in enumerate(scenario.departments.items())
+    ]
     dept_index = {d.name: d.index for d in departments}
     all_steps: list[StepPlan] = []
     services = []
     for s, (name, spec) in enumerate(scenario.services.items()):
-        field_path = f"services.{name}"
         try:
-            ladder = parse_ladder(spec.cards if spec.cards is not None else scenario.cards, field=f"{field_path}.cards")
+            services.append(service_plan(s, name, spec, scenario, dept_index, all_steps))
         except SlasimError as exc:
             raise exc.located(source) from None
-        plan = ServicePlan(s, name, spec, Limit.parse(spec.limits.promised or spec.limits.legal),
-                           Limit.parse(spec.limits.legal), ladder, [], accepts_at_receipt=False)
+    return Plan(
+        scenario,
+        cal,
+        start,
+        end,
+        float(bm[start_day + scenario.warmup_days]),
+        start_day,
+        end_day,
+        departments,
+        services,
+        all_steps,
+    )
 
-        def build(items: list) -> list:
-            route = []
-            for item in items:
-                if isinstance(item, Step):
-                    step = StepPlan(len(all_steps), name, item.step,
-                                    dept_index[item.department] if item.department else None, item.work,
-                                    WORK_SCALE[item.work.unit] if item.work else 1.0, item.delay,
-                                    Limit.parse(item.limit) if item.limit else None,
-                                    item.accepts, item.supplement, item.special_procedure)
-                    all_steps.append(step)
-                    plan.steps.append(step)
-                    route.append(step)
-                elif isinstance(item, Parallel):
-                    route.append(ParallelPlan([build(branch) for branch in item.parallel]))
-                else:
-                    assert isinstance(item, Choice)
-                    cumulative = np.cumsum([b.probability for b in item.branch]).tolist()
-                    routes = [build(b.steps) for b in item.branch]
-                    key = "|".join(",".join(step_names(r)) or "-" for r in routes)
-                    route.append(ChoicePlan(cumulative, routes, key))
-            return route
 
-        plan.route = build(spec.steps)
-        accepting = [st for st in plan.steps if st.accepts]
-        if len(accepting) > 1:
-            raise SlasimError("only one step can have `accepts: true`", source=source, field=f"{field_path}.steps")
-        if not accepting:
-            first = plan.route[0]
-            if isinstance(first, StepPlan) and spec.acceptance == "first-step":
-                first.accepts = True  # default: the first step is the reception that accepts (受理)
-            else:
-                plan.accepts_at_receipt = True
-        for rung in ladder.rungs:
-            if rung.scope != "case" and not any(st.name == rung.scope and st.limit for st in plan.steps):
-                raise SlasimError(f"card rung scope {rung.scope!r}: no step of that name with a `limit`",
-                                  source=source, field=f"{field_path}.cards")
-        services.append(plan)
-    return Plan(scenario, cal, start, end,
-                float(bm[start_day + scenario.warmup_days]), start_day, end_day, departments, services, all_steps)
+def period_days(cal: WorkCalendar, scenario: Scenario) -> tuple[int, int]:
+    """The simulated period as working-day indices [start, end) on the calendar's table."""
+    cal.check_range(np.array([date_to_day(scenario.start)]), field="start")
+    start_day = day_index(cal, scenario.start)
+    if scenario.end is not None:
+        cal.check_range(np.array([date_to_day(scenario.end)]), field="end")
+        end_day = day_index(cal, scenario.end)
+    else:
+        end_day = start_day + scenario.working_days
+    if end_day >= len(cal.work_days):
+        raise SlasimError(
+            f"the period runs past calendar {cal.name!r}'s table", field="working_days"
+        )
+    if end_day <= start_day:
+        raise SlasimError("the period has no working day", field="end")
+    if scenario.warmup_days >= end_day - start_day:
+        raise SlasimError("the warm-up is as long as the period", field="warmup_days")
+    return start_day, end_day
+
+
+def staff_changes_within(cal: WorkCalendar, spec, start: float, end: float) -> list:
+    """A department's dated staff changes clipped to the period, as (from, to, staff) in business
+    minutes."""
+    changes = []
+    for c in spec.staff_changes:
+        t0 = max(float(cal.bm_start[day_index(cal, c.start)]), start)
+        t1 = min(float(cal.bm_start[day_index(cal, c.end)]), end)
+        if t0 < t1:
+            changes.append((t0, t1, c.staff))
+    return changes
+
+
+def service_plan(
+    index: int,
+    name: str,
+    spec: Service,
+    scenario: Scenario,
+    dept_index: dict[str, int],
+    all_steps: list[StepPlan],
+) -> ServicePlan:
+    """One service: limits, ladder, its route of steps (appended to `all_steps`), acceptance."""
+    field_path = f"services.{name}"
+    ladder = parse_ladder(
+        spec.cards if spec.cards is not None else scenario.cards, field=f"{field_path}.cards"
+    )
+    plan = ServicePlan(
+        index,
+        name,
+        spec,
+        Limit.parse(spec.limits.promised or spec.limits.legal),
+        Limit.parse(spec.limits.legal),
+        ladder,
+        [],
+        accepts_at_receipt=False,
+    )
+    plan.route = build_route(spec.steps, plan, dept_index, all_steps)
+    accepting = [st for st in plan.steps if st.accepts]
+    if len(accepting) > 1:
+        raise SlasimError("only one step can have `accepts: true`", field=f"{field_path}.steps")
+    if not accepting:
+        first = plan.route[0]
+        if isinstance(first, StepPlan) and spec.acceptance == "first-step":
+            first.accepts = True  # default: the first step is the reception that accepts (受理)
+        else:
+            plan.accepts_at_receipt = True
+    for rung in ladder.rungs:
+        if rung.scope != "case" and not any(
+            st.name == rung.scope and st.limit for st in plan.steps
+        ):
+            raise SlasimError(
+                f"card rung scope {rung.scope!r}: no step of that name with a `limit`",
+                field=f"{field_path}.cards",
+            )
+    return plan
+
+
+def build_route(
+    items: list, plan: ServicePlan, dept_index: dict[str, int], all_steps: list[StepPlan]
+) -> list:
+    """A route's items compiled: steps numbered in `all_steps` (and the service's `steps`)."""
+    route = []
+    for item in items:
+        if isinstance(item, Step):
+            step = StepPlan(
+                len(all_steps),
+                plan.name,
+                item.step,
+                dept_index[item.department] if item.department else None,
+                item.work,
+                WORK_SCALE[item.work.unit] if item.work else 1.0,
+                item.delay,
+                Limit.parse(item.limit) if item.limit else None,
+                item.accepts,
+                item.supplement,
+                item.special_procedure,
+            )
+            all_steps.append(step)
+            plan.steps.append(step)
+            route.append(step)
+        elif isinstance(item, Parallel):
+            branches = [build_route(b, plan, dept_index, all_steps) for b in item.parallel]
+            route.append(ParallelPlan(branches))
+        else:
+            assert isinstance(item, Choice)
+            cumulative = np.cumsum([b.probability for b in item.branch]).tolist()
+            routes = [build_route(b.steps, plan, dept_index, all_steps) for b in item.branch]
+            key = "|".join(",".join(step_names(r)) or "-" for r in routes)
+            route.append(ChoicePlan(cumulative, routes, key))
+    return route

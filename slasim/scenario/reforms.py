@@ -26,11 +26,11 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from slasim.scenario.distributions import Distribution
-from slasim.io.errors import SlasimError
 from slasim.clock.limits import Limit, parse_share
-from slasim.scenario.schema import Scenario
+from slasim.io.errors import SlasimError
 from slasim.io.schema import Strict, validate
+from slasim.scenario.distributions import Distribution
+from slasim.scenario.schema import Scenario
 
 
 class Parallelize(Strict):
@@ -47,7 +47,7 @@ class Merge(Strict):
 
 
 class Remove(Strict):
-    service: str | None = None        # None: from every service that has the step
+    service: str | None = None  # None: from every service that has the step
     step: str
 
 
@@ -68,7 +68,7 @@ class Staff(Strict):
 
 
 class Work(Strict):
-    service: str | None = None        # None: every service that has the step
+    service: str | None = None  # None: every service that has the step
     step: str
     scale: float | None = Field(default=None, gt=0)
     work: Distribution | None = None
@@ -81,7 +81,7 @@ class Work(Strict):
 
 
 class Limits(Strict):
-    service: str | None = None        # None: every service
+    service: str | None = None  # None: every service
     promised: str
 
 
@@ -91,13 +91,13 @@ class Cards(Strict):
 
 
 class Materials(Strict):
-    service: str | None = None        # None: every service that has the step with a supplement loop
+    service: str | None = None  # None: every service that has the step with a supplement loop
     step: str
-    cut: float = Field(ge=0, le=1)    # share of the materials no longer required (or pre-verified)
+    cut: float = Field(ge=0, le=1)  # share of the materials no longer required (or pre-verified)
 
 
 class Online(Strict):
-    service: str | None = None        # None: every service
+    service: str | None = None  # None: every service
     share: float = Field(ge=0, le=1)
 
 
@@ -109,9 +109,9 @@ class Arrivals(Strict):
 class Bundle(Strict):
     services: list[str] = Field(min_length=2)
     into: str
-    accept: dict                       # the one joint acceptance step (a step mapping)
-    limits: Any                        # the bundle's one limit (or {promised, legal})
-    arrivals: dict | None = None       # default: the first child's arrivals
+    accept: dict  # the one joint acceptance step (a step mapping)
+    limits: Any  # the bundle's one limit (or {promised, legal})
+    arrivals: dict | None = None  # default: the first child's arrivals
 
 
 class TolerateMissing(Strict):
@@ -123,9 +123,21 @@ class Commitment(Strict):
     service: str
 
 
-OPERATIONS = {"parallelize": Parallelize, "merge": Merge, "remove": Remove, "staff": Staff, "work": Work,
-              "limits": Limits, "cards": Cards, "materials": Materials, "online": Online, "arrivals": Arrivals,
-              "bundle": Bundle, "tolerate_missing": TolerateMissing, "commitment": Commitment}
+OPERATIONS = {
+    "parallelize": Parallelize,
+    "merge": Merge,
+    "remove": Remove,
+    "staff": Staff,
+    "work": Work,
+    "limits": Limits,
+    "cards": Cards,
+    "materials": Materials,
+    "online": Online,
+    "arrivals": Arrivals,
+    "bundle": Bundle,
+    "tolerate_missing": TolerateMissing,
+    "commitment": Commitment,
+}
 
 
 def reform_names(data: dict) -> list[str]:
@@ -139,23 +151,38 @@ def apply_reforms(data: dict, names: list[str], source: str) -> dict:
     for name in names:
         if name not in reforms:
             known = ", ".join(reforms) or "none defined"
-            raise SlasimError(f"unknown reform {name!r} (reforms: {known})", source=source, field="reforms")
+            raise SlasimError(
+                f"unknown reform {name!r} (reforms: {known})", source=source, field="reforms"
+            )
         operations = reforms[name]
         if not isinstance(operations, list) or not operations:
-            raise SlasimError("a reform is a non-empty list of operations", source=source, field=f"reforms.{name}")
+            raise SlasimError(
+                "a reform is a non-empty list of operations", source=source, field=f"reforms.{name}"
+            )
         for i, operation in enumerate(operations):
             where = f"reforms.{name}[{i}]"
-            if not isinstance(operation, dict) or len(operation) != 1 or next(iter(operation)) not in OPERATIONS:
-                raise SlasimError(f"an operation is one of {', '.join(OPERATIONS)} with its fields",
-                                  source=source, field=where)
-            (kind, body), = operation.items()
+            if (
+                not isinstance(operation, dict)
+                or len(operation) != 1
+                or next(iter(operation)) not in OPERATIONS
+            ):
+                raise SlasimError(
+                    f"an operation is one of {', '.join(OPERATIONS)} with its fields",
+                    source=source,
+                    field=where,
+                )
+            ((kind, body),) = operation.items()
             op = validate(OPERATIONS[kind], body, source) if isinstance(body, dict) else None
             if op is None:
                 raise SlasimError(f"{kind} takes a mapping of fields", source=source, field=where)
             try:
                 APPLY[kind](out, op)
             except SlasimError as exc:
-                raise SlasimError(exc.message, source=source, field=f"{where}.{kind}" + (f".{exc.field}" if exc.field else "")) from None
+                raise SlasimError(
+                    exc.message,
+                    source=source,
+                    field=f"{where}.{kind}" + (f".{exc.field}" if exc.field else ""),
+                ) from None
     return out
 
 
@@ -163,7 +190,9 @@ def scenario_with_reforms(data: dict, names: list[str], source: str) -> Scenario
     patched = apply_reforms(data, names, source)
     label = "+".join(names)
     scenario = validate(Scenario, patched, f"{source} (reform {label})" if names else source)
-    return scenario.model_copy(update={"name": f"{scenario.name} + {label}" if names else scenario.name})
+    return scenario.model_copy(
+        update={"name": f"{scenario.name} + {label}" if names else scenario.name}
+    )
 
 
 # ------------------------------------------------------------------ operations on the raw data
@@ -209,16 +238,20 @@ def _consecutive(service: dict, names: list[str], service_name: str) -> tuple[li
     for offset, name in enumerate(names):
         item = holder[first + offset] if first + offset < len(holder) else None
         if not isinstance(item, dict) or item.get("step") != name:
-            _step(service, name, service_name)   # unknown name: say so; else they are not consecutive
-            raise SlasimError(f"steps {', '.join(names)} are not consecutive in one sequence", field="steps")
+            _step(
+                service, name, service_name
+            )  # unknown name: say so; else they are not consecutive
+            raise SlasimError(
+                f"steps {', '.join(names)} are not consecutive in one sequence", field="steps"
+            )
     return holder, first
 
 
 def _parallelize(data: dict, op: Parallelize) -> None:
     service = _service(data, op.service)
     holder, first = _consecutive(service, op.steps, op.service)
-    steps = holder[first:first + len(op.steps)]
-    holder[first:first + len(op.steps)] = [{"parallel": [[s] for s in steps]}]
+    steps = holder[first : first + len(op.steps)]
+    holder[first : first + len(op.steps)] = [{"parallel": [[s] for s in steps]}]
 
 
 def _mean(step: dict) -> float:
@@ -229,23 +262,29 @@ def _mean(step: dict) -> float:
 def _merge(data: dict, op: Merge) -> None:
     service = _service(data, op.service)
     holder, first = _consecutive(service, op.steps, op.service)
-    steps = holder[first:first + len(op.steps)]
-    longest = max(steps, key=_mean)   # a joint review takes as long as its longest part, by default
-    merged = {k: v for k, v in longest.items() if k in ("department", "work", "delay", "limit", "accepts")}
+    steps = holder[first : first + len(op.steps)]
+    longest = max(steps, key=_mean)  # a joint review takes as long as its longest part, by default
+    merged = {
+        k: v for k, v in longest.items() if k in ("department", "work", "delay", "limit", "accepts")
+    }
     merged["step"] = op.into
     if op.work is not None:
         merged.pop("delay", None)
         merged["work"] = op.work.model_dump(exclude_none=True)
     if op.department is not None:
         merged["department"] = op.department
-    holder[first:first + len(op.steps)] = [merged]
+    holder[first : first + len(op.steps)] = [merged]
 
 
 def _named_steps(data: dict, service: str | None, name: str) -> list[tuple[list, int, dict]]:
     """(route, index, step) of the named step in one service, or in every service that has it."""
     if service is not None:
         return [_step(_service(data, service), name, service)]
-    hits = [found for s in (data.get("services") or {}).values() if (found := _find(s.get("steps", []), name))]
+    hits = [
+        found
+        for s in (data.get("services") or {}).values()
+        if (found := _find(s.get("steps", []), name))
+    ]
     if not hits:
         raise SlasimError(f"no service has a step {name!r}", field="step")
     return hits
@@ -259,11 +298,16 @@ def _remove(data: dict, op: Remove) -> None:
 def _staff(data: dict, op: Staff) -> None:
     departments = data.get("departments") or {}
     if op.department not in departments:
-        raise SlasimError(f"no department {op.department!r} (have {', '.join(departments)})", field="department")
+        raise SlasimError(
+            f"no department {op.department!r} (have {', '.join(departments)})", field="department"
+        )
     dept = departments[op.department]
     new = op.staff if op.staff is not None else dept.get("staff", 0) + op.delta
     if new < (0 if op.start else 1):
-        raise SlasimError(f"staff of {op.department!r} would be {new}", field="delta" if op.delta is not None else "staff")
+        raise SlasimError(
+            f"staff of {op.department!r} would be {new}",
+            field="delta" if op.delta is not None else "staff",
+        )
     if op.start is None:
         dept["staff"] = new
         return
@@ -317,7 +361,10 @@ def _limits(data: dict, op: Limits) -> None:
         share = parse_share(op.promised)
         if share is not None:
             if not 0 < share <= 1:
-                raise SlasimError(f"a promised limit is at most 100% of the legal one, got {op.promised}", field="promised")
+                raise SlasimError(
+                    f"a promised limit is at most 100% of the legal one, got {op.promised}",
+                    field="promised",
+                )
             legal_limit = Limit.parse(legal)
             promised = f"{legal_limit.amount * share:g}{legal_limit.unit}"
         else:
@@ -333,15 +380,17 @@ def _cards(data: dict, op: Cards) -> None:
 
 
 def _materials(data: dict, op: Materials) -> None:
-    if op.service is None:   # every service with such a step: each loses the same share of materials
-        for name, service in (data.get("services") or {}).items():
+    if op.service is None:  # every service with such a step: each loses the same share of materials
+        for service in (data.get("services") or {}).values():
             found = _find(service.get("steps", []), op.step)
             if found and found[2].get("supplement"):
                 _cut(found[2], op)
         return
     _, _, step = _step(_service(data, op.service), op.step, op.service)
     if not step.get("supplement"):
-        raise SlasimError(f"step {op.step!r} has no supplement loop to cut materials from", field="step")
+        raise SlasimError(
+            f"step {op.step!r} has no supplement loop to cut materials from", field="step"
+        )
     _cut(step, op)
 
 
@@ -383,15 +432,23 @@ def _bundle(data: dict, op: Bundle) -> None:
     branches = []
     for name, child in children:
         route = _without_acceptance(child)
-        for item in route:   # step names stay unique in the bundle: prefix them with the child's name
+        for (
+            item
+        ) in route:  # step names stay unique in the bundle: prefix them with the child's name
             _prefix(item, name)
         if route:
             branches.append(route)
     accept = {**op.accept, "accepts": True}
-    route = [accept] + ([{"parallel": branches}] if len(branches) > 1 else branches[0] if branches else [])
+    route = [accept] + (
+        [{"parallel": branches}] if len(branches) > 1 else branches[0] if branches else []
+    )
     first = children[0][1]
-    bundle = {"description": f"一件事: {', '.join(op.services)}", "limits": op.limits,
-              "arrivals": op.arrivals or copy.deepcopy(first["arrivals"]), "steps": route}
+    bundle = {
+        "description": f"一件事: {', '.join(op.services)}",
+        "limits": op.limits,
+        "arrivals": op.arrivals or copy.deepcopy(first["arrivals"]),
+        "steps": route,
+    }
     for name, _ in children:
         del data["services"][name]
     data["services"][op.into] = bundle
@@ -419,6 +476,18 @@ def _commitment(data: dict, op: Commitment) -> None:
     _service(data, op.service)["commitment"] = True
 
 
-APPLY = {"parallelize": _parallelize, "merge": _merge, "remove": _remove, "staff": _staff, "work": _work,
-         "limits": _limits, "cards": _cards, "materials": _materials, "online": _online, "arrivals": _arrivals,
-         "bundle": _bundle, "tolerate_missing": _tolerate_missing, "commitment": _commitment}
+APPLY = {
+    "parallelize": _parallelize,
+    "merge": _merge,
+    "remove": _remove,
+    "staff": _staff,
+    "work": _work,
+    "limits": _limits,
+    "cards": _cards,
+    "materials": _materials,
+    "online": _online,
+    "arrivals": _arrivals,
+    "bundle": _bundle,
+    "tolerate_missing": _tolerate_missing,
+    "commitment": _commitment,
+}

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
-from slasim.scenario.distributions import Distribution
-from slasim.io.errors import SlasimError
-from slasim.clock.limits import Limit, LimitPair
 from slasim.calendar.units import parse_date
-from slasim.io.schema import Strict, field_parser, validate
+from slasim.clock.limits import Limit, LimitPair
+from slasim.io.schema import Strict, field_parser
+from slasim.scenario.distributions import Distribution
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -49,7 +48,7 @@ class StaffChange(Strict):
 
 class Department(Strict):
     staff: int = Field(ge=1, le=100_000)
-    staff_changes: list[StaffChange] = []       # date ranges with other staffing; must not overlap
+    staff_changes: list[StaffChange] = []  # date ranges with other staffing; must not overlap
     description: str = ""
 
     @model_validator(mode="after")
@@ -69,12 +68,16 @@ class Supplement(Strict):
     probability: float | None = Field(default=None, ge=0, le=1)
     materials: float | None = Field(default=None, ge=0, le=10_000)
     missing_each: float | None = Field(default=None, ge=0, le=1)
-    response: Distribution                     # applicant's response time (d or wd)
+    response: Distribution  # applicant's response time (d or wd)
     give_up: float = Field(default=0.0, ge=0, le=1)
-    clock: Literal["restart", "resume"] = "restart"   # before acceptance (Art. 32); after it, always a pause
+    clock: Literal["restart", "resume"] = (
+        "restart"  # before acceptance (Art. 32); after it, always a pause
+    )
     max_rounds: int = Field(default=3, ge=1, le=100)
-    tolerate: bool = False   # 容缺受理: accept at once, clock running; decision waits for the materials,
-                             # an applicant who never sends them has the case terminated
+    tolerate: bool = (
+        False  # 容缺受理: accept at once, clock running; decision waits for the materials,
+    )
+    # an applicant who never sends them has the case terminated
 
     _unit = field_validator("response")(lambda v: _units(v, ("d", "wd"), "response"))
 
@@ -110,10 +113,10 @@ class Step(Strict):
 
     step: str
     department: str | None = None
-    work: Distribution | None = None            # office time of one staff member (min or h)
-    delay: Distribution | None = None           # elapsed time (wd, d, h or min)
-    limit: str | None = None                    # a step limit, for step-scope card rungs
-    accepts: bool = False                       # acceptance (受理) happens when this step ends
+    work: Distribution | None = None  # office time of one staff member (min or h)
+    delay: Distribution | None = None  # elapsed time (wd, d, h or min)
+    limit: str | None = None  # a step limit, for step-scope card rungs
+    accepts: bool = False  # acceptance (受理) happens when this step ends
     supplement: Supplement | None = None
     special_procedure: SpecialProcedure | None = None
 
@@ -133,12 +136,12 @@ class Step(Strict):
 
 
 class Parallel(Strict):
-    parallel: list[list["RouteItem"]] = Field(min_length=2)   # branches run at once; AND-join
+    parallel: list[list[RouteItem]] = Field(min_length=2)  # branches run at once; AND-join
 
 
 class Branch(Strict):
     probability: float = Field(ge=0, le=1)
-    steps: list["RouteItem"] = []
+    steps: list[RouteItem] = []
 
 
 class Choice(Strict):
@@ -160,8 +163,9 @@ def _route_kind(v) -> str:
 
 
 RouteItem = Annotated[
-    Union[Annotated[Step, Tag("tag-step")], Annotated[Parallel, Tag("tag-parallel")],
-          Annotated[Choice, Tag("tag-branch")]],
+    Annotated[Step, Tag("tag-step")]
+    | Annotated[Parallel, Tag("tag-parallel")]
+    | Annotated[Choice, Tag("tag-branch")],
     Discriminator(_route_kind),
 ]
 Parallel.model_rebuild()
@@ -170,12 +174,12 @@ Choice.model_rebuild()
 
 
 class Arrivals(Strict):
-    per_day: float = Field(ge=0, le=100_000)     # mean receipts per working day
-    weekday: dict[str, float] = {}               # factor by weekday (mon..sun), default 1
-    month: dict[int, float] = {}                 # factor by month (1..12), default 1
-    online: float = Field(default=0.0, ge=0, le=1)   # share submitted online, at any hour of any day
+    per_day: float = Field(ge=0, le=100_000)  # mean receipts per working day
+    weekday: dict[str, float] = {}  # factor by weekday (mon..sun), default 1
+    month: dict[int, float] = {}  # factor by month (1..12), default 1
+    online: float = Field(default=0.0, ge=0, le=1)  # share submitted online, at any hour of any day
     pattern: Literal["poisson", "even"] = "poisson"  # even: equally spaced, a fixed count per day
-    until: dt.date | None = None                  # no receipts from this date on (let the last cases finish)
+    until: dt.date | None = None  # no receipts from this date on (let the last cases finish)
 
     _until = field_validator("until", mode="before")(_date)
 
@@ -199,13 +203,17 @@ class Arrivals(Strict):
 
 
 class Service(Strict):
-    kind: Literal["promised", "instant"] = "promised"   # 承诺件 | 即办件
+    kind: Literal["promised", "instant"] = "promised"  # 承诺件 | 即办件
     description: str = ""
     limits: LimitPair
-    cards: Any = None                                   # ladder for this service (default: scenario's)
-    priority: int = Field(default=0, ge=0)              # lower is served first
-    acceptance: Literal["first-step", "receipt"] = "first-step"   # when 受理 happens, unless a step `accepts`
-    commitment: bool = False     # 告知承诺: decided when accepted; the remaining steps check afterwards
+    cards: Any = None  # ladder for this service (default: scenario's)
+    priority: int = Field(default=0, ge=0)  # lower is served first
+    acceptance: Literal["first-step", "receipt"] = (
+        "first-step"  # when 受理 happens, unless a step `accepts`
+    )
+    commitment: bool = (
+        False  # 告知承诺: decided when accepted; the remaining steps check afterwards
+    )
     arrivals: Arrivals
     steps: list[RouteItem] = Field(min_length=1)
 
@@ -213,20 +221,21 @@ class Service(Strict):
 class Scenario(Strict):
     name: str
     description: str = ""
-    sources: list[str] = []                      # where the numbers come from
+    sources: list[str] = []  # where the numbers come from
     calendar: str = "cn"
     start: dt.date
     working_days: int | None = Field(default=None, ge=1)
-    end: dt.date | None = None                   # exclusive; instead of working_days
-    warmup_days: int = Field(default=0, ge=0)    # working days whose arrivals are not measured
+    end: dt.date | None = None  # exclusive; instead of working_days
+    warmup_days: int = Field(default=0, ge=0)  # working days whose arrivals are not measured
     replications: int = Field(default=10, ge=1, le=100_000)
     seed: int = Field(default=0, ge=0)
-    # auto: plain FCFS desks are computed as queues (`fcfs`), anything else in SimPy; simpy: always SimPy
+    # auto: plain FCFS desks are computed as queues (`fcfs`), anything else in SimPy; simpy: always
+    # SimPy
     engine: Literal["auto", "simpy"] = "auto"
     cards: Any = "warn-before"
     departments: dict[str, Department] = Field(min_length=1)
-    services: dict[str, Service] = Field(min_length=1)   # may be generated from a `catalogue` CSV
-    reforms: dict[str, list[Any]] = {}           # named patches (see `reforms`); checked when applied
+    services: dict[str, Service] = Field(min_length=1)  # may be generated from a `catalogue` CSV
+    reforms: dict[str, list[Any]] = {}  # named patches (see `reforms`); checked when applied
 
     _dates = field_validator("start", "end", mode="before")(_date)
 
@@ -240,11 +249,15 @@ class Scenario(Strict):
             seen = set()
             for path, step in walk_steps(service.steps, f"services.{name}.steps"):
                 if step.step in seen:
-                    raise ValueError(f"{path}: step name {step.step!r} used twice in service {name!r}")
+                    raise ValueError(
+                        f"{path}: step name {step.step!r} used twice in service {name!r}"
+                    )
                 seen.add(step.step)
                 if step.department is not None and step.department not in self.departments:
-                    raise ValueError(f"{path}: unknown department {step.department!r} "
-                                     f"(have {', '.join(self.departments)})")
+                    raise ValueError(
+                        f"{path}: unknown department {step.department!r} "
+                        f"(have {', '.join(self.departments)})"
+                    )
         return self
 
 

@@ -10,14 +10,14 @@ business-minute axis, sorted, with a flag for online.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
-from slasim.sim.draws import stream
+from slasim.calendar.units import MINUTES_PER_DAY, days_to_dates
 from slasim.scenario.plan import Plan, ServicePlan, day_index
 from slasim.scenario.schema import WEEKDAYS
-from slasim.calendar.units import MINUTES_PER_DAY, days_to_dates
+from slasim.sim.draws import stream
 
 _EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (mon = 0)
 
@@ -26,12 +26,14 @@ def _factors(spec, days: np.ndarray) -> np.ndarray:
     """Weekday × month factors for epoch days."""
     weekday = (days + _EPOCH_WEEKDAY) % 7
     by_weekday = np.array([spec.weekday.get(name, 1.0) for name in WEEKDAYS])
-    months = days_to_dates(days).astype("datetime64[M]").astype(np.int64) % 12   # 0 = January
+    months = days_to_dates(days).astype("datetime64[M]").astype(np.int64) % 12  # 0 = January
     by_month = np.array([spec.month.get(m, 1.0) for m in range(1, 13)])
     return by_weekday[weekday] * by_month[months]
 
 
-def _counts(means: np.ndarray, pattern: str, rng: np.random.Generator, carried: float = 0.0) -> tuple[np.ndarray, float]:
+def _counts(
+    means: np.ndarray, pattern: str, rng: np.random.Generator, carried: float = 0.0
+) -> tuple[np.ndarray, float]:
     """Receipts per slot: Poisson, or (`even`) whole receipts with the fractions carried over."""
     if pattern == "poisson":
         return rng.poisson(means), 0.0
@@ -40,8 +42,13 @@ def _counts(means: np.ndarray, pattern: str, rng: np.random.Generator, carried: 
     return counts, carried + float(np.sum(means))
 
 
-def _place(counts: np.ndarray, starts: np.ndarray, lengths: np.ndarray, pattern: str,
-           rng: np.random.Generator) -> np.ndarray:
+def _place(
+    counts: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    pattern: str,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Instants within [start, start + length) of each slot: uniform, or evenly spaced."""
     slot = np.repeat(np.arange(len(counts)), counts)
     if pattern == "poisson":
@@ -52,15 +59,21 @@ def _place(counts: np.ndarray, starts: np.ndarray, lengths: np.ndarray, pattern:
     return starts[slot] + within * lengths[slot]
 
 
-BLOCK_DAYS = 20   # working days of receipts generated at a time: memory does not grow with the period
+BLOCK_DAYS = (
+    20  # working days of receipts generated at a time: memory does not grow with the period
+)
 
 
-def arrival_blocks(plan: Plan, service: ServicePlan, stream) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def arrival_blocks(
+    plan: Plan, service: ServicePlan, stream
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(receipt instants in business minutes, is-online flags) block by block, each sorted and later
     than the block before; `stream(block)` gives the block's own random generator."""
     cal, spec = plan.calendar, service.spec.arrivals
     first_day, last_day = int(cal.work_days[plan.start_day]), int(cal.work_days[plan.end_day - 1])
-    per_natural_day = spec.per_day * spec.online * (plan.end_day - plan.start_day) / (last_day - first_day + 1)
+    per_natural_day = (
+        spec.per_day * spec.online * (plan.end_day - plan.start_day) / (last_day - first_day + 1)
+    )
     stop = cal.bm_start[day_index(cal, spec.until)] if spec.until is not None else plan.end
     window_carry = online_carry = 0.0
     for block, k0 in enumerate(range(plan.start_day, plan.end_day, BLOCK_DAYS)):
@@ -71,13 +84,20 @@ def arrival_blocks(plan: Plan, service: ServicePlan, stream) -> Iterator[tuple[n
         counts, window_carry = _counts(means, spec.pattern, rng, window_carry)
         times = _place(counts, cal.bm_start[k], cal.day_minutes[k], spec.pattern, rng)
         is_online = np.zeros(len(times), bool)
-        if spec.online > 0:   # natural days up to the next block's first working day
+        if spec.online > 0:  # natural days up to the next block's first working day
             last = int(cal.work_days[k[-1] + 1]) - 1 if k[-1] + 1 < plan.end_day else last_day
             days = np.arange(max(int(work_days[0]), first_day) if block else first_day, last + 1)
-            counts, online_carry = _counts(per_natural_day * _factors(spec, days), spec.pattern, rng, online_carry)
-            wall = _place(counts, days * float(MINUTES_PER_DAY), np.full(len(days), float(MINUTES_PER_DAY)),
-                          spec.pattern, rng)
-            online = cal.to_business_array(wall)       # outside office hours: the next opening
+            counts, online_carry = _counts(
+                per_natural_day * _factors(spec, days), spec.pattern, rng, online_carry
+            )
+            wall = _place(
+                counts,
+                days * float(MINUTES_PER_DAY),
+                np.full(len(days), float(MINUTES_PER_DAY)),
+                spec.pattern,
+                rng,
+            )
+            online = cal.to_business_array(wall)  # outside office hours: the next opening
             times = np.concatenate([times, online])
             is_online = np.concatenate([is_online, np.ones(len(online), bool)])
         keep = times < stop
@@ -86,9 +106,13 @@ def arrival_blocks(plan: Plan, service: ServicePlan, stream) -> Iterator[tuple[n
         yield times[order], is_online[order]
 
 
-def receipts(plan: Plan, service: ServicePlan, seed: int, replication: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def receipts(
+    plan: Plan, service: ServicePlan, seed: int, replication: int
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """`arrival_blocks` of one replication: block b drawn from stream (replication, service, arrivals, b)."""
-    return arrival_blocks(plan, service, lambda b: stream(seed, replication, service.name, "arrivals", str(b)))
+    return arrival_blocks(
+        plan, service, lambda b: stream(seed, replication, service.name, "arrivals", str(b))
+    )
 
 
 def service_arrivals(plan: Plan, service: ServicePlan, stream) -> tuple[np.ndarray, np.ndarray]:

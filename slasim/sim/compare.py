@@ -12,9 +12,9 @@ import math
 
 import numpy as np
 
-from slasim.sim.metrics import confidence, summarize
 from slasim.scenario.plan import compile_plan
 from slasim.scenario.reforms import scenario_with_reforms
+from slasim.sim.metrics import confidence, summarize
 from slasim.sim.runner import describe, engine_used, replicate
 
 
@@ -52,7 +52,7 @@ def unpaired(base: list[float], other: list[float]) -> list[float] | None:
     if va + vb == 0:
         diff = float(b.mean() - a.mean())
         return [diff, diff]
-    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
     half = float(stdtrit(df, 0.975) * math.sqrt(va + vb))
     diff = float(b.mean() - a.mean())
     return [diff - half, diff + half]
@@ -76,23 +76,40 @@ def paired_changes(base: list[dict], reform: list[dict]) -> dict:
     for path, _ in _leaves(base[0]):
         pairs = [(_get(b, path), _get(r, path)) for b, r in zip(base, reform)]
         if any(x is None or y is None for x, y in pairs):
-            continue   # e.g. a step the reform removed
+            continue  # e.g. a step the reform removed
         diffs = [y - x for x, y in pairs]
         stat = confidence(diffs)
-        _set(out, path, {"change": stat["mean"], "ci95": stat["ci95"],
-                         "unpaired_ci95": unpaired([x for x, _ in pairs], [y for _, y in pairs]),
-                         "verdict": verdict(stat["ci95"])})
+        _set(
+            out,
+            path,
+            {
+                "change": stat["mean"],
+                "ci95": stat["ci95"],
+                "unpaired_ci95": unpaired([x for x, _ in pairs], [y for _, y in pairs]),
+                "verdict": verdict(stat["ci95"]),
+            },
+        )
     return out
 
 
-def compare(data: dict, source: str, variants: list[list[str]], *, replications: int | None = None,
-            seed: int | None = None, workers: int = 1, scheduler: str | None = None, progress=None) -> dict:
+def compare(
+    data: dict,
+    source: str,
+    variants: list[list[str]],
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress=None,
+) -> dict:
     """Run the baseline and each variant (a list of reform names applied together) with the same seeds."""
     base = scenario_with_reforms(data, [], source)
     n = replications or base.replications
     seed = base.seed if seed is None else seed
     base_plan = compile_plan(base, source)
-    def counted(offset: int):   # progress over all runs: baseline, then each variant
+
+    def counted(offset: int):  # progress over all runs: baseline, then each variant
         return None if progress is None else (lambda done: progress(offset + done))
 
     base_runs = replicate(base_plan, n, seed, counted(0), workers=workers, scheduler=scheduler)
@@ -101,6 +118,9 @@ def compare(data: dict, source: str, variants: list[list[str]], *, replications:
         scenario = scenario_with_reforms(data, names, source)
         plan = compile_plan(scenario, source)
         runs = replicate(plan, n, seed, counted(i * n), workers=workers, scheduler=scheduler)
-        result["reforms"]["+".join(names)] = {"summary": summarize(runs), "change": paired_changes(base_runs, runs),
-                                              **engine_used(plan)}
+        result["reforms"]["+".join(names)] = {
+            "summary": summarize(runs),
+            "change": paired_changes(base_runs, runs),
+            **engine_used(plan),
+        }
     return result

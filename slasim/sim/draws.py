@@ -32,7 +32,16 @@ def stream(seed: int, replication: int, *names: str) -> np.random.Generator:
 class StepDraws:
     """One step's draws for the n cases of its service (rounds: supplement loops)."""
 
-    __slots__ = ("work", "again", "delay", "sent_back", "give_up", "response", "special", "special_duration")
+    __slots__ = (
+        "work",
+        "again",
+        "delay",
+        "sent_back",
+        "give_up",
+        "response",
+        "special",
+        "special_duration",
+    )
 
     def __init__(self, step: StepPlan, n: int, seed: int, replication: int, block: int):
         def rng(purpose: str) -> np.random.Generator:
@@ -40,14 +49,18 @@ class StepDraws:
 
         if step.work is not None:
             self.work = (step.work.draw(rng("work"), n) * step.work_scale).tolist()
-            self.again = Sampler(step.work, rng("work-again"), step.work_scale)   # re-checks after a supplement
+            self.again = Sampler(
+                step.work, rng("work-again"), step.work_scale
+            )  # re-checks after a supplement
         else:
             self.delay = step.delay.draw(rng("delay"), n)
         if step.supplement is not None:
             rounds = step.supplement.max_rounds
             self.sent_back = rng("supplement").random((n, rounds))
             self.give_up = rng("give-up").random((n, rounds))
-            self.response = step.supplement.response.draw(rng("response"), n * rounds).reshape(n, rounds)
+            self.response = step.supplement.response.draw(rng("response"), n * rounds).reshape(
+                n, rounds
+            )
         if step.special is not None:
             self.special = rng("special").random(n)
             self.special_duration = step.special.duration.draw(rng("special-duration"), n)
@@ -65,7 +78,12 @@ class ServiceDraws:
     @classmethod
     def of(cls, plan: Plan, service: ServicePlan, seed: int, replication: int) -> ServiceDraws:
         """The draws of `service` in one replication of `plan` (sized by its expected receipts)."""
-        return cls(service, service.spec.arrivals.per_day * (plan.end_day - plan.start_day), seed, replication)
+        return cls(
+            service,
+            service.spec.arrivals.per_day * (plan.end_day - plan.start_day),
+            seed,
+            replication,
+        )
 
     def __init__(self, service: ServicePlan, expected_cases: float, seed: int, replication: int):
         self.service, self.seed, self.replication = service, seed, replication
@@ -74,21 +92,27 @@ class ServiceDraws:
         self.size = int(min(MAX_BLOCK, max(64, 2 ** math.ceil(math.log2(expected_cases + 1)))))
         self.points = choice_points(service.route)
         self._blocks: weakref.WeakValueDictionary[int, Block] = weakref.WeakValueDictionary()
-        self._newest: Block | None = None   # kept alive while the arrivals are in it
+        self._newest: Block | None = None  # kept alive while the arrivals are in it
         self._newest_number = -1
 
     def block(self, k: int) -> tuple[Block, int]:
         """The block holding case k, and k's index in it."""
         number, index = divmod(k, self.size)
-        if number == self._newest_number:   # arrivals come in order: nearly always this one
+        if number == self._newest_number:  # arrivals come in order: nearly always this one
             return self._newest, index
         block = self._blocks.get(number)
         if block is None:
             block = Block()
-            block.steps = {st.id: StepDraws(st, self.size, self.seed, self.replication, number)
-                           for st in self.service.steps}
-            block.choices = {id(c): stream(self.seed, self.replication, self.service.name, "branch", c.key,
-                                           str(number)).random(self.size) for c in self.points}
+            block.steps = {
+                st.id: StepDraws(st, self.size, self.seed, self.replication, number)
+                for st in self.service.steps
+            }
+            block.choices = {
+                id(c): stream(
+                    self.seed, self.replication, self.service.name, "branch", c.key, str(number)
+                ).random(self.size)
+                for c in self.points
+            }
             self._blocks[number] = block
             self._newest, self._newest_number = block, number
         return block, index

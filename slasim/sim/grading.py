@@ -15,8 +15,8 @@ import numpy as np
 
 from slasim.clock.cards import LEVELS, REFERENCES, Ladder, crossings, first_reached, level_at
 from slasim.clock.case_clock import ClockBatch
-from slasim.sim.metrics import HIST_BINS, QUANTILES, LogHistogram, ratio
 from slasim.scenario.plan import Plan, ServicePlan
+from slasim.sim.metrics import HIST_BINS, QUANTILES, LogHistogram, ratio
 
 CHUNK = 4096
 
@@ -28,12 +28,12 @@ class CaseRecord:
     service: int
     received: float
     accepted: float = math.nan
-    decided: float = math.inf          # decision, or give-up instant
+    decided: float = math.inf  # decision, or give-up instant
     gave_up: bool = False
-    pauses: list | None = None      # (from, to) business minutes; created on the first pause
-    spans: dict | None = None       # step name → [entered, left], for steps with a limit
-    materials_at: float | None = None   # 容缺受理: when the missing materials arrive (inf: never)
-    number: int = -1                # the case's arrival number in its service (event-log case id)
+    pauses: list | None = None  # (from, to) business minutes; created on the first pause
+    spans: dict | None = None  # step name → [entered, left], for steps with a limit
+    materials_at: float | None = None  # 容缺受理: when the missing materials arrive (inf: never)
+    number: int = -1  # the case's arrival number in its service (event-log case id)
 
     @property
     def is_accepted(self) -> bool:
@@ -48,17 +48,17 @@ class ServiceTally:
     decided: int = 0
     gave_up: int = 0
     open_at_end: int = 0
-    pending_at_end: int = 0             # received, not yet accepted
+    pending_at_end: int = 0  # received, not yet accepted
     on_time_promised: int = 0
     on_time_legal: int = 0
-    past_promised: int = 0              # accepted cases that went past the limit (decided late or open past it)
+    past_promised: int = 0  # accepted cases that went past the limit (decided late or open past it)
     past_legal: int = 0
-    reached: dict = field(default_factory=lambda: {level: 0 for level in LEVELS[1:]})
-    open_by_card: dict = field(default_factory=lambda: {level: 0 for level in LEVELS})
+    reached: dict = field(default_factory=lambda: dict.fromkeys(LEVELS[1:], 0))
+    open_by_card: dict = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
     lead_wd_sum: float = 0.0
     lead_hours_sum: float = 0.0
     lead_wd: LogHistogram = field(default_factory=LogHistogram)
-    in_system_sum: float = 0.0          # business minutes, truncated at the end (Little's law)
+    in_system_sum: float = 0.0  # business minutes, truncated at the end (Little's law)
 
     @classmethod
     def combined(cls, tallies: list[ServiceTally]) -> ServiceTally:
@@ -78,8 +78,12 @@ class ServiceTally:
 
     def summary(self, levels: set[str]) -> dict:
         out = {
-            "arrived": self.arrived, "accepted": self.accepted, "decided": self.decided,
-            "gave_up": self.gave_up, "open_at_end": self.open_at_end, "pending_at_end": self.pending_at_end,
+            "arrived": self.arrived,
+            "accepted": self.accepted,
+            "decided": self.decided,
+            "gave_up": self.gave_up,
+            "open_at_end": self.open_at_end,
+            "pending_at_end": self.pending_at_end,
             "on_time_promised": ratio(self.on_time_promised, self.decided),
             "on_time_legal": ratio(self.on_time_legal, self.decided),
             "past_promised": ratio(self.past_promised, self.accepted),
@@ -125,24 +129,35 @@ class Cases:
         paused = [(i, r.pauses) for i, r in enumerate(records) if r.pauses]
         pauses = np.full((n, max((len(p) for _, p in paused), default=0), 2), np.nan)
         for i, p in paused:
-            pauses[i, :len(p)] = p
+            pauses[i, : len(p)] = p
         spans: dict[str, np.ndarray] = {}
         for i, r in enumerate(records):
             for name, span in (r.spans or {}).items():
                 if name not in spans:
                     spans[name] = np.full((n, 2), np.nan)
                 spans[name][i] = span
-        return cls(np.fromiter((r.service for r in records), np.int64, n),
-                   np.fromiter((r.received for r in records), np.float64, n),
-                   np.fromiter((r.accepted for r in records), np.float64, n),
-                   np.fromiter((r.decided for r in records), np.float64, n),
-                   np.fromiter((r.gave_up for r in records), bool, n),
-                   np.fromiter((r.number for r in records), np.int64, n), pauses, spans)
+        return cls(
+            np.fromiter((r.service for r in records), np.int64, n),
+            np.fromiter((r.received for r in records), np.float64, n),
+            np.fromiter((r.accepted for r in records), np.float64, n),
+            np.fromiter((r.decided for r in records), np.float64, n),
+            np.fromiter((r.gave_up for r in records), bool, n),
+            np.fromiter((r.number for r in records), np.int64, n),
+            pauses,
+            spans,
+        )
 
     def take(self, rows: np.ndarray) -> Cases:
-        return Cases(self.service[rows], self.received[rows], self.accepted[rows], self.decided[rows],
-                     self.gave_up[rows], self.number[rows], self.pauses[rows],
-                     {name: span[rows] for name, span in self.spans.items()})
+        return Cases(
+            self.service[rows],
+            self.received[rows],
+            self.accepted[rows],
+            self.decided[rows],
+            self.gave_up[rows],
+            self.number[rows],
+            self.pauses[rows],
+            {name: span[rows] for name, span in self.spans.items()},
+        )
 
 
 class Grader:
@@ -151,7 +166,10 @@ class Grader:
     def __init__(self, plan: Plan, chunk: int = CHUNK, log=None):
         self.plan, self.chunk, self.log = plan, chunk, log
         # Each service's limits on their axes, looked up by service index when clocks are built.
-        self._amounts = {ref: np.array([getattr(s, ref).axis_amount for s in plan.services]) for ref in REFERENCES}
+        self._amounts = {
+            ref: np.array([getattr(s, ref).axis_amount for s in plan.services])
+            for ref in REFERENCES
+        }
         self._keys = [self._group_key(s) for s in plan.services]
         self.tallies = [ServiceTally() for _ in plan.services]
         self.buffer: list[CaseRecord] = []
@@ -180,7 +198,8 @@ class Grader:
         if len(self.plan.services) == 1:
             self._grade(cases)
             return
-        # Services sharing a ladder and limit units are graded together (a city portfolio has hundreds).
+        # Services sharing a ladder and limit units are graded together (a city portfolio has
+        # hundreds).
         groups: dict[tuple, list[int]] = {}
         for s in np.unique(cases.service).tolist():
             groups.setdefault(self._keys[s], []).append(s)
@@ -193,15 +212,24 @@ class Grader:
     @staticmethod
     def _group_key(service: ServicePlan) -> tuple:
         step_rungs = any(r.scope != "case" for r in service.ladder.rungs)
-        return (service.ladder.rungs, service.promised.unit, service.legal.unit,
-                service.index if step_rungs else -1)   # step rungs need the service's own steps
+        return (
+            service.ladder.rungs,
+            service.promised.unit,
+            service.legal.unit,
+            service.index if step_rungs else -1,
+        )  # step rungs need the service's own steps
 
     def _grade(self, cases: Cases) -> None:
         cal, end, services = self.plan.calendar, self.plan.end, self.plan.services
         n, size = len(cases), len(services)
         ladder = services[int(cases.service[0])].ladder
-        svc, received, accepted, decided, gave_up = cases.service, cases.received, cases.accepted, \
-            cases.decided, cases.gave_up
+        svc, received, accepted, decided, gave_up = (
+            cases.service,
+            cases.received,
+            cases.accepted,
+            cases.decided,
+            cases.gave_up,
+        )
         closed = np.isfinite(decided)
         started = ~np.isnan(accepted)
         done = closed & ~gave_up
@@ -218,18 +246,23 @@ class Grader:
         count("gave_up", gave_up)
         count("pending_at_end", ~started & ~closed)
         count("decided", done)
-        lead_wd = cal.business_to_day_position(decided[done]) - cal.business_to_day_position(received[done])
+        lead_wd = cal.business_to_day_position(decided[done]) - cal.business_to_day_position(
+            received[done]
+        )
         total("lead_wd_sum", lead_wd, svc[done])
         total("lead_hours_sum", (decided[done] - received[done]) / 60.0, svc[done])
-        hist = np.bincount(svc[done] * HIST_BINS + LogHistogram.bins(lead_wd),
-                           minlength=size * HIST_BINS).reshape(size, HIST_BINS)
+        hist = np.bincount(
+            svc[done] * HIST_BINS + LogHistogram.bins(lead_wd), minlength=size * HIST_BINS
+        ).reshape(size, HIST_BINS)
         idx = np.flatnonzero(started)
         reached, open_levels = {}, {}
         if len(idx):
             s_idx = svc[idx]
             accepted_cases = cases.take(idx)
             count("accepted", np.ones(len(idx), bool), s_idx)
-            stop_wall = cal.to_wall_array(np.minimum(decided[idx], end), side="left")   # open: frozen at the end
+            stop_wall = cal.to_wall_array(
+                np.minimum(decided[idx], end), side="left"
+            )  # open: frozen at the end
             clocks = self._clocks(accepted_cases, stop_wall)
             due = {ref: clock.due() for ref, clock in clocks.items()}
             finished = done[idx]
@@ -244,19 +277,30 @@ class Grader:
                     if self.log is not None:
                         for j in np.flatnonzero(np.isfinite(firsts)).tolist():
                             name = services[int(s_idx[j])].name
-                            self.log.add_wall(f"{name}-{int(accepted_cases.number[j])}", name, f"{level} card",
-                                              float(firsts[j]))
+                            self.log.add_wall(
+                                f"{name}-{int(accepted_cases.number[j])}",
+                                name,
+                                f"{level} card",
+                                float(firsts[j]),
+                            )
             still_open = ~closed[idx]
             count("open_at_end", still_open, s_idx)
             if still_open.any():
                 end_wall = cal.to_wall_array(np.array([end]), side="left")[0]
-                levels = level_at(ladder, cross[still_open], np.full(int(still_open.sum()), end_wall))
+                levels = level_at(
+                    ladder, cross[still_open], np.full(int(still_open.sum()), end_wall)
+                )
                 for k, level in enumerate(LEVELS):
                     open_levels[level] = np.bincount(s_idx[still_open][levels == k], minlength=size)
         for s in np.unique(svc).tolist():
             tally = self.tallies[s]
             for name, values in counts.items():
-                setattr(tally, name, getattr(tally, name) + (float(values[s]) if name.endswith("_sum") else int(values[s])))
+                setattr(
+                    tally,
+                    name,
+                    getattr(tally, name)
+                    + (float(values[s]) if name.endswith("_sum") else int(values[s])),
+                )
             tally.lead_wd.counts += hist[s]
             for level, values in reached.items():
                 tally.reached[level] += int(values[s])
@@ -266,7 +310,7 @@ class Grader:
     def levels_now(self, records: list[CaseRecord], now: float) -> dict[str, int]:
         """Card levels of open cases at business instant `now` (the supervision screen at that moment)."""
         cal, services = self.plan.calendar, self.plan.services
-        counts = {level: 0 for level in LEVELS}
+        counts = dict.fromkeys(LEVELS, 0)
         groups: dict[tuple, list[CaseRecord]] = {}
         for r in records:
             if r.is_accepted:
@@ -288,10 +332,19 @@ class Grader:
         accepted_wall = cal.to_wall_array(cases.accepted, side="right")
         pauses = self._pauses(cases.pauses)
         amount = {ref: self._amounts[ref][cases.service] for ref in REFERENCES}
-        legal = ClockBatch(cal, first.legal.unit, accepted_wall, amount["legal"], None, pauses, stop_wall)
-        same = first.promised.unit == first.legal.unit and np.array_equal(amount["promised"], amount["legal"])
-        promised = legal if same else ClockBatch(cal, first.promised.unit, accepted_wall, amount["promised"], None,
-                                                 pauses, stop_wall)
+        legal = ClockBatch(
+            cal, first.legal.unit, accepted_wall, amount["legal"], None, pauses, stop_wall
+        )
+        same = first.promised.unit == first.legal.unit and np.array_equal(
+            amount["promised"], amount["legal"]
+        )
+        promised = (
+            legal
+            if same
+            else ClockBatch(
+                cal, first.promised.unit, accepted_wall, amount["promised"], None, pauses, stop_wall
+            )
+        )
         return {"legal": legal, "promised": promised}
 
     def _pauses(self, pauses: np.ndarray) -> np.ndarray:
@@ -319,11 +372,18 @@ class Grader:
             rows = np.flatnonzero(~np.isnan(spans[:, 1])) if spans is not None else ()
             if not len(rows):
                 continue
-            step = next(st for st in self.plan.services[int(cases.service[0])].steps
-                        if st.name == rung.scope and st.limit)
+            step = next(
+                st
+                for st in self.plan.services[int(cases.service[0])].steps
+                if st.name == rung.scope and st.limit
+            )
             spans = spans[rows]
-            clock = ClockBatch(cal, step.limit.unit, cal.to_wall_array(spans[:, 0], side="right"),
-                               np.full(len(rows), step.limit.axis_amount),
-                               stopped=cal.to_wall_array(np.minimum(spans[:, 1], end), side="left"))
+            clock = ClockBatch(
+                cal,
+                step.limit.unit,
+                cal.to_wall_array(spans[:, 0], side="right"),
+                np.full(len(rows), step.limit.axis_amount),
+                stopped=cal.to_wall_array(np.minimum(spans[:, 1], end), side="left"),
+            )
             out[rows, j] = crossings(Ladder("", (rung,)), {rung.scope: clock})[:, 0]
         return out

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-HIST_LOW, HIST_HIGH, HIST_GROWTH = 1e-3, 1e5, 1.01       # working days (or hours); 1 % wide bins
+HIST_LOW, HIST_HIGH, HIST_GROWTH = 1e-3, 1e5, 1.01  # working days (or hours); 1 % wide bins
 HIST_BINS = int(math.ceil(math.log(HIST_HIGH / HIST_LOW) / math.log(HIST_GROWTH))) + 2
 QUANTILES = (0.5, 0.9, 0.95)
 
@@ -27,7 +27,12 @@ class LogHistogram:
         """Bin index of each value."""
         values = np.asarray(values, dtype=np.float64)
         with np.errstate(divide="ignore"):
-            index = np.floor(np.log(np.maximum(values, 0) / HIST_LOW) / math.log(HIST_GROWTH)).astype(np.int64) + 1
+            index = (
+                np.floor(np.log(np.maximum(values, 0) / HIST_LOW) / math.log(HIST_GROWTH)).astype(
+                    np.int64
+                )
+                + 1
+            )
         return np.clip(index, 0, HIST_BINS - 1)
 
     def add(self, values: np.ndarray) -> None:
@@ -78,9 +83,12 @@ class StepTally:
         self.visits, self.wait, self.work, self.waited = 0, 0.0, 0.0, 0
 
     def summary(self) -> dict:
-        return {"visits": self.visits, "wait_hours_mean": ratio(self.wait / 60.0, self.visits),
-                "work_hours_mean": ratio(self.work / 60.0, self.visits),
-                "waited_share": ratio(self.waited, self.visits)}
+        return {
+            "visits": self.visits,
+            "wait_hours_mean": ratio(self.wait / 60.0, self.visits),
+            "work_hours_mean": ratio(self.work / 60.0, self.visits),
+            "waited_share": ratio(self.waited, self.visits),
+        }
 
 
 class DeskTally:
@@ -103,9 +111,12 @@ class DeskTally:
     def summary(self, end: float) -> dict:
         staff_mean = self.staff.mean(end)
         staff_time = staff_mean * (end - self.since)
-        return {"utilisation": self.busy_area / staff_time if staff_time > 0 else float("nan"),
-                "queue_mean": (self.wait_area + self.waiting_now(end)) / (end - self.since),
-                "queue_max": self.peak, "staff_mean": staff_mean}
+        return {
+            "utilisation": self.busy_area / staff_time if staff_time > 0 else float("nan"),
+            "queue_mean": (self.wait_area + self.waiting_now(end)) / (end - self.since),
+            "queue_max": self.peak,
+            "staff_mean": staff_mean,
+        }
 
 
 def ratio(num: float, den: float) -> float:
@@ -120,7 +131,7 @@ def confidence(values: list[float]) -> dict:
     mean = float(x.mean())
     if len(x) < 2:
         return {"mean": mean, "ci95": None, "n": 1}
-    from scipy.special import stdtrit   # Student-t quantile; imported here, only `run` needs scipy
+    from scipy.special import stdtrit  # Student-t quantile; imported here, only `run` needs scipy
 
     half = float(stdtrit(len(x) - 1, 0.975) * x.std(ddof=1) / math.sqrt(len(x)))
     return {"mean": mean, "ci95": [mean - half, mean + half], "n": int(len(x))}

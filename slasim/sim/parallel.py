@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 from slasim.io.errors import SlasimError
 
@@ -20,16 +21,25 @@ SCHEDULER_ENV = "SLASIM_SCHEDULER"
 
 
 def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    )
 
 
 def scheduler_address(option: str | None) -> str | None:
     return option or os.environ.get(SCHEDULER_ENV) or None
 
 
-def run_parallel(task: Callable[[Any, int, int], dict], payload: Any, replications: list[int],
-                 seed: int, *, workers: int, scheduler: str | None,
-                 progress: Callable[[int], None] | None = None) -> list[dict]:
+def run_parallel(
+    task: Callable[[Any, int, int], dict],
+    payload: Any,
+    replications: list[int],
+    seed: int,
+    *,
+    workers: int,
+    scheduler: str | None,
+    progress: Callable[[int], None] | None = None,
+) -> list[dict]:
     """`task(payload, r, seed)` for each replication r, in order of r, on a pool or a Dask cluster.
     On platforms that fork, pool workers inherit the parent's memory (e.g. a compiled plan the
     task caches), so nothing is compiled again per worker."""
@@ -47,22 +57,32 @@ def run_parallel(task: Callable[[Any, int, int], dict], payload: Any, replicatio
     return results
 
 
-def _on_dask(task: Callable[[Any, int, int], dict], payload: Any, replications: list[int], seed: int,
-             address: str, progress: Callable[[int], None] | None) -> list[dict]:
+def _on_dask(
+    task: Callable[[Any, int, int], dict],
+    payload: Any,
+    replications: list[int],
+    seed: int,
+    address: str,
+    progress: Callable[[int], None] | None,
+) -> list[dict]:
     try:
         from distributed import Client
     except ImportError:
-        raise SlasimError("a Dask scheduler needs the optional extra: pip install 'slasim[dask]'",
-                          field="--scheduler") from None
+        raise SlasimError(
+            "a Dask scheduler needs the optional extra: pip install 'slasim[dask]'",
+            field="--scheduler",
+        ) from None
     try:
         client = Client(address, timeout="10s")
     except (OSError, TimeoutError) as exc:
-        raise SlasimError(f"cannot reach the Dask scheduler at {address!r} ({exc})", field="--scheduler") from None
+        raise SlasimError(
+            f"cannot reach the Dask scheduler at {address!r} ({exc})", field="--scheduler"
+        ) from None
     with client:
         n = len(replications)
         futures = client.map(task, [payload] * n, replications, [seed] * n, pure=False)
         results = []
-        for future in futures:   # in replication order
+        for future in futures:  # in replication order
             results.append(future.result())
             if progress:
                 progress(len(results))

@@ -22,15 +22,23 @@ from collections import Counter, deque
 
 import numpy as np
 
+from slasim.scenario.plan import (
+    ChoicePlan,
+    DepartmentPlan,
+    ParallelPlan,
+    Plan,
+    ServicePlan,
+    StepPlan,
+)
 from slasim.sim.arrivals import receipts
 from slasim.sim.draws import ServiceDraws
 from slasim.sim.grading import Cases, Grader
 from slasim.sim.metrics import DeskTally, StepTally, TimeAverage
-from slasim.scenario.plan import ChoicePlan, DepartmentPlan, ParallelPlan, Plan, ServicePlan, StepPlan
 
-BATCH = 2048          # receipts moved through the route at a time
+BATCH = 2048  # receipts moved through the route at a time
 # The fixed token columns. SCHEDULED: when the event that brought the case to TIME was scheduled
-# (a desk's start, a delay's entry): SimPy fires simultaneous events in that order, and so do desks here.
+# (a desk's start, a delay's entry): SimPy fires simultaneous events in that order, and so do desks
+# here.
 NUMBER, RECEIVED, TIME, SCHEDULED, ACCEPTED, COUNT = range(6)
 
 
@@ -51,12 +59,14 @@ def unsupported(plan: Plan) -> str | None:
     return None
 
 
-def serve(arrivals: list[float], work: list[float], free: list[float], changes: deque | None = None) -> list[float]:
+def serve(
+    arrivals: list[float], work: list[float], free: list[float], changes: deque | None = None
+) -> list[float]:
     """Start instants of FCFS cases (arrivals sorted) at servers free from `free` (a heap, updated).
     `changes`: the desk's staffing changes not yet applied (see `staffing`), consumed as cases reach them."""
     starts = []
     append = starts.append
-    if len(free) == 1 and not changes:   # Lindley
+    if len(free) == 1 and not changes:  # Lindley
         f = free[0]
         for a, w in zip(arrivals, work):
             if a > f:
@@ -68,9 +78,11 @@ def serve(arrivals: list[float], work: list[float], free: list[float], changes: 
     replace = heapq.heapreplace
     next_change = changes[0][0] if changes else math.inf
     for a, w in zip(arrivals, work):
-        f = free[0] if free else math.inf    # no server: none on duty (yet)
+        f = free[0] if free else math.inf  # no server: none on duty (yet)
         s = a if a > f else f
-        while s >= next_change:   # a change at or before this start (changes come first at an instant)
+        while (
+            s >= next_change
+        ):  # a change at or before this start (changes come first at an instant)
             _apply(free, *changes.popleft())
             next_change = changes[0][0] if changes else math.inf
             f = free[0] if free else math.inf
@@ -88,7 +100,10 @@ def staffing(dept: DepartmentPlan, start: float) -> tuple[int, deque]:
     and gives it back at `until` (inf: never) — or never takes one, if none frees before then."""
     held: list[list[float]] = [[start, math.inf] for _ in range(dept.max_staff - dept.staff)]
     absences = list(held)
-    for at, staff in dept.timeline():   # the engine's stack of absence requests, released last-in first
+    for (
+        at,
+        staff,
+    ) in dept.timeline():  # the engine's stack of absence requests, released last-in first
         absent = dept.max_staff - staff
         while len(held) > absent:
             held.pop()[1] = at
@@ -97,7 +112,7 @@ def staffing(dept: DepartmentPlan, start: float) -> tuple[int, deque]:
             absences.append(held[-1])
     on_duty, events = dept.max_staff, []
     for taken, back in absences:
-        if taken <= start:            # held from the start: a server comes on duty when it is given back
+        if taken <= start:  # held from the start: a server comes on duty when it is given back
             on_duty -= 1
             if back < math.inf:
                 events.append((back, 1, back))
@@ -112,19 +127,22 @@ def _apply(free: list[float], at: float, servers: int, until: float) -> None:
             heapq.heappush(free, at)
         return
     for _ in range(-servers):
-        back = max(heapq.heappop(free), until)   # held until `until`; one freeing later was never taken
+        back = max(
+            heapq.heappop(free), until
+        )  # held until `until`; one freeing later was never taken
         if back < math.inf:
             heapq.heappush(free, back)
 
 
 class Layout:
-    """Token columns of one service: the fixed ones, then each step's draw and span, each branch point's draw."""
+    """Token columns of one service: the fixed ones, each step's draw and span, each branch point's
+    draw."""
 
     def __init__(self, service: ServicePlan, points: list[ChoicePlan]):
         self.width = COUNT + 1
-        self.draw: dict[int, int] = {}      # step id → column of its work or delay draw
-        self.span: dict[int, int] = {}      # limited step id → column of [entered, left]
-        self.choice: dict[int, int] = {}    # id(ChoicePlan) → column of its uniform draw
+        self.draw: dict[int, int] = {}  # step id → column of its work or delay draw
+        self.span: dict[int, int] = {}  # limited step id → column of [entered, left]
+        self.choice: dict[int, int] = {}  # id(ChoicePlan) → column of its uniform draw
         for st in service.steps:
             self.draw[st.id] = self._add(1)
             if st.limit is not None:
@@ -150,7 +168,9 @@ class Flow:
         nodes = []
         for item in route:
             if isinstance(item, StepPlan):
-                nodes.append(DelayNode(self, item) if item.delay is not None else DeskNode(self, item))
+                nodes.append(
+                    DelayNode(self, item) if item.delay is not None else DeskNode(self, item)
+                )
             elif isinstance(item, ParallelPlan):
                 nodes.append(JoinNode(self, [self._nodes(b) for b in item.branches]))
             else:
@@ -172,7 +192,9 @@ class Flow:
             at, within = slice(lo - first, hi - first), slice(lo - b * size, hi - b * size)
             for st in self.service.steps:
                 draws = block.steps[st.id]
-                rows[at, layout.draw[st.id]] = draws.work[within] if st.delay is None else draws.delay[within]
+                rows[at, layout.draw[st.id]] = (
+                    draws.work[within] if st.delay is None else draws.delay[within]
+                )
             for point in self.draws.points:
                 rows[at, layout.choice[id(point)]] = block.choices[id(point)][within]
         return rows
@@ -193,13 +215,24 @@ class Flow:
         for st in self.service.steps:
             if st.id in self.layout.span:
                 j = self.layout.span[st.id]
-                span = done[:, j:j + 2].copy()
-                span[~(span[:, 1] < end)] = np.nan    # a step still under way at the end has no span yet
+                span = done[:, j : j + 2].copy()
+                span[~(span[:, 1] < end)] = (
+                    np.nan
+                )  # a step still under way at the end has no span yet
                 spans[st.name] = span
         n = len(done)
-        rep.grader.grade(Cases(np.full(n, self.service.index), received,
-                               np.where(accepted < end, accepted, np.nan), np.where(left < end, left, np.inf),
-                               np.zeros(n, bool), done[:, NUMBER].astype(np.int64), np.empty((n, 0, 2)), spans))
+        rep.grader.grade(
+            Cases(
+                np.full(n, self.service.index),
+                received,
+                np.where(accepted < end, accepted, np.nan),
+                np.where(left < end, left, np.inf),
+                np.zeros(n, bool),
+                done[:, NUMBER].astype(np.int64),
+                np.empty((n, 0, 2)),
+                spans,
+            )
+        )
 
 
 def run(nodes: list, tokens: np.ndarray, watermark: float) -> np.ndarray:
@@ -217,8 +250,14 @@ class StepNode:
         self.column = flow.layout.draw[step.id]
         self.span = flow.layout.span.get(step.id)
 
-    def leave(self, rows: np.ndarray, entered: np.ndarray, scheduled: np.ndarray, left: np.ndarray,
-              work: np.ndarray) -> np.ndarray:
+    def leave(
+        self,
+        rows: np.ndarray,
+        entered: np.ndarray,
+        scheduled: np.ndarray,
+        left: np.ndarray,
+        work: np.ndarray,
+    ) -> np.ndarray:
         done = (left >= self.plan.warmup_end) & (left < self.plan.end)
         self.tally.visits += int(done.sum())
         self.tally.work += float(work[done].sum())
@@ -242,8 +281,10 @@ class DeskNode(StepNode):
         on_duty, self.changes = staffing(self.plan.departments[step.department], self.plan.start)
         self.free = [self.plan.start] * on_duty
         self.held = np.empty((0, flow.layout.width))
-        self.later_starts = np.empty(0)   # starts after the last watermark: still queued for later joins
-        self.queued_at_since = 0          # cases waiting at the end of the warm-up
+        self.later_starts = np.empty(
+            0
+        )  # starts after the last watermark: still queued for later joins
+        self.queued_at_since = 0  # cases waiting at the end of the warm-up
 
     def __call__(self, tokens: np.ndarray, watermark: float) -> np.ndarray:
         rows = np.concatenate([self.held, tokens]) if len(self.held) else tokens
@@ -253,12 +294,17 @@ class DeskNode(StepNode):
         if not len(rows):
             return rows
         rows = rows[np.lexsort((rows[:, NUMBER], rows[:, SCHEDULED], rows[:, TIME]))]
-        arrived, work = rows[:, TIME].copy(), rows[:, self.column]   # work draws are in office minutes
+        arrived, work = (
+            rows[:, TIME].copy(),
+            rows[:, self.column],
+        )  # work draws are in office minutes
         started = np.array(serve(arrived.tolist(), work.tolist(), self.free, self.changes))
         self._measure(arrived, started, work, watermark)
         return self.leave(rows, arrived, started, started + work, work)
 
-    def _measure(self, arrived: np.ndarray, started: np.ndarray, work: np.ndarray, watermark: float) -> None:
+    def _measure(
+        self, arrived: np.ndarray, started: np.ndarray, work: np.ndarray, watermark: float
+    ) -> None:
         since, end, desk, tally = self.plan.warmup_end, self.plan.end, self.desk, self.tally
         waited = started > arrived
         left = started + work
@@ -269,8 +315,10 @@ class DeskNode(StepNode):
         desk.wait_area += float(wait[waited & (wait > 0)].sum())
         busy = np.minimum(left, end) - np.maximum(started, since)
         desk.busy_area += float(busy[busy > 0].sum())
-        # Longest queue: at the end of the warm-up, and at every join inside the window. Starts are in
-        # arrival order, so the queue a case joins is the earlier cases that start after its arrival.
+        # Longest queue: at the end of the warm-up, and at every join inside the window. Starts are
+        # in
+        # arrival order, so the queue a case joins is the earlier cases that start after its
+        # arrival.
         starts = np.concatenate([self.later_starts, started])
         joins = np.flatnonzero(waited & (arrived >= since) & (arrived < end))
         if since > self.plan.start:
@@ -279,7 +327,10 @@ class DeskNode(StepNode):
             desk.peak = max(desk.peak, self.queued_at_since)
         if len(joins):
             before = len(self.later_starts) + joins + 1
-            desk.peak = max(desk.peak, int((before - np.searchsorted(starts, arrived[joins], side="right")).max()))
+            desk.peak = max(
+                desk.peak,
+                int((before - np.searchsorted(starts, arrived[joins], side="right")).max()),
+            )
         self.later_starts = starts[starts > watermark]
 
 
@@ -291,7 +342,9 @@ class DelayNode(StepNode):
             return tokens
         rows = tokens.copy()
         entered = rows[:, TIME].copy()
-        left = self.plan.calendar.business_after(entered, rows[:, self.column], self.step.delay.unit)
+        left = self.plan.calendar.business_after(
+            entered, rows[:, self.column], self.step.delay.unit
+        )
         return self.leave(rows, entered, entered, left, left - entered)
 
 
@@ -304,8 +357,13 @@ class ChoiceNode:
         self.column = flow.layout.choice[id(point)]
 
     def __call__(self, tokens: np.ndarray, watermark: float) -> np.ndarray:
-        pick = np.minimum(np.searchsorted(self.cumulative, tokens[:, self.column], side="right"), len(self.routes) - 1)
-        return np.concatenate([run(route, tokens[pick == i], watermark) for i, route in enumerate(self.routes)])
+        pick = np.minimum(
+            np.searchsorted(self.cumulative, tokens[:, self.column], side="right"),
+            len(self.routes) - 1,
+        )
+        return np.concatenate(
+            [run(route, tokens[pick == i], watermark) for i, route in enumerate(self.routes)]
+        )
 
 
 class JoinNode:
@@ -314,19 +372,20 @@ class JoinNode:
     def __init__(self, flow: Flow, branches: list[list]):
         self.branches = branches
         self.spans = list(flow.layout.span.values())
-        self.held = np.empty((0, flow.layout.width))   # cases with branches still under way
+        self.held = np.empty((0, flow.layout.width))  # cases with branches still under way
 
     def __call__(self, tokens: np.ndarray, watermark: float) -> np.ndarray:
         parts = [self.held]
         for branch in self.branches:
             out = run(branch, tokens, watermark)
-            out = out.copy() if out is tokens else out   # an empty branch passes its input through
+            out = out.copy() if out is tokens else out  # an empty branch passes its input through
             out[:, COUNT] = 1
             parts.append(out)
         rows = np.concatenate(parts)
         if not len(rows):
             return rows
-        # By case, its last branch last: the case goes on at that branch's instant, in its event order.
+        # By case, its last branch last: the case goes on at that branch's instant, in its event
+        # order.
         rows = rows[np.lexsort((rows[:, SCHEDULED], rows[:, TIME], rows[:, NUMBER]))]
         firsts = np.flatnonzero(np.r_[True, rows[1:, NUMBER] != rows[:-1, NUMBER]])
         lasts = np.r_[firsts[1:], len(rows)] - 1
@@ -336,7 +395,7 @@ class JoinNode:
         merged[:, SCHEDULED] = rows[lasts, SCHEDULED]
         merged[:, ACCEPTED] = np.fmin.reduceat(rows[:, ACCEPTED], firsts)
         for j in self.spans:
-            merged[:, j:j + 2] = np.fmax.reduceat(rows[:, j:j + 2], firsts)
+            merged[:, j : j + 2] = np.fmax.reduceat(rows[:, j : j + 2], firsts)
         done = merged[:, COUNT] == len(self.branches)
         self.held = merged[~done]
         return merged[done]
@@ -350,20 +409,24 @@ class QueueReplication:
         self.grader = Grader(plan)
         self.step_tallies = [StepTally() for _ in plan.steps]
         self.stations = [self._desk(d) for d in plan.departments]
-        self.wip = TimeAverage(plan.warmup_end)   # its area is added case by case as they leave
+        self.wip = TimeAverage(plan.warmup_end)  # its area is added case by case as they leave
 
     def _desk(self, dept: DepartmentPlan) -> DeskTally:
         """A department's tally, its staff level followed through the changes inside the window."""
         since, end = self.plan.warmup_end, self.plan.end
         points = dept.timeline()
-        desk = DeskTally(dept.name, since, next((staff for t, staff in reversed(points) if t <= since), dept.staff))
+        desk = DeskTally(
+            dept.name,
+            since,
+            next((staff for t, staff in reversed(points) if t <= since), dept.staff),
+        )
         for t, staff in points:
             if since < t < end:
                 desk.staff.change(t, staff - desk.staff.level)
         return desk
 
     def run(self) -> None:
-        for service in self.plan.services:   # no desk is shared: services are independent queues
+        for service in self.plan.services:  # no desk is shared: services are independent queues
             flow = Flow(self, service)
             waiting, first = None, 0
             for batch in self._batches(service):
@@ -371,10 +434,14 @@ class QueueReplication:
                     flow.push(flow.tokens(first, waiting), float(batch[0]))
                     first += len(waiting)
                 waiting = batch
-            flow.push(flow.tokens(first, waiting) if waiting is not None else np.empty((0, flow.layout.width)),
-                      np.inf)
+            flow.push(
+                flow.tokens(first, waiting)
+                if waiting is not None
+                else np.empty((0, flow.layout.width)),
+                np.inf,
+            )
 
     def _batches(self, service: ServicePlan):
         for times, _online in receipts(self.plan, service, self.seed, self.replication):
             for i in range(0, len(times), BATCH):
-                yield times[i:i + BATCH]
+                yield times[i : i + BATCH]

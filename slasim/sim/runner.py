@@ -6,20 +6,22 @@ Replication r draws every number from `SeedSequence(seed)` children keyed (r, na
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from slasim.clock.cards import LEVELS
-from slasim.sim.parallel import run_parallel
-from slasim.sim.simpy_engine import Replication
-from slasim.sim.queue_engine import QueueReplication, unsupported
-from slasim.sim.grading import ServiceTally
-from slasim.sim.metrics import ratio, summarize
 from slasim.scenario.plan import Plan, compile_plan
 from slasim.scenario.schema import Scenario
+from slasim.sim.grading import ServiceTally
+from slasim.sim.metrics import ratio, summarize
+from slasim.sim.parallel import run_parallel
+from slasim.sim.queue_engine import QueueReplication, unsupported
+from slasim.sim.simpy_engine import Replication
 
 
-def replication_metrics(plan: Plan, replication: int, seed: int, log=None, timeline: list | None = None) -> dict:
+def replication_metrics(
+    plan: Plan, replication: int, seed: int, log=None, timeline: list | None = None
+) -> dict:
     """Run one replication and return its metrics (a nested dict of numbers); events go to `log`,
     and daily samples (queues, open cases by card) are appended to `timeline` if one is given."""
     if log is None and timeline is None and unsupported(plan) is None:
@@ -31,8 +33,10 @@ def replication_metrics(plan: Plan, replication: int, seed: int, log=None, timel
         timeline.extend(rep.timeline)
     end, since = plan.end, plan.warmup_end
     levels = {r.level for s in plan.services for r in s.ladder.rungs}
-    services = {s.name: rep.grader.tallies[s.index].summary({r.level for r in s.ladder.rungs})
-                for s in plan.services}
+    services = {
+        s.name: rep.grader.tallies[s.index].summary({r.level for r in s.ladder.rungs})
+        for s in plan.services
+    }
     overall = ServiceTally.combined(rep.grader.tallies)
     steps = {f"{st.service}/{st.name}": rep.step_tallies[st.id].summary() for st in plan.steps}
     departments = {station.name: station.summary(end) for station in rep.stations}
@@ -42,8 +46,13 @@ def replication_metrics(plan: Plan, replication: int, seed: int, log=None, timel
         "arrivals_per_hour": overall.arrived / hours,
         "time_in_system_hours_mean": ratio(overall.in_system_sum / 60.0, overall.arrived),
     }
-    return {"overall": overall.summary(levels), "services": services, "steps": steps,
-            "departments": departments, "little": little}
+    return {
+        "overall": overall.summary(levels),
+        "services": services,
+        "steps": steps,
+        "departments": departments,
+        "little": little,
+    }
 
 
 _PLANS: dict[tuple[str, str], Plan] = {}
@@ -66,16 +75,33 @@ def replication_task(payload: tuple[str, str], replication: int, seed: int) -> d
     return replication_metrics(plan, replication, seed)
 
 
-def replicate(plan: Plan, replications: int, seed: int, progress: Callable[[int], None] | None = None,
-              *, workers: int = 1, scheduler: str | None = None, first: int = 0) -> list[dict]:
+def replicate(
+    plan: Plan,
+    replications: int,
+    seed: int,
+    progress: Callable[[int], None] | None = None,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    first: int = 0,
+) -> list[dict]:
     """Metrics of replications first..n-1: in this process, a pool of `workers` processes, or on the
     Dask scheduler at `scheduler`. Identical results whichever runs them."""
     numbers = list(range(first, replications))
     if numbers and (scheduler or (workers > 1 and len(numbers) > 1)):
         payload = (plan.scenario.model_dump_json(by_alias=True), "scenario")
-        _remember_plan(payload, plan)   # forked pool workers inherit it instead of compiling it again
-        return run_parallel(replication_task, payload, numbers, seed,
-                            workers=workers, scheduler=scheduler, progress=progress)
+        _remember_plan(
+            payload, plan
+        )  # forked pool workers inherit it instead of compiling it again
+        return run_parallel(
+            replication_task,
+            payload,
+            numbers,
+            seed,
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+        )
     results = []
     for r in numbers:
         results.append(replication_metrics(plan, r, seed))
@@ -84,10 +110,18 @@ def replicate(plan: Plan, replications: int, seed: int, progress: Callable[[int]
     return results
 
 
-def run_scenario(scenario: Scenario, *, source: str = "scenario", replications: int | None = None,
-                 seed: int | None = None, progress: Callable[[int], None] | None = None,
-                 workers: int = 1, scheduler: str | None = None, event_log: Path | None = None,
-                 timeline: bool = False) -> dict:
+def run_scenario(
+    scenario: Scenario,
+    *,
+    source: str = "scenario",
+    replications: int | None = None,
+    seed: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    event_log: Path | None = None,
+    timeline: bool = False,
+) -> dict:
     """Run the replications and summarise them (mean and 95 % CI per metric). With `event_log` or
     `timeline`, replication 0 runs here and also writes its events (CSV, and XES beside it) or keeps
     a daily sample of queues and open cases by card level (`result["timeline"]`)."""
@@ -109,10 +143,14 @@ def run_scenario(scenario: Scenario, *, source: str = "scenario", replications: 
             raise
         if log is not None:
             log.close()
-    runs += replicate(plan, n, seed, progress, workers=workers, scheduler=scheduler, first=len(runs))
+    runs += replicate(
+        plan, n, seed, progress, workers=workers, scheduler=scheduler, first=len(runs)
+    )
     result = describe(plan, n, seed, summarize(runs))
     if (event_log is not None or timeline) and result["engine"] == "fcfs":
-        result["engine_note"] = "replication 0 ran in SimPy, which writes the event log and the daily timeline"
+        result["engine_note"] = (
+            "replication 0 ran in SimPy, which writes the event log and the daily timeline"
+        )
     if timeline:
         result["timeline"] = samples
     return result
@@ -132,15 +170,26 @@ def describe(plan: Plan, n: int, seed: int, summary: dict) -> dict:
     return {
         "scenario": scenario.name,
         "calendar": cal.name,
-        "period": {"first_day": str(days[0].astype("datetime64[D]")), "last_day": str(days[1].astype("datetime64[D]")),
-                   "working_days": plan.end_day - plan.start_day, "warmup_days": scenario.warmup_days},
+        "period": {
+            "first_day": str(days[0].astype("datetime64[D]")),
+            "last_day": str(days[1].astype("datetime64[D]")),
+            "working_days": plan.end_day - plan.start_day,
+            "warmup_days": scenario.warmup_days,
+        },
         "provisional": plan.provisional,
         "replications": n,
         "seed": seed,
         **engine_used(plan),
         "levels": [level for level in LEVELS if level != "green"],
         "definition": scenario.model_dump(mode="json", by_alias=True, exclude_defaults=True),
-        "service_info": {s.name: {"kind": s.spec.kind, "promised": str(s.promised), "legal": str(s.legal),
-                                  "cards": s.ladder.name} for s in plan.services},
+        "service_info": {
+            s.name: {
+                "kind": s.spec.kind,
+                "promised": str(s.promised),
+                "legal": str(s.legal),
+                "cards": s.ladder.name,
+            }
+            for s in plan.services
+        },
         **summary,
     }

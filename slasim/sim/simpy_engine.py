@@ -12,13 +12,20 @@ from __future__ import annotations
 
 import simpy
 
+from slasim.scenario.plan import (
+    ChoicePlan,
+    DepartmentPlan,
+    ParallelPlan,
+    Plan,
+    ServicePlan,
+    StepPlan,
+)
 from slasim.sim.arrivals import receipts
 from slasim.sim.draws import Block, ServiceDraws
 from slasim.sim.grading import CaseRecord, Grader
 from slasim.sim.metrics import DeskTally, StepTally, TimeAverage
-from slasim.scenario.plan import ChoicePlan, DepartmentPlan, ParallelPlan, Plan, ServicePlan, StepPlan
 
-ABSENCE_PRIORITY = -1   # staff absent (a lower staffing period) take their slot before any case
+ABSENCE_PRIORITY = -1  # staff absent (a lower staffing period) take their slot before any case
 
 
 class Station(DeskTally):
@@ -35,18 +42,20 @@ class Station(DeskTally):
     def __init__(self, env: simpy.Environment, dept: DepartmentPlan, prioritised: bool, end: float):
         super().__init__(dept.name, env.now, dept.staff)
         self.env, self.dept = env, dept
-        self.end = end                  # end of the simulated period
+        self.end = end  # end of the simulated period
         changing = dept.max_staff > dept.staff or bool(dept.changes)
         self.prioritised = prioritised or changing
-        kind = simpy.PriorityResource if self.prioritised else simpy.Resource   # plain is faster
+        kind = simpy.PriorityResource if self.prioritised else simpy.Resource  # plain is faster
         self.resource = kind(env, capacity=dept.max_staff)
         self.absences: list = []
-        self._staff_to(dept.staff)       # the desk is empty: granted at once
+        self._staff_to(dept.staff)  # the desk is empty: granted at once
         for at, staff in dept.timeline():
             if at <= env.now:
                 self._staff_to(staff)
             else:
-                env.timeout(at - env.now).callbacks.append(lambda _event, staff=staff: self._staff_to(staff))
+                env.timeout(at - env.now).callbacks.append(
+                    lambda _event, staff=staff: self._staff_to(staff)
+                )
 
     def _staff_to(self, staff: int) -> None:
         absent = self.dept.max_staff - staff
@@ -68,7 +77,11 @@ class Station(DeskTally):
     def reset(self, now: float) -> None:
         """Start measuring at `now`: the work under way counts from here on."""
         self.since, self.wait_area = now, 0.0
-        self.busy_area = sum(max(min(r.until, self.end) - now, 0.0) for r in self.resource.users if hasattr(r, "until"))
+        self.busy_area = sum(
+            max(min(r.until, self.end) - now, 0.0)
+            for r in self.resource.users
+            if hasattr(r, "until")
+        )
         self.peak = self.cases_queued()
         self.staff.reset(now)
 
@@ -78,7 +91,9 @@ class Station(DeskTally):
         return len(self.resource.queue) - sum(1 for r in self.absences if not r.triggered)
 
     def waiting_now(self, end: float) -> float:
-        return sum(end - max(r.joined, self.since) for r in self.resource.queue if hasattr(r, "joined"))
+        return sum(
+            end - max(r.joined, self.since) for r in self.resource.queue if hasattr(r, "joined")
+        )
 
 
 class Replication:
@@ -86,8 +101,8 @@ class Replication:
 
     def __init__(self, plan: Plan, replication: int, seed: int, log=None, timeline: bool = False):
         self.plan = plan
-        self.log = log          # an EventLog, or None (no per-event work at all)
-        self.timeline: list[dict] | None = [] if timeline else None   # one sample per working day
+        self.log = log  # an EventLog, or None (no per-event work at all)
+        self.timeline: list[dict] | None = [] if timeline else None  # one sample per working day
         self.env = simpy.Environment(initial_time=plan.start)
         prioritised = len({s.spec.priority for s in plan.services}) > 1
         self.stations = [Station(self.env, d, prioritised, plan.end) for d in plan.departments]
@@ -122,9 +137,14 @@ class Replication:
                 break
             yield self.env.timeout(close - self.env.now)
             day = str(cal.work_days[k].astype("datetime64[D]"))
-            sample = {"day": day, "open": len(self.open),
-                      "queues": {st.dept.name: sum(1 for r in st.resource.queue if hasattr(r, "joined"))
-                                 for st in self.stations}}
+            sample = {
+                "day": day,
+                "open": len(self.open),
+                "queues": {
+                    st.dept.name: sum(1 for r in st.resource.queue if hasattr(r, "joined"))
+                    for st in self.stations
+                },
+            }
             sample["cards"] = self.grader.levels_now(list(self.open), self.env.now)
             self.timeline.append(sample)
 
@@ -149,14 +169,18 @@ class Replication:
 
     def _case(self, service: ServicePlan, received: float, number: int):
         env = self.env
-        block, k = self.draws[service.index].block(number)   # this case's draws (held while it is open)
+        block, k = self.draws[service.index].block(
+            number
+        )  # this case's draws (held while it is open)
         record = CaseRecord(service.index, received, number=number)
         self.open.add(record)
         self.wip.change(received, 1)
         if service.accepts_at_receipt:
             record.accepted = received
         completed, decided_early, commitment = True, False, service.spec.commitment
-        for item in service.route:   # top level walked here: one generator layer fewer for plain steps
+        for (
+            item
+        ) in service.route:  # top level walked here: one generator layer fewer for plain steps
             if item.__class__ is StepPlan:
                 completed = yield from self._step(service, item, record, block, k)
             else:
@@ -167,12 +191,17 @@ class Replication:
                 # 告知承诺: decided on the applicant's commitment once accepted; the rest of the route
                 # is verification afterwards — staff work, but not the applicant's wait.
                 self._finish(record, True)
-                record, decided_early = CaseRecord(service.index, received, accepted=env.now, number=number), True
+                record, decided_early = (
+                    CaseRecord(service.index, received, accepted=env.now, number=number),
+                    True,
+                )
         if decided_early:
             return
-        if completed and record.materials_at is not None:   # 容缺受理: the decision waits for the materials
+        if (
+            completed and record.materials_at is not None
+        ):  # 容缺受理: the decision waits for the materials
             if record.materials_at == float("inf"):
-                completed = False   # never sent: the case is terminated
+                completed = False  # never sent: the case is terminated
             elif record.materials_at > env.now:
                 yield env.timeout(record.materials_at - env.now)
         self._finish(record, completed)
@@ -193,13 +222,17 @@ class Replication:
             if isinstance(item, StepPlan):
                 ok = yield from self._step(service, item, record, block, k)
             elif isinstance(item, ParallelPlan):
-                branches = [env.process(self._route(service, b, record, block, k)) for b in item.branches]
+                branches = [
+                    env.process(self._route(service, b, record, block, k)) for b in item.branches
+                ]
                 results = yield simpy.AllOf(env, branches)
                 ok = all(results.values())
             else:
                 assert isinstance(item, ChoicePlan)
                 u = block.choices[id(item)][k]
-                chosen = next((r for c, r in zip(item.cumulative, item.routes) if u < c), item.routes[-1])
+                chosen = next(
+                    (r for c, r in zip(item.cumulative, item.routes) if u < c), item.routes[-1]
+                )
                 ok = yield from self._route(service, chosen, record, block, k)
             if not ok:
                 return False
@@ -219,72 +252,92 @@ class Replication:
         rounds = 0
         while True:
             arrived = env.now
-            request = resource.request(priority=service.spec.priority) if station.prioritised else resource.request()
+            request = (
+                resource.request(priority=service.spec.priority)
+                if station.prioritised
+                else resource.request()
+            )
             with request:
-                if not request.triggered:   # a free desk grants at once: no event round-trip then
-                    request.joined = arrived    # read at the end for waits still under way
+                if not request.triggered:  # a free desk grants at once: no event round-trip then
+                    request.joined = arrived  # read at the end for waits still under way
                     queued = station.cases_queued() if station.prioritised else len(resource.queue)
                     if queued > station.peak:
                         station.peak = queued
                     yield request
                     started = env.now
                     if started > station.since:
-                        station.wait_area += started - (arrived if arrived > station.since else station.since)
+                        station.wait_area += started - (
+                            arrived if arrived > station.since else station.since
+                        )
                 else:
                     started = arrived
-                request.until = started + work   # read at the end of the warm-up for work under way
+                request.until = started + work  # read at the end of the warm-up for work under way
                 station.worked(started, work)
                 if log is not None:
                     self._log_visit(service, step, record, "start")
                 yield env.timeout(work)
             if log is not None:
                 self._log_visit(service, step, record, "complete")
-            tally = self.step_tallies[step.id]   # looked up now: a visit counts where it completes
+            tally = self.step_tallies[step.id]  # looked up now: a visit counts where it completes
             tally.visits += 1
             tally.work += work
             if started > arrived:
                 tally.wait += started - arrived
                 tally.waited += 1
             if step.plain:
-                if step.accepts and not record.is_accepted:   # NaN: not yet accepted
+                if step.accepts and not record.is_accepted:  # NaN: not yet accepted
                     record.accepted = env.now
                 return True
             supplement = step.supplement
-            sent_back = supplement is not None and rounds < supplement.max_rounds and \
-                draws.sent_back[k, rounds] < supplement.chance
-            if sent_back and supplement.tolerate:   # 容缺受理: accepted now, the materials follow
+            sent_back = (
+                supplement is not None
+                and rounds < supplement.max_rounds
+                and draws.sent_back[k, rounds] < supplement.chance
+            )
+            if sent_back and supplement.tolerate:  # 容缺受理: accepted now, the materials follow
                 if not record.is_accepted:
                     record.accepted = env.now
                 gives_up = draws.give_up[k, rounds] < supplement.give_up
-                record.materials_at = float("inf") if gives_up else self._after(
-                    env.now, float(draws.response[k, rounds]), supplement.response.unit)
+                record.materials_at = (
+                    float("inf")
+                    if gives_up
+                    else self._after(
+                        env.now, float(draws.response[k, rounds]), supplement.response.unit
+                    )
+                )
                 break
-            if step.accepts and not record.is_accepted:   # NaN: not yet accepted
-                if not sent_back or supplement.clock == "resume":
-                    record.accepted = env.now   # restart: only the complete round accepts (Art. 32)
+            # Not yet accepted: restart mode accepts only the complete round (Art. 32)
+            if (
+                step.accepts
+                and not record.is_accepted
+                and (not sent_back or supplement.clock == "resume")
+            ):
+                record.accepted = env.now
             if not sent_back:
                 break
             notice = env.now
             if draws.give_up[k, rounds] < supplement.give_up:
                 self._span(step, record, entered)
-                return False   # the applicant never comes back
+                return False  # the applicant never comes back
             back = self._after(notice, float(draws.response[k, rounds]), supplement.response.unit)
             rounds += 1
             work = draws.again()
             yield env.timeout(back - notice)
-            if record.is_accepted:   # the clock stops while the applicant supplements
+            if record.is_accepted:  # the clock stops while the applicant supplements
                 record.pauses = (record.pauses or []) + [(notice, back)]
         special = step.special
         if special is not None and draws.special[k] < special.probability:
             start = env.now
             finish = self._after(start, float(draws.special_duration[k]), special.duration.unit)
             yield env.timeout(finish - start)
-            if record.is_accepted:   # Art. 45: not counted
+            if record.is_accepted:  # Art. 45: not counted
                 record.pauses = (record.pauses or []) + [(start, finish)]
         self._span(step, record, entered)
         return True
 
-    def _delay(self, service: ServicePlan, step: StepPlan, record: CaseRecord, block: Block, k: int):
+    def _delay(
+        self, service: ServicePlan, step: StepPlan, record: CaseRecord, block: Block, k: int
+    ):
         """An elapsed delay (no staff): counted on the clock."""
         env = self.env
         entered = env.now
@@ -301,9 +354,18 @@ class Replication:
             record.accepted = env.now
         self._span(step, record, entered)
 
-    def _log_visit(self, service: ServicePlan, step: StepPlan, record: CaseRecord, lifecycle: str) -> None:
+    def _log_visit(
+        self, service: ServicePlan, step: StepPlan, record: CaseRecord, lifecycle: str
+    ) -> None:
         resource = "" if step.department is None else self.plan.departments[step.department].name
-        self.log.add(f"{service.name}-{record.number}", service.name, step.name, lifecycle, self.env.now, resource)
+        self.log.add(
+            f"{service.name}-{record.number}",
+            service.name,
+            step.name,
+            lifecycle,
+            self.env.now,
+            resource,
+        )
 
     def _span(self, step: StepPlan, record: CaseRecord, entered: float) -> None:
         if step.limit is not None:

@@ -10,20 +10,29 @@ import numpy as np
 import yaml
 
 from slasim.io.errors import SlasimError
-from slasim.sim.runner import run_scenario
-from slasim.scenario.schema import Scenario
-from slasim.scenario.loader import apply_overrides
 from slasim.io.schema import validate
+from slasim.scenario.loader import apply_overrides
+from slasim.scenario.schema import Scenario
+from slasim.sim.runner import run_scenario
 
-SWEEP_METRICS = ("on_time_promised", "ever_yellow", "ever_red", "past_legal", "lead_time_wd_mean",
-                 "lead_time_wd_p90", "open_at_end")
+SWEEP_METRICS = (
+    "on_time_promised",
+    "ever_yellow",
+    "ever_red",
+    "past_legal",
+    "lead_time_wd_mean",
+    "lead_time_wd_p90",
+    "open_at_end",
+)
 
 
 def parse_vary(spec: str, source: str) -> tuple[str, list]:
     """`key=v1,v2,...` or `key=lo..hi:step` → (key, values); values read as YAML scalars."""
     key, sep, text = spec.partition("=")
     if not sep or not key or not text:
-        raise SlasimError(f"--vary expects key=v1,v2 or key=lo..hi:step, got {spec!r}", source=source)
+        raise SlasimError(
+            f"--vary expects key=v1,v2 or key=lo..hi:step, got {spec!r}", source=source
+        )
     if ".." in text:
         try:
             span, _, step = text.partition(":")
@@ -32,10 +41,13 @@ def parse_vary(spec: str, source: str) -> tuple[str, list]:
             if step <= 0 or high < low:
                 raise ValueError
         except ValueError:
-            raise SlasimError(f"--vary {key}: a range is lo..hi:step with step > 0, got {text!r}",
-                              source=source) from None
+            raise SlasimError(
+                f"--vary {key}: a range is lo..hi:step with step > 0, got {text!r}", source=source
+            ) from None
         values = np.arange(low, high + step / 2, step).round(10).tolist()
-        return key, [int(v) if float(v).is_integer() and float(step).is_integer() else v for v in values]
+        return key, [
+            int(v) if float(v).is_integer() and float(step).is_integer() else v for v in values
+        ]
     return key, [yaml.safe_load(v) for v in text.split(",")]
 
 
@@ -46,22 +58,47 @@ def grid_size(varies: list[str], source: str) -> int:
     return size
 
 
-def sweep(data: dict, source: str, varies: list[str], *, replications: int | None = None,
-          seed: int | None = None, workers: int = 1, scheduler: str | None = None, progress=None) -> dict:
+def sweep(
+    data: dict,
+    source: str,
+    varies: list[str],
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress=None,
+) -> dict:
     """Every combination of the varied values; rows of (values, headline figures with CIs)."""
     axes = [parse_vary(v, source) for v in varies]
     if not axes:
         raise SlasimError("give at least one --vary key=values", source=source)
     rows = []
     for values in itertools.product(*(vals for _, vals in axes)):
-        overrides = [f"{key}={yaml.safe_dump(v, default_flow_style=True).strip().removesuffix('...').strip()}"
-                     for (key, _), v in zip(axes, values)]
+        overrides = [
+            f"{key}={yaml.safe_dump(v, default_flow_style=True).strip().removesuffix('...').strip()}"
+            for (key, _), v in zip(axes, values)
+        ]
         label = ", ".join(overrides)
-        scenario = validate(Scenario, apply_overrides(data, overrides, source), f"{source} ({label})")
-        result = run_scenario(scenario, source=source, replications=replications, seed=seed,
-                              workers=workers, scheduler=scheduler)
-        rows.append({"values": dict(zip((k for k, _ in axes), values)),
-                     "overall": {m: result["overall"][m] for m in SWEEP_METRICS if m in result["overall"]}})
+        scenario = validate(
+            Scenario, apply_overrides(data, overrides, source), f"{source} ({label})"
+        )
+        result = run_scenario(
+            scenario,
+            source=source,
+            replications=replications,
+            seed=seed,
+            workers=workers,
+            scheduler=scheduler,
+        )
+        rows.append(
+            {
+                "values": dict(zip((k for k, _ in axes), values)),
+                "overall": {
+                    m: result["overall"][m] for m in SWEEP_METRICS if m in result["overall"]
+                },
+            }
+        )
         if progress:
             progress(len(rows))
     return {"scenario": data.get("name"), "vary": [k for k, _ in axes], "rows": rows}
