@@ -15,7 +15,7 @@ from slasim.calendar.units import date_to_day, datetime_to_minutes, minutes_to_d
 from slasim.calendar.workcalendar import load_calendar
 from slasim.io.errors import SlasimError
 
-from .conftest import office_datetimes, published_dates
+from .helpers import office_datetimes, published_dates
 
 D = dt.date
 

@@ -10,7 +10,6 @@ from slasim.io.errors import SlasimError
 from slasim.scenario.loader import load_scenario_data
 from slasim.scenario.schema import Scenario
 
-ROOT = Path(__file__).resolve().parent.parent
 HEADER = "item,department,count,per_day,legal,promised,review_minutes,supplement\n"
 SCENARIO = """name: p
 calendar: cn

@@ -3,21 +3,17 @@ malformed files exit 2 naming file and field; JUnit XML is written."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-CHECKS = sorted((ROOT / "scenarios" / "checks").glob("*.yaml"))
+from .helpers import ROOT, SHIPPED_CHECKS, slasim
+
+CHECKS = SHIPPED_CHECKS
 
 
 def run(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "slasim", "check", *map(str, args)], capture_output=True, text=True
-    )
+    return slasim("check", *args)
 
 
 def test_shipped_check_files_pass_and_write_junit(tmp_path):

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
-
-def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "slasim", *args], capture_output=True, text=True, cwd=cwd
-    )
+from .helpers import slasim as run
 
 
 def test_deadline_json_contract():

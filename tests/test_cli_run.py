@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
-SCENARIOS = [p for p in SCENARIOS if p.name != "card-ladders.yaml"]
+from .helpers import ROOT, SHIPPED_SCENARIOS, slasim
+
+SCENARIOS = SHIPPED_SCENARIOS
 SMALL = ["--reps", "2", "--set", "working_days=25", "--set", "warmup_days=2"]
-
-
-def slasim(*args, cwd=None):
-    """The real console program, in a fresh process."""
-    return subprocess.run(
-        [sys.executable, "-m", "slasim", *map(str, args)], capture_output=True, text=True, cwd=cwd
-    )
 
 
 def test_same_seed_gives_identical_json_and_another_seed_does_not():

@@ -10,7 +10,7 @@ import pytest
 from slasim.scenario.schema import Scenario
 from slasim.sim.runner import run_scenario
 
-from .test_simulation import HAND_WORKED
+from .helpers import HAND_WORKED
 
 pm4py = pytest.importorskip("pm4py")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import math
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +14,7 @@ from slasim.scenario.schema import Scenario
 from slasim.sim.runner import replication_metrics, run_scenario
 from slasim.sim.simpy_engine import Replication
 
-ROOT = Path(__file__).resolve().parent.parent
+from .helpers import HAND_WORKED, ROOT
 
 
 def erlang_c(lam: float, mu: float, c: int) -> tuple[float, float]:
@@ -117,30 +116,6 @@ def test_littles_law_holds_on_a_multi_step_scenario():
             abs(metrics["steps"]["permit/expert"]["visits"] - 0.4 * n)
             < 4 * math.sqrt(n * 0.4 * 0.6) + 20
         )
-
-
-HAND_WORKED = {
-    # Mon 2025-03-03 .. Fri 03-07 on cn (no holiday), office 09:00-12:00 / 13:30-17:30 = 420 min a
-    # day.
-    # One receipt a day at 14:00 (210 office minutes in), one clerk, 600 minutes of work each, the
-    # clock starting at receipt; promised 1wd, legal 2wd; warn-before: yellow at 90 %, red past.
-    "name": "hand",
-    "calendar": "cn",
-    "start": "2025-03-03",
-    "working_days": 5,
-    "replications": 2,
-    "seed": 3,
-    "cards": "warn-before",
-    "departments": {"desk": {"staff": 1}},
-    "services": {
-        "licence": {
-            "limits": {"promised": "1wd", "legal": "2wd"},
-            "acceptance": "receipt",
-            "arrivals": {"per_day": 1, "pattern": "even"},
-            "steps": [{"step": "handle", "department": "desk", "work": {"fixed": 600}}],
-        }
-    },
-}
 
 
 @ENGINES

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from slasim.io.errors import SlasimError
 from slasim.scenario.loader import load_scenario_data
 from slasim.sim.sweep import parse_vary, sweep
 
-ROOT = Path(__file__).resolve().parent.parent
+from .helpers import ROOT
 
 
 def test_parse_vary_lists_and_ranges():

@@ -1,4 +1,5 @@
-"""The queue path (`fcfs`) against hand-worked queues and against the SimPy engine on the same draws."""
+"""The queue path (`sim.queue_engine`) against hand-worked queues, and against the SimPy engine
+on the same draws."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import datetime as dt
 import json
 import math
 import os
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -20,7 +20,7 @@ from slasim.sim import queue_engine
 from slasim.sim.queue_engine import serve, unsupported
 from slasim.sim.runner import replication_metrics
 
-ROOT = Path(__file__).resolve().parent.parent
+from .helpers import ROOT
 
 
 def test_one_server_is_lindleys_recursion():

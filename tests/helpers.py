@@ -1,0 +1,92 @@
+"""What the tests share: paths, Hypothesis strategies, the CLI in this process or a fresh one,
+and the hand-worked centre. Tests import from here, never from each other."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import NamedTuple
+
+from hypothesis import strategies as st
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_SCENARIOS = [
+    p for p in sorted((ROOT / "scenarios").glob("*.yaml")) if p.name != "card-ladders.yaml"
+]
+SHIPPED_CHECKS = sorted((ROOT / "scenarios" / "checks").glob("*.yaml"))
+PUBLISHED = (dt.date(2004, 1, 1), dt.date(2026, 12, 31))
+
+
+def published_dates():
+    """Dates inside `cn`'s published years (with room for a limit to end inside them too)."""
+    return st.dates(min_value=PUBLISHED[0], max_value=dt.date(2026, 6, 30))
+
+
+def office_datetimes():
+    return st.datetimes(min_value=dt.datetime(2004, 1, 1), max_value=dt.datetime(2026, 6, 30))
+
+
+class Ran(NamedTuple):
+    """What a command gave: exit code, stdout and stderr (as `subprocess.CompletedProcess` names them)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def slasim(*args, cwd: Path | None = None) -> Ran:
+    """`slasim ARGS` through the console entry point (`slasim.cli.main`) in this process."""
+    from slasim.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.ExitStack() as stack:
+        if cwd is not None:
+            stack.enter_context(contextlib.chdir(cwd))
+        stack.enter_context(contextlib.redirect_stdout(out))
+        stack.enter_context(contextlib.redirect_stderr(err))
+        try:
+            main([str(a) for a in args])
+            code = 0
+        except SystemExit as done:
+            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    return Ran(code, out.getvalue(), err.getvalue())
+
+
+def slasim_process(*args, cwd: Path | None = None) -> Ran:
+    """`python -m slasim ARGS` in a fresh process, as a user runs it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "slasim", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "100"},
+    )
+    return Ran(done.returncode, done.stdout, done.stderr)
+
+
+HAND_WORKED = {
+    # Mon 2025-03-03 .. Fri 03-07 on cn (no holiday), office 09:00-12:00 / 13:30-17:30 = 420 min
+    # a day. One receipt a day at 14:00 (210 office minutes in), one clerk, 600 minutes of work each, the
+    # clock starting at receipt; promised 1wd, legal 2wd; warn-before: yellow at 90 %, red past.
+    "name": "hand",
+    "calendar": "cn",
+    "start": "2025-03-03",
+    "working_days": 5,
+    "replications": 2,
+    "seed": 3,
+    "cards": "warn-before",
+    "departments": {"desk": {"staff": 1}},
+    "services": {
+        "licence": {
+            "limits": {"promised": "1wd", "legal": "2wd"},
+            "acceptance": "receipt",
+            "arrivals": {"per_day": 1, "pattern": "even"},
+            "steps": [{"step": "handle", "department": "desk", "work": {"fixed": 600}}],
+        }
+    },
+}
