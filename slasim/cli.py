@@ -48,6 +48,7 @@ Overrides = Annotated[
 
 
 def emit_json(data) -> None:
+    """Print one JSON document (UTF-8 text kept as is)."""
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
@@ -80,6 +81,7 @@ def progress_bar(total: int, label: str, quiet: bool):
 
 
 def warn(lines) -> None:
+    """Print each line on stderr as `warning: …`."""
     for line in lines:
         typer.echo(f"warning: {line}", err=True)
 

@@ -61,6 +61,7 @@ class HoursPeriod(Strict):
         return text
 
     def covers(self, day: dt.date) -> bool:
+        """Whether a date falls in this period (yearly `MM-DD` ranges may wrap past New Year)."""
         if len(self.start) == 5:
             key = day.strftime("%m-%d")
             if self.start <= self.end:
@@ -70,6 +71,8 @@ class HoursPeriod(Strict):
 
 
 class OfficeHours(Strict):
+    """Office hours: `default` [open, close) pairs, and `periods` that override them by date."""
+
     default: list[list[str]] | None = None
     periods: list[HoursPeriod] = []
 
@@ -77,12 +80,16 @@ class OfficeHours(Strict):
 
 
 class DayOverride(Strict):
+    """A local closed or working day, with its name and source."""
+
     date: dt.date
     name: str
     source: str
 
 
 class Counting(Strict):
+    """How limits are counted on this calendar (defaults: 民法典 Art. 201/203)."""
+
     acceptance_day_counts: bool = False
     working_day_limit_ends: str = "close"
     calendar_day_limit_rolls: bool = True
@@ -107,6 +114,7 @@ class YearNotice(Strict):
     work: list[str] = []
 
     def dates(self, which: str) -> list[dt.date]:
+        """The notice's rest days (`rest`) or make-up workdays (`work`) as dates."""
         out: list[dt.date] = []
         for item in getattr(self, which):
             first, _, last = item.partition("..")
@@ -117,6 +125,8 @@ class YearNotice(Strict):
 
 
 class CalendarFile(Strict):
+    """One calendar file as written (`calendars/NAME.toml`), before `extends` is resolved."""
+
     name: str
     title: str = ""
     extends: str | None = None
@@ -167,10 +177,12 @@ class CalendarSpec(Strict):
 
 
 def shipped_calendar_dir() -> Path:
+    """The folder of the calendars shipped with slasim."""
     return shipped_dir("calendars")
 
 
 def find_calendar(name_or_path: str) -> Path:
+    """The file of a calendar: an explicit path, `./calendars/NAME.toml`, or a shipped one."""
     text = str(name_or_path)
     if text.endswith(".toml") or "/" in text or "\\" in text:
         path = Path(text)
@@ -187,6 +199,7 @@ def find_calendar(name_or_path: str) -> Path:
 
 
 def list_calendars() -> list[str]:
+    """Names of the calendars found locally (`./calendars/`) and shipped."""
     names = {p.stem for p in shipped_calendar_dir().glob("*.toml")}
     local = Path.cwd() / "calendars"
     if local.is_dir():
@@ -195,6 +208,7 @@ def list_calendars() -> list[str]:
 
 
 def read_calendar_file(path: Path) -> CalendarFile:
+    """Read and validate one calendar file (TOML); errors name the file and field."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -20,10 +20,12 @@ MINUTES_PER_DAY = 1440
 
 
 def date_to_day(d: dt.date) -> int:
+    """Epoch day (days since 1970-01-01) of a date."""
     return d.toordinal() - EPOCH_ORDINAL
 
 
 def day_to_date(day: int) -> dt.date:
+    """The date of an epoch day."""
     return dt.date.fromordinal(int(day) + EPOCH_ORDINAL)
 
 
@@ -65,6 +67,7 @@ def minutes_to_datetime(minutes: float) -> dt.datetime:
 
 
 def minutes_to_iso(minutes: float) -> str:
+    """Wall minutes as ISO text: `YYYY-MM-DDTHH:MM`, with seconds only when not whole."""
     t = minutes_to_datetime(minutes)
     return t.isoformat(timespec="minutes" if t.second == 0 else "seconds")
 
@@ -82,10 +85,12 @@ def minutes_to_iso_array(minutes: np.ndarray) -> list[str]:
 
 
 def days_to_dates(days: np.ndarray) -> np.ndarray:
+    """Epoch days as numpy `datetime64[D]` values."""
     return np.asarray(days, dtype=np.int64).astype("datetime64[D]")
 
 
 def parse_date(text: str, *, field: str = "date", source: str | None = None) -> dt.date:
+    """A `YYYY-MM-DD` date; anything else is a located `SlasimError`."""
     try:
         return dt.date.fromisoformat(str(text).strip())
     except ValueError:

@@ -163,6 +163,7 @@ class WorkCalendar:
         return out if out.ndim else bool(out)
 
     def check_range(self, days, *, field: str = "date") -> None:
+        """Raise a located error if any epoch day lies outside the calendar's table."""
         days = np.asarray(days)
         if days.size and (days.min() < self.first_day or days.max() > self.last_day):
             bad = days[(days < self.first_day) | (days > self.last_day)].flat[0]
@@ -206,6 +207,7 @@ class WorkCalendar:
         return self.work_days[k]
 
     def is_working_day_array(self, days) -> np.ndarray:
+        """Whether each epoch day is a working day."""
         days = np.asarray(days)
         self.check_range(days)
         return self.is_work[days - self.first_day]
@@ -216,6 +218,7 @@ class WorkCalendar:
         return self._work_day(self.working_days_before(days + 1 if strict else days))
 
     def previous_working_day_array(self, days, *, strict: bool = False) -> np.ndarray:
+        """Last working day on or before each day (strictly before if `strict`)."""
         days = np.asarray(days)
         return self._work_day(self.working_days_before(days if strict else days + 1) - 1)
 
@@ -288,6 +291,7 @@ class WorkCalendar:
         return k + (b - self.bm_start[k]) / self.day_minutes[k]
 
     def day_position_to_business(self, position) -> np.ndarray:
+        """Business minutes at working-day positions (inverse of `business_to_day_position`)."""
         p = np.asarray(position, dtype=np.float64)
         k = np.clip(np.floor(p).astype(np.int64), 0, len(self.work_days) - 1)
         return self.bm_start[k] + (p - k) * self.day_minutes[k]
@@ -313,27 +317,35 @@ class WorkCalendar:
 
     # ---------------------------------------------------------------- scalar API
     def is_working_day(self, day: dt.date) -> bool:
+        """Whether a date is a working day."""
         return bool(self.is_working_day_array(date_to_day(day)))
 
     def next_working_day(self, day: dt.date, *, strict: bool = False) -> dt.date:
+        """First working day on or after a date (strictly after if `strict`)."""
         return day_to_date(self.next_working_day_array(date_to_day(day), strict=strict))
 
     def previous_working_day(self, day: dt.date, *, strict: bool = False) -> dt.date:
+        """Last working day on or before a date (strictly before if `strict`)."""
         return day_to_date(self.previous_working_day_array(date_to_day(day), strict=strict))
 
     def add_working_days(self, day: dt.date, n: int) -> dt.date:
+        """The n-th working day after a date (the date itself never counts)."""
         return day_to_date(self.add_working_days_array(date_to_day(day), n))
 
     def count_working_days(self, start: dt.date, end: dt.date) -> int:
+        """Working days in (start, end]: start excluded, end included."""
         return int(self.count_working_days_array(date_to_day(start), date_to_day(end)))
 
     def minutes(self, t: dt.datetime | dt.date) -> float:
+        """Wall minutes of a date or datetime in this calendar's time zone."""
         return datetime_to_minutes(t, self.tz)
 
     def to_business(self, t: dt.datetime | dt.date) -> float:
+        """Business minutes at a wall instant (outside office hours: the next opening)."""
         return float(self.to_business_array(self.minutes(t)))
 
     def to_wall(self, business: float, *, side: str = "left") -> dt.datetime:
+        """The wall datetime at business minutes (`side` as in `to_wall_array`)."""
         return minutes_to_datetime(float(self.to_wall_array(business, side=side)))
 
     def add_working_hours(self, t: dt.datetime, hours: float) -> dt.datetime:
@@ -341,6 +353,7 @@ class WorkCalendar:
         return self.to_wall(self.to_business(t) + hours * 60.0, side="left")
 
     def day_info(self, day: dt.date) -> DayInfo:
+        """Why a date is or is not a working day, with its name and source."""
         epoch_day = date_to_day(day)
         self.check_range(epoch_day)
         if epoch_day in self._reasons:
@@ -354,6 +367,7 @@ class WorkCalendar:
         return [self._reasons[d] for d in sorted(self._reasons) if start <= d <= end]
 
     def office_hours_on(self, day: dt.date) -> list[tuple[str, str]]:
+        """Office intervals of a date as (`HH:MM`, `HH:MM`) pairs; none on a rest day."""
         epoch_day = date_to_day(day)
         if not self.is_working_day(day):
             return []

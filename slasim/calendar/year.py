@@ -11,6 +11,7 @@ WEEKDAY = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def calendar_year(name: str, year: int | None = None) -> dict:
+    """One year of a calendar for `slasim calendar show`: special days, office hours, provenance."""
     cal = load_calendar(name)
     first, published = cal.coverage
     year = year or published or dt.date.today().year

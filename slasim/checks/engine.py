@@ -51,6 +51,8 @@ __all__ = ["CheckFile", "Outcome", "check_files", "load_check_file", "run_checks
 
 
 class Outcome(NamedTuple):
+    """One case's result: its file, name, what failed (empty when it passed) and what was computed."""
+
     name: str
     article: str | None
     failures: tuple[str, ...]
@@ -58,6 +60,7 @@ class Outcome(NamedTuple):
 
     @property
     def passed(self) -> bool:
+        """Whether every expectation of the case held."""
         return not self.failures
 
 
@@ -68,11 +71,13 @@ def wall(cal: WorkCalendar, t: Instant | None) -> float | None:
 
 @lru_cache(maxsize=256)
 def parse_limit(text: str) -> Limit:
+    """A limit text parsed once per distinct text (check files repeat the same few)."""
     return Limit.parse(text)
 
 
 @lru_cache(maxsize=256)
 def extension_total(extensions: tuple[str, ...], unit: str, rule: ExtensionRule) -> float:
+    """Total extension on the limit's axis, capped per the file's Art. 42 rule."""
     return applied_extension([parse_limit(e) for e in extensions], unit, rule, [])
 
 
@@ -235,6 +240,7 @@ def _run_checks(check: CheckFile, source: str) -> list[Outcome]:
 
 
 def due_text(minutes: float, exact: bool) -> str:
+    """A due instant as text: a date when the expectation gave a date, else date and time."""
     if not np.isfinite(minutes):
         return "never"
     return minutes_to_iso(minutes) if exact else minutes_to_iso(minutes - 1e-6)[:10]

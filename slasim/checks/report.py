@@ -9,6 +9,7 @@ from slasim.checks.engine import Outcome
 
 
 def text_report(results: list[tuple[str, list[Outcome]]]) -> list[str]:
+    """Lines for the terminal: one per failing case with its differences, then a count."""
     lines = []
     for source, outcomes in results:
         failed = [o for o in outcomes if not o.passed]
@@ -24,6 +25,7 @@ def text_report(results: list[tuple[str, list[Outcome]]]) -> list[str]:
 
 
 def json_report(results: list[tuple[str, list[Outcome]]]) -> dict:
+    """The outcomes as one JSON document: per file, per case, passed and differences."""
     return {
         "passed": all(x.passed for _, o in results for x in o),
         "files": [
@@ -46,6 +48,7 @@ def json_report(results: list[tuple[str, list[Outcome]]]) -> dict:
 
 
 def junit_xml(results: list[tuple[str, list[Outcome]]]) -> str:
+    """The outcomes as JUnit XML (one suite per file, one test case per case) for CI."""
     suites = ET.Element("testsuites")
     for source, outcomes in results:
         failed = [o for o in outcomes if not o.passed]

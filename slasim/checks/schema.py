@@ -32,6 +32,8 @@ _limit = field_parser(lambda v: str(Limit.parse(v)))
 
 
 class PauseSpec(Strict):
+    """A clock stop in a check file: `from`, `to` (open if absent), `kind`, `detail`."""
+
     start: Instant = Field(alias="from")
     end: Instant | None = Field(default=None, alias="to")
     kind: str = "special_procedure"
@@ -48,6 +50,8 @@ class PauseSpec(Strict):
 
 
 class StepSpec(Strict):
+    """A step of a case with its own limit (for step-scope cards): name, entered, left, limit."""
+
     start: Instant
     limit: str
     end: Instant | None = None
@@ -57,6 +61,8 @@ class StepSpec(Strict):
 
 
 class Expect(Strict):
+    """What a case must give: due dates, acceptance, card levels and states at instants."""
+
     due: Any = None  # date | datetime | {promised, legal}
     accepted: Instant | None = None
     # Mutable defaults as factories: pydantic deep-copies a literal default for every case.
@@ -103,6 +109,8 @@ class Expect(Strict):
 
 
 class CaseSpec(Strict):
+    """One case of a check file: its start, limit, pauses, extensions, decision and expectations."""
+
     name: str
     article: str | None = None
     calendar: str | None = None
@@ -130,6 +138,9 @@ class CaseSpec(Strict):
 
 
 class RulesSpec(Strict):
+    """Local rules of a check file: supplement mode, notice period (Art. 32), extension caps (Art.
+    42)."""
+
     supplement_mode: str = "restart"
     notice_within: int = 5
     extension_max_count: int = 1
@@ -170,6 +181,7 @@ class CaseColumns:
 
     @classmethod
     def of(cls, cases: list[CaseSpec]) -> CaseColumns:
+        """The cases' fields as columns, parsed once (row i is case i)."""
         n = len(cases)
         columns = [
             (
@@ -298,6 +310,8 @@ class CaseColumns:
 
 
 class CheckFile(Strict):
+    """A check file: calendar, card ladder, rules and cases."""
+
     calendar: str = "cn"
     cards: Any = "warn-before"
     rules: RulesSpec = RulesSpec()
@@ -314,6 +328,7 @@ class CheckFile(Strict):
 
 
 def load_check_file(path: Path) -> CheckFile:
+    """Read and validate a check file (YAML or JSON); errors name the file, case and field."""
     data = read_yaml(path)
     if not isinstance(data, dict):
         raise SlasimError("a check file is a mapping with `cases`", source=str(path))

@@ -20,6 +20,8 @@ from slasim.io.errors import SlasimError
 
 @dataclass(frozen=True)
 class AcceptanceRule:
+    """Art. 32(4) as configured: the notice period in working days and restart or resume."""
+
     notice_within_wd: int = 5  # Art. 32(4): notice within 5 working days of receipt
     mode: str = "restart"  # restart | resume
 
@@ -30,6 +32,8 @@ class AcceptanceRule:
 
 @dataclass(frozen=True)
 class Acceptance:
+    """When the clock starts, the pauses acceptance adds, and how it was derived."""
+
     accepted: float | None  # wall minutes of (deemed) acceptance, None while pending
     pauses: tuple[Pause, ...]  # pauses the acceptance rules add (resume mode)
     notes: tuple[str, ...]  # how the start was derived, with articles
@@ -41,6 +45,7 @@ def into_office(calendar, wall: float) -> float:
 
 
 def describe_into_office(calendar, wall: float, what: str) -> tuple[float, str]:
+    """A wall instant moved into office hours, with a note when it moved."""
     moved = into_office(calendar, wall)
     if moved == wall:
         return moved, f"{what} {minutes_to_iso(wall)} is within office hours"

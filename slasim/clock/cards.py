@@ -28,6 +28,8 @@ REFERENCES = ("promised", "legal")
 
 @dataclass(frozen=True)
 class Rung:
+    """One rung of a card ladder: level, reference limit, offset (share or amount) and scope."""
+
     level: str
     reference: str = "promised"
     share: float | None = None
@@ -43,9 +45,11 @@ class Rung:
 
     @property
     def rank(self) -> int:
+        """The level's rank (green lowest, red highest)."""
         return LEVELS.index(self.level)
 
     def describe(self) -> str:
+        """The rung in words, e.g. `yellow at 90% of promised`."""
         trigger = f"{self.share:.0%} of" if self.share is not None else f"{self.offset} from"
         where = "" if self.scope == "case" else f" (step {self.scope})"
         return f"{self.level} at {trigger} the {self.reference} limit{where}"
@@ -53,15 +57,19 @@ class Rung:
 
 @dataclass(frozen=True)
 class Ladder:
+    """A named ladder of rungs, fired in order of their instants."""
+
     name: str
     rungs: tuple[Rung, ...]
     description: str = ""
 
     def references(self, scope: str = "case") -> set[str]:
+        """The limits (promised, legal or a step name) the rungs of a scope refer to."""
         return {r.reference for r in self.rungs if r.scope == scope}
 
 
 def parse_rung(data: dict, field: str) -> Rung:
+    """One rung from its mapping; errors name the field."""
     if not isinstance(data, dict):
         raise SlasimError("a rung is a mapping with level, reference, at", field=field)
     unknown = set(data) - {"level", "reference", "at", "scope"}
@@ -103,6 +111,7 @@ def parse_ladder(data, *, name: str = "inline", field: str = "cards") -> Ladder:
 
 
 def preset_file() -> Path:
+    """The file of named ladders (`scenarios/card-ladders.yaml`)."""
     from slasim.io.files import shipped_dir
 
     return shipped_dir("scenarios") / "card-ladders.yaml"
@@ -110,12 +119,14 @@ def preset_file() -> Path:
 
 @lru_cache(maxsize=1)
 def presets() -> dict[str, Ladder]:
+    """The named ladders of the preset file (read once)."""
     path = preset_file()
     data = read_yaml(path) or {}
     return {name: parse_ladder(body, name=name, field=name) for name, body in data.items()}
 
 
 def preset(name: str, *, field: str = "cards") -> Ladder:
+    """A named ladder; an unknown name is a located error listing the known ones."""
     known = presets()
     if name not in known:
         raise SlasimError(

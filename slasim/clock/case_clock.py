@@ -131,9 +131,11 @@ class ClockBatch:
         return np.maximum(counted_until(start, pos, *self.pieces(unit)), 0.0)
 
     def elapsed(self, wall) -> np.ndarray:
+        """Counted time on the limit's axis from the start to wall instants."""
         return self.counted(self.unit, wall)
 
     def remaining(self, wall) -> np.ndarray:
+        """Limit (with extension) less counted time at wall instants."""
         return self.total - self.elapsed(wall)
 
     def instant_when_counted(self, unit: str, counted: np.ndarray) -> np.ndarray:
@@ -167,6 +169,7 @@ class ClockBatch:
         return "overdue" if wall > self.due()[i] else "running"
 
     def paused_at(self, wall) -> np.ndarray:
+        """Whether each case's clock is paused at a wall instant."""
         wall = np.asarray(wall, dtype=np.float64)
         wall = (
             wall[..., None] if wall.ndim else wall
@@ -217,15 +220,19 @@ class Clock:
 
     @property
     def start_position(self) -> float:
+        """Axis position at which counting starts."""
         return float(self.batch.start[0])
 
     def due(self) -> float:
+        """Wall minutes at which the limit expires (inf while an open pause holds it)."""
         return float(self.batch.due()[0])
 
     def elapsed(self, wall: float) -> float:
+        """Counted time on the limit's axis at a wall instant."""
         return float(self.batch.elapsed(np.array([wall]))[0])
 
     def remaining(self, wall: float) -> float:
+        """Time left on the limit's axis at a wall instant."""
         return float(self.batch.remaining(np.array([wall]))[0])
 
     def counted_at(self, unit: str, walls) -> np.ndarray:

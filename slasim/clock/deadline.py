@@ -27,6 +27,8 @@ DEFAULT_EXTENSION = ExtensionRule()  # Art. 42: one extension, at most 10 workin
 
 @dataclass
 class DeadlineResult:
+    """A computed deadline: acceptance, due instant and date, provisional flag, notes."""
+
     calendar: str
     start: str
     accepted: str | None
@@ -41,6 +43,7 @@ class DeadlineResult:
     clock: Clock | None = field(default=None, repr=False)
 
     def to_json(self) -> dict:
+        """The result as `slasim deadline --json` prints it."""
         out = {k: v for k, v in self.__dict__.items() if k != "clock"}
         if out["explanation"] is None:
             del out["explanation"]
@@ -55,6 +58,7 @@ def instant_minutes(cal: WorkCalendar, t: dt.date | dt.datetime) -> float:
 
 
 def check_pause(pause: Pause, index: int) -> None:
+    """Refuse a pause of unknown kind or one that does not end after it starts."""
     if pause.kind not in PAUSE_KINDS:
         raise SlasimError(
             f"unknown pause kind {pause.kind!r} (use {', '.join(PAUSE_KINDS)})",

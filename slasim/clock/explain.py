@@ -16,6 +16,7 @@ WEEKDAY = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def explain_clock(cal, clock: Clock, notes: list[str]) -> dict:
+    """The rules applied and each day from acceptance to due: counted, skipped or paused, and why."""
     unit = clock.limit.unit
     rules = list(notes)
     rules.append(

@@ -39,6 +39,7 @@ class Limit:
 
     @classmethod
     def parse(cls, text, *, field: str = "limit", allow_negative: bool = False) -> Limit:
+        """A limit from text (`20wd`, `4wh`, `30d`); offsets may be negative when allowed."""
         if isinstance(text, Limit):
             return text
         match = _LIMIT.match(str(text))
@@ -63,6 +64,7 @@ class Limit:
         return f"{amount}{self.unit}"
 
     def describe(self) -> str:
+        """The amount in words, e.g. `20 working days`."""
         return f"{abs(self.amount):g} {UNITS[self.unit]}"
 
 

@@ -40,6 +40,7 @@ def field_parser(parse):
 
 
 def field_path(loc: tuple) -> str:
+    """A pydantic error location as a dotted field path (`services.a.steps[0].work`)."""
     parts: list[str] = []
     for item in loc:
         if isinstance(item, int):
@@ -54,6 +55,7 @@ def field_path(loc: tuple) -> str:
 
 
 def validate(model: type[M], data, source: str | None) -> M:
+    """Validate data into a model; the first error becomes one located `SlasimError`."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:

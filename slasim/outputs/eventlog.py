@@ -54,11 +54,13 @@ class EventLog:
         business_minutes: float,
         resource: str = "",
     ) -> None:
+        """Record an event at business minutes (converted to wall time when written)."""
         self._rows.append((case, service, activity, lifecycle, business_minutes, False, resource))
         if len(self._rows) >= FLUSH_EVERY:
             self.flush()
 
     def add_wall(self, case: str, service: str, activity: str, wall_minutes: float) -> None:
+        """Record a clock or card event already in wall minutes."""
         self._rows.append((case, service, activity, "complete", wall_minutes, True, ""))
         if len(self._rows) >= FLUSH_EVERY:
             self.flush()
@@ -83,6 +85,7 @@ class EventLog:
             )
 
     def flush(self) -> None:
+        """Write the buffered events to the CSV in time order."""
         if not self._rows:
             return
         minutes = np.array([r[4] for r in self._rows], dtype=np.float64)
@@ -105,6 +108,7 @@ class EventLog:
         write_xes(self.path, self.path.with_suffix(".xes"), self.calendar.tz)
 
     def discard(self) -> None:
+        """Drop the unfinished log: close and remove its temporary files."""
         self._file.close()
         Path(self._tmp).unlink(missing_ok=True)
 

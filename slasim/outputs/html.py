@@ -175,6 +175,7 @@ def _compare_section(result: dict) -> str:
 
 
 def build_report(results_dir: Path) -> str:
+    """The HTML page of a results directory (`run --out` or `compare --out`)."""
     results_dir = Path(results_dir)
     run_path, compare_path = results_dir / "summary.json", results_dir / "compare.json"
     if not run_path.exists() and not compare_path.exists():

@@ -136,7 +136,8 @@ def timeline(result: dict):
     return fig
 
 
-def utilisation(result: dict) -> str:
+def utilisation(result: dict):
+    """Bars: each department's utilisation with its 95% CI."""
     plt = _pyplot()
     names = list(result["departments"])
     fig, ax = plt.subplots(figsize=(max(5, 0.9 * len(names) + 2), 3.2))

@@ -40,10 +40,12 @@ def clean(value):
 
 
 def to_json(result: dict) -> str:
+    """A result document as indented JSON text."""
     return json.dumps(clean(result), ensure_ascii=False, indent=2)
 
 
 def cell(stat: dict | None, kind: str) -> str:
+    """A metric as table text: mean ± half-width, as a percentage for shares."""
     if not stat or stat.get("mean") is None:
         return "—"
     mean, ci = stat["mean"], stat.get("ci95")
@@ -68,6 +70,7 @@ def headline_rows(result: dict) -> tuple[list[str], list[list[str]]]:
 
 
 def department_rows(result: dict) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the per-department table (utilisation, queues)."""
     rows = [
         [
             name,
@@ -81,16 +84,19 @@ def department_rows(result: dict) -> tuple[list[str], list[list[str]]]:
 
 
 def headline_table(result: dict) -> str:
+    """The headline metrics per service as a text table."""
     headers, rows = headline_rows(result)
     return tabulate(rows, headers=headers, disable_numparse=True)
 
 
 def department_table(result: dict) -> str:
+    """The per-department metrics as a text table."""
     headers, rows = department_rows(result)
     return tabulate(rows, headers=headers, disable_numparse=True)
 
 
 def text_report(result: dict) -> str:
+    """The text `slasim run` prints: what was run, headline table, departments."""
     period = result["period"]
     head = (
         f"{result['scenario']}: {result['replications']} replications, seed {result['seed']}, "
@@ -146,6 +152,7 @@ def write_outputs(result: dict, out_dir: Path) -> list[Path]:
 
 
 def change_cell(change: dict | None, kind: str) -> str:
+    """A paired change as table text, with its CI and verdict."""
     if not change or change.get("change") is None:
         return "—"
     fmt = (lambda v: f"{v * 100:+.1f} pp") if kind == "share" else (lambda v: f"{v:+.2f}")
@@ -203,6 +210,7 @@ def compare_report(result: dict) -> str:
 
 
 def sweep_table(result: dict) -> str:
+    """A sweep's grid as a text table (one row per point)."""
     kinds = {metric: kind for metric, _, kind in HEADLINE}
     titles = {metric: title for metric, title, _ in HEADLINE}
     metrics = list(result["rows"][0]["overall"])
@@ -219,6 +227,7 @@ def sweep_table(result: dict) -> str:
 
 
 def sweep_csv(result: dict) -> str:
+    """A sweep's grid as CSV (one row per point, mean and CI per metric)."""
     header = [*result["vary"]]
     metrics = list(result["rows"][0]["overall"])
     for m in metrics:

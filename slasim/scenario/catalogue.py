@@ -42,6 +42,7 @@ def _number(row: dict, column: str, source: str, line: int, kind=float):
 
 
 def read_catalogue(path: Path) -> list[dict]:
+    """The rows of a catalogue CSV, checked column by column; errors name file and row."""
     source = str(path)
     try:
         with open(path, newline="", encoding="utf-8") as handle:

@@ -74,10 +74,12 @@ class Distribution(Strict):
 
     @property
     def kind(self) -> str:
+        """The family's name (`exponential`, `lognormal`, …)."""
         return next(k for k in KINDS if getattr(self, k) is not None)
 
     @property
     def mean(self) -> float:
+        """The distribution's mean, in its unit."""
         kind, v = self.kind, getattr(self, self.kind)
         if kind in ("exponential", "fixed"):
             return float(v)
@@ -88,6 +90,7 @@ class Distribution(Strict):
         raise AssertionError(kind)
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """`size` values drawn from `rng`."""
         kind, v = self.kind, getattr(self, self.kind)
         if kind == "exponential":
             return rng.exponential(v, size) if v > 0 else np.zeros(size)

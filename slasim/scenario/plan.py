@@ -33,6 +33,8 @@ WORK_SCALE = {"min": 1.0, "h": 60.0}  # work distributions → office minutes
 
 @dataclass
 class StepPlan:
+    """A step as engines see it: numbered, its department index, work, limit and loops."""
+
     id: int  # index over all steps of the scenario (for statistics)
     service: str
     name: str
@@ -57,11 +59,15 @@ class StepPlan:
 
 @dataclass
 class ParallelPlan:
+    """A parallel group: branches run at once, joined when the last ends."""
+
     branches: list[list]
 
 
 @dataclass
 class ChoicePlan:
+    """A branch point: cumulative shares and one route per branch."""
+
     cumulative: list[float]
     routes: list[list]
     key: str = ""  # names the branch point's random stream: its steps' names
@@ -69,6 +75,8 @@ class ChoicePlan:
 
 @dataclass
 class ServicePlan:
+    """A service as engines see it: limits, ladder, route and how it accepts."""
+
     index: int
     name: str
     spec: Service
@@ -82,6 +90,8 @@ class ServicePlan:
 
 @dataclass
 class DepartmentPlan:
+    """A department: base staff and dated changes within the period (business minutes)."""
+
     index: int
     name: str
     staff: int
@@ -89,6 +99,7 @@ class DepartmentPlan:
 
     @property
     def max_staff(self) -> int:
+        """The most staff on duty at any time in the period."""
         return max([self.staff] + [c[2] for c in self.changes])
 
     def timeline(self) -> list[tuple[float, int]]:
@@ -102,6 +113,8 @@ class DepartmentPlan:
 
 @dataclass
 class Plan:
+    """A compiled scenario: calendar, period on the business axis, departments, services, steps."""
+
     scenario: Scenario
     calendar: WorkCalendar
     start: float  # business minutes
@@ -115,11 +128,13 @@ class Plan:
 
     @property
     def provisional(self) -> bool:
+        """Whether the period reaches past the calendar's published years."""
         days = self.calendar.work_days[[self.start_day, self.end_day - 1]]
         return bool(np.any(self.calendar.is_provisional(days)))
 
 
 def step_names(route: list) -> list[str]:
+    """Names of the steps of a route, depth first."""
     out = []
     for item in route:
         if isinstance(item, StepPlan):

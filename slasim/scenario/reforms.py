@@ -34,11 +34,15 @@ from slasim.scenario.schema import Scenario
 
 
 class Parallelize(Strict):
+    """串联改并联: consecutive steps of a service run in parallel (AND-join)."""
+
     service: str
     steps: list[str] = Field(min_length=2)
 
 
 class Merge(Strict):
+    """Joint inspection / review: consecutive steps merged into one, with new work if given."""
+
     service: str
     steps: list[str] = Field(min_length=2)
     into: str
@@ -47,11 +51,15 @@ class Merge(Strict):
 
 
 class Remove(Strict):
+    """Delegation (权限下放) or a level hop removed: a step leaves the route."""
+
     service: str | None = None  # None: from every service that has the step
     step: str
 
 
 class Staff(Strict):
+    """Staff of a department set (`staff`) or changed (`delta`), maybe only `from`–`to`."""
+
     department: str
     staff: int | None = Field(default=None, ge=0)
     delta: int | None = None
@@ -68,6 +76,8 @@ class Staff(Strict):
 
 
 class Work(Strict):
+    """A step's work (or delay) scaled by a factor or replaced by a distribution."""
+
     service: str | None = None  # None: every service that has the step
     step: str
     scale: float | None = Field(default=None, gt=0)
@@ -81,32 +91,45 @@ class Work(Strict):
 
 
 class Limits(Strict):
+    """A new promised limit: a limit (`5wd`) or a share of the legal one (`60%`)."""
+
     service: str | None = None  # None: every service
     promised: str
 
 
 class Cards(Strict):
+    """Another card ladder for a service or all."""
+
     service: str | None = None
     ladder: Any
 
 
 class Materials(Strict):
+    """A share of materials cut: each material's chance of being missing falls, so fewer
+    supplements."""
+
     service: str | None = None  # None: every service that has the step with a supplement loop
     step: str
     cut: float = Field(ge=0, le=1)  # share of the materials no longer required (or pre-verified)
 
 
 class Online(Strict):
+    """The share of receipts made online."""
+
     service: str | None = None  # None: every service
     share: float = Field(ge=0, le=1)
 
 
 class Arrivals(Strict):
+    """Receipts per day scaled (more or fewer applications)."""
+
     service: str | None = None
     scale: float = Field(ge=0)
 
 
 class Bundle(Strict):
+    """一件事一次办: services bundled into one with one acceptance, children in parallel, one limit."""
+
     services: list[str] = Field(min_length=2)
     into: str
     accept: dict  # the one joint acceptance step (a step mapping)
@@ -115,11 +138,15 @@ class Bundle(Strict):
 
 
 class TolerateMissing(Strict):
+    """容缺受理: accept with minor materials missing; the clock runs, the result waits."""
+
     service: str
     step: str
 
 
 class Commitment(Strict):
+    """告知承诺: decided at acceptance on the applicant's commitment; checks run after."""
+
     service: str
 
 
@@ -141,6 +168,7 @@ OPERATIONS = {
 
 
 def reform_names(data: dict) -> list[str]:
+    """The names of a scenario's reforms, in file order."""
     return list((data.get("reforms") or {}).keys())
 
 
@@ -187,6 +215,7 @@ def apply_reforms(data: dict, names: list[str], source: str) -> dict:
 
 
 def scenario_with_reforms(data: dict, names: list[str], source: str) -> Scenario:
+    """The scenario with the named reforms applied, validated, and named after them."""
     patched = apply_reforms(data, names, source)
     label = "+".join(names)
     scenario = validate(Scenario, patched, f"{source} (reform {label})" if names else source)

@@ -33,6 +33,8 @@ def _units(dist: Distribution | None, allowed: tuple[str, ...], what: str):
 
 
 class StaffChange(Strict):
+    """Staff on duty from one date to another (`to` excluded), replacing the base staff."""
+
     start: dt.date = Field(alias="from")
     end: dt.date = Field(alias="to")
     staff: int = Field(ge=0, le=100_000)
@@ -47,6 +49,8 @@ class StaffChange(Strict):
 
 
 class Department(Strict):
+    """A department: staff on duty and dated changes."""
+
     staff: int = Field(ge=1, le=100_000)
     staff_changes: list[StaffChange] = []  # date ranges with other staffing; must not overlap
     description: str = ""
@@ -136,15 +140,21 @@ class Step(Strict):
 
 
 class Parallel(Strict):
+    """A parallel group of routes (AND-join)."""
+
     parallel: list[list[RouteItem]] = Field(min_length=2)  # branches run at once; AND-join
 
 
 class Branch(Strict):
+    """One route of a branch point, with its probability."""
+
     probability: float = Field(ge=0, le=1)
     steps: list[RouteItem] = []
 
 
 class Choice(Strict):
+    """A probabilistic branch point: one of its routes per case."""
+
     branch: list[Branch] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -174,6 +184,8 @@ Choice.model_rebuild()
 
 
 class Arrivals(Strict):
+    """Receipts: per working day, weekday and month factors, online share, pattern."""
+
     per_day: float = Field(ge=0, le=100_000)  # mean receipts per working day
     weekday: dict[str, float] = {}  # factor by weekday (mon..sun), default 1
     month: dict[int, float] = {}  # factor by month (1..12), default 1
@@ -203,6 +215,8 @@ class Arrivals(Strict):
 
 
 class Service(Strict):
+    """A service (事项): limits, kind, priority, cards, arrivals and its route of steps."""
+
     kind: Literal["promised", "instant"] = "promised"  # 承诺件 | 即办件
     description: str = ""
     limits: LimitPair
@@ -219,6 +233,8 @@ class Service(Strict):
 
 
 class Scenario(Strict):
+    """A service centre: calendar and period, departments, services, cards, replications, seed."""
+
     name: str
     description: str = ""
     sources: list[str] = []  # where the numbers come from
@@ -276,6 +292,7 @@ def walk_steps(items: list, path: str):
 
 
 def json_schema() -> str:
+    """The JSON Schema of scenario files (for editors and validators)."""
     schema = Scenario.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "slasim scenario"

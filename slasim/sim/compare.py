@@ -59,6 +59,7 @@ def unpaired(base: list[float], other: list[float]) -> list[float] | None:
 
 
 def verdict(ci: list[float] | None) -> str:
+    """A change's direction from its CI: `up`, `down`, `no clear change`, `unchanged` or `n/a`."""
     if ci is None:
         return "n/a"
     if ci[0] == ci[1] == 0:

@@ -119,6 +119,7 @@ class ServiceDraws:
 
 
 def choice_points(route: list) -> list[ChoicePlan]:
+    """The branch points of a route, depth first (each draws from its own stream)."""
     out = []
     for item in route:
         if isinstance(item, ChoicePlan):

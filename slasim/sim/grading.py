@@ -43,6 +43,8 @@ class CaseRecord:
 
 @dataclass
 class ServiceTally:
+    """Counters of one service over a replication's measured window."""
+
     arrived: int = 0
     accepted: int = 0
     decided: int = 0
@@ -77,6 +79,7 @@ class ServiceTally:
         return out
 
     def summary(self, levels: set[str]) -> dict:
+        """The tally as metrics: counts, shares, lead-time quantiles."""
         out = {
             "arrived": self.arrived,
             "accepted": self.accepted,
@@ -125,6 +128,7 @@ class Cases:
 
     @classmethod
     def from_records(cls, records: list[CaseRecord]) -> Cases:
+        """Columns from the engine's case records."""
         n = len(records)
         paused = [(i, r.pauses) for i, r in enumerate(records) if r.pauses]
         pauses = np.full((n, max((len(p) for _, p in paused), default=0), 2), np.nan)
@@ -148,6 +152,7 @@ class Cases:
         )
 
     def take(self, rows: np.ndarray) -> Cases:
+        """The cases at the given rows."""
         return Cases(
             self.service[rows],
             self.received[rows],
@@ -175,6 +180,7 @@ class Grader:
         self.buffer: list[CaseRecord] = []
 
     def add(self, record: CaseRecord) -> None:
+        """Buffer a finished case; a full chunk is graded at once."""
         if record.received < self.plan.warmup_end:
             return  # warm-up cases are simulated but not measured
         self.buffer.append(record)

@@ -36,10 +36,12 @@ class LogHistogram:
         return np.clip(index, 0, HIST_BINS - 1)
 
     def add(self, values: np.ndarray) -> None:
+        """Count values into the histogram's log-spaced bins."""
         if len(values):
             self.counts += np.bincount(self.bins(values), minlength=HIST_BINS)
 
     def quantile(self, q: float) -> float:
+        """The q-quantile, interpolated within its bin."""
         total = int(self.counts.sum())
         if total == 0:
             return math.nan
@@ -59,6 +61,7 @@ class TimeAverage:
         self.level, self.area, self.last, self.since, self.peak = 0, 0.0, now, now, 0
 
     def change(self, now: float, delta: int) -> None:
+        """The level changes by `delta` at `now`."""
         self.area += self.level * (now - self.last)
         self.last = now
         self.level += delta
@@ -70,6 +73,7 @@ class TimeAverage:
         self.area, self.last, self.since, self.peak = 0.0, now, now, self.level
 
     def mean(self, now: float) -> float:
+        """The time-weighted mean level from `since` to `now`."""
         span = now - self.since
         return (self.area + self.level * (now - self.last)) / span if span > 0 else math.nan
 
@@ -83,6 +87,7 @@ class StepTally:
         self.visits, self.wait, self.work, self.waited = 0, 0.0, 0.0, 0
 
     def summary(self) -> dict:
+        """Visits, mean wait and work minutes, share that queued."""
         return {
             "visits": self.visits,
             "wait_hours_mean": ratio(self.wait / 60.0, self.visits),
@@ -109,6 +114,7 @@ class DeskTally:
         return 0.0
 
     def summary(self, end: float) -> dict:
+        """Utilisation, mean and max queue, over the window ending at `end`."""
         staff_mean = self.staff.mean(end)
         staff_time = staff_mean * (end - self.since)
         return {
@@ -120,6 +126,7 @@ class DeskTally:
 
 
 def ratio(num: float, den: float) -> float:
+    """num / den, or NaN when den is 0."""
     return num / den if den else math.nan
 
 

@@ -21,12 +21,14 @@ SCHEDULER_ENV = "SLASIM_SCHEDULER"
 
 
 def default_workers() -> int:
+    """Cores this process may use."""
     return (
         len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     )
 
 
 def scheduler_address(option: str | None) -> str | None:
+    """The Dask scheduler named by the option, else by $SLASIM_SCHEDULER, else none."""
     return option or os.environ.get(SCHEDULER_ENV) or None
 
 

@@ -200,6 +200,7 @@ class Flow:
         return rows
 
     def push(self, tokens: np.ndarray, watermark: float) -> None:
+        """Take in a batch of tokens and move everything that can move before `watermark`."""
         self.finish(run(self.route, tokens, watermark))
 
     def finish(self, done: np.ndarray) -> None:
@@ -236,6 +237,7 @@ class Flow:
 
 
 def run(nodes: list, tokens: np.ndarray, watermark: float) -> np.ndarray:
+    """Move tokens through a list of nodes in order; returns those that leave the last."""
     for node in nodes:
         tokens = node(tokens, watermark)
     return tokens
@@ -258,6 +260,7 @@ class StepNode:
         left: np.ndarray,
         work: np.ndarray,
     ) -> np.ndarray:
+        """Tokens leaving the step: grading columns updated, the rest passed on."""
         done = (left >= self.plan.warmup_end) & (left < self.plan.end)
         self.tally.visits += int(done.sum())
         self.tally.work += float(work[done].sum())
@@ -426,6 +429,7 @@ class QueueReplication:
         return desk
 
     def run(self) -> None:
+        """Serve every receipt of the period, batch by batch, then grade the open cases."""
         for service in self.plan.services:  # no desk is shared: services are independent queues
             flow = Flow(self, service)
             waiting, first = None, 0

@@ -70,6 +70,7 @@ class Station(DeskTally):
         self.staff.change(self.env.now, staff - self.staff.level)
 
     def worked(self, started: float, work: float) -> None:
+        """Record work started at `started` lasting `work` business minutes."""
         busy = min(started + work, self.end) - max(started, self.since)
         if busy > 0:
             self.busy_area += busy
@@ -91,6 +92,7 @@ class Station(DeskTally):
         return len(self.resource.queue) - sum(1 for r in self.absences if not r.triggered)
 
     def waiting_now(self, end: float) -> float:
+        """Minutes cases are still waiting at `end` (added to the wait area)."""
         return sum(
             end - max(r.joined, self.since) for r in self.resource.queue if hasattr(r, "joined")
         )
@@ -121,6 +123,7 @@ class Replication:
 
     # ------------------------------------------------------------------ processes
     def run(self) -> None:
+        """Run the replication to the period's end, then grade the cases still open."""
         self.env.run(until=self.plan.end)
         still_open = sorted(self.open, key=lambda r: (r.received, r.service))
         self.grader.flush(still_open)

@@ -52,6 +52,7 @@ def parse_vary(spec: str, source: str) -> tuple[str, list]:
 
 
 def grid_size(varies: list[str], source: str) -> int:
+    """The number of grid points the --vary specifications make (checked before running)."""
     size = 1
     for spec in varies:
         size *= len(parse_vary(spec, source)[1])
