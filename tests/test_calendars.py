@@ -35,7 +35,7 @@ def naive_add(cal, day: dt.date, n: int) -> dt.date:
             D(2025, 9, 26),
             20,
             D(2025, 10, 30),
-        ),  # DOMAIN.md §4: make-up Sundays 09-28 and 10-11 count
+        ),  # docs/DOMAIN.md §4: make-up Sundays 09-28 and 10-11 count
         (D(2025, 9, 26), 1, D(2025, 9, 28)),  # day 1 is the make-up Sunday
         (D(2025, 9, 30), 1, D(2025, 10, 9)),  # National Day + Mid-Autumn 10-01..10-08
         (D(2026, 2, 13), 1, D(2026, 2, 14)),  # 2026 notice: 02-14 (Sat) is a workday

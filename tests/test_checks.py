@@ -127,7 +127,7 @@ def test_a_json_check_file_is_read_like_yaml(tmp_path):
         "accepted": "2025-09-26",
         "limit": "20wd",
         "expect": {"due": "2025-10-30"},
-    }  # DOMAIN.md §4 worked example
+    }  # docs/DOMAIN.md §4 worked example
     good = tmp_path / "cases.json"
     good.write_text(json.dumps({"calendar": "cn", "cases": [case]}), encoding="utf-8")
     assert run(good).returncode == 0

@@ -1,4 +1,4 @@
-"""The seed scenario library reproduces what the reports say (DOMAIN.md §6), checked from
+"""The seed scenario library reproduces what the reports say (docs/DOMAIN.md §6), checked from
 `slasim compare --json`. Where no figure is reported, only the direction is asserted."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`WorkCalendar`: working days, office hours, provenance and coverage, and the business-time axis.
 
-Built once per calendar file into sorted numpy arrays (DESIGN.md §3):
+Built once per calendar file into sorted numpy arrays (docs/ARCHITECTURE.md, "Properties", 3):
   - `cum[i]`: working days strictly before table day i, so a working-day step is an index step;
   - `work_days[k]`: epoch day of the k-th working day; `bm_start[k]`: business minutes before it.
 Wall-clock ↔ business time is then a `searchsorted` plus a clip against the day's office intervals.
