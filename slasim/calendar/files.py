@@ -12,6 +12,7 @@ import datetime as dt
 import tomllib
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
@@ -227,6 +228,34 @@ def _hours_minutes(hours: list[list[str]]) -> tuple[tuple[int, int], ...]:
     )
 
 
+def _years(first: int | None, published: int | None, last: int | None, path: Path) -> tuple:
+    """(first_year, published_through, last_year) checked: the table runs 10 years past the
+    published ones unless `last_year` says otherwise."""
+    if first is None:
+        raise SlasimError("missing first_year", source=str(path), field="first_year")
+    last = last or (published or first) + 10
+    if published is not None and not first <= published <= last:
+        raise SlasimError(
+            "published_through must lie between first_year and last_year",
+            source=str(path),
+            field="published_through",
+        )
+    return first, published, last
+
+
+def _timezone(name: str | None, path: Path) -> str:
+    """An IANA time zone name that zoneinfo knows."""
+    if name is None:
+        raise SlasimError("missing timezone", source=str(path), field="timezone")
+    try:
+        ZoneInfo(name)
+    except Exception:
+        raise SlasimError(
+            f"unknown time zone {name!r}", source=str(path), field="timezone"
+        ) from None
+    return name
+
+
 @lru_cache(maxsize=64)
 def resolve_spec(path: Path, _chain: tuple[str, ...] = ()) -> CalendarSpec:
     """Read a calendar file and merge it over the calendar it extends."""
@@ -265,30 +294,13 @@ def resolve_spec(path: Path, _chain: tuple[str, ...] = ()) -> CalendarSpec:
         raise SlasimError(
             "missing office_hours.default", source=str(path), field="office_hours.default"
         )
-    first_year = pick("first_year")
-    if first_year is None:
-        raise SlasimError("missing first_year", source=str(path), field="first_year")
-    published = pick("published_through")
-    last_year = (
-        own.last_year or (parent.last_year if parent else None) or ((published or first_year) + 10)
+    first_year, published, last_year = _years(
+        pick("first_year"),
+        pick("published_through"),
+        own.last_year or (parent.last_year if parent else None),
+        path,
     )
-    if published is not None and not first_year <= published <= last_year:
-        raise SlasimError(
-            "published_through must lie between first_year and last_year",
-            source=str(path),
-            field="published_through",
-        )
-    timezone = pick("timezone")
-    if timezone is None:
-        raise SlasimError("missing timezone", source=str(path), field="timezone")
-    try:
-        from zoneinfo import ZoneInfo
-
-        ZoneInfo(timezone)
-    except Exception:
-        raise SlasimError(
-            f"unknown time zone {timezone!r}", source=str(path), field="timezone"
-        ) from None
+    timezone = _timezone(pick("timezone"), path)
     return CalendarSpec(
         name=own.name,
         title=own.title or (parent.title if parent else own.name),

@@ -119,16 +119,30 @@ def check_expanded_size(data, source: str) -> None:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write to a temporary file beside the target and rename: never a half-written file."""
-    path = Path(path)
+    with atomic_target(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+@contextmanager
+def atomic_target(path: Path):
+    """A temporary path beside `path` to write to: renamed over `path` when the block ends, removed
+    if it raises. `with atomic_target(p) as tmp: fig.savefig(tmp)`."""
+    tmp = temp_beside(Path(path))
+    try:
+        yield tmp
+        publish(tmp, Path(path))
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def temp_beside(path: Path) -> Path:
+    """A new empty private file `.NAME.XXXX.tmp` in the target's folder (created if missing), for
+    writers that stream into it before `publish` renames it over the target."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        publish(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    os.close(fd)
+    return Path(tmp)
 
 
 def publish(tmp: str | Path, path: Path) -> None:

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
-import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
 
 from slasim.calendar.units import minutes_to_iso_array
-from slasim.io.files import publish
+from slasim.io.files import atomic_target, publish, temp_beside
 
 COLUMNS = ("case_id", "service", "activity", "lifecycle", "timestamp", "resource")
 FLUSH_EVERY = 20_000
@@ -31,11 +29,8 @@ class EventLog:
     def __init__(self, path: Path, calendar):
         self.path = Path(path)
         self.calendar = calendar
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self._tmp = tempfile.mkstemp(
-            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
-        )
-        self._file = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self._tmp = temp_beside(self.path)
+        self._file = open(self._tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed in close/discard
         self._writer = csv.writer(self._file)
         self._writer.writerow(COLUMNS)
         self._rows: list[
@@ -110,7 +105,7 @@ class EventLog:
     def discard(self) -> None:
         """Drop the unfinished log: close and remove its temporary files."""
         self._file.close()
-        Path(self._tmp).unlink(missing_ok=True)
+        self._tmp.unlink(missing_ok=True)
 
 
 def write_xes(csv_path: Path, xes_path: Path, tz) -> None:
@@ -148,11 +143,5 @@ def write_xes(csv_path: Path, xes_path: Path, tz) -> None:
             ET.SubElement(node, "date", {"key": "time:timestamp", "value": stamp})
             if event["resource"]:
                 ET.SubElement(node, "string", {"key": "org:resource", "value": event["resource"]})
-    fd, tmp = tempfile.mkstemp(dir=xes_path.parent, prefix=f".{xes_path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_target(xes_path) as tmp:
         ET.ElementTree(log).write(tmp, encoding="utf-8", xml_declaration=True)
-        publish(tmp, xes_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -11,6 +11,7 @@ import io
 import re
 
 from slasim.io.errors import SlasimError
+from slasim.io.files import atomic_target
 
 LEVEL_COLOURS = {"blue": "#4c72b0", "yellow": "#e5b800", "orange": "#dd8452", "red": "#c44e52"}
 
@@ -191,24 +192,14 @@ def sweep_heatmap(result: dict, metric: str = "ever_red") -> str:
 
 def save(fig, path) -> None:
     """Write a chart as .png or .svg (by the suffix), atomically; the figure is closed."""
-    import os
-    import tempfile
     from pathlib import Path
-
-    from slasim.io.files import publish
 
     path = Path(path)
     kind = path.suffix.lower().lstrip(".")
     if kind not in ("png", "svg"):
         raise SlasimError("a chart is written as .png or .svg", field=str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
     try:
-        fig.savefig(tmp, format=kind, bbox_inches="tight", dpi=120)
-        publish(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        with atomic_target(path) as tmp:
+            fig.savefig(tmp, format=kind, bbox_inches="tight", dpi=120)
     finally:
         _pyplot().close(fig)

@@ -226,6 +226,7 @@ class Grader:
         )  # step rungs need the service's own steps
 
     def _grade(self, cases: Cases) -> None:
+        """Grade a chunk of finished (or, at the end, open) cases of one ladder into the tallies."""
         cal, end, services = self.plan.calendar, self.plan.end, self.plan.services
         n, size = len(cases), len(services)
         ladder = services[int(cases.service[0])].ladder
@@ -281,14 +282,7 @@ class Grader:
                 if level != "green":
                     reached[level] = np.bincount(s_idx[np.isfinite(firsts)], minlength=size)
                     if self.log is not None:
-                        for j in np.flatnonzero(np.isfinite(firsts)).tolist():
-                            name = services[int(s_idx[j])].name
-                            self.log.add_wall(
-                                f"{name}-{int(accepted_cases.number[j])}",
-                                name,
-                                f"{level} card",
-                                float(firsts[j]),
-                            )
+                        self._log_cards(level, firsts, accepted_cases)
             still_open = ~closed[idx]
             count("open_at_end", still_open, s_idx)
             if still_open.any():
@@ -299,19 +293,28 @@ class Grader:
                 for k, level in enumerate(LEVELS):
                     open_levels[level] = np.bincount(s_idx[still_open][levels == k], minlength=size)
         for s in np.unique(svc).tolist():
-            tally = self.tallies[s]
-            for name, values in counts.items():
-                setattr(
-                    tally,
-                    name,
-                    getattr(tally, name)
-                    + (float(values[s]) if name.endswith("_sum") else int(values[s])),
-                )
-            tally.lead_wd.counts += hist[s]
-            for level, values in reached.items():
-                tally.reached[level] += int(values[s])
-            for level, values in open_levels.items():
-                tally.open_by_card[level] += int(values[s])
+            self._add(self.tallies[s], s, counts, hist, reached, open_levels)
+
+    @staticmethod
+    def _add(tally: ServiceTally, s: int, counts: dict, hist, reached: dict, open_levels: dict):
+        """Add service s's share of a graded chunk (per-service count arrays) to its tally."""
+        for name, values in counts.items():
+            value = float(values[s]) if name.endswith("_sum") else int(values[s])
+            setattr(tally, name, getattr(tally, name) + value)
+        tally.lead_wd.counts += hist[s]
+        for level, values in reached.items():
+            tally.reached[level] += int(values[s])
+        for level, values in open_levels.items():
+            tally.open_by_card[level] += int(values[s])
+
+    def _log_cards(self, level: str, firsts: np.ndarray, cases: Cases) -> None:
+        """Card events of a graded chunk into the event log (wall instants at which each fired)."""
+        services = self.plan.services
+        for j in np.flatnonzero(np.isfinite(firsts)).tolist():
+            name = services[int(cases.service[j])].name
+            self.log.add_wall(
+                f"{name}-{int(cases.number[j])}", name, f"{level} card", float(firsts[j])
+            )
 
     def levels_now(self, records: list[CaseRecord], now: float) -> dict[str, int]:
         """Card levels of open cases at business instant `now` (the supervision screen at that moment)."""

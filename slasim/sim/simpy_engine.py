@@ -242,53 +242,20 @@ class Replication:
         return True
 
     def _step(self, service: ServicePlan, step: StepPlan, record: CaseRecord, block: Block, k: int):
+        """One step of a case: desk visits (again after each supplement round), then a special
+        procedure if drawn; False if the applicant gave up."""
         env = self.env
         if step.delay is not None:
             yield from self._delay(service, step, record, block, k)
             return True
-        station = self.stations[step.department]
-        resource = station.resource
         draws = block.steps[step.id]
         work = draws.work[k]
-        log = self.log
         entered = env.now
         rounds = 0
         while True:
-            arrived = env.now
-            request = (
-                resource.request(priority=service.spec.priority)
-                if station.prioritised
-                else resource.request()
-            )
-            with request:
-                if not request.triggered:  # a free desk grants at once: no event round-trip then
-                    request.joined = arrived  # read at the end for waits still under way
-                    queued = station.cases_queued() if station.prioritised else len(resource.queue)
-                    if queued > station.peak:
-                        station.peak = queued
-                    yield request
-                    started = env.now
-                    if started > station.since:
-                        station.wait_area += started - (
-                            arrived if arrived > station.since else station.since
-                        )
-                else:
-                    started = arrived
-                request.until = started + work  # read at the end of the warm-up for work under way
-                station.worked(started, work)
-                if log is not None:
-                    self._log_visit(service, step, record, "start")
-                yield env.timeout(work)
-            if log is not None:
-                self._log_visit(service, step, record, "complete")
-            tally = self.step_tallies[step.id]  # looked up now: a visit counts where it completes
-            tally.visits += 1
-            tally.work += work
-            if started > arrived:
-                tally.wait += started - arrived
-                tally.waited += 1
+            yield from self._visit(service, step, record, work)
             if step.plain:
-                if step.accepts and not record.is_accepted:  # NaN: not yet accepted
+                if step.accepts and not record.is_accepted:
                     record.accepted = env.now
                 return True
             supplement = step.supplement
@@ -301,12 +268,11 @@ class Replication:
                 if not record.is_accepted:
                     record.accepted = env.now
                 gives_up = draws.give_up[k, rounds] < supplement.give_up
+                response = float(draws.response[k, rounds])
                 record.materials_at = (
                     float("inf")
                     if gives_up
-                    else self._after(
-                        env.now, float(draws.response[k, rounds]), supplement.response.unit
-                    )
+                    else self._after(env.now, response, supplement.response.unit)
                 )
                 break
             # Not yet accepted: restart mode accepts only the complete round (Art. 32)
@@ -337,6 +303,46 @@ class Replication:
                 record.pauses = (record.pauses or []) + [(start, finish)]
         self._span(step, record, entered)
         return True
+
+    def _visit(self, service: ServicePlan, step: StepPlan, record: CaseRecord, work: float):
+        """Queue at the step's desk, work `work` minutes, and tally the visit where it completes."""
+        env = self.env
+        station = self.stations[step.department]
+        resource = station.resource
+        log = self.log
+        arrived = env.now
+        request = (
+            resource.request(priority=service.spec.priority)
+            if station.prioritised
+            else resource.request()
+        )
+        with request:
+            if not request.triggered:  # a free desk grants at once: no event round-trip then
+                request.joined = arrived  # read at the end for waits still under way
+                queued = station.cases_queued() if station.prioritised else len(resource.queue)
+                if queued > station.peak:
+                    station.peak = queued
+                yield request
+                started = env.now
+                if started > station.since:
+                    station.wait_area += started - (
+                        arrived if arrived > station.since else station.since
+                    )
+            else:
+                started = arrived
+            request.until = started + work  # read at the end of the warm-up for work under way
+            station.worked(started, work)
+            if log is not None:
+                self._log_visit(service, step, record, "start")
+            yield env.timeout(work)
+        if log is not None:
+            self._log_visit(service, step, record, "complete")
+        tally = self.step_tallies[step.id]  # looked up now: a visit counts where it completes
+        tally.visits += 1
+        tally.work += work
+        if started > arrived:
+            tally.wait += started - arrived
+            tally.waited += 1
 
     def _delay(
         self, service: ServicePlan, step: StepPlan, record: CaseRecord, block: Block, k: int
