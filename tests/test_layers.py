@@ -12,8 +12,17 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "slasim"
 # Floors, bottom up (docs/ARCHITECTURE.md). Modules of the package root sit on top.
-FLOORS = {"io": 0, "calendar": 1, "clock": 2, "checks": 3, "scenario": 3, "outputs": 4, "sim": 5}
-TOP = 6
+FLOORS = {
+    "io": 0,
+    "calendar": 1,
+    "clock": 2,
+    "checks": 3,
+    "scenario": 3,
+    "outputs": 4,
+    "sim": 5,
+    "staffing": 6,
+}
+TOP = 7
 
 
 def module_name(path: Path) -> str:

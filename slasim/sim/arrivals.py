@@ -4,7 +4,7 @@ Receipts are generated a block of working days at a time, each block from its ow
 Window receipts happen during office hours: per working day a Poisson count (or, `even`, a fixed
 count spread evenly) placed uniformly over the day's office minutes. Online receipts come at any
 hour of any day (the same volume per working day on average, spread over natural days); one
-outside office hours is received at the next opening (DOMAIN §5). Both are returned on the
+outside office hours is received at the next opening (docs/DOMAIN.md §5). Both are returned on the
 business-minute axis, sorted, with a flag for online.
 """
 
@@ -22,7 +22,7 @@ from slasim.sim.draws import stream
 _EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (mon = 0)
 
 
-def _factors(spec, days: np.ndarray) -> np.ndarray:
+def arrival_factors(spec, days: np.ndarray) -> np.ndarray:
     """Weekday × month factors for epoch days."""
     weekday = (days + _EPOCH_WEEKDAY) % 7
     by_weekday = np.array([spec.weekday.get(name, 1.0) for name in WEEKDAYS])
@@ -80,7 +80,7 @@ def arrival_blocks(
         rng = stream(block)
         k = np.arange(k0, min(k0 + BLOCK_DAYS, plan.end_day))
         work_days = cal.work_days[k]
-        means = spec.per_day * (1.0 - spec.online) * _factors(spec, work_days)
+        means = spec.per_day * (1.0 - spec.online) * arrival_factors(spec, work_days)
         counts, window_carry = _counts(means, spec.pattern, rng, window_carry)
         times = _place(counts, cal.bm_start[k], cal.day_minutes[k], spec.pattern, rng)
         is_online = np.zeros(len(times), bool)
@@ -88,7 +88,7 @@ def arrival_blocks(
             last = int(cal.work_days[k[-1] + 1]) - 1 if k[-1] + 1 < plan.end_day else last_day
             days = np.arange(max(int(work_days[0]), first_day) if block else first_day, last + 1)
             counts, online_carry = _counts(
-                per_natural_day * _factors(spec, days), spec.pattern, rng, online_carry
+                per_natural_day * arrival_factors(spec, days), spec.pattern, rng, online_carry
             )
             wall = _place(
                 counts,

@@ -1,4 +1,5 @@
-"""Baseline against reforms, replication by replication (common random numbers, DESIGN §6).
+"""Baseline against reforms, replication by replication (common random numbers, docs/ARCHITECTURE.md
+property 6).
 
 Replication r of a reform uses the same seed children as replication r of the baseline, so the k-th
 case of a service arrives at the same moment and draws the same work where the reform leaves it

@@ -3,11 +3,11 @@
 Each (service, step, purpose) has its own stream (`stream`), and the k-th case of a service always
 takes the k-th draw of it. So a baseline and a reform see the same case with the same work times,
 supplement outcomes and branch choices wherever the reform does not change them (common random
-numbers, DESIGN §6) — whatever order cases reach a desk in. A draw that moves with a reform's own
-parameter is coupled monotonically (a case sent back at probability p is sent back at any p' > p).
-Draws are made in blocks of consecutive cases, each block from streams keyed by its number; a block
-lives while a case of it is open, so memory follows the cases in the centre, not the cases simulated.
-"""
+numbers, docs/ARCHITECTURE.md property 6) — whatever order cases reach a desk in. A draw that moves
+with a reform's own parameter is coupled monotonically (a case sent back at probability p is sent
+back at any p' > p). Draws are made in blocks of consecutive cases, each block from streams keyed by
+its number; a block lives while a case of it is open, so memory follows the cases in the centre, not
+the cases simulated."""
 
 from __future__ import annotations
 

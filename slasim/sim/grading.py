@@ -1,10 +1,9 @@
 """Grading finished cases of a replication: due dates, cards and lead times, in batches.
 
 The engine hands over one small record per case; every `chunk` records are graded at once with the
-same `ClockBatch` and card code as `slasim deadline`/`check` (DESIGN §1, §4), and folded into
-per-service counters and histograms. Open cases are graded once, at the end of the period, with
-their cards frozen there (the supervision screen's view).
-"""
+same `ClockBatch` and card code as `slasim deadline`/`check` (docs/ARCHITECTURE.md properties 1, 4),
+and folded into per-service counters and histograms. Open cases are graded once, at the end of the
+period, with their cards frozen there (the supervision screen's view)."""
 
 from __future__ import annotations
 

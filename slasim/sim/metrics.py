@@ -1,9 +1,8 @@
 """Streaming statistics of a replication, and 95 % confidence intervals across replications.
 
-A replication keeps counters, sums and fixed-size log-spaced histograms (1 % relative precision
-for quantiles), never per-case lists (DESIGN §5). Summaries are plain dicts of floats; across
-replications every rate and mean gets a Student-t 95 % interval.
-"""
+A replication keeps counters, sums and fixed-size log-spaced histograms (1 % relative precision for
+quantiles), never per-case lists (docs/ARCHITECTURE.md property 5). Summaries are plain dicts of
+floats; across replications every rate and mean gets a Student-t 95 % interval."""
 
 from __future__ import annotations
 

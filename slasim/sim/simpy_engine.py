@@ -1,12 +1,11 @@
 """The SimPy processes of one replication of a service centre, on the business-minute axis.
 
-`env.now` is the calendar's business minutes (office time only, DESIGN §3): staff are simply
-available whenever the clock runs, and nights, weekends and holidays cost no events. Natural-day
-waits (an applicant answering a supplement notice) are converted through the calendar.
-Processes only record; `grading` and `metrics` summarise. Every random draw comes from a stream
-of its own (service or step × purpose), so a reform that changes one step leaves the others'
-draws alone (common random numbers, DESIGN §6).
-"""
+`env.now` is the calendar's business minutes (office time only, docs/ARCHITECTURE.md property 3):
+staff are simply available whenever the clock runs, and nights, weekends and holidays cost no
+events. Natural-day waits (an applicant answering a supplement notice) are converted through the
+calendar. Processes only record; `grading` and `metrics` summarise. Every random draw comes from a
+stream of its own (service or step × purpose), so a reform that changes one step leaves the others'
+draws alone (common random numbers, docs/ARCHITECTURE.md property 6)."""
 
 from __future__ import annotations
 
