@@ -408,7 +408,7 @@ def staff(
     from slasim.outputs.results import to_json
     from slasim.outputs.staffing import staffing_report
     from slasim.scenario.loader import load_scenario_data
-    from slasim.staffing.search import find_staffing, parse_assignments
+    from slasim.staffing.search import find_staffing, infeasible_message, parse_assignments
     from slasim.staffing.targets import parse_target
 
     data, source = load_scenario_data(scenario, overrides or [])
@@ -429,6 +429,9 @@ def staff(
             progress=(lambda candidates, reps: advance(reps)) if advance else None,
             **executor(workers, scheduler),
         )
+    message = infeasible_message(result)
+    if message:
+        raise SlasimError(message, source=source, field="--target")
     if out is not None:
         write_atomic(out / "staffing.json", to_json(result))
     typer.echo(to_json(result) if as_json else staffing_report(result, frontier=frontier))

@@ -370,3 +370,22 @@ def find_staffing(
         "method": METHOD,
         "results": results,
     }
+
+
+def infeasible_message(result: dict) -> str | None:
+    """One line when no searched reform set has a staffing meeting the targets: the targets that
+    fail at the maximum, with their estimates and shortfalls; None when one has."""
+    if any(r["status"] != "infeasible" for r in result["results"]):
+        return None
+    res = result["results"][0]
+    top = res["at_maximum"]
+    staff = ", ".join(f"{d}={n}" for d, n in top["staff"].items())
+    failing = [
+        f"{t['target']} is {t['mean']:.4g} ({t['verdict']}, short by {-t['margin']:.4g})"
+        for t in top["by_target"]
+        if t["verdict"] != HOLDS
+    ]
+    return (
+        f"no staffing within the bounds meets the targets: at the maximum ({staff}) "
+        + "; ".join(failing)
+    )
