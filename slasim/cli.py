@@ -362,6 +362,12 @@ def staff(
         str | None,
         typer.Option("--service", help="Targets on this service (default: all services)."),
     ] = None,
+    dept: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dept", "-d", help="Search only these departments (others keep today's staff)."
+        ),
+    ] = None,
     cost: Annotated[
         list[str] | None, typer.Option("--cost", help="DEPT=COST per staff member (default 1).")
     ] = None,
@@ -422,6 +428,7 @@ def staff(
             low=parse_assignments(minimum or [], "--min"),
             high=parse_assignments(maximum or [], "--max"),
             costs=parse_assignments(cost or [], "--cost", float),
+            only=dept or None,
             confidence=confidence,
             budget=budget,
             max_reps=max_reps,

@@ -160,8 +160,9 @@ def test_equals_an_exhaustive_sweep_on_district_centre():
         data,
         source,
         [parse_target(f"lead_time_wd_p90<={target}")],
-        low={**fixed, "window": 2, "registry": 1},
-        high={**fixed, "window": 4, "registry": 3},
+        low={"window": 2, "registry": 1},
+        high={"window": 4, "registry": 3},
+        only=list(varied),
         costs=costs,
         max_reps=reps,
     )["results"][0]
@@ -178,6 +179,9 @@ def test_cli_text_json_and_bad_input(tmp_path):
     assert json.loads((tmp_path / "staffing.json").read_text(encoding="utf-8")) == result
     code, out, _ = slasim(*base, "-t", "past_promised<=10%", "--frontier")
     assert code == 0 and "desk=4" in out and "cheaper, rejected: desk=3" in out
+    assert slasim("report", tmp_path).returncode == 0
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<h2>Staffing</h2>" in page and "<svg" in page and "desk=4" in page
     for args, words in [
         (["-t", "reds<=1%"], "unknown metric 'reds'"),
         (["-t", "red<1%"], "a target is METRIC<=VALUE"),

@@ -174,26 +174,47 @@ def _compare_section(result: dict) -> str:
     return "".join(parts)
 
 
-def build_report(results_dir: Path) -> str:
-    """The HTML page of a results directory (`run --out` or `compare --out`)."""
-    results_dir = Path(results_dir)
-    run_path, compare_path = results_dir / "summary.json", results_dir / "compare.json"
-    if not run_path.exists() and not compare_path.exists():
-        raise SlasimError(
-            "no summary.json (slasim run --out) or compare.json (slasim compare --out) here",
-            source=str(results_dir),
+def _staffing_section(result: dict) -> str:
+    from slasim.outputs import plots
+    from slasim.outputs.staffing import staffing_report
+
+    return (
+        _figure(
+            plots.svg_text(plots.staffing_frontier(result)),
+            "Every staffing the search evaluated: its cost and first target (95% CI).",
         )
+        + f"<pre>{html.escape(staffing_report(result))}</pre>"
+    )
+
+
+def _read(path: Path, results_dir: Path) -> dict | None:
     try:
-        run = json.loads(run_path.read_text(encoding="utf-8")) if run_path.exists() else None
-        comp = (
-            json.loads(compare_path.read_text(encoding="utf-8")) if compare_path.exists() else None
-        )
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
     except (OSError, json.JSONDecodeError) as exc:
         raise SlasimError(f"cannot read the results ({exc})", source=str(results_dir)) from None
-    main = run or comp["baseline"]
-    sections = [f"<h1>slasim — {html.escape(main['scenario'])}</h1>"]
+
+
+def build_report(results_dir: Path) -> str:
+    """The HTML page of a results directory (`run --out`, `compare --out` or `staff --out`)."""
+    results_dir = Path(results_dir)
+    run = _read(results_dir / "summary.json", results_dir)
+    comp = _read(results_dir / "compare.json", results_dir)
+    staffing = _read(results_dir / "staffing.json", results_dir)
+    if run is None and comp is None and staffing is None:
+        raise SlasimError(
+            "no summary.json (slasim run --out), compare.json (slasim compare --out) or "
+            "staffing.json (slasim staff --out) here",
+            source=str(results_dir),
+        )
+    main = run or (comp["baseline"] if comp else None)
+    title = (main or staffing)["scenario"]
+    sections = [f"<h1>slasim — {html.escape(title)}</h1>"]
+    if staffing:
+        sections += ["<h2>Staffing</h2>", _staffing_section(staffing)]
     if comp:
         sections += ["<h2>Reforms against the baseline</h2>", _compare_section(comp)]
+    if main is None:
+        return _page(title, sections)
     sections += [
         "<h2>Results" + (" (baseline)" if not run else "") + "</h2>",
         _run_section(main),
@@ -202,9 +223,13 @@ def build_report(results_dir: Path) -> str:
         "<h2>Scenario definition</h2>",
         f"<pre>{html.escape(json.dumps(main.get('definition', {}), ensure_ascii=False, indent=2))}</pre>",
     ]
+    return _page(title, sections)
+
+
+def _page(title: str, sections: list[str]) -> str:
     return (
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>slasim report — "
-        f"{html.escape(main['scenario'])}</title><style>{STYLE}</style></head><body>"
+        f"{html.escape(title)}</title><style>{STYLE}</style></head><body>"
         + "".join(sections)
         + "</body></html>"
     )

@@ -190,6 +190,39 @@ def sweep_heatmap(result: dict, metric: str = "ever_red") -> str:
     return fig
 
 
+def staffing_frontier(result: dict):
+    """Cost against the first target's estimate (95% CI) for every staffing evaluated, per reform
+    set: filled markers accepted, hollow rejected; the dashed line is the target's bound."""
+    plt = _pyplot()
+    spec = result["target_specs"][0]
+    scale = 100.0 if spec["text"].endswith("%") else 1.0
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    for k, res in enumerate(result["results"]):
+        label = " + ".join(res["reforms"]) or "baseline"
+        colour = f"C{k}"
+        for accepted in (True, False):
+            rows = [c for c in res["frontier"] if c["accepted"] is accepted]
+            stats = [c[spec["text"]] for c in rows]
+            means = [scale * (s["mean"] or 0.0) for s in stats]
+            halves = [scale * ((s["ci"][1] - s["ci"][0]) / 2 if s["ci"] else 0.0) for s in stats]
+            ax.errorbar(
+                [c["cost"] for c in rows],
+                means,
+                yerr=halves,
+                fmt="o",
+                color=colour,
+                markerfacecolor=colour if accepted else "none",
+                capsize=3,
+                label=f"{label}, {'accepted' if accepted else 'rejected'}" if rows else None,
+            )
+    ax.axhline(scale * spec["value"], color="#555", linestyle="--", linewidth=1)
+    ax.set_xlabel("staffing cost")
+    ax.set_ylabel(spec["text"].split("<=")[0].split(">=")[0] + (" (%)" if scale == 100 else ""))
+    ax.set_title("Staffings evaluated: cost against the first target")
+    ax.legend(frameon=False, fontsize=8)
+    return fig
+
+
 def save(fig, path) -> None:
     """Write a chart as .png or .svg (by the suffix), atomically; the figure is closed."""
     from pathlib import Path

@@ -3,6 +3,8 @@ the cheaper candidates that failed and why, and optionally the cost frontier."""
 
 from __future__ import annotations
 
+import textwrap
+
 from tabulate import tabulate
 
 
@@ -35,7 +37,7 @@ def staffing_report(result: dict, *, frontier: bool = False) -> str:
         f"{result['scenario']}: cheapest staffing meeting {', '.join(result['targets'])} "
         f"with {confidence}% confidence (calendar {result['calendar']}, seed {result['seed']}"
         f"{', PROVISIONAL calendar years' if result['provisional'] else ''})",
-        f"method: {result['method']}",
+        *textwrap.wrap(f"method: {result['method']}", 100, subsequent_indent="  "),
     ]
     for res in result["results"]:
         label = " + ".join(res["reforms"]) or "baseline"

@@ -296,12 +296,18 @@ def parse_assignments(items: list[str], option: str, kind=int) -> dict[str, floa
 
 
 def search_bounds(
-    scenario: Scenario, low: dict, high: dict, costs: dict
+    scenario: Scenario, low: dict, high: dict, costs: dict, only: list[str] | None = None
 ) -> tuple[list[str], dict, dict, dict]:
     """Departments and their bounds and costs: by default 1 to twice today's staff (at least
-    today's + 2), cost 1 a head; unknown department names are refused."""
+    today's + 2), cost 1 a head; with `only`, the other departments keep today's staff. Unknown
+    department names are refused."""
     names = list(scenario.departments)
-    for option, given in (("--min", low), ("--max", high), ("--cost", costs)):
+    for option, given in (
+        ("--min", low),
+        ("--max", high),
+        ("--cost", costs),
+        ("--dept", only or []),
+    ):
         for name in given:
             if name not in scenario.departments:
                 raise SlasimError(
@@ -309,6 +315,8 @@ def search_bounds(
                 )
     lows, highs = {}, {}
     for name, dept in scenario.departments.items():
+        if only and name not in only:
+            low, high = {**low, name: dept.staff}, {**high, name: dept.staff}
         lows[name] = int(low.get(name, 1))
         highs[name] = int(high.get(name, max(2 * dept.staff, dept.staff + 2)))
         if lows[name] > highs[name]:
@@ -327,6 +335,7 @@ def find_staffing(
     low: dict | None = None,
     high: dict | None = None,
     costs: dict | None = None,
+    only: list[str] | None = None,
     **options,
 ) -> dict:
     """The cheapest staffing for the baseline and for each reform set (a list of reform names
@@ -340,7 +349,7 @@ def find_staffing(
         else:
             scenario = validate(Scenario, {k: v for k, v in data.items() if k != "reforms"}, source)
         departments, lows, highs, costs_by = search_bounds(
-            scenario, low or {}, high or {}, costs or {}
+            scenario, low or {}, high or {}, costs or {}, only
         )
         search = Search(scenario, source, targets, departments, lows, highs, costs_by, **options)
         results.append(
@@ -365,6 +374,10 @@ def find_staffing(
         "seed": plan.scenario.seed if options.get("seed") is None else options["seed"],
         "targets": [
             t.text + (f" ({t.service})" if t.service else " (all services)") for t in targets
+        ],
+        "target_specs": [
+            {"text": t.text, "metric": t.metric, "op": t.op, "value": t.value, "service": t.service}
+            for t in targets
         ],
         "confidence": options.get("confidence", 0.95),
         "method": METHOD,
