@@ -447,6 +447,104 @@ def staff(
 
 
 @app.command()
+def fit(
+    log: Annotated[Path, typer.Argument(help="Case log: CSV (plain or .gz) or XES.")],
+    calendar: Annotated[
+        str, typer.Option("--calendar", "-c", help="Calendar of the centre (name or .toml path).")
+    ] = "cn",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the scenario here (default: print it).")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Scenario name.")] = None,
+    limit: Annotated[str, typer.Option("--limit", help="Legal limit of the service.")] = "20wd",
+    promised: Annotated[
+        str | None, typer.Option("--promised", help="Promised limit (default: the legal one).")
+    ] = None,
+    service_column: Annotated[
+        str | None, typer.Option("--service-column", help="Column naming each case's service.")
+    ] = None,
+    department_column: Annotated[
+        str | None, typer.Option("--department-column", help="Column naming the handler's role.")
+    ] = None,
+    case: Annotated[str | None, typer.Option("--case", help="Case id column.")] = None,
+    activity: Annotated[str | None, typer.Option("--activity", help="Activity column.")] = None,
+    start: Annotated[str | None, typer.Option("--start", help="Start timestamp column.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="End timestamp column.")] = None,
+    resource: Annotated[str | None, typer.Option("--resource", help="Handler column.")] = None,
+    train_until: Annotated[
+        str | None, typer.Option("--train-until", help="Fit on cases received before this date.")
+    ] = None,
+    train_share: Annotated[
+        float, typer.Option("--train-share", min=0.1, max=0.95, help="Share of cases to fit on.")
+    ] = 0.7,
+    min_share: Annotated[
+        float, typer.Option("--min-share", min=0.0, max=1.0, help="Drop activities in fewer cases.")
+    ] = 0.05,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the fit's evidence as JSON.")
+    ] = False,
+):
+    """Build a scenario from a centre's case log; every fitted number says where it came from."""
+    from slasim.calendar.units import parse_date
+    from slasim.calendar.workcalendar import load_calendar
+    from slasim.fit.build import fit_log
+    from slasim.fit.log import read_log
+    from slasim.fit.writer import scenario_yaml
+    from slasim.io.files import write_atomic
+    from slasim.io.schema import validate as validate_model
+    from slasim.scenario.plan import compile_plan
+    from slasim.scenario.schema import Scenario
+
+    until = parse_date(train_until, field="--train-until") if train_until else None
+    events = read_log(
+        log,
+        load_calendar(calendar),
+        case=case,
+        activity=activity,
+        start=start,
+        end=end,
+        resource=resource,
+        role=department_column,
+        service=service_column,
+    )
+    fitted = fit_log(
+        events,
+        calendar,
+        name=name,
+        limit=limit,
+        promised=promised,
+        train_until=until,
+        train_share=train_share,
+        min_share=min_share,
+    )
+    header = [
+        f"Fitted by `slasim fit` from {log.name}: {fitted.evidence['train_cases']} cases fitted, "
+        f"{fitted.evidence['test_cases']} kept for `slasim fidelity` (from {fitted.evidence['split']}).",
+        "Each fitted number's comment gives its sample size and fit; limits are given, not fitted.",
+    ]
+    if events.starts_estimated:
+        header.append(
+            f"{events.starts_estimated} start times were missing and estimated (the later of the "
+            "previous completion in the case and the handler's previous completion)."
+        )
+    text = scenario_yaml(fitted.data, fitted.comments, header)
+    compile_plan(
+        validate_model(Scenario, fitted.data, str(log)), str(log)
+    )  # it must run as written
+    if out is not None:
+        write_atomic(out, text)
+    if as_json:
+        emit_json(fitted.evidence)
+    elif out is None:
+        typer.echo(text, nl=False)
+    else:
+        typer.echo(
+            f"wrote {out} ({len(fitted.data['services'])} service(s), "
+            f"{len(fitted.data['departments'])} department(s))"
+        )
+
+
+@app.command()
 def validate(files: Annotated[list[str], typer.Argument(help="Scenario files to validate.")]):
     """Check scenario files without running them: exit 0 if valid, 2 with file and field if not."""
     from slasim.io.schema import validate as validate_model

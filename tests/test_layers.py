@@ -21,6 +21,7 @@ FLOORS = {
     "outputs": 4,
     "sim": 5,
     "staffing": 6,
+    "fit": 6,
 }
 TOP = 7
 

@@ -1,0 +1,455 @@
+"""`slasim fit`: a scenario built from a case log, each fitted number with its evidence.
+
+The log's cases are split by arrival: the first part (`--train-share`, or up to `--train-until`)
+fits the model, the rest is the period the scenario simulates (after a warm-up), so `fidelity`
+compares the model with cases it was not fitted on. What is fitted, per service:
+- the route (`discover`): steps, XOR branches with shares, parallel groups;
+- per step, desk work in office minutes (family by Wasserstein distance, `families`), or an elapsed
+  `delay` in working days when its median duration exceeds a working day's office time (that is
+  waiting, not desk work); a delay before a step where its handler was idle while the case waited
+  (the wait is not a queue); repeats of a step as a supplement loop with their share and the gap
+  before each repeat;
+- arrivals per working day with weekday (and, over a year or more, month) factors, and the share
+  received outside office hours (`online`); holidays and make-up days come from the calendar;
+- departments: a role column when the log has one, else pools of activities sharing handlers;
+  staff: the mean number of distinct handlers at work on a working day.
+Limits are given (`--limit`), not fitted; cards use a shipped ladder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from slasim.calendar.units import MINUTES_PER_DAY, day_to_date
+from slasim.calendar.workcalendar import load_calendar
+from slasim.clock.limits import Limit
+from slasim.fit.discover import Trace, activity_stats, discover, step_names
+from slasim.fit.families import choose
+from slasim.fit.log import Events
+from slasim.io.errors import SlasimError
+from slasim.scenario.schema import WEEKDAYS
+
+WARMUP_DAYS = 10
+IDLE_WAIT_MIN = 30.0  # office minutes: shorter waits for an idle handler are not modelled
+
+
+@dataclass
+class Fitted:
+    """A fitted scenario (data), a comment per fitted field path, and the fit's evidence."""
+
+    data: dict
+    comments: dict[tuple, str]
+    evidence: dict
+
+
+def slug(text: str) -> str:
+    """A scenario-friendly name: lower case, spaces and odd characters as dashes."""
+    return re.sub(r"[^\w]+", "-", str(text).strip().lower()).strip("-") or "x"
+
+
+def split_cases(events: Events, train_until: dt.date | None, train_share: float, cal) -> tuple:
+    """(arrival by case, train case set, test case set, split instant in wall minutes)."""
+    arrival: dict[str, float] = {}
+    for case, start in zip(events.case.tolist(), events.start.tolist()):
+        if start < arrival.get(case, np.inf):
+            arrival[case] = start
+    ordered = sorted(arrival.values())
+    if train_until is not None:
+        split = float(cal.minutes(train_until))
+    else:
+        split = ordered[min(len(ordered) - 1, max(1, int(train_share * len(ordered))))]
+    train = {c for c, t in arrival.items() if t < split}
+    test = set(arrival) - train
+    if len(train) < 2 or not test:
+        raise SlasimError(
+            f"the split leaves {len(train)} cases to fit and {len(test)} to test (need 2 and 1)",
+            source=events.source,
+            field="--train-until" if train_until else "--train-share",
+        )
+    return arrival, train, test, split
+
+
+def traces_of(events: Events, cases: set[str]) -> list[Trace]:
+    """The cases' events in order of start (then end)."""
+    by_case: dict[str, list[int]] = {}
+    for i, case in enumerate(events.case.tolist()):
+        if case in cases:
+            by_case.setdefault(case, []).append(i)
+    out = []
+    for case, rows in by_case.items():
+        rows.sort(key=lambda i: (events.start[i], events.end[i]))
+        out.append(
+            Trace(
+                case,
+                [events.activity[i] for i in rows],
+                [float(events.start[i]) for i in rows],
+                [float(events.end[i]) for i in rows],
+            )
+        )
+    return out
+
+
+def fit_log(
+    events: Events,
+    calendar: str = "cn",
+    *,
+    name: str | None = None,
+    limit: str = "20wd",
+    promised: str | None = None,
+    cards: str = "warn-before",
+    train_until: dt.date | None = None,
+    train_share: float = 0.7,
+    min_share: float = 0.05,
+) -> Fitted:
+    """Fit a scenario to a log (see the module docstring for what and how)."""
+    cal = load_calendar(calendar)
+    legal = Limit.parse(limit, field="--limit")
+    arrival, train, test, split = split_cases(events, train_until, train_share, cal)
+    comments: dict[tuple, str] = {}
+    evidence: dict = {
+        "log": events.source,
+        "events": len(events),
+        "cases": len(arrival),
+        "train_cases": len(train),
+        "test_cases": len(test),
+        "split": _iso(split),
+        "starts_estimated": events.starts_estimated,
+        "columns": events.columns,
+    }
+    services_of = _services(events, train | test)
+    departments: dict[str, dict] = {}
+    services = {}
+    index = LogIndex.of(events, train)
+    for service_name, cases in services_of.items():
+        fitted = _service(events, index, cal, cases & train, arrival, min_share, departments)
+        key = slug(service_name) if service_name else slug(name or "service")
+        limits = (
+            {"legal": str(legal)}
+            if promised is None
+            else {"promised": promised, "legal": str(legal)}
+        )
+        services[key] = {"limits": limits, "acceptance": "receipt", **fitted["service"]}
+        comments[("services", key, "limits")] = "given (--limit), not fitted"
+        for path, text in fitted["comments"].items():
+            comments[("services", key, *path)] = text
+        evidence.setdefault("services", {})[key] = fitted["evidence"]
+    start_day, days = _period(cal, [arrival[c] for c in test])
+    dept_data = {}
+    for dept, info in departments.items():
+        staff, note = _staff(events, index, info, split)
+        dept_data[dept] = {"staff": staff}
+        comments[("departments", dept, "staff")] = note
+        evidence.setdefault("departments", {})[dept] = {
+            "activities": sorted(info["activities"]),
+            "handlers": len(info["handlers"]),
+            "staff": note,
+        }
+    data = {
+        "name": name or slug(events.source.rsplit("/", 1)[-1].split(".")[0]),
+        "description": f"fitted by slasim fit from {events.source.rsplit('/', 1)[-1]}",
+        "sources": [f"{events.source.rsplit('/', 1)[-1]}: {len(train)} cases fitted"],
+        "calendar": calendar,
+        "start": day_to_date(start_day).isoformat(),
+        "working_days": days,
+        "warmup_days": WARMUP_DAYS,
+        "replications": 10,
+        "seed": 1,
+        "cards": cards,
+        "departments": dept_data,
+        "services": services,
+    }
+    comments[("start",)] = (
+        f"the test period ({len(test)} cases from {_iso(split)[:10]}) after {WARMUP_DAYS} working "
+        "days of warm-up"
+    )
+    return Fitted(data, comments, evidence)
+
+
+def _iso(minutes: float) -> str:
+    from slasim.calendar.units import minutes_to_iso
+
+    return minutes_to_iso(minutes)
+
+
+def _services(events: Events, cases: set[str]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for case, service in zip(events.case.tolist(), events.service.tolist()):
+        out.setdefault(service, set()).add(case)
+    return out
+
+
+def _period(cal, test_arrivals: list[float]) -> tuple[int, int]:
+    first = int(min(test_arrivals) // MINUTES_PER_DAY)
+    last = int(max(test_arrivals) // MINUTES_PER_DAY)
+    k_first = int(cal.working_days_before(np.array([first]))[0])
+    k_last = int(cal.working_days_before(np.array([last + 1]))[0])
+    k_start = max(0, k_first - WARMUP_DAYS)
+    return int(cal.work_days[k_start]), max(k_last - k_start, WARMUP_DAYS + 1)
+
+
+@dataclass
+class LogIndex:
+    """Lookups built once per fit: the rows of each activity among the fitted cases."""
+
+    rows: dict[str, np.ndarray]
+
+    @classmethod
+    def of(cls, events: Events, train: set[str]) -> LogIndex:
+        """Index a log's fitted cases."""
+        rows: dict[str, list[int]] = {}
+        for i, (case, act) in enumerate(zip(events.case.tolist(), events.activity.tolist())):
+            if case in train:
+                rows.setdefault(act, []).append(i)
+        return cls({a: np.array(r, dtype=np.int64) for a, r in rows.items()})
+
+
+def _service(events, index, cal, train, arrival, min_share, departments) -> dict:
+    traces = traces_of(events, train)
+    stats = activity_stats(traces)
+    kept = [a for a, c in stats.cases.items() if len(c) >= min_share * len(traces)]
+    dropped = sorted(set(stats.cases) - set(kept))
+    kept.sort(key=lambda a: stats.position[a])
+    route = discover({t.case for t in traces}, kept, stats)
+    comments: dict[tuple, str] = {}
+    positions = [_positions(trace) for trace in traces]
+    steps = {
+        a: _step(events, cal, a, index.rows[a], traces, positions, departments)
+        for a in step_names(route)
+    }
+    arrivals, arrival_notes = _arrivals(cal, [arrival[c] for c in train])
+    comments.update({("arrivals", k): v for k, v in arrival_notes.items()})
+    out_route = _emit_route(route, steps, comments, ("steps",))
+    evidence = {
+        "cases": len(traces),
+        "activities": len(stats.cases),
+        "dropped_rare_activities": dropped,
+        "steps": {a: s["evidence"] for a, s in steps.items()},
+    }
+    return {
+        "service": {"arrivals": arrivals, "steps": out_route},
+        "comments": comments,
+        "evidence": evidence,
+    }
+
+
+def _emit_route(route, steps, comments, path) -> list:
+    out = []
+    for item in route:
+        here = (*path, len(out))
+        if isinstance(item, str):
+            step = steps[item]
+            out.extend(step["items"])
+            for offset, note in enumerate(step["notes"]):
+                comments[(*path, len(out) - len(step["items"]) + offset)] = note
+        elif item[0] == "parallel":
+            branches = []
+            for k, act in enumerate(item[1]):
+                branch = steps[act]["items"]
+                for offset, note in enumerate(steps[act]["notes"]):
+                    comments[(*here, "parallel", k, offset)] = note
+                branches.append(branch)
+            out.append({"parallel": branches})
+            comments[here] = "activities that overlap in time in the same cases"
+        else:
+            total = sum(share for share, _ in item[1])
+            scale = 1.0 / total if total > 1 else 1.0  # groups that overlap a little: shares scaled
+            branches = [
+                {
+                    "probability": round(share * scale, 4),
+                    "steps": _emit_route(r, steps, comments, (*here, "branch", k, "steps")),
+                }
+                for k, (share, r) in enumerate(item[1])
+            ]
+            rest = round(1 - sum(b["probability"] for b in branches), 4)
+            if rest > 0:
+                branches.append({"probability": rest, "steps": []})
+            elif rest < 0:  # rounding: the first branch gives back the excess
+                branches[0]["probability"] = round(branches[0]["probability"] + rest, 4)
+            out.append({"branch": branches})
+            comments[here] = "shares: the fitted cases that took each branch (the last skips)"
+    return out
+
+
+def _positions(trace: Trace) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for k, act in enumerate(trace.activities):
+        out.setdefault(act, []).append(k)
+    return out
+
+
+def _step(events, cal, activity, rows, traces, positions, departments) -> dict:
+    start, end = events.start[rows], events.end[rows]
+    office = cal.to_business_array(end) - cal.to_business_array(start)
+    day_minutes = float(np.median(cal.day_minutes))
+    name = slug(activity)
+    notes, items = [], []
+    idle = _idle_waits(events, cal, rows)
+    if len(idle) >= max(3, 0.5 * len(rows)) and np.median(idle) >= IDLE_WAIT_MIN:
+        unit = "wd" if np.median(idle) >= day_minutes else "min"
+        sample = idle / day_minutes if unit == "wd" else idle
+        dist, why = choose(sample, unit)
+        items.append({"step": f"{name}-wait", "delay": dist})
+        notes.append(f"wait before {activity!r} while its handler was idle: {why}")
+    if np.median(office) > day_minutes:
+        positions = cal.business_to_day_position(
+            cal.to_business_array(end)
+        ) - cal.business_to_day_position(cal.to_business_array(start))
+        dist, why = choose(positions, "wd")
+        items.append({"step": name, "delay": dist})
+        notes.append(f"{activity!r} as elapsed time (median over a working day): {why}")
+        return {"items": items, "notes": notes, "evidence": why}
+    dept = _department(events, rows, activity, departments)
+    dist, why = choose(office, "min")
+    step = {"step": name, "department": dept, "work": dist}
+    loop = _loop(traces, positions, activity, cal)
+    if loop is not None:
+        step["supplement"], loop_note = loop
+        why += f"; {loop_note}"
+    items.append(step)
+    notes.append(f"{activity!r} work in office minutes: {why}")
+    return {"items": items, "notes": notes, "evidence": why}
+
+
+def _idle_waits(events, cal, rows) -> np.ndarray:
+    """Office minutes each event waited after its case's previous completion while its handler had
+    nothing in progress (only events with recorded, not estimated, starts and a handler)."""
+    if events.starts_estimated:
+        return np.empty(0)
+    out = []
+    by_resource = getattr(events, "_by_resource", None)
+    if by_resource is None:
+        by_resource = {}
+        for i, r in enumerate(events.resource.tolist()):
+            if r:
+                by_resource.setdefault(r, []).append(i)
+        events._by_resource = by_resource
+    case_ends: dict[str, np.ndarray] = getattr(events, "_case_ends", None) or {}
+    if not case_ends:
+        for i, c in enumerate(events.case.tolist()):
+            case_ends.setdefault(c, []).append(events.end[i])
+        case_ends = {c: np.sort(v) for c, v in case_ends.items()}
+        events._case_ends = case_ends
+    for i in rows.tolist():
+        ends = case_ends[events.case[i]]
+        before = ends[ends <= events.start[i]]
+        if not len(before) or not events.resource[i]:
+            continue
+        enabled = float(before[-1])
+        others = by_resource[events.resource[i]]
+        busy = any(
+            events.start[j] < events.start[i] and events.end[j] > enabled for j in others if j != i
+        )
+        if not busy:
+            out.append(
+                float(cal.to_business_array(events.start[i]) - cal.to_business_array(enabled))
+            )
+    return np.array(out)
+
+
+def _department(events, rows, activity, departments) -> str:
+    roles = [r for r in events.role[rows].tolist() if r]
+    handlers = {r for r in events.resource[rows].tolist() if r}
+    if roles:
+        name = slug(max(set(roles), key=roles.count))
+    else:
+        name = next(
+            (d for d, info in departments.items() if _jaccard(handlers, info["handlers"]) >= 0.5),
+            None,
+        ) or slug(f"team-{activity}")
+    info = departments.setdefault(name, {"activities": set(), "handlers": set()})
+    info["activities"].add(activity)
+    info["handlers"] |= handlers
+    return name
+
+
+def _jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def _loop(
+    traces: list[Trace], positions: list[dict], activity: str, cal
+) -> tuple[dict, str] | None:
+    visits = repeats = 0
+    gaps, most = [], 1
+    for trace, where in zip(traces, positions):
+        idx = where.get(activity)
+        if not idx:
+            continue
+        visits += len(idx)
+        repeats += len(idx) - 1
+        most = max(most, len(idx))
+        for a, b in zip(idx, idx[1:]):
+            gap = cal.business_to_day_position(cal.to_business_array(trace.starts[b])) - (
+                cal.business_to_day_position(cal.to_business_array(trace.ends[a]))
+            )
+            gaps.append(float(gap))
+    if not repeats:
+        return None
+    chance = repeats / visits
+    dist, why = choose(np.array(gaps), "wd")
+    supplement = {
+        "probability": round(chance, 4),
+        "response": dist,
+        "max_rounds": min(most - 1, 20),
+    }
+    return (
+        supplement,
+        f"repeated in {repeats} of {visits} visits (loop share {chance:.3f}), gap: {why}",
+    )
+
+
+def _arrivals(cal, times: list[float]) -> tuple[dict, dict]:
+    t = np.array(times)
+    days = np.floor(t / MINUTES_PER_DAY).astype(np.int64)
+    k = cal.working_days_before(days)  # a rest-day receipt counts for the next working day
+    k0, k1 = int(k.min()), int(k.max()) + 1
+    counts = np.bincount(k - k0, minlength=k1 - k0)
+    per_day = float(counts.mean())
+    notes = {"per_day": f"{len(t)} fitted cases over {k1 - k0} working days"}
+    weekday = (cal.work_days[k0:k1] + 3) % 7
+    factors = {}
+    for w in range(7):
+        mask = weekday == w
+        if mask.sum() >= 2 and per_day > 0:
+            factors[WEEKDAYS[w]] = round(float(counts[mask].mean()) / per_day, 3)
+    out = {"per_day": round(per_day, 3)}
+    if factors and max(factors.values()) - min(factors.values()) > 0.1:
+        out["weekday"] = factors
+        notes["weekday"] = "mean receipts per weekday / mean per working day"
+    dates = cal.work_days[k0:k1].astype("datetime64[D]")
+    months = dates.astype("datetime64[M]").astype(np.int64) % 12
+    if k1 - k0 >= 250 and per_day > 0:
+        out["month"] = {
+            m + 1: round(float(counts[months == m].mean()) / per_day, 3)
+            for m in range(12)
+            if (months == m).sum() >= 5
+        }
+        notes["month"] = "mean receipts per working day of each month / overall"
+    opening = cal.to_wall_array(cal.to_business_array(t), side="right")
+    outside = float(np.mean(np.abs(opening - t) > 1e-6))
+    if outside > 0:
+        out["online"] = round(outside, 4)
+        notes["online"] = f"share of receipts outside office hours ({outside:.1%})"
+    return out, notes
+
+
+def _staff(events, index, info, split) -> tuple[int, str]:
+    rows = np.concatenate([index.rows[a] for a in info["activities"]])
+    rows = rows[events.end[rows] < split]
+    if not info["handlers"] or not len(rows):
+        return 1, "no handler column: 1 (set it by hand, or with slasim staff)"
+    days = np.floor(events.end[rows] / MINUTES_PER_DAY).astype(np.int64)
+    per_day: dict[int, set] = {}
+    for d, r in zip(days.tolist(), events.resource[rows].tolist()):
+        per_day.setdefault(d, set()).add(r)
+    counts = np.array([len(s) for s in per_day.values()])
+    staff = max(1, int(round(counts.mean())))
+    note = (
+        f"{len(info['handlers'])} handlers in all; {counts.mean():.2f} at work on a mean active day "
+        f"(max {counts.max()}, over {len(counts)} days)"
+    )
+    return staff, note

@@ -1,0 +1,75 @@
+"""A fitted scenario as YAML, with each fitted number's evidence as a comment beside it.
+
+Block style for mappings and lists of mappings, flow style for small leaves (distributions,
+factor tables, lists of numbers); strings are quoted by PyYAML's safe dumper, so the file reads
+back as the same data (tested).
+"""
+
+from __future__ import annotations
+
+import yaml
+
+
+def _flow(value) -> str:
+    text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000).strip()
+    return text.removesuffix("...").strip()  # PyYAML ends a lone scalar document with "..."
+
+
+def _is_leaf(value) -> bool:
+    if isinstance(value, dict):
+        return (
+            all(not isinstance(v, (dict, list)) or _small(v) for v in value.values())
+            and len(value) <= 13
+        )
+    if isinstance(value, list):
+        return all(not isinstance(v, (dict, list)) for v in value)
+    return True
+
+
+def _small(value) -> bool:
+    return isinstance(value, (dict, list)) and all(
+        not isinstance(v, (dict, list))
+        for v in (value.values() if isinstance(value, dict) else value)
+    )
+
+
+def _line(prefix: str, text: str, comment: str | None) -> str:
+    return f"{prefix}{text}" + (f"  # {comment}" if comment else "")
+
+
+def emit(value, comments: dict[tuple, str], path: tuple = (), indent: int = 0) -> list[str]:
+    """YAML lines of a mapping, comments looked up by field path (keys and list indices)."""
+    pad = " " * indent
+    lines = []
+    for key, item in value.items():
+        here = (*path, key)
+        label = _flow(key)
+        if isinstance(item, dict) and item and not (_is_leaf(item) and len(here) > 2):
+            lines.append(_line(pad, f"{label}:", comments.get(here)))
+            lines.extend(emit(item, comments, here, indent + 2))
+        elif isinstance(item, list) and item and any(isinstance(v, dict) for v in item):
+            lines.append(_line(pad, f"{label}:", comments.get(here)))
+            for k, element in enumerate(item):
+                lines.extend(_element(element, comments, (*here, k), indent + 2))
+        else:
+            lines.append(_line(pad, f"{label}: {_flow(item)}", comments.get(here)))
+    return lines
+
+
+def _element(element, comments, here: tuple, indent: int) -> list[str]:
+    pad = " " * indent
+    if not isinstance(element, dict):
+        return [_line(pad, f"- {_flow(element)}", comments.get(here))]
+    if _is_leaf(element) and "steps" not in element:
+        return [_line(pad, f"- {_flow(element)}", comments.get(here))]
+    inner = emit(element, comments, here, indent + 2)
+    first = inner[0].lstrip()
+    lines = [pad + "- " + first]
+    if comments.get(here) and "#" not in first:
+        lines[0] += f"  # {comments[here]}"
+    return lines + inner[1:]
+
+
+def scenario_yaml(data: dict, comments: dict[tuple, str], header: list[str]) -> str:
+    """The whole file: header comment lines, then the scenario."""
+    return "\n".join([*(f"# {h}" for h in header), *emit(data, comments)]) + "\n"
