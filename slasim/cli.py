@@ -545,6 +545,41 @@ def fit(
 
 
 @app.command()
+def fidelity(
+    scenario: Annotated[str, typer.Argument(help="Scenario (e.g. from slasim fit).")],
+    log: Annotated[Path, typer.Argument(help="The centre's case log (CSV, CSV.gz or XES).")],
+    reps: Annotated[int, typer.Option("--reps", "-n", min=2, help="Replications.")] = 5,
+    seed: Seed = None,
+    case: Annotated[str | None, typer.Option("--case", help="Case id column.")] = None,
+    activity: Annotated[str | None, typer.Option("--activity", help="Activity column.")] = None,
+    start: Annotated[str | None, typer.Option("--start", help="Start timestamp column.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="End timestamp column.")] = None,
+    resource: Annotated[str | None, typer.Option("--resource", help="Handler column.")] = None,
+    overrides: Overrides = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Write fidelity.json here.")] = None,
+):
+    """How closely a scenario reproduces the real cases of its measured window, with 95% CIs."""
+    from slasim.fit.fidelity import fidelity as measure
+    from slasim.fit.log import read_log
+    from slasim.io.files import write_atomic
+    from slasim.outputs.fidelity import fidelity_report
+    from slasim.outputs.results import to_json
+    from slasim.scenario.loader import find_scenario, load_scenario
+    from slasim.scenario.plan import compile_plan
+
+    source = str(find_scenario(scenario))
+    plan = compile_plan(load_scenario(scenario, overrides or []), source)
+    events = read_log(
+        log, plan.calendar, case=case, activity=activity, start=start, end=end, resource=resource
+    )
+    result = measure(plan, events, replications=reps, seed=seed)
+    if out is not None:
+        write_atomic(out / "fidelity.json", to_json(result))
+    typer.echo(to_json(result) if as_json else fidelity_report(result))
+
+
+@app.command()
 def validate(files: Annotated[list[str], typer.Argument(help="Scenario files to validate.")]):
     """Check scenario files without running them: exit 0 if valid, 2 with file and field if not."""
     from slasim.io.schema import validate as validate_model
