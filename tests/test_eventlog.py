@@ -51,5 +51,6 @@ def test_event_log_of_the_hand_worked_centre(tmp_path):
     assert {"received", "accepted", "handle", "decided", "yellow card", "red card"} <= set(
         log["concept:name"]
     )
-    assert set(log["org:resource"].dropna()) == {"desk"}
+    assert set(log["org:resource"].dropna()) == {"desk#0"}  # one clerk: handler number 0
+    assert set(log["org:role"].dropna()) == {"desk"}
     assert not list(path.parent.glob(".*.tmp"))  # nothing half-written left behind

@@ -76,8 +76,8 @@ def split_cases(events: Events, train_until: dt.date | None, train_share: float,
 def traces_of(events: Events, cases: set[str]) -> list[Trace]:
     """The cases' events in order of start (then end)."""
     by_case: dict[str, list[int]] = {}
-    for i, case in enumerate(events.case.tolist()):
-        if case in cases:
+    for i, (case, milestone) in enumerate(zip(events.case.tolist(), events.milestone.tolist())):
+        if case in cases and not milestone:
             by_case.setdefault(case, []).append(i)
     out = []
     for case, rows in by_case.items():
@@ -201,8 +201,9 @@ class LogIndex:
     def of(cls, events: Events, train: set[str]) -> LogIndex:
         """Index a log's fitted cases."""
         rows: dict[str, list[int]] = {}
-        for i, (case, act) in enumerate(zip(events.case.tolist(), events.activity.tolist())):
-            if case in train:
+        pairs = zip(events.case.tolist(), events.activity.tolist(), events.milestone.tolist())
+        for i, (case, act, milestone) in enumerate(pairs):
+            if case in train and not milestone:
                 rows.setdefault(act, []).append(i)
         return cls({a: np.array(r, dtype=np.int64) for a, r in rows.items()})
 

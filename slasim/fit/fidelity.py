@@ -77,7 +77,7 @@ def real_cases(events: Events, start: float, end: float) -> CaseSet:
         rows.sort(key=lambda i: (events.start[i], events.end[i]))
         received.append(first)
         decided.append(float(events.end[rows].max()))
-        traces.append(tuple(slug(events.activity[i]) for i in rows))
+        traces.append(tuple(slug(events.activity[i]) for i in rows if not events.milestone[i]))
     return CaseSet(received, decided, traces)
 
 

@@ -6,7 +6,8 @@ instance. Timestamps are ISO 8601; those with a UTC offset are converted to the 
 zone, those without are read as the calendar's local time; a log mixing both is refused. Missing
 start times (logs that record completions only) are estimated as the later of the previous
 completion in the case (enablement) and the handler's previous completion (availability), and
-the result says they were estimated.
+the result says they were estimated. In a log with start/complete pairs, an activity that never
+has a start row is a milestone (a receipt, a decision, a card): it dates the case but is not a step.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ CANDIDATES = {
     "end": ("time:timestamp", "end_timestamp", "end_time", "end", "timestamp"),
     "resource": ("org:resource", "resource", "user", "handler"),
     "role": ("org:role", "role", "department"),
-    "lifecycle": ("lifecycle:transition",),
+    "lifecycle": ("lifecycle:transition", "lifecycle", "transition"),
 }
 
 
@@ -46,6 +47,7 @@ class Events:
     service: np.ndarray  # object ("" when one service)
     start: np.ndarray  # float wall minutes
     end: np.ndarray  # float wall minutes
+    milestone: np.ndarray  # bool: an instant marker (receipt, decision, a card), not work
     starts_estimated: int = 0
     columns: dict = field(default_factory=dict)
 
@@ -63,6 +65,7 @@ class Events:
             self.service[mask],
             self.start[mask],
             self.end[mask],
+            self.milestone[mask],
             self.starts_estimated,
             self.columns,
         )
@@ -190,6 +193,7 @@ def _columns(rows, index: dict, names: dict, when: TimeReader, source: str) -> E
     width = max(index.values()) + 1
     cases, acts, res, roles, services, starts, ends = [], [], [], [], [], [], []
     pending: dict[tuple[str, str], list[float]] = {}
+    started: set[str] = set()  # activities with start rows (with a lifecycle column)
     lifecycle = index.get("lifecycle")
     for number, row in enumerate(rows, start=2):
         if len(row) < width:
@@ -204,6 +208,7 @@ def _columns(rows, index: dict, names: dict, when: TimeReader, source: str) -> E
             kind = row[lifecycle].strip().lower()
             if kind == "start":
                 pending.setdefault((case_id, act), []).append(end_t)
+                started.add(act)
                 continue
             if kind not in ("complete", ""):
                 continue
@@ -235,8 +240,12 @@ def _columns(rows, index: dict, names: dict, when: TimeReader, source: str) -> E
         np.array(services, dtype=object),
         np.array(starts, dtype=np.float64),
         np.array(ends, dtype=np.float64),
+        np.zeros(len(ends), dtype=bool),
         columns={k: v for k, v in names.items() if v},
     )
+    if started:  # a lifecycle log: activities that never start are instants, not work
+        events.milestone = np.array([a not in started for a in acts], dtype=bool)
+        events.start[events.milestone] = events.end[events.milestone]
     _estimate_starts(events)
     _check_cases(events)
     return events

@@ -1,7 +1,8 @@
 """Event logs of a replication for process mining: CSV written as the run goes, and XES (IEEE 1849).
 
 One row per event: case id, service, activity, lifecycle (`start`/`complete` for work at a desk,
-`complete` for clock and card events), wall-clock timestamp, resource (the department). Clock events:
+`complete` for clock and card events), wall-clock timestamp, resource (the handler: department and
+handler number, `registry#2`) and role (the department). Clock events:
 received, accepted, paused/resumed (supplement, special procedure), decided or terminated; card events:
 the first time each card level is reached. Rows are buffered in business minutes and converted to
 wall time a block at a time; both files are written beside their target and renamed when complete.
@@ -19,7 +20,7 @@ import numpy as np
 from slasim.calendar.units import minutes_to_iso_array
 from slasim.io.files import atomic_target, publish, temp_beside
 
-COLUMNS = ("case_id", "service", "activity", "lifecycle", "timestamp", "resource")
+COLUMNS = ("case_id", "service", "activity", "lifecycle", "timestamp", "resource", "role")
 FLUSH_EVERY = 20_000
 
 
@@ -48,15 +49,17 @@ class EventLog:
         lifecycle: str,
         business_minutes: float,
         resource: str = "",
+        role: str = "",
     ) -> None:
         """Record an event at business minutes (converted to wall time when written)."""
-        self._rows.append((case, service, activity, lifecycle, business_minutes, False, resource))
+        row = (case, service, activity, lifecycle, business_minutes, False, resource, role)
+        self._rows.append(row)
         if len(self._rows) >= FLUSH_EVERY:
             self.flush()
 
     def add_wall(self, case: str, service: str, activity: str, wall_minutes: float) -> None:
         """Record a clock or card event already in wall minutes."""
-        self._rows.append((case, service, activity, "complete", wall_minutes, True, ""))
+        self._rows.append((case, service, activity, "complete", wall_minutes, True, "", ""))
         if len(self._rows) >= FLUSH_EVERY:
             self.flush()
 
@@ -92,7 +95,7 @@ class EventLog:
         for side, mask in (("right", ~is_wall & opening), ("left", ~is_wall & ~opening)):
             wall[mask] = self.calendar.to_wall_array(minutes[mask], side=side)
         for row, stamp in zip(self._rows, minutes_to_iso_array(wall)):
-            self._writer.writerow((row[0], row[1], row[2], row[3], stamp, row[6]))
+            self._writer.writerow((row[0], row[1], row[2], row[3], stamp, row[6], row[7]))
         self._rows = []
 
     def close(self) -> None:
@@ -143,5 +146,7 @@ def write_xes(csv_path: Path, xes_path: Path, tz) -> None:
             ET.SubElement(node, "date", {"key": "time:timestamp", "value": stamp})
             if event["resource"]:
                 ET.SubElement(node, "string", {"key": "org:resource", "value": event["resource"]})
+            if event["role"]:
+                ET.SubElement(node, "string", {"key": "org:role", "value": event["role"]})
     with atomic_target(xes_path) as tmp:
         ET.ElementTree(log).write(tmp, encoding="utf-8", xml_declaration=True)

@@ -9,6 +9,8 @@ draws alone (common random numbers, docs/ARCHITECTURE.md property 6)."""
 
 from __future__ import annotations
 
+import heapq
+
 import simpy
 
 from slasim.scenario.plan import (
@@ -47,6 +49,7 @@ class Station(DeskTally):
         kind = simpy.PriorityResource if self.prioritised else simpy.Resource  # plain is faster
         self.resource = kind(env, capacity=dept.max_staff)
         self.absences: list = []
+        self.free_slots = list(range(dept.max_staff))  # handler numbers, for the event log
         self._staff_to(dept.staff)  # the desk is empty: granted at once
         for at, staff in dept.timeline():
             if at <= env.now:
@@ -331,11 +334,13 @@ class Replication:
                 started = arrived
             request.until = started + work  # read at the end of the warm-up for work under way
             station.worked(started, work)
-            if log is not None:
-                self._log_visit(service, step, record, "start")
+            if log is not None:  # the lowest free handler number takes the case
+                slot = heapq.heappop(station.free_slots)
+                self._log_visit(service, step, record, "start", slot)
             yield env.timeout(work)
         if log is not None:
-            self._log_visit(service, step, record, "complete")
+            heapq.heappush(station.free_slots, slot)
+            self._log_visit(service, step, record, "complete", slot)
         tally = self.step_tallies[step.id]  # looked up now: a visit counts where it completes
         tally.visits += 1
         tally.work += work
@@ -363,16 +368,24 @@ class Replication:
         self._span(step, record, entered)
 
     def _log_visit(
-        self, service: ServicePlan, step: StepPlan, record: CaseRecord, lifecycle: str
+        self,
+        service: ServicePlan,
+        step: StepPlan,
+        record: CaseRecord,
+        lifecycle: str,
+        slot: int | None = None,
     ) -> None:
-        resource = "" if step.department is None else self.plan.departments[step.department].name
+        """A step's start or completion in the event log; at a desk, the handler is the
+        department's name and handler number (`registry#2`) and the role its department."""
+        role = "" if step.department is None else self.plan.departments[step.department].name
         self.log.add(
             f"{service.name}-{record.number}",
             service.name,
             step.name,
             lifecycle,
             self.env.now,
-            resource,
+            f"{role}#{slot}" if slot is not None else "",
+            role,
         )
 
     def _span(self, step: StepPlan, record: CaseRecord, entered: float) -> None:

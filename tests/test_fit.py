@@ -1,0 +1,192 @@
+"""`slasim fit` / `fidelity`: a known scenario's event log fitted back (round trip), distributions
+by their criterion, bad logs exit 2 naming file and column, fidelity against hand-worked cases."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+
+import numpy as np
+import pytest
+import yaml
+
+from slasim.calendar.workcalendar import load_calendar
+from slasim.fit.families import choose
+from slasim.fit.fidelity import CaseSet, ngram_distance, own_measures
+from slasim.scenario.plan import compile_plan
+from slasim.scenario.schema import Scenario
+from slasim.sim.runner import run_scenario
+
+from .helpers import slasim
+
+PER_DAY, BRANCH, DAYS = 24, 0.3, 60
+KNOWN = {
+    "name": "known",
+    "calendar": "weekdays",
+    "start": "2024-01-08",
+    "working_days": DAYS,
+    "warmup_days": 1,
+    "seed": 7,
+    "departments": {"intake": {"staff": 2}, "review": {"staff": 2}},
+    "services": {
+        "permit": {
+            "limits": "10wd",
+            "acceptance": "receipt",
+            "arrivals": {"per_day": PER_DAY},
+            "steps": [
+                {"step": "intake", "department": "intake", "work": {"exponential": 20}},
+                {
+                    "branch": [
+                        {
+                            "probability": BRANCH,
+                            "steps": [
+                                {
+                                    "step": "review",
+                                    "department": "review",
+                                    "work": {"lognormal": {"mean": 60, "sd": 30}},
+                                }
+                            ],
+                        },
+                        {"probability": 1 - BRANCH, "steps": []},
+                    ]
+                },
+                {"step": "decide", "department": "intake", "work": {"fixed": 10}},
+            ],
+        }
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def known_log(tmp_path_factory):
+    path = tmp_path_factory.mktemp("known") / "events.csv"
+    run_scenario(Scenario.model_validate(KNOWN), replications=1, event_log=path, workers=1)
+    return path
+
+
+@pytest.fixture(scope="module")
+def fitted(known_log, tmp_path_factory):
+    out = tmp_path_factory.mktemp("fitted") / "fitted.yaml"
+    code, stdout, err = slasim("fit", known_log, "-c", "weekdays", "--out", out, "--limit", "10wd")
+    assert code == 0, err
+    return out, yaml.safe_load(out.read_text(encoding="utf-8"))
+
+
+def test_round_trip_recovers_the_known_parameters(fitted):
+    _, data = fitted
+    service = data["services"]["service"]
+    n_fit = 0.7 * PER_DAY * (DAYS - 1)  # about 70% of the cases received
+    # Arrivals: a Poisson count over ~42 working days has sd sqrt(per_day / days) per day.
+    assert service["arrivals"]["per_day"] == pytest.approx(PER_DAY, abs=4 * math.sqrt(PER_DAY / 42))
+    steps = service["steps"]
+    assert [s.get("step") for s in steps if "step" in s] == ["intake", "decide"]
+    branch = next(s["branch"] for s in steps if "branch" in s)
+    share = branch[0]["probability"]
+    assert share == pytest.approx(BRANCH, abs=4 * math.sqrt(BRANCH * (1 - BRANCH) / n_fit))
+    review = branch[0]["steps"][0]
+    assert review["step"] == "review" and review["department"] == "review"
+    mean = lambda work: (  # noqa: E731 - the fitted distribution's mean
+        work.get("exponential")
+        or work.get("fixed")
+        or (work["lognormal"]["mean"] if "lognormal" in work else None)
+        or (sum(work["triangular"]) / 3 if "triangular" in work else None)
+        or (sum(work["uniform"]) / 2 if "uniform" in work else np.mean(work["empirical"]))
+    )
+    # Work means within 4 standard errors: exponential sd = mean, lognormal sd 30, fixed exact.
+    assert mean(steps[0]["work"]) == pytest.approx(20, abs=4 * 20 / math.sqrt(n_fit))
+    assert mean(review["work"]) == pytest.approx(60, abs=4 * 30 / math.sqrt(BRANCH * n_fit))
+    assert mean(steps[-1]["work"]) == pytest.approx(10, abs=1e-6)
+    assert steps[-1]["work"].get("fixed") == pytest.approx(10)
+    # Staff: the handlers at work on a day (both of each desk's two, on busy days).
+    assert data["departments"] == {"intake": {"staff": 2}, "review": {"staff": 2}}
+
+
+def test_the_fitted_file_validates_runs_and_carries_its_evidence(fitted, known_log):
+    path, data = fitted
+    text = path.read_text(encoding="utf-8")
+    assert "# 'intake' work in office minutes: n=" in text and "Wasserstein" in text
+    assert "given (--limit), not fitted" in text
+    assert slasim("validate", path).returncode == 0
+    code, out, err = slasim("fidelity", path, known_log, "--reps", "2", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["real_cases"] > 100
+    lead = result["measures"]["lead_time_wd_mean"]
+    assert lead["simulated"]["mean"] == pytest.approx(lead["real"], rel=0.5)
+    cases = result["measures"]["cases"]
+    assert cases["simulated"]["mean"] == pytest.approx(cases["real"], rel=0.3)
+    assert result["distances"]["ngram3_tv"]["mean"] < 0.2
+
+
+def test_families_by_their_criterion():
+    rng = np.random.default_rng(1)
+    dist, why = choose(rng.exponential(30, 4000), "min")
+    assert "exponential" in dist and dist["exponential"] == pytest.approx(30, rel=0.06)
+    dist, _ = choose(np.full(50, 12.0), "min")
+    assert dist == {"fixed": 12.0, "unit": "min"}
+    dist, _ = choose(rng.lognormal(3, 0.4, 4000), "min")
+    assert "lognormal" in dist
+    dist, why = choose(np.r_[np.zeros(500), np.full(500, 100.0)], "min")  # two spikes
+    assert "empirical" in dist and "n=1000" in why
+
+
+def test_ngram_distance_by_hand():
+    # Traces (a, b) and (a, c) padded to ^^ab$ / ^^ac$: 3-grams ^^a, ^ab, ab$ vs ^^a, ^ac, ac$:
+    # half of each side's mass differs, so the total variation is 2/3.
+    assert ngram_distance([("a", "b")], [("a", "c")]) == pytest.approx(2 / 3)
+    assert ngram_distance([("a", "b")], [("a", "b")]) == 0
+
+
+def test_own_measures_of_hand_worked_cases():
+    plan = compile_plan(Scenario.model_validate(KNOWN))
+    cal = load_calendar("weekdays")
+    t = lambda d, h: cal.minutes(__import__("datetime").datetime(2024, 1, d, h))  # noqa: E731
+    # Received Mon 8 Jan 10:00; decided Tue 10:00 (1 wd), Mon 22 Jan 10:00 (10 wd), Thu 25 Jan
+    # 10:00 (13 wd: past the 10wd limit, which ends Mon 22 Jan 17:00).
+    cases = CaseSet([t(8, 10)] * 3, [t(9, 10), t(22, 10), t(25, 10)], [("a",), ("a",), ("a",)])
+    out = own_measures(cases, plan, (t(8, 0), t(31, 0)))
+    assert out["cases"] == 3 and out["lead_time_wd_mean"] == pytest.approx((1 + 10 + 13) / 3)
+    assert out["past_legal"] == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("", "the log is empty"),
+        ("case,activity,end\n", "the log is empty"),
+        ("case,task_x,end\n1,a,2024-01-08T10:00\n", "no activity column found"),
+        ("case,activity,end\n1,a,yesterday\n2,a,2024-01-08T10:00\n", "not an ISO timestamp"),
+        (
+            "case,activity,start,end\n1,a,2024-01-08T11:00,2024-01-08T10:00\n",
+            "ends before it starts",
+        ),
+        (
+            "case,activity,end\n1,a,2024-01-08T10:00+08:00\n2,a,2024-01-08T10:00\n",
+            "time zones mixed",
+        ),
+        ("case,activity,end\n1,a,2024-01-08T10:00\n1,b,2024-01-08T11:00\n", "fewer than two cases"),
+    ],
+)
+def test_bad_logs_exit_2_naming_file_and_column(tmp_path, text, words):
+    path = tmp_path / "log.csv"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out.yaml"
+    code, _, err = slasim("fit", path, "-c", "weekdays", "--out", out)
+    assert code == 2 and err.count("\n") == 1 and words in err and str(path) in err, err
+    assert not out.exists()
+
+
+def test_gzip_logs_and_offsets_are_read(tmp_path):
+    rows = ["case:concept:name,concept:name,time:timestamp"]
+    for c in range(40):
+        day = 8 + c % 5
+        rows.append(f"{c},intake,2024-01-{day:02d}T0{1 + c % 7}:00:00+00:00")
+        rows.append(f"{c},decide,2024-01-{day:02d}T0{2 + c % 7}:30:00+00:00")
+    path = tmp_path / "log.csv.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write("\n".join(rows) + "\n")
+    code, out, err = slasim("fit", path, "-c", "weekdays", "--json")
+    assert code == 0, err
+    evidence = json.loads(out)
+    assert evidence["cases"] == 40 and evidence["starts_estimated"] == 80
