@@ -123,7 +123,7 @@ def fit_log(
     services_of = _services(events, train | test)
     departments: dict[str, dict] = {}
     services = {}
-    index = LogIndex.of(events, train)
+    index = LogIndex.of(events, train, cal)
     for service_name, cases in services_of.items():
         fitted = _service(events, index, cal, cases & train, arrival, min_share, departments)
         key = slug(service_name) if service_name else slug(name or "service")
@@ -148,6 +148,11 @@ def fit_log(
             "handlers": len(info["handlers"]),
             "staff": note,
         }
+    if not dept_data:  # every step elapsed: the schema wants a department, none does work
+        dept_data["no-staff-modelled"] = {"staff": 1}
+        comments[("departments", "no-staff-modelled", "staff")] = (
+            "no step is desk work (no start times in the log): staffing is not modelled"
+        )
     data = {
         "name": name or slug(events.source.rsplit("/", 1)[-1].split(".")[0]),
         "description": f"fitted by slasim fit from {events.source.rsplit('/', 1)[-1]}",
@@ -196,16 +201,19 @@ class LogIndex:
     """Lookups built once per fit: the rows of each activity among the fitted cases."""
 
     rows: dict[str, np.ndarray]
+    waits: np.ndarray  # idle-handler waits per event (see `idle_waits`)
 
     @classmethod
-    def of(cls, events: Events, train: set[str]) -> LogIndex:
+    def of(cls, events: Events, train: set[str], cal) -> LogIndex:
         """Index a log's fitted cases."""
         rows: dict[str, list[int]] = {}
         pairs = zip(events.case.tolist(), events.activity.tolist(), events.milestone.tolist())
         for i, (case, act, milestone) in enumerate(pairs):
             if case in train and not milestone:
                 rows.setdefault(act, []).append(i)
-        return cls({a: np.array(r, dtype=np.int64) for a, r in rows.items()})
+        return cls(
+            {a: np.array(r, dtype=np.int64) for a, r in rows.items()}, idle_waits(events, cal)
+        )
 
 
 def _service(events, index, cal, train, arrival, min_share, departments) -> dict:
@@ -217,8 +225,11 @@ def _service(events, index, cal, train, arrival, min_share, departments) -> dict
     route = discover({t.case for t in traces}, kept, stats)
     comments: dict[tuple, str] = {}
     positions = [_positions(trace) for trace in traces]
+    elapsed = _elapsed_since_previous(traces, set(step_names(route)), arrival, cal)
     steps = {
-        a: _step(events, cal, a, index.rows[a], traces, positions, departments)
+        a: _step(
+            events, cal, a, index.rows[a], traces, positions, departments, index.waits, elapsed
+        )
         for a in step_names(route)
     }
     arrivals, arrival_notes = _arrivals(cal, [arrival[c] for c in train])
@@ -282,26 +293,53 @@ def _positions(trace: Trace) -> dict[str, list[int]]:
     return out
 
 
-def _step(events, cal, activity, rows, traces, positions, departments) -> dict:
+def _elapsed_since_previous(traces, kept: set[str], arrival: dict, cal) -> dict[str, list]:
+    """Per activity, working days from the previous completion of a kept activity in the case
+    (or its receipt) to each completion: in a log without start times these add up, step after
+    step, to the whole case, dropped rare activities included."""
+    out: dict[str, list] = {}
+    position = cal.business_to_day_position
+    for trace in traces:
+        previous = arrival[trace.case]
+        for act, end in sorted(zip(trace.activities, trace.ends), key=lambda x: x[1]):
+            if act in kept:
+                out.setdefault(act, []).append((previous, end))
+                previous = end
+    return {
+        a: position(cal.to_business_array([e for _, e in v]))
+        - position(cal.to_business_array([s for s, _ in v]))
+        for a, v in out.items()
+    }
+
+
+def _step(events, cal, activity, rows, traces, positions, departments, waits, elapsed) -> dict:
+    """The items of one activity: an idle-handler wait if any, then desk work or an elapsed delay.
+    In a log without start times (estimated from completions) a step's duration is the time since
+    the previous kept completion in the case: elapsed time, not work, so it becomes a delay."""
+    estimated = bool(events.starts_estimated)
     start, end = events.start[rows], events.end[rows]
     office = cal.to_business_array(end) - cal.to_business_array(start)
     day_minutes = float(np.median(cal.day_minutes))
     name = slug(activity)
     notes, items = [], []
-    idle = _idle_waits(events, cal, rows)
+    idle = waits[rows][np.isfinite(waits[rows])]
     if len(idle) >= max(3, 0.5 * len(rows)) and np.median(idle) >= IDLE_WAIT_MIN:
         unit = "wd" if np.median(idle) >= day_minutes else "min"
         sample = idle / day_minutes if unit == "wd" else idle
         dist, why = choose(sample, unit)
         items.append({"step": f"{name}-wait", "delay": dist})
         notes.append(f"wait before {activity!r} while its handler was idle: {why}")
-    if np.median(office) > day_minutes:
-        positions = cal.business_to_day_position(
-            cal.to_business_array(end)
-        ) - cal.business_to_day_position(cal.to_business_array(start))
-        dist, why = choose(positions, "wd")
+    if estimated or np.median(office) > day_minutes:
+        days = (
+            elapsed[activity]
+            if estimated
+            else cal.business_to_day_position(cal.to_business_array(end))
+            - cal.business_to_day_position(cal.to_business_array(start))
+        )
+        dist, why = choose(days, "wd")
         items.append({"step": name, "delay": dist})
-        notes.append(f"{activity!r} as elapsed time (median over a working day): {why}")
+        reason = "start times estimated" if estimated else "median over a working day"
+        notes.append(f"{activity!r} as elapsed time ({reason}): {why}")
         return {"items": items, "notes": notes, "evidence": why}
     dept = _department(events, rows, activity, departments)
     dist, why = choose(office, "min")
@@ -315,40 +353,37 @@ def _step(events, cal, activity, rows, traces, positions, departments) -> dict:
     return {"items": items, "notes": notes, "evidence": why}
 
 
-def _idle_waits(events, cal, rows) -> np.ndarray:
-    """Office minutes each event waited after its case's previous completion while its handler had
-    nothing in progress (only events with recorded, not estimated, starts and a handler)."""
-    if events.starts_estimated:
-        return np.empty(0)
-    out = []
-    by_resource = getattr(events, "_by_resource", None)
-    if by_resource is None:
-        by_resource = {}
-        for i, r in enumerate(events.resource.tolist()):
-            if r:
-                by_resource.setdefault(r, []).append(i)
-        events._by_resource = by_resource
-    case_ends: dict[str, np.ndarray] = getattr(events, "_case_ends", None) or {}
-    if not case_ends:
-        for i, c in enumerate(events.case.tolist()):
-            case_ends.setdefault(c, []).append(events.end[i])
-        case_ends = {c: np.sort(v) for c, v in case_ends.items()}
-        events._case_ends = case_ends
-    for i in rows.tolist():
-        ends = case_ends[events.case[i]]
-        before = ends[ends <= events.start[i]]
-        if not len(before) or not events.resource[i]:
-            continue
-        enabled = float(before[-1])
-        others = by_resource[events.resource[i]]
-        busy = any(
-            events.start[j] < events.start[i] and events.end[j] > enabled for j in others if j != i
+def idle_waits(events: Events, cal) -> np.ndarray:
+    """Per event, office minutes it waited after its case's previous completion while its handler
+    had nothing else in progress (NaN where that does not apply: estimated starts, no handler, the
+    case's first event, or a busy handler)."""
+    n = len(events)
+    out = np.full(n, np.nan)
+    if events.starts_estimated or n == 0:
+        return out
+    enabled = np.full(n, np.nan)
+    by_case: dict[str, list[int]] = {}
+    for i, case in enumerate(events.case.tolist()):
+        by_case.setdefault(case, []).append(i)
+    for rows in by_case.values():
+        ends = np.sort(events.end[rows])
+        k = np.searchsorted(ends, events.start[rows], side="right")
+        enabled[rows] = np.where(k > 0, ends[np.maximum(k - 1, 0)], np.nan)
+    by_resource: dict[str, list[int]] = {}
+    for i, resource in enumerate(events.resource.tolist()):
+        if resource:
+            by_resource.setdefault(resource, []).append(i)
+    for rows in by_resource.values():
+        rows = np.array(rows)[np.argsort(events.start[rows], kind="stable")]
+        starts, ends = events.start[rows], events.end[rows]
+        reach = np.maximum.accumulate(ends)  # latest end among events started so far
+        k = np.searchsorted(starts, starts, side="left")  # events started strictly before each
+        busy = (k > 0) & (reach[np.maximum(k - 1, 0)] > enabled[rows])
+        idle = ~busy & np.isfinite(enabled[rows])
+        out[rows[idle]] = cal.to_business_array(starts[idle]) - cal.to_business_array(
+            enabled[rows][idle]
         )
-        if not busy:
-            out.append(
-                float(cal.to_business_array(events.start[i]) - cal.to_business_array(enabled))
-            )
-    return np.array(out)
+    return out
 
 
 def _department(events, rows, activity, departments) -> str:
@@ -432,7 +467,9 @@ def _arrivals(cal, times: list[float]) -> tuple[dict, dict]:
         notes["month"] = "mean receipts per working day of each month / overall"
     opening = cal.to_wall_array(cal.to_business_array(t), side="right")
     outside = float(np.mean(np.abs(opening - t) > 1e-6))
-    if outside > 0:
+    if np.mean(t % MINUTES_PER_DAY == 0) >= 0.9:  # dates only: the hour of receipt is unknown
+        notes["per_day"] += "; receipts are dated, not timed (no online share fitted)"
+    elif outside > 0:
         out["online"] = round(outside, 4)
         notes["online"] = f"share of receipts outside office hours ({outside:.1%})"
     return out, notes
@@ -454,3 +491,45 @@ def _staff(events, index, info, split) -> tuple[int, str]:
         f"(max {counts.max()}, over {len(counts)} days)"
     )
     return staff, note
+
+
+def naive_scenario(fitted: Fitted, events: Events, calendar: str) -> dict:
+    """The reference a fit must beat: one elapsed step whose duration is the fitted cases' own
+    lead times (empirical, working days), Poisson receipts at the fitted mean rate, no staff."""
+    cal = load_calendar(calendar)
+    train_split = fitted.evidence["split"]
+    split = float(cal.minutes(dt.datetime.fromisoformat(train_split)))
+    first: dict[str, float] = {}
+    last: dict[str, float] = {}
+    for case, start, end in zip(events.case.tolist(), events.start.tolist(), events.end.tolist()):
+        first[case] = min(first.get(case, np.inf), start)
+        last[case] = max(last.get(case, -np.inf), end)
+    train = [c for c, t in first.items() if t < split]
+    b = cal.business_to_day_position
+    lead = b(cal.to_business_array([last[c] for c in train])) - b(
+        cal.to_business_array([first[c] for c in train])
+    )
+    per_day = sum(s["arrivals"]["per_day"] for s in fitted.data["services"].values())
+    quantiles = np.quantile(lead, np.linspace(0, 1, 41))
+    service = next(iter(fitted.data["services"].values()))
+    return {
+        **{k: v for k, v in fitted.data.items() if k not in ("departments", "services")},
+        "name": f"{fitted.data['name']}-naive",
+        "departments": {"no-staff-modelled": {"staff": 1}},
+        "services": {
+            "service": {
+                "limits": service["limits"],
+                "acceptance": "receipt",
+                "arrivals": {"per_day": per_day},
+                "steps": [
+                    {
+                        "step": "case",
+                        "delay": {
+                            "empirical": [round(float(v), 4) for v in quantiles],
+                            "unit": "wd",
+                        },
+                    }
+                ],
+            }
+        },
+    }

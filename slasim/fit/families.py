@@ -75,7 +75,7 @@ def choose(x: np.ndarray, unit: str) -> tuple[dict, str]:
     distance, kind, params = scored[0]
     if distance > 0.25 * mean and n >= EMPIRICAL_POINTS:
         deciles = np.quantile(x, np.linspace(0, 1, EMPIRICAL_POINTS))
-        values = [round(float(v), 3) for v in deciles]
+        values = [float(f"{float(v):.4g}") for v in deciles]
         evidence = (
             f"n={n}, empirical quantiles (best family {kind} was W1={distance:.3g} {unit}, "
             f"over a quarter of the mean {mean:.3g})"
@@ -87,7 +87,7 @@ def choose(x: np.ndarray, unit: str) -> tuple[dict, str]:
 
 
 def _spec(kind: str, params: tuple) -> dict:
-    r = [round(float(v), 3) for v in params]
+    r = [float(f"{float(v):.4g}") for v in params]  # 4 significant digits: a tiny mean stays > 0
     if kind == "fixed":
         return {"fixed": r[0]}
     if kind == "exponential":

@@ -25,13 +25,9 @@ class LogHistogram:
     def bins(values: np.ndarray) -> np.ndarray:
         """Bin index of each value."""
         values = np.asarray(values, dtype=np.float64)
-        with np.errstate(divide="ignore"):
-            index = (
-                np.floor(np.log(np.maximum(values, 0) / HIST_LOW) / math.log(HIST_GROWTH)).astype(
-                    np.int64
-                )
-                + 1
-            )
+        # Values below HIST_LOW (0 included) land in bin 0; the floor keeps log() finite.
+        floor = np.maximum(values, HIST_LOW / HIST_GROWTH)
+        index = np.floor(np.log(floor / HIST_LOW) / math.log(HIST_GROWTH)).astype(np.int64) + 1
         return np.clip(index, 0, HIST_BINS - 1)
 
     def add(self, values: np.ndarray) -> None:
