@@ -18,7 +18,9 @@ from slasim.scenario.plan import compile_plan
 from slasim.scenario.schema import Scenario
 from slasim.sim.runner import run_scenario
 
-from .helpers import slasim
+from .helpers import ROOT, slasim
+
+FITTED = sorted((ROOT / "scenarios" / "fitted").glob("*.yaml"))
 
 PER_DAY, BRANCH, DAYS = 24, 0.3, 60
 KNOWN = {
@@ -190,3 +192,12 @@ def test_gzip_logs_and_offsets_are_read(tmp_path):
     assert code == 0, err
     evidence = json.loads(out)
     assert evidence["cases"] == 40 and evidence["starts_estimated"] == 80
+
+
+@pytest.mark.parametrize("path", FITTED, ids=lambda p: p.stem)
+def test_shipped_fitted_scenarios_validate_and_run(path):
+    assert len(FITTED) == 3
+    assert slasim("validate", path).returncode == 0
+    code, out, err = slasim("run", path, "--reps", "2", "--workers", "1", "--json", "-q")
+    assert code == 0, err
+    assert json.loads(out)["overall"]["arrived"]["mean"] > 0
