@@ -201,3 +201,13 @@ def test_shipped_fitted_scenarios_validate_and_run(path):
     code, out, err = slasim("run", path, "--reps", "2", "--workers", "1", "--json", "-q")
     assert code == 0, err
     assert json.loads(out)["overall"]["arrived"]["mean"] > 0
+
+
+def test_xes_logs_are_read_through_pm4py(known_log, tmp_path):
+    """The XES that the event log writes beside its CSV fits to the same route."""
+    out = tmp_path / "from-xes.yaml"
+    xes = known_log.with_suffix(".xes")
+    code, _, err = slasim("fit", xes, "-c", "weekdays", "--out", out)
+    assert code == 0, err
+    steps = yaml.safe_load(out.read_text(encoding="utf-8"))["services"]["service"]["steps"]
+    assert [s.get("step") for s in steps if "step" in s] == ["intake", "decide"]
