@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -256,7 +255,22 @@ def _timezone(name: str | None, path: Path) -> str:
     return name
 
 
-@lru_cache(maxsize=64)
+def chain_versions(path: Path) -> tuple:
+    """(file, modification time) of a calendar file and of each file it extends, in order (a
+    cache key that changes when any of them is edited); a loop in `extends` stops the walk."""
+    out: list = []
+    seen: set = set()
+    while path is not None and path not in seen:
+        seen.add(path)
+        out.append((str(path), path.stat().st_mtime_ns))
+        try:
+            parent = read_calendar_file(path).extends
+            path = find_calendar(parent) if parent else None
+        except SlasimError:
+            path = None  # resolve_spec reports it, located
+    return tuple(out)
+
+
 def resolve_spec(path: Path, _chain: tuple[str, ...] = ()) -> CalendarSpec:
     """Read a calendar file and merge it over the calendar it extends."""
     own = read_calendar_file(path)

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import holidays
 import numpy as np
 
-from slasim.calendar.files import CalendarSpec, find_calendar, resolve_spec
+from slasim.calendar.files import CalendarSpec, chain_versions, find_calendar, resolve_spec
 from slasim.calendar.units import (
     MINUTES_PER_DAY,
     date_to_day,
@@ -380,11 +380,12 @@ class WorkCalendar:
 
 
 @lru_cache(maxsize=32)
-def _load(path: Path, mtime: float) -> WorkCalendar:
+def _load(path: Path, versions: tuple) -> WorkCalendar:
     return WorkCalendar(resolve_spec(path))
 
 
 def load_calendar(name_or_path: str | Path = "cn") -> WorkCalendar:
-    """A calendar by shipped name (`cn`, `always`, …) or path to a `.toml` file; cached per file."""
+    """A calendar by shipped name (`cn`, `always`, …) or path to a `.toml` file; cached per file
+    and rebuilt when the file, or a file it `extends`, changes (their modification times)."""
     path = find_calendar(str(name_or_path))
-    return _load(path, path.stat().st_mtime)
+    return _load(path, chain_versions(path))

@@ -17,6 +17,7 @@ import numpy as np
 from slasim.calendar.units import (
     MINUTES_PER_DAY,
     datetime_to_minutes,
+    day_to_date,
     minutes_to_iso,
     minutes_to_iso_array,
     parse_instant,
@@ -43,7 +44,7 @@ from slasim.clock.cards import (
 )
 from slasim.clock.case_clock import ClockBatch
 from slasim.clock.extensions import ExtensionRule, applied_extension
-from slasim.clock.limits import Limit
+from slasim.clock.limits import Limit, last_counted_day
 from slasim.io.errors import SlasimError
 from slasim.io.files import gc_paused
 
@@ -243,15 +244,23 @@ def due_text(minutes: float, exact: bool) -> str:
     """A due instant as text: a date when the expectation gave a date, else date and time."""
     if not np.isfinite(minutes):
         return "never"
-    return minutes_to_iso(minutes) if exact else minutes_to_iso(minutes - 1e-6)[:10]
+    return (
+        minutes_to_iso(minutes)
+        if exact
+        else day_to_date(int(last_counted_day(minutes))).isoformat()
+    )
 
 
-def due_texts(minutes: np.ndarray, exact: np.ndarray) -> list[str]:
-    """`due_text` over arrays: a datetime where the expectation was one, else the due date."""
-    as_dates = minutes_to_iso_array(minutes - 1e-6)
+def due_texts(minutes: np.ndarray, exact: np.ndarray, *, expiry: bool = True) -> list[str]:
+    """`due_text` over arrays: a datetime where the expectation was one, else the date — of the
+    last counted day for a computed expiry (24:00 belongs to the day before), of the instant
+    itself for an expected date (its 00:00)."""
+    days = last_counted_day(minutes) if expiry else np.floor(minutes / MINUTES_PER_DAY)
+    finite = np.isfinite(days)
+    stamps = np.where(finite, days, 0).astype(np.int64).astype("datetime64[D]")
+    as_dates = [d if f else "never" for d, f in zip(np.datetime_as_string(stamps).tolist(), finite)]
     return [
-        t if e else (d[:10] if d != "never" else d)
-        for t, d, e in zip(minutes_to_iso_array(minutes), as_dates, exact.tolist())
+        t if e else d for t, d, e in zip(minutes_to_iso_array(minutes), as_dates, exact.tolist())
     ]
 
 
@@ -266,11 +275,13 @@ def judge(
     for ref in ("legal", "promised"):
         want, exact = expect.due[ref]
         got = due[ref]
-        got_day = np.floor((got - 1e-6) / MINUTES_PER_DAY)
+        got_day = last_counted_day(got)
         same = np.where(exact, got == want, got_day == np.floor(want / MINUTES_PER_DAY))
         wrong = np.flatnonzero(~np.isnan(want) & ~same)
         for i, w, g in zip(
-            wrong, due_texts(want[wrong], exact[wrong]), due_texts(got[wrong], exact[wrong])
+            wrong,
+            due_texts(want[wrong], exact[wrong], expiry=False),
+            due_texts(got[wrong], exact[wrong]),
         ):
             failures.setdefault(i, []).append(f"due ({ref}): expected {w}, got {g}")
     cross = np.full((len(cases), len(ladder.rungs)), np.inf)

@@ -19,6 +19,18 @@ RULE_END_D = (
     f"a natural-day limit whose last day is a rest day ends on the next working day ({ART203})"
 )
 RULE_WH = "an hour limit counts office minutes only, from the acceptance instant"
+# The same rules where a calendar's [counting] section sets them otherwise (a local rule).
+RULE_START_COUNTED = (
+    "the acceptance day counts as day 1 (local rule: [counting] acceptance_day_counts = true)"
+)
+RULE_END_WD_MIDNIGHT = (
+    f"a working-day limit ends at 24:00 of its last day ({ART203}; [counting] "
+    'working_day_limit_ends = "midnight")'
+)
+RULE_END_D_NO_ROLL = (
+    "a natural-day limit ends at 24:00 of its last day, even a rest day (local rule: [counting] "
+    "calendar_day_limit_rolls = false)"
+)
 
 # Kinds of clock stop and the rule that excludes their time from a limit.
 PAUSE_KINDS = {

@@ -18,7 +18,7 @@ from slasim.clock.acceptance import Acceptance, AcceptanceRule, resolve_acceptan
 from slasim.clock.articles import PAUSE_KINDS
 from slasim.clock.case_clock import Clock, Pause
 from slasim.clock.extensions import ExtensionRule, applied_extension
-from slasim.clock.limits import Limit
+from slasim.clock.limits import Limit, last_counted_day
 from slasim.io.errors import SlasimError
 
 DEFAULT_ACCEPTANCE = AcceptanceRule()  # Art. 32(4): notice within 5 working days; restart
@@ -140,10 +140,10 @@ def compute_deadline(
     due = clock.due()
     finite = np.isfinite(due)
     days = [int(acceptance.accepted // MINUTES_PER_DAY)] + (
-        [int((due - 1e-9) // MINUTES_PER_DAY)] if finite else []
+        [int(last_counted_day(due))] if finite else []
     )
     warning = cal.provisional_warning(days, strict=strict)
-    due_day = day_to_date(int((due - 1e-9) // MINUTES_PER_DAY)) if finite else None
+    due_day = day_to_date(int(last_counted_day(due))) if finite else None
     result = DeadlineResult(
         calendar=cal.name,
         start=start_text,

@@ -9,23 +9,33 @@ from __future__ import annotations
 import numpy as np
 
 from slasim.calendar.units import MINUTES_PER_DAY, day_to_date
-from slasim.clock.articles import PAUSE_KINDS, RULE_END_D, RULE_END_WD, RULE_START, RULE_WH
+from slasim.clock import articles
+from slasim.clock.articles import PAUSE_KINDS
 from slasim.clock.case_clock import Clock
+from slasim.clock.limits import last_counted_day
 
 WEEKDAY = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def counting_rules(counting, unit: str) -> list[str]:
+    """The counting rules in words as this calendar's [counting] section sets them."""
+    if unit == "wh":
+        return [articles.RULE_WH]
+    start = articles.RULE_START_COUNTED if counting.acceptance_day_counts else articles.RULE_START
+    if unit == "d":
+        start = start.replace("working day", "day")
+    if unit == "wd":
+        midnight = counting.working_day_limit_ends == "midnight"
+        return [start, articles.RULE_END_WD_MIDNIGHT if midnight else articles.RULE_END_WD]
+    rolls = counting.calendar_day_limit_rolls
+    return [start, articles.RULE_END_D if rolls else articles.RULE_END_D_NO_ROLL]
 
 
 def explain_clock(cal, clock: Clock, notes: list[str]) -> dict:
     """The rules applied and each day from acceptance to due: counted, skipped or paused, and why."""
     unit = clock.limit.unit
-    rules = list(notes)
-    rules.append(
-        {"wd": RULE_START, "d": RULE_START.replace("working day", "day"), "wh": RULE_WH}[unit]
-    )
-    if unit == "wd":
-        rules.append(RULE_END_WD)
-    elif unit == "d":
-        rules.append(RULE_END_D)
+    rules = [*notes, *counting_rules(cal.counting, unit)]
+    counts_today = cal.counting.acceptance_day_counts
     for p in clock.pause_list:
         rules.append(
             f"pause ({p.kind}{': ' + p.detail if p.detail else ''}) is not counted — {PAUSE_KINDS[p.kind]}"
@@ -33,7 +43,7 @@ def explain_clock(cal, clock: Clock, notes: list[str]) -> dict:
     batch = clock.batch
     due = clock.due()
     first = int(batch.accepted[0] // MINUTES_PER_DAY)
-    last = int((due - 1e-9) // MINUTES_PER_DAY) if np.isfinite(due) else first + 60
+    last = int(last_counted_day(due)) if np.isfinite(due) else first + 60
     days = np.arange(first, last + 1)
     begin = clock.counted_at(unit, days * MINUTES_PER_DAY + 0.0)
     end = clock.counted_at(unit, (days + 1) * MINUTES_PER_DAY + 0.0)
@@ -48,7 +58,7 @@ def explain_clock(cal, clock: Clock, notes: list[str]) -> dict:
             if p.start < (day + 1) * MINUTES_PER_DAY and p.end > day * MINUTES_PER_DAY
         ]
         entry = {"date": date.isoformat(), "weekday": WEEKDAY[date.weekday()]}
-        if day == first:
+        if day == first and not counts_today:
             entry.update(
                 status="acceptance day", reason="not counted (Art. 201)" if unit != "wh" else ""
             )

@@ -129,6 +129,16 @@ def end_instant(calendar, unit: str, end_pos) -> np.ndarray:
     return np.where(working, close, (last_day + 1.0) * MINUTES_PER_DAY)
 
 
+def last_counted_day(due_minutes) -> np.ndarray:
+    """Epoch day of the last counted day of limits expiring at wall instants. An expiry at 24:00
+    (midnight, or the close of a 24-hour office) belongs to the day before: a limit ending at
+    midnight on the 5th is due on the 5th, not the 6th. The one rule for `deadline`, `check` and
+    `--explain`. Days as floats: an infinite or NaN instant stays so."""
+    due = np.asarray(due_minutes, dtype=np.float64)
+    day = np.floor(due / MINUTES_PER_DAY)
+    return day - (np.isfinite(due) & (due == day * MINUTES_PER_DAY))
+
+
 class LimitPair(Strict):
     """The promised (承诺) and legal (法定) limits of a case or service, as limit texts.
     A bare value (`20wd`) is the legal limit; the promised one defaults to it."""
