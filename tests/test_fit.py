@@ -110,9 +110,13 @@ def test_the_fitted_file_validates_runs_and_carries_its_evidence(fitted, known_l
     assert "# 'intake' work in office minutes: n=" in text and "Wasserstein" in text
     assert "given (--limit), not fitted" in text
     assert slasim("validate", path).returncode == 0
-    code, out, err = slasim("fidelity", path, known_log, "--reps", "2", "--json")
+    results = path.parent / "fidelity"
+    code, out, err = slasim("fidelity", path, known_log, "--reps", "2", "--json", "--out", results)
     assert code == 0, err
     result = json.loads(out)
+    assert slasim("report", results).returncode == 0
+    page = (results / "report.html").read_text(encoding="utf-8")
+    assert "Fidelity to the real cases" in page and "<svg" in page
     assert result["real_cases"] > 100
     lead = result["measures"]["lead_time_wd_mean"]
     assert lead["simulated"]["mean"] == pytest.approx(lead["real"], rel=0.5)

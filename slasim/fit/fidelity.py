@@ -261,7 +261,7 @@ def fidelity(plan: Plan, events: Events, *, replications: int = 5, seed: int | N
         )
     seed = plan.scenario.seed if seed is None else seed
     names = {st.name for st in plan.steps if not st.name.endswith("-wait")}
-    own, dist, ldm = [], [], []
+    own, dist, ldm, pooled = [], [], [], []
     with tempfile.TemporaryDirectory(prefix="slasim-fidelity-") as tmp:
         for r in range(replications):
             path = Path(tmp) / f"events-{r}.csv"
@@ -269,6 +269,7 @@ def fidelity(plan: Plan, events: Events, *, replications: int = 5, seed: int | N
             replication_metrics(plan, r, seed, log)
             log.close()
             sim = simulated_cases(path, *window, plan.calendar, names)
+            pooled.append(sim)
             own.append(own_measures(sim, plan, window))
             dist.append(distances(real, sim, plan.calendar, window))
             extra = ldm_distances(real, sim)
@@ -297,7 +298,30 @@ def fidelity(plan: Plan, events: Events, *, replications: int = 5, seed: int | N
         if ldm
         else None,
         "reference": reference(real, plan.calendar, window),
+        "profiles": profiles(real, pooled, plan.calendar),
     }
+
+
+def profiles(real: CaseSet, sims: list[CaseSet], cal) -> dict:
+    """What the report draws: lead-time quantiles (working days), and receipts per weekday and per
+    hour of day as shares, real against all replications pooled."""
+    p = np.linspace(0, 1, 21)
+
+    def one(cases: list[CaseSet]) -> dict:
+        received = np.concatenate([c.received for c in cases])
+        decided = np.concatenate([c.decided for c in cases])
+        done = np.isfinite(decided)
+        lead = lead_wd(cal, received[done], decided[done])
+        days = (received // MINUTES_PER_DAY).astype(np.int64)
+        weekday = np.bincount((days + 3) % 7, minlength=7)
+        hour = np.bincount(((received % MINUTES_PER_DAY) // 60).astype(np.int64), minlength=24)
+        return {
+            "lead_time_wd_quantiles": np.quantile(lead, p).tolist() if len(lead) else [],
+            "weekday_share": (weekday / max(weekday.sum(), 1)).tolist(),
+            "hour_share": (hour / max(hour.sum(), 1)).tolist(),
+        }
+
+    return {"quantile_levels": p.tolist(), "real": one([real]), "simulated": one(sims)}
 
 
 def reference(real: CaseSet, cal, window: tuple[float, float]) -> dict:

@@ -187,6 +187,19 @@ def _staffing_section(result: dict) -> str:
     )
 
 
+def _fidelity_section(result: dict) -> str:
+    from slasim.outputs import plots
+    from slasim.outputs.fidelity import fidelity_report
+
+    return (
+        _figure(
+            plots.svg_text(plots.fidelity_profiles(result)),
+            "The log's held-out cases (real) against the replications pooled (simulated).",
+        )
+        + f"<pre>{html.escape(fidelity_report(result))}</pre>"
+    )
+
+
 def _read(path: Path, results_dir: Path) -> dict | None:
     try:
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
@@ -200,15 +213,18 @@ def build_report(results_dir: Path) -> str:
     run = _read(results_dir / "summary.json", results_dir)
     comp = _read(results_dir / "compare.json", results_dir)
     staffing = _read(results_dir / "staffing.json", results_dir)
-    if run is None and comp is None and staffing is None:
+    faithful = _read(results_dir / "fidelity.json", results_dir)
+    if run is None and comp is None and staffing is None and faithful is None:
         raise SlasimError(
-            "no summary.json (slasim run --out), compare.json (slasim compare --out) or "
-            "staffing.json (slasim staff --out) here",
+            "no summary.json (run --out), compare.json (compare --out), staffing.json "
+            "(staff --out) or fidelity.json (fidelity --out) here",
             source=str(results_dir),
         )
     main = run or (comp["baseline"] if comp else None)
-    title = (main or staffing)["scenario"]
+    title = (main or staffing or faithful)["scenario"]
     sections = [f"<h1>slasim — {html.escape(title)}</h1>"]
+    if faithful:
+        sections += ["<h2>Fidelity to the real cases</h2>", _fidelity_section(faithful)]
     if staffing:
         sections += ["<h2>Staffing</h2>", _staffing_section(staffing)]
     if comp:

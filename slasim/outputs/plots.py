@@ -223,6 +223,35 @@ def staffing_frontier(result: dict):
     return fig
 
 
+def fidelity_profiles(result: dict):
+    """Real against simulated: lead-time distribution (quantiles), receipts per weekday and hour."""
+    plt = _pyplot()
+    prof = result["profiles"]
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
+    levels = [100 * q for q in prof["quantile_levels"]]
+    for key, style in (("real", "-"), ("simulated", "--")):
+        quantiles = prof[key]["lead_time_wd_quantiles"]
+        if quantiles:
+            axes[0].plot(quantiles, levels, style, label=key)
+    axes[0].set_xlabel("lead time (working days)")
+    axes[0].set_ylabel("% of decided cases")
+    axes[0].set_title("Lead times (cumulative)")
+    axes[0].legend(frameon=False)
+    width = 0.4
+    for k, (key, colour) in enumerate((("real", "#4c72b0"), ("simulated", "#dd8452"))):
+        week = [100 * v for v in prof[key]["weekday_share"]]
+        axes[1].bar([i + (k - 0.5) * width for i in range(7)], week, width, color=colour, label=key)
+        hours = [100 * v for v in prof[key]["hour_share"]]
+        axes[2].bar([i + (k - 0.5) * width for i in range(24)], hours, width, color=colour)
+    axes[1].set_xticks(range(7), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
+    axes[1].set_title("Receipts per weekday (%)")
+    axes[1].legend(frameon=False)
+    axes[2].set_title("Receipts per hour of day (%)")
+    axes[2].set_xlabel("hour")
+    fig.tight_layout()
+    return fig
+
+
 def save(fig, path) -> None:
     """Write a chart as .png or .svg (by the suffix), atomically; the figure is closed."""
     from pathlib import Path
