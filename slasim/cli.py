@@ -456,7 +456,10 @@ def fit(
         Path | None, typer.Option("--out", help="Write the scenario here (default: print it).")
     ] = None,
     name: Annotated[str | None, typer.Option("--name", help="Scenario name.")] = None,
-    limit: Annotated[str, typer.Option("--limit", help="Legal limit of the service.")] = "20wd",
+    limit: Annotated[
+        str | None,
+        typer.Option("--limit", help="Legal limit (default: from a deadline column, else 20wd)."),
+    ] = None,
     promised: Annotated[
         str | None, typer.Option("--promised", help="Promised limit (default: the legal one).")
     ] = None,
@@ -483,6 +486,9 @@ def fit(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the fit's evidence as JSON.")
     ] = False,
+    max_log_mb: Annotated[
+        float, typer.Option("--max-log-mb", min=1, help="Largest log read (into memory), MB.")
+    ] = 512,
 ):
     """Build a scenario from a centre's case log; every fitted number says where it came from."""
     from slasim.calendar.units import parse_date
@@ -506,6 +512,7 @@ def fit(
         resource=resource,
         role=department_column,
         service=service_column,
+        max_mb=max_log_mb,
     )
     fitted = fit_log(
         events,
@@ -520,7 +527,7 @@ def fit(
     header = [
         f"Fitted by `slasim fit` from {log.name}: {fitted.evidence['train_cases']} cases fitted, "
         f"{fitted.evidence['test_cases']} kept for `slasim fidelity` (from {fitted.evidence['split']}).",
-        "Each fitted number's comment gives its sample size and fit; limits are given, not fitted.",
+        "Each fitted number's comment gives its sample size and fit; the limits say their source.",
     ]
     if events.starts_estimated:
         header.append(

@@ -14,6 +14,7 @@ import yaml
 from slasim.calendar.workcalendar import load_calendar
 from slasim.fit.families import choose
 from slasim.fit.fidelity import CaseSet, ngram_distance, own_measures
+from slasim.io.errors import SlasimError
 from slasim.scenario.plan import compile_plan
 from slasim.scenario.schema import Scenario
 from slasim.sim.runner import run_scenario
@@ -215,3 +216,30 @@ def test_xes_logs_are_read_through_pm4py(known_log, tmp_path):
     assert code == 0, err
     steps = yaml.safe_load(out.read_text(encoding="utf-8"))["services"]["service"]["steps"]
     assert [s.get("step") for s in steps if "step" in s] == ["intake", "decide"]
+
+
+def test_the_limit_comes_from_a_deadline_column(tmp_path):
+    # Received Mon 8 Jan 2024 10:00, due Fri 19 Jan 17:00 on the weekdays calendar (09:00-17:00):
+    # 7/8 of Monday, then 9 whole working days = 9.875 working days, so 10wd.
+    import datetime as dt
+
+    rows = ["case,activity,start,end,case:deadline"]
+    for c in range(12):  # one case a week, each received on a Monday and due on the next Friday
+        monday = dt.date(2024, 1, 8) + dt.timedelta(weeks=c)
+        due = f"{monday + dt.timedelta(days=11)}T17:00"
+        rows.append(f"{c},intake,{monday}T10:00,{monday}T10:30,{due}")
+        rows.append(f"{c},decide,{monday}T11:00,{monday}T11:10,{due}")
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, out, err = slasim("fit", path, "-c", "weekdays")
+    assert code == 0, err
+    assert "limits: {legal: 10wd}  # from the deadline column: median 9.88 working days" in out
+
+
+def test_a_log_over_the_size_cap_is_refused_before_reading(tmp_path):
+    from slasim.fit.log import read_log
+
+    path = tmp_path / "big.csv"
+    path.write_text("case,activity,end\n" + "1,a,2024-01-08T10:00\n" * 60_000, encoding="utf-8")
+    with pytest.raises(SlasimError, match="over the 1 MB read into memory"):
+        read_log(path, load_calendar("weekdays"), max_mb=1)

@@ -19,6 +19,7 @@ Limits are given (`--limit`), not fitted; cards use a shipped ladder.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 
@@ -98,7 +99,7 @@ def fit_log(
     calendar: str = "cn",
     *,
     name: str | None = None,
-    limit: str = "20wd",
+    limit: str | None = None,
     promised: str | None = None,
     cards: str = "warn-before",
     train_until: dt.date | None = None,
@@ -107,8 +108,8 @@ def fit_log(
 ) -> Fitted:
     """Fit a scenario to a log (see the module docstring for what and how)."""
     cal = load_calendar(calendar)
-    legal = Limit.parse(limit, field="--limit")
     arrival, train, test, split = split_cases(events, train_until, train_share, cal)
+    legal, limit_note = _legal_limit(events, cal, limit, arrival, train)
     comments: dict[tuple, str] = {}
     evidence: dict = {
         "log": events.source,
@@ -133,7 +134,7 @@ def fit_log(
             else {"promised": promised, "legal": str(legal)}
         )
         services[key] = {"limits": limits, "acceptance": "receipt", **fitted["service"]}
-        comments[("services", key, "limits")] = "given (--limit), not fitted"
+        comments[("services", key, "limits")] = limit_note
         for path, text in fitted["comments"].items():
             comments[("services", key, *path)] = text
         evidence.setdefault("services", {})[key] = fitted["evidence"]
@@ -172,6 +173,22 @@ def fit_log(
         "days of warm-up"
     )
     return Fitted(data, comments, evidence)
+
+
+def _legal_limit(events: Events, cal, limit: str | None, arrival: dict, train: set) -> tuple:
+    """The legal limit: `--limit` when given; else the median working days from receipt to the
+    log's deadline column over the fitted cases, rounded up; else 20wd (Art. 42's default)."""
+    if limit is not None:
+        return Limit.parse(limit, field="--limit"), "given (--limit), not fitted"
+    cases = [c for c in train if c in events.deadlines]
+    if not cases:
+        return Limit(20, "wd"), "default 20wd (行政许可法 Art. 42): no --limit, no deadline column"
+    b = cal.business_to_day_position
+    given = b(cal.to_business_array([events.deadlines[c] for c in cases]))
+    days = given - b(cal.to_business_array([arrival[c] for c in cases]))
+    median = float(np.median(days))
+    note = f"from the deadline column: median {median:.2f} working days over {len(cases)} cases"
+    return Limit(max(1, math.ceil(median - 1e-9)), "wd"), note
 
 
 def _iso(minutes: float) -> str:

@@ -32,7 +32,9 @@ CANDIDATES = {
     "resource": ("org:resource", "resource", "user", "handler"),
     "role": ("org:role", "role", "department"),
     "lifecycle": ("lifecycle:transition", "lifecycle", "transition"),
+    "deadline": ("case:deadline", "deadline", "due"),
 }
+MAX_LOG_MB = 512  # a log is read whole into memory: larger files are refused, not half-read
 
 
 @dataclass
@@ -50,6 +52,7 @@ class Events:
     milestone: np.ndarray  # bool: an instant marker (receipt, decision, a card), not work
     starts_estimated: int = 0
     columns: dict = field(default_factory=dict)
+    deadlines: dict = field(default_factory=dict)  # case → wall minutes, from a deadline column
 
     def __len__(self) -> int:
         return len(self.case)
@@ -131,12 +134,20 @@ def read_log(
     resource: str | None = None,
     role: str | None = None,
     service: str | None = None,
+    max_mb: float = MAX_LOG_MB,
 ) -> Events:
     """Read a log file into `Events` (XES through pm4py, CSV with the standard library)."""
     path = Path(path)
     source = str(path)
     if not path.is_file():
-        raise SlasimError("log file not found", source=source)
+        raise SlasimError("log file not found (or not a regular file)", source=source)
+    size_mb = path.stat().st_size / 2**20
+    if size_mb > max_mb:
+        raise SlasimError(
+            f"the log is {size_mb:,.0f} MB, over the {max_mb:g} MB read into memory "
+            "(--max-log-mb raises it; or fit a slice of the cases)",
+            source=source,
+        )
     if path.name.lower().endswith((".xes", ".xes.gz")):
         header, rows = _xes_rows(path)
     else:
@@ -160,6 +171,7 @@ def read_log(
         "resource": _pick(header, "resource", resource, source),
         "role": _pick(header, "role", role, source),
         "lifecycle": _pick(header, "lifecycle", None, source),
+        "deadline": _pick(header, "deadline", None, source),
         "service": _pick(header, "role", service, source) if service else None,
     }
     for needed in ("case", "activity", "end"):
@@ -194,6 +206,7 @@ def _columns(rows, index: dict, names: dict, when: TimeReader, source: str) -> E
     cases, acts, res, roles, services, starts, ends = [], [], [], [], [], [], []
     pending: dict[tuple[str, str], list[float]] = {}
     started: set[str] = set()  # activities with start rows (with a lifecycle column)
+    deadlines: dict[str, float] = {}
     lifecycle = index.get("lifecycle")
     for number, row in enumerate(rows, start=2):
         if len(row) < width:
@@ -224,6 +237,8 @@ def _columns(rows, index: dict, names: dict, when: TimeReader, source: str) -> E
                 source=source,
                 field=names["start"],
             )
+        if "deadline" in index and case_id not in deadlines and row[index["deadline"]].strip():
+            deadlines[case_id] = when(row[index["deadline"]], number, names["deadline"])
         cases.append(case_id)
         acts.append(act)
         res.append(row[index["resource"]] if "resource" in index else "")
@@ -242,6 +257,7 @@ def _columns(rows, index: dict, names: dict, when: TimeReader, source: str) -> E
         np.array(ends, dtype=np.float64),
         np.zeros(len(ends), dtype=bool),
         columns={k: v for k, v in names.items() if v},
+        deadlines=deadlines,
     )
     if started:  # a lifecycle log: activities that never start are instants, not work
         events.milestone = np.array([a not in started for a in acts], dtype=bool)
