@@ -80,6 +80,15 @@ def progress_bar(total: int, label: str, quiet: bool):
         yield lambda done: bar.update(task, completed=done)
 
 
+def check_outputs(*paths: Path | None) -> None:
+    """Refuse bad output paths before any work starts (only regular files are ever replaced)."""
+    from slasim.io.files import check_target
+
+    for path in paths:
+        if path is not None:
+            check_target(path)
+
+
 def warn(lines) -> None:
     """Print each line on stderr as `warning: …`."""
     for line in lines:
@@ -149,6 +158,7 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcomes as JSON.")] = False,
 ):
     """Golden-file deadline checks for CI: exit 0 all pass, 1 any case fails, 2 invalid file."""
+    check_outputs(junit_xml)
     from slasim.checks.engine import check_files
     from slasim.checks.report import json_report, text_report
     from slasim.checks.report import junit_xml as to_junit
@@ -198,6 +208,7 @@ def run(
     ] = None,
 ):
     """Simulate a service centre: card rates, lead times and queues, with 95% confidence intervals."""
+    check_outputs(event_log, out and out / "summary.json")
     from slasim.outputs.results import text_report, to_json, write_outputs
     from slasim.scenario.loader import find_scenario, load_scenario
     from slasim.sim.runner import run_scenario
@@ -259,6 +270,7 @@ def compare(
     quiet: Quiet = False,
 ):
     """Baseline against reforms with common random numbers: each metric's change with a paired 95% CI."""
+    check_outputs(out and out / "compare.json")
     from slasim.outputs.results import compare_report, to_json
     from slasim.scenario.loader import load_scenario_data
     from slasim.scenario.reforms import reform_names
@@ -318,6 +330,7 @@ def sweep(
     ] = None,
 ):
     """A grid of what-ifs (e.g. reviewers 2..6 × arrivals 40,50,60): card rates and lead times per point."""
+    check_outputs(csv_out, plot)
     from slasim.io.files import write_atomic
     from slasim.outputs.results import sweep_csv, sweep_table, to_json
     from slasim.scenario.loader import load_scenario_data
@@ -410,6 +423,7 @@ def staff(
     quiet: Quiet = False,
 ):
     """The cheapest staffing (per reform set) whose targets hold with the requested confidence."""
+    check_outputs(out and out / "staffing.json")
     from slasim.io.files import write_atomic
     from slasim.outputs.results import to_json
     from slasim.outputs.staffing import staffing_report
@@ -491,6 +505,7 @@ def fit(
     ] = 512,
 ):
     """Build a scenario from a centre's case log; every fitted number says where it came from."""
+    check_outputs(out)
     from slasim.calendar.units import parse_date
     from slasim.calendar.workcalendar import load_calendar
     from slasim.fit.build import fit_log
@@ -567,6 +582,7 @@ def fidelity(
     out: Annotated[Path | None, typer.Option("--out", help="Write fidelity.json here.")] = None,
 ):
     """How closely a scenario reproduces the real cases of its measured window, with 95% CIs."""
+    check_outputs(out and out / "fidelity.json")
     from slasim.fit.fidelity import fidelity as measure
     from slasim.fit.log import read_log
     from slasim.io.files import write_atomic
@@ -626,6 +642,7 @@ def report(
     ] = False,
 ):
     """One self-contained HTML page: charts, tables, scenario and reforms, seed, calendar provenance."""
+    check_outputs(html_path or results / "report.html")
     from slasim.io.files import write_atomic
     from slasim.outputs.html import build_report, write_charts
 

@@ -307,8 +307,14 @@ class WorkCalendar:
         if unit == "h":
             return b + amount * 60.0
         if unit == "wd":
-            return self.day_position_to_business(self.business_to_day_position(b) + amount)
-        return self.to_business_array(self.to_wall_array(b, side="left") + amount * MINUTES_PER_DAY)
+            after = self.day_position_to_business(self.business_to_day_position(b) + amount)
+        else:
+            after = self.to_business_array(
+                self.to_wall_array(b, side="left") + amount * MINUTES_PER_DAY
+            )
+        # Round-off in the conversions can land a hair before `b` for a zero amount: time never
+        # runs backwards for a wait of zero or more.
+        return np.where(amount >= 0, np.maximum(after, b), after)
 
     def opening_array(self, days) -> np.ndarray:
         """Wall minutes of the opening of each working day."""

@@ -136,11 +136,30 @@ def atomic_target(path: Path):
         raise
 
 
+def check_target(path: Path) -> None:
+    """Refuse an output path that is anything but a regular file (or nothing yet): renaming over a
+    device, FIFO or directory — `/dev/null` in CI as root — would replace it. One located error."""
+    path = Path(path)
+    if (path.is_symlink() or path.exists()) and not path.is_file():
+        kind = "a directory" if path.is_dir() else "not a regular file"
+        raise SlasimError(f"{kind}: results are only written over regular files", source=str(path))
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if parent.exists() and not parent.is_dir():
+        raise SlasimError(f"{parent} is not a directory", source=str(path))
+
+
 def temp_beside(path: Path) -> Path:
     """A new empty private file `.NAME.XXXX.tmp` in the target's folder (created if missing), for
-    writers that stream into it before `publish` renames it over the target."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    writers that stream into it before `publish` renames it over the target (`check_target`
+    first: only a regular file is ever replaced)."""
+    check_target(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise SlasimError(f"cannot write here ({exc.strerror})", source=str(path)) from None
     os.close(fd)
     return Path(tmp)
 

@@ -1,0 +1,60 @@
+"""Hostile paths and edge inputs: writers never replace anything but a regular file, and a zero
+natural-day wait (round-off in the calendar conversion) never runs time backwards."""
+
+from __future__ import annotations
+
+import copy
+import os
+
+import pytest
+
+from slasim.scenario.schema import Scenario
+from slasim.sim.runner import run_scenario
+
+from .helpers import HAND_WORKED, SHIPPED_CHECKS, slasim
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory"])
+def test_writers_refuse_special_targets_before_running(tmp_path, kind):
+    target = tmp_path / "target"
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.mkdir()
+    for args in (
+        ["check", *SHIPPED_CHECKS, "--junit-xml", target],
+        ["run", "mmc-always", "--reps", "2", "--event-log", target],
+        ["sweep", "mmc-always", "--vary", "departments.desk.staff=3,4", "--csv", target],
+    ):
+        code, out, err = slasim(*args)
+        assert code == 2 and err.count("\n") == 1 and str(target) in err, (args, err)
+        assert out == ""  # refused before any work
+    assert target.is_dir() if kind == "directory" else target.is_fifo()
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_dev_null_is_never_replaced():
+    code, _, err = slasim("check", *SHIPPED_CHECKS, "--junit-xml", "/dev/null")
+    assert code == 2 and "not a regular file" in err
+    assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")
+
+
+@pytest.mark.parametrize("calendar", ["cn", "always"])
+@pytest.mark.parametrize("unit", ["d", "wd"])
+def test_zero_waits_run_on_every_calendar_kind(calendar, unit):
+    data = copy.deepcopy(HAND_WORKED)
+    data["calendar"] = calendar
+    data["engine"] = "simpy"
+    data["working_days"] = 20
+    data["services"]["licence"]["arrivals"] = {"per_day": 20}  # Poisson: fractional instants
+    data["departments"]["desk"]["staff"] = 3
+    data["services"]["licence"]["steps"][0]["work"] = {"exponential": 15}
+    data["services"]["licence"]["steps"][0]["supplement"] = {
+        "probability": 0.5,
+        "response": {"fixed": 0, "unit": unit},
+    }
+    data["services"]["licence"]["steps"].append(
+        {"step": "wait", "delay": {"fixed": 0, "unit": unit}}
+    )
+    result = run_scenario(Scenario.model_validate(data), replications=3, workers=1)
+    assert result["services"]["licence"]["decided"]["mean"] > 0
