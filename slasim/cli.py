@@ -704,19 +704,34 @@ def calendar_show(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: library errors become one line on stderr and exit code 2."""
+    """Console entry point; the exit-code policy lives here and only here: 0 success, 1 a check
+    failed, 2 bad input (one line on stderr), 70 an unexpected error (a bug: one line, and the
+    traceback with --debug), 130 interrupted."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    args = [a for a in args if a != "--debug"]
     try:
-        code = app(args=argv, standalone_mode=False)
+        code = app(args=args, standalone_mode=False)
     except SlasimError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
-        typer.echo("aborted", err=True)
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("interrupted", err=True)
         sys.exit(130)
     except typer.TyperException as exc:  # usage errors (missing argument, unknown option)
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         typer.echo(f"error: {message} (see --help)", err=True)
         sys.exit(2)
+    except Exception as exc:  # a bug: never a wall of text unless asked for
+        if debug:
+            raise
+        text = " ".join(str(exc).split())[:300]
+        typer.echo(
+            f"error: unexpected {type(exc).__name__}: {text} (a bug in slasim: rerun with --debug "
+            "for the traceback, and report it)",
+            err=True,
+        )
+        sys.exit(70)
     sys.exit(code if isinstance(code, int) else 0)

@@ -58,3 +58,24 @@ def test_zero_waits_run_on_every_calendar_kind(calendar, unit):
     )
     result = run_scenario(Scenario.model_validate(data), replications=3, workers=1)
     assert result["services"]["licence"]["decided"]["mean"] > 0
+
+
+def test_a_fifo_or_device_as_input_is_refused_not_read(tmp_path):
+    fifo = tmp_path / "scenario.yaml"
+    os.mkfifo(fifo)
+    for args in (["validate", fifo], ["run", fifo], ["check", fifo], ["run", "/dev/zero"]):
+        code, _, err = slasim(*args)
+        assert code == 2 and "not a regular file" in err, (args, err)
+
+
+def test_a_bug_is_one_line_and_exit_70_with_the_traceback_on_debug(monkeypatch):
+    import slasim.clock.deadline as deadline
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("planted")
+
+    monkeypatch.setattr(deadline, "compute_deadline", broken)
+    code, _, err = slasim("deadline", "2025-09-26", "20wd")
+    assert code == 70 and err.count("\n") == 1 and "unexpected ZeroDivisionError: planted" in err
+    with pytest.raises(ZeroDivisionError):
+        slasim("deadline", "2025-09-26", "20wd", "--debug")

@@ -17,7 +17,7 @@ from pydantic import Field, field_validator
 
 from slasim.calendar.units import parse_clock, parse_date
 from slasim.io.errors import SlasimError
-from slasim.io.files import shipped_dir
+from slasim.io.files import read_text_file, shipped_dir
 from slasim.io.schema import Strict, validate
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -209,14 +209,11 @@ def list_calendars() -> list[str]:
 
 def read_calendar_file(path: Path) -> CalendarFile:
     """Read and validate one calendar file (TOML); errors name the file and field."""
+    text = read_text_file(path, max_mb=16)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SlasimError(f"cannot read calendar file ({exc.strerror})", source=str(path)) from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SlasimError(f"invalid TOML: {exc}", source=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise SlasimError(f"not UTF-8 text (byte {exc.start})", source=str(path)) from None
     return validate(CalendarFile, data, str(path))
 
 

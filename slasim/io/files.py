@@ -53,15 +53,30 @@ _TextDatesLoader.yaml_implicit_resolvers = {
 }
 
 
-def read_yaml(path: Path):
-    """Safely load a YAML file (or a `.json` one: JSON is YAML, and its parser is far faster for
-    large generated files); a missing file or a syntax error is a `SlasimError`."""
+MAX_INPUT_MB = 256  # scenario and check files; larger ones are refused, not read
+
+
+def read_text_file(path: Path, max_mb: float = MAX_INPUT_MB) -> str:
+    """A regular file's UTF-8 text; a FIFO or device (which could block or never end), a missing
+    file, one over `max_mb`, or bytes that are not UTF-8 are one located error."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        if not path.is_file():
+            raise SlasimError(
+                "not a regular file" if path.exists() else "file not found", source=str(path)
+            )
+        if path.stat().st_size > max_mb * 2**20:
+            raise SlasimError(f"over {max_mb:g} MB: not read", source=str(path))
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SlasimError(f"cannot read file ({exc.strerror})", source=str(path)) from None
     except UnicodeDecodeError as exc:
         raise SlasimError(f"not UTF-8 text (byte {exc.start})", source=str(path)) from None
+
+
+def read_yaml(path: Path):
+    """Safely load a YAML file (or a `.json` one: JSON is YAML, and its parser is far faster for
+    large generated files); a missing file or a syntax error is a `SlasimError`."""
+    text = read_text_file(Path(path))
     if Path(path).suffix.lower() == ".json":
         try:
             return json.loads(text)
