@@ -79,3 +79,25 @@ def test_a_bug_is_one_line_and_exit_70_with_the_traceback_on_debug(monkeypatch):
     assert code == 70 and err.count("\n") == 1 and "unexpected ZeroDivisionError: planted" in err
     with pytest.raises(ZeroDivisionError):
         slasim("deadline", "2025-09-26", "20wd", "--debug")
+
+
+def test_run_compare_sweep_refuse_what_validate_refuses(tmp_path):
+    import yaml
+
+    from .helpers import ROOT
+
+    data = yaml.safe_load((ROOT / "scenarios/mmc-always.yaml").read_text(encoding="utf-8"))
+    data["reforms"] = {"broken": [{"staff": {"department": "nope", "staff": 2}}]}
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = tmp_path / "results"
+    for args in (
+        ["validate", path],
+        ["run", path, "--reps", "2", "--out", out],
+        ["compare", path, "--reps", "2", "-r", "broken"],
+        ["sweep", path, "--vary", "departments.desk.staff=3,4", "--reps", "2"],
+        ["staff", path, "-t", "past_promised<=10%"],
+    ):
+        code, _, err = slasim(*args)
+        assert code == 2 and "reforms.broken" in err and "nope" in err, (args, err)
+    assert not out.exists()
