@@ -101,3 +101,18 @@ def test_run_compare_sweep_refuse_what_validate_refuses(tmp_path):
         code, _, err = slasim(*args)
         assert code == 2 and "reforms.broken" in err and "nope" in err, (args, err)
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "name, text, where",
+    [
+        ("dup.yaml", "name: x\nseed: 1\nseed: 99\n", "line 3: invalid YAML: duplicate key 'seed'"),
+        ("dup.json", '{"name": "x", "seed": 1, "seed": 99}', "invalid JSON: duplicate key 'seed'"),
+        ("deep.json", "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_duplicate_keys_and_deep_nesting_are_refused(tmp_path, name, text, where):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    code, _, err = slasim("validate", path)
+    assert code == 2 and err.count("\n") == 1 and where in err, err

@@ -44,7 +44,30 @@ def gc_paused():
 class _TextDatesLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """Safe loader (libyaml's C parser when PyYAML has it, ~10x faster on large check files) that
     leaves dates as text: slasim parses them itself, with located errors (PyYAML's own timestamp
-    parsing raises bare ValueErrors for dates like 2025-02-30)."""
+    parsing raises bare ValueErrors for dates like 2025-02-30). A key given twice in one mapping
+    is an error at its line, not "the last one wins"."""
+
+    def construct_mapping(self, node, deep=False):
+        """The mapping, after checking that no scalar key repeats (merge keys `<<` aside)."""
+        seen: set = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                key = key_node.value
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r}", key_node.start_mark
+                    )
+                seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def _unique_pairs(pairs: list) -> dict:
+    """A JSON object whose keys do not repeat (json's default keeps the last silently)."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        keys = [k for k, _ in pairs]
+        raise ValueError(f"duplicate key {next(k for k in keys if keys.count(k) > 1)!r}")
+    return out
 
 
 _TextDatesLoader.yaml_implicit_resolvers = {
@@ -79,11 +102,15 @@ def read_yaml(path: Path):
     text = read_text_file(Path(path))
     if Path(path).suffix.lower() == ".json":
         try:
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=_unique_pairs)
         except json.JSONDecodeError as exc:
             raise SlasimError(
                 f"invalid JSON: {exc.msg}", source=str(path), field=f"line {exc.lineno}"
             ) from None
+        except ValueError as exc:  # a duplicate key
+            raise SlasimError(f"invalid JSON: {exc}", source=str(path)) from None
+        except RecursionError:
+            raise SlasimError("the document is nested too deeply", source=str(path)) from None
     try:
         with gc_paused():
             data = yaml.load(text, Loader=_TextDatesLoader)  # noqa: S506 - a SafeLoader subclass
