@@ -4,6 +4,7 @@ natural-day wait (round-off in the calendar conversion) never runs time backward
 from __future__ import annotations
 
 import copy
+import json
 import os
 
 import pytest
@@ -116,3 +117,21 @@ def test_duplicate_keys_and_deep_nesting_are_refused(tmp_path, name, text, where
     path.write_text(text, encoding="utf-8")
     code, _, err = slasim("validate", path)
     assert code == 2 and err.count("\n") == 1 and where in err, err
+
+
+@pytest.mark.parametrize(
+    "accepted", ["2025-09-26T10:00:00Z", "2025-09-25T22:00:00-12:00", "2025-09-26T18:00:00+08:00"]
+)
+def test_utc_offsets_mean_the_same_instant_in_check_files_and_deadline(tmp_path, accepted):
+    # All three are 18:00 in Shanghai on Fri 26 Sep 2025: after the 17:30 close, so deemed at the
+    # next opening, and 20 working days then end on 31 Oct (not 30 Oct, as 10:00 local would).
+    code, out, _ = slasim("deadline", accepted, "20wd", "--json")
+    assert code == 0 and json.loads(out)["due_date"] == "2025-10-31"
+    path = tmp_path / "check.yaml"
+    path.write_text(
+        f"cases:\n  - name: c\n    accepted: {accepted}\n    limit: 20wd\n"
+        "    expect: {due: 2025-10-31}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = slasim("check", path)
+    assert code == 0, out

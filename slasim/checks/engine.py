@@ -67,7 +67,7 @@ class Outcome(NamedTuple):
 
 def wall(cal: WorkCalendar, t: Instant | None) -> float | None:
     """Wall minutes of a file instant (a bare date is 00:00; acceptance then moves into office hours)."""
-    return None if t is None else datetime_to_minutes(t)
+    return None if t is None else datetime_to_minutes(t, cal.tz)
 
 
 @lru_cache(maxsize=256)
@@ -354,7 +354,8 @@ def rare_failures(
         if got != e.provisional:
             found.append(f"provisional: expected {e.provisional}, got {got}")
     for when, state in e.state_at.items():
-        got = case_state(batch, i, datetime_to_minutes(parse_instant(when)), due["legal"][i])
+        at = datetime_to_minutes(parse_instant(when), cal.tz)
+        got = case_state(batch, i, at, due["legal"][i])
         if got != state:
             found.append(f"state at {when}: expected {state}, got {got}")
     return found

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -180,9 +181,15 @@ class CaseColumns:
     rare: np.ndarray  # cases expecting accepted / cards / provisional / state_at
 
     @classmethod
-    def of(cls, cases: list[CaseSpec]) -> CaseColumns:
-        """The cases' fields as columns, parsed once (row i is case i)."""
+    def of(cls, cases: list[CaseSpec], zone_of=lambda calendar: None) -> CaseColumns:
+        """The cases' fields as columns, parsed once (row i is case i); instants with a UTC offset
+        are read in the time zone of the case's calendar (`zone_of(name or None)`)."""
         n = len(cases)
+        zones = [zone_of(c.calendar) for c in cases]
+
+        def minutes(values, rows=None):
+            return instants_to_minutes(values, zones if rows is None else [zones[i] for i in rows])
+
         columns = [
             (
                 c.name,
@@ -208,7 +215,7 @@ class CaseColumns:
             (i, j, p.start, p.end) for i, ps in enumerate(pauses) if ps for j, p in enumerate(ps)
         ]
         p_case, p_slot, p_from, p_to = zip(*pause_rows) if pause_rows else ((), (), (), ())
-        p_to = instants_to_minutes(p_to)
+        p_to = minutes(p_to, p_case)
         p_to[[k for k, v in enumerate(pause_rows) if v[3] is None]] = np.inf
         one_limit = [lim.promised is None for lim in limits]
         dues = [e.due for e in expects]
@@ -236,20 +243,20 @@ class CaseColumns:
             name=list(name),
             article=list(article),
             calendar=list(calendar),
-            accepted=instants_to_minutes(accepted),
+            accepted=minutes(accepted),
             art32=_index(art32),
-            decided=instants_to_minutes(decided),
+            decided=minutes(decided),
             limit_texts=list(texts),
             legal=legal_code,
             promised=promised_code,
             pause_case=_index(p_case),
             pause_slot=_index(p_slot),
-            pause_from=instants_to_minutes(p_from),
+            pause_from=minutes(p_from, p_case),
             pause_to=p_to,
             extended=_index([i for i, c in enumerate(cases) if c.extensions]),
             due={
                 ref: (
-                    instants_to_minutes(values),
+                    minutes(values),
                     np.fromiter((isinstance(v, dt.datetime) for v in values), dtype=bool, count=n),
                 )
                 for ref, values in (("legal", legal_due), ("promised", promised_due))
@@ -262,7 +269,7 @@ class CaseColumns:
                 if ref not in REFERENCES
             ],
             card_case=_index(c_case),
-            card_time=instants_to_minutes(c_time),
+            card_time=minutes(c_time, c_case),
             card_level=_index(c_level),
             needs_cards=_index(needs_cards),
             rare=_index(
@@ -318,13 +325,30 @@ class CheckFile(Strict):
     cases: list[CaseSpec] = Field(min_length=1)
     _columns: CaseColumns | None = PrivateAttr(default=None)
 
+    def _zone_of(self, calendar: str | None):
+        """The time zone of a case's calendar (the file's when the case names none); None when
+        the calendar cannot be found (the engine reports that, located)."""
+        return _zone(calendar or self.calendar)
+
     @property
     def columns(self) -> CaseColumns:
         """The cases as columns, built on first use (validation already parsed every value)."""
         if self._columns is None:
             with gc_paused():
-                self._columns = CaseColumns.of(self.cases)
+                self._columns = CaseColumns.of(self.cases, self._zone_of)
         return self._columns
+
+
+@lru_cache(maxsize=64)
+def _zone(calendar: str):
+    from zoneinfo import ZoneInfo
+
+    from slasim.calendar.files import find_calendar, resolve_spec
+
+    try:
+        return ZoneInfo(resolve_spec(find_calendar(calendar)).timezone)
+    except SlasimError:
+        return None
 
 
 def load_check_file(path: Path) -> CheckFile:
