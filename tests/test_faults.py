@@ -135,3 +135,27 @@ def test_utc_offsets_mean_the_same_instant_in_check_files_and_deadline(tmp_path,
     )
     code, out, _ = slasim("check", path)
     assert code == 0, out
+
+
+def test_the_event_log_is_the_same_byte_for_byte_run_after_run(tmp_path):
+    """Cases open at the end that were received at the same instant (online receipts released at
+    the opening) are written in case order, not in the order of a set of objects."""
+    from .helpers import slasim_process
+
+    logs = []
+    for k in range(2):
+        path = tmp_path / f"events-{k}.csv"
+        out = slasim_process(
+            "run",
+            "district-centre",
+            "--reps",
+            "1",
+            "-q",
+            "--set",
+            "working_days=40",
+            "--event-log",
+            path,
+        )
+        assert out.returncode == 0, out.stderr
+        logs.append(path.read_bytes())
+    assert logs[0] == logs[1]

@@ -127,7 +127,7 @@ class Replication:
     def run(self) -> None:
         """Run the replication to the period's end, then grade the cases still open."""
         self.env.run(until=self.plan.end)
-        still_open = sorted(self.open, key=lambda r: (r.received, r.service))
+        still_open = sorted(self.open, key=lambda r: (r.received, r.service, r.number))
         self.grader.flush(still_open)
         if self.log is not None:
             for record in still_open:
