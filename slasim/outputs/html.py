@@ -174,30 +174,27 @@ def _compare_section(result: dict) -> str:
     return "".join(parts)
 
 
+def _chart_and_text(fig, caption: str, text: str) -> str:
+    """A chart (inline SVG) with its caption, then the command's text report."""
+    from slasim.outputs import plots
+
+    return _figure(plots.svg_text(fig), caption) + f"<pre>{html.escape(text)}</pre>"
+
+
 def _staffing_section(result: dict) -> str:
     from slasim.outputs import plots
     from slasim.outputs.staffing import staffing_report
 
-    return (
-        _figure(
-            plots.svg_text(plots.staffing_frontier(result)),
-            "Every staffing the search evaluated: its cost and first target (95% CI).",
-        )
-        + f"<pre>{html.escape(staffing_report(result))}</pre>"
-    )
+    caption = "Every staffing the search evaluated: its cost and first target (95% CI)."
+    return _chart_and_text(plots.staffing_frontier(result), caption, staffing_report(result))
 
 
 def _fidelity_section(result: dict) -> str:
     from slasim.outputs import plots
     from slasim.outputs.fidelity import fidelity_report
 
-    return (
-        _figure(
-            plots.svg_text(plots.fidelity_profiles(result)),
-            "The log's held-out cases (real) against the replications pooled (simulated).",
-        )
-        + f"<pre>{html.escape(fidelity_report(result))}</pre>"
-    )
+    caption = "The log's held-out cases (real) against the replications pooled (simulated)."
+    return _chart_and_text(plots.fidelity_profiles(result), caption, fidelity_report(result))
 
 
 def _read(path: Path, results_dir: Path) -> dict | None:
