@@ -159,3 +159,74 @@ def test_the_event_log_is_the_same_byte_for_byte_run_after_run(tmp_path):
         assert out.returncode == 0, out.stderr
         logs.append(path.read_bytes())
     assert logs[0] == logs[1]
+
+
+def _calendar(tmp_path, text: str):
+    path = tmp_path / "cal.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (lambda p: ["calendar", "show", "cn", "--year", "99999"], "--year: not a year: 99999"),
+        (lambda p: ["calendar", "show", "cn", "--year", "-1"], "--year: not a year: -1"),
+        (
+            lambda p: ["run", "mmc-always", "--set", "seed=!!python/object:os.system ls"],
+            "--set seed: not a plain YAML value",
+        ),
+        (
+            lambda p: ["sweep", "mmc-always", "--vary", "departments.desk.staff=1..5:1e-9"],
+            "4,000,000,001 values, over 10,000",
+        ),
+        (
+            lambda p: [
+                "sweep",
+                "mmc-always",
+                "--vary",
+                "departments.desk.staff=1..200:1",
+                "--vary",
+                "seed=1..100:1",
+            ],
+            "the grid has 20,000 points, over 10,000",
+        ),
+        (
+            lambda p: [
+                "deadline",
+                "2025-09-26",
+                "20wd",
+                "-c",
+                _calendar(
+                    p,
+                    'name = "e"\ntimezone = "UTC"\nfirst_year = 2020\n[office_hours]\ndefault = []\n',
+                ),
+            ],
+            "office_hours.default: office hours need at least one",
+        ),
+        (
+            lambda p: [
+                "deadline",
+                "2025-09-26",
+                "20wd",
+                "-c",
+                _calendar(
+                    p,
+                    'name = "r"\ntimezone = "UTC"\nfirst_year = 2020\nweekend = ["mon", "tue", "wed",'
+                    ' "thu", "fri", "sat", "sun"]\n[office_hours]\ndefault = [["09:00", "17:00"]]\n',
+                ),
+            ],
+            "weekend: no working day from 2020",
+        ),
+    ],
+)
+def test_hostile_arguments_and_calendars_are_one_located_line(tmp_path, args, words):
+    code, _, err = slasim(*args(tmp_path))
+    assert code == 2 and err.count("\n") == 1 and words in err, err
+
+
+def test_an_integer_of_thousands_of_digits_is_located(tmp_path):
+    path = tmp_path / "big.yaml"
+    path.write_text(f"seed: {'9' * 5001}\n", encoding="utf-8")
+    code, _, err = slasim("validate", path)
+    assert code == 2 and str(path) in err and "4300 digits" in err

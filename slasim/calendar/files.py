@@ -24,6 +24,8 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _check_hours(hours: list[list[str]]) -> list[list[str]]:
+    if not hours:
+        raise ValueError("office hours need at least one [open, close) pair")
     previous_close = -1
     for pair in hours:
         if len(pair) != 2:

@@ -63,6 +63,12 @@ class WorkCalendar:
         self._apply_country(working)
         self._apply_notices(working)
         self._apply_overrides(working)
+        if not working.any():
+            raise SlasimError(
+                f"no working day from {spec.first_year} to {spec.last_year} (every day is a rest day)",
+                source=spec.path,
+                field="weekend",
+            )
         self.is_work = working
         self.cum = np.concatenate([[0], np.cumsum(working, dtype=np.int64)])
         self.work_days = np.flatnonzero(working).astype(np.int64) + self.first_day

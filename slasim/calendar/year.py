@@ -6,6 +6,7 @@ import datetime as dt
 
 from slasim.calendar.units import date_to_day
 from slasim.calendar.workcalendar import load_calendar
+from slasim.io.errors import SlasimError
 
 WEEKDAY = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -15,6 +16,8 @@ def calendar_year(name: str, year: int | None = None) -> dict:
     cal = load_calendar(name)
     first, published = cal.coverage
     year = year or published or dt.date.today().year
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise SlasimError(f"not a year: {year}", field="--year")
     cal.check_range(date_to_day(dt.date(year, 1, 1)), field="year")
     cal.check_range(date_to_day(dt.date(year, 12, 31)), field="year")
     notice = cal.spec.years.get(year)

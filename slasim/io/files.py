@@ -96,6 +96,15 @@ def read_text_file(path: Path, max_mb: float = MAX_INPUT_MB) -> str:
         raise SlasimError(f"not UTF-8 text (byte {exc.start})", source=str(path)) from None
 
 
+def yaml_value(text: str, what: str):
+    """A command-line value read as YAML (safely); a tag or syntax error is one located error."""
+    try:
+        return yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError) as exc:
+        problem = getattr(exc, "problem", None) or str(exc).split(";")[0]
+        raise SlasimError(f"not a plain YAML value ({problem}): {text!r}", field=what) from None
+
+
 def read_yaml(path: Path):
     """Safely load a YAML file (or a `.json` one: JSON is YAML, and its parser is far faster for
     large generated files); a missing file or a syntax error is a `SlasimError`."""
@@ -119,6 +128,8 @@ def read_yaml(path: Path):
         where = f"line {mark.line + 1}" if mark else None
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise SlasimError(f"invalid YAML: {problem}", source=str(path), field=where) from None
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        raise SlasimError(f"invalid value: {exc}".split(";")[0], source=str(path)) from None
     check_expanded_size(data, str(path))
     return data
 

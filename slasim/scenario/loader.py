@@ -10,10 +10,8 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-import yaml
-
 from slasim.io.errors import SlasimError
-from slasim.io.files import read_yaml, shipped_dir
+from slasim.io.files import read_yaml, shipped_dir, yaml_value
 from slasim.io.schema import validate
 from slasim.scenario.catalogue import expand_catalogue
 from slasim.scenario.plan import compile_plan
@@ -34,9 +32,9 @@ def apply_overrides(data: dict, overrides: list[str], source: str) -> dict:
             node = _child(node, part, ".".join(parts[: depth + 1]), source)
         last = parts[-1]
         if isinstance(node, list):
-            node[_list_index(node, last, key, source)] = yaml.safe_load(text)
+            node[_list_index(node, last, key, source)] = yaml_value(text, f"--set {key}")
         elif isinstance(node, dict):
-            node[last] = yaml.safe_load(text)
+            node[last] = yaml_value(text, f"--set {key}")
         else:
             raise SlasimError(
                 f"--set {key}: {'.'.join(parts[:-1])} is not a mapping", source=source

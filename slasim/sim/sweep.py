@@ -5,16 +5,19 @@ with the same seeds, summarised by its headline figures.
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import yaml
 
 from slasim.io.errors import SlasimError
+from slasim.io.files import yaml_value
 from slasim.io.schema import validate
 from slasim.scenario.loader import apply_overrides
 from slasim.scenario.schema import Scenario
 from slasim.sim.runner import run_scenario
 
+MAX_POINTS = 10_000  # grid points a sweep may have: each runs every replication
 SWEEP_METRICS = (
     "on_time_promised",
     "ever_yellow",
@@ -44,18 +47,26 @@ def parse_vary(spec: str, source: str) -> tuple[str, list]:
             raise SlasimError(
                 f"--vary {key}: a range is lo..hi:step with step > 0, got {text!r}", source=source
             ) from None
+        count = math.floor((high - low) / step + 0.5) + 1
+        if count > MAX_POINTS:
+            raise SlasimError(
+                f"--vary {key}: {count:,} values, over {MAX_POINTS:,} (a larger step?)",
+                source=source,
+            )
         values = np.arange(low, high + step / 2, step).round(10).tolist()
         return key, [
             int(v) if float(v).is_integer() and float(step).is_integer() else v for v in values
         ]
-    return key, [yaml.safe_load(v) for v in text.split(",")]
+    return key, [yaml_value(v, f"--vary {key}") for v in text.split(",")]
 
 
 def grid_size(varies: list[str], source: str) -> int:
-    """The number of grid points the --vary specifications make (checked before running)."""
+    """The number of grid points the --vary specifications make (refused over MAX_POINTS)."""
     size = 1
     for spec in varies:
         size *= len(parse_vary(spec, source)[1])
+    if size > MAX_POINTS:
+        raise SlasimError(f"the grid has {size:,} points, over {MAX_POINTS:,}", source=source)
     return size
 
 
