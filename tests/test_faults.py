@@ -230,3 +230,38 @@ def test_an_integer_of_thousands_of_digits_is_located(tmp_path):
     path.write_text(f"seed: {'9' * 5001}\n", encoding="utf-8")
     code, _, err = slasim("validate", path)
     assert code == 2 and str(path) in err and "4300 digits" in err
+
+
+BASE_SCENARIO = (
+    "name: s\ncalendar: cn\nstart: 2025-03-03\nworking_days: 10\nreplications: 2\n"
+    "departments: {desk: {staff: 1}}\nservices:\n  svc:\n    limits: {promised: 5wd, legal: 20wd}\n"
+    "    arrivals: {per_day: 2}\n    steps: [{step: a, department: desk, work: {fixed: 10}}]\n"
+)
+BASE_CASE = "cases:\n  - name: c\n    accepted: 2025-03-03\n    limit: 20wd\n    expect: {}\n"
+
+
+@pytest.mark.parametrize(
+    "kind, before, after, words",
+    [
+        ("scenario", "replications: 2", "replications: true", "replications"),
+        ("scenario", "staff: 1", 'staff: "2"', "staff"),
+        ("scenario", "promised: 5wd", "promised: 30wd", "exceeds the legal one"),
+        ("scenario", "legal: 20wd", "legal: ２０wd", "not a time limit"),
+        ("scenario", "svc:", '"sv\\0c":', "control or invisible character"),
+        ("scenario", "name: s", 'name: "s\\u202e"', "control or invisible character (U+202E)"),
+        ("check", "cases:", "rules: {notice_within: -5}\ncases:", "notice_within"),
+        ("check", "expect: {}", "decided: 2025-03-01\n    expect: {}", "`decided` is before"),
+        (
+            "check",
+            "expect: {}",
+            "steps: {x: {start: 2025-03-05, end: 2025-03-04, limit: 2wd}}\n    expect: {}",
+            "the step ends before it starts",
+        ),
+    ],
+)
+def test_strict_loading_refuses_what_was_silently_accepted(tmp_path, kind, before, after, words):
+    text = (BASE_SCENARIO if kind == "scenario" else BASE_CASE).replace(before, after, 1)
+    path = tmp_path / f"{kind}.yaml"
+    path.write_text(text, encoding="utf-8")
+    code, _, err = slasim("validate" if kind == "scenario" else "check", path)
+    assert code == 2 and err.count("\n") == 1 and words in err, err

@@ -22,7 +22,7 @@ from slasim.clock.cards import LEVELS, REFERENCES
 from slasim.clock.limits import Limit, LimitPair
 from slasim.io.errors import SlasimError
 from slasim.io.files import gc_paused, read_yaml
-from slasim.io.schema import Strict, field_parser, validate
+from slasim.io.schema import Int, Strict, field_parser, plain_name, validate
 
 Instant = dt.date | dt.datetime
 LEVEL_INDEX = {level: k for k, level in enumerate(LEVELS)}
@@ -50,6 +50,15 @@ class PauseSpec(Strict):
         return v
 
 
+def _before(a: Instant, b: Instant) -> bool:
+    """Whether instant a is strictly before b (a bare date is its 00:00; instants of which one has
+    a UTC offset and the other not are not compared here)."""
+    as_dt = [x if isinstance(x, dt.datetime) else dt.datetime.combine(x, dt.time()) for x in (a, b)]
+    if (as_dt[0].tzinfo is None) != (as_dt[1].tzinfo is None):
+        return False
+    return as_dt[0] < as_dt[1]
+
+
 class StepSpec(Strict):
     """A step of a case with its own limit (for step-scope cards): name, entered, left, limit."""
 
@@ -59,6 +68,12 @@ class StepSpec(Strict):
 
     _times = field_validator("start", "end", mode="before")(_instant)
     _limits = field_validator("limit", mode="before")(_limit)
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.end is not None and _before(self.end, self.start):
+            raise ValueError("the step ends before it starts")
+        return self
 
 
 class Expect(Strict):
@@ -135,6 +150,10 @@ class CaseSpec(Strict):
     def _start(self):
         if self.accepted is None and self.received is None:
             raise ValueError("a case needs `accepted` or `received`")
+        first = self.accepted if self.accepted is not None else self.received
+        if self.decided is not None and _before(self.decided, first):
+            raise ValueError("`decided` is before the case was accepted or received")
+        plain_name(self.name, "name")
         return self
 
 
@@ -143,8 +162,8 @@ class RulesSpec(Strict):
     42)."""
 
     supplement_mode: str = "restart"
-    notice_within: int = 5
-    extension_max_count: int = 1
+    notice_within: Int = Field(default=5, ge=0, le=10_000)
+    extension_max_count: Int = Field(default=1, ge=0, le=100)
     extension_max_total: str = "10wd"
 
     _lim = field_validator("extension_max_total", mode="before")(_limit)

@@ -27,7 +27,7 @@ from slasim.io.errors import SlasimError
 from slasim.io.schema import Strict, field_parser
 
 UNITS = {"wd": "working days", "wh": "working hours", "d": "natural days"}
-_LIMIT = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*(wd|wh|d)\s*$")
+_LIMIT = re.compile(r"^\s*([+-]?[0-9]+(?:\.[0-9]+)?)\s*(wd|wh|d)\s*$")  # ASCII digits only
 
 
 @dataclass(frozen=True)
@@ -154,3 +154,11 @@ class LimitPair(Strict):
     @classmethod
     def _bare(cls, value):
         return value if isinstance(value, dict) else {"legal": value}
+
+    @model_validator(mode="after")
+    def _promised_within_legal(self):
+        if self.promised is not None:
+            promised, legal = Limit.parse(self.promised), Limit.parse(self.legal)
+            if promised.unit == legal.unit and promised.amount > legal.amount:
+                raise ValueError(f"the promised limit ({promised}) exceeds the legal one ({legal})")
+        return self

@@ -7,8 +7,9 @@ needs to fix a file; pydantic's multi-line report is not shown.
 from __future__ import annotations
 
 import re
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
+import pydantic
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from slasim.io.errors import SlasimError
@@ -22,6 +23,23 @@ class Strict(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
     )
+
+
+# Numbers in files are numbers: `replications: true` or `staff: "2"` is an error, not 1 or 2.
+# (A strict float still takes an integer.)
+Int = Annotated[int, pydantic.Strict()]
+Number = Annotated[float, pydantic.Strict()]
+
+
+def plain_name(name: str, what: str) -> str:
+    """A name users will see in tables and files: no control or invisible format characters
+    (line breaks, NUL, right-to-left overrides, zero-width marks)."""
+    import unicodedata
+
+    bad = next((c for c in str(name) if unicodedata.category(c) in ("Cc", "Cf")), None)
+    if bad is not None:
+        raise ValueError(f"{what} {name!r} has a control or invisible character (U+{ord(bad):04X})")
+    return name
 
 
 def field_parser(parse):

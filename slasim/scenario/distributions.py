@@ -14,7 +14,7 @@ import math
 import numpy as np
 from pydantic import model_validator
 
-from slasim.io.schema import Strict
+from slasim.io.schema import Number, Strict
 
 KINDS = ("exponential", "lognormal", "triangular", "fixed", "empirical", "uniform")
 UNIT_NAMES = {
@@ -30,10 +30,10 @@ MAX_VALUE = 1e6  # in the distribution's unit: far beyond any real duration, wel
 class Distribution(Strict):
     """One of KINDS, in `unit` (min | h for work; d | wd | h | min for waits)."""
 
-    exponential: float | None = None
+    exponential: Number | None = None
     lognormal: dict[str, float] | None = None
     triangular: list[float] | None = None
-    fixed: float | None = None
+    fixed: Number | None = None
     empirical: list[float] | None = None
     uniform: list[float] | None = None
     unit: str = "min"

@@ -28,7 +28,7 @@ from pydantic import Field, model_validator
 
 from slasim.clock.limits import Limit, parse_share
 from slasim.io.errors import SlasimError
-from slasim.io.schema import Strict, validate
+from slasim.io.schema import Int, Number, Strict, validate
 from slasim.scenario.distributions import Distribution
 from slasim.scenario.schema import Scenario
 
@@ -61,8 +61,8 @@ class Staff(Strict):
     """Staff of a department set (`staff`) or changed (`delta`), maybe only `from`–`to`."""
 
     department: str
-    staff: int | None = Field(default=None, ge=0)
-    delta: int | None = None
+    staff: Int | None = Field(default=None, ge=0)
+    delta: Int | None = None
     start: str | None = Field(default=None, alias="from")
     end: str | None = Field(default=None, alias="to")
 
@@ -80,7 +80,7 @@ class Work(Strict):
 
     service: str | None = None  # None: every service that has the step
     step: str
-    scale: float | None = Field(default=None, gt=0)
+    scale: Number | None = Field(default=None, gt=0)
     work: Distribution | None = None
 
     @model_validator(mode="after")
@@ -110,21 +110,21 @@ class Materials(Strict):
 
     service: str | None = None  # None: every service that has the step with a supplement loop
     step: str
-    cut: float = Field(ge=0, le=1)  # share of the materials no longer required (or pre-verified)
+    cut: Number = Field(ge=0, le=1)  # share of the materials no longer required (or pre-verified)
 
 
 class Online(Strict):
     """The share of receipts made online."""
 
     service: str | None = None  # None: every service
-    share: float = Field(ge=0, le=1)
+    share: Number = Field(ge=0, le=1)
 
 
 class Arrivals(Strict):
     """Receipts per day scaled (more or fewer applications)."""
 
     service: str | None = None
-    scale: float = Field(ge=0)
+    scale: Number = Field(ge=0)
 
 
 class Bundle(Strict):

@@ -16,7 +16,7 @@ from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from slasim.calendar.units import parse_date
 from slasim.clock.limits import Limit, LimitPair
-from slasim.io.schema import Strict, field_parser
+from slasim.io.schema import Int, Number, Strict, field_parser, plain_name
 from slasim.scenario.distributions import Distribution
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -37,7 +37,7 @@ class StaffChange(Strict):
 
     start: dt.date = Field(alias="from")
     end: dt.date = Field(alias="to")
-    staff: int = Field(ge=0, le=100_000)
+    staff: Int = Field(ge=0, le=100_000)
 
     _dates = field_validator("start", "end", mode="before")(_date)
 
@@ -51,7 +51,7 @@ class StaffChange(Strict):
 class Department(Strict):
     """A department: staff on duty and dated changes."""
 
-    staff: int = Field(ge=1, le=100_000)
+    staff: Int = Field(ge=1, le=100_000)
     staff_changes: list[StaffChange] = []  # date ranges with other staffing; must not overlap
     description: str = ""
 
@@ -69,15 +69,15 @@ class Supplement(Strict):
     directly, or as `materials` required, each missing with probability `missing_each`
     (so cutting materials is a parameter: 1 - (1 - missing_each) ** materials)."""
 
-    probability: float | None = Field(default=None, ge=0, le=1)
-    materials: float | None = Field(default=None, ge=0, le=10_000)
-    missing_each: float | None = Field(default=None, ge=0, le=1)
+    probability: Number | None = Field(default=None, ge=0, le=1)
+    materials: Number | None = Field(default=None, ge=0, le=10_000)
+    missing_each: Number | None = Field(default=None, ge=0, le=1)
     response: Distribution  # applicant's response time (d or wd)
-    give_up: float = Field(default=0.0, ge=0, le=1)
+    give_up: Number = Field(default=0.0, ge=0, le=1)
     clock: Literal["restart", "resume"] = (
         "restart"  # before acceptance (Art. 32); after it, always a pause
     )
-    max_rounds: int = Field(default=3, ge=1, le=100)
+    max_rounds: Int = Field(default=3, ge=1, le=100)
     tolerate: bool = (
         False  # 容缺受理: accept at once, clock running; decision waits for the materials,
     )
@@ -103,7 +103,7 @@ class Supplement(Strict):
 class SpecialProcedure(Strict):
     """Art. 45 time (inspection, expert review, hearing...): not counted, needs no staff here."""
 
-    probability: float = Field(default=1.0, ge=0, le=1)
+    probability: Number = Field(default=1.0, ge=0, le=1)
     duration: Distribution
     kind: str = "inspection"
 
@@ -148,7 +148,7 @@ class Parallel(Strict):
 class Branch(Strict):
     """One route of a branch point, with its probability."""
 
-    probability: float = Field(ge=0, le=1)
+    probability: Number = Field(ge=0, le=1)
     steps: list[RouteItem] = []
 
 
@@ -186,10 +186,12 @@ Choice.model_rebuild()
 class Arrivals(Strict):
     """Receipts: per working day, weekday and month factors, online share, pattern."""
 
-    per_day: float = Field(ge=0, le=100_000)  # mean receipts per working day
+    per_day: Number = Field(ge=0, le=100_000)  # mean receipts per working day
     weekday: dict[str, float] = {}  # factor by weekday (mon..sun), default 1
     month: dict[int, float] = {}  # factor by month (1..12), default 1
-    online: float = Field(default=0.0, ge=0, le=1)  # share submitted online, at any hour of any day
+    online: Number = Field(
+        default=0.0, ge=0, le=1
+    )  # share submitted online, at any hour of any day
     pattern: Literal["poisson", "even"] = "poisson"  # even: equally spaced, a fixed count per day
     until: dt.date | None = None  # no receipts from this date on (let the last cases finish)
 
@@ -221,7 +223,7 @@ class Service(Strict):
     description: str = ""
     limits: LimitPair
     cards: Any = None  # ladder for this service (default: scenario's)
-    priority: int = Field(default=0, ge=0)  # lower is served first
+    priority: Int = Field(default=0, ge=0)  # lower is served first
     acceptance: Literal["first-step", "receipt"] = (
         "first-step"  # when 受理 happens, unless a step `accepts`
     )
@@ -240,11 +242,11 @@ class Scenario(Strict):
     sources: list[str] = []  # where the numbers come from
     calendar: str = "cn"
     start: dt.date
-    working_days: int | None = Field(default=None, ge=1)
+    working_days: Int | None = Field(default=None, ge=1)
     end: dt.date | None = None  # exclusive; instead of working_days
-    warmup_days: int = Field(default=0, ge=0)  # working days whose arrivals are not measured
-    replications: int = Field(default=10, ge=1, le=100_000)
-    seed: int = Field(default=0, ge=0)
+    warmup_days: Int = Field(default=0, ge=0)  # working days whose arrivals are not measured
+    replications: Int = Field(default=10, ge=1, le=100_000)
+    seed: Int = Field(default=0, ge=0)
     # auto: plain FCFS desks are computed as queues (`fcfs`), anything else in SimPy; simpy: always
     # SimPy
     engine: Literal["auto", "simpy"] = "auto"
@@ -261,6 +263,9 @@ class Scenario(Strict):
             raise ValueError("give the period as `working_days` or `end` (one of them)")
         if self.end is not None and self.end <= self.start:
             raise ValueError("`end` must be after `start`")
+        plain_name(self.name, "scenario name")
+        for name in (*self.departments, *self.services):
+            plain_name(name, "name")
         for name, service in self.services.items():
             seen = set()
             for path, step in walk_steps(service.steps, f"services.{name}.steps"):
@@ -269,6 +274,7 @@ class Scenario(Strict):
                         f"{path}: step name {step.step!r} used twice in service {name!r}"
                     )
                 seen.add(step.step)
+                plain_name(step.step, f"{path}: step name")
                 if step.department is not None and step.department not in self.departments:
                     raise ValueError(
                         f"{path}: unknown department {step.department!r} "
