@@ -265,3 +265,33 @@ def test_strict_loading_refuses_what_was_silently_accepted(tmp_path, kind, befor
     path.write_text(text, encoding="utf-8")
     code, _, err = slasim("validate" if kind == "scenario" else "check", path)
     assert code == 2 and err.count("\n") == 1 and words in err, err
+
+
+def test_the_pool_survives_a_killed_worker_with_the_same_results():
+    import multiprocessing
+    import signal
+    import threading
+    import time
+
+    from slasim.scenario.loader import load_scenario
+
+    scenario = load_scenario("district-centre", ["working_days=40", "warmup_days=2"])
+    undisturbed = run_scenario(scenario, replications=6, workers=1)
+    killed = []
+
+    def kill_one_worker():
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not killed:
+            children = multiprocessing.active_children()
+            if children:
+                time.sleep(0.3)  # let it start a replication
+                os.kill(children[0].pid, signal.SIGKILL)
+                killed.append(children[0].pid)
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=kill_one_worker)
+    thread.start()
+    disturbed = run_scenario(scenario, replications=6, workers=2)
+    thread.join()
+    assert killed, "no pool worker was seen to kill"
+    assert json.dumps(disturbed, sort_keys=True) == json.dumps(undisturbed, sort_keys=True)

@@ -3,8 +3,9 @@
 The caller hands over a task, `task(payload, replication, seed) -> dict`, a module-level function
 (so workers can import it) that is pure in its arguments — every replication draws from its own
 seed streams (see `sim.draws`) — so results are gathered in replication order and are identical for
-any worker count or executor. A replication lost with a dead Dask worker is simply run again
-elsewhere; its result is taken once, by its number.
+any worker count or executor. A replication lost with a dead worker — Dask's or the pool's (the
+pool is started again for what is left) — is run again; its result is taken once, by its number.
+Pool workers end with their parent (Linux), so a killed run leaves no orphans.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from slasim.io.errors import SlasimError
 
 SCHEDULER_ENV = "SLASIM_SCHEDULER"
+POOL_ATTEMPTS = 3  # pools started before a run with dying workers is given up
 
 
 def default_workers() -> int:
@@ -49,14 +52,41 @@ def run_parallel(
         return _on_dask(task, payload, replications, seed, scheduler, progress)
     forking = "fork" in multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if forking else None)
-    n = len(replications)
-    results = []
-    with ProcessPoolExecutor(max_workers=min(workers, n), mp_context=context) as pool:
-        for result in pool.map(task, [payload] * n, replications, [seed] * n):
-            results.append(result)
-            if progress:
-                progress(len(results))
-    return results
+    done: dict[int, dict] = {}
+    for attempt in range(POOL_ATTEMPTS):
+        pending = [r for r in replications if r not in done]
+        try:
+            with ProcessPoolExecutor(
+                max_workers=min(workers, len(pending)),
+                mp_context=context,
+                initializer=_die_with_parent,
+            ) as pool:
+                futures = {pool.submit(task, payload, r, seed): r for r in pending}
+                for future in as_completed(futures):
+                    done[futures[future]] = future.result()
+                    if progress:
+                        progress(len(done))
+            break
+        except BrokenProcessPool:  # a worker died: its replications run again, each taken once
+            if attempt == POOL_ATTEMPTS - 1:
+                raise SlasimError(
+                    f"the process pool broke {POOL_ATTEMPTS} times (workers killed?): "
+                    f"{len(replications) - len(done)} replications not run",
+                    field="--workers",
+                ) from None
+    return [done[r] for r in replications]
+
+
+def _die_with_parent() -> None:
+    """Pool worker start-up: on Linux, ask to be ended when the parent dies (no orphans)."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _on_dask(
