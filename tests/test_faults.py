@@ -295,3 +295,20 @@ def test_the_pool_survives_a_killed_worker_with_the_same_results():
     thread.join()
     assert killed, "no pool worker was seen to kill"
     assert json.dumps(disturbed, sort_keys=True) == json.dumps(undisturbed, sort_keys=True)
+
+
+@pytest.mark.parametrize("content", ["[1, 2]", '{"x": 1}', "not json"])
+def test_report_refuses_what_is_not_a_result_file(tmp_path, content):
+    (tmp_path / "summary.json").write_text(content, encoding="utf-8")
+    code, _, err = slasim("report", tmp_path)
+    assert code == 2 and err.count("\n") == 1 and str(tmp_path / "summary.json") in err, err
+
+
+def test_an_extends_loop_through_files_and_a_limit_past_the_table_are_located(tmp_path):
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    a.write_text(f'name = "a"\nextends = "{b}"\n', encoding="utf-8")
+    b.write_text(f'name = "b"\nextends = "{a}"\n', encoding="utf-8")
+    code, _, err = slasim("deadline", "2025-09-26", "20wd", "-c", a)
+    assert code == 2 and "extends itself through a -> b" in err
+    code, _, err = slasim("deadline", "2025-09-26", "1000000000wd")
+    assert code == 2 and err.startswith("error: limit: 1000000000wd from 2025-09-26T09:00")

@@ -137,7 +137,14 @@ def compute_deadline(
         pauses=all_pauses,
         stopped=wall(decided) if decided is not None else np.inf,
     )
-    due = clock.due()
+    try:
+        due = clock.due()
+    except SlasimError as exc:  # a limit so long that it ends past the calendar's table
+        raise SlasimError(
+            f"{limit} from {minutes_to_iso(acceptance.accepted)} ends past calendar {cal.name!r}'s "
+            f"table ({exc.message})",
+            field="limit",
+        ) from None
     finite = np.isfinite(due)
     days = [int(acceptance.accepted // MINUTES_PER_DAY)] + (
         [int(last_counted_day(due))] if finite else []

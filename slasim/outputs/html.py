@@ -197,11 +197,26 @@ def _fidelity_section(result: dict) -> str:
     return _chart_and_text(plots.fidelity_profiles(result), caption, fidelity_report(result))
 
 
+# What each result file must hold for the report to read it.
+RESULT_KEYS = {
+    "summary.json": ("scenario", "period", "services", "overall", "departments"),
+    "compare.json": ("baseline", "reforms"),
+    "staffing.json": ("scenario", "results", "target_specs"),
+    "fidelity.json": ("scenario", "measures", "distances", "profiles"),
+}
+
+
 def _read(path: Path, results_dir: Path) -> dict | None:
     try:
-        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise SlasimError(f"cannot read the results ({exc})", source=str(results_dir)) from None
+        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SlasimError(f"cannot read the results ({exc})", source=str(path)) from None
+    if data is None:
+        return None
+    missing = [k for k in RESULT_KEYS[path.name] if not isinstance(data, dict) or k not in data]
+    if missing:
+        raise SlasimError(f"not a slasim result file (no {', '.join(missing)})", source=str(path))
+    return data
 
 
 def build_report(results_dir: Path) -> str:
