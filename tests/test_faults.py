@@ -161,10 +161,11 @@ def test_the_event_log_is_the_same_byte_for_byte_run_after_run(tmp_path):
     assert logs[0] == logs[1]
 
 
-def _calendar(tmp_path, text: str):
+def _deadline_on(tmp_path, calendar_text: str) -> list:
+    """`deadline` arguments on a calendar file written from text."""
     path = tmp_path / "cal.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    path.write_text(calendar_text, encoding="utf-8")
+    return ["deadline", "2025-09-26", "20wd", "-c", path]
 
 
 @pytest.mark.parametrize(
@@ -192,30 +193,17 @@ def _calendar(tmp_path, text: str):
             "the grid has 20,000 points, over 10,000",
         ),
         (
-            lambda p: [
-                "deadline",
-                "2025-09-26",
-                "20wd",
-                "-c",
-                _calendar(
-                    p,
-                    'name = "e"\ntimezone = "UTC"\nfirst_year = 2020\n[office_hours]\ndefault = []\n',
-                ),
-            ],
+            lambda p: _deadline_on(
+                p, 'name = "e"\ntimezone = "UTC"\nfirst_year = 2020\n[office_hours]\ndefault = []\n'
+            ),
             "office_hours.default: office hours need at least one",
         ),
         (
-            lambda p: [
-                "deadline",
-                "2025-09-26",
-                "20wd",
-                "-c",
-                _calendar(
-                    p,
-                    'name = "r"\ntimezone = "UTC"\nfirst_year = 2020\nweekend = ["mon", "tue", "wed",'
-                    ' "thu", "fri", "sat", "sun"]\n[office_hours]\ndefault = [["09:00", "17:00"]]\n',
-                ),
-            ],
+            lambda p: _deadline_on(
+                p,
+                'name = "r"\ntimezone = "UTC"\nfirst_year = 2020\nweekend = ["mon", "tue", "wed",'
+                ' "thu", "fri", "sat", "sun"]\n[office_hours]\ndefault = [["09:00", "17:00"]]\n',
+            ),
             "weekend: no working day from 2020",
         ),
     ],
