@@ -25,6 +25,28 @@ app = typer.Typer(
 calendar_app = typer.Typer(no_args_is_help=True, help="Inspect working-day calendars.")
 app.add_typer(calendar_app, name="calendar")
 
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"slasim {version('slasim')}")
+        except PackageNotFoundError:  # a checkout run without installing
+            typer.echo("slasim (not installed)")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main_options(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Legal deadlines on working-day calendars, card checks, and service-centre simulation."""
+
+
 # Options shared by the simulation commands.
 Reps = Annotated[
     int | None, typer.Option("--reps", "-n", min=1, help="Replications (default: the file's).")
@@ -611,11 +633,19 @@ def validate(files: Annotated[list[str], typer.Argument(help="Scenario files to 
     from slasim.scenario.loader import check_scenario, load_scenario_data
     from slasim.scenario.reforms import reform_names
 
-    for name in files:
-        data, source = load_scenario_data(name)  # read once: the baseline, then each reform on it
-        check_scenario(data, source)
+    failed = 0
+    for name in files:  # every file is checked, the bad ones each reported in one line
+        try:
+            data, source = load_scenario_data(name)  # read once: the baseline, then each reform
+            check_scenario(data, source)
+        except SlasimError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            failed += 1
+            continue
         reforms = reform_names(data)
         typer.echo(f"{source}: valid" + (f" (reforms: {', '.join(reforms)})" if reforms else ""))
+    if failed:
+        raise typer.Exit(2)
 
 
 @app.command()
@@ -720,6 +750,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except typer.TyperException as exc:  # usage errors (missing argument, unknown option)
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        if not message.strip():  # no command given: the help was printed, nothing went wrong
+            sys.exit(0)
         typer.echo(f"error: {message} (see --help)", err=True)
         sys.exit(2)
     except Exception as exc:  # a bug: never a wall of text unless asked for

@@ -42,7 +42,7 @@ class Limit:
         """A limit from text (`20wd`, `4wh`, `30d`); offsets may be negative when allowed."""
         if isinstance(text, Limit):
             return text
-        match = _LIMIT.match(str(text))
+        match = _LIMIT.match(str(text).lower())  # "20 WD" as the documents write it
         if not match:
             raise SlasimError(
                 f"not a time limit (expected e.g. 20wd, 4wh, 30d): {text!r}", field=field

@@ -230,6 +230,7 @@ def sweep_csv(result: dict) -> str:
     """A sweep's grid as CSV (one row per point, mean and CI per metric)."""
     header = [*result["vary"]]
     metrics = list(result["rows"][0]["overall"])
+    kinds = {metric: kind for metric, _, kind in HEADLINE}
     for m in metrics:
         header += [f"{m}_mean", f"{m}_ci95_low", f"{m}_ci95_high"]
     rows = []
@@ -237,7 +238,9 @@ def sweep_csv(result: dict) -> str:
         line = [row["values"][k] for k in result["vary"]]
         for m in metrics:
             stat = clean(row["overall"][m])
-            ci = stat.get("ci95") or [None, None]
+            ci = list(stat.get("ci95") or [None, None])
+            if kinds.get(m) == "share" and ci[0] is not None:  # a share's interval stays in [0, 1]
+                ci = [max(0.0, ci[0]), min(1.0, ci[1])]
             line += ["" if v is None else v for v in (stat.get("mean"), ci[0], ci[1])]
         rows.append(line)
     return _csv(rows, header)

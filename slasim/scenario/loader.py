@@ -19,50 +19,56 @@ from slasim.scenario.reforms import reform_names, scenario_with_reforms
 from slasim.scenario.schema import Scenario
 
 
-def apply_overrides(data: dict, overrides: list[str], source: str) -> dict:
-    """`key.path=value` overrides (value read as YAML) applied to the raw scenario data."""
+def apply_overrides(data: dict, overrides: list[str], source: str, option: str = "--set") -> dict:
+    """`key.path=value` overrides (value read as YAML) applied to the raw scenario data; errors
+    name the command-line `option` they came from."""
     data = copy.deepcopy(data)
     for item in overrides:
         key, sep, text = item.partition("=")
         if not sep or not key:
-            raise SlasimError(f"--set expects key.path=value, got {item!r}", source=source)
+            raise SlasimError(f"{option} expects key.path=value, got {item!r}", source=source)
         parts = key.split(".")
         node = data
         for depth, part in enumerate(parts[:-1]):
-            node = _child(node, part, ".".join(parts[: depth + 1]), source)
+            node = _child(node, part, ".".join(parts[: depth + 1]), source, option)
         last = parts[-1]
         if isinstance(node, list):
-            node[_list_index(node, last, key, source)] = yaml_value(text, f"--set {key}")
+            node[_list_index(node, last, key, source, option)] = yaml_value(text, f"{option} {key}")
         elif isinstance(node, dict):
-            node[last] = yaml_value(text, f"--set {key}")
+            node[last] = yaml_value(text, f"{option} {key}")
         else:
             raise SlasimError(
-                f"--set {key}: {'.'.join(parts[:-1])} is not a mapping", source=source
+                f"{option} {key}: {'.'.join(parts[:-1])} is not a mapping", source=source
             )
     return data
 
 
-def _child(node, part: str, where: str, source: str):
+def _child(node, part: str, where: str, source: str, option: str):
     if isinstance(node, list):
-        return node[_list_index(node, part, where, source)]
+        return node[_list_index(node, part, where, source, option)]
     if not isinstance(node, dict) or part not in node:
-        raise SlasimError(f"--set: no field {where!r} in the scenario", source=source)
+        raise SlasimError(f"{option}: no field {where!r} in the scenario", source=source)
     return node[part]
 
 
-def _list_index(node: list, part: str, where: str, source: str) -> int:
+def _list_index(node: list, part: str, where: str, source: str, option: str) -> int:
     if not part.isdigit() or int(part) >= len(node):
         raise SlasimError(
-            f"--set: {where!r} is not an index of a list of {len(node)}", source=source
+            f"{option}: {where!r} is not an index of a list of {len(node)}", source=source
         )
     return int(part)
 
 
 def find_scenario(name: str) -> Path:
-    """A path, or the name of a shipped scenario (`scenarios/<name>.yaml`)."""
+    """A path; else a name: `./NAME.yaml` (or `.yml`, `.json`) here, then a shipped scenario."""
     path = Path(name)
     if path.exists() or path.suffix in (".yaml", ".yml", ".json"):
         return path
+    for candidate in (
+        path.with_name(f"{path.name}{suffix}") for suffix in (".yaml", ".yml", ".json")
+    ):
+        if candidate.is_file():
+            return candidate
     shipped = shipped_dir("scenarios") / f"{name}.yaml"
     return shipped if shipped.exists() else path
 

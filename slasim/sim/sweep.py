@@ -93,7 +93,7 @@ def sweep(
         ]
         label = ", ".join(overrides)
         scenario = validate(
-            Scenario, apply_overrides(data, overrides, source), f"{source} ({label})"
+            Scenario, apply_overrides(data, overrides, source, "--vary"), f"{source} ({label})"
         )
         result = run_scenario(
             scenario,

@@ -1,0 +1,73 @@
+"""Rough edges a new user hits at the command line: no arguments, --version, units in capitals,
+a scenario found by name in the working directory, every file validated, option names in errors,
+share intervals kept within [0, 1]."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+
+from .helpers import ROOT, slasim
+
+
+def test_no_arguments_prints_help_and_no_error():
+    code, out, err = slasim()
+    assert code == 0 and "Usage" in out and err == ""
+
+
+def test_version():
+    code, out, _ = slasim("--version")
+    assert code == 0 and out.startswith("slasim ")
+
+
+def test_units_as_documents_write_them():
+    for text in ("20 WD", "20WD", "20Wd"):
+        code, out, _ = slasim("deadline", "2025-09-26", text, "--json")
+        assert code == 0 and json.loads(out)["due_date"] == "2025-10-30"
+
+
+def test_a_scenario_name_finds_the_file_here(tmp_path):
+    shutil.copy(ROOT / "scenarios" / "mmc-always.yaml", tmp_path / "my-centre.yaml")
+    code, out, _ = slasim("validate", "my-centre", cwd=tmp_path)
+    assert code == 0 and out.strip() == "my-centre.yaml: valid"
+
+
+def test_validate_reports_every_bad_file_and_checks_the_rest(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\n", encoding="utf-8")
+    good = ROOT / "scenarios" / "mmc-always.yaml"
+    code, out, err = slasim("validate", bad, tmp_path / "missing.yaml", good)
+    assert code == 2 and out.strip() == f"{good}: valid"
+    assert err.count("\n") == 2 and str(bad) in err and "missing.yaml" in err
+
+
+def test_vary_errors_name_vary():
+    code, _, err = slasim(
+        "sweep", "mmc-always", "--vary", "departments.nope.staff=1,2", "--reps", "2"
+    )
+    assert code == 2 and "--vary: no field 'departments.nope'" in err
+
+
+def test_share_intervals_in_sweep_csv_stay_within_0_and_1(tmp_path):
+    path = tmp_path / "grid.csv"
+    code, _, err = slasim(
+        "sweep",
+        "district-centre",
+        "--vary",
+        "departments.registry.staff=2,3",
+        "--reps",
+        "2",
+        "--set",
+        "working_days=20",
+        "--csv",
+        path,
+        "-q",
+    )
+    assert code == 0, err
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    for row in rows:
+        for metric in ("on_time_promised", "ever_yellow", "ever_red", "past_legal"):
+            low, high = row[f"{metric}_ci95_low"], row[f"{metric}_ci95_high"]
+            if low:
+                assert 0.0 <= float(low) <= float(high) <= 1.0
