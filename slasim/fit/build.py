@@ -121,7 +121,7 @@ def fit_log(
         "starts_estimated": events.starts_estimated,
         "columns": events.columns,
     }
-    services_of = _services(events, train | test)
+    services_of = _services(events)
     departments: dict[str, dict] = {}
     services = {}
     index = LogIndex.of(events, train, cal)
@@ -197,7 +197,8 @@ def _iso(minutes: float) -> str:
     return minutes_to_iso(minutes)
 
 
-def _services(events: Events, cases: set[str]) -> dict[str, set[str]]:
+def _services(events: Events) -> dict[str, set[str]]:
+    """The cases of each service (one service, named "", without a service column)."""
     out: dict[str, set[str]] = {}
     for case, service in zip(events.case.tolist(), events.service.tolist()):
         out.setdefault(service, set()).add(case)
