@@ -67,6 +67,12 @@ Overrides = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a field: key.path=value (value read as YAML)."),
 ]
+# Columns of a case log (fit, fidelity); by default found by their pm4py or common CSV names.
+CaseColumn = Annotated[str | None, typer.Option("--case", help="Case id column.")]
+ActivityColumn = Annotated[str | None, typer.Option("--activity", help="Activity column.")]
+StartColumn = Annotated[str | None, typer.Option("--start", help="Start timestamp column.")]
+EndColumn = Annotated[str | None, typer.Option("--end", help="End timestamp column.")]
+ResourceColumn = Annotated[str | None, typer.Option("--resource", help="Handler column.")]
 
 
 def emit_json(data) -> None:
@@ -508,11 +514,11 @@ def fit(
     department_column: Annotated[
         str | None, typer.Option("--department-column", help="Column naming the handler's role.")
     ] = None,
-    case: Annotated[str | None, typer.Option("--case", help="Case id column.")] = None,
-    activity: Annotated[str | None, typer.Option("--activity", help="Activity column.")] = None,
-    start: Annotated[str | None, typer.Option("--start", help="Start timestamp column.")] = None,
-    end: Annotated[str | None, typer.Option("--end", help="End timestamp column.")] = None,
-    resource: Annotated[str | None, typer.Option("--resource", help="Handler column.")] = None,
+    case: CaseColumn = None,
+    activity: ActivityColumn = None,
+    start: StartColumn = None,
+    end: EndColumn = None,
+    resource: ResourceColumn = None,
     train_until: Annotated[
         str | None, typer.Option("--train-until", help="Fit on cases received before this date.")
     ] = None,
@@ -597,11 +603,11 @@ def fidelity(
     log: Annotated[Path, typer.Argument(help="The centre's case log (CSV, CSV.gz or XES).")],
     reps: Annotated[int, typer.Option("--reps", "-n", min=2, help="Replications.")] = 5,
     seed: Seed = None,
-    case: Annotated[str | None, typer.Option("--case", help="Case id column.")] = None,
-    activity: Annotated[str | None, typer.Option("--activity", help="Activity column.")] = None,
-    start: Annotated[str | None, typer.Option("--start", help="Start timestamp column.")] = None,
-    end: Annotated[str | None, typer.Option("--end", help="End timestamp column.")] = None,
-    resource: Annotated[str | None, typer.Option("--resource", help="Handler column.")] = None,
+    case: CaseColumn = None,
+    activity: ActivityColumn = None,
+    start: StartColumn = None,
+    end: EndColumn = None,
+    resource: ResourceColumn = None,
     overrides: Overrides = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Write fidelity.json here.")] = None,
