@@ -237,34 +237,37 @@ def run(
 ):
     """Simulate a service centre: card rates, lead times and queues, with 95% confidence intervals."""
     check_outputs(event_log, out and out / "summary.json")
+    from slasim.io.files import OutputSet
     from slasim.outputs.results import text_report, to_json, write_outputs
     from slasim.scenario.loader import find_scenario, load_scenario
     from slasim.sim.runner import run_scenario
 
     source = str(find_scenario(scenario))
     loaded = load_scenario(scenario, overrides or [])
-    with progress_bar(reps or loaded.replications, "replications", quiet) as advance:
-        result = run_scenario(
-            loaded,
-            source=source,
-            replications=reps,
-            seed=seed,
-            event_log=event_log,
-            timeline=out is not None,
-            progress=advance,
-            **executor(workers, scheduler),
-        )
-    if result["provisional"]:
-        message = (
-            f"the period passes the years calendar {result['calendar']!r} has published: "
-            "results are provisional"
-        )
-        if strict:
-            raise SlasimError(message, source=source, field="start")
-        if not quiet:
-            warn([message])
-    if out is not None:
-        write_outputs(result, out)
+    with OutputSet() as outputs:  # the event log and --out's files appear together or not at all
+        with progress_bar(reps or loaded.replications, "replications", quiet) as advance:
+            result = run_scenario(
+                loaded,
+                source=source,
+                replications=reps,
+                seed=seed,
+                event_log=event_log,
+                outputs=outputs,
+                timeline=out is not None,
+                progress=advance,
+                **executor(workers, scheduler),
+            )
+        if result["provisional"]:
+            message = (
+                f"the period passes the years calendar {result['calendar']!r} has published: "
+                "results are provisional"
+            )
+            if strict:
+                raise SlasimError(message, source=source, field="start")
+            if not quiet:
+                warn([message])
+        if out is not None:
+            write_outputs(result, out, outputs)
     typer.echo(to_json(result) if as_json else text_report(result))
 
 
@@ -323,10 +326,11 @@ def compare(
             **executor(workers, scheduler),
         )
     if out is not None:
-        from slasim.io.files import write_atomic
+        from slasim.io.files import OutputSet
 
-        write_atomic(out / "compare.json", to_json(result))
-        write_atomic(out / "summary.json", to_json(result["baseline"]))
+        with OutputSet() as outputs:
+            outputs.write(out / "compare.json", to_json(result))
+            outputs.write(out / "summary.json", to_json(result["baseline"]))
     typer.echo(to_json(result) if as_json else compare_report(result))
 
 
@@ -360,7 +364,7 @@ def sweep(
 ):
     """A grid of what-ifs (e.g. reviewers 2..6 × arrivals 40,50,60): card rates and lead times per point."""
     check_outputs(csv_out, plot)
-    from slasim.io.files import write_atomic
+    from slasim.io.files import OutputSet
     from slasim.outputs.results import sweep_csv, sweep_table, to_json
     from slasim.scenario.loader import check_scenario, load_scenario_data
     from slasim.sim.sweep import grid_size
@@ -379,12 +383,13 @@ def sweep(
             progress=advance,
             **executor(workers, scheduler),
         )
-    if csv_out is not None:
-        write_atomic(csv_out, sweep_csv(result))
-    if plot is not None:
-        from slasim.outputs import plots
+    with OutputSet() as outputs:  # the CSV and the plot appear together
+        if csv_out is not None:
+            outputs.write(csv_out, sweep_csv(result))
+        if plot is not None:
+            from slasim.outputs import plots
 
-        plots.save(plots.sweep_heatmap(result), plot)
+            plots.save(plots.sweep_heatmap(result), plot, outputs)
     typer.echo(to_json(result) if as_json else sweep_table(result))
 
 
@@ -677,13 +682,14 @@ def report(
 ):
     """One self-contained HTML page: charts, tables, scenario and reforms, seed, calendar provenance."""
     check_outputs(html_path or results / "report.html")
-    from slasim.io.files import write_atomic
+    from slasim.io.files import OutputSet
     from slasim.outputs.html import build_report, write_charts
 
     target = html_path or results / "report.html"
-    write_atomic(target, build_report(results))
-    if charts:
-        write_charts(results, target.parent)
+    with OutputSet() as outputs:  # the page and its charts appear together
+        outputs.write(target, build_report(results))
+        if charts:
+            write_charts(results, target.parent, outputs)
     typer.echo(f"wrote {target}")
 
 
@@ -737,10 +743,23 @@ def calendar_show(
     typer.echo(f"working days in {report['year']}: {report['working_days']}")
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the process is so the run unwinds as on an interrupt."""
+
+
+def _terminated(signum, frame) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point; the exit-code policy lives here and only here: 0 success, 1 a check
     failed, 2 bad input (one line on stderr), 70 an unexpected error (a bug: one line, and the
-    traceback with --debug), 130 interrupted."""
+    traceback with --debug), 130 interrupted (SIGINT), 143 terminated (SIGTERM). Both signals
+    unwind the run, so pool workers stop and staged outputs are removed."""
+    import signal
+
+    if argv is None and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminated)
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
@@ -754,6 +773,9 @@ def main(argv: list[str] | None = None) -> None:
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    except Terminated:
+        typer.echo("terminated", err=True)
+        sys.exit(143)
     except typer.TyperException as exc:  # usage errors (missing argument, unknown option)
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         if not message.strip():  # no command given: the help was printed, nothing went wrong
@@ -770,4 +792,6 @@ def main(argv: list[str] | None = None) -> None:
             err=True,
         )
         sys.exit(70)
+    if code == 130:  # Typer returns an interrupt as exit code 130
+        typer.echo("interrupted", err=True)
     sys.exit(code if isinstance(code, int) else 0)

@@ -300,3 +300,54 @@ def test_an_extends_loop_through_files_and_a_limit_past_the_table_are_located(tm
     assert code == 2 and "extends itself through a -> b" in err
     code, _, err = slasim("deadline", "2025-09-26", "1000000000wd")
     assert code == 2 and err.startswith("error: limit: 1000000000wd from 2025-09-26T09:00")
+
+
+def test_a_failed_run_leaves_the_previous_result_set_untouched(tmp_path):
+    """--out's files and the event log are renamed together after the run: a run refused at the
+    end (--strict on a provisional period) changes nothing and leaves no temporary file."""
+    import yaml
+
+    scenario = tmp_path / "hand.yaml"
+    scenario.write_text(yaml.safe_dump(HAND_WORKED), encoding="utf-8")
+    out, log = tmp_path / "results", tmp_path / "results" / "events.csv"
+    args = ["run", scenario, "-q", "--reps", "2", "--out", out, "--event-log", log]
+    assert slasim(*args).returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert sorted(before) == sorted(
+        ["summary.json", "services.csv", "steps.csv", "departments.csv", "events.csv", "events.xes"]
+    )
+    code, _, err = slasim(*args, "--seed", "7", "--set", "start=2027-03-01", "--strict")
+    assert code == 2 and "provisional" in err and err.count("\n") == 1
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.parametrize(
+    "signame, code, word", [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")]
+)
+def test_a_signal_mid_run_exits_with_one_line_and_no_partial_output(tmp_path, signame, code, word):
+    """Interrupted or terminated while replications run (the event log already staged), the
+    process exits 130/143 with one line and nothing in the result directory."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "results"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "slasim", "run", "district-centre", "--reps", "40", "-w", "2"]
+        + ["--out", out, "--event-log", out / "events.csv"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # as from a terminal: a background job of a script would inherit SIGINT ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 120
+    while not any(out.glob(".events.csv.*.tmp")) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the event log is staged: replication 0 is running
+    assert proc.poll() is None, proc.communicate()
+    time.sleep(1.0)  # into the pool's replications
+    proc.send_signal(getattr(signal, signame))
+    _, err = proc.communicate(timeout=60)
+    assert (proc.returncode, err.strip()) == (code, word)
+    assert list(out.iterdir()) == []

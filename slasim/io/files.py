@@ -3,8 +3,10 @@
 Inputs: YAML through a safe loader that leaves dates as text (slasim parses them with located
 errors), JSON through the standard parser; either is refused if its aliases expand to a huge
 structure. Outputs: written to a temporary file beside the target and renamed, so a reader never
-sees a half-written file. Loading many small acyclic objects runs with the cyclic garbage collector
-paused (`gc_paused`): each full collection would walk all of them.
+sees a half-written file; files that belong together (a result directory, an event log and its
+XES) are staged first and renamed together (`OutputSet`), so a failed run leaves the old set.
+Loading many small acyclic objects runs with the cyclic garbage collector paused (`gc_paused`):
+each full collection would walk all of them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import gc
 import json
 import os
 import re
+import signal
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -222,6 +225,52 @@ def temp_beside(path: Path) -> Path:
         raise SlasimError(f"cannot write here ({exc.strerror})", source=str(path)) from None
     os.close(fd)
     return Path(tmp)
+
+
+class OutputSet:
+    """Files that appear together or not at all: each is staged as a temporary file beside its
+    target (`stage`, `write`); `commit` renames them all at once with interrupts held back, and a
+    set left without committing removes its temporary files. `with OutputSet() as out: ...`
+    commits when the block ends normally."""
+
+    def __init__(self) -> None:
+        self._staged: list[tuple[Path, Path]] = []
+
+    def stage(self, path: Path) -> Path:
+        """A new temporary file to write `path`'s content into (renamed over it on commit)."""
+        tmp = temp_beside(Path(path))
+        self._staged.append((tmp, Path(path)))
+        return tmp
+
+    def write(self, path: Path, text: str) -> None:
+        """Stage `text` as the content of `path`."""
+        self.stage(path).write_text(text, encoding="utf-8")
+
+    def commit(self) -> None:
+        """Rename every staged file over its target; SIGINT/SIGTERM wait until all are renamed."""
+        held = {signal.SIGINT, signal.SIGTERM}
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+        try:
+            for tmp, path in self._staged:
+                publish(tmp, path)
+            self._staged = []
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+    def discard(self) -> None:
+        """Remove every staged temporary file; the targets stay as they were."""
+        for tmp, _ in self._staged:
+            tmp.unlink(missing_ok=True)
+        self._staged = []
+
+    def __enter__(self) -> OutputSet:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.discard()
 
 
 def publish(tmp: str | Path, path: Path) -> None:

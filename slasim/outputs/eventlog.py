@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from slasim.calendar.units import minutes_to_iso_array
-from slasim.io.files import atomic_target, publish, temp_beside
+from slasim.io.files import OutputSet
 
 COLUMNS = ("case_id", "service", "activity", "lifecycle", "timestamp", "resource", "role")
 FLUSH_EVERY = 20_000
@@ -27,10 +27,13 @@ FLUSH_EVERY = 20_000
 class EventLog:
     """Collects events (business or wall minutes) and streams them to `path` (CSV) and `path`.xes."""
 
-    def __init__(self, path: Path, calendar):
+    def __init__(self, path: Path, calendar, outputs: OutputSet | None = None):
         self.path = Path(path)
         self.calendar = calendar
-        self._tmp = temp_beside(self.path)
+        # Part of a caller's set of outputs (renamed with them), else a set of its own.
+        self._own_set = outputs is None
+        self.outputs = OutputSet() if outputs is None else outputs
+        self._tmp = self.outputs.stage(self.path)
         self._file = open(self._tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed in close/discard
         self._writer = csv.writer(self._file)
         self._writer.writerow(COLUMNS)
@@ -99,20 +102,25 @@ class EventLog:
         self._rows = []
 
     def close(self) -> None:
-        """Finish the CSV, then write the XES beside it; both appear only when complete."""
+        """Finish the CSV, then write the XES beside it; both appear only when complete (with the
+        caller's other outputs, if the log is part of a set)."""
         self.flush()
         self._file.close()
-        publish(self._tmp, self.path)
-        write_xes(self.path, self.path.with_suffix(".xes"), self.calendar.tz)
+        xes = self.outputs.stage(self.path.with_suffix(".xes"))
+        write_xes(self._tmp, xes, self.calendar.tz)
+        if self._own_set:
+            self.outputs.commit()
 
     def discard(self) -> None:
-        """Drop the unfinished log: close and remove its temporary files."""
+        """Drop the unfinished log: close it and remove its temporary files."""
         self._file.close()
-        self._tmp.unlink(missing_ok=True)
+        if self._own_set:
+            self.outputs.discard()
 
 
 def write_xes(csv_path: Path, xes_path: Path, tz) -> None:
-    """XES from the CSV: one trace per case, events in time order (standard concept/time/lifecycle/org)."""
+    """XES from the CSV, written to `xes_path`: one trace per case, events in time order (standard
+    concept/time/lifecycle/org attributes)."""
     traces: dict[str, list[dict]] = {}
     with open(csv_path, newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
@@ -148,5 +156,4 @@ def write_xes(csv_path: Path, xes_path: Path, tz) -> None:
                 ET.SubElement(node, "string", {"key": "org:resource", "value": event["resource"]})
             if event["role"]:
                 ET.SubElement(node, "string", {"key": "org:role", "value": event["role"]})
-    with atomic_target(xes_path) as tmp:
-        ET.ElementTree(log).write(tmp, encoding="utf-8", xml_declaration=True)
+    ET.ElementTree(log).write(xes_path, encoding="utf-8", xml_declaration=True)

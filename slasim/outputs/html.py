@@ -263,8 +263,9 @@ def _page(title: str, sections: list[str]) -> str:
     )
 
 
-def write_charts(results_dir: Path, out_dir: Path) -> list[Path]:
-    """The run's charts as PNG and SVG files (for slides and documents)."""
+def write_charts(results_dir: Path, out_dir: Path, outputs=None) -> list[Path]:
+    """The run's charts as PNG and SVG files (for slides and documents), staged in `outputs` (an
+    `OutputSet`) when given."""
     from slasim.outputs import plots
 
     result = json.loads((Path(results_dir) / "summary.json").read_text(encoding="utf-8"))
@@ -279,6 +280,6 @@ def write_charts(results_dir: Path, out_dir: Path) -> list[Path]:
     for name, make in charts:
         for suffix in ("png", "svg"):
             path = Path(out_dir) / f"{name}.{suffix}"
-            plots.save(make(), path)
+            plots.save(make(), path, outputs)
             written.append(path)
     return written

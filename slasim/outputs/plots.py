@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import io
 import re
+from contextlib import nullcontext
 
 from slasim.io.errors import SlasimError
-from slasim.io.files import atomic_target
+from slasim.io.files import OutputSet
 
 LEVEL_COLOURS = {"blue": "#4c72b0", "yellow": "#e5b800", "orange": "#dd8452", "red": "#c44e52"}
 
@@ -252,8 +253,9 @@ def fidelity_profiles(result: dict):
     return fig
 
 
-def save(fig, path) -> None:
-    """Write a chart as .png or .svg (by the suffix), atomically; the figure is closed."""
+def save(fig, path, outputs: OutputSet | None = None) -> None:
+    """Write a chart as .png or .svg (by the suffix), atomically, or staged in `outputs` to appear
+    with the other files of a set; the figure is closed."""
     from pathlib import Path
 
     path = Path(path)
@@ -261,7 +263,7 @@ def save(fig, path) -> None:
     if kind not in ("png", "svg"):
         raise SlasimError("a chart is written as .png or .svg", field=str(path))
     try:
-        with atomic_target(path) as tmp:
-            fig.savefig(tmp, format=kind, bbox_inches="tight", dpi=120)
+        with OutputSet() if outputs is None else nullcontext(outputs) as target:
+            fig.savefig(target.stage(path), format=kind, bbox_inches="tight", dpi=120)
     finally:
         _pyplot().close(fig)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from slasim.io.files import write_atomic
+from slasim.io.files import OutputSet
 
 HEADLINE = (  # (metric, label, kind): the figures shown in tables
     ("arrived", "arrived", "count"),
@@ -132,8 +132,9 @@ def _flat_rows(groups: dict) -> list[list]:
     return rows
 
 
-def write_outputs(result: dict, out_dir: Path) -> list[Path]:
-    """summary.json, services.csv, steps.csv and departments.csv (long format: one metric per row)."""
+def write_outputs(result: dict, out_dir: Path, outputs: OutputSet) -> list[Path]:
+    """Stage summary.json, services.csv, steps.csv and departments.csv (long format: one metric
+    per row) in `outputs`, which renames them together."""
     out_dir = Path(out_dir)
     header = ["name", "metric", "mean", "ci95_low", "ci95_high", "replications"]
     files = {
@@ -146,7 +147,7 @@ def write_outputs(result: dict, out_dir: Path) -> list[Path]:
     }
     written = []
     for name, text in files.items():
-        write_atomic(out_dir / name, text)
+        outputs.write(out_dir / name, text)
         written.append(out_dir / name)
     return written
 

@@ -55,26 +55,42 @@ def run_parallel(
     done: dict[int, dict] = {}
     for attempt in range(POOL_ATTEMPTS):
         pending = [r for r in replications if r not in done]
+        pool = ProcessPoolExecutor(
+            max_workers=min(workers, len(pending)),
+            mp_context=context,
+            initializer=_die_with_parent,
+        )
         try:
-            with ProcessPoolExecutor(
-                max_workers=min(workers, len(pending)),
-                mp_context=context,
-                initializer=_die_with_parent,
-            ) as pool:
-                futures = {pool.submit(task, payload, r, seed): r for r in pending}
-                for future in as_completed(futures):
-                    done[futures[future]] = future.result()
-                    if progress:
-                        progress(len(done))
+            futures = {pool.submit(task, payload, r, seed): r for r in pending}
+            for future in as_completed(futures):
+                done[futures[future]] = future.result()
+                if progress:
+                    progress(len(done))
+            pool.shutdown()
             break
         except BrokenProcessPool:  # a worker died: its replications run again, each taken once
+            _stop(pool)
             if attempt == POOL_ATTEMPTS - 1:
                 raise SlasimError(
                     f"the process pool broke {POOL_ATTEMPTS} times (workers killed?): "
                     f"{len(replications) - len(done)} replications not run",
                     field="--workers",
                 ) from None
+        except BaseException:  # an interrupt or an error in a task: stop now, not when all finish
+            _stop(pool)
+            raise
     return [done[r] for r in replications]
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """End a pool at once: queued replications cancelled, running workers terminated."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _die_with_parent() -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from slasim.clock.cards import LEVELS
+from slasim.io.files import OutputSet
 from slasim.scenario.plan import Plan, compile_plan
 from slasim.scenario.schema import Scenario
 from slasim.sim.grading import ServiceTally
@@ -120,11 +121,13 @@ def run_scenario(
     workers: int = 1,
     scheduler: str | None = None,
     event_log: Path | None = None,
+    outputs: OutputSet | None = None,
     timeline: bool = False,
 ) -> dict:
     """Run the replications and summarise them (mean and 95 % CI per metric). With `event_log` or
     `timeline`, replication 0 runs here and also writes its events (CSV, and XES beside it) or keeps
-    a daily sample of queues and open cases by card level (`result["timeline"]`)."""
+    a daily sample of queues and open cases by card level (`result["timeline"]`). The event log
+    joins `outputs` (renamed with the caller's other files) when one is given."""
     plan = compile_plan(scenario, source)
     n = replications or scenario.replications
     seed = scenario.seed if seed is None else seed
@@ -134,7 +137,7 @@ def run_scenario(
         if event_log is not None:
             from slasim.outputs.eventlog import EventLog
 
-            log = EventLog(event_log, plan.calendar)
+            log = EventLog(event_log, plan.calendar, outputs)
         try:
             runs.append(replication_metrics(plan, 0, seed, log, samples))
         except BaseException:
