@@ -60,6 +60,15 @@ Scheduler = Annotated[
     str | None,
     typer.Option("--scheduler", help="Dask scheduler address (or $SLASIM_SCHEDULER): a cluster."),
 ]
+MAX_CASES = 20_000_000  # the default of --max-cases (slasim.sim.workload.MAX_CASES, kept in step)
+MaxCases = Annotated[
+    int,
+    typer.Option(
+        "--max-cases",
+        min=1,
+        help="Refuse to start above this many expected simulated cases (all runs together).",
+    ),
+]
 Quiet = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress bar and no warnings on stderr.")
 ]
@@ -95,13 +104,22 @@ def progress_bar(total: int, label: str, quiet: bool):
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
     )
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(label, total=total)
@@ -212,6 +230,7 @@ def run(
     seed: Seed = None,
     workers: Workers = None,
     scheduler: Scheduler = None,
+    max_cases: MaxCases = MAX_CASES,
     overrides: Overrides = None,
     strict: Annotated[
         bool,
@@ -256,6 +275,7 @@ def run(
                 timeline=out is not None,
                 progress=advance,
                 **executor(workers, scheduler),
+                max_cases=max_cases,
             )
         if result["provisional"]:
             message = (
@@ -290,6 +310,7 @@ def compare(
     seed: Seed = None,
     workers: Workers = None,
     scheduler: Scheduler = None,
+    max_cases: MaxCases = MAX_CASES,
     overrides: Overrides = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the full comparison as JSON.")
@@ -324,6 +345,7 @@ def compare(
             seed=seed,
             progress=advance,
             **executor(workers, scheduler),
+            max_cases=max_cases,
         )
     if out is not None:
         from slasim.io.files import OutputSet
@@ -351,6 +373,7 @@ def sweep(
     seed: Seed = None,
     workers: Workers = None,
     scheduler: Scheduler = None,
+    max_cases: MaxCases = MAX_CASES,
     overrides: Overrides = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the grid as JSON.")] = False,
     quiet: Quiet = False,
@@ -382,6 +405,7 @@ def sweep(
             seed=seed,
             progress=advance,
             **executor(workers, scheduler),
+            max_cases=max_cases,
         )
     with OutputSet() as outputs:  # the CSV and the plot appear together
         if csv_out is not None:
@@ -448,6 +472,7 @@ def staff(
     seed: Seed = None,
     workers: Workers = None,
     scheduler: Scheduler = None,
+    max_cases: MaxCases = MAX_CASES,
     overrides: Overrides = None,
     frontier: Annotated[
         bool,
@@ -485,6 +510,7 @@ def staff(
             seed=seed,
             progress=(lambda candidates, reps: advance(reps)) if advance else None,
             **executor(workers, scheduler),
+            max_cases=max_cases,
         )
     message = infeasible_message(result)
     if message:

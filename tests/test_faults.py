@@ -351,3 +351,46 @@ def test_a_signal_mid_run_exits_with_one_line_and_no_partial_output(tmp_path, si
     _, err = proc.communicate(timeout=60)
     assert (proc.returncode, err.strip()) == (code, word)
     assert list(out.iterdir()) == []
+
+
+def test_expected_cases_per_replication_by_hand():
+    """One receipt a day over five working days (Mon..Fri); Monday doubled adds one more, and a
+    second service at 2.5 a day adds 12.5."""
+    from slasim.scenario.plan import compile_plan
+    from slasim.sim.workload import cases_per_replication
+
+    data = copy.deepcopy(HAND_WORKED)
+    assert cases_per_replication(compile_plan(Scenario.model_validate(data))) == 5.0
+    data["services"]["licence"]["arrivals"]["weekday"] = {"mon": 2}
+    other = copy.deepcopy(data["services"]["licence"])
+    other["arrivals"] = {"per_day": 2.5}
+    data["services"]["permit"] = other
+    assert cases_per_replication(compile_plan(Scenario.model_validate(data))) == 6.0 + 12.5
+
+
+HUGE = ["--set", "services.real-estate.arrivals.per_day=100000"]  # 120 wd × 1e5 = 12 M a run
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "district-centre", "--reps", "10000000"],
+        ["run", "district-centre", "--reps", "2", *HUGE],
+        ["compare", "district-centre", "--reps", "2", *HUGE],
+        ["sweep", "district-centre", "--vary", "services.real-estate.arrivals.per_day=20,100000"],
+        ["staff", "district-centre", "--target", "red<=5%", *HUGE],
+    ],
+)
+def test_huge_work_is_refused_up_front_with_the_estimate(args):
+    """Refused before any simulation (these would run for hours), one line naming the estimate
+    and the flag that lifts the bound."""
+    code, _, err = slasim(*args)
+    assert code == 2 and err.count("\n") == 1, err
+    assert "--max-cases" in err and "simulated cases" in err
+
+
+def test_the_command_line_bound_is_the_library_bound():
+    from slasim.cli import MAX_CASES
+    from slasim.sim import workload
+
+    assert MAX_CASES == workload.MAX_CASES

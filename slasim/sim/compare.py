@@ -17,6 +17,7 @@ from slasim.scenario.plan import compile_plan
 from slasim.scenario.reforms import scenario_with_reforms
 from slasim.sim.metrics import confidence, summarize
 from slasim.sim.runner import describe, engine_used, replicate
+from slasim.sim.workload import check_workload
 
 
 def _leaves(tree: dict, prefix: tuple = ()):
@@ -104,21 +105,23 @@ def compare(
     workers: int = 1,
     scheduler: str | None = None,
     progress=None,
+    max_cases: float | None = None,
 ) -> dict:
-    """Run the baseline and each variant (a list of reform names applied together) with the same seeds."""
+    """Run the baseline and each variant (a list of reform names applied together) with the same
+    seeds. Every variant is compiled, and the work checked against `max_cases`, before any runs."""
     base = scenario_with_reforms(data, [], source)
     n = replications or base.replications
     seed = base.seed if seed is None else seed
     base_plan = compile_plan(base, source)
+    plans = [compile_plan(scenario_with_reforms(data, names, source), source) for names in variants]
+    check_workload([(plan, n) for plan in [base_plan, *plans]], max_cases)
 
     def counted(offset: int):  # progress over all runs: baseline, then each variant
         return None if progress is None else (lambda done: progress(offset + done))
 
     base_runs = replicate(base_plan, n, seed, counted(0), workers=workers, scheduler=scheduler)
     result = {"baseline": describe(base_plan, n, seed, summarize(base_runs)), "reforms": {}}
-    for i, names in enumerate(variants, start=1):
-        scenario = scenario_with_reforms(data, names, source)
-        plan = compile_plan(scenario, source)
+    for i, (names, plan) in enumerate(zip(variants, plans), start=1):
         runs = replicate(plan, n, seed, counted(i * n), workers=workers, scheduler=scheduler)
         result["reforms"]["+".join(names)] = {
             "summary": summarize(runs),

@@ -18,6 +18,7 @@ from slasim.sim.metrics import ratio, summarize
 from slasim.sim.parallel import run_parallel
 from slasim.sim.queue_engine import QueueReplication, unsupported
 from slasim.sim.simpy_engine import Replication
+from slasim.sim.workload import check_workload
 
 
 def replication_metrics(
@@ -123,13 +124,16 @@ def run_scenario(
     event_log: Path | None = None,
     outputs: OutputSet | None = None,
     timeline: bool = False,
+    max_cases: float | None = None,
 ) -> dict:
     """Run the replications and summarise them (mean and 95 % CI per metric). With `event_log` or
     `timeline`, replication 0 runs here and also writes its events (CSV, and XES beside it) or keeps
     a daily sample of queues and open cases by card level (`result["timeline"]`). The event log
-    joins `outputs` (renamed with the caller's other files) when one is given."""
+    joins `outputs` (renamed with the caller's other files) when one is given. More than
+    `max_cases` expected simulated cases is refused before anything runs."""
     plan = compile_plan(scenario, source)
     n = replications or scenario.replications
+    check_workload([(plan, n)], max_cases)
     seed = scenario.seed if seed is None else seed
     runs, samples = [], [] if timeline else None
     if event_log is not None or timeline:

@@ -14,8 +14,10 @@ from slasim.io.errors import SlasimError
 from slasim.io.files import yaml_value
 from slasim.io.schema import validate
 from slasim.scenario.loader import apply_overrides
+from slasim.scenario.plan import compile_plan
 from slasim.scenario.schema import Scenario
 from slasim.sim.runner import run_scenario
+from slasim.sim.workload import check_workload
 
 MAX_POINTS = 10_000  # grid points a sweep may have: each runs every replication
 SWEEP_METRICS = (
@@ -80,12 +82,14 @@ def sweep(
     workers: int = 1,
     scheduler: str | None = None,
     progress=None,
+    max_cases: float | None = None,
 ) -> dict:
-    """Every combination of the varied values; rows of (values, headline figures with CIs)."""
+    """Every combination of the varied values; rows of (values, headline figures with CIs). Every
+    point is validated, and the whole grid's work checked against `max_cases`, before any runs."""
     axes = [parse_vary(v, source) for v in varies]
     if not axes:
         raise SlasimError("give at least one --vary key=values", source=source)
-    rows = []
+    points = []
     for values in itertools.product(*(vals for _, vals in axes)):
         overrides = [
             f"{key}={yaml.safe_dump(v, default_flow_style=True).strip().removesuffix('...').strip()}"
@@ -95,6 +99,15 @@ def sweep(
         scenario = validate(
             Scenario, apply_overrides(data, overrides, source, "--vary"), f"{source} ({label})"
         )
+        points.append((values, scenario))
+    if max_cases is not None:
+        check_workload(
+            [(compile_plan(sc, source), replications or sc.replications) for _, sc in points],
+            max_cases,
+            "replications over the grid",
+        )
+    rows = []
+    for values, scenario in points:
         result = run_scenario(
             scenario,
             source=source,

@@ -36,6 +36,7 @@ from slasim.scenario.plan import compile_plan
 from slasim.scenario.reforms import scenario_with_reforms
 from slasim.scenario.schema import Scenario
 from slasim.sim.runner import replicate
+from slasim.sim.workload import check_workload
 from slasim.staffing.load import offered_load, stable_staff
 from slasim.staffing.targets import FAILS, HOLDS, Target, check_targets, interval, judge
 
@@ -336,13 +337,15 @@ def find_staffing(
     high: dict | None = None,
     costs: dict | None = None,
     only: list[str] | None = None,
+    max_cases: float | None = None,
     **options,
 ) -> dict:
     """The cheapest staffing for the baseline and for each reform set (a list of reform names
-    applied together), each found by its own `Search` on common random numbers."""
+    applied together), each found by its own `Search` on common random numbers. The searches'
+    replication budgets bound the work, checked against `max_cases` before any runs."""
     if not targets:
         raise SlasimError("give at least one --target METRIC<=VALUE", field="--target")
-    results = []
+    searches = []
     for names in [[], *reform_sets]:
         if names:
             scenario = scenario_with_reforms(data, list(names), source)
@@ -352,14 +355,16 @@ def find_staffing(
             scenario, low or {}, high or {}, costs or {}, only
         )
         search = Search(scenario, source, targets, departments, lows, highs, costs_by, **options)
-        results.append(
-            {
-                "reforms": list(names),
-                "bounds": {d: [lows[d], highs[d]] for d in departments},
-                "costs": costs_by,
-                **search.run(),
-            }
-        )
+        searches.append((names, search, {d: [lows[d], highs[d]] for d in departments}, costs_by))
+    check_workload(
+        [(compile_plan(s.scenario, source), s.budget) for _, s, _, _ in searches],
+        max_cases,
+        "replications in the search budgets",
+    )
+    results = [
+        {"reforms": list(names), "bounds": bounds, "costs": costs_by, **search.run()}
+        for names, search, bounds, costs_by in searches
+    ]
     base = results[0]
     for result in results[1:]:
         both = result["cost"] is not None and base["cost"] is not None
