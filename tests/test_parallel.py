@@ -78,3 +78,102 @@ def test_a_worker_killed_mid_run_loses_and_doubles_nothing(cluster):
         os.kill(victim, 0)  # that worker process is gone
     assert result["overall"]["arrived"]["n"] == 8
     assert same(result, expected)
+
+
+@pytest.fixture
+def quick_faults(monkeypatch):
+    """Fault waits shortened so each case ends in seconds (the rules are the same)."""
+    from slasim.sim import cluster
+
+    monkeypatch.setattr(cluster, "CONNECT_WAIT", 2.0)
+    monkeypatch.setattr(cluster, "NO_WORKER_WAIT", 3.0)
+    monkeypatch.setattr(cluster, "POLL", 0.5)
+
+
+def _listener(reply: bytes | None):
+    """A TCP listener on loopback that never answers (None) or answers every connection with
+    `reply` (a web server's bytes): neither is a Dask scheduler."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    kept = []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            kept.append(conn)
+            if reply is not None:
+                conn.sendall(reply)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return server
+
+
+@pytest.mark.parametrize(
+    "kind, words",
+    [
+        ("garbage", "not a scheduler address"),
+        ("closed", "a Dask scheduler at"),
+        ("silent", "no answer from a Dask scheduler"),
+        ("web", "cannot talk to a Dask scheduler"),
+    ],
+)
+def test_a_wrong_scheduler_is_one_located_line_in_bounded_time(quick_faults, kind, words):
+    from .helpers import slasim
+
+    server = None
+    if kind == "garbage":
+        address = "garbage!!"
+    elif kind == "closed":
+        server = _listener(None)
+        address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+        server.close()
+    else:
+        reply = None if kind == "silent" else b"HTTP/1.0 200 OK\r\n\r\n" + b"\xff" * 64
+        server = _listener(reply)
+        address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    try:
+        code, out, err = slasim("run", "company-setup", "--reps", "2", "--scheduler", address)
+    finally:
+        if server is not None:
+            server.close()
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    assert err.startswith("error: --scheduler: ") and words in err
+
+
+def test_a_cluster_whose_workers_all_die_fails_clearly_instead_of_hanging(quick_faults, tmp_path):
+    """A worker without a nanny (nothing restarts it) is killed after the first result: the run
+    stops with a located error once no worker has been seen for NO_WORKER_WAIT."""
+    import subprocess
+    import sys
+
+    from slasim.io.errors import SlasimError
+
+    with distributed.LocalCluster(
+        n_workers=0, processes=True, host="127.0.0.1", dashboard_address=None, silence_logs=50
+    ) as local:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", local.scheduler_address]
+            + ["--no-nanny", "--nthreads", "1", "--no-dashboard"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            with distributed.Client(local) as client:
+                client.wait_for_workers(1, timeout=60)
+            scenario = load_scenario("company-setup", ["working_days=20", "warmup_days=0"])
+            with pytest.raises(SlasimError, match="no Dask worker for 3 s: 5 replications not run"):
+                run_scenario(
+                    scenario,
+                    replications=6,
+                    scheduler=local.scheduler_address,
+                    progress=lambda done: worker.kill() if done == 1 else None,
+                )
+        finally:
+            worker.kill()
+            worker.wait()

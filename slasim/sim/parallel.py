@@ -1,4 +1,4 @@
-"""Where replications run: a process pool over the cores, or a Dask cluster.
+"""Where replications run: a process pool over the cores, or a Dask cluster (`sim.cluster`).
 
 The caller hands over a task, `task(payload, replication, seed) -> dict`, a module-level function
 (so workers can import it) that is pure in its arguments — every replication draws from its own
@@ -49,7 +49,9 @@ def run_parallel(
     On platforms that fork, pool workers inherit the parent's memory (e.g. a compiled plan the
     task caches), so nothing is compiled again per worker."""
     if scheduler:
-        return _on_dask(task, payload, replications, seed, scheduler, progress)
+        from slasim.sim.cluster import run_on_dask
+
+        return run_on_dask(task, payload, replications, seed, scheduler, progress)
     forking = "fork" in multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if forking else None)
     done: dict[int, dict] = {}
@@ -103,35 +105,3 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-
-
-def _on_dask(
-    task: Callable[[Any, int, int], dict],
-    payload: Any,
-    replications: list[int],
-    seed: int,
-    address: str,
-    progress: Callable[[int], None] | None,
-) -> list[dict]:
-    try:
-        from distributed import Client
-    except ImportError:
-        raise SlasimError(
-            "a Dask scheduler needs the optional extra: pip install 'slasim[dask]'",
-            field="--scheduler",
-        ) from None
-    try:
-        client = Client(address, timeout="10s")
-    except (OSError, TimeoutError) as exc:
-        raise SlasimError(
-            f"cannot reach the Dask scheduler at {address!r} ({exc})", field="--scheduler"
-        ) from None
-    with client:
-        n = len(replications)
-        futures = client.map(task, [payload] * n, replications, [seed] * n, pure=False)
-        results = []
-        for future in futures:  # in replication order
-            results.append(future.result())
-            if progress:
-                progress(len(results))
-        return results
