@@ -394,3 +394,32 @@ def test_the_command_line_bound_is_the_library_bound():
     from slasim.sim import workload
 
     assert MAX_CASES == workload.MAX_CASES
+
+
+def test_a_scenario_calendar_is_a_name_or_a_toml_file_beside_it(tmp_path):
+    """`calendar:` naming a file that is not a .toml calendar is refused unread, located to the
+    scenario's field; a relative .toml path is read from the scenario's folder, whatever the
+    working folder."""
+    import yaml
+
+    data = copy.deepcopy(HAND_WORKED)
+    folder = tmp_path / "centre"
+    (folder / "cal").mkdir(parents=True)
+    (folder / "cal" / "mine.toml").write_text(
+        'name = "mine"\nextends = "../base.toml"\n', encoding="utf-8"
+    )
+    (folder / "base.toml").write_text('name = "base"\nextends = "cn"\n', encoding="utf-8")
+    for calendar, words in [
+        ("/etc/passwd", "calendar: a calendar is a name or a path to a .toml file"),
+        ("../../x", "calendar: a calendar is a name or a path to a .toml file"),
+        ("missing.toml", "calendar: calendar file not found"),
+    ]:
+        path = folder / "bad.yaml"
+        path.write_text(yaml.safe_dump({**data, "calendar": calendar}), encoding="utf-8")
+        code, _, err = slasim("validate", path, cwd=tmp_path)
+        assert code == 2 and err.startswith(f"error: {path}: {words}"), err
+    path = folder / "good.yaml"
+    path.write_text(yaml.safe_dump({**data, "calendar": "cal/mine.toml"}), encoding="utf-8")
+    code, out, err = slasim("run", path, "--json", "-q", cwd=tmp_path)
+    assert code == 0, err
+    assert json.loads(out)["calendar"] == "mine"

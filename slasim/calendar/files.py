@@ -183,13 +183,17 @@ def shipped_calendar_dir() -> Path:
     return shipped_dir("calendars")
 
 
-def find_calendar(name_or_path: str) -> Path:
-    """The file of a calendar: an explicit path, `./calendars/NAME.toml`, or a shipped one."""
+def find_calendar(name_or_path: str, base: Path | None = None) -> Path:
+    """The file of a calendar: a path to a `.toml` file (relative ones from `base`, the folder of
+    the file that names it, else the working folder), `./calendars/NAME.toml`, or a shipped one.
+    Any other path is refused unread: a calendar file is TOML (`/etc/passwd` is not opened)."""
     text = str(name_or_path)
-    if text.endswith(".toml") or "/" in text or "\\" in text:
-        path = Path(text)
+    if is_calendar_path(text):
+        if not text.lower().endswith(".toml"):
+            raise SlasimError(f"a calendar is a name or a path to a .toml file, not {text!r}")
+        path = Path(text) if base is None else Path(base) / text
         if not path.is_file():
-            raise SlasimError("calendar file not found", source=text)
+            raise SlasimError(f"calendar file not found: {text!r}")
         return path.resolve()
     for folder in (Path.cwd() / "calendars", shipped_calendar_dir()):
         candidate = folder / f"{text}.toml"
@@ -198,6 +202,11 @@ def find_calendar(name_or_path: str) -> Path:
     raise SlasimError(
         f"unknown calendar {text!r} (known: {', '.join(list_calendars())})", field="calendar"
     )
+
+
+def is_calendar_path(text: str) -> bool:
+    """Whether a calendar is named by a path (it has a folder or a suffix) rather than a name."""
+    return "/" in text or "\\" in text or "." in text
 
 
 def list_calendars() -> list[str]:
@@ -282,7 +291,7 @@ def resolve_spec(path: Path, _chain: tuple[str, ...] = ()) -> CalendarSpec:
     parent: CalendarSpec | None = None
     if own.extends:
         try:
-            parent_path = find_calendar(own.extends)
+            parent_path = find_calendar(own.extends, path.parent)
         except SlasimError as exc:
             raise exc.located(str(path), "extends") from None
         parent = resolve_spec(parent_path, (*_chain, own.name))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+from slasim.calendar.files import is_calendar_path
 from slasim.io.errors import SlasimError
 from slasim.io.files import read_yaml, shipped_dir, yaml_value
 from slasim.io.schema import validate
@@ -80,6 +81,9 @@ def load_scenario_data(name: str | Path, overrides: list[str] = ()) -> tuple[dic
     if not isinstance(data, dict):
         raise SlasimError("a scenario is a mapping with departments and services", source=str(path))
     data = expand_catalogue(data, path)
+    calendar = data.get("calendar")
+    if isinstance(calendar, str) and is_calendar_path(calendar) and calendar.endswith(".toml"):
+        data["calendar"] = str(path.parent / calendar)  # relative to the scenario's folder
     return apply_overrides(data, list(overrides), str(path)), str(path)
 
 
