@@ -160,12 +160,22 @@ def test_cutting_materials_lowers_the_supplement_chance_per_material():
             "reforms.r[0].remove.step",
         ),
         ({"staff": {"department": "b", "delta": -1}}, "would be 0", "reforms.r[0].staff.delta"),
-        ({"staff": {"department": "b", "staff": -2}}, "greater than or equal to 0", "staff"),
+        (
+            {"staff": {"department": "b", "staff": -2}},
+            "greater than or equal to 0",
+            "reforms.r[0].staff.staff:",
+        ),
+        (
+            {"merge": {"service": "s", "steps": ["x", "y"]}},
+            "Field required",
+            "reforms.r[0].merge.into:",
+        ),
+        ({"work": {"step": "x", "scale": 0}}, "greater than 0", "reforms.r[0].work.scale:"),
         ({"limits": {"promised": "120%"}}, "at most 100%", "reforms.r[0].limits.promised"),
         (
             {"materials": {"service": "s", "step": "accept", "cut": 1.5}},
             "less than or equal to 1",
-            "cut",
+            "reforms.r[0].materials.cut:",
         ),
         (
             {"parallelize": {"service": "s", "steps": ["x", "z"]}},
@@ -255,3 +265,39 @@ def test_bundle_makes_one_service_with_one_acceptance_and_parallel_children():
 
     result = run_scenario(scenario.model_copy(update={"replications": 2}))
     assert result["services"]["st"]["decided"]["mean"] > 0
+
+
+def _reference_examples() -> list[dict]:
+    """The YAML examples of docs/REFORMS.md, each a mapping of reform name → operations."""
+    import re
+
+    import yaml
+
+    text = (ROOT / "docs" / "REFORMS.md").read_text(encoding="utf-8")
+    return [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", text, re.S)]
+
+
+def test_the_reform_reference_shows_every_operation_and_each_example_applies():
+    """docs/REFORMS.md has an example of every operation kind, and each one applies to the
+    shipped district-centre scenario and compiles."""
+    from slasim.scenario.loader import check_scenario
+    from slasim.scenario.reform_schema import OPERATIONS
+
+    examples = _reference_examples()
+    kinds = {next(iter(op)) for example in examples for ops in example.values() for op in ops}
+    assert kinds == set(OPERATIONS)
+    data, source = load_scenario_data("district-centre")
+    for example in examples:
+        check_scenario({**data, "reforms": example}, source)  # raises on any broken example
+
+
+def test_the_schema_types_each_reform_operation():
+    """`slasim schema` gives each operation's fields: a merge without `into` fails the schema."""
+    from slasim.scenario.schema import json_schema
+
+    schema = json.loads(json_schema())
+    choices = schema["properties"]["reforms"]["additionalProperties"]["items"]["oneOf"]
+    assert len(choices) == 13
+    merge = schema["$defs"]["Merge"]
+    assert set(merge["required"]) == {"service", "steps", "into"}
+    assert merge["properties"]["steps"]["minItems"] == 2

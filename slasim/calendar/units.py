@@ -107,6 +107,11 @@ def parse_date(text: str, *, field: str = "date", source: str | None = None) -> 
         ) from None
 
 
+def as_date(value) -> dt.date:
+    """A date as it comes from a file: a `date` (JSON-free YAML loaders) or `YYYY-MM-DD` text."""
+    return value if isinstance(value, dt.date) else parse_date(value)
+
+
 def parse_instant(
     value, *, field: str = "time", source: str | None = None
 ) -> dt.date | dt.datetime:

@@ -1,7 +1,8 @@
 """Reforms: named, composable patches on a baseline scenario (the file's `reforms:` section).
 
-A reform is a list of operations, each a one-key mapping, applied in order to the scenario's data
-and then validated again as a whole scenario. Every name an operation uses (service, step,
+A reform is a list of operations, each a one-key mapping (their fields: `reform_schema`; an
+example of each: docs/REFORMS.md), applied in order to the scenario's data and then validated
+again as a whole scenario. Every name an operation uses (service, step,
 department) must exist in the scenario it patches, or the reform is refused with its field path.
 
     parallelize   {service, steps: [a, b, ...]}      serial → parallel with an AND-join (并联审批)
@@ -22,149 +23,28 @@ department) must exist in the scenario it patches, or the reform is refused with
 from __future__ import annotations
 
 import copy
-from typing import Any
-
-from pydantic import Field, model_validator
 
 from slasim.clock.limits import Limit, parse_share
 from slasim.io.errors import SlasimError
-from slasim.io.schema import Int, Number, Strict, validate
+from slasim.io.schema import validate
 from slasim.scenario.distributions import Distribution
+from slasim.scenario.reform_schema import (
+    OPERATIONS,
+    ArrivalsScale,
+    Bundle,
+    Cards,
+    Commitment,
+    Limits,
+    Materials,
+    Merge,
+    Online,
+    Parallelize,
+    Remove,
+    Staff,
+    TolerateMissing,
+    Work,
+)
 from slasim.scenario.schema import Scenario
-
-
-class Parallelize(Strict):
-    """串联改并联: consecutive steps of a service run in parallel (AND-join)."""
-
-    service: str
-    steps: list[str] = Field(min_length=2)
-
-
-class Merge(Strict):
-    """Joint inspection / review: consecutive steps merged into one, with new work if given."""
-
-    service: str
-    steps: list[str] = Field(min_length=2)
-    into: str
-    work: Distribution | None = None
-    department: str | None = None
-
-
-class Remove(Strict):
-    """Delegation (权限下放) or a level hop removed: a step leaves the route."""
-
-    service: str | None = None  # None: from every service that has the step
-    step: str
-
-
-class Staff(Strict):
-    """Staff of a department set (`staff`) or changed (`delta`), maybe only `from`–`to`."""
-
-    department: str
-    staff: Int | None = Field(default=None, ge=0)
-    delta: Int | None = None
-    start: str | None = Field(default=None, alias="from")
-    end: str | None = Field(default=None, alias="to")
-
-    @model_validator(mode="after")
-    def _one(self):
-        if (self.staff is None) == (self.delta is None):
-            raise ValueError("give `staff` (absolute) or `delta`")
-        if (self.start is None) != (self.end is None):
-            raise ValueError("a dated staff change needs both `from` and `to`")
-        return self
-
-
-class Work(Strict):
-    """A step's work (or delay) scaled by a factor or replaced by a distribution."""
-
-    service: str | None = None  # None: every service that has the step
-    step: str
-    scale: Number | None = Field(default=None, gt=0)
-    work: Distribution | None = None
-
-    @model_validator(mode="after")
-    def _one(self):
-        if (self.scale is None) == (self.work is None):
-            raise ValueError("give `scale` or a new `work` distribution")
-        return self
-
-
-class Limits(Strict):
-    """A new promised limit: a limit (`5wd`) or a share of the legal one (`60%`)."""
-
-    service: str | None = None  # None: every service
-    promised: str
-
-
-class Cards(Strict):
-    """Another card ladder for a service or all."""
-
-    service: str | None = None
-    ladder: Any
-
-
-class Materials(Strict):
-    """A share of materials cut: each material's chance of being missing falls, so fewer
-    supplements."""
-
-    service: str | None = None  # None: every service that has the step with a supplement loop
-    step: str
-    cut: Number = Field(ge=0, le=1)  # share of the materials no longer required (or pre-verified)
-
-
-class Online(Strict):
-    """The share of receipts made online."""
-
-    service: str | None = None  # None: every service
-    share: Number = Field(ge=0, le=1)
-
-
-class Arrivals(Strict):
-    """Receipts per day scaled (more or fewer applications)."""
-
-    service: str | None = None
-    scale: Number = Field(ge=0)
-
-
-class Bundle(Strict):
-    """一件事一次办: services bundled into one with one acceptance, children in parallel, one limit."""
-
-    services: list[str] = Field(min_length=2)
-    into: str
-    accept: dict  # the one joint acceptance step (a step mapping)
-    limits: Any  # the bundle's one limit (or {promised, legal})
-    arrivals: dict | None = None  # default: the first child's arrivals
-
-
-class TolerateMissing(Strict):
-    """容缺受理: accept with minor materials missing; the clock runs, the result waits."""
-
-    service: str
-    step: str
-
-
-class Commitment(Strict):
-    """告知承诺: decided at acceptance on the applicant's commitment; checks run after."""
-
-    service: str
-
-
-OPERATIONS = {
-    "parallelize": Parallelize,
-    "merge": Merge,
-    "remove": Remove,
-    "staff": Staff,
-    "work": Work,
-    "limits": Limits,
-    "cards": Cards,
-    "materials": Materials,
-    "online": Online,
-    "arrivals": Arrivals,
-    "bundle": Bundle,
-    "tolerate_missing": TolerateMissing,
-    "commitment": Commitment,
-}
 
 
 def reform_names(data: dict) -> list[str]:
@@ -200,9 +80,12 @@ def apply_reforms(data: dict, names: list[str], source: str) -> dict:
                     field=where,
                 )
             ((kind, body),) = operation.items()
-            op = validate(OPERATIONS[kind], body, source) if isinstance(body, dict) else None
-            if op is None:
+            if not isinstance(body, dict):
                 raise SlasimError(f"{kind} takes a mapping of fields", source=source, field=where)
+            try:
+                op = validate(OPERATIONS[kind], body, source)
+            except SlasimError as exc:
+                raise exc.located(source, f"{where}.{kind}") from None
             try:
                 APPLY[kind](out, op)
             except SlasimError as exc:
@@ -438,7 +321,7 @@ def _online(data: dict, op: Online) -> None:
         service.setdefault("arrivals", {})["online"] = op.share
 
 
-def _arrivals(data: dict, op: Arrivals) -> None:
+def _arrivals(data: dict, op: ArrivalsScale) -> None:
     for service in _services(data, op.service):
         service["arrivals"]["per_day"] = service["arrivals"]["per_day"] * op.scale
 

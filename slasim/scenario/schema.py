@@ -14,15 +14,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
-from slasim.calendar.units import parse_date
+from slasim.calendar.units import as_date
 from slasim.clock.limits import Limit, LimitPair
 from slasim.io.schema import Int, Number, Strict, field_parser, plain_name
 from slasim.scenario.distributions import Distribution
+from slasim.scenario.reform_schema import Reform
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-_date = field_parser(lambda v: v if isinstance(v, dt.date) else parse_date(v))
+_date = field_parser(as_date)
 _limit = field_parser(lambda v: str(Limit.parse(v)))
 
 
@@ -253,7 +254,7 @@ class Scenario(Strict):
     cards: Any = "warn-before"
     departments: dict[str, Department] = Field(min_length=1)
     services: dict[str, Service] = Field(min_length=1)  # may be generated from a `catalogue` CSV
-    reforms: dict[str, list[Any]] = {}  # named patches (see `reforms`); checked when applied
+    reforms: dict[str, Reform] = {}  # named patches (`reform_schema`), applied by `reforms`
 
     _dates = field_validator("start", "end", mode="before")(_date)
 
