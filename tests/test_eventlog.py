@@ -39,12 +39,12 @@ def test_event_log_of_the_hand_worked_centre(tmp_path):
     assert by_activity["yellow card"] == {"licence-0", "licence-1", "licence-2", "licence-3"}
     assert by_activity["red card"] == {"licence-1", "licence-2"}
     first = {(r["case_id"], r["activity"], r["lifecycle"]): r["timestamp"] for r in rows}
-    assert first[("licence-0", "received", "complete")] == "2025-03-03T14:00"
+    assert first[("licence-0", "received", "complete")] == "2025-03-03T14:00:00"
     assert (
-        first[("licence-0", "handle", "complete")] == "2025-03-04T17:00"
+        first[("licence-0", "handle", "complete")] == "2025-03-04T17:00:00"
     )  # 600 office minutes later
-    assert first[("licence-0", "yellow card", "complete")] == "2025-03-04T16:48"  # 90% of 1 WD
-    assert first[("licence-1", "handle", "start")] == "2025-03-04T17:00"
+    assert first[("licence-0", "yellow card", "complete")] == "2025-03-04T16:48:00"  # 90% of 1 WD
+    assert first[("licence-1", "handle", "start")] == "2025-03-04T17:00:00"
 
     log = pm4py.read_xes(str(path.with_suffix(".xes")))
     assert log["case:concept:name"].nunique() == 5
@@ -54,3 +54,36 @@ def test_event_log_of_the_hand_worked_centre(tmp_path):
     assert set(log["org:resource"].dropna()) == {"desk#0"}  # one clerk: handler number 0
     assert set(log["org:role"].dropna()) == {"desk"}
     assert not list(path.parent.glob(".*.tmp"))  # nothing half-written left behind
+
+
+def test_every_timestamp_of_an_event_log_has_one_format(tmp_path):
+    """Seconds on every row, even where work ends off the minute (exponential work): one pattern
+    parses the column (pandas' inferred format failed on a mix of HH:MM and HH:MM:SS)."""
+    import re
+
+    data = copy.deepcopy(HAND_WORKED)
+    data["services"]["licence"]["steps"][0]["work"] = {"exponential": 333.3}
+    data["services"]["licence"]["arrivals"] = {"per_day": 3}
+    path = tmp_path / "log.csv"
+    run_scenario(Scenario.model_validate(data), event_log=path)
+    with open(path, encoding="utf-8") as handle:
+        stamps = [row["timestamp"] for row in csv.DictReader(handle)]
+    assert len(stamps) > 20
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", s) for s in stamps)
+    assert any(not s.endswith(":00") for s in stamps)  # off-minute instants are in the log
+
+
+def test_a_case_log_reads_utc_offsets_as_deadline_and_check_files_do(tmp_path):
+    """The same instant written with Z, +08:00 and -12:00 (and as Shanghai wall time) is one
+    instant in a case log, as in `deadline` and check files: 18:00 in Shanghai."""
+    import datetime as dt
+
+    from slasim.calendar.units import datetime_to_minutes
+    from slasim.calendar.workcalendar import load_calendar
+    from slasim.fit.log import TimeReader
+
+    tz = load_calendar("cn").tz
+    expected = datetime_to_minutes(dt.datetime(2025, 9, 26, 18, 0), tz)
+    for text in ("2025-09-26T10:00:00Z", "2025-09-26 18:00:00+08:00", "2025-09-25T22:00-12:00"):
+        assert TimeReader(tz, "log.csv")(text, 1, "time") == expected
+    assert TimeReader(tz, "log.csv")("2025-09-26 18:00", 1, "time") == expected

@@ -80,15 +80,19 @@ def minutes_to_iso(minutes: float) -> str:
     return t.isoformat(timespec="minutes" if t.second == 0 else "seconds")
 
 
-def minutes_to_iso_array(minutes: np.ndarray) -> list[str]:
-    """`minutes_to_iso` over an array ("never" for inf/NaN); whole minutes are formatted by numpy."""
+def minutes_to_iso_array(minutes: np.ndarray, seconds: bool = False) -> list[str]:
+    """`minutes_to_iso` over an array ("never" for inf/NaN); whole minutes are formatted by numpy.
+    With `seconds`, every stamp has seconds (`YYYY-MM-DDTHH:MM:SS`): one format for a column that
+    log tools parse with a single pattern."""
     minutes = np.asarray(minutes, dtype=np.float64)
     finite = np.isfinite(minutes)
-    seconds = np.round(np.where(finite, minutes, 0.0) * 60).astype(np.int64)
-    text = np.datetime_as_string(seconds.astype("datetime64[s]"), unit="m")
+    whole = np.round(np.where(finite, minutes, 0.0) * 60).astype(np.int64)
+    text = np.datetime_as_string(whole.astype("datetime64[s]"), unit="s" if seconds else "m")
+    if seconds:
+        return [t if ok else "never" for t, ok in zip(text.tolist(), finite.tolist())]
     return [
         t if ok and s % 60 == 0 else (minutes_to_iso(m) if ok else "never")
-        for t, ok, s, m in zip(text.tolist(), finite.tolist(), seconds.tolist(), minutes.tolist())
+        for t, ok, s, m in zip(text.tolist(), finite.tolist(), whole.tolist(), minutes.tolist())
     ]
 
 
@@ -115,10 +119,10 @@ def as_date(value) -> dt.date:
 def parse_instant(
     value, *, field: str = "time", source: str | None = None
 ) -> dt.date | dt.datetime:
-    """A date (`YYYY-MM-DD`) or a datetime (`YYYY-MM-DDTHH:MM[:SS]`); YAML may hand us either type."""
-    if isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, dt.date):
+    """A date (`YYYY-MM-DD`) or a timestamp (`YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]]`, optionally with a
+    UTC offset: `Z`, `+08:00`, `-12:00`): the one parser for instants in check files, case logs
+    and the command line, so an offset means the same everywhere. YAML may hand us either type."""
+    if isinstance(value, dt.date):  # a datetime is a date too
         return value
     text = str(value).strip()
     try:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from slasim.calendar.units import MINUTES_PER_DAY
+from slasim.calendar.units import MINUTES_PER_DAY, parse_instant
 from slasim.clock.cards import crossings, first_reached
 from slasim.clock.case_clock import ClockBatch
 from slasim.fit.build import slug
@@ -105,9 +105,7 @@ def simulated_cases(path: Path, start: float, end: float, cal, step_names: set[s
 
 
 def _parse(text: str):
-    import datetime as dt
-
-    return dt.datetime.fromisoformat(text)
+    return parse_instant(text)
 
 
 def own_measures(cases: CaseSet, plan: Plan, window: tuple[float, float]) -> dict:

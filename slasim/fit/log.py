@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from slasim.calendar.units import datetime_to_minutes
+from slasim.calendar.units import datetime_to_minutes, parse_instant
 from slasim.io.errors import SlasimError
 
 CANDIDATES = {
@@ -106,11 +106,13 @@ class TimeReader:
         if not text:
             return np.nan
         try:
-            t = dt.datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
-        except ValueError:
+            t = parse_instant(text)
+        except SlasimError:
             raise SlasimError(
                 f"row {row}: not an ISO timestamp: {text!r}", source=self.source, field=column
             ) from None
+        if not isinstance(t, dt.datetime):  # a date alone: its midnight
+            t = dt.datetime.combine(t, dt.time())
         aware = t.tzinfo is not None
         if self.aware is None:
             self.aware = aware

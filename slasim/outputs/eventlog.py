@@ -97,7 +97,7 @@ class EventLog:
         wall = minutes.copy()
         for side, mask in (("right", ~is_wall & opening), ("left", ~is_wall & ~opening)):
             wall[mask] = self.calendar.to_wall_array(minutes[mask], side=side)
-        for row, stamp in zip(self._rows, minutes_to_iso_array(wall)):
+        for row, stamp in zip(self._rows, minutes_to_iso_array(wall, seconds=True)):
             self._writer.writerow((row[0], row[1], row[2], row[3], stamp, row[6], row[7]))
         self._rows = []
 
