@@ -6,8 +6,10 @@ Exit codes (decided only in `main`): 0 success, 1 a check failed, 2 bad input (o
 from __future__ import annotations
 
 import json
+import os
 import sys
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -192,31 +194,84 @@ def deadline(
     warn(result.warnings)
 
 
+Strict = Annotated[
+    bool,
+    typer.Option(
+        "--strict", help="Fail (exit 2) on dates past the calendar's published years (provisional)."
+    ),
+]
+
+
+class CheckFormat(StrEnum):
+    """How `slasim check` prints its outcomes."""
+
+    text = "text"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+
+
 @app.command()
 def check(
     files: Annotated[
         list[Path],
-        typer.Argument(help="Check files (YAML) with cases and expected due dates/cards."),
+        typer.Argument(help="Check files (YAML or JSON) with cases and expected due dates/cards."),
     ],
     junit_xml: Annotated[
         Path | None, typer.Option("--junit-xml", help="Also write a JUnit XML report here.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the outcomes as JSON.")] = False,
+    output_format: Annotated[
+        CheckFormat,
+        typer.Option(
+            "--format",
+            help="text; json; github (::error annotations, and a job summary in "
+            "$GITHUB_STEP_SUMMARY); sarif (code scanning).",
+        ),
+    ] = CheckFormat.text,
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    strict: Strict = False,
 ):
-    """Golden-file deadline checks for CI: exit 0 all pass, 1 any case fails, 2 invalid file."""
+    """Golden-file deadline checks for CI: exit 0 all pass, 1 any case fails, 2 invalid file (or,
+    with --strict, a case past the calendar's published years)."""
     check_outputs(junit_xml)
+    from slasim.checks import report
     from slasim.checks.engine import check_files
-    from slasim.checks.report import json_report, text_report
-    from slasim.checks.report import junit_xml as to_junit
     from slasim.io.files import write_atomic
 
-    results = check_files(files)
+    output_format = CheckFormat.json if as_json else output_format
+    try:
+        results = check_files(files)
+    except SlasimError as exc:  # still exit 2, but CI shows why nothing was checked
+        if junit_xml is not None:
+            write_atomic(junit_xml, report.invalid_junit(exc.source or str(files[0]), str(exc)))
+        if output_format == CheckFormat.github:
+            typer.echo(report.invalid_annotation(exc.source or str(files[0]), str(exc)))
+        raise
     if junit_xml is not None:
-        write_atomic(junit_xml, to_junit(results))
-    if as_json:
-        emit_json(json_report(results))
+        write_atomic(junit_xml, report.junit_xml(results))
+    if output_format == CheckFormat.json:
+        emit_json(report.json_report(results))
+    elif output_format == CheckFormat.sarif:
+        typer.echo(report.sarif(results))
     else:
-        typer.echo("\n".join(text_report(results)))
+        if output_format == CheckFormat.github:
+            for line in report.github_annotations(results):
+                typer.echo(line)
+            summary = os.environ.get("GITHUB_STEP_SUMMARY")
+            if summary:
+                with open(summary, "a", encoding="utf-8") as handle:
+                    handle.write(report.job_summary(results))
+        typer.echo("\n".join(report.text_report(results)))
+    provisional = [(source, o) for source, outcomes in results for o in outcomes if o.provisional]
+    if provisional:
+        source, first = provisional[0]
+        message = (
+            f"{len(provisional)} case(s) accepted or due past the calendar's published years "
+            f"(provisional), first {first.name!r} due {first.got['due']['legal']}"
+        )
+        if strict:
+            raise SlasimError(message + " (--strict)", source=source, field=f"cases[{first.index}]")
+        warn([message])
     if not all(o.passed for _, outcomes in results for o in outcomes):
         raise typer.Exit(1)
 

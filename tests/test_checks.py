@@ -82,7 +82,11 @@ def test_malformed_file_exits_2_with_file_and_field(tmp_path, body, where):
     assert out.returncode == 2, out.stdout + out.stderr
     assert str(path) in out.stderr and where in out.stderr
     assert "Traceback" not in out.stderr and out.stderr.count("\n") == 1
-    assert not report.exists()  # nothing half-written
+    # CI dashboards show why nothing was checked: one test case in error, the same line
+    suite = ET.parse(report).getroot().find("testsuite")
+    assert (suite.get("tests"), suite.get("errors"), suite.get("failures")) == ("1", "1", "0")
+    error = suite.find("testcase/error")
+    assert error.text == out.stderr.strip().removeprefix("error: ")
 
 
 MIXED_CALENDARS = """

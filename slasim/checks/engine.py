@@ -8,6 +8,7 @@ receipt/notice dates are resolved one by one. Only failing cases get Python-leve
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -57,7 +58,13 @@ class Outcome(NamedTuple):
     name: str
     article: str | None
     failures: tuple[str, ...]
-    got: dict  # results shown beside a failure (empty, and shared, when passed: read-only)
+    # For a failing or provisional case: its inputs, what was computed, and the `slasim deadline`
+    # command that shows the derivation (empty, and shared, otherwise: read-only).
+    got: dict
+    # Accepted or due past the calendar's published years, and the case does not say so
+    # (`expect: {provisional: true}` is a deliberate, checked expectation instead).
+    provisional: bool = False
+    index: int = 0  # position in the file's `cases` (for `cases[i]` and its line)
 
     @property
     def passed(self) -> bool:
@@ -97,6 +104,7 @@ class CaseBatch:
         where: np.ndarray,
     ):
         self.cal = cal
+        self.where = where
         n = len(cases)
         acc_rule = AcceptanceRule(rules.notice_within, rules.supplement_mode)
         ext_rule = ExtensionRule(rules.extension_max_count, Limit.parse(rules.extension_max_total))
@@ -276,14 +284,18 @@ def judge(
         want, exact = expect.due[ref]
         got = due[ref]
         got_day = last_counted_day(got)
-        same = np.where(exact, got == want, got_day == np.floor(want / MINUTES_PER_DAY))
+        want_day = np.floor(want / MINUTES_PER_DAY)
+        same = np.where(exact, got == want, got_day == want_day)
         wrong = np.flatnonzero(~np.isnan(want) & ~same)
-        for i, w, g in zip(
+        if ref == "promised":  # with one limit the promised clock is the legal one: said once
+            wrong = wrong[expect.promised[wrong] != expect.legal[wrong]]
+        for i, w, g, off in zip(
             wrong,
             due_texts(want[wrong], exact[wrong], expiry=False),
             due_texts(got[wrong], exact[wrong]),
+            working_days_apart(cal, want_day[wrong], got_day[wrong]),
         ):
-            failures.setdefault(i, []).append(f"due ({ref}): expected {w}, got {g}")
+            failures.setdefault(i, []).append(f"due ({ref}): expected {w}, got {g}{off}")
     cross = np.full((len(cases), len(ladder.rungs)), np.inf)
     if len(expect.needs_cards):
         cross[expect.needs_cards] = case_crossings(cal, batch, cases, ladder, expect.needs_cards)
@@ -298,21 +310,98 @@ def judge(
         found = rare_failures(cal, batch, cases[i].expect, i, ladder, cross[i : i + 1], due)
         if found:
             failures.setdefault(i, []).extend(found)
-    failing = sorted(failures)
-    accepted_text = minutes_to_iso_array(batch.accepted[failing])
-    got_due = {ref: minutes_to_iso_array(due[ref][failing]) for ref in due}
-    got = {
-        i: {
-            "accepted": None if accepted_text[k] == "never" else accepted_text[k],
-            "due": {ref: got_due[ref][k] for ref in due},
-        }
-        for k, i in enumerate(failing)
-    }
+    provisional = undeclared_provisional(cal, batch, due["legal"], cases, expect.rare)
+    shown = sorted(set(failures) | set(np.flatnonzero(provisional).tolist()))
+    accepted_text = minutes_to_iso_array(batch.accepted[shown])
+    got_due = {ref: minutes_to_iso_array(due[ref][shown]) for ref in due}
     fails = [()] * len(cases)
     gots = [{}] * len(cases)
-    for i in failing:
-        fails[i], gots[i] = tuple(failures[i]), got[i]
-    return list(map(Outcome._make, zip(expect.name, expect.article, fails, gots)))
+    for k, i in enumerate(shown):
+        accepted = None if accepted_text[k] == "never" else accepted_text[k]
+        gots[i] = {
+            "accepted": accepted,
+            "due": {ref: got_due[ref][k] for ref in due},
+            "inputs": case_inputs(cases[i]),
+            "explain": explain_command(cases[i], accepted, cal.name),
+        }
+        fails[i] = tuple(failures.get(i, ()))
+    where = batch.where.tolist()
+    return [
+        Outcome(name, article, f, g, bool(p), w)
+        for name, article, f, g, p, w in zip(
+            expect.name, expect.article, fails, gots, provisional.tolist(), where
+        )
+    ]
+
+
+def working_days_apart(cal, want_day: np.ndarray, got_day: np.ndarray) -> list[str]:
+    """How far each computed due day is from the expected one, in working days, as text."""
+    finite = np.isfinite(want_day) & np.isfinite(got_day)
+    want = np.where(finite, want_day, cal.first_day).astype(np.int64)
+    got = np.where(finite, got_day, cal.first_day).astype(np.int64)
+    inside = (np.minimum(want, got) >= cal.first_day) & (np.maximum(want, got) <= cal.last_day)
+    apart = np.zeros(len(want), np.int64)
+    if inside.any():
+        apart[inside] = cal.working_days_before(got[inside]) - cal.working_days_before(want[inside])
+    texts = []
+    for n, ok in zip(apart.tolist(), (finite & inside).tolist()):
+        if not ok or n == 0:
+            texts.append("" if not ok else " (same count of working days: a rest day apart)")
+        else:
+            texts.append(
+                f" ({abs(n)} working day{'s' if abs(n) > 1 else ''} {'late' if n > 0 else 'early'})"
+            )
+    return texts
+
+
+def undeclared_provisional(cal, batch, legal_due: np.ndarray, cases, rare) -> np.ndarray:
+    """Cases accepted or due past the calendar's published years that do not declare it
+    (`expect.provisional` set), as a boolean array."""
+    out = np.zeros(len(cases), bool)
+    for values in (batch.accepted, np.where(np.isfinite(legal_due), legal_due, np.nan)):
+        finite = np.isfinite(values)
+        days = np.floor(np.where(finite, values, 0.0) / MINUTES_PER_DAY).astype(np.int64)
+        out |= finite & np.asarray(cal.is_provisional(days), bool)
+    for i in np.flatnonzero(out).tolist():
+        if cases[i].expect.provisional is not None:
+            out[i] = False
+    return out
+
+
+def _text(t) -> str:
+    return t.isoformat(timespec="minutes") if isinstance(t, dt.datetime) else t.isoformat()
+
+
+def case_inputs(case: CaseSpec) -> dict:
+    """A case's inputs as the file gave them (for a failure's details)."""
+    limit = case.limit
+    out: dict = {
+        "limit": limit.legal
+        if limit.promised is None
+        else {"promised": limit.promised, "legal": limit.legal}
+    }
+    for key in ("accepted", "received", "notice", "resubmitted", "decided"):
+        value = getattr(case, key)
+        if value is not None:
+            out[key] = _text(value)
+    if case.pauses:
+        out["pauses"] = [
+            [_text(p.start), None if p.end is None else _text(p.end)] for p in case.pauses
+        ]
+    if case.extensions:
+        out["extensions"] = list(case.extensions)
+    return out
+
+
+def explain_command(case: CaseSpec, accepted: str | None, calendar: str) -> str | None:
+    """`slasim deadline … --explain` for the case's legal limit from its acceptance, or None when
+    it cannot say the same thing (pending case, pauses: `deadline` takes no pauses)."""
+    if accepted is None or case.pauses:
+        return None
+    words = ["slasim", "deadline", accepted, case.limit.legal, "-c", case.calendar or calendar]
+    for extension in case.extensions:
+        words += ["--extension", extension]
+    return " ".join(shlex.quote(w) for w in [*words, "--explain"])
 
 
 def rare_failures(
@@ -352,7 +441,9 @@ def rare_failures(
         ]
         got = bool(np.any(cal.is_provisional(np.array(days)))) if days else False
         if got != e.provisional:
-            found.append(f"provisional: expected {e.provisional}, got {got}")
+            found.append(
+                f"provisional: expected {str(e.provisional).lower()}, got {str(got).lower()}"
+            )
     for when, state in e.state_at.items():
         at = datetime_to_minutes(parse_instant(when), cal.tz)
         got = case_state(batch, i, at, due["legal"][i])

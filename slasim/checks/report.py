@@ -1,56 +1,133 @@
-"""Formats for `slasim check` outcomes: a readable diff, JSON, and JUnit XML for CI systems."""
+"""Formats for `slasim check` outcomes: readable text, JSON, JUnit XML, GitHub annotations with a
+job summary, and SARIF — each naming the file and line of every failing or provisional case, its
+inputs, what was computed, and the `slasim deadline … --explain` command that reproduces it.
+
+An invalid file (exit 2) has a form too: `invalid_junit` and `invalid_annotation`, so a CI
+dashboard shows why nothing was checked.
+"""
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from slasim.checks.engine import Outcome
+from slasim.io.files import item_lines
+
+Results = list[tuple[str, list[Outcome]]]
+TOOL = "slasim check"
 
 
-def text_report(results: list[tuple[str, list[Outcome]]]) -> list[str]:
-    """Lines for the terminal: one per failing case with its differences, then a count."""
-    lines = []
-    for source, outcomes in results:
-        failed = [o for o in outcomes if not o.passed]
-        lines.append(f"{source}: {len(outcomes) - len(failed)} passed, {len(failed)} failed")
-        for o in failed:
-            article = f" [{o.article}]" if o.article else ""
-            lines.append(f"  FAIL {o.name}{article}")
-            lines.extend(f"    - {f}" for f in o.failures)
-    total = sum(len(o) for _, o in results)
-    failed = sum(not x.passed for _, o in results for x in o)
-    lines.append(f"{total - failed} passed, {failed} failed")
+def _lines(source: str, outcomes: list[Outcome]) -> list[int] | None:
+    """Each case's line in its file, looked up only when some case is to be shown."""
+    if all(o.passed and not o.provisional for o in outcomes):
+        return None
+    return item_lines(Path(source), "cases")
+
+
+def _line(lines: list[int] | None, o: Outcome) -> int | None:
+    return lines[o.index] if lines and o.index < len(lines) else None
+
+
+def details(o: Outcome) -> list[str]:
+    """A shown case's inputs, computed results and reproducing command, as lines."""
+    got = o.got
+    if not got:
+        return []
+    inputs = ", ".join(f"{k} {json.dumps(v, ensure_ascii=False)}" for k, v in got["inputs"].items())
+    due = got["due"]
+    lines = [
+        f"inputs: {inputs}",
+        f"computed: accepted {got['accepted'] or 'pending'}, due promised {due['promised']}, "
+        f"legal {due['legal']}",
+    ]
+    if got.get("explain"):
+        lines.append(f"explain: {got['explain']}")
     return lines
 
 
-def json_report(results: list[tuple[str, list[Outcome]]]) -> dict:
-    """The outcomes as one JSON document: per file, per case, passed and differences."""
+def provisional_note(o: Outcome) -> str:
+    """Why a case is provisional, in one line."""
+    return (
+        f"provisional: accepted {o.got.get('accepted') or 'pending'}, legal due "
+        f"{o.got['due']['legal']}: past the calendar's published years (holidays not yet "
+        "announced); add `expect: {provisional: true}` to pin it, or --strict to refuse it"
+    )
+
+
+def provisional_count(results: Results) -> int:
+    """Cases past the published years that do not declare it."""
+    return sum(o.provisional for _, outcomes in results for o in outcomes)
+
+
+def text_report(results: Results) -> list[str]:
+    """Lines for the terminal: failing cases with their differences and details, provisional
+    cases with a warning, then a count."""
+    lines = []
+    for source, outcomes in results:
+        rows = _lines(source, outcomes)
+        failed = [o for o in outcomes if not o.passed]
+        lines.append(f"{source}: {len(outcomes) - len(failed)} passed, {len(failed)} failed")
+        for o in outcomes:
+            if o.passed and not o.provisional:
+                continue
+            line = _line(rows, o)
+            where = f"{source}:{line}" if line else f"cases[{o.index}]"
+            article = f" [{o.article}]" if o.article else ""
+            lines.append(f"  {'FAIL' if not o.passed else 'WARN'} {o.name} ({where}){article}")
+            lines.extend(f"    - {f}" for f in o.failures)
+            if o.provisional:
+                lines.append(f"    - {provisional_note(o)}")
+            lines.extend(f"      {d}" for d in details(o))
+    total = sum(len(o) for _, o in results)
+    failed = sum(not x.passed for _, o in results for x in o)
+    count = provisional_count(results)
+    lines.append(
+        f"{total - failed} passed, {failed} failed"
+        + (f", {count} provisional (past the published years)" if count else "")
+    )
+    return lines
+
+
+def json_report(results: Results) -> dict:
+    """The outcomes as one JSON document: per file, per case, passed, differences, details."""
+    files = []
+    for source, outcomes in results:
+        rows = _lines(source, outcomes)
+        cases = []
+        for o in outcomes:
+            case = {"name": o.name, "article": o.article, "passed": o.passed}
+            case["failures"] = list(o.failures)
+            case["provisional"] = o.provisional
+            if o.got:
+                case["line"] = _line(rows, o)
+                case.update(o.got)
+            cases.append(case)
+        files.append({"file": source, "cases": cases})
     return {
         "passed": all(x.passed for _, o in results for x in o),
-        "files": [
-            {
-                "file": source,
-                "cases": [
-                    {
-                        "name": o.name,
-                        "article": o.article,
-                        "passed": o.passed,
-                        "failures": o.failures,
-                        "got": o.got,
-                    }
-                    for o in outcomes
-                ],
-            }
-            for source, outcomes in results
-        ],
+        "provisional": provisional_count(results),
+        "files": files,
     }
 
 
-def junit_xml(results: list[tuple[str, list[Outcome]]]) -> str:
-    """The outcomes as JUnit XML (one suite per file, one test case per case) for CI."""
+def _unique(names: list[str]) -> list[str]:
+    """Test names unique within a suite (GitLab merges repeats): `name (2)` for a repeat."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return out
+
+
+def junit_xml(results: Results) -> str:
+    """The outcomes as JUnit XML: one suite per file, one uniquely named test case per case, the
+    failure's details in the element body, provisional warnings in `<system-out>`."""
     suites = ET.Element("testsuites")
     for source, outcomes in results:
+        rows = _lines(source, outcomes)
         failed = [o for o in outcomes if not o.passed]
         suite = ET.SubElement(
             suites,
@@ -60,13 +137,135 @@ def junit_xml(results: list[tuple[str, list[Outcome]]]) -> str:
             failures=str(len(failed)),
             errors="0",
         )
-        for o in outcomes:
-            case = ET.SubElement(suite, "testcase", classname=Path(source).stem, name=o.name)
+        for o, name in zip(outcomes, _unique([o.name for o in outcomes])):
+            attributes = {"classname": Path(source).stem, "name": name, "file": source}
+            line = _line(rows, o)
+            if line:
+                attributes["line"] = str(line)
+            case = ET.SubElement(suite, "testcase", attributes)
             if o.article:
                 props = ET.SubElement(case, "properties")
                 ET.SubElement(props, "property", name="article", value=o.article)
             if not o.passed:
-                failure = ET.SubElement(case, "failure", message=o.failures[0])
-                failure.text = "\n".join(o.failures)
-    ET.indent(suites)
-    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+                failure = ET.SubElement(case, "failure", message=o.failures[0], type="deadline")
+                failure.text = "\n".join([*o.failures, *details(o)])
+            if o.provisional:
+                ET.SubElement(case, "system-out").text = provisional_note(o)
+    return _xml(suites)
+
+
+def invalid_junit(source: str, message: str) -> str:
+    """JUnit for a check file that could not be read: one test case in error (still exit 2)."""
+    suites = ET.Element("testsuites")
+    suite = ET.SubElement(suites, "testsuite", name=source, tests="1", failures="0", errors="1")
+    case = ET.SubElement(
+        suite, "testcase", classname=Path(source).stem, name="the check file loads", file=source
+    )
+    ET.SubElement(case, "error", message=message, type="invalid").text = message
+    return _xml(suites)
+
+
+def _xml(root: ET.Element) -> str:
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _escape(text: str, property_value: bool = False) -> str:
+    """GitHub workflow-command escaping (data, or a property value)."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
+
+
+def github_annotations(results: Results) -> list[str]:
+    """`::error file=…,line=…::` for each failing case and `::warning` for each provisional one,
+    as GitHub Actions shows them on the pull request's lines."""
+    out = []
+    for source, outcomes in results:
+        rows = _lines(source, outcomes)
+        for o in outcomes:
+            if o.passed and not o.provisional:
+                continue
+            where = f"file={_escape(source, True)}"
+            line = _line(rows, o)
+            if line:
+                where += f",line={line}"
+            title = _escape(f"{TOOL}: {o.name}", True)
+            if not o.passed:
+                body = "\n".join([*o.failures, *details(o)])
+                out.append(f"::error {where},title={title}::{_escape(body)}")
+            if o.provisional:
+                out.append(f"::warning {where},title={title}::{_escape(provisional_note(o))}")
+    return out
+
+
+def invalid_annotation(source: str, message: str) -> str:
+    """The annotation of a check file that could not be read."""
+    return f"::error file={_escape(source, True)},title={TOOL}::{_escape(message)}"
+
+
+def job_summary(results: Results) -> str:
+    """A Markdown table for the job summary page: per file, passed / failed / provisional, then
+    the failing cases."""
+    lines = [
+        "### Deadline checks",
+        "",
+        "| file | cases | passed | failed | provisional |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for source, outcomes in results:
+        failed = sum(not o.passed for o in outcomes)
+        provisional = sum(o.provisional for o in outcomes)
+        lines.append(
+            f"| `{source}` | {len(outcomes)} | {len(outcomes) - failed} | {failed} | {provisional} |"
+        )
+    failing = [(s, o) for s, outcomes in results for o in outcomes if not o.passed]
+    if failing:
+        lines += ["", "| failing case | what differs |", "|---|---|"]
+        for source, o in failing:
+            what = "; ".join(o.failures).replace("|", "\\|")
+            lines.append(f"| `{source}`: {o.name.replace('|', '/')} | {what} |")
+    return "\n".join(lines) + "\n"
+
+
+def sarif(results: Results) -> str:
+    """SARIF 2.1.0 for code-scanning dashboards: one result per failing (error) or provisional
+    (warning) case, located at the case's line."""
+    findings = []
+    for source, outcomes in results:
+        rows = _lines(source, outcomes)
+        for o in outcomes:
+            for level, rule, text in (
+                ("error", "deadline-mismatch", "\n".join([*o.failures, *details(o)])),
+                ("warning", "provisional-date", provisional_note(o) if o.provisional else ""),
+            ):
+                if (level == "error" and o.passed) or not text:
+                    continue
+                region = {"startLine": _line(rows, o) or 1}
+                findings.append(
+                    {
+                        "ruleId": rule,
+                        "level": level,
+                        "message": {"text": f"{o.name}: {text}"},
+                        "locations": [
+                            {
+                                "physicalLocation": {
+                                    "artifactLocation": {"uri": Path(source).as_posix()},
+                                    "region": region,
+                                }
+                            }
+                        ],
+                    }
+                )
+    rules = [
+        {
+            "id": "deadline-mismatch",
+            "shortDescription": {"text": "Computed due date or card differs"},
+        },
+        {"id": "provisional-date", "shortDescription": {"text": "Date past the published years"}},
+    ]
+    document = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "slasim", "rules": rules}}, "results": findings}],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)

@@ -154,6 +154,12 @@ class CaseSpec(Strict):
         if self.decided is not None and _before(self.decided, first):
             raise ValueError("`decided` is before the case was accepted or received")
         plain_name(self.name, "name")
+        due = self.expect.due
+        if self.limit.promised is not None and due is not None and not isinstance(due, dict):
+            raise ValueError(
+                "expect.due: the case has a promised and a legal limit; say which due is meant: "
+                "due: {promised: …, legal: …} (either or both)"
+            )
         return self
 
 

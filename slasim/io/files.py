@@ -144,6 +144,24 @@ def read_yaml(path: Path):
     return data
 
 
+def item_lines(path: Path, key: str) -> list[int] | None:
+    """The 1-based line where each item of the top-level sequence `key` starts in a YAML (or JSON)
+    file, for pointing at a case; None if the file does not have that shape. Composed again only
+    when asked (a report with failures), so the load path pays nothing for it."""
+    try:
+        root = yaml.compose(
+            read_text_file(Path(path)), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        )
+    except (yaml.YAMLError, SlasimError):
+        return None
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    for key_node, value in root.value:
+        if getattr(key_node, "value", None) == key and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return None
+
+
 MAX_NODES = 5_000_000
 
 
