@@ -71,6 +71,14 @@ MaxCases = Annotated[
         help="Refuse to start above this many expected simulated cases (all runs together).",
     ),
 ]
+Strict = Annotated[
+    bool,
+    typer.Option(
+        "--strict", help="Fail (exit 2) on dates past the calendar's published years (provisional)."
+    ),
+]
+
+
 Quiet = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress bar and no warnings on stderr.")
 ]
@@ -143,6 +151,26 @@ def warn(lines) -> None:
         typer.echo(f"warning: {line}", err=True)
 
 
+def guard_provisional(scenarios, source: str, strict: bool, quiet: bool) -> None:
+    """Before simulating: a period past the calendar's published years (holidays not yet
+    announced) is refused with --strict, else warned on stderr (unless --quiet); the results say
+    `provisional` either way."""
+    from slasim.scenario.plan import compile_plan
+
+    for scenario in scenarios:
+        plan = compile_plan(scenario, source)
+        if plan.provisional:
+            message = (
+                f"the period passes the years calendar {plan.calendar.name!r} has published: "
+                "results are provisional"
+            )
+            if strict:
+                raise SlasimError(f"{message} (--strict)", source=source, field="start")
+            if not quiet:
+                warn([message])
+            return
+
+
 @app.command()
 def deadline(
     start: Annotated[
@@ -192,14 +220,6 @@ def deadline(
         if explain and result.explanation:
             typer.echo("\n".join(render_explanation(result.explanation)))
     warn(result.warnings)
-
-
-Strict = Annotated[
-    bool,
-    typer.Option(
-        "--strict", help="Fail (exit 2) on dates past the calendar's published years (provisional)."
-    ),
-]
 
 
 class CheckFormat(StrEnum):
@@ -287,10 +307,7 @@ def run(
     scheduler: Scheduler = None,
     max_cases: MaxCases = MAX_CASES,
     overrides: Overrides = None,
-    strict: Annotated[
-        bool,
-        typer.Option("--strict", help="Fail (exit 2) if the period passes the published years."),
-    ] = False,
+    strict: Strict = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the full metrics as JSON.")
     ] = False,
@@ -318,6 +335,7 @@ def run(
 
     source = str(find_scenario(scenario))
     loaded = load_scenario(scenario, overrides or [])
+    guard_provisional([loaded], source, strict, quiet)
     with OutputSet() as outputs:  # the event log and --out's files appear together or not at all
         with progress_bar(reps or loaded.replications, "replications", quiet) as advance:
             result = run_scenario(
@@ -332,15 +350,6 @@ def run(
                 **executor(workers, scheduler),
                 max_cases=max_cases,
             )
-        if result["provisional"]:
-            message = (
-                f"the period passes the years calendar {result['calendar']!r} has published: "
-                "results are provisional"
-            )
-            if strict:
-                raise SlasimError(message, source=source, field="start")
-            if not quiet:
-                warn([message])
         if out is not None:
             write_outputs(result, out, outputs)
     typer.echo(to_json(result) if as_json else text_report(result))
@@ -375,6 +384,7 @@ def compare(
         typer.Option("--out", help="Write compare.json (and the baseline's summary.json) here."),
     ] = None,
     quiet: Quiet = False,
+    strict: Strict = False,
 ):
     """Baseline against reforms with common random numbers: each metric's change with a paired 95% CI."""
     check_outputs(out and out / "compare.json")
@@ -384,7 +394,7 @@ def compare(
     from slasim.sim.compare import compare as run_compare
 
     data, source = load_scenario_data(scenario, overrides or [])
-    check_scenario(data, source)  # every reform too, as `validate` checks
+    guard_provisional([check_scenario(data, source)], source, strict, quiet)  # reforms checked too
     variants = [r.split("+") for r in reform or []] or [[name] for name in reform_names(data)]
     if not variants:
         raise SlasimError(
@@ -432,6 +442,7 @@ def sweep(
     overrides: Overrides = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the grid as JSON.")] = False,
     quiet: Quiet = False,
+    strict: Strict = False,
     csv_out: Annotated[
         Path | None, typer.Option("--csv", help="Also write the grid as CSV here.")
     ] = None,
@@ -445,17 +456,20 @@ def sweep(
     from slasim.io.files import OutputSet
     from slasim.outputs.results import sweep_csv, sweep_table, to_json
     from slasim.scenario.loader import check_scenario, load_scenario_data
-    from slasim.sim.sweep import grid_size
+    from slasim.sim.sweep import grid_points, grid_size
     from slasim.sim.sweep import sweep as run_sweep
 
     data, source = load_scenario_data(scenario, overrides or [])
     check_scenario(data, source)  # every reform too, as `validate` checks
-
-    with progress_bar(grid_size(vary, source), "grid points", quiet) as advance:
+    grid_size(vary, source)  # refused over MAX_POINTS before any point is built
+    points = grid_points(data, source, vary)
+    guard_provisional([scenario for _, scenario in points], source, strict, quiet)
+    with progress_bar(len(points), "grid points", quiet) as advance:
         result = run_sweep(
             data,
             source,
             vary,
+            points=points,
             replications=reps,
             seed=seed,
             progress=advance,
@@ -536,6 +550,7 @@ def staff(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Write staffing.json here.")] = None,
     quiet: Quiet = False,
+    strict: Strict = False,
 ):
     """The cheapest staffing (per reform set) whose targets hold with the requested confidence."""
     check_outputs(out and out / "staffing.json")
@@ -547,7 +562,7 @@ def staff(
     from slasim.staffing.targets import parse_target
 
     data, source = load_scenario_data(scenario, overrides or [])
-    check_scenario(data, source)  # every reform too, as `validate` checks
+    guard_provisional([check_scenario(data, source)], source, strict, quiet)  # reforms too
     targets = [parse_target(t, service) for t in target]
     with progress_bar(budget, "replications (budget)", quiet) as advance:
         result = find_staffing(
@@ -573,8 +588,6 @@ def staff(
     if out is not None:
         write_atomic(out / "staffing.json", to_json(result))
     typer.echo(to_json(result) if as_json else staffing_report(result, frontier=frontier))
-    if result["provisional"] and not quiet:
-        warn(["the period passes the calendar's published years: results are provisional"])
 
 
 @app.command()
@@ -720,22 +733,39 @@ def fidelity(
 
 
 @app.command()
-def validate(files: Annotated[list[str], typer.Argument(help="Scenario files to validate.")]):
-    """Check scenario files without running them: exit 0 if valid, 2 with file and field if not."""
+def validate(
+    files: Annotated[list[str], typer.Argument(help="Scenario files to validate.")],
+    strict: Strict = False,
+):
+    """Check scenario files without running them: exit 0 if valid, 2 with file and field if not
+    (or, with --strict, if a period passes the calendar's published years)."""
     from slasim.scenario.loader import check_scenario, load_scenario_data
+    from slasim.scenario.plan import compile_plan
     from slasim.scenario.reforms import reform_names
 
     failed = 0
     for name in files:  # every file is checked, the bad ones each reported in one line
         try:
             data, source = load_scenario_data(name)  # read once: the baseline, then each reform
-            check_scenario(data, source)
+            plan = compile_plan(check_scenario(data, source), source)
+            if plan.provisional and strict:
+                raise SlasimError(
+                    f"the period passes the years calendar {plan.calendar.name!r} has published "
+                    "(provisional) (--strict)",
+                    source=source,
+                    field="start",
+                )
         except SlasimError as exc:
             typer.echo(f"error: {exc}", err=True)
             failed += 1
             continue
         reforms = reform_names(data)
-        typer.echo(f"{source}: valid" + (f" (reforms: {', '.join(reforms)})" if reforms else ""))
+        notes = [f"reforms: {', '.join(reforms)}"] if reforms else []
+        if plan.provisional:
+            notes.append(
+                f"provisional: the period passes calendar {plan.calendar.name}'s published years"
+            )
+        typer.echo(f"{source}: valid" + (f" ({'; '.join(notes)})" if notes else ""))
     if failed:
         raise typer.Exit(2)
 

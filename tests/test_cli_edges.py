@@ -8,6 +8,8 @@ import csv
 import json
 import shutil
 
+import pytest
+
 from .helpers import ROOT, slasim
 
 
@@ -71,3 +73,42 @@ def test_share_intervals_in_sweep_csv_stay_within_0_and_1(tmp_path):
             low, high = row[f"{metric}_ci95_low"], row[f"{metric}_ci95_high"]
             if low:
                 assert 0.0 <= float(low) <= float(high) <= 1.0
+
+
+NEXT_YEAR = ["--set", "start=2027-03-01"]  # cn has published through 2026: provisional
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "district-centre", "--reps", "2"],
+        ["compare", "district-centre", "--reps", "2", "-r", "fewer-materials"],
+        ["sweep", "district-centre", "--reps", "2", "--vary", "departments.window.staff=3"],
+        ["staff", "district-centre", "--target", "red<=50%", "--budget", "20"],
+    ],
+)
+def test_strict_refuses_a_provisional_period_before_simulating(args):
+    code, out, err = slasim(*args, *NEXT_YEAR, "--strict")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "start: the period passes the years calendar 'cn' has published" in err
+
+
+def test_a_provisional_run_says_so_in_its_report_even_when_quiet():
+    code, out, err = slasim("run", "company-setup", "--reps", "2", "-q", *NEXT_YEAR)
+    assert code == 0 and err == ""
+    assert "PROVISIONAL: the period passes the calendar's published years" in out
+
+
+def test_validate_reports_a_provisional_period_and_refuses_it_with_strict(tmp_path):
+    import yaml
+
+    from .helpers import HAND_WORKED
+
+    path = tmp_path / "next-year.yaml"
+    path.write_text(yaml.safe_dump({**HAND_WORKED, "start": "2027-03-01"}), encoding="utf-8")
+    code, out, _ = slasim("validate", path)
+    assert (
+        code == 0 and "valid (provisional: the period passes calendar cn's published years)" in out
+    )
+    code, _, err = slasim("validate", path, "--strict")
+    assert code == 2 and f"{path}: start:" in err

@@ -103,6 +103,12 @@ def text_report(result: dict) -> str:
         f"calendar {result['calendar']}, {period['first_day']} .. {period['last_day']} "
         f"({period['working_days']} working days, warm-up {period['warmup_days']}), engine {result['engine']}"
         + (f" ({result['engine_note']})" if result.get("engine_note") else "")
+        + (
+            "\nPROVISIONAL: the period passes the calendar's published years (holidays and "
+            "make-up working days not yet announced)"
+            if result.get("provisional")
+            else ""
+        )
     )
     return "\n\n".join(
         [

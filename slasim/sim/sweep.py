@@ -72,20 +72,8 @@ def grid_size(varies: list[str], source: str) -> int:
     return size
 
 
-def sweep(
-    data: dict,
-    source: str,
-    varies: list[str],
-    *,
-    replications: int | None = None,
-    seed: int | None = None,
-    workers: int = 1,
-    scheduler: str | None = None,
-    progress=None,
-    max_cases: float | None = None,
-) -> dict:
-    """Every combination of the varied values; rows of (values, headline figures with CIs). Every
-    point is validated, and the whole grid's work checked against `max_cases`, before any runs."""
+def grid_points(data: dict, source: str, varies: list[str]) -> list[tuple[tuple, Scenario]]:
+    """(values, validated scenario) for every combination of the varied values."""
     axes = [parse_vary(v, source) for v in varies]
     if not axes:
         raise SlasimError("give at least one --vary key=values", source=source)
@@ -100,6 +88,27 @@ def sweep(
             Scenario, apply_overrides(data, overrides, source, "--vary"), f"{source} ({label})"
         )
         points.append((values, scenario))
+    return points
+
+
+def sweep(
+    data: dict,
+    source: str,
+    varies: list[str],
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress=None,
+    max_cases: float | None = None,
+    points: list[tuple[tuple, Scenario]] | None = None,
+) -> dict:
+    """Every combination of the varied values; rows of (values, headline figures with CIs). Every
+    point is validated (`points`, if the caller made them already), and the whole grid's work
+    checked against `max_cases`, before any runs."""
+    axes = [parse_vary(v, source) for v in varies]
+    points = grid_points(data, source, varies) if points is None else points
     if max_cases is not None:
         check_workload(
             [(compile_plan(sc, source), replications or sc.replications) for _, sc in points],
