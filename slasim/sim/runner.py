@@ -48,6 +48,8 @@ def replication_metrics(
         "arrivals_per_hour": overall.arrived / hours,
         "time_in_system_hours_mean": ratio(overall.in_system_sum / 60.0, overall.arrived),
     }
+    if isinstance(rep, Replication):
+        rep.release()
     return {
         "overall": overall.summary(levels),
         "services": services,

@@ -141,6 +141,10 @@ class Replication:
         if self.log is not None:
             for record in still_open:
                 self.log.case(record, self.plan.services[record.service].name)
+
+    def release(self) -> None:
+        """After the metrics are read: settle the requests still queued (`abandon_queue`), so
+        dropping the replication is linear in its backlog."""
         for station in self.stations:
             station.abandon_queue()
 
