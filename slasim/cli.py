@@ -19,7 +19,7 @@ from tabulate import tabulate
 from slasim.io.errors import SlasimError
 
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     help="Legal deadlines on working-day calendars, card checks, and service-centre simulation.",
@@ -92,6 +92,22 @@ ActivityColumn = Annotated[str | None, typer.Option("--activity", help="Activity
 StartColumn = Annotated[str | None, typer.Option("--start", help="Start timestamp column.")]
 EndColumn = Annotated[str | None, typer.Option("--end", help="End timestamp column.")]
 ResourceColumn = Annotated[str | None, typer.Option("--resource", help="Handler column.")]
+
+
+def complete_calendar(incomplete: str) -> list[str]:
+    """Shell completion: calendar names (./calendars/ and shipped)."""
+    from slasim.calendar.files import list_calendars
+
+    return [name for name in list_calendars() if name.startswith(incomplete)]
+
+
+def complete_scenario(incomplete: str) -> list[str]:
+    """Shell completion: shipped scenario names and YAML files here."""
+    from slasim.io.files import shipped_dir
+
+    names = {p.stem for p in shipped_dir("scenarios").glob("*.yaml")}
+    names |= {p.name for p in Path.cwd().glob("*.y*ml")}
+    return sorted(n for n in names if n.startswith(incomplete))
 
 
 def emit_json(data) -> None:
@@ -183,7 +199,13 @@ def deadline(
         ),
     ],
     calendar: Annotated[
-        str, typer.Option("--calendar", "-c", help="Calendar name or path to a .toml file.")
+        str,
+        typer.Option(
+            "--calendar",
+            "-c",
+            help="Calendar name or path to a .toml file.",
+            autocompletion=complete_calendar,
+        ),
     ] = "cn",
     extension: Annotated[
         list[str] | None,
@@ -299,7 +321,11 @@ def check(
 @app.command()
 def run(
     scenario: Annotated[
-        str, typer.Argument(help="Scenario file (YAML) or the name of a shipped scenario.")
+        str,
+        typer.Argument(
+            help="Scenario file (YAML) or the name of a shipped scenario.",
+            autocompletion=complete_scenario,
+        ),
     ],
     reps: Reps = None,
     seed: Seed = None,
@@ -358,7 +384,11 @@ def run(
 @app.command()
 def compare(
     scenario: Annotated[
-        str, typer.Argument(help="Scenario file with a `reforms:` section, or a shipped name.")
+        str,
+        typer.Argument(
+            help="Scenario file with a `reforms:` section, or a shipped name.",
+            autocompletion=complete_scenario,
+        ),
     ],
     reform: Annotated[
         list[str] | None,
@@ -424,7 +454,11 @@ def compare(
 @app.command()
 def sweep(
     scenario: Annotated[
-        str, typer.Argument(help="Scenario file, or the name of a shipped scenario.")
+        str,
+        typer.Argument(
+            help="Scenario file, or the name of a shipped scenario.",
+            autocompletion=complete_scenario,
+        ),
     ],
     vary: Annotated[
         list[str],
@@ -489,7 +523,11 @@ def sweep(
 @app.command()
 def staff(
     scenario: Annotated[
-        str, typer.Argument(help="Scenario file, or the name of a shipped scenario.")
+        str,
+        typer.Argument(
+            help="Scenario file, or the name of a shipped scenario.",
+            autocompletion=complete_scenario,
+        ),
     ],
     target: Annotated[
         list[str],
@@ -594,7 +632,13 @@ def staff(
 def fit(
     log: Annotated[Path, typer.Argument(help="Case log: CSV (plain or .gz) or XES.")],
     calendar: Annotated[
-        str, typer.Option("--calendar", "-c", help="Calendar of the centre (name or .toml path).")
+        str,
+        typer.Option(
+            "--calendar",
+            "-c",
+            help="Calendar of the centre (name or .toml path).",
+            autocompletion=complete_calendar,
+        ),
     ] = "cn",
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the scenario here (default: print it).")
@@ -875,7 +919,7 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
     try:
-        code = app(args=args, standalone_mode=False)
+        code = app(args=args, prog_name="slasim", standalone_mode=False)
     except SlasimError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)

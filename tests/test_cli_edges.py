@@ -112,3 +112,25 @@ def test_validate_reports_a_provisional_period_and_refuses_it_with_strict(tmp_pa
     )
     code, _, err = slasim("validate", path, "--strict")
     assert code == 2 and f"{path}: start:" in err
+
+
+def test_shell_completion_offers_commands_scenarios_and_calendars():
+    """The script installs from --show-completion; the completions come from the data."""
+    import os
+    import subprocess
+    import sys
+
+    code, out, _ = slasim("--show-completion", "bash")
+    assert code == 0 and "_SLASIM_COMPLETE=complete_bash" in out
+
+    def complete(words: str, index: int) -> list[str]:
+        env = {**os.environ, "_SLASIM_COMPLETE": "complete_bash", "COMP_WORDS": words}
+        env["COMP_CWORD"] = str(index)
+        done = subprocess.run(
+            [sys.executable, "-m", "slasim"], env=env, capture_output=True, text=True
+        )
+        return done.stdout.split()
+
+    assert complete("slasim ch", 1) == ["check"]
+    assert complete("slasim run district", 2) == ["district-centre"]
+    assert set(complete("slasim deadline 2025-01-02 1wd -c ", 5)) >= {"cn", "nl", "always"}

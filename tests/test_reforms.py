@@ -61,7 +61,7 @@ def test_paired_comparison_is_tighter_than_unpaired():
     ]
     paired = change["ci95"][1] - change["ci95"][0]
     unpaired = change["unpaired_ci95"][1] - change["unpaired_ci95"][0]
-    assert change["verdict"] == "down"
+    assert change["verdict"] == "better"  # lead time fell: the whole interval below 0
     assert paired < unpaired / 3
     # Arrivals do not depend on staffing: identical case by case.
     arrived = result["reforms"]["dedicated-inspectors"]["change"]["services"]["food-licence"][
@@ -301,3 +301,16 @@ def test_the_schema_types_each_reform_operation():
     merge = schema["$defs"]["Merge"]
     assert set(merge["required"]) == {"service", "steps", "into"}
     assert merge["properties"]["steps"]["minItems"] == 2
+
+
+def test_verdicts_say_better_or_worse_where_a_metric_has_a_better_side():
+    from slasim.sim.compare import verdict
+
+    assert verdict([-2.0, -1.0], "ever_red") == "better"  # fewer red cards
+    assert verdict([1.0, 2.0], "ever_red") == "worse"
+    assert verdict([0.01, 0.05], "on_time_promised") == "better"  # more on time
+    assert verdict([-3.0, -0.5], "lead_time_wd_p90") == "better"
+    assert verdict([1.0, 2.0], "arrived") == "up"  # volumes have no better side
+    assert verdict([-1.0, 1.0], "ever_red") == "no clear change"
+    assert verdict([0.0, 0.0], "ever_red") == "unchanged"
+    assert verdict(None, "ever_red") == "n/a"

@@ -53,7 +53,7 @@ def test_company_setup_within_one_working_day_after_co_location(compare_json):
         result["reforms"]["co-location"]["change"]["services"]["company-setup"]["ever_red"][
             "verdict"
         ]
-        == "down"
+        == "better"
     )
 
 
@@ -68,7 +68,7 @@ def test_unquantified_reforms_go_the_reported_way(compare_json, name, reform, me
     result = compare_json(name, "--reps", "10")  # the files' own replication count
     (service_name,) = result["baseline"]["services"]
     assert (
-        result["reforms"][reform]["change"]["services"][service_name][metric]["verdict"] == "down"
+        result["reforms"][reform]["change"]["services"][service_name][metric]["verdict"] == "better"
     )
 
 

@@ -22,7 +22,8 @@ h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}
 td,th{border:1px solid #ddd;padding:.25rem .6rem;text-align:right}
 th:first-child,td:first-child{text-align:left}
-.warn{background:#fff3cd;border:1px solid #e5b800;padding:.6rem 1rem}.down{color:#2a7d2a}.up{color:#c44e52}
+.warn{background:#fff3cd;border:1px solid #e5b800;padding:.6rem 1rem}
+.better{color:#2a7d2a}.worse{color:#c44e52}
 figure{margin:1rem 0}pre{background:#f6f6f6;padding:1rem;overflow:auto;font-size:.8rem}
 .muted{color:#666;font-size:.85rem}
 """
@@ -152,7 +153,7 @@ def _compare_section(result: dict) -> str:
                     change["verdict"],
                 ]
             )
-            classes.append(change["verdict"] if change["verdict"] in ("up", "down") else "")
+            classes.append(change["verdict"] if change["verdict"] in ("better", "worse") else "")
         parts.append(f"<h3>Reform: {html.escape(name)}</h3>")
         parts.append(
             _table(

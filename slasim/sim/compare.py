@@ -60,17 +60,52 @@ def unpaired(base: list[float], other: list[float]) -> list[float] | None:
     return [diff - half, diff + half]
 
 
-def verdict(ci: list[float] | None) -> str:
-    """A change's direction from its CI: `up`, `down`, `no clear change`, `unchanged` or `n/a`."""
+# Which way is better for a metric (by its name): +1 higher, -1 lower; others (volumes,
+# utilisation, staff) have no better side and keep the direction words `up`/`down`.
+HIGHER_IS_BETTER = {"on_time_legal", "on_time_promised"}
+LOWER_IS_BETTER = {
+    "ever_red",
+    "ever_yellow",
+    "gave_up",
+    "past_legal",
+    "past_promised",
+    "open_at_end",
+    "open_red_at_end",
+    "open_yellow_at_end",
+    "pending_at_end",
+    "queue_max",
+    "queue_mean",
+    "time_in_system_hours_mean",
+    "wait_hours_mean",
+    "waited_share",
+    "wip_mean",
+}
+
+
+def better_side(metric: str) -> int:
+    """+1 if more of `metric` is better, -1 if less is, 0 if neither (see the sets above)."""
+    if metric in HIGHER_IS_BETTER:
+        return 1
+    if metric in LOWER_IS_BETTER or metric.startswith("lead_time_"):
+        return -1
+    return 0
+
+
+def verdict(ci: list[float] | None, metric: str = "") -> str:
+    """A change's verdict from its CI: `better` or `worse` when the whole interval lies on one
+    side (for metrics with a better side), else `up`/`down`; `no clear change` when the interval
+    holds 0, `unchanged` when every pair was equal, `n/a` without an interval."""
     if ci is None:
         return "n/a"
     if ci[0] == ci[1] == 0:
         return "unchanged"
-    if ci[0] > 0:
-        return "up"
-    if ci[1] < 0:
-        return "down"
-    return "no clear change"
+    if ci[0] <= 0 <= ci[1]:
+        return "no clear change"
+    rose = ci[0] > 0
+    side = better_side(metric)
+    if side == 0:
+        return "up" if rose else "down"
+    return "better" if rose == (side > 0) else "worse"
 
 
 def paired_changes(base: list[dict], reform: list[dict]) -> dict:
@@ -89,7 +124,7 @@ def paired_changes(base: list[dict], reform: list[dict]) -> dict:
                 "change": stat["mean"],
                 "ci95": stat["ci95"],
                 "unpaired_ci95": unpaired([x for x, _ in pairs], [y for _, y in pairs]),
-                "verdict": verdict(stat["ci95"]),
+                "verdict": verdict(stat["ci95"], path[-1]),
             },
         )
     return out
