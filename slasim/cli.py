@@ -170,11 +170,13 @@ def warn(lines) -> None:
 def guard_provisional(scenarios, source: str, strict: bool, quiet: bool) -> None:
     """Before simulating: a period past the calendar's published years (holidays not yet
     announced) is refused with --strict, else warned on stderr (unless --quiet); the results say
-    `provisional` either way."""
+    `provisional` either way. Staff changes outside the period are warned about too."""
     from slasim.scenario.plan import compile_plan
 
-    for scenario in scenarios:
+    for i, scenario in enumerate(scenarios):
         plan = compile_plan(scenario, source)
+        if i == 0 and not quiet:
+            warn(f"{source}: {line}" for line in plan.unused_staff_changes())
         if plan.provisional:
             message = (
                 f"the period passes the years calendar {plan.calendar.name!r} has published: "
@@ -805,6 +807,7 @@ def validate(
             continue
         reforms = reform_names(data)
         notes = [f"reforms: {', '.join(reforms)}"] if reforms else []
+        warn(f"{source}: {line}" for line in plan.unused_staff_changes())
         if plan.provisional:
             notes.append(
                 f"provisional: the period passes calendar {plan.calendar.name}'s published years"

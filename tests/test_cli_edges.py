@@ -134,3 +134,27 @@ def test_shell_completion_offers_commands_scenarios_and_calendars():
     assert complete("slasim ch", 1) == ["check"]
     assert complete("slasim run district", 2) == ["district-centre"]
     assert set(complete("slasim deadline 2025-01-02 1wd -c ", 5)) >= {"cn", "nl", "always"}
+
+
+def test_a_staff_change_outside_the_period_is_not_silent(tmp_path):
+    """A staff change typed in the wrong year (2027 for a 2025 period) changes nothing: validate
+    and run say so, naming the field."""
+    import yaml
+
+    from .helpers import HAND_WORKED
+
+    data = {
+        **HAND_WORKED,
+        "departments": {
+            "desk": {
+                "staff": 1,
+                "staff_changes": [{"from": "2027-03-03", "to": "2027-03-05", "staff": 2}],
+            }
+        },
+    }
+    path = tmp_path / "typo.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    words = "departments.desk.staff_changes[0]: 2027-03-03..2027-03-05 lies outside the simulated"
+    for command in (["validate", path], ["run", path, "--reps", "2"]):
+        code, _, err = slasim(*command)
+        assert code == 0 and words in err

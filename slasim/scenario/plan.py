@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from slasim.calendar.units import date_to_day
+from slasim.calendar.units import date_to_day, day_to_date
 from slasim.calendar.workcalendar import WorkCalendar, load_calendar
 from slasim.clock.cards import Ladder, parse_ladder
 from slasim.clock.limits import Limit
@@ -131,6 +131,20 @@ class Plan:
         """Whether the period reaches past the calendar's published years."""
         days = self.calendar.work_days[[self.start_day, self.end_day - 1]]
         return bool(np.any(self.calendar.is_provisional(days)))
+
+    def unused_staff_changes(self) -> list[str]:
+        """Dated staff changes wholly outside the simulated period (they change nothing), one
+        located line each — a date typed in the wrong year should not pass in silence."""
+        first, last = (
+            day_to_date(int(d)) for d in self.calendar.work_days[[self.start_day, self.end_day - 1]]
+        )
+        return [
+            f"departments.{name}.staff_changes[{k}]: {c.start}..{c.end} lies outside the "
+            f"simulated period ({first}..{last}): no effect"
+            for name, spec in self.scenario.departments.items()
+            for k, c in enumerate(spec.staff_changes)
+            if c.end <= first or c.start > last
+        ]
 
 
 def step_names(route: list) -> list[str]:
