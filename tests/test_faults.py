@@ -423,3 +423,19 @@ def test_a_scenario_calendar_is_a_name_or_a_toml_file_beside_it(tmp_path):
     code, out, err = slasim("run", path, "--json", "-q", cwd=tmp_path)
     assert code == 0, err
     assert json.loads(out)["calendar"] == "mine"
+
+
+def test_an_output_folder_that_cannot_be_written_is_refused_before_running(tmp_path, monkeypatch):
+    """A read-only folder (simulated: tests run as root, which may write anywhere) is refused up
+    front, located to the target, instead of failing after the simulation."""
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if str(p) == str(folder) else real_access(p, mode)
+    )
+    code, out, err = slasim("run", "company-setup", "--reps", "2", "--out", folder / "sub" / "x")
+    assert code == 2 and out == ""
+    assert err.strip() == (
+        f"error: {folder}/sub/x/summary.json: cannot write in {folder} (permission denied)"
+    )

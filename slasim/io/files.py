@@ -229,6 +229,8 @@ def check_target(path: Path) -> None:
         parent = parent.parent
     if parent.exists() and not parent.is_dir():
         raise SlasimError(f"{parent} is not a directory", source=str(path))
+    if parent.is_dir() and not os.access(parent, os.W_OK | os.X_OK):
+        raise SlasimError(f"cannot write in {parent} (permission denied)", source=str(path))
 
 
 def temp_beside(path: Path) -> Path:
