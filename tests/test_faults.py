@@ -8,6 +8,8 @@ import json
 import os
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from slasim.scenario.schema import Scenario
 from slasim.sim.runner import run_scenario
@@ -439,3 +441,31 @@ def test_an_output_folder_that_cannot_be_written_is_refused_before_running(tmp_p
     assert err.strip() == (
         f"error: {folder}/sub/x/summary.json: cannot write in {folder} (permission denied)"
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    calendar=st.sampled_from(["cn", "always", "weekdays", "nl"]),
+    unit=st.sampled_from(["wd", "d", "h", "min"]),
+    position=st.floats(0.0, 1.0),
+    amounts=st.lists(
+        st.one_of(st.just(0.0), st.floats(0.0, 1e-6), st.floats(0.0, 3.0)), min_size=2, max_size=6
+    ),
+)
+def test_business_time_never_runs_backwards(calendar, unit, position, amounts):
+    """From any instant of 2025, a wait of zero, near zero or more never ends before it starts,
+    and a longer wait never ends sooner (SimPy's "Negative delay" came from round-off here)."""
+    import datetime as dt
+
+    import numpy as np
+
+    from slasim.calendar.units import date_to_day
+    from slasim.calendar.workcalendar import load_calendar
+
+    cal = load_calendar(calendar)
+    k0 = int(cal.working_days_before(np.array([date_to_day(dt.date(2025, 1, 2))]))[0])
+    start = float(cal.bm_start[k0] + position * (cal.bm_start[k0 + 240] - cal.bm_start[k0]))
+    amounts = np.sort(np.array(amounts))
+    after = cal.business_after(np.full(len(amounts), start), amounts, unit)
+    assert np.all(after >= start)
+    assert np.all(np.diff(after) >= 0)
