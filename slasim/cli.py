@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from tabulate import tabulate
 
 from slasim.io.errors import SlasimError
 
@@ -854,6 +853,8 @@ def report(
 @calendar_app.command("list")
 def calendar_list():
     """Calendars available by name (./calendars/ and shipped)."""
+    from tabulate import tabulate
+
     from slasim.calendar.files import find_calendar, list_calendars, resolve_spec
 
     rows = []
@@ -876,6 +877,8 @@ def calendar_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ):
     """Holidays, make-up workdays and local overrides of one year, with names and provenance."""
+    from tabulate import tabulate
+
     from slasim.calendar.year import calendar_year
 
     report = calendar_year(name, year)

@@ -21,10 +21,10 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import holidays
 import numpy as np
 
 from slasim.calendar.files import CalendarSpec, chain_versions, find_calendar, resolve_spec
+from slasim.calendar.holiday_cache import country_table
 from slasim.calendar.units import (
     MINUTES_PER_DAY,
     date_to_day,
@@ -93,17 +93,15 @@ class WorkCalendar:
         if not spec.country:
             return
         years = range(spec.first_year - 5, spec.last_year + 1)
-        try:
-            table = holidays.country_holidays(
-                spec.country, subdiv=spec.subdivision, years=years, language=spec.language
+        table = country_table(spec.country, spec.subdivision, spec.language, years, spec.path)
+        source = table["source"]
+        for day, name in table["holidays"]:
+            self._set(working, DayInfo(dt.date.fromisoformat(day), False, "holiday", name, source))
+        for day in table["makeup"]:
+            makeup = DayInfo(
+                dt.date.fromisoformat(day), True, "makeup", "Make-up workday (调休)", source
             )
-        except NotImplementedError as exc:
-            raise SlasimError(str(exc), source=spec.path, field="country") from None
-        source = f"holidays {holidays.__version__} ({spec.country})"
-        for day, name in table.items():
-            self._set(working, DayInfo(day, False, "holiday", name, source))
-        for day in getattr(table, "weekend_workdays", ()):
-            self._set(working, DayInfo(day, True, "makeup", "Make-up workday (调休)", source))
+            self._set(working, makeup)
 
     def _apply_notices(self, working: np.ndarray) -> None:
         """Transcribed notice dates win over the package's data (the notice is the source of truth)."""

@@ -1,0 +1,92 @@
+"""A country's public holidays and make-up workdays from the `holidays` package, cached on disk.
+
+Importing `holidays` and building one country's table costs a command most of its start-up (the
+package registers ~280 countries). The table depends only on the country, subdivision, language,
+years and the package's version, so it is kept as JSON in the user cache folder under a key made
+of all five, and rebuilt when any changes. The folder is `$SLASIM_CACHE_DIR`, else
+`$XDG_CACHE_HOME/slasim`, else `~/.cache/slasim`; a cache that cannot be read or written is
+simply not used (the table is built as before), and a cache file is written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+from slasim.io.errors import SlasimError
+
+FORMAT = 1  # bumped when the cached layout changes
+
+
+def cache_dir() -> Path:
+    """Where cached tables live (not created until a table is written)."""
+    explicit = os.environ.get("SLASIM_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "slasim"
+
+
+def holidays_version() -> str:
+    """The installed `holidays` version, read from its metadata (without importing it)."""
+    try:
+        return metadata.version("holidays")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a dependency
+        return "unknown"
+
+
+def country_table(
+    country: str, subdivision: str | None, language: str | None, years: range, source: str
+) -> dict:
+    """{"holidays": [[iso date, name], ...], "makeup": [iso date, ...], "source": text} for the
+    years, from the cache when it holds this exact table, else built from `holidays`."""
+    version = holidays_version()
+    key = json.dumps(
+        [FORMAT, country, subdivision, language, years.start, years.stop, version]
+    ).encode()
+    path = cache_dir() / f"holidays-{country}-{hashlib.sha256(key).hexdigest()[:16]}.json"
+    try:
+        cached = json.loads(path.read_text(encoding="utf-8"))
+        if cached.get("key") == key.decode():
+            return cached
+    except (OSError, ValueError, AttributeError):
+        pass  # no cache yet, or a damaged one: build the table
+    table = _build(country, subdivision, language, years, version, source)
+    table["key"] = key.decode()
+    _store(path, table)
+    return table
+
+
+def _build(country, subdivision, language, years, version, source) -> dict:
+    import holidays
+
+    try:
+        table = holidays.country_holidays(
+            country, subdiv=subdivision, years=years, language=language
+        )
+    except NotImplementedError as exc:
+        raise SlasimError(str(exc), source=source, field="country") from None
+    return {
+        "holidays": sorted([day.isoformat(), name] for day, name in table.items()),
+        "makeup": sorted(day.isoformat() for day in getattr(table, "weekend_workdays", ())),
+        "source": f"holidays {version} ({country})",
+    }
+
+
+def _store(path: Path, table: dict) -> None:
+    """Write the table beside its final name and rename it in (concurrent writers are fine); a
+    read-only home or a full disk means working without the cache."""
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(table, handle, ensure_ascii=False)
+        os.replace(tmp, path)
+    except OSError:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
