@@ -28,6 +28,7 @@ from slasim.io.schema import Strict, field_parser
 
 UNITS = {"wd": "working days", "wh": "working hours", "d": "natural days"}
 _LIMIT = re.compile(r"^\s*([+-]?[0-9]+(?:\.[0-9]+)?)\s*(wd|wh|d)\s*$")  # ASCII digits only
+_PARSED: dict = {}  # (text, allow_negative) → Limit: files repeat a few limit texts
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class Limit:
         """A limit from text (`20wd`, `4wh`, `30d`); offsets may be negative when allowed."""
         if isinstance(text, Limit):
             return text
+        known = _PARSED.get((text, allow_negative)) if isinstance(text, str) else None
+        if known is not None:  # files repeat a few limit texts thousands of times
+            return known
         match = _LIMIT.match(str(text).lower())  # "20 WD" as the documents write it
         if not match:
             raise SlasimError(
@@ -52,7 +56,10 @@ class Limit:
             raise SlasimError(f"a time limit cannot be negative: {text!r}", field=field)
         if match.group(2) != "wh" and amount != int(amount) and not allow_negative:
             raise SlasimError(f"day limits are whole days: {text!r}", field=field)
-        return cls(amount, match.group(2))
+        limit = cls(amount, match.group(2))
+        if isinstance(text, str) and len(_PARSED) < 4096:
+            _PARSED[(text, allow_negative)] = limit
+        return limit
 
     @property
     def axis_amount(self) -> float:

@@ -34,6 +34,8 @@ Number = Annotated[float, pydantic.Strict()]
 def plain_name(name: str, what: str) -> str:
     """A name users will see in tables and files: no control or invisible format characters
     (line breaks, NUL, right-to-left overrides, zero-width marks)."""
+    if str(name).isprintable():  # the common case, in C: no control or format character
+        return name
     import unicodedata
 
     bad = next((c for c in str(name) if unicodedata.category(c) in ("Cc", "Cf")), None)
