@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 from hypothesis import settings
@@ -10,6 +11,9 @@ from hypothesis import settings
 from slasim.calendar.workcalendar import load_calendar
 
 from .helpers import slasim
+
+# The holidays tables slasim caches go to a folder of this run, not the user's ~/.cache.
+os.environ.setdefault("SLASIM_CACHE_DIR", tempfile.mkdtemp(prefix="slasim-test-cache-"))
 
 # CI draws the same examples every run (a red build must not hang on which ones were drawn);
 # local runs explore new ones and keep failures in .hypothesis/.

@@ -253,3 +253,27 @@ def test_bad_calendar_files(tmp_path, text, message):
     with pytest.raises(SlasimError, match=message) as err:
         load_calendar(str(path))
     assert str(path) in str(err.value)
+
+
+def test_the_holidays_cache_gives_the_packages_table_and_survives_damage(tmp_path, monkeypatch):
+    """The cached table is the `holidays` package's own (checked against it directly); a damaged
+    cache file is rebuilt, and an unwritable cache folder only means no cache."""
+    import datetime as dt
+
+    import holidays
+
+    from slasim.calendar.holiday_cache import country_table
+
+    monkeypatch.setenv("SLASIM_CACHE_DIR", str(tmp_path / "cache"))
+    years = range(2019, 2027)
+    built = country_table("CN", None, "en_US", years, "cn.toml")
+    (path,) = (tmp_path / "cache").glob("holidays-CN-*.json")
+    direct = holidays.country_holidays("CN", years=years, language="en_US")
+    assert built["holidays"] == sorted([d.isoformat(), n] for d, n in direct.items())
+    assert (
+        dt.date(2026, 2, 14).isoformat() in built["makeup"]
+    )  # a Saturday worked (Spring Festival)
+    path.write_text("{not json", encoding="utf-8")
+    assert country_table("CN", None, "en_US", years, "cn.toml")["holidays"] == built["holidays"]
+    monkeypatch.setenv("SLASIM_CACHE_DIR", "/proc/no-cache-here")
+    assert country_table("CN", None, "en_US", years, "cn.toml")["holidays"] == built["holidays"]

@@ -160,3 +160,38 @@ def test_a_staff_change_outside_the_period_is_not_silent(tmp_path):
     for command in (["validate", path], ["run", path, "--reps", "2"]):
         code, _, err = slasim(*command)
         assert code == 0 and words in err
+
+
+def test_the_command_line_starts_light(tmp_path):
+    """`import slasim.cli` pulls in no simulation, plotting or scenario model, and `deadline` on a
+    calendar whose holidays table is cached does not import the `holidays` package (~280
+    countries) — nor SimPy, matplotlib or the scenario schema."""
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "import slasim.cli\n"
+        "heavy = ('simpy', 'matplotlib', 'slasim.scenario.schema', 'slasim.sim.runner', 'holidays',"
+        " 'numpy', 'tabulate')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+        "try:\n"
+        "    slasim.cli.main(['deadline', '2025-09-26', '20wd', '--json'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in heavy[:5] if m in sys.modules))\n"
+    )
+    env = {**os.environ, "SLASIM_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [
+        subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+        for _ in range(2)  # the first builds the cache, the second reads it
+    ]
+    assert runs[0].returncode == runs[1].returncode == 0, runs[1].stderr
+    after_import, after_deadline = runs[1].stdout.splitlines()[0], runs[1].stdout.splitlines()[-1]
+    assert after_import == "[]"
+    assert after_deadline == "[]"
+    assert list((tmp_path / "cache").glob("holidays-CN-*.json"))
+    first = json.loads("\n".join(runs[0].stdout.splitlines()[1:-1]))
+    second = json.loads("\n".join(runs[1].stdout.splitlines()[1:-1]))
+    assert first == second and first["due_date"] == "2025-10-30"  # cache or not, the same answer
