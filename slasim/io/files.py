@@ -14,13 +14,10 @@ from __future__ import annotations
 import gc
 import json
 import os
-import re
 import signal
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-
-import yaml
 
 from slasim.io.errors import SlasimError
 
@@ -45,26 +42,6 @@ def gc_paused():
             gc.enable()
 
 
-class _TextDatesLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """Safe loader (libyaml's C parser when PyYAML has it, ~10x faster on large check files) that
-    leaves dates as text: slasim parses them itself, with located errors (PyYAML's own timestamp
-    parsing raises bare ValueErrors for dates like 2025-02-30). A key given twice in one mapping
-    is an error at its line, not "the last one wins"."""
-
-    def construct_mapping(self, node, deep=False):
-        """The mapping, after checking that no scalar key repeats (merge keys `<<` aside)."""
-        seen: set = set()
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
-                key = key_node.value
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key {key!r}", key_node.start_mark
-                    )
-                seen.add(key)
-        return super().construct_mapping(node, deep)
-
-
 def _unique_pairs(pairs: list) -> dict:
     """A JSON object whose keys do not repeat (json's default keeps the last silently)."""
     out = dict(pairs)
@@ -72,18 +49,6 @@ def _unique_pairs(pairs: list) -> dict:
         keys = [k for k, _ in pairs]
         raise ValueError(f"duplicate key {next(k for k in keys if keys.count(k) > 1)!r}")
     return out
-
-
-_TextDatesLoader.yaml_implicit_resolvers = {
-    key: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-# YAML 1.1 reads `1e5` and `1.5e3` (no sign in the exponent) as text; YAML 1.2 reads numbers.
-_TextDatesLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"),
-)
 
 
 MAX_INPUT_MB = 256  # scenario and check files; larger ones are refused, not read
@@ -108,6 +73,8 @@ def read_text_file(path: Path, max_mb: float = MAX_INPUT_MB) -> str:
 
 def yaml_value(text: str, what: str):
     """A command-line value read as YAML (safely); a tag or syntax error is one located error."""
+    import yaml
+
     try:
         return yaml.safe_load(text)
     except (yaml.YAMLError, ValueError) as exc:
@@ -130,9 +97,13 @@ def read_yaml(path: Path):
             raise SlasimError(f"invalid JSON: {exc}", source=str(path)) from None
         except RecursionError:
             raise SlasimError("the document is nested too deeply", source=str(path)) from None
+    import yaml
+
+    from slasim.io.yaml_loader import TextDatesLoader
+
     try:
         with gc_paused():
-            data = yaml.load(text, Loader=_TextDatesLoader)  # noqa: S506 - a SafeLoader subclass
+            data = yaml.load(text, Loader=TextDatesLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else None
@@ -148,6 +119,8 @@ def item_lines(path: Path, key: str) -> list[int] | None:
     """The 1-based line where each item of the top-level sequence `key` starts in a YAML (or JSON)
     file, for pointing at a case; None if the file does not have that shape. Composed again only
     when asked (a report with failures), so the load path pays nothing for it."""
+    import yaml
+
     try:
         root = yaml.compose(
             read_text_file(Path(path)), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
