@@ -328,7 +328,8 @@ def test_a_failed_run_leaves_the_previous_result_set_untouched(tmp_path):
 )
 def test_a_signal_mid_run_exits_with_one_line_and_no_partial_output(tmp_path, signame, code, word):
     """Interrupted or terminated while replications run (the event log already staged), the
-    process exits 130/143 with one line and nothing in the result directory."""
+    process exits 130/143 with one line and nothing in the result directory. The signal goes to
+    the whole process group, as Ctrl-C in a terminal does: pool workers print nothing."""
     import signal
     import subprocess
     import sys
@@ -341,15 +342,16 @@ def test_a_signal_mid_run_exits_with_one_line_and_no_partial_output(tmp_path, si
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        # as from a terminal: a background job of a script would inherit SIGINT ignored
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        # as from a terminal: its own process group, SIGINT not ignored (a background job of a
+        # script would inherit it ignored)
+        preexec_fn=lambda: (os.setpgrp(), signal.signal(signal.SIGINT, signal.SIG_DFL)),
     )
     deadline = time.monotonic() + 120
     while not any(out.glob(".events.csv.*.tmp")) and time.monotonic() < deadline:
         time.sleep(0.05)  # the event log is staged: replication 0 is running
     assert proc.poll() is None, proc.communicate()
     time.sleep(1.0)  # into the pool's replications
-    proc.send_signal(getattr(signal, signame))
+    os.killpg(proc.pid, getattr(signal, signame))  # as a terminal does: the whole group
     _, err = proc.communicate(timeout=60)
     assert (proc.returncode, err.strip()) == (code, word)
     assert list(out.iterdir()) == []

@@ -96,10 +96,15 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 
 
 def _die_with_parent() -> None:
-    """Pool worker start-up: on Linux, ask to be ended when the parent dies (no orphans)."""
+    """Pool worker start-up: on Linux, ask to be ended when the parent dies (no orphans). An
+    interrupt is the parent's to handle (a terminal's Ctrl-C reaches the whole process group), and
+    SIGTERM — how the parent stops a worker — ends it quietly: no worker prints a traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         import ctypes
-        import signal
 
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
