@@ -90,3 +90,34 @@ HAND_WORKED = {
         }
     },
 }
+
+
+def tree_paths(node, prefix=()):
+    """Every path (tuple of keys and indexes) into nested dicts and lists, the root's `()` first."""
+    yield prefix
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from tree_paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from tree_paths(value, (*prefix, i))
+
+
+def mutated(data, mutations):
+    """A deep copy of `data` with each (path, value) set, or the path deleted for `"<delete>"`;
+    a path an earlier mutation removed or replaced is skipped (for fuzzing files)."""
+    import copy
+
+    data = copy.deepcopy(data)
+    for path, value in mutations:
+        node = data
+        try:
+            for key in path[:-1]:
+                node = node[key]
+            if value == "<delete>":
+                del node[path[-1]]
+            else:
+                node[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            continue
+    return data

@@ -3,7 +3,6 @@ Hypothesis fuzz of the scenario loader. Every case ends in exit 2 with one line 
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,8 @@ from slasim.io.errors import SlasimError
 from slasim.io.schema import validate
 from slasim.scenario.plan import compile_plan
 from slasim.scenario.schema import Scenario
+
+from .helpers import mutated, tree_paths
 
 CORPUS = Path(__file__).resolve().parent / "bad_input"
 EXPECTED = {  # file → a phrase its one-line message must contain
@@ -91,17 +92,7 @@ JUNK = st.one_of(
 )
 
 
-def paths(node, prefix=()):
-    yield prefix
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from paths(value, prefix + (key,))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from paths(value, prefix + (i,))
-
-
-ALL_PATHS = [p for p in paths(BASE) if p]
+ALL_PATHS = [p for p in tree_paths(BASE) if p]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -113,18 +104,7 @@ ALL_PATHS = [p for p in paths(BASE) if p]
     )
 )
 def test_fuzzed_scenarios_fail_cleanly_or_load(mutations):
-    data = copy.deepcopy(BASE)
-    for path, value in mutations:
-        node = data
-        try:
-            for key in path[:-1]:
-                node = node[key]
-            if value == "<delete>":
-                del node[path[-1]]
-            else:
-                node[path[-1]] = value
-        except (KeyError, IndexError, TypeError):
-            continue  # an earlier mutation removed or replaced this path
+    data = mutated(BASE, mutations)
     try:
         scenario = validate(Scenario, data, "fuzz.yaml")
         compile_plan(scenario, "fuzz.yaml")

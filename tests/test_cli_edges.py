@@ -122,8 +122,12 @@ def test_shell_completion_offers_commands_scenarios_and_calendars():
     import subprocess
     import sys
 
-    code, out, _ = slasim("--show-completion", "bash")
-    assert code == 0 and "_SLASIM_COMPLETE=complete_bash" in out
+    shown = subprocess.run(
+        [sys.executable, "-m", "slasim", "--show-completion", "bash"],
+        capture_output=True,
+        text=True,
+    )
+    assert shown.returncode == 0 and "_SLASIM_COMPLETE=complete_bash" in shown.stdout, shown.stderr
 
     def complete(words: str, index: int) -> list[str]:
         env = {**os.environ, "_SLASIM_COMPLETE": "complete_bash", "COMP_WORDS": words}

@@ -3,7 +3,6 @@ or 2 and at most one `error:` line — never a traceback, never exit 70 (a bug).
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 import tempfile
@@ -12,7 +11,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .helpers import ROOT, slasim
+from .helpers import ROOT, mutated, slasim, tree_paths
 
 BASE_CALENDAR = {
     "name": "fuzz",
@@ -44,17 +43,7 @@ JUNK = st.one_of(
 )
 
 
-def _paths(node, prefix=()):
-    yield prefix
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _paths(value, (*prefix, i))
-
-
-CALENDAR_PATHS = [p for p in _paths(BASE_CALENDAR) if p]
+CALENDAR_PATHS = [p for p in tree_paths(BASE_CALENDAR) if p]
 
 
 def _toml_value(value) -> str:
@@ -105,18 +94,7 @@ def _ended_cleanly(ran, lines_per_error: bool = False) -> None:
     )
 )
 def test_fuzzed_calendar_files_end_cleanly(tmp_path, mutations):
-    data = copy.deepcopy(BASE_CALENDAR)
-    for path, value in mutations:
-        node = data
-        try:
-            for key in path[:-1]:
-                node = node[key]
-            if value == "<delete>":
-                del node[path[-1]]
-            else:
-                node[path[-1]] = value
-        except (KeyError, IndexError, TypeError):
-            continue  # an earlier mutation removed or replaced this path
+    data = mutated(BASE_CALENDAR, mutations)
     file = tmp_path / "fuzz.toml"
     file.write_text(to_toml(data), encoding="utf-8")
     _ended_cleanly(slasim("deadline", "2025-09-26T10:00", "20wd", "-c", file, "--explain"))
