@@ -904,23 +904,15 @@ def calendar_show(
     typer.echo(f"working days in {report['year']}: {report['working_days']}")
 
 
-class Terminated(BaseException):
-    """SIGTERM, raised where the process is so the run unwinds as on an interrupt."""
-
-
-def _terminated(signum, frame) -> None:
-    raise Terminated
-
-
 def main(argv: list[str] | None = None) -> None:
     """Console entry point; the exit-code policy lives here and only here: 0 success, 1 a check
     failed, 2 bad input (one line on stderr), 70 an unexpected error (a bug: one line, and the
     traceback with --debug), 130 interrupted (SIGINT), 143 terminated (SIGTERM). Both signals
     unwind the run, so pool workers stop and staged outputs are removed."""
-    import signal
+    from slasim.io.interrupts import Terminated, install
 
-    if argv is None and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _terminated)
+    if argv is None:  # the console entry point, not a caller's process
+        install()
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]

@@ -471,3 +471,41 @@ def test_business_time_never_runs_backwards(calendar, unit, position, amounts):
     after = cal.business_after(np.full(len(amounts), start), amounts, unit)
     assert np.all(after >= start)
     assert np.all(np.diff(after) >= 0)
+
+
+def _sigint_default() -> None:
+    """In the child: SIGINT as a terminal gives it (a background job inherits it ignored)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def test_an_interrupt_swallowed_by_a_finalizer_is_raised_again():
+    """Python drops an exception raised inside a finalizer ("Exception ignored"): the handlers
+    record the signal, so the run still stops at the next safe point."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import os, signal\n"
+        "from slasim.io.interrupts import install, check_interrupted\n"
+        "install()\n"
+        "class Finalized:\n"
+        "    def __del__(self):\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "        sum(range(1000))\n"
+        "Finalized()\n"
+        "print('carried on')\n"
+        "try:\n"
+        "    check_interrupted()\n"
+        "except KeyboardInterrupt:\n"
+        "    print('raised again')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        preexec_fn=_sigint_default,
+    )
+    assert done.stdout.split("\n")[:2] == ["carried on", "raised again"], done.stderr
+    assert "Exception ignored" in done.stderr  # what Python does with the first one

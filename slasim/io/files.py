@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from slasim.io.errors import SlasimError
+from slasim.io.interrupts import check_interrupted
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
@@ -240,7 +241,9 @@ class OutputSet:
         self.stage(path).write_text(text, encoding="utf-8")
 
     def commit(self) -> None:
-        """Rename every staged file over its target; SIGINT/SIGTERM wait until all are renamed."""
+        """Rename every staged file over its target; SIGINT/SIGTERM wait until all are renamed,
+        and a run interrupted earlier (its exception swallowed somewhere) publishes nothing."""
+        check_interrupted()
         held = {signal.SIGINT, signal.SIGTERM}
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
         try:

@@ -18,6 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from slasim.io.errors import SlasimError
+from slasim.io.interrupts import check_interrupted
 
 SCHEDULER_ENV = "SLASIM_SCHEDULER"
 POOL_ATTEMPTS = 3  # pools started before a run with dying workers is given up
@@ -66,6 +67,7 @@ def run_parallel(
             futures = {pool.submit(task, payload, r, seed): r for r in pending}
             for future in as_completed(futures):
                 done[futures[future]] = future.result()
+                check_interrupted()
                 if progress:
                     progress(len(done))
             pool.shutdown()

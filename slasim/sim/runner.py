@@ -11,6 +11,7 @@ from pathlib import Path
 
 from slasim.clock.cards import LEVELS
 from slasim.io.files import OutputSet
+from slasim.io.interrupts import check_interrupted
 from slasim.scenario.plan import Plan, compile_plan
 from slasim.scenario.schema import Scenario
 from slasim.sim.grading import ServiceTally
@@ -109,6 +110,7 @@ def replicate(
     results = []
     for r in numbers:
         results.append(replication_metrics(plan, r, seed))
+        check_interrupted()  # a signal swallowed inside the replication ends the run here
         if progress:
             progress(r + 1)
     return results
@@ -146,6 +148,7 @@ def run_scenario(
             log = EventLog(event_log, plan.calendar, outputs)
         try:
             runs.append(replication_metrics(plan, 0, seed, log, samples))
+            check_interrupted()
         except BaseException:
             if log is not None:
                 log.discard()
