@@ -146,6 +146,19 @@ def last_counted_day(due_minutes) -> np.ndarray:
     return day - (np.isfinite(due) & (due == day * MINUTES_PER_DAY))
 
 
+def canonical_limit(text) -> str:
+    """A limit text in its one spelling (`20 WD` → `20wd`), computed once per distinct text."""
+    known = _CANONICAL.get(text) if isinstance(text, str) else None
+    if known is None:
+        known = str(Limit.parse(text))
+        if isinstance(text, str) and len(_CANONICAL) < 4096:
+            _CANONICAL[text] = known
+    return known
+
+
+_CANONICAL: dict[str, str] = {}
+
+
 class LimitPair(Strict):
     """The promised (承诺) and legal (法定) limits of a case or service, as limit texts.
     A bare value (`20wd`) is the legal limit; the promised one defaults to it."""
@@ -153,9 +166,7 @@ class LimitPair(Strict):
     promised: str | None = None
     legal: str
 
-    _texts = field_validator("promised", "legal", mode="before")(
-        field_parser(lambda v: str(Limit.parse(v)))
-    )
+    _texts = field_validator("promised", "legal", mode="before")(field_parser(canonical_limit))
 
     @model_validator(mode="before")
     @classmethod
