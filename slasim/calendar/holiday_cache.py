@@ -22,12 +22,16 @@ from slasim.io.errors import SlasimError
 FORMAT = 1  # bumped when the cached layout changes
 
 
-def cache_dir() -> Path:
-    """Where cached tables live (not created until a table is written)."""
+def cache_dir() -> Path | None:
+    """Where cached tables live (not created until a table is written); None when the process
+    has no home folder to put them in (then nothing is cached)."""
     explicit = os.environ.get("SLASIM_CACHE_DIR")
     if explicit:
         return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    except RuntimeError:  # no $HOME and no password entry
+        return None
     return Path(base) / "slasim"
 
 
@@ -48,16 +52,19 @@ def country_table(
     key = json.dumps(
         [FORMAT, country, subdivision, language, years.start, years.stop, version]
     ).encode()
-    path = cache_dir() / f"holidays-{country}-{hashlib.sha256(key).hexdigest()[:16]}.json"
+    folder = cache_dir()
+    name = f"holidays-{country}-{hashlib.sha256(key).hexdigest()[:16]}.json"
+    path = None if folder is None else folder / name
     try:
-        cached = json.loads(path.read_text(encoding="utf-8"))
-        if cached.get("key") == key.decode():
+        cached = json.loads(path.read_text(encoding="utf-8")) if path else None
+        if isinstance(cached, dict) and cached.get("key") == key.decode():
             return cached
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError):
         pass  # no cache yet, or a damaged one: build the table
     table = _build(country, subdivision, language, years, version, source)
     table["key"] = key.decode()
-    _store(path, table)
+    if path is not None:
+        _store(path, table)
     return table
 
 
