@@ -198,3 +198,38 @@ def test_same_answer_for_one_or_two_workers():
     base = ["staff", "mmc-always", "-t", "past_promised<=5%", "--set", "working_days=20", "--json"]
     one, two = slasim(*base, "--workers", "1"), slasim(*base, "--workers", "2")
     assert one.returncode == 0 and one.stdout == two.stdout
+
+
+def test_a_budget_spent_exactly_between_candidates_ends_the_search_cleanly():
+    """With a budget of one candidate's first batch (5), the search stops before running the
+    second: the result names the one staffing judged, and no candidate without replications
+    (an IndexError before)."""
+    from .helpers import slasim
+
+    code, out, err = slasim(
+        "staff", "mmc-always", "-t", "past_promised<=10%", "--budget", "5", "-q", "--json"
+    )
+    assert code == 0, err
+    result = json.loads(out)["results"][0]
+    assert result["status"] == "budget exhausted"
+    assert (result["candidates_evaluated"], result["replications_used"]) == (1, 5)
+    assert all(c["replications"] > 0 for c in result["frontier"])
+
+
+def test_the_work_guard_judges_one_staffing_not_the_whole_budget(monkeypatch):
+    """The default budget (4,000 replications a search) is a cap, not the expected work: three
+    searches of district-centre (about 4,600 cases a replication) are not refused up front, while
+    a hostile arrival rate is (40 replications to judge one staffing × 12 M cases)."""
+    from slasim.sim.workload import MAX_CASES
+    from slasim.staffing import search
+    from slasim.staffing.targets import parse_target
+
+    monkeypatch.setattr(search.Search, "run", lambda self: {"status": "not run", "cost": None})
+    data, source = load_scenario_data("district-centre")
+    targets = [parse_target("red<=5%")]
+    reforms = [["dedicated-inspectors"], ["fewer-materials"]]
+    result = search.find_staffing(data, source, targets, reform_sets=reforms, max_cases=MAX_CASES)
+    assert [r["status"] for r in result["results"]] == ["not run"] * 3
+    data["services"]["real-estate"]["arrivals"]["per_day"] = 100_000
+    with pytest.raises(SlasimError, match="40 replications to judge one staffing"):
+        search.find_staffing(data, source, targets, max_cases=MAX_CASES)

@@ -137,7 +137,7 @@ def run_scenario(
     `max_cases` expected simulated cases is refused before anything runs."""
     plan = compile_plan(scenario, source)
     n = replications or scenario.replications
-    check_workload([(plan, n)], max_cases)
+    check_workload([(plan, n)], max_cases, simpy_first=event_log is not None or timeline)
     seed = scenario.seed if seed is None else seed
     runs, samples = [], [] if timeline else None
     if event_log is not None or timeline:

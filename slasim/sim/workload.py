@@ -2,7 +2,9 @@
 (receipts per working day × weekday and month factors over the period, each service), times the
 replications, variants, grid points or candidates to run. Above a bound the command is refused
 with the estimate and the flag that lifts the bound, instead of running for hours or exhausting
-memory (`per_day: 100000`, `--reps 10000000`).
+memory (`per_day: 100000`, `--reps 10000000`). One replication on the SimPy engine is bounded on
+its own at a tenth of the bound: SimPy holds every open case, and an overloaded centre keeps
+most of them open.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import math
 from slasim.io.errors import SlasimError
 from slasim.scenario.plan import Plan
 from slasim.sim.arrivals import arrival_factors
+from slasim.sim.queue_engine import unsupported
 
 MAX_CASES = 20_000_000  # simulated cases a command may run unless --max-cases says more
 MAX_CASES_OPTION = "--max-cases"
+SIMPY_SHARE = 0.1  # of the bound, for the cases of one replication on the SimPy engine
 
 
 def cases_per_replication(plan: Plan) -> float:
@@ -29,13 +33,22 @@ def cases_per_replication(plan: Plan) -> float:
 
 
 def check_workload(
-    runs: list[tuple[Plan, int]], bound: float | None, what: str = "replications"
+    runs: list[tuple[Plan, int]],
+    bound: float | None,
+    what: str = "replications",
+    *,
+    simpy_first: bool = False,
 ) -> float:
     """The expected simulated cases of (plan, replications) pairs; over `bound` (None: no bound)
-    a located error with the estimate and the flag to override it."""
+    a located error with the estimate and the flag to override it. A replication on the SimPy
+    engine (`simpy_first`: the first one always is, for an event log or a timeline) may hold
+    every case it simulates in memory at once (an overloaded desk's backlog), so it is bounded
+    at SIMPY_SHARE of `bound` on its own."""
     per_run = [cases_per_replication(plan) for plan, _ in runs]
     total = sum(cases * n for cases, (_, n) in zip(per_run, runs))
-    if bound is not None and total > bound:
+    if bound is None:
+        return total
+    if total > bound:
         count = sum(n for _, n in runs)
         raise SlasimError(
             f"about {total:,.0f} simulated cases ({max(per_run):,.0f} per replication at most, "
@@ -43,4 +56,14 @@ def check_workload(
             f"{MAX_CASES_OPTION} {math.ceil(total):d} to run it anyway",
             field=MAX_CASES_OPTION,
         )
+    for cases, (plan, _) in zip(per_run, runs):
+        why = "it writes the event log or timeline" if simpy_first else unsupported(plan)
+        if why is not None and cases > bound * SIMPY_SHARE:
+            raise SlasimError(
+                f"about {cases:,.0f} simulated cases in one replication on the SimPy engine "
+                f"({why}): over its bound of {bound * SIMPY_SHARE:,.0f} ({SIMPY_SHARE:.0%} of "
+                f"{MAX_CASES_OPTION}: each open case is held in memory); give "
+                f"{MAX_CASES_OPTION} {math.ceil(cases / SIMPY_SHARE):d} to run it anyway",
+                field=MAX_CASES_OPTION,
+            )
     return total

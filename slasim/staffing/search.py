@@ -124,6 +124,8 @@ class Search:
             if candidate.verdicts and all(v[0] != "undecided" for v in candidate.verdicts):
                 break
             if self.reps_used >= self.budget:
+                if candidate.reps == 0:  # never run: not a candidate the result can speak of
+                    del self.evaluated[staff]
                 raise BudgetExhausted()
             step = self.initial if candidate.reps == 0 else self.batch
             upto = min(candidate.reps + step, self.max_reps)
@@ -341,8 +343,9 @@ def find_staffing(
     **options,
 ) -> dict:
     """The cheapest staffing for the baseline and for each reform set (a list of reform names
-    applied together), each found by its own `Search` on common random numbers. The searches'
-    replication budgets bound the work, checked against `max_cases` before any runs."""
+    applied together), each found by its own `Search` on common random numbers. Before any
+    run, judging one staffing (`max_reps` replications) is checked against `max_cases`; the
+    replication budget caps how many are judged."""
     if not targets:
         raise SlasimError("give at least one --target METRIC<=VALUE", field="--target")
     searches = []
@@ -356,11 +359,12 @@ def find_staffing(
         )
         search = Search(scenario, source, targets, departments, lows, highs, costs_by, **options)
         searches.append((names, search, {d: [lows[d], highs[d]] for d in departments}, costs_by))
-    check_workload(
-        [(compile_plan(s.scenario, source), s.budget) for _, s, _, _ in searches],
-        max_cases,
-        "replications in the search budgets",
-    )
+    for _, search, _, _ in searches:  # the work of judging one staffing; --budget caps how many
+        check_workload(
+            [(compile_plan(search.scenario, source), search.max_reps)],
+            max_cases,
+            "replications to judge one staffing (--max-reps)",
+        )
     results = [
         {"reforms": list(names), "bounds": bounds, "costs": costs_by, **search.run()}
         for names, search, bounds, costs_by in searches
