@@ -166,16 +166,24 @@ def warn(lines) -> None:
         typer.echo(f"warning: {line}", err=True)
 
 
-def guard_provisional(scenarios, source: str, strict: bool, quiet: bool) -> None:
+def before_simulating(
+    scenarios, source: str, strict: bool, quiet: bool, *, load: bool = True
+) -> None:
     """Before simulating: a period past the calendar's published years (holidays not yet
     announced) is refused with --strict, else warned on stderr (unless --quiet); the results say
-    `provisional` either way. Staff changes outside the period are warned about too."""
+    `provisional` either way. Staff changes outside the period, and (with `load`; not for a
+    staffing search, which tries too few staff on purpose) departments that cannot keep up with
+    their offered load are warned about too."""
     from slasim.scenario.plan import compile_plan
 
     for i, scenario in enumerate(scenarios):
         plan = compile_plan(scenario, source)
         if i == 0 and not quiet:
             warn(f"{source}: {line}" for line in plan.unused_staff_changes())
+            if load:
+                from slasim.staffing.load import overloaded
+
+                warn(f"{source}: {line}" for line in overloaded(plan))
         if plan.provisional:
             message = (
                 f"the period passes the years calendar {plan.calendar.name!r} has published: "
@@ -362,7 +370,7 @@ def run(
 
     source = str(find_scenario(scenario))
     loaded = load_scenario(scenario, overrides or [])
-    guard_provisional([loaded], source, strict, quiet)
+    before_simulating([loaded], source, strict, quiet)
     with OutputSet() as outputs:  # the event log and --out's files appear together or not at all
         with progress_bar(reps or loaded.replications, "replications", quiet) as advance:
             result = run_scenario(
@@ -425,7 +433,7 @@ def compare(
     from slasim.sim.compare import compare as run_compare
 
     data, source = load_scenario_data(scenario, overrides or [])
-    guard_provisional([check_scenario(data, source)], source, strict, quiet)  # reforms checked too
+    before_simulating([check_scenario(data, source)], source, strict, quiet)  # reforms checked too
     variants = [r.split("+") for r in reform or []] or [[name] for name in reform_names(data)]
     if not variants:
         raise SlasimError(
@@ -498,7 +506,7 @@ def sweep(
     check_scenario(data, source)  # every reform too, as `validate` checks
     grid_size(vary, source)  # refused over MAX_POINTS before any point is built
     points = grid_points(data, source, vary)
-    guard_provisional([scenario for _, scenario in points], source, strict, quiet)
+    before_simulating([scenario for _, scenario in points], source, strict, quiet)
     with progress_bar(len(points), "grid points", quiet) as advance:
         result = run_sweep(
             data,
@@ -601,7 +609,7 @@ def staff(
     from slasim.staffing.targets import parse_target
 
     data, source = load_scenario_data(scenario, overrides or [])
-    guard_provisional([check_scenario(data, source)], source, strict, quiet)  # reforms too
+    before_simulating([check_scenario(data, source)], source, strict, quiet, load=False)
     targets = [parse_target(t, service) for t in target]
     with progress_bar(budget, "replications (budget)", quiet) as advance:
         result = find_staffing(

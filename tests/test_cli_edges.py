@@ -199,3 +199,22 @@ def test_the_command_line_starts_light(tmp_path):
     first = json.loads("\n".join(runs[0].stdout.splitlines()[1:-1]))
     second = json.loads("\n".join(runs[1].stdout.splitlines()[1:-1]))
     assert first == second and first["due_date"] == "2025-10-30"  # cache or not, the same answer
+
+
+def test_a_desk_that_cannot_keep_up_is_warned_about_before_the_run(tmp_path):
+    """The hand-worked centre: one case a day of 600 work minutes, 420 office minutes a day, so
+    the offered load is 600/420 = 1.43 staff. One clerk cannot keep up; two can. A staffing
+    search, which tries too few staff on purpose, does not warn."""
+    import yaml
+
+    from .helpers import HAND_WORKED
+
+    path = tmp_path / "hand.yaml"
+    path.write_text(yaml.safe_dump(HAND_WORKED), encoding="utf-8")
+    code, _, err = slasim("run", path, "--reps", "2")
+    assert code == 0
+    assert "departments.desk: offered load 1.43 staff ≥ 1 on duty: its queue grows" in err
+    _, _, err = slasim("run", path, "--reps", "2", "--set", "departments.desk.staff=2")
+    assert "offered load" not in err
+    _, _, err = slasim("staff", path, "-t", "red<=50%", "--budget", "5")
+    assert "offered load" not in err

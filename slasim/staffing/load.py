@@ -64,3 +64,16 @@ def offered_load(plan: Plan) -> dict[str, float]:
 def stable_staff(load: float) -> int:
     """The fewest staff whose utilisation at this load is below 1."""
     return math.floor(load) + 1
+
+
+def overloaded(plan: Plan) -> list[str]:
+    """One line per department whose offered load reaches its staff (its most on duty in the
+    period): its queue grows without bound, so the results describe a backlog building up, not
+    a centre that keeps up — worth saying before a run, not discovering in its figures."""
+    load = offered_load(plan)
+    return [
+        f"departments.{dept.name}: offered load {load[dept.name]:.2f} staff ≥ "
+        f"{dept.max_staff} on duty: its queue grows without bound (utilisation ≥ 100%)"
+        for dept in plan.departments
+        if load[dept.name] >= dept.max_staff
+    ]
