@@ -78,15 +78,9 @@ def wall(cal: WorkCalendar, t: Instant | None) -> float | None:
 
 
 @lru_cache(maxsize=256)
-def parse_limit(text: str) -> Limit:
-    """A limit text parsed once per distinct text (check files repeat the same few)."""
-    return Limit.parse(text)
-
-
-@lru_cache(maxsize=256)
 def extension_total(extensions: tuple[str, ...], unit: str, rule: ExtensionRule) -> float:
     """Total extension on the limit's axis, capped per the file's Art. 42 rule."""
-    return applied_extension([parse_limit(e) for e in extensions], unit, rule, [])
+    return applied_extension([Limit.parse(e) for e in extensions], unit, rule, [])
 
 
 class CaseBatch:
@@ -143,7 +137,7 @@ class CaseBatch:
         )
         stopped = np.nan_to_num(cols.decided, nan=np.inf)
         self.clocks: dict[str, list] = {}
-        all_limits = [parse_limit(t) for t in cols.limit_texts]
+        all_limits = [Limit.parse(t) for t in cols.limit_texts]  # parsed once per text
         for ref, codes in (("promised", cols.promised), ("legal", cols.legal)):
             limits = all_limits
             ext = np.zeros(n)
@@ -306,11 +300,17 @@ def judge(
                 f"card at {minutes_to_iso(expect.card_time[r])}: expected {LEVELS[expect.card_level[r]]}, "
                 f"got {LEVELS[got_levels[r]]}"
             )
+    past = past_published(cal, batch, due["legal"])
     for i in expect.rare.tolist():
-        found = rare_failures(cal, batch, cases[i].expect, i, ladder, cross[i : i + 1], due)
+        found = rare_failures(
+            cal, batch, cases[i].expect, i, ladder, cross[i : i + 1], due, bool(past[i])
+        )
         if found:
             failures.setdefault(i, []).extend(found)
-    provisional = undeclared_provisional(cal, batch, due["legal"], cases, expect.rare)
+    # Provisional cases that do not say so (`expect.provisional` set is a checked expectation).
+    provisional = past.copy()
+    for i in np.flatnonzero(past).tolist():
+        provisional[i] = cases[i].expect.provisional is None
     shown = sorted(set(failures) | set(np.flatnonzero(provisional).tolist()))
     accepted_text = minutes_to_iso_array(batch.accepted[shown])
     got_due = {ref: minutes_to_iso_array(due[ref][shown]) for ref in due}
@@ -354,17 +354,13 @@ def working_days_apart(cal, want_day: np.ndarray, got_day: np.ndarray) -> list[s
     return texts
 
 
-def undeclared_provisional(cal, batch, legal_due: np.ndarray, cases, rare) -> np.ndarray:
-    """Cases accepted or due past the calendar's published years that do not declare it
-    (`expect.provisional` set), as a boolean array."""
-    out = np.zeros(len(cases), bool)
-    for values in (batch.accepted, np.where(np.isfinite(legal_due), legal_due, np.nan)):
+def past_published(cal, batch, legal_due: np.ndarray) -> np.ndarray:
+    """Per case: accepted or legally due past (or before) the calendar's published years."""
+    out = np.zeros(len(legal_due), bool)
+    for values in (batch.accepted, legal_due):
         finite = np.isfinite(values)
         days = np.floor(np.where(finite, values, 0.0) / MINUTES_PER_DAY).astype(np.int64)
         out |= finite & np.asarray(cal.is_provisional(days), bool)
-    for i in np.flatnonzero(out).tolist():
-        if cases[i].expect.provisional is not None:
-            out[i] = False
     return out
 
 
@@ -405,9 +401,17 @@ def explain_command(case: CaseSpec, accepted: str | None, calendar: str) -> str 
 
 
 def rare_failures(
-    cal, batch: CaseBatch, e: Expect, i: int, ladder: Ladder, cross: np.ndarray, due
+    cal,
+    batch: CaseBatch,
+    e: Expect,
+    i: int,
+    ladder: Ladder,
+    cross: np.ndarray,
+    due,
+    past: bool,
 ) -> list[str]:
-    """The less common expectations of case i (acceptance, first cards, provisional, states)."""
+    """The less common expectations of case i (acceptance, first cards, provisional — `past`:
+    the case lies past the published years —, states)."""
     found = []
     if e.accepted is not None:
         want = (
@@ -434,12 +438,7 @@ def rare_failures(
             if (got if (when is None or isinstance(when, dt.datetime)) else got[:10]) != want:
                 found.append(f"first {level} card: expected {want}, got {got}")
     if e.provisional is not None:
-        days = [
-            int(x // MINUTES_PER_DAY)
-            for x in (batch.accepted[i], due["legal"][i])
-            if np.isfinite(x)
-        ]
-        got = bool(np.any(cal.is_provisional(np.array(days)))) if days else False
+        got = past
         if got != e.provisional:
             found.append(
                 f"provisional: expected {str(e.provisional).lower()}, got {str(got).lower()}"
