@@ -174,22 +174,10 @@ def check_expanded_size(data, source: str) -> None:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file beside the target and rename: never a half-written file."""
-    with atomic_target(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-
-
-@contextmanager
-def atomic_target(path: Path):
-    """A temporary path beside `path` to write to: renamed over `path` when the block ends, removed
-    if it raises. `with atomic_target(p) as tmp: fig.savefig(tmp)`."""
-    tmp = temp_beside(Path(path))
-    try:
-        yield tmp
-        publish(tmp, Path(path))
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Write to a temporary file beside the target and rename: never a half-written file (an
+    `OutputSet` of one)."""
+    with OutputSet() as outputs:
+        outputs.write(path, text)
 
 
 def check_target(path: Path) -> None:
