@@ -166,18 +166,13 @@ def warn(lines) -> None:
         typer.echo(f"warning: {line}", err=True)
 
 
-def before_simulating(
-    scenarios, source: str, strict: bool, quiet: bool, *, load: bool = True
-) -> None:
-    """Before simulating: a period past the calendar's published years (holidays not yet
-    announced) is refused with --strict, else warned on stderr (unless --quiet); the results say
-    `provisional` either way. Staff changes outside the period, and (with `load`; not for a
-    staffing search, which tries too few staff on purpose) departments that cannot keep up with
-    their offered load are warned about too."""
-    from slasim.scenario.plan import compile_plan
-
-    for i, scenario in enumerate(scenarios):
-        plan = compile_plan(scenario, source)
+def before_simulating(plans, source: str, strict: bool, quiet: bool, *, load: bool = True) -> None:
+    """Before simulating the compiled `plans`: a period past the calendar's published years
+    (holidays not yet announced) is refused with --strict, else warned on stderr (unless
+    --quiet); the results say `provisional` either way. Staff changes outside the period, and
+    (with `load`; not for a staffing search, which tries too few staff on purpose) departments
+    that cannot keep up with their offered load are warned about too."""
+    for i, plan in enumerate(plans):
         if i == 0 and not quiet:
             warn(f"{source}: {line}" for line in plan.unused_staff_changes())
             if load:
@@ -365,12 +360,13 @@ def run(
     check_outputs(event_log, out and out / "summary.json")
     from slasim.io.files import OutputSet
     from slasim.outputs.results import text_report, to_json, write_outputs
-    from slasim.scenario.loader import find_scenario, load_scenario
+    from slasim.scenario.loader import check_scenario, load_scenario_data
     from slasim.sim.runner import run_scenario
 
-    source = str(find_scenario(scenario))
-    loaded = load_scenario(scenario, overrides or [])
-    before_simulating([loaded], source, strict, quiet)
+    data, source = load_scenario_data(scenario, overrides or [])
+    plan = check_scenario(data, source)  # every reform too, as `validate` checks
+    before_simulating([plan], source, strict, quiet)
+    loaded = plan.scenario
     with OutputSet() as outputs:  # the event log and --out's files appear together or not at all
         with progress_bar(reps or loaded.replications, "replications", quiet) as advance:
             result = run_scenario(
@@ -499,6 +495,7 @@ def sweep(
     from slasim.io.files import OutputSet
     from slasim.outputs.results import sweep_csv, sweep_table, to_json
     from slasim.scenario.loader import check_scenario, load_scenario_data
+    from slasim.scenario.plan import compile_plan
     from slasim.sim.sweep import grid_points, grid_size
     from slasim.sim.sweep import sweep as run_sweep
 
@@ -506,7 +503,7 @@ def sweep(
     check_scenario(data, source)  # every reform too, as `validate` checks
     grid_size(vary, source)  # refused over MAX_POINTS before any point is built
     points = grid_points(data, source, vary)
-    before_simulating([scenario for _, scenario in points], source, strict, quiet)
+    before_simulating((compile_plan(sc, source) for _, sc in points), source, strict, quiet)
     with progress_bar(len(points), "grid points", quiet) as advance:
         result = run_sweep(
             data,
@@ -793,14 +790,13 @@ def validate(
     """Check scenario files without running them: exit 0 if valid, 2 with file and field if not
     (or, with --strict, if a period passes the calendar's published years)."""
     from slasim.scenario.loader import check_scenario, load_scenario_data
-    from slasim.scenario.plan import compile_plan
     from slasim.scenario.reforms import reform_names
 
     failed = 0
     for name in files:  # every file is checked, the bad ones each reported in one line
         try:
             data, source = load_scenario_data(name)  # read once: the baseline, then each reform
-            plan = compile_plan(check_scenario(data, source), source)
+            plan = check_scenario(data, source)
             if plan.provisional and strict:
                 raise SlasimError(
                     f"the period passes the years calendar {plan.calendar.name!r} has published "

@@ -15,7 +15,7 @@ from slasim.io.errors import SlasimError
 from slasim.io.files import read_yaml, shipped_dir, yaml_value
 from slasim.io.schema import validate
 from slasim.scenario.catalogue import expand_catalogue
-from slasim.scenario.plan import compile_plan
+from slasim.scenario.plan import Plan, compile_plan
 from slasim.scenario.reforms import reform_names, scenario_with_reforms
 from slasim.scenario.schema import Scenario
 
@@ -91,15 +91,15 @@ def load_scenario(name: str | Path, overrides: list[str] = (), reforms: list[str
     """A validated scenario, with the named reforms applied (in order) if any. The file is checked
     whole first, every reform included (`check_scenario`), as `slasim validate` checks it."""
     data, source = load_scenario_data(name, overrides)
-    baseline = check_scenario(data, source)
+    baseline = check_scenario(data, source).scenario
     return scenario_with_reforms(data, list(reforms), source) if reforms else baseline
 
 
-def check_scenario(data: dict, source: str) -> Scenario:
-    """The baseline validated and compiled, and each of the file's reforms applied to it alone and
-    compiled: a scenario whose reforms are broken is refused whichever command reads it."""
-    baseline = validate(Scenario, data, source)
-    compile_plan(baseline, source)
+def check_scenario(data: dict, source: str) -> Plan:
+    """The baseline validated and compiled (its `Plan` is returned), and each of the file's reforms
+    applied to it alone and compiled: a scenario whose reforms are broken is refused whichever
+    command reads it."""
+    plan = compile_plan(validate(Scenario, data, source), source)
     for reform in reform_names(data):
         compile_plan(scenario_with_reforms(data, [reform], source), source)
-    return baseline
+    return plan
