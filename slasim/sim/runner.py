@@ -16,6 +16,7 @@ from slasim.scenario.plan import Plan, compile_plan
 from slasim.scenario.schema import Scenario
 from slasim.sim.grading import ServiceTally
 from slasim.sim.metrics import ratio, summarize
+from slasim.sim.event_engine import EventReplication
 from slasim.sim.parallel import run_parallel
 from slasim.sim.queue_engine import QueueReplication, unsupported
 from slasim.sim.simpy_engine import Replication
@@ -27,10 +28,13 @@ def replication_metrics(
 ) -> dict:
     """Run one replication and return its metrics (a nested dict of numbers); events go to `log`,
     and daily samples (queues, open cases by card) are appended to `timeline` if one is given."""
-    if log is None and timeline is None and unsupported(plan) is None:
+    engine = engine_used(plan)["engine"]
+    if log is not None or timeline is not None or engine == "simpy":
+        rep = Replication(plan, replication, seed, log, timeline=timeline is not None)
+    elif engine == "fcfs":
         rep = QueueReplication(plan, replication, seed)
     else:
-        rep = Replication(plan, replication, seed, log, timeline=timeline is not None)
+        rep = EventReplication(plan, replication, seed)
     rep.run()
     if timeline is not None:
         timeline.extend(rep.timeline)
@@ -50,7 +54,7 @@ def replication_metrics(
         "time_in_system_hours_mean": ratio(overall.in_system_sum / 60.0, overall.arrived),
     }
     if isinstance(rep, Replication):
-        rep.release()
+        rep.release()  # SimPy's queued requests settled: dropping a backlog stays linear
     return {
         "overall": overall.summary(levels),
         "services": services,
@@ -159,19 +163,24 @@ def run_scenario(
         plan, n, seed, progress, workers=workers, scheduler=scheduler, first=len(runs)
     )
     result = describe(plan, n, seed, summarize(runs))
-    if (event_log is not None or timeline) and result["engine"] == "fcfs":
-        result["engine_note"] = (
-            "replication 0 ran in SimPy, which writes the event log and the daily timeline"
-        )
+    if (event_log is not None or timeline) and result["engine"] != "simpy":
+        note = "replication 0 ran in SimPy, which writes the event log and the daily timeline"
+        result["engine_note"] = "; ".join(filter(None, [result.get("engine_note"), note]))
     if timeline:
         result["timeline"] = samples
     return result
 
 
 def engine_used(plan: Plan) -> dict:
-    """Which engine computes the replications: the FCFS queue path, or SimPy and why."""
+    """Which engine computes the replications, and why not the faster one: the FCFS queue path
+    (`fcfs`) when every desk is a plain queue of one step, else the event loop (`events`), or SimPy
+    when the scenario asks for it (`engine: simpy`). All give the same results on the same draws."""
+    if plan.scenario.engine == "simpy":
+        return {"engine": "simpy", "engine_note": "the scenario asks for engine: simpy"}
     reason = unsupported(plan)
-    return {"engine": "fcfs"} if reason is None else {"engine": "simpy", "engine_note": reason}
+    if reason is None:
+        return {"engine": "fcfs"}
+    return {"engine": "events", "engine_note": f"not the queue path: {reason}"}
 
 
 def describe(plan: Plan, n: int, seed: int, summary: dict) -> dict:

@@ -1,0 +1,279 @@
+"""What a case does in the centre, written once for both event engines: arrivals, the route with its
+branch points and parallel groups, desk visits repeated after supplements, special procedures,
+告知承诺 and 容缺受理, delays, and the records grading reads.
+
+`CaseFlow` holds a replication's state and its processes as generators on the business-minute axis
+(docs/ARCHITECTURE.md property 3). It leaves four things to the engine that runs it: `now`,
+`timeout(minutes)` (something a process yields to wait), `process(generator)` (start a process),
+`_all_done(generators)` (run branches and wait for the last) and `_visit` (queue at a desk and work).
+`simpy_engine` runs it on SimPy, the reference; `event_engine` on a lean event loop that keeps
+SimPy's order of simultaneous events, so both give the same results on the same draws.
+Every random draw comes from a stream of its own (service or step × purpose), so a reform that
+changes one step leaves the others' draws alone (common random numbers, property 6)."""
+
+from __future__ import annotations
+
+from slasim.scenario.plan import ChoicePlan, Plan, ServicePlan, StepPlan
+from slasim.sim.arrivals import receipts
+from slasim.sim.draws import Block, ServiceDraws
+from slasim.sim.grading import CaseRecord, Grader
+from slasim.sim.metrics import StepTally, TimeAverage
+
+
+class CaseFlow:
+    """One replication's state and its case processes; an engine supplies the kernel."""
+
+    now: float
+    stations: list
+
+    def __init__(self, plan: Plan, replication: int, seed: int, log=None):
+        self.plan = plan
+        self.log = log  # an EventLog, or None (no per-event work at all)
+        self.grader = Grader(plan, log=log)
+        self.step_tallies = [StepTally() for _ in plan.steps]
+        self.wip = TimeAverage(plan.start)
+        self.open: set[CaseRecord] = set()
+        self.seed, self.replication = seed, replication
+        self.draws = [ServiceDraws.of(plan, s, seed, replication) for s in plan.services]
+        self.prioritised = len({s.spec.priority for s in plan.services}) > 1
+
+    # ------------------------------------------------------------------ the engine's part
+    def timeout(self, minutes: float):
+        """What a process yields to wait `minutes` business minutes."""
+        raise NotImplementedError
+
+    def process(self, generator) -> None:
+        """Start a process now (after the processes already started at this instant)."""
+        raise NotImplementedError
+
+    def _all_done(self, branches: list):
+        """Run branch generators as processes; wait for the last; whether all ran to the end."""
+        raise NotImplementedError
+
+    def _visit(self, service: ServicePlan, step: StepPlan, record: CaseRecord, work: float):
+        """Queue at the step's desk and work `work` minutes (tallied with `_visited`)."""
+        raise NotImplementedError
+
+    def _run_until(self, end: float) -> None:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ the replication
+    def start(self) -> None:
+        """Start the arrival processes and the end of the warm-up (after the stations exist)."""
+        for s in self.plan.services:
+            self.process(self._arrive(s))
+        if self.plan.warmup_end > self.plan.start:
+            self.process(self._end_warmup())
+
+    def run(self) -> None:
+        """Run the replication to the period's end, then grade the cases still open."""
+        self._run_until(self.plan.end)
+        still_open = sorted(self.open, key=lambda r: (r.received, r.service, r.number))
+        self.grader.flush(still_open)
+        if self.log is not None:
+            for record in still_open:
+                self.log.case(record, self.plan.services[record.service].name)
+
+    def release(self) -> None:
+        """After the metrics are read: let go of what the engine still holds (nothing here)."""
+
+    def _end_warmup(self):
+        yield self.timeout(self.plan.warmup_end - self.now)
+        now = self.now
+        for station in self.stations:
+            station.reset(now)
+        self.wip.reset(now)
+        self.step_tallies = [StepTally() for _ in self.plan.steps]
+
+    def _arrive(self, service: ServicePlan):
+        k = 0
+        # A block of days at a time: memory does not grow with the period.
+        for times, _online in receipts(self.plan, service, self.seed, self.replication):
+            for t in times.tolist():
+                if t > self.now:
+                    yield self.timeout(t - self.now)
+                self.process(self._case(service, t, k))
+                k += 1
+
+    # ------------------------------------------------------------------ a case
+    def _case(self, service: ServicePlan, received: float, number: int):
+        block, k = self.draws[service.index].block(number)  # held while the case is open
+        record = CaseRecord(service.index, received, number=number)
+        self.open.add(record)
+        self.wip.change(received, 1)
+        if service.accepts_at_receipt:
+            record.accepted = received
+        completed, decided_early, commitment = True, False, service.spec.commitment
+        for item in service.route:  # the top level walked here: one generator layer fewer
+            if item.__class__ is StepPlan:
+                completed = yield from self._step(service, item, record, block, k)
+            else:
+                completed = yield from self._route(service, [item], record, block, k)
+            if not completed:
+                break
+            if commitment and not decided_early and record.is_accepted:
+                # 告知承诺: decided on the applicant's commitment once accepted; the rest of the route
+                # is verification afterwards — staff work, but not the applicant's wait.
+                self._finish(record, True)
+                record = CaseRecord(service.index, received, accepted=self.now, number=number)
+                decided_early = True
+        if decided_early:
+            return
+        if completed and record.materials_at is not None:  # 容缺受理: the decision waits
+            if record.materials_at == float("inf"):
+                completed = False  # never sent: the case is terminated
+            elif record.materials_at > self.now:
+                yield self.timeout(record.materials_at - self.now)
+        self._finish(record, completed)
+
+    def _finish(self, record: CaseRecord, completed: bool) -> None:
+        record.decided = self.now
+        record.gave_up = not completed
+        self.open.remove(record)
+        self.wip.change(self.now, -1)
+        self.grader.add(record)
+        if self.log is not None:
+            self.log.case(record, self.plan.services[record.service].name)
+
+    def _route(self, service: ServicePlan, route: list, record: CaseRecord, block: Block, k: int):
+        """Walk a route; False if the applicant gave up on the way."""
+        for item in route:
+            if isinstance(item, StepPlan):
+                ok = yield from self._step(service, item, record, block, k)
+            elif isinstance(item, ChoicePlan):
+                u = block.choices[id(item)][k]
+                chosen = next(
+                    (r for c, r in zip(item.cumulative, item.routes) if u < c), item.routes[-1]
+                )
+                ok = yield from self._route(service, chosen, record, block, k)
+            else:  # a parallel group
+                ok = yield from self._all_done(
+                    [self._route(service, b, record, block, k) for b in item.branches]
+                )
+            if not ok:
+                return False
+        return True
+
+    def _step(self, service: ServicePlan, step: StepPlan, record: CaseRecord, block: Block, k: int):
+        """One step of a case: desk visits (again after each supplement round), then a special
+        procedure if drawn; False if the applicant gave up."""
+        if step.delay is not None:
+            yield from self._delay(service, step, record, block, k)
+            return True
+        draws = block.steps[step.id]
+        work = draws.work[k]
+        entered = self.now
+        rounds = 0
+        while True:
+            yield from self._visit(service, step, record, work)
+            if step.plain:
+                if step.accepts and not record.is_accepted:
+                    record.accepted = self.now
+                return True
+            supplement = step.supplement
+            sent_back = (
+                supplement is not None
+                and rounds < supplement.max_rounds
+                and draws.sent_back[k, rounds] < supplement.chance
+            )
+            if sent_back and supplement.tolerate:  # 容缺受理: accepted now, the materials follow
+                if not record.is_accepted:
+                    record.accepted = self.now
+                gives_up = draws.give_up[k, rounds] < supplement.give_up
+                response = float(draws.response[k, rounds])
+                record.materials_at = (
+                    float("inf")
+                    if gives_up
+                    else self._after(self.now, response, supplement.response.unit)
+                )
+                break
+            # Not yet accepted: restart mode accepts only the complete round (Art. 32)
+            if (
+                step.accepts
+                and not record.is_accepted
+                and (not sent_back or supplement.clock == "resume")
+            ):
+                record.accepted = self.now
+            if not sent_back:
+                break
+            notice = self.now
+            if draws.give_up[k, rounds] < supplement.give_up:
+                self._span(step, record, entered)
+                return False  # the applicant never comes back
+            back = self._after(notice, float(draws.response[k, rounds]), supplement.response.unit)
+            rounds += 1
+            work = draws.again()
+            yield self.timeout(back - notice)
+            if record.is_accepted:  # the clock stops while the applicant supplements
+                record.pauses = (record.pauses or []) + [(notice, back)]
+        special = step.special
+        if special is not None and draws.special[k] < special.probability:
+            start = self.now
+            finish = self._after(start, float(draws.special_duration[k]), special.duration.unit)
+            yield self.timeout(finish - start)
+            if record.is_accepted:  # Art. 45: not counted
+                record.pauses = (record.pauses or []) + [(start, finish)]
+        self._span(step, record, entered)
+        return True
+
+    def _visited(self, step: StepPlan, arrived: float, started: float, work: float) -> None:
+        """A desk visit completed now: tallied on its step (looked up now: a visit counts where it
+        completes, after the warm-up's reset)."""
+        tally = self.step_tallies[step.id]
+        tally.visits += 1
+        tally.work += work
+        if started > arrived:
+            tally.wait += started - arrived
+            tally.waited += 1
+
+    def _delay(
+        self, service: ServicePlan, step: StepPlan, record: CaseRecord, block: Block, k: int
+    ):
+        """An elapsed delay (no staff): counted on the clock."""
+        entered = self.now
+        finish = self._after(entered, float(block.steps[step.id].delay[k]), step.delay.unit)
+        if self.log is not None:
+            self._log_visit(service, step, record, "start")
+        yield self.timeout(finish - entered)
+        if self.log is not None:
+            self._log_visit(service, step, record, "complete")
+        tally = self.step_tallies[step.id]
+        tally.visits += 1
+        tally.work += finish - entered
+        if step.accepts and not record.is_accepted:
+            record.accepted = self.now
+        self._span(step, record, entered)
+
+    def _log_visit(
+        self,
+        service: ServicePlan,
+        step: StepPlan,
+        record: CaseRecord,
+        lifecycle: str,
+        slot: int | None = None,
+    ) -> None:
+        """A step's start or completion in the event log; at a desk, the handler is the
+        department's name and handler number (`registry#2`) and the role its department."""
+        role = "" if step.department is None else self.plan.departments[step.department].name
+        self.log.add(
+            f"{service.name}-{record.number}",
+            service.name,
+            step.name,
+            lifecycle,
+            self.now,
+            f"{role}#{slot}" if slot is not None else "",
+            role,
+        )
+
+    def _span(self, step: StepPlan, record: CaseRecord, entered: float) -> None:
+        if step.limit is not None:
+            if record.spans is None:
+                record.spans = {}
+            span = record.spans.setdefault(step.name, [entered, self.now])
+            span[1] = self.now
+
+    def _after(self, now: float, amount: float, unit: str) -> float:
+        """Business instant `amount` of a unit after `now`."""
+        if unit == "min":
+            return now + amount
+        return float(self.plan.calendar.business_after(now, amount, unit))
