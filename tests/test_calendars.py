@@ -167,6 +167,21 @@ def test_business_time_is_monotone(cn, a, b):
         assert cn.to_business(a) <= cn.to_business(b)
 
 
+@given(
+    t=office_datetimes(),
+    shift=st.sampled_from([0.0, 0.5, 1e-9, 0.25]),
+    amount=st.one_of(st.just(0.0), st.floats(0, 12), st.integers(0, 9).map(float)),
+    unit=st.sampled_from(["d", "wd", "h", "min"]),
+)
+@example(t=dt.datetime(2025, 9, 30, 17, 30), shift=0.0, amount=1.0, unit="d")
+def test_waits_of_one_case_equal_the_array_path_to_the_bit(city, t, shift, amount, unit):
+    """The engines convert one wait at a time in plain Python: the same double as numpy's path, on a
+    calendar with a lunch break and two office-hour profiles (whole minutes at openings and
+    closes, fractions inside)."""
+    b = float(np.floor(city.to_business(t))) + shift
+    assert city.business_after_one(b, amount, unit) == float(city.business_after(b, amount, unit))
+
+
 def test_office_hours_and_hour_limits(cn, city):
     # 4 office hours from 16:00 on the eve of National Day 2025: 1.5 h that day, 2.5 h on 10-09.
     assert cn.add_working_hours(dt.datetime(2025, 9, 30, 16, 0), 4) == dt.datetime(

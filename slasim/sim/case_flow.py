@@ -274,6 +274,4 @@ class CaseFlow:
 
     def _after(self, now: float, amount: float, unit: str) -> float:
         """Business instant `amount` of a unit after `now`."""
-        if unit == "min":
-            return now + amount
-        return float(self.plan.calendar.business_after(now, amount, unit))
+        return self.plan.calendar.business_after_one(now, amount, unit)

@@ -9,9 +9,12 @@ change something. The heap holds (instant, priority, sequence, kind, target) as 
 everything else in the order it was scheduled. A desk follows `simpy.Resource` (or
 `PriorityResource`, keyed by priority then request time) step for step: a request is granted at once
 if a server is free and it heads the queue; a release frees the server at once but hands it to the
-queue's head only when the release event is processed, and that head resumes when its grant is
-processed. Left out are the events nobody waits for: a request granted at once, the end of a
-case's process. Staff absences (a lower staffing period) are requests ahead of every case, as in
+queue's head only when the release event is processed, and that head starts when its grant is
+processed. A desk visit is one job of the loop, not a process of its own: the case's process is
+resumed once, when the work is done. Left out are the events that change nothing: a request granted
+at once, the end of a case's process, and a release with nobody queued — its place in the order is
+reserved, and it is scheduled in that place only if someone queues at the desk before it would
+have been processed. Staff absences (a lower staffing period) are requests ahead of every case, as in
 the SimPy engine. It writes no event log or timeline: the runner gives those to SimPy.
 """
 
@@ -27,23 +30,34 @@ from slasim.sim.grading import CaseRecord
 from slasim.sim.metrics import DeskTally
 
 URGENT, NORMAL = 0, 1  # SimPy's priorities: a process's start before anything else at its instant
-RESUME, CALL = 0, 1  # what an entry does: resume a process (generator), or call a function
+RESUME, CALL, GRANT, DONE, TRIGGER = range(5)  # what a heap entry does with its target
 ABSENCE_PRIORITY = -1  # staff absent take their slot before any case
 
 
-class Request:
-    """A request for one server of a desk (a case's, or a staff absence's when `process` is None)."""
+class Job:
+    """A request for one server of a desk: a case's visit, or a staff absence (`process` None)."""
 
-    __slots__ = ("key", "process", "granted", "cancelled", "waiting", "joined", "until")
+    __slots__ = (
+        "process",
+        "step",
+        "priority",
+        "work",
+        "arrived",
+        "started",
+        "until",
+        "granted",
+        "cancelled",
+    )
 
-    def __init__(self, key: tuple, process):
-        self.key, self.process = key, process
-        self.granted = self.cancelled = self.waiting = False
-        self.joined = self.until = None
+    def __init__(self, process, step: StepPlan | None, priority: int, work: float, arrived: float):
+        self.process, self.step, self.priority = process, step, priority
+        self.work, self.arrived = work, arrived
+        self.started = self.until = None
+        self.granted = self.cancelled = False
 
 
 class Desk(DeskTally):
-    """A department as SimPy's resource would run it, kept as counts and a queue of `Request`s.
+    """A department as SimPy's resource would run it, kept as counts and a queue of `Job`s.
 
     The queue is first come first served, or on a prioritised desk a heap on (priority, request
     time, order of request) — SimPy's stable sort on (priority, time). Staffing changes are absences
@@ -57,9 +71,11 @@ class Desk(DeskTally):
         self.users = 0  # servers taken (cases at work and absences)
         self.queue: deque | list = [] if self.prioritised else deque()
         self.order = count()  # order of requests, for equal keys on a prioritised desk
-        self.queued = 0  # cases (not absences) waiting
-        self.at_work: set[Request] = set()  # case requests with their `until`, for the warm-up
-        self.absences: list[Request] = []
+        self.live = 0  # requests queued (cancelled absences left in the heap not counted)
+        self.queued = 0  # cases queued
+        self.reserved: list[tuple[float, int]] = []  # releases not scheduled: (instant, sequence)
+        self.at_work: set[Job] = set()  # for the warm-up's reset
+        self.absences: list[Job] = []
         self._staff_to(dept.staff)
         for at, staff in dept.timeline():
             if at <= loop.now:
@@ -68,85 +84,90 @@ class Desk(DeskTally):
                 loop.call_at(at, lambda staff=staff: self._staff_to(staff))
 
     # ------------------------------------------------------------------ SimPy's resource
-    def request(self, priority: int, process) -> Request:
-        """Join the queue; granted at once if it heads the queue and a server is free."""
+    def request(self, job: Job) -> bool:
+        """Queue `job`; True if it takes a server at once (it heads the queue and one is free)."""
+        if not self.live and self.users < self.capacity:
+            self.users += 1
+            job.granted = True
+            return True
         if self.prioritised:
-            request = Request((priority, self.loop.now, next(self.order)), process)
-            heapq.heappush(self.queue, (request.key, request))
+            heapq.heappush(self.queue, ((job.priority, self.loop.now, next(self.order)), job))
         else:
-            request = Request(None, process)
-            self.queue.append(request)
-        if process is not None:
+            self.queue.append(job)
+        self.live += 1
+        if job.process is not None:
             self.queued += 1
-        self.trigger()
-        if not request.granted:
-            request.waiting = True
-        return request
+        head = self.trigger()
+        if head is not None and head is not job and head.process is not None:
+            self.loop.schedule(GRANT, head)  # an earlier request takes a server not yet handed on
+        if self.live:
+            self.loop.schedule_reserved(self)
+        return job.granted
 
-    def _head(self) -> Request | None:
-        queue = self.queue
-        if self.prioritised:
-            while queue and queue[0][1].cancelled:
-                heapq.heappop(queue)
-            return queue[0][1] if queue else None
-        return queue[0] if queue else None
-
-    def trigger(self) -> None:
+    def trigger(self) -> Job | None:
         """SimPy's `_trigger_put`: the queue's head takes a free server (one at a time)."""
-        if self.users < self.capacity:
-            head = self._head()
-            if head is not None:
-                if self.prioritised:
-                    heapq.heappop(self.queue)
-                else:
-                    self.queue.popleft()
-                self.users += 1
-                head.granted = True
-                if head.process is not None:
-                    self.queued -= 1
-                    if head.waiting:
-                        self.loop.resume_now(head.process)
+        if self.users >= self.capacity or not self.live:
+            return None
+        if self.prioritised:
+            head = heapq.heappop(self.queue)[1]
+            while head.cancelled:
+                head = heapq.heappop(self.queue)[1]
+        else:
+            head = self.queue.popleft()
+        self.live -= 1
+        self.users += 1
+        head.granted = True
+        if head.process is not None:
+            self.queued -= 1
+        return head
 
-    def release(self, request: Request) -> None:
+    def handed_on(self) -> None:
+        """A release is processed: the head takes the server; a case's grant is scheduled."""
+        head = self.trigger()
+        if head is not None and head.process is not None:
+            self.loop.schedule(GRANT, head)
+
+    def release(self, job: Job) -> None:
         """Free the server now; the head of the queue takes it when the release is processed."""
         self.users -= 1
-        self.at_work.discard(request)
-        self.loop.call_at(self.loop.now, self.trigger)
+        self.at_work.discard(job)
+        if self.live:
+            self.loop.schedule(TRIGGER, self)
+        else:
+            self.loop.reserve(self)
 
     # ------------------------------------------------------------------ staffing
     def _staff_to(self, staff: int) -> None:
         absent = self.dept.max_staff - staff
         while len(self.absences) > absent:
-            request = self.absences.pop()
-            if request.granted:
-                self.release(request)
+            absence = self.absences.pop()
+            if absence.granted:
+                self.release(absence)
             else:
-                request.cancelled = True  # left in the heap, skipped when it comes up
+                absence.cancelled = True  # left in the heap, skipped when it comes up
+                self.live -= 1
         while len(self.absences) < absent:
-            self.absences.append(self.request(ABSENCE_PRIORITY, None))
+            absence = Job(None, None, ABSENCE_PRIORITY, 0.0, self.loop.now)
+            self.request(absence)
+            self.absences.append(absence)
         self.staff.change(self.loop.now, staff - self.staff.level)
 
     # ------------------------------------------------------------------ measures
-    def worked(self, started: float, work: float) -> None:
-        """Record work started at `started` lasting `work` business minutes."""
-        busy = min(started + work, self.end) - max(started, self.since)
-        if busy > 0:
-            self.busy_area += busy
-
     def reset(self, now: float) -> None:
         """Start measuring at `now`: the work under way counts from here on."""
         self.since, self.wait_area = now, 0.0
-        self.busy_area = sum(max(min(r.until, self.end) - now, 0.0) for r in self.at_work)
+        self.busy_area = sum(max(min(j.until, self.end) - now, 0.0) for j in self.at_work)
         self.peak = self.queued
         self.staff.reset(now)
 
-    def _waiting(self):
-        requests = (entry[1] for entry in self.queue) if self.prioritised else self.queue
-        return [r for r in requests if r.process is not None and not r.cancelled]
-
     def waiting_now(self, end: float) -> float:
         """Minutes cases are still waiting at `end` (added to the wait area)."""
-        return sum(end - max(r.joined, self.since) for r in self._waiting())
+        jobs = (entry[1] for entry in self.queue) if self.prioritised else self.queue
+        return sum(
+            end - max(j.arrived, self.since)
+            for j in jobs
+            if j.process is not None and not j.cancelled
+        )
 
 
 class EventReplication(CaseFlow):
@@ -157,41 +178,96 @@ class EventReplication(CaseFlow):
         self.now = plan.start
         self.heap: list = []
         self.sequence = count()
-        self.active = None  # the process running now (a request resumes it when granted)
+        self.passed = -1  # sequence of the last NORMAL entry processed at this instant
+        self.active = None  # the process running now
         self.stations = [Desk(self, d, self.prioritised, plan.end) for d in plan.departments]
         self.start()
 
-    # ------------------------------------------------------------------ the kernel
+    # ------------------------------------------------------------------ scheduling
     def timeout(self, minutes: float) -> float:
         return minutes  # the loop schedules what a process yields
 
     def process(self, generator) -> None:
         heapq.heappush(self.heap, (self.now, URGENT, next(self.sequence), RESUME, generator))
 
-    def resume_now(self, generator) -> None:
-        heapq.heappush(self.heap, (self.now, NORMAL, next(self.sequence), RESUME, generator))
+    def schedule(self, kind: int, target) -> None:
+        """An entry now, after those already scheduled."""
+        heapq.heappush(self.heap, (self.now, NORMAL, next(self.sequence), kind, target))
 
     def call_at(self, at: float, function) -> None:
         # SimPy schedules a timeout at now + (at - now): the same sum, to the last bit.
         at = self.now + (at - self.now)
         heapq.heappush(self.heap, (at, NORMAL, next(self.sequence), CALL, function))
 
+    def reserve(self, desk: Desk) -> None:
+        """A release with nobody queued: its place in the order, kept in case someone queues."""
+        if desk.reserved and desk.reserved[-1][0] != self.now:
+            desk.reserved.clear()
+        desk.reserved.append((self.now, next(self.sequence)))
+
+    def schedule_reserved(self, desk: Desk) -> None:
+        """Someone queued: the desk's reserved releases not yet past are scheduled in their place."""
+        now, passed = self.now, self.passed
+        for at, sequence in desk.reserved:
+            if at == now and sequence > passed:
+                heapq.heappush(self.heap, (at, NORMAL, sequence, TRIGGER, desk))
+        desk.reserved.clear()
+
+    # ------------------------------------------------------------------ the loop
     def _run_until(self, end: float) -> None:
         heap, pop, push, sequence = self.heap, heapq.heappop, heapq.heappush, self.sequence
+        stations = self.stations
         while heap and heap[0][0] < end:
-            now, _, _, kind, target = pop(heap)
-            self.now = now
-            if kind is CALL:
+            now, priority, number, kind, target = pop(heap)
+            if now != self.now:
+                self.now, self.passed = now, -1
+            if priority:
+                self.passed = number
+            if kind is RESUME:
+                process = target
+            elif kind is DONE:  # the work of a visit is done: release, tally, resume the case
+                stations[target.step.department].release(target)
+                self._visited(target.step, target.arrived, target.started, target.work)
+                process = target.process
+            elif kind is GRANT:
+                self._work(stations[target.step.department], target)
+                continue
+            elif kind is TRIGGER:
+                target.handed_on()
+                continue
+            else:
                 target()
                 continue
-            self.active = target
+            self.active = process
             try:
-                wait = target.send(None)
+                wait = process.send(None)
             except StopIteration:
                 continue
-            if wait is not None:  # a timeout; None: resumed by a grant or a join
-                push(heap, (now + wait, NORMAL, next(sequence), RESUME, target))
+            if wait is None:  # resumed by a grant or a join
+                continue
+            if wait.__class__ is Job:
+                wait.process = process
+                desk = stations[wait.step.department]
+                if desk.request(wait):
+                    self._work(desk, wait)
+                elif desk.queued > desk.peak:
+                    desk.peak = desk.queued
+                continue
+            push(heap, (now + wait, NORMAL, next(sequence), RESUME, process))
         self.now = end
+
+    def _work(self, desk: Desk, job: Job) -> None:
+        """A job takes its server now: waits and work tallied, its end scheduled."""
+        started = job.started = self.now
+        arrived = job.arrived
+        if started > arrived and started > desk.since:
+            desk.wait_area += started - (arrived if arrived > desk.since else desk.since)
+        job.until = started + job.work  # read at the end of the warm-up for work under way
+        desk.at_work.add(job)
+        busy = min(job.until, desk.end) - max(started, desk.since)
+        if busy > 0:
+            desk.busy_area += busy
+        heapq.heappush(self.heap, (job.until, NORMAL, next(self.sequence), DONE, job))
 
     def _all_done(self, branches: list):
         join = Join(self, len(branches), self.active)
@@ -201,25 +277,7 @@ class EventReplication(CaseFlow):
         return join.ok
 
     def _visit(self, service: ServicePlan, step: StepPlan, record: CaseRecord, work: float):
-        desk = self.stations[step.department]
-        arrived = self.now
-        request = desk.request(service.spec.priority, self.active)
-        if not request.granted:
-            request.joined = arrived  # read at the end for waits still under way
-            if desk.queued > desk.peak:
-                desk.peak = desk.queued
-            yield None
-            started = self.now
-            if started > desk.since:
-                desk.wait_area += started - (arrived if arrived > desk.since else desk.since)
-        else:
-            started = arrived
-        request.until = started + work  # read at the end of the warm-up for work under way
-        desk.at_work.add(request)
-        desk.worked(started, work)
-        yield work
-        desk.release(request)
-        self._visited(step, arrived, started, work)
+        yield Job(None, step, service.spec.priority, work, self.now)
 
 
 class Join:
@@ -236,4 +294,4 @@ class Join:
         self.ok = self.ok and ok
         self.left -= 1
         if not self.left:  # the condition's event: the parent resumes when it is processed
-            self.loop.resume_now(self.parent)
+            self.loop.schedule(RESUME, self.parent)

@@ -14,9 +14,9 @@ from slasim.io.files import OutputSet
 from slasim.io.interrupts import check_interrupted
 from slasim.scenario.plan import Plan, compile_plan
 from slasim.scenario.schema import Scenario
+from slasim.sim.event_engine import EventReplication
 from slasim.sim.grading import ServiceTally
 from slasim.sim.metrics import ratio, summarize
-from slasim.sim.event_engine import EventReplication
 from slasim.sim.parallel import run_parallel
 from slasim.sim.queue_engine import QueueReplication, unsupported
 from slasim.sim.simpy_engine import Replication
