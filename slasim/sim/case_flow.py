@@ -106,6 +106,11 @@ class CaseFlow:
         completed, decided_early, commitment = True, False, service.spec.commitment
         for item in service.route:  # the top level walked here: one generator layer fewer
             if item.__class__ is StepPlan:
+                if item.plain:  # one desk visit: two generator layers fewer
+                    yield from self._visit(service, item, record, block.steps[item.id].work[k])
+                    if item.accepts and not record.is_accepted:
+                        record.accepted = self.now
+                    continue
                 completed = yield from self._step(service, item, record, block, k)
             else:
                 completed = yield from self._route(service, [item], record, block, k)

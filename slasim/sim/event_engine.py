@@ -226,8 +226,21 @@ class EventReplication(CaseFlow):
             if kind is RESUME:
                 process = target
             elif kind is DONE:  # the work of a visit is done: release, tally, resume the case
-                stations[target.step.department].release(target)
-                self._visited(target.step, target.arrived, target.started, target.work)
+                desk = stations[target.step.department]
+                desk.users -= 1
+                desk.at_work.discard(target)
+                if desk.live:
+                    push(heap, (now, NORMAL, next(sequence), TRIGGER, desk))
+                else:  # nobody queued: the release's place is kept, not scheduled
+                    if desk.reserved and desk.reserved[-1][0] != now:
+                        desk.reserved.clear()
+                    desk.reserved.append((now, next(sequence)))
+                tally = self.step_tallies[target.step.id]  # `_visited` (new after the warm-up)
+                tally.visits += 1
+                tally.work += target.work
+                if target.started > target.arrived:
+                    tally.wait += target.started - target.arrived
+                    tally.waited += 1
                 process = target.process
             elif kind is GRANT:
                 self._work(stations[target.step.department], target)
@@ -248,7 +261,11 @@ class EventReplication(CaseFlow):
             if wait.__class__ is Job:
                 wait.process = process
                 desk = stations[wait.step.department]
-                if desk.request(wait):
+                if not desk.live and desk.users < desk.capacity:  # `Desk.request`'s first case
+                    desk.users += 1
+                    wait.granted = True
+                    self._work(desk, wait)
+                elif desk.request(wait):
                     self._work(desk, wait)
                 elif desk.queued > desk.peak:
                     desk.peak = desk.queued
@@ -259,15 +276,15 @@ class EventReplication(CaseFlow):
     def _work(self, desk: Desk, job: Job) -> None:
         """A job takes its server now: waits and work tallied, its end scheduled."""
         started = job.started = self.now
-        arrived = job.arrived
-        if started > arrived and started > desk.since:
-            desk.wait_area += started - (arrived if arrived > desk.since else desk.since)
-        job.until = started + job.work  # read at the end of the warm-up for work under way
+        arrived, since = job.arrived, desk.since
+        if started > arrived and started > since:
+            desk.wait_area += started - (arrived if arrived > since else since)
+        until = job.until = started + job.work  # read at the end of the warm-up
         desk.at_work.add(job)
-        busy = min(job.until, desk.end) - max(started, desk.since)
+        busy = (until if until < desk.end else desk.end) - (started if started > since else since)
         if busy > 0:
             desk.busy_area += busy
-        heapq.heappush(self.heap, (job.until, NORMAL, next(self.sequence), DONE, job))
+        heapq.heappush(self.heap, (until, NORMAL, next(self.sequence), DONE, job))
 
     def _all_done(self, branches: list):
         join = Join(self, len(branches), self.active)
