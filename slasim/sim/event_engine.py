@@ -29,7 +29,7 @@ from slasim.sim.case_flow import CaseFlow
 from slasim.sim.grading import CaseRecord
 from slasim.sim.metrics import DeskTally
 
-URGENT, NORMAL = 0, 1  # SimPy's priorities: a process's start before anything else at its instant
+NORMAL = 1  # SimPy's priority for all but a process's start (URGENT: `starting`, never in the heap)
 RESUME, CALL, GRANT, DONE, TRIGGER = range(5)  # what a heap entry does with its target
 ABSENCE_PRIORITY = -1  # staff absent take their slot before any case
 
@@ -121,12 +121,6 @@ class Desk(DeskTally):
             self.queued -= 1
         return head
 
-    def handed_on(self) -> None:
-        """A release is processed: the head takes the server; a case's grant is scheduled."""
-        head = self.trigger()
-        if head is not None and head.process is not None:
-            self.loop.schedule(GRANT, head)
-
     def release(self, job: Job) -> None:
         """Free the server now; the head of the queue takes it when the release is processed."""
         self.users -= 1
@@ -180,6 +174,7 @@ class EventReplication(CaseFlow):
         self.sequence = count()
         self.passed = -1  # sequence of the last NORMAL entry processed at this instant
         self.active = None  # the process running now
+        self.starting: deque = deque()  # processes started now, not yet run
         self.stations = [Desk(self, d, self.prioritised, plan.end) for d in plan.departments]
         self.start()
 
@@ -188,7 +183,7 @@ class EventReplication(CaseFlow):
         return minutes  # the loop schedules what a process yields
 
     def process(self, generator) -> None:
-        heapq.heappush(self.heap, (self.now, URGENT, next(self.sequence), RESUME, generator))
+        self.starting.append(generator)  # SimPy's URGENT start: before the next entry, in order
 
     def schedule(self, kind: int, target) -> None:
         """An entry now, after those already scheduled."""
@@ -217,40 +212,47 @@ class EventReplication(CaseFlow):
     def _run_until(self, end: float) -> None:
         heap, pop, push, sequence = self.heap, heapq.heappop, heapq.heappush, self.sequence
         stations = self.stations
-        while heap and heap[0][0] < end:
-            now, priority, number, kind, target = pop(heap)
-            if now != self.now:
-                self.now, self.passed = now, -1
-            if priority:
-                self.passed = number
-            if kind is RESUME:
-                process = target
-            elif kind is DONE:  # the work of a visit is done: release, tally, resume the case
-                desk = stations[target.step.department]
-                desk.users -= 1
-                desk.at_work.discard(target)
-                if desk.live:
-                    push(heap, (now, NORMAL, next(sequence), TRIGGER, desk))
-                else:  # nobody queued: the release's place is kept, not scheduled
-                    if desk.reserved and desk.reserved[-1][0] != now:
-                        desk.reserved.clear()
-                    desk.reserved.append((now, next(sequence)))
-                tally = self.step_tallies[target.step.id]  # `_visited` (new after the warm-up)
-                tally.visits += 1
-                tally.work += target.work
-                if target.started > target.arrived:
-                    tally.wait += target.started - target.arrived
-                    tally.waited += 1
-                process = target.process
-            elif kind is GRANT:
-                self._work(stations[target.step.department], target)
-                continue
-            elif kind is TRIGGER:
-                target.handed_on()
-                continue
+        starting, now = self.starting, self.now
+        while True:
+            if starting:
+                process = starting.popleft()
+            elif not heap or heap[0][0] >= end:
+                break
             else:
-                target()
-                continue
+                now, priority, number, kind, target = pop(heap)
+                if now != self.now:
+                    self.now, self.passed = now, -1
+                self.passed = number  # every entry is NORMAL: URGENT starts never enter the heap
+                if kind is RESUME:
+                    process = target
+                elif kind is DONE:  # the work of a visit is done: release, tally, resume the case
+                    desk = stations[target.step.department]
+                    desk.users -= 1
+                    desk.at_work.discard(target)
+                    if desk.live:
+                        push(heap, (now, NORMAL, next(sequence), TRIGGER, desk))
+                    else:  # nobody queued: the release's place is kept, not scheduled
+                        if desk.reserved and desk.reserved[-1][0] != now:
+                            desk.reserved.clear()
+                        desk.reserved.append((now, next(sequence)))
+                    tally = self.step_tallies[target.step.id]  # `_visited` (new after the warm-up)
+                    tally.visits += 1
+                    tally.work += target.work
+                    if target.started > target.arrived:
+                        tally.wait += target.started - target.arrived
+                        tally.waited += 1
+                    process = target.process
+                elif kind is GRANT:
+                    self._work(stations[target.step.department], target)
+                    continue
+                elif kind is TRIGGER:  # a release processed: the head takes the server
+                    head = target.trigger()
+                    if head is not None and head.process is not None:
+                        push(heap, (now, NORMAL, next(sequence), GRANT, head))
+                    continue
+                else:
+                    target()
+                    continue
             self.active = process
             try:
                 wait = process.send(None)
@@ -294,7 +296,9 @@ class EventReplication(CaseFlow):
         return join.ok
 
     def _visit(self, service: ServicePlan, step: StepPlan, record: CaseRecord, work: float):
-        yield Job(None, step, service.spec.priority, work, self.now)
+        # A one-item tuple, not a generator: `yield from` hands the job to the loop and goes on when
+        # the loop resumes the case (no generator to make or to pass through).
+        return (Job(None, step, service.spec.priority, work, self.now),)
 
 
 class Join:
