@@ -112,17 +112,21 @@ class Distribution(Strict):
 
 
 class Sampler:
-    """Draws from a distribution one at a time, from blocks drawn ahead on its own stream."""
+    """Draws from a distribution one at a time, from blocks drawn ahead on its own stream.
+    `rng` may be a function that makes the generator: it is then made at the first draw (a stream
+    costs tens of microseconds to seed, and many samplers never draw)."""
 
     __slots__ = ("dist", "rng", "scale", "_buffer", "_next")
 
-    def __init__(self, dist: Distribution, rng: np.random.Generator, scale: float = 1.0):
+    def __init__(self, dist: Distribution, rng, scale: float = 1.0):
         self.dist, self.rng, self.scale = dist, rng, scale
         self._buffer: list[float] = []
         self._next = 0
 
     def __call__(self) -> float:
         if self._next == len(self._buffer):
+            if not isinstance(self.rng, np.random.Generator):
+                self.rng = self.rng()
             self._buffer = (self.dist.draw(self.rng, BLOCK) * self.scale).tolist()
             self._next = 0
         value = self._buffer[self._next]

@@ -24,6 +24,8 @@ _EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (mon = 0)
 
 def arrival_factors(spec, days: np.ndarray) -> np.ndarray:
     """Weekday × month factors for epoch days."""
+    if not spec.weekday and not spec.month:
+        return np.ones(len(days))  # 1.0 × 1.0 everywhere, without the date arithmetic
     weekday = (days + _EPOCH_WEEKDAY) % 7
     by_weekday = np.array([spec.weekday.get(name, 1.0) for name in WEEKDAYS])
     months = days_to_dates(days).astype("datetime64[M]").astype(np.int64) % 12  # 0 = January

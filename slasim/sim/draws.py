@@ -49,9 +49,8 @@ class StepDraws:
 
         if step.work is not None:
             self.work = (step.work.draw(rng("work"), n) * step.work_scale).tolist()
-            self.again = Sampler(
-                step.work, rng("work-again"), step.work_scale
-            )  # re-checks after a supplement
+            # Re-checks after a supplement: the stream is seeded at the first re-check.
+            self.again = Sampler(step.work, lambda: rng("work-again"), step.work_scale)
         else:
             self.delay = step.delay.draw(rng("delay"), n)
         if step.supplement is not None:
