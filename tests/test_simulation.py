@@ -11,6 +11,7 @@ import pytest
 from slasim.scenario.loader import load_scenario
 from slasim.scenario.plan import compile_plan
 from slasim.scenario.schema import Scenario
+from slasim.sim.event_engine import EventReplication
 from slasim.sim.runner import replication_metrics, run_scenario
 from slasim.sim.simpy_engine import Replication
 
@@ -30,6 +31,8 @@ def inside(stat: dict, value: float) -> bool:
     return low <= value <= high
 
 
+# The two event engines, for cases whose records are read one by one.
+KERNELS = pytest.mark.parametrize("kernel", [Replication, EventReplication])
 ENGINES = pytest.mark.parametrize(
     "engine", ["auto", "simpy"]
 )  # auto: the queue path where it applies
@@ -200,14 +203,15 @@ def supplement_scenario(clock: str) -> Scenario:
     return Scenario.model_validate(data)
 
 
+@KERNELS
 @pytest.mark.parametrize("clock", ["restart", "resume"])
-def test_supplement_before_acceptance_restarts_or_resumes_the_clock(clock):
+def test_supplement_before_acceptance_restarts_or_resumes_the_clock(clock, kernel):
     # Receipt Mon 03-10 at 14:00 (office minute 2100 + 210); the check ends 15:00 (2370) and sends
     # the file back; the applicant answers 2 working days later, Wed 15:00 (2370 + 840 = 3210); the
     # re-check ends 16:00 (3270); review ends 17:00 (3330).
     records = []
     plan = compile_plan(supplement_scenario(clock))
-    rep = Replication(plan, 0, 3)
+    rep = kernel(plan, 0, 3)
     rep.grader.add = records.append
     rep.run()
     (record,) = records
@@ -308,7 +312,8 @@ def test_an_applicant_who_gives_up_ends_the_case():
     assert (s["arrived"], s["gave_up"], s["decided"], s["open_at_end"]) == (5, 3, 0, 2)
 
 
-def test_a_special_procedure_is_excluded_from_the_clock():
+@KERNELS
+def test_a_special_procedure_is_excluded_from_the_clock(kernel):
     # Receipt Mon 03-10 14:00 (office minute 2310), accepted then; work ends 15:00 (2370); a 2 WD
     # inspection (Art. 45) until Wed 15:00 (3210), decided then. Promised 1wd would be due Tue
     # 17:30;
@@ -327,7 +332,7 @@ def test_a_special_procedure_is_excluded_from_the_clock():
     ]
     scenario = Scenario.model_validate(data)
     records = []
-    rep = Replication(compile_plan(scenario), 0, 3)
+    rep = kernel(compile_plan(scenario), 0, 3)
     rep.grader.add = records.append
     rep.run()
     (record,) = records
@@ -365,7 +370,7 @@ def test_priorities_match_the_non_preemptive_priority_queue():
     )
 
 
-def single_case(steps: list, **service) -> tuple[list, float, Replication]:
+def single_case(kernel, steps: list, **service) -> tuple[list, float, Replication]:
     """One receipt, Mon 2025-03-10 14:00 (office minute 2310 from the period start), on one desk."""
     data = copy.deepcopy(HAND_WORKED)
     data["working_days"] = 10
@@ -374,7 +379,7 @@ def single_case(steps: list, **service) -> tuple[list, float, Replication]:
         {"arrivals": {"per_day": 1 / 6, "pattern": "even"}, "steps": steps, **service}
     )
     records = []
-    rep = Replication(compile_plan(Scenario.model_validate(data)), 0, 3)
+    rep = kernel(compile_plan(Scenario.model_validate(data)), 0, 3)
     rep.grader.add = records.append
     rep.run()
     return records, rep.plan.start, rep
@@ -394,20 +399,23 @@ SUPPLEMENTED = {
 REVIEW = {"step": "review", "department": "desk", "work": {"fixed": 60}}
 
 
-def test_tolerated_missing_materials_keep_the_clock_running():
+@KERNELS
+def test_tolerated_missing_materials_keep_the_clock_running(kernel):
     # 容缺受理: accepted at the check's end (2370) although materials are missing; the review runs
     # (2370-2430); the decision waits for the materials, 2 WD after the notice: Wed 15:00 (3210).
-    (record,), start, _ = single_case([SUPPLEMENTED, REVIEW])
+    (record,), start, _ = single_case(kernel, [SUPPLEMENTED, REVIEW])
     assert record.accepted - start == 2370 and not record.pauses
     assert record.decided - start == 3210 and not record.gave_up
     never = {**SUPPLEMENTED, "supplement": {**SUPPLEMENTED["supplement"], "give_up": 1}}
-    (record,), start, _ = single_case([never, REVIEW])
+    (record,), start, _ = single_case(kernel, [never, REVIEW])
     assert record.gave_up and record.decided - start == 2430  # terminated: no decision without them
 
 
-def test_commitment_decides_at_acceptance_and_checks_afterwards():
+@KERNELS
+def test_commitment_decides_at_acceptance_and_checks_afterwards(kernel):
     # 告知承诺: decided when the acceptance step ends (2370); the 600-minute check still uses the desk.
     (record,), start, rep = single_case(
+        kernel,
         [
             {"step": "accept", "department": "desk", "work": {"fixed": 60}},
             {"step": "verify", "department": "desk", "work": {"fixed": 600}},

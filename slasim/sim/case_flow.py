@@ -110,8 +110,8 @@ class CaseFlow:
                     yield from self._visit(service, item, record, block.steps[item.id].work[k])
                     if item.accepts and not record.is_accepted:
                         record.accepted = self.now
-                    continue
-                completed = yield from self._step(service, item, record, block, k)
+                else:
+                    completed = yield from self._step(service, item, record, block, k)
             else:
                 completed = yield from self._route(service, [item], record, block, k)
             if not completed:

@@ -1,5 +1,6 @@
 """The queue path: a replication computed without SimPy when every desk is a plain first-come-first-
-served queue serving one step (no supplement loop, special procedure or 告知承诺).
+served queue serving one step (no supplement loop, special procedure or 告知承诺, no desk after an
+elapsed wait inside a parallel branch).
 
 A c-server FCFS desk needs no event list: taken in arrival order, each case starts at the later of its
 arrival and the earliest instant a server is free (Kiefer–Wolfowitz; Lindley's recursion for one
@@ -56,6 +57,29 @@ def unsupported(plan: Plan) -> str | None:
     for service in plan.services:
         if service.spec.commitment:
             return f"service {service.name!r} decides on commitment (告知承诺)"
+        waiting = _desk_after_wait_in_parallel(service.route)
+        if waiting is not None:
+            # Waits there end together at an opening, and the cases reach the desk in the order of
+            # SimPy's process events (each branch a process), which the queue path's sort key does
+            # not replay; the event engine does.
+            return f"step {service.name}/{waiting.name} follows a wait inside a parallel branch"
+    return None
+
+
+def _desk_after_wait_in_parallel(route: list, inside: bool = False) -> StepPlan | None:
+    """The first desk step that follows an elapsed wait in the same parallel branch, if any."""
+    waited = False
+    for item in route:
+        if isinstance(item, StepPlan):
+            if inside and waited and item.delay is None:
+                return item
+            waited = waited or item.delay is not None
+            continue
+        parallel = isinstance(item, ParallelPlan)
+        for branch in item.branches if parallel else item.routes:
+            found = _desk_after_wait_in_parallel(branch, inside or parallel)
+            if found is not None:
+                return found
     return None
 
 

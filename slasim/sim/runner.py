@@ -24,11 +24,17 @@ from slasim.sim.workload import check_workload
 
 
 def replication_metrics(
-    plan: Plan, replication: int, seed: int, log=None, timeline: list | None = None
+    plan: Plan,
+    replication: int,
+    seed: int,
+    log=None,
+    timeline: list | None = None,
+    engine: str | None = None,
 ) -> dict:
     """Run one replication and return its metrics (a nested dict of numbers); events go to `log`,
-    and daily samples (queues, open cases by card) are appended to `timeline` if one is given."""
-    engine = engine_used(plan)["engine"]
+    and daily samples (queues, open cases by card) are appended to `timeline` if one is given.
+    `engine` (fcfs, events or simpy) overrides the choice of `engine_used`, for comparisons."""
+    engine = engine or engine_used(plan)["engine"]
     if log is not None or timeline is not None or engine == "simpy":
         rep = Replication(plan, replication, seed, log, timeline=timeline is not None)
     elif engine == "fcfs":
