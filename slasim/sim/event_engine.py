@@ -40,6 +40,7 @@ class Job:
     __slots__ = (
         "process",
         "step",
+        "desk",
         "priority",
         "work",
         "arrived",
@@ -49,8 +50,8 @@ class Job:
         "cancelled",
     )
 
-    def __init__(self, process, step: StepPlan | None, priority: int, work: float, arrived: float):
-        self.process, self.step, self.priority = process, step, priority
+    def __init__(self, process, step, desk, priority: int, work: float, arrived: float):
+        self.process, self.step, self.desk, self.priority = process, step, desk, priority
         self.work, self.arrived = work, arrived
         self.started = self.until = None
         self.granted = self.cancelled = False
@@ -74,7 +75,6 @@ class Desk(DeskTally):
         self.live = 0  # requests queued (cancelled absences left in the heap not counted)
         self.queued = 0  # cases queued
         self.reserved: list[tuple[float, int]] = []  # releases not scheduled: (instant, sequence)
-        self.at_work: set[Job] = set()  # for the warm-up's reset
         self.absences: list[Job] = []
         self._staff_to(dept.staff)
         for at, staff in dept.timeline():
@@ -124,7 +124,6 @@ class Desk(DeskTally):
     def release(self, job: Job) -> None:
         """Free the server now; the head of the queue takes it when the release is processed."""
         self.users -= 1
-        self.at_work.discard(job)
         if self.live:
             self.loop.schedule(TRIGGER, self)
         else:
@@ -141,7 +140,7 @@ class Desk(DeskTally):
                 absence.cancelled = True  # left in the heap, skipped when it comes up
                 self.live -= 1
         while len(self.absences) < absent:
-            absence = Job(None, None, ABSENCE_PRIORITY, 0.0, self.loop.now)
+            absence = Job(None, None, self, ABSENCE_PRIORITY, 0.0, self.loop.now)
             self.request(absence)
             self.absences.append(absence)
         self.staff.change(self.loop.now, staff - self.staff.level)
@@ -150,7 +149,13 @@ class Desk(DeskTally):
     def reset(self, now: float) -> None:
         """Start measuring at `now`: the work under way counts from here on."""
         self.since, self.wait_area = now, 0.0
-        self.busy_area = sum(max(min(j.until, self.end) - now, 0.0) for j in self.at_work)
+        # The work under way: the visits whose end is scheduled (a case granted a server but not
+        # yet started has no end yet, as in SimPy).
+        self.busy_area = sum(
+            max(min(entry[4].until, self.end) - now, 0.0)
+            for entry in self.loop.heap
+            if entry[3] is DONE and entry[4].desk is self
+        )
         self.peak = self.queued
         self.staff.reset(now)
 
@@ -211,7 +216,6 @@ class EventReplication(CaseFlow):
     # ------------------------------------------------------------------ the loop
     def _run_until(self, end: float) -> None:
         heap, pop, push, sequence = self.heap, heapq.heappop, heapq.heappush, self.sequence
-        stations = self.stations
         starting, now = self.starting, self.now
         while True:
             if starting:
@@ -220,15 +224,14 @@ class EventReplication(CaseFlow):
                 break
             else:
                 now, priority, number, kind, target = pop(heap)
-                if now != self.now:
-                    self.now, self.passed = now, -1
-                self.passed = number  # every entry is NORMAL: URGENT starts never enter the heap
+                # Every entry is NORMAL (URGENT starts never enter the heap): those at this instant
+                # processed so far have numbers up to this one.
+                self.now, self.passed = now, number
                 if kind is RESUME:
                     process = target
                 elif kind is DONE:  # the work of a visit is done: release, tally, resume the case
-                    desk = stations[target.step.department]
+                    desk = target.desk
                     desk.users -= 1
-                    desk.at_work.discard(target)
                     if desk.live:
                         push(heap, (now, NORMAL, next(sequence), TRIGGER, desk))
                     else:  # nobody queued: the release's place is kept, not scheduled
@@ -243,7 +246,7 @@ class EventReplication(CaseFlow):
                         tally.waited += 1
                     process = target.process
                 elif kind is GRANT:
-                    self._work(stations[target.step.department], target)
+                    self._work(target.desk, target)
                     continue
                 elif kind is TRIGGER:  # a release processed: the head takes the server
                     head = target.trigger()
@@ -262,7 +265,7 @@ class EventReplication(CaseFlow):
                 continue
             if wait.__class__ is Job:
                 wait.process = process
-                desk = stations[wait.step.department]
+                desk = wait.desk
                 if not desk.live and desk.users < desk.capacity:  # `Desk.request`'s first case
                     desk.users += 1
                     wait.granted = True
@@ -282,7 +285,6 @@ class EventReplication(CaseFlow):
         if started > arrived and started > since:
             desk.wait_area += started - (arrived if arrived > since else since)
         until = job.until = started + job.work  # read at the end of the warm-up
-        desk.at_work.add(job)
         busy = (until if until < desk.end else desk.end) - (started if started > since else since)
         if busy > 0:
             desk.busy_area += busy
@@ -298,7 +300,8 @@ class EventReplication(CaseFlow):
     def _visit(self, service: ServicePlan, step: StepPlan, record: CaseRecord, work: float):
         # A one-item tuple, not a generator: `yield from` hands the job to the loop and goes on when
         # the loop resumes the case (no generator to make or to pass through).
-        return (Job(None, step, service.spec.priority, work, self.now),)
+        desk = self.stations[step.department]
+        return (Job(None, step, desk, service.spec.priority, work, self.now),)
 
 
 class Join:
