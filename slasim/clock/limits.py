@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from pydantic import field_validator, model_validator
@@ -176,7 +177,16 @@ class LimitPair(Strict):
     @model_validator(mode="after")
     def _promised_within_legal(self):
         if self.promised is not None:
-            promised, legal = Limit.parse(self.promised), Limit.parse(self.legal)
-            if promised.unit == legal.unit and promised.amount > legal.amount:
-                raise ValueError(f"the promised limit ({promised}) exceeds the legal one ({legal})")
+            problem = _pair_problem(self.promised, self.legal)
+            if problem:
+                raise ValueError(problem)
         return self
+
+
+@lru_cache(maxsize=4096)
+def _pair_problem(promised_text: str, legal_text: str) -> str:
+    """Why a promised limit cannot go with a legal one ('' if it can), once per pair of texts."""
+    promised, legal = Limit.parse(promised_text), Limit.parse(legal_text)
+    if promised.unit == legal.unit and promised.amount > legal.amount:
+        return f"the promised limit ({promised}) exceeds the legal one ({legal})"
+    return ""
