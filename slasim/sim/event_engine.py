@@ -5,17 +5,17 @@ staff changes with any of these).
 It keeps SimPy's semantics and its order of simultaneous events, so it gives the SimPy engine's
 results on the same draws (tests/test_event_engine.py), while paying for only the events that
 change something. The heap holds (instant, priority, sequence, kind, target) as SimPy's holds
-(instant, priority, event id, event): a process started now comes first at its instant (URGENT),
-everything else in the order it was scheduled. A desk follows `simpy.Resource` (or
-`PriorityResource`, keyed by priority then request time) step for step: a request is granted at once
-if a server is free and it heads the queue; a release frees the server at once but hands it to the
-queue's head only when the release event is processed, and that head starts when its grant is
-processed. A desk visit is one job of the loop, not a process of its own: the case's process is
-resumed once, when the work is done. Left out are the events that change nothing: a request granted
-at once, the end of a case's process, and a release with nobody queued — its place in the order is
-reserved, and it is scheduled in that place only if someone queues at the desk before it would
-have been processed. Staff absences (a lower staffing period) are requests ahead of every case, as in
-the SimPy engine. It writes no event log or timeline: the runner gives those to SimPy.
+(instant, priority, event id, event); a process started now runs before the next entry, as SimPy's
+URGENT start does, and everything else comes in the order it was scheduled. A desk follows
+`simpy.Resource` (or `PriorityResource`, keyed by priority then request time) step for step: a
+request is granted at once if a server is free and it heads the queue; a release frees the server
+at once but hands it to the queue's head only when the release event is processed, and that head
+starts when its grant is processed. A desk visit is one job of the loop, not a process of its own:
+the case's process is resumed once, when the work is done. Left out are the events that change
+nothing: a request granted at once and the end of a case's process (dropping an event never
+reorders the others: sequence numbers only grow). Staff absences (a lower staffing period) are
+requests ahead of every case, as in the SimPy engine. It writes no event log or timeline: the
+runner gives those to SimPy.
 """
 
 from __future__ import annotations
@@ -74,7 +74,6 @@ class Desk(DeskTally):
         self.order = count()  # order of requests, for equal keys on a prioritised desk
         self.live = 0  # requests queued (cancelled absences left in the heap not counted)
         self.queued = 0  # cases queued
-        self.reserved: list[tuple[float, int]] = []  # releases not scheduled: (instant, sequence)
         self.absences: list[Job] = []
         self._staff_to(dept.staff)
         for at, staff in dept.timeline():
@@ -100,8 +99,6 @@ class Desk(DeskTally):
         head = self.trigger()
         if head is not None and head is not job and head.process is not None:
             self.loop.schedule(GRANT, head)  # an earlier request takes a server not yet handed on
-        if self.live:
-            self.loop.schedule_reserved(self)
         return job.granted
 
     def trigger(self) -> Job | None:
@@ -121,13 +118,11 @@ class Desk(DeskTally):
             self.queued -= 1
         return head
 
-    def release(self, job: Job) -> None:
-        """Free the server now; the head of the queue takes it when the release is processed."""
+    def release(self) -> None:
+        """Free a server now; the head of the queue takes it when the release is processed (the
+        loop does this inline for a case's visit)."""
         self.users -= 1
-        if self.live:
-            self.loop.schedule(TRIGGER, self)
-        else:
-            self.loop.reserve(self)
+        self.loop.schedule(TRIGGER, self)
 
     # ------------------------------------------------------------------ staffing
     def _staff_to(self, staff: int) -> None:
@@ -135,7 +130,7 @@ class Desk(DeskTally):
         while len(self.absences) > absent:
             absence = self.absences.pop()
             if absence.granted:
-                self.release(absence)
+                self.release()
             else:
                 absence.cancelled = True  # left in the heap, skipped when it comes up
                 self.live -= 1
@@ -177,7 +172,6 @@ class EventReplication(CaseFlow):
         self.now = plan.start
         self.heap: list = []
         self.sequence = count()
-        self.passed = -1  # sequence of the last NORMAL entry processed at this instant
         self.active = None  # the process running now
         self.starting: deque = deque()  # processes started now, not yet run
         self.stations = [Desk(self, d, self.prioritised, plan.end) for d in plan.departments]
@@ -199,20 +193,6 @@ class EventReplication(CaseFlow):
         at = self.now + (at - self.now)
         heapq.heappush(self.heap, (at, NORMAL, next(self.sequence), CALL, function))
 
-    def reserve(self, desk: Desk) -> None:
-        """A release with nobody queued: its place in the order, kept in case someone queues."""
-        if desk.reserved and desk.reserved[-1][0] != self.now:
-            desk.reserved.clear()
-        desk.reserved.append((self.now, next(self.sequence)))
-
-    def schedule_reserved(self, desk: Desk) -> None:
-        """Someone queued: the desk's reserved releases not yet past are scheduled in their place."""
-        now, passed = self.now, self.passed
-        for at, sequence in desk.reserved:
-            if at == now and sequence > passed:
-                heapq.heappush(self.heap, (at, NORMAL, sequence, TRIGGER, desk))
-        desk.reserved.clear()
-
     # ------------------------------------------------------------------ the loop
     def _run_until(self, end: float) -> None:
         heap, pop, push, sequence = self.heap, heapq.heappop, heapq.heappush, self.sequence
@@ -223,21 +203,14 @@ class EventReplication(CaseFlow):
             elif not heap or heap[0][0] >= end:
                 break
             else:
-                now, priority, number, kind, target = pop(heap)
-                # Every entry is NORMAL (URGENT starts never enter the heap): those at this instant
-                # processed so far have numbers up to this one.
-                self.now, self.passed = now, number
+                now, _, _, kind, target = pop(heap)
+                self.now = now
                 if kind is RESUME:
                     process = target
                 elif kind is DONE:  # the work of a visit is done: release, tally, resume the case
                     desk = target.desk
                     desk.users -= 1
-                    if desk.live:
-                        push(heap, (now, NORMAL, next(sequence), TRIGGER, desk))
-                    else:  # nobody queued: the release's place is kept, not scheduled
-                        if desk.reserved and desk.reserved[-1][0] != now:
-                            desk.reserved.clear()
-                        desk.reserved.append((now, next(sequence)))
+                    push(heap, (now, NORMAL, next(sequence), TRIGGER, desk))  # the release event
                     tally = self.step_tallies[target.step.id]  # `_visited` (new after the warm-up)
                     tally.visits += 1
                     tally.work += target.work
