@@ -3,7 +3,8 @@
 Measured in the same run, against the anchors: deadlines/s vs `holidays` and numpy; one-step M/M/c
 cases/s vs a raw SimPy loop and Ciw (optional: pip install 'slasim[bench]'); a 4-step city-year from
 10k to 1M cases (time and peak memory, each in a fresh process), and at 100k on the SimPy engine;
-parallel speed-up on all cores.
+the event engine against SimPy on realistic centres (`bench_engines.py`); parallel speed-up on all
+cores.
 Run: python benchmarks/run_all.py [--quick]   (--quick stops the city-year at 100k cases)
 """
 
@@ -24,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import bench_deadlines  # noqa: E402
+import bench_engines  # noqa: E402
 import bench_sim  # noqa: E402
 import bench_staff  # noqa: E402
 from city_year import city_year as city_year_scenario  # noqa: E402
@@ -147,6 +149,16 @@ def table(r: dict) -> list[tuple[str, str, str]]:
                 f"peak {c['peak_mib']:.0f} MiB; {c['cases'] / c['seconds']:,.0f} cases/s",
             )
         )
+    for e in r.get("engines", []):
+        rows.append(
+            (
+                f"{e['scenario']} ({e['cases_measured']:,} cases), event engine vs engine: simpy",
+                f"{e['speedup']:.2f}×",
+                f"median of {e['pairs']} pairs ({e['speedup_range'][0]:.2f}–"
+                f"{e['speedup_range'][1]:.2f}×); {e['seconds_engine']:.2f} s vs "
+                f"{e['seconds_simpy']:.2f} s; equal results: {e['equal_results']}; target ≥ 5×",
+            )
+        )
     big = {c["target"]: c for c in r["city_year"] if c["engine"] == "fcfs"}
     if 1_000_000 in big and 100_000 in big:
         rows.append(
@@ -193,6 +205,7 @@ def main() -> None:
         "mmc": bench_sim.measure(reps=20),
         "city_year": [{**city_year(n), "target": n} for n in sizes]
         + [{**city_year(100_000, "simpy"), "target": 100_000}],
+        "engines": bench_engines.measure_all(pairs=3, quick=args.quick),
         "staff": bench_staff.measure(days=60, max_reps=20),
         "parallel": [
             speed_up(load_scenario("district-centre")),
