@@ -47,7 +47,7 @@ def cluster():
 
 
 def test_a_process_pool_gives_the_in_process_result(scenario, serial):
-    assert serial["engine"] == ("simpy" if scenario.name == "district-centre" else "fcfs")
+    assert serial["engine"] == ("events" if scenario.name == "district-centre" else "fcfs")
     assert same(run_scenario(scenario, replications=6, workers=2), serial)
 
 

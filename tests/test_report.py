@@ -57,7 +57,7 @@ def test_the_report_is_one_self_contained_page(results):
         "Scenario definition",
         "seed 2025",
         "2025",
-        "engine simpy (step food-licence/accept has a supplement loop",
+        "engine events (not the queue path: step food-licence/accept has a supplement loop",
     ):
         assert section in page
     assert re.search(r'(src|href)="(?!#)', page) is None  # nothing fetched from outside the page

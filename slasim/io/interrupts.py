@@ -4,12 +4,14 @@ Python raises a signal's exception wherever the main thread happens to be. If th
 finalizer (a SimPy process being closed, a garbage-collected generator), Python prints
 "Exception ignored" and carries on, and the run would finish as if never interrupted. So the
 handlers installed here also record the signal, and `check_interrupted()` raises it again at the
-safe points that matter: between replications and before outputs are published.
+safe points that matter: between replications and before outputs are published. The swallowed
+exception is not printed either (`sys.unraisablehook`): the one line the command prints is enough.
 """
 
 from __future__ import annotations
 
 import signal
+import sys
 
 
 class Terminated(BaseException):
@@ -30,6 +32,20 @@ def install() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         if signal.getsignal(signum) is not signal.SIG_IGN:
             signal.signal(signum, _handler)
+    if sys.unraisablehook is not _quiet_about_signals:
+        _quiet_about_signals.default = sys.unraisablehook
+        sys.unraisablehook = _quiet_about_signals
+
+
+def _quiet_about_signals(unraisable) -> None:
+    """A signal's exception swallowed in a finalizer is recorded and raised again later: not
+    printed as "Exception ignored". Anything else goes to the previous hook."""
+    if isinstance(unraisable.exc_value, KeyboardInterrupt | Terminated) and _received:
+        return
+    _quiet_about_signals.default(unraisable)
+
+
+_quiet_about_signals.default = sys.__unraisablehook__
 
 
 def check_interrupted() -> None:
