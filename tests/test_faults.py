@@ -523,12 +523,12 @@ def test_an_interrupt_swallowed_by_a_finalizer_is_raised_again():
     assert "ValueError: a bug in a finalizer" in done.stderr  # … as it still does for the bug
 
 
-def test_one_simpy_replication_is_bounded_on_its_own(tmp_path):
-    """SimPy holds every open case: one replication on it is bounded at a tenth of --max-cases,
-    whether the scenario needs SimPy (a supplement loop) or the run writes a timeline (--out),
-    while the queue path may take the same replication."""
+def test_one_event_engine_replication_is_bounded_on_its_own(tmp_path):
+    """The event loop and SimPy hold every open case: one replication on either is bounded at a
+    tenth of --max-cases, whether the scenario needs one (a supplement loop) or the run writes a
+    timeline (--out, on SimPy), while the queue path may take the same replication."""
     code, _, err = slasim("run", "district-centre", "--reps", "1", *HUGE)
-    assert code == 2 and "in one replication on the SimPy engine (step food-licence/accept" in err
+    assert code == 2 and "in one replication on the event engine (step food-licence/accept" in err
     busy = ["--set", "services.company-setup.arrivals.per_day=20000"]  # 2.4 M cases a replication
     args = ["run", "company-setup", "--reps", "1", *busy, "--out", tmp_path / "out"]
     code, _, err = slasim(*args)

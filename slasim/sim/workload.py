@@ -2,9 +2,9 @@
 (receipts per working day × weekday and month factors over the period, each service), times the
 replications, variants, grid points or candidates to run. Above a bound the command is refused
 with the estimate and the flag that lifts the bound, instead of running for hours or exhausting
-memory (`per_day: 100000`, `--reps 10000000`). One replication on the SimPy engine is bounded on
-its own at a tenth of the bound: SimPy holds every open case, and an overloaded centre keeps
-most of them open.
+memory (`per_day: 100000`, `--reps 10000000`). One replication on an event engine (the event
+loop, or SimPy) is bounded on its own at a tenth of the bound: both hold every open case, and an
+overloaded centre keeps most of them open.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from slasim.sim.queue_engine import unsupported
 
 MAX_CASES = 20_000_000  # simulated cases a command may run unless --max-cases says more
 MAX_CASES_OPTION = "--max-cases"
-SIMPY_SHARE = 0.1  # of the bound, for the cases of one replication on the SimPy engine
+SIMPY_SHARE = 0.1  # of the bound, for the cases of one replication on an event engine
 
 
 def cases_per_replication(plan: Plan) -> float:
@@ -40,10 +40,10 @@ def check_workload(
     simpy_first: bool = False,
 ) -> float:
     """The expected simulated cases of (plan, replications) pairs; over `bound` (None: no bound)
-    a located error with the estimate and the flag to override it. A replication on the SimPy
-    engine (`simpy_first`: the first one always is, for an event log or a timeline) may hold
-    every case it simulates in memory at once (an overloaded desk's backlog), so it is bounded
-    at SIMPY_SHARE of `bound` on its own."""
+    a located error with the estimate and the flag to override it. A replication on an event
+    engine — the event loop, or SimPy (`simpy_first`: the first one always is, for an event log
+    or a timeline) — may hold every case it simulates in memory at once (an overloaded desk's
+    backlog), so it is bounded at SIMPY_SHARE of `bound` on its own."""
     per_run = [cases_per_replication(plan) for plan, _ in runs]
     total = sum(cases * n for cases, (_, n) in zip(per_run, runs))
     if bound is None:
@@ -59,8 +59,9 @@ def check_workload(
     for cases, (plan, _) in zip(per_run, runs):
         why = "it writes the event log or timeline" if simpy_first else unsupported(plan)
         if why is not None and cases > bound * SIMPY_SHARE:
+            engine = "SimPy" if simpy_first or plan.scenario.engine == "simpy" else "event"
             raise SlasimError(
-                f"about {cases:,.0f} simulated cases in one replication on the SimPy engine "
+                f"about {cases:,.0f} simulated cases in one replication on the {engine} engine "
                 f"({why}): over its bound of {bound * SIMPY_SHARE:,.0f} ({SIMPY_SHARE:.0%} of "
                 f"{MAX_CASES_OPTION}: each open case is held in memory); give "
                 f"{MAX_CASES_OPTION} {math.ceil(cases / SIMPY_SHARE):d} to run it anyway",
