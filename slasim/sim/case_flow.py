@@ -51,10 +51,12 @@ class CaseFlow:
         raise NotImplementedError
 
     def _visit(self, service: ServicePlan, step: StepPlan, record: CaseRecord, work: float):
-        """Queue at the step's desk and work `work` minutes (tallied with `_visited`)."""
+        """Queue at the step's desk and work `work` minutes; the visit is tallied on its step when
+        it completes (`_visited`)."""
         raise NotImplementedError
 
     def _run_until(self, end: float) -> None:
+        """Process what happens before `end` (not at it), as SimPy's `run(until=end)` does."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------ the replication
