@@ -11,7 +11,12 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from slasim.calendar.units import date_to_day, datetime_to_minutes, minutes_to_datetime
+from slasim.calendar.units import (
+    date_to_day,
+    datetime_to_minutes,
+    instants_to_minutes,
+    minutes_to_datetime,
+)
 from slasim.calendar.workcalendar import load_calendar
 from slasim.io.errors import SlasimError
 
@@ -232,6 +237,23 @@ def test_outside_table_is_an_error(cn):
 def test_wall_minutes_conversion_round_trip():
     t = dt.datetime(2025, 9, 26, 13, 45, 30)
     assert minutes_to_datetime(datetime_to_minutes(t)) == t
+
+
+@given(
+    t=st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2060, 1, 1)),
+    offset=st.sampled_from([None, 0, 8, -12, 5.75]),
+    bare=st.booleans(),
+)
+def test_check_files_read_instants_as_deadline_does_to_the_bit(t, offset, bare):
+    """`check` reads a file's instants in bulk, `deadline` one at a time: the same wall minutes,
+    seconds and microseconds included, for dates, naive datetimes and ones with a UTC offset."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Asia/Shanghai")
+    value = t.date() if bare else t
+    if offset is not None and not bare:
+        value = t.replace(tzinfo=dt.timezone(dt.timedelta(hours=offset)))
+    assert instants_to_minutes([value], [zone])[0] == datetime_to_minutes(value, zone)
 
 
 def test_calendar_lookup_from_any_directory(tmp_path, monkeypatch):

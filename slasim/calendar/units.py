@@ -60,8 +60,13 @@ def instants_to_minutes(values, zones=None) -> np.ndarray:
         [
             nan
             if v is None
+            else float((v.toordinal() - EPOCH_ORDINAL) * MINUTES_PER_DAY)
+            if not isinstance(v, datetime)
+            # `datetime_to_minutes`'s sum, term by term: the same double, microseconds included
             else (v.toordinal() - EPOCH_ORDINAL) * MINUTES_PER_DAY
-            + (v.hour * 60 + v.minute + v.second / 60.0 if isinstance(v, datetime) else 0)
+            + v.hour * 60
+            + v.minute
+            + (v.second + v.microsecond / 1e6) / 60.0
             for v in values
         ],
         dtype=np.float64,

@@ -28,7 +28,20 @@ Instant = dt.date | dt.datetime
 LEVEL_INDEX = {level: k for k, level in enumerate(LEVELS)}
 
 
-_instant = field_parser(parse_instant)
+_parse_instant = field_parser(parse_instant)
+_INSTANTS: dict[str, Instant] = {}  # instant texts already read (files repeat their dates)
+
+
+def _instant(value):
+    """An instant field: `parse_instant`, once per distinct text (dates are immutable)."""
+    known = _INSTANTS.get(value) if type(value) is str else None
+    if known is None:
+        known = _parse_instant(value)
+        if type(value) is str and len(_INSTANTS) < 1 << 16:
+            _INSTANTS[value] = known
+    return known
+
+
 _limit = field_parser(lambda v: str(Limit.parse(v)))
 
 
