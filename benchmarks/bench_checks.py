@@ -21,7 +21,8 @@ import yaml
 
 from slasim.calendar.units import datetime_to_minutes
 from slasim.checks.engine import run_checks
-from slasim.checks.schema import CheckFile, load_check_file
+from slasim.checks.load import load_check_file
+from slasim.checks.schema import CheckFile
 from slasim.clock.case_clock import Pause
 from slasim.clock.deadline import compute_deadline
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 _EXPORTS = {
     "WorkCalendar": "slasim.calendar.workcalendar",
     "load_calendar": "slasim.calendar.workcalendar",
-    "load_check_file": "slasim.checks.schema",
+    "load_check_file": "slasim.checks.load",
     "run_checks": "slasim.checks.engine",
     "Clock": "slasim.clock.case_clock",
     "ClockBatch": "slasim.clock.case_clock",
@@ -43,7 +43,7 @@ __all__ = [
 if TYPE_CHECKING:  # for type checkers and editors; at run time names load lazily
     from slasim.calendar.workcalendar import WorkCalendar, load_calendar
     from slasim.checks.engine import run_checks
-    from slasim.checks.schema import load_check_file
+    from slasim.checks.load import load_check_file
     from slasim.clock.case_clock import Clock, ClockBatch, Pause
     from slasim.clock.deadline import compute_deadline
     from slasim.io.errors import SlasimError

@@ -105,7 +105,7 @@ cases:
 def test_cases_on_several_calendars_keep_their_own_rows(tmp_path):
     # By hand: cn-example-city is closed on Tue 2026-03-03 (a local closure), cn is not.
     from slasim.checks.engine import run_checks
-    from slasim.checks.schema import load_check_file
+    from slasim.checks.load import load_check_file
 
     path = tmp_path / "mixed.yaml"
     path.write_text(MIXED_CALENDARS, encoding="utf-8")

@@ -24,6 +24,7 @@ from slasim.calendar.units import (
     parse_instant,
 )
 from slasim.calendar.workcalendar import WorkCalendar, load_calendar
+from slasim.checks.load import load_check_file
 from slasim.checks.schema import (
     CaseColumns,
     CaseSpec,
@@ -31,7 +32,6 @@ from slasim.checks.schema import (
     Expect,
     Instant,
     RulesSpec,
-    load_check_file,
 )
 from slasim.clock.acceptance import AcceptanceRule, into_office, resolve_acceptance
 from slasim.clock.cards import (

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,8 +20,8 @@ from slasim.clock.articles import PAUSE_KINDS
 from slasim.clock.cards import LEVELS, REFERENCES
 from slasim.clock.limits import Limit, LimitPair
 from slasim.io.errors import SlasimError
-from slasim.io.files import gc_paused, read_yaml
-from slasim.io.schema import Int, Strict, field_parser, plain_name, validate
+from slasim.io.files import gc_paused
+from slasim.io.schema import Int, Strict, field_parser, plain_name
 
 Instant = dt.date | dt.datetime
 LEVEL_INDEX = {level: k for k, level in enumerate(LEVELS)}
@@ -372,9 +371,13 @@ class CheckFile(Strict):
     def columns(self) -> CaseColumns:
         """The cases as columns, built on first use (validation already parsed every value)."""
         if self._columns is None:
-            with gc_paused():
-                self._columns = CaseColumns.of(self.cases, self._zone_of)
+            self.build_columns(self.cases)
         return self._columns
+
+    def build_columns(self, cases) -> None:
+        """Build the columns from validated cases, or records that read as such (`load`)."""
+        with gc_paused():
+            self._columns = CaseColumns.of(cases, self._zone_of)
 
 
 @lru_cache(maxsize=64)
@@ -387,14 +390,3 @@ def _zone(calendar: str):
         return ZoneInfo(resolve_spec(find_calendar(calendar)).timezone)
     except SlasimError:
         return None
-
-
-def load_check_file(path: Path) -> CheckFile:
-    """Read and validate a check file (YAML or JSON); errors name the file, case and field."""
-    data = read_yaml(path)
-    if not isinstance(data, dict):
-        raise SlasimError("a check file is a mapping with `cases`", source=str(path))
-    with gc_paused():
-        check = validate(CheckFile, data, str(path))
-        check.columns  # noqa: B018 - build the columns as part of loading, once
-    return check

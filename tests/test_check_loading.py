@@ -1,0 +1,214 @@
+"""The two routes that read a check file — the pydantic models, and flat cases straight into
+columns — on random files, valid and not: the flat route takes only files the models accept, gives
+each case the model's values and the same columns, and leaves every error to the models."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from slasim.checks.engine import run_checks
+from slasim.checks.load import flat_check_file, load_check_file
+from slasim.checks.schema import CaseSpec, CheckFile, Expect, PauseSpec
+from slasim.io.errors import SlasimError
+from slasim.io.schema import validate
+
+DATES = ["2025-01-06", "2025-09-26", "2025-09-30T16:45", "2025-10-09 09:00:30", "2026-02-13T17:30"]
+LIMITS = ["5wd", "10wd", "10 WD", "3d", "8wh"]
+# One thing per file that the flat route must leave to the models (which refuse most of them).
+TWISTS = [
+    ("accepted", "2025-02-30"),  # no such day
+    ("accepted", "2025/01/06"),
+    ("accepted", 20250106),  # not a text
+    ("legal", "20xx"),
+    ("legal", "-3wd"),
+    ("promised", "30wd"),  # over the legal limit
+    ("decided", "2024-12-31"),  # before acceptance
+    ("kind", "nap"),
+    ("level", "purple"),
+    ("bare due", "2025-10-09"),  # one due, two limits
+    ("name", "line\nbreak"),
+    ("name", "zero\u200bwidth"),
+    ("name", "nbsp\u00a0name"),  # not printable, yet a plain name: the models accept it
+    ("notice", "2025-01-06"),  # a field the flat route does not take
+    ("typo", 1),
+    ("extension", 10),
+]
+
+
+@st.composite
+def check_files(draw):
+    """A check file of 2–4 flat cases, valid, or with one twist in one case. Returns (data, the
+    twist or None)."""
+    cases = []
+    for i in range(draw(st.integers(2, 4))):
+        accepted = draw(st.integers(0, len(DATES) - 2))
+        case: dict = {"name": f"case {i}", "accepted": DATES[accepted]}
+        legal = draw(st.sampled_from(LIMITS))
+        if draw(st.booleans()):
+            case["limit"] = {"promised": legal, "legal": "20wd"} if "wd" in legal.lower() else legal
+        else:
+            case["limit"] = legal
+        if draw(st.booleans()):
+            case["decided"] = DATES[draw(st.integers(accepted + 1, len(DATES) - 1))]
+        if draw(st.booleans()):
+            pause = {"from": draw(st.sampled_from(DATES))}
+            if draw(st.booleans()):
+                pause["to"] = draw(st.sampled_from(DATES))
+            if draw(st.booleans()):
+                pause["kind"] = draw(st.sampled_from(["special_procedure", "suspension"]))
+            if draw(st.booleans()):
+                pause["detail"] = "expert review"
+            case["pauses"] = [pause]
+        if draw(st.booleans()):
+            case["extensions"] = [draw(st.sampled_from(LIMITS))]
+        expect: dict = {}
+        if draw(st.booleans()):
+            expect["due"] = {"legal": draw(st.sampled_from(DATES))}
+        elif isinstance(case["limit"], str) and draw(st.booleans()):
+            expect["due"] = draw(st.sampled_from(DATES))
+        if draw(st.booleans()):
+            expect["card_at"] = {
+                draw(st.sampled_from(DATES)): draw(st.sampled_from(["green", "red"]))
+            }
+        case["expect"] = expect
+        cases.append(case)
+    twist = draw(st.sampled_from([None, *TWISTS]))
+    if twist is not None:  # not in the first case, which the flat route validates as a model
+        case = cases[draw(st.integers(1, len(cases) - 1))]
+        what, value = twist
+        if what in ("legal", "promised"):
+            case["limit"] = (
+                {"promised": "5wd", "legal": value}
+                if what == "legal"
+                else {
+                    "promised": value,
+                    "legal": "20wd",
+                }
+            )
+        elif what == "kind":
+            case["pauses"] = [{"from": DATES[0], "kind": value}]
+        elif what == "level":
+            case["expect"]["card_at"] = {DATES[1]: value}
+        elif what == "bare due":
+            case["limit"] = {"promised": "5wd", "legal": "20wd"}
+            case["expect"]["due"] = value
+        elif what == "extension":
+            case["extensions"] = [value]
+        elif what == "decided":
+            case["accepted"], case["decided"] = DATES[1], value
+        else:
+            case[what] = value
+    return {"calendar": "cn", "cases": cases}, twist
+
+
+def models(data: dict) -> CheckFile | None:
+    try:
+        return validate(CheckFile, data, "file")
+    except SlasimError:
+        return None
+
+
+def same_value(record, model) -> bool:
+    """A record equals a model field by field (models and lists of models compared the same way)."""
+    if isinstance(model, CaseSpec | Expect | PauseSpec) or type(model).__name__ == "LimitPair":
+        return all(
+            same_value(getattr(record, name), getattr(model, name))
+            for name in type(model).model_fields
+        )
+    if isinstance(model, list):
+        return len(record) == len(model) and all(map(same_value, record, model))
+    if isinstance(model, dict):
+        return record.keys() == model.keys() and all(same_value(record[k], model[k]) for k in model)
+    return type(record) is type(model) and record == model
+
+
+def same_columns(a, b) -> bool:
+    for field in dataclasses.fields(a):
+        x, y = getattr(a, field.name), getattr(b, field.name)
+        if isinstance(x, np.ndarray):
+            if not np.array_equal(x, y, equal_nan=x.dtype.kind == "f"):
+                return False
+        elif isinstance(x, dict):
+            if x.keys() != y.keys() or not all(
+                np.array_equal(x[k][0], y[k][0], equal_nan=True)
+                and np.array_equal(x[k][1], y[k][1])
+                for k in x
+            ):
+                return False
+        elif x != y:
+            return False
+    return True
+
+
+@settings(max_examples=300, deadline=None)
+@given(check_files())
+def test_the_flat_route_takes_only_what_the_models_accept_and_gives_their_values(drawn):
+    data, twist = drawn
+    flat, model = flat_check_file(json.loads(json.dumps(data))), models(data)
+    if flat is None:
+        assert twist is not None  # a plain valid file takes the flat route
+        return
+    assert model is not None  # never accepts what the models refuse
+    assert len(flat.cases) == len(model.cases)
+    for record, case in zip(flat.cases, model.cases):
+        assert same_value(record, case)
+    assert same_columns(flat.columns, model.columns)
+
+
+def generated_cases(n: int) -> list[dict]:
+    """Cases as a generator would write them: promised and legal limits, some pauses and
+    extensions, an expected due and a card."""
+    rng = np.random.default_rng(4)
+    cases = []
+    for i in range(n):
+        day = np.datetime64("2024-01-02") + int(rng.integers(0, 700))
+        case = {
+            "name": f"case {i}",
+            "accepted": f"{day}T{int(rng.integers(8, 18)):02d}:15",
+            "limit": {"promised": f"{int(rng.integers(3, 15))}wd", "legal": "20wd"},
+            "expect": {"due": {"legal": str(day + 30)}, "card_at": {f"{day + 3}T10:00": "green"}},
+        }
+        if i % 3 == 0:
+            case["pauses"] = [{"from": str(day + 2), "to": str(day + 5), "kind": "suspension"}]
+        if i % 5 == 0:
+            case["extensions"] = ["10wd"]
+        if i % 7 == 0:
+            case["decided"] = f"{day + 20}T11:00"
+        cases.append(case)
+    return cases
+
+
+def test_a_generated_file_takes_the_flat_route_and_checks_as_the_models_do(tmp_path):
+    data = {"calendar": "cn", "cards": "warn-before", "cases": generated_cases(300)}
+    path = tmp_path / "cases.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    flat = load_check_file(path)
+    assert not isinstance(flat.cases[0], CaseSpec)  # the records of the flat route
+    model = validate(CheckFile, json.loads(path.read_text()), str(path))
+    ours, theirs = run_checks(flat, str(path)), run_checks(model, str(path))
+    assert ours == theirs
+    # Most expected dues are wrong on purpose: failures carry their details on both routes.
+    failing = [o for o in ours if o.failures]
+    assert len(failing) > 100 and all(o.got.get("explain") or o.got["inputs"] for o in failing)
+
+
+def test_errors_are_the_models_own(tmp_path):
+    data = {
+        "cases": [
+            {"name": "a", "accepted": "2025-01-06", "limit": "20wd", "expect": {}},
+            {"name": "b", "accepted": "2025-02-30", "limit": "20wd", "expect": {}},
+        ]
+    }
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    try:
+        load_check_file(path)
+    except SlasimError as exc:
+        assert str(exc).startswith(f"{path}: cases[1].accepted: ")
+    else:
+        raise AssertionError("a bad date was accepted")
