@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-from slasim.checks.schema import CheckFile, _before, _instant
+from slasim.checks.schema import _INSTANTS, CheckFile, _before, _instant
 from slasim.clock.articles import PAUSE_KINDS
 from slasim.clock.cards import LEVELS
 from slasim.clock.limits import _pair_problem, canonical_limit
@@ -87,38 +87,44 @@ def _text(value, optional: bool = False) -> str | None:
 
 def _when(value, optional: bool = False):
     """An instant field as the models parse it (a refused one sends the file to pydantic)."""
+    if type(value) is str:
+        known = _INSTANTS.get(value)  # the models' own cache of instant texts
+        return known if known is not None else _instant(value)
     if optional and value is None:
         return None
-    return _instant(_text(value))
+    raise NotFlat
 
 
 def _record(case) -> SimpleNamespace:
     """One flat case as a record with the fields and values of its validated `CaseSpec`."""
     if type(case) is not dict or not case.keys() <= CASE_KEYS:
         raise NotFlat
-    name = _text(case.get("name"))
+    get = case.get
+    name = _text(get("name"))
     if not name.isprintable():
         raise NotFlat  # `plain_name` may refuse it: let the models say
-    accepted = _when(case.get("accepted"))
-    decided = _when(case.get("decided"), optional=True)
+    accepted = _when(get("accepted"))
+    decided = _when(get("decided"), optional=True)
     if decided is not None and _before(decided, accepted):
         raise NotFlat
-    limit = _limit_pair(case.get("limit"))
-    expect = _expect(case.get("expect"), one_limit=limit.promised is None)
+    limit = _limit_pair(get("limit"))
+    pauses, extensions = get("pauses"), get("extensions")
     return SimpleNamespace(
         name=name,
-        article=_text(case.get("article"), optional=True),
-        calendar=_text(case.get("calendar"), optional=True),
+        article=_text(get("article"), optional=True),
+        calendar=_text(get("calendar"), optional=True),
         accepted=accepted,
         received=None,
         notice=None,
         resubmitted=None,
         decided=decided,
         limit=limit,
-        pauses=[_pause(p) for p in _list(case.get("pauses"))],
-        extensions=[canonical_limit(_text(x)) for x in _list(case.get("extensions"))],
+        pauses=[_pause(p) for p in _list(pauses)] if pauses is not None else [],
+        extensions=[canonical_limit(_text(x)) for x in _list(extensions)]
+        if extensions is not None
+        else [],
         steps=NO_STEPS,
-        expect=expect,
+        expect=_expect(get("expect"), one_limit=limit.promised is None),
     )
 
 
