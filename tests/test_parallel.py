@@ -56,7 +56,8 @@ def test_a_dask_cluster_gives_the_in_process_result(scenario, serial, cluster):
 
 
 def test_a_worker_killed_mid_run_loses_and_doubles_nothing(cluster):
-    longer = load_scenario("district-centre")  # ~0.4 s a replication: the kill lands mid-run
+    # On SimPy, ~0.4 s a replication: the kill lands mid-run.
+    longer = load_scenario("district-centre", ["engine=simpy"])
     expected = run_scenario(longer, replications=8, workers=1)
     with distributed.Client(cluster) as client:
         victim = sorted(client.run(os.getpid).values())[0]
