@@ -9,7 +9,6 @@ exactly, and sub-minute simulation times too.
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -132,22 +131,15 @@ def parse_instant(
         return value
     text = str(value).strip()
     try:
-        return _instant_text(text)
+        if len(text) <= 10:
+            return dt.date.fromisoformat(text)
+        return dt.datetime.fromisoformat(text.replace(" ", "T", 1))
     except ValueError:
         raise SlasimError(
             f"not a date or datetime (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM): {text!r}",
             source=source,
             field=field,
         ) from None
-
-
-@lru_cache(maxsize=1 << 16)
-def _instant_text(text: str) -> dt.date | dt.datetime:
-    """`parse_instant` of a text, once per distinct text (check files repeat their dates; dates and
-    datetimes are immutable, so one object serves every case)."""
-    if len(text) <= 10:
-        return dt.date.fromisoformat(text)
-    return dt.datetime.fromisoformat(text.replace(" ", "T", 1))
 
 
 def parse_clock(text: str, *, field: str, source: str | None = None) -> int:

@@ -108,7 +108,6 @@ def _record(case) -> SimpleNamespace:
     if decided is not None and _before(decided, accepted):
         raise NotFlat
     limit = _limit_pair(get("limit"))
-    pauses, extensions = get("pauses"), get("extensions")
     return SimpleNamespace(
         name=name,
         article=_text(get("article"), optional=True),
@@ -119,10 +118,8 @@ def _record(case) -> SimpleNamespace:
         resubmitted=None,
         decided=decided,
         limit=limit,
-        pauses=[_pause(p) for p in _list(pauses)] if pauses is not None else [],
-        extensions=[canonical_limit(_text(x)) for x in _list(extensions)]
-        if extensions is not None
-        else [],
+        pauses=[_pause(p) for p in _list(get("pauses"))],
+        extensions=[canonical_limit(_text(x)) for x in _list(get("extensions"))],
         steps=NO_STEPS,
         expect=_expect(get("expect"), one_limit=limit.promised is None),
     )

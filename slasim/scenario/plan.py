@@ -102,6 +102,11 @@ class DepartmentPlan:
         """The most staff on duty at any time in the period."""
         return max([self.staff] + [c[2] for c in self.changes])
 
+    @property
+    def changes_staff(self) -> bool:
+        """Whether the staff level changes within the period (engines then queue absences)."""
+        return self.max_staff > self.staff or bool(self.changes)
+
     def timeline(self) -> list[tuple[float, int]]:
         """(instant, staff from then on) at each change of the staff level, in time order."""
         points: dict[float, int] = {}

@@ -67,7 +67,7 @@ class Desk(DeskTally):
     def __init__(self, loop: EventReplication, dept: DepartmentPlan, prioritised: bool, end: float):
         super().__init__(dept.name, loop.now, dept.staff)
         self.loop, self.dept, self.end = loop, dept, end
-        self.prioritised = prioritised or dept.max_staff > dept.staff or bool(dept.changes)
+        self.prioritised = prioritised or dept.changes_staff
         self.capacity = dept.max_staff
         self.users = 0  # servers taken (cases at work and absences)
         self.queue: deque | list = [] if self.prioritised else deque()
@@ -119,8 +119,7 @@ class Desk(DeskTally):
         return head
 
     def release(self) -> None:
-        """Free a server now; the head of the queue takes it when the release is processed (the
-        loop does this inline for a case's visit)."""
+        """Free a server now; the head of the queue takes it when the release is processed."""
         self.users -= 1
         self.loop.schedule(TRIGGER, self)
 
@@ -208,15 +207,8 @@ class EventReplication(CaseFlow):
                 if kind is RESUME:
                     process = target
                 elif kind is DONE:  # the work of a visit is done: release, tally, resume the case
-                    desk = target.desk
-                    desk.users -= 1
-                    push(heap, (now, NORMAL, next(sequence), TRIGGER, desk))  # the release event
-                    tally = self.step_tallies[target.step.id]  # `_visited` (new after the warm-up)
-                    tally.visits += 1
-                    tally.work += target.work
-                    if target.started > target.arrived:
-                        tally.wait += target.started - target.arrived
-                        tally.waited += 1
+                    target.desk.release()
+                    self._visited(target.step, target.arrived, target.started, target.work)
                     process = target.process
                 elif kind is GRANT:
                     self._work(target.desk, target)
@@ -239,11 +231,7 @@ class EventReplication(CaseFlow):
             if wait.__class__ is Job:
                 wait.process = process
                 desk = wait.desk
-                if not desk.live and desk.users < desk.capacity:  # `Desk.request`'s first case
-                    desk.users += 1
-                    wait.granted = True
-                    self._work(desk, wait)
-                elif desk.request(wait):
+                if desk.request(wait):
                     self._work(desk, wait)
                 elif desk.queued > desk.peak:
                     desk.peak = desk.queued

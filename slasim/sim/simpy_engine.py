@@ -34,8 +34,7 @@ class Station(DeskTally):
         super().__init__(dept.name, env.now, dept.staff)
         self.env, self.dept = env, dept
         self.end = end  # end of the simulated period
-        changing = dept.max_staff > dept.staff or bool(dept.changes)
-        self.prioritised = prioritised or changing
+        self.prioritised = prioritised or dept.changes_staff
         kind = simpy.PriorityResource if self.prioritised else simpy.Resource  # plain is faster
         self.resource = kind(env, capacity=dept.max_staff)
         self.absences: list = []
