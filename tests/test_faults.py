@@ -278,7 +278,10 @@ def test_the_pool_survives_a_killed_worker_with_the_same_results():
             children = multiprocessing.active_children()
             if children:
                 time.sleep(0.3)  # let it start a replication
-                os.kill(children[0].pid, signal.SIGKILL)
+                try:
+                    os.kill(children[0].pid, signal.SIGKILL)
+                except ProcessLookupError:  # it ended (or was replaced) while we slept: look again
+                    continue
                 killed.append(children[0].pid)
             time.sleep(0.02)
 
