@@ -6,6 +6,8 @@ import copy
 import csv
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from slasim.scenario.schema import Scenario
 from slasim.sim.runner import run_scenario
@@ -87,3 +89,63 @@ def test_a_case_log_reads_utc_offsets_as_deadline_and_check_files_do(tmp_path):
     for text in ("2025-09-26T10:00:00Z", "2025-09-26 18:00:00+08:00", "2025-09-25T22:00-12:00"):
         assert TimeReader(tz, "log.csv")(text, 1, "time") == expected
     assert TimeReader(tz, "log.csv")("2025-09-26 18:00", 1, "time") == expected
+
+
+def _steps_in_order(path):
+    """(case, activity) → list of [start, complete] timestamps, in the log's order."""
+    with open(path, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    spans: dict[tuple, list] = {}
+    for row in rows:
+        key = (row["case_id"], row["activity"])
+        if row["lifecycle"] == "start":
+            spans.setdefault(key, []).append([row["timestamp"], None])
+        elif key in spans and row["activity"] not in ("received", "accepted", "decided"):
+            open_spans = [s for s in spans[key] if s[1] is None]
+            if open_spans:
+                open_spans[0][1] = row["timestamp"]
+    return spans
+
+
+def test_a_step_that_takes_no_time_at_a_day_boundary_completes_where_it_starts(tmp_path):
+    """Receipt at 14:00, 210 office minutes of work end at the 17:30 close; the next step takes no
+    time. It starts at the next opening (09:00) and completes there, not at the close before."""
+    data = copy.deepcopy(HAND_WORKED)
+    data["services"]["licence"]["steps"] = [
+        {"step": "handle", "department": "desk", "work": {"fixed": 210}},
+        {"step": "stamp", "department": "desk", "work": {"fixed": 0}},
+    ]
+    path = tmp_path / "log.csv"
+    run_scenario(Scenario.model_validate(data), event_log=path)
+    spans = _steps_in_order(path)
+    assert spans[("licence-0", "handle")] == [["2025-03-03T14:00:00", "2025-03-03T17:30:00"]]
+    assert spans[("licence-0", "stamp")] == [["2025-03-04T09:00:00", "2025-03-04T09:00:00"]]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    works=st.lists(st.sampled_from([0, 0, 105, 210, 420, 630]), min_size=2, max_size=4),
+    per_day=st.integers(1, 4),
+    staff=st.integers(1, 2),
+    pattern=st.sampled_from(["even", "poisson"]),
+)
+def test_no_step_completes_before_it_starts(works, per_day, staff, pattern):
+    """Random centres whose fixed work (multiples of half an afternoon) and zero-length steps put
+    starts and completions on day boundaries: every step's completion is at or after its start."""
+    import tempfile
+    from pathlib import Path
+
+    data = copy.deepcopy(HAND_WORKED)
+    data["departments"]["desk"]["staff"] = staff
+    data["services"]["licence"]["arrivals"] = {"per_day": per_day, "pattern": pattern}
+    data["services"]["licence"]["steps"] = [
+        {"step": f"s{k}", "department": "desk", "work": {"fixed": w}} for k, w in enumerate(works)
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "log.csv"
+        run_scenario(Scenario.model_validate(data), event_log=path, replications=2)
+        spans = _steps_in_order(path)
+    assert spans
+    for key, visits in spans.items():
+        for start, complete in visits:
+            assert complete is None or start <= complete, (key, start, complete)

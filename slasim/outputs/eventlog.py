@@ -6,6 +6,10 @@ handler number, `registry#2`) and role (the department). Clock events:
 received, accepted, paused/resumed (supplement, special procedure), decided or terminated; card events:
 the first time each card level is reached. Rows are buffered in business minutes and converted to
 wall time a block at a time; both files are written beside their target and renamed when complete.
+
+An instant at a day's boundary (a close, which is also the next opening on the business axis) is the
+opening for what starts there and the close for what ends there — except a step that takes no time:
+its completion is written at its start (the opening), so a step never completes before it starts.
 """
 
 from __future__ import annotations
@@ -43,6 +47,9 @@ class EventLog:
         # An instant at a day's boundary is the opening for what starts there, the close for what
         # ends.
         self._starts = {"received", "accepted", "resumed"}
+        # Steps under way: (case, activity) → business minutes of their starts, to tell a step that
+        # took no time (written at its start's wall instant).
+        self._started: dict[tuple[str, str], list[float]] = {}
 
     def add(
         self,
@@ -55,6 +62,14 @@ class EventLog:
         role: str = "",
     ) -> None:
         """Record an event at business minutes (converted to wall time when written)."""
+        if lifecycle == "start":
+            self._started.setdefault((case, activity), []).append(business_minutes)
+        elif lifecycle == "complete" and (case, activity) in self._started:
+            starts = self._started[(case, activity)]
+            if starts.pop(0) == business_minutes:
+                lifecycle = "complete@start"  # a zero-length step: at its start's instant
+            if not starts:
+                del self._started[(case, activity)]
         row = (case, service, activity, lifecycle, business_minutes, False, resource, role)
         self._rows.append(row)
         if len(self._rows) >= FLUSH_EVERY:
@@ -92,13 +107,15 @@ class EventLog:
         minutes = np.array([r[4] for r in self._rows], dtype=np.float64)
         is_wall = np.array([r[5] for r in self._rows], dtype=bool)
         opening = np.array(
-            [r[3] == "start" or r[2] in self._starts for r in self._rows], dtype=bool
+            [r[3] in ("start", "complete@start") or r[2] in self._starts for r in self._rows],
+            dtype=bool,
         )
         wall = minutes.copy()
         for side, mask in (("right", ~is_wall & opening), ("left", ~is_wall & ~opening)):
             wall[mask] = self.calendar.to_wall_array(minutes[mask], side=side)
         for row, stamp in zip(self._rows, minutes_to_iso_array(wall, seconds=True)):
-            self._writer.writerow((row[0], row[1], row[2], row[3], stamp, row[6], row[7]))
+            lifecycle = "complete" if row[3] == "complete@start" else row[3]
+            self._writer.writerow((row[0], row[1], row[2], lifecycle, stamp, row[6], row[7]))
         self._rows = []
 
     def close(self) -> None:
