@@ -1,6 +1,8 @@
 """Formats for `slasim run` results: the headline table, JSON, and CSV files for `--out`.
 
-Every figure is a mean over replications with its 95 % confidence interval (`metrics.confidence`).
+Every figure is a mean over replications with its 95 % confidence interval (`metrics.confidence`):
+Student-t over replications, a share's clipped to [0, 1] (shown as [low, high] when clipped, else as
+± half-width). Tables wider than `WIDTH` columns are cut into blocks of columns that fit.
 """
 
 from __future__ import annotations
@@ -25,6 +27,20 @@ HEADLINE = (  # (metric, label, kind): the figures shown in tables
     ("lead_time_wd_mean", "lead time wd (mean)", "number"),
     ("lead_time_wd_p90", "lead time wd (p90)", "number"),
     ("open_at_end", "open at end", "count"),
+    ("pending_at_end", "awaiting acceptance at end", "count"),
+    ("accept_wait_wd_mean", "wait to acceptance wd (mean)", "number"),
+    ("accept_wait_wd_p90", "wait to acceptance wd (p90)", "number"),
+    ("applicant_wait_wd_mean", "applicant's wait wd (mean)", "number"),
+    ("applicant_wait_wd_p90", "applicant's wait wd (p90)", "number"),
+)
+WIDTH = 120  # columns a text table may take before it is cut into blocks
+INTERVAL_NOTE = (
+    "figures: mean ± half-width of the 95% confidence interval across replications (Student-t);\n"
+    "a share's interval is clipped to [0%, 100%] and shown as [low, high] when clipped"
+)
+WAIT_NOTE = (
+    "waits run from receipt, in working days; a case still waiting at the end counts with its\n"
+    "wait so far (a lower bound); acceptance (受理) starts the legal clock (行政许可法 Art. 32)"
 )
 
 
@@ -51,6 +67,8 @@ def cell(stat: dict | None, kind: str) -> str:
     mean, ci = stat["mean"], stat.get("ci95")
     if kind == "share":
         text = f"{mean:.1%}"
+        if ci and not math.isclose(ci[1] - mean, mean - ci[0], abs_tol=1e-12):
+            return text + f" [{ci[0]:.1%}, {ci[1]:.1%}]"  # clipped at 0 % or 100 %
         return text + (f" ± {(ci[1] - ci[0]) / 2:.1%}" if ci else "")
     fmt = "{:.1f}" if kind == "count" else "{:.2f}"
     return fmt.format(mean) + (f" ± {fmt.format((ci[1] - ci[0]) / 2)}" if ci else "")
@@ -83,16 +101,54 @@ def department_rows(result: dict) -> tuple[list[str], list[list[str]]]:
     return ["department", "utilisation", "queue (mean)", "queue (max)"], rows
 
 
+def table(headers: list[str], rows: list[list[str]], keep: int = 1, width: int = WIDTH) -> str:
+    """A text table; wider than `width`, cut into blocks of columns (each repeating the first
+    `keep`) that fit, one under the other."""
+    text = tabulate(rows, headers=headers, disable_numparse=True)
+    if max(map(len, text.splitlines()), default=0) <= width or len(headers) <= keep + 1:
+        return text
+    widths = [
+        max(len(str(v)) for v in [h, *(r[i] for r in rows)]) + 2 for i, h in enumerate(headers)
+    ]
+    blocks, current, used = [], [], sum(widths[:keep])
+    for i in range(keep, len(headers)):
+        if current and used + widths[i] > width:
+            blocks.append(current)
+            current, used = [], sum(widths[:keep])
+        current.append(i)
+        used += widths[i]
+    blocks.append(current)
+    return "\n\n".join(
+        tabulate(
+            [[r[i] for i in [*range(keep), *block]] for r in rows],
+            headers=[headers[i] for i in [*range(keep), *block]],
+            disable_numparse=True,
+        )
+        for block in blocks
+    )
+
+
 def headline_table(result: dict) -> str:
-    """The headline metrics per service as a text table."""
+    """The headline metrics per service as a text table (services as columns; with too many
+    services to fit, services as rows)."""
     headers, rows = headline_rows(result)
-    return tabulate(rows, headers=headers, disable_numparse=True)
+    text = table(headers, rows)
+    if len(text.split("\n\n")) <= 2:
+        return text
+    flipped = [[headers[j], *(row[j] for row in rows)] for j in range(1, len(headers))]
+    return table(["service", *(row[0] for row in rows)], flipped)
 
 
 def department_table(result: dict) -> str:
     """The per-department metrics as a text table."""
     headers, rows = department_rows(result)
-    return tabulate(rows, headers=headers, disable_numparse=True)
+    return table(headers, rows)
+
+
+def warnings_text(result: dict) -> str | None:
+    """The result's warnings (e.g. a backlog growing before acceptance), one per line."""
+    lines = result.get("warnings") or []
+    return "\n".join(f"warning: {line}" for line in lines) or None
 
 
 def text_report(result: dict) -> str:
@@ -110,14 +166,8 @@ def text_report(result: dict) -> str:
             else ""
         )
     )
-    return "\n\n".join(
-        [
-            head,
-            headline_table(result),
-            department_table(result),
-            "figures: mean ± half-width of the 95% confidence interval across replications",
-        ]
-    )
+    parts = [head, headline_table(result), department_table(result), warnings_text(result)]
+    return "\n\n".join(filter(None, [*parts, f"{INTERVAL_NOTE}\n{WAIT_NOTE}"]))
 
 
 def _csv(rows: list[list], header: list[str]) -> str:
@@ -158,13 +208,37 @@ def write_outputs(result: dict, out_dir: Path, outputs: OutputSet) -> list[Path]
     return written
 
 
+def _rounded(value: float, kind: str) -> float:
+    """A change at the precision shown: percentage points to 1 decimal for shares, else 2
+    decimals; never a negative zero."""
+    return round(value * 100, 1) + 0.0 if kind == "share" else round(value, 2) + 0.0
+
+
+def _signed(value: float, kind: str) -> str:
+    """A change as shown, with its sign."""
+    return (
+        f"{_rounded(value, kind):+.1f} pp" if kind == "share" else f"{_rounded(value, kind):+.2f}"
+    )
+
+
 def change_cell(change: dict | None, kind: str) -> str:
-    """A paired change as table text, with its CI and verdict."""
+    """A paired change as table text, with its CI."""
     if not change or change.get("change") is None:
         return "—"
-    fmt = (lambda v: f"{v * 100:+.1f} pp") if kind == "share" else (lambda v: f"{v:+.2f}")
     ci = change.get("ci95")
-    return fmt(change["change"]) + (f" [{fmt(ci[0])}, {fmt(ci[1])}]" if ci else "")
+    text = _signed(change["change"], kind)
+    return text + (f" [{_signed(ci[0], kind)}, {_signed(ci[1], kind)}]" if ci else "")
+
+
+def shown_verdict(change: dict | None, kind: str) -> str:
+    """The change's verdict, except that a change which rounds to zero in the table is not called
+    better, worse, up or down: it is `negligible`."""
+    if not change:
+        return "—"
+    verdict = change.get("verdict", "—")
+    if verdict in ("better", "worse", "up", "down") and _rounded(change["change"], kind) == 0:
+        return "negligible"
+    return verdict
 
 
 def compare_report(result: dict) -> str:
@@ -192,26 +266,14 @@ def compare_report(result: dict) -> str:
                             cell(before.get(metric), kind),
                             cell(after.get(metric), kind),
                             change_cell(change.get(metric), kind),
-                            (change.get(metric) or {}).get("verdict", "—"),
+                            shown_verdict(change.get(metric), kind),
                         ]
                     )
-        parts.append(
-            f"reform: {name}\n"
-            + tabulate(
-                rows,
-                headers=[
-                    "service",
-                    "metric",
-                    "baseline",
-                    "reform",
-                    "change [95% CI, paired]",
-                    "verdict",
-                ],
-                disable_numparse=True,
-            )
-        )
+        headers = ["service", "metric", "baseline", "reform", "change [95% CI, paired]", "verdict"]
+        parts.append(f"reform: {name}\n" + table(headers, rows, keep=2))
     parts.append(
-        "change: reform minus baseline, replication by replication; pp = percentage points"
+        "change: reform minus baseline, replication by replication; pp = percentage points;\n"
+        "negligible: a clear change that rounds to zero at the precision shown\n" + WAIT_NOTE
     )
     return "\n\n".join(parts)
 
@@ -228,9 +290,7 @@ def sweep_table(result: dict) -> str:
         ]
         for row in result["rows"]
     ]
-    return tabulate(
-        rows, headers=[*result["vary"], *(titles[m] for m in metrics)], disable_numparse=True
-    )
+    return table([*result["vary"], *(titles[m] for m in metrics)], rows, keep=len(result["vary"]))
 
 
 def sweep_csv(result: dict) -> str:

@@ -15,6 +15,7 @@ import numpy as np
 
 from slasim.scenario.plan import compile_plan
 from slasim.scenario.reforms import scenario_with_reforms
+from slasim.sim.backlog import backlog_warnings
 from slasim.sim.metrics import confidence, summarize
 from slasim.sim.runner import describe, engine_used, replicate
 from slasim.sim.workload import check_workload
@@ -73,6 +74,7 @@ LOWER_IS_BETTER = {
     "open_red_at_end",
     "open_yellow_at_end",
     "pending_at_end",
+    "pending_growth",
     "queue_max",
     "queue_mean",
     "time_in_system_hours_mean",
@@ -86,7 +88,9 @@ def better_side(metric: str) -> int:
     """+1 if more of `metric` is better, -1 if less is, 0 if neither (see the sets above)."""
     if metric in HIGHER_IS_BETTER:
         return 1
-    if metric in LOWER_IS_BETTER or metric.startswith("lead_time_"):
+    if metric in LOWER_IS_BETTER or metric.startswith(
+        ("lead_time_", "accept_wait_", "applicant_wait_")
+    ):
         return -1
     return 0
 
@@ -158,9 +162,11 @@ def compare(
     result = {"baseline": describe(base_plan, n, seed, summarize(base_runs)), "reforms": {}}
     for i, (names, plan) in enumerate(zip(variants, plans), start=1):
         runs = replicate(plan, n, seed, counted(i * n), workers=workers, scheduler=scheduler)
+        summary = summarize(runs)
         result["reforms"]["+".join(names)] = {
-            "summary": summarize(runs),
+            "summary": summary,
             "change": paired_changes(base_runs, runs),
             **engine_used(plan),
+            "warnings": backlog_warnings(plan, summary["services"]),
         }
     return result

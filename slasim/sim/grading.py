@@ -3,7 +3,13 @@
 The engine hands over one small record per case; every `chunk` records are graded at once with the
 same `ClockBatch` and card code as `slasim deadline`/`check` (docs/ARCHITECTURE.md properties 1, 4),
 and folded into per-service counters and histograms. Open cases are graded once, at the end of the
-period, with their cards frozen there (the supervision screen's view)."""
+period, with their cards frozen there (the supervision screen's view).
+
+Two waits are measured from receipt, whatever the acceptance rule, in the working days of
+`lead_time_wd_*`: to acceptance (受理, where the legal clock starts, 行政许可法 Art. 32) and to the
+decision (the applicant's whole wait). A case still waiting at the end of the period counts with the
+wait it has had so far (end − receipt): the figures cover every measured case, and are a lower bound
+when cases are still waiting (right-censored at the end)."""
 
 from __future__ import annotations
 
@@ -60,6 +66,11 @@ class ServiceTally:
     lead_hours_sum: float = 0.0
     lead_wd: LogHistogram = field(default_factory=LogHistogram)
     in_system_sum: float = 0.0  # business minutes, truncated at the end (Little's law)
+    pending_at_mid: int = 0  # received, neither accepted nor closed at the window's middle
+    accept_wait_wd_sum: float = 0.0  # receipt → acceptance (or the end, if still waiting)
+    accept_wait_wd: LogHistogram = field(default_factory=LogHistogram)
+    applicant_wait_wd_sum: float = 0.0  # receipt → decision (or the end, if still open)
+    applicant_wait_wd: LogHistogram = field(default_factory=LogHistogram)
 
     @classmethod
     def combined(cls, tallies: list[ServiceTally]) -> ServiceTally:
@@ -72,7 +83,7 @@ class ServiceTally:
                     for k, v in value.items():
                         getattr(out, name)[k] += v
                 elif isinstance(value, LogHistogram):
-                    out.lead_wd.counts += value.counts
+                    getattr(out, name).counts += value.counts
                 else:
                     setattr(out, name, getattr(out, name) + value)
         return out
@@ -96,6 +107,14 @@ class ServiceTally:
         }
         for q in QUANTILES:
             out[f"lead_time_wd_p{round(q * 100)}"] = self.lead_wd.quantile(q)
+        # Cases that gave up before an acceptance or a decision are left out of that wait.
+        to_accept = self.accepted + self.pending_at_end
+        to_decide = self.decided + self.open_at_end + self.pending_at_end
+        out["accept_wait_wd_mean"] = ratio(self.accept_wait_wd_sum, to_accept)
+        out["accept_wait_wd_p90"] = self.accept_wait_wd.quantile(0.9)
+        out["applicant_wait_wd_mean"] = ratio(self.applicant_wait_wd_sum, to_decide)
+        out["applicant_wait_wd_p90"] = self.applicant_wait_wd.quantile(0.9)
+        out["pending_growth"] = self.pending_at_end - self.pending_at_mid
         for level in LEVELS[1:]:
             if level in levels:
                 out[f"ever_{level}"] = ratio(self.reached[level], self.accepted)
@@ -252,14 +271,24 @@ class Grader:
         count("gave_up", gave_up)
         count("pending_at_end", ~started & ~closed)
         count("decided", done)
-        lead_wd = cal.business_to_day_position(decided[done]) - cal.business_to_day_position(
-            received[done]
-        )
+        mid = (self.plan.warmup_end + end) / 2.0
+        count("pending_at_mid", (received <= mid) & ~(accepted <= mid) & ~(decided <= mid))
+        day_received = cal.business_to_day_position(received)
+        lead_wd = cal.business_to_day_position(decided[done]) - day_received[done]
+        # The waits (module docstring): still waiting at the end counts as waiting until the end.
+        pending = ~started & ~closed
+        waits = {}
+        for name, stop, rows in (
+            ("accept_wait_wd", accepted, started | pending),
+            ("applicant_wait_wd", decided, done | ~closed),
+        ):
+            stopped = np.where(np.isfinite(stop[rows]), stop[rows], end)
+            wait = cal.business_to_day_position(np.minimum(stopped, end)) - day_received[rows]
+            total(f"{name}_sum", wait, svc[rows])
+            waits[name] = self._histogram(wait, svc[rows], size)
         total("lead_wd_sum", lead_wd, svc[done])
         total("lead_hours_sum", (decided[done] - received[done]) / 60.0, svc[done])
-        hist = np.bincount(
-            svc[done] * HIST_BINS + LogHistogram.bins(lead_wd), minlength=size * HIST_BINS
-        ).reshape(size, HIST_BINS)
+        hist = self._histogram(lead_wd, svc[done], size)
         idx = np.flatnonzero(started)
         reached, open_levels = {}, {}
         if len(idx):
@@ -293,6 +322,15 @@ class Grader:
                     open_levels[level] = np.bincount(s_idx[still_open][levels == k], minlength=size)
         for s in np.unique(svc).tolist():
             self._add(self.tallies[s], s, counts, hist, reached, open_levels)
+            for name, values in waits.items():
+                getattr(self.tallies[s], name).counts += values[s]
+
+    @staticmethod
+    def _histogram(values: np.ndarray, service: np.ndarray, size: int) -> np.ndarray:
+        """(services, bins) counts of values in the log-spaced bins, per service."""
+        return np.bincount(
+            service * HIST_BINS + LogHistogram.bins(values), minlength=size * HIST_BINS
+        ).reshape(size, HIST_BINS)
 
     @staticmethod
     def _add(tally: ServiceTally, s: int, counts: dict, hist, reached: dict, open_levels: dict):

@@ -2,7 +2,8 @@
 
 A replication keeps counters, sums and fixed-size log-spaced histograms (1 % relative precision for
 quantiles), never per-case lists (docs/ARCHITECTURE.md property 5). Summaries are plain dicts of
-floats; across replications every rate and mean gets a Student-t 95 % interval."""
+floats; across replications every rate and mean gets a Student-t 95 % interval, a share's clipped
+to [0, 1] (`INTERVALS`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,12 @@ import numpy as np
 HIST_LOW, HIST_HIGH, HIST_GROWTH = 1e-3, 1e5, 1.01  # working days (or hours); 1 % wide bins
 HIST_BINS = int(math.ceil(math.log(HIST_HIGH / HIST_LOW) / math.log(HIST_GROWTH))) + 2
 QUANTILES = (0.5, 0.9, 0.95)
+SHARES = {"on_time_promised", "on_time_legal", "past_promised", "past_legal", "waited_share"}
+SHARES |= {"utilisation"}  # shares of a whole (and every `ever_<level>`): intervals kept in [0, 1]
+INTERVALS = (
+    "mean over replications with a Student-t 95 % interval; a share's interval (on time, past a "
+    "limit, cards, waited, utilisation) is clipped to [0, 1]"
+)
 
 
 class LogHistogram:
@@ -125,8 +132,14 @@ def ratio(num: float, den: float) -> float:
     return num / den if den else math.nan
 
 
-def confidence(values: list[float]) -> dict:
-    """Mean and Student-t 95 % interval over replications (NaN values are left out)."""
+def is_share(metric: str) -> bool:
+    """Whether a metric is a share of a whole, whose interval stays inside [0, 1]."""
+    return metric in SHARES or metric.startswith("ever_")
+
+
+def confidence(values: list[float], share: bool = False) -> dict:
+    """Mean and Student-t 95 % interval over replications (NaN values are left out); a share's
+    interval is clipped to [0, 1]."""
     x = np.array([v for v in values if v is not None and not math.isnan(v)], dtype=np.float64)
     if not len(x):
         return {"mean": None, "ci95": None, "n": 0}
@@ -136,7 +149,10 @@ def confidence(values: list[float]) -> dict:
     from scipy.special import stdtrit  # Student-t quantile; imported here, only `run` needs scipy
 
     half = float(stdtrit(len(x) - 1, 0.975) * x.std(ddof=1) / math.sqrt(len(x)))
-    return {"mean": mean, "ci95": [mean - half, mean + half], "n": int(len(x))}
+    low, high = mean - half, mean + half
+    if share:
+        low, high = max(low, 0.0), min(high, 1.0)
+    return {"mean": mean, "ci95": [low, high], "n": int(len(x))}
 
 
 def summarize(replications: list[dict]) -> dict:
@@ -147,5 +163,5 @@ def summarize(replications: list[dict]) -> dict:
         if isinstance(value, dict):
             out[key] = summarize([r[key] for r in replications])
         else:
-            out[key] = confidence([r[key] for r in replications])
+            out[key] = confidence([r[key] for r in replications], is_share(key))
     return out

@@ -14,9 +14,10 @@ from slasim.io.files import OutputSet
 from slasim.io.interrupts import check_interrupted
 from slasim.scenario.plan import Plan, compile_plan
 from slasim.scenario.schema import Scenario
+from slasim.sim.backlog import backlog_warnings
 from slasim.sim.event_engine import EventReplication
 from slasim.sim.grading import ServiceTally
-from slasim.sim.metrics import ratio, summarize
+from slasim.sim.metrics import INTERVALS, ratio, summarize
 from slasim.sim.parallel import run_parallel
 from slasim.sim.queue_engine import QueueReplication, unsupported
 from slasim.sim.simpy_engine import Replication
@@ -190,7 +191,8 @@ def engine_used(plan: Plan) -> dict:
 
 
 def describe(plan: Plan, n: int, seed: int, summary: dict) -> dict:
-    """The result document: what was run (scenario, calendar, period, seeds) and its summary."""
+    """The result document: what was run (scenario, calendar, period, seeds), its summary and
+    warnings about it (a backlog growing before acceptance, `sim.backlog`)."""
     scenario = plan.scenario
     cal = plan.calendar
     days = cal.work_days[[plan.start_day, plan.end_day - 1]]
@@ -208,6 +210,7 @@ def describe(plan: Plan, n: int, seed: int, summary: dict) -> dict:
         "seed": seed,
         **engine_used(plan),
         "levels": [level for level in LEVELS if level != "green"],
+        "intervals": INTERVALS,
         "definition": scenario.model_dump(mode="json", by_alias=True, exclude_defaults=True),
         "service_info": {
             s.name: {
@@ -219,4 +222,5 @@ def describe(plan: Plan, n: int, seed: int, summary: dict) -> dict:
             for s in plan.services
         },
         **summary,
+        "warnings": backlog_warnings(plan, summary["services"]),
     }

@@ -28,6 +28,11 @@ SWEEP_METRICS = (
     "lead_time_wd_mean",
     "lead_time_wd_p90",
     "open_at_end",
+    "pending_at_end",
+    "accept_wait_wd_mean",
+    "accept_wait_wd_p90",
+    "applicant_wait_wd_mean",
+    "applicant_wait_wd_p90",
 )
 
 
@@ -131,6 +136,7 @@ def sweep(
                 "overall": {
                     m: result["overall"][m] for m in SWEEP_METRICS if m in result["overall"]
                 },
+                "warnings": result["warnings"],
             }
         )
         if progress:
