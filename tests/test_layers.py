@@ -22,8 +22,11 @@ FLOORS = {
     "sim": 5,
     "staffing": 6,
     "fit": 6,
+    "evaluation": 6,
 }
 TOP = 7
+# Packages on the top floor with the package root's own modules: they may import every floor.
+TOP_PACKAGES = {"cli"}
 
 
 def module_name(path: Path) -> str:
@@ -61,8 +64,10 @@ def graph() -> dict[str, set[str]]:
 
 
 def test_every_module_has_a_floor(graph):
-    top = {"slasim", "slasim.cli", "slasim.__main__"}
-    unknown = [m for m in graph if m not in top and m.split(".")[1] not in FLOORS]
+    top = {"slasim", "slasim.__main__"}
+    unknown = [
+        m for m in graph if m not in top and m.split(".")[1] not in FLOORS.keys() | TOP_PACKAGES
+    ]
     assert not unknown, (
         f"modules outside the floors (add to FLOORS and docs/ARCHITECTURE.md): {unknown}"
     )

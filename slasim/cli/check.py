@@ -1,0 +1,90 @@
+"""`slasim check`: golden-file deadline checks for CI, with exit codes and CI report formats."""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from slasim.cli.common import check_outputs, emit_json, warn
+from slasim.cli.options import Strict, json_flag
+from slasim.io.errors import SlasimError
+
+commands = typer.Typer()
+
+
+class CheckFormat(StrEnum):
+    """How `slasim check` prints its outcomes."""
+
+    text = "text"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+
+
+@commands.command()
+def check(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Check files (YAML or JSON) with cases and expected due dates/cards."),
+    ],
+    junit_xml: Annotated[
+        Path | None, typer.Option("--junit-xml", help="Also write a JUnit XML report here.")
+    ] = None,
+    output_format: Annotated[
+        CheckFormat,
+        typer.Option(
+            "--format",
+            help="text; json; github (::error annotations, and a job summary in "
+            "$GITHUB_STEP_SUMMARY); sarif (code scanning).",
+        ),
+    ] = CheckFormat.text,
+    as_json: json_flag("Same as --format json.") = False,
+    strict: Strict = False,
+):
+    """Golden-file deadline checks for CI: exit 0 all pass, 1 any case fails, 2 invalid file (or,
+    with --strict, a case past the calendar's published years)."""
+    check_outputs(junit_xml)
+    from slasim.checks import report
+    from slasim.checks.engine import check_files
+    from slasim.io.files import write_atomic
+
+    output_format = CheckFormat.json if as_json else output_format
+    try:
+        results = check_files(files)
+    except SlasimError as exc:  # still exit 2, but CI shows why nothing was checked
+        if junit_xml is not None:
+            write_atomic(junit_xml, report.invalid_junit(exc.source or str(files[0]), str(exc)))
+        if output_format == CheckFormat.github:
+            typer.echo(report.invalid_annotation(exc.source or str(files[0]), str(exc)))
+        raise
+    if junit_xml is not None:
+        write_atomic(junit_xml, report.junit_xml(results))
+    if output_format == CheckFormat.json:
+        emit_json(report.json_report(results))
+    elif output_format == CheckFormat.sarif:
+        typer.echo(report.sarif(results))
+    else:
+        if output_format == CheckFormat.github:
+            for line in report.github_annotations(results):
+                typer.echo(line)
+            summary = os.environ.get("GITHUB_STEP_SUMMARY")
+            if summary:
+                with open(summary, "a", encoding="utf-8") as handle:
+                    handle.write(report.job_summary(results))
+        typer.echo("\n".join(report.text_report(results)))
+    provisional = [(source, o) for source, outcomes in results for o in outcomes if o.provisional]
+    if provisional:
+        source, first = provisional[0]
+        message = (
+            f"{len(provisional)} case(s) accepted or due past the calendar's published years "
+            f"(provisional), first {first.name!r} due {first.got['due']['legal']}"
+        )
+        if strict:
+            raise SlasimError(message + " (--strict)", source=source, field=f"cases[{first.index}]")
+        warn([message])
+    if not all(o.passed for _, outcomes in results for o in outcomes):
+        raise typer.Exit(1)

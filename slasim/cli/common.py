@@ -1,0 +1,95 @@
+"""What the commands share besides options: JSON printing, warnings, the progress bar, output
+checks before work starts, where replications run, and the checks before simulating."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+
+from slasim.io.errors import SlasimError
+
+
+def emit_json(data) -> None:
+    """Print one JSON document (UTF-8 text kept as is)."""
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def executor(workers: int | None, scheduler: str | None) -> dict:
+    """Where replications run: the Dask scheduler if one is named, else a pool over the cores."""
+    from slasim.sim.parallel import default_workers, scheduler_address
+
+    return {"workers": workers or default_workers(), "scheduler": scheduler_address(scheduler)}
+
+
+@contextmanager
+def progress_bar(total: int, label: str, quiet: bool):
+    """A progress bar on stderr (rich, as Typer ships it) for more than one replication; none when
+    quiet or when stderr is not a terminal (CI logs, pipes). Yields a callback(done) or None."""
+    if quiet or total < 2 or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+def check_outputs(*paths: Path | None) -> None:
+    """Refuse bad output paths before any work starts (only regular files are ever replaced)."""
+    from slasim.io.files import check_target
+
+    for path in paths:
+        if path is not None:
+            check_target(path)
+
+
+def warn(lines) -> None:
+    """Print each line on stderr as `warning: …`."""
+    for line in lines:
+        typer.echo(f"warning: {line}", err=True)
+
+
+def before_simulating(plans, source: str, strict: bool, quiet: bool, *, load: bool = True) -> None:
+    """Before simulating the compiled `plans`: a period past the calendar's published years
+    (holidays not yet announced) is refused with --strict, else warned on stderr (unless
+    --quiet); the results say `provisional` either way. Staff changes outside the period, and
+    (with `load`; not for a staffing search, which tries too few staff on purpose) departments
+    that cannot keep up with their offered load are warned about too."""
+    for i, plan in enumerate(plans):
+        if i == 0 and not quiet:
+            warn(f"{source}: {line}" for line in plan.unused_staff_changes())
+            if load:
+                from slasim.staffing.load import overloaded
+
+                warn(f"{source}: {line}" for line in overloaded(plan))
+        if plan.provisional:
+            message = (
+                f"the period passes the years calendar {plan.calendar.name!r} has published: "
+                "results are provisional"
+            )
+            if strict:
+                raise SlasimError(f"{message} (--strict)", source=source, field="start")
+            if not quiet:
+                warn([message])
+            return

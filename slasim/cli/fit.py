@@ -1,0 +1,162 @@
+"""`slasim fit|fidelity`: a scenario from a case log, and how closely a scenario reproduces one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from slasim.cli.common import check_outputs, emit_json
+from slasim.cli.options import (
+    ActivityColumn,
+    CaseColumn,
+    EndColumn,
+    Overrides,
+    ResourceColumn,
+    Seed,
+    StartColumn,
+    calendar_option,
+    json_flag,
+    out_option,
+    reps_option,
+    scenario_argument,
+)
+
+commands = typer.Typer()
+
+
+@commands.command()
+def fit(
+    log: Annotated[Path, typer.Argument(help="Case log: CSV (plain or .gz) or XES.")],
+    calendar: calendar_option("Calendar of the centre (name or .toml path).") = "cn",
+    out: out_option("Write the scenario here (default: print it).") = None,
+    name: Annotated[str | None, typer.Option("--name", help="Scenario name.")] = None,
+    limit: Annotated[
+        str | None,
+        typer.Option("--limit", help="Legal limit (default: from a deadline column, else 20wd)."),
+    ] = None,
+    promised: Annotated[
+        str | None, typer.Option("--promised", help="Promised limit (default: the legal one).")
+    ] = None,
+    service_column: Annotated[
+        str | None, typer.Option("--service-column", help="Column naming each case's service.")
+    ] = None,
+    department_column: Annotated[
+        str | None, typer.Option("--department-column", help="Column naming the handler's role.")
+    ] = None,
+    case: CaseColumn = None,
+    activity: ActivityColumn = None,
+    start: StartColumn = None,
+    end: EndColumn = None,
+    resource: ResourceColumn = None,
+    train_until: Annotated[
+        str | None, typer.Option("--train-until", help="Fit on cases received before this date.")
+    ] = None,
+    train_share: Annotated[
+        float, typer.Option("--train-share", min=0.1, max=0.95, help="Share of cases to fit on.")
+    ] = 0.7,
+    min_share: Annotated[
+        float, typer.Option("--min-share", min=0.0, max=1.0, help="Drop activities in fewer cases.")
+    ] = 0.05,
+    as_json: json_flag("Print the fit's evidence as JSON.") = False,
+    max_log_mb: Annotated[
+        float, typer.Option("--max-log-mb", min=1, help="Largest log read (into memory), MB.")
+    ] = 512,
+):
+    """Build a scenario from a centre's case log; every fitted number says where it came from."""
+    check_outputs(out)
+    from slasim.calendar.units import parse_date
+    from slasim.calendar.workcalendar import load_calendar
+    from slasim.fit.build import fit_log
+    from slasim.fit.log import read_log
+    from slasim.fit.writer import scenario_yaml
+    from slasim.io.files import write_atomic
+    from slasim.io.schema import validate as validate_model
+    from slasim.scenario.plan import compile_plan
+    from slasim.scenario.schema import Scenario
+
+    until = parse_date(train_until, field="--train-until") if train_until else None
+    events = read_log(
+        log,
+        load_calendar(calendar),
+        case=case,
+        activity=activity,
+        start=start,
+        end=end,
+        resource=resource,
+        role=department_column,
+        service=service_column,
+        max_mb=max_log_mb,
+    )
+    fitted = fit_log(
+        events,
+        calendar,
+        name=name,
+        limit=limit,
+        promised=promised,
+        train_until=until,
+        train_share=train_share,
+        min_share=min_share,
+    )
+    header = [
+        f"Fitted by `slasim fit` from {log.name}: {fitted.evidence['train_cases']} cases fitted, "
+        f"{fitted.evidence['test_cases']} kept for `slasim fidelity` (from {fitted.evidence['split']}).",
+        "Each fitted number's comment gives its sample size and fit; the limits say their source.",
+    ]
+    if events.starts_estimated:
+        header.append(
+            f"{events.starts_estimated} start times were missing and estimated (the later of the "
+            "previous completion in the case and the handler's previous completion)."
+        )
+    text = scenario_yaml(fitted.data, fitted.comments, header)
+    compile_plan(
+        validate_model(Scenario, fitted.data, str(log)), str(log)
+    )  # it must run as written
+    if out is not None:
+        write_atomic(out, text)
+    if as_json:
+        emit_json(fitted.evidence)
+    elif out is None:
+        typer.echo(text, nl=False)
+    else:
+        typer.echo(
+            f"wrote {out} ({len(fitted.data['services'])} service(s), "
+            f"{len(fitted.data['departments'])} department(s))"
+        )
+
+
+@commands.command()
+def fidelity(
+    scenario: scenario_argument("Scenario (e.g. from slasim fit)."),
+    log: Annotated[Path, typer.Argument(help="The centre's case log (CSV, CSV.gz or XES).")],
+    reps: reps_option(minimum=2, help="Replications.") = 5,
+    seed: Seed = None,
+    case: CaseColumn = None,
+    activity: ActivityColumn = None,
+    start: StartColumn = None,
+    end: EndColumn = None,
+    resource: ResourceColumn = None,
+    overrides: Overrides = None,
+    as_json: json_flag("Print the comparison as JSON.") = False,
+    out: out_option("Write fidelity.json here.") = None,
+):
+    """How closely a scenario reproduces the real cases of its measured window, with 95% CIs."""
+    check_outputs(out and out / "fidelity.json")
+    from slasim.fit.fidelity import fidelity as measure
+    from slasim.fit.log import read_log
+    from slasim.io.files import write_atomic
+    from slasim.outputs.fidelity import fidelity_report
+    from slasim.outputs.results import to_json
+    from slasim.scenario.loader import find_scenario, load_scenario
+    from slasim.scenario.plan import compile_plan
+
+    source = str(find_scenario(scenario))
+    plan = compile_plan(load_scenario(scenario, overrides or []), source)
+    events = read_log(
+        log, plan.calendar, case=case, activity=activity, start=start, end=end, resource=resource
+    )
+    result = measure(plan, events, replications=reps, seed=seed)
+    if out is not None:
+        write_atomic(out / "fidelity.json", to_json(result))
+    typer.echo(to_json(result) if as_json else fidelity_report(result))

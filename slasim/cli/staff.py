@@ -1,0 +1,127 @@
+"""`slasim staff`: the cheapest staffing whose targets hold, per reform set."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from slasim.cli.common import before_simulating, check_outputs, executor, progress_bar
+from slasim.cli.options import (
+    MAX_CASES,
+    MaxCases,
+    Overrides,
+    Quiet,
+    Scheduler,
+    Seed,
+    Strict,
+    Workers,
+    json_flag,
+    out_option,
+    scenario_argument,
+)
+from slasim.io.errors import SlasimError
+
+commands = typer.Typer()
+
+
+@commands.command()
+def staff(
+    scenario: scenario_argument("Scenario file, or the name of a shipped scenario."),
+    target: Annotated[
+        list[str],
+        typer.Option(
+            "--target",
+            "-t",
+            help="METRIC<=VALUE or >= (repeatable), e.g. red<=1%, lead_time_wd_p90<=10.",
+        ),
+    ],
+    service: Annotated[
+        str | None,
+        typer.Option("--service", help="Targets on this service (default: all services)."),
+    ] = None,
+    dept: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dept", "-d", help="Search only these departments (others keep today's staff)."
+        ),
+    ] = None,
+    cost: Annotated[
+        list[str] | None, typer.Option("--cost", help="DEPT=COST per staff member (default 1).")
+    ] = None,
+    minimum: Annotated[
+        list[str] | None,
+        typer.Option("--min", help="DEPT=N: fewest staff to consider (default 1)."),
+    ] = None,
+    maximum: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--max", help="DEPT=N: most staff to consider (default: twice today's, at least +2)."
+        ),
+    ] = None,
+    reform: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reform", "-r", help="Also search with this reform (repeatable; a+b: both)."
+        ),
+    ] = None,
+    confidence: Annotated[
+        float,
+        typer.Option("--confidence", min=0.5, max=0.999, help="Joint confidence of the targets."),
+    ] = 0.95,
+    budget: Annotated[
+        int, typer.Option("--budget", min=1, help="Most replications the whole search may use.")
+    ] = 4000,
+    max_reps: Annotated[
+        int, typer.Option("--max-reps", min=2, help="Most replications for one candidate.")
+    ] = 40,
+    seed: Seed = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    max_cases: MaxCases = MAX_CASES,
+    overrides: Overrides = None,
+    frontier: Annotated[
+        bool,
+        typer.Option("--frontier", help="Also list cost against the first target, per candidate."),
+    ] = False,
+    as_json: json_flag("Print the result as JSON.") = False,
+    out: out_option("Write staffing.json here.") = None,
+    quiet: Quiet = False,
+    strict: Strict = False,
+):
+    """The cheapest staffing (per reform set) whose targets hold with the requested confidence."""
+    check_outputs(out and out / "staffing.json")
+    from slasim.io.files import write_atomic
+    from slasim.outputs.results import to_json
+    from slasim.outputs.staffing import staffing_report
+    from slasim.scenario.loader import check_scenario, load_scenario_data
+    from slasim.staffing.search import find_staffing, infeasible_message, parse_assignments
+    from slasim.staffing.targets import parse_target
+
+    data, source = load_scenario_data(scenario, overrides or [])
+    before_simulating([check_scenario(data, source)], source, strict, quiet, load=False)
+    targets = [parse_target(t, service) for t in target]
+    with progress_bar(budget, "replications (budget)", quiet) as advance:
+        result = find_staffing(
+            data,
+            source,
+            targets,
+            reform_sets=[r.split("+") for r in reform or []],
+            low=parse_assignments(minimum or [], "--min"),
+            high=parse_assignments(maximum or [], "--max"),
+            costs=parse_assignments(cost or [], "--cost", float),
+            only=dept or None,
+            confidence=confidence,
+            budget=budget,
+            max_reps=max_reps,
+            seed=seed,
+            progress=(lambda candidates, reps: advance(reps)) if advance else None,
+            **executor(workers, scheduler),
+            max_cases=max_cases,
+        )
+    message = infeasible_message(result)
+    if message:
+        raise SlasimError(message, source=source, field="--target")
+    if out is not None:
+        write_atomic(out / "staffing.json", to_json(result))
+    typer.echo(to_json(result) if as_json else staffing_report(result, frontier=frontier))
