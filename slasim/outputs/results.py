@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import math
+import textwrap
 from pathlib import Path
 
 from tabulate import tabulate
@@ -107,9 +108,8 @@ def table(headers: list[str], rows: list[list[str]], keep: int = 1, width: int =
     text = tabulate(rows, headers=headers, disable_numparse=True)
     if max(map(len, text.splitlines()), default=0) <= width or len(headers) <= keep + 1:
         return text
-    widths = [
-        max(len(str(v)) for v in [h, *(r[i] for r in rows)]) + 2 for i, h in enumerate(headers)
-    ]
+    # tabulate's column: its widest cell, at least its header + 2; then 2 spaces to the next.
+    widths = [max([len(h) + 2, *(len(str(r[i])) for r in rows)]) + 2 for i, h in enumerate(headers)]
     blocks, current, used = [], [], sum(widths[:keep])
     for i in range(keep, len(headers)):
         if current and used + widths[i] > width:
@@ -156,8 +156,9 @@ def text_report(result: dict) -> str:
     period = result["period"]
     head = (
         f"{result['scenario']}: {result['replications']} replications, seed {result['seed']}, "
-        f"calendar {result['calendar']}, {period['first_day']} .. {period['last_day']} "
-        f"({period['working_days']} working days, warm-up {period['warmup_days']}), engine {result['engine']}"
+        f"calendar {result['calendar']}\nperiod {period['first_day']} .. {period['last_day']} "
+        f"({period['working_days']} working days, warm-up {period['warmup_days']})\n"
+        f"engine {result['engine']}"
         + (f" ({result['engine_note']})" if result.get("engine_note") else "")
         + (
             "\nPROVISIONAL: the period passes the calendar's published years (holidays and "
@@ -166,6 +167,7 @@ def text_report(result: dict) -> str:
             else ""
         )
     )
+    head = "\n".join(textwrap.fill(line, WIDTH) for line in head.splitlines())
     parts = [head, headline_table(result), department_table(result), warnings_text(result)]
     return "\n\n".join(filter(None, [*parts, f"{INTERVAL_NOTE}\n{WAIT_NOTE}"]))
 

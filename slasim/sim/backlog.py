@@ -14,39 +14,51 @@ from __future__ import annotations
 from slasim.scenario.plan import Plan, ServicePlan
 
 GROWTH_SHARE = 0.05  # of the receipts in the second half of the window
+MIN_GROWTH = 5.0  # cases: below this a growth is a reception queue's ordinary swing
 
 
-def desks_before_acceptance(service: ServicePlan, plan: Plan) -> list[str]:
-    """`departments.NAME (step S)` for each step a case passes up to its acceptance."""
-    out = []
+def desks_before_acceptance(service: ServicePlan, plan: Plan) -> tuple[str, ...]:
+    """The departments of the steps a case passes up to its acceptance (none when it is accepted
+    at receipt)."""
+    out: list[str] = []
     for step in service.steps:
         if step.department is not None:
-            out.append(f"departments.{plan.departments[step.department].name} (step {step.name})")
+            name = plan.departments[step.department].name
+            if name not in out:
+                out.append(name)
         if step.accepts:
-            return out
-    return []  # accepted at receipt, or no step accepts: nothing waits before acceptance
+            return tuple(out)
+    return ()
 
 
 def backlog_warnings(plan: Plan, services: dict) -> list[str]:
-    """One line per service whose backlog before acceptance grew through the period (`services`:
-    the summary's per-service metrics, {mean, ci95, n} leaves)."""
-    out = []
+    """One line per group of desks before acceptance whose services' backlog before acceptance
+    grew through the period (`services`: the summary's per-service metrics, {mean, ...} leaves)."""
+    groups: dict[tuple[str, ...], list[str]] = {}
     for service in plan.services:
-        metrics = services.get(service.name, {})
-        growth = (metrics.get("pending_growth") or {}).get("mean")
-        arrived = (metrics.get("arrived") or {}).get("mean")
         desks = desks_before_acceptance(service, plan)
-        if growth is None or not arrived or not desks:
+        if desks and service.name in services:
+            groups.setdefault(desks, []).append(service.name)
+    out = []
+    for desks, names in groups.items():
+        growth = _total(services, names, "pending_growth")
+        pending = _total(services, names, "pending_at_end")
+        if growth < max(MIN_GROWTH, GROWTH_SHARE * _total(services, names, "arrived") / 2):
             continue
-        if growth >= max(1.0, GROWTH_SHARE * arrived / 2):
-            pending = metrics["pending_at_end"]["mean"]
-            wait = (metrics.get("accept_wait_wd_p90") or {}).get("mean")
-            out.append(
-                f"services.{service.name}: {pending:,.0f} cases await acceptance at the end, "
-                f"{growth:,.0f} more than in the middle of the period, at "
-                f"{', '.join(desks)}: the backlog before acceptance grows"
-                + (f" (wait to acceptance p90 ≥ {wait:.1f} wd)" if wait is not None else "")
-                + "; the legal clock starts at acceptance (Art. 32), so on-time shares and cards "
-                "leave this wait out"
-            )
+        waits = [(services[n].get("accept_wait_wd_p90") or {}).get("mean") for n in names]
+        waits = [w for w in waits if w is not None]
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        out.append(
+            f"{', '.join(f'departments.{d}' for d in desks)} (before acceptance of {shown}): "
+            f"{pending:,.0f} cases await acceptance at the end, {growth:,.0f} "
+            "more than in the middle of the period: the backlog before acceptance grows"
+            + (f" (wait to acceptance p90 up to {max(waits):.1f} wd)" if waits else "")
+            + "; the legal clock starts at acceptance (Art. 32), so on-time shares and cards "
+            "leave this wait out"
+        )
     return out
+
+
+def _total(services: dict, names: list[str], metric: str) -> float:
+    """The sum of a metric's means over the named services."""
+    return sum((services[n].get(metric) or {}).get("mean") or 0.0 for n in names)
