@@ -25,7 +25,15 @@ from slasim.io.errors import SlasimError
 commands = typer.Typer()
 
 
-@commands.command()
+STAFF_HELP = (
+    "The cheapest staffing (per reform set) whose targets hold with the requested confidence.\n\n"
+    "A staffing at which a department's offered load reaches its staff is never answered (its "
+    "queue grows without bound). Candidates are judged on the scenario's period, lengthened when "
+    "needed so that the measured days after the warm-up are at least 5 x the longest legal limit."
+)
+
+
+@commands.command(help=STAFF_HELP)
 def staff(
     scenario: scenario_argument("Scenario file, or the name of a shipped scenario."),
     target: Annotated[
@@ -56,7 +64,11 @@ def staff(
     maximum: Annotated[
         list[str] | None,
         typer.Option(
-            "--max", help="DEPT=N: most staff to consider (default: twice today's, at least +2)."
+            "--max",
+            help=(
+                "DEPT=N: most staff to consider (default: the largest of twice today's staff, "
+                "today's + 2 and 1.5 x the offered load + 1, rounded up)."
+            ),
         ),
     ] = None,
     reform: Annotated[
@@ -101,7 +113,8 @@ def staff(
     data, source = load_scenario_data(scenario, overrides or [])
     before_simulating([check_scenario(data, source)], source, strict, quiet, load=False)
     targets = [parse_target(t, service) for t in target]
-    with progress_bar(budget, "replications (budget)", quiet) as advance:
+    searches = 1 + len(reform or [])
+    with progress_bar(budget * searches, "replications (of the budget)", quiet) as advance:
         result = find_staffing(
             data,
             source,
@@ -115,7 +128,8 @@ def staff(
             budget=budget,
             max_reps=max_reps,
             seed=seed,
-            progress=(lambda candidates, reps: advance(reps)) if advance else None,
+            progress=(lambda done, total: advance(done)) if advance else None,
+            strict=strict,
             **executor(workers, scheduler),
             max_cases=max_cases,
         )

@@ -6,6 +6,13 @@ Expected visits multiply branch shares along the route; a supplement loop adds a
 that comes back (sent back with its chance, not given up, at most `max_rounds`); 容缺受理 adds
 none. A desk with fewer staff than its offered load cannot keep up in the long run (utilisation
 ≥ 1), so `floor(load) + 1` is where a staffing search starts looking.
+
+Stability rule of a staffing search (`instability`): a department is unstable when its offered
+load reaches its staff on duty averaged over the period's office time (`mean_staff`: the base
+staff, each dated change weighted by its length). Both sides are period averages, so a month of
+leave that the rest of the period makes up for is allowed (its backlog is the simulation's to
+judge), while staff that fall short on average never are. A department shared by several services
+carries the sum of their work: priorities decide who waits, not whether the desk keeps up.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import math
 
 import numpy as np
 
-from slasim.scenario.plan import ChoicePlan, ParallelPlan, Plan, StepPlan
+from slasim.scenario.plan import ChoicePlan, DepartmentPlan, ParallelPlan, Plan, StepPlan
 from slasim.sim.arrivals import arrival_factors
 
 
@@ -77,3 +84,16 @@ def overloaded(plan: Plan) -> list[str]:
         for dept in plan.departments
         if load[dept.name] >= dept.max_staff
     ]
+
+
+def mean_staff(dept: DepartmentPlan, start: float, end: float) -> float:
+    """Staff on duty averaged over the office time [start, end) (changes are clipped to it)."""
+    extra = sum((t1 - t0) * (staff - dept.staff) for t0, t1, staff in dept.changes)
+    return dept.staff + extra / (end - start)
+
+
+def instability(load: float, staff: float) -> str | None:
+    """Why a department with this offered load and mean staff cannot keep up (None if it can)."""
+    if load <= 0 or load < staff:
+        return None
+    return f"unstable (offered load {load:.2f} ≥ staff {staff:.3g})"

@@ -12,13 +12,26 @@ Method (stated in every result):
    `max_reps`). Each target is judged one-sided at (1 − confidence)/k for k targets (Bonferroni).
    A candidate is *accepted* when every target holds; otherwise it is *rejected* (a target fails,
    or one is still undecided at `max_reps`).
-4. **Search**, assuming more staff never makes a target worse: the maximum staffing is tried
+4. **Stability first**: a staffing at which a department's offered load reaches its staff on duty
+   (averaged over the period, `load.instability`) is rejected as "unstable (offered load X ≥
+   staff N)" without simulating: its queue grows without bound, so no horizon would judge it
+   fairly. Each department's bisection starts at its fewest stable staff.
+5. **Horizon** (`horizon`): candidates are judged on the scenario's period, lengthened at its end
+   when its measured window is shorter than 5 × the longest legal limit.
+6. **Search**, assuming more staff never makes a target worse: the maximum staffing is tried
    first (if rejected, no staffing within the bounds meets the targets, and the result says which
    target fails by how much). Then for each department a bisection, the others at their maximum,
    finds the fewest staff that can be accepted: below it every vector is dominated by a rejected
    one. The offered load (`load`) gives each bisection's first probe. Finally the vectors left are
    tried in order of cost (then department order); a vector below one already rejected is
    discarded unseen, and the first accepted is the answer.
+
+Default bounds: 1 to max(2 × today's staff, today's + 2, ceil(1.5 × offered load) + 1) — the
+last keeps the maximum at or below two thirds utilisation, where several staff at one desk wait
+little against limits counted in days, so "infeasible" speaks of the targets, not of the bounds.
+When the targets fail at the maximum, the message names each failing target and its shortfall in
+its own units (a share in percentage points), the busiest departments' offered load and the
+`--max DEPT=N` worth trying (twice the maximum, and at least the default rule's bound).
 """
 
 from __future__ import annotations
@@ -32,19 +45,23 @@ import numpy as np
 
 from slasim.io.errors import SlasimError
 from slasim.io.schema import validate
-from slasim.scenario.plan import compile_plan
+from slasim.outputs.staffing import at_maximum_text
+from slasim.scenario.plan import DepartmentPlan, Plan, compile_plan
 from slasim.scenario.reforms import scenario_with_reforms
 from slasim.scenario.schema import Scenario
 from slasim.sim.runner import replicate
 from slasim.sim.workload import check_workload
-from slasim.staffing.load import offered_load, stable_staff
+from slasim.staffing.horizon import judged_scenario
+from slasim.staffing.load import instability, mean_staff, offered_load, stable_staff
 from slasim.staffing.targets import FAILS, HOLDS, Target, check_targets, interval, judge
 
 METHOD = (
-    "common random numbers; sequential replications per candidate until every target's one-sided "
-    "interval clears its bound (Bonferroni over targets); maximum staffing first, then a bisection "
-    "per department with the others at maximum, then candidates in order of cost, discarding those "
-    "dominated by a rejected one (assumes more staff never worsens a target)"
+    "staffings whose offered load reaches a department's staff are rejected unsimulated "
+    "(unstable); common random numbers; sequential replications per candidate until every "
+    "target's one-sided interval clears its bound (Bonferroni over targets); maximum staffing "
+    "first, then a bisection per department with the others at maximum, then candidates in order "
+    "of cost, discarding those dominated by a rejected one (assumes more staff never worsens a "
+    "target)"
 )
 
 
@@ -56,6 +73,7 @@ class Candidate:
     cost: float
     values: list[np.ndarray] = field(default_factory=list)  # per target, one value a replication
     verdicts: list[tuple[str, float, float]] = field(default_factory=list)
+    unstable: str | None = None  # why it cannot keep up (then it is never simulated)
 
     @property
     def reps(self) -> int:
@@ -87,10 +105,17 @@ class Search:
     seed: int | None = None
     workers: int = 1
     scheduler: str | None = None
-    progress: Callable[[int, int], None] | None = None
+    progress: Callable[[int], None] | None = None  # called with the replications used so far
     evaluated: dict[tuple[int, ...], Candidate] = field(default_factory=dict)
     reps_used: int = 0
     targets_checked: bool = False
+    fixed: frozenset[str] = frozenset()  # departments kept at today's staff (not searched)
+    plan: Plan | None = None  # the scenario compiled with today's staff (set on creation)
+    load: dict[str, float] = field(default_factory=dict)  # offered load per department
+
+    def __post_init__(self):
+        self.plan = self.plan or compile_plan(self.scenario, self.source)
+        self.load = self.load or offered_load(self.plan)
 
     @property
     def alpha(self) -> float:
@@ -113,12 +138,45 @@ class Search:
             departments[name] = dept.model_copy(update={"staff": n, "staff_changes": changes})
         return self.scenario.model_copy(update={"departments": departments})
 
+    def mean_staff(self, name: str, n: int) -> float:
+        """A department's staff on duty averaged over the period with base staff `n` (dated
+        changes shifted as `scenario_for` shifts them)."""
+        dept = self.plan.departments[list(self.scenario.departments).index(name)]
+        base = self.scenario.departments[name].staff
+        changes = [(t0, t1, max(0, s + n - base)) for t0, t1, s in dept.changes]
+        shifted = DepartmentPlan(dept.index, name, n, changes)
+        return mean_staff(shifted, self.plan.start, self.plan.end)
+
+    def instability(self, staff: tuple[int, ...]) -> str | None:
+        """Why a staff vector cannot keep up, department by department (None if it can)."""
+        problems = [
+            f"{name}: {why}"
+            for name, n in zip(self.departments, staff)
+            if (why := instability(self.load[name], self.mean_staff(name, n)))
+        ]
+        return "; ".join(problems) or None
+
+    def stable_floor(self, name: str) -> int:
+        """The fewest staff within the bounds at which a department keeps up (high + 1: none)."""
+        return next(
+            (
+                n
+                for n in range(self.low[name], self.high[name] + 1)
+                if instability(self.load[name], self.mean_staff(name, n)) is None
+            ),
+            self.high[name] + 1,
+        )
+
     def evaluate(self, staff: tuple[int, ...]) -> Candidate:
-        """Run replications of a staff vector until its targets are decided (or the cap)."""
+        """Run replications of a staff vector until its targets are decided (or the cap); an
+        unstable one is recorded as such and never run."""
         candidate = self.evaluated.get(staff)
         if candidate is None:
             candidate = Candidate(staff, self.cost(staff), [np.empty(0) for _ in self.targets])
+            candidate.unstable = self.instability(staff)
             self.evaluated[staff] = candidate
+        if candidate.unstable:
+            return candidate
         plan = None
         while candidate.reps < self.max_reps:
             if candidate.verdicts and all(v[0] != "undecided" for v in candidate.verdicts):
@@ -152,7 +210,7 @@ class Search:
                 judge(t, v, self.alpha) for t, v in zip(self.targets, candidate.values)
             ]
             if self.progress:
-                self.progress(len(self.evaluated), self.reps_used)
+                self.progress(self.reps_used)
         return candidate
 
     def rejected_below(self, staff: tuple[int, ...]) -> bool:
@@ -186,11 +244,12 @@ class Search:
 
     def bisect_floors(self, top: tuple[int, ...]) -> dict[str, int]:
         """Per department, the fewest staff accepted with every other department at its maximum."""
-        load = offered_load(compile_plan(self.scenario_for(top), self.source))
         floors = {}
         for i, name in enumerate(self.departments):
-            lo, hi = self.low[name], self.high[name]  # hi is accepted (the maximum vector is)
-            probe = min(max(stable_staff(load[name]), lo), hi)
+            lo, hi = self.stable_floor(name), self.high[name]  # hi is accepted (the maximum is)
+            if lo > self.low[name]:  # the evidence: one staff fewer cannot keep up (not run)
+                self.evaluate(top[:i] + (lo - 1,) + top[i + 1 :])
+            probe = min(max(stable_staff(self.load[name]), lo), hi)
             while lo < hi:
                 staff = top[:i] + (probe,) + top[i + 1 :]
                 if self.evaluate(staff).accepted:
@@ -202,9 +261,14 @@ class Search:
         return floors
 
     def result(self, chosen: tuple[int, ...] | None, status: str) -> dict:
-        """The result document: the answer with its evidence, failed cheaper candidates, frontier."""
+        """The result document: the answer with its evidence, failed cheaper candidates (unstable
+        ones say so), the frontier of simulated candidates, and what to try when infeasible."""
         grid = math.prod(self.high[d] - self.low[d] + 1 for d in self.departments)
         best = self.evaluated.get(chosen) if chosen is not None else None
+        simulated = [c for c in self.evaluated.values() if c.reps > 0]
+        unstable = sorted(
+            (c for c in self.evaluated.values() if c.unstable), key=lambda c: (c.cost, c.staff)
+        )
         out = {
             "status": status,
             "staff": dict(zip(self.departments, chosen)) if chosen is not None else None,
@@ -212,9 +276,14 @@ class Search:
             "evidence": self.describe(best) if best else None,
             "confidence": self.confidence,
             "replications_used": self.reps_used,
-            "candidates_evaluated": len(self.evaluated),
+            "candidates_evaluated": len(simulated),
             "grid_size": grid,
             "exhaustive_replications": grid * self.max_reps,
+            "offered_load": {d: round(self.load[d], 4) for d in self.departments},
+            "unstable": [
+                {"staff": dict(zip(self.departments, c.staff)), "cost": c.cost, "why": c.unstable}
+                for c in unstable
+            ],
         }
         if status == "infeasible":
             top = self.evaluated[tuple(self.high[d] for d in self.departments)]
@@ -222,11 +291,12 @@ class Search:
                 "staff": dict(zip(self.departments, top.staff)),
                 **self.describe(top),
             }
+            out["advice"] = self.advice(top)
         cheaper = sorted(
             (
                 c
                 for c in self.evaluated.values()
-                if not c.accepted and (best is None or (c.cost, c.staff) < (best.cost, best.staff))
+                if not c.accepted and (best is None or c.cost < best.cost)
             ),
             key=lambda c: (-c.cost, c.staff),
         )
@@ -234,35 +304,43 @@ class Search:
             {"staff": dict(zip(self.departments, c.staff)), "cost": c.cost, **self.binding(c)}
             for c in cheaper[:3]
         ]
+        first = self.targets[0]
         out["frontier"] = [
             {
                 "staff": dict(zip(self.departments, c.staff)),
                 "cost": c.cost,
                 "accepted": c.accepted,
                 "replications": c.reps,
-                self.targets[0].text: interval(c.values[0], self.confidence),
+                first.text: interval(c.values[0], self.confidence, first.is_share),
             }
-            for c in sorted(self.evaluated.values(), key=lambda c: (c.cost, c.staff))
+            for c in sorted(simulated, key=lambda c: (c.cost, c.staff))
         ]
         return out
 
     def describe(self, candidate: Candidate) -> dict:
-        """Each target's estimate with its interval, verdict and replications."""
+        """Each target's estimate with its interval, verdict and replications (or why the
+        candidate is unstable)."""
+        if candidate.unstable:
+            return {"replications": 0, "unstable": candidate.unstable, "by_target": []}
         return {
             "replications": candidate.reps,
             "by_target": [
                 {
                     "target": t.text,
+                    "share": t.is_share,
                     "verdict": v[0],
                     "margin": t.margin(float(np.nanmean(values))),
-                    **interval(values, self.confidence),
+                    **interval(values, self.confidence, t.is_share),
                 }
                 for t, values, v in zip(self.targets, candidate.values, candidate.verdicts)
             ],
         }
 
     def binding(self, candidate: Candidate) -> dict:
-        """The target that rejects a candidate: failed (or undecided) with the worst margin."""
+        """The target that rejects a candidate: failed (or undecided) with the worst margin; for
+        an unstable candidate, why it cannot keep up."""
+        if candidate.unstable:
+            return {"binding": None, "verdict": "unstable", "why": candidate.unstable}
         worst = min(
             range(len(self.targets)),
             key=lambda j: (
@@ -271,11 +349,33 @@ class Search:
                 self.targets[j].margin(float(np.nanmean(candidate.values[j]))),
             ),
         )
-        stats = interval(candidate.values[worst], self.confidence)
+        target = self.targets[worst]
         return {
-            "binding": self.targets[worst].text,
+            "binding": target.text,
+            "share": target.is_share,
             "verdict": candidate.verdicts[worst][0],
-            **stats,
+            **interval(candidate.values[worst], self.confidence, target.is_share),
+        }
+
+    def advice(self, top: Candidate) -> dict:
+        """When the maximum fails: the busiest departments there (utilisation within 10 points of
+        the highest) with their offered load, and the `--max` worth trying for each."""
+        use = {d: self.load[d] / self.mean_staff(d, n) for d, n in zip(self.departments, top.staff)}
+        peak = max(use.values())
+        busiest = [d for d in self.departments if peak > 0 and use[d] >= peak - 0.1]
+        return {
+            "busiest": [
+                {
+                    "department": d,
+                    "offered_load": round(self.load[d], 4),
+                    "staff": self.high[d],
+                    "utilisation": round(use[d], 4),
+                    "searched": d not in self.fixed,
+                    "try_max": max(2 * self.high[d], default_high(self.load[d], self.high[d])),
+                }
+                for d in busiest
+            ],
+            "peak_utilisation": round(peak, 4),
         }
 
 
@@ -298,11 +398,21 @@ def parse_assignments(items: list[str], option: str, kind=int) -> dict[str, floa
     return out
 
 
+def default_high(load: float, today: int) -> int:
+    """Default most staff: max(2 × today's, today's + 2, ceil(1.5 × offered load) + 1)."""
+    return max(2 * today, today + 2, math.ceil(1.5 * load) + 1)
+
+
 def search_bounds(
-    scenario: Scenario, low: dict, high: dict, costs: dict, only: list[str] | None = None
+    scenario: Scenario,
+    low: dict,
+    high: dict,
+    costs: dict,
+    only: list[str] | None = None,
+    load: dict[str, float] | None = None,
 ) -> tuple[list[str], dict, dict, dict]:
-    """Departments and their bounds and costs: by default 1 to twice today's staff (at least
-    today's + 2), cost 1 a head; with `only`, the other departments keep today's staff. Unknown
+    """Departments and their bounds and costs: by default 1 to `default_high` (given the offered
+    `load`), cost 1 a head; with `only`, the other departments keep today's staff. Unknown
     department names are refused."""
     names = list(scenario.departments)
     for option, given in (
@@ -321,7 +431,7 @@ def search_bounds(
         if only and name not in only:
             low, high = {**low, name: dept.staff}, {**high, name: dept.staff}
         lows[name] = int(low.get(name, 1))
-        highs[name] = int(high.get(name, max(2 * dept.staff, dept.staff + 2)))
+        highs[name] = int(high.get(name, default_high((load or {}).get(name, 0.0), dept.staff)))
         if lows[name] > highs[name]:
             raise SlasimError(
                 f"{name}: --min {lows[name]} is above --max {highs[name]}", field="--min"
@@ -340,12 +450,16 @@ def find_staffing(
     costs: dict | None = None,
     only: list[str] | None = None,
     max_cases: float | None = None,
+    strict: bool = False,
+    progress: Callable[[int, int], None] | None = None,
     **options,
 ) -> dict:
     """The cheapest staffing for the baseline and for each reform set (a list of reform names
-    applied together), each found by its own `Search` on common random numbers. Before any
-    run, judging one staffing (`max_reps` replications) is checked against `max_cases`; the
-    replication budget caps how many are judged."""
+    applied together), each found by its own `Search` on common random numbers over the horizon
+    `horizon.judged_scenario` chooses. Before any run, judging one staffing (`max_reps`
+    replications) is checked against `max_cases`; the replication budget caps how many are
+    judged. `progress(done, total)` follows the replications against the budgets of all searches
+    and reaches its total when the searches end (most end well before their budget)."""
     if not targets:
         raise SlasimError("give at least one --target METRIC<=VALUE", field="--target")
     searches = []
@@ -354,21 +468,38 @@ def find_staffing(
             scenario = scenario_with_reforms(data, list(names), source)
         else:
             scenario = validate(Scenario, {k: v for k, v in data.items() if k != "reforms"}, source)
+        judged, horizon = judged_scenario(scenario, source, strict)
+        plan = compile_plan(judged, source)
+        load = offered_load(plan)
         departments, lows, highs, costs_by = search_bounds(
-            scenario, low or {}, high or {}, costs or {}, only
+            judged, low or {}, high or {}, costs or {}, only, load
         )
-        search = Search(scenario, source, targets, departments, lows, highs, costs_by, **options)
-        searches.append((names, search, {d: [lows[d], highs[d]] for d in departments}, costs_by))
-    for _, search, _, _ in searches:  # the work of judging one staffing; --budget caps how many
+        fixed = frozenset(d for d in departments if only and d not in only)
+        search = Search(
+            judged, source, targets, departments, lows, highs, costs_by, **options,
+            fixed=fixed, plan=plan, load=load,
+        )  # fmt: skip
+        bounds = {d: [lows[d], highs[d]] for d in departments}
+        searches.append((names, search, bounds, costs_by, horizon))
+    for _, search, _, _, _ in searches:  # the work of judging one staffing; --budget caps how many
         check_workload(
-            [(compile_plan(search.scenario, source), search.max_reps)],
+            [(search.plan, search.max_reps)],
             max_cases,
             "replications to judge one staffing (--max-reps)",
         )
-    results = [
-        {"reforms": list(names), "bounds": bounds, "costs": costs_by, **search.run()}
-        for names, search, bounds, costs_by in searches
-    ]
+    total = sum(search.budget for _, search, _, _, _ in searches)
+    results, done = [], 0
+    for names, search, bounds, costs_by, horizon in searches:
+        if progress:
+            search.progress = lambda used, before=done: progress(before + used, total)
+        found = search.run()
+        done += search.budget
+        results.append(
+            {"reforms": list(names), "bounds": bounds, "costs": costs_by, "horizon": horizon}
+            | found
+        )
+    if progress:
+        progress(total, total)
     base = results[0]
     for result in results[1:]:
         both = result["cost"] is not None and base["cost"] is not None
@@ -379,13 +510,20 @@ def find_staffing(
     return {
         "scenario": plan.scenario.name,
         "calendar": plan.calendar.name,
-        "provisional": plan.provisional,
+        "provisional": plan.provisional or any(r["horizon"]["provisional"] for r in results),
         "seed": plan.scenario.seed if options.get("seed") is None else options["seed"],
         "targets": [
             t.text + (f" ({t.service})" if t.service else " (all services)") for t in targets
         ],
         "target_specs": [
-            {"text": t.text, "metric": t.metric, "op": t.op, "value": t.value, "service": t.service}
+            {
+                "text": t.text,
+                "metric": t.metric,
+                "op": t.op,
+                "value": t.value,
+                "service": t.service,
+                "share": t.is_share,
+            }
             for t in targets
         ],
         "confidence": options.get("confidence", 0.95),
@@ -395,19 +533,11 @@ def find_staffing(
 
 
 def infeasible_message(result: dict) -> str | None:
-    """One line when no searched reform set has a staffing meeting the targets: the targets that
-    fail at the maximum, with their estimates and shortfalls; None when one has."""
+    """One line when no searched reform set has a staffing meeting the targets: the baseline's
+    failing targets at the maximum in their own units, the busiest departments' offered load and
+    the `--max` worth trying; None when a reform set has a staffing."""
     if any(r["status"] != "infeasible" for r in result["results"]):
         return None
-    res = result["results"][0]
-    top = res["at_maximum"]
-    staff = ", ".join(f"{d}={n}" for d, n in top["staff"].items())
-    failing = [
-        f"{t['target']} is {t['mean']:.4g} ({t['verdict']}, short by {-t['margin']:.4g})"
-        for t in top["by_target"]
-        if t["verdict"] != HOLDS
-    ]
-    return (
-        f"no staffing within the bounds meets the targets: at the maximum ({staff}) "
-        + "; ".join(failing)
+    return "no staffing within the bounds meets the targets: " + at_maximum_text(
+        result["results"][0]
     )

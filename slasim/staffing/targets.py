@@ -1,11 +1,14 @@
 """Staffing targets (`red<=1%`, `lead_time_wd_p90<=10`) and the confidence rule that judges them.
 
 A target names a metric that `slasim run` reports per service and overall (`ever_red`, `past_legal`,
-`lead_time_wd_p90`, …; `red`/`yellow` are short for `ever_red`/`ever_yellow`), a bound and an
-optional service. Over replications, a target *holds* when its one-sided confidence bound is on
-the right side of the bound, *fails* when the opposite bound is on the wrong side, and is
-*undecided* otherwise. With k targets each is judged at level 1 − (1 − confidence)/k (Bonferroni),
-so all hold together with at least the requested confidence.
+`lead_time_wd_p90`, the applicant's waits `accept_wait_wd_mean`/`_p90` (receipt → acceptance) and
+`applicant_wait_wd_mean`/`_p90` (receipt → decision), …; `red`/`yellow` are short for
+`ever_red`/`ever_yellow`), a bound and an optional service. Shares of cases (`on_time_*`, `past_*`,
+`ever_*`) may be written in % and print in %; any other metric, the waits included, is a number in
+its own unit (working days for `_wd`). Over replications, a target *holds* when its one-sided
+confidence bound is on the right side of the bound, *fails* when the opposite bound is on the
+wrong side, and is *undecided* otherwise. With k targets each is judged at level
+1 − (1 − confidence)/k (Bonferroni), so all hold together with at least the requested confidence.
 """
 
 from __future__ import annotations
@@ -113,8 +116,9 @@ def judge(target: Target, values: np.ndarray, alpha: float) -> tuple[str, float,
     return UNDECIDED, low, high
 
 
-def interval(values: np.ndarray, confidence: float) -> dict:
-    """Mean and two-sided Student-t interval at `confidence` over replications."""
+def interval(values: np.ndarray, confidence: float, share: bool = False) -> dict:
+    """Mean and two-sided Student-t interval at `confidence` over replications; a share's interval
+    is clipped to [0, 1] (a share cannot leave it, whatever the normal approximation says)."""
     x = values[~np.isnan(values)]
     if len(x) == 0:
         return {"mean": None, "ci": None, "n": 0}
@@ -122,4 +126,7 @@ def interval(values: np.ndarray, confidence: float) -> dict:
     if len(x) < 2:
         return {"mean": mean, "ci": None, "n": 1}
     half = t_quantile(0.5 + confidence / 2, len(x) - 1) * float(x.std(ddof=1)) / math.sqrt(len(x))
-    return {"mean": mean, "ci": [mean - half, mean + half], "n": int(len(x))}
+    low, high = mean - half, mean + half
+    if share:
+        low, high = max(low, 0.0), min(high, 1.0)
+    return {"mean": mean, "ci": [low, high], "n": int(len(x))}
