@@ -1,0 +1,182 @@
+"""The field's protocol end to end (`slasim fidelity --protocol first-n`, the benchmark): a scenario
+simulates N cases from the test log's first case start, each run to completion, K times; each
+simulated log is scored against the test log by the field's measures and slasim's own; the naive
+baselines and the real-halves floor are scored by the same code; each measure gets a verdict.
+
+Replications run in this process, on a process pool or on Dask (`slasim.sim.parallel`): the same
+results for any worker count (each replication's streams are keyed by its number).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from slasim.calendar.units import MINUTES_PER_DAY
+from slasim.evaluation import baselines, measures, own
+from slasim.evaluation.frame import Frame
+from slasim.evaluation.protocol import first_starts
+from slasim.evaluation.simulate import Collector, FirstN, frame
+from slasim.evaluation.verdict import summary, verdict
+from slasim.io.errors import SlasimError
+from slasim.scenario.plan import compile_plan
+from slasim.scenario.schema import Scenario
+from slasim.sim.parallel import run_parallel
+
+HORIZON_DOUBLINGS = 4  # a replication whose cases are not all decided runs again twice as long
+
+
+def first_wall_minutes(test: Frame, cal) -> float:
+    """The test log's first case start in calendar wall minutes."""
+    return float(own.wall_minutes(pd.Series([test.events["start_time"].min()]), cal, test.aware)[0])
+
+
+def period_of(scenario: Scenario, first_wall: float, working_days: int) -> Scenario:
+    """The scenario over `working_days` from the date of `first_wall`, with no warm-up."""
+    day = pd.Timestamp(int(first_wall // MINUTES_PER_DAY), unit="D").date()
+    return scenario.model_copy(
+        update={"start": day, "working_days": working_days, "end": None, "warmup_days": 0}
+    )
+
+
+def run_one(payload: tuple, replication: int, seed: int) -> dict:
+    """One replication of the protocol (a task for `run_parallel`): the steps of the first N cases
+    and the working days it took, the horizon doubled until every case is decided."""
+    scenario_json, source, n, first_wall, working_days = payload
+    scenario = Scenario.model_validate_json(scenario_json)
+    for _ in range(HORIZON_DOUBLINGS + 1):
+        plan = compile_plan(period_of(scenario, first_wall, working_days), source)
+        since = float(plan.calendar.to_business_array(first_wall))
+        collector = Collector()
+        rep = FirstN(plan, replication, seed, collector, n, since)
+        rep.run()
+        rep.release()
+        unfinished = collector.unfinished()
+        if rep.entered == n and not unfinished:
+            break
+        working_days *= 2
+    return {
+        "steps": collector.steps,
+        "entered": rep.entered,
+        "unfinished": sorted(unfinished),
+        "working_days": working_days,
+    }
+
+
+def _stat(values: list[float]) -> dict:
+    a = np.asarray(values, dtype=np.float64)
+    return {"mean": float(a.mean()), "sd": float(a.std()), "values": a.tolist()}
+
+
+def first_n(
+    scenario: Scenario,
+    test: Frame,
+    train: pd.DataFrame | None,
+    *,
+    names: dict[str, str],
+    replications: int,
+    seed: int,
+    source: str = "scenario",
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    keep_logs: bool = False,
+) -> dict:
+    """The comparison of `scenario` with the `test` log on the field's protocol (module docstring).
+    `names` maps the scenario's step names to the log's activities (steps without one, delays
+    and waits, are not activities); `train` (a frame) gives the baselines, None leaves them out."""
+    plan = compile_plan(scenario, source)
+    cal = plan.calendar
+    real = test.events
+    n = test.cases
+    first_wall = first_wall_minutes(test, cal)
+    span = own.case_spans(real, cal, test.aware)
+    business = cal.to_business_array(np.array([span[0].min(), span[1].max()]))
+    span_wd = float(np.diff(cal.business_to_day_position(business))[0])
+    working_days = int(math.ceil(span_wd)) + 20
+    payload = (scenario.model_dump_json(by_alias=True), source, n, first_wall, working_days)
+    numbers = list(range(replications))
+    if scheduler or (workers > 1 and replications > 1):
+        runs = run_parallel(
+            run_one, payload, numbers, seed, workers=workers, scheduler=scheduler, progress=progress
+        )
+    else:
+        runs = []
+        for r in numbers:
+            runs.append(run_one(payload, r, seed))
+            if progress:
+                progress(r + 1)
+    logs = []
+    for run in runs:
+        collector = Collector()
+        collector.steps = run["steps"]
+        logs.append(frame(collector, cal, names=names, aware=test.aware))
+    if not any(len(log) for log in logs):
+        raise SlasimError(
+            "no simulated step has an activity of the test log (the model's steps: "
+            f"{', '.join(sorted(names)) or 'none'})",
+            source=test.source,
+            field="activity",
+        )
+
+    def both(a: pd.DataFrame, b: pd.DataFrame) -> dict:
+        return measures.score(a, b) | own.score(a, b, cal, test.aware)
+
+    model = [both(real, log) for log in logs]
+    half_a, half_b = baselines.halves(real)
+    floor = both(half_a, half_b)
+    since = real["start_time"].min()
+    if train is not None and len(train):
+        replay = both(real, baselines.replay(train, n, since))
+        boot = [both(real, baselines.bootstrap(train, n, since, seed + k)) for k in numbers]
+    else:
+        replay, boot = None, None
+    units = {k: u for k, (_, u) in measures.FIELD.items()} | {k: u for k, (_, u) in own.OWN.items()}
+    rows = {}
+    for name, unit in units.items():
+        row = {
+            "unit": unit,
+            "short": measures.SHORT.get(name, ""),
+            "model": _stat([m[name] for m in model]),
+            "replay": replay[name] if replay else math.nan,
+            "bootstrap": _stat([b[name] for b in boot]) if boot else {"mean": math.nan},
+            "floor": floor[name],
+        }
+        row["verdict"] = verdict(
+            row["model"]["mean"],
+            row["model"]["sd"],
+            row["replay"],
+            row["bootstrap"]["mean"],
+            row["floor"],
+        )
+        rows[name] = row
+    unfinished = sum(len(r["unfinished"]) for r in runs)
+    result = {
+        "scenario": scenario.name,
+        "test_log": test.source,
+        "protocol": "first-n",
+        "settings": {
+            "cases": n,
+            "first_start": since.isoformat(),
+            "replications": replications,
+            "seed": seed,
+            "timestamps": "UTC, as pandas.to_datetime(utc=True, format='mixed') reads them"
+            + ("" if test.aware else " (naive stamps: the calendar's wall clock taken as UTC)"),
+            "cycle_time_bins": "1 h",
+            "ngram": 3,
+            "floor": "test cases dealt alternately into two halves",
+            "replay": "last N training cases shifted to the first start" if replay else None,
+            "bootstrap": "N training cases with resampled inter-arrivals" if boot else None,
+            "horizon_working_days": max(r["working_days"] for r in runs),
+        },
+        "simulated_cases": [int(r["entered"]) for r in runs],
+        "unfinished_cases": unfinished,
+        "measures": rows,
+        "summary": summary(rows) if replay else "no training log: no baselines",
+    }
+    if keep_logs:
+        result["_logs"] = logs
+    return result

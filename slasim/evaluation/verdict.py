@@ -1,0 +1,39 @@
+"""The verdict on one measure: the model's mean set beside the naive baselines and the floor.
+
+Words, in order of precedence: `at floor` (within the model's own spread of the real-halves floor,
+or below it), `beats both` (below replay and bootstrap), `worse than replay`, `worse than
+bootstrap`, `worse than both`. The summary counts, over the measures, where the model beats each.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def verdict(model: float, model_sd: float, replay: float, bootstrap: float, floor: float) -> str:
+    """One word (or three) for a measure where lower is better."""
+    if any(math.isnan(v) for v in (model, replay, bootstrap)):
+        return "n/a"
+    if not math.isnan(floor) and model <= floor + max(model_sd, 0.0):
+        return "at floor"
+    beats_replay, beats_bootstrap = model < replay, model < bootstrap
+    if beats_replay and beats_bootstrap:
+        return "beats both"
+    if beats_bootstrap:
+        return "worse than replay"
+    if beats_replay:
+        return "worse than bootstrap"
+    return "worse than both"
+
+
+def summary(rows: dict[str, dict]) -> str:
+    """One line: on how many measures the model beats replay, bootstrap, and sits at the floor."""
+    valid = [r for r in rows.values() if r["verdict"] != "n/a"]
+    total = len(valid)
+    replay = sum(r["model"]["mean"] < r["replay"] for r in valid)
+    boot = sum(r["model"]["mean"] < r["bootstrap"]["mean"] for r in valid)
+    floor = sum(r["verdict"] == "at floor" for r in valid)
+    return (
+        f"better than replay on {replay} of {total} measures, than bootstrap on {boot} of "
+        f"{total}; at the real-halves floor on {floor}"
+    )

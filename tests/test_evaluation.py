@@ -1,0 +1,153 @@
+"""The evaluation package: the protocol's split, the simulated side collected in memory in the order
+cases did their steps, the baselines, the verdict, and the first-N protocol end to end on a
+hand-worked centre."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from slasim.calendar.workcalendar import load_calendar
+from slasim.evaluation import baselines
+from slasim.evaluation.fidelity import first_n
+from slasim.evaluation.frame import Frame
+from slasim.evaluation.protocol import published_split
+from slasim.evaluation.simulate import Collector, frame
+from slasim.evaluation.verdict import summary, verdict
+from slasim.scenario.schema import Scenario
+
+from .helpers import HAND_WORKED
+
+
+def log(rows) -> pd.DataFrame:
+    out = pd.DataFrame(rows, columns=["case_id", "activity", "start_time", "end_time"])
+    out["resource"] = "r"
+    for c in ("start_time", "end_time"):
+        out[c] = pd.to_datetime(out[c], utc=True)
+    return out
+
+
+def test_published_split_cuts_by_events_and_drops_cut_cases():
+    # 10 events by end; the first 8 train. Case c has events 7 and 9 (cut): dropped from both.
+    rows = []
+    for k, case in enumerate("aaabbbcdcd"):
+        at = f"2024-01-01 {9 + k:02d}:00"
+        rows.append((case, "A", at, at))
+    train, test = published_split(log(rows))
+    assert set(train.case_id) == {"a", "b"}
+    assert set(test.case_id) == {"d"} or set(test.case_id) == set()
+    assert "c" not in set(train.case_id) | set(test.case_id)
+
+
+def test_simulated_steps_in_the_order_the_case_did_them():
+    """Two steps start at the same instant: the one that ends first comes first, and with equal
+    ends the engine's order decides, never the name (the old reader sorted by (start, name))."""
+    cal = load_calendar("cn")
+    at = float(cal.to_business_array(cal.minutes(pd.Timestamp("2025-03-03 10:00"))))
+    c = Collector()
+    for activity, end in (("zeta", 30), ("alpha", 60), ("mid", 60), ("beta", 60)):
+        c.add("s-0", "s", activity, "start", at)
+    for activity, end in (("zeta", 30), ("alpha", 60), ("mid", 60), ("beta", 60)):
+        c.add("s-0", "s", activity, "complete", at + end)
+    f = frame(c, cal)
+    assert list(f.activity) == ["zeta", "alpha", "mid", "beta"]
+    assert str(f.start_time.iloc[0]) == "2025-03-03 10:00:00+00:00"  # naive wall clock as UTC
+
+
+def test_a_zero_length_step_at_a_close_completes_at_its_start():
+    cal = load_calendar("cn")
+    close = float(cal.bm_start[100])  # the close of one working day = the next opening
+    c = Collector()
+    c.add("s-0", "s", "stamp", "start", close)
+    c.add("s-0", "s", "stamp", "complete", close)
+    f = frame(c, cal)
+    assert (f.start_time == f.end_time).all()
+    assert f.start_time.iloc[0].hour == 9  # the next opening (cn: 09:00)
+
+
+def test_replay_bootstrap_and_halves():
+    train = log(
+        [
+            ("1", "A", "2024-01-01 09:00", "2024-01-01 10:00"),
+            ("2", "A", "2024-01-01 11:00", "2024-01-01 13:00"),
+            ("3", "A", "2024-01-01 12:00", "2024-01-01 12:30"),
+        ]
+    )
+    since = pd.Timestamp("2024-02-01 08:00", tz="UTC")
+    r = baselines.replay(train, 2, since)
+    # cases 2 and 3, moved by the same amount: 08:00 and 09:00, durations kept
+    assert list(r.start_time.dt.hour) == [8, 9]
+    assert list((r.end_time - r.start_time) / pd.Timedelta(minutes=1)) == [120, 30]
+    b = baselines.bootstrap(train, 5, since, seed=1)
+    assert b.case_id.nunique() == 5 and b.start_time.min() == since
+    gaps = np.diff(np.sort(b.start_time.to_numpy())) / np.timedelta64(1, "m")
+    assert set(gaps) <= {60.0, 120.0}  # resampled from the training gaps (120, 60 minutes)
+    first, second = baselines.halves(train)
+    assert set(first.case_id) == {"1", "3"} and set(second.case_id) == {"2"}
+
+
+@pytest.mark.parametrize(
+    "model, sd, replay, boot, floor, word",
+    [
+        (1.0, 0.1, 5.0, 5.0, 0.95, "at floor"),
+        (1.0, 0.1, 5.0, 5.0, 0.5, "beats both"),
+        (6.0, 0.1, 5.0, 7.0, 0.5, "worse than replay"),
+        (6.0, 0.1, 7.0, 5.0, 0.5, "worse than bootstrap"),
+        (9.0, 0.1, 7.0, 5.0, 0.5, "worse than both"),
+        (float("nan"), 0.1, 7.0, 5.0, 0.5, "n/a"),
+    ],
+)
+def test_verdict(model, sd, replay, boot, floor, word):
+    assert verdict(model, sd, replay, boot, floor) == word
+
+
+def test_summary_counts():
+    rows = {
+        "a": {"model": {"mean": 1}, "replay": 2, "bootstrap": {"mean": 0.5}, "verdict": "x"},
+        "b": {"model": {"mean": 1}, "replay": 0.5, "bootstrap": {"mean": 2}, "verdict": "x"},
+    }
+    assert summary(rows).startswith("better than replay on 1 of 2 measures, than bootstrap on 1")
+
+
+def hand_test_log(days: int) -> Frame:
+    """The hand-worked centre's real counterpart: one case a day received at 14:00 on cn, 600
+    office minutes of work (420 a day: ends at 17:00 the next working day)."""
+    rows = []
+    for d in range(days):
+        day = pd.Timestamp("2025-03-10") + pd.Timedelta(days=d)
+        rows.append(
+            (
+                f"r{d}",
+                "Handle",
+                f"{day:%Y-%m-%d} 14:00",
+                f"{day + pd.Timedelta(days=1):%Y-%m-%d} 17:00",
+            )
+        )
+    return Frame(log(rows), aware=False, source="hand.csv")
+
+
+def test_first_n_on_the_hand_worked_centre():
+    """An exact model of a deterministic centre: N = 4 cases from Mon 2025-03-10 14:00, each
+    decided; the simulated log equals the real one, so every distance is 0."""
+    data = copy.deepcopy(HAND_WORKED)
+    data["departments"]["desk"]["staff"] = 2  # no queue: each case is worked at once
+    scenario = Scenario.model_validate(data)
+    test = hand_test_log(4)
+    result = first_n(
+        scenario,
+        test,
+        test.events,
+        names={"handle": "Handle"},
+        replications=2,
+        seed=1,
+        keep_logs=True,
+    )
+    assert result["simulated_cases"] == [4, 4] and result["unfinished_cases"] == 0
+    sim = result["_logs"][0]
+    assert list(sim.start_time) == list(test.events.start_time)
+    assert list(sim.end_time) == list(test.events.end_time)
+    for name, row in result["measures"].items():
+        assert row["model"]["mean"] == pytest.approx(0.0, abs=1e-9), name
