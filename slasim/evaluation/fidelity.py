@@ -18,7 +18,6 @@ import pandas as pd
 from slasim.calendar.units import MINUTES_PER_DAY
 from slasim.evaluation import baselines, measures, own
 from slasim.evaluation.frame import Frame
-from slasim.evaluation.protocol import first_starts
 from slasim.evaluation.simulate import Collector, FirstN, frame
 from slasim.evaluation.verdict import summary, verdict
 from slasim.io.errors import SlasimError
