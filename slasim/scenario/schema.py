@@ -235,6 +235,24 @@ class Service(Strict):
     steps: list[RouteItem] = Field(min_length=1)
 
 
+class Provenance(Strict):
+    """Where a fitted scenario comes from, written by `slasim fit` for `slasim fidelity`: the log,
+    the instant that split fitted from held-out cases (wall time in the calendar's zone; none when
+    every case was fitted) and the number of cases on each side."""
+
+    log: str
+    split: str | None = None  # ISO 8601 instant: cases received from here on were not fitted
+    fitted_cases: Int = Field(ge=0)
+    held_out_cases: Int = Field(default=0, ge=0)
+
+    @field_validator("split")
+    @classmethod
+    def _instant(cls, value: str | None) -> str | None:
+        if value is not None:
+            dt.datetime.fromisoformat(value)  # a ValueError names the field
+        return value
+
+
 class Scenario(Strict):
     """A service centre: calendar and period, departments, services, cards, replications, seed."""
 
@@ -255,6 +273,7 @@ class Scenario(Strict):
     departments: dict[str, Department] = Field(min_length=1)
     services: dict[str, Service] = Field(min_length=1)  # may be generated from a `catalogue` CSV
     reforms: dict[str, Reform] = {}  # named patches (`reform_schema`), applied by `reforms`
+    provenance: Provenance | None = None  # written by `slasim fit`
 
     _dates = field_validator("start", "end", mode="before")(_date)
 
