@@ -28,6 +28,25 @@ from slasim.io.errors import SlasimError
 commands = typer.Typer()
 
 
+def pool_size(workers: int | None, scheduler: str | None, runs) -> int | None:
+    """--workers as given; when not, as many as the work of (plan, replications) `runs` pays for
+    (`sim.workload.choose_workers`; one process for a short run)."""
+    from slasim.sim.parallel import default_workers, scheduler_address
+
+    if workers or scheduler_address(scheduler):
+        return workers
+    from slasim.sim.workload import choose_workers
+
+    return choose_workers(list(runs), default_workers())
+
+
+def result_warnings(source: str, lines: list[str], as_json: bool, quiet: bool) -> None:
+    """Warnings about the results (e.g. a growing backlog before acceptance): in the text report,
+    and on stderr too when the report is JSON."""
+    if as_json and not quiet:
+        warn(f"{source}: {line}" for line in lines)
+
+
 @commands.command()
 def run(
     scenario: scenario_argument("Scenario file (YAML) or the name of a shipped scenario."),
@@ -61,6 +80,7 @@ def run(
     plan = check_scenario(data, source)  # every reform too, as `validate` checks
     before_simulating([plan], source, strict, quiet)
     loaded = plan.scenario
+    workers = pool_size(workers, scheduler, [(plan, reps or loaded.replications)])
     with OutputSet() as outputs:  # the event log and --out's files appear together or not at all
         with progress_bar(reps or loaded.replications, "replications", quiet) as advance:
             result = run_scenario(
@@ -77,6 +97,7 @@ def run(
             )
         if out is not None:
             write_outputs(result, out, outputs)
+    result_warnings(source, result["warnings"], as_json, quiet)
     typer.echo(to_json(result) if as_json else text_report(result))
 
 
@@ -110,13 +131,15 @@ def compare(
     from slasim.sim.compare import compare as run_compare
 
     data, source = load_scenario_data(scenario, overrides or [])
-    before_simulating([check_scenario(data, source)], source, strict, quiet)  # reforms checked too
+    plan = check_scenario(data, source)  # reforms checked too
+    before_simulating([plan], source, strict, quiet)
     variants = [r.split("+") for r in reform or []] or [[name] for name in reform_names(data)]
     if not variants:
         raise SlasimError(
             "no reforms to compare: add a `reforms:` section or give --reform", source=source
         )
-    n = reps or int(data.get("replications", 10))
+    n = reps or plan.scenario.replications
+    workers = pool_size(workers, scheduler, [(plan, n)])
     with progress_bar(n * (1 + len(variants)), "replications", quiet) as advance:
         result = run_compare(
             data,
@@ -134,6 +157,14 @@ def compare(
         with OutputSet() as outputs:
             outputs.write(out / "compare.json", to_json(result))
             outputs.write(out / "summary.json", to_json(result["baseline"]))
+    result_warnings(
+        [
+            *result["baseline"]["warnings"],
+            *(w for r in result["reforms"].values() for w in r["warnings"]),
+        ],
+        as_json,
+        quiet,
+    )
     typer.echo(to_json(result) if as_json else compare_report(result))
 
 
@@ -176,7 +207,11 @@ def sweep(
     check_scenario(data, source)  # every reform too, as `validate` checks
     grid_size(vary, source)  # refused over MAX_POINTS before any point is built
     points = grid_points(data, source, vary)
-    before_simulating((compile_plan(sc, source) for _, sc in points), source, strict, quiet)
+    plans = [compile_plan(sc, source) for _, sc in points]
+    before_simulating(plans, source, strict, quiet)
+    workers = pool_size(
+        workers, scheduler, ((p, reps or sc.replications) for p, (_, sc) in zip(plans, points))
+    )
     with progress_bar(len(points), "grid points", quiet) as advance:
         result = run_sweep(
             data,
@@ -196,6 +231,7 @@ def sweep(
             from slasim.outputs import plots
 
             plots.save(plots.sweep_heatmap(result), plot, outputs)
+    result_warnings(source, [w for row in result["rows"] for w in row["warnings"]], as_json, quiet)
     typer.echo(to_json(result) if as_json else sweep_table(result))
 
 
@@ -228,6 +264,9 @@ def validate(
         reforms = reform_names(data)
         notes = [f"reforms: {', '.join(reforms)}"] if reforms else []
         warn(f"{source}: {line}" for line in plan.unused_staff_changes())
+        from slasim.staffing.load import overloaded  # the same warnings as `run` gives
+
+        warn(f"{source}: {line}" for line in overloaded(plan))
         if plan.provisional:
             notes.append(
                 f"provisional: the period passes calendar {plan.calendar.name}'s published years"

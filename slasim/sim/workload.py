@@ -5,6 +5,13 @@ with the estimate and the flag that lifts the bound, instead of running for hour
 memory (`per_day: 100000`, `--reps 10000000`). One replication on an event engine (the event
 loop, or SimPy) is bounded on its own at a tenth of the bound: both hold every open case, and an
 overloaded centre keeps most of them open.
+
+The same estimate chooses how many processes run the replications when `--workers` is not given:
+starting a pool costs about a tenth of a second, so below `POOL_MIN_WORK` (cases on the FCFS queue
+path; a case on an event engine weighs `EVENT_WEIGHT`, as it costs about ten times more) the
+replications run in the command's own process. Measured on 2 cores (docs/ARCHITECTURE.md):
+mmc-always's 10 replications (35,000 FCFS cases) take 0.63 s alone against 0.73 s with a pool;
+district-centre's 10 (46,000 cases on the event loop) 1.3 s against 1.0 s.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ from slasim.sim.queue_engine import unsupported
 MAX_CASES = 20_000_000  # simulated cases a command may run unless --max-cases says more
 MAX_CASES_OPTION = "--max-cases"
 SIMPY_SHARE = 0.1  # of the bound, for the cases of one replication on an event engine
+POOL_MIN_WORK = 200_000  # FCFS-case equivalents below which a pool costs more than it saves
+EVENT_WEIGHT = 10  # an event-engine case against an FCFS one (the replication's time per case)
 
 
 def cases_per_replication(plan: Plan) -> float:
@@ -68,3 +77,21 @@ def check_workload(
                 field=MAX_CASES_OPTION,
             )
     return total
+
+
+def choose_workers(runs: list[tuple[Plan, int]], cores: int) -> int:
+    """Processes for (plan, replications) pairs run one after the other, each on its own pool:
+    one when the largest is too little work to pay for a pool, else the cores (at most one per
+    replication)."""
+    work = [
+        cases_per_replication(plan) * n * (EVENT_WEIGHT if _on_events(plan) else 1)
+        for plan, n in runs
+    ]
+    if not work or max(work) < POOL_MIN_WORK:
+        return 1
+    return max(1, min(cores, max(n for _, n in runs)))
+
+
+def _on_events(plan: Plan) -> bool:
+    """Whether the plan's replications run on an event engine (the event loop or SimPy)."""
+    return plan.scenario.engine == "simpy" or unsupported(plan) is not None
