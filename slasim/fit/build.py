@@ -167,6 +167,13 @@ def fit_log(
         "cards": cards,
         "departments": dept_data,
         "services": services,
+        # machine-readable for `slasim fidelity`: its window opens at the split
+        "provenance": {
+            "log": events.source.rsplit("/", 1)[-1],
+            "split": _iso(split),
+            "fitted_cases": len(train),
+            "held_out_cases": len(test),
+        },
     }
     comments[("start",)] = (
         f"the test period ({len(test)} cases from {_iso(split)[:10]}) after {WARMUP_DAYS} working "
