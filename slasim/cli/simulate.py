@@ -158,6 +158,7 @@ def compare(
             outputs.write(out / "compare.json", to_json(result))
             outputs.write(out / "summary.json", to_json(result["baseline"]))
     result_warnings(
+        source,
         [
             *result["baseline"]["warnings"],
             *(w for r in result["reforms"].values() for w in r["warnings"]),

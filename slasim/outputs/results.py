@@ -148,7 +148,8 @@ def department_table(result: dict) -> str:
 def warnings_text(result: dict) -> str | None:
     """The result's warnings (e.g. a backlog growing before acceptance), one per line."""
     lines = result.get("warnings") or []
-    return "\n".join(f"warning: {line}" for line in lines) or None
+    wrap = textwrap.TextWrapper(WIDTH, subsequent_indent="  ", break_on_hyphens=False)
+    return "\n".join(wrap.fill(f"warning: {line}") for line in lines) or None
 
 
 def text_report(result: dict) -> str:
@@ -248,7 +249,8 @@ def compare_report(result: dict) -> str:
     base = result["baseline"]
     parts = [
         f"{base['scenario']}: baseline and {len(result['reforms'])} reform(s), {base['replications']} "
-        f"paired replications (common random numbers), seed {base['seed']}"
+        f"paired replications (common random numbers), seed {base['seed']}",
+        warnings_text({"warnings": [f"baseline: {w}" for w in base.get("warnings", [])]}),
     ]
     for name, reform in result["reforms"].items():
         rows = []
@@ -273,11 +275,14 @@ def compare_report(result: dict) -> str:
                     )
         headers = ["service", "metric", "baseline", "reform", "change [95% CI, paired]", "verdict"]
         parts.append(f"reform: {name}\n" + table(headers, rows, keep=2))
+        parts.append(
+            warnings_text({"warnings": [f"{name}: {w}" for w in reform.get("warnings", [])]})
+        )
     parts.append(
         "change: reform minus baseline, replication by replication; pp = percentage points;\n"
         "negligible: a clear change that rounds to zero at the precision shown\n" + WAIT_NOTE
     )
-    return "\n\n".join(parts)
+    return "\n\n".join(filter(None, parts))
 
 
 def sweep_table(result: dict) -> str:
