@@ -225,8 +225,17 @@ class Service(Strict):
     limits: LimitPair
     cards: Any = None  # ladder for this service (default: scenario's)
     priority: Int = Field(default=0, ge=0)  # lower is served first
-    acceptance: Literal["first-step", "receipt"] = (
-        "first-step"  # when 受理 happens, unless a step `accepts`
+    acceptance: Literal["first-step", "receipt"] = Field(
+        default="first-step",
+        description=(
+            "When the application is accepted (受理), unless a step says `accepts: true`. "
+            "`first-step` (the default): when the first step (the reception's check of the "
+            "materials) is done, since the decision limit counts from acceptance "
+            "(行政许可法 Art. 32, 42); a case waiting for that step is on no clock, and the "
+            "results show that wait apart (`awaiting acceptance at end`, `accept_wait_wd_*`, "
+            "`applicant_wait_wd_*`). `receipt`: accepted on receipt, as when the agency does not "
+            "ask for missing materials within 5 working days (Art. 32(4))."
+        ),
     )
     commitment: bool = (
         False  # 告知承诺: decided when accepted; the remaining steps check afterwards
