@@ -103,7 +103,11 @@ def staffing_report(result: dict, *, frontier: bool = False) -> str:
             f"{res['replications_used']} replications ({res['grid_size']} staffings in the bounds)"
         )
         if "horizon" in res:
-            lines.extend(textwrap.wrap(_horizon(res["horizon"]), 100, initial_indent="  "))
+            lines.extend(
+                textwrap.wrap(
+                    _horizon(res["horizon"]), 100, initial_indent="  ", subsequent_indent="    "
+                )
+            )
         if res.get("offered_load"):
             loads = ", ".join(f"{d} {x:.2f}" for d, x in res["offered_load"].items())
             lines.extend(textwrap.wrap(f"offered load (staff): {loads}", 100, initial_indent="  "))

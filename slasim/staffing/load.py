@@ -13,6 +13,9 @@ staff, each dated change weighted by its length). Both sides are period averages
 leave that the rest of the period makes up for is allowed (its backlog is the simulation's to
 judge), while staff that fall short on average never are. A department shared by several services
 carries the sum of their work: priorities decide who waits, not whether the desk keeps up.
+A stable desk close to its load is judged only if its queue settles within the measured window:
+its relaxation time (`settling_minutes`, from the mean work of a visit, `visit_minutes`) must not
+exceed the window, or an empty start would hide a backlog that a longer period would show.
 """
 
 from __future__ import annotations
@@ -34,21 +37,27 @@ def expected_visits(step: StepPlan) -> float:
     return sum(back**r for r in range(supplement.max_rounds + 1))
 
 
-def work_per_case(route: list, share: float, out: dict[int, float]) -> None:
-    """Add each department's expected work minutes per case of a route (reached with `share`)."""
+def work_per_case(
+    route: list, share: float, out: dict[int, float], visits: dict[int, float] | None = None
+) -> None:
+    """Add each department's expected work minutes per case of a route (reached with `share`) to
+    `out`, and its expected desk visits per case to `visits` when given."""
     for item in route:
         if isinstance(item, StepPlan):
             if item.department is not None and item.work is not None:
-                minutes = item.work.mean * item.work_scale * expected_visits(item)
+                n = expected_visits(item)
+                minutes = item.work.mean * item.work_scale * n
                 out[item.department] = out.get(item.department, 0.0) + share * minutes
+                if visits is not None:
+                    visits[item.department] = visits.get(item.department, 0.0) + share * n
         elif isinstance(item, ParallelPlan):
             for branch in item.branches:
-                work_per_case(branch, share, out)
+                work_per_case(branch, share, out, visits)
         else:
             assert isinstance(item, ChoicePlan)
             previous = 0.0
             for cumulative, branch in zip(item.cumulative, item.routes):
-                work_per_case(branch, share * (cumulative - previous), out)
+                work_per_case(branch, share * (cumulative - previous), out, visits)
                 previous = cumulative
 
 
@@ -92,8 +101,51 @@ def mean_staff(dept: DepartmentPlan, start: float, end: float) -> float:
     return dept.staff + extra / (end - start)
 
 
-def instability(load: float, staff: float) -> str | None:
-    """Why a department with this offered load and mean staff cannot keep up (None if it can)."""
-    if load <= 0 or load < staff:
+def instability(
+    load: float, staff: float, settling: float = 0.0, measured: float = math.inf
+) -> str | None:
+    """Why a department with this offered load and mean staff cannot be judged fit (None if it
+    can): its load reaches its staff, or (`settling`, `measured`: working days) its queue takes
+    longer to settle than the window it is measured on."""
+    if load <= 0:
         return None
-    return f"unstable (offered load {load:.2f} ≥ staff {staff:.3g})"
+    if load >= staff:
+        return f"unstable (offered load {load:.2f} ≥ staff {staff:.3g})"
+    if settling > measured:
+        return (
+            f"too slow to settle (offered load {load:.2f} on {staff:.3g} staff, "
+            f"{100 * load / staff:.0f}% busy: about {settling:.0f} working days to settle, "
+            f"more than the {measured:.0f} measured)"
+        )
+    return None
+
+
+def visit_minutes(plan: Plan) -> dict[str, float]:
+    """Mean work minutes of one desk visit per department (over its steps, weighted by visits;
+    0 for a department without desk work)."""
+    minutes: dict[int, float] = {}
+    visits: dict[int, float] = {}
+    for service in plan.services:
+        rate = service.spec.arrivals.per_day
+        per_case: dict[int, float] = {}
+        per_visit: dict[int, float] = {}
+        work_per_case(service.route, 1.0, per_case, per_visit)
+        for d, work in per_case.items():
+            minutes[d] = minutes.get(d, 0.0) + rate * work
+            visits[d] = visits.get(d, 0.0) + rate * per_visit[d]
+    return {
+        dept.name: minutes.get(dept.index, 0.0) / visits[dept.index]
+        if visits.get(dept.index)
+        else 0.0
+        for dept in plan.departments
+    }
+
+
+def settling_minutes(load: float, staff: float, minutes: float) -> float:
+    """About how long a queue at this load takes to forget its start (its relaxation time): a
+    desk of c staff with utilisation ρ settles like one server c times faster, 1 / (cμ(1 − √ρ)²)
+    (Morse's M/M/1 relaxation time); it grows without bound as ρ → 1."""
+    rho = load / staff
+    if rho >= 1:
+        return math.inf
+    return minutes / (staff * (1.0 - math.sqrt(rho)) ** 2)

@@ -15,7 +15,9 @@ Method (stated in every result):
 4. **Stability first**: a staffing at which a department's offered load reaches its staff on duty
    (averaged over the period, `load.instability`) is rejected as "unstable (offered load X ≥
    staff N)" without simulating: its queue grows without bound, so no horizon would judge it
-   fairly. Each department's bisection starts at its fewest stable staff.
+   fairly. So is one whose queue would take longer to settle than the measured window (its
+   relaxation time, `load.settling_minutes`): a window that short still shows the empty start.
+   Each department's bisection starts at its fewest stable staff.
 5. **Horizon** (`horizon`): candidates are judged on the scenario's period, lengthened at its end
    when its measured window is shorter than 5 × the longest legal limit.
 6. **Search**, assuming more staff never makes a target worse: the maximum staffing is tried
@@ -52,7 +54,14 @@ from slasim.scenario.schema import Scenario
 from slasim.sim.runner import replicate
 from slasim.sim.workload import check_workload
 from slasim.staffing.horizon import judged_scenario
-from slasim.staffing.load import instability, mean_staff, offered_load, stable_staff
+from slasim.staffing.load import (
+    instability,
+    mean_staff,
+    offered_load,
+    settling_minutes,
+    stable_staff,
+    visit_minutes,
+)
 from slasim.staffing.targets import FAILS, HOLDS, Target, check_targets, interval, judge
 
 METHOD = (
@@ -113,9 +122,23 @@ class Search:
     plan: Plan | None = None  # the scenario compiled with today's staff (set on creation)
     load: dict[str, float] = field(default_factory=dict)  # offered load per department
 
+    visit: dict[str, float] = field(default_factory=dict)  # mean work minutes of a desk visit
+
     def __post_init__(self):
         self.plan = self.plan or compile_plan(self.scenario, self.source)
         self.load = self.load or offered_load(self.plan)
+        self.visit = visit_minutes(self.plan)
+
+    def unfit(self, name: str, n: int) -> str | None:
+        """Why a department with base staff `n` cannot be judged fit: unstable, or too slow to
+        settle within the measured window (None if neither)."""
+        plan, staff = self.plan, self.mean_staff(name, n)
+        cal = plan.calendar
+        day = float(cal.day_minutes[plan.start_day : plan.end_day].mean())
+        measured = plan.end_day - plan.start_day - self.scenario.warmup_days
+        load = self.load[name]
+        settling = settling_minutes(load, staff, self.visit[name]) / day if load < staff else 0.0
+        return instability(load, staff, settling, measured)
 
     @property
     def alpha(self) -> float:
@@ -152,18 +175,14 @@ class Search:
         problems = [
             f"{name}: {why}"
             for name, n in zip(self.departments, staff)
-            if (why := instability(self.load[name], self.mean_staff(name, n)))
+            if (why := self.unfit(name, n))
         ]
         return "; ".join(problems) or None
 
     def stable_floor(self, name: str) -> int:
         """The fewest staff within the bounds at which a department keeps up (high + 1: none)."""
         return next(
-            (
-                n
-                for n in range(self.low[name], self.high[name] + 1)
-                if instability(self.load[name], self.mean_staff(name, n)) is None
-            ),
+            (n for n in range(self.low[name], self.high[name] + 1) if self.unfit(name, n) is None),
             self.high[name] + 1,
         )
 
