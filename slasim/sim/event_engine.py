@@ -252,11 +252,11 @@ class EventReplication(CaseFlow):
         heapq.heappush(self.heap, (until, NORMAL, next(self.sequence), DONE, job))
 
     def _all_done(self, branches: list):
-        join = Join(self, len(branches), self.active)
-        for branch in branches:
-            self.process(join.branch(branch))
+        # The frame keeps the join's outcome, not the join, as a SimPy process's generator does not
+        # hold the condition it waits for (see `Join`).
+        outcome = Join(self, self.active).start(branches)
         yield None
-        return join.ok
+        return outcome[0]
 
     def _visit(self, service: ServicePlan, step: StepPlan, record: CaseRecord, work: float):
         # A one-item tuple, not a generator: `yield from` hands the job to the loop and goes on when
@@ -266,17 +266,35 @@ class EventReplication(CaseFlow):
 
 
 class Join:
-    """A parallel group's AND-join: SimPy's process-end events and `AllOf` condition, in order."""
+    """A parallel group's AND-join: SimPy's process-end events and `AllOf` condition, in order.
 
-    def __init__(self, loop: EventReplication, branches: int, parent):
-        self.loop, self.left, self.parent, self.ok = loop, branches, parent, True
+    The join holds the process waiting for it (to resume it) and the branches hold the join; the
+    waiting process holds only `outcome`. Were its suspended frames to hold the join, a process
+    left waiting at the end of a run would be in a cycle through its own frames: the collector,
+    closing its route first, would free the join and so the process in the middle of that close,
+    and the process's finalizer would close the route, which was being closed ("generator already
+    executing", reported as ignored; tests/test_event_engine.py)."""
+
+    __slots__ = ("loop", "left", "parent", "outcome")
+
+    def __init__(self, loop: EventReplication, parent):
+        self.loop, self.left, self.parent = loop, 0, parent
+        self.outcome = [True]  # whether every branch ran to its end
+
+    def start(self, branches: list) -> list:
+        """Start the branches as processes, in order; the outcome the parent reads on resuming."""
+        self.left = len(branches)
+        for branch in branches:
+            self.loop.process(self.branch(branch))
+        return self.outcome
 
     def branch(self, route):
         ok = yield from route
         self.loop.call_at(self.loop.now, lambda: self._ended(ok))  # the branch's end event
 
     def _ended(self, ok: bool) -> None:
-        self.ok = self.ok and ok
+        if not ok:
+            self.outcome[0] = False
         self.left -= 1
         if not self.left:  # the condition's event: the parent resumes when it is processed
             self.loop.schedule(RESUME, self.parent)
