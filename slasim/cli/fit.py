@@ -1,4 +1,4 @@
-"""`slasim fit|fidelity`: a scenario from a case log, and how closely a scenario reproduces one."""
+"""`slasim fit`: a scenario from a case log (`slasim fidelity`, in `cli.fidelity`, scores one)."""
 
 from __future__ import annotations
 
@@ -7,20 +7,16 @@ from typing import Annotated
 
 import typer
 
-from slasim.cli.common import check_outputs, emit_json
+from slasim.cli.common import check_outputs, emit_json, warn
 from slasim.cli.options import (
     ActivityColumn,
     CaseColumn,
     EndColumn,
-    Overrides,
     ResourceColumn,
-    Seed,
     StartColumn,
     calendar_option,
     json_flag,
     out_option,
-    reps_option,
-    scenario_argument,
 )
 
 commands = typer.Typer()
@@ -70,7 +66,7 @@ def fit(
     from slasim.calendar.workcalendar import load_calendar
     from slasim.fit.build import fit_log
     from slasim.fit.log import read_log
-    from slasim.fit.writer import scenario_yaml
+    from slasim.fit.writer import calendar_reference, scenario_yaml
     from slasim.io.files import write_atomic
     from slasim.io.schema import validate as validate_model
     from slasim.scenario.plan import compile_plan
@@ -109,10 +105,14 @@ def fit(
             f"{events.starts_estimated} start times were missing and estimated (the later of the "
             "previous completion in the case and the handler's previous completion)."
         )
+    fitted.data["calendar"] = calendar_reference(calendar, out)  # found from the file's folder
     text = scenario_yaml(fitted.data, fitted.comments, header)
-    compile_plan(
-        validate_model(Scenario, fitted.data, str(log)), str(log)
-    )  # it must run as written
+    plan = compile_plan(  # it must run as written
+        validate_model(Scenario, {**fitted.data, "calendar": calendar}, str(log)), str(log)
+    )
+    from slasim.staffing.load import overloaded  # a fitted desk that cannot keep up
+
+    warn(f"{log.name}: {line}" for line in [*fitted.warnings, *overloaded(plan)])
     if out is not None:
         write_atomic(out, text)
     if as_json:
@@ -124,39 +124,3 @@ def fit(
             f"wrote {out} ({len(fitted.data['services'])} service(s), "
             f"{len(fitted.data['departments'])} department(s))"
         )
-
-
-@commands.command()
-def fidelity(
-    scenario: scenario_argument("Scenario (e.g. from slasim fit)."),
-    log: Annotated[Path, typer.Argument(help="The centre's case log (CSV, CSV.gz or XES).")],
-    reps: reps_option(minimum=2, help="Replications.") = 5,
-    seed: Seed = None,
-    case: CaseColumn = None,
-    activity: ActivityColumn = None,
-    start: StartColumn = None,
-    end: EndColumn = None,
-    resource: ResourceColumn = None,
-    overrides: Overrides = None,
-    as_json: json_flag("Print the comparison as JSON.") = False,
-    out: out_option("Write fidelity.json here.") = None,
-):
-    """How closely a scenario reproduces the real cases of its measured window, with 95% CIs."""
-    check_outputs(out and out / "fidelity.json")
-    from slasim.fit.fidelity import fidelity as measure
-    from slasim.fit.log import read_log
-    from slasim.io.files import write_atomic
-    from slasim.outputs.fidelity import fidelity_report
-    from slasim.outputs.results import to_json
-    from slasim.scenario.loader import find_scenario, load_scenario
-    from slasim.scenario.plan import compile_plan
-
-    source = str(find_scenario(scenario))
-    plan = compile_plan(load_scenario(scenario, overrides or []), source)
-    events = read_log(
-        log, plan.calendar, case=case, activity=activity, start=start, end=end, resource=resource
-    )
-    result = measure(plan, events, replications=reps, seed=seed)
-    if out is not None:
-        write_atomic(out / "fidelity.json", to_json(result))
-    typer.echo(to_json(result) if as_json else fidelity_report(result))

@@ -13,7 +13,8 @@ compares the model with cases it was not fitted on. What is fitted, per service:
   received outside office hours (`online`); holidays and make-up days come from the calendar;
 - departments: a role column when the log has one, else pools of activities sharing handlers;
   staff: the mean number of distinct handlers at work on a working day.
-Limits are given (`--limit`), not fitted; cards use a shipped ladder.
+Limits are given (`--limit`), not fitted; cards use a shipped ladder. What could not be fitted
+well is said in `warnings` (events outside the calendar's office hours: `hours`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,6 +31,7 @@ from slasim.calendar.workcalendar import load_calendar
 from slasim.clock.limits import Limit
 from slasim.fit.discover import Trace, activity_stats, discover, step_names
 from slasim.fit.families import choose
+from slasim.fit.hours import office_hours
 from slasim.fit.log import Events
 from slasim.io.errors import SlasimError
 from slasim.scenario.schema import WEEKDAYS
@@ -45,6 +47,7 @@ class Fitted:
     data: dict
     comments: dict[tuple, str]
     evidence: dict
+    warnings: list[str] = field(default_factory=list)  # what could not be fitted well
 
 
 def slug(text: str) -> str:
@@ -121,6 +124,10 @@ def fit_log(
         "starts_estimated": events.starts_estimated,
         "columns": events.columns,
     }
+    hours = office_hours(events, cal)
+    warning = hours.pop("warning")
+    warnings = [warning] if warning else []
+    evidence["office_hours"] = hours
     services_of = _services(events)
     departments: dict[str, dict] = {}
     services = {}
@@ -179,7 +186,7 @@ def fit_log(
         f"the test period ({len(test)} cases from {_iso(split)[:10]}) after {WARMUP_DAYS} working "
         "days of warm-up"
     )
-    return Fitted(data, comments, evidence)
+    return Fitted(data, comments, evidence, warnings)
 
 
 def _legal_limit(events: Events, cal, limit: str | None, arrival: dict, train: set) -> tuple:

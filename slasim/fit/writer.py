@@ -2,12 +2,18 @@
 
 Block style for mappings and lists of mappings, flow style for small leaves (distributions,
 factor tables, lists of numbers); strings are quoted by PyYAML's safe dumper, so the file reads
-back as the same data (tested).
+back as the same data (tested). A calendar named by a path is written relative to the written
+file's folder, which is where the scenario loader looks for it first.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import yaml
+
+from slasim.calendar.files import is_calendar_path
 
 
 def _flow(value) -> str:
@@ -73,3 +79,18 @@ def _element(element, comments, here: tuple, indent: int) -> list[str]:
 def scenario_yaml(data: dict, comments: dict[tuple, str], header: list[str]) -> str:
     """The whole file: header comment lines, then the scenario."""
     return "\n".join([*(f"# {h}" for h in header), *emit(data, comments)]) + "\n"
+
+
+def calendar_reference(calendar: str, out: Path | None) -> str:
+    """The scenario's `calendar` field for a calendar given as `calendar` (a name, or a path from
+    the working folder) in a scenario written to `out`: a name as it is, a path relative to
+    `out`'s folder (absolute when printed rather than written, or on another drive)."""
+    if not is_calendar_path(calendar):
+        return calendar
+    path = Path(calendar).resolve()
+    if out is None:
+        return str(path)
+    try:
+        return Path(os.path.relpath(path, Path(out).resolve().parent)).as_posix()
+    except ValueError:  # another drive (Windows): no relative path
+        return str(path)

@@ -12,12 +12,13 @@ from pathlib import Path
 
 from slasim.calendar.files import is_calendar_path
 from slasim.io.errors import SlasimError
-from slasim.io.files import read_yaml, shipped_dir, yaml_value
+from slasim.io.files import read_yaml, yaml_value
 from slasim.io.schema import validate
 from slasim.scenario.catalogue import expand_catalogue
 from slasim.scenario.plan import Plan, compile_plan
 from slasim.scenario.reforms import reform_names, scenario_with_reforms
 from slasim.scenario.schema import Scenario
+from slasim.scenario.shipped import find_scenario
 
 
 def apply_overrides(data: dict, overrides: list[str], source: str, option: str = "--set") -> dict:
@@ -60,20 +61,6 @@ def _list_index(node: list, part: str, where: str, source: str, option: str) -> 
     return int(part)
 
 
-def find_scenario(name: str) -> Path:
-    """A path; else a name: `./NAME.yaml` (or `.yml`, `.json`) here, then a shipped scenario."""
-    path = Path(name)
-    if path.exists() or path.suffix in (".yaml", ".yml", ".json"):
-        return path
-    for candidate in (
-        path.with_name(f"{path.name}{suffix}") for suffix in (".yaml", ".yml", ".json")
-    ):
-        if candidate.is_file():
-            return candidate
-    shipped = shipped_dir("scenarios") / f"{name}.yaml"
-    return shipped if shipped.exists() else path
-
-
 def load_scenario_data(name: str | Path, overrides: list[str] = ()) -> tuple[dict, str]:
     """The raw data of a scenario file (with `--set` overrides) and its path as text."""
     path = find_scenario(str(name))
@@ -83,8 +70,18 @@ def load_scenario_data(name: str | Path, overrides: list[str] = ()) -> tuple[dic
     data = expand_catalogue(data, path)
     calendar = data.get("calendar")
     if isinstance(calendar, str) and is_calendar_path(calendar) and calendar.endswith(".toml"):
-        data["calendar"] = str(path.parent / calendar)  # relative to the scenario's folder
+        data["calendar"] = calendar_from(path, calendar)
     return apply_overrides(data, list(overrides), str(path)), str(path)
+
+
+def calendar_from(scenario: Path, calendar: str) -> str:
+    """A calendar path in a scenario file, resolved from the scenario's folder; a path that is
+    only found from the working folder (as scenarios written before this rule had it) still
+    works there."""
+    beside = scenario.parent / calendar
+    if not beside.is_file() and Path(calendar).is_file():
+        return calendar
+    return str(beside)
 
 
 def load_scenario(name: str | Path, overrides: list[str] = (), reforms: list[str] = ()) -> Scenario:
