@@ -109,3 +109,25 @@ def read_frame(path: Path, columns: dict[str, str] | None = None) -> Frame:
 def case_starts(events: pd.DataFrame) -> pd.Series:
     """Each case's first start, by case id."""
     return events.groupby("case_id", sort=False)["start_time"].min()
+
+
+def frame_of_events(events) -> Frame:
+    """A frame of a log read by `slasim.fit.log.read_log` (lifecycle pairs joined, missing starts
+    estimated, XES): its steps (milestones left out), the calendar's wall clock taken as UTC."""
+    import numpy as np
+
+    steps = ~np.asarray(events.milestone, dtype=bool)
+
+    def stamps(minutes) -> pd.Series:
+        micros = np.round(np.asarray(minutes, dtype=np.float64)[steps] * 60e6).astype("int64")
+        return pd.Series(pd.to_datetime(micros, unit="us").tz_localize("UTC"))
+
+    out = pd.DataFrame(
+        {
+            "case_id": np.asarray(events.case, dtype=object)[steps].astype(str),
+            "activity": np.asarray(events.activity, dtype=object)[steps].astype(str),
+            "resource": np.asarray(events.resource, dtype=object)[steps].astype(str),
+        }
+    )
+    out["start_time"], out["end_time"] = stamps(events.start), stamps(events.end)
+    return Frame(out, aware=False, source=events.source)

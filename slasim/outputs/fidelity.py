@@ -1,48 +1,103 @@
-"""Text of a fidelity comparison (`slasim fidelity`): real against simulated, and distances."""
+"""Text of a fidelity comparison (`slasim fidelity`): for the field's protocol, each measure as
+"model mean ± sd, replay, bootstrap, floor, verdict" and a one-line summary; for the window view,
+real against simulated (slasim's measures) and the distances beside the real-halves floor."""
 
 from __future__ import annotations
 
 from tabulate import tabulate
 
-SHARES = ("past_promised", "past_legal", "ever_yellow", "ever_red")
+SHARES = ("past_promised", "past_legal", "yellow_card_rate", "red_card_rate")
 
 
-def _value(value, share: bool) -> str:
+def _value(value, share: bool = False) -> str:
     if value is None or value != value:
         return "n/a"
     return f"{100 * value:.1f}%" if share else f"{value:.3g}"
 
 
-def _stat(stat: dict, share: bool = False) -> str:
+def _stat(stat: dict | None, share: bool = False) -> str:
+    if not stat:
+        return "n/a"
     text = _value(stat.get("mean"), share)
     if stat.get("ci95"):
         text += " [" + ", ".join(_value(v, share) for v in stat["ci95"]) + "]"
     return text
 
 
-def fidelity_report(result: dict) -> str:
-    """The text `slasim fidelity` prints."""
-    lines = [
-        f"{result['scenario']} against {result['log']}: {result['real_cases']} real cases received "
-        f"{result['window'][0]} .. {result['window'][1]}; {result['replications']} replications "
-        f"(seed {result['seed']}, engine {result['engine']})",
-        "",
-    ]
-    rows = [
+def first_n_rows(result: dict) -> list[list[str]]:
+    """One row per measure: name, unit, model mean ± sd, replay, bootstrap, floor, verdict."""
+    rows = []
+    for name, m in result["measures"].items():
+        label = f"{name} ({m['short']})" if m.get("short") else name
+        model = m["model"]
+        rows.append(
+            [
+                label,
+                m["unit"],
+                f"{_value(model['mean'])} ± {_value(model['sd'])}",
+                _value(m["replay"]),
+                _value(m["bootstrap"].get("mean")),
+                _value(m["floor"]),
+                m["verdict"],
+            ]
+        )
+    return rows
+
+
+FIRST_N_HEADERS = [
+    "measure",
+    "unit",
+    "model (mean ± sd)",
+    "replay",
+    "bootstrap",
+    "floor",
+    "verdict",
+]
+
+
+def window_rows(result: dict) -> tuple[list[list[str]], list[list[str]]]:
+    """(slasim's measures: real and simulated; distances: model and real halves)."""
+    measures = [
         [m, _value(v["real"], m in SHARES), _stat(v["simulated"], m in SHARES)]
         for m, v in result["measures"].items()
     ]
-    lines.append(tabulate(rows, headers=["measure", "real", "simulated [95% CI]"]))
-    lines.append("")
     reference = result.get("reference") or {}
-    rows = [[k, _stat(v), _value(reference.get(k), False)] for k, v in result["distances"].items()]
-    for k, v in (result.get("log_distance_measures") or {}).items():
-        rows.append([f"{k} (log-distance-measures)", _stat(v), ""])
-    lines.append(
-        tabulate(rows, headers=["distance (0 = identical)", "model [95% CI]", "real halves"])
+    distances = [[k, _stat(v), _value(reference.get(k))] for k, v in result["distances"].items()]
+    return measures, distances
+
+
+def fidelity_report(result: dict) -> str:
+    """The text `slasim fidelity` prints."""
+    if result["protocol"] == "first-n":
+        s = result["settings"]
+        lines = [
+            f"{result['scenario']} against {result['test_log']} ({s['split']}): the field's "
+            f"protocol, {s['cases']} cases from {s['first_start']}, run to completion; "
+            f"{s['replications']} replications (seed {s['seed']})",
+            "",
+            tabulate(first_n_rows(result), headers=FIRST_N_HEADERS),
+            "",
+            result["summary"],
+        ]
+        if result.get("unfinished_cases"):
+            lines.append(
+                f"({result['unfinished_cases']} simulated cases still open after "
+                f"{s['horizon_working_days']} working days: scored as they stood)"
+            )
+        return "\n".join(lines)
+    measures, distances = window_rows(result)
+    return "\n".join(
+        [
+            f"{result['scenario']} against {result['log']}: {result['real_cases']} real cases "
+            f"received {result['window'][0]} .. {result['window'][1]} (opening at "
+            f"{result['window_opens_at']}); {result['replications']} replications "
+            f"(seed {result['seed']})",
+            f"view: {result['view']}",
+            "",
+            tabulate(measures, headers=["measure", "real", "simulated [95% CI]"]),
+            "",
+            tabulate(
+                distances, headers=["distance (0 = identical)", "model [95% CI]", "real halves"]
+            ),
+        ]
     )
-    if result.get("log_distance_measures") is None:
-        lines.append(
-            "(log-distance-measures not installed: pip install 'slasim[fit]' adds its distances)"
-        )
-    return "\n".join(lines)

@@ -175,27 +175,119 @@ def _compare_section(result: dict) -> str:
     return "".join(parts)
 
 
-def _chart_and_text(fig, caption: str, text: str) -> str:
-    """A chart (inline SVG) with its caption, then the command's text report."""
-    from slasim.outputs import plots
+def _p(text: str, cls: str = "") -> str:
+    return f"<p{f' class={cls!r}' if cls else ''}>{html.escape(text)}</p>"
 
-    return _figure(plots.svg_text(fig), caption) + f"<pre>{html.escape(text)}</pre>"
+
+def _estimate(row: dict, share: bool) -> str:
+    """A target's estimate with its interval, as the staffing search stored them."""
+    if row.get("mean") is None:
+        return "n/a"
+    fmt = (lambda v: f"{100 * v:.2f}%") if share else (lambda v: f"{v:.3g}")
+    text = fmt(row["mean"])
+    if row.get("ci"):
+        text += " [" + ", ".join(fmt(v) for v in row["ci"]) + "]"
+    return text
+
+
+def _share(row: dict, target: str) -> bool:
+    return row.get("share", target.strip().endswith("%"))
 
 
 def _staffing_section(result: dict) -> str:
+    """The search's answer per reform set as tables: staff by department, the evidence per
+    target, the cheaper staffings rejected and why; the frontier chart first."""
     from slasim.outputs import plots
-    from slasim.outputs.staffing import staffing_report
+    from slasim.outputs.staffing import at_maximum_text
 
+    confidence = round(100 * result["confidence"])
     caption = "Every staffing the search evaluated: its cost and first target (95% CI)."
-    return _chart_and_text(plots.staffing_frontier(result), caption, staffing_report(result))
+    parts = [
+        _figure(plots.svg_text(plots.staffing_frontier(result)), caption),
+        _p(
+            f"Cheapest staffing meeting {', '.join(result['targets'])} with {confidence}% "
+            f"confidence (calendar {result['calendar']}, seed {result['seed']}"
+            f"{', PROVISIONAL calendar years' if result['provisional'] else ''})."
+        ),
+        _p(f"Method: {result['method']}", "muted"),
+    ]
+    for res in result["results"]:
+        label = " + ".join(res["reforms"]) or "baseline"
+        parts.append(f"<h3>{html.escape(label)}</h3>")
+        parts.append(
+            _p(
+                f"{res['candidates_evaluated']} candidates simulated, {res['replications_used']} "
+                f"replications ({res['grid_size']} staffings in the bounds)."
+            )
+        )
+        if res["staff"] is not None:
+            saving = f"; saves {res['saving']:g} against the baseline" if res.get("saving") else ""
+            parts.append(_p(f"Cost {res['cost']:g}{saving} ({res['status']})."))
+            parts.append(_table(["department", "staff"], [[d, n] for d, n in res["staff"].items()]))
+            rows = [
+                [t["target"], _estimate(t, _share(t, t["target"])), t["verdict"], t["n"]]
+                for t in res["evidence"]["by_target"]
+            ]
+            parts.append(
+                _table(["target", f"estimate [{confidence}% CI]", "verdict", "reps"], rows)
+            )
+        elif res["status"] == "infeasible":
+            parts.append(
+                _p("No staffing within the bounds meets the targets: " + at_maximum_text(res))
+            )
+        else:
+            parts.append(_p("Budget exhausted before any staffing was accepted."))
+        rejected = []
+        for failed in res["failed_cheaper"]:
+            if failed["verdict"] == "unstable":
+                why = failed["why"]
+            else:
+                share = _share(failed, failed["binding"])
+                why = f"{failed['binding']} {failed['verdict']}, {_estimate(failed, share)}"
+            staff = ", ".join(f"{d}={n}" for d, n in failed["staff"].items())
+            rejected.append([staff, f"{failed['cost']:g}", why])
+        if rejected:
+            parts.append(_table(["cheaper staffing rejected", "cost", "why"], rejected))
+    return "".join(parts)
 
 
 def _fidelity_section(result: dict) -> str:
-    from slasim.outputs import plots
-    from slasim.outputs.fidelity import fidelity_report
+    """The comparison as tables: on the field's protocol each measure with the baselines and its
+    verdict, then the summary; in the window view slasim's measures and the distances."""
+    from slasim.outputs.fidelity import FIRST_N_HEADERS, first_n_rows, window_rows
 
-    caption = "The log's held-out cases (real) against the replications pooled (simulated)."
-    return _chart_and_text(plots.fidelity_profiles(result), caption, fidelity_report(result))
+    if result.get("protocol") == "first-n":
+        s = result["settings"]
+        return "".join(
+            [
+                _p(
+                    f"Against {result['test_log']} ({s['split']}): the field's protocol, "
+                    f"{s['cases']} cases from {s['first_start']}, each run to completion; "
+                    f"{s['replications']} replications (seed {s['seed']})."
+                ),
+                _table(FIRST_N_HEADERS, first_n_rows(result)),
+                _p(result["summary"]),
+                _p(
+                    "Distances: lower is closer. Replay: the last N training cases shifted to the "
+                    "test's start; bootstrap: N training cases with resampled inter-arrivals; "
+                    "floor: the test cases dealt into two halves, one against the other.",
+                    "muted",
+                ),
+            ]
+        )
+    measures, distances = window_rows(result)
+    return "".join(
+        [
+            _p(
+                f"{result['real_cases']} real cases received {result['window'][0]} .. "
+                f"{result['window'][1]} (opening at {result['window_opens_at']}); "
+                f"{result['replications']} replications (seed {result['seed']}). View: "
+                f"{result['view']}."
+            ),
+            _table(["measure", "real", "simulated [95% CI]"], measures),
+            _table(["distance (0 = identical)", "model [95% CI]", "real halves"], distances),
+        ]
+    )
 
 
 # What each result file must hold for the report to read it.
@@ -203,7 +295,7 @@ RESULT_KEYS = {
     "summary.json": ("scenario", "period", "services", "overall", "departments"),
     "compare.json": ("baseline", "reforms"),
     "staffing.json": ("scenario", "results", "target_specs"),
-    "fidelity.json": ("scenario", "measures", "distances", "profiles"),
+    "fidelity.json": ("scenario", "protocol", "measures"),
 }
 
 
