@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from slasim.cli import check, deadline, fit, simulate, staff
+from slasim.cli import check, deadline, fidelity, fit, simulate, staff
 from slasim.cli.options import MAX_CASES
 from slasim.io.errors import SlasimError
 
@@ -24,7 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Legal deadlines on working-day calendars, card checks, and service-centre simulation.",
 )
-for group in (deadline, check, simulate, staff, fit):
+for group in (deadline, check, simulate, staff, fit, fidelity):
     app.add_typer(group.commands)
 app.add_typer(deadline.calendar_app, name="calendar")
 
