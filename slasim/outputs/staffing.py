@@ -73,6 +73,13 @@ def at_maximum_text(res: dict) -> str:
     return text
 
 
+def _wrap(text: str) -> list[str]:
+    """A report line indented under its reform set, wrapped to 110 columns."""
+    return textwrap.wrap(
+        text, 110, initial_indent="  ", subsequent_indent="    ", break_on_hyphens=False
+    )
+
+
 def _horizon(h: dict) -> str:
     text = (
         f"judged on {h['first_day']}..{h['last_day']}: {h['warmup_days']} warm-up + "
@@ -110,13 +117,14 @@ def staffing_report(result: dict, *, frontier: bool = False) -> str:
             )
         if res.get("offered_load"):
             loads = ", ".join(f"{d} {x:.2f}" for d, x in res["offered_load"].items())
-            lines.extend(textwrap.wrap(f"offered load (staff): {loads}", 100, initial_indent="  "))
+            text = f"offered load (staff): {loads}"
+            lines.extend(textwrap.wrap(text, 100, initial_indent="  ", subsequent_indent="    "))
         if res["staff"] is not None:
             saving = res.get("saving")
             note = f"; saves {saving:g} against the baseline" if saving else ""
             if res["status"] == "budget exhausted":
                 note += " (budget exhausted: cheapest accepted so far, not proven least)"
-            lines.append(f"  staff: {_staff(res['staff'])}  cost {res['cost']:g}{note}")
+            lines.extend(_wrap(f"staff: {_staff(res['staff'])}  cost {res['cost']:g}{note}"))
             rows = [
                 [t["target"], _estimate(t, _is_share(t, t["target"])), t["verdict"], t["n"]]
                 for t in res["evidence"]["by_target"]
@@ -125,11 +133,7 @@ def staffing_report(result: dict, *, frontier: bool = False) -> str:
             lines.extend("  " + line for line in tabulate(rows, headers=headers).splitlines())
         elif res["status"] == "infeasible":
             lines.append("  no staffing within the bounds meets the targets:")
-            lines.extend(
-                textwrap.wrap(
-                    at_maximum_text(res), 100, initial_indent="  ", subsequent_indent="    "
-                )
-            )
+            lines.extend(_wrap(at_maximum_text(res)))
         else:
             lines.append("  budget exhausted before any staffing was accepted")
         for failed in res["failed_cheaper"]:
@@ -138,16 +142,15 @@ def staffing_report(result: dict, *, frontier: bool = False) -> str:
             else:
                 share = _is_share(failed, failed["binding"])
                 why = f"{failed['binding']} {failed['verdict']}, {_estimate(failed, share)}"
-            lines.append(
-                f"  cheaper, rejected: {_staff(failed['staff'])} (cost {failed['cost']:g}): {why}"
-            )
+            text = f"cheaper, rejected: {_staff(failed['staff'])} (cost {failed['cost']:g}): {why}"
+            lines.extend(_wrap(text))
         if frontier:
             main = result["target_specs"][0]
             share = main.get("share", main["text"].endswith("%"))
             rows = [
                 [
                     c["cost"],
-                    _staff(c["staff"]),
+                    textwrap.fill(_staff(c["staff"]), 48, break_on_hyphens=False),
                     _estimate(c[main["text"]], share),
                     "accepted" if c["accepted"] else "rejected",
                     c["replications"],
@@ -157,7 +160,7 @@ def staffing_report(result: dict, *, frontier: bool = False) -> str:
             headers = ["cost", "staff", main["text"], "verdict", "reps"]
             lines.extend("  " + line for line in tabulate(rows, headers=headers).splitlines())
             for c in res.get("unstable", []):
-                lines.append(
-                    f"  not simulated: {_staff(c['staff'])} (cost {c['cost']:g}): {c['why']}"
+                lines.extend(
+                    _wrap(f"not simulated: {_staff(c['staff'])} (cost {c['cost']:g}): {c['why']}")
                 )
     return "\n".join(lines)
