@@ -12,19 +12,22 @@ from typing import Annotated
 
 import typer
 
-from slasim.cli import check, deadline, fidelity, fit, simulate, staff
+from slasim.cli import check, deadline, fidelity, fit, scenarios, simulate, staff
+from slasim.cli.metavars import ClickStyleGroup
 from slasim.cli.options import MAX_CASES
 from slasim.io.errors import SlasimError
 
 __all__ = ["MAX_CASES", "app", "main"]
 
 app = typer.Typer(
+    cls=ClickStyleGroup,
     add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},  # every command inherits -h
     help="Legal deadlines on working-day calendars, card checks, and service-centre simulation.",
 )
-for group in (deadline, check, simulate, staff, fit, fidelity):
+for group in (deadline, check, scenarios, simulate, staff, fit, fidelity):
     app.add_typer(group.commands)
 app.add_typer(deadline.calendar_app, name="calendar")
 
@@ -44,7 +47,9 @@ def _version(value: bool) -> None:
 def _main_options(
     show_version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+        typer.Option(
+            "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
     ] = False,
 ) -> None:
     """Legal deadlines on working-day calendars, card checks, and service-centre simulation."""

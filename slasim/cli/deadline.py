@@ -7,10 +7,13 @@ from typing import Annotated
 import typer
 
 from slasim.cli.common import emit_json, warn
-from slasim.cli.options import Strict, calendar_option, json_flag
+from slasim.cli.metavars import ClickStyleGroup
+from slasim.cli.options import Strict, calendar_option, complete_calendar, json_flag
 
 commands = typer.Typer()
-calendar_app = typer.Typer(no_args_is_help=True, help="Inspect working-day calendars.")
+calendar_app = typer.Typer(
+    cls=ClickStyleGroup, no_args_is_help=True, help="Inspect working-day calendars."
+)
 
 
 @commands.command()
@@ -80,7 +83,12 @@ def calendar_list():
 
 @calendar_app.command("show")
 def calendar_show(
-    name: Annotated[str, typer.Argument(help="Calendar name or path.")] = "cn",
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="Calendar name or path to a .toml file.", autocompletion=complete_calendar
+        ),
+    ] = "cn",
     year: Annotated[
         int | None, typer.Option("--year", "-y", help="Year (default: the last published).")
     ] = None,

@@ -22,11 +22,16 @@ def complete_calendar(incomplete: str) -> list[str]:
 
 
 def complete_scenario(incomplete: str) -> list[str]:
-    """Shell completion: shipped scenario names and YAML files here."""
-    from slasim.io.files import shipped_dir
+    """Shell completion: shipped scenario names, and scenario files (YAML mappings with
+    `services`) in the folder typed so far, never other YAML files such as CI workflows."""
+    from slasim.scenario.shipped import scenario_data, shipped_scenarios
 
-    names = {p.stem for p in shipped_dir("scenarios").glob("*.yaml")}
-    names |= {p.name for p in Path.cwd().glob("*.y*ml")}
+    folder = Path(incomplete).parent if "/" in incomplete else Path()
+    names = {name for name, _ in shipped_scenarios()}
+    if folder.is_dir():
+        for path in folder.glob("*.y*ml"):
+            if path.is_file() and path.stat().st_size < 1_000_000 and scenario_data(path):
+                names.add(path.as_posix() if "/" in incomplete else path.name)
     return sorted(n for n in names if n.startswith(incomplete))
 
 
@@ -42,7 +47,9 @@ def calendar_option(help: str) -> type:
     ]
 
 
-def reps_option(minimum: int = 1, help: str = "Replications (default: the file's).") -> type:
+def reps_option(
+    minimum: int = 1, help: str = "How many replications to run (default: the scenario file's)."
+) -> type:
     """`--reps/-n`: replications; `minimum` 2 where a confidence interval needs a pair."""
     return Annotated[int | None, typer.Option("--reps", "-n", min=minimum, help=help)]
 
@@ -58,14 +65,25 @@ def out_option(help: str) -> type:
 
 
 Reps = reps_option()
-Seed = Annotated[int | None, typer.Option("--seed", min=0, help="Seed (default: the file's).")]
+Seed = Annotated[
+    int | None,
+    typer.Option("--seed", min=0, help="The random seed (default: the scenario file's)."),
+]
 Workers = Annotated[
     int | None,
-    typer.Option("--workers", "-w", min=1, help="Processes for replications (default: all cores)."),
+    typer.Option(
+        "--workers",
+        "-w",
+        min=1,
+        help="How many processes run the replications (default: up to all cores).",
+    ),
 ]
 Scheduler = Annotated[
     str | None,
-    typer.Option("--scheduler", help="Dask scheduler address (or $SLASIM_SCHEDULER): a cluster."),
+    typer.Option(
+        "--scheduler",
+        help="Run on the Dask cluster at this scheduler address (or $SLASIM_SCHEDULER).",
+    ),
 ]
 MaxCases = Annotated[
     int,
@@ -82,15 +100,35 @@ Strict = Annotated[
     ),
 ]
 Quiet = Annotated[
-    bool, typer.Option("--quiet", "-q", help="No progress bar and no warnings on stderr.")
+    bool, typer.Option("--quiet", "-q", help="Print no progress bar and no warnings on stderr.")
 ]
 Overrides = Annotated[
     list[str] | None,
-    typer.Option("--set", help="Override a field: key.path=value (value read as YAML)."),
+    typer.Option(
+        "--set",
+        help="Override a field of the scenario: key.path=value, the value read as YAML (repeatable).",
+    ),
 ]
 # Columns of a case log (fit, fidelity); by default found by their pm4py or common CSV names.
-CaseColumn = Annotated[str | None, typer.Option("--case", help="Case id column.")]
-ActivityColumn = Annotated[str | None, typer.Option("--activity", help="Activity column.")]
-StartColumn = Annotated[str | None, typer.Option("--start", help="Start timestamp column.")]
-EndColumn = Annotated[str | None, typer.Option("--end", help="End timestamp column.")]
-ResourceColumn = Annotated[str | None, typer.Option("--resource", help="Handler column.")]
+CaseColumn = Annotated[
+    str | None,
+    typer.Option("--case", help="The column of case ids (default: found by its usual names)."),
+]
+ActivityColumn = Annotated[
+    str | None,
+    typer.Option(
+        "--activity", help="The column of activity names (default: found by its usual names)."
+    ),
+]
+StartColumn = Annotated[
+    str | None,
+    typer.Option("--start", help="The column of start times (default: found by its usual names)."),
+]
+EndColumn = Annotated[
+    str | None,
+    typer.Option("--end", help="The column of end times (default: found by its usual names)."),
+]
+ResourceColumn = Annotated[
+    str | None,
+    typer.Option("--resource", help="The column of handlers (default: found by its usual names)."),
+]

@@ -31,6 +31,14 @@ def shipped_dir(kind: str) -> Path:
     return packaged if packaged.is_dir() else PACKAGE_DIR.parent / kind
 
 
+def did_you_mean(name: str, known) -> str:
+    """`" (did you mean 'x'?)"` for the known names closest to a mistyped one, else ""."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
+    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+
+
 @contextmanager
 def gc_paused():
     """Pause the cyclic garbage collector while many acyclic objects are built (restored after).

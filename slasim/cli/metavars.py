@@ -1,0 +1,68 @@
+"""Help that names value types the way Click and most command lines do: `INTEGER`, `TEXT`, `PATH`,
+`INTEGER RANGE`, choices as `[a|b]`, and nothing after a flag.
+
+Typer (since its "Update metavar printing" change, which it made on purpose and which its own
+vendored Click carries) prints Python type names instead: `<int>`, `<str>`, `<list[str]>` for a
+repeatable option, and `<bool>` after every flag, as if a flag took a value. The app's groups are
+`ClickStyleGroup`s: every command they hand out, and the group itself, shows its parameters' types
+through `click_metavar` (an explicit `metavar=` still wins).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import get_args, get_origin
+
+from typer.core import TyperArgument, TyperGroup, TyperOption
+
+NAMES = {str: "TEXT", int: "INTEGER", float: "FLOAT", bool: "BOOLEAN", Path: "PATH"}
+
+
+def click_metavar(param) -> str:
+    """The type of a parameter as Click names it ("" for a flag, which takes no value)."""
+    if getattr(param, "is_flag", False):
+        return ""
+    annotation = param.type_descriptor.annotation
+    if get_origin(annotation) is list:  # a repeatable option: each occurrence is one value
+        (annotation,) = get_args(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return "[" + "|".join(str(member.value) for member in annotation) + "]"
+    name = NAMES.get(annotation) or getattr(annotation, "__name__", str(annotation)).upper()
+    if getattr(param, "min", None) is not None or getattr(param, "max", None) is not None:
+        name += " RANGE"  # the bounds follow, as Typer prints them: [x>=1]
+    return name
+
+
+class ClickStyleOption(TyperOption):
+    def display_type_rich(self, ctx) -> str | None:
+        return self.metavar if self.metavar is not None else click_metavar(self)
+
+
+class ClickStyleArgument(TyperArgument):
+    def display_type_rich(self, ctx) -> str | None:
+        return click_metavar(self)
+
+
+def restyle(params) -> None:
+    """Show these parameters' types Click's way (their parsing is untouched: the classes differ
+    only in how help displays the type)."""
+    for param in params:
+        if type(param) is TyperOption:
+            param.__class__ = ClickStyleOption
+        elif type(param) is TyperArgument:
+            param.__class__ = ClickStyleArgument
+
+
+class ClickStyleGroup(TyperGroup):
+    """A Typer group whose commands (and its own options) show Click-style types in their help."""
+
+    def get_command(self, ctx, cmd_name):
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            restyle([*command.params, command.get_help_option(ctx)])
+        return command
+
+    def format_help(self, ctx, formatter) -> None:
+        restyle(self.get_params(ctx))
+        return super().format_help(ctx, formatter)

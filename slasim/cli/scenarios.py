@@ -1,0 +1,25 @@
+"""`slasim scenarios`: the scenarios shipped with slasim, by name, with their own descriptions."""
+
+from __future__ import annotations
+
+import typer
+
+from slasim.cli.common import emit_json
+from slasim.cli.options import json_flag
+
+commands = typer.Typer()
+
+
+@commands.command()
+def scenarios(as_json: json_flag() = False):
+    """List the shipped scenarios: give a name to run, compare, sweep or staff it, or copy its file
+    (slasim's scenarios/ folder) to start your own."""
+    from tabulate import tabulate
+
+    from slasim.scenario.shipped import shipped_scenarios
+
+    rows = shipped_scenarios()
+    if as_json:
+        emit_json([{"name": name, "description": text} for name, text in rows])
+    else:
+        typer.echo(tabulate(rows, headers=["name", "description"]))
