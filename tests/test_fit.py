@@ -1,5 +1,5 @@
-"""`slasim fit` / `fidelity`: a known scenario's event log fitted back (round trip), distributions
-by their criterion, bad logs exit 2 naming file and column, fidelity against hand-worked cases."""
+"""`slasim fit`: a known scenario's event log fitted back (round trip), distributions by their
+criterion, bad logs exit 2 naming file and column (`fidelity` is in tests/test_fidelity.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,7 @@ import yaml
 
 from slasim.calendar.workcalendar import load_calendar
 from slasim.fit.families import choose
-from slasim.fit.fidelity import CaseSet, ngram_distance, own_measures
 from slasim.io.errors import SlasimError
-from slasim.scenario.plan import compile_plan
 from slasim.scenario.schema import Scenario
 from slasim.sim.runner import run_scenario
 
@@ -111,19 +109,6 @@ def test_the_fitted_file_validates_runs_and_carries_its_evidence(fitted, known_l
     assert "# 'intake' work in office minutes: n=" in text and "Wasserstein" in text
     assert "given (--limit), not fitted" in text
     assert slasim("validate", path).returncode == 0
-    results = path.parent / "fidelity"
-    code, out, err = slasim("fidelity", path, known_log, "--reps", "2", "--json", "--out", results)
-    assert code == 0, err
-    result = json.loads(out)
-    assert slasim("report", results).returncode == 0
-    page = (results / "report.html").read_text(encoding="utf-8")
-    assert "Fidelity to the real cases" in page and "<svg" in page
-    assert result["real_cases"] > 100
-    lead = result["measures"]["lead_time_wd_mean"]
-    assert lead["simulated"]["mean"] == pytest.approx(lead["real"], rel=0.5)
-    cases = result["measures"]["cases"]
-    assert cases["simulated"]["mean"] == pytest.approx(cases["real"], rel=0.3)
-    assert result["distances"]["ngram3_tv"]["mean"] < 0.2
 
 
 def test_families_by_their_criterion():
@@ -136,25 +121,6 @@ def test_families_by_their_criterion():
     assert "lognormal" in dist
     dist, why = choose(np.r_[np.zeros(500), np.full(500, 100.0)], "min")  # two spikes
     assert "empirical" in dist and "n=1000" in why
-
-
-def test_ngram_distance_by_hand():
-    # Traces (a, b) and (a, c) padded to ^^ab$ / ^^ac$: 3-grams ^^a, ^ab, ab$ vs ^^a, ^ac, ac$:
-    # half of each side's mass differs, so the total variation is 2/3.
-    assert ngram_distance([("a", "b")], [("a", "c")]) == pytest.approx(2 / 3)
-    assert ngram_distance([("a", "b")], [("a", "b")]) == 0
-
-
-def test_own_measures_of_hand_worked_cases():
-    plan = compile_plan(Scenario.model_validate(KNOWN))
-    cal = load_calendar("weekdays")
-    t = lambda d, h: cal.minutes(__import__("datetime").datetime(2024, 1, d, h))  # noqa: E731
-    # Received Mon 8 Jan 10:00; decided Tue 10:00 (1 wd), Mon 22 Jan 10:00 (10 wd), Thu 25 Jan
-    # 10:00 (13 wd: past the 10wd limit, which ends Mon 22 Jan 17:00).
-    cases = CaseSet([t(8, 10)] * 3, [t(9, 10), t(22, 10), t(25, 10)], [("a",), ("a",), ("a",)])
-    out = own_measures(cases, plan, (t(8, 0), t(31, 0)))
-    assert out["cases"] == 3 and out["lead_time_wd_mean"] == pytest.approx((1 + 10 + 13) / 3)
-    assert out["past_legal"] == pytest.approx(1 / 3)
 
 
 @pytest.mark.parametrize(
