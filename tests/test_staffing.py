@@ -184,9 +184,14 @@ def test_cli_text_json_and_bad_input(tmp_path):
     assert json.loads((tmp_path / "staffing.json").read_text(encoding="utf-8")) == result
     code, out, _ = slasim(*base, "-t", "past_promised<=10%", "--frontier")
     assert code == 0 and "desk=4" in out and "cheaper, rejected: desk=3" in out
+    # 57.6 cases a day x 60 minutes / 1440 minutes = 2.4 staff: two desks are never simulated
+    assert "offered load (staff): desk 2.40" in out
+    assert "cheaper, rejected: desk=2 (cost 2): desk: unstable (offered load 2.40 ≥ staff 2)" in out
+    assert out.count("verdict") == 2  # the evidence and frontier tables have every header
     assert slasim("report", tmp_path).returncode == 0
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert "<h2>Staffing</h2>" in page and "<svg" in page and "desk=4" in page
+    assert "<h2>Staffing</h2>" in page and "<svg" in page
+    assert "<td>desk</td><td>4</td>" in page and "unstable (offered load 2.40 ≥ staff 2)" in page
     for args, words in [
         (["-t", "reds<=1%"], "unknown metric 'reds'"),
         (["-t", "red<1%"], "a target is METRIC<=VALUE"),
