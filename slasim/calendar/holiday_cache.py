@@ -10,16 +10,18 @@ simply not used (the table is built as before), and a cache file is written whol
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
+import re
 import tempfile
 from importlib import metadata
 from pathlib import Path
 
 from slasim.io.errors import SlasimError
 
-FORMAT = 1  # bumped when the cached layout changes
+FORMAT = 2  # bumped when the cached layout or names change (2: substituted dates in ISO)
 
 
 def cache_dir() -> Path | None:
@@ -77,11 +79,32 @@ def _build(country, subdivision, language, years, version, source) -> dict:
         )
     except NotImplementedError as exc:
         raise SlasimError(str(exc), source=source, field="country") from None
+    local_format = getattr(table, "substituted_date_format", None)
+    if local_format:  # the language's format of a date inside a name: en_US writes 09/28/2025
+        local_format = table.tr(local_format)
     return {
-        "holidays": sorted([day.isoformat(), name] for day, name in table.items()),
+        "holidays": sorted(
+            [day.isoformat(), iso_dates(name, local_format)] for day, name in table.items()
+        ),
         "makeup": sorted(day.isoformat() for day in getattr(table, "weekend_workdays", ())),
         "source": f"holidays {version} ({country})",
     }
+
+
+def iso_dates(name: str, local_format: str | None) -> str:
+    """A holiday name with the dates `holidays` wrote in it in the language's format ("Day off
+    (substituted from 09/28/2025)") written as ISO dates ("… from 2025-09-28"), as slasim writes
+    every date."""
+    if not local_format or local_format == "%Y-%m-%d":
+        return name
+
+    def iso(match: re.Match) -> str:
+        try:
+            return dt.datetime.strptime(match.group(0), local_format).date().isoformat()
+        except ValueError:
+            return match.group(0)
+
+    return re.sub(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}", iso, name)
 
 
 def _store(path: Path, table: dict) -> None:

@@ -116,7 +116,7 @@ def calendar_show(
                 [d["date"], d["weekday"], "work" if d["working"] else "rest", d["kind"], d["name"]]
                 for d in report["days"]
             ],
-            headers=["date", "day", "", "kind", "name"],
+            headers=["date", "day", "status", "kind", "name"],
         )
     )
     typer.echo(f"working days in {report['year']}: {report['working_days']}")

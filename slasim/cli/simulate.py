@@ -304,8 +304,10 @@ def report(
     from slasim.outputs.html import build_report, write_charts
 
     target = html_path or results / "report.html"
+    written = [target]
     with OutputSet() as outputs:  # the page and its charts appear together
         outputs.write(target, build_report(results))
         if charts:
-            write_charts(results, target.parent, outputs)
-    typer.echo(f"wrote {target}")
+            written += write_charts(results, target.parent, outputs)
+    for path in written:
+        typer.echo(f"wrote {path}")
