@@ -152,3 +152,19 @@ def test_a_run_report_has_the_daily_timeline_and_a_sweep_heat_map(tmp_path):
             ]
         )
     assert done.value.code == 0 and heat.read_text(encoding="utf-8").count("<svg") == 1
+
+
+def test_the_staffing_page_is_tables_not_preformatted_text(tmp_path):
+    """The staff search's answer reads as tables: staff by department, the evidence per target
+    and the cheaper staffings rejected (here: one clerk is below the offered load of 1.43)."""
+    from tests.helpers import slasim
+
+    out = tmp_path / "staff"
+    code, _, err = slasim("staff", "minimal", "-t", "past_promised<=1%", "--out", out, "-q")
+    assert code == 0, err
+    assert slasim("report", out).returncode == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<pre>" not in page
+    for header in ("department", "staff", "target", "verdict", "cheaper staffing rejected"):
+        assert f"<th>{header}</th>" in page
+    assert re.search(r"<td>window=1</td><td>1</td><td>window: unstable", page)
