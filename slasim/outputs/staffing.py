@@ -58,7 +58,7 @@ def at_maximum_text(res: dict) -> str:
     if not advice or not advice["busiest"]:
         return text
     loads = ", ".join(
-        f"{b['department']} {b['offered_load']:.2f} on {b['staff']} staff "
+        f"{b['department']} {b['offered_load']:.2f} on {b['staff']:g} staff "
         f"({100 * b['utilisation']:.0f}% busy)"
         for b in advice["busiest"]
     )

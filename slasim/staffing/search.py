@@ -387,7 +387,7 @@ class Search:
                 {
                     "department": d,
                     "offered_load": round(self.load[d], 4),
-                    "staff": self.high[d],
+                    "staff": round(self.mean_staff(d, self.high[d]), 3),  # on average
                     "utilisation": round(use[d], 4),
                     "searched": d not in self.fixed,
                     "try_max": max(2 * self.high[d], default_high(self.load[d], self.high[d])),
