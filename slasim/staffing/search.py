@@ -121,7 +121,6 @@ class Search:
     fixed: frozenset[str] = frozenset()  # departments kept at today's staff (not searched)
     plan: Plan | None = None  # the scenario compiled with today's staff (set on creation)
     load: dict[str, float] = field(default_factory=dict)  # offered load per department
-
     visit: dict[str, float] = field(default_factory=dict)  # mean work minutes of a desk visit
 
     def __post_init__(self):
