@@ -29,7 +29,9 @@ class CheckFormat(StrEnum):
 def check(
     files: Annotated[
         list[Path],
-        typer.Argument(help="Check files (YAML or JSON) with cases and expected due dates/cards."),
+        typer.Argument(
+            help="Check files (YAML or JSON) listing cases and their expected due dates and cards."
+        ),
     ],
     junit_xml: Annotated[
         Path | None, typer.Option("--junit-xml", help="Also write a JUnit XML report here.")
@@ -38,15 +40,17 @@ def check(
         CheckFormat,
         typer.Option(
             "--format",
-            help="text; json; github (::error annotations, and a job summary in "
+            help="How to print the outcomes: text; json; github (::error annotations, and a job summary in "
             "$GITHUB_STEP_SUMMARY); sarif (code scanning).",
         ),
     ] = CheckFormat.text,
     as_json: json_flag("Same as --format json.") = False,
     strict: Strict = False,
 ):
-    """Golden-file deadline checks for CI: exit 0 all pass, 1 any case fails, 2 invalid file (or,
-    with --strict, a case past the calendar's published years)."""
+    """Check due dates and cards against golden files, for CI.
+
+    Exit 0 when every case passes, 1 when any case fails, 2 for an invalid file (or, with
+    --strict, a case past the calendar's published years)."""
     check_outputs(junit_xml)
     from slasim.checks import report
     from slasim.checks.engine import check_files

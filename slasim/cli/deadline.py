@@ -12,29 +12,32 @@ from slasim.cli.options import Strict, calendar_option, complete_calendar, json_
 
 commands = typer.Typer()
 calendar_app = typer.Typer(
-    cls=ClickStyleGroup, no_args_is_help=True, help="Inspect working-day calendars."
+    cls=ClickStyleGroup, no_args_is_help=True, help="List and inspect the working-day calendars."
 )
 
 
 @commands.command()
 def deadline(
     start: Annotated[
-        str, typer.Argument(help="Acceptance date YYYY-MM-DD or instant YYYY-MM-DDTHH:MM.")
+        str, typer.Argument(help="The acceptance date (YYYY-MM-DD) or instant (YYYY-MM-DDTHH:MM).")
     ],
     limit: Annotated[
         str,
         typer.Argument(
-            help="Time limit: 20wd (working days), 4wh (working hours), 30d (natural days)."
+            help="The time limit: 20wd (working days), 4wh (working hours) or 30d (natural days)."
         ),
     ],
-    calendar: calendar_option("Calendar name or path to a .toml file.") = "cn",
+    calendar: calendar_option(
+        "The calendar: a name (see `slasim calendar list`) or a .toml file."
+    ) = "cn",
     extension: Annotated[
         list[str] | None,
-        typer.Option("--extension", help="An approved extension, e.g. 10wd (Art. 42)."),
+        typer.Option("--extension", help="An approved extension, e.g. 10wd (Art. 42); repeatable."),
     ] = None,
     strict: Strict = False,
     explain: Annotated[
-        bool, typer.Option("--explain", help="Show the derivation day by day, with articles.")
+        bool,
+        typer.Option("--explain", help="Show the count day by day, with the articles it follows."),
     ] = False,
     as_json: json_flag() = False,
 ):
@@ -65,7 +68,7 @@ def deadline(
 
 @calendar_app.command("list")
 def calendar_list():
-    """Calendars available by name (./calendars/ and shipped)."""
+    """List the calendars available by name (in ./calendars/ and shipped)."""
     from tabulate import tabulate
 
     from slasim.calendar.files import find_calendar, list_calendars, resolve_spec
@@ -86,15 +89,17 @@ def calendar_show(
     name: Annotated[
         str,
         typer.Argument(
-            help="Calendar name or path to a .toml file.", autocompletion=complete_calendar
+            help="The calendar: a name or a .toml file.", autocompletion=complete_calendar
         ),
     ] = "cn",
     year: Annotated[
-        int | None, typer.Option("--year", "-y", help="Year (default: the last published).")
+        int | None,
+        typer.Option("--year", "-y", help="The year to show (default: the last one published)."),
     ] = None,
     as_json: json_flag() = False,
 ):
-    """Holidays, make-up workdays and local overrides of one year, with names and provenance."""
+    """Show one year of a calendar: holidays, make-up workdays and local overrides, with names and
+    provenance."""
     from tabulate import tabulate
 
     from slasim.calendar.year import calendar_year

@@ -12,8 +12,10 @@ commands = typer.Typer()
 
 @commands.command()
 def scenarios(as_json: json_flag() = False):
-    """List the shipped scenarios: give a name to run, compare, sweep or staff it, or copy its file
-    (slasim's scenarios/ folder) to start your own."""
+    """List the shipped scenarios, each with its description.
+
+    Give a name to run, compare, sweep or staff it, or copy its file (slasim's scenarios/ folder)
+    to start your own."""
     from tabulate import tabulate
 
     from slasim.scenario.shipped import shipped_scenarios
