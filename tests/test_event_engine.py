@@ -284,7 +284,8 @@ def test_a_case_left_in_a_nested_parallel_group_is_collected_without_closing_a_r
     # held the inner join, closing the route freed the join, the join freed the outer branch (its
     # parent, held by nothing else), and the branch's finalizer closed the route, which was being
     # closed: "generator already executing", a ValueError Python reports as ignored (7 of 13 runs
-    # of the random tests above warned). Results were never touched: it happens after the run.
+    # of the random tests above warned). Results were never touched: only a finished replication's
+    # generators were being closed, and they run no code on closing.
     def delay(name: str) -> dict:
         return {"step": name, "delay": {"fixed": 5, "unit": "wd"}}  # longer than the period
 
