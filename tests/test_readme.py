@@ -1,0 +1,224 @@
+"""Every command of README.md and docs/*.md runs by copy-paste in a fresh clone, in order.
+
+The conventions (which blocks run, output samples, `# exit N`, `# not run in tests`, `# needs:`)
+are documented in docs/README.md. Each page runs in its own temporary folder laid out like a
+clone (`scenarios/` and `calendars/` copied), with `slasim` resolving to `python -m slasim` of the
+interpreter running the tests.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [ROOT / "README.md"] + sorted((ROOT / "docs").glob("*.md"))
+FENCE = re.compile(r"^```(\w*)\s*$")
+EXIT = re.compile(r"#\s*exit (\d+)\b")
+NEEDS = re.compile(r"#\s*needs:\s*([\w-]+)")
+SKIP = "# not run in tests"
+SKIP_BLOCK = "<!-- not run in tests -->"
+NEVER = re.compile(r"\bpip install\b|(^|[;&|]\s*)pytest\b", re.M)
+TIMEOUT = 120
+
+
+@dataclass
+class Command:
+    """One thing to run: a console command (with its output sample) or a whole script block."""
+
+    page: str
+    line: int
+    kind: str  # "console", "bash" or "python"
+    text: str
+    sample: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        found = EXIT.search(self.text)
+        return int(found.group(1)) if found else 0
+
+
+def blocks(text: str) -> list[tuple[str, int, list[str]]]:
+    """Fenced blocks of a Markdown page: (language, line number of the first body line, lines);
+    a block right after the line `<!-- not run in tests -->` has the language "skip"."""
+    out, lang, start, body, previous = [], None, 0, [], ""
+    for number, line in enumerate(text.splitlines(), 1):
+        match = FENCE.match(line.strip())
+        if lang is None and match:
+            lang, start, body = match.group(1), number + 1, []
+            if previous.strip() == SKIP_BLOCK:
+                lang = "skip"
+        elif lang is not None and line.strip() == "```":
+            out.append((lang, start, body))
+            lang = None
+        elif lang is not None:
+            body.append(line)
+        previous = line
+    return out
+
+
+def commands(page: Path) -> list[Command]:
+    """The page's commands in order, with skipped lines left out."""
+    name = str(page.relative_to(ROOT))
+    found: list[Command] = []
+    for lang, start, body in blocks(page.read_text(encoding="utf-8")):
+        if lang == "console":
+            current: Command | None = None
+            continued = False
+            for offset, line in enumerate(body):
+                if continued and current is not None:
+                    current.text += "\n" + line
+                elif line.startswith("$ "):
+                    current = Command(name, start + offset, "console", line[2:])
+                    found.append(current)
+                elif current is not None and line.strip():
+                    current.sample.append(line.rstrip())
+                continued = line.rstrip().endswith("\\")
+        elif lang in ("bash", "python"):
+            script = [line for line in body if SKIP not in line]
+            if any(line.strip() and not line.lstrip().startswith("#") for line in script):
+                found.append(Command(name, start, lang, "\n".join(script)))
+    return [c for c in found if not (c.kind == "console" and SKIP in c.text)]
+
+
+def _sample_shown(sample: list[str], output: str) -> str | None:
+    """None when every sample line appears in the output, in order; else the first one missing."""
+    lines = [line.rstrip() for line in output.splitlines()]
+    at = 0
+    for want in sample:
+        if want.strip() == "...":
+            continue
+        while at < len(lines) and lines[at] != want:
+            at += 1
+        if at == len(lines):
+            return want
+        at += 1
+    return None
+
+
+@pytest.fixture(scope="module")
+def shim(tmp_path_factory) -> Path:
+    """A folder with a `slasim` that runs `python -m slasim` of this interpreter."""
+    folder = tmp_path_factory.mktemp("bin")
+    script = folder / "slasim"
+    script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m slasim "$@"\n', encoding="utf-8")
+    script.chmod(0o755)
+    return folder
+
+
+def _clone(tmp_path: Path) -> Path:
+    clone = tmp_path / "clone"
+    clone.mkdir()
+    for part in ("scenarios", "calendars"):
+        shutil.copytree(ROOT / part, clone / part)
+    return clone
+
+
+def _run(command: Command, cwd: Path, env: dict) -> subprocess.CompletedProcess:
+    if command.kind == "python":
+        argv = [sys.executable, "-c", command.text]
+    else:
+        argv = ["bash", "-e", "-c", command.text]
+    return subprocess.run(
+        argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False
+    )
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
+def test_every_command_of_the_page_runs(page, shim, tmp_path):
+    cmds = commands(page)
+    clone = _clone(tmp_path)
+    env = {
+        **os.environ,
+        "PATH": f"{shim}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PYTHONPATH": str(ROOT),
+        "COLUMNS": "120",
+    }
+    env.pop("SLASIM_SCHEDULER", None)
+    failures, skipped = [], []
+    for command in cmds:
+        # Installs and the test suite itself must be marked, never run from here.
+        code = "\n".join(line.split(" #")[0] for line in command.text.splitlines())
+        assert not NEVER.search(code), f"{command.page}:{command.line}: mark it {SKIP!r}"
+        need = NEEDS.search(command.text)
+        if need:
+            skipped.append(f"{command.page}:{command.line} needs {need.group(1)}")
+            continue
+        done = _run(command, clone, env)
+        where = f"{command.page}:{command.line}: {command.text.splitlines()[0]}"
+        if done.returncode != command.exit_code:
+            failures.append(
+                f"{where}\n  exit {done.returncode}, expected {command.exit_code}\n"
+                f"  stderr: {done.stderr.strip()[-600:]}"
+            )
+            continue
+        missing = _sample_shown(command.sample, done.stdout + done.stderr)
+        if missing is not None:
+            failures.append(f"{where}\n  output lacks the line shown: {missing!r}")
+    assert not failures, "\n".join(failures)
+    if skipped:
+        pytest.skip("not landed yet: " + "; ".join(skipped))
+
+
+def test_the_readme_shows_the_real_deadline_json():
+    """The README's `deadline --json` sample is the whole real output, not a shortened one."""
+    readme = commands(ROOT / "README.md")
+    (shown,) = [c for c in readme if c.text.startswith("slasim deadline") and "--json" in c.text]
+    real = subprocess.run(
+        [sys.executable, "-m", "slasim", *shown.text.split()[1:]],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    assert shown.sample == real.stdout.rstrip("\n").splitlines()
+
+
+def test_the_extractor_reads_the_conventions():
+    page = ROOT / "README.md"
+    text = "\n".join(
+        [
+            "```console",
+            "$ slasim deadline 2025-09-26 20wd   # exit 0",
+            "due 2025",
+            "...",
+            "$ slasim deadline 2026-12-20 20wd --strict   # exit 2: provisional",
+            "$ slasim run district-centre \\",
+            "      --reps 2",
+            "$ pip install .   # not run in tests",
+            "```",
+            "```bash",
+            "pip install -e .   # not run in tests",
+            "```",
+            "<!-- not run in tests -->",
+            "```bash",
+            "pip install . && pytest",
+            "```",
+            "```yaml",
+            "name: x",
+            "```",
+        ]
+    )
+    fake = page.parent / "out" / "conventions.md"
+    fake.parent.mkdir(exist_ok=True)
+    try:
+        fake.write_text(text, encoding="utf-8")
+        found = commands(fake)
+    finally:
+        fake.unlink()
+    assert [c.text for c in found] == [
+        "slasim deadline 2025-09-26 20wd   # exit 0",
+        "slasim deadline 2026-12-20 20wd --strict   # exit 2: provisional",
+        "slasim run district-centre \\\n      --reps 2",
+    ]
+    assert [c.exit_code for c in found] == [0, 2, 0]
+    assert found[0].sample == ["due 2025", "..."]
+    assert _sample_shown(["a", "...", "c"], "a\nb\nc\n") is None
+    assert _sample_shown(["c", "a"], "a\nb\nc\n") == "a"
