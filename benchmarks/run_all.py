@@ -1,11 +1,14 @@
-"""The benchmark suite: one command, one table, one JSON file, and the latest table kept in README.md.
+"""The benchmark suite: one command, one table with every missed target flagged, and, when asked
+(`--write`), the tracked files: results.json and the latest table in benchmarks/README.md.
 
 Measured in the same run, against the anchors: deadlines/s vs `holidays` and numpy; one-step M/M/c
 cases/s vs a raw SimPy loop and Ciw (optional: pip install 'slasim[bench]'); a 4-step city-year from
 10k to 1M cases (time and peak memory, each in a fresh process), and at 100k on the SimPy engine;
 the event engine against SimPy on realistic centres (`bench_engines.py`); parallel speed-up on all
 cores.
-Run: python benchmarks/run_all.py [--quick]   (--quick stops the city-year at 100k cases)
+Run: python benchmarks/run_all.py [--quick] [--write]
+  --quick stops the city-year at 100k cases; --write updates results.json and README.md (a run
+  without it changes no tracked file).
 """
 
 from __future__ import annotations
@@ -192,9 +195,42 @@ def table(r: dict) -> list[tuple[str, str, str]]:
     return rows
 
 
+def missed_targets(r: dict) -> list[str]:
+    """Each target of the suite that this run missed, as a line saying by how much."""
+    checks = [("M/M/c vs raw SimPy", r["mmc"]["slasim_vs_simpy"], ">=", 0.7, "×")]
+    if r["mmc"].get("ciw_per_s"):
+        checks.append(("M/M/c vs Ciw", r["mmc"]["slasim_vs_ciw"], ">=", 2.0, "×"))
+    for c in r["city_year"]:
+        if c["engine"] == "fcfs" and c["target"] == 1_000_000:
+            checks.append(("city-year 1M cases", c["seconds"], "<=", 60.0, " s"))
+    big = {c["target"]: c for c in r["city_year"] if c["engine"] == "fcfs"}
+    if 1_000_000 in big and 100_000 in big:
+        ratio = big[1_000_000]["peak_mib"] / big[100_000]["peak_mib"]
+        checks.append(("city-year peak memory 1M / 100k", ratio, "<=", 1.2, "×"))
+    for e in r.get("engines", []):
+        checks.append((f"event engine vs SimPy, {e['scenario']}", e["speedup"], ">=", 5.0, "×"))
+    for p in r["parallel"]:
+        if p["workers"] == 2:
+            checks.append((f"parallel speed-up, {p['scenario']}", p["speed_up"], ">=", 1.8, "×"))
+    if r.get("staff"):
+        share = 100 * r["staff"]["share_of_exhaustive"]
+        checks.append(("staffing search, share of exhaustive", share, "<=", 25.0, " %"))
+    out = []
+    for name, value, sign, target, unit in checks:
+        ok = value >= target if sign == ">=" else value <= target
+        if not ok:
+            out.append(f"{name}: {value:.2f}{unit}, target {sign} {target:g}{unit}")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="city-year up to 100k cases only")
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="update the tracked files (results.json, the table in README.md)",
+    )
     args = parser.parse_args()
     sizes = (10_000, 100_000) if args.quick else (10_000, 100_000, 1_000_000)
     results = {
@@ -219,6 +255,14 @@ def main() -> None:
     ]
     for a, b, c in rows:
         print(f"{a:{width}s}  {b:>22s}  {c}")
+    results["missed_targets"] = missed_targets(results)
+    for line in results["missed_targets"]:
+        print(f"MISSED TARGET  {line}")
+    if not results["missed_targets"]:
+        print("every target met")
+    if not args.write:
+        print("tracked files unchanged (--write updates results.json and README.md)")
+        return
     (HERE / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     readme = HERE / "README.md"
     text = readme.read_text(encoding="utf-8")
