@@ -24,22 +24,25 @@ commands = typer.Typer()
 
 @commands.command()
 def fit(
-    log: Annotated[Path, typer.Argument(help="Case log: CSV (plain or .gz) or XES.")],
+    log: Annotated[Path, typer.Argument(help="The case log: CSV (plain or .gz) or XES.")],
     calendar: calendar_option("Calendar of the centre (name or .toml path).") = "cn",
     out: out_option("Write the scenario here (default: print it).") = None,
-    name: Annotated[str | None, typer.Option("--name", help="Scenario name.")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="The scenario's name.")] = None,
     limit: Annotated[
         str | None,
-        typer.Option("--limit", help="Legal limit (default: from a deadline column, else 20wd)."),
+        typer.Option(
+            "--limit", help="The legal limit (default: from a deadline column, else 20wd)."
+        ),
     ] = None,
     promised: Annotated[
-        str | None, typer.Option("--promised", help="Promised limit (default: the legal one).")
+        str | None, typer.Option("--promised", help="The promised limit (default: the legal one).")
     ] = None,
     service_column: Annotated[
-        str | None, typer.Option("--service-column", help="Column naming each case's service.")
+        str | None, typer.Option("--service-column", help="The column naming each case's service.")
     ] = None,
     department_column: Annotated[
-        str | None, typer.Option("--department-column", help="Column naming the handler's role.")
+        str | None,
+        typer.Option("--department-column", help="The column naming the handler's role."),
     ] = None,
     case: CaseColumn = None,
     activity: ActivityColumn = None,
@@ -47,17 +50,31 @@ def fit(
     end: EndColumn = None,
     resource: ResourceColumn = None,
     train_until: Annotated[
-        str | None, typer.Option("--train-until", help="Fit on cases received before this date.")
+        str | None,
+        typer.Option("--train-until", help="Fit on the cases received before this date."),
     ] = None,
     train_share: Annotated[
-        float, typer.Option("--train-share", min=0.1, max=0.95, help="Share of cases to fit on.")
+        float,
+        typer.Option(
+            "--train-share",
+            min=0.1,
+            max=0.95,
+            help="The share of cases to fit on (the rest are kept for fidelity).",
+        ),
     ] = 0.7,
     min_share: Annotated[
-        float, typer.Option("--min-share", min=0.0, max=1.0, help="Drop activities in fewer cases.")
+        float,
+        typer.Option(
+            "--min-share",
+            min=0.0,
+            max=1.0,
+            help="Leave out activities found in a smaller share of cases.",
+        ),
     ] = 0.05,
     as_json: json_flag("Print the fit's evidence as JSON.") = False,
     max_log_mb: Annotated[
-        float, typer.Option("--max-log-mb", min=1, help="Largest log read (into memory), MB.")
+        float,
+        typer.Option("--max-log-mb", min=1, help="The largest log to read into memory, in MB."),
     ] = 512,
 ):
     """Build a scenario from a centre's case log; every fitted number says where it came from."""

@@ -109,7 +109,7 @@ def compare(
         typer.Option(
             "--reform",
             "-r",
-            help="A reform to compare (repeatable); a+b applies both. Default: each.",
+            help="A reform to compare (repeatable); a+b applies both (default: each reform in turn).",
         ),
     ] = None,
     reps: reps_option(minimum=2) = None,
@@ -175,10 +175,14 @@ def sweep(
     vary: Annotated[
         list[str],
         typer.Option(
-            "--vary", help="key.path=v1,v2,... or key.path=lo..hi:step (repeatable: a grid)."
+            "--vary",
+            help="A field and its values: key.path=v1,v2,... or key.path=lo..hi:step (repeatable: "
+            "a grid).",
         ),
     ],
-    reps: reps_option(help="Replications per point.") = None,
+    reps: reps_option(
+        help="How many replications to run at each point (default: the file's)."
+    ) = None,
     seed: Seed = None,
     workers: Workers = None,
     scheduler: Scheduler = None,
@@ -238,7 +242,9 @@ def sweep(
 
 @commands.command()
 def validate(
-    files: Annotated[list[str], typer.Argument(help="Scenario files to validate.")],
+    files: Annotated[
+        list[str], typer.Argument(help="The scenario files (or shipped names) to validate.")
+    ],
     strict: Strict = False,
 ):
     """Check scenario files without running them: exit 0 if valid, 2 with file and field if not

@@ -41,12 +41,15 @@ def staff(
         typer.Option(
             "--target",
             "-t",
-            help="METRIC<=VALUE or >= (repeatable), e.g. red<=1%, lead_time_wd_p90<=10.",
+            help="A target, METRIC<=VALUE or METRIC>=VALUE (repeatable), e.g. 'red<=1%' "
+            "(quote it: a shell reads < and > as redirections).",
         ),
     ],
     service: Annotated[
         str | None,
-        typer.Option("--service", help="Targets on this service (default: all services)."),
+        typer.Option(
+            "--service", help="Judge the targets on this service only (default: all services)."
+        ),
     ] = None,
     dept: Annotated[
         list[str] | None,
@@ -55,18 +58,19 @@ def staff(
         ),
     ] = None,
     cost: Annotated[
-        list[str] | None, typer.Option("--cost", help="DEPT=COST per staff member (default 1).")
+        list[str] | None,
+        typer.Option("--cost", help="The cost of one staff member: DEPT=COST (default 1)."),
     ] = None,
     minimum: Annotated[
         list[str] | None,
-        typer.Option("--min", help="DEPT=N: fewest staff to consider (default 1)."),
+        typer.Option("--min", help="The fewest staff to consider: DEPT=N (default 1)."),
     ] = None,
     maximum: Annotated[
         list[str] | None,
         typer.Option(
             "--max",
             help=(
-                "DEPT=N: most staff to consider (default: the largest of twice today's staff, "
+                "The most staff to consider: DEPT=N (default: the largest of twice today's staff, "
                 "today's + 2 and 1.5 x the offered load + 1, rounded up)."
             ),
         ),
@@ -79,13 +83,18 @@ def staff(
     ] = None,
     confidence: Annotated[
         float,
-        typer.Option("--confidence", min=0.5, max=0.999, help="Joint confidence of the targets."),
+        typer.Option(
+            "--confidence",
+            min=0.5,
+            max=0.999,
+            help="The confidence that all targets hold together.",
+        ),
     ] = 0.95,
     budget: Annotated[
-        int, typer.Option("--budget", min=1, help="Most replications the whole search may use.")
+        int, typer.Option("--budget", min=1, help="The most replications the whole search may use.")
     ] = 4000,
     max_reps: Annotated[
-        int, typer.Option("--max-reps", min=2, help="Most replications for one candidate.")
+        int, typer.Option("--max-reps", min=2, help="The most replications for one candidate.")
     ] = 40,
     seed: Seed = None,
     workers: Workers = None,
