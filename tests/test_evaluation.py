@@ -90,9 +90,9 @@ def test_replay_bootstrap_and_halves():
 
 
 @pytest.mark.parametrize(
-    "model, sd, replay, boot, floor, word",
+    "model, se, replay, boot, floor, word",
     [
-        (1.0, 0.1, 5.0, 5.0, 0.95, "at floor"),
+        (1.0, 0.1, 5.0, 5.0, 0.85, "at floor"),  # within 2 standard errors
         (1.0, 0.1, 5.0, 5.0, 0.5, "beats both"),
         (6.0, 0.1, 5.0, 7.0, 0.5, "worse than replay"),
         (6.0, 0.1, 7.0, 5.0, 0.5, "worse than bootstrap"),
@@ -100,8 +100,8 @@ def test_replay_bootstrap_and_halves():
         (float("nan"), 0.1, 7.0, 5.0, 0.5, "n/a"),
     ],
 )
-def test_verdict(model, sd, replay, boot, floor, word):
-    assert verdict(model, sd, replay, boot, floor) == word
+def test_verdict(model, se, replay, boot, floor, word):
+    assert verdict(model, se, replay, boot, floor) == word
 
 
 def test_summary_counts():

@@ -146,7 +146,7 @@ def first_n(
         }
         row["verdict"] = verdict(
             row["model"]["mean"],
-            row["model"]["sd"],
+            row["model"]["sd"] / math.sqrt(replications),
             row["replay"],
             row["bootstrap"]["mean"],
             row["floor"],

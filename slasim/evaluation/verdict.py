@@ -1,7 +1,7 @@
 """The verdict on one measure: the model's mean set beside the naive baselines and the floor.
 
-Words, in order of precedence: `at floor` (within the model's own spread of the real-halves floor,
-or below it), `beats both` (below replay and bootstrap), `worse than replay`, `worse than
+Words, in order of precedence: `at floor` (the model's mean within two standard errors of the
+real-halves floor, or below it), `beats both` (below replay and bootstrap), `worse than replay`, `worse than
 bootstrap`, `worse than both`. The summary counts, over the measures, where the model beats each.
 """
 
@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 
 
-def verdict(model: float, model_sd: float, replay: float, bootstrap: float, floor: float) -> str:
-    """One word (or three) for a measure where lower is better."""
+def verdict(model: float, model_se: float, replay: float, bootstrap: float, floor: float) -> str:
+    """One word (or three) for a measure where lower is better; `model_se` is the standard error
+    of the model's mean over its replications."""
     if any(math.isnan(v) for v in (model, replay, bootstrap)):
         return "n/a"
-    if not math.isnan(floor) and model <= floor + max(model_sd, 0.0):
+    if not math.isnan(floor) and model <= floor + 2 * max(model_se, 0.0):
         return "at floor"
     beats_replay, beats_bootstrap = model < replay, model < bootstrap
     if beats_replay and beats_bootstrap:
