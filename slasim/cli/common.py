@@ -25,6 +25,25 @@ def executor(workers: int | None, scheduler: str | None) -> dict:
     return {"workers": workers or default_workers(), "scheduler": scheduler_address(scheduler)}
 
 
+def pool_size(workers: int | None, scheduler: str | None, runs) -> int | None:
+    """--workers as given; when not, as many as the work of (plan, replications) `runs` pays for
+    (`sim.workload.choose_workers`; one process for a short run)."""
+    from slasim.sim.parallel import default_workers, scheduler_address
+
+    if workers or scheduler_address(scheduler):
+        return workers
+    from slasim.sim.workload import choose_workers
+
+    return choose_workers(list(runs), default_workers())
+
+
+def result_warnings(source: str, lines: list[str], as_json: bool, quiet: bool) -> None:
+    """Warnings about the results (e.g. a growing backlog before acceptance): in the text report,
+    and on stderr too when the report is JSON."""
+    if as_json and not quiet:
+        warn(f"{source}: {line}" for line in lines)
+
+
 @contextmanager
 def progress_bar(total: int, label: str, quiet: bool):
     """A progress bar on stderr (rich, as Typer ships it) for more than one replication; none when

@@ -48,6 +48,8 @@ def restyle(params) -> None:
     """Show these parameters' types Click's way (their parsing is untouched: the classes differ
     only in how help displays the type)."""
     for param in params:
+        if not hasattr(param, "type_descriptor"):  # a Typer from before the change: Click's names
+            continue
         if type(param) is TyperOption:
             param.__class__ = ClickStyleOption
         elif type(param) is TyperArgument:

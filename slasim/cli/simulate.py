@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from slasim.cli.common import before_simulating, check_outputs, executor, progress_bar, warn
+from slasim.cli.common import (
+    before_simulating,
+    check_outputs,
+    executor,
+    pool_size,
+    progress_bar,
+    result_warnings,
+    warn,
+)
 from slasim.cli.options import (
     MAX_CASES,
     MaxCases,
@@ -26,25 +34,6 @@ from slasim.cli.options import (
 from slasim.io.errors import SlasimError
 
 commands = typer.Typer()
-
-
-def pool_size(workers: int | None, scheduler: str | None, runs) -> int | None:
-    """--workers as given; when not, as many as the work of (plan, replications) `runs` pays for
-    (`sim.workload.choose_workers`; one process for a short run)."""
-    from slasim.sim.parallel import default_workers, scheduler_address
-
-    if workers or scheduler_address(scheduler):
-        return workers
-    from slasim.sim.workload import choose_workers
-
-    return choose_workers(list(runs), default_workers())
-
-
-def result_warnings(source: str, lines: list[str], as_json: bool, quiet: bool) -> None:
-    """Warnings about the results (e.g. a growing backlog before acceptance): in the text report,
-    and on stderr too when the report is JSON."""
-    if as_json and not quiet:
-        warn(f"{source}: {line}" for line in lines)
 
 
 @commands.command()
