@@ -24,4 +24,6 @@ def scenarios(as_json: json_flag() = False):
     if as_json:
         emit_json([{"name": name, "description": text} for name, text in rows])
     else:
-        typer.echo(tabulate(rows, headers=["name", "description"]))
+        width = max((len(name) for name, _ in rows), default=0) + 2
+        text = tabulate(rows, headers=["name", "description"], maxcolwidths=[None, 118 - width])
+        typer.echo(text)  # within 120 columns
