@@ -128,6 +128,12 @@ def test_the_new_metrics_are_staffing_targets_and_sweep_columns(overloaded, tmp_
     rows = json.loads(out)["rows"]
     assert {"accept_wait_wd_p90", "applicant_wait_wd_mean"} <= set(rows[0]["overall"])
     assert rows[0]["warnings"] and not rows[1]["warnings"]  # 1 clerk grows a backlog, 3 do not
+    code, text, _ = slasim(
+        "sweep", overloaded, "--vary", "departments.clerk.staff=1,3", "--reps", "2", "-w", "1",
+    )  # fmt: skip
+    assert code == 0 and "warning: departments.clerk.staff=1: departments.clerk" in text
+    assert "departments.clerk.staff=3" not in text
+    assert "wait to acceptance wd (p90)" in text and max(map(len, text.splitlines())) <= 120
     from slasim.sim.runner import replication_metrics
     from slasim.staffing.targets import check_targets, parse_target
 

@@ -297,7 +297,13 @@ def sweep_table(result: dict) -> str:
         ]
         for row in result["rows"]
     ]
-    return table([*result["vary"], *(titles[m] for m in metrics)], rows, keep=len(result["vary"]))
+    text = table([*result["vary"], *(titles[m] for m in metrics)], rows, keep=len(result["vary"]))
+    warnings = [
+        ", ".join(f"{k}={v}" for k, v in row["values"].items()) + f": {line}"
+        for row in result["rows"]
+        for line in row.get("warnings", [])
+    ]
+    return "\n\n".join(filter(None, [text, warnings_text({"warnings": warnings}), WAIT_NOTE]))
 
 
 def sweep_csv(result: dict) -> str:
