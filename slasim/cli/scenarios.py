@@ -16,6 +16,8 @@ def scenarios(as_json: json_flag() = False):
 
     Give a name to run, compare, sweep or staff it, or copy its file (slasim's scenarios/ folder)
     to start your own."""
+    from textwrap import wrap
+
     from tabulate import tabulate
 
     from slasim.scenario.shipped import shipped_scenarios
@@ -24,6 +26,6 @@ def scenarios(as_json: json_flag() = False):
     if as_json:
         emit_json([{"name": name, "description": text} for name, text in rows])
     else:
-        width = max((len(name) for name, _ in rows), default=0) + 2
-        text = tabulate(rows, headers=["name", "description"], maxcolwidths=[None, 118 - width])
-        typer.echo(text)  # within 120 columns
+        width = 120 - 2 - max((len(name) for name, _ in rows), default=0)  # within 120 columns
+        wrapped = [(n, "\n".join(wrap(text, width, break_on_hyphens=False))) for n, text in rows]
+        typer.echo(tabulate(wrapped, headers=["name", "description"]))
