@@ -98,6 +98,8 @@ def test_replay_bootstrap_and_halves():
         (6.0, 0.1, 7.0, 5.0, 0.5, "worse than bootstrap"),
         (9.0, 0.1, 7.0, 5.0, 0.5, "worse than both"),
         (float("nan"), 0.1, 7.0, 5.0, 0.5, "n/a"),
+        (2.0, 0.1, float("nan"), float("nan"), 0.5, "above floor"),
+        (0.6, 0.1, float("nan"), float("nan"), 0.5, "at floor"),
     ],
 )
 def test_verdict(model, se, replay, boot, floor, word):

@@ -170,3 +170,18 @@ def test_bad_test_logs_exit_2_in_one_located_line(known, tmp_path, body, words):
     code, stdout, err = slasim("fidelity", fitted, log, "--test-log", test, "--reps", "2")
     assert code == 2 and stdout == ""
     assert len(err.strip().splitlines()) == 1 and "test.csv" in err and words in err, err
+
+
+def test_a_log_the_fit_never_saw_is_scored_whole(known, tmp_path):
+    """A scenario fitted from one log, scored against another: every case of the other is a test
+    case (no split), and without a training log the verdicts set the model beside the floor."""
+    log, fitted = known
+    other = tmp_path / "other.csv"
+    other.write_bytes(log.read_bytes())
+    code, stdout, err = slasim("fidelity", fitted, other, "--reps", "2", "--json", "-w", "1")
+    assert code == 0, err
+    result = json.loads(stdout)
+    cases = {line.split(",")[0] for line in other.read_text(encoding="utf-8").splitlines()[1:]}
+    assert result["settings"]["split"].startswith("a log the fit never saw")
+    assert result["settings"]["cases"] == len(cases)
+    assert {row["verdict"] for row in result["measures"].values()} <= {"at floor", "above floor"}

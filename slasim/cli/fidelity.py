@@ -172,7 +172,11 @@ def _first_n(plan, source, log, test_log, columns, reps, seed, max_cases, run_on
         split = "separate test log"
     else:
         provenance = plan.scenario.provenance
-        if provenance is not None and provenance.split is not None:
+        fitted_here = provenance is not None and provenance.log == log.name
+        if provenance is not None and not fitted_here:  # fitted elsewhere: LOG is the test log
+            train, held = None, whole.events
+            split = f"a log the fit never saw; it fitted {provenance.log}"
+        elif fitted_here and provenance.split is not None:
             import pandas as pd
 
             instant = pd.Timestamp(provenance.split)
@@ -183,6 +187,10 @@ def _first_n(plan, source, log, test_log, columns, reps, seed, max_cases, run_on
             )
             train, held = split_at(whole.events, instant)
             split = f"the fit's split ({provenance.split})"
+        elif fitted_here:
+            raise SlasimError(
+                "every case of this log was fitted: give a separate --test-log", source=str(log)
+            )
         else:
             train, held = published_split(whole.events)
             split = "the field's split (first 80 % of events by end)"
@@ -198,7 +206,7 @@ def _first_n(plan, source, log, test_log, columns, reps, seed, max_cases, run_on
             f"give --max-cases {test.cases * reps} to run it anyway",
             field="--max-cases",
         )
-    names = _names(plan, [test.events, train], slug)
+    names = _names(plan, [test.events] + ([] if train is None else [train]), slug)
     if not set(names.values()) & set(test.events["activity"].unique()):
         raise SlasimError(
             "no step of the scenario is an activity of the test log (steps: "
