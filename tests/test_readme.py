@@ -181,6 +181,17 @@ def test_the_readme_shows_the_real_deadline_json():
     assert shown.sample == real.stdout.rstrip("\n").splitlines()
 
 
+def test_the_readme_is_short_and_shows_the_shipped_minimal_scenario():
+    import yaml
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 150
+    (shown,) = [body for lang, _, body in blocks(text) if lang == "yaml"][:1]
+    shipped = yaml.safe_load((ROOT / "scenarios/minimal.yaml").read_text(encoding="utf-8"))
+    shipped.pop("description")
+    assert yaml.safe_load("\n".join(shown)) == shipped
+
+
 def test_the_extractor_reads_the_conventions():
     page = ROOT / "README.md"
     text = "\n".join(
