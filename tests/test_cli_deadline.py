@@ -72,8 +72,9 @@ def test_explain_names_holidays_and_makeup_days():
         (("deadline", "--", "2025-09-26", "-3wd"), "limit"),
         (("deadline", "2025-09-26", "20wd", "--calendar", "nope"), "unknown calendar"),
         (("deadline", "2025-09-26", "20wd", "--calendar", "missing/file.toml"), "not found"),
-        (("deadline", "1990-01-01", "20wd"), "outside calendar"),
-        (("calendar", "show", "cn", "--year", "2090"), "outside calendar"),
+        (("deadline", "2025-09-26", "20wd", "--calendar", "cnn"), "(did you mean 'cn'?)"),
+        (("deadline", "1990-01-01", "20wd"), "outside the table of calendar 'cn'"),
+        (("calendar", "show", "cn", "--year", "2090"), "outside the table of calendar 'cn'"),
         (("deadline", "2025-09-26"), "Missing argument"),
     ],
 )

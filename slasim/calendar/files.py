@@ -17,7 +17,7 @@ from pydantic import Field, field_validator
 
 from slasim.calendar.units import parse_clock, parse_date
 from slasim.io.errors import SlasimError
-from slasim.io.files import read_text_file, shipped_dir
+from slasim.io.files import did_you_mean, read_text_file, shipped_dir
 from slasim.io.schema import Strict, validate
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -199,8 +199,10 @@ def find_calendar(name_or_path: str, base: Path | None = None) -> Path:
         candidate = folder / f"{text}.toml"
         if candidate.is_file():
             return candidate.resolve()
+    known = list_calendars()
     raise SlasimError(
-        f"unknown calendar {text!r} (known: {', '.join(list_calendars())})", field="calendar"
+        f"unknown calendar {text!r}{did_you_mean(text, known)} (known: {', '.join(known)})",
+        field="calendar",
     )
 
 

@@ -174,7 +174,7 @@ class WorkCalendar:
         if days.size and (days.min() < self.first_day or days.max() > self.last_day):
             bad = days[(days < self.first_day) | (days > self.last_day)].flat[0]
             raise SlasimError(
-                f"{day_to_date(bad)} is outside calendar {self.name!r}'s table "
+                f"{day_to_date(bad)} is outside the table of calendar {self.name!r} "
                 f"({day_to_date(self.first_day)} to {day_to_date(self.last_day)})",
                 field=field,
             )
@@ -189,7 +189,7 @@ class WorkCalendar:
         last = day_to_date(days[flags].max())
         span = f"{first}" if first == last else f"{first}..{last}"
         message = (
-            f"provisional: {span} lies outside calendar {self.name!r}'s published years "
+            f"provisional: {span} lies outside the published years of calendar {self.name!r} "
             f"({self.spec.first_year}–{self.spec.published_through}); holidays and make-up workdays "
             f"there are not from an official notice"
         )
@@ -207,7 +207,7 @@ class WorkCalendar:
         k = np.asarray(k)
         if k.size and (k.min() < 0 or k.max() >= len(self.work_days)):
             raise SlasimError(
-                f"result falls outside calendar {self.name!r}'s table "
+                f"result falls outside the table of calendar {self.name!r} "
                 f"({day_to_date(self.first_day)} to {day_to_date(self.last_day)})"
             )
         return self.work_days[k]
@@ -271,7 +271,7 @@ class WorkCalendar:
             at_start = (frac == 0) & (self.bm_start[np.maximum(k, 0)] == whole)
             k = k - at_start
         if k.size and (k.max() >= len(self.work_days) or whole.min() < 0):
-            raise SlasimError(f"business time outside calendar {self.name!r}'s table")
+            raise SlasimError(f"business time outside the table of calendar {self.name!r}")
         k = np.maximum(k, 0)
         rem = whole - self.bm_start[k]
         profile = self.profile_of[k]

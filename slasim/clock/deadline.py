@@ -141,8 +141,8 @@ def compute_deadline(
         due = clock.due()
     except SlasimError as exc:  # a limit so long that it ends past the calendar's table
         raise SlasimError(
-            f"{limit} from {minutes_to_iso(acceptance.accepted)} ends past calendar {cal.name!r}'s "
-            f"table ({exc.message})",
+            f"{limit} from {minutes_to_iso(acceptance.accepted)} ends past the table of "
+            f"calendar {cal.name!r} ({exc.message})",
             field="limit",
         ) from None
     finite = np.isfinite(due)

@@ -218,7 +218,7 @@ def period_days(cal: WorkCalendar, scenario: Scenario) -> tuple[int, int]:
         end_day = start_day + scenario.working_days
     if end_day >= len(cal.work_days):
         raise SlasimError(
-            f"the period runs past calendar {cal.name!r}'s table", field="working_days"
+            f"the period runs past the table of calendar {cal.name!r}", field="working_days"
         )
     if end_day <= start_day:
         raise SlasimError("the period has no working day", field="end")

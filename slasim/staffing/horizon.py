@@ -80,8 +80,8 @@ def judged_scenario(scenario: Scenario, source: str, strict: bool = False) -> tu
     first, last = period_text(plan)
     if strict and plan.provisional:
         raise SlasimError(
-            f"judging a staffing runs to {last}, past calendar {plan.calendar.name!r}'s published "
-            "years (provisional; --strict refuses it)",
+            f"judging a staffing runs to {last}, past the published years of "
+            f"calendar {plan.calendar.name!r} (provisional; --strict refuses it)",
             source=source,
             field="working_days",
         )
