@@ -245,3 +245,28 @@ def test_progress_covers_every_search_and_ends_full():
     )
     assert calls[-1] == (100, 100) and all(t == 100 for _, t in calls)
     assert all(a[0] <= b[0] for a, b in zip(calls, calls[1:]))
+
+
+def test_run_and_validate_warn_where_leave_brings_average_staff_below_the_load():
+    """district-centre's registry: 20 cases a day × 60 minutes on cn's 7-hour day is a load of
+    20 × 60 / 420 = 2.857 staff; three reviewers, two during the leave of 2026-01-19..02-28 —
+    25 of the period's 120 working days by `chinesecalendar` — average 3 − 25/120 = 2.792 on duty:
+    a backlog builds (the rule `staff` uses), although the peak of 3 keeps up."""
+    import datetime as dt
+
+    import chinese_calendar
+
+    from slasim.scenario.loader import load_scenario
+    from slasim.scenario.plan import compile_plan
+    from slasim.staffing.load import overloaded
+
+    days = (dt.date(2025, 9, 1) + dt.timedelta(i) for i in range(400))
+    period = [d for d in days if chinese_calendar.is_workday(d)][:120]
+    leave = sum(dt.date(2026, 1, 19) <= d <= dt.date(2026, 2, 28) for d in period)
+    lines = overloaded(compile_plan(load_scenario("district-centre", [])))
+    assert lines == [
+        f"departments.registry: offered load {20 * 60 / 420:.2f} staff ≥ {3 - leave / 120:.2f} "
+        "on duty on average over the period (staff_changes): a backlog builds up over the period"
+    ]
+    covered = compile_plan(load_scenario("district-centre", [], reforms=["registry-cover"]))
+    assert overloaded(covered) == []
