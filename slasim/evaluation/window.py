@@ -40,13 +40,14 @@ VIEW = (
 )
 # slasim's own measures, named as `slasim run` names them
 HEADLINE = (
-    "cases",
+    "arrived",
     "past_promised",
     "past_legal",
-    "yellow_card_rate",
-    "red_card_rate",
+    "ever_yellow",
+    "ever_red",
     "lead_time_wd_mean",
     "lead_time_wd_p90",
+    "open_at_end",
     "wip_mean",
 )
 
@@ -140,7 +141,7 @@ def own_measures(cases: CaseSet, plan: Plan, window) -> dict:
     cal, service = plan.calendar, plan.services[0]
     n = len(cases.received)
     if n == 0:
-        return {"cases": 0.0}
+        return {"arrived": 0.0}
     closes = window[1]
     accepted = cal.to_wall_array(cal.to_business_array(cases.received), side="right")
     stop = np.minimum(cases.decided, closes)
@@ -148,13 +149,13 @@ def own_measures(cases: CaseSet, plan: Plan, window) -> dict:
         ref: ClockBatch(cal, limit.unit, accepted, np.full(n, limit.axis_amount), None, None, stop)
         for ref, limit in (("promised", service.promised), ("legal", service.legal))
     }
-    out = {"cases": float(n)}
+    out = {"arrived": float(n), "open_at_end": float(np.sum(~np.isfinite(cases.decided)))}
     for ref in ("promised", "legal"):
         out[f"past_{ref}"] = float(np.mean(clocks[ref].due() < stop))
     firsts = first_reached(service.ladder, crossings(service.ladder, clocks))
     for level in ("yellow", "red"):
         if level in firsts:
-            out[f"{level}_card_rate"] = float(np.mean(np.isfinite(firsts[level])))
+            out[f"ever_{level}"] = float(np.mean(np.isfinite(firsts[level])))
     done = np.isfinite(cases.decided)
     b = cal.business_to_day_position
     lead = b(cal.to_business_array(cases.decided[done])) - b(

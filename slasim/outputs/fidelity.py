@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
-SHARES = ("past_promised", "past_legal", "yellow_card_rate", "red_card_rate")
+from slasim.outputs.results import HEADLINE
+
+SHARES = ("past_promised", "past_legal", "ever_yellow", "ever_red")
+# `slasim run`'s labels, and those of the measures run does not show
+LABELS = {m: label for m, label, _ in HEADLINE} | {
+    "past_promised": "past promised limit",
+    "wip_mean": "open cases (mean at day's close)",
+}
 
 
 def _value(value, share: bool = False) -> str:
@@ -58,7 +65,7 @@ FIRST_N_HEADERS = [
 def window_rows(result: dict) -> tuple[list[list[str]], list[list[str]]]:
     """(slasim's measures: real and simulated; distances: model and real halves)."""
     measures = [
-        [m, _value(v["real"], m in SHARES), _stat(v["simulated"], m in SHARES)]
+        [LABELS.get(m, m), _value(v["real"], m in SHARES), _stat(v["simulated"], m in SHARES)]
         for m, v in result["measures"].items()
     ]
     reference = result.get("reference") or {}
