@@ -196,7 +196,7 @@ def staffing_frontier(result: dict):
     set: filled markers accepted, hollow rejected; the dashed line is the target's bound."""
     plt = _pyplot()
     spec = result["target_specs"][0]
-    scale = 100.0 if spec["text"].endswith("%") else 1.0
+    scale = 100.0 if spec.get("share") else 1.0
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     for k, res in enumerate(result["results"]):
         label = " + ".join(res["reforms"]) or "baseline"
@@ -205,11 +205,13 @@ def staffing_frontier(result: dict):
             rows = [c for c in res["frontier"] if c["accepted"] is accepted]
             stats = [c[spec["text"]] for c in rows]
             means = [scale * (s["mean"] or 0.0) for s in stats]
-            halves = [scale * ((s["ci"][1] - s["ci"][0]) / 2 if s["ci"] else 0.0) for s in stats]
+            # A share's interval is clipped to [0, 1], so it need not be symmetric.
+            below = [m - scale * s["ci"][0] if s["ci"] else 0.0 for m, s in zip(means, stats)]
+            above = [scale * s["ci"][1] - m if s["ci"] else 0.0 for m, s in zip(means, stats)]
             ax.errorbar(
                 [c["cost"] for c in rows],
                 means,
-                yerr=halves,
+                yerr=[below, above],
                 fmt="o",
                 color=colour,
                 markerfacecolor=colour if accepted else "none",
