@@ -186,7 +186,7 @@ def _first_n(plan, source, log, test_log, columns, reps, seed, max_cases, run_on
                 else instant.tz_localize("UTC")
             )
             train, held = split_at(whole.events, instant)
-            split = f"the fit's split ({provenance.split})"
+            split = f"the fit's split at {provenance.split}"
         elif fitted_here:
             raise SlasimError(
                 "every case of this log was fitted: give a separate --test-log", source=str(log)
