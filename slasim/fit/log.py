@@ -124,6 +124,82 @@ class TimeReader:
             )
         return datetime_to_minutes(t, self.tz)
 
+    def column(self, texts: list[str], column: str) -> np.ndarray:
+        """Wall minutes of a whole column (NaN for empty cells), parsed in bulk by numpy; any cell
+        the bulk path cannot vouch for sends the column through `__call__` one cell at a time,
+        which gives the same values and names the first bad row."""
+        values = _bulk_minutes(texts, self.tz, self.aware)
+        if values is None:
+            return np.array(
+                [self(text, row, column) for row, text in enumerate(texts, start=2)], np.float64
+            )
+        minutes, aware = values
+        if aware is not None:
+            self.aware = aware
+        return minutes
+
+
+def _bulk_minutes(texts: list[str], tz, aware_before: bool | None):
+    """(wall minutes, whether the column is timed with offsets or None when empty) of ISO
+    timestamps `YYYY-MM-DD[T ]HH:MM[:SS[.f]]` with an optional `Z`/`±HH:MM` offset, or None when a
+    cell is of another form, offsets are mixed or differ from `aware_before` (the caller then reads
+    cell by cell). Arithmetic as `datetime_to_minutes`, to the last bit."""
+    bodies, offsets, aware = [], [], set()
+    for text in texts:
+        text = text.strip()
+        if not text:
+            bodies.append("NaT")
+            offsets.append(0)
+            continue
+        if len(text) < 10 or text[4] != "-" or text[7] != "-":
+            return None
+        tail = text[10:]
+        if text[-1] == "Z":
+            bodies.append(text[:-1])
+            offsets.append(0)
+            aware.add(True)
+        elif len(text) > 16 and text[-6] in "+-" and text[-3] == ":":
+            sign = -1 if text[-6] == "-" else 1
+            bodies.append(text[:-6])
+            offsets.append(sign * (int(text[-5:-3]) * 60 + int(text[-2:])))
+            aware.add(True)
+        elif "+" in tail or "-" in tail or "Z" in tail or "z" in tail:
+            return None  # an offset of another form: read cell by cell
+        else:
+            bodies.append(text)
+            offsets.append(0)
+            aware.add(False)
+    if len(aware) > 1 or (aware and aware_before is not None and aware_before not in aware):
+        return None
+    try:
+        stamps = np.array(bodies, dtype="datetime64[us]")
+    except ValueError:
+        return None
+    empty = np.array([b == "NaT" for b in bodies], bool)
+    if np.isnat(stamps[~empty]).any():
+        return None
+    micro = stamps.astype(np.int64)
+    is_aware = aware == {True}
+    if is_aware:  # to UTC, then to the calendar's zone (offsets looked up per distinct 15 minutes)
+        micro = micro - np.array(offsets, np.int64) * 60_000_000
+        if tz is not None:
+            quarter = micro // 900_000_000
+            keys, where = np.unique(quarter[~empty], return_inverse=True)
+            shift = np.array(
+                [
+                    dt.datetime.fromtimestamp(int(k) * 900, tz).utcoffset()
+                    // dt.timedelta(microseconds=1)
+                    for k in keys.tolist()
+                ],
+                np.int64,
+            )
+            micro[~empty] += shift[where]
+    whole, rest = np.divmod(micro, 60_000_000)
+    seconds, fraction = np.divmod(rest, 1_000_000)
+    minutes = whole.astype(np.float64) + (seconds + fraction / 1e6) / 60.0
+    minutes[empty] = np.nan
+    return minutes, (is_aware if aware else None)
+
 
 def read_log(
     path: Path,
@@ -205,64 +281,76 @@ def _xes_rows(path: Path) -> tuple[list[str], list[list[str]]]:
 
 def _columns(rows, index: dict, names: dict, when: TimeReader, source: str) -> Events:
     width = max(index.values()) + 1
-    cases, acts, res, roles, services, starts, ends = [], [], [], [], [], [], []
-    pending: dict[tuple[str, str], list[float]] = {}
-    started: set[str] = set()  # activities with start rows (with a lifecycle column)
-    deadlines: dict[str, float] = {}
-    lifecycle = index.get("lifecycle")
     for number, row in enumerate(rows, start=2):
         if len(row) < width:
             raise SlasimError(f"row {number}: {len(row)} cells, {width} needed", source=source)
-        case_id, act = row[index["case"]], row[index["activity"]]
+
+    def column(key: str) -> list[str] | None:
+        return [row[index[key]] for row in rows] if key in index else None
+
+    cases, acts = column("case"), column("activity")
+    for number, (case_id, act) in enumerate(zip(cases, acts), start=2):
         if not case_id or not act:
             raise SlasimError(f"row {number}: empty case or activity", source=source)
-        end_t = when(row[index["end"]], number, names["end"])
-        if np.isnan(end_t):
-            raise SlasimError(f"row {number}: no timestamp", source=source, field=names["end"])
-        if lifecycle is not None:
-            kind = row[lifecycle].strip().lower()
+    ends = when.column(column("end"), names["end"])
+    missing = np.flatnonzero(np.isnan(ends))
+    if len(missing):
+        raise SlasimError(f"row {missing[0] + 2}: no timestamp", source=source, field=names["end"])
+    n = len(rows)
+    keep = np.ones(n, bool)
+    lifecycle = index.get("lifecycle")
+    started: set[str] = set()  # activities with start rows (with a lifecycle column)
+    if lifecycle is not None:
+        starts = np.full(n, np.nan)
+        pending: dict[tuple[str, str], list[float]] = {}
+        for i, kind in enumerate(column("lifecycle")):
+            kind = kind.strip().lower()
             if kind == "start":
-                pending.setdefault((case_id, act), []).append(end_t)
-                started.add(act)
-                continue
-            if kind not in ("complete", ""):
-                continue
-            opened = pending.get((case_id, act))
-            start_t = opened.pop(0) if opened else np.nan
-        else:
-            start_t = (
-                when(row[index["start"]], number, names["start"]) if "start" in index else np.nan
-            )
-        if not np.isnan(start_t) and start_t > end_t:
-            raise SlasimError(
-                f"row {number}: the event ends before it starts",
-                source=source,
-                field=names["start"],
-            )
-        if "deadline" in index and case_id not in deadlines and row[index["deadline"]].strip():
-            deadlines[case_id] = when(row[index["deadline"]], number, names["deadline"])
-        cases.append(case_id)
-        acts.append(act)
-        res.append(row[index["resource"]] if "resource" in index else "")
-        roles.append(row[index["role"]] if "role" in index else "")
-        services.append(row[index["service"]] if "service" in index else "")
-        starts.append(start_t)
-        ends.append(end_t)
+                pending.setdefault((cases[i], acts[i]), []).append(ends[i])
+                started.add(acts[i])
+                keep[i] = False
+            elif kind not in ("complete", ""):
+                keep[i] = False
+            else:
+                opened = pending.get((cases[i], acts[i]))
+                if opened:
+                    starts[i] = opened.pop(0)
+    elif "start" in index:
+        starts = when.column(column("start"), names["start"])
+    else:
+        starts = np.full(n, np.nan)
+    late = np.flatnonzero(keep & (starts > ends))
+    if len(late):
+        raise SlasimError(
+            f"row {late[0] + 2}: the event ends before it starts",
+            source=source,
+            field=names["start"],
+        )
+    deadlines: dict[str, float] = {}
+    if "deadline" in index:
+        texts = column("deadline")
+        given = [i for i in np.flatnonzero(keep).tolist() if texts[i].strip()]
+        values = when.column([texts[i] for i in given], names["deadline"]) if given else []
+        for i, value in zip(given, values):
+            deadlines.setdefault(cases[i], float(value))
+    blank = [""] * n
+    pick = np.flatnonzero(keep)
+    acts_kept = np.array(acts, dtype=object)[pick]
     events = Events(
         source,
-        np.array(cases, dtype=object),
-        np.array(acts, dtype=object),
-        np.array(res, dtype=object),
-        np.array(roles, dtype=object),
-        np.array(services, dtype=object),
-        np.array(starts, dtype=np.float64),
-        np.array(ends, dtype=np.float64),
-        np.zeros(len(ends), dtype=bool),
+        np.array(cases, dtype=object)[pick],
+        acts_kept,
+        np.array(column("resource") or blank, dtype=object)[pick],
+        np.array(column("role") or blank, dtype=object)[pick],
+        np.array(column("service") or blank, dtype=object)[pick],
+        np.ascontiguousarray(starts[pick], dtype=np.float64),
+        np.ascontiguousarray(ends[pick], dtype=np.float64),
+        np.zeros(len(pick), dtype=bool),
         columns={k: v for k, v in names.items() if v},
         deadlines=deadlines,
     )
     if started:  # a lifecycle log: activities that never start are instants, not work
-        events.milestone = np.array([a not in started for a in acts], dtype=bool)
+        events.milestone = np.array([a not in started for a in acts_kept.tolist()], dtype=bool)
         events.start[events.milestone] = events.end[events.milestone]
     _estimate_starts(events)
     _check_cases(events)
