@@ -58,8 +58,11 @@ def fit(
         typer.Option(
             "--train-share",
             min=0.1,
-            max=0.95,
-            help="The share of cases to fit on (the rest are kept for fidelity).",
+            max=1.0,
+            help=(
+                "The share of cases to fit on, by receipt (the rest are kept for fidelity); 1.0 "
+                "fits every case, for scoring on a separate log (fidelity --test-log)."
+            ),
         ),
     ] = 0.7,
     min_share: Annotated[
@@ -112,9 +115,14 @@ def fit(
         train_share=train_share,
         min_share=min_share,
     )
+    kept = (
+        f"{fitted.evidence['test_cases']} kept for `slasim fidelity` (from {fitted.evidence['split']})"
+        if fitted.evidence["split"]
+        else "none kept (score it on a separate log: `slasim fidelity --test-log`)"
+    )
     header = [
         f"Fitted by `slasim fit` from {log.name}: {fitted.evidence['train_cases']} cases fitted, "
-        f"{fitted.evidence['test_cases']} kept for `slasim fidelity` (from {fitted.evidence['split']}).",
+        f"{kept}.",
         "Each fitted number's comment gives its sample size and fit; the limits say their source.",
     ]
     if events.starts_estimated:

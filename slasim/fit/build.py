@@ -62,6 +62,12 @@ def split_cases(events: Events, train_until: dt.date | None, train_share: float,
         if start < arrival.get(case, np.inf):
             arrival[case] = start
     ordered = sorted(arrival.values())
+    if train_until is None and train_share >= 1.0:  # every case fitted; score on a separate log
+        if len(ordered) < 2:
+            raise SlasimError(
+                f"the log has {len(ordered)} case(s) to fit (need 2)", source=events.source
+            )
+        return arrival, set(arrival), set(), math.inf
     if train_until is not None:
         split = float(cal.minutes(train_until))
     else:
@@ -120,7 +126,7 @@ def fit_log(
         "cases": len(arrival),
         "train_cases": len(train),
         "test_cases": len(test),
-        "split": _iso(split),
+        "split": _iso(split) if test else None,
         "starts_estimated": events.starts_estimated,
         "columns": events.columns,
     }
@@ -145,7 +151,10 @@ def fit_log(
         for path, text in fitted["comments"].items():
             comments[("services", key, *path)] = text
         evidence.setdefault("services", {})[key] = fitted["evidence"]
-    start_day, days = _period(cal, [arrival[c] for c in test])
+    # The period a `run` of the fitted file covers: the held-out cases' receipts; with every case
+    # fitted, the receipts of the log's last 30 % of cases (a `fidelity --test-log` scores it).
+    recent = sorted(arrival.values())[-max(1, round(0.3 * len(arrival))) :]
+    start_day, days = _period(cal, [arrival[c] for c in test] if test else recent)
     dept_data = {}
     for dept, info in departments.items():
         staff, note = _staff(events, index, info, split)
@@ -177,7 +186,7 @@ def fit_log(
         # machine-readable for `slasim fidelity`: its window opens at the split
         "provenance": {
             "log": events.source.rsplit("/", 1)[-1],
-            "split": _iso(split),
+            "split": _iso(split) if test else None,
             "fitted_cases": len(train),
             "held_out_cases": len(test),
         },
@@ -185,6 +194,10 @@ def fit_log(
     comments[("start",)] = (
         f"the test period ({len(test)} cases from {_iso(split)[:10]}) after {WARMUP_DAYS} working "
         "days of warm-up"
+        if test
+        else f"every case fitted (--train-share 1.0): the period of the log's last {len(recent)} "
+        f"receipts after {WARMUP_DAYS} working days of warm-up; score on a separate log with "
+        "slasim fidelity --test-log"
     )
     return Fitted(data, comments, evidence, warnings)
 
@@ -530,7 +543,7 @@ def naive_scenario(fitted: Fitted, events: Events, calendar: str) -> dict:
     lead times (empirical, working days), Poisson receipts at the fitted mean rate, no staff."""
     cal = load_calendar(calendar)
     train_split = fitted.evidence["split"]
-    split = float(cal.minutes(dt.datetime.fromisoformat(train_split)))
+    split = float(cal.minutes(dt.datetime.fromisoformat(train_split))) if train_split else math.inf
     first: dict[str, float] = {}
     last: dict[str, float] = {}
     for case, start, end in zip(events.case.tolist(), events.start.tolist(), events.end.tolist()):

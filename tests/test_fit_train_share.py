@@ -1,0 +1,46 @@
+"""`slasim fit --train-share 1.0` fits every case and keeps none back: the scenario says so in its
+provenance, and `slasim fidelity --test-log` scores it on a separate log."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import yaml
+
+from .helpers import ROOT, slasim
+
+SAMPLE = ROOT / "scenarios" / "logs" / "loanapp-sample.csv"
+
+
+def test_train_share_one_fits_every_case_and_fidelity_scores_a_separate_log(tmp_path):
+    with SAMPLE.open(encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    cases = list(dict.fromkeys(r["case:concept:name"] for r in rows))  # in the file's order
+    first, second = set(cases[:100]), set(cases[100:])  # two separate logs from the sample
+    for name, keep in (("train.csv", first), ("test.csv", second)):
+        with (tmp_path / name).open("w", encoding="utf-8", newline="") as file:
+            writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(r for r in rows if r["case:concept:name"] in keep)
+    args = ["-c", "loanapp-example", "--limit", "1wd", "--promised", "3wh"]
+    code, out, err = slasim(
+        "fit", tmp_path / "train.csv", *args, "--train-share", "1.0", "--out", tmp_path / "s.yaml"
+    )
+    assert code == 0, err
+    fitted = yaml.safe_load((tmp_path / "s.yaml").read_text(encoding="utf-8"))
+    assert fitted["provenance"] == {
+        "log": "train.csv",
+        "split": None,
+        "fitted_cases": 100,
+        "held_out_cases": 0,
+    }
+    code, out, err = slasim(
+        "fidelity", tmp_path / "s.yaml", tmp_path / "train.csv", "--test-log",
+        tmp_path / "test.csv", "--protocol", "first-n", "--reps", "2", "--json", "-w", "1",
+    )  # fmt: skip
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["settings"]["cases"] == len(second)  # N = the test log's cases
+    assert result["settings"]["split"] == "separate test log"
+    assert result["simulated_cases"] == [len(second)] * 2  # per replication
