@@ -7,10 +7,16 @@ import datetime as dt
 import math
 
 import numpy as np
+import pytest
+from pydantic import ValidationError
 
+from slasim.calendar.units import day_to_date
 from slasim.scenario.plan import compile_plan
 from slasim.scenario.schema import Scenario
 from slasim.sim.arrivals import service_arrivals
+from slasim.sim.runner import replication_metrics
+
+from .test_queue_engine import assert_same_metrics
 
 
 def plan_for(arrivals: dict, working_days: int = 40):
@@ -84,3 +90,50 @@ def test_online_receipts_outside_office_hours_wait_for_the_next_opening():
     )
     # Same volume per working day on average as a window channel would give (Poisson noise: ±4 sd).
     assert abs(len(times) - 20 * 40) < 4 * math.sqrt(20 * 40)
+
+
+def test_a_receipt_profile_places_receipts_at_its_hours_with_the_working_day_volume():
+    # cn, 40 working days from Monday 2025-03-03: the last is the make-up Sunday 2025-04-27, so the
+    # period spans 56 natural days holding 8 Mondays and 8 Wednesdays. Weights: Monday 10-11h 2,
+    # Wednesday 22-23h 1. Volume: 10 per working day x 40 = 400 = 7 x 10 x 40 / 56 per natural day
+    # of the week (50) x (8 Mondays x 2/3 + 8 Wednesdays x 1/3).
+    profile = {"mon": [0] * 10 + [2] + [0] * 13, "wed": [0] * 22 + [1, 0]}
+    plan = plan_for({"per_day": 10, "pattern": "even", "by_hour": profile})
+    times, outside = service_arrivals(
+        plan, plan.services[0], lambda b: np.random.default_rng([0, b])
+    )
+    cal = plan.calendar
+    assert len(times) == 400 and np.all(np.diff(times) >= 0)
+    wall = cal.to_wall_array(times, side="right")
+    dates = [day_to_date(int(d)) for d in wall // 1440]
+    monday = np.array([d.weekday() == 0 for d in dates])
+    # Monday's receipts arrive between 10:00 and 11:00, inside office hours: 50 x 2/3 a Monday
+    assert np.all((wall[monday] % 1440 >= 600) & (wall[monday] % 1440 < 660))
+    # even: whole receipts of the running total (33.33, 50, 83.33, 100, ...): 33 each Monday
+    assert not outside[monday].any() and monday.sum() == 8 * 33
+    # Wednesday 22:00-23:00 is after the close: received at Thursday's opening, 09:00
+    assert {d.weekday() for d in np.array(dates)[~monday]} == {3}
+    assert outside[~monday].all() and np.all(wall[~monday] % 1440 == 540)
+
+
+def test_a_profile_and_weekday_factors_are_not_given_together():
+    with pytest.raises(ValidationError, match="give the week's shape once"):
+        plan_for({"per_day": 10, "weekday": {"mon": 2}, "by_hour": {"mon": [1] * 24}})
+    with pytest.raises(ValidationError, match="24 weights"):
+        plan_for({"per_day": 10, "by_hour": {"mon": [1] * 23}})
+
+
+@pytest.mark.parametrize("pattern", ["poisson", "even"])
+def test_the_three_engines_agree_on_receipts_from_a_profile(pattern):
+    hours = [0] * 7 + [1, 4, 6, 6, 3, 5, 6, 4, 2, 1, 1, 2, 1] + [0] * 4
+    arrivals = {"per_day": 18, "pattern": pattern, "online": 0.2, "month": {4: 1.5}}
+    arrivals["by_hour"] = {"mon": hours, "tue": hours, "sat": [1] * 24}
+    plan = plan_for(arrivals)
+    results = {
+        engine: replication_metrics(plan, 0, 3, engine=engine)
+        for engine in ("fcfs", "events", "simpy")
+    }
+    assert results["simpy"]["services"]["s"]["arrived"] > 700
+    assert results["simpy"]["departments"]["d"]["queue_max"] > 1  # receipts wait for the opening
+    assert_same_metrics(results["fcfs"], results["simpy"])
+    assert_same_metrics(results["events"], results["simpy"])

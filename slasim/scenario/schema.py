@@ -195,8 +195,41 @@ class Arrivals(Strict):
     )  # share submitted online, at any hour of any day
     pattern: Literal["poisson", "even"] = "poisson"  # even: equally spaced, a fixed count per day
     until: dt.date | None = None  # no receipts from this date on (let the last cases finish)
+    by_hour: dict[str, list[Number]] = Field(
+        default={},
+        description=(
+            "When applicants submit, apart from when staff work: for each weekday (`mon`..`sun`; "
+            "one left out receives nothing) 24 relative weights, one per hour from 00:00. When "
+            "given, the receipts that are not `online` come at these hours of any natural day "
+            "(one outside office hours is received at the next opening) instead of spread over "
+            "the office hours of working days; the volume stays `per_day` per working day on "
+            "average over the period, and the weights give its shape over the week (so "
+            "`weekday` factors are not given with it). `slasim fit` writes the mean receipts of "
+            "each weekday's hours in the log."
+        ),
+    )
 
     _until = field_validator("until", mode="before")(_date)
+
+    @field_validator("by_hour")
+    @classmethod
+    def _by_hour(cls, v):
+        for key, weights in v.items():
+            if key not in WEEKDAYS:
+                raise ValueError(f"unknown weekday {key!r} (use {', '.join(WEEKDAYS)})")
+            if len(weights) != 24 or not all(0 <= w <= 1e6 for w in weights):
+                raise ValueError(f"{key}: 24 weights (one per hour from 00:00), each 0 or more")
+        if v and not sum(sum(w) for w in v.values()) > 0:
+            raise ValueError("by_hour: at least one weight above 0")
+        return v
+
+    @model_validator(mode="after")
+    def _shape_once(self):
+        if self.by_hour and self.weekday:
+            raise ValueError(
+                "give the week's shape once: `by_hour` holds it, so leave out `weekday` factors"
+            )
+        return self
 
     @field_validator("weekday")
     @classmethod

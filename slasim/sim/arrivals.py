@@ -4,8 +4,12 @@ Receipts are generated a block of working days at a time, each block from its ow
 Window receipts happen during office hours: per working day a Poisson count (or, `even`, a fixed
 count spread evenly) placed uniformly over the day's office minutes. Online receipts come at any
 hour of any day (the same volume per working day on average, spread over natural days); one
-outside office hours is received at the next opening (docs/DOMAIN.md §5). Both are returned on the
-business-minute axis, sorted, with a flag for online.
+outside office hours is received at the next opening (docs/DOMAIN.md §5). With a receipt profile
+(`by_hour`: weights per weekday and hour) the window receipts come instead at the profile's hours
+of every natural day, per hour a Poisson count (or `even`) placed within the hour, with the same
+volume per working day on average; those outside office hours are received at the next opening.
+All are returned on the business-minute axis, sorted, with a flag for online (or, with a profile,
+received outside office hours).
 """
 
 from __future__ import annotations
@@ -61,6 +65,14 @@ def _place(
     return starts[slot] + within * lengths[slot]
 
 
+def _profile(by_hour: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(share of the week's receipts per weekday, share of each weekday's per hour)."""
+    weights = np.array([by_hour.get(name, [0.0] * 24) for name in WEEKDAYS], dtype=np.float64)
+    per_day = weights.sum(axis=1)
+    hours = weights / np.where(per_day > 0, per_day, 1.0)[:, None]
+    return per_day / per_day.sum(), hours
+
+
 BLOCK_DAYS = (
     20  # working days of receipts generated at a time: memory does not grow with the period
 )
@@ -77,15 +89,33 @@ def arrival_blocks(
         spec.per_day * spec.online * (plan.end_day - plan.start_day) / (last_day - first_day + 1)
     )
     stop = cal.bm_start[day_index(cal, spec.until)] if spec.until is not None else plan.end
+    profile = _profile(spec.by_hour) if spec.by_hour else None
     window_carry = online_carry = 0.0
     for block, k0 in enumerate(range(plan.start_day, plan.end_day, BLOCK_DAYS)):
         rng = stream(block)
         k = np.arange(k0, min(k0 + BLOCK_DAYS, plan.end_day))
         work_days = cal.work_days[k]
-        means = spec.per_day * (1.0 - spec.online) * arrival_factors(spec, work_days)
-        counts, window_carry = _counts(means, spec.pattern, rng, window_carry)
-        times = _place(counts, cal.bm_start[k], cal.day_minutes[k], spec.pattern, rng)
-        is_online = np.zeros(len(times), bool)
+        if profile is None:
+            means = spec.per_day * (1.0 - spec.online) * arrival_factors(spec, work_days)
+            counts, window_carry = _counts(means, spec.pattern, rng, window_carry)
+            times = _place(counts, cal.bm_start[k], cal.day_minutes[k], spec.pattern, rng)
+            is_online = np.zeros(len(times), bool)
+        else:
+            last = int(cal.work_days[k[-1] + 1]) - 1 if k[-1] + 1 < plan.end_day else last_day
+            days = np.arange(max(int(work_days[0]), first_day) if block else first_day, last + 1)
+            per_week = 7.0 * spec.per_day * (1.0 - spec.online) * (plan.end_day - plan.start_day)
+            day_share, hour_share = profile
+            weekday = (days + _EPOCH_WEEKDAY) % 7
+            means = (per_week / (last_day - first_day + 1) * day_share[weekday]) * arrival_factors(
+                spec, days
+            )
+            counts, window_carry = _counts(
+                (means[:, None] * hour_share[weekday]).ravel(), spec.pattern, rng, window_carry
+            )
+            hours = (days[:, None] * float(MINUTES_PER_DAY) + 60.0 * np.arange(24)).ravel()
+            wall = _place(counts, hours, np.full(len(hours), 60.0), spec.pattern, rng)
+            times = cal.to_business_array(wall)  # outside office hours: the next opening
+            is_online = np.abs(cal.to_wall_array(times, side="right") - wall) > 1e-6
         if spec.online > 0:  # natural days up to the next block's first working day
             last = int(cal.work_days[k[-1] + 1]) - 1 if k[-1] + 1 < plan.end_day else last_day
             days = np.arange(max(int(work_days[0]), first_day) if block else first_day, last + 1)
