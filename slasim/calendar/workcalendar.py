@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from slasim.calendar import zone
 from slasim.calendar.files import CalendarSpec, chain_versions, find_calendar, resolve_spec
 from slasim.calendar.holiday_cache import country_table
 from slasim.calendar.units import (
@@ -33,6 +34,7 @@ from slasim.calendar.units import (
     datetime_to_minutes,
     day_to_date,
     minutes_to_datetime,
+    minutes_to_iso,
 )
 from slasim.io.errors import ProvisionalError, SlasimError
 
@@ -151,7 +153,31 @@ class WorkCalendar:
         self._cumlen = np.cumsum(self._lengths, axis=1)
         self.profile_of = profile_of
         self.day_minutes = self._cumlen[profile_of, -1]
+        self._build_changing_days()
         self.bm_start = np.concatenate([[0.0], np.cumsum(self.day_minutes)])
+
+    def _build_changing_days(self) -> None:
+        """Working days whose UTC offset changes (daylight saving): their office intervals in real
+        minutes, `_real[k] = (UTC opens, real lengths)`, and their real length in `day_minutes`. An
+        interval runs from its opening's first occurrence to its close's last (`zone`)."""
+        changing = zone.changing_days(self.first_day, len(self.is_work), self.tz)
+        self._changing = np.zeros(len(self.is_work), dtype=bool)
+        self._changing[changing] = True
+        self._changing_k = np.zeros(len(self.work_days), dtype=bool)
+        self._real: dict[int, tuple[list[float], list[float]]] = {}
+        for index in changing[self.is_work[changing]]:
+            k = int(self.cum[index])
+            base = (self.first_day + int(index)) * MINUTES_PER_DAY
+            opens, lengths, reach = [], [], -math.inf
+            for a, b in zip(self._opens[self.profile_of[k]], self._closes[self.profile_of[k]]):
+                start = max(zone.utc_minutes(base + a, self.tz, 0), reach)
+                end = zone.utc_minutes(base + b, self.tz, 1) if b > a else start
+                opens.append(start)
+                lengths.append(max(end - start, 0.0))
+                reach = max(reach, end)
+            self._real[k] = (opens, lengths)
+            self._changing_k[k] = True
+            self.day_minutes[k] = sum(lengths)
 
     # ---------------------------------------------------------------- coverage
     @property
@@ -244,8 +270,9 @@ class WorkCalendar:
         )
 
     # ---------------------------------------------------------------- business time (wall minutes)
-    def to_business_array(self, minutes) -> np.ndarray:
-        """Business minutes (office minutes since the table's first working day) at wall instants."""
+    def to_business_array(self, minutes, fold=None) -> np.ndarray:
+        """Business minutes (office minutes since the table's first working day) at wall instants;
+        `fold` (0 or 1 per instant, default 0) picks the occurrence of a repeated local time."""
         minutes = np.asarray(minutes, dtype=np.float64)
         days = np.floor(minutes / MINUTES_PER_DAY).astype(np.int64)
         k = self.working_days_before(days)
@@ -256,7 +283,54 @@ class WorkCalendar:
         within = np.clip(in_day[..., None] - self._opens[profile], 0.0, self._lengths[profile]).sum(
             axis=-1
         )
-        return self.bm_start[k] + np.where(working, within, 0.0)
+        out = self.bm_start[k] + np.where(working, within, 0.0)
+        if self._real:
+            out = self._real_business(out, minutes, days, k, working, fold)
+        return out
+
+    def _real_business(self, out, minutes, days, k, working, fold) -> np.ndarray:
+        """`to_business_array` again, in real minutes, for the instants on days whose clocks change."""
+        fix = np.ravel(working & self._changing[days - self.first_day])
+        if not fix.any():
+            return out
+        result = np.array(out, dtype=np.float64).reshape(-1)
+        walls, ks = np.ravel(minutes), np.ravel(k)
+        folds = np.ravel(np.broadcast_to(0 if fold is None else fold, np.shape(minutes)))
+        for i in np.flatnonzero(fix):
+            opens, lengths = self._real[int(ks[i])]
+            real = zone.utc_minutes(walls[i], self.tz, int(folds[i]))
+            within = sum(min(max(real - a, 0.0), n) for a, n in zip(opens, lengths))
+            result[i] = self.bm_start[ks[i]] + within
+        return result.reshape(np.shape(out))
+
+    def _real_wall(self, out, b, k, side: str) -> np.ndarray:
+        """`to_wall_array` again for the business instants on days whose clocks change: the real
+        instant that far into the day's office intervals, in local time (`zone`)."""
+        fix = np.ravel(self._changing_k[k])
+        if not fix.any():
+            return out
+        result = np.array(out, dtype=np.float64).reshape(-1)
+        bs, ks = np.ravel(b), np.ravel(k)
+        for i in np.flatnonzero(fix):
+            opens, lengths = self._real[int(ks[i])]
+            rem, before = bs[i] - self.bm_start[ks[i]], 0.0
+            j = 0
+            while j < len(opens) - 1 and (
+                rem > before + lengths[j] if side == "left" else rem >= before + lengths[j]
+            ):
+                before += lengths[j]
+                j += 1
+            result[i] = zone.local_minutes(opens[j] + (rem - before), self.tz)[0]
+        return result.reshape(np.shape(out))
+
+    def fold_at(self, business: float) -> int:
+        """1 if the wall instant at a business time is the second occurrence of a repeated local
+        time (the hour clocks go back), else 0."""
+        k = int(np.searchsorted(self.bm_start, business, side="right") - 1)
+        if not (0 <= k < len(self.work_days) and self._changing_k[k]):
+            return 0
+        wall = float(self.to_wall_array(business))
+        return int(self.to_business_array(wall, fold=0) < business)
 
     def to_wall_array(self, business, *, side: str = "left") -> np.ndarray:
         """Wall minutes at business minutes. `left`: earliest instant (a close, 17:30); `right`:
@@ -288,7 +362,8 @@ class WorkCalendar:
             - np.take_along_axis(self._lengths[profile], j[..., None], axis=-1)[..., 0]
         )
         opens = np.take_along_axis(self._opens[profile], j[..., None], axis=-1)[..., 0]
-        return self.work_days[k] * MINUTES_PER_DAY + opens + (rem - before) + frac
+        out = self.work_days[k] * MINUTES_PER_DAY + opens + (rem - before) + frac
+        return self._real_wall(out, b, k, side) if self._real else out
 
     def business_to_day_position(self, business) -> np.ndarray:
         """Working-day axis: k + fraction of working day k's office minutes elapsed."""
@@ -341,7 +416,7 @@ class WorkCalendar:
         else:
             wall = self._wall_left_one(business, t)
             after = None if wall is None else self._business_one(wall + amount * MINUTES_PER_DAY, t)
-            if after is None:
+            if after is None:  # outside the table, or a day whose clocks change
                 return float(self.business_after(business, amount, unit))
         return max(after, business) if amount >= 0 else after
 
@@ -358,11 +433,14 @@ class WorkCalendar:
                 "cumlen": self._cumlen.tolist(),
                 "is_work": self.is_work.tolist(),
                 "cum": self.cum.tolist(),
+                "changing": self._changing.tolist(),
+                "changing_k": self._changing_k.tolist(),
             }
         return tables
 
     def _wall_left_one(self, business: float, t: dict) -> float | None:
-        """`to_wall_array(side="left")` for one instant (None: outside the table)."""
+        """`to_wall_array(side="left")` for one instant (None: outside the table, or on a day whose
+        clocks change)."""
         bm = t["bm"]
         whole = math.floor(business)
         frac = business - whole
@@ -372,6 +450,8 @@ class WorkCalendar:
         if k >= len(t["work_days"]) or whole < 0:
             return None
         k = max(k, 0)
+        if t["changing_k"][k]:
+            return None
         rem = whole - bm[k]
         profile = t["profile_of"][k]
         cum = t["cumlen"][profile]
@@ -382,9 +462,10 @@ class WorkCalendar:
         return t["work_days"][k] * MINUTES_PER_DAY + opens + (rem - before) + frac
 
     def _business_one(self, minutes: float, t: dict) -> float | None:
-        """`to_business_array` for one wall instant (None: outside the table)."""
+        """`to_business_array` for one wall instant (None: outside the table, or on a day whose clocks
+        change)."""
         days = math.floor(minutes / MINUTES_PER_DAY)
-        if not self.first_day <= days <= self.last_day:
+        if not self.first_day <= days <= self.last_day or t["changing"][days - self.first_day]:
             return None
         k = t["cum"][days - self.first_day]
         in_day = minutes - days * MINUTES_PER_DAY
@@ -423,6 +504,40 @@ class WorkCalendar:
     def minutes(self, t: dt.datetime | dt.date) -> float:
         """Wall minutes of a date or datetime in this calendar's time zone."""
         return datetime_to_minutes(t, self.tz)
+
+    def input_minutes(
+        self, t: dt.datetime | dt.date, *, field: str = "time", source: str | None = None
+    ) -> float:
+        """Wall minutes of an instant a user gave, refused (located) when a naive local time does
+        not exist (a skipped hour), or when an instant with an offset is the second occurrence of
+        a repeated local time while the office is open then (wall minutes name the first)."""
+        if isinstance(t, dt.datetime):
+            zone.check_local(t, self.tz, field=field, source=source)
+        wall = self.minutes(t)
+        if isinstance(t, dt.datetime) and t.tzinfo is not None and t.astimezone(self.tz).fold:
+            day = int(wall // MINUTES_PER_DAY)
+            if self.first_day <= day <= self.last_day and float(
+                self.to_business_array(wall, fold=0)
+            ) != float(self.to_business_array(wall, fold=1)):
+                raise SlasimError(
+                    f"{t.isoformat()} is the second {minutes_to_iso(wall)[11:]} of the hour "
+                    f"repeated in {self.tz.key} that day, in office hours of calendar "
+                    f"{self.name!r}: slasim reads local times there as their first occurrence, "
+                    f"so it cannot take this one",
+                    source=source,
+                    field=field,
+                )
+        return wall
+
+    def instant_text(self, wall: float, fold: int = 0) -> str:
+        """ISO text of a wall instant; a local time that occurs twice (clocks going back) carries
+        the UTC offset of the occurrence `fold` names (`2025-11-02T01:30-05:00`)."""
+        text = minutes_to_iso(wall)
+        if not np.isfinite(wall) or zone.local_kind(wall, self.tz) != "repeat":
+            return text
+        offset = int(zone.offset_minutes(wall, self.tz, fold))
+        sign, offset = "-" if offset < 0 else "+", abs(offset)
+        return f"{text}{sign}{offset // 60:02d}:{offset % 60:02d}"
 
     def to_business(self, t: dt.datetime | dt.date) -> float:
         """Business minutes at a wall instant (outside office hours: the next opening)."""

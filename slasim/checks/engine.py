@@ -132,8 +132,8 @@ class CaseBatch:
                 )
             )
         self.accepted = accepted
-        self.pauses = self._pause_array(
-            n, *(np.concatenate(col) for col in zip(*rows)), source, where
+        self.pause_rows = self._pause_rows(
+            *(np.concatenate(col) for col in zip(*rows)), source, where
         )
         stopped = np.nan_to_num(cols.decided, nan=np.inf)
         self.clocks: dict[str, list] = {}
@@ -148,13 +148,11 @@ class CaseBatch:
                     )
                 except SlasimError as exc:
                     raise exc.located(source, f"cases[{where[i]}]") from None
-            self.clocks[ref] = self._by_unit(codes, limits, ext, self.pauses, stopped)
+            self.clocks[ref] = self._by_unit(codes, limits, ext, stopped)
 
     @staticmethod
-    def _pause_array(n: int, case, slot, starts, ends, source: str, where) -> np.ndarray:
-        """(n, m, 2) wall-minute pauses from per-pause rows (case, slot, from, to)."""
-        width = int(slot.max()) + 1 if len(slot) else 0
-        pauses = np.full((n, width, 2), np.nan)
+    def _pause_rows(case, slot, starts, ends, source: str, where) -> tuple:
+        """Per-pause rows (case, slot, from, to) in wall minutes, each pause ending after it starts."""
         bad = np.flatnonzero(~(ends > starts))
         if len(bad):
             raise SlasimError(
@@ -162,8 +160,17 @@ class CaseBatch:
                 source=source,
                 field=f"cases[{where[case[bad[0]]]}].pauses[{slot[bad[0]]}]",
             )
-        pauses[case.astype(np.int64), slot.astype(np.int64), 0] = starts
-        pauses[case.astype(np.int64), slot.astype(np.int64), 1] = ends
+        return case.astype(np.int64), slot.astype(np.int64), starts, ends
+
+    def _pauses(self, idx: np.ndarray, width: int) -> np.ndarray:
+        """(len(idx), width, 2) pauses of the cases at idx (NaN rows: no pause)."""
+        case, slot, starts, ends = self.pause_rows
+        row = np.full(len(self.accepted), -1)
+        row[idx] = np.arange(len(idx))
+        mine = row[case] >= 0
+        pauses = np.full((len(idx), width, 2), np.nan)
+        pauses[row[case[mine]], slot[mine], 0] = starts[mine]
+        pauses[row[case[mine]], slot[mine], 1] = ends[mine]
         return pauses
 
     def _range(self, raw, source, index):
@@ -175,29 +182,33 @@ class CaseBatch:
             except SlasimError as exc:
                 raise exc.located(source, f"cases[{index[outside[0]]}]") from None
 
-    def _by_unit(self, codes, limits, ext, pauses, stopped):
-        """One ClockBatch per limit unit, with the case indices it covers (pending cases left out)."""
+    def _by_unit(self, codes, limits, ext, stopped):
+        """ClockBatches per limit unit, with the case indices each covers (pending cases left out).
+        Cases are grouped by their count of pauses rounded up to a power of two, so a case with
+        many pauses never pads every other case to its width: the pause arrays hold at most about
+        twice the file's pauses plus one row per case."""
         groups = []
         units = np.array([lim.unit for lim in limits])[codes]
         amounts = np.array([lim.axis_amount for lim in limits])[codes]
         started = ~np.isnan(self.accepted)
+        count = np.zeros(len(self.accepted), np.int64)
+        np.maximum.at(count, self.pause_rows[0], self.pause_rows[1] + 1)
+        width = np.where(count > 0, 1 << np.ceil(np.log2(np.maximum(count, 1))).astype(int), 0)
+        width = np.maximum(width, count)
         for unit in sorted({lim.unit for lim in limits}):
-            idx = np.flatnonzero((units == unit) & started)
-            if len(idx):
-                groups.append(
-                    (
-                        idx,
-                        ClockBatch(
-                            self.cal,
-                            unit,
-                            self.accepted[idx],
-                            amounts[idx],
-                            ext[idx],
-                            pauses[idx],
-                            stopped[idx],
-                        ),
+            for w in np.unique(width).tolist():
+                idx = np.flatnonzero((units == unit) & started & (width == w))
+                if len(idx):
+                    batch = ClockBatch(
+                        self.cal,
+                        unit,
+                        self.accepted[idx],
+                        amounts[idx],
+                        ext[idx],
+                        self._pauses(idx, w),
+                        stopped[idx],
                     )
-                )
+                    groups.append((idx, batch))
         return groups
 
     def column(self, ref: str, fn) -> np.ndarray:

@@ -50,11 +50,20 @@ class DeadlineResult:
         return out
 
 
-def instant_minutes(cal: WorkCalendar, t: dt.date | dt.datetime) -> float:
-    """Wall minutes of an input instant; a bare date on a working day means that day's opening."""
+def instant_minutes(cal: WorkCalendar, t: dt.date | dt.datetime, field: str = "time") -> float:
+    """Wall minutes of an input instant; a bare date on a working day means that day's opening. A
+    local time the calendar's zone skips, or cannot name, is refused (`WorkCalendar.input_minutes`)."""
     if not isinstance(t, dt.datetime) and cal.is_working_day(t):
         return float(cal.opening_array(date_to_day(t)))
-    return cal.minutes(t)
+    return cal.input_minutes(t, field=field)
+
+
+def due_fold(clock: Clock, due: float) -> int:
+    """Which occurrence of a repeated local time a due instant is: the second (1) when the time
+    counted at the first has not yet reached the limit (the due is the earliest instant it does)."""
+    batch = clock.batch
+    counted = batch.counted(batch.unit, np.array([due]), frozen=False)[0]
+    return int(counted < batch.total[0] - 1e-9)
 
 
 def check_pause(pause: Pause, index: int) -> None:
@@ -87,7 +96,7 @@ def compute_deadline(
     """Due instant of a time limit on a calendar, with the derivation when `explain`."""
     cal = calendar if isinstance(calendar, WorkCalendar) else load_calendar(calendar)
     limit = Limit.parse(limit)
-    wall = lambda t: None if t is None else instant_minutes(cal, t)  # noqa: E731
+    walls: dict[str, float | None] = {}
     for name, value in (
         ("accepted", accepted),
         ("received", received),
@@ -97,12 +106,13 @@ def compute_deadline(
     ):
         if value is not None:
             cal.check_range(int(cal.minutes(value) // MINUTES_PER_DAY), field=name)
+        walls[name] = None if value is None else instant_minutes(cal, value, name)
     acceptance: Acceptance = resolve_acceptance(
         cal,
-        accepted=wall(accepted),
-        received=wall(received),
-        notice=wall(notice),
-        resubmitted=wall(resubmitted),
+        accepted=walls["accepted"],
+        received=walls["received"],
+        notice=walls["notice"],
+        resubmitted=walls["resubmitted"],
         rule=acceptance_rule,
     )
     for i, p in enumerate(pauses):
@@ -111,11 +121,13 @@ def compute_deadline(
     ext_total = applied_extension(
         [Limit.parse(e, field="extensions") for e in extensions], limit.unit, extension_rule, notes
     )
-    first = received if received is not None else accepted
+    first, first_wall = (
+        (received, walls["received"]) if received is not None else (accepted, walls["accepted"])
+    )
     start_text = (
         first.isoformat()
         if first is not None and not isinstance(first, dt.datetime)
-        else minutes_to_iso(wall(first))
+        else cal.instant_text(first_wall)
     )
     all_pauses = [*acceptance.pauses, *pauses]
     if acceptance.accepted is None:
@@ -135,7 +147,7 @@ def compute_deadline(
         limit,
         extensions=ext_total,
         pauses=all_pauses,
-        stopped=wall(decided) if decided is not None else np.inf,
+        stopped=walls["decided"] if decided is not None else np.inf,
     )
     try:
         due = clock.due()
@@ -154,9 +166,9 @@ def compute_deadline(
     result = DeadlineResult(
         calendar=cal.name,
         start=start_text,
-        accepted=minutes_to_iso(acceptance.accepted),
+        accepted=cal.instant_text(acceptance.accepted),
         limit=str(limit),
-        due=minutes_to_iso(due) if finite else None,
+        due=cal.instant_text(due, due_fold(clock, due)) if finite else None,
         due_date=due_day.isoformat() if due_day else None,
         provisional=warning is not None,
         warnings=[warning] if warning else [],
