@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import gzip
-import io
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from slasim.calendar.units import datetime_to_minutes, parse_instant
+from slasim.fit.logfile import open_log_text
+from slasim.fit.xes import xes_rows
 from slasim.io.errors import SlasimError
 
 CANDIDATES = {
@@ -72,15 +73,6 @@ class Events:
             self.starts_estimated,
             self.columns,
         )
-
-
-def _open_text(path: Path):
-    try:
-        if path.suffix == ".gz":
-            return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
-        return open(path, encoding="utf-8", newline="")  # noqa: SIM115 - closed by the caller
-    except OSError as exc:
-        raise SlasimError(f"cannot read the log ({exc.strerror})", source=str(path)) from None
 
 
 def _pick(header: list[str], role: str, given: str | None, source: str) -> str | None:
@@ -214,7 +206,7 @@ def read_log(
     service: str | None = None,
     max_mb: float = MAX_LOG_MB,
 ) -> Events:
-    """Read a log file into `Events` (XES through pm4py, CSV with the standard library)."""
+    """Read a log file into `Events` (XES and CSV, plain or gzip, decompressed size capped)."""
     path = Path(path)
     source = str(path)
     if not path.is_file():
@@ -227,19 +219,25 @@ def read_log(
             source=source,
         )
     if path.name.lower().endswith((".xes", ".xes.gz")):
-        header, rows = _xes_rows(path)
+        header, rows = xes_rows(path, max_mb)
     else:
-        handle = _open_text(path)
-        with handle:
+        with open_log_text(path, max_mb) as handle:
             try:
                 reader = csv.reader(handle)
                 header = next(reader, None)
                 rows = list(reader)
-            except (UnicodeDecodeError, csv.Error, OSError, EOFError) as exc:
-                raise SlasimError(f"not a readable CSV log ({exc})", source=source) from None
+            except (UnicodeDecodeError, csv.Error, OSError, EOFError, zlib.error) as exc:
+                problem = type(exc).__name__ if isinstance(exc, UnicodeDecodeError) else exc
+                raise SlasimError(f"not a readable CSV log ({problem})", source=source) from None
     if not header or not rows:
         raise SlasimError(
             "the log is empty (a header and at least one event are needed)", source=source
+        )
+    if len(header) < 3:  # not a log at all (a private file, say): its first line is not shown
+        raise SlasimError(
+            f"not a case log: its first line has {len(header)} column(s), a log needs case, "
+            "activity and time columns",
+            source=source,
         )
     names = {
         "case": _pick(header, "case", case, source),
@@ -261,22 +259,6 @@ def read_log(
             )
     index = {name: header.index(col) for name, col in names.items() if col is not None}
     return _columns(rows, index, names, TimeReader(calendar.tz, source), source)
-
-
-def _xes_rows(path: Path) -> tuple[list[str], list[list[str]]]:
-    try:
-        import pm4py
-    except ImportError:
-        raise SlasimError(
-            "reading XES needs the optional extra: pip install 'slasim[fit]'", source=str(path)
-        ) from None
-    try:
-        frame = pm4py.read_xes(str(path))
-    except Exception as exc:  # pm4py raises many kinds on a broken file
-        raise SlasimError(f"not a readable XES log ({exc})", source=str(path)) from None
-    header = [str(c) for c in frame.columns]
-    rows = [["" if v is None else str(v) for v in row] for row in frame.itertuples(index=False)]
-    return header, rows
 
 
 def _columns(rows, index: dict, names: dict, when: TimeReader, source: str) -> Events:
