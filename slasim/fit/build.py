@@ -277,13 +277,17 @@ def _service(events, index, cal, train, arrival, min_share, departments) -> dict
         )
         for a in step_names(route)
     }
-    arrivals, arrival_notes = _arrivals(cal, [arrival[c] for c in train])
-    comments.update({("arrivals", k): v for k, v in arrival_notes.items()})
+    arrivals, arrival_notes, arrival_evidence = _arrivals(cal, [arrival[c] for c in train])
+    # a note on a field not fitted (no month factors) goes beside `arrivals`
+    comments.update(
+        {("arrivals", k) if k in arrivals else ("arrivals",): v for k, v in arrival_notes.items()}
+    )
     out_route = _emit_route(route, steps, comments, ("steps",))
     evidence = {
         "cases": len(traces),
         "activities": len(stats.cases),
         "dropped_rare_activities": dropped,
+        "arrivals": arrival_evidence,
         "steps": {a: s["evidence"] for a, s in steps.items()},
     }
     return {
@@ -483,41 +487,128 @@ def _loop(
     )
 
 
-def _arrivals(cal, times: list[float]) -> tuple[dict, dict]:
-    t = np.array(times)
+PROFILE_MIN = 200  # receipts: fewer are described by office hours and an online share
+REGULAR_SHARE = 0.8  # share of same-day gaps of one length that makes receipts scheduled
+MONTH_SEEN = 2  # complete months of a calendar month needed for its factor
+
+
+def _arrivals(cal, times: list[float]) -> tuple[dict, dict, dict]:
+    """Receipts of the fitted cases: per working day; the week's shape as receipts by hour of
+    each weekday (`by_hour`, timed logs of PROFILE_MIN receipts or more) or else weekday factors
+    and an online share; `even` when receipts are scheduled; month factors from complete months.
+    Returns (arrivals, comments, evidence)."""
+    t = np.sort(np.array(times))
     days = np.floor(t / MINUTES_PER_DAY).astype(np.int64)
     k = cal.working_days_before(days)  # a rest-day receipt counts for the next working day
     k0, k1 = int(k.min()), int(k.max()) + 1
     counts = np.bincount(k - k0, minlength=k1 - k0)
     per_day = float(counts.mean())
-    notes = {"per_day": f"{len(t)} fitted cases over {k1 - k0} working days"}
-    weekday = (cal.work_days[k0:k1] + 3) % 7
-    factors = {}
-    for w in range(7):
-        mask = weekday == w
-        if mask.sum() >= 2 and per_day > 0:
-            factors[WEEKDAYS[w]] = round(float(counts[mask].mean()) / per_day, 3)
-    out = {"per_day": round(per_day, 3)}
-    if factors and max(factors.values()) - min(factors.values()) > 0.1:
-        out["weekday"] = factors
-        notes["weekday"] = "mean receipts per weekday / mean per working day"
-    dates = cal.work_days[k0:k1].astype("datetime64[D]")
-    months = dates.astype("datetime64[M]").astype(np.int64) % 12
-    if k1 - k0 >= 250 and per_day > 0:
-        out["month"] = {
-            m + 1: round(float(counts[months == m].mean()) / per_day, 3)
-            for m in range(12)
-            if (months == m).sum() >= 5
-        }
-        notes["month"] = "mean receipts per working day of each month / overall"
+    first, last = day_to_date(int(days[0])), day_to_date(int(days[-1]))
+    notes = {"per_day": f"{len(t)} fitted cases over {k1 - k0} working days ({first} to {last})"}
+    evidence: dict = {"receipts": len(t), "working_days": k1 - k0, "window": f"{first}/{last}"}
+    out: dict = {"per_day": round(per_day, 3)}
+    dated = bool(np.mean(t % MINUTES_PER_DAY == 0) >= 0.9)
+    regular = None if dated else _regular(t, days)
+    if regular is not None:
+        out["pattern"] = "even"
+        evidence["regular"] = regular
+        notes["pattern"] = regular
+    if dated:  # dates only: the hour of receipt is unknown
+        notes["per_day"] += "; receipts are dated, not timed (no hours or online share fitted)"
+    if not dated and len(t) >= PROFILE_MIN:
+        out["by_hour"], notes["by_hour"], evidence["by_hour"] = _by_hour(cal, t, days)
+    else:
+        weekday = (cal.work_days[k0:k1] + 3) % 7
+        factors = {}
+        for w in range(7):
+            mask = weekday == w
+            if mask.sum() >= 2 and per_day > 0:
+                factors[WEEKDAYS[w]] = round(float(counts[mask].mean()) / per_day, 3)
+        if factors and max(factors.values()) - min(factors.values()) > 0.1:
+            out["weekday"] = factors
+            notes["weekday"] = "mean receipts per weekday / mean per working day"
+        opening = cal.to_wall_array(cal.to_business_array(t), side="right")
+        outside = float(np.mean(np.abs(opening - t) > 1e-6))
+        if not dated and outside > 0:
+            out["online"] = round(outside, 4)
+            notes["online"] = f"share of receipts outside office hours ({outside:.1%})"
+    month, notes["month"], evidence["month"] = _months(cal, counts, k0, k1, days)
+    if month:
+        out["month"] = month
+    return out, notes, evidence
+
+
+def _regular(t: np.ndarray, days: np.ndarray) -> str | None:
+    """Why receipts are scheduled (most gaps between receipts of one day the same length, to the
+    second), or None."""
+    same_day = days[1:] == days[:-1]
+    gaps = np.round(np.diff(t)[same_day] * 60)  # seconds
+    if len(gaps) < 20:
+        return None
+    values, seen = np.unique(gaps, return_counts=True)
+    top = int(np.argmax(seen))
+    if values[top] <= 0 or seen[top] < REGULAR_SHARE * len(gaps):
+        return None
+    return (
+        f"scheduled: {seen[top]} of {len(gaps)} gaps between receipts of one day are "
+        f"{values[top] / 60:g} min (over {REGULAR_SHARE:.0%}): fixed counts, evenly spaced"
+    )
+
+
+def _by_hour(cal, t: np.ndarray, days: np.ndarray) -> tuple[dict, str, dict]:
+    """Mean receipts in each hour of each weekday over the window's natural days."""
+    natural = np.arange(days[0], days[-1] + 1)
+    weekday_count = np.bincount((natural + 3) % 7, minlength=7)
+    slot = ((days + 3) % 7) * 24 + ((t % MINUTES_PER_DAY) // 60).astype(np.int64)
+    table = np.bincount(slot, minlength=168).reshape(7, 24) / np.maximum(weekday_count, 1)[:, None]
+    profile = {
+        WEEKDAYS[w]: [int(v) if v == int(v) else v for v in np.round(table[w], 3).tolist()]
+        for w in range(7)
+        if table[w].sum() > 0
+    }
     opening = cal.to_wall_array(cal.to_business_array(t), side="right")
     outside = float(np.mean(np.abs(opening - t) > 1e-6))
-    if np.mean(t % MINUTES_PER_DAY == 0) >= 0.9:  # dates only: the hour of receipt is unknown
-        notes["per_day"] += "; receipts are dated, not timed (no online share fitted)"
-    elif outside > 0:
-        out["online"] = round(outside, 4)
-        notes["online"] = f"share of receipts outside office hours ({outside:.1%})"
-    return out, notes
+    note = (
+        f"mean receipts in each hour of each weekday over {len(natural)} natural days "
+        f"({len(t)} receipts; {outside:.1%} outside office hours, received at the next opening)"
+    )
+    return profile, note, {"receipts": len(t), "natural_days": len(natural), "outside": outside}
+
+
+def _months(cal, counts: np.ndarray, k0: int, k1: int, days: np.ndarray) -> tuple:
+    """Month factors from complete months only (the window holds the month from its first to its
+    last day), each calendar month seen complete MONTH_SEEN times or more: mean receipts per
+    working day of that month / mean over those months. (factors, note, evidence)"""
+    months = cal.work_days[k0:k1].astype("datetime64[D]").astype("datetime64[M]")
+    first_month = np.datetime64(day_to_date(int(days[0])), "M")
+    last_month = np.datetime64(day_to_date(int(days[-1])), "M")
+    starts_inside = day_to_date(int(days[0])).day == 1
+    ends_inside = (day_to_date(int(days[-1])) + dt.timedelta(days=1)).day == 1
+    complete = [
+        m
+        for m in np.unique(months)
+        if (m > first_month or starts_inside) and (m < last_month or ends_inside)
+    ]
+    by_month: dict[int, list] = {}
+    for m in complete:
+        by_month.setdefault(int(m.astype(np.int64) % 12) + 1, []).append(m)
+    kept = {n: ms for n, ms in by_month.items() if len(ms) >= MONTH_SEEN}
+    evidence = {"complete_months": len(complete), "months_with_factors": sorted(kept)}
+    if len(kept) < 2:
+        return (
+            {},
+            f"no month factors: {len(complete)} complete months in the window, "
+            f"{len(kept)} calendar month(s) seen complete {MONTH_SEEN} times or more (need 2)",
+            evidence,
+        )
+    mask = {n: np.isin(months, ms) for n, ms in kept.items()}
+    overall = float(counts[np.logical_or.reduce(list(mask.values()))].mean())
+    factors = {n: round(float(counts[m].mean()) / overall, 3) for n, m in sorted(mask.items())}
+    note = (
+        f"mean receipts per working day of each month / mean over those months: from "
+        f"{len(complete)} complete months, months seen complete {MONTH_SEEN}+ times only"
+    )
+    return factors, note, evidence
 
 
 def _staff(events, index, info, split) -> tuple[int, str]:

@@ -22,10 +22,11 @@ def _flow(value) -> str:
 
 
 def _is_leaf(value) -> bool:
-    if isinstance(value, dict):
+    if isinstance(value, dict):  # a mapping of several lists (receipts by hour): a line each
         return (
             all(not isinstance(v, (dict, list)) or _small(v) for v in value.values())
             and len(value) <= 13
+            and sum(isinstance(v, list) for v in value.values()) <= 1
         )
     if isinstance(value, list):
         return all(not isinstance(v, (dict, list)) for v in value)
