@@ -22,7 +22,7 @@ from slasim.sim.event_engine import EventReplication
 from slasim.sim.runner import engine_used, replication_metrics
 
 from .helpers import ROOT
-from .test_queue_engine import assert_same_metrics
+from .test_queue_engine import assert_same_metrics, rosters
 
 START = dt.date(2025, 4, 1)
 # Continuous and whole-minute work times: fixed and empirical ones make releases, arrivals and
@@ -57,7 +57,7 @@ SPECIAL_WAIT = st.builds(
 def centres(draw):
     """Random centres: desks shared by steps and services, priorities, supplement loops (restart,
     resume, 容缺受理, give-up), special procedures, 告知承诺, delays, branch points, parallel groups,
-    dated staff changes, online receipts piling up at the opening."""
+    dated staff changes, weekly rosters, online receipts piling up at the opening."""
     desks = [f"d{i}" for i in range(draw(st.integers(1, 3)))]
     departments = {}
     for name in desks:
@@ -71,6 +71,8 @@ def centres(draw):
                     "staff": draw(st.integers(0, 4)),
                 }
             ]
+        if draw(st.integers(0, 2)) == 0:
+            departments[name]["roster"] = draw(rosters())
     counter = iter(range(1000))
 
     def step() -> dict:
@@ -167,10 +169,14 @@ def test_random_centres_agree_with_simpy(scenario):
 def tied_centres(draw):
     """Centres built for simultaneous events: whole-minute and zero work times at shared desks,
     evenly spaced receipts and online ones at the opening, fixed waits that end together, parallel
-    branches (each a process with its own start and end events)."""
+    branches (each a process with its own start and end events), rosters changing staff on the
+    hour."""
     desks = {
         f"d{i}": {"staff": draw(st.sampled_from([1, 1, 2]))} for i in range(draw(st.integers(1, 3)))
     }
+    for desk in desks.values():  # roster changes on whole minutes, as releases and receipts
+        if draw(st.booleans()):
+            desk["roster"] = draw(rosters())
     counter = iter(range(1000))
 
     def step() -> dict:

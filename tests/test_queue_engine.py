@@ -251,6 +251,23 @@ DELAY = st.builds(
 
 
 START = dt.date(2025, 4, 1)
+DAY_SETS = st.sampled_from(["mon-fri", ["mon", "wed"], ["fri"], "sat-sun", "mon-sun", "tue-thu"])
+
+
+@st.composite
+def rosters(draw) -> list:
+    """A weekly roster: up to three bands of half-hours (some across the lunch break, some outside
+    office hours, some ending at 24:00), each on some weekdays, with fewer, no or more staff."""
+    edges = sorted(draw(st.lists(st.integers(0, 48), min_size=2, max_size=6, unique=True)))
+    return [
+        {
+            "days": draw(DAY_SETS),
+            "from": f"{a // 2:02d}:{30 * (a % 2):02d}",
+            "to": f"{b // 2:02d}:{30 * (b % 2):02d}",
+            "staff": draw(st.integers(0, 5)),
+        }
+        for a, b in zip(edges[::2], edges[1::2])
+    ]
 
 
 @st.composite
@@ -276,6 +293,8 @@ def eligible_scenarios(draw):
                 }
                 for a, b in zip(days[::2], days[1::2])
             ]
+        if draw(st.integers(0, 2)) == 0:  # a weekly roster (dated changes override it)
+            departments[name]["roster"] = draw(rosters())
         out = {"step": name, "department": name, "work": draw(WORK)}
         if limit_ok and draw(st.booleans()):
             out["limit"] = draw(st.sampled_from(["2wh", "1wd"]))

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from slasim.calendar.units import date_to_day, day_to_date
+from slasim.calendar.units import MINUTES_PER_DAY, date_to_day, day_to_date
 from slasim.calendar.workcalendar import WorkCalendar, load_calendar
 from slasim.clock.cards import Ladder, parse_ladder
 from slasim.clock.limits import Limit
 from slasim.io.errors import SlasimError
 from slasim.scenario.distributions import Distribution
 from slasim.scenario.schema import (
+    WEEKDAYS,
     Choice,
     Parallel,
     Scenario,
@@ -27,6 +28,8 @@ from slasim.scenario.schema import (
     Step,
     Supplement,
 )
+
+_EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (mon = 0)
 
 WORK_SCALE = {"min": 1.0, "h": 60.0}  # work distributions → office minutes
 
@@ -90,7 +93,8 @@ class ServicePlan:
 
 @dataclass
 class DepartmentPlan:
-    """A department: base staff and dated changes within the period (business minutes)."""
+    """A department: base staff and the periods of other staffing within the period (business
+    minutes) — its dated changes, and its roster's bands on the days no dated change covers."""
 
     index: int
     name: str
@@ -113,7 +117,12 @@ class DepartmentPlan:
         for start, end, staff in sorted(self.changes):
             points[end] = self.staff
             points[start] = staff  # a period starting where the previous one ends wins
-        return sorted(points.items())
+        out, level = [], self.staff
+        for at, staff in sorted(points.items()):
+            if staff != level:  # a period meeting one with the same staff changes nothing
+                out.append((at, staff))
+                level = staff
+        return out
 
 
 @dataclass
@@ -182,7 +191,13 @@ def compile_plan(scenario: Scenario, source: str = "scenario") -> Plan:
     bm = cal.bm_start
     start, end = float(bm[start_day]), float(bm[end_day])
     departments = [
-        DepartmentPlan(d, name, spec.staff, staff_changes_within(cal, spec, start, end))
+        DepartmentPlan(
+            d,
+            name,
+            spec.staff,
+            staff_changes_within(cal, spec, start, end)
+            + roster_within(cal, spec, start_day, end_day),
+        )
         for d, (name, spec) in enumerate(scenario.departments.items())
     ]
     dept_index = {d.name: d.index for d in departments}
@@ -237,6 +252,36 @@ def staff_changes_within(cal: WorkCalendar, spec, start: float, end: float) -> l
         if t0 < t1:
             changes.append((t0, t1, c.staff))
     return changes
+
+
+def roster_within(cal: WorkCalendar, spec, start_day: int, end_day: int) -> list:
+    """A department's roster over the working days [start_day, end_day) that no dated change
+    covers, as (from, to, staff) in business minutes: each band cut to the day's office hours,
+    bands with the base staff left out, touching bands with equal staff joined."""
+    if not spec.roster:
+        return []
+    k = np.arange(start_day, end_day)
+    for c in spec.staff_changes:  # a dated change sets the staff at every hour of its days
+        k = k[(k < day_index(cal, c.start)) | (k >= day_index(cal, c.end))]
+    days = cal.work_days[k]
+    weekday = (days + _EPOCH_WEEKDAY) % 7
+    periods = []
+    for shift in spec.roster:
+        if shift.staff == spec.staff:
+            continue
+        on = days[np.isin(weekday, [WEEKDAYS.index(d) for d in shift.days])]
+        a, b = shift.minutes
+        t0 = cal.to_business_array(on * MINUTES_PER_DAY + a)
+        t1 = cal.to_business_array(on * MINUTES_PER_DAY + b)
+        keep = t1 > t0  # a band outside office hours holds no business minute
+        periods += zip(t0[keep].tolist(), t1[keep].tolist(), [shift.staff] * int(keep.sum()))
+    joined: list[tuple[float, float, int]] = []
+    for t0, t1, staff in sorted(periods):
+        if joined and joined[-1][1] == t0 and joined[-1][2] == staff:
+            joined[-1] = (joined[-1][0], t1, staff)
+        else:
+            joined.append((t0, t1, staff))
+    return joined
 
 
 def service_plan(

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
-from slasim.calendar.units import as_date
+from slasim.calendar.units import as_date, parse_clock
 from slasim.clock.limits import Limit, LimitPair
 from slasim.io.schema import Int, Number, Strict, field_parser, plain_name
 from slasim.scenario.distributions import Distribution
@@ -49,11 +49,83 @@ class StaffChange(Strict):
         return self
 
 
-class Department(Strict):
-    """A department: staff on duty and dated changes."""
+def _days(value):
+    """Weekdays as a list (`[mon, tue]`) or a range text (`mon-fri`)."""
+    if isinstance(value, str):
+        first, _, last = value.partition("-")
+        if first not in WEEKDAYS or (last and last not in WEEKDAYS):
+            raise ValueError(f"weekdays are {', '.join(WEEKDAYS)} or a range such as mon-fri")
+        i, j = WEEKDAYS.index(first), WEEKDAYS.index(last or first)
+        if j < i:
+            raise ValueError(f"weekday range {value!r} runs backwards")
+        return list(WEEKDAYS[i : j + 1])
+    return value
 
-    staff: Int = Field(ge=1, le=100_000)
-    staff_changes: list[StaffChange] = []  # date ranges with other staffing; must not overlap
+
+def _clock_text(value):
+    """An `HH:MM` text, checked."""
+    parse_clock(value, field="")
+    return value
+
+
+class Shift(Strict):
+    """A roster line: staff on duty in an hour band of some weekdays, in place of `staff`."""
+
+    days: list[Literal[WEEKDAYS]] = Field(
+        default=list(WEEKDAYS),
+        min_length=1,
+        description="Weekdays of the band (`[mon, tue]`, or a range text `mon-fri`); default "
+        "every day. A working day takes the band of its own weekday (a make-up Saturday "
+        "(调休) takes the `sat` bands).",
+    )
+    start: str = Field(alias="from", description="Start of the band, `HH:MM` wall time.")
+    end: str = Field(
+        alias="to", description="End of the band (excluded), `HH:MM`; `24:00` allowed."
+    )
+    staff: Int = Field(ge=0, le=100_000)
+
+    _day_list = field_validator("days", mode="before")(_days)
+
+    _clock = field_validator("start", "end")(field_parser(_clock_text))
+
+    @model_validator(mode="after")
+    def _order(self):
+        if len(set(self.days)) != len(self.days):
+            raise ValueError("a weekday is listed twice")
+        if self.minutes[1] <= self.minutes[0]:
+            raise ValueError("`to` must be after `from` (the band is [from, to) of one day)")
+        return self
+
+    @property
+    def minutes(self) -> tuple[int, int]:
+        """The band as minutes after midnight, [from, to)."""
+        return parse_clock(self.start, field="from"), parse_clock(self.end, field="to")
+
+
+class Department(Strict):
+    """A department: staff on duty, a weekly roster, and dated changes."""
+
+    staff: Int = Field(
+        ge=1,
+        le=100_000,
+        description="Staff on duty (outside the `roster`'s bands when it has any).",
+    )
+    roster: list[Shift] = Field(
+        default=[],
+        description=(
+            "Staff by weekday and hour band (shifts, a lunch rota): each band's `staff` replaces "
+            "`staff` over the band's office minutes; bands of one weekday must not overlap. "
+            "When staff go down, each one leaving finishes the case in hand first (no work is "
+            "interrupted), and cases waiting are not served until the staff level allows it."
+        ),
+    )
+    staff_changes: list[StaffChange] = Field(
+        default=[],
+        description=(
+            "Date ranges with other staffing (must not overlap); within one, its `staff` is on "
+            "duty at all hours and the `roster` does not apply."
+        ),
+    )
     description: str = ""
 
     @model_validator(mode="after")
@@ -62,6 +134,11 @@ class Department(Strict):
         for (_, end), (start, _) in zip(ranges, ranges[1:]):
             if start < end:
                 raise ValueError("staff_changes ranges overlap")
+        for day in WEEKDAYS:
+            bands = sorted(b.minutes for b in self.roster if day in b.days)
+            for (_, end), (start, _) in zip(bands, bands[1:]):
+                if start < end:
+                    raise ValueError(f"roster bands overlap on {day}")
         return self
 
 
