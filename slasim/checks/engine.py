@@ -44,7 +44,7 @@ from slasim.clock.cards import (
     parse_ladder,
 )
 from slasim.clock.case_clock import ClockBatch
-from slasim.clock.extensions import ExtensionRule, applied_extension
+from slasim.clock.extensions import ExtensionRule, applied_extension, cap_across_units
 from slasim.clock.limits import Limit, last_counted_day
 from slasim.io.errors import SlasimError
 from slasim.io.files import gc_paused
@@ -148,7 +148,26 @@ class CaseBatch:
                     )
                 except SlasimError as exc:
                     raise exc.located(source, f"cases[{where[i]}]") from None
+                if ext[i] and limits[codes[i]].unit != ext_rule.max_total.unit:
+                    ext[i] = self._cap_across_units(i, limits[codes[i]], ext[i], ext_rule)
             self.clocks[ref] = self._by_unit(codes, limits, ext, stopped)
+
+    def _cap_across_units(self, i, limit, total, rule) -> float:
+        """Case i's extension capped by a cap in another unit (`cap_across_units`)."""
+        if np.isnan(self.accepted[i]):
+            return total
+        idx = np.array([i])
+        width = int((self.pause_rows[0] == i).sum())
+        base = ClockBatch(
+            self.cal,
+            limit.unit,
+            self.accepted[idx],
+            np.array([limit.axis_amount]),
+            None,
+            self._pauses(idx, width),
+            np.array([np.inf]),
+        ).due()[0]
+        return cap_across_units(self.cal, limit.unit, base, total, rule, [])
 
     @staticmethod
     def _pause_rows(case, slot, starts, ends, source: str, where) -> tuple:
@@ -311,7 +330,7 @@ def judge(
                 f"card at {minutes_to_iso(expect.card_time[r])}: expected {LEVELS[expect.card_level[r]]}, "
                 f"got {LEVELS[got_levels[r]]}"
             )
-    past = past_published(cal, batch, due["legal"])
+    past = past_published(cal, batch, due, expect)
     for i in expect.rare.tolist():
         found = rare_failures(
             cal, batch, cases[i].expect, i, ladder, cross[i : i + 1], due, bool(past[i])
@@ -365,13 +384,22 @@ def working_days_apart(cal, want_day: np.ndarray, got_day: np.ndarray) -> list[s
     return texts
 
 
-def past_published(cal, batch, legal_due: np.ndarray) -> np.ndarray:
-    """Per case: accepted or legally due past (or before) the calendar's published years."""
-    out = np.zeros(len(legal_due), bool)
-    for values in (batch.accepted, legal_due):
+def past_published(cal, batch, due: dict, expect: CaseColumns) -> np.ndarray:
+    """Per case: any instant its result depends on — acceptance, decision, pauses, the dues with
+    extensions, the instants its cards are checked at — past (or before) the calendar's published
+    years."""
+
+    def outside(values) -> np.ndarray:
         finite = np.isfinite(values)
         days = np.floor(np.where(finite, values, 0.0) / MINUTES_PER_DAY).astype(np.int64)
-        out |= finite & np.asarray(cal.is_provisional(days), bool)
+        return finite & np.asarray(cal.is_provisional(days), bool)
+
+    out = np.zeros(len(batch.accepted), bool)
+    for values in (batch.accepted, expect.decided, *due.values()):
+        out |= outside(values)
+    case, _, starts, ends = batch.pause_rows
+    for rows, values in ((case, starts), (case, ends), (expect.card_case, expect.card_time)):
+        out[rows[outside(values)]] = True
     return out
 
 

@@ -56,10 +56,15 @@ def load_check_file(path: Path) -> CheckFile:
     if not isinstance(data, dict):
         raise SlasimError("a check file is a mapping with `cases`", source=str(path))
     with gc_paused():
-        check = flat_check_file(data)
-        if check is None:
-            check = validate(CheckFile, data, str(path))
-            check.columns  # noqa: B018 - build the columns as part of loading, once
+        try:
+            check = flat_check_file(data)
+            if check is None:
+                check = validate(CheckFile, data, str(path))
+                check.columns  # noqa: B018 - build the columns as part of loading, once
+        except (
+            SlasimError
+        ) as exc:  # an order the columns refuse (instants with and without offsets)
+            raise exc.located(str(path)) from None
     return check
 
 

@@ -276,13 +276,15 @@ class CaseColumns:
             (i, when, LEVEL_INDEX[level]) for i in needs_cards for when, level in card_at[i].items()
         ]
         c_case, c_time, c_level = zip(*entries) if entries else ((), (), ())
+        accepted_m, decided_m = minutes(accepted), minutes(decided)
+        _check_order(cases, accepted_m, decided_m, minutes(received), zones)
         return cls(
             name=list(name),
             article=list(article),
             calendar=list(calendar),
-            accepted=minutes(accepted),
+            accepted=accepted_m,
             art32=_index(art32),
-            decided=minutes(decided),
+            decided=decided_m,
             limit_texts=list(texts),
             legal=legal_code,
             promised=promised_code,
@@ -351,6 +353,25 @@ class CaseColumns:
             needs_cards=keep(self.needs_cards),
             rare=keep(self.rare),
         )
+
+
+def _check_order(cases, accepted, decided, received, zones) -> None:
+    """Instants compared as instants once each is read in its case's zone, whatever their offsets
+    (the models compare only instants written alike: both naive or both with an offset)."""
+    first = np.where(np.isnan(accepted), received, accepted)
+    early = np.flatnonzero(decided < first)
+    if len(early):
+        raise SlasimError(
+            "`decided` is before the case was accepted or received", field=f"cases[{early[0]}]"
+        )
+    for i, case in enumerate(cases):
+        for name, step in case.steps.items() if case.steps else ():
+            if step.end is not None:
+                start, end = instants_to_minutes([step.start, step.end], [zones[i]] * 2)
+                if end < start:
+                    raise SlasimError(
+                        "the step ends before it starts", field=f"cases[{i}].steps.{name}"
+                    )
 
 
 class CheckFile(Strict):

@@ -17,7 +17,7 @@ from slasim.calendar.workcalendar import WorkCalendar, load_calendar
 from slasim.clock.acceptance import Acceptance, AcceptanceRule, resolve_acceptance
 from slasim.clock.articles import PAUSE_KINDS
 from slasim.clock.case_clock import Clock, Pause
-from slasim.clock.extensions import ExtensionRule, applied_extension
+from slasim.clock.extensions import ExtensionRule, applied_extension, cap_across_units
 from slasim.clock.limits import Limit, last_counted_day
 from slasim.io.errors import SlasimError
 
@@ -141,6 +141,9 @@ def compute_deadline(
             False,
             explanation={"rules": notes, "days": []} if explain else None,
         )
+    if ext_total and extension_rule.max_total.unit != limit.unit:
+        base = Clock(cal, acceptance.accepted, limit, pauses=all_pauses)
+        ext_total = cap_across_units(cal, limit.unit, base.due(), ext_total, extension_rule, notes)
     clock = Clock(
         cal,
         acceptance.accepted,

@@ -4,14 +4,17 @@ Art. 42: a decision is due within 20 working days of acceptance; the agency head
 extension of at most 10 working days (unified, joint or centralised processing: 45 days, +15).
 Other laws may override, so the count and the cap are rules a check file can set. An extension
 beyond the rule is capped and the cap explained, not refused: the clock shows what the law allows.
+A cap in another unit than the limit's (10wd on a `30d` limit) holds too: the extension may not
+move the due past the cap counted from the unextended due (`cap_across_units`).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from slasim.clock.articles import ART42
-from slasim.clock.limits import Limit
+from slasim.clock.limits import Limit, position, wall_at
 from slasim.io.errors import SlasimError
 
 
@@ -46,3 +49,28 @@ def applied_extension(
     if total:
         notes.append(f"extended by {as_limit(total).describe()} ({ART42})")
     return total
+
+
+def cap_across_units(
+    calendar, unit: str, base_due: float, total: float, rule: ExtensionRule, notes: list[str]
+) -> float:
+    """`total` (on the limit's axis) capped where the rule's cap is in another unit: at most what
+    moves the due from `base_due` (the due without extension) to the cap counted on the cap's own
+    axis from there; whole days for a day limit."""
+    cap = rule.max_total
+    if cap.unit == unit or not total or not math.isfinite(base_due):
+        return total
+    reach = wall_at(calendar, cap.unit, position(calendar, cap.unit, base_due) + cap.axis_amount)
+    room = float(position(calendar, unit, reach) - position(calendar, unit, base_due))
+    room = math.floor(room + 1e-9) if unit != "wh" else room
+    if total <= room:
+        return total
+    shown = lambda amount: Limit(amount / 60 if unit == "wh" else amount, unit)  # noqa: E731
+    notes[:] = [n for n in notes if not n.startswith("extended by ")]
+    notes.append(
+        f"extension of {shown(total)} capped at {shown(room)}: the due may move at most {cap} "
+        f"({ART42})"
+    )
+    if room:
+        notes.append(f"extended by {shown(room).describe()} ({ART42})")
+    return float(room)
