@@ -9,7 +9,7 @@ none. A desk with fewer staff than its offered load cannot keep up in the long r
 
 Stability rule of a staffing search (`instability`): a department is unstable when its offered
 load reaches its staff on duty averaged over the period's office time (`mean_staff`: the base
-staff, each dated change weighted by its length). Both sides are period averages, so a month of
+staff, each dated change and roster band weighted by its office minutes). Both sides are period averages, so a month of
 leave that the rest of the period makes up for is allowed (its backlog is the simulation's to
 judge), while staff that fall short on average never are. A department shared by several services
 carries the sum of their work: priorities decide who waits, not whether the desk keeps up.
@@ -108,7 +108,9 @@ def overloaded(plan: Plan) -> list[str]:
 
 
 def mean_staff(dept: DepartmentPlan, start: float, end: float) -> float:
-    """Staff on duty averaged over the office time [start, end) (changes are clipped to it)."""
+    """Staff on duty averaged over the office time [start, end): the base staff, and each
+    staffing period of the plan (dated changes, roster bands; clipped to the period) by its
+    length in office minutes."""
     extra = sum((t1 - t0) * (staff - dept.staff) for t0, t1, staff in dept.changes)
     return dept.staff + extra / (end - start)
 
