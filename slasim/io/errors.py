@@ -22,6 +22,21 @@ def one_line(text: str) -> str:
     )
 
 
+def shown(value, limit: int = 60) -> str:
+    """A value read from a file, for a message: quoted and escaped by `repr` (line breaks,
+    control and invisible characters), cut to `limit` characters (a 200 KB field or a private
+    file's line is not echoed whole)."""
+    text = repr(str(value))
+    return text if len(text) <= limit else text[: limit - 2] + "…" + text[0]
+
+
+MAX_MESSAGE = 400  # characters of a message (and of a field path) shown; the rest is cut
+
+
+def _capped(text: str, limit: int = MAX_MESSAGE) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class SlasimError(ValueError):
     """Bad input. `str(err)` is the single line shown to the user: `file: field: what is wrong`."""
 
@@ -29,10 +44,12 @@ class SlasimError(ValueError):
         self.message = message
         self.source = source
         self.field = field
-        parts = [p for p in (source, field) if p]
         # One line whatever the input held: line breaks, other control characters and bidi
         # overrides in a key, value or file name are shown escaped, never sent to the terminal.
-        super().__init__(one_line(": ".join([*parts, message])))
+        # Messages quote values from files: each part is capped, so no input is echoed whole.
+        parts = [one_line(source)] if source else []
+        parts += [_capped(one_line(p)) for p in (field, message) if p]
+        super().__init__(": ".join(parts))
 
     def located(self, source: str | None = None, field_prefix: str | None = None) -> SlasimError:
         """The same error with a file and/or an outer field path filled in."""

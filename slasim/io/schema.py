@@ -12,7 +12,7 @@ from typing import Annotated, TypeVar
 import pydantic
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from slasim.io.errors import SlasimError
+from slasim.io.errors import SlasimError, shown
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -40,7 +40,9 @@ def plain_name(name: str, what: str) -> str:
 
     bad = next((c for c in str(name) if unicodedata.category(c) in ("Cc", "Cf")), None)
     if bad is not None:
-        raise ValueError(f"{what} {name!r} has a control or invisible character (U+{ord(bad):04X})")
+        raise ValueError(
+            f"{what} {shown(name)} has a control or invisible character (U+{ord(bad):04X})"
+        )
     return name
 
 
@@ -66,12 +68,21 @@ def field_path(loc: tuple) -> str:
         if isinstance(item, int):
             parts.append(f"[{item}]")
         elif not re.fullmatch(r"[\w\-/]+", str(item)):
-            parts.append(f"[{str(item)!r}]")  # a key with spaces, dots or line breaks, quoted
+            parts.append(f"[{shown(item)}]")  # a key with spaces, dots or line breaks, quoted
         elif parts:
             parts.append(f".{item}")
         else:
             parts.append(str(item))
     return "".join(parts)
+
+
+def _foreign(model: type[BaseModel], data) -> bool:
+    """Whether a mapping shares no key with the model's fields (their names and aliases)."""
+    if not isinstance(data, dict):
+        return False
+    known = set(model.model_fields)
+    known |= {f.alias for f in model.model_fields.values() if f.alias}
+    return not known.intersection(k for k in data if isinstance(k, str))
 
 
 def validate(model: type[M], data, source: str | None) -> M:
@@ -91,5 +102,12 @@ def validate(model: type[M], data, source: str | None) -> M:
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
         if first["type"] == "extra_forbidden":
+            if len(loc) == 1 and _foreign(model, data):
+                # Not a file of this kind at all (a private file, say): its keys are not echoed.
+                what = re.sub(r"(?<!^)(?=[A-Z])", " ", model.__name__).lower()
+                raise SlasimError(
+                    f"not a {what}: none of its {len(data)} top-level keys is a field of one",
+                    source=source,
+                ) from None
             msg = "unknown field"
         raise SlasimError(msg, source=source, field=field_path(loc) or None) from None
