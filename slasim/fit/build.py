@@ -587,7 +587,8 @@ def _months(cal, counts: np.ndarray, k0: int, k1: int, days: np.ndarray) -> tupl
     complete = [
         m
         for m in np.unique(months)
-        if (m > first_month or starts_inside) and (m < last_month or ends_inside)
+        if (m > first_month or (m == first_month and starts_inside))
+        and (m < last_month or (m == last_month and ends_inside))
     ]
     by_month: dict[int, list] = {}
     for m in complete:
