@@ -15,6 +15,13 @@ from slasim.checks.engine import check_files
 from slasim.checks.load import load_check_file
 from slasim.clock.deadline import compute_deadline
 from slasim.io.errors import SlasimError
+from slasim.scenario.loader import load_scenario
+from slasim.scenario.plan import compile_plan
+from slasim.scenario.schema import Scenario
+from slasim.sim.metrics import DeskTally
+from slasim.sim.runner import replication_metrics
+
+from .helpers import ROOT
 
 
 def write(tmp_path, name: str, text: str):
@@ -150,3 +157,31 @@ def test_check_files_cap_extensions_as_deadline_does(tmp_path):
     )
     ((_, outcomes),) = check_files([path])
     assert all(o.passed for o in outcomes), [o.failures for o in outcomes]
+
+
+def test_staff_cut_to_zero_keeps_utilisation_a_share():
+    """One clerk on duty over [0, 100); staff 0 from 50. The case in service from 0 to 60 is
+    finished by the clerk staying 10 minutes past the schedule: 60 busy minutes over 60 on duty."""
+    desk = DeskTally("clerk", 0.0, 1)
+    desk.staff.change(50.0, -1)
+    desk.busy_area = 60.0
+    summary = desk.summary(100.0)
+    assert summary["utilisation"] == 1.0 and summary["staff_mean"] == 0.5
+    desk.busy_area = 30.0  # no overtime: 30 busy minutes over 50 on duty
+    assert desk.summary(100.0)["utilisation"] == pytest.approx(0.6)
+
+
+def test_an_overloaded_desk_cut_to_zero_staff_is_at_most_fully_used():
+    scenario = load_scenario(ROOT / "scenarios" / "minimal.yaml")
+    data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["departments"]["window"]["staff_changes"] = [
+        {"from": "2026-04-01", "to": "2026-04-30", "staff": 0}
+    ]
+    data["services"]["permit"]["arrivals"]["per_day"] = 40
+    plan = compile_plan(Scenario.model_validate(data))
+    shares = [
+        replication_metrics(plan, rep, 1, engine=engine)["departments"]["window"]["utilisation"]
+        for rep in range(2)
+        for engine in ("fcfs", "events")
+    ]
+    assert all(0.99 < u <= 1.0 for u in shares), shares

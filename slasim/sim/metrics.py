@@ -119,8 +119,14 @@ class DeskTally:
         """Utilisation, mean and max queue, over the window ending at `end`."""
         staff_mean = self.staff.mean(end)
         staff_time = staff_mean * (end - self.since)
+        # A staff reduction does not interrupt the cases in service (engines finish them, as
+        # SimPy's resources do): the staff who finish them stay on past the schedule. Those
+        # minutes are busy minutes beyond the scheduled staff minutes; they are on duty too, so
+        # they count in the staff time and utilisation never exceeds 1 (a reduction to 0 staff
+        # gave 1.0027 before).
+        on_duty = staff_time + max(self.busy_area - staff_time, 0.0)
         return {
-            "utilisation": self.busy_area / staff_time if staff_time > 0 else float("nan"),
+            "utilisation": self.busy_area / on_duty if on_duty > 0 else float("nan"),
             "queue_mean": (self.wait_area + self.waiting_now(end)) / (end - self.since),
             "queue_max": self.peak,
             "staff_mean": staff_mean,
