@@ -70,3 +70,45 @@ def test_a_missing_column_is_named(tmp_path):
     (tmp_path / "items.csv").write_text("item,department\nx,market\n", encoding="utf-8")
     with pytest.raises(SlasimError, match="missing: count"):
         load_scenario_data(path)
+
+
+@pytest.mark.parametrize(
+    "rows, line, what",
+    [
+        # the same row twice
+        ("a,market,1,1,20wd,5wd,60,0\na,market,1,1,20wd,5wd,60,0\n", 3, "'a' is generated twice"),
+        # a row named like another row's third item
+        ("a,market,3,1,20wd,5wd,60,0\na-003,market,1,1,20wd,5wd,60,0\n", 3, "'a-003'"),
+        # 10^8 items: bounded before anything is built
+        ("a,market,100000000,1,20wd,5wd,60,0\n", 2, "over 10,000 services"),
+        # a 200 KB field
+        ("a" * 200_000 + ",market,1,1,20wd,5wd,60,0\n", 2, "field|characters"),
+        ("a\x1b[2J,market,1,1,20wd,5wd,60,0\n", 2, "control or invisible"),
+    ],
+)
+def test_catalogue_collisions_and_sizes_are_refused_located(tmp_path, rows, line, what):
+    path = write(tmp_path, rows)
+    with pytest.raises(SlasimError, match=what) as err:
+        load_scenario_data(path)
+    assert "items.csv" in str(err.value) and f"line {line}" in str(err.value)
+
+
+def test_a_catalogue_name_colliding_with_a_scenario_service_is_refused(tmp_path):
+    path = write(tmp_path, "a,market,1,1,20wd,5wd,60,0\n")
+    path.write_text(
+        SCENARIO.replace(
+            "services: {}",
+            "services:\n  a: {limits: 20wd, arrivals: {per_day: 1}, steps: [{step: s, "
+            "department: market, work: {fixed: 5}}]}",
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(SlasimError, match="scenario's services"):
+        load_scenario_data(path)
+
+
+def test_a_catalogue_that_is_not_utf8_is_one_line(tmp_path):
+    path = write(tmp_path, "")
+    (tmp_path / "items.csv").write_bytes(HEADER.encode() + b"caf\xe9,market,1,1,20wd,5wd,60,0\n")
+    with pytest.raises(SlasimError, match="not UTF-8"):
+        load_scenario_data(path)

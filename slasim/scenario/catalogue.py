@@ -6,14 +6,25 @@ validation, into one service per item: a row gives an item type, how many such i
 minutes and the chance of a supplement. Every generated service follows the same route: acceptance
 at the window (with the supplement loop), an optional `handover` delay (paper files carried to the
 back office), review and decision in the item's department.
+
+Bounds: the file is read as `io.files.read_text_file` reads any input (a regular UTF-8 file of
+bounded size); a field may hold at most `MAX_FIELD` characters and the catalogue may generate at
+most `MAX_SERVICES` services; a generated name that repeats another (a row repeated, a row named
+like another row's generated item, or a service of the scenario) is refused with its line.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 from slasim.io.errors import SlasimError
+from slasim.io.files import read_text_file
+from slasim.io.schema import plain_name
+
+MAX_FIELD = 1000  # characters in one catalogue field
+MAX_SERVICES = 10_000  # services one catalogue may generate (the shipped one: 320)
 
 COLUMNS = (
     "item",
@@ -44,19 +55,47 @@ def _number(row: dict, column: str, source: str, line: int, kind=float):
 def read_catalogue(path: Path) -> list[dict]:
     """The rows of a catalogue CSV, checked column by column; errors name file and row."""
     source = str(path)
+    reader = csv.DictReader(io.StringIO(read_text_file(path), newline=""))
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as exc:
-        raise SlasimError(f"cannot read catalogue ({exc.strerror})", source=source) from None
+        rows = list(reader)
+    except csv.Error as exc:
+        raise SlasimError(
+            f"not a readable CSV ({exc})", source=source, field=f"line {reader.line_num + 1}"
+        ) from None
     if not rows or set(COLUMNS) - set(rows[0]):
         missing = ", ".join(sorted(set(COLUMNS) - set(rows[0] if rows else {})))
         raise SlasimError(
             f"a catalogue needs the columns {', '.join(COLUMNS)} (missing: {missing})",
             source=source,
         )
+    total = 0
     for line, row in enumerate(rows, start=2):
+        for column, value in row.items():
+            if column is None or value is None:
+                raise SlasimError(
+                    "a row has more or fewer fields than the header",
+                    source=source,
+                    field=f"line {line}",
+                )
+            if len(value) > MAX_FIELD:
+                raise SlasimError(
+                    f"column {column!r} holds {len(value):,} characters (at most {MAX_FIELD:,})",
+                    source=source,
+                    field=f"line {line}",
+                )
+        try:
+            plain_name(row["item"], "item")
+        except ValueError as exc:
+            raise SlasimError(str(exc), source=source, field=f"line {line}") from None
         row["count"] = _number(row, "count", source, line, int)
+        total += row["count"]
+        if total > MAX_SERVICES:
+            raise SlasimError(
+                f"the catalogue generates over {MAX_SERVICES:,} services (count {row['count']:,} "
+                f"here): not expanded",
+                source=source,
+                field=f"line {line}",
+            )
         for column in ("per_day", "review_minutes", "supplement"):
             row[column] = _number(row, column, source, line)
         if row["supplement"] > 1:
@@ -77,13 +116,26 @@ def expand_catalogue(data: dict, scenario_path: Path) -> dict:
             source=str(scenario_path),
             field="catalogue",
         )
-    rows = read_catalogue(Path(scenario_path).parent / spec["file"])
+    csv_path = Path(scenario_path).parent / str(spec["file"])
+    rows = read_catalogue(csv_path)
     window = spec.get("window", "window")
     response = spec.get("response", {"lognormal": {"mean": 3, "sd": 2}, "unit": "d"})
-    services = dict(data.get("services") or {})
-    for row in rows:
+    services = data.get("services") or {}
+    if not isinstance(services, dict):
+        raise SlasimError("services is a mapping", source=str(scenario_path), field="services")
+    services = dict(services)
+    made: dict[str, int] = {}  # generated name → its catalogue line
+    for line, row in enumerate(rows, start=2):
         for i in range(1, row["count"] + 1):
             name = f"{row['item']}-{i:03d}" if row["count"] > 1 else row["item"]
+            if name in made or name in services:
+                where = f"line {made[name]}" if name in made else "the scenario's services"
+                raise SlasimError(
+                    f"service {name!r} is generated twice (also by {where}): rename an item",
+                    source=str(csv_path),
+                    field=f"line {line}",
+                )
+            made[name] = line
             accept = {
                 "step": "accept",
                 "department": window,
