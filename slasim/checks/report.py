@@ -8,11 +8,14 @@ dashboard shows why nothing was checked.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from slasim.checks.engine import Outcome
+from slasim.io.errors import one_line, terminal_text
 from slasim.io.files import item_lines
 
 Results = list[tuple[str, list[Outcome]]]
@@ -87,7 +90,7 @@ def text_report(results: Results) -> list[str]:
         f"{total - failed} passed, {failed} failed"
         + (f", {count} provisional (past the published years)" if count else "")
     )
-    return lines
+    return [terminal_text(one_line(line)) for line in lines]  # names and articles from the file
 
 
 def json_report(results: Results) -> dict:
@@ -165,13 +168,37 @@ def invalid_junit(source: str, message: str) -> str:
     return _xml(suites)
 
 
+# Characters XML 1.0 does not allow (C0 controls but tab and line breaks, lone surrogates,
+# U+FFFE/U+FFFF): ElementTree writes them as they are, and the document is then ill-formed.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escaped(match: re.Match) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
+
+
+def xml_text(text: str) -> str:
+    """Text that XML 1.0 can hold: each disallowed character written as its escape (`\\x1b`)."""
+    return NOT_XML.sub(_escaped, text)
+
+
 def _xml(root: ET.Element) -> str:
+    """The document, every text and attribute made fit for XML 1.0 first (ElementTree escapes
+    `<`, `&` and quotes; it does not refuse or replace control characters)."""
+    for element in root.iter():
+        element.text = xml_text(element.text) if element.text else element.text
+        for key, value in element.attrib.items():
+            element.attrib[key] = xml_text(value)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
 def _escape(text: str, property_value: bool = False) -> str:
-    """GitHub workflow-command escaping (data, or a property value)."""
+    """GitHub workflow-command escaping, as the runner unescapes it (actions/runner
+    `ActionCommand`, actions/toolkit `escapeData`/`escapeProperty`): `%`, CR and LF in the data;
+    `:` and `,` too in a property value. One command stays one line whatever the text holds."""
+    text = SURROGATE.sub(_escaped, text)  # no encoding can print a lone surrogate
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
 
@@ -216,15 +243,31 @@ def job_summary(results: Results) -> str:
         failed = sum(not o.passed for o in outcomes)
         provisional = sum(o.provisional for o in outcomes)
         lines.append(
-            f"| `{source}` | {len(outcomes)} | {len(outcomes) - failed} | {failed} | {provisional} |"
+            f"| {_md_file(source)} | {len(outcomes)} | {len(outcomes) - failed} | {failed} "
+            f"| {provisional} |"
         )
     failing = [(s, o) for s, outcomes in results for o in outcomes if not o.passed]
     if failing:
         lines += ["", "| failing case | what differs |", "|---|---|"]
         for source, o in failing:
-            what = "; ".join(o.failures).replace("|", "\\|")
-            lines.append(f"| `{source}`: {o.name.replace('|', '/')} | {what} |")
+            what = _md("; ".join(o.failures))
+            lines.append(f"| {_md_file(source)}: {_md(o.name.replace('|', '/'))} | {what} |")
     return "\n".join(lines) + "\n"
+
+
+MARKDOWN = re.compile(r"([\\`*_\[\]|#!~])")
+
+
+def _md(text: str) -> str:
+    """Text for a Markdown table cell of the job summary: on one line, HTML escaped (the summary
+    renders HTML), and Markdown's punctuation backslashed (no link, image or column from a name)."""
+    return MARKDOWN.sub(r"\\\1", html.escape(one_line(text), quote=False))
+
+
+def _md_file(source: str) -> str:
+    """A file's name in the summary: as code when it can be, else as escaped text."""
+    plain = source.isprintable() and not any(c in source for c in "`|<>&")
+    return f"`{source}`" if plain else _md(source)
 
 
 def sarif(results: Results) -> str:
@@ -268,4 +311,7 @@ def sarif(results: Results) -> str:
         "version": "2.1.0",
         "runs": [{"tool": {"driver": {"name": "slasim", "rules": rules}}, "results": findings}],
     }
-    return json.dumps(document, ensure_ascii=False, indent=2)
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    if SURROGATE.search(text):  # a lone surrogate from a JSON file: written as a JSON escape
+        text = json.dumps(document, indent=2)
+    return text

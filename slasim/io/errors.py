@@ -11,15 +11,31 @@ import unicodedata
 
 def one_line(text: str) -> str:
     """Text safe to print on one terminal line: control and format characters (line breaks,
-    U+001E, U+202E …) written as escapes (`\\n`, `\\x1e`, `\\u202e`)."""
+    U+001E, U+202E, a lone surrogate …) written as escapes (`\\n`, `\\x1e`, `\\u202e`)."""
     if text.isprintable():
         return text
     return "".join(
         ch
-        if ch.isprintable() or ch == " " or unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp")
+        if ch.isprintable()
+        or ch == " "
+        or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Zl", "Zp")
         else ch.encode("unicode_escape").decode("ascii")
         for ch in text
     )
+
+
+def terminal_text(text: str) -> str:
+    """Text for a terminal or a CI log, line by line: each line as `one_line` writes it (no ESC
+    sequence or stray line break from a name), and none a GitHub workflow command (a line
+    starting `::` once trimmed, or holding the runner's legacy `##[`), so a name or article
+    from a file cannot add an annotation or mask to the log."""
+    lines = []
+    for line in str(text).split("\n"):
+        line = one_line(line)
+        if line.lstrip().startswith("::"):
+            line = line.replace("::", ":\\:", 1)
+        lines.append(line.replace("##[", "#\\#["))
+    return "\n".join(lines)
 
 
 def shown(value, limit: int = 60) -> str:
@@ -49,7 +65,7 @@ class SlasimError(ValueError):
         # Messages quote values from files: each part is capped, so no input is echoed whole.
         parts = [one_line(source)] if source else []
         parts += [_capped(one_line(p)) for p in (field, message) if p]
-        super().__init__(": ".join(parts))
+        super().__init__(terminal_text(": ".join(parts)))
 
     def located(self, source: str | None = None, field_prefix: str | None = None) -> SlasimError:
         """The same error with a file and/or an outer field path filled in."""

@@ -33,12 +33,13 @@ Number = Annotated[float, pydantic.Strict()]
 
 def plain_name(name: str, what: str) -> str:
     """A name users will see in tables and files: no control or invisible format characters
-    (line breaks, NUL, right-to-left overrides, zero-width marks)."""
+    (line breaks, NUL, right-to-left overrides, zero-width marks) and no lone surrogate (which
+    no output encoding can write)."""
     if str(name).isprintable():  # the common case, in C: no control or format character
         return name
     import unicodedata
 
-    bad = next((c for c in str(name) if unicodedata.category(c) in ("Cc", "Cf")), None)
+    bad = next((c for c in str(name) if unicodedata.category(c) in ("Cc", "Cf", "Cs")), None)
     if bad is not None:
         raise ValueError(
             f"{what} {shown(name)} has a control or invisible character (U+{ord(bad):04X})"

@@ -11,6 +11,8 @@ import re
 
 import yaml
 
+from slasim.io.errors import shown
+
 
 class TextDatesLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """Safe loader (libyaml's C parser when PyYAML has it, ~10x faster on large check files) that
@@ -26,7 +28,7 @@ class TextDatesLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
                 key = key_node.value
                 if key in seen:
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key {key!r}", key_node.start_mark
+                        None, None, f"duplicate key {shown(key)}", key_node.start_mark
                     )
                 seen.add(key)
         return super().construct_mapping(node, deep)
