@@ -6,7 +6,7 @@ import pytest
 
 from slasim.io.errors import SlasimError
 from slasim.scenario.loader import load_scenario_data
-from slasim.sim.sweep import parse_vary, sweep
+from slasim.sim.sweep import parse_varies, parse_vary, sweep
 
 from .helpers import ROOT
 
@@ -71,3 +71,35 @@ def test_a_bad_grid_value_names_the_point(capsys):
         )
     err = capsys.readouterr().err
     assert done.value.code == 2 and "departments.registry.staff=-1" in err and "staff" in err
+
+
+@pytest.mark.parametrize(
+    "spec", ["x=1..nan:1", "x=nan..2:1", "x=1..inf:1", "x=1..3:inf", "x=1..3:nan", "x=-inf..1:1"]
+)
+def test_a_range_of_non_finite_numbers_is_one_line(spec):
+    with pytest.raises(SlasimError, match="finite numbers"):
+        parse_vary(spec, "f")
+
+
+@pytest.mark.parametrize(
+    "varies, what",
+    [
+        (["x=1,2", "x=3"], "x: the key is given twice"),
+        (["x=1,2", " x=3"], "given twice"),
+        (["x=1,1"], "x: a value is given twice"),
+        (["x=1..2:1", "x=1,2"], "the key is given twice"),
+    ],
+)
+def test_a_grid_never_runs_a_row_twice(varies, what):
+    with pytest.raises(SlasimError, match=what):
+        parse_varies(varies, "f")
+
+
+@pytest.mark.parametrize("item", ["window=nan", "window=inf", "window=-inf", "window=1e999"])
+def test_staff_costs_and_bounds_are_finite(item):
+    from slasim.staffing.search import parse_assignments
+
+    with pytest.raises(SlasimError, match="finite"):
+        parse_assignments([item], "--cost", float)
+    with pytest.raises(SlasimError, match="given twice"):
+        parse_assignments(["window=1", "window=2"], "--cost", float)

@@ -48,11 +48,13 @@ def parse_vary(spec: str, source: str) -> tuple[str, list]:
             span, _, step = text.partition(":")
             low, high = (float(x) for x in span.split(".."))
             step = float(step or 1)
-            if step <= 0 or high < low:
+            if not all(math.isfinite(x) for x in (low, high, step)) or step <= 0 or high < low:
                 raise ValueError
         except ValueError:
             raise SlasimError(
-                f"--vary {key}: a range is lo..hi:step with step > 0, got {text!r}", source=source
+                f"--vary {key}: a range is lo..hi:step of finite numbers with step > 0, got "
+                f"{text!r}",
+                source=source,
             ) from None
         count = math.floor((high - low) / step + 0.5) + 1
         if count > MAX_POINTS:
@@ -67,11 +69,29 @@ def parse_vary(spec: str, source: str) -> tuple[str, list]:
     return key, [yaml_value(v, f"--vary {key}") for v in text.split(",")]
 
 
+def parse_varies(varies: list[str], source: str) -> list[tuple[str, list]]:
+    """Every --vary as (key, values); a key given twice, or a value twice for one key, would run
+    the same rows again: refused, naming the key."""
+    axes, seen = [], set()
+    for spec in varies:
+        key, values = parse_vary(spec, source)
+        if key.strip() in seen:
+            raise SlasimError(
+                f"--vary {key}: the key is given twice (one --vary per key)", source=source
+            )
+        shown = [yaml.safe_dump(v, default_flow_style=True) for v in values]
+        if len(set(shown)) < len(shown):
+            raise SlasimError(f"--vary {key}: a value is given twice", source=source)
+        seen.add(key.strip())
+        axes.append((key, values))
+    return axes
+
+
 def grid_size(varies: list[str], source: str) -> int:
     """The number of grid points the --vary specifications make (refused over MAX_POINTS)."""
     size = 1
-    for spec in varies:
-        size *= len(parse_vary(spec, source)[1])
+    for _, values in parse_varies(varies, source):
+        size *= len(values)
     if size > MAX_POINTS:
         raise SlasimError(f"the grid has {size:,} points, over {MAX_POINTS:,}", source=source)
     return size
@@ -79,7 +99,7 @@ def grid_size(varies: list[str], source: str) -> int:
 
 def grid_points(data: dict, source: str, varies: list[str]) -> list[tuple[tuple, Scenario]]:
     """(values, validated scenario) for every combination of the varied values."""
-    axes = [parse_vary(v, source) for v in varies]
+    axes = parse_varies(varies, source)
     if not axes:
         raise SlasimError("give at least one --vary key=values", source=source)
     points = []
@@ -112,7 +132,7 @@ def sweep(
     """Every combination of the varied values; rows of (values, headline figures with CIs). Every
     point is validated (`points`, if the caller made them already), and the whole grid's work
     checked against `max_cases`, before any runs."""
-    axes = [parse_vary(v, source) for v in varies]
+    axes = parse_varies(varies, source)
     points = grid_points(data, source, varies) if points is None else points
     if max_cases is not None:
         check_workload(

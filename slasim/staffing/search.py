@@ -410,8 +410,12 @@ def parse_assignments(items: list[str], option: str, kind=int) -> dict[str, floa
             value = kind(text)
         except ValueError:
             value = None
-        if not sep or not name or value is None or value < 0:
-            raise SlasimError(f"expected DEPARTMENT=NUMBER (>= 0), got {item!r}", field=option)
+        if not sep or not name or value is None or not math.isfinite(value) or value < 0:
+            raise SlasimError(
+                f"expected DEPARTMENT=NUMBER (finite, >= 0), got {item!r}", field=option
+            )
+        if name.strip() in out:
+            raise SlasimError(f"department {name.strip()!r} is given twice", field=option)
         out[name.strip()] = value
     return out
 
