@@ -15,7 +15,7 @@ import typer
 from slasim.cli import check, deadline, fidelity, fit, scenarios, simulate, staff
 from slasim.cli.metavars import ClickStyleGroup
 from slasim.cli.options import MAX_CASES
-from slasim.io.errors import SlasimError
+from slasim.io.errors import SlasimError, one_line
 
 __all__ = ["MAX_CASES", "app", "main"]
 
@@ -57,18 +57,24 @@ def _main_options(
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point; the exit-code policy lives here and only here: 0 success, 1 a check
-    failed, 2 bad input (one line on stderr), 70 an unexpected error (a bug: one line, and the
-    traceback with --debug), 130 interrupted (SIGINT), 143 terminated (SIGTERM). Both signals
-    unwind the run, so pool workers stop and staged outputs are removed."""
+    failed, 2 bad input or a file that cannot be written (one line on stderr), 70 an unexpected
+    error (a bug: one line, and the traceback with --debug), 130 interrupted (SIGINT), 128 + N
+    ended by signal N (143 SIGTERM, 129 SIGHUP, …), 141 standard output closed before all was
+    printed (as a process killed by SIGPIPE; one line on stderr). Every signal unwinds the run,
+    so pool workers stop and staged outputs are removed."""
     from slasim.io.interrupts import Terminated, install
 
     if argv is None:  # the console entry point, not a caller's process
         install()
+        if not _stdout_open():
+            typer.echo("error: standard output is closed (nothing could be printed)", err=True)
+            sys.exit(2)
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
     try:
         code = app(args=args, prog_name="slasim", standalone_mode=False)
+        sys.stdout.flush()  # a full disk behind `> file` is an error, not an exit-time warning
     except SlasimError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -77,9 +83,18 @@ def main(argv: list[str] | None = None) -> None:
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("interrupted", err=True)
         sys.exit(130)
-    except Terminated:
-        typer.echo("terminated", err=True)
-        sys.exit(143)
+    except Terminated as exc:
+        typer.echo("terminated" if exc.signum == 15 else f"terminated ({exc.name})", err=True)
+        sys.exit(128 + exc.signum)
+    except BrokenPipeError:
+        _drop_stdout()
+        typer.echo("error: standard output was closed before everything was printed", err=True)
+        sys.exit(141)
+    except OSError as exc:  # a full disk, a name too long, a folder where a file should be
+        _drop_stdout()
+        where = f"{exc.filename}: " if exc.filename else "standard output: "
+        typer.echo(f"error: {one_line(where + (exc.strerror or str(exc)))}", err=True)
+        sys.exit(2)
     except typer.TyperException as exc:  # usage errors (missing argument, unknown option)
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         if not message.strip():  # no command given: the help was printed, nothing went wrong
@@ -99,3 +114,31 @@ def main(argv: list[str] | None = None) -> None:
     if code == 130:  # Typer returns an interrupt as exit code 130
         typer.echo("interrupted", err=True)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _stdout_open() -> bool:
+    """Whether file descriptor 1 is open (a command started with `>&-` has none, and the first
+    file slasim opened would take its number)."""
+    import os
+
+    try:
+        os.fstat(1)
+    except OSError:
+        return False
+    return sys.stdout is not None
+
+
+def _drop_stdout() -> None:
+    """After stdout failed (a closed pipe, a full disk): send what is still buffered nowhere, so
+    Python's flush at exit does not print a second error."""
+    import contextlib
+    import os
+
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stdout.flush()
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's StringIO)
+        pass

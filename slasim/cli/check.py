@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from slasim.cli.common import check_outputs, emit_json, warn
+from slasim.cli.common import claim_outputs, emit_json, warn
 from slasim.cli.options import Strict, json_flag
 from slasim.io.errors import SlasimError
 
@@ -51,12 +51,13 @@ def check(
 
     Exit 0 when every case passes, 1 when any case fails, 2 for an invalid file (or, with
     --strict, a case past the calendar's published years)."""
-    check_outputs(junit_xml)
+    output_format = CheckFormat.json if as_json else output_format
+    summary = os.environ.get("GITHUB_STEP_SUMMARY") if output_format == CheckFormat.github else None
+    claim_outputs(files, [junit_xml], appended=[summary or None])
     from slasim.checks import report
     from slasim.checks.engine import check_files
     from slasim.io.files import write_atomic
 
-    output_format = CheckFormat.json if as_json else output_format
     try:
         results = check_files(files)
     except SlasimError as exc:  # still exit 2, but CI shows why nothing was checked
@@ -75,10 +76,16 @@ def check(
         if output_format == CheckFormat.github:
             for line in report.github_annotations(results):
                 typer.echo(line)
-            summary = os.environ.get("GITHUB_STEP_SUMMARY")
             if summary:
-                with open(summary, "a", encoding="utf-8") as handle:
-                    handle.write(report.job_summary(results))
+                try:
+                    with open(summary, "a", encoding="utf-8") as handle:
+                        handle.write(report.job_summary(results))
+                except OSError as exc:  # a full disk
+                    raise SlasimError(
+                        f"cannot append the job summary ({exc.strerror})",
+                        source=summary,
+                        field="GITHUB_STEP_SUMMARY",
+                    ) from None
         typer.echo("\n".join(report.text_report(results)))
     provisional = [(source, o) for source, outcomes in results for o in outcomes if o.provisional]
     if provisional:

@@ -1,5 +1,5 @@
 """What the commands share besides options: JSON printing, warnings, the progress bar, output
-checks before work starts, where replications run, and the checks before simulating."""
+the output guard before work starts, where replications run, and the checks before simulating."""
 
 from __future__ import annotations
 
@@ -74,13 +74,32 @@ def progress_bar(total: int, label: str, quiet: bool):
         yield lambda done: bar.update(task, completed=done)
 
 
-def check_outputs(*paths: Path | None) -> None:
-    """Refuse bad output paths before any work starts (only regular files are ever replaced)."""
-    from slasim.io.files import check_target
+def claim_outputs(inputs=(), files=(), folders: dict | None = None, appended=()) -> None:
+    """Before any work: check every output of the command against its inputs, each other and
+    other live slasim commands, and lock the folders written to until the command ends
+    (`slasim.io.guard`; one located error for the first problem)."""
+    import click
 
-    for path in paths:
-        if path is not None:
-            check_target(path)
+    from slasim.io.guard import claim_outputs as claim
+
+    held = claim(inputs, files, folders, appended=appended)
+    context = click.get_current_context(silent=True)
+    if context is None:  # called outside a command: the caller releases nothing, so don't hold
+        held.release()
+    else:
+        context.call_on_close(held.release)
+
+
+def input_path(name: str | Path | None) -> Path | None:
+    """A command-line name that is a file on disk (a scenario or calendar may also be the name of
+    a shipped one), else None."""
+    if name is None:
+        return None
+    path = Path(name)
+    try:
+        return path if path.exists() else None
+    except OSError:
+        return None
 
 
 def warn(lines) -> None:

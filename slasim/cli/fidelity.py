@@ -8,7 +8,13 @@ from typing import Annotated
 
 import typer
 
-from slasim.cli.common import before_simulating, check_outputs, executor, progress_bar
+from slasim.cli.common import (
+    before_simulating,
+    claim_outputs,
+    executor,
+    input_path,
+    progress_bar,
+)
 from slasim.cli.options import (
     MAX_CASES,
     ActivityColumn,
@@ -76,7 +82,6 @@ def fidelity(
 ):
     """How closely a scenario reproduces a real log: the field's distances and slasim's own, the
     model beside replaying history, a bootstrap and the real-halves floor, with a verdict each."""
-    check_outputs(out and out / "fidelity.json")
     if protocol not in ("first-n", "window"):
         raise SlasimError(f"unknown protocol {protocol!r} (first-n or window)", field="--protocol")
     from slasim.fit.build import slug
@@ -90,6 +95,10 @@ def fidelity(
     before_simulating([plan], source, strict, quiet, load=False)
     loaded = plan.scenario
     reps = reps or max(loaded.replications, 2)
+    claim_outputs(  # before any simulation: the simulated logs' names need the replications
+        [input_path(scenario), log, test_log],
+        folders={out: ["fidelity.json"], sim_logs: [f"sim_{k}.csv" for k in range(reps)]},
+    )
     seed = loaded.seed if seed is None else seed
     run_on = executor(workers, scheduler)
     columns = {
@@ -108,7 +117,8 @@ def fidelity(
             result, logs, tz = _window(
                 plan, log, test_log, columns, reps, seed, max_cases, run_on, advance, slug
             )
-    with OutputSet() as outputs:  # the simulated logs and fidelity.json appear together or not
+    # the simulated logs and fidelity.json appear together or not at all
+    with OutputSet("fidelity", folders=[out, sim_logs]) as outputs:
         if sim_logs is not None:
             from slasim.evaluation.simulate import write_csv
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from slasim.cli.common import check_outputs, emit_json, warn
+from slasim.cli.common import claim_outputs, emit_json, input_path, warn
 from slasim.cli.options import (
     ActivityColumn,
     CaseColumn,
@@ -81,7 +81,7 @@ def fit(
     ] = 512,
 ):
     """Build a scenario from a centre's case log; every fitted number says where it came from."""
-    check_outputs(out)
+    claim_outputs([log, input_path(calendar)], [out])
     from slasim.calendar.units import parse_date
     from slasim.calendar.workcalendar import load_calendar
     from slasim.fit.build import fit_log

@@ -9,8 +9,9 @@ import typer
 
 from slasim.cli.common import (
     before_simulating,
-    check_outputs,
+    claim_outputs,
     executor,
+    input_path,
     pool_size,
     progress_bar,
     result_warnings,
@@ -34,6 +35,18 @@ from slasim.cli.options import (
 from slasim.io.errors import SlasimError
 
 commands = typer.Typer()
+
+# The files each command writes in its result folder (declared to the output guard before any
+# work; `tests/test_output_guard.py` holds them to what the writers write).
+RUN_FILES = ("summary.json", "services.csv", "steps.csv", "departments.csv")
+COMPARE_FILES = ("compare.json", "summary.json")
+REPORT_INPUTS = ("summary.json", "compare.json", "staffing.json", "fidelity.json")
+REPORT_MAX_MB = 64  # a results file larger than this is not one slasim wrote
+CHART_FILES = tuple(
+    f"{name}.{suffix}"
+    for name in ("cards", "lead-times", "utilisation", "timeline")
+    for suffix in ("png", "svg")
+)
 
 
 @commands.command()
@@ -59,7 +72,11 @@ def run(
     ] = None,
 ):
     """Simulate a service centre: card rates, lead times and queues, with 95% confidence intervals."""
-    check_outputs(event_log, out and out / "summary.json")
+    claim_outputs(
+        [input_path(scenario)],
+        [event_log, event_log and event_log.with_suffix(".xes")],
+        {out: RUN_FILES},
+    )
     from slasim.io.files import OutputSet
     from slasim.outputs.results import text_report, to_json, write_outputs
     from slasim.scenario.loader import check_scenario, load_scenario_data
@@ -70,7 +87,8 @@ def run(
     before_simulating([plan], source, strict, quiet)
     loaded = plan.scenario
     workers = pool_size(workers, scheduler, [(plan, reps or loaded.replications)])
-    with OutputSet() as outputs:  # the event log and --out's files appear together or not at all
+    # the event log and --out's files appear together or not at all
+    with OutputSet("run", folders=[out]) as outputs:
         with progress_bar(reps or loaded.replications, "replications", quiet) as advance:
             result = run_scenario(
                 loaded,
@@ -113,7 +131,7 @@ def compare(
     strict: Strict = False,
 ):
     """Baseline against reforms with common random numbers: each metric's change with a paired 95% CI."""
-    check_outputs(out and out / "compare.json")
+    claim_outputs([input_path(scenario)], folders={out: COMPARE_FILES})
     from slasim.outputs.results import compare_report, to_json
     from slasim.scenario.loader import check_scenario, load_scenario_data
     from slasim.scenario.reforms import reform_names
@@ -143,7 +161,7 @@ def compare(
     if out is not None:
         from slasim.io.files import OutputSet
 
-        with OutputSet() as outputs:
+        with OutputSet("compare", folders=[out]) as outputs:
             outputs.write(out / "compare.json", to_json(result))
             outputs.write(out / "summary.json", to_json(result["baseline"]))
     result_warnings(
@@ -189,7 +207,7 @@ def sweep(
     ] = None,
 ):
     """A grid of what-ifs (e.g. reviewers 2..6 × arrivals 40,50,60): card rates and lead times per point."""
-    check_outputs(csv_out, plot)
+    claim_outputs([input_path(scenario)], [csv_out, plot])
     from slasim.io.files import OutputSet
     from slasim.outputs.results import sweep_csv, sweep_table, to_json
     from slasim.scenario.loader import check_scenario, load_scenario_data
@@ -294,11 +312,18 @@ def report(
     ] = False,
 ):
     """One self-contained HTML page: charts, tables, scenario and reforms, seed, calendar provenance."""
-    check_outputs(html_path or results / "report.html")
-    from slasim.io.files import OutputSet
+    target = html_path or results / "report.html"
+    inputs = [results / name for name in REPORT_INPUTS]
+    charts_written = [target.parent / name for name in CHART_FILES] if charts else []
+    claim_outputs(inputs, [target, *charts_written])
+    from slasim.io.files import OutputSet, open_regular
+    from slasim.io.manifest import check_sets
     from slasim.outputs.html import build_report, write_charts
 
-    target = html_path or results / "report.html"
+    check_sets(results, REPORT_INPUTS)  # the manifest first: never half of a set
+    for path in inputs:  # regular files of a bounded size only: never a FIFO or /dev/zero
+        if path.exists() or path.is_symlink():
+            open_regular(path, max_mb=REPORT_MAX_MB).close()
     written = [target]
     with OutputSet() as outputs:  # the page and its charts appear together
         outputs.write(target, build_report(results))

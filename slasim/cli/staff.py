@@ -6,7 +6,13 @@ from typing import Annotated
 
 import typer
 
-from slasim.cli.common import before_simulating, check_outputs, executor, progress_bar
+from slasim.cli.common import (
+    before_simulating,
+    claim_outputs,
+    executor,
+    input_path,
+    progress_bar,
+)
 from slasim.cli.options import (
     MAX_CASES,
     MaxCases,
@@ -111,8 +117,8 @@ def staff(
     strict: Strict = False,
 ):
     """The cheapest staffing (per reform set) whose targets hold with the requested confidence."""
-    check_outputs(out and out / "staffing.json")
-    from slasim.io.files import write_atomic
+    claim_outputs([input_path(scenario)], folders={out: ["staffing.json"]})
+    from slasim.io.files import OutputSet
     from slasim.outputs.results import to_json
     from slasim.outputs.staffing import staffing_report
     from slasim.scenario.loader import check_scenario, load_scenario_data
@@ -146,5 +152,6 @@ def staff(
     if message:
         raise SlasimError(message, source=source, field="--target")
     if out is not None:
-        write_atomic(out / "staffing.json", to_json(result))
+        with OutputSet("staff", folders=[out]) as outputs:
+            outputs.write(out / "staffing.json", to_json(result))
     typer.echo(to_json(result) if as_json else staffing_report(result, frontier=frontier))

@@ -1,10 +1,14 @@
 """Files in and out: reading YAML/JSON inputs safely, writing results atomically, shipped data.
 
-Inputs: YAML through a safe loader that leaves dates as text (slasim parses them with located
-errors), JSON through the standard parser; either is refused if its aliases expand to a huge
-structure. Outputs: written to a temporary file beside the target and renamed, so a reader never
-sees a half-written file; files that belong together (a result directory, an event log and its
-XES) are staged first and renamed together (`OutputSet`), so a failed run leaves the old set.
+Inputs: only regular files are read, and no further than a size cap (`open_regular`: a FIFO, a
+device or `/dev/zero` behind a symlink is refused, never waited on or read without end); YAML
+through a safe loader that leaves dates as text (slasim parses them with located errors), JSON
+through the standard parser; either is refused if its aliases expand to a huge structure.
+Outputs: written to a temporary file beside the target and renamed, so a reader never sees a
+half-written file; files that belong together (a result directory, an event log and its XES) are
+staged first and renamed together (`OutputSet`), so a failed run leaves the old set, and a result
+folder's sets are published through its manifest (`slasim.io.manifest`). Which paths a command
+may write at all is decided before it starts (`slasim.io.guard`).
 Loading many small acyclic objects runs with the cyclic garbage collector paused (`gc_paused`):
 each full collection would walk all of them.
 """
@@ -15,12 +19,14 @@ import gc
 import json
 import os
 import signal
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from slasim.io import manifest
 from slasim.io.errors import SlasimError
-from slasim.io.interrupts import check_interrupted
+from slasim.io.interrupts import check_interrupted, held
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
@@ -73,21 +79,71 @@ def _unique_pairs(pairs: list) -> dict:
 MAX_INPUT_MB = 256  # scenario and check files; larger ones are refused, not read
 
 
+def open_regular(path: Path, max_mb: float = MAX_INPUT_MB):
+    """A binary handle on a regular file no larger than `max_mb`. The file is opened without
+    blocking and checked on the open handle, so a FIFO (which would wait for a writer), a device
+    (`/dev/zero` never ends) or a directory is refused whatever a symlink pointed at when the
+    name was checked; a missing file, one over `max_mb` or one that cannot be opened is one
+    located error."""
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise SlasimError("file not found", source=str(path)) from None
+    except OSError as exc:
+        raise SlasimError(f"cannot read file ({exc.strerror})", source=str(path)) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise SlasimError(kind, source=str(path))
+        if info.st_size > max_mb * 2**20:
+            raise SlasimError(f"over {max_mb:g} MB: not read", source=str(path))
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_bytes_file(path: Path, max_mb: float = MAX_INPUT_MB) -> bytes:
+    """A regular file's bytes, read no further than `max_mb` (a file growing while it is read is
+    refused too); see `open_regular`."""
+    limit = int(max_mb * 2**20)
+    try:
+        with open_regular(path, max_mb) as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise SlasimError(f"cannot read file ({exc.strerror})", source=str(path)) from None
+    if len(data) > limit:
+        raise SlasimError(f"over {max_mb:g} MB: not read", source=str(path))
+    return data
+
+
 def read_text_file(path: Path, max_mb: float = MAX_INPUT_MB) -> str:
     """A regular file's UTF-8 text; a FIFO or device (which could block or never end), a missing
     file, one over `max_mb`, or bytes that are not UTF-8 are one located error."""
+    data = read_bytes_file(path, max_mb)
     try:
-        if not path.is_file():
-            raise SlasimError(
-                "not a regular file" if path.exists() else "file not found", source=str(path)
-            )
-        if path.stat().st_size > max_mb * 2**20:
-            raise SlasimError(f"over {max_mb:g} MB: not read", source=str(path))
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SlasimError(f"cannot read file ({exc.strerror})", source=str(path)) from None
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SlasimError(f"not UTF-8 text (byte {exc.start})", source=str(path)) from None
+
+
+def read_json_file(path: Path, max_mb: float = MAX_INPUT_MB):
+    """A JSON document from a regular file of at most `max_mb` (keys never repeated); an
+    unreadable or invalid file is one located error that quotes none of its content."""
+    text = read_text_file(path, max_mb)
+    try:
+        return json.loads(text, object_pairs_hook=_unique_pairs)
+    except json.JSONDecodeError as exc:
+        raise SlasimError(
+            f"invalid JSON: {exc.msg}", source=str(path), field=f"line {exc.lineno}"
+        ) from None
+    except ValueError:
+        raise SlasimError("invalid JSON: a key is repeated", source=str(path)) from None
+    except RecursionError:
+        raise SlasimError("the document is nested too deeply", source=str(path)) from None
 
 
 def yaml_value(text: str, what: str):
@@ -202,16 +258,21 @@ def check_target(path: Path) -> None:
     """Refuse an output path that is anything but a regular file (or nothing yet): renaming over a
     device, FIFO or directory — `/dev/null` in CI as root — would replace it. One located error."""
     path = Path(path)
-    if (path.is_symlink() or path.exists()) and not path.is_file():
-        kind = "a directory" if path.is_dir() else "not a regular file"
-        raise SlasimError(f"{kind}: results are only written over regular files", source=str(path))
-    parent = path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if parent.exists() and not parent.is_dir():
-        raise SlasimError(f"{parent} is not a directory", source=str(path))
-    if parent.is_dir() and not os.access(parent, os.W_OK | os.X_OK):
-        raise SlasimError(f"cannot write in {parent} (permission denied)", source=str(path))
+    try:
+        if (path.is_symlink() or path.exists()) and not path.is_file():
+            kind = "a directory" if path.is_dir() else "not a regular file"
+            raise SlasimError(
+                f"{kind}: results are only written over regular files", source=str(path)
+            )
+        parent = path.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if parent.exists() and not parent.is_dir():
+            raise SlasimError(f"{parent} is not a directory", source=str(path))
+        if parent.is_dir() and not os.access(parent, os.W_OK | os.X_OK):
+            raise SlasimError(f"cannot write in {parent} (permission denied)", source=str(path))
+    except OSError as exc:  # a name too long, a loop of symlinks
+        raise SlasimError(f"cannot write here ({exc.strerror})", source=str(path)) from None
 
 
 def temp_beside(path: Path) -> Path:
@@ -230,12 +291,19 @@ def temp_beside(path: Path) -> Path:
 
 class OutputSet:
     """Files that appear together or not at all: each is staged as a temporary file beside its
-    target (`stage`, `write`); `commit` renames them all at once with interrupts held back, and a
-    set left without committing removes its temporary files. `with OutputSet() as out: ...`
-    commits when the block ends normally."""
+    target (`stage`, `write`); `commit` renames them all at once with ending signals held back,
+    and a set left without committing removes its temporary files. `with OutputSet() as out:`
+    commits when the block ends normally.
 
-    def __init__(self) -> None:
+    `folders` are the command's result folders: the files staged in one of them are published
+    as `command`'s set there, through the folder's manifest (`slasim.io.manifest`), so a process
+    killed between two renames never leaves a mixed set that reads as whole, and the files of an
+    older set the new one replaces are removed."""
+
+    def __init__(self, command: str | None = None, folders=()) -> None:
         self._staged: list[tuple[Path, Path]] = []
+        self.command = command
+        self.folders = [Path(f) for f in folders if f is not None]
 
     def stage(self, path: Path) -> Path:
         """A new temporary file to write `path`'s content into (renamed over it on commit)."""
@@ -245,20 +313,52 @@ class OutputSet:
 
     def write(self, path: Path, text: str) -> None:
         """Stage `text` as the content of `path`."""
-        self.stage(path).write_text(text, encoding="utf-8")
+        tmp = self.stage(path)
+        try:
+            tmp.write_text(text, encoding="utf-8")
+        except OSError as exc:  # a full disk
+            raise SlasimError(f"cannot write ({exc.strerror})", source=str(path)) from None
 
     def commit(self) -> None:
-        """Rename every staged file over its target; SIGINT/SIGTERM wait until all are renamed,
+        """Publish every staged file (see the class); ending signals wait until all are renamed,
         and a run interrupted earlier (its exception swallowed somewhere) publishes nothing."""
         check_interrupted()
-        held = {signal.SIGINT, signal.SIGTERM}
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held())
         try:
+            sets = self._sets()
+            for folder, (keep, _, names) in sets.items():
+                pending = dict.fromkeys(sorted(names))
+                manifest.write(folder, [*keep, self._entry(pending, complete=False)])
             for tmp, path in self._staged:
                 publish(tmp, path)
+            for folder, (keep, stale, names) in sets.items():
+                for name in stale:
+                    (folder / name).unlink(missing_ok=True)
+                files = {name: manifest.digest(folder / name) for name in sorted(names)}
+                manifest.write(folder, [*keep, self._entry(files, complete=True)])
             self._staged = []
+        except OSError as exc:
+            raise SlasimError(
+                f"cannot publish the results ({exc.strerror})", source=exc.filename
+            ) from None
         finally:
+            self.discard()  # what could not be renamed
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+    def _entry(self, files: dict, complete: bool) -> dict:
+        return {"command": self.command or "slasim", "complete": complete, "files": files}
+
+    def _sets(self) -> dict:
+        """Per result folder: (the sets that stay, the stale files to remove, the new names)."""
+        out = {}
+        for folder in self.folders:
+            real = Path(os.path.realpath(folder))
+            names = {p.name for _, p in self._staged if Path(os.path.realpath(p.parent)) == real}
+            if names:
+                old = manifest.read(folder) or []
+                keep, stale = manifest.replaced(old, self._entry({}, True)["command"], names)
+                out[folder] = (keep, stale, names)
+        return out
 
     def discard(self) -> None:
         """Remove every staged temporary file; the targets stay as they were."""
