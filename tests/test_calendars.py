@@ -320,3 +320,77 @@ def test_the_holidays_cache_gives_the_packages_table_and_survives_damage(tmp_pat
     assert country_table("CN", None, "en_US", years, "cn.toml")["holidays"] == built["holidays"]
     monkeypatch.setenv("SLASIM_CACHE_DIR", "/proc/no-cache-here")
     assert country_table("CN", None, "en_US", years, "cn.toml")["holidays"] == built["holidays"]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"holidays": 5},
+        {"holidays": [["2025-13-01", "x"]]},
+        {"holidays": [[1, 2]]},
+        {"makeup": [None]},
+        {"source": []},
+    ],
+)
+def test_a_cache_of_the_wrong_shape_is_rebuilt(tmp_path, monkeypatch, damage):
+    """A cache file that is JSON but not the table (`holidays = 5`) is rebuilt, never used."""
+    import json
+
+    from slasim.calendar.holiday_cache import country_table
+
+    monkeypatch.setenv("SLASIM_CACHE_DIR", str(tmp_path))
+    years = range(2024, 2027)
+    built = country_table("CN", None, None, years, "cn.toml")
+    (path,) = tmp_path.glob("holidays-CN-*.json")
+    path.write_text(json.dumps({**built, **damage}), encoding="utf-8")
+    assert country_table("CN", None, None, years, "cn.toml") == built
+
+
+def calendar_file(tmp_path, name, body):
+    path = tmp_path / f"{name}.toml"
+    path.write_text(f'name = "{name}"\n{body}', encoding="utf-8")
+    return path
+
+
+BODY = (
+    'timezone = "UTC"\nfirst_year = 2020\nlast_year = 2030\n'
+    '[office_hours]\ndefault = [["09:00", "17:00"]]\n'
+)
+
+
+@pytest.mark.parametrize(
+    "body, what",
+    [
+        (BODY.replace("first_year = 2020", "first_year = 0"), "first_year: 0 is outside"),
+        (BODY.replace("first_year = 2020", "first_year = -5"), "first_year: -5 is outside"),
+        (BODY.replace("last_year = 2030", "last_year = 99999"), "last_year: 99999 is outside"),
+        (BODY.replace("last_year = 2030", "last_year = 2010"), "before first_year"),
+        ("a = " + "[" * 4000 + "]" * 4000 + "\n", "nested too deeply"),
+    ],
+)
+def test_calendar_files_out_of_bounds_are_one_line(tmp_path, body, what):
+    with pytest.raises(SlasimError, match=what):
+        load_calendar(calendar_file(tmp_path, "x", body))
+
+
+def test_an_extends_chain_is_bounded(tmp_path):
+    from slasim.calendar.files import MAX_EXTENDS
+
+    calendar_file(tmp_path, f"c{MAX_EXTENDS + 5}", BODY)
+    for i in range(MAX_EXTENDS + 5):
+        calendar_file(tmp_path, f"c{i}", f'extends = "c{i + 1}.toml"\n')
+    with pytest.raises(SlasimError, match=f"over {MAX_EXTENDS} calendars deep"):
+        load_calendar(tmp_path / "c0.toml")
+    # A chain within the bound is read: its office hours come from the last file.
+    assert load_calendar(tmp_path / "c10.toml").office_hours_on(dt.date(2025, 3, 3)) == [
+        ("09:00", "17:00")
+    ]
+
+
+def test_huge_limits_are_one_line():
+    from slasim.clock.deadline import compute_deadline
+
+    for limit in ("1000000000000000000000000d", "1e24wd", "10000001wh"):
+        with pytest.raises(SlasimError) as err:
+            compute_deadline(limit, accepted=dt.date(2025, 3, 3))
+        assert "\n" not in str(err.value)

@@ -21,6 +21,8 @@ from slasim.io.files import did_you_mean, read_text_file, shipped_dir
 from slasim.io.schema import Strict, validate
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+YEARS = (1900, 2200)  # years a calendar's table may cover (a country's table starts 5 earlier)
+MAX_EXTENDS = 32  # calendars in one `extends` chain
 
 
 def _check_hours(hours: list[list[str]]) -> list[list[str]]:
@@ -227,7 +229,12 @@ def read_calendar_file(path: Path) -> CalendarFile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SlasimError(f"invalid TOML: {exc}", source=str(path)) from None
-    return validate(CalendarFile, data, str(path))
+    except RecursionError:
+        raise SlasimError("invalid TOML: nested too deeply", source=str(path)) from None
+    try:
+        return validate(CalendarFile, data, str(path))
+    except RecursionError:
+        raise SlasimError("nested too deeply", source=str(path)) from None
 
 
 def _hours_minutes(hours: list[list[str]]) -> tuple[tuple[int, int], ...]:
@@ -243,6 +250,15 @@ def _years(first: int | None, published: int | None, last: int | None, path: Pat
     if first is None:
         raise SlasimError("missing first_year", source=str(path), field="first_year")
     last = last or (published or first) + 10
+    for field, year in (("first_year", first), ("last_year", last)):
+        if not YEARS[0] <= year <= YEARS[1]:
+            raise SlasimError(
+                f"{year} is outside the years a calendar may cover ({YEARS[0]}–{YEARS[1]})",
+                source=str(path),
+                field=field,
+            )
+    if last < first:
+        raise SlasimError("last_year is before first_year", source=str(path), field="last_year")
     if published is not None and not first <= published <= last:
         raise SlasimError(
             "published_through must lie between first_year and last_year",
@@ -270,7 +286,7 @@ def chain_versions(path: Path) -> tuple:
     cache key that changes when any of them is edited); a loop in `extends` stops the walk."""
     out: list = []
     seen: set = set()
-    while path is not None and path not in seen:
+    while path is not None and path not in seen and len(out) <= MAX_EXTENDS:
         seen.add(path)
         out.append((str(path), path.stat().st_mtime_ns))
         try:
@@ -284,6 +300,12 @@ def chain_versions(path: Path) -> tuple:
 def resolve_spec(path: Path, _chain: tuple[str, ...] = ()) -> CalendarSpec:
     """Read a calendar file and merge it over the calendar it extends."""
     own = read_calendar_file(path)
+    if len(_chain) >= MAX_EXTENDS:
+        raise SlasimError(
+            f"the `extends` chain is over {MAX_EXTENDS} calendars deep",
+            source=str(path),
+            field="extends",
+        )
     if own.name in _chain:
         raise SlasimError(
             f"calendar extends itself through {' -> '.join(_chain)}",

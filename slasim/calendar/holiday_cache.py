@@ -20,6 +20,7 @@ from importlib import metadata
 from pathlib import Path
 
 from slasim.io.errors import SlasimError
+from slasim.io.files import read_text_file
 
 FORMAT = 2  # bumped when the cached layout or names change (2: substituted dates in ISO)
 
@@ -58,16 +59,36 @@ def country_table(
     name = f"holidays-{country}-{hashlib.sha256(key).hexdigest()[:16]}.json"
     path = None if folder is None else folder / name
     try:
-        cached = json.loads(path.read_text(encoding="utf-8")) if path else None
-        if isinstance(cached, dict) and cached.get("key") == key.decode():
+        cached = json.loads(read_text_file(path, max_mb=16)) if path and path.exists() else None
+        if _valid(cached) and cached.get("key") == key.decode():
             return cached
-    except (OSError, ValueError):
-        pass  # no cache yet, or a damaged one: build the table
+    except (OSError, ValueError, RecursionError):
+        pass  # no cache yet, or a damaged one (a FIFO, not JSON, wrong shape): build the table
     table = _build(country, subdivision, language, years, version, source)
     table["key"] = key.decode()
     if path is not None:
         _store(path, table)
     return table
+
+
+def _valid(table) -> bool:
+    """Whether a cached table has the shape `_build` writes, every date an ISO date."""
+    if not isinstance(table, dict) or not isinstance(table.get("source"), str):
+        return False
+    pairs, makeup = table.get("holidays"), table.get("makeup")
+    if not isinstance(pairs, list) or not isinstance(makeup, list):
+        return False
+    try:
+        for pair in pairs:
+            day, name = pair
+            dt.date.fromisoformat(day)
+            if not isinstance(name, str):
+                return False
+        for day in makeup:
+            dt.date.fromisoformat(day)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _build(country, subdivision, language, years, version, source) -> dict:

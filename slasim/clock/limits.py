@@ -24,10 +24,11 @@ import numpy as np
 from pydantic import field_validator, model_validator
 
 from slasim.calendar.units import MINUTES_PER_DAY
-from slasim.io.errors import SlasimError
+from slasim.io.errors import SlasimError, shown
 from slasim.io.schema import Strict, field_parser
 
 UNITS = {"wd": "working days", "wh": "working hours", "d": "natural days"}
+MAX_AMOUNT = 1_000_000  # in any unit: far past every calendar's table, short of float trouble
 _LIMIT = re.compile(r"^\s*([+-]?[0-9]+(?:\.[0-9]+)?)\s*(wd|wh|d)\s*$")  # ASCII digits only
 _PARSED: dict = {}  # (text, allow_negative) → Limit: files repeat a few limit texts
 
@@ -53,6 +54,11 @@ class Limit:
                 f"not a time limit (expected e.g. 20wd, 4wh, 30d): {text!r}", field=field
             )
         amount = float(match.group(1))
+        if abs(amount) > MAX_AMOUNT:
+            raise SlasimError(
+                f"a time limit of at most {MAX_AMOUNT:,} {UNITS[match.group(2)]}: {shown(text)}",
+                field=field,
+            )
         if amount < 0 and not allow_negative:
             raise SlasimError(f"a time limit cannot be negative: {text!r}", field=field)
         if match.group(2) != "wh" and amount != int(amount) and not allow_negative:
