@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from slasim.calendar.units import datetime_to_minutes, parse_instant
+from slasim.calendar.units import MINUTES_PER_DAY, datetime_to_minutes, parse_instant
 from slasim.fit.logfile import open_log_text
 from slasim.fit.xes import xes_rows
 from slasim.io.errors import SlasimError
@@ -258,7 +258,17 @@ def read_log(
                 field=needed,
             )
     index = {name: header.index(col) for name, col in names.items() if col is not None}
-    return _columns(rows, index, names, TimeReader(calendar.tz, source), source)
+    events = _columns(rows, index, names, TimeReader(calendar.tz, source), source)
+    days = np.floor(np.concatenate([events.start, events.end]) / MINUTES_PER_DAY)
+    try:
+        calendar.check_range(days.astype(np.int64))
+    except SlasimError as exc:  # a log dated past the calendar's table: say which file, and why
+        raise SlasimError(
+            f"{exc.message}: the log's events must lie within the calendar's years",
+            source=source,
+            field=names["end"],
+        ) from None
+    return events
 
 
 def _columns(rows, index: dict, names: dict, when: TimeReader, source: str) -> Events:
