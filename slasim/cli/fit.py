@@ -74,6 +74,22 @@ def fit(
             help="Leave out activities found in a smaller share of cases.",
         ),
     ] = 0.05,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", help="Fit only the cases received from this date (of those fitted)."
+        ),
+    ] = None,
+    recent: Annotated[
+        str,
+        typer.Option(
+            "--recent",
+            help=(
+                "auto: when the recent cases drifted from the earlier ones (lead times, "
+                "variants, receipt rate), fit the recent ones only; off: fit them all."
+            ),
+        ),
+    ] = "auto",
     as_json: json_flag("Print the fit's evidence as JSON.") = False,
     max_log_mb: Annotated[
         float,
@@ -87,12 +103,16 @@ def fit(
     from slasim.fit.build import fit_log
     from slasim.fit.log import read_log
     from slasim.fit.writer import calendar_reference, scenario_yaml
+    from slasim.io.errors import SlasimError
     from slasim.io.files import write_atomic
     from slasim.io.schema import validate as validate_model
     from slasim.scenario.plan import compile_plan
     from slasim.scenario.schema import Scenario
 
     until = parse_date(train_until, field="--train-until") if train_until else None
+    since_date = parse_date(since, field="--since") if since else None
+    if recent not in ("auto", "off"):
+        raise SlasimError(f"--recent is auto or off, not {recent!r}", field="--recent")
     events = read_log(
         log,
         load_calendar(calendar),
@@ -114,6 +134,8 @@ def fit(
         train_until=until,
         train_share=train_share,
         min_share=min_share,
+        since=since_date,
+        recent=recent,
     )
     kept = (
         f"{fitted.evidence['test_cases']} kept for `slasim fidelity` (from {fitted.evidence['split']})"

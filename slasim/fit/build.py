@@ -2,15 +2,19 @@
 
 The log's cases are split by arrival: the first part (`--train-share`, or up to `--train-until`)
 fits the model, the rest is the period the scenario simulates (after a warm-up), so `fidelity`
-compares the model with cases it was not fitted on. What is fitted, per service:
+compares the model with cases it was not fitted on. Of the first part, only the recent cases are
+fitted when they drifted from the earlier ones (`drift`; `--recent off` keeps all, `--since`
+chooses the window). What is fitted, per service:
 - the route (`discover`): steps, XOR branches with shares, parallel groups;
 - per step, desk work in office minutes (family by Wasserstein distance, `families`), or an elapsed
   `delay` in working days when its median duration exceeds a working day's office time (that is
   waiting, not desk work); a delay before a step where its handler was idle while the case waited
   (the wait is not a queue); repeats of a step as a supplement loop with their share and the gap
   before each repeat;
-- arrivals per working day with weekday (and, over a year or more, month) factors, and the share
-  received outside office hours (`online`); holidays and make-up days come from the calendar;
+- arrivals per working day; the hours applicants submit by weekday (`by_hour`) in a timed log,
+  else weekday factors and the share received outside office hours (`online`); `even` when the
+  receipts are scheduled; month factors from complete months seen twice; holidays and make-up
+  days come from the calendar;
 - departments: a role column when the log has one, else pools of activities sharing handlers;
   staff: the mean number of distinct handlers at work on a working day.
 Limits are given (`--limit`), not fitted; cards use a shipped ladder. What could not be fitted
@@ -30,6 +34,7 @@ from slasim.calendar.units import MINUTES_PER_DAY, day_to_date
 from slasim.calendar.workcalendar import load_calendar
 from slasim.clock.limits import Limit
 from slasim.fit.discover import Trace, activity_stats, discover, step_names
+from slasim.fit.drift import window
 from slasim.fit.families import choose
 from slasim.fit.hours import office_hours
 from slasim.fit.log import Events
@@ -114,10 +119,27 @@ def fit_log(
     train_until: dt.date | None = None,
     train_share: float = 0.7,
     min_share: float = 0.05,
+    since: dt.date | None = None,
+    recent: str = "auto",
 ) -> Fitted:
     """Fit a scenario to a log (see the module docstring for what and how)."""
     cal = load_calendar(calendar)
     arrival, train, test, split = split_cases(events, train_until, train_share, cal)
+    all_train = len(train)
+    train, drift_evidence = window(
+        events,
+        cal,
+        arrival,
+        train,
+        since=float(cal.minutes(since)) if since is not None else None,
+        recent=recent,
+    )
+    if len(train) < 2:
+        raise SlasimError(
+            f"the window leaves {len(train)} cases to fit (need 2)",
+            source=events.source,
+            field="--since",
+        )
     legal, limit_note = _legal_limit(events, cal, limit, arrival, train)
     comments: dict[tuple, str] = {}
     evidence: dict = {
@@ -127,12 +149,15 @@ def fit_log(
         "train_cases": len(train),
         "test_cases": len(test),
         "split": _iso(split) if test else None,
+        "drift": drift_evidence,
         "starts_estimated": events.starts_estimated,
         "columns": events.columns,
     }
     hours = office_hours(events, cal)
     warning = hours.pop("warning")
     warnings = [warning] if warning else []
+    if drift_evidence["drift"].startswith("yes") or len(train) < all_train:
+        warnings.append(f"drift {drift_evidence['drift']}; fitted on {drift_evidence['window']}")
     evidence["office_hours"] = hours
     services_of = _services(events)
     departments: dict[str, dict] = {}

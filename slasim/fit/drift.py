@@ -1,0 +1,184 @@
+"""Drift: whether the recent part of the fitted cases behaves unlike the rest, and the window to fit.
+
+The fitted cases are cut `months` (or twice the LEAD_QUANTILE lead time, if longer) before the
+last receipt; when they span less than twice that, at the last third of their span. Three
+two-sample tests compare the recent part with the part before: lead times in office hours
+(Kolmogorov–Smirnov), variants — the activity sequences, those seen fewer than 5 times pooled —
+(chi-square on the contingency table), and receipts per week over whole weeks on each side of the
+cut (binomial test of the recent count given the total). A log of finished cases lacks the recent
+cases still open at its end, the long ones, so the recent cases tested stop the LEAD_QUANTILE lead
+time before the last receipt. Drift is a test with p below ALPHA / 3 (Bonferroni) *and* an effect
+worth modelling (KS distance, Cramér's V, or a rate ratio beyond EFFECT); with `--recent auto`
+the fit then keeps the recent cases only, if there are at least MIN_RECENT. `--since DATE` sets
+the window by hand.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from slasim.calendar.units import MINUTES_PER_DAY, minutes_to_iso
+from slasim.fit.log import Events
+
+MONTH_DAYS = 30.4375
+RECENT_MONTHS = 3
+ALPHA = 0.01
+EFFECT = {"lead_time": 0.15, "variants": 0.15, "arrival_rate": 0.25}  # KS D, Cramér's V, |ratio-1|
+MIN_CASES = 30  # in each part, to test
+MIN_RECENT = 50  # to fit on the recent part alone
+MIN_SPAN_DAYS = 28  # a shorter log is not tested
+LEAD_QUANTILE = 0.9
+
+
+def case_table(events: Events, cases: set[str], cal) -> dict[str, tuple[float, float, str]]:
+    """Per case: (first start, last end, both in office minutes of the calendar, and the variant:
+    the activities in order of start, end). Office time, so that nights and weekends inside a
+    case do not make lead times of one weekday's receipts unlike another's."""
+    order = np.lexsort((events.end, events.start))
+    out: dict[str, list] = {}
+    for i in order.tolist():
+        case = events.case[i]
+        if case not in cases or events.milestone[i]:
+            continue
+        row = out.get(case)
+        if row is None:
+            out[case] = [events.start[i], events.end[i], [events.activity[i]]]
+        else:
+            row[0] = min(row[0], events.start[i])
+            row[1] = max(row[1], events.end[i])
+            row[2].append(events.activity[i])
+    keys = list(out)
+    first = cal.to_business_array(np.array([out[c][0] for c in keys], dtype=np.float64))
+    last = cal.to_business_array(np.array([out[c][1] for c in keys], dtype=np.float64))
+    return {c: (float(a), float(b), "→".join(out[c][2])) for c, a, b in zip(keys, first, last)}
+
+
+def tests(before: list, recent: list, counts: tuple[int, int], weeks: tuple[int, int]) -> dict:
+    """The three tests on two lists of (first start, last end, variant), and the receipts in
+    whole weeks before and after the cut (so that both rates hold every weekday alike)."""
+    lead = [np.array([b - a for a, b, _ in part]) / 60.0 for part in (before, recent)]  # hours
+    ks = stats.ks_2samp(lead[0], lead[1])
+    variants = [v for *_, v in before + recent]
+    common = {v for v in set(variants) if variants.count(v) >= 5}
+    table = np.array(
+        [
+            [sum(1 for *_, v in part if v == key) for key in sorted(common)]
+            + [sum(1 for *_, v in part if v not in common)]
+            for part in (before, recent)
+        ]
+    )
+    table = table[:, table.sum(axis=0) > 0]
+    if table.shape[1] > 1:
+        chi2, p_var, dof, _ = stats.chi2_contingency(table)
+        v_cramer = float(np.sqrt(chi2 / table.sum()))
+    else:
+        p_var, v_cramer, dof = 1.0, 0.0, 0
+    if min(weeks) >= 1 and min(counts) > 0:
+        p_rate = stats.binomtest(counts[1], sum(counts), weeks[1] / sum(weeks)).pvalue
+        ratio = (counts[1] / weeks[1]) / (counts[0] / weeks[0])
+    else:
+        p_rate, ratio = 1.0, 1.0
+    return {
+        "lead_time": {
+            "test": "Kolmogorov-Smirnov",
+            "statistic": round(float(ks.statistic), 4),
+            "p": float(ks.pvalue),
+            "median_office_hours": [round(float(np.median(x)), 2) for x in lead],
+        },
+        "variants": {
+            "test": f"chi-square ({dof} df; variants seen < 5 times pooled)",
+            "statistic": round(v_cramer, 4),
+            "p": float(p_var),
+        },
+        "arrival_rate": {
+            "test": f"binomial (recent receipts given the total, {weeks[1]} weeks against "
+            f"{weeks[0]})",
+            "statistic": round(float(ratio), 4),
+            "p": float(p_rate),
+        },
+    }
+
+
+def _drifted(name: str, result: dict) -> bool:
+    effect = result["statistic"] if name != "arrival_rate" else abs(result["statistic"] - 1)
+    return result["p"] < ALPHA / 3 and effect >= EFFECT[name]
+
+
+def window(
+    events: Events,
+    cal,
+    arrival: dict[str, float],
+    train: set[str],
+    *,
+    since: float | None = None,
+    recent: str = "auto",
+    months: float = RECENT_MONTHS,
+) -> tuple[set[str], dict]:
+    """(the cases to fit, the drift evidence). `since`: wall minutes, a window given by hand."""
+    if since is not None:
+        kept = {c for c in train if arrival[c] >= since}
+        return kept, {
+            "drift": "not tested (the window is given)",
+            "window": f"given (--since {minutes_to_iso(since)[:10]}): {len(kept)} of "
+            f"{len(train)} cases",
+        }
+    times = np.array(sorted(arrival[c] for c in train))
+    first, last = float(times[0]), float(times[-1])
+    span_days = (last - first) / MINUTES_PER_DAY
+    table = case_table(events, train, cal)
+    walls = {}  # wall-clock lead times: how long before the log's end a case may still be open
+    for case, start, end in zip(events.case.tolist(), events.start.tolist(), events.end.tolist()):
+        if case in table:
+            a, b = walls.get(case, (start, end))
+            walls[case] = (min(a, start), max(b, end))
+    leads = [b - a for a, b in walls.values()]
+    lead = float(np.quantile(leads, LEAD_QUANTILE)) if leads else 0.0
+    length = max(months * MONTH_DAYS, 2 * lead / MINUTES_PER_DAY)
+    how = f"the last {length:.0f} days ({months:g} months, or twice the {LEAD_QUANTILE:.0%} lead time)"
+    if span_days < 2 * length:
+        length = span_days / 3
+        how = f"the last third of the cases' {span_days:.0f} days"
+    cut = last - length * MINUTES_PER_DAY
+    recent_cases = {c for c in train if arrival[c] >= cut}
+    evidence: dict = {
+        "window": f"all {len(train)} fitted cases",
+        "recent": f"{how}: {len(recent_cases)} cases received from {minutes_to_iso(cut)[:10]}",
+        "before": len(train) - len(recent_cases),
+    }
+    if span_days < MIN_SPAN_DAYS:
+        evidence["drift"] = f"not tested (the cases span {span_days:.1f} days)"
+        return train, evidence
+    before = [table[c] for c in train - recent_cases if c in table]
+    stop = last - lead
+    tested = [table[c] for c in recent_cases if c in table and arrival[c] <= stop]
+    evidence["tested"] = (
+        f"{len(before)} cases before against {len(tested)} received "
+        f"{minutes_to_iso(cut)[:10]} to {minutes_to_iso(stop)[:10]} (the recent window less "
+        f"the {LEAD_QUANTILE:.0%} lead time, {lead / MINUTES_PER_DAY:.1f} days)"
+    )
+    if min(len(tested), len(before)) < MIN_CASES:
+        evidence["drift"] = f"not tested (under {MIN_CASES} cases in a part)"
+        return train, evidence
+    week = 7.0 * MINUTES_PER_DAY
+    weeks = (int((cut - first) // week), int((stop - cut) // week))
+    counts = (
+        int(np.sum((times >= cut - weeks[0] * week) & (times < cut))),
+        int(np.sum((times >= cut) & (times < cut + weeks[1] * week))),
+    )
+    result = tests(before, tested, counts, weeks)
+    evidence["tests"] = result
+    moved = [name for name, r in result.items() if _drifted(name, r)]
+    evidence["drift"] = (
+        f"yes: {', '.join(moved)} (p < {ALPHA / 3:.4f} and effect >= threshold)" if moved else "no"
+    )
+    if moved and recent == "auto" and len(recent_cases) >= MIN_RECENT:
+        evidence["window"] = (
+            f"recent only (--recent auto): {len(recent_cases)} of {len(train)} cases, since "
+            f"{minutes_to_iso(cut)[:10]}, because {', '.join(moved)} moved"
+        )
+        return recent_cases, evidence
+    evidence["window"] = f"all {len(train)} fitted cases" + (
+        f" (--recent {recent})" if moved and recent != "auto" else ""
+    )
+    return train, evidence
