@@ -1,8 +1,9 @@
 """A fitted scenario as YAML, with each fitted number's evidence as a comment beside it.
 
 Block style for mappings and lists of mappings, flow style for small leaves (distributions,
-factor tables, lists of numbers); strings are quoted by PyYAML's safe dumper, so the file reads
-back as the same data (tested). A calendar named by a path is written relative to the written
+factor tables, lists of numbers); keys and strings are quoted by PyYAML's safe dumper, and comments
+are one line each (control characters escaped), so the file reads back as the same data whatever
+the log's names hold (tested). A calendar named by a path is written relative to the written
 file's folder, which is where the scenario loader looks for it first.
 """
 
@@ -14,10 +15,27 @@ from pathlib import Path
 import yaml
 
 from slasim.calendar.files import is_calendar_path
+from slasim.io.errors import one_line
+
+
+class _Dumper(yaml.SafeDumper):
+    """The safe dumper, writing a string that holds a line break or another control character
+    double-quoted with escapes (`"a\\nb"`), never folded over lines."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str):
+    style = None if value.isprintable() else '"'
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
 
 
 def _flow(value) -> str:
-    text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000).strip()
+    """One value (or key) as YAML on one line: quoted as the dumper decides, never folded."""
+    text = yaml.dump(
+        value, Dumper=_Dumper, default_flow_style=True, allow_unicode=True, width=float("inf")
+    ).strip()
     return text.removesuffix("...").strip()  # PyYAML ends a lone scalar document with "..."
 
 
@@ -40,8 +58,14 @@ def _small(value) -> bool:
     )
 
 
+def _comment(text: str) -> str:
+    """A comment's text on one line: the evidence names files, services and activities from the
+    log, and a line break there (or NEL, U+2028) would start a line YAML reads as data."""
+    return one_line(str(text))
+
+
 def _line(prefix: str, text: str, comment: str | None) -> str:
-    return f"{prefix}{text}" + (f"  # {comment}" if comment else "")
+    return f"{prefix}{text}" + (f"  # {_comment(comment)}" if comment else "")
 
 
 def emit(value, comments: dict[tuple, str], path: tuple = (), indent: int = 0) -> list[str]:
@@ -73,13 +97,13 @@ def _element(element, comments, here: tuple, indent: int) -> list[str]:
     first = inner[0].lstrip()
     lines = [pad + "- " + first]
     if comments.get(here) and "#" not in first:
-        lines[0] += f"  # {comments[here]}"
+        lines[0] += f"  # {_comment(comments[here])}"
     return lines + inner[1:]
 
 
 def scenario_yaml(data: dict, comments: dict[tuple, str], header: list[str]) -> str:
     """The whole file: header comment lines, then the scenario."""
-    return "\n".join([*(f"# {h}" for h in header), *emit(data, comments)]) + "\n"
+    return "\n".join([*(f"# {_comment(h)}" for h in header), *emit(data, comments)]) + "\n"
 
 
 def calendar_reference(calendar: str, out: Path | None) -> str:

@@ -29,20 +29,24 @@ figure{margin:1rem 0}pre{background:#f6f6f6;padding:1rem;overflow:auto;font-size
 """
 
 
+def _e(value) -> str:
+    """Any value from a file, as HTML text: every interpolation in this page goes through here
+    or `_p`/`_table` (a `<script>` in summary.json stays text)."""
+    return html.escape(str(value))
+
+
 def _table(headers: list[str], rows: list[list[str]], classes: list[str] | None = None) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
     body = []
     for i, row in enumerate(rows):
-        cls = f' class="{classes[i]}"' if classes and classes[i] else ""
-        body.append(
-            f"<tr{cls}>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
-        )
+        cls = f' class="{_e(classes[i])}"' if classes and classes[i] else ""
+        body.append(f"<tr{cls}>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _figure(svg: str, caption: str) -> str:
     start = svg.find("<svg")
-    return f"<figure>{svg[start:]}<figcaption class='muted'>{html.escape(caption)}</figcaption></figure>"
+    return f"<figure>{svg[start:]}<figcaption class='muted'>{_e(caption)}</figcaption></figure>"
 
 
 def _provenance(result: dict) -> str:
@@ -70,8 +74,8 @@ def _provenance(result: dict) -> str:
             ]
         )
     return (
-        f"<p>{html.escape(cal.spec.title)} (<code>{html.escape(cal.name)}</code>, time zone "
-        f"{html.escape(cal.spec.timezone)}, published through {cal.spec.published_through})</p>"
+        f"<p>{_e(cal.spec.title)} (<code>{_e(cal.name)}</code>, time zone "
+        f"{_e(cal.spec.timezone)}, published through {_e(cal.spec.published_through)})</p>"
         + _table(["year", "status", "source"], rows)
     )
 
@@ -81,11 +85,11 @@ def _run_section(result: dict) -> str:
 
     period = result["period"]
     parts = [
-        f"<p>{result['replications']} replications, seed {result['seed']}, calendar "
-        f"<code>{html.escape(result['calendar'])}</code>, {period['first_day']} to {period['last_day']} "
-        f"({period['working_days']} working days, warm-up {period['warmup_days']}), engine "
-        f"{html.escape(result['engine'])}"
-        + (f" ({html.escape(result['engine_note'])})" if result.get("engine_note") else "")
+        f"<p>{_e(result['replications'])} replications, seed {_e(result['seed'])}, calendar "
+        f"<code>{_e(result['calendar'])}</code>, {_e(period['first_day'])} to "
+        f"{_e(period['last_day'])} ({_e(period['working_days'])} working days, warm-up "
+        f"{_e(period['warmup_days'])}), engine {_e(result['engine'])}"
+        + (f" ({_e(result['engine_note'])})" if result.get("engine_note") else "")
         + ". Figures: mean ± half-width "
         "of the 95% confidence interval across replications.</p>"
     ]
@@ -154,7 +158,7 @@ def _compare_section(result: dict) -> str:
                 ]
             )
             classes.append(change["verdict"] if change["verdict"] in ("better", "worse") else "")
-        parts.append(f"<h3>Reform: {html.escape(name)}</h3>")
+        parts.append(f"<h3>Reform: {_e(name)}</h3>")
         parts.append(
             _table(
                 [
@@ -176,7 +180,7 @@ def _compare_section(result: dict) -> str:
 
 
 def _p(text: str, cls: str = "") -> str:
-    return f"<p{f' class={cls!r}' if cls else ''}>{html.escape(text)}</p>"
+    return f"<p{f' class={cls!r}' if cls else ''}>{_e(text)}</p>"
 
 
 def _estimate(row: dict, share: bool) -> str:
@@ -213,7 +217,7 @@ def _staffing_section(result: dict) -> str:
     ]
     for res in result["results"]:
         label = " + ".join(res["reforms"]) or "baseline"
-        parts.append(f"<h3>{html.escape(label)}</h3>")
+        parts.append(f"<h3>{_e(label)}</h3>")
         parts.append(
             _p(
                 f"{res['candidates_evaluated']} candidates simulated, {res['replications_used']} "
@@ -327,7 +331,7 @@ def build_report(results_dir: Path) -> str:
         )
     main = run or (comp["baseline"] if comp else None)
     title = (main or staffing or faithful)["scenario"]
-    sections = [f"<h1>slasim — {html.escape(title)}</h1>"]
+    sections = [f"<h1>slasim — {_e(title)}</h1>"]
     if faithful:
         sections += ["<h2>Fidelity to the real cases</h2>", _fidelity_section(faithful)]
     if staffing:
@@ -342,7 +346,7 @@ def build_report(results_dir: Path) -> str:
         "<h2>Calendar</h2>",
         _provenance(main),
         "<h2>Scenario definition</h2>",
-        f"<pre>{html.escape(json.dumps(main.get('definition', {}), ensure_ascii=False, indent=2))}</pre>",
+        f"<pre>{_e(json.dumps(main.get('definition', {}), ensure_ascii=False, indent=2))}</pre>",
     ]
     return _page(title, sections)
 
@@ -350,7 +354,7 @@ def build_report(results_dir: Path) -> str:
 def _page(title: str, sections: list[str]) -> str:
     return (
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>slasim report — "
-        f"{html.escape(title)}</title><style>{STYLE}</style></head><body>"
+        f"{_e(title)}</title><style>{STYLE}</style></head><body>"
         + "".join(sections)
         + "</body></html>"
     )

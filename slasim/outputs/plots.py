@@ -25,6 +25,10 @@ def _pyplot():
         import matplotlib.pyplot as plt
     except ImportError:
         raise SlasimError("plots need the optional extra: pip install 'slasim[plots]'") from None
+    # Labels are names from files, drawn as they are: `$…$` in a service name is text, not
+    # mathtext (which fails on unbalanced `$` or unknown commands), and never LaTeX.
+    matplotlib.rcParams["text.parse_math"] = False
+    matplotlib.rcParams["text.usetex"] = False
     return plt
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from slasim.io.errors import one_line, terminal_text
 from slasim.io.files import OutputSet
 
 HEADLINE = (  # (metric, label, kind): the figures shown in tables
@@ -105,6 +106,9 @@ def department_rows(result: dict) -> tuple[list[str], list[list[str]]]:
 def table(headers: list[str], rows: list[list[str]], keep: int = 1, width: int = WIDTH) -> str:
     """A text table; wider than `width`, cut into blocks of columns (each repeating the first
     `keep`) that fit, one under the other."""
+    # Names come from files: each cell one line, its control characters shown escaped.
+    headers = [one_line(h) for h in headers]
+    rows = [[one_line(c) if isinstance(c, str) else c for c in row] for row in rows]
     text = tabulate(rows, headers=headers, disable_numparse=True)
     if max(map(len, text.splitlines()), default=0) <= width or len(headers) <= keep + 1:
         return text
@@ -149,18 +153,18 @@ def warnings_text(result: dict) -> str | None:
     """The result's warnings (e.g. a backlog growing before acceptance), one per line."""
     lines = result.get("warnings") or []
     wrap = textwrap.TextWrapper(WIDTH, subsequent_indent="  ", break_on_hyphens=False)
-    return "\n".join(wrap.fill(f"warning: {line}") for line in lines) or None
+    return "\n".join(wrap.fill(f"warning: {one_line(line)}") for line in lines) or None
 
 
 def text_report(result: dict) -> str:
     """The text `slasim run` prints: what was run, headline table, departments."""
     period = result["period"]
     head = (
-        f"{result['scenario']}: {result['replications']} replications, seed {result['seed']}, "
-        f"calendar {result['calendar']}\nperiod {period['first_day']} .. {period['last_day']} "
-        f"({period['working_days']} working days, warm-up {period['warmup_days']})\n"
-        f"engine {result['engine']}"
-        + (f" ({result['engine_note']})" if result.get("engine_note") else "")
+        f"{one_line(result['scenario'])}: {result['replications']} replications, seed "
+        f"{result['seed']}, calendar {one_line(result['calendar'])}\nperiod "
+        f"{period['first_day']} .. {period['last_day']} ({period['working_days']} working days, "
+        f"warm-up {period['warmup_days']})\nengine {result['engine']}"
+        + (f" ({one_line(result['engine_note'])})" if result.get("engine_note") else "")
         + (
             "\nPROVISIONAL: the period passes the calendar's published years (holidays and "
             "make-up working days not yet announced)"
@@ -170,7 +174,7 @@ def text_report(result: dict) -> str:
     )
     head = "\n".join(textwrap.fill(line, WIDTH) for line in head.splitlines())
     parts = [head, headline_table(result), department_table(result), warnings_text(result)]
-    return "\n\n".join(filter(None, [*parts, f"{INTERVAL_NOTE}\n{WAIT_NOTE}"]))
+    return terminal_text("\n\n".join(filter(None, [*parts, f"{INTERVAL_NOTE}\n{WAIT_NOTE}"])))
 
 
 def _csv(rows: list[list], header: list[str]) -> str:
@@ -248,8 +252,8 @@ def compare_report(result: dict) -> str:
     """Per reform: the headline metrics of each service and overall, baseline → reform, paired change."""
     base = result["baseline"]
     parts = [
-        f"{base['scenario']}: baseline and {len(result['reforms'])} reform(s), {base['replications']} "
-        f"paired replications (common random numbers), seed {base['seed']}",
+        f"{one_line(base['scenario'])}: baseline and {len(result['reforms'])} reform(s), "
+        f"{base['replications']} paired replications (common random numbers), seed {base['seed']}",
         warnings_text({"warnings": [f"baseline: {w}" for w in base.get("warnings", [])]}),
     ]
     for name, reform in result["reforms"].items():
@@ -274,7 +278,7 @@ def compare_report(result: dict) -> str:
                         ]
                     )
         headers = ["service", "metric", "baseline", "reform", "change [95% CI, paired]", "verdict"]
-        parts.append(f"reform: {name}\n" + table(headers, rows, keep=2))
+        parts.append(f"reform: {one_line(name)}\n" + table(headers, rows, keep=2))
         parts.append(
             warnings_text({"warnings": [f"{name}: {w}" for w in reform.get("warnings", [])]})
         )
@@ -282,7 +286,7 @@ def compare_report(result: dict) -> str:
         "change: reform minus baseline, replication by replication; pp = percentage points;\n"
         "negligible: a clear change that rounds to zero at the precision shown\n" + WAIT_NOTE
     )
-    return "\n\n".join(filter(None, parts))
+    return terminal_text("\n\n".join(filter(None, parts)))
 
 
 def sweep_table(result: dict) -> str:
@@ -303,7 +307,9 @@ def sweep_table(result: dict) -> str:
         for row in result["rows"]
         for line in row.get("warnings", [])
     ]
-    return "\n\n".join(filter(None, [text, warnings_text({"warnings": warnings}), WAIT_NOTE]))
+    return terminal_text(
+        "\n\n".join(filter(None, [text, warnings_text({"warnings": warnings}), WAIT_NOTE]))
+    )
 
 
 def sweep_csv(result: dict) -> str:

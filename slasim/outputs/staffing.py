@@ -11,6 +11,8 @@ import textwrap
 
 from tabulate import tabulate
 
+from slasim.io.errors import one_line, terminal_text
+
 
 def _number(value: float | None, share: bool) -> str:
     if value is None:
@@ -36,7 +38,7 @@ def _is_share(row: dict, target: str) -> bool:
 
 
 def _staff(staff: dict) -> str:
-    return ", ".join(f"{name}={n}" for name, n in staff.items())
+    return ", ".join(f"{one_line(name)}={n}" for name, n in staff.items())
 
 
 def at_maximum_text(res: dict) -> str:
@@ -58,13 +60,13 @@ def at_maximum_text(res: dict) -> str:
     if not advice or not advice["busiest"]:
         return text
     loads = ", ".join(
-        f"{b['department']} {b['offered_load']:.2f} on {b['staff']:g} staff "
+        f"{one_line(b['department'])} {b['offered_load']:.2f} on {b['staff']:g} staff "
         f"({100 * b['utilisation']:.0f}% busy)"
         for b in advice["busiest"]
     )
     tries = " ".join(
-        ("" if b["searched"] else f"--dept {b['department']} ")
-        + f"--max {b['department']}={b['try_max']}"
+        ("" if b["searched"] else f"--dept {one_line(b['department'])} ")
+        + f"--max {one_line(b['department'])}={b['try_max']}"
         for b in advice["busiest"]
     )
     text += f"; offered load: {loads}; try {tries}"
@@ -97,13 +99,13 @@ def staffing_report(result: dict, *, frontier: bool = False) -> str:
     """The text `slasim staff` prints."""
     confidence = round(100 * result["confidence"])
     lines = [
-        f"{result['scenario']}: cheapest staffing meeting {', '.join(result['targets'])} "
+        f"{one_line(result['scenario'])}: cheapest staffing meeting {', '.join(result['targets'])} "
         f"with {confidence}% confidence (calendar {result['calendar']}, seed {result['seed']}"
         f"{', PROVISIONAL calendar years' if result['provisional'] else ''})",
         *textwrap.wrap(f"method: {result['method']}", 100, subsequent_indent="  "),
     ]
     for res in result["results"]:
-        label = " + ".join(res["reforms"]) or "baseline"
+        label = one_line(" + ".join(res["reforms"])) or "baseline"
         lines.append("")
         lines.append(
             f"{label}: {res['candidates_evaluated']} candidates simulated, "
@@ -116,7 +118,7 @@ def staffing_report(result: dict, *, frontier: bool = False) -> str:
                 )
             )
         if res.get("offered_load"):
-            loads = ", ".join(f"{d} {x:.2f}" for d, x in res["offered_load"].items())
+            loads = ", ".join(f"{one_line(d)} {x:.2f}" for d, x in res["offered_load"].items())
             text = f"offered load (staff): {loads}"
             lines.extend(textwrap.wrap(text, 100, initial_indent="  ", subsequent_indent="    "))
         if res["staff"] is not None:
@@ -163,4 +165,4 @@ def staffing_report(result: dict, *, frontier: bool = False) -> str:
                 lines.extend(
                     _wrap(f"not simulated: {_staff(c['staff'])} (cost {c['cost']:g}): {c['why']}")
                 )
-    return "\n".join(lines)
+    return terminal_text("\n".join(lines))  # names one line each (above), no workflow command
