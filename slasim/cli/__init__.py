@@ -73,8 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
     try:
-        code = app(args=args, prog_name="slasim", standalone_mode=False)
-        sys.stdout.flush()  # a full disk behind `> file` is an error, not an exit-time warning
+        code = _run(args)
     except SlasimError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -114,6 +113,18 @@ def main(argv: list[str] | None = None) -> None:
     if code == 130:  # Typer returns an interrupt as exit code 130
         typer.echo("interrupted", err=True)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _run(args: list[str]):
+    """Run the command; the output folders it locked are released when it ends, however."""
+    from slasim.io.guard import release_all
+
+    try:
+        code = app(args=args, prog_name="slasim", standalone_mode=False)
+        sys.stdout.flush()  # a full disk behind `> file` is an error, not an exit-time warning
+        return code
+    finally:
+        release_all()
 
 
 def _stdout_open() -> bool:

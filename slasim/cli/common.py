@@ -77,17 +77,11 @@ def progress_bar(total: int, label: str, quiet: bool):
 def claim_outputs(inputs=(), files=(), folders: dict | None = None, appended=()) -> None:
     """Before any work: check every output of the command against its inputs, each other and
     other live slasim commands, and lock the folders written to until the command ends
-    (`slasim.io.guard`; one located error for the first problem)."""
-    import click
-
+    (`slasim.io.guard`; one located error for the first problem). `cli.main` releases the
+    locks when the command ends, however it ends."""
     from slasim.io.guard import claim_outputs as claim
 
-    held = claim(inputs, files, folders, appended=appended)
-    context = click.get_current_context(silent=True)
-    if context is None:  # called outside a command: the caller releases nothing, so don't hold
-        held.release()
-    else:
-        context.call_on_close(held.release)
+    claim(inputs, files, folders, appended=appended)
 
 
 def input_path(name: str | Path | None) -> Path | None:

@@ -197,4 +197,14 @@ def claim_outputs(inputs=(), files=(), folders: dict | None = None, *, appended=
     except BaseException:
         claim.release()
         raise
+    _live.append(claim)
     return claim
+
+
+_live: list[Claim] = []  # claims held until the command ends
+
+
+def release_all() -> None:
+    """Release every claim still held (the command line calls this when a command ends)."""
+    while _live:
+        _live.pop().release()
