@@ -57,6 +57,7 @@ SPECIAL_WAIT = st.builds(
 def centres(draw):
     """Random centres: desks shared by steps and services, priorities, supplement loops (restart,
     resume, 容缺受理, give-up), special procedures, 告知承诺, delays, branch points, parallel groups,
+    Markov routes,
     dated staff changes, weekly rosters, online receipts piling up at the opening."""
     desks = [f"d{i}" for i in range(draw(st.integers(1, 3)))]
     departments = {}
@@ -101,9 +102,12 @@ def centres(draw):
     def route(depth: int = 0) -> list:
         items = [step()]
         for _ in range(draw(st.integers(0, 2))):
-            kind = draw(st.sampled_from(["step", "parallel", "branch"] if depth < 2 else ["step"]))
+            kinds = ["step", "parallel", "branch", "markov"] if depth < 2 else ["step"]
+            kind = draw(st.sampled_from(kinds))
             if kind == "step":
                 items.append(step())
+            elif kind == "markov":
+                items.append({"markov": markov([step() for _ in range(draw(st.integers(1, 3)))])})
             elif kind == "parallel":
                 items.append({"parallel": [route(depth + 1), route(depth + 1)]})
             else:
@@ -121,6 +125,24 @@ def centres(draw):
                     }
                 )
         return items
+
+    def markov(steps: list[dict]) -> dict:
+        """A Markov route over `steps`: random shares, `end` always among them, a small cap."""
+        names = [s["step"] for s in steps]
+
+        def shares() -> dict:
+            weights = draw(st.lists(st.integers(0, 4), min_size=len(names), max_size=len(names)))
+            total = sum(weights) + 2
+            out = {n: w / total for n, w in zip(names, weights) if w}
+            out["end"] = 1.0 - sum(out.values())
+            return out
+
+        return {
+            "steps": steps,
+            "start": shares(),
+            "next": {n: shares() for n in names},
+            "max_visits": draw(st.sampled_from([3, 100])),
+        }
 
     services = {}
     for i in range(draw(st.integers(1, 3))):

@@ -19,8 +19,10 @@ from slasim.clock.limits import Limit
 from slasim.io.errors import SlasimError
 from slasim.scenario.distributions import Distribution
 from slasim.scenario.schema import (
+    END,
     WEEKDAYS,
     Choice,
+    Markov,
     Parallel,
     Scenario,
     Service,
@@ -74,6 +76,37 @@ class ChoicePlan:
     cumulative: list[float]
     routes: list[list]
     key: str = ""  # names the branch point's random stream: its steps' names
+
+
+@dataclass
+class MarkovPlan:
+    """A Markov route: its steps, and for the start and after each step the cumulative shares of
+    the step that comes next (its index in `steps`; `len(steps)` is the way out)."""
+
+    steps: list[StepPlan]
+    start: tuple[list[float], list[int]]
+    next: list[tuple[list[float], list[int]]]
+    max_visits: int
+    key: str = ""  # names the route's random stream: its steps' names
+
+    @property
+    def branches(self) -> list[list]:
+        """Each step as a route of its own (for walks that only collect steps)."""
+        return [[st] for st in self.steps]
+
+    def visits(self) -> np.ndarray:
+        """Expected visits per case to each step (absorbing chain: start × (I − Q)⁻¹; the cap on
+        visits left out)."""
+        n = len(self.steps)
+
+        def row(moves: tuple[list[float], list[int]]) -> np.ndarray:
+            shares = np.diff(np.r_[0.0, moves[0]])
+            out = np.zeros(n + 1)
+            np.add.at(out, moves[1], shares)
+            return out[:n]
+
+        q = np.array([row(m) for m in self.next])
+        return np.linalg.solve((np.eye(n) - q).T, row(self.start))
 
 
 @dataclass
@@ -168,7 +201,7 @@ def step_names(route: list) -> list[str]:
         if isinstance(item, StepPlan):
             out.append(item.name)
         else:
-            for branch in item.branches if isinstance(item, ParallelPlan) else item.routes:
+            for branch in item.routes if isinstance(item, ChoicePlan) else item.branches:
                 out.extend(step_names(branch))
     return out
 
@@ -354,6 +387,23 @@ def build_route(
         elif isinstance(item, Parallel):
             branches = [build_route(b, plan, dept_index, all_steps) for b in item.parallel]
             route.append(ParallelPlan(branches))
+        elif isinstance(item, Markov):
+            spec = item.markov
+            steps = build_route(spec.steps, plan, dept_index, all_steps)
+            index = {st.name: i for i, st in enumerate(steps)} | {END: len(steps)}
+
+            def moves(shares: dict[str, float], index=index) -> tuple[list[float], list[int]]:
+                return np.cumsum(list(shares.values())).tolist(), [index[n] for n in shares]
+
+            route.append(
+                MarkovPlan(
+                    steps,
+                    moves(spec.start),
+                    [moves(spec.next[st.name]) for st in steps],
+                    spec.max_visits,
+                    ",".join(st.name for st in steps),
+                )
+            )
         else:
             assert isinstance(item, Choice)
             cumulative = np.cumsum([b.probability for b in item.branch]).tolist()

@@ -243,17 +243,89 @@ class Choice(Strict):
         return self
 
 
+END = "end"  # a Markov route's way out
+
+
+def _shares(shares: dict[str, float], names: set[str], what: str) -> None:
+    for name, share in shares.items():
+        if name not in names:
+            raise ValueError(f"{what}: {name!r} is not a step of this route (nor `{END}`)")
+        if not 0 <= share <= 1:
+            raise ValueError(f"{what}: shares are between 0 and 1")
+    total = sum(shares.values())
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(f"{what}: shares must sum to 1 (got {total:g})")
+
+
+class MarkovRoute(Strict):
+    """A route as a stochastic directly-follows graph: the first step drawn from `start`, each
+    next one (or `end`) from the `next` shares of the step just done, so steps may repeat and come
+    in any order the shares allow (as a log shows them)."""
+
+    steps: list[Step] = Field(
+        min_length=1,
+        description="The steps, each an ordinary step (desk work or a delay, with its own "
+        "supplement loop, special procedure or limit); a step visited again draws new work.",
+    )
+    start: dict[str, Number] = Field(description="Share of cases starting at each step (or `end`).")
+    next: dict[str, dict[str, Number]] = Field(
+        description="For each step, the shares of the step that follows it, or `end` to leave."
+    )
+    max_visits: Int = Field(
+        default=100,
+        ge=1,
+        le=100_000,
+        description="A case leaves the route after this many steps, wherever it is.",
+    )
+
+    @model_validator(mode="after")
+    def _graph(self):
+        names = {s.step for s in self.steps}
+        if END in names:
+            raise ValueError(f"`{END}` names a Markov route's way out: rename that step")
+        _shares(self.start, names | {END}, "start")
+        for name in names:
+            if name not in self.next:
+                raise ValueError(f"next: no shares after step {name!r}")
+        for name, shares in self.next.items():
+            if name not in names:
+                raise ValueError(f"next: {name!r} is not a step of this route")
+            _shares(shares, names | {END}, f"next.{name}")
+        reach = {END}  # steps from which `end` can be reached
+        while True:
+            more = {n for n, shares in self.next.items() if any(shares.get(r) for r in reach)}
+            if more <= reach:
+                break
+            reach |= more
+        stuck = sorted(names - reach)
+        if stuck:
+            raise ValueError(f"next: no way to `{END}` from step {stuck[0]!r}")
+        return self
+
+
+class Markov(Strict):
+    """A Markov route item (`markov:`): see `MarkovRoute`."""
+
+    markov: MarkovRoute
+
+
 def _route_kind(v) -> str:
     """Which route item a mapping is, by its key (tags are dropped from error paths)."""
     if isinstance(v, dict):
-        return "tag-parallel" if "parallel" in v else "tag-branch" if "branch" in v else "tag-step"
-    return {Parallel: "tag-parallel", Choice: "tag-branch"}.get(type(v), "tag-step")
+        for key in ("parallel", "branch", "markov"):
+            if key in v:
+                return f"tag-{key}"
+        return "tag-step"
+    return {Parallel: "tag-parallel", Choice: "tag-branch", Markov: "tag-markov"}.get(
+        type(v), "tag-step"
+    )
 
 
 RouteItem = Annotated[
     Annotated[Step, Tag("tag-step")]
     | Annotated[Parallel, Tag("tag-parallel")]
-    | Annotated[Choice, Tag("tag-branch")],
+    | Annotated[Choice, Tag("tag-branch")]
+    | Annotated[Markov, Tag("tag-markov")],
     Discriminator(_route_kind),
 ]
 Parallel.model_rebuild()
@@ -431,6 +503,8 @@ def walk_steps(items: list, path: str):
         elif isinstance(item, Parallel):
             for b, branch in enumerate(item.parallel):
                 yield from walk_steps(branch, f"{here}.parallel[{b}]")
+        elif isinstance(item, Markov):
+            yield from walk_steps(item.markov.steps, f"{here}.markov.steps")
         else:
             for b, branch in enumerate(item.branch):
                 yield from walk_steps(branch.steps, f"{here}.branch[{b}].steps")

@@ -1,6 +1,7 @@
 """What a case does in the centre, written once for both event engines: arrivals, the route with its
-branch points and parallel groups, desk visits repeated after supplements, special procedures,
-告知承诺 and 容缺受理, delays, and the records grading reads.
+branch points, parallel groups and Markov routes (each next step drawn after the one done), desk
+visits repeated after supplements, special procedures, 告知承诺 and 容缺受理, delays, and the
+records grading reads.
 
 `CaseFlow` holds a replication's state and its processes as generators on the business-minute axis
 (docs/ARCHITECTURE.md property 3). It leaves four things to the engine that runs it: `now`,
@@ -13,9 +14,9 @@ changes one step leaves the others' draws alone (common random numbers, property
 
 from __future__ import annotations
 
-from slasim.scenario.plan import ChoicePlan, Plan, ServicePlan, StepPlan
+from slasim.scenario.plan import ChoicePlan, MarkovPlan, Plan, ServicePlan, StepPlan
 from slasim.sim.arrivals import receipts
-from slasim.sim.draws import Block, ServiceDraws
+from slasim.sim.draws import Block, ServiceDraws, stream
 from slasim.sim.grading import CaseRecord, Grader
 from slasim.sim.metrics import StepTally, TimeAverage
 
@@ -153,6 +154,8 @@ class CaseFlow:
                     (r for c, r in zip(item.cumulative, item.routes) if u < c), item.routes[-1]
                 )
                 ok = yield from self._route(service, chosen, record, block, k)
+            elif isinstance(item, MarkovPlan):
+                ok = yield from self._markov(service, item, record, block, k)
             else:  # a parallel group
                 ok = yield from self._all_done(
                     [self._route(service, b, record, block, k) for b in item.branches]
@@ -161,14 +164,53 @@ class CaseFlow:
                 return False
         return True
 
-    def _step(self, service: ServicePlan, step: StepPlan, record: CaseRecord, block: Block, k: int):
+    def _markov(
+        self, service: ServicePlan, chain: MarkovPlan, record: CaseRecord, block: Block, k: int
+    ):
+        """Walk a Markov route: each next step drawn from the shares after the one just done, until
+        `end` or `max_visits` steps. The case's moves and the work of its repeated visits come from
+        a stream of its own (case number × route), so they do not depend on the order of events."""
+        rng = stream(self.seed, self.replication, service.name, "markov", chain.key, str(k))
+        moves = rng.random(chain.max_visits).tolist()
+        cumulative, targets = chain.start
+        seen = set()
+        for u in moves:
+            at = next((t for c, t in zip(cumulative, targets) if u < c), targets[-1])
+            if at == len(chain.steps):
+                break
+            step = chain.steps[at]
+            again = None
+            if step.id in seen:  # a repeated visit: new work (or a new delay) of its own
+                dist = step.work if step.delay is None else step.delay
+                again = float(dist.draw(rng, 1)[0]) * step.work_scale
+            seen.add(step.id)
+            if step.delay is not None:
+                yield from self._delay(service, step, record, block, k, again)
+            else:
+                ok = yield from self._step(service, step, record, block, k, again)
+                if not ok:
+                    return False
+            cumulative, targets = chain.next[at]
+        return True
+
+    def _step(
+        self,
+        service: ServicePlan,
+        step: StepPlan,
+        record: CaseRecord,
+        block: Block,
+        k: int,
+        work: float | None = None,
+    ):
         """One step of a case: desk visits (again after each supplement round), then a special
-        procedure if drawn; False if the applicant gave up."""
+        procedure if drawn; False if the applicant gave up. `work`: the first visit's work, when
+        not the case's draw (a step visited again on a Markov route)."""
         if step.delay is not None:
             yield from self._delay(service, step, record, block, k)
             return True
         draws = block.steps[step.id]
-        work = draws.work[k]
+        if work is None:
+            work = draws.work[k]
         entered = self.now
         rounds = 0
         while True:
@@ -234,11 +276,19 @@ class CaseFlow:
             tally.waited += 1
 
     def _delay(
-        self, service: ServicePlan, step: StepPlan, record: CaseRecord, block: Block, k: int
+        self,
+        service: ServicePlan,
+        step: StepPlan,
+        record: CaseRecord,
+        block: Block,
+        k: int,
+        amount: float | None = None,
     ):
-        """An elapsed delay (no staff): counted on the clock."""
+        """An elapsed delay (no staff): counted on the clock. `amount`: when not the case's draw."""
         entered = self.now
-        finish = self._after(entered, float(block.steps[step.id].delay[k]), step.delay.unit)
+        if amount is None:
+            amount = float(block.steps[step.id].delay[k])
+        finish = self._after(entered, amount, step.delay.unit)
         if self.log is not None:
             self._log_visit(service, step, record, "start")
         yield self.timeout(finish - entered)

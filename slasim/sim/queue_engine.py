@@ -26,6 +26,7 @@ import numpy as np
 from slasim.scenario.plan import (
     ChoicePlan,
     DepartmentPlan,
+    MarkovPlan,
     ParallelPlan,
     Plan,
     ServicePlan,
@@ -57,6 +58,10 @@ def unsupported(plan: Plan) -> str | None:
     for service in plan.services:
         if service.spec.commitment:
             return f"service {service.name!r} decides on commitment (告知承诺)"
+        if any(isinstance(item, MarkovPlan) for item in walk_items(service.route)):
+            # A case's steps repeat in an order drawn as it goes: no fixed chain of desks to push
+            # arrays of cases through.
+            return f"service {service.name!r} has a Markov route (steps repeat, in any order)"
         waiting = _desk_after_wait_in_parallel(service.route)
         if waiting is not None:
             # Waits there end together at an opening, and the cases reach the desk in the order of
@@ -64,6 +69,18 @@ def unsupported(plan: Plan) -> str | None:
             # not replay; the event engine does.
             return f"step {service.name}/{waiting.name} follows a wait inside a parallel branch"
     return None
+
+
+def walk_items(route: list):
+    """Every item of a route, depth first (inside parallel groups and branch points)."""
+    for item in route:
+        yield item
+        if isinstance(item, ParallelPlan):
+            for branch in item.branches:
+                yield from walk_items(branch)
+        elif isinstance(item, ChoicePlan):
+            for branch in item.routes:
+                yield from walk_items(branch)
 
 
 def _desk_after_wait_in_parallel(route: list, inside: bool = False) -> StepPlan | None:

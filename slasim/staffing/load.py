@@ -2,17 +2,19 @@
 
 A department's offered load is the work it receives per unit of office time, in staff: for every
 step it serves, (receipts per office minute) × (expected visits per case) × (mean work minutes).
-Expected visits multiply branch shares along the route; a supplement loop adds a visit per round
+Expected visits multiply branch shares along the route (on a Markov route, a step's expected
+visits per case from its absorbing chain); a supplement loop adds a visit per round
 that comes back (sent back with its chance, not given up, at most `max_rounds`); 容缺受理 adds
 none. A desk with fewer staff than its offered load cannot keep up in the long run (utilisation
 ≥ 1), so `floor(load) + 1` is where a staffing search starts looking.
 
 Stability rule of a staffing search (`instability`): a department is unstable when its offered
 load reaches its staff on duty averaged over the period's office time (`mean_staff`: the base
-staff, each dated change and roster band weighted by its office minutes). Both sides are period averages, so a month of
-leave that the rest of the period makes up for is allowed (its backlog is the simulation's to
-judge), while staff that fall short on average never are. A department shared by several services
-carries the sum of their work: priorities decide who waits, not whether the desk keeps up.
+staff, each dated change and roster band weighted by its office minutes). Both sides are period
+averages, so a month of leave that the rest of the period makes up for is allowed (its backlog is
+the simulation's to judge), while staff that fall short on average never are. A department
+shared by several services carries the sum of their work: priorities decide who waits, not
+whether the desk keeps up.
 A stable desk close to its load is judged only if its queue settles within the measured window:
 its relaxation time (`settling_minutes`, from the mean work of a visit, `visit_minutes`) must not
 exceed the window, or an empty start would hide a backlog that a longer period would show.
@@ -24,7 +26,14 @@ import math
 
 import numpy as np
 
-from slasim.scenario.plan import ChoicePlan, DepartmentPlan, ParallelPlan, Plan, StepPlan
+from slasim.scenario.plan import (
+    ChoicePlan,
+    DepartmentPlan,
+    MarkovPlan,
+    ParallelPlan,
+    Plan,
+    StepPlan,
+)
 from slasim.sim.arrivals import arrival_factors
 
 
@@ -53,6 +62,9 @@ def work_per_case(
         elif isinstance(item, ParallelPlan):
             for branch in item.branches:
                 work_per_case(branch, share, out, visits)
+        elif isinstance(item, MarkovPlan):  # each step by its expected visits per case
+            for step, n in zip(item.steps, item.visits().tolist()):
+                work_per_case([step], share * n, out, visits)
         else:
             assert isinstance(item, ChoicePlan)
             previous = 0.0
