@@ -185,3 +185,17 @@ def test_an_overloaded_desk_cut_to_zero_staff_is_at_most_fully_used():
         for engine in ("fcfs", "events")
     ]
     assert all(0.99 < u <= 1.0 for u in shares), shares
+
+
+def test_one_fcfs_replication_is_bounded_on_its_own():
+    """`per_day: 1e5` for 60 working days is 6,000,000 cases in one replication: refused at once
+    on the queue path too (a replication runs on one core), however few replications."""
+    from slasim.sim.workload import MAX_CASES, check_workload
+
+    scenario = load_scenario(ROOT / "scenarios" / "minimal.yaml")
+    data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["services"]["permit"]["arrivals"]["per_day"] = 1e5
+    plan = compile_plan(Scenario.model_validate(data))
+    with pytest.raises(SlasimError, match="6,000,000 simulated cases in one replication"):
+        check_workload([(plan, 1)], MAX_CASES)
+    assert check_workload([(plan, 1)], 4 * 6_000_000) == pytest.approx(6_000_000)

@@ -4,7 +4,9 @@ replications, variants, grid points or candidates to run. Above a bound the comm
 with the estimate and the flag that lifts the bound, instead of running for hours or exhausting
 memory (`per_day: 100000`, `--reps 10000000`). One replication on an event engine (the event
 loop, or SimPy) is bounded on its own at a tenth of the bound: both hold every open case, and an
-overloaded centre keeps most of them open.
+overloaded centre keeps most of them open. One replication on the FCFS path is bounded at a
+quarter of it (5,000,000 cases by default, about half a minute): a replication runs on one core
+whatever the workers, so more replications can share the time and one cannot.
 
 The same estimate chooses how many processes run the replications when `--workers` is not given:
 starting a pool costs about a tenth of a second, so below `POOL_MIN_WORK` (cases on the FCFS queue
@@ -26,6 +28,7 @@ from slasim.sim.queue_engine import unsupported
 MAX_CASES = 20_000_000  # simulated cases a command may run unless --max-cases says more
 MAX_CASES_OPTION = "--max-cases"
 SIMPY_SHARE = 0.1  # of the bound, for the cases of one replication on an event engine
+REPLICATION_SHARE = 0.25  # of the bound, for one replication on the FCFS path (one core runs it)
 POOL_MIN_WORK = 200_000  # FCFS-case equivalents below which a pool costs more than it saves
 EVENT_WEIGHT = 10  # an event-engine case against an FCFS one (the replication's time per case)
 
@@ -74,6 +77,14 @@ def check_workload(
                 f"({why}): over its bound of {bound * SIMPY_SHARE:,.0f} ({SIMPY_SHARE:.0%} of "
                 f"{MAX_CASES_OPTION}: each open case is held in memory); give "
                 f"{MAX_CASES_OPTION} {math.ceil(cases / SIMPY_SHARE):d} to run it anyway",
+                field=MAX_CASES_OPTION,
+            )
+        if cases > bound * REPLICATION_SHARE:
+            raise SlasimError(
+                f"about {cases:,.0f} simulated cases in one replication: over its bound of "
+                f"{bound * REPLICATION_SHARE:,.0f} ({REPLICATION_SHARE:.0%} of "
+                f"{MAX_CASES_OPTION}: one replication runs on one core); give "
+                f"{MAX_CASES_OPTION} {math.ceil(cases / REPLICATION_SHARE):d} to run it anyway",
                 field=MAX_CASES_OPTION,
             )
     return total
