@@ -435,8 +435,12 @@ class Provenance(Strict):
     split: str | None = None  # ISO 8601 instant: cases received from here on were not fitted
     fitted_cases: Int = Field(ge=0)
     held_out_cases: Int = Field(default=0, ge=0)
+    # the first and last fitted receipts (same clock): a log's cases received after the last are
+    # ones the fit never saw, whatever the file is called (absent in files fitted before them)
+    fitted_from: str | None = None
+    fitted_until: str | None = None
 
-    @field_validator("split")
+    @field_validator("split", "fitted_from", "fitted_until")
     @classmethod
     def _instant(cls, value: str | None) -> str | None:
         if value is not None:
