@@ -214,6 +214,8 @@ def fit_log(
             "split": _iso(split) if test else None,
             "fitted_cases": len(train),
             "held_out_cases": len(test),
+            "fitted_from": _iso(min(arrival[c] for c in train)),
+            "fitted_until": _iso(max(arrival[c] for c in train)),
         },
     }
     comments[("start",)] = (
