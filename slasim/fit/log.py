@@ -23,18 +23,10 @@ import numpy as np
 from slasim.calendar.units import MINUTES_PER_DAY, datetime_to_minutes, parse_instant
 from slasim.fit.logfile import open_log_text
 from slasim.fit.xes import xes_rows
+from slasim.io.columns import column_names
 from slasim.io.errors import SlasimError
 
-CANDIDATES = {
-    "case": ("case:concept:name", "case_id", "case", "caseid", "case id"),
-    "activity": ("concept:name", "activity", "task", "activity_name"),
-    "start": ("start_timestamp", "start_time", "time:start", "start"),
-    "end": ("time:timestamp", "end_timestamp", "end_time", "end", "timestamp"),
-    "resource": ("org:resource", "resource", "user", "handler"),
-    "role": ("org:role", "role", "department"),
-    "lifecycle": ("lifecycle:transition", "lifecycle", "transition"),
-    "deadline": ("case:deadline", "deadline", "due"),
-}
+CANDIDATES = column_names()  # one list for fit and fidelity: slasim/io/log_columns.toml
 MAX_LOG_MB = 512  # a log is read whole into memory: larger files are refused, not half-read
 
 
