@@ -199,3 +199,33 @@ def test_one_fcfs_replication_is_bounded_on_its_own():
     with pytest.raises(SlasimError, match="6,000,000 simulated cases in one replication"):
         check_workload([(plan, 1)], MAX_CASES)
     assert check_workload([(plan, 1)], 4 * 6_000_000) == pytest.approx(6_000_000)
+
+
+def test_reforms_bundling_a_service_twice_or_nesting_without_end_are_refused(tmp_path):
+    from slasim.scenario.reforms import MAX_DEPTH, apply_reforms
+
+    base = load_scenario(ROOT / "scenarios" / "minimal.yaml")
+    data = base.model_dump(mode="json", by_alias=True, exclude_none=True)
+    accept = {"step": "acc", "department": "window", "work": {"fixed": 1}}
+    twice = {"bundle": {"services": ["permit", "permit"], "into": "b", "accept": accept}}
+    twice["bundle"]["limits"] = "20wd"
+    with pytest.raises(SlasimError, match=r"reforms\.r\[0\]\.bundle\.services: .*listed twice"):
+        apply_reforms({**data, "reforms": {"r": [twice]}}, ["r"], "s.yaml")
+    # A bundle of a bundle of … nests the route one level deeper each time.
+    service = data["services"]["permit"]
+    service["steps"] = service["steps"] + [{**service["steps"][0], "step": "decide"}]
+    data["services"] = {f"s{k}": service for k in range(200)}
+    chain = [
+        {
+            "bundle": {
+                "services": [f"b{k - 1}" if k > 1 else "s0", f"s{k}"],
+                "into": f"b{k}",
+                "accept": accept,
+                "limits": "20wd",
+            }
+        }
+        for k in range(1, 200)
+    ]
+    with pytest.raises(SlasimError, match=f"over {MAX_DEPTH} levels deep"):
+        apply_reforms({**data, "reforms": {"r": chain}}, ["r"], "s.yaml")
+    assert apply_reforms({**data, "reforms": {"r": chain[:3]}}, ["r"], "s.yaml")["services"]["b3"]

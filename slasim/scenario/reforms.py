@@ -88,6 +88,7 @@ def apply_reforms(data: dict, names: list[str], source: str) -> dict:
                 raise exc.located(source, f"{where}.{kind}") from None
             try:
                 APPLY[kind](out, op)
+                _check_depth(out)
             except SlasimError as exc:
                 raise SlasimError(
                     exc.message,
@@ -95,6 +96,25 @@ def apply_reforms(data: dict, names: list[str], source: str) -> dict:
                     field=f"{where}.{kind}" + (f".{exc.field}" if exc.field else ""),
                 ) from None
     return out
+
+
+MAX_DEPTH = 64  # mappings and lists nested in a scenario a reform makes (bundles of bundles …)
+
+
+def _check_depth(data) -> None:
+    """Refuse data nested deeper than MAX_DEPTH (counted without recursion): operations applied
+    one after another can nest routes (a bundle of a bundle of …) past what a file may hold."""
+    level = [data]
+    for _ in range(MAX_DEPTH):
+        level = [
+            child
+            for item in level
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return
+    raise SlasimError(f"the reforms nest the scenario over {MAX_DEPTH} levels deep")
 
 
 def scenario_with_reforms(data: dict, names: list[str], source: str) -> Scenario:
@@ -338,6 +358,9 @@ def _without_acceptance(service: dict) -> list:
 
 
 def _bundle(data: dict, op: Bundle) -> None:
+    repeated = next((name for name in op.services if op.services.count(name) > 1), None)
+    if repeated is not None:
+        raise SlasimError(f"service {repeated!r} is listed twice", field="services")
     children = [(name, _service(data, name)) for name in op.services]
     if op.into in data["services"] and op.into not in op.services:
         raise SlasimError(f"a service {op.into!r} exists already", field="into")
