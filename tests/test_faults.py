@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -307,7 +308,8 @@ def test_an_extends_loop_through_files_and_a_limit_past_the_table_are_located(tm
     code, _, err = slasim("deadline", "2025-09-26", "20wd", "-c", a)
     assert code == 2 and "extends itself through a -> b" in err
     code, _, err = slasim("deadline", "2025-09-26", "1000000000wd")
-    assert code == 2 and err.startswith("error: limit: 1000000000wd from 2025-09-26T09:00")
+    assert code == 2 and err.startswith("error: limit: ") and "1000000000wd" in err
+    assert err.count("\n") == 1
 
 
 def test_a_failed_run_leaves_the_previous_result_set_untouched(tmp_path):
@@ -539,3 +541,121 @@ def test_one_event_engine_replication_is_bounded_on_its_own(tmp_path):
     code, _, err = slasim(*args)
     assert code == 2 and "on the SimPy engine (it writes the event log or timeline)" in err
     assert "give --max-cases 24000000" in err and not (tmp_path / "out").exists()
+
+
+# --- the environment failing under a command: each one line, a non-zero exit, no traceback --
+
+
+def _closed_pipe_run(*args, preexec=None):
+    """`python -m slasim ARGS` writing into a pipe whose reader has gone (`slasim … | head -0`
+    after head exited): the read end is closed before the command starts."""
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "slasim", *map(str, args)],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=preexec,
+        )
+    finally:
+        os.close(write)
+
+
+@pytest.mark.parametrize(
+    "args", [["calendar", "list"], ["schema"], ["deadline", "2025-09-26", "20wd", "--json"]]
+)
+def test_a_closed_stdout_is_one_line_and_exit_141(args):
+    """As a process killed by SIGPIPE reports to the shell (so `set -o pipefail` sees it), with
+    one line saying why; Typer alone would exit 1 silently."""
+    done = _closed_pipe_run(*args)
+    assert done.returncode == 141, done.stderr
+    assert done.stderr == "error: standard output was closed before everything was printed\n"
+
+
+def test_no_stdout_at_all_and_a_full_disk_behind_it_are_one_line():
+    import subprocess
+    import sys
+
+    closed = subprocess.run(
+        [sys.executable, "-m", "slasim", "calendar", "list"],
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: os.close(1),  # `slasim calendar list >&-`
+    )
+    assert closed.returncode == 2
+    assert closed.stderr == "error: standard output is closed (nothing could be printed)\n"
+    with open("/dev/full", "w") as full:  # `slasim schema > /dev/full`
+        done = subprocess.run(
+            [sys.executable, "-m", "slasim", "schema"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    assert (done.returncode, done.stderr) == (
+        2,
+        "error: standard output: No space left on device\n",
+    )
+
+
+@pytest.mark.parametrize("kind", ["directory", "/dev/full", "fifo"])
+def test_a_step_summary_that_is_not_a_regular_file_is_refused(tmp_path, monkeypatch, kind):
+    """GitHub's job summary is appended to: a directory, a device (`/dev/full`) or a FIFO (which
+    would block) is refused before the check runs, in one line naming the variable."""
+    target = {"directory": tmp_path, "/dev/full": "/dev/full", "fifo": tmp_path / "fifo"}[kind]
+    if kind == "fifo":
+        os.mkfifo(target)
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(target))
+    code, out, err = slasim("check", SHIPPED_CHECKS[0], "--format", "github")
+    assert code == 2 and out == "" and err.count("\n") == 1 and str(target) in err, err
+    assert "not a regular file" in err or "a directory" in err
+
+
+def test_names_and_paths_too_long_are_one_short_line(tmp_path):
+    """A 300-byte file name or a 5,000-byte path, as an output or as an input: one line, and the
+    name shortened in it."""
+    long_name = tmp_path / ("a" * 300)
+    long_path = Path(*["d"] * 2500) / "x.csv"
+    for args, word in (
+        (["run", "mmc-always", "--event-log", long_name], "file name too long (300 bytes"),
+        (["run", "mmc-always", "--event-log", long_path], "path too long ("),
+        (["fit", tmp_path / "log.csv", "--out", long_name], "file name too long"),
+        (["validate", long_name], "File name too long"),
+        (["validate", long_path], "File name too long"),
+        (["check", long_path], "File name too long"),
+    ):
+        code, out, err = slasim(*args, cwd=tmp_path)
+        assert code == 2 and out == "" and err.count("\n") == 1 and word in err, (args[0], err)
+        assert len(err) < 400, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_while_writing_leaves_no_partial_output(tmp_path):
+    """A file-size limit (as a full disk or a quota gives): writing the event log or --out's files
+    fails with one line, exit 2, and nothing is published (no temporary file left either)."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    def limited():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (10_000, 10_000))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails (EFBIG) instead
+
+    out = tmp_path / "results"
+    for extra, word in (
+        (["--event-log", out / "events.csv"], "error: cannot write: File too large"),
+        (["--out", out], f"error: {out / 'summary.json'}: cannot write (File too large)"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "slasim", "run", "mmc-always", "--reps", "2", "-q", *extra],
+            capture_output=True,
+            text=True,
+            preexec_fn=limited,
+        )
+        assert (done.returncode, done.stderr.strip()) == (2, word), done.stderr
+        assert not out.exists()

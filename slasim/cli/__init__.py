@@ -91,7 +91,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(141)
     except OSError as exc:  # a full disk, a name too long, a folder where a file should be
         _drop_stdout()
-        where = f"{exc.filename}: " if exc.filename else "standard output: "
+        if exc.filename:
+            where = f"{_short(str(exc.filename))}: "
+        else:
+            where = "standard output: " if _on_stdout(exc) else "cannot write: "
         typer.echo(f"error: {one_line(where + (exc.strerror or str(exc)))}", err=True)
         sys.exit(2)
     except typer.TyperException as exc:  # usage errors (missing argument, unknown option)
@@ -123,8 +126,26 @@ def _run(args: list[str]):
         code = app(args=args, prog_name="slasim", standalone_mode=False)
         sys.stdout.flush()  # a full disk behind `> file` is an error, not an exit-time warning
         return code
+    except SystemExit as exc:  # Typer turns a closed pipe into a silent exit 1: say it
+        if isinstance(exc.__context__, BrokenPipeError):
+            raise exc.__context__ from None
+        raise
     finally:
         release_all()
+
+
+def _short(name: str, most: int = 200) -> str:
+    """A file name as shown in a message: its start and end when it is very long."""
+    return name if len(name) <= most else f"{name[: most // 2]}…{name[-most // 2 :]}"
+
+
+def _on_stdout(exc: BaseException) -> bool:
+    """Whether an error without a file name arose writing to standard output (in `echo`, or the
+    final flush), not in a result file being written."""
+    tb = exc.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_code.co_name in ("echo", "_run")
 
 
 def _stdout_open() -> bool:

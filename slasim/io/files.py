@@ -31,6 +31,13 @@ from slasim.io.interrupts import check_interrupted, held
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
+def shown(path) -> str:
+    """A path as a message names it: its start and end when it is very long (a 5,000-byte path
+    stays one readable line)."""
+    name = str(path)
+    return name if len(name) <= 200 else f"{name[:100]}…{name[-100:]}"
+
+
 def shipped_dir(kind: str) -> Path:
     """Data shipped in the wheel (`slasim/_shipped_<kind>`), else the checkout's `<kind>/` folder."""
     packaged = PACKAGE_DIR / f"_shipped_{kind}"
@@ -89,16 +96,16 @@ def open_regular(path: Path, max_mb: float = MAX_INPUT_MB):
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
-        raise SlasimError("file not found", source=str(path)) from None
+        raise SlasimError("file not found", source=shown(path)) from None
     except OSError as exc:
-        raise SlasimError(f"cannot read file ({exc.strerror})", source=str(path)) from None
+        raise SlasimError(f"cannot read file ({exc.strerror})", source=shown(path)) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-            raise SlasimError(kind, source=str(path))
+            raise SlasimError(kind, source=shown(path))
         if info.st_size > max_mb * 2**20:
-            raise SlasimError(f"over {max_mb:g} MB: not read", source=str(path))
+            raise SlasimError(f"over {max_mb:g} MB: not read", source=shown(path))
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:
@@ -114,9 +121,9 @@ def read_bytes_file(path: Path, max_mb: float = MAX_INPUT_MB) -> bytes:
         with open_regular(path, max_mb) as handle:
             data = handle.read(limit + 1)
     except OSError as exc:
-        raise SlasimError(f"cannot read file ({exc.strerror})", source=str(path)) from None
+        raise SlasimError(f"cannot read file ({exc.strerror})", source=shown(path)) from None
     if len(data) > limit:
-        raise SlasimError(f"over {max_mb:g} MB: not read", source=str(path))
+        raise SlasimError(f"over {max_mb:g} MB: not read", source=shown(path))
     return data
 
 
@@ -127,7 +134,7 @@ def read_text_file(path: Path, max_mb: float = MAX_INPUT_MB) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SlasimError(f"not UTF-8 text (byte {exc.start})", source=str(path)) from None
+        raise SlasimError(f"not UTF-8 text (byte {exc.start})", source=shown(path)) from None
 
 
 def read_json_file(path: Path, max_mb: float = MAX_INPUT_MB):
@@ -138,12 +145,12 @@ def read_json_file(path: Path, max_mb: float = MAX_INPUT_MB):
         return json.loads(text, object_pairs_hook=_unique_pairs)
     except json.JSONDecodeError as exc:
         raise SlasimError(
-            f"invalid JSON: {exc.msg}", source=str(path), field=f"line {exc.lineno}"
+            f"invalid JSON: {exc.msg}", source=shown(path), field=f"line {exc.lineno}"
         ) from None
     except ValueError:
-        raise SlasimError("invalid JSON: a key is repeated", source=str(path)) from None
+        raise SlasimError("invalid JSON: a key is repeated", source=shown(path)) from None
     except RecursionError:
-        raise SlasimError("the document is nested too deeply", source=str(path)) from None
+        raise SlasimError("the document is nested too deeply", source=shown(path)) from None
 
 
 def yaml_value(text: str, what: str):
@@ -262,17 +269,17 @@ def check_target(path: Path) -> None:
         if (path.is_symlink() or path.exists()) and not path.is_file():
             kind = "a directory" if path.is_dir() else "not a regular file"
             raise SlasimError(
-                f"{kind}: results are only written over regular files", source=str(path)
+                f"{kind}: results are only written over regular files", source=shown(path)
             )
         parent = path.parent
         while not parent.exists() and parent != parent.parent:
             parent = parent.parent
         if parent.exists() and not parent.is_dir():
-            raise SlasimError(f"{parent} is not a directory", source=str(path))
+            raise SlasimError(f"{parent} is not a directory", source=shown(path))
         if parent.is_dir() and not os.access(parent, os.W_OK | os.X_OK):
-            raise SlasimError(f"cannot write in {parent} (permission denied)", source=str(path))
+            raise SlasimError(f"cannot write in {parent} (permission denied)", source=shown(path))
     except OSError as exc:  # a name too long, a loop of symlinks
-        raise SlasimError(f"cannot write here ({exc.strerror})", source=str(path)) from None
+        raise SlasimError(f"cannot write here ({exc.strerror})", source=shown(path)) from None
 
 
 def temp_beside(path: Path) -> Path:
@@ -284,7 +291,7 @@ def temp_beside(path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
-        raise SlasimError(f"cannot write here ({exc.strerror})", source=str(path)) from None
+        raise SlasimError(f"cannot write here ({exc.strerror})", source=shown(path)) from None
     os.close(fd)
     return Path(tmp)
 
@@ -317,7 +324,7 @@ class OutputSet:
         try:
             tmp.write_text(text, encoding="utf-8")
         except OSError as exc:  # a full disk
-            raise SlasimError(f"cannot write ({exc.strerror})", source=str(path)) from None
+            raise SlasimError(f"cannot write ({exc.strerror})", source=shown(path)) from None
 
     def commit(self) -> None:
         """Publish every staged file (see the class); ending signals wait until all are renamed,

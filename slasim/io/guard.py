@@ -29,6 +29,7 @@ from pathlib import Path
 
 from slasim.io import manifest
 from slasim.io.errors import SlasimError
+from slasim.io.files import shown
 
 LOCK = ".slasim.lock"
 NAME_MAX = 255  # bytes in one file name (ext4, xfs, btrfs, tmpfs)
@@ -43,13 +44,13 @@ def _checked_name(path: Path) -> None:
     if name + TEMP_EXTRA > NAME_MAX:
         raise SlasimError(
             f"file name too long ({name} bytes; at most {NAME_MAX - TEMP_EXTRA})",
-            source=str(path)[:200] + ("…" if len(str(path)) > 200 else ""),
+            source=shown(path),
         )
     whole = len(os.fsencode(os.path.abspath(path)))
     if whole + TEMP_EXTRA >= PATH_MAX:
         raise SlasimError(
             f"path too long ({whole} bytes; at most {PATH_MAX - TEMP_EXTRA - 1})",
-            source=str(path)[:200] + "…",
+            source=shown(path),
         )
 
 
@@ -57,7 +58,7 @@ def _real(path: Path) -> str:
     try:
         return os.path.realpath(path)
     except OSError as exc:
-        raise SlasimError(f"cannot resolve ({exc.strerror})", source=str(path)) from None
+        raise SlasimError(f"cannot resolve ({exc.strerror})", source=shown(path)) from None
 
 
 def _inode(path: str) -> tuple[int, int] | None:
@@ -86,7 +87,7 @@ class Claim:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise SlasimError(
-                f"cannot create the folder ({exc.strerror})", source=str(folder)
+                f"cannot create the folder ({exc.strerror})", source=shown(folder)
             ) from None
         self._created += reversed(missing)
         path = folder / LOCK
@@ -94,7 +95,7 @@ class Claim:
             try:
                 fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
             except OSError as exc:
-                raise SlasimError(f"cannot lock ({exc.strerror})", source=str(path)) from None
+                raise SlasimError(f"cannot lock ({exc.strerror})", source=shown(path)) from None
             try:
                 fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -103,7 +104,7 @@ class Claim:
                 who = f" (pid {holder})" if holder.isdigit() else ""
                 raise SlasimError(
                     f"another slasim command{who} is writing in this folder: wait for it to end",
-                    source=str(folder),
+                    source=shown(folder),
                 ) from None
             # The last holder of a lock removes its file: if ours was removed meanwhile, retry.
             if _inode(str(path)) == (os.fstat(fd).st_dev, os.fstat(fd).st_ino):
@@ -149,7 +150,7 @@ def claim_outputs(inputs=(), files=(), folders: dict | None = None, *, appended=
     for folder in folders:
         _checked_name(folder / "x")
         if folder.exists() and not folder.is_dir():
-            raise SlasimError("not a folder: results are written in a folder", source=str(folder))
+            raise SlasimError("not a folder: results are written in a folder", source=shown(folder))
     sources = {}
     for path in inputs:
         if path is None:
@@ -167,14 +168,14 @@ def claim_outputs(inputs=(), files=(), folders: dict | None = None, *, appended=
                 alias = "" if sources[key] == str(path) else f" ({sources[key]})"
                 raise SlasimError(
                     f"an input of this command{alias}: writing here would overwrite it",
-                    source=str(path),
+                    source=shown(path),
                 )
         for key in (real, inode):
             if key is not None and key in written:
                 alias = "" if written[key] == str(path) else f" (as {written[key]})"
                 raise SlasimError(
                     f"two outputs of this command are this one file{alias}: one would be lost",
-                    source=str(path),
+                    source=shown(path),
                 )
         written[real] = str(path)
         if inode is not None:
@@ -185,7 +186,7 @@ def claim_outputs(inputs=(), files=(), folders: dict | None = None, *, appended=
             raise SlasimError(
                 f"a file of the `{command}` results published in this folder: it would be "
                 "overwritten (write elsewhere)",
-                source=str(path),
+                source=shown(path),
             )
     locks = {_real(folder): True for folder in folders}
     for path in singles + appended:
