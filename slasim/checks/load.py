@@ -106,7 +106,8 @@ def _record(case) -> SimpleNamespace:
         raise NotFlat
     get = case.get
     name = _text(get("name"))
-    if not name.isprintable():
+    article = _text(get("article"), optional=True)
+    if not name.isprintable() or (article is not None and not article.isprintable()):
         raise NotFlat  # `plain_name` may refuse it: let the models say
     accepted = _when(get("accepted"))
     decided = _when(get("decided"), optional=True)
@@ -115,7 +116,7 @@ def _record(case) -> SimpleNamespace:
     limit = _limit_pair(get("limit"))
     return SimpleNamespace(
         name=name,
-        article=_text(get("article"), optional=True),
+        article=article,
         calendar=_text(get("calendar"), optional=True),
         accepted=accepted,
         received=None,

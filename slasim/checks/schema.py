@@ -166,6 +166,8 @@ class CaseSpec(Strict):
         if self.decided is not None and _before(self.decided, first):
             raise ValueError("`decided` is before the case was accepted or received")
         plain_name(self.name, "name")
+        if self.article is not None:
+            plain_name(self.article, "article")
         due = self.expect.due
         if self.limit.promised is not None and due is not None and not isinstance(due, dict):
             raise ValueError(
