@@ -270,3 +270,44 @@ def test_run_and_validate_warn_where_leave_brings_average_staff_below_the_load()
     ]
     covered = compile_plan(load_scenario("district-centre", [], reforms=["registry-cover"]))
     assert overloaded(covered) == []
+
+
+def test_a_share_with_no_spread_gets_the_exact_pooled_interval_not_a_zero_width_one():
+    """Five replications of 600 accepted cases, no red card in any: the Student-t interval has no
+    width; the exact one over 3,000 cases has upper bounds 1 − α^(1/3000) (Clopper–Pearson with
+    no event), one-sided α = 0.05 → 0.000998, two-sided 95 % (α = 0.025) → 0.001229."""
+    from slasim.staffing.targets import judge
+
+    zeros, cases = np.zeros(5), np.full(5, 600.0)
+    verdict, low, high = judge(parse_target("red<=1%"), zeros, 0.05, cases)
+    assert verdict == "holds" and low == 0.0
+    assert high == pytest.approx(1 - 0.05 ** (1 / 3000), rel=1e-9)
+    ci = interval(zeros, 0.95, share=True, cases=cases)["ci"]
+    assert ci == pytest.approx([0.0, 1 - 0.025 ** (1 / 3000)], rel=1e-9)
+    # 0.05 % cannot be shown from 3,000 cases without a red card (the bound is 0.0998 %)
+    assert judge(parse_target("red<=0.05%"), zeros, 0.05, cases)[0] == "undecided"
+
+
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ("red<=5", "at most 100 %"),  # 500 %: a share written without %
+        ("red<=0%", "no number of replications"),
+        ("on_time_legal>=100%", "no number of replications"),
+    ],
+)
+def test_share_bounds_that_cannot_mean_what_they_say_are_refused(text, says):
+    with pytest.raises(SlasimError, match=says):
+        parse_target(text)
+
+
+def test_an_infeasible_number_target_gives_its_shortfall_in_its_unit(tmp_path):
+    # 30-minute exponential work: its own p90 is 30 ln 10 = 69 minutes, 0.16 of a 7-hour day,
+    # so p90 <= 0.05 wd fails whatever the staff, short by about 0.11 wd.
+    path = tmp_path / "three.json"
+    path.write_text(json.dumps(centre(3, 105)), encoding="utf-8")
+    code, _, err = slasim(
+        "staff", path, "-q", "--max", "clerk=12", "-t", "lead_time_wd_p90<=0.05", "--max-reps", "4"
+    )
+    assert code == 2 and err.count("\n") == 1, err
+    assert "lead_time_wd_p90<=0.05 is" in err and " wd)" in err

@@ -24,6 +24,11 @@ def _shortfall(margin: float, share: bool) -> str:
     return f"{100 * -margin:.2f} percentage points" if share else f"{-margin:.3g}"
 
 
+def _unit(row: dict) -> str:
+    """The metric's own unit after a number (" wd", " h"; nothing for shares and counts)."""
+    return f" {row['unit']}" if row.get("unit") else ""
+
+
 def _estimate(row: dict, share: bool) -> str:
     text = _number(row.get("mean"), share)
     if row.get("ci"):
@@ -51,7 +56,7 @@ def at_maximum_text(res: dict) -> str:
     else:
         failing = [
             f"{t['target']} is {_estimate(t, _is_share(t, t['target']))} ({t['verdict']}, short "
-            f"by {_shortfall(t['margin'], _is_share(t, t['target']))})"
+            f"by {_shortfall(t['margin'], _is_share(t, t['target']))}{_unit(t)})"
             for t in top["by_target"]
             if t["verdict"] != "holds"
         ]

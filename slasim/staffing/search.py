@@ -81,6 +81,7 @@ class Candidate:
     staff: tuple[int, ...]
     cost: float
     values: list[np.ndarray] = field(default_factory=list)  # per target, one value a replication
+    cases: list[np.ndarray] = field(default_factory=list)  # per target, the cases behind a share
     verdicts: list[tuple[str, float, float]] = field(default_factory=list)
     unstable: str | None = None  # why it cannot keep up (then it is never simulated)
 
@@ -190,7 +191,12 @@ class Search:
         unstable one is recorded as such and never run."""
         candidate = self.evaluated.get(staff)
         if candidate is None:
-            candidate = Candidate(staff, self.cost(staff), [np.empty(0) for _ in self.targets])
+            candidate = Candidate(
+                staff,
+                self.cost(staff),
+                [np.empty(0) for _ in self.targets],
+                [np.empty(0) for _ in self.targets],
+            )
             candidate.unstable = self.instability(staff)
             self.evaluated[staff] = candidate
         if candidate.unstable:
@@ -224,8 +230,13 @@ class Search:
                 np.concatenate([old, np.array([t.of(r) for r in runs])])
                 for t, old in zip(self.targets, candidate.values)
             ]
+            candidate.cases = [
+                np.concatenate([old, np.array([t.cases(r) for r in runs])])
+                for t, old in zip(self.targets, candidate.cases)
+            ]
             candidate.verdicts = [
-                judge(t, v, self.alpha) for t, v in zip(self.targets, candidate.values)
+                judge(t, v, self.alpha, n)
+                for t, v, n in zip(self.targets, candidate.values, candidate.cases)
             ]
             if self.progress:
                 self.progress(self.reps_used)
@@ -329,7 +340,7 @@ class Search:
                 "cost": c.cost,
                 "accepted": c.accepted,
                 "replications": c.reps,
-                first.text: interval(c.values[0], self.confidence, first.is_share),
+                first.text: interval(c.values[0], self.confidence, first.is_share, c.cases[0]),
             }
             for c in sorted(simulated, key=lambda c: (c.cost, c.staff))
         ]
@@ -348,9 +359,12 @@ class Search:
                     "share": t.is_share,
                     "verdict": v[0],
                     "margin": t.margin(float(np.nanmean(values))),
-                    **interval(values, self.confidence, t.is_share),
+                    "unit": t.unit,
+                    **interval(values, self.confidence, t.is_share, cases),
                 }
-                for t, values, v in zip(self.targets, candidate.values, candidate.verdicts)
+                for t, values, cases, v in zip(
+                    self.targets, candidate.values, candidate.cases, candidate.verdicts
+                )
             ],
         }
 
@@ -372,7 +386,10 @@ class Search:
             "binding": target.text,
             "share": target.is_share,
             "verdict": candidate.verdicts[worst][0],
-            **interval(candidate.values[worst], self.confidence, target.is_share),
+            "unit": target.unit,
+            **interval(
+                candidate.values[worst], self.confidence, target.is_share, candidate.cases[worst]
+            ),
         }
 
     def advice(self, top: Candidate) -> dict:

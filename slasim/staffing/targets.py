@@ -9,6 +9,16 @@ its own unit (working days for `_wd`). Over replications, a target *holds* when 
 confidence bound is on the right side of the bound, *fails* when the opposite bound is on the
 wrong side, and is *undecided* otherwise. With k targets each is judged at level
 1 − (1 − confidence)/k (Bonferroni), so all hold together with at least the requested confidence.
+
+When every replication gives the same share (most often 0: no red card anywhere), the spread
+over replications is zero and a Student-t interval would have no width, claiming certainty from
+a handful of runs. The interval is then the exact binomial one (Clopper–Pearson) over the cases
+pooled across replications (decided cases for `on_time_*`, accepted ones for `past_*` and
+`ever_*`): with no red card in N cases, the upper bound is about 3/N at 95 % (the rule of three).
+Pooling treats the cases as independent, which they are not quite in a queue; it is used only
+where the replications themselves show no spread to measure. A bound of 0 % (or 100 % with
+`>=`) can never be shown with confidence, and is refused; so is a share bound above 1 written
+without `%` (`red<=5` would mean 500 %).
 """
 
 from __future__ import annotations
@@ -43,6 +53,28 @@ class Target:
         """Whether the metric is a share of cases (shown as a percentage)."""
         return self.metric in SHARES or self.metric.startswith("ever_")
 
+    @property
+    def unit(self) -> str:
+        """The metric's unit as a report prints it ("" for a share or a count)."""
+        if self.is_share:
+            return ""
+        if "_wd" in self.metric:
+            return "wd"
+        return "h" if "_hours" in self.metric else ""
+
+    def cases(self, replication: dict) -> float:
+        """The cases a share is taken over in one replication (decided for `on_time_*`, accepted
+        otherwise); NaN for a metric that is not a share."""
+        if not self.is_share:
+            return math.nan
+        scope = (
+            replication["overall"]
+            if self.service is None
+            else replication["services"][self.service]
+        )
+        key = "decided" if self.metric.startswith("on_time") else "accepted"
+        return float(scope.get(key) or 0)
+
     def of(self, replication: dict) -> float:
         """The metric in one replication's metrics (NaN where it is undefined, e.g. no case)."""
         scope = (
@@ -69,7 +101,21 @@ def parse_target(text: str, service: str | None = None) -> Target:
     name, op, number, percent = match.groups()
     metric = ALIASES.get(name, name)
     value = float(number) / (100.0 if percent else 1.0)
-    return Target(metric, op, value, service, str(text).strip())
+    target = Target(metric, op, value, service, str(text).strip())
+    if target.is_share and value > 1:
+        raise SlasimError(
+            f"{text.strip()!r}: a share's bound is at most 100 % (write it in %, e.g. {name}{op}"
+            f"{number}%)",
+            field="--target",
+        )
+    if target.is_share and ((op == "<=" and value == 0) or (op == ">=" and value == 1)):
+        raise SlasimError(
+            f"{text.strip()!r}: no number of replications can show a share of exactly "
+            f"{'0' if value == 0 else '100'} % with confidence; give a bound such as "
+            f"{name}{op}{'0.1' if value == 0 else '99.9'}%",
+            field="--target",
+        )
+    return target
 
 
 def check_targets(targets: list[Target], metrics: dict) -> None:
@@ -99,15 +145,49 @@ def t_quantile(p: float, dof: int) -> float:
     return float(stdtrit(dof, p))
 
 
-def judge(target: Target, values: np.ndarray, alpha: float) -> tuple[str, float, float]:
-    """(holds | fails | undecided, lower, upper) from replication values at one-sided level
-    `alpha` (NaN values left out; fewer than two values are undecided)."""
-    x = values[~np.isnan(values)]
+def exact_share_interval(share: float, cases: float, alpha: float) -> tuple[float, float]:
+    """Clopper–Pearson bounds, each one-sided at level `alpha`, for a share observed over
+    `cases` pooled cases (scipy's beta quantiles)."""
+    from scipy.stats import beta
+
+    n = max(int(round(cases)), 0)
+    k = min(max(int(round(share * n)), 0), n)
+    low = 0.0 if k == 0 else float(beta.ppf(alpha, k, n - k + 1))
+    high = 1.0 if k == n else float(beta.ppf(1.0 - alpha, k + 1, n - k))
+    return low, high
+
+
+def _bounds(
+    values: np.ndarray, cases: np.ndarray | None, alpha: float, share: bool
+) -> tuple[float, float, float] | None:
+    """(mean, lower, upper), each bound one-sided at `alpha`: Student-t over replications, or
+    the exact pooled interval for a share with no spread (module docstring); None for fewer
+    than two replications."""
+    keep = ~np.isnan(values)
+    x = values[keep]
     if len(x) < 2:
-        return UNDECIDED, -math.inf, math.inf
+        return None
     mean = float(x.mean())
+    if share and cases is not None and float(np.ptp(x)) == 0.0:
+        low, high = exact_share_interval(mean, float(np.nansum(cases[keep])), alpha)
+        return mean, low, high
     half = t_quantile(1.0 - alpha, len(x) - 1) * float(x.std(ddof=1)) / math.sqrt(len(x))
     low, high = mean - half, mean + half
+    if share:
+        low, high = max(low, 0.0), min(high, 1.0)
+    return mean, low, high
+
+
+def judge(
+    target: Target, values: np.ndarray, alpha: float, cases: np.ndarray | None = None
+) -> tuple[str, float, float]:
+    """(holds | fails | undecided, lower, upper) from replication values at one-sided level
+    `alpha` (NaN values left out; fewer than two values are undecided); `cases`: each
+    replication's cases behind a share (for the exact interval when the values do not spread)."""
+    bounds = _bounds(values, cases, alpha, target.is_share)
+    if bounds is None:
+        return UNDECIDED, -math.inf, math.inf
+    _, low, high = bounds
     good, bad = (high, low) if target.op == "<=" else (low, high)
     if target.margin(good) >= 0:
         return HOLDS, low, high
@@ -116,17 +196,16 @@ def judge(target: Target, values: np.ndarray, alpha: float) -> tuple[str, float,
     return UNDECIDED, low, high
 
 
-def interval(values: np.ndarray, confidence: float, share: bool = False) -> dict:
-    """Mean and two-sided Student-t interval at `confidence` over replications; a share's interval
-    is clipped to [0, 1] (a share cannot leave it, whatever the normal approximation says)."""
+def interval(
+    values: np.ndarray, confidence: float, share: bool = False, cases: np.ndarray | None = None
+) -> dict:
+    """Mean and two-sided interval at `confidence` over replications: Student-t, a share's
+    clipped to [0, 1]; for a share whose replications do not spread, the exact pooled interval
+    (module docstring; `cases`: each replication's cases behind the share)."""
     x = values[~np.isnan(values)]
     if len(x) == 0:
         return {"mean": None, "ci": None, "n": 0}
-    mean = float(x.mean())
     if len(x) < 2:
-        return {"mean": mean, "ci": None, "n": 1}
-    half = t_quantile(0.5 + confidence / 2, len(x) - 1) * float(x.std(ddof=1)) / math.sqrt(len(x))
-    low, high = mean - half, mean + half
-    if share:
-        low, high = max(low, 0.0), min(high, 1.0)
+        return {"mean": float(x.mean()), "ci": None, "n": 1}
+    mean, low, high = _bounds(values, cases, (1.0 - confidence) / 2, share)
     return {"mean": mean, "ci": [low, high], "n": int(len(x))}
