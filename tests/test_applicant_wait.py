@@ -213,14 +213,19 @@ def test_fit_warns_of_events_outside_office_hours_and_names_their_hours(tmp_path
         rows = list(csv.DictReader(handle))
     instants = [r["start_timestamp"] for r in rows] + [r["time:timestamp"] for r in rows]
     share = sum(map(outside_cn_hours, instants)) / len(instants)
-    code, out, err = slasim("fit", SAMPLE, "-c", "cn", "--limit", "20wd", "--json")
+    code, out, err = slasim(
+        "fit", SAMPLE, "-c", "cn", "--office-hours", "calendar", "--limit", "20wd", "--json"
+    )
     assert code == 0, err
     hours = json.loads(out)["office_hours"]
     assert hours["outside_share"] == pytest.approx(share, abs=1e-4)
     assert f"{share:.1%} of the log's event starts and ends fall outside calendar cn" in err
     # the sample's work lies in 07:00-15:30 (its calendar's hours)
     assert hours["events_fall"] in ("07:00–15:00", "07:00–15:30") and hours["events_fall"] in err
-    code, out, err = slasim("fit", SAMPLE, "-c", "loanapp-example", "--limit", "20wd", "--json")
+    code, out, err = slasim(
+        "fit", SAMPLE, "-c", "loanapp-example", "--office-hours", "calendar", "--limit", "20wd",
+        "--json",
+    )  # fmt: skip
     assert code == 0 and json.loads(out)["office_hours"]["outside_share"] == 0.0
     assert "outside calendar" not in err
 
@@ -250,8 +255,8 @@ def test_a_fitted_calendar_path_resolves_from_the_scenarios_folder(tmp_path):
     (work / "calendars").mkdir(parents=True)
     shutil.copy(ROOT / "calendars" / "loanapp-example.toml", work / "calendars" / "x.toml")
     code, _, err = slasim(
-        "fit", SAMPLE, "-c", "calendars/x.toml", "--limit", "20wd", "--out", "fitted/y.yaml",
-        cwd=work,
+        "fit", SAMPLE, "-c", "calendars/x.toml", "--office-hours", "calendar", "--limit", "20wd",
+        "--out", "fitted/y.yaml", cwd=work,
     )  # fmt: skip
     assert code == 0, err
     data = yaml.safe_load((work / "fitted" / "y.yaml").read_text(encoding="utf-8"))

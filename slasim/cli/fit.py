@@ -90,6 +90,17 @@ def fit(
             ),
         ),
     ] = "auto",
+    office_hours: Annotated[
+        str,
+        typer.Option(
+            "--office-hours",
+            help=(
+                "log: office hours and working weekdays from when the log's events happen, in a "
+                "calendar file written beside the scenario that extends the chosen one (its "
+                "holidays and make-up days); calendar: the chosen calendar's own hours."
+            ),
+        ),
+    ] = "log",
     as_json: json_flag("Print the fit's evidence as JSON.") = False,
     max_log_mb: Annotated[
         float,
@@ -104,7 +115,7 @@ def fit(
     from slasim.fit.log import read_log
     from slasim.fit.writer import calendar_reference, scenario_yaml
     from slasim.io.errors import SlasimError
-    from slasim.io.files import write_atomic
+    from slasim.io.files import OutputSet
     from slasim.io.schema import validate as validate_model
     from slasim.scenario.plan import compile_plan
     from slasim.scenario.schema import Scenario
@@ -113,6 +124,10 @@ def fit(
     since_date = parse_date(since, field="--since") if since else None
     if recent not in ("auto", "off"):
         raise SlasimError(f"--recent is auto or off, not {recent!r}", field="--recent")
+    if office_hours not in ("log", "calendar"):
+        raise SlasimError(
+            f"--office-hours is log or calendar, not {office_hours!r}", field="--office-hours"
+        )
     events = read_log(
         log,
         load_calendar(calendar),
@@ -136,6 +151,7 @@ def fit(
         min_share=min_share,
         since=since_date,
         recent=recent,
+        office=office_hours,
     )
     kept = (
         f"{fitted.evidence['test_cases']} kept for `slasim fidelity` (from {fitted.evidence['split']})"
@@ -152,16 +168,34 @@ def fit(
             f"{events.starts_estimated} start times were missing and estimated (the later of the "
             "previous completion in the case and the handler's previous completion)."
         )
-    fitted.data["calendar"] = calendar_reference(calendar, out)  # found from the file's folder
+    used = fitted.data["calendar"]  # the chosen calendar, or one with the log's office time
+    office_file = None
+    if fitted.office is None:
+        fitted.data["calendar"] = calendar_reference(calendar, out)  # found from the file's folder
+    elif out is not None:  # the office time fitted: a calendar file beside the scenario
+        from slasim.fit.build import slug
+        from slasim.fit.hours import calendar_text
+
+        office_file = out.with_name(f"{out.stem}-office.toml")
+        office_text = calendar_text(
+            f"{slug(fitted.data['name'])}-office",
+            calendar_reference(calendar, out),
+            fitted.office,
+            log.name,
+        )
+        fitted.data["calendar"] = office_file.name
     text = scenario_yaml(fitted.data, fitted.comments, header)
     plan = compile_plan(  # it must run as written
-        validate_model(Scenario, {**fitted.data, "calendar": calendar}, str(log)), str(log)
+        validate_model(Scenario, {**fitted.data, "calendar": used}, str(log)), str(log)
     )
     from slasim.staffing.load import overloaded  # a fitted desk that cannot keep up
 
     warn(f"{log.name}: {line}" for line in [*fitted.warnings, *overloaded(plan)])
     if out is not None:
-        write_atomic(out, text)
+        with OutputSet() as outputs:  # the scenario and its calendar, together or not at all
+            outputs.write(out, text)
+            if office_file is not None:
+                outputs.write(office_file, office_text)
     if as_json:
         emit_json(fitted.evidence)
     elif out is None:

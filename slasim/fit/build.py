@@ -24,21 +24,27 @@ well is said in `warnings` (events outside the calendar's office hours: `hours`)
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import re
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from slasim.calendar.files import is_calendar_path
+from slasim.calendar.holiday_cache import cache_dir
 from slasim.calendar.units import MINUTES_PER_DAY, day_to_date
 from slasim.calendar.workcalendar import load_calendar
 from slasim.clock.limits import Limit
 from slasim.fit.discover import Trace, activity_stats, discover, step_names
 from slasim.fit.drift import window
 from slasim.fit.families import choose
-from slasim.fit.hours import office_hours
+from slasim.fit.hours import calendar_text, office_from_log, office_hours
 from slasim.fit.log import Events
 from slasim.io.errors import SlasimError
+from slasim.io.files import write_atomic
 from slasim.scenario.schema import WEEKDAYS
 
 WARMUP_DAYS = 10
@@ -53,6 +59,7 @@ class Fitted:
     comments: dict[tuple, str]
     evidence: dict
     warnings: list[str] = field(default_factory=list)  # what could not be fitted well
+    office: dict | None = None  # office time fitted from the log (`hours.office_from_log`)
 
 
 def slug(text: str) -> str:
@@ -121,9 +128,15 @@ def fit_log(
     min_share: float = 0.05,
     since: dt.date | None = None,
     recent: str = "auto",
+    office: str = "log",
 ) -> Fitted:
     """Fit a scenario to a log (see the module docstring for what and how)."""
     cal = load_calendar(calendar)
+    office_fit = office_from_log(events, cal) if office == "log" else None
+    used = calendar
+    if office_fit is not None:  # the chosen calendar's days, the log's office time
+        used = str(_stash(_office_text(office_fit, calendar, name, events.source)))
+        cal = load_calendar(used)
     arrival, train, test, split = split_cases(events, train_until, train_share, cal)
     all_train = len(train)
     train, drift_evidence = window(
@@ -199,7 +212,7 @@ def fit_log(
         "name": name or slug(events.source.rsplit("/", 1)[-1].split(".")[0]),
         "description": f"fitted by slasim fit from {events.source.rsplit('/', 1)[-1]}",
         "sources": [f"{events.source.rsplit('/', 1)[-1]}: {len(train)} cases fitted"],
-        "calendar": calendar,
+        "calendar": used,
         "start": day_to_date(start_day).isoformat(),
         "working_days": days,
         "warmup_days": WARMUP_DAYS,
@@ -226,7 +239,37 @@ def fit_log(
         f"receipts after {WARMUP_DAYS} working days of warm-up; score on a separate log with "
         "slasim fidelity --test-log"
     )
-    return Fitted(data, comments, evidence, warnings)
+    if office_fit is not None:
+        evidence["office_time"] = {**office_fit, "from": "the log", "extends": calendar}
+        comments[("calendar",)] = f"{calendar} with the log's office time: {office_fit['note']}"
+    else:
+        evidence["office_time"] = {
+            "from": f"calendar {calendar}"
+            + (" (--office-hours calendar)" if office != "log" else "")
+        }
+    return Fitted(data, comments, evidence, warnings, office_fit)
+
+
+def _office_text(office: dict, calendar: str, name: str | None, source: str) -> str:
+    base = str(Path(calendar).resolve()) if is_calendar_path(calendar) else calendar
+    stem = slug(name or source.rsplit("/", 1)[-1].split(".")[0])
+    return calendar_text(f"{stem}-office", base, office, source.rsplit("/", 1)[-1])
+
+
+def _stash(text: str) -> Path:
+    """A calendar file of this text in the cache folder (named by its content), for the fit and
+    for runs of the fitted scenario before `fit --out` writes it beside the scenario."""
+    folder = cache_dir() or Path(tempfile.gettempdir()) / "slasim"
+    path = folder / "fitted-calendars" / f"{hashlib.sha256(text.encode()).hexdigest()[:16]}.toml"
+    if not path.is_file():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, text)
+        except OSError as exc:
+            raise SlasimError(
+                f"cannot write the fitted calendar ({exc.strerror})", source=str(path)
+            ) from None
+    return path
 
 
 def _legal_limit(events: Events, cal, limit: str | None, arrival: dict, train: set) -> tuple:

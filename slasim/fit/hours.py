@@ -1,23 +1,35 @@
-"""Where a log's events fall in the day, against the calendar's office hours.
+"""Where a log's events fall in the week, against the calendar's office hours; the office time
+fitted from them.
 
-`fit` measures work in office minutes on the calendar it is given: an event outside its office
-hours counts as less work, or none. This module says how much of the log lies outside (the share
-of event instants, starts and ends, that fall outside office hours) and the hours the events do
-fall in (the shortest run of half hours, midnight wrapping, that holds `COVER` of them), so `fit`
-can warn and name the hours a better calendar would have.
+`fit` measures work in office minutes on a calendar: an event outside its office hours counts as
+less work, or none. This module says how much of the log lies outside (the share of event
+instants, starts and ends, that fall outside office hours) and the hours the events do fall in
+(the shortest run of half hours, midnight wrapping, that holds `COVER` of them). `office_from_log`
+fits office time: the hours holding FIT_COVER of the instants, and as working weekdays those with
+events on at least WORKDAY_SHARE of their dates (the calendar's ordinary dates, not its holidays
+and make-up days, in a log of MIN_WEEKS weeks or more); `calendar_text` writes
+them as a calendar file that `extends` the chosen calendar, which keeps its holidays and make-up
+days.
 """
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 
 from slasim.calendar.units import MINUTES_PER_DAY, day_to_date
 from slasim.calendar.workcalendar import WorkCalendar
 from slasim.fit.log import Events
+from slasim.scenario.schema import WEEKDAYS
 
 SLOT = 30  # minutes: the grain of the hours reported
 COVER = 0.95  # share of event instants the reported hours hold
 WARN_SHARE = 0.05  # outside office hours above this share is warned about
+FIT_COVER = 0.98  # share of event instants the fitted office hours hold
+WORKDAY_SHARE = 0.5  # of a weekday's ordinary dates with events, to be a working weekday
+MIN_INSTANTS = 50
+MIN_WEEKS = 4  # a log spanning fewer weeks keeps the calendar's weekend
 
 
 def inside_office(cal: WorkCalendar, instants: np.ndarray) -> np.ndarray:
@@ -29,13 +41,13 @@ def inside_office(cal: WorkCalendar, instants: np.ndarray) -> np.ndarray:
     return (np.abs(left - instants) < 1e-6) | (np.abs(right - instants) < 1e-6)
 
 
-def busy_hours(instants: np.ndarray) -> tuple[int, int]:
-    """(from, to) minutes of the day of the shortest run of SLOT-minute slots holding COVER of the
-    instants; `to` may pass midnight (over MINUTES_PER_DAY)."""
+def busy_hours(instants: np.ndarray, cover: float = COVER) -> tuple[int, int]:
+    """(from, to) minutes of the day of the shortest run of SLOT-minute slots holding `cover` of
+    the instants; `to` may pass midnight (over MINUTES_PER_DAY)."""
     slots = MINUTES_PER_DAY // SLOT
     counts = np.bincount(((instants % MINUTES_PER_DAY) // SLOT).astype(np.int64), minlength=slots)
     cum = np.concatenate([[0], np.cumsum(np.concatenate([counts, counts]))])
-    need = COVER * counts.sum()
+    need = cover * counts.sum()
     for length in range(1, slots + 1):
         held = cum[length : length + slots] - cum[:slots]
         if held.max() >= need:
@@ -72,7 +84,69 @@ def office_hours(events: Events, cal: WorkCalendar) -> dict:
         out["warning"] = (
             f"{outside:.1%} of the log's event starts and ends fall outside calendar "
             f"{cal.name}'s office hours ({hours}): time outside them counts as no work; "
-            f"{COVER:.0%} of them fall {clock(low)}–{clock(high)}: use a calendar with those "
-            "hours (-c, a .toml file that `extends` this one)"
+            f"{COVER:.0%} of them fall {clock(low)}–{clock(high)}: fit the office time from the "
+            "log (--office-hours log, the default) or use a calendar with those hours"
         )
     return out
+
+
+def _instants(events: Events) -> np.ndarray:
+    work = events.take(~events.milestone) if (~events.milestone).any() else events
+    return np.concatenate([work.start, work.end])
+
+
+def office_from_log(events: Events, cal: WorkCalendar) -> dict | None:
+    """{"hours": [[open, close], ...], "weekend": [...], "note": text} fitted from the events, or
+    None for a log of dates or of fewer than MIN_INSTANTS instants, or when the calendar's own
+    default hours and weekend already are these."""
+    instants = _instants(events)
+    if len(instants) < MIN_INSTANTS or np.mean(instants % MINUTES_PER_DAY == 0) >= 0.9:
+        return None
+    low, high = busy_hours(instants, FIT_COVER)
+    hm = lambda m: f"{m // 60:02d}:{m % 60:02d}"  # noqa: E731 - 24:00 stays 24:00
+    if high <= MINUTES_PER_DAY:
+        hours = [[hm(low), hm(high)]]
+    else:  # past midnight: the small hours, then the evening
+        hours = [["00:00", hm(high - MINUTES_PER_DAY)], [hm(low), "24:00"]]
+    days = np.floor(instants / MINUTES_PER_DAY).astype(np.int64)
+    natural = np.arange(days.min(), days.max() + 1)
+    # the week from ordinary days: not the calendar's holidays and make-up days
+    ordinary = np.isin(natural, cal.work_days) == ~np.isin((natural + 3) % 7, cal.spec.weekend)
+    seen = np.bincount((natural[ordinary] + 3) % 7, minlength=7)
+    active = np.intersect1d(np.unique(days), natural[ordinary])
+    share = np.bincount((active + 3) % 7, minlength=7) / np.maximum(seen, 1)
+    if seen.min() >= MIN_WEEKS:
+        weekend = [name for w, name in enumerate(WEEKDAYS) if share[w] < WORKDAY_SHARE]
+    else:  # too short a log to tell the working week: the calendar's
+        weekend = [WEEKDAYS[w] for w in sorted(cal.spec.weekend)]
+    own = [[hm(a), hm(b)] for a, b in cal.spec.default_hours]
+    if hours == own and [WEEKDAYS.index(d) for d in weekend] == sorted(cal.spec.weekend):
+        return None
+    note = (
+        f"{FIT_COVER:.0%} of the log's {len(instants)} event starts and ends fall "
+        f"{', '.join('–'.join(h) for h in hours)}; weekend: the weekdays with events on under "
+        f"{WORKDAY_SHARE:.0%} of their dates ({', '.join(weekend) or 'none'})"
+    )
+    return {"hours": hours, "weekend": weekend, "note": note}
+
+
+def calendar_text(name: str, extends: str, office: dict, source: str) -> str:
+    """A calendar file with the fitted office time over the calendar it `extends` (a parent's
+    dated office-hour periods are overridden all year)."""
+    quote = json.dumps  # a TOML basic string
+    hours = ", ".join(f"[{quote(a)}, {quote(b)}]" for a, b in office["hours"])
+    return "\n".join(
+        [
+            f"# Office time fitted by `slasim fit` from {source}: {office['note']}.",
+            f"# Holidays and make-up working days (调休) come from {extends!r}, which this extends.",
+            f"name = {quote(name)}",
+            f"title = {quote(f'Office time of {source} over {extends}')}",
+            f"extends = {quote(extends)}",
+            f"weekend = [{', '.join(quote(d) for d in office['weekend'])}]",
+            "",
+            "[office_hours]",
+            f"default = [{hours}]",
+            f'periods = [{{from = "01-01", to = "12-31", hours = [{hours}]}}]',
+            "",
+        ]
+    )

@@ -1,0 +1,104 @@
+"""Office time from the log: a centre simulated on known hours and working week, logged and
+fitted on another calendar, gives those hours and that week back in a calendar file beside the
+scenario that extends the chosen calendar (its holidays and make-up days kept)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import tomllib
+
+import numpy as np
+import yaml
+
+from slasim.calendar.workcalendar import load_calendar
+from slasim.fit.build import fit_log
+from slasim.fit.log import read_log
+from slasim.scenario.schema import Scenario
+from slasim.sim.runner import run_scenario
+
+from .helpers import slasim
+from .test_fit import KNOWN
+
+# Known office time: 07:00-15:00, Monday to Saturday, cn's holidays and make-up days.
+OFFICE = """name = "known-office"
+extends = "cn"
+weekend = ["sun"]
+[office_hours]
+default = [["07:00", "15:00"]]
+periods = [{from = "01-01", to = "12-31", hours = [["07:00", "15:00"]]}]
+"""
+
+
+def simulate(tmp_path):
+    calendar = tmp_path / "known-office.toml"
+    calendar.write_text(OFFICE, encoding="utf-8")
+    known = copy.deepcopy(KNOWN)
+    known["calendar"] = str(calendar)
+    path = tmp_path / "events.csv"
+    run_scenario(Scenario.model_validate(known), replications=1, event_log=path, workers=1)
+    return path
+
+
+def test_known_office_time_is_fitted_back_over_the_chosen_calendar(tmp_path):
+    log = simulate(tmp_path)
+    out = tmp_path / "out" / "fitted.yaml"
+    out.parent.mkdir()
+    code, _, err = slasim("fit", log, "-c", "weekdays", "--limit", "10wd", "--out", out)
+    assert code == 0, err
+    data = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert data["calendar"] == "fitted-office.toml"
+    spec = tomllib.loads((out.parent / "fitted-office.toml").read_text(encoding="utf-8"))
+    assert spec["extends"] == "weekdays" and spec["weekend"] == ["sun"]
+    assert spec["office_hours"]["default"] == [["07:00", "15:00"]]
+    # the fitted calendar keeps the chosen one's days and takes the log's hours and week
+    cal = load_calendar(out.parent / "fitted-office.toml")
+    saturday = dt.date(2024, 1, 13)
+    assert cal.is_working_day(saturday) and cal.office_hours_on(saturday) == [("07:00", "15:00")]
+    assert not cal.is_working_day(dt.date(2024, 1, 14))
+    # and the scenario runs from another folder, its calendar found beside it
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code, _, err = slasim("run", out, "--reps", "2", "-w", "1", "-q", cwd=elsewhere)
+    assert code == 0, err
+
+
+def test_holidays_and_make_up_days_stay_the_chosen_calendars(tmp_path):
+    events = read_log(simulate(tmp_path), load_calendar("cn"))
+    fitted = fit_log(events, "cn", limit="10wd")
+    assert fitted.office == {**fitted.office, "hours": [["07:00", "15:00"]], "weekend": ["sun"]}
+    cal = load_calendar(fitted.data["calendar"])
+    assert not cal.is_working_day(dt.date(2024, 2, 12))  # Spring Festival, a Monday
+    assert cal.is_working_day(dt.date(2024, 2, 4))  # its make-up Sunday
+    assert cal.office_hours_on(dt.date(2024, 2, 4)) == [("07:00", "15:00")]
+    assert fitted.evidence["office_time"]["extends"] == "cn"
+
+
+def test_forcing_the_calendars_hours_warns_with_the_share_outside(tmp_path):
+    log = simulate(tmp_path)
+    events = read_log(log, load_calendar("weekdays"))
+    instants = np.concatenate([events.start[~events.milestone], events.end[~events.milestone]])
+    minute = instants % 1440
+    weekday = (np.floor(instants / 1440) + 3) % 7
+    # weekdays: Monday to Friday 09:00-17:00 (a close counts as inside)
+    outside = float(np.mean((weekday >= 5) | (minute < 540) | (minute > 1020)))
+    assert outside > 0.2
+    code, out, err = slasim(
+        "fit", log, "-c", "weekdays", "--office-hours", "calendar", "--limit", "10wd", "--json"
+    )
+    assert code == 0
+    assert f"{outside:.1%} of the log's event starts and ends fall outside calendar weekdays" in err
+    assert "--office-hours log" in err
+
+
+def test_a_log_of_a_few_days_keeps_the_calendars_week(tmp_path):
+    lines = ["case,activity,start,end"]
+    start = dt.datetime(2024, 1, 8, 10)  # a Monday and Tuesday only, 10:00-12:00
+    for k in range(60):
+        t = start + dt.timedelta(days=k % 2, minutes=2 * k)
+        lines.append(f"c{k},a,{t.isoformat()},{(t + dt.timedelta(minutes=5)).isoformat()}")
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fitted = fit_log(read_log(path, load_calendar("weekdays")), "weekdays", train_share=1.0)
+    assert fitted.office["weekend"] == ["sat", "sun"]
+    assert fitted.office["hours"] == [["10:00", "12:00"]]
