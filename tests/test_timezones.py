@@ -144,3 +144,54 @@ def test_working_hours_on_an_always_open_calendar_are_real_hours(
         return
     result = compute_deadline(f"{hours}wh", accepted=given_as, calendar=cal)
     assert result.due == expected_text(start, hours * 60, zone)
+
+
+def check_file(tmp_path, calendar, cases: str):
+    path = tmp_path / "c.yaml"
+    path.write_text(f"calendar: {calendar}\ncases:\n{cases}", encoding="utf-8")
+    return path
+
+
+def test_check_files_judge_dues_across_dst_as_deadline_does(tmp_path, calendars):
+    """00:30 EDT + 2wh = 06:30 UTC = 01:30 EST: an expected due naming the second 01:30 (its
+    offset, -05:00) passes; the first (-04:00) fails, saying which is which."""
+    from slasim.checks.engine import check_files
+
+    cal = calendars["America/New_York"]
+    case = (
+        "  - name: {name}\n    accepted: 2025-11-02T00:30\n    limit: 2wh\n"
+        '    expect: {{due: "{due}"}}\n'
+    )
+    cases = "".join(
+        case.format(name=n, due=d)
+        for n, d in (
+            ("second", "2025-11-02T01:30-05:00"),
+            ("first", "2025-11-02T01:30-04:00"),
+            ("utc", "2025-11-02T06:30Z"),
+            ("naive", "2025-11-02T01:30"),  # a naive time in the hour is its first occurrence
+        )
+    )
+    ((_, outcomes),) = check_files([check_file(tmp_path, cal.spec.path, cases)])
+    result = {o.name: o.failures for o in outcomes}
+    assert result["second"] == () and result["utc"] == ()
+    assert result["first"] == (
+        "due (legal): expected 2025-11-02T01:30-04:00, got 2025-11-02T01:30-05:00",
+    )
+    assert result["naive"] == result["first"]
+
+
+def test_check_files_refuse_a_skipped_local_time(tmp_path, calendars):
+    from slasim.checks.engine import check_files
+
+    cal = calendars["America/New_York"]
+    cases = (
+        "  - name: a\n    accepted: 2025-03-09T01:00\n    limit: 2wh\n"
+        '    expect: {due: "2025-03-09T02:30"}\n'
+        "  - name: b\n    accepted: 2025-03-09T01:00\n    limit: 1wh\n"
+        '    expect: {due: "2025-03-09T03:00"}\n'
+    )
+    with pytest.raises(SlasimError, match=r"cases\[0\]\.expect\.due: 2025-03-09T02:30 does not"):
+        check_files([check_file(tmp_path, cal.spec.path, cases)])
+    fixed = cases.replace("02:30", "04:00")  # 06:00 UTC + 2h = 08:00 UTC = 04:00 EDT
+    ((_, outcomes),) = check_files([check_file(tmp_path, cal.spec.path, fixed)])
+    assert [o.failures for o in outcomes] == [(), ()]

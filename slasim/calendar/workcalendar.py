@@ -529,6 +529,28 @@ class WorkCalendar:
                 )
         return wall
 
+    def skipped(self, walls) -> np.ndarray:
+        """Where wall instants name a local time the zone skips (clocks going forward): such a
+        time was given naive, since one converted from an offset always exists."""
+        return self._local_kind_is(walls, "gap")
+
+    def repeated(self, walls) -> np.ndarray:
+        """Where wall instants name a local time that occurs twice (clocks going back)."""
+        return self._local_kind_is(walls, "repeat")
+
+    def _local_kind_is(self, walls, kind: str) -> np.ndarray:
+        walls = np.asarray(walls, dtype=np.float64)
+        out = np.zeros(walls.shape, dtype=bool)
+        if not self._changing.any():
+            return out
+        finite = np.isfinite(walls)
+        days = np.floor(np.where(finite, walls, 0.0) / MINUTES_PER_DAY).astype(np.int64)
+        inside = finite & (days >= self.first_day) & (days <= self.last_day)
+        near = inside & self._changing[np.clip(days - self.first_day, 0, len(self._changing) - 1)]
+        for i in zip(*np.nonzero(near)):
+            out[i] = zone.local_kind(float(walls[i]), self.tz) == kind
+        return out
+
     def instant_text(self, wall: float, fold: int = 0) -> str:
         """ISO text of a wall instant; a local time that occurs twice (clocks going back) carries
         the UTC offset of the occurrence `fold` names (`2025-11-02T01:30-05:00`)."""

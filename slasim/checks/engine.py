@@ -102,6 +102,7 @@ class CaseBatch:
         n = len(cases)
         acc_rule = AcceptanceRule(rules.notice_within, rules.supplement_mode)
         ext_rule = ExtensionRule(rules.extension_max_count, Limit.parse(rules.extension_max_total))
+        self._no_skipped_times(cols, source)
         raw = cols.accepted
         simple = np.flatnonzero(~np.isnan(raw))
         self._range(raw[simple], source, where[simple])
@@ -151,6 +152,27 @@ class CaseBatch:
                 if ext[i] and limits[codes[i]].unit != ext_rule.max_total.unit:
                     ext[i] = self._cap_across_units(i, limits[codes[i]], ext[i], ext_rule)
             self.clocks[ref] = self._by_unit(codes, limits, ext, stopped)
+
+    def _no_skipped_times(self, cols: CaseColumns, source: str) -> None:
+        """Refuse a naive local time the calendar's zone skips (a spring-forward hour), located."""
+        for field, rows, values in (
+            ("accepted", None, cols.accepted),
+            ("decided", None, cols.decided),
+            ("pauses", cols.pause_case, cols.pause_from),
+            ("pauses", cols.pause_case, cols.pause_to),
+            ("expect.card_at", cols.card_case, cols.card_time),
+            *(("expect.due", None, want) for want, _ in cols.due.values()),
+        ):
+            bad = np.flatnonzero(self.cal.skipped(values))
+            if len(bad):
+                case = bad[0] if rows is None else rows[bad[0]]
+                raise SlasimError(
+                    f"{minutes_to_iso(values[bad[0]])} does not exist in {self.cal.tz.key} (the "
+                    f"clocks skip it that day): give a time outside the skipped hour, or with its "
+                    f"UTC offset",
+                    source=source,
+                    field=f"cases[{self.where[case]}].{field}",
+                )
 
     def _cap_across_units(self, i, limit, total, rule) -> float:
         """Case i's extension capped by a cap in another unit (`cap_across_units`)."""
@@ -310,6 +332,8 @@ def judge(
         got_day = last_counted_day(got)
         want_day = np.floor(want / MINUTES_PER_DAY)
         same = np.where(exact, got == want, got_day == want_day)
+        folds = _folds_apart(cal, batch, cases, ref, np.flatnonzero(same & exact), got)
+        same[list(folds)] = False
         wrong = np.flatnonzero(~np.isnan(want) & ~same)
         if ref == "promised":  # with one limit the promised clock is the legal one: said once
             wrong = wrong[expect.promised[wrong] != expect.legal[wrong]]
@@ -319,6 +343,8 @@ def judge(
             due_texts(got[wrong], exact[wrong]),
             working_days_apart(cal, want_day[wrong], got_day[wrong]),
         ):
+            if i in folds:  # the same local time, the other of its two occurrences
+                w, g, off = (*(cal.instant_text(got[i], fold) for fold in folds[i]), "")
             failures.setdefault(i, []).append(f"due ({ref}): expected {w}, got {g}{off}")
     cross = np.full((len(cases), len(ladder.rungs)), np.inf)
     if len(expect.needs_cards):
@@ -362,6 +388,32 @@ def judge(
             expect.name, expect.article, fails, gots, provisional.tolist(), where
         )
     ]
+
+
+def _folds_apart(cal, batch, cases, ref: str, rows: np.ndarray, got: np.ndarray) -> dict:
+    """Case → (expected fold, computed fold) where an exact expected due names the computed local
+    time but the other of its two occurrences (the hour clocks go back). The expected one is the
+    second when written with that occurrence's offset; the computed one is the second when the
+    time counted at the first has not yet reached the limit (`clock.deadline.due_fold`)."""
+    out = {}
+    rows = rows[cal.repeated(got[rows])] if len(rows) else rows
+    for i in rows.tolist():
+        want = cases[i].expect.due
+        want = want.get(ref) if isinstance(want, dict) else want
+        want_fold = (
+            want.astimezone(cal.tz).fold
+            if isinstance(want, dt.datetime) and want.tzinfo is not None
+            else 0
+        )
+        for idx, clock in batch.clocks[ref]:
+            hit = np.flatnonzero(idx == i)
+            if len(hit):
+                one = clock.take(hit[:1])
+                counted = one.counted(one.unit, got[i : i + 1], frozen=False)[0]
+                got_fold = int(counted < one.total[0] - 1e-9)
+                if got_fold != want_fold:
+                    out[i] = (want_fold, got_fold)
+    return out
 
 
 def working_days_apart(cal, want_day: np.ndarray, got_day: np.ndarray) -> list[str]:
