@@ -423,3 +423,16 @@ def test_property_every_command_refuses_an_output_on_its_input(tmp_path_factory,
         "report": ["report", root, "--html", target],
     }[command]
     refused(args, word="an input of this command", keep=victim)
+
+
+def test_an_input_known_only_once_read_is_never_overwritten(tmp_path):
+    """The calendar a scenario names is read while the command runs, after the guard: publishing
+    over it is refused all the same (the backstop in `OutputSet.commit`), and nothing is left."""
+    cal = tmp_path / "cal.toml"
+    cal.write_text('name = "mine"\nextends = "cn"\n', encoding="utf-8")
+    sc = scenario_file(tmp_path, {**HAND_WORKED, "calendar": "cal.toml"})
+    err = refused(
+        ["run", sc, "-q", "--event-log", cal], word="an input this command read", keep=cal
+    )
+    assert str(cal) in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cal.toml", "hand.yaml"]

@@ -120,10 +120,12 @@ def main(argv: list[str] | None = None) -> None:
 
 def _run(args: list[str]):
     """Run the command; the output folders it locked are released when it ends, however."""
+    from slasim.io.files import inputs_tracked
     from slasim.io.guard import release_all
 
     try:
-        code = app(args=args, prog_name="slasim", standalone_mode=False)
+        with inputs_tracked():
+            code = app(args=args, prog_name="slasim", standalone_mode=False)
         sys.stdout.flush()  # a full disk behind `> file` is an error, not an exit-time warning
         return code
     except SystemExit as exc:  # Typer turns a closed pipe into a silent exit 1: say it

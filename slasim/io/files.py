@@ -86,6 +86,22 @@ def _unique_pairs(pairs: list) -> dict:
 MAX_INPUT_MB = 256  # scenario and check files; larger ones are refused, not read
 
 
+_read: set | None = None  # (device, inode) of each file read while a command runs
+
+
+@contextmanager
+def inputs_tracked():
+    """Within the block (a command), remember every file read through `open_regular`: no
+    `OutputSet` may then publish over one of them — the backstop behind the output guard, for
+    inputs only known once read (a calendar or catalogue a scenario names)."""
+    global _read
+    previous, _read = _read, set()
+    try:
+        yield
+    finally:
+        _read = previous
+
+
 def open_regular(path: Path, max_mb: float = MAX_INPUT_MB):
     """A binary handle on a regular file no larger than `max_mb`. The file is opened without
     blocking and checked on the open handle, so a FIFO (which would wait for a writer), a device
@@ -106,6 +122,8 @@ def open_regular(path: Path, max_mb: float = MAX_INPUT_MB):
             raise SlasimError(kind, source=shown(path))
         if info.st_size > max_mb * 2**20:
             raise SlasimError(f"over {max_mb:g} MB: not read", source=shown(path))
+        if _read is not None:
+            _read.add((info.st_dev, info.st_ino))
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:
@@ -332,6 +350,7 @@ class OutputSet:
         check_interrupted()
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, held())
         try:
+            self._refuse_inputs()
             sets = self._sets()
             for folder, (keep, _, names) in sets.items():
                 pending = dict.fromkeys(sorted(names))
@@ -351,6 +370,19 @@ class OutputSet:
         finally:
             self.discard()  # what could not be renamed
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+    def _refuse_inputs(self) -> None:
+        """Refuse to publish over a file this command read (see `inputs_tracked`)."""
+        for _, path in self._staged if _read else ():
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            if (info.st_dev, info.st_ino) in _read:
+                raise SlasimError(
+                    "an input this command read: not overwritten (write elsewhere)",
+                    source=shown(path),
+                )
 
     def _entry(self, files: dict, complete: bool) -> dict:
         return {"command": self.command or "slasim", "complete": complete, "files": files}
