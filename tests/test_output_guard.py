@@ -436,3 +436,24 @@ def test_an_input_known_only_once_read_is_never_overwritten(tmp_path):
     )
     assert str(cal) in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cal.toml", "hand.yaml"]
+
+
+def test_fidelity_refuses_a_simulated_log_over_its_test_log(tmp_path):
+    """`--sim-logs d` writes d/sim_0.csv …: a test log at d/sim_1.csv is an input it would
+    overwrite, refused before any replication runs."""
+    sims = tmp_path / "sims"
+    sims.mkdir()
+    test_log = sims / "sim_1.csv"
+    test_log.write_bytes(LOG.read_bytes())
+    args = ["fidelity", ROOT / "scenarios/fitted/loanapp.yaml", LOG, "--test-log", test_log]
+    refused(
+        [*args, "--reps", "2", "--sim-logs", sims], word="an input of this command", keep=test_log
+    )
+    # --out and --sim-logs naming one folder: both lists of names are checked there
+    test_log.rename(sims / "fidelity.json")
+    args[-1] = sims / "fidelity.json"
+    refused(
+        [*args, "--reps", "2", "--out", sims, "--sim-logs", sims],
+        word="an input of this command",
+        keep=sims / "fidelity.json",
+    )

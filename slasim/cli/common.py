@@ -74,7 +74,7 @@ def progress_bar(total: int, label: str, quiet: bool):
         yield lambda done: bar.update(task, completed=done)
 
 
-def claim_outputs(inputs=(), files=(), folders: dict | None = None, appended=()) -> None:
+def claim_outputs(inputs=(), files=(), folders=None, appended=()) -> None:
     """Before any work: check every output of the command against its inputs, each other and
     other live slasim commands, and lock the folders written to until the command ends
     (`slasim.io.guard`; one located error for the first problem). `cli.main` releases the

@@ -97,7 +97,7 @@ def fidelity(
     reps = reps or max(loaded.replications, 2)
     claim_outputs(  # before any simulation: the simulated logs' names need the replications
         [input_path(scenario), log, test_log],
-        folders={out: ["fidelity.json"], sim_logs: [f"sim_{k}.csv" for k in range(reps)]},
+        folders=[(out, ["fidelity.json"]), (sim_logs, [f"sim_{k}.csv" for k in range(reps)])],
     )
     seed = loaded.seed if seed is None else seed
     run_on = executor(workers, scheduler)

@@ -132,14 +132,19 @@ class Claim:
         self._created = []
 
 
-def claim_outputs(inputs=(), files=(), folders: dict | None = None, *, appended=()) -> Claim:
+def claim_outputs(inputs=(), files=(), folders=None, *, appended=()) -> Claim:
     """Check every output of a command against its inputs and each other and lock the folders
     written to; see the module docstring. `files` are single output files (None entries ignored),
-    `folders` maps each result folder to the names the command writes there, `appended` files
+    `folders` maps each result folder to the names the command writes there (a dict, or pairs
+    when two options may name one folder), `appended` files
     are written in place (appended to: GitHub's step summary). Returns the `Claim` to release."""
     from slasim.io.files import check_target
 
-    folders = {Path(k): list(v) for k, v in (folders or {}).items() if k is not None}
+    pairs = folders.items() if isinstance(folders, dict) else folders or ()
+    folders = {}
+    for folder, names in pairs:  # one folder given twice (fidelity's --out and --sim-logs): merged
+        if folder is not None:
+            folders.setdefault(Path(folder), []).extend(names)
     singles = [Path(p) for p in files if p is not None]
     appended = [Path(p) for p in appended if p is not None]
     outputs = singles + appended
@@ -182,7 +187,7 @@ def claim_outputs(inputs=(), files=(), folders: dict | None = None, *, appended=
             written[inode] = str(path)
         parent = Path(real).parent
         ours = any(parent == Path(_real(f)) for f in folders)
-        if not ours and (command := manifest.owner(parent, path.name)):
+        if not ours and (command := manifest.owner(parent, Path(real).name)):
             raise SlasimError(
                 f"a file of the `{command}` results published in this folder: it would be "
                 "overwritten (write elsewhere)",
