@@ -161,7 +161,13 @@ def compute_deadline(
             field="limit",
         ) from None
     finite = np.isfinite(due)
-    days = [int(acceptance.accepted // MINUTES_PER_DAY)] + (
+    # Every instant the result depends on: acceptance, decision, pauses and the (extended) due.
+    instants = [
+        acceptance.accepted,
+        walls["decided"],
+        *(x for p in all_pauses for x in (p.start, p.end)),
+    ]
+    days = [int(t // MINUTES_PER_DAY) for t in instants if t is not None and np.isfinite(t)] + (
         [int(last_counted_day(due))] if finite else []
     )
     warning = cal.provisional_warning(days, strict=strict)
