@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from slasim.io.errors import SlasimError
 from slasim.scenario.loader import load_scenario_data
@@ -112,3 +114,30 @@ def test_a_catalogue_that_is_not_utf8_is_one_line(tmp_path):
     (tmp_path / "items.csv").write_bytes(HEADER.encode() + b"caf\xe9,market,1,1,20wd,5wd,60,0\n")
     with pytest.raises(SlasimError, match="not UTF-8"):
         load_scenario_data(path)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b", "a-001", "a-002", "b-001", "c"]), st.integers(1, 3)),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_random_catalogues_refuse_exactly_the_colliding_names(tmp_path_factory, rows):
+    """A catalogue is expanded exactly when the names its rows generate (item, or item-001 …
+    for a count over one) are all different; otherwise the first repeated one is named."""
+    names = [
+        item if count == 1 else f"{item}-{i:03d}"
+        for item, count in rows
+        for i in range(1, count + 1)
+    ]
+    repeated = next((n for k, n in enumerate(names) if n in names[:k]), None)
+    text = "".join(f"{item},market,{count},1,20wd,5wd,60,0\n" for item, count in rows)
+    path = write(tmp_path_factory.mktemp("cat"), text)
+    if repeated is None:
+        data, _ = load_scenario_data(path)
+        assert list(data["services"]) == names
+    else:
+        with pytest.raises(SlasimError, match=f"service '{repeated}' is generated twice"):
+            load_scenario_data(path)
