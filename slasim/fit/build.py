@@ -4,7 +4,9 @@ The log's cases are split by arrival: the first part (`--train-share`, or up to 
 fits the model, the rest is the period the scenario simulates (after a warm-up), so `fidelity`
 compares the model with cases it was not fitted on. Of the first part, only the recent cases are
 fitted when they drifted from the earlier ones (`drift`; `--recent off` keeps all, `--since`
-chooses the window). What is fitted, per service:
+chooses the window). Office hours and the working week come from when the log's events happen
+(`hours`), in a calendar that extends the chosen one (its holidays and make-up days); every
+duration is measured on it. What is fitted, per service:
 - the route (`discover`): steps, XOR branches with shares, parallel groups;
 - per step, desk work in office minutes (family by Wasserstein distance, `families`), or an elapsed
   `delay` in working days when its median duration exceeds a working day's office time (that is
@@ -18,7 +20,7 @@ chooses the window). What is fitted, per service:
 - departments: a role column when the log has one, else pools of activities sharing handlers;
   staff: the mean number of distinct handlers at work on a working day.
 Limits are given (`--limit`), not fitted; cards use a shipped ladder. What could not be fitted
-well is said in `warnings` (events outside the calendar's office hours: `hours`).
+well is said in `warnings` (drift; with the calendar's own hours, events outside them).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from slasim.fit.drift import window
 from slasim.fit.families import choose
 from slasim.fit.hours import calendar_text, office_from_log, office_hours
 from slasim.fit.log import Events
+from slasim.fit.rosters import department_roster
 from slasim.io.errors import SlasimError
 from slasim.io.files import write_atomic
 from slasim.scenario.schema import WEEKDAYS
@@ -129,6 +132,7 @@ def fit_log(
     since: dt.date | None = None,
     recent: str = "auto",
     office: str = "log",
+    roster: bool = True,
 ) -> Fitted:
     """Fit a scenario to a log (see the module docstring for what and how)."""
     cal = load_calendar(calendar)
@@ -203,6 +207,12 @@ def fit_log(
             "handlers": len(info["handlers"]),
             "staff": note,
         }
+        rows = np.concatenate([index.rows[a] for a in info["activities"]])
+        weekly = department_roster(events, rows, split, cal, staff) if roster else None
+        if weekly is not None:  # the hours handlers are on duty (fit.rosters)
+            dept_data[dept] = {"staff": weekly["staff"], "roster": weekly["roster"]}
+            comments[("departments", dept, "roster")] = weekly["note"]
+            evidence["departments"][dept]["roster"] = weekly["evidence"]
     if not dept_data:  # every step elapsed: the schema wants a department, none does work
         dept_data["no-staff-modelled"] = {"staff": 1}
         comments[("departments", "no-staff-modelled", "staff")] = (
