@@ -145,3 +145,42 @@ def test_a_json_check_file_is_read_like_yaml(tmp_path):
     broken.write_text('{"cases": [', encoding="utf-8")
     out = run(broken)
     assert out.returncode == 2 and "broken.json" in out.stderr and "invalid JSON" in out.stderr
+
+
+def test_a_case_with_many_pauses_does_not_pad_the_others(tmp_path):
+    """3,000 cases, one with 5,000 pauses: the clocks hold about twice the file's pauses plus a
+    row per case (a dense array would hold 3,000 × 5,000), and every due is still right."""
+    import datetime as dt
+    import json
+
+    import numpy as np
+
+    from slasim.calendar.workcalendar import load_calendar
+    from slasim.checks.engine import CaseBatch, check_files
+    from slasim.checks.load import load_check_file
+
+    cases = [
+        {"name": f"c{i}", "accepted": "2025-03-03T10:00", "limit": "20wd"} for i in range(3000)
+    ]
+    for case in cases:
+        case["expect"] = {"due": "2025-03-31"}  # Mar 4 is day 1 (Art. 201), Mar 31 day 20
+    # 5,000 one-minute pauses tiling 2025-03-04 10:00 .. 03-07 21:20: counting stops after one
+    # office hour on Mar 4 (1/7 of its 420 minutes) and resumes Mon Mar 10. The other 19 6/7
+    # days run Mar 10 .. Apr 3 (19 days) and 360 minutes of Apr 7 (Apr 4 is Qingming): 16:30.
+    start = dt.datetime(2025, 3, 4, 10, 0)
+    minute = dt.timedelta(minutes=1)
+    cases[0]["pauses"] = [
+        {"from": (start + k * minute).isoformat(), "to": (start + (k + 1) * minute).isoformat()}
+        for k in range(5000)
+    ]
+    cases[0]["expect"] = {"due": "2025-04-07T16:30"}
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"calendar": "cn", "cases": cases}), encoding="utf-8")
+    check = load_check_file(path)
+    batch = CaseBatch(
+        load_calendar("cn"), check.cases, check.columns, check.rules, str(path), np.arange(3000)
+    )
+    cells = sum(clock.pauses.shape[0] * clock.pauses.shape[1] for _, clock in batch.clocks["legal"])
+    assert cells <= 2 * 5000 + 3000
+    ((_, outcomes),) = check_files([path])
+    assert all(o.passed for o in outcomes), outcomes[0].failures
