@@ -659,3 +659,24 @@ def test_a_full_disk_while_writing_leaves_no_partial_output(tmp_path):
         )
         assert (done.returncode, done.stderr.strip()) == (2, word), done.stderr
         assert not out.exists()
+
+
+def test_a_fifo_or_device_is_refused_for_every_file_argument(tmp_path):
+    """Logs, test logs, calendars, check files, scenarios: a FIFO (which would block) or a
+    device (which never ends) is refused before anything opens it, one line each."""
+    fifo, cal = tmp_path / "log.csv", tmp_path / "cal.toml"
+    os.mkfifo(fifo)
+    os.mkfifo(cal)
+    fitted = Path(__file__).resolve().parent.parent / "scenarios/fitted/loanapp.yaml"
+    for args in (
+        ["fit", fifo],
+        ["fit", "/dev/zero"],
+        ["fidelity", fitted, fifo],
+        ["fidelity", fitted, SHIPPED_CHECKS[0], "--test-log", fifo],
+        ["check", SHIPPED_CHECKS[0], "/dev/zero"],
+        ["validate", fifo],
+        ["deadline", "2025-09-26", "20wd", "-c", cal],
+    ):
+        code, out, err = slasim(*args)
+        assert code == 2 and out == "" and err.count("\n") == 1, (args, err)
+        assert "not a regular file" in err, (args, err)

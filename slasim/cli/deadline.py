@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from slasim.cli.common import emit_json, warn
+from slasim.cli.common import claim_outputs, emit_json, input_path, warn
 from slasim.cli.metavars import ClickStyleGroup
 from slasim.cli.options import Strict, calendar_option, complete_calendar, json_flag
 
@@ -42,6 +42,7 @@ def deadline(
     as_json: json_flag() = False,
 ):
     """When is a time limit due, counted from START on a working-day calendar?"""
+    claim_outputs([input_path(calendar)])  # a calendar file: a regular one (never a FIFO)
     from slasim.calendar.units import parse_instant
     from slasim.clock.deadline import compute_deadline
     from slasim.clock.explain import render_explanation

@@ -12,6 +12,8 @@ included; a hard link is matched by inode) and refused, as one located error, wh
 - it is a file of a set another command published in that folder (`slasim-manifest.json`);
 - its folder is being written by another live slasim command.
 
+An input that exists must be a regular file (a FIFO would block its reader, a device never end).
+
 The last is a lock file, `.slasim.lock`, in each folder written to, held with `flock` for the
 command's life: a result folder is locked exclusively (one command publishes a set there at a
 time), a folder receiving single files is shared (two commands writing different files beside each
@@ -25,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import stat
 from pathlib import Path
 
 from slasim.io import manifest
@@ -67,6 +70,20 @@ def _inode(path: str) -> tuple[int, int] | None:
     except OSError:
         return None
     return (st.st_dev, st.st_ino)
+
+
+def _regular_or_missing(path: Path) -> None:
+    """An input that exists must be a regular file: a FIFO would block the reader, a device
+    (`/dev/zero`) never end. A missing one is left to the command to report."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise SlasimError(f"cannot read file ({exc.strerror})", source=shown(path)) from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise SlasimError(f"{kind}: not read", source=shown(path))
 
 
 class Claim:
@@ -160,6 +177,7 @@ def claim_outputs(inputs=(), files=(), folders=None, *, appended=()) -> Claim:
     for path in inputs:
         if path is None:
             continue
+        _regular_or_missing(Path(path))
         real = _real(Path(path))
         sources[real] = str(path)
         if (inode := _inode(real)) is not None:
