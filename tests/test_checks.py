@@ -184,3 +184,28 @@ def test_a_case_with_many_pauses_does_not_pad_the_others(tmp_path):
     assert cells <= 2 * 5000 + 3000
     ((_, outcomes),) = check_files([path])
     assert all(o.passed for o in outcomes), outcomes[0].failures
+
+
+@pytest.mark.parametrize(
+    "at, what",
+    [
+        ("99999999999999999999999999%", r"cards\.rungs\[0\]\.at: a share of at most 10000%"),
+        ("+99999999999wd", r"cards\.rungs\[0\]\.at: a time limit of at most 1,000,000"),
+        ("+999999wd", r"cards: rung yellow at 999999wd from the legal limit fires past the table"),
+    ],
+)
+def test_rungs_far_past_the_limit_are_one_located_line(tmp_path, at, what):
+    from slasim.checks.engine import check_files
+    from slasim.io.errors import SlasimError
+
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        "calendar: cn\ncards:\n  rungs:\n"
+        f'    - {{level: yellow, reference: legal, at: "{at}"}}\n'
+        "cases:\n  - name: a\n    accepted: 2025-03-03T10:00\n    limit: 20wd\n"
+        '    expect: {due: 2025-03-31, card_at: {"2025-03-20T10:00": green}}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(SlasimError, match=what) as err:
+        check_files([path])
+    assert str(err.value).startswith(str(path)) and "\n" not in str(err.value)

@@ -348,7 +348,12 @@ def judge(
             failures.setdefault(i, []).append(f"due ({ref}): expected {w}, got {g}{off}")
     cross = np.full((len(cases), len(ladder.rungs)), np.inf)
     if len(expect.needs_cards):
-        cross[expect.needs_cards] = case_crossings(cal, batch, cases, ladder, expect.needs_cards)
+        try:
+            cross[expect.needs_cards] = case_crossings(
+                cal, batch, cases, ladder, expect.needs_cards
+            )
+        except SlasimError as exc:
+            raise exc.located(source) from None
     if len(expect.card_case):
         got_levels = level_at(ladder, cross[expect.card_case], expect.card_time)
         for r in np.flatnonzero(got_levels != expect.card_level):

@@ -19,11 +19,12 @@ import numpy as np
 
 from slasim.clock.case_clock import ClockBatch
 from slasim.clock.limits import Limit, parse_share
-from slasim.io.errors import SlasimError
+from slasim.io.errors import SlasimError, shown
 from slasim.io.files import read_yaml
 
 LEVELS = ("green", "blue", "yellow", "orange", "red")
 REFERENCES = ("promised", "legal")
+MAX_SHARE = 100.0  # a rung at most 100 times its limit (10,000%): far past any table
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ def parse_rung(data: dict, field: str) -> Rung:
     at = data.get("at")
     share = parse_share(at)
     offset = None
+    if share is not None and share > MAX_SHARE:
+        raise SlasimError(f"a share of at most {MAX_SHARE:.0%}: {shown(at)}", field=f"{field}.at")
     if share is None:
         offset = Limit.parse(at, field=f"{field}.at", allow_negative=True)
     return Rung(level, reference, share, offset, str(data.get("scope", "case")))
@@ -168,7 +171,14 @@ def crossings(ladder: Ladder, clocks: dict[str, ClockBatch]) -> np.ndarray:
                 field="cards",
             )
         clock = clocks[key]
-        instant = rung_instants(rung, clock)
+        try:
+            instant = rung_instants(rung, clock)
+        except SlasimError as exc:  # a rung so far past the limit that it leaves the table
+            raise SlasimError(
+                f"rung {rung.describe()} fires past the table of calendar "
+                f"{clock.calendar.name!r}: {exc.message}",
+                field="cards",
+            ) from None
         fired = instant < clock.stopped if rung.past else instant <= clock.stopped
         columns.append(np.where(fired, instant, np.inf))
     return np.stack(columns, axis=1)
