@@ -15,7 +15,8 @@ Each rewrite is itself a rename. A process killed at any point (even SIGKILL) th
 either the old sets as they were, or a manifest saying the new set is incomplete, or the new set
 whole; `slasim report` reads the manifest first (`check_sets`) and refuses a file of an
 incomplete set, one no set lists, or one changed since it was published. A folder without a
-manifest (written by hand or by an older slasim) is read as it is.
+manifest (written by hand or by an older slasim) is read as it is, and its files, which no
+manifest lists, are never removed: a stale file there is only replaced by a set that writes it.
 """
 
 from __future__ import annotations
