@@ -195,3 +195,18 @@ def test_check_files_refuse_a_skipped_local_time(tmp_path, calendars):
     fixed = cases.replace("02:30", "04:00")  # 06:00 UTC + 2h = 08:00 UTC = 04:00 EDT
     ((_, outcomes),) = check_files([check_file(tmp_path, cal.spec.path, fixed)])
     assert [o.failures for o in outcomes] == [(), ()]
+
+
+def test_check_files_refuse_an_acceptance_they_cannot_name(tmp_path, calendars):
+    """01:30-05:00 on 2025-11-02 is the second 01:30 in New York: a 24/7 calendar is open then,
+    and wall minutes name the first, so the case is refused, as `deadline` refuses it."""
+    from slasim.checks.engine import check_files
+
+    cal = calendars["America/New_York"]
+    case = '  - name: {n}\n    accepted: "{a}"\n    limit: 1wh\n    expect: {{due: "{d}"}}\n'
+    cases = case.format(n="a", a="2025-11-02T01:30-04:00", d="2025-11-02T01:30-05:00")
+    ((_, outcomes),) = check_files([check_file(tmp_path, cal.spec.path, cases * 2)])
+    assert [o.failures for o in outcomes] == [(), ()]
+    bad = case.format(n="b", a="2025-11-02T01:30-05:00", d="2025-11-02T02:30")
+    with pytest.raises(SlasimError, match=r"cases\[1\]\.accepted: .*second 01:30"):
+        check_files([check_file(tmp_path, cal.spec.path, cases + bad)])

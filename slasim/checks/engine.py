@@ -103,6 +103,7 @@ class CaseBatch:
         acc_rule = AcceptanceRule(rules.notice_within, rules.supplement_mode)
         ext_rule = ExtensionRule(rules.extension_max_count, Limit.parse(rules.extension_max_total))
         self._no_skipped_times(cols, source)
+        self._no_second_occurrences(cases, cols, source)
         raw = cols.accepted
         simple = np.flatnonzero(~np.isnan(raw))
         self._range(raw[simple], source, where[simple])
@@ -173,6 +174,17 @@ class CaseBatch:
                     source=source,
                     field=f"cases[{self.where[case]}].{field}",
                 )
+
+    def _no_second_occurrences(self, cases, cols: CaseColumns, source: str) -> None:
+        """Refuse, as `deadline` does, an acceptance or decision given with the offset of the
+        second occurrence of a repeated local time while the office is open then: wall minutes
+        name the first (`WorkCalendar.input_minutes`)."""
+        for field, values in (("accepted", cols.accepted), ("decided", cols.decided)):
+            for i in np.flatnonzero(self.cal.repeated(values)).tolist():
+                try:
+                    self.cal.input_minutes(getattr(cases[i], field), field=field)
+                except SlasimError as exc:
+                    raise exc.located(source, f"cases[{self.where[i]}]") from None
 
     def _cap_across_units(self, i, limit, total, rule) -> float:
         """Case i's extension capped by a cap in another unit (`cap_across_units`)."""
