@@ -210,3 +210,22 @@ def test_check_files_refuse_an_acceptance_they_cannot_name(tmp_path, calendars):
     bad = case.format(n="b", a="2025-11-02T01:30-05:00", d="2025-11-02T02:30")
     with pytest.raises(SlasimError, match=r"cases\[1\]\.accepted: .*second 01:30"):
         check_files([check_file(tmp_path, cal.spec.path, cases + bad)])
+
+
+def test_office_hours_ending_in_the_skipped_hour_end_when_the_clocks_jump(tmp_path):
+    """Office 00:00-02:30 in New York: on 2025-03-09 the clocks jump from 02:00 EST (07:00 UTC)
+    to 03:00 EDT, so the office is open 05:00-07:00 UTC, 120 minutes (150 other days). 3wh from
+    that midnight: 120 minutes then, 60 on Mar 10 from 00:00: 01:00."""
+    path = tmp_path / "night.toml"
+    path.write_text(
+        'name = "night"\ntimezone = "America/New_York"\nweekend = []\nfirst_year = 2020\n'
+        'last_year = 2030\n[office_hours]\ndefault = [["00:00", "02:30"]]\n',
+        encoding="utf-8",
+    )
+    cal = load_calendar(path)
+    start = dt.datetime(2025, 3, 9)
+    assert compute_deadline("3wh", accepted=start, calendar=cal).due == "2025-03-10T01:00"
+    assert compute_deadline("2wh", accepted=start, calendar=cal).due == "2025-03-09T03:00"
+    assert compute_deadline("3wh", accepted=dt.datetime(2025, 3, 8), calendar=cal).due == (
+        "2025-03-09T00:30"  # 150 minutes on Mar 8, 30 on Mar 9
+    )

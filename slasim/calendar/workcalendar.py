@@ -170,8 +170,8 @@ class WorkCalendar:
             base = (self.first_day + int(index)) * MINUTES_PER_DAY
             opens, lengths, reach = [], [], -math.inf
             for a, b in zip(self._opens[self.profile_of[k]], self._closes[self.profile_of[k]]):
-                start = max(zone.utc_minutes(base + a, self.tz, 0), reach)
-                end = zone.utc_minutes(base + b, self.tz, 1) if b > a else start
+                start = max(zone.utc_bound(base + a, self.tz, 0), reach)
+                end = zone.utc_bound(base + b, self.tz, 1) if b > a else start
                 opens.append(start)
                 lengths.append(max(end - start, 0.0))
                 reach = max(reach, end)

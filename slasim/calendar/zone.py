@@ -56,10 +56,29 @@ def local_kind(local: float, tz: ZoneInfo) -> str:
     return "repeat" if back == float(local) else "gap"
 
 
+def utc_bound(local: float, tz: ZoneInfo, fold: int) -> float:
+    """Real minutes of an office-hours bound: `utc_minutes` with `fold`, except that a bound in a
+    gap is the instant the clocks jump (every earlier local time of the day is before it, every
+    later one after), found to the second between the gap's two readings."""
+    if local_kind(local, tz) != "gap":
+        return utc_minutes(local, tz, fold)
+    low, high = utc_minutes(local, tz, 1), utc_minutes(local, tz, 0)  # the jump lies between
+    before = offset_minutes_utc(low, tz)
+    while high - low > 0.5 / 60:
+        middle = (low + high) / 2
+        low, high = (middle, high) if offset_minutes_utc(middle, tz) == before else (low, middle)
+    return round(high * 60) / 60
+
+
+def offset_minutes_utc(utc: float, tz: ZoneInfo) -> float:
+    """UTC offset (minutes) in force at a real instant."""
+    return local_minutes(utc, tz)[0] - float(utc)
+
+
 def changing_days(first_day: int, ndays: int, tz: ZoneInfo) -> np.ndarray:
     """Indices (from `first_day`) of the days whose UTC offset changes during the day. Offsets are
-    sampled weekly, then daily within a week that changed (a zone changing twice within one week,
-    and back, is not seen: no zone does)."""
+    sampled weekly, then daily within a week that changed: a change and its reversal within one
+    week would not be seen (daylight saving changes months apart)."""
     offset_at = lambda day: offset_minutes(day * 1440.0, tz)  # noqa: E731
     weeks = list(range(first_day, first_day + ndays + 7, 7))
     offsets = [offset_at(day) for day in weeks]
