@@ -4,14 +4,22 @@ Every expected figure is worked out by hand from the calendar's office hours."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+import numpy as np
 import pytest
 
+from slasim.calendar.units import MINUTES_PER_DAY, date_to_day
+from slasim.calendar.workcalendar import load_calendar
+from slasim.fit.build import fit_log
+from slasim.fit.log import read_log
+from slasim.fit.rosters import fit_roster
 from slasim.io.errors import SlasimError
 from slasim.io.schema import validate
 from slasim.scenario.plan import compile_plan
-from slasim.scenario.schema import Scenario
+from slasim.scenario.schema import Department, Scenario
 from slasim.sim.queue_engine import unsupported
-from slasim.sim.runner import replication_metrics
+from slasim.sim.runner import replication_metrics, run_scenario
 from slasim.staffing.load import mean_staff, overloaded
 
 from .test_queue_engine import assert_same_metrics
@@ -197,3 +205,87 @@ def test_bands_of_one_weekday_must_not_overlap():
     ]
     with pytest.raises(SlasimError, match="departments.clerk: roster bands overlap on fri"):
         validate(Scenario, data, "centre.yaml")
+
+
+# ---------------------------------------------------------------- fitted from a log (fit.rosters)
+
+
+def test_a_roster_is_fitted_from_when_handlers_are_on_duty():
+    # Ten weeks on `weekdays` (09:00-17:00). Handler a acts at 09:10 and 16:50 every day (on
+    # duty hours 9-16), b at 09:30 and 12:40 (hours 9-12), c on Fridays at 13:15 and 16:30 (13-16);
+    # each action is an event of 10 minutes ending then.
+    # On duty: Mon-Thu 2 (9-12) and 1 (13-16); Fri 2 all day. Afternoons over all days: mean 1.2,
+    # sd 0.4; Friday's 2 is 0.8 away, more than Z = 3.82 standard errors of a 10-day mean
+    # (0.4 / √10 = 0.126), so each weekday keeps its own afternoon. Mean over office time:
+    # (4 × (4×2 + 4×1) + 8×2) / 40 = 1.6; scaled to the fitted staff 2.2: ×1.375 → 2.75, 1.375,
+    # 2.75; rounded 3, 1, 3. Level 3 holds the most office minutes; 1 is more than one away.
+    cal = load_calendar("weekdays")
+    starts, ends, who = [], [], []
+
+    def act(day: int, at: str, handler: str) -> None:
+        minute = day * MINUTES_PER_DAY + int(at[:2]) * 60 + int(at[3:])
+        starts.append(minute - 10.0)
+        ends.append(float(minute))
+        who.append(handler)
+
+    first = date_to_day(dt.date(2025, 3, 3))  # a Monday
+    for week in range(10):
+        for weekday in range(5):
+            day = first + 7 * week + weekday
+            act(day, "09:10", "a"), act(day, "16:50", "a")
+            act(day, "09:30", "b"), act(day, "12:40", "b")
+            if weekday == 4:
+                act(day, "13:15", "c"), act(day, "16:30", "c")
+    fitted = fit_roster(cal, np.array(starts), np.array(ends), np.array(who, dtype=object), 2.2)
+    assert fitted["staff"] == 3
+    assert fitted["roster"] == [{"days": "mon-thu", "from": "13:00", "to": "17:00", "staff": 1}]
+    assert fitted["evidence"]["active_days"] == dict.fromkeys(
+        ["mon", "tue", "wed", "thu", "fri"], 10
+    )
+    assert fitted["evidence"]["scale"] == pytest.approx(1.375)
+    # The fitted roster is a valid one.
+    Department.model_validate({"staff": fitted["staff"], "roster": fitted["roster"]})
+
+
+def test_a_known_roster_comes_back_from_its_simulated_log(tmp_path):
+    # Three clerks until 13:00, one after (weekdays calendar), all busy while on duty: the fit
+    # with `roster=True` finds the afternoon at a lower level on every weekday, none in the
+    # morning, and keeps the department's fitted staff on average (its level is scaled to it).
+    known = {
+        "name": "known",
+        "calendar": "weekdays",
+        "start": "2024-01-08",
+        "working_days": 40,
+        "seed": 2,
+        "departments": {
+            "desk": {"staff": 3, "roster": [{"from": "13:00", "to": "17:00", "staff": 1}]}
+        },
+        "services": {
+            "permit": {
+                "limits": "10wd",
+                "acceptance": "receipt",
+                "arrivals": {"per_day": 21},  # 14 staff-hours of work a day on 16
+                "steps": [{"step": "handle", "department": "desk", "work": {"exponential": 40}}],
+            }
+        },
+    }
+    log = tmp_path / "events.csv"
+    run_scenario(Scenario.model_validate(known), replications=1, event_log=log, workers=1)
+    events = read_log(log, load_calendar("weekdays"))
+    plain = fit_log(events, "weekdays", office="calendar")
+    fitted = fit_log(events, "weekdays", office="calendar", roster=True)
+    assert "roster" not in plain.data["departments"]["desk"]  # opt-in
+    desk = fitted.data["departments"]["desk"]
+    bands = desk["roster"]
+    assert bands and all(b["days"] == "mon-fri" and b["staff"] < desk["staff"] for b in bands)
+    assert all(b["from"] >= "13:00" for b in bands) and bands[-1]["to"] == "17:00"
+    assert {"15:00", "16:00"} <= {
+        f"{h:02d}:00" for b in bands for h in range(int(b["from"][:2]), int(b["to"][:2]))
+    }
+    plan = compile_plan(Scenario.model_validate({**known, "departments": {"desk": desk}}))
+    average = mean_staff(plan.departments[0], plan.start, plan.end)
+    assert average == pytest.approx(plain.data["departments"]["desk"]["staff"], abs=0.5)
+    assert (
+        "handlers on duty per hour of the week"
+        in fitted.comments[("departments", "desk", "roster")]
+    )
