@@ -45,6 +45,7 @@ from slasim.fit.drift import window
 from slasim.fit.families import choose
 from slasim.fit.hours import calendar_text, office_from_log, office_hours
 from slasim.fit.log import Events
+from slasim.fit.rosters import department_roster
 from slasim.io.errors import SlasimError
 from slasim.io.files import write_atomic
 from slasim.scenario.schema import WEEKDAYS
@@ -131,6 +132,7 @@ def fit_log(
     since: dt.date | None = None,
     recent: str = "auto",
     office: str = "log",
+    roster: bool = False,
 ) -> Fitted:
     """Fit a scenario to a log (see the module docstring for what and how)."""
     cal = load_calendar(calendar)
@@ -205,6 +207,11 @@ def fit_log(
             "handlers": len(info["handlers"]),
             "staff": note,
         }
+        weekly = department_roster(events, index.rows, info, split, cal, staff) if roster else None
+        if weekly is not None:  # opt-in: the hours handlers are on duty (fit.rosters)
+            dept_data[dept] = {"staff": weekly["staff"], "roster": weekly["roster"]}
+            comments[("departments", dept, "roster")] = weekly["note"]
+            evidence["departments"][dept]["roster"] = weekly["evidence"]
     if not dept_data:  # every step elapsed: the schema wants a department, none does work
         dept_data["no-staff-modelled"] = {"staff": 1}
         comments[("departments", "no-staff-modelled", "staff")] = (
