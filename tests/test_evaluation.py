@@ -16,7 +16,10 @@ from slasim.evaluation.fidelity import first_n
 from slasim.evaluation.frame import Frame
 from slasim.evaluation.protocol import published_split
 from slasim.evaluation.simulate import Collector, frame
-from slasim.evaluation.verdict import summary, verdict
+from slasim.evaluation.verdict import MIN_TEST_CASES, few_cases, summary, verdict
+from slasim.evaluation.vocabulary import check
+from slasim.evaluation.window import interval
+from slasim.io.errors import SlasimError
 from slasim.scenario.schema import Scenario
 
 from .helpers import HAND_WORKED
@@ -89,6 +92,24 @@ def test_replay_bootstrap_and_halves():
     assert set(first.case_id) == {"1", "3"} and set(second.case_id) == {"2"}
 
 
+def test_floor_pair_is_n_cases_against_n_drawn_from_the_test_cases():
+    test = log(
+        [
+            ("1", "A", "2024-01-01 09:00", "2024-01-01 10:00"),
+            ("1", "B", "2024-01-01 10:00", "2024-01-01 10:30"),
+            ("2", "A", "2024-01-01 11:00", "2024-01-01 13:00"),
+            ("3", "A", "2024-01-01 12:00", "2024-01-01 12:30"),
+        ]
+    )
+    spans = {"1": (60, 90), "2": (120, 120), "3": (30, 30)}  # (first step, whole case) minutes
+    for a in baselines.floor_pair(test, seed=3):
+        assert a.case_id.nunique() == 3  # N against N, not N/2 against N/2
+        for _, case in a.groupby("case_id"):
+            first = (case.end_time.iloc[0] - case.start_time.iloc[0]) / pd.Timedelta(minutes=1)
+            whole = (case.end_time.max() - case.start_time.min()) / pd.Timedelta(minutes=1)
+            assert (first, whole) in spans.values()  # a whole test case, times kept
+
+
 @pytest.mark.parametrize(
     "model, se, replay, boot, floor, word",
     [
@@ -97,6 +118,9 @@ def test_replay_bootstrap_and_halves():
         (6.0, 0.1, 5.0, 7.0, 0.5, "worse than replay"),
         (6.0, 0.1, 7.0, 5.0, 0.5, "worse than bootstrap"),
         (9.0, 0.1, 7.0, 5.0, 0.5, "worse than both"),
+        # near the floor, yet a naive baseline does better: said, not hidden by "at floor"
+        (1.0, 0.1, 0.9, 5.0, 0.85, "worse than replay"),
+        (1.0, 0.1, 0.9, 0.95, 1.0, "worse than both"),
         (float("nan"), 0.1, 7.0, 5.0, 0.5, "n/a"),
         (2.0, 0.1, float("nan"), float("nan"), 0.5, "above floor"),
         (0.6, 0.1, float("nan"), float("nan"), 0.5, "at floor"),
@@ -106,12 +130,56 @@ def test_verdict(model, se, replay, boot, floor, word):
     assert verdict(model, se, replay, boot, floor) == word
 
 
-def test_summary_counts():
+def test_at_floor_allows_for_the_floors_own_noise():
+    # 1.0 vs 0.5: a difference of 0.5; 2 * hypot(0.1, 0.2) = 0.447 < 0.5 < 2 * hypot(0.1, 0.25) = 0.539
+    assert verdict(1.0, 0.1, 5.0, 5.0, 0.5, floor_se=0.2) == "beats both"
+    assert verdict(1.0, 0.1, 5.0, 5.0, 0.5, floor_se=0.25) == "at floor"
+
+
+def test_summary_counts_and_states_n():
     rows = {
-        "a": {"model": {"mean": 1}, "replay": 2, "bootstrap": {"mean": 0.5}, "verdict": "x"},
-        "b": {"model": {"mean": 1}, "replay": 0.5, "bootstrap": {"mean": 2}, "verdict": "x"},
+        "a": {
+            "model": {"mean": 1},
+            "replay": {"mean": 2},
+            "bootstrap": {"mean": 0.5},
+            "verdict": "x",
+        },
+        "b": {
+            "model": {"mean": 1},
+            "replay": {"mean": 0.5},
+            "bootstrap": {"mean": 2},
+            "verdict": "x",
+        },
     }
-    assert summary(rows).startswith("better than replay on 1 of 2 measures, than bootstrap on 1")
+    line = summary(rows, 45)
+    assert line.startswith("better than replay on 1 of 2 measures, than bootstrap on 1")
+    assert line.endswith("(N = 45 test cases)")
+
+
+def test_few_test_cases_are_flagged():
+    assert MIN_TEST_CASES == 30
+    assert few_cases(30) is None
+    assert "only 29 test cases (under 30)" in few_cases(29)
+
+
+def test_vocabulary_rule():
+    # 4 events: 2 of x (shared), 1 of y, 1 of z (test only): half the events unknown: warned
+    info = check({"x", "w"}, pd.Series(["x", "x", "y", "z"]), "t.csv")
+    assert info["test_only"] == ["y", "z"] and info["test_only_event_share"] == 0.5
+    assert info["model_only"] == ["w"]
+    # 3 of 5 events unknown (60 %): more than half, refused
+    with pytest.raises(SlasimError, match=r"60% of the test log's events .*\(y, z\)"):
+        check({"x"}, pd.Series(["x", "x", "y", "y", "z"]), "t.csv")
+    with pytest.raises(SlasimError, match="no activity of the test log"):
+        check({"w"}, pd.Series(["x"]), "t.csv")
+
+
+def test_an_interval_of_a_distance_stops_at_zero():
+    # mean 5/3; squared deviations 2.4544 + 2.7778 + 10.4544 = 15.6867, sd sqrt(15.6867 / 2) =
+    # 2.8007; t(2, 0.975) = 4.3027: half-width 4.3027 * 2.8007 / sqrt(3) = 6.957, raw low end -5.29
+    out = interval([0.1, 0.0, 4.9])
+    assert out["mean"] == pytest.approx(5 / 3)
+    assert out["ci95"][0] == 0.0 and out["ci95"][1] == pytest.approx(5 / 3 + 6.957, abs=1e-3)
 
 
 def hand_test_log(days: int) -> Frame:

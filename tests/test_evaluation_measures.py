@@ -87,7 +87,14 @@ def test_ngram_sees_order():
 def test_bad_logs_give_one_located_line(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("case_id,activity,start_time,end_time\n1,A,2024-01-01T09:00,yesterday\n")
-    with pytest.raises(SlasimError, match=r"bad\.csv: end_time: not a timestamp"):
+    with pytest.raises(SlasimError, match=r"bad\.csv: end_time: line 2: not a timestamp"):
+        read_frame(path)
+    # a blank line and a quoted field over two lines: the file's line, not pandas' row + 2 (3)
+    path.write_text(
+        "case_id,activity,start_time,end_time\n1,A,2024-01-01T09:00,2024-01-01T10:00\n\n"
+        '2,"B\nC",2024-01-01T09:00,soon\n'
+    )
+    with pytest.raises(SlasimError, match="line 4: not a timestamp: 'soon'"):
         read_frame(path)
     path.write_text("case,what,start_time,end_time\n1,A,2024-01-01T09:00,2024-01-01T10:00\n")
     with pytest.raises(SlasimError, match="no activity column"):
@@ -95,3 +102,22 @@ def test_bad_logs_give_one_located_line(tmp_path):
     path.write_text("case_id,activity,start_time,end_time\n1,A,2024-01-01T10:00,2024-01-01T09:00\n")
     with pytest.raises(SlasimError, match="line 2: ends before it starts"):
         read_frame(path)
+
+
+def test_fit_and_fidelity_find_log_columns_alike(tmp_path):
+    """One list of column names: `timestamp` is an end column for both, and where a log has both
+    `case_id` and `case:concept:name` both take the same one (the pm4py name first)."""
+    from slasim.calendar.workcalendar import load_calendar
+    from slasim.fit.log import read_log
+
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "case_id,case:concept:name,activity,start,timestamp,resource\n"
+        "a,1,A,2024-01-08T09:00,2024-01-08T10:00,r\n"
+        "b,2,A,2024-01-08T11:00,2024-01-08T12:30,r\n"
+    )
+    frame = read_frame(path)
+    assert list(frame.events.case_id) == ["1", "2"]
+    assert list(frame.events.end_time.dt.hour) == [10, 12]
+    events = read_log(path, load_calendar("weekdays"))
+    assert list(events.case) == ["1", "2"]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from slasim.cli.common import (
     executor,
     input_path,
     progress_bar,
+    warn,
 )
 from slasim.cli.options import (
     MAX_CASES,
@@ -39,6 +41,13 @@ from slasim.io.errors import SlasimError
 commands = typer.Typer()
 
 
+class Protocol(StrEnum):
+    """The protocols `--protocol` offers (`slasim.evaluation.protocol.PROTOCOLS`)."""
+
+    first_n = "first-n"
+    window = "window"
+
+
 @commands.command()
 def fidelity(
     scenario: scenario_argument("Scenario (e.g. from slasim fit)."),
@@ -53,13 +62,13 @@ def fidelity(
         typer.Option("--test-log", help="A separate test log to score against (the field's way)."),
     ] = None,
     protocol: Annotated[
-        str,
+        Protocol,
         typer.Option(
             "--protocol",
             help="first-n: N cases from the test log's first start, run to completion (the "
             "field's); window: the cases of the scenario's measured window.",
         ),
-    ] = "first-n",
+    ] = Protocol.first_n,
     reps: reps_option(minimum=2, help="Replications (default: the file's).") = None,
     seed: Seed = None,
     workers: Workers = None,
@@ -82,8 +91,12 @@ def fidelity(
 ):
     """How closely a scenario reproduces a real log: the field's distances and slasim's own, the
     model beside replaying history, a bootstrap and the real-halves floor, with a verdict each."""
-    if protocol not in ("first-n", "window"):
-        raise SlasimError(f"unknown protocol {protocol!r} (first-n or window)", field="--protocol")
+    protocol = Protocol(protocol).value
+    if protocol == "window" and sim_logs is not None:
+        raise SlasimError(
+            "the window view keeps no simulated log: --sim-logs is for --protocol first-n",
+            field="--sim-logs",
+        )
     from slasim.fit.build import slug
     from slasim.io.files import OutputSet
     from slasim.outputs.fidelity import fidelity_report
@@ -92,7 +105,7 @@ def fidelity(
 
     data, source = load_scenario_data(scenario, overrides or [])
     plan = check_scenario(data, source)
-    before_simulating([plan], source, strict, quiet, load=False)
+    before_simulating([plan], source, strict, quiet)
     loaded = plan.scenario
     reps = reps or max(loaded.replications, 2)
     claim_outputs(  # before any simulation: the simulated logs' names need the replications
@@ -117,6 +130,8 @@ def fidelity(
             result, logs, tz = _window(
                 plan, log, test_log, columns, reps, seed, max_cases, run_on, advance, slug
             )
+    if not quiet:
+        warn(result.get("warnings", []))
     # the simulated logs and fidelity.json appear together or not at all
     with OutputSet("fidelity", folders=[out, sim_logs]) as outputs:
         if sim_logs is not None:
@@ -141,6 +156,84 @@ def _names(plan, frames, slug) -> dict[str, str]:
     names = {slug(a): a for a in sorted(activities)}
     steps = {st.name for st in plan.steps}
     return {s: names[s] for s in steps if s in names}
+
+
+def _model_activities(plan, names: dict[str, str]) -> set[str]:
+    """The activities the model produces: its steps that are activities of the logs, and its
+    desk-work steps no log names (by their own names)."""
+    return set(names.values()) | {
+        st.name for st in plan.steps if st.department is not None and st.name not in names
+    }
+
+
+def _with_vocabulary(result: dict, vocabulary: dict) -> None:
+    """The vocabulary check's findings into the result: the JSON block and, when the two sides'
+    activities differ, a warning."""
+    from slasim.evaluation.vocabulary import warning
+
+    result["vocabulary"] = vocabulary
+    line = warning(vocabulary)
+    if line:
+        result.setdefault("warnings", []).append(line)
+
+
+def _instant(text: str, plan, aware: bool):
+    """A provenance instant (wall time in the calendar's zone) on the frame's clock (UTC)."""
+    import pandas as pd
+
+    instant = pd.Timestamp(text)
+    if aware:
+        return instant.tz_localize(plan.calendar.tz).tz_convert("UTC")
+    return instant.tz_localize("UTC")
+
+
+def _held_out(plan, log: Path, whole) -> tuple:
+    """(training frame, test frame, how they were told apart) for one log scored alone.
+
+    A fitted scenario records its fitted period (`provenance.fitted_until`, the last fitted
+    receipt): the log's cases received after it are the test cases, whatever the log is called,
+    the others set aside (and the baselines' history). A file fitted before that was recorded
+    falls back to its log's file name and split instant, and says so; a scenario that was not
+    fitted gets the field's split of the log.
+    """
+    from slasim.evaluation.protocol import published_split, received_after, split_at
+
+    provenance = plan.scenario.provenance
+    if provenance is None:
+        train, held = published_split(whole.events)
+        return train, held, "the field's split (first 80 % of events by end)"
+    if provenance.fitted_until is not None:
+        train, held = received_after(
+            whole.events, whole.received, _instant(provenance.fitted_until, plan, whole.aware)
+        )
+        set_aside = int(train["case_id"].nunique())
+        if held.empty:
+            raise SlasimError(
+                f"every case of the log was received by the fit's last fitted receipt "
+                f"({provenance.fitted_until}): none is left to test; give a separate --test-log "
+                "with later cases",
+                source=str(log),
+            )
+        return (
+            train,
+            held,
+            (
+                f"cases received after the fit's last fitted receipt {provenance.fitted_until}; "
+                f"{set_aside} earlier cases set aside as ones the fit saw or could have seen"
+            ),
+        )
+    caveat = (
+        " (caveat: a file fitted before its fitted period was recorded; the log is told from "
+        "the fitted one by its file name only: refit to score by receipt instants)"
+    )
+    if provenance.log != log.name:  # fitted elsewhere: LOG is the test log
+        return None, whole.events, f"a log the fit never saw; it fitted {provenance.log}" + caveat
+    if provenance.split is None:
+        raise SlasimError(
+            "every case of this log was fitted: give a separate --test-log", source=str(log)
+        )
+    train, held = split_at(whole.events, _instant(provenance.split, plan, whole.aware))
+    return train, held, f"the fit's split at {provenance.split}" + caveat
 
 
 def _read(path: Path, columns: dict, cal, fallback: bool = False):
@@ -170,7 +263,7 @@ def _read(path: Path, columns: dict, cal, fallback: bool = False):
 def _first_n(plan, source, log, test_log, columns, reps, seed, max_cases, run_on, advance, slug):
     from slasim.evaluation.fidelity import first_n
     from slasim.evaluation.frame import Frame
-    from slasim.evaluation.protocol import published_split, split_at
+    from slasim.evaluation.vocabulary import check, simulated_share
 
     whole = _read(log, columns, plan.calendar)
     if test_log is not None:
@@ -181,29 +274,7 @@ def _first_n(plan, source, log, test_log, columns, reps, seed, max_cases, run_on
         train = whole.events
         split = "separate test log"
     else:
-        provenance = plan.scenario.provenance
-        fitted_here = provenance is not None and provenance.log == log.name
-        if provenance is not None and not fitted_here:  # fitted elsewhere: LOG is the test log
-            train, held = None, whole.events
-            split = f"a log the fit never saw; it fitted {provenance.log}"
-        elif fitted_here and provenance.split is not None:
-            import pandas as pd
-
-            instant = pd.Timestamp(provenance.split)
-            instant = (
-                instant.tz_localize(plan.calendar.tz).tz_convert("UTC")
-                if whole.aware
-                else instant.tz_localize("UTC")
-            )
-            train, held = split_at(whole.events, instant)
-            split = f"the fit's split at {provenance.split}"
-        elif fitted_here:
-            raise SlasimError(
-                "every case of this log was fitted: give a separate --test-log", source=str(log)
-            )
-        else:
-            train, held = published_split(whole.events)
-            split = "the field's split (first 80 % of events by end)"
+        train, held, split = _held_out(plan, log, whole)
         test = Frame(held, whole.aware, whole.source)
     if test.cases < 2:
         raise SlasimError(
@@ -217,13 +288,7 @@ def _first_n(plan, source, log, test_log, columns, reps, seed, max_cases, run_on
             field="--max-cases",
         )
     names = _names(plan, [test.events] + ([] if train is None else [train]), slug)
-    if not set(names.values()) & set(test.events["activity"].unique()):
-        raise SlasimError(
-            "no step of the scenario is an activity of the test log (steps: "
-            f"{', '.join(sorted(st.name for st in plan.steps))})",
-            source=test.source,
-            field="activity",
-        )
+    vocabulary = check(_model_activities(plan, names), test.events["activity"], test.source)
     try:
         result = first_n(
             plan.scenario,
@@ -247,12 +312,15 @@ def _first_n(plan, source, log, test_log, columns, reps, seed, max_cases, run_on
     result["log"] = str(log)
     result["settings"]["split"] = split
     logs = result.pop("_logs")
+    _with_vocabulary(result, simulated_share(vocabulary, logs))
     return result, logs, plan.calendar.tz if test.aware else None
 
 
 def _window(plan, log, test_log, columns, reps, seed, max_cases, run_on, advance, slug):
     import pandas as pd
 
+    from slasim.evaluation.verdict import few_cases
+    from slasim.evaluation.vocabulary import check
     from slasim.evaluation.window import window_fidelity
     from slasim.fit.log import read_log
     from slasim.sim.workload import check_workload
@@ -268,7 +336,11 @@ def _window(plan, log, test_log, columns, reps, seed, max_cases, run_on, advance
         resource=columns["resource"],
     )
     names = _names(plan, [pd.DataFrame({"activity": events.activity})], slug)
+    steps = pd.Series(events.activity[~events.milestone])
+    vocabulary = check(_model_activities(plan, names), steps, events.source)
     result = window_fidelity(
         plan, events, names=names, replications=reps, seed=seed, progress=advance, **run_on
     )
+    result["warnings"] = [w for w in [few_cases(result["real_cases"])] if w]
+    _with_vocabulary(result, vocabulary)
     return result, [], None

@@ -1,7 +1,9 @@
 """The field's protocol end to end (`slasim fidelity --protocol first-n`, the benchmark): a scenario
 simulates N cases from the test log's first case start, each run to completion, K times; each
 simulated log is scored against the test log by the field's measures and slasim's own; the naive
-baselines and the real-halves floor are scored by the same code; each measure gets a verdict.
+baselines and the floor (N resampled test cases against N, `baselines`) are scored by the same
+code; each measure gets a verdict, the number of test cases beside it and a caveat under
+`verdict.MIN_TEST_CASES`.
 
 Replications run in this process, on a process pool or on Dask (`slasim.sim.parallel`): the same
 results for any worker count (each replication's streams are keyed by its number).
@@ -19,7 +21,7 @@ from slasim.calendar.units import MINUTES_PER_DAY
 from slasim.evaluation import baselines, measures, own
 from slasim.evaluation.frame import Frame
 from slasim.evaluation.simulate import Collector, FirstN, frame
-from slasim.evaluation.verdict import summary, verdict
+from slasim.evaluation.verdict import few_cases, summary, verdict
 from slasim.io.errors import SlasimError
 from slasim.scenario.plan import compile_plan
 from slasim.scenario.schema import Scenario
@@ -125,8 +127,7 @@ def first_n(
         return measures.score(a, b) | own.score(a, b, cal, test.aware)
 
     model = [both(real, log) for log in logs]
-    half_a, half_b = baselines.halves(real)
-    floor = both(half_a, half_b)
+    floor = [both(*baselines.floor_pair(real, seed + k)) for k in numbers]
     since = real["start_time"].min()
     if train is not None and len(train):
         replay = both(real, baselines.replay(train, n, since))
@@ -140,16 +141,18 @@ def first_n(
             "unit": unit,
             "short": measures.SHORT.get(name, ""),
             "model": _stat([m[name] for m in model]),
-            "replay": replay[name] if replay else math.nan,
-            "bootstrap": _stat([b[name] for b in boot]) if boot else {"mean": math.nan},
-            "floor": floor[name],
+            "replay": {"mean": replay[name]} if replay else None,
+            "bootstrap": _stat([b[name] for b in boot]) if boot else None,
+            "floor": _stat([f[name] for f in floor]),
+            "cases": n,
         }
         row["verdict"] = verdict(
             row["model"]["mean"],
             row["model"]["sd"] / math.sqrt(replications),
-            row["replay"],
-            row["bootstrap"]["mean"],
-            row["floor"],
+            row["replay"]["mean"] if replay else math.nan,
+            row["bootstrap"]["mean"] if boot else math.nan,
+            row["floor"]["mean"],
+            row["floor"]["sd"] / math.sqrt(replications),
         )
         rows[name] = row
     unfinished = sum(len(r["unfinished"]) for r in runs)
@@ -166,7 +169,8 @@ def first_n(
             + ("" if test.aware else " (naive stamps: the calendar's wall clock taken as UTC)"),
             "cycle_time_bins": "1 h",
             "ngram": 3,
-            "floor": "test cases dealt alternately into two halves",
+            "floor": "two samples of N test cases drawn with replacement, one against the other "
+            f"(mean over {replications} pairs)",
             "replay": "last N training cases shifted to the first start" if replay else None,
             "bootstrap": "N training cases with resampled inter-arrivals" if boot else None,
             "horizon_working_days": max(r["working_days"] for r in runs),
@@ -174,7 +178,10 @@ def first_n(
         "simulated_cases": [int(r["entered"]) for r in runs],
         "unfinished_cases": unfinished,
         "measures": rows,
-        "summary": summary(rows) if replay else "no training log: no baselines",
+        "summary": summary(rows, n)
+        if replay
+        else f"no training log: no baselines (N = {n} test cases)",
+        "warnings": [w for w in [few_cases(n)] if w],
     }
     if keep_logs:
         result["_logs"] = logs

@@ -8,20 +8,23 @@ offset are shifted to UTC (hour-of-day measures then work in UTC on both sides a
 
 from __future__ import annotations
 
+import csv
+import gzip
 from pathlib import Path
 
 import pandas as pd
 
+from slasim.io.columns import find_column
 from slasim.io.errors import SlasimError
 
 COLUMNS = ("case_id", "activity", "resource", "start_time", "end_time")
-# The column names found in public logs (XES/pm4py names, Simod's, AgentSimulator's), first match.
-ALIASES = {
-    "case_id": ("case_id", "case:concept:name", "case", "caseid"),
-    "activity": ("activity", "concept:name", "activity_name", "task"),
-    "resource": ("resource", "org:resource", "user", "handler"),
-    "start_time": ("start_time", "start_timestamp", "time:start", "start"),
-    "end_time": ("end_time", "end_timestamp", "time:timestamp", "end"),
+# each column's role in the one list of log column names `slasim fit` also reads (`slasim.io.columns`)
+ROLES = {
+    "case_id": "case",
+    "activity": "activity",
+    "resource": "resource",
+    "start_time": "start",
+    "end_time": "end",
 }
 
 
@@ -39,40 +42,80 @@ def ids():
 
 
 class Frame:
-    """A scored log: its events and whether its file wrote UTC offsets (`aware`), which says how a
-    simulated log set beside it is to be stamped."""
+    """A scored log: its events, whether its file wrote UTC offsets (`aware`, which says how a
+    simulated log set beside it is to be stamped) and each case's receipt (`received`: its first
+    event, a milestone such as a receipt included, as `slasim fit` dates a case)."""
 
-    def __init__(self, events: pd.DataFrame, aware: bool, source: str = ""):
+    def __init__(
+        self,
+        events: pd.DataFrame,
+        aware: bool,
+        source: str = "",
+        received: pd.Series | None = None,
+    ):
         self.events, self.aware, self.source = events, aware, source
+        self._received = received
 
     @property
     def cases(self) -> int:
         return int(self.events["case_id"].nunique())
 
+    @property
+    def received(self) -> pd.Series:
+        """Each case's receipt, by case id (its first start when the log has no milestone)."""
+        return self._received if self._received is not None else case_starts(self.events)
 
-def utc(texts: pd.Series, source: str, column: str) -> pd.Series:
-    """Timestamps as the field reads them (naive taken as UTC, offsets shifted to UTC)."""
+
+def file_line(path: Path, row: int) -> int:
+    """The file line on which data row `row` (0-based, as pandas counts: blank lines skipped)
+    begins, a quoted field running over several lines counted as the file counts it."""
+    opener = gzip.open if str(path).lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        next(reader, None)  # the header
+        end, k = reader.line_num, 0
+        for record in reader:
+            begins, end = end + 1, reader.line_num
+            if record:
+                if k == row:
+                    return begins
+                k += 1
+    return end
+
+
+def utc(texts: pd.Series, source: str, column: str, path: Path | None = None) -> pd.Series:
+    """Timestamps as the field reads them (naive taken as UTC, offsets shifted to UTC); a text
+    that is not one is named with its file line."""
     try:
         return pd.to_datetime(texts, utc=True, format="mixed")
-    except (ValueError, TypeError) as err:
-        raise SlasimError(f"not a timestamp column ({err})", source=source, field=column) from None
+    except (ValueError, TypeError, OverflowError):
+        pass
+    parsed = pd.to_datetime(texts, utc=True, format="mixed", errors="coerce")
+    bad = (parsed.isna() & texts.str.strip().ne("")).to_numpy()
+    if bad.any():
+        row = int(bad.argmax())
+        line = file_line(path, row) if path is not None else row + 2
+        raise SlasimError(
+            f"line {line}: not a timestamp: {texts.iloc[row]!r}", source=source, field=column
+        )
+    raise SlasimError("not a timestamp column (mixed formats)", source=source, field=column)
 
 
 def read_frame(path: Path, columns: dict[str, str] | None = None) -> Frame:
     """A CSV (or CSV.gz) event log as a frame; `columns` maps this module's names to the file's
-    (found by `ALIASES` when not given). Bad files raise `SlasimError` naming file and column."""
+    (found by the shared column names when not given). Bad files raise `SlasimError` naming file,
+    column and line."""
     source = str(path)
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, ValueError, UnicodeDecodeError) as err:
         raise SlasimError(f"cannot read the log as CSV ({err})", source=source) from None
-    header = {c.lower(): c for c in raw.columns}
     chosen = {}
     for name in COLUMNS:
         given = (columns or {}).get(name)
         if given is not None and given not in raw.columns:
             raise SlasimError(f"no column {given!r} in the log", source=source, field=name)
-        found = given or next((header[a] for a in ALIASES[name] if a in header), None)
+        found = given or find_column(list(raw.columns), ROLES[name])
         if found is None and name != "resource":
             raise SlasimError(
                 f"no {name} column found (columns: {', '.join(raw.columns)})",
@@ -91,15 +134,17 @@ def read_frame(path: Path, columns: dict[str, str] | None = None) -> Frame:
     )
     stamps = raw[chosen["end_time"]]
     aware = bool(stamps.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).any())
-    out["start_time"] = utc(raw[chosen["start_time"]], source, chosen["start_time"])
-    out["end_time"] = utc(stamps, source, chosen["end_time"])
+    out["start_time"] = utc(raw[chosen["start_time"]], source, chosen["start_time"], path)
+    out["end_time"] = utc(stamps, source, chosen["end_time"], path)
     if out["start_time"].isna().any() or out["end_time"].isna().any():
         column = chosen["start_time"] if out["start_time"].isna().any() else chosen["end_time"]
-        row = int(out[["start_time", "end_time"]].isna().any(axis=1).to_numpy().argmax()) + 2
+        row = file_line(
+            path, int(out[["start_time", "end_time"]].isna().any(axis=1).to_numpy().argmax())
+        )
         raise SlasimError(f"line {row}: empty timestamp", source=source, field=column)
     backwards = out["end_time"] < out["start_time"]
     if backwards.any():
-        row = int(backwards.to_numpy().argmax()) + 2
+        row = file_line(path, int(backwards.to_numpy().argmax()))
         raise SlasimError(
             f"line {row}: ends before it starts", source=source, field=chosen["end_time"]
         )
@@ -118,8 +163,9 @@ def frame_of_events(events) -> Frame:
 
     steps = ~np.asarray(events.milestone, dtype=bool)
 
-    def stamps(minutes) -> pd.Series:
-        micros = np.round(np.asarray(minutes, dtype=np.float64)[steps] * 60e6).astype("int64")
+    def stamps(minutes, every: bool = False) -> pd.Series:
+        minutes = np.asarray(minutes, dtype=np.float64)
+        micros = np.round((minutes if every else minutes[steps]) * 60e6).astype("int64")
         return pd.Series(pd.to_datetime(micros, unit="us").tz_localize("UTC"))
 
     out = pd.DataFrame(
@@ -130,4 +176,6 @@ def frame_of_events(events) -> Frame:
         }
     )
     out["start_time"], out["end_time"] = stamps(events.start), stamps(events.end)
-    return Frame(out, aware=False, source=events.source)
+    every = pd.DataFrame({"case_id": np.asarray(events.case, dtype=object).astype(str)})
+    every["start_time"] = stamps(events.start, every=True)  # milestones too: the receipts
+    return Frame(out, aware=False, source=events.source, received=case_starts(every))

@@ -35,6 +35,14 @@ def split_at(events: pd.DataFrame, instant: pd.Timestamp) -> tuple:
     return events[first < instant], events[first >= instant]
 
 
+def received_after(events: pd.DataFrame, received: pd.Series, instant: pd.Timestamp) -> tuple:
+    """(earlier, later) frames: cases whose receipt (`received`, by case id; to the second, as a
+    fit records its instants) is at or before `instant`, and those received after it."""
+    later = set(received.index[received.dt.floor("s") > instant])
+    mask = events["case_id"].isin(later)
+    return events[~mask], events[mask]
+
+
 def first_starts(events: pd.DataFrame) -> pd.Series:
     """Each case's first start, by case id, sorted by start."""
     return events.groupby("case_id", sort=False)["start_time"].min().sort_values(kind="stable")

@@ -10,7 +10,8 @@ working days, open cases) beside the field's distances.
 - Simulated steps are collected in memory from the SimPy engine (`simulate.Collector`), in the order
   each case did them. Real steps are read from the log's events; times on the calendar's wall clock
   (taken as UTC by the field's measures, on both sides alike).
-- Each figure is a mean over replications with a Student-t 95 % interval; `reference` gives the
+- Each figure is a mean over replications with a Student-t 95 % interval, clipped where the
+  quantity ends (at 0 for every measure and distance here, at 1 for a share); `reference` gives the
   same distances between the real cases dealt alternately into two halves (the noise floor).
 """
 
@@ -50,6 +51,16 @@ HEADLINE = (
     "open_at_end",
     "wip_mean",
 )
+SHARES = ("past_promised", "past_legal", "ever_yellow", "ever_red")
+
+
+def interval(values: list[float], share: bool = False) -> dict:
+    """Mean and 95 % interval over replications, clipped as the quantity is bounded: a share to
+    [0, 1] (as `slasim run` does), a count, a time or a distance at 0 below."""
+    out = confidence(values, share=share)
+    if out["ci95"] is not None:
+        out["ci95"][0] = max(out["ci95"][0], 0.0)
+    return out
 
 
 class CaseSet:
@@ -273,11 +284,12 @@ def window_fidelity(
         "measures": {
             m: {
                 "real": real_own.get(m),
-                "simulated": confidence([o.get(m, math.nan) for o in own_runs]),
+                "simulated": interval([o.get(m, math.nan) for o in own_runs], m in SHARES),
             }
             for m in HEADLINE
             if m in real_own
         },
-        "distances": {k: confidence([d.get(k, math.nan) for d in dist]) for k in dist[0]},
+        "distances": {k: interval([d.get(k, math.nan) for d in dist]) for k in dist[0]},
+        "intervals": "95 % Student-t over replications; clipped at 0 (a share also at 100 %)",
         "reference": reference,
     }

@@ -32,7 +32,8 @@ def _stat(stat: dict | None, share: bool = False) -> str:
 
 
 def first_n_rows(result: dict) -> list[list[str]]:
-    """One row per measure: name, unit, model mean ± sd, replay, bootstrap, floor, verdict."""
+    """One row per measure: name, unit, model mean ± sd, replay, bootstrap, floor, verdict with
+    the number of test cases it rests on."""
     rows = []
     for name, m in result["measures"].items():
         label = f"{name} ({m['short']})" if m.get("short") else name
@@ -42,10 +43,10 @@ def first_n_rows(result: dict) -> list[list[str]]:
                 label,
                 m["unit"],
                 f"{_value(model['mean'])} ± {_value(model['sd'])}",
-                _value(m["replay"]),
-                _value(m["bootstrap"].get("mean")),
-                _value(m["floor"]),
-                m["verdict"],
+                _value((m["replay"] or {}).get("mean")),
+                _value((m["bootstrap"] or {}).get("mean")),
+                _value((m["floor"] or {}).get("mean")),
+                f"{m['verdict']} (N={m['cases']})" if "cases" in m else m["verdict"],
             ]
         )
     return rows
@@ -106,5 +107,6 @@ def fidelity_report(result: dict) -> str:
             tabulate(
                 distances, headers=["distance (0 = identical)", "model [95% CI]", "real halves"]
             ),
+            "(an interval is clipped at 0, a share's also at 100%)",
         ]
     )
