@@ -394,3 +394,14 @@ def test_huge_limits_are_one_line():
         with pytest.raises(SlasimError) as err:
             compute_deadline(limit, accepted=dt.date(2025, 3, 3))
         assert "\n" not in str(err.value)
+
+
+def test_a_calendar_path_that_is_not_a_regular_file_is_refused_unopened(tmp_path):
+    import os
+
+    from slasim.calendar.files import find_calendar
+
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)  # opening it would wait for a writer
+    with pytest.raises(SlasimError, match="not a regular file: 'fifo.toml'"):
+        find_calendar("fifo.toml", base=tmp_path)

@@ -32,7 +32,13 @@ def test_table_and_out_dir(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "red card" in out.stdout and "utilisation" in out.stdout
     files = sorted(p.name for p in (tmp_path / "res").iterdir())
-    assert files == ["departments.csv", "services.csv", "steps.csv", "summary.json"]
+    assert files == [
+        "departments.csv",
+        "services.csv",
+        "slasim-manifest.json",  # the set, published whole (io.manifest)
+        "steps.csv",
+        "summary.json",
+    ]
     summary = json.loads((tmp_path / "res/summary.json").read_text(encoding="utf-8"))
     rows = (tmp_path / "res/services.csv").read_text(encoding="utf-8").splitlines()
     assert rows[0] == "name,metric,mean,ci95_low,ci95_high,replications"

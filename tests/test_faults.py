@@ -648,7 +648,10 @@ def test_a_full_disk_while_writing_leaves_no_partial_output(tmp_path):
 
     out = tmp_path / "results"
     for extra, word in (
-        (["--event-log", out / "events.csv"], "error: cannot write: File too large"),
+        (
+            ["--event-log", out / "events.csv"],
+            f"error: {out / 'events.csv'}: cannot write the event log: File too large",
+        ),
         (["--out", out], f"error: {out / 'summary.json'}: cannot write (File too large)"),
     ):
         done = subprocess.run(

@@ -194,6 +194,8 @@ def find_calendar(name_or_path: str, base: Path | None = None) -> Path:
         if not text.lower().endswith(".toml"):
             raise SlasimError(f"a calendar is a name or a path to a .toml file, not {text!r}")
         path = Path(text) if base is None else Path(base) / text
+        if path.exists() and not path.is_file():  # a FIFO would block, a device never end
+            raise SlasimError(f"calendar file is not a regular file: {text!r}")
         if not path.is_file():
             raise SlasimError(f"calendar file not found: {text!r}")
         return path.resolve()

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from slasim.calendar.units import minutes_to_iso_array
+from slasim.io.errors import SlasimError
 from slasim.io.files import OutputSet
 
 COLUMNS = ("case_id", "service", "activity", "lifecycle", "timestamp", "resource", "role")
@@ -101,9 +102,18 @@ class EventLog:
             )
 
     def flush(self) -> None:
-        """Write the buffered events to the CSV in time order."""
+        """Write the buffered events to the CSV in time order (a failed write, a full disk, is
+        one error naming the log)."""
         if not self._rows:
             return
+        try:
+            self._write_rows()
+        except OSError as exc:
+            raise SlasimError(
+                f"cannot write the event log: {exc.strerror or exc}", source=str(self.path)
+            ) from None
+
+    def _write_rows(self) -> None:
         minutes = np.array([r[4] for r in self._rows], dtype=np.float64)
         is_wall = np.array([r[5] for r in self._rows], dtype=bool)
         opening = np.array(
@@ -122,9 +132,14 @@ class EventLog:
         """Finish the CSV, then write the XES beside it; both appear only when complete (with the
         caller's other outputs, if the log is part of a set)."""
         self.flush()
-        self._file.close()
         xes = self.outputs.stage(self.path.with_suffix(".xes"))
-        write_xes(self._tmp, xes, self.calendar.tz)
+        try:
+            self._file.close()
+            write_xes(self._tmp, xes, self.calendar.tz)
+        except OSError as exc:
+            raise SlasimError(
+                f"cannot write the event log: {exc.strerror or exc}", source=str(self.path)
+            ) from None
         if self._own_set:
             self.outputs.commit()
 
