@@ -102,19 +102,30 @@ def warn(lines) -> None:
         typer.echo(f"warning: {line}", err=True)
 
 
-def before_simulating(plans, source: str, strict: bool, quiet: bool, *, load: bool = True) -> None:
+def before_simulating(
+    plans, source: str, strict: bool, quiet: bool, *, load: bool = True, labels=None
+) -> None:
     """Before simulating the compiled `plans`: a period past the calendar's published years
     (holidays not yet announced) is refused with --strict, else warned on stderr (unless
     --quiet); the results say `provisional` either way. Staff changes outside the period, and
     (with `load`; not for a staffing search, which tries too few staff on purpose) departments
-    that cannot keep up with their offered load are warned about too."""
+    that cannot keep up with their offered load are warned about too — for every plan (a reform,
+    a grid point), located by its `labels` entry; a reform's warning the baseline (an unlabelled
+    first plan) already gave is not repeated."""
+    baseline: list[str] = []
     for i, plan in enumerate(plans):
-        if i == 0 and not quiet:
-            warn(f"{source}: {line}" for line in plan.unused_staff_changes())
+        label = labels[i] if labels else None
+        where = f"{source} ({label})" if label else source
+        if not quiet:
+            if i == 0:
+                warn(f"{source}: {line}" for line in plan.unused_staff_changes())
             if load:
                 from slasim.staffing.load import overloaded
 
-                warn(f"{source}: {line}" for line in overloaded(plan))
+                lines = overloaded(plan)
+                if i == 0 and label is None:
+                    baseline = lines
+                warn(f"{where}: {line}" for line in lines if i == 0 or line not in baseline)
         if plan.provisional:
             message = (
                 f"the period passes the years calendar {plan.calendar.name!r} has published: "

@@ -134,17 +134,20 @@ def compare(
     claim_outputs([input_path(scenario)], folders={out: COMPARE_FILES})
     from slasim.outputs.results import compare_report, to_json
     from slasim.scenario.loader import check_scenario, load_scenario_data
-    from slasim.scenario.reforms import reform_names
+    from slasim.scenario.plan import compile_plan
+    from slasim.scenario.reforms import reform_names, scenario_with_reforms
     from slasim.sim.compare import compare as run_compare
 
     data, source = load_scenario_data(scenario, overrides or [])
     plan = check_scenario(data, source)  # reforms checked too
-    before_simulating([plan], source, strict, quiet)
     variants = [r.split("+") for r in reform or []] or [[name] for name in reform_names(data)]
     if not variants:
         raise SlasimError(
             "no reforms to compare: add a `reforms:` section or give --reform", source=source
         )
+    reformed = [compile_plan(scenario_with_reforms(data, v, source), source) for v in variants]
+    labels = [None] + ["reform " + "+".join(v) for v in variants]
+    before_simulating([plan, *reformed], source, strict, quiet, labels=labels)
     n = reps or plan.scenario.replications
     workers = pool_size(workers, scheduler, [(plan, n)])
     with progress_bar(n * (1 + len(variants)), "replications", quiet) as advance:
@@ -212,7 +215,7 @@ def sweep(
     from slasim.outputs.results import sweep_csv, sweep_table, to_json
     from slasim.scenario.loader import check_scenario, load_scenario_data
     from slasim.scenario.plan import compile_plan
-    from slasim.sim.sweep import grid_points, grid_size
+    from slasim.sim.sweep import grid_points, grid_size, parse_varies
     from slasim.sim.sweep import sweep as run_sweep
 
     data, source = load_scenario_data(scenario, overrides or [])
@@ -220,7 +223,9 @@ def sweep(
     grid_size(vary, source)  # refused over MAX_POINTS before any point is built
     points = grid_points(data, source, vary)
     plans = [compile_plan(sc, source) for _, sc in points]
-    before_simulating(plans, source, strict, quiet)
+    axes = [key for key, _ in parse_varies(vary, source)]
+    labels = [", ".join(f"{k}={v}" for k, v in zip(axes, values)) for values, _ in points]
+    before_simulating(plans, source, strict, quiet, labels=labels)
     workers = pool_size(
         workers, scheduler, ((p, reps or sc.replications) for p, (_, sc) in zip(plans, points))
     )
