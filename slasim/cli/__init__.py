@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from slasim.cli import check, deadline, fidelity, fit, scenarios, simulate, staff
+from slasim.cli import check, deadline, fidelity, fit, report, scenarios, simulate, staff
 from slasim.cli.metavars import ClickStyleGroup
 from slasim.cli.options import MAX_CASES
 from slasim.io.errors import SlasimError, one_line
@@ -27,7 +27,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},  # every command inherits -h
     help="Legal deadlines on working-day calendars, card checks, and service-centre simulation.",
 )
-for group in (deadline, check, scenarios, simulate, staff, fit, fidelity):
+for group in (deadline, check, scenarios, simulate, report, staff, fit, fidelity):
     app.add_typer(group.commands)
 app.add_typer(deadline.calendar_app, name="calendar")
 

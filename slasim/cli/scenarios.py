@@ -1,11 +1,14 @@
-"""`slasim scenarios`: the scenarios shipped with slasim, by name, with their own descriptions."""
+"""`slasim scenarios|validate|schema`: the shipped scenarios, checking scenario files, their schema."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from slasim.cli.common import emit_json
-from slasim.cli.options import json_flag
+from slasim.cli.common import emit_json, warn
+from slasim.cli.options import Strict, json_flag
+from slasim.io.errors import SlasimError
 
 commands = typer.Typer()
 
@@ -29,3 +32,56 @@ def scenarios(as_json: json_flag() = False):
         width = 120 - 2 - max((len(name) for name, _ in rows), default=0)  # within 120 columns
         wrapped = [(n, "\n".join(wrap(text, width, break_on_hyphens=False))) for n, text in rows]
         typer.echo(tabulate(wrapped, headers=["name", "description"]))
+
+
+@commands.command()
+def validate(
+    files: Annotated[
+        list[str], typer.Argument(help="The scenario files (or shipped names) to validate.")
+    ],
+    strict: Strict = False,
+):
+    """Check scenario files without running them, with the warnings run would give.
+
+    Exit 0 if every file is valid, 2 with file and field for each one that is not (or, with
+    --strict, whose period passes the calendar's published years)."""
+    from slasim.scenario.loader import check_scenario, load_scenario_data
+    from slasim.scenario.reforms import reform_names
+
+    failed = 0
+    for name in files:  # every file is checked, the bad ones each reported in one line
+        try:
+            data, source = load_scenario_data(name)  # read once: the baseline, then each reform
+            plan = check_scenario(data, source)
+            if plan.provisional and strict:
+                raise SlasimError(
+                    f"the period passes the years calendar {plan.calendar.name!r} has published "
+                    "(provisional) (--strict)",
+                    source=source,
+                    field="start",
+                )
+        except SlasimError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            failed += 1
+            continue
+        reforms = reform_names(data)
+        notes = [f"reforms: {', '.join(reforms)}"] if reforms else []
+        warn(f"{source}: {line}" for line in plan.unused_staff_changes())
+        from slasim.staffing.load import overloaded  # the same warnings as `run` gives
+
+        warn(f"{source}: {line}" for line in overloaded(plan))
+        if plan.provisional:
+            notes.append(
+                f"provisional: the period passes calendar {plan.calendar.name}'s published years"
+            )
+        typer.echo(f"{source}: valid" + (f" ({'; '.join(notes)})" if notes else ""))
+    if failed:
+        raise typer.Exit(2)
+
+
+@commands.command()
+def schema():
+    """Print the JSON Schema of scenario files (for editor completion and validation)."""
+    from slasim.scenario.schema import json_schema
+
+    typer.echo(json_schema())

@@ -1,4 +1,4 @@
-"""`slasim run|compare|sweep|report|validate|schema`: simulate a scenario and read its results."""
+"""`slasim run|compare|sweep`: simulate a scenario, its reforms or a grid of what-ifs."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from slasim.cli.common import (
     pool_size,
     progress_bar,
     result_warnings,
-    warn,
 )
 from slasim.cli.options import (
     MAX_CASES,
@@ -40,13 +39,6 @@ commands = typer.Typer()
 # work; `tests/test_output_guard.py` holds them to what the writers write).
 RUN_FILES = ("summary.json", "services.csv", "steps.csv", "departments.csv")
 COMPARE_FILES = ("compare.json", "summary.json")
-REPORT_INPUTS = ("summary.json", "compare.json", "staffing.json", "fidelity.json")
-REPORT_MAX_MB = 64  # a results file larger than this is not one slasim wrote
-CHART_FILES = tuple(
-    f"{name}.{suffix}"
-    for name in ("cards", "lead-times", "utilisation", "timeline")
-    for suffix in ("png", "svg")
-)
 
 
 @commands.command()
@@ -250,89 +242,3 @@ def sweep(
             plots.save(plots.sweep_heatmap(result), plot, outputs)
     result_warnings(source, [w for row in result["rows"] for w in row["warnings"]], as_json, quiet)
     typer.echo(to_json(result) if as_json else sweep_table(result))
-
-
-@commands.command()
-def validate(
-    files: Annotated[
-        list[str], typer.Argument(help="The scenario files (or shipped names) to validate.")
-    ],
-    strict: Strict = False,
-):
-    """Check scenario files without running them: exit 0 if valid, 2 with file and field if not
-    (or, with --strict, if a period passes the calendar's published years)."""
-    from slasim.scenario.loader import check_scenario, load_scenario_data
-    from slasim.scenario.reforms import reform_names
-
-    failed = 0
-    for name in files:  # every file is checked, the bad ones each reported in one line
-        try:
-            data, source = load_scenario_data(name)  # read once: the baseline, then each reform
-            plan = check_scenario(data, source)
-            if plan.provisional and strict:
-                raise SlasimError(
-                    f"the period passes the years calendar {plan.calendar.name!r} has published "
-                    "(provisional) (--strict)",
-                    source=source,
-                    field="start",
-                )
-        except SlasimError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            failed += 1
-            continue
-        reforms = reform_names(data)
-        notes = [f"reforms: {', '.join(reforms)}"] if reforms else []
-        warn(f"{source}: {line}" for line in plan.unused_staff_changes())
-        from slasim.staffing.load import overloaded  # the same warnings as `run` gives
-
-        warn(f"{source}: {line}" for line in overloaded(plan))
-        if plan.provisional:
-            notes.append(
-                f"provisional: the period passes calendar {plan.calendar.name}'s published years"
-            )
-        typer.echo(f"{source}: valid" + (f" ({'; '.join(notes)})" if notes else ""))
-    if failed:
-        raise typer.Exit(2)
-
-
-@commands.command()
-def schema():
-    """Print the JSON Schema of scenario files (for editor completion and validation)."""
-    from slasim.scenario.schema import json_schema
-
-    typer.echo(json_schema())
-
-
-@commands.command()
-def report(
-    results: Annotated[
-        Path, typer.Argument(help="A results directory from `run --out` or `compare --out`.")
-    ],
-    html_path: Annotated[
-        Path | None,
-        typer.Option("--html", help="Where to write the page (default: RESULTS/report.html)."),
-    ] = None,
-    charts: Annotated[
-        bool, typer.Option("--charts", help="Also write the charts as PNG and SVG beside it.")
-    ] = False,
-):
-    """One self-contained HTML page: charts, tables, scenario and reforms, seed, calendar provenance."""
-    target = html_path or results / "report.html"
-    inputs = [results / name for name in REPORT_INPUTS]
-    charts_written = [target.parent / name for name in CHART_FILES] if charts else []
-    claim_outputs(inputs, [target, *charts_written])
-    from slasim.io.files import OutputSet, open_regular
-    from slasim.io.manifest import check_sets
-    from slasim.outputs.html import build_report, write_charts
-
-    check_sets(results, REPORT_INPUTS)  # the manifest first: never half of a set
-    for path in inputs:  # regular files of a bounded size only: never a FIFO or /dev/zero
-        if path.exists() or path.is_symlink():
-            open_regular(path, max_mb=REPORT_MAX_MB).close()
-    written = [target]
-    with OutputSet() as outputs:  # the page and its charts appear together
-        outputs.write(target, build_report(results))
-        if charts:
-            written += write_charts(results, target.parent, outputs)
-    for path in written:
-        typer.echo(f"wrote {path}")
