@@ -8,12 +8,17 @@ import math
 
 import pytest
 
+from slasim.calendar.workcalendar import load_calendar
+from slasim.fit.build import fit_log
+from slasim.fit.discover import Trace
+from slasim.fit.log import read_log
+from slasim.fit.markov import block_presence, choose, markov_item
 from slasim.io.errors import SlasimError
 from slasim.io.schema import validate
 from slasim.scenario.plan import compile_plan
 from slasim.scenario.schema import Scenario
 from slasim.sim.queue_engine import unsupported
-from slasim.sim.runner import replication_metrics
+from slasim.sim.runner import replication_metrics, run_scenario
 from slasim.staffing.load import offered_load
 
 from .test_queue_engine import assert_same_metrics
@@ -124,3 +129,111 @@ def test_a_markov_step_name_must_be_unique_in_its_service():
         SlasimError, match=r"steps\[1\]\.markov\.steps\[0\]: step name 'x' used twice"
     ):
         validate(Scenario, data, "centre.yaml")
+
+
+# ------------------------------------------------------------- fitted from a log (fit.markov)
+
+
+def trace(case: str, *activities: str) -> Trace:
+    return Trace(case, list(activities), [0.0] * len(activities), [0.0] * len(activities))
+
+
+TRACES = [
+    trace("1", "a", "b", "c"),
+    trace("2", "a", "c"),
+    trace("3", "a", "b", "b", "c"),
+    trace("4", "a", "c"),
+]
+
+
+def test_the_chain_counts_what_follows_each_activity():
+    # a starts all 4; after a: b twice, c twice; after b: c twice, b once; after c: the end.
+    items = {a: [{"step": a, "delay": {"fixed": 1, "unit": "wd"}}] for a in "abc"}
+    chain = markov_item(TRACES, ["a", "b", "c"], items)
+    route = chain["item"]["markov"]
+    assert route["start"] == {"a": 1.0}
+    assert route["next"] == {
+        "a": {"b": 0.5, "c": 0.5},
+        "b": {"c": 0.6667, "b": 0.3333},
+        "c": {"end": 1.0},
+    }
+    assert route["max_visits"] == 4  # the longest case
+    # Presence: b is reached from a half the time; a and c always — as in the log.
+    assert chain["presence"] == pytest.approx({"a": 1.0, "b": 0.5, "c": 1.0})
+    assert chain["evidence"]["presence"]["b"] == {"real": 0.5, "fitted": 0.5}
+    Scenario.model_validate(centre_with(chain["item"]))  # a valid route item
+
+
+def test_an_idle_wait_is_a_state_before_its_step_and_repeats_need_no_supplement_loop():
+    items = {
+        "a": [{"step": "a", "delay": {"fixed": 1, "unit": "wd"}}],
+        "b": [
+            {"step": "b-wait", "delay": {"fixed": 30}},
+            {
+                "step": "b",
+                "department": "desk",
+                "work": {"fixed": 5},
+                "supplement": {"probability": 0.3, "response": {"fixed": 1, "unit": "wd"}},
+            },
+        ],
+        "c": [{"step": "c", "delay": {"fixed": 1, "unit": "wd"}}],
+    }
+    route = markov_item(TRACES, ["a", "b", "c"], items)["item"]["markov"]
+    assert [s["step"] for s in route["steps"]] == ["a", "b-wait", "b", "c"]
+    assert "supplement" not in route["steps"][2]
+    assert route["next"]["a"] == {"b-wait": 0.5, "c": 0.5}
+    assert route["next"]["b-wait"] == {"b": 1.0}
+    assert route["next"]["b"] == {"c": 0.6667, "b-wait": 0.3333}
+    assert route["max_visits"] == 8  # 4 activities, each at most 2 states
+
+
+def test_block_presence_multiplies_branch_shares():
+    route = ["a", ("branch", [(0.3, ["b", ("branch", [(0.5, ["e"])])])]), ("parallel", ["c", "d"])]
+    assert block_presence(route) == pytest.approx({"a": 1, "b": 0.3, "e": 0.15, "c": 1, "d": 1})
+
+
+def test_the_markov_route_is_chosen_only_where_the_blocks_lose_presence():
+    chain = markov_item(TRACES, ["a", "b", "c"], {a: [{"step": a}] for a in "abc"})["presence"]
+    # Blocks with b at 20 % where the log has it in half the cases: 0.3 points missed.
+    form, why, evidence = choose(TRACES, ["a", ("branch", [(0.2, ["b"])]), "c"], list("abc"), chain)
+    assert form == "markov" and "'b'" in why and evidence["blocks_worst_gap"]["points"] == 0.3
+    form, _, _ = choose(TRACES, ["a", ("branch", [(0.5, ["b"])]), "c"], list("abc"), chain)
+    assert form == "blocks"
+
+
+def centre_with(item: dict) -> dict:
+    data = centre(CHAIN)
+    data["services"]["permit"]["steps"] = [item]
+    return data
+
+
+def test_a_known_markov_route_comes_back_from_its_simulated_log(tmp_path):
+    known = centre(
+        {
+            **CHAIN,
+            "steps": [
+                {"step": "x", "department": "desk", "work": {"exponential": 20}},
+                {"step": "y", "department": "other", "work": {"exponential": 15}},
+            ],
+        },
+        days=60,
+    )
+    known["departments"]["other"] = {"staff": 2}
+    known["calendar"] = "weekdays"
+    log = tmp_path / "events.csv"
+    run_scenario(Scenario.model_validate(known), replications=1, event_log=log, workers=1)
+    events = read_log(log, load_calendar("weekdays"))
+    fitted = fit_log(events, "weekdays", office="calendar", routes="markov")
+    (item,) = fitted.data["services"]["service"]["steps"]
+    chain = item["markov"]
+    n = fitted.evidence["train_cases"]
+    # Visits to x: 1.25 per case, so about 1.25 n shares after x and 0.625 n after y.
+    assert chain["start"] == {"x": 1.0}
+    assert chain["next"]["x"]["y"] == pytest.approx(0.5, abs=4 * math.sqrt(0.25 / (1.25 * n)))
+    assert chain["next"]["y"]["x"] == pytest.approx(0.4, abs=4 * math.sqrt(0.24 / (0.625 * n)))
+    presence = fitted.evidence["services"]["service"]["route"]["markov"]["presence"]
+    assert presence["y"]["fitted"] == pytest.approx(presence["y"]["real"], abs=0.03)
+    # The file runs, and the log's own block route is kept when asked to choose (auto).
+    Scenario.model_validate(fitted.data)
+    auto = fit_log(events, "weekdays", office="calendar", routes="auto")
+    assert auto.evidence["services"]["service"]["route"]["form"] in ("blocks", "markov")

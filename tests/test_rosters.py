@@ -243,6 +243,7 @@ def test_a_roster_is_fitted_from_when_handlers_are_on_duty():
         ["mon", "tue", "wed", "thu", "fri"], 10
     )
     assert fitted["evidence"]["scale"] == pytest.approx(1.375)
+    assert "(1.60 over office time), scaled ×1.38 to the fitted staff 2.2" in fitted["note"]
     # The fitted roster is a valid one.
     Department.model_validate({"staff": fitted["staff"], "roster": fitted["roster"]})
 

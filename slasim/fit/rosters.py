@@ -131,9 +131,9 @@ def fit_roster(
     lines = []
     for bands in dict.fromkeys(tuple(b) for b in bands_of.values()):  # first-seen order
         days = [d for d, b in bands_of.items() if tuple(b) == bands]
-        for a, b, staff in bands:
+        for a, b, level_of_band in bands:
             lines.append(
-                {"days": _days_text(days), "from": _hhmm(a), "to": _hhmm(b), "staff": staff}
+                {"days": _days_text(days), "from": _hhmm(a), "to": _hhmm(b), "staff": level_of_band}
             )
     lines.sort(key=lambda line: (WEEKDAYS.index(_first_day(line["days"])), line["from"]))
     window = f"{day_to_date(first_day)}..{day_to_date(last_day)}"
