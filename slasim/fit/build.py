@@ -45,6 +45,7 @@ from slasim.fit.drift import window
 from slasim.fit.families import choose
 from slasim.fit.hours import calendar_text, office_from_log, office_hours
 from slasim.fit.log import Events
+from slasim.fit.markov import fitted_route
 from slasim.fit.rosters import department_roster
 from slasim.io.errors import SlasimError
 from slasim.io.files import write_atomic
@@ -133,6 +134,7 @@ def fit_log(
     recent: str = "auto",
     office: str = "log",
     roster: bool = False,
+    routes: str = "blocks",
 ) -> Fitted:
     """Fit a scenario to a log (see the module docstring for what and how)."""
     cal = load_calendar(calendar)
@@ -181,7 +183,9 @@ def fit_log(
     services = {}
     index = LogIndex.of(events, train, cal)
     for service_name, cases in services_of.items():
-        fitted = _service(events, index, cal, cases & train, arrival, min_share, departments)
+        fitted = _service(
+            events, index, cal, cases & train, arrival, min_share, departments, routes
+        )
         key = slug(service_name) if service_name else slug(name or "service")
         limits = (
             {"legal": str(legal)}
@@ -340,7 +344,7 @@ class LogIndex:
         )
 
 
-def _service(events, index, cal, train, arrival, min_share, departments) -> dict:
+def _service(events, index, cal, train, arrival, min_share, departments, routes="blocks") -> dict:
     traces = traces_of(events, train)
     stats = activity_stats(traces)
     kept = [a for a, c in stats.cases.items() if len(c) >= min_share * len(traces)]
@@ -362,11 +366,17 @@ def _service(events, index, cal, train, arrival, min_share, departments) -> dict
         {("arrivals", k) if k in arrivals else ("arrivals",): v for k, v in arrival_notes.items()}
     )
     out_route = _emit_route(route, steps, comments, ("steps",))
+    form = fitted_route(traces, route, steps, routes)  # blocks, or a Markov route (fit.markov)
+    if form["item"] is not None:
+        out_route = [form["item"]]
+        comments = {k: v for k, v in comments.items() if k[0] != "steps"}
+        comments.update({("steps", *path): note for path, note in form["comments"].items()})
     evidence = {
         "cases": len(traces),
         "activities": len(stats.cases),
         "dropped_rare_activities": dropped,
         "arrivals": arrival_evidence,
+        "route": form["evidence"],
         "steps": {a: s["evidence"] for a, s in steps.items()},
     }
     return {
