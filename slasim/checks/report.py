@@ -17,6 +17,7 @@ from pathlib import Path
 from slasim.checks.engine import Outcome
 from slasim.io.errors import one_line, terminal_text
 from slasim.io.files import item_lines
+from slasim.io.xmltext import xml_text
 
 Results = list[tuple[str, list[Outcome]]]
 TOOL = "slasim check"
@@ -168,19 +169,11 @@ def invalid_junit(source: str, message: str) -> str:
     return _xml(suites)
 
 
-# Characters XML 1.0 does not allow (C0 controls but tab and line breaks, lone surrogates,
-# U+FFFE/U+FFFF): ElementTree writes them as they are, and the document is then ill-formed.
-NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _escaped(match: re.Match) -> str:
     return match.group().encode("unicode_escape").decode("ascii")
-
-
-def xml_text(text: str) -> str:
-    """Text that XML 1.0 can hold: each disallowed character written as its escape (`\\x1b`)."""
-    return NOT_XML.sub(_escaped, text)
 
 
 def _xml(root: ET.Element) -> str:

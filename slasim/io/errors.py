@@ -63,9 +63,9 @@ class SlasimError(ValueError):
         # One line whatever the input held: line breaks, other control characters and bidi
         # overrides in a key, value or file name are shown escaped, never sent to the terminal.
         # Messages quote values from files: each part is capped, so no input is echoed whole.
-        parts = [one_line(source)] if source else []
-        parts += [_capped(one_line(p)) for p in (field, message) if p]
-        super().__init__(terminal_text(": ".join(parts)))
+        parts = [terminal_text(one_line(source))] if source else []
+        parts += [_capped(terminal_text(one_line(p))) for p in (field, message) if p]
+        super().__init__(": ".join(parts))
 
     def located(self, source: str | None = None, field_prefix: str | None = None) -> SlasimError:
         """The same error with a file and/or an outer field path filled in."""

@@ -13,6 +13,7 @@ from contextlib import nullcontext
 
 from slasim.io.errors import SlasimError
 from slasim.io.files import OutputSet
+from slasim.io.xmltext import xml_text
 
 LEVEL_COLOURS = {"blue": "#4c72b0", "yellow": "#e5b800", "orange": "#dd8452", "red": "#c44e52"}
 
@@ -47,7 +48,9 @@ def svg_text(fig) -> str:
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight")
     _pyplot().close(fig)
-    return buffer.getvalue()
+    # matplotlib copies each label into a comment as it is: a control character from a name
+    # would make the SVG ill-formed XML.
+    return xml_text(buffer.getvalue())
 
 
 def card_rates(groups: dict[str, dict], title: str) -> str:
@@ -270,6 +273,9 @@ def save(fig, path, outputs: OutputSet | None = None) -> None:
         raise SlasimError("a chart is written as .png or .svg", field=str(path))
     try:
         with OutputSet() if outputs is None else nullcontext(outputs) as target:
-            fig.savefig(target.stage(path), format=kind, bbox_inches="tight", dpi=120)
+            if kind == "svg":
+                target.stage(path).write_text(svg_text(fig), encoding="utf-8")
+            else:
+                fig.savefig(target.stage(path), format=kind, bbox_inches="tight", dpi=120)
     finally:
         _pyplot().close(fig)
