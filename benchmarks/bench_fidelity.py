@@ -6,9 +6,9 @@ For each log: the published split (LoanApp: the exact split behind the published
 `slasim fit` on every training case, then `slasim.evaluation.fidelity.first_n` — N = the test
 cases simulated from the test log's first start, each run to completion, 10 simulated logs — scored
 by log-distance-measures with the field's parameters. Printed beside slasim: replay and bootstrap
-baselines and the real-halves floor (same code, same run), Simod's published row and the best
-published tool per measure (`published_fidelity.json`, each tool on its own split: anchors, not
-figures on one shared test set), and wall times.
+baselines and the floor (N resampled test cases against N; same code, same run), Simod's published
+row and the best published tool per measure (`published_fidelity.json`, each tool on its own
+split: anchors, not figures on one shared test set), and wall times.
 
     python benchmarks/bench_fidelity.py [--logs DIR] [--reps 10] [--workers 2] [--json]
 
@@ -124,9 +124,11 @@ def table(rows: list[dict], published: dict) -> str:
             "| slasim | "
             + " | ".join(f"{m[k]['model']['mean']:.3f} ± {m[k]['model']['sd']:.3f}" for k in names)
             + " |",
-            "| replay | " + " | ".join(f"{m[k]['replay']:.3f}" for k in names) + " |",
+            "| replay | " + " | ".join(f"{m[k]['replay']['mean']:.3f}" for k in names) + " |",
             "| bootstrap | " + " | ".join(f"{m[k]['bootstrap']['mean']:.3f}" for k in names) + " |",
-            "| real halves (floor) | " + " | ".join(f"{m[k]['floor']:.3f}" for k in names) + " |",
+            "| floor (N vs N resampled) | "
+            + " | ".join(f"{m[k]['floor']['mean']:.3f}" for k in names)
+            + " |",
             "| Simod (published) | "
             + " | ".join(f"{tools['Simod'][i][0]:.3f}" for i, _ in enumerate(names))
             + " |",
