@@ -43,6 +43,18 @@ def test_dash_h_is_help_and_no_type_is_a_python_name(command):
     assert short.stdout == long.stdout and "Usage: slasim" in long.stdout
     # Typer's own names (`<int>`, `<str>`, `<bool>` after a flag, `<list[str]>`) never show.
     assert not re.search(r"<(bool|int|str|float|path|list)\b", long.stdout), long.stdout
+    assert not re.search(r"\{[a-z_]+\}", long.stdout), long.stdout  # Typer's `{scenario}`
+
+
+def test_the_usage_line_names_arguments_in_capitals_as_click_does():
+    usage = {
+        cmd: next(line for line in slasim(*cmd, "-h").stdout.splitlines() if "Usage:" in line)
+        for cmd in (("run",), ("validate",), ("deadline",), ("calendar", "show"))
+    }
+    assert "slasim run [OPTIONS] SCENARIO" in usage[("run",)]
+    assert "slasim validate [OPTIONS] FILES..." in usage[("validate",)]  # one or more
+    assert "slasim deadline [OPTIONS] START LIMIT" in usage[("deadline",)]
+    assert "slasim calendar show [OPTIONS] [NAME]" in usage[("calendar", "show")]  # optional
 
 
 def option_line(help_text: str, flag: str) -> str:

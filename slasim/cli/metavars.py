@@ -5,7 +5,8 @@ Typer (since its "Update metavar printing" change, which it made on purpose and 
 vendored Click carries) prints Python type names instead: `<int>`, `<str>`, `<list[str]>` for a
 repeatable option, and `<bool>` after every flag, as if a flag took a value. The app's groups are
 `ClickStyleGroup`s: every command they hand out, and the group itself, shows its parameters' types
-through `click_metavar` (an explicit `metavar=` still wins).
+through `click_metavar` (an explicit `metavar=` still wins), and arguments in the usage line in
+capitals, as Click does (`SCENARIO`, not `{scenario}`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,13 @@ class ClickStyleOption(TyperOption):
 class ClickStyleArgument(TyperArgument):
     def display_type_rich(self, ctx) -> str | None:
         return click_metavar(self)
+
+    def get_usage_pieces(self, ctx) -> list[str]:
+        """The usage line as Click writes it: `SCENARIO`, `[LOG]`, `FILES...` (Typer writes a
+        required argument as `{scenario}`, which reads like a placeholder to fill with braces)."""
+        name = self.name.upper()
+        name = name if self.required else f"[{name}]"
+        return [name + ("..." if self.nargs != 1 else "")]
 
 
 def restyle(params) -> None:
