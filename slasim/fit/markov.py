@@ -14,6 +14,11 @@ activities far rarer than in the log. Each activity's presence (the share of cas
 least once) is worked out for both forms — the blocks' from their branch shares, the chain's as
 absorption probabilities — and set beside the log's; `choose` takes the chain when the blocks miss
 some activity's presence by more than `GAP` and the chain misses less.
+
+Opt-in (`fit_log(routes="markov"|"auto")`). Measured on BPIC15_1 (dated completions only; the
+field's protocol, 5 simulated logs): the Markov route brings the 3-gram distance from 0.929 to
+0.595 but the cycle-time distance from 1,237 to 1,421 h; a first-order chain forgets what a case
+has done, so activities nearly every case does come out in about half (auto keeps the blocks).
 """
 
 from __future__ import annotations
