@@ -350,3 +350,19 @@ def test_protocol_is_a_choice_and_the_overload_warning_is_given(known, tmp_path)
     run_err = slasim("run", fitted, *heavy, "--reps", "2", "-w", "1").stderr
     expected = [line for line in run_err.splitlines() if "offered load" in line]
     assert expected and [line for line in err.splitlines() if "offered load" in line] == expected
+
+
+def test_a_separate_test_log_holding_fitted_cases_is_warned_about(known):
+    """A separate test log is scored whole (the field's protocol), but its cases received by the
+    fit's last fitted receipt are counted and said: here the training log itself."""
+    log, fitted = known
+    code, stdout, err = slasim(
+        "fidelity", fitted, log, "--test-log", log, "--reps", "2", "--json", "-w", "1"
+    )
+    assert code == 0, err
+    result = json.loads(stdout)
+    provenance = yaml.safe_load(fitted.read_text(encoding="utf-8"))["provenance"]
+    total = _cases_in(log)
+    assert result["settings"]["cases"] == total
+    line = f"{provenance['fitted_cases']} of the test log's {total} cases were received by"
+    assert any(line in w for w in result["warnings"]) and line in err

@@ -187,6 +187,22 @@ def _instant(text: str, plan, aware: bool):
     return instant.tz_localize("UTC")
 
 
+def _early(plan, test) -> str | None:
+    """A separate test log is scored whole (the field's protocol), but its cases received by the
+    fit's last fitted receipt may be fitted ones: how many, said."""
+    provenance = plan.scenario.provenance
+    if provenance is None or provenance.fitted_until is None:
+        return None
+    instant = _instant(provenance.fitted_until, plan, test.aware)
+    early = int((test.received.dt.floor("s") <= instant).sum())
+    if not early:
+        return None
+    return (
+        f"{early} of the test log's {test.cases} cases were received by the fit's last fitted "
+        f"receipt ({provenance.fitted_until}): some may be cases the model was fitted on"
+    )
+
+
 def _held_out(plan, log: Path, whole) -> tuple:
     """(training frame, test frame, how they were told apart) for one log scored alone.
 
@@ -273,9 +289,11 @@ def _first_n(plan, source, log, test_log, columns, reps, seed, max_cases, run_on
             test = _read(test_log, columns, plan.calendar, fallback=True)
         train = whole.events
         split = "separate test log"
+        early = _early(plan, test)
     else:
         train, held, split = _held_out(plan, log, whole)
         test = Frame(held, whole.aware, whole.source)
+        early = None
     if test.cases < 2:
         raise SlasimError(
             "fewer than two test cases (give --test-log, or fit on part of the log)",
@@ -313,6 +331,8 @@ def _first_n(plan, source, log, test_log, columns, reps, seed, max_cases, run_on
     result["settings"]["split"] = split
     logs = result.pop("_logs")
     _with_vocabulary(result, simulated_share(vocabulary, logs))
+    if early:
+        result["warnings"].append(early)
     return result, logs, plan.calendar.tz if test.aware else None
 
 
