@@ -22,7 +22,7 @@ from slasim.sim.event_engine import EventReplication
 from slasim.sim.runner import engine_used, replication_metrics
 
 from .helpers import ROOT
-from .test_queue_engine import assert_same_metrics, rosters
+from .test_queue_engine import DAY_SETS, assert_same_metrics, rosters
 
 START = dt.date(2025, 4, 1)
 # Continuous and whole-minute work times: fixed and empirical ones make releases, arrivals and
@@ -53,11 +53,19 @@ SPECIAL_WAIT = st.builds(
 )
 
 
+# Batch releases: some weekdays at an hour inside office time, at the opening, or after the close.
+BATCHES = st.builds(
+    lambda days, at: {"days": days, "at": at},
+    DAY_SETS,
+    st.sampled_from(["09:00", "11:00", "14:00", "16:30", "20:00"]),
+)
+
+
 @st.composite
 def centres(draw):
     """Random centres: desks shared by steps and services, priorities, supplement loops (restart,
     resume, 容缺受理, give-up), special procedures, 告知承诺, delays, branch points, parallel groups,
-    Markov routes,
+    Markov routes, batch releases,
     dated staff changes, weekly rosters, online receipts piling up at the opening."""
     desks = [f"d{i}" for i in range(draw(st.integers(1, 3)))]
     departments = {}
@@ -79,7 +87,10 @@ def centres(draw):
     def step() -> dict:
         name = f"s{next(counter)}"
         if draw(st.integers(0, 5)) == 0:
-            return {"step": name, "delay": draw(WAIT)}
+            delay = {"step": name, "delay": draw(WAIT)}
+            if draw(st.integers(0, 3)) == 0:
+                delay["batch"] = draw(BATCHES)
+            return delay
         out = {"step": name, "department": draw(st.sampled_from(desks)), "work": draw(WORK)}
         if draw(st.integers(0, 2)) == 0:
             out["supplement"] = {
@@ -97,6 +108,8 @@ def centres(draw):
             }
         if draw(st.integers(0, 3)) == 0:
             out["limit"] = draw(st.sampled_from(["2wh", "1wd"]))
+        if draw(st.integers(0, 4)) == 0:
+            out["batch"] = draw(BATCHES)
         return out
 
     def route(depth: int = 0) -> list:
@@ -210,7 +223,10 @@ def tied_centres(draw):
             }
             return {"step": name, "delay": wait}
         work = {"fixed": draw(st.sampled_from([0, 0, 10, 30, 60]))}
-        return {"step": name, "department": draw(st.sampled_from(sorted(desks))), "work": work}
+        out = {"step": name, "department": draw(st.sampled_from(sorted(desks))), "work": work}
+        if draw(st.integers(0, 3)) == 0:  # cases released together, on the hour
+            out["batch"] = draw(BATCHES)
+        return out
 
     def route() -> list:
         items = []

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from slasim.calendar.units import MINUTES_PER_DAY, date_to_day, day_to_date
+from slasim.calendar.units import MINUTES_PER_DAY, date_to_day, day_to_date, parse_clock
 from slasim.calendar.workcalendar import WorkCalendar, load_calendar
 from slasim.clock.cards import Ladder, parse_ladder
 from slasim.clock.limits import Limit
@@ -21,6 +21,7 @@ from slasim.scenario.distributions import Distribution
 from slasim.scenario.schema import (
     END,
     WEEKDAYS,
+    Batch,
     Choice,
     Markov,
     Parallel,
@@ -51,7 +52,9 @@ class StepPlan:
     accepts: bool
     supplement: Supplement | None
     special: SpecialProcedure | None
-    plain: bool = False  # no loop, special procedure or limit: the engine's short path
+    batch: Batch | None = None
+    releases: np.ndarray | None = None  # a batch's release instants (business minutes)
+    plain: bool = False  # no loop, special procedure, limit or batch: the engine's short path
 
     def __post_init__(self):
         self.plain = (
@@ -59,7 +62,13 @@ class StepPlan:
             and self.special is None
             and self.limit is None
             and self.delay is None
+            and self.batch is None
         )
+
+    def release_after(self, now: float) -> float:
+        """The first release at or after `now` (inf: none left in the calendar's table)."""
+        k = int(np.searchsorted(self.releases, now, side="left"))
+        return float(self.releases[k]) if k < len(self.releases) else float("inf")
 
 
 @dataclass
@@ -241,6 +250,9 @@ def compile_plan(scenario: Scenario, source: str = "scenario") -> Plan:
             services.append(service_plan(s, name, spec, scenario, dept_index, all_steps))
         except SlasimError as exc:
             raise exc.located(source) from None
+    for step in all_steps:
+        if step.batch is not None:
+            step.releases = release_instants(cal, step.batch, start_day)
     return Plan(
         scenario,
         cal,
@@ -317,6 +329,15 @@ def roster_within(cal: WorkCalendar, spec, start_day: int, end_day: int) -> list
     return joined
 
 
+def release_instants(cal: WorkCalendar, batch, start_day: int) -> np.ndarray:
+    """A batch's releases from the period's first working day to the end of the calendar's table,
+    in business minutes: `at` on each working day of its weekdays."""
+    days = cal.work_days[start_day:]
+    days = days[np.isin((days + _EPOCH_WEEKDAY) % 7, [WEEKDAYS.index(d) for d in batch.days])]
+    at = parse_clock(batch.at, field="at")
+    return np.unique(cal.to_business_array(days * MINUTES_PER_DAY + at))
+
+
 def service_plan(
     index: int,
     name: str,
@@ -380,6 +401,7 @@ def build_route(
                 item.accepts,
                 item.supplement,
                 item.special_procedure,
+                item.batch,
             )
             all_steps.append(step)
             plan.steps.append(step)

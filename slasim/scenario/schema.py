@@ -188,6 +188,31 @@ class SpecialProcedure(Strict):
     _unit = field_validator("duration")(lambda v: _units(v, ("d", "wd", "h", "min"), "duration"))
 
 
+class Batch(Strict):
+    """Cases done with a step wait for its next release — a committee's meeting (集体审议), a
+    signing round — and leave it together."""
+
+    days: list[Literal[WEEKDAYS]] = Field(
+        default=list(WEEKDAYS),
+        min_length=1,
+        description="Weekdays of the releases (`[tue]`, or a range text `mon-fri`); default "
+        "every day. Only working days hold one.",
+    )
+    at: str = Field(
+        description="Time of the release, `HH:MM` wall time; one outside office hours is at the "
+        "next opening."
+    )
+
+    _day_list = field_validator("days", mode="before")(_days)
+    _clock = field_validator("at")(field_parser(_clock_text))
+
+    @model_validator(mode="after")
+    def _once(self):
+        if len(set(self.days)) != len(self.days):
+            raise ValueError("a weekday is listed twice")
+        return self
+
+
 class Step(Strict):
     """Either work by a department's staff, or an elapsed `delay` with no staff modelled (e.g. a
     file transferred to another level, or a review whose duration is known only as elapsed days);
@@ -201,6 +226,11 @@ class Step(Strict):
     accepts: bool = False  # acceptance (受理) happens when this step ends
     supplement: Supplement | None = None
     special_procedure: SpecialProcedure | None = None
+    batch: Batch | None = Field(
+        default=None,
+        description="Release the step's cases together at set times: a case done with the step "
+        "(its work, loops and procedures) waits for the next release, counted on the clock.",
+    )
 
     _unit = field_validator("work")(lambda v: _units(v, ("min", "h"), "work"))
     _delay_unit = field_validator("delay")(lambda v: _units(v, ("d", "wd", "h", "min"), "delay"))

@@ -1,7 +1,7 @@
 """What a case does in the centre, written once for both event engines: arrivals, the route with its
 branch points, parallel groups and Markov routes (each next step drawn after the one done), desk
-visits repeated after supplements, special procedures, 告知承诺 and 容缺受理, delays, and the
-records grading reads.
+visits repeated after supplements, special procedures, 告知承诺 and 容缺受理, delays, batch
+releases (a step's cases leave it together at set times), and the records grading reads.
 
 `CaseFlow` holds a replication's state and its processes as generators on the business-minute axis
 (docs/ARCHITECTURE.md property 3). It leaves four things to the engine that runs it: `now`,
@@ -262,6 +262,8 @@ class CaseFlow:
             yield self.timeout(finish - start)
             if record.is_accepted:  # Art. 45: not counted
                 record.pauses = (record.pauses or []) + [(start, finish)]
+        if step.batch is not None:  # released with the others at the step's next release
+            yield self.timeout(step.release_after(self.now) - self.now)
         self._span(step, record, entered)
         return True
 
@@ -297,6 +299,8 @@ class CaseFlow:
         tally = self.step_tallies[step.id]
         tally.visits += 1
         tally.work += finish - entered
+        if step.batch is not None:  # released with the others at the step's next release
+            yield self.timeout(step.release_after(self.now) - self.now)
         if step.accepts and not record.is_accepted:
             record.accepted = self.now
         self._span(step, record, entered)

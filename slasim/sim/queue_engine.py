@@ -52,6 +52,10 @@ def unsupported(plan: Plan) -> str | None:
     for st in plan.steps:
         if st.supplement is not None or st.special is not None:
             return f"step {st.service}/{st.name} has a supplement loop or special procedure"
+        if st.batch is not None:
+            # Its cases leave together: their order at the next desk is SimPy's order of events
+            # scheduled at different instants for one instant, which the queue path does not keep.
+            return f"step {st.service}/{st.name} releases its cases in batches"
     for dept in plan.departments:
         if uses[dept.index] > 1:
             return f"department {dept.name!r} serves more than one step"
