@@ -15,6 +15,7 @@ from slasim.fit.log import read_log
 from slasim.fit.markov import block_presence, choose, markov_item
 from slasim.io.errors import SlasimError
 from slasim.io.schema import validate
+from slasim.scenario.markov_edit import find_markov_step, remove_state
 from slasim.scenario.plan import compile_plan
 from slasim.scenario.schema import Scenario
 from slasim.sim.queue_engine import unsupported
@@ -237,3 +238,27 @@ def test_a_known_markov_route_comes_back_from_its_simulated_log(tmp_path):
     Scenario.model_validate(fitted.data)
     auto = fit_log(events, "weekdays", office="calendar", routes="auto")
     assert auto.evidence["services"]["service"]["route"]["form"] in ("blocks", "markov")
+
+
+def test_removing_a_step_hands_its_shares_on_and_keeps_the_others_reach():
+    # x → y half the time; y → x 40 %, else out. Removing y: x's share to y goes where y goes,
+    # x 0.4 and end 0.6 → x: {x: 0.2, end: 0.8}, so x is still visited 1 / 0.8 = 1.25 times.
+    data = centre({**CHAIN, "next": {k: dict(v) for k, v in CHAIN["next"].items()}})
+    route = data["services"]["permit"]["steps"]
+    chain = find_markov_step(route, "y")
+    remove_state(chain, "y")
+    assert [s["step"] for s in chain["steps"]] == ["x"]
+    assert chain["next"] == {"x": {"end": pytest.approx(0.8), "x": pytest.approx(0.2)}}
+    plan = compile_plan(Scenario.model_validate(data))
+    assert plan.services[0].route[0].visits().tolist() == pytest.approx([1.25])
+
+
+def test_removing_a_step_with_a_loop_leaves_the_loop_out():
+    chain = {
+        "steps": [{"step": "a"}, {"step": "b"}],
+        "start": {"a": 1.0},
+        "next": {"a": {"b": 1.0}, "b": {"b": 0.5, "a": 0.25, "end": 0.25}},
+    }
+    remove_state(chain, "b")
+    assert chain["next"] == {"a": {"a": 0.5, "end": 0.5}}
+    assert find_markov_step([{"step": "z"}], "b") is None

@@ -1,0 +1,43 @@
+"""Editing a Markov route item in raw scenario data (what a reform that removes a step needs).
+
+Removing a step from a stochastic directly-follows route must not strand the cases that went
+through it: each share that led to the removed step x is handed on to x's successors in
+proportion to x's own shares, its loop back to itself left out (a case at x leaves for y with
+chance next[x][y] / (1 − next[x][x])). The start and every other step's shares keep summing to 1,
+and the chance of reaching each remaining step is what it was (state elimination).
+"""
+
+from __future__ import annotations
+
+END = "end"
+
+
+def find_markov_step(route: list, name: str) -> dict | None:
+    """The `markov` mapping of a route (at any depth) that holds step `name`, or None."""
+    for item in route:
+        if not isinstance(item, dict):
+            continue
+        chain = item.get("markov")
+        if isinstance(chain, dict) and any(s.get("step") == name for s in chain.get("steps", [])):
+            return chain
+        for branch in item.get("parallel", []):
+            found = find_markov_step(branch, name)
+            if found is not None:
+                return found
+        for branch in item.get("branch", []):
+            found = find_markov_step(branch.get("steps", []), name)
+            if found is not None:
+                return found
+    return None
+
+
+def remove_state(chain: dict, name: str) -> None:
+    """Remove step `name` from a raw `markov` mapping, its shares handed on to its successors."""
+    after = dict(chain["next"].pop(name, {}))
+    loop = after.pop(name, 0.0)
+    onward = {k: v / (1.0 - loop) for k, v in after.items()} if loop < 1.0 else {END: 1.0}
+    chain["steps"] = [s for s in chain["steps"] if s.get("step") != name]
+    for shares in [chain["start"], *chain["next"].values()]:
+        into = shares.pop(name, 0.0)
+        for target, share in onward.items():
+            shares[target] = shares.get(target, 0.0) + into * share
