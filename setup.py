@@ -3,7 +3,8 @@
 `slasim` and every sub-package with an `__init__.py` are found by setuptools' `find_packages`. The
 data folders `calendars/` and `scenarios/` ship inside the package as `slasim._shipped_calendars`
 and `slasim._shipped_scenarios`, each sub-folder (`scenarios/checks`, `scenarios/logs`, …) as a
-sub-package of its own, so a new folder is shipped without editing this file.
+sub-package of its own, so a new folder is shipped without editing this file. A TOML or JSON file
+beside a module of slasim (data it reads, never Python literals) ships with its package.
 """
 
 from pathlib import Path
@@ -13,6 +14,10 @@ from setuptools import find_packages, setup
 ROOT = Path(__file__).resolve().parent
 SHIPPED = {"calendars": "slasim._shipped_calendars", "scenarios": "slasim._shipped_scenarios"}
 DATA = ["*.toml", "*.yaml", "*.csv", "*.csv.gz", "*.md"]
+MODULE_DATA = [
+    "*.toml",
+    "*.json",
+]  # data a module of slasim reads beside itself (io/log_columns.toml)
 
 
 def shipped_packages() -> dict[str, str]:
@@ -28,8 +33,9 @@ def shipped_packages() -> dict[str, str]:
 
 
 DATA_PACKAGES = shipped_packages()
+CODE_PACKAGES = find_packages(include=["slasim", "slasim.*"])
 setup(
-    packages=find_packages(include=["slasim", "slasim.*"]) + list(DATA_PACKAGES),
+    packages=CODE_PACKAGES + list(DATA_PACKAGES),
     package_dir=DATA_PACKAGES,
-    package_data=dict.fromkeys(DATA_PACKAGES, DATA),
+    package_data=dict.fromkeys(CODE_PACKAGES, MODULE_DATA) | dict.fromkeys(DATA_PACKAGES, DATA),
 )

@@ -29,12 +29,22 @@ def test_train_share_one_fits_every_case_and_fidelity_scores_a_separate_log(tmp_
     )
     assert code == 0, err
     fitted = yaml.safe_load((tmp_path / "s.yaml").read_text(encoding="utf-8"))
-    assert fitted["provenance"] == {
-        "log": "train.csv",
-        "split": None,
-        "fitted_cases": 100,
-        "held_out_cases": 0,
-    }
+    receipts = {}  # a case's receipt: its earliest start (or completion) in the file
+    for r in rows:
+        if r["case:concept:name"] in first:
+            t = min(r["start_timestamp"] or r["time:timestamp"], r["time:timestamp"])
+            receipts[r["case:concept:name"]] = min(receipts.get(r["case:concept:name"], t), t)
+    assert (
+        fitted["provenance"]
+        == {
+            "log": "train.csv",
+            "split": None,
+            "fitted_cases": 100,
+            "held_out_cases": 0,
+            "fitted_from": min(receipts.values())[:16],  # the first and last fitted receipts
+            "fitted_until": max(receipts.values())[:16],
+        }
+    )
     code, out, err = slasim(
         "fidelity", tmp_path / "s.yaml", tmp_path / "train.csv", "--test-log",
         tmp_path / "test.csv", "--protocol", "first-n", "--reps", "2", "--json", "-w", "1",
