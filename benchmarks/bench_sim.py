@@ -4,12 +4,19 @@ All simulate the same queue (same arrival rate, work times, staff, simulated spa
 tracks the legal clock and cards of every case. slasim is measured twice: as it runs by default (a
 plain FCFS desk: the queue path, `fcfs`) and forced onto its SimPy engine (`engine: simpy`, what
 scenarios with supplement loops or shared desks run on). Prints cases/s and ratios.
+
+A second part puts the queue path on M/M/5 at ρ 0.85 (the same scenario with 5 staff and 102
+receipts a day, 200 days) beside a heapq floor: the same queue as plain Python, numpy draws in one
+block and a heap of the desks' free instants (`heapq_mmc`), no clock or cards. It is the floor a
+Python engine could reach without the legal clock; the ratio says how much the clock, cards and
+tallies cost on top.
 Run: python benchmarks/bench_sim.py [--reps 20]
 """
 
 from __future__ import annotations
 
 import argparse
+import heapq
 import statistics
 import time
 
@@ -43,6 +50,58 @@ def raw_simpy(lam: float, mean_work: float, staff: int, horizon: float, seed: in
     env.process(source())
     env.run(until=horizon)
     return served
+
+
+def heapq_mmc(lam: float, mean_work: float, staff: int, horizon: float, seed: int) -> int:
+    """The same M/M/c as plain Python: receipts and work drawn in one numpy block, each customer
+    served FCFS by the desk free first (a heap of free instants). Returns customers received."""
+    rng = np.random.default_rng(seed)
+    gaps = rng.exponential(1.0 / lam, int(lam * horizon * 1.2) + 100)
+    arrivals = np.cumsum(gaps)
+    arrivals = arrivals[arrivals < horizon]
+    work = rng.exponential(mean_work, len(arrivals))
+    free = [0.0] * staff
+    for at, w in zip(arrivals.tolist(), work.tolist()):
+        first = free[0]
+        heapq.heapreplace(free, (at if at > first else first) + w)
+    return len(arrivals)
+
+
+def mm5_floor(reps: int = 20, scenario_path: str = "scenarios/mmc-always.yaml") -> dict:
+    """M/M/5 at rho 0.85 on the queue path against `heapq_mmc`: cases/s and the median of
+    back-to-back ratios (interleaved replications)."""
+    overrides = [
+        "departments.desk.staff=5",
+        "services.request.arrivals.per_day=102",
+        "working_days=200",
+    ]
+    scenario = load_scenario(scenario_path, overrides)
+    plan = compile_plan(scenario)
+    service = scenario.services["request"]
+    lam = service.arrivals.per_day / 1440.0
+    mean_work = service.steps[0].work.mean
+    horizon = plan.end - plan.start
+    replication_metrics(plan, 0, 99)
+    ours, floor = [], []
+    for r in range(reps):
+        t0 = time.perf_counter()
+        metrics = replication_metrics(plan, r, scenario.seed)
+        elapsed = time.perf_counter() - t0
+        ours.append(
+            (metrics["overall"]["arrived"] * horizon / (plan.end - plan.warmup_end), elapsed)
+        )
+        t0 = time.perf_counter()
+        count = heapq_mmc(lam, mean_work, 5, horizon, r)
+        floor.append((count, time.perf_counter() - t0))
+    return {
+        "rho": lam * mean_work / 5,
+        "slasim_per_s": statistics.median(n / t for n, t in ours),
+        "heapq_per_s": statistics.median(n / t for n, t in floor),
+        "slasim_vs_heapq": statistics.median(
+            (x / tx) / (y / ty) for (x, tx), (y, ty) in zip(ours, floor)
+        ),
+        "reps": reps,
+    }
 
 
 def ciw_mmc(lam: float, mean_work: float, staff: int, horizon: float, seed: int) -> int:
@@ -124,6 +183,7 @@ def measure(
     if other:
         out["slasim_vs_ciw"] = paired(ours, other)
         out["simpy_engine_vs_ciw"] = paired(ours_simpy, other)
+    out["mm5"] = mm5_floor(args.reps, args.scenario)
     return out
 
 
@@ -149,6 +209,11 @@ def main() -> None:
     print(
         f"slasim / raw SimPy: {r['slasim_vs_simpy']:.2f}x (target >= 0.7x); SimPy engine / raw SimPy: "
         f"{r['simpy_engine_vs_simpy']:.2f}x (medians of back-to-back pairs)"
+    )
+    m = r["mm5"]
+    print(
+        f"M/M/5, rho = {m['rho']:.2f}, queue path {m['slasim_per_s']:,.0f} cases/s, heapq floor "
+        f"{m['heapq_per_s']:,.0f} cases/s: {m['slasim_vs_heapq']:.2f}x the floor (target >= 0.5x)"
     )
 
 

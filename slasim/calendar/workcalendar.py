@@ -332,6 +332,99 @@ class WorkCalendar:
         wall = float(self.to_wall_array(business))
         return int(self.to_business_array(wall, fold=0) < business)
 
+    # ---------------------------------------------------------------- lookup tables
+    def _lookup(self) -> dict:
+        """Tables that turn the clock's frequent questions into array lookups, built once from the
+        exact conversions below (so a lookup returns the very double they compute):
+          - `ext`: `bm_start` with NaN appended (no instant compares past it), and `base[i]`: the
+            working day holding business minute `i * quantum` (quantum: half the shortest working
+            day), so a business instant's day is `base` of its bucket moved by at most one
+            (`day_of_business`);
+          - `close[e]`: wall instant of whole working-day position e (0 ≤ e ≤ working days): the
+            close of working day e - 1, earliest side (`to_wall_array(side="left")`);
+          - `last_close[i]`: the local time a working table day's office hours end (inf on rest
+            days), `safe[i]`: its clocks do not change."""
+        tables = getattr(self, "_tables", None)
+        if tables is None:
+            nwd = len(self.work_days)
+            shortest = float(self.day_minutes[self.day_minutes > 0].min())
+            quantum = shortest / 2.0
+            buckets = int(self.bm_start[-1] // quantum) + 2
+            if buckets > 50 * (nwd + 1) or not np.all(self.day_minutes > 0):
+                quantum, buckets = math.inf, 0  # short days: `searchsorted` instead
+            base = (
+                np.searchsorted(self.bm_start, np.arange(buckets) * quantum, side="right") - 1
+                if buckets
+                else np.zeros(0, dtype=np.int64)
+            )
+            last_close = np.full(len(self.is_work), np.inf)
+            last_close[self.is_work] = self._closes[self.profile_of].max(axis=1)
+            tables = self._tables = {
+                "quantum": quantum,
+                "buckets": buckets,
+                "base": base.astype(np.intp),
+                "ext": np.concatenate([self.bm_start, [np.nan]]),  # nothing lies past its end
+                "last_close": last_close,
+                "safe": ~self._changing,
+            }
+            positions = np.arange(nwd + 1, dtype=np.float64)  # the bucket tables are in place
+            tables["close"] = self.to_wall_array(
+                self.day_position_to_business(positions), side="left"
+            )
+        return tables
+
+    def day_of_business(self, business) -> np.ndarray:
+        """Working day holding each business instant: `searchsorted(bm_start, b, "right") - 1`
+        (-1 before the table, the number of working days past it, NaN counted past it), by a
+        bucket lookup and one correction step instead of a binary search."""
+        b = np.asarray(business, dtype=np.float64)
+        t = self._lookup()
+        if not t["buckets"]:
+            return np.searchsorted(self.bm_start, b, side="right") - 1
+        q = b * (1.0 / t["quantum"])
+        q = np.where(q < t["buckets"] - 1, q, t["buckets"] - 1)  # NaN and inf: the last bucket
+        k0 = t["base"][np.maximum(q, 0).astype(np.intp)]
+        ext = t["ext"]
+        return k0 + (b >= ext[k0 + 1]) - (b < ext[k0])
+
+    def working_day_floor(self, minutes) -> np.ndarray:
+        """`floor(business_to_day_position(to_business_array(minutes)))`: the index of the working
+        day an instant falls in (of the next one, outside office hours), as a float. Looked up from
+        the day's table row; instants on days whose clocks change, within 1e-4 minutes of a close
+        (where the division could round up) or outside the table take the exact path."""
+        minutes = np.asarray(minutes, dtype=np.float64)
+        t = self._lookup()
+        days = np.floor(minutes / MINUTES_PER_DAY)
+        index = days - self.first_day
+        inside = (index >= 0) & (index < len(self.is_work))
+        i = np.where(inside, index, 0).astype(np.intp)
+        in_day = minutes - days * MINUTES_PER_DAY
+        close = t["last_close"][i]
+        out = self.cum[i] + (in_day >= close)
+        exact = ~inside | ~t["safe"][i] | (np.abs(in_day - close) < 1e-4)
+        if exact.any():
+            out = out.astype(np.float64)
+            out[exact] = np.floor(
+                self.business_to_day_position(self.to_business_array(minutes[exact]))
+            )
+            return out
+        return out.astype(np.float64)
+
+    def close_of_position(self, position) -> np.ndarray:
+        """Wall instants of working-day positions, earliest side: `to_wall_array(
+        day_position_to_business(position), side="left")`, looked up for whole positions within
+        the table (the close of the day before) and computed for the rest."""
+        p = np.asarray(position, dtype=np.float64)
+        close = self._lookup()["close"]
+        whole = (p == np.floor(p)) & (p >= 0) & (p <= len(close) - 1)
+        if whole.all():
+            return close[p.astype(np.intp)]
+        out = np.empty(p.shape)
+        out[whole] = close[p[whole].astype(np.intp)]
+        rest = ~whole
+        out[rest] = self.to_wall_array(self.day_position_to_business(p[rest]), side="left")
+        return out
+
     def to_wall_array(self, business, *, side: str = "left") -> np.ndarray:
         """Wall minutes at business minutes. `left`: earliest instant (a close, 17:30); `right`:
         latest (the next opening, 09:00). Inside office hours both agree."""
@@ -340,7 +433,7 @@ class WorkCalendar:
         frac = b - whole
         # A fractional minute lies strictly inside an office interval: take the right side of its
         # floor.
-        k = np.searchsorted(self.bm_start, whole, side="right") - 1
+        k = self.day_of_business(whole)
         if side == "left":  # a whole minute at a day's start belongs to the previous day's close
             at_start = (frac == 0) & (self.bm_start[np.maximum(k, 0)] == whole)
             k = k - at_start
@@ -368,7 +461,7 @@ class WorkCalendar:
     def business_to_day_position(self, business) -> np.ndarray:
         """Working-day axis: k + fraction of working day k's office minutes elapsed."""
         b = np.asarray(business, dtype=np.float64)
-        k = np.clip(np.searchsorted(self.bm_start, b, side="right") - 1, 0, len(self.work_days) - 1)
+        k = np.clip(self.day_of_business(b), 0, len(self.work_days) - 1)
         return k + (b - self.bm_start[k]) / self.day_minutes[k]
 
     def day_position_to_business(self, position) -> np.ndarray:

@@ -114,7 +114,8 @@ def counting_start(calendar, unit: str, accepted_minutes) -> np.ndarray:
     counts_today = calendar.counting.acceptance_day_counts
     if unit == "d":
         return np.floor(accepted_minutes / MINUTES_PER_DAY) + (0 if counts_today else 1)
-    return np.floor(position(calendar, unit, accepted_minutes)) + (0 if counts_today else 1)
+    # floor(position(...)), looked up from the calendar's table (`WorkCalendar.working_day_floor`).
+    return calendar.working_day_floor(accepted_minutes) + (0 if counts_today else 1)
 
 
 def end_instant(calendar, unit: str, end_pos) -> np.ndarray:
@@ -127,7 +128,7 @@ def end_instant(calendar, unit: str, end_pos) -> np.ndarray:
     if unit == "wh":
         return wall_at(calendar, unit, end_pos)
     if unit == "wd":
-        close = wall_at(calendar, unit, end_pos)
+        close = calendar.close_of_position(end_pos)  # `wall_at`, a table lookup for whole days
         if not ends_at_midnight:
             return close
         whole = end_pos == np.floor(end_pos)
