@@ -17,6 +17,8 @@ from typing import get_args, get_origin
 
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
+from slasim.cli.values import plain_runtime_param
+
 NAMES = {str: "TEXT", int: "INTEGER", float: "FLOAT", bool: "BOOLEAN", Path: "PATH"}
 
 
@@ -35,12 +37,27 @@ def click_metavar(param) -> str:
     return name
 
 
+def _runtime_param(param, typer_class):
+    """Text parameters are read without Typer's pydantic adapters (`slasim.cli.values`)."""
+    if getattr(param, "_runtime_param", None) is None:
+        plain = plain_runtime_param(param)
+        if plain is not None:
+            param._runtime_param = plain
+    return typer_class.get_runtime_param(param)
+
+
 class ClickStyleOption(TyperOption):
+    def get_runtime_param(self):
+        return _runtime_param(self, TyperOption)
+
     def display_type_rich(self, ctx) -> str | None:
         return self.metavar if self.metavar is not None else click_metavar(self)
 
 
 class ClickStyleArgument(TyperArgument):
+    def get_runtime_param(self):
+        return _runtime_param(self, TyperArgument)
+
     def display_type_rich(self, ctx) -> str | None:
         return click_metavar(self)
 
@@ -72,6 +89,10 @@ class ClickStyleGroup(TyperGroup):
         if command is not None:
             restyle([*command.params, command.get_help_option(ctx)])
         return command
+
+    def parse_args(self, ctx, args):
+        restyle(self.get_params(ctx))  # the group's own options (--version, --help) read lightly
+        return super().parse_args(ctx, args)
 
     def format_help(self, ctx, formatter) -> None:
         restyle(self.get_params(ctx))
