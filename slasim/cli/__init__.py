@@ -19,17 +19,26 @@ from slasim.io.errors import SlasimError, one_line
 
 __all__ = ["MAX_CASES", "app", "main"]
 
-app = typer.Typer(
-    cls=ClickStyleGroup,
-    add_completion=True,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},  # every command inherits -h
-    help="Legal deadlines on working-day calendars, card checks, and service-centre simulation.",
-)
-for group in (deadline, check, scenarios, simulate, report, staff, fit, fidelity):
-    app.add_typer(group.commands)
-app.add_typer(deadline.calendar_app, name="calendar")
+GROUPS = (deadline, check, scenarios, simulate, report, staff, fit, fidelity)
+NAMED = {"calendar": deadline.calendar_app}
+
+
+def make_app(groups=GROUPS, named=NAMED) -> typer.Typer:
+    """The Typer app with these command groups (all of them: the `slasim` command line)."""
+    made = typer.Typer(
+        cls=ClickStyleGroup,
+        add_completion=True,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},  # every command inherits -h
+        help="Legal deadlines on working-day calendars, card checks, and service-centre simulation.",
+    )
+    for group in groups:
+        made.add_typer(group.commands)
+    for name, sub in named.items():
+        made.add_typer(sub, name=name)
+    made.callback()(_main_options)
+    return made
 
 
 def _version(value: bool) -> None:
@@ -43,7 +52,6 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
 def _main_options(
     show_version: Annotated[
         bool,
@@ -55,6 +63,29 @@ def _main_options(
     """Legal deadlines on working-day calendars, card checks, and service-centre simulation."""
 
 
+app = make_app()
+
+
+def app_for(args: list[str]) -> typer.Typer:
+    """The app that runs `args`: when they start with a command's name, one holding only that
+    command's group (Typer builds the options of every command it holds before parsing, which
+    is most of a short command's own start-up); else the whole app (help, completion, a typo)."""
+    import os
+
+    if not args or any(k.startswith("_SLASIM_COMPLETE") for k in os.environ):
+        return app
+    if args[0] in NAMED:
+        return make_app((), {args[0]: NAMED[args[0]]})
+    for group in GROUPS:
+        names = {
+            info.name or info.callback.__name__.replace("_", "-")
+            for info in group.commands.registered_commands
+        }
+        if args[0] in names:
+            return make_app((group,), {})
+    return app
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point; the exit-code policy lives here and only here: 0 success, 1 a check
     failed, 2 bad input or a file that cannot be written (one line on stderr), 70 an unexpected
@@ -62,8 +93,14 @@ def main(argv: list[str] | None = None) -> None:
     ended by signal N (143 SIGTERM, 129 SIGHUP, …), 141 standard output closed before all was
     printed (as a process killed by SIGPIPE; one line on stderr). Every signal unwinds the run,
     so pool workers stop and staged outputs are removed."""
+    import os
+
     from slasim.io.interrupts import Terminated, install
 
+    # pydantic looks for plugins in every installed distribution's entry points when it builds
+    # the first model; the command line validates only its own files, which need none (as Typer
+    # does for its adapters). A value the user set is kept.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "1")
     if argv is None:  # the console entry point, not a caller's process
         install()
         if not _stdout_open():
@@ -125,7 +162,7 @@ def _run(args: list[str]):
 
     try:
         with inputs_tracked():
-            code = app(args=args, prog_name="slasim", standalone_mode=False)
+            code = app_for(args)(args=args, prog_name="slasim", standalone_mode=False)
         sys.stdout.flush()  # a full disk behind `> file` is an error, not an exit-time warning
         return code
     except SystemExit as exc:  # Typer turns a closed pipe into a silent exit 1: say it
