@@ -1,7 +1,10 @@
 """Vectorized working-day deadlines per second, against the anchors on the same inputs in one run.
 
 Anchors: `holidays`' `get_nth_working_day` (correct, scalar) and numpy `busday_offset` (fast, but
-blind to make-up workdays, so also counts how many of its answers are wrong).
+blind to make-up workdays, so also counts how many of its answers are wrong). The legal clock
+(`ClockBatch`: acceptance instants inside office hours, a `wd` limit each, due instants at the close)
+is timed against `busday_offset` on as many cases, the two run alternately; its due dates are
+checked against `add_working_days_array`.
 Run: python benchmarks/bench_deadlines.py [--n 2000000]
 """
 
@@ -9,13 +12,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import statistics
 import time
 
 import holidays
 import numpy as np
 
-from slasim.calendar.units import date_to_day
+from slasim.calendar.units import MINUTES_PER_DAY, date_to_day
 from slasim.calendar.workcalendar import load_calendar
+from slasim.clock.case_clock import ClockBatch
+from slasim.clock.limits import last_counted_day
 
 
 def best_of(fn, repeats=5):
@@ -61,6 +67,23 @@ def measure(n: int = 2_000_000, anchor_n: int = 20_000) -> dict:
     )
     np_rate = args.n / t_np
     np_wrong = int((np_due.astype(np.int64) != due).sum())
+
+    # The legal clock on acceptance instants inside office hours (as `check` and grading hold them).
+    wall = days * MINUTES_PER_DAY + rng.uniform(0, MINUTES_PER_DAY, args.n)
+    accepted = cal.to_wall_array(cal.to_business_array(wall), side="right")
+    accepted_day = np.floor(accepted / MINUTES_PER_DAY).astype(np.int64)
+    limit = limits.astype(np.float64)
+    clock_s, anchor_s = [], []
+    for _ in range(5):  # alternately, so both see the same machine
+        t0 = time.perf_counter()
+        clock_due = ClockBatch(cal, "wd", accepted, limit).due()
+        clock_s.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        np.busday_offset(next_days, steps, roll="forward", holidays=rest)
+        anchor_s.append(time.perf_counter() - t0)
+    clock_wrong = int(
+        (last_counted_day(clock_due) != cal.add_working_days_array(accepted_day, limits)).sum()
+    )
     return {
         "n": args.n,
         "slasim_per_s": rate,
@@ -69,6 +92,9 @@ def measure(n: int = 2_000_000, anchor_n: int = 20_000) -> dict:
         "holidays_agree": agree,
         "anchor_n": args.anchor_n,
         "numpy_wrong": np_wrong,
+        "clock_per_s": args.n / min(clock_s),
+        "clock_vs_numpy": statistics.median(b / a for a, b in zip(clock_s, anchor_s)),
+        "clock_wrong": clock_wrong,
     }
 
 
@@ -94,6 +120,11 @@ def main() -> None:
     print(
         f"{'numpy busday_offset':34s} {np_rate:14,.0f} {rate / np_rate:15.1f}  "
         f"wrong on {np_wrong:,} of {args.n:,} ({np_wrong / args.n:.1%}): no make-up workdays"
+    )
+    print(
+        f"{'slasim ClockBatch.due (wd, at close)':34s} {r['clock_per_s']:14,.0f} {'':15s}  "
+        f"{r['clock_vs_numpy']:.2f}x numpy busday_offset (median of alternate runs; target >= 1x); "
+        f"due date differs from add_working_days on {r['clock_wrong']:,}"
     )
 
 
