@@ -311,3 +311,23 @@ def test_an_infeasible_number_target_gives_its_shortfall_in_its_unit(tmp_path):
     )
     assert code == 2 and err.count("\n") == 1, err
     assert "lead_time_wd_p90<=0.05 is" in err and " wd)" in err
+
+
+def test_a_candidate_keeps_its_roster_bands_offset_from_the_base_staff():
+    """A base of 4 clerks with a roster of 2 on weekday mornings: the candidate with 6 has 4 then
+    (two fewer than base, as a dated change keeps its offset), and the search's own mean staff —
+    from which it judges stability — is the candidate's compiled plan's."""
+    from slasim.staffing.search import Search
+
+    data = centre(4, 60)
+    data["departments"]["clerk"]["roster"] = [
+        {"days": "mon-fri", "from": "09:00", "to": "12:00", "staff": 2}
+    ]
+    scenario = Scenario.model_validate(data)
+    search = Search(scenario, "t.yaml", [parse_target("red<=5%")], ["clerk"], {}, {}, {})
+    candidate = search.scenario_for((6,))
+    assert [band.staff for band in candidate.departments["clerk"].roster] == [4]
+    plan = compile_plan(candidate)
+    assert search.mean_staff("clerk", 6) == pytest.approx(
+        mean_staff(plan.departments[0], plan.start, plan.end)
+    )

@@ -150,15 +150,19 @@ class Search:
         return float(sum(n * self.costs[d] for d, n in zip(self.departments, staff)))
 
     def scenario_for(self, staff: tuple[int, ...]) -> Scenario:
-        """The scenario with these staff; dated changes keep their offset from the base staff."""
+        """The scenario with these staff; dated changes and roster bands keep their offset from
+        the base staff (a roster of 2 on Saturdays under a base of 4 stays two fewer)."""
         departments = dict(self.scenario.departments)
         for name, n in zip(self.departments, staff):
             dept = departments[name]
-            changes = [
-                c.model_copy(update={"staff": max(0, c.staff + n - dept.staff)})
-                for c in dept.staff_changes
-            ]
-            departments[name] = dept.model_copy(update={"staff": n, "staff_changes": changes})
+
+            def shifted(items, base=dept.staff, n=n):
+                return [i.model_copy(update={"staff": max(0, i.staff + n - base)}) for i in items]
+
+            update = {"staff": n, "staff_changes": shifted(dept.staff_changes)}
+            if getattr(dept, "roster", None):
+                update["roster"] = shifted(dept.roster)
+            departments[name] = dept.model_copy(update=update)
         return self.scenario.model_copy(update={"departments": departments})
 
     def mean_staff(self, name: str, n: int) -> float:
