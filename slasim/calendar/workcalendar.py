@@ -280,9 +280,12 @@ class WorkCalendar:
         working = self.is_work[days - self.first_day]
         kk = np.minimum(k, len(self.work_days) - 1)
         profile = self.profile_of[kk]
-        within = np.clip(in_day[..., None] - self._opens[profile], 0.0, self._lengths[profile]).sum(
-            axis=-1
-        )
+        if self._opens.shape[1] == 1:  # one interval a day: its clip is the sum (0.0 for -0.0)
+            within = np.clip(in_day - self._opens[profile, 0], 0.0, self._lengths[profile, 0])
+        else:
+            within = np.clip(
+                in_day[..., None] - self._opens[profile], 0.0, self._lengths[profile]
+            ).sum(axis=-1)
         out = self.bm_start[k] + np.where(working, within, 0.0)
         if self._real:
             out = self._real_business(out, minutes, days, k, working, fold)
@@ -442,19 +445,20 @@ class WorkCalendar:
         k = np.maximum(k, 0)
         rem = whole - self.bm_start[k]
         profile = self.profile_of[k]
-        cum = self._cumlen[profile]
-        if side == "left":
-            j = (rem[..., None] > cum).sum(axis=-1) * (frac == 0) + (rem[..., None] >= cum).sum(
-                axis=-1
-            ) * (frac > 0)
-        else:
-            j = (rem[..., None] >= cum).sum(axis=-1)
-        j = np.minimum(j, cum.shape[-1] - 1)
-        before = (
-            np.take_along_axis(cum, j[..., None], axis=-1)[..., 0]
-            - np.take_along_axis(self._lengths[profile], j[..., None], axis=-1)[..., 0]
-        )
-        opens = np.take_along_axis(self._opens[profile], j[..., None], axis=-1)[..., 0]
+        width = self._cumlen.shape[1]
+        # j: the office interval holding `rem` minutes of the day (a close counts to its interval
+        # on the left side, unless a fraction of a minute follows); one flat index per instant.
+        flat = profile * width
+        if width > 1:
+            j = 0
+            for column in range(width):
+                cum = self._cumlen[profile, column]
+                j = j + (
+                    np.where(frac > 0, rem >= cum, rem > cum) if side == "left" else rem >= cum
+                )
+            flat = flat + np.minimum(j, width - 1)
+        before = (self._cumlen - self._lengths).ravel()[flat]
+        opens = self._opens.ravel()[flat]
         out = self.work_days[k] * MINUTES_PER_DAY + opens + (rem - before) + frac
         return self._real_wall(out, b, k, side) if self._real else out
 

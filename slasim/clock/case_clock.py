@@ -93,6 +93,9 @@ class ClockBatch:
 
     def pieces(self, unit: str) -> tuple[np.ndarray, np.ndarray]:
         """Pauses on a unit's axis, merged (cached per unit)."""
+        if unit not in self._pieces and not self.pauses.shape[1]:  # no pause: no piece
+            empty = np.zeros((len(self.accepted), 0))
+            self._pieces[unit] = empty, empty
         if unit not in self._pieces:
             a, b = self.pauses[..., 0], self.pauses[..., 1]
             filler = np.broadcast_to(
