@@ -54,3 +54,20 @@ def test_train_share_one_fits_every_case_and_fidelity_scores_a_separate_log(tmp_
     assert result["settings"]["cases"] == len(second)  # N = the test log's cases
     assert result["settings"]["split"] == "separate test log"
     assert result["simulated_cases"] == [len(second)] * 2  # per replication
+
+
+def test_fit_writes_the_route_form_asked_for(tmp_path):
+    """`--route markov` writes a chain of steps (a `markov` route item) that validates and runs;
+    the default stays the block route; an unknown form is one line, exit 2."""
+    args = ["-c", "loanapp-example", "--limit", "1wd"]
+    for form, has_chain in (("markov", True), ("blocks", False)):
+        out = tmp_path / f"{form}.yaml"
+        code, _, err = slasim("fit", SAMPLE, *args, "--route", form, "--out", out)
+        assert code == 0, err
+        steps = yaml.safe_load(out.read_text(encoding="utf-8"))["services"]
+        (service,) = steps.values()
+        assert any("markov" in item for item in service["steps"]) is has_chain
+    code, out, err = slasim("run", tmp_path / "markov.yaml", "--reps", "2", "-w", "1", "--json")
+    assert code == 0 and json.loads(out)["overall"]["decided"]["mean"] > 0, err
+    code, _, err = slasim("fit", SAMPLE, *args, "--route", "nope", "--out", tmp_path / "x.yaml")
+    assert code == 2 and err.count("\n") == 1 and "--route" in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,14 @@ from slasim.cli.options import (
 )
 
 commands = typer.Typer()
+
+
+class RouteForm(StrEnum):
+    """How `fit` writes each service's route."""
+
+    blocks = "blocks"
+    markov = "markov"
+    auto = "auto"
 
 
 @commands.command()
@@ -101,6 +110,27 @@ def fit(
             ),
         ),
     ] = "log",
+    roster: Annotated[
+        bool,
+        typer.Option(
+            "--roster",
+            help=(
+                "Also fit each department's staff by weekday and hour band from when its handlers "
+                "are on duty (off by default: it did not improve the shipped benchmarks)."
+            ),
+        ),
+    ] = False,
+    route: Annotated[
+        RouteForm,
+        typer.Option(
+            "--route",
+            help=(
+                "blocks: a route of steps, branches and parallel groups; markov: a chain of "
+                "steps with the log's next-step shares; auto: the one whose activities keep the "
+                "log's presence per case better."
+            ),
+        ),
+    ] = "blocks",
     as_json: json_flag("Print the fit's evidence as JSON.") = False,
     max_log_mb: Annotated[
         float,
@@ -152,6 +182,8 @@ def fit(
         since=since_date,
         recent=recent,
         office=office_hours,
+        roster=roster,
+        routes=str(route),
     )
     kept = (
         f"{fitted.evidence['test_cases']} kept for `slasim fidelity` (from {fitted.evidence['split']})"
