@@ -9,6 +9,7 @@ import typer
 from slasim.cli.common import claim_outputs, emit_json, input_path, warn
 from slasim.cli.metavars import ClickStyleGroup
 from slasim.cli.options import Strict, calendar_option, complete_calendar, json_flag
+from slasim.io.errors import SlasimError
 
 commands = typer.Typer()
 calendar_app = typer.Typer(
@@ -19,14 +20,21 @@ calendar_app = typer.Typer(
 @commands.command()
 def deadline(
     start: Annotated[
-        str, typer.Argument(help="The acceptance date (YYYY-MM-DD) or instant (YYYY-MM-DDTHH:MM).")
-    ],
-    limit: Annotated[
-        str,
+        str | None,
         typer.Argument(
-            help="The time limit: 20wd (working days), 4wh (working hours) or 30d (natural days)."
+            metavar="START",
+            help="The acceptance date (YYYY-MM-DD) or instant (YYYY-MM-DDTHH:MM).",
+            show_default=False,
         ),
-    ],
+    ] = None,
+    limit: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="LIMIT",
+            help="The time limit: 20wd (working days), 4wh (working hours) or 30d (natural days).",
+            show_default=False,
+        ),
+    ] = None,
     calendar: calendar_option(
         "The calendar: a name (see `slasim calendar list`) or a .toml file."
     ) = "cn",
@@ -40,8 +48,25 @@ def deadline(
         typer.Option("--explain", help="Show the count day by day, with the articles it follows."),
     ] = False,
     as_json: json_flag() = False,
+    many: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="FILE",
+            help="Many deadlines: a CSV or JSON-lines file (- for standard input) of start, limit "
+            "and optional calendar and extension; one JSON object per line out (no START, LIMIT).",
+        ),
+    ] = None,
 ):
     """When is a time limit due, counted from START on a working-day calendar?"""
+    if many is not None:
+        if start is not None or limit is not None or explain:
+            raise SlasimError("--from reads START and LIMIT from the file (and has no --explain)")
+        claim_outputs([p for p in (input_path(calendar), input_path(many)) if p])
+        return deadlines_from(many, calendar, extension or [], strict)
+    for value, name in ((start, "START"), (limit, "LIMIT")):
+        if value is None:
+            raise SlasimError(f"Missing argument '{name}' (or give --from FILE)")
     claim_outputs([input_path(calendar)])  # a calendar file: a regular one (never a FIFO)
     from slasim.calendar.units import parse_instant
     from slasim.clock.deadline import compute_deadline
@@ -65,6 +90,48 @@ def deadline(
         if explain and result.explanation:
             typer.echo("\n".join(render_explanation(result.explanation)))
     warn(result.warnings)
+
+
+FIELDS = ("start", "limit", "calendar", "extension")
+
+
+def deadlines_from(name: str, calendar: str, extension: list[str], strict: bool) -> None:
+    """`deadline --from`: every line's deadline, one JSON object per line, printed only when
+    every line is good (a bad one is one located error and nothing is printed)."""
+    import json
+    import sys
+
+    from slasim.clock.deadline_batch import compute_deadlines
+    from slasim.io.files import shown
+    from slasim.io.lines import read_input, read_records
+
+    source = "stdin" if name == "-" else shown(name)
+    records, lines = read_records(
+        read_input(name), source, FIELDS, required=("start", "limit"), lists=("extension",)
+    )
+    results = compute_deadlines(
+        [r["start"] for r in records],
+        [r["limit"] for r in records],
+        calendars=[r.get("calendar") or None for r in records],
+        extensions=[_extensions(r.get("extension"), extension) for r in records],
+        calendar=calendar,
+        strict=strict,
+        where=[f"{source}: line {line}" for line in lines],
+    )
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    sys.stdout.write("".join(dumps(r) + "\n" for r in results))
+    seen: dict = {}
+    for result in results:
+        for line in result["warnings"]:
+            seen[line] = seen.get(line, 0) + 1
+    warn(f"{line} ({count} of {len(results)} deadlines)" for line, count in seen.items())
+
+
+def _extensions(value, default: list[str]) -> list[str]:
+    """A row's extensions: its own (one text, or a list in JSON lines), else --extension's."""
+    if value is None or value == "":
+        return default
+    return [value] if isinstance(value, str) else value
 
 
 @calendar_app.command("list")

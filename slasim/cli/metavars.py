@@ -63,7 +63,10 @@ class ClickStyleArgument(TyperArgument):
 
     def get_usage_pieces(self, ctx) -> list[str]:
         """The usage line as Click writes it: `SCENARIO`, `[LOG]`, `FILES...` (Typer writes a
-        required argument as `{scenario}`, which reads like a placeholder to fill with braces)."""
+        required argument as `{scenario}`, which reads like a placeholder to fill with braces).
+        An explicit metavar is shown as given (`deadline`'s START LIMIT, which `--from` replaces)."""
+        if self.metavar:
+            return [self.metavar]
         name = self.name.upper()
         name = name if self.required else f"[{name}]"
         return [name + ("..." if self.nargs != 1 else "")]

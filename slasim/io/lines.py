@@ -1,0 +1,115 @@
+"""Records of a CSV or JSON-lines input, each with its line number, for commands that take many
+small requests in one file (`slasim deadline --from`).
+
+A CSV file has a header row naming its columns; a JSON-lines file holds one JSON object per line.
+The format is told by the file's first character that is not blank (`{` for JSON lines), so
+standard input needs no flag. Blank lines are skipped. Every problem is one located error:
+the file, the line, and what is wrong (an unknown column or key is refused, not ignored).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+
+from slasim.io.errors import SlasimError, shown
+from slasim.io.files import _unique_pairs, read_text_file
+
+
+def read_input(name: str) -> str:
+    """The text of a file, or of standard input for `-` (UTF-8; one located error otherwise)."""
+    if name != "-":
+        return read_text_file(name)
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SlasimError(f"not UTF-8 text (byte {exc.start})", source="stdin") from None
+
+
+def read_records(
+    text: str, source: str, fields: tuple[str, ...], required: tuple[str, ...], lists=()
+) -> tuple[list[dict], list[int]]:
+    """(records, line numbers): each record a dict of the `fields` it gives (texts; in JSON lines
+    a field of `lists` may also be a list of texts). A record lacking a `required` field, or
+    giving one not in `fields`, is a located error."""
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("{"):
+        records, lines = _json_lines(text, source, fields, lists)
+    else:
+        records, lines = _csv_rows(text.lstrip("\ufeff"), source, fields)
+    for record, line in zip(records, lines):
+        for name in required:
+            if not record.get(name):
+                raise SlasimError(f"{name}: missing", source=source, field=f"line {line}")
+    return records, lines
+
+
+def _json_lines(text: str, source: str, fields, lists) -> tuple[list[dict], list[int]]:
+    records, lines = [], []
+    known = set(fields)
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"line {number}"
+        try:
+            record = json.loads(line, object_pairs_hook=_unique_pairs)
+        except json.JSONDecodeError as exc:
+            raise SlasimError(f"invalid JSON: {exc.msg}", source=source, field=where) from None
+        except ValueError:
+            raise SlasimError(
+                "invalid JSON: a key is repeated", source=source, field=where
+            ) from None
+        except RecursionError:
+            raise SlasimError("nested too deeply", source=source, field=where) from None
+        if not isinstance(record, dict):
+            raise SlasimError("not a JSON object", source=source, field=where)
+        for key, value in record.items():
+            if key not in known:
+                raise SlasimError(
+                    f"unknown key {shown(key)} (use {', '.join(fields)})",
+                    source=source,
+                    field=where,
+                )
+            plain = isinstance(value, str) or value is None
+            listed = key in lists and isinstance(value, list)
+            if listed and all(isinstance(item, str) for item in value):
+                continue
+            if not plain:
+                raise SlasimError(f"{key}: not a text", source=source, field=where)
+        records.append(record)
+        lines.append(number)
+    return records, lines
+
+
+def _csv_rows(text: str, source: str, fields) -> tuple[list[dict], list[int]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = None
+    records, lines = [], []
+    for row in reader:
+        number = reader.line_num  # the row's last line (a quoted cell may hold line breaks)
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        if header is None:
+            header = [cell.strip() for cell in row]
+            for name in header:
+                if name not in fields:
+                    raise SlasimError(
+                        f"unknown column {shown(name)} (use {', '.join(fields)})",
+                        source=source,
+                        field=f"line {number}",
+                    )
+            if len(set(header)) != len(header):
+                raise SlasimError("a column is repeated", source=source, field=f"line {number}")
+            continue
+        if len(row) != len(header):
+            raise SlasimError(
+                f"{len(row)} cells for {len(header)} columns", source=source, field=f"line {number}"
+            )
+        records.append(dict(zip(header, row)))
+        lines.append(number)
+    return records, lines
