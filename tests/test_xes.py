@@ -225,3 +225,22 @@ def test_dates_past_the_calendar_are_located(tmp_path, calendar):
     message = str(caught.value)
     assert message.startswith(f"{path}: end: 2101-03-01 is outside the table of calendar")
     assert message.endswith("the log's events must lie within the calendar's years")
+
+
+@pytest.mark.parametrize("name", ["rows.csv.gz", "one-trace.xes.gz"])
+def test_the_memory_rows_take_is_bounded_before_the_byte_cap(tmp_path, calendar, name):
+    # Short rows cost far more as Python texts than as bytes: "ab,cd,ef" is 9 bytes and about
+    # 250 in memory. 600 KB of them pass a 1 MB byte cap but not 2.5 x 1 MB of memory.
+    if name.endswith(".csv.gz"):
+        body = b"case,activity,end\n" + b"ab,cd,ef\n" * 70_000
+    else:  # one trace never closed: its events count while they are read
+        event = b'<event><string key="concept:name" value="ab"/></event>'
+        body = b"<log><trace>" + event * 12_000
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(body))
+    assert len(body) < 2**20
+    with pytest.raises(SlasimError) as caught:
+        read_log(path, calendar, max_mb=1)
+    assert str(caught.value).startswith(
+        f"{path}: the log's events take over 2.5 MB in memory (2.5 x the 1 MB cap; "
+    )

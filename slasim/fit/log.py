@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from slasim.calendar.units import MINUTES_PER_DAY, datetime_to_minutes, parse_instant
-from slasim.fit.logfile import open_log_text
+from slasim.fit.logfile import bytes_read, check_rows, open_log_text
 from slasim.fit.xes import xes_rows
 from slasim.io.columns import column_names
 from slasim.io.errors import SlasimError
@@ -217,7 +218,10 @@ def read_log(
             try:
                 reader = csv.reader(handle)
                 header = next(reader, None)
-                rows = list(reader)
+                rows = []
+                while chunk := list(itertools.islice(reader, 65_536)):
+                    rows += chunk
+                    check_rows(len(rows), len(header), bytes_read(handle), max_mb, source)
             except (UnicodeDecodeError, csv.Error, OSError, EOFError, zlib.error) as exc:
                 problem = type(exc).__name__ if isinstance(exc, UnicodeDecodeError) else exc
                 raise SlasimError(f"not a readable CSV log ({problem})", source=source) from None

@@ -1,7 +1,10 @@
-"""Opening a case log, plain or gzip-compressed, with its decompressed size counted and capped.
+"""Opening a case log, plain or gzip-compressed, with its decompressed size counted and capped,
+and the memory its rows take bounded while they are read.
 
 A 3 MB gzip file can expand to 3 GB; the cap on the file's size alone does not bound what is read.
-The stream counts the bytes it hands out and stops with one located error past the cap.
+The stream counts the bytes it hands out and stops with one located error past the cap. Rows are
+held as Python texts, several times the bytes they came from (a 22-byte row of three cells takes
+about 260 bytes): `check_rows` refuses a log whose rows would pass `MEMORY_FACTOR` times the cap.
 """
 
 from __future__ import annotations
@@ -11,6 +14,11 @@ import io
 from pathlib import Path
 
 from slasim.io.errors import SlasimError
+
+MEMORY_FACTOR = 2.5  # rows in memory: at most 2.5 x --max-log-mb (1.25 GB at the default 512)
+ROW_BYTES = 64 + 8  # a list per row, and its slot in the list of rows
+CELL_BYTES = 49 + 8  # a short text's header, and its pointer
+DICT_ROW_BYTES, DICT_CELL_BYTES = 104 + 8, 49 + 32  # a row held as a dict (XES): its entries too
 
 
 class _Capped(io.RawIOBase):
@@ -51,6 +59,28 @@ def open_log(path: Path, max_mb: float) -> io.BufferedReader:
     except OSError as exc:
         raise SlasimError(f"cannot read the log ({exc.strerror})", source=str(path)) from None
     return io.BufferedReader(_Capped(raw, int(max_mb * 2**20), str(path), max_mb))
+
+
+def bytes_read(stream) -> int:
+    """Bytes handed out so far by a stream from `open_log` (or its text wrapper)."""
+    stream = getattr(stream, "buffer", stream)
+    return stream.raw.count
+
+
+def check_rows(
+    rows: int, width: int, text_bytes: int, max_mb: float, source: str, as_dicts: bool = False
+) -> None:
+    """Refuse a log whose rows read so far (`rows` of `width` cells, from `text_bytes` bytes,
+    held as lists or as dicts) take, by estimate, over `MEMORY_FACTOR` x `max_mb` MB."""
+    row, cell = (DICT_ROW_BYTES, DICT_CELL_BYTES) if as_dicts else (ROW_BYTES, CELL_BYTES)
+    estimate = text_bytes + rows * (row + width * cell)
+    if estimate > MEMORY_FACTOR * max_mb * 2**20:
+        raise SlasimError(
+            f"the log's events take over {MEMORY_FACTOR * max_mb:g} MB in memory "
+            f"({MEMORY_FACTOR} x the {max_mb:g} MB cap; {rows:,} events read): not read "
+            "(--max-log-mb raises the cap; or fit a slice of the cases)",
+            source=source,
+        )
 
 
 def open_log_text(path: Path, max_mb: float) -> io.TextIOWrapper:

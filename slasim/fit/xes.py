@@ -13,7 +13,7 @@ import zlib
 from pathlib import Path
 from xml.parsers import expat
 
-from slasim.fit.logfile import open_log
+from slasim.fit.logfile import bytes_read, check_rows, open_log
 from slasim.io.errors import SlasimError
 
 ATTRIBUTES = {"string", "date", "int", "float", "boolean", "id"}
@@ -95,11 +95,15 @@ def xes_rows(path: Path, max_mb: float) -> tuple[list[str], list[list[str]]]:
         with open_log(path, max_mb) as stream:
             while chunk := stream.read(CHUNK):
                 parser.Parse(chunk, False)
+                count = bytes_read(stream)
+                events = len(reader.rows) + len(reader.events)  # the open trace's too
+                check_rows(events, len(reader.columns), count, max_mb, source, True)
             parser.Parse(b"", True)
     except expat.ExpatError as exc:
         reader.fail(f"line {exc.lineno}: {expat.ErrorString(exc.code)}")
     except (OSError, EOFError, zlib.error) as exc:  # a damaged gzip stream
         reader.fail(f"cannot read it: {exc.strerror or type(exc).__name__}")
-    header = list(reader.columns)
-    rows = [[row.get(key, "") for key in header] for row in reader.rows]
+    header, rows = list(reader.columns), reader.rows
+    for i, row in enumerate(rows):  # in place: each dict freed as its list replaces it
+        rows[i] = [row.get(key, "") for key in header]
     return header, rows
