@@ -299,7 +299,9 @@ def _run_checks(check: CheckFile, source: str) -> list[Outcome]:
             raise exc.located(source, "calendar") from None
         where = np.array(index)
         group = cols if len(index) == len(check.cases) else cols.take(where)
-        cases = check.cases if len(index) == len(check.cases) else [check.cases[i] for i in index]
+        cases = check.cases
+        if len(index) != len(cases):
+            cases = cases.take(index) if hasattr(cases, "take") else [cases[i] for i in index]
         batch = CaseBatch(cal, cases, group, check.rules, source, where)
         for pos, outcome in zip(index, judge(cal, batch, cases, group, ladder, source)):
             outcomes[pos] = outcome

@@ -398,9 +398,13 @@ class CheckFile(Strict):
         return self._columns
 
     def build_columns(self, cases) -> None:
-        """Build the columns from validated cases, or records that read as such (`load`)."""
+        """Build the columns from validated cases."""
         with gc_paused():
             self._columns = CaseColumns.of(cases, self._zone_of)
+
+    def set_columns(self, columns: CaseColumns) -> None:
+        """Columns built by the loader straight from the file's fields (`load`)."""
+        self._columns = columns
 
 
 @lru_cache(maxsize=64)
