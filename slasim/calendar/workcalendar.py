@@ -3,7 +3,10 @@
 Built once per calendar file into sorted numpy arrays (docs/ARCHITECTURE.md, "Properties", 3):
   - `cum[i]`: working days strictly before table day i, so a working-day step is an index step;
   - `work_days[k]`: epoch day of the k-th working day; `bm_start[k]`: business minutes before it.
-Wall-clock ↔ business time is then a `searchsorted` plus a clip against the day's office intervals.
+Wall-clock ↔ business time is then a table lookup plus a clip against the day's office intervals;
+the clock's frequent questions (a business instant's working day, an acceptance's working day, the
+close of a whole working-day position) are answered from tables built from these conversions
+(`_lookup`), equal to them to the bit (tests/test_clock_lookup.py).
 
 Conventions: office intervals are half-open `[open, close)` in the calendar's local time. A wall
 instant outside office hours has the business time of the next opening (equivalently the previous
@@ -350,11 +353,12 @@ class WorkCalendar:
         tables = getattr(self, "_tables", None)
         if tables is None:
             nwd = len(self.work_days)
-            shortest = float(self.day_minutes[self.day_minutes > 0].min())
-            quantum = shortest / 2.0
-            buckets = int(self.bm_start[-1] // quantum) + 2
-            if buckets > 50 * (nwd + 1) or not np.all(self.day_minutes > 0):
-                quantum, buckets = math.inf, 0  # short days: `searchsorted` instead
+            quantum, buckets = math.inf, 0  # without a table: `searchsorted`
+            if np.all(self.day_minutes > 0):
+                quantum = float(self.day_minutes.min()) / 2.0
+                buckets = int(self.bm_start[-1] // quantum) + 2
+            if buckets > 50 * (nwd + 1):  # a few very short days
+                quantum, buckets = math.inf, 0
             base = (
                 np.searchsorted(self.bm_start, np.arange(buckets) * quantum, side="right") - 1
                 if buckets
