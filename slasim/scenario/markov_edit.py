@@ -1,4 +1,5 @@
-"""Editing a Markov route item in raw scenario data (what a reform that removes a step needs).
+"""Editing a Markov route item in raw scenario data (what reforms that remove, merge or rename a
+step need).
 
 Removing a step from a stochastic directly-follows route must not strand the cases that went
 through it: each share that led to the removed step x is handed on to x's successors in
@@ -41,3 +42,17 @@ def remove_state(chain: dict, name: str) -> None:
         into = shares.pop(name, 0.0)
         for target, share in onward.items():
             shares[target] = shares.get(target, 0.0) + into * share
+
+
+def rename_state(chain: dict, old: str, new: str) -> None:
+    """Rename step `old` of a raw `markov` mapping: the step, its `next` key and every share that
+    names it (the shares' order kept, so a case's draws pick the same steps)."""
+
+    def renamed(shares: dict) -> dict:
+        return {new if k == old else k: v for k, v in shares.items()}
+
+    for step in chain["steps"]:
+        if step.get("step") == old:
+            step["step"] = new
+    chain["start"] = renamed(chain["start"])
+    chain["next"] = {new if k == old else k: renamed(v) for k, v in chain["next"].items()}

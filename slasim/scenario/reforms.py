@@ -4,6 +4,10 @@ A reform is a list of operations, each a one-key mapping (their fields: `reform_
 example of each: docs/REFORMS.md), applied in order to the scenario's data and then validated
 again as a whole scenario. Every name an operation uses (service, step,
 department) must exist in the scenario it patches, or the reform is refused with its field path.
+A step inside a `markov` route item is found like any other: `remove` hands its shares on to the
+steps after it (`markov_edit`), `merge` joins chain steps only where each is always followed by
+the next and reached from nowhere else, `parallelize` refuses them (a chain has no fixed order),
+and a bundle prefixes their names in the chain's shares too.
 
     parallelize   {service, steps: [a, b, ...]}      serial → parallel with an AND-join (并联审批)
     merge         {service, steps: [a, b], into, work?, department?}   joint inspection / review
@@ -23,11 +27,13 @@ department) must exist in the scenario it patches, or the reform is refused with
 from __future__ import annotations
 
 import copy
+from typing import NamedTuple
 
 from slasim.clock.limits import Limit, parse_share
 from slasim.io.errors import SlasimError
 from slasim.io.schema import validate
 from slasim.scenario.distributions import Distribution
+from slasim.scenario.markov_edit import remove_state, rename_state
 from slasim.scenario.reform_schema import (
     OPERATIONS,
     ArrivalsScale,
@@ -139,13 +145,31 @@ def _services(data: dict, name: str | None) -> list[dict]:
     return list((data.get("services") or {}).values()) if name is None else [_service(data, name)]
 
 
-def _find(route: list, name: str):
-    """(list holding the step, its index, the step) anywhere in a route, or None."""
+class Found(NamedTuple):
+    """Where a named step is: the list holding it (a route, or a Markov route's `steps`) and its
+    index there, the step, the `markov` mapping holding it (or None), and the route item that
+    holds it in its route (the step itself, or its `markov` item) as (route, index)."""
+
+    holder: list
+    index: int
+    step: dict
+    chain: dict | None
+    route: list
+    at: int
+
+
+def _find(route: list, name: str) -> Found | None:
+    """Where the named step is, anywhere in a route (inside parallel, branch and markov items)."""
     for i, item in enumerate(route):
         if not isinstance(item, dict):
             continue
         if item.get("step") == name:
-            return route, i, item
+            return Found(route, i, item, None, route, i)
+        chain = item.get("markov")
+        if isinstance(chain, dict):
+            for j, step in enumerate(chain.get("steps", [])):
+                if isinstance(step, dict) and step.get("step") == name:
+                    return Found(chain["steps"], j, step, chain, route, i)
         for branch in item.get("parallel", []):
             found = _find(branch, name)
             if found:
@@ -157,7 +181,7 @@ def _find(route: list, name: str):
     return None
 
 
-def _step(service: dict, name: str, service_name: str):
+def _step(service: dict, name: str, service_name: str) -> Found:
     found = _find(service.get("steps", []), name)
     if found is None:
         raise SlasimError(f"no step {name!r} in service {service_name!r}", field="step")
@@ -166,7 +190,7 @@ def _step(service: dict, name: str, service_name: str):
 
 def _consecutive(service: dict, names: list[str], service_name: str) -> tuple[list, int]:
     """The route holding the named steps one after another, and the index of the first."""
-    holder, first, _ = _step(service, names[0], service_name)
+    holder, first, *_ = _step(service, names[0], service_name)
     for offset, name in enumerate(names):
         item = holder[first + offset] if first + offset < len(holder) else None
         if not isinstance(item, dict) or item.get("step") != name:
@@ -179,8 +203,21 @@ def _consecutive(service: dict, names: list[str], service_name: str) -> tuple[li
     return holder, first
 
 
+def _in_chain(service: dict, names: list[str], service_name: str) -> dict | None:
+    """The `markov` mapping holding the first named step, or None (every name must exist)."""
+    found = [_step(service, name, service_name) for name in names]
+    return found[0].chain
+
+
 def _parallelize(data: dict, op: Parallelize) -> None:
     service = _service(data, op.service)
+    for name in op.steps:
+        if _step(service, name, op.service).chain is not None:
+            raise SlasimError(
+                f"step {name!r} is in a Markov route, whose steps have no fixed order to run "
+                "in parallel",
+                field="steps",
+            )
     holder, first = _consecutive(service, op.steps, op.service)
     steps = holder[first : first + len(op.steps)]
     holder[first : first + len(op.steps)] = [{"parallel": [[s] for s in steps]}]
@@ -193,8 +230,17 @@ def _mean(step: dict) -> float:
 
 def _merge(data: dict, op: Merge) -> None:
     service = _service(data, op.service)
+    chain = _in_chain(service, op.steps, op.service)
+    if chain is not None:
+        _merge_chain(chain, op)
+        return
     holder, first = _consecutive(service, op.steps, op.service)
     steps = holder[first : first + len(op.steps)]
+    holder[first : first + len(op.steps)] = [_merged(steps, op)]
+
+
+def _merged(steps: list[dict], op: Merge) -> dict:
+    """The one step replacing `steps`: by default the longest one's work, under the new name."""
     longest = max(steps, key=_mean)  # a joint review takes as long as its longest part, by default
     merged = {
         k: v for k, v in longest.items() if k in ("department", "work", "delay", "limit", "accepts")
@@ -205,10 +251,39 @@ def _merge(data: dict, op: Merge) -> None:
         merged["work"] = op.work.model_dump(exclude_none=True)
     if op.department is not None:
         merged["department"] = op.department
-    holder[first : first + len(op.steps)] = [merged]
+    return merged
 
 
-def _named_steps(data: dict, service: str | None, name: str) -> list[tuple[list, int, dict]]:
+def _merge_chain(chain: dict, op: Merge) -> None:
+    """Merge steps of a Markov route where they form one sequence every case walks whole: each
+    step always followed by the next, which is reached from nowhere else. The merged step takes
+    the first one's place and the last one's shares onward (exact: no case's path changes)."""
+    names = [s.get("step") for s in chain["steps"]]
+    if any(name not in names for name in op.steps):
+        raise SlasimError(
+            f"steps {', '.join(op.steps)} are not consecutive in one sequence", field="steps"
+        )
+    for before, after in zip(op.steps, op.steps[1:]):
+        if any(share for target, share in chain["next"][before].items() if target != after):
+            raise SlasimError(
+                f"step {before!r} of the Markov route is not always followed by {after!r}",
+                field="steps",
+            )
+        if chain["start"].get(after) or any(
+            shares.get(after) for source, shares in chain["next"].items() if source != before
+        ):
+            raise SlasimError(
+                f"step {after!r} of the Markov route is reached other than after {before!r}",
+                field="steps",
+            )
+    steps = [chain["steps"][names.index(name)] for name in op.steps]
+    chain["steps"][names.index(op.steps[0])] = _merged(steps, op)
+    for name in op.steps[1:]:  # the first step's shares become those after the last
+        remove_state(chain, name)
+    rename_state(chain, op.steps[0], op.into)
+
+
+def _named_steps(data: dict, service: str | None, name: str) -> list[Found]:
     """(route, index, step) of the named step in one service, or in every service that has it."""
     if service is not None:
         return [_step(_service(data, service), name, service)]
@@ -223,8 +298,17 @@ def _named_steps(data: dict, service: str | None, name: str) -> list[tuple[list,
 
 
 def _remove(data: dict, op: Remove) -> None:
-    for holder, index, _ in _named_steps(data, op.service, op.step):
-        del holder[index]
+    for found in _named_steps(data, op.service, op.step):
+        _drop(found)
+
+
+def _drop(found: Found) -> None:
+    """Remove a found step; from a Markov route, its shares handed on to the steps after it, and
+    the route item gone with its last step."""
+    if found.chain is None or len(found.chain["steps"]) == 1:
+        del found.route[found.at]
+    else:
+        remove_state(found.chain, found.step["step"])
 
 
 def _staff(data: dict, op: Staff) -> None:
@@ -259,8 +343,8 @@ def _staff(data: dict, op: Staff) -> None:
 
 
 def _work(data: dict, op: Work) -> None:
-    for _, _, step in _named_steps(data, op.service, op.step):
-        _change_work(step, op)
+    for found in _named_steps(data, op.service, op.step):
+        _change_work(found.step, op)
 
 
 def _change_work(step: dict, op: Work) -> None:
@@ -315,10 +399,10 @@ def _materials(data: dict, op: Materials) -> None:
     if op.service is None:  # every service with such a step: each loses the same share of materials
         for service in (data.get("services") or {}).values():
             found = _find(service.get("steps", []), op.step)
-            if found and found[2].get("supplement"):
-                _cut(found[2], op)
+            if found and found.step.get("supplement"):
+                _cut(found.step, op)
         return
-    _, _, step = _step(_service(data, op.service), op.step, op.service)
+    step = _step(_service(data, op.service), op.step, op.service).step
     if not step.get("supplement"):
         raise SlasimError(
             f"step {op.step!r} has no supplement loop to cut materials from", field="step"
@@ -349,12 +433,26 @@ def _arrivals(data: dict, op: ArrivalsScale) -> None:
 def _without_acceptance(service: dict) -> list:
     """A child's route less its own acceptance (the bundle accepts once for all)."""
     steps = copy.deepcopy(service.get("steps", []))
-    accepting = [i for i, s in enumerate(steps) if isinstance(s, dict) and s.get("accepts")]
-    if accepting:
-        del steps[accepting[0]]
+    accepting = _accepting(steps)
+    if accepting is not None:
+        _drop(accepting)
     elif service.get("acceptance", "first-step") == "first-step" and steps and "step" in steps[0]:
         del steps[0]
     return steps
+
+
+def _accepting(route: list) -> Found | None:
+    """The step with `accepts: true` on a route's top level, or in a Markov route item there."""
+    for i, item in enumerate(route):
+        if not isinstance(item, dict):
+            continue
+        if item.get("accepts"):
+            return Found(route, i, item, None, route, i)
+        chain = item.get("markov")
+        for j, step in enumerate(chain.get("steps", []) if isinstance(chain, dict) else []):
+            if isinstance(step, dict) and step.get("accepts"):
+                return Found(chain["steps"], j, step, chain, route, i)
+    return None
 
 
 def _bundle(data: dict, op: Bundle) -> None:
@@ -392,6 +490,10 @@ def _bundle(data: dict, op: Bundle) -> None:
 def _prefix(item: dict, prefix: str) -> None:
     if "step" in item:
         item["step"] = f"{prefix}/{item['step']}"
+    chain = item.get("markov")
+    if isinstance(chain, dict):
+        for step in chain.get("steps", []):
+            rename_state(chain, step["step"], f"{prefix}/{step['step']}")
     for branch in item.get("parallel", []):
         for sub in branch:
             _prefix(sub, prefix)
@@ -401,7 +503,7 @@ def _prefix(item: dict, prefix: str) -> None:
 
 
 def _tolerate_missing(data: dict, op: TolerateMissing) -> None:
-    _, _, step = _step(_service(data, op.service), op.step, op.service)
+    step = _step(_service(data, op.service), op.step, op.service).step
     if not step.get("supplement"):
         raise SlasimError(f"step {op.step!r} has no supplement loop", field="step")
     step["supplement"]["tolerate"] = True
