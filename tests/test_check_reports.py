@@ -139,3 +139,30 @@ def test_provisional_expectations_are_spelled_as_in_the_file(tmp_path):
     )
     _, out, _ = slasim("check", path)
     assert "provisional: expected true, got false" in out
+
+
+EVIL = """\
+calendar: cn
+cases:
+  - name: "one day ##[warning]x"
+    article: "Art. 42\\n::error file=evil::injected \\x1b[2J <b>&\\x01"
+    accepted: 2025-03-03
+    limit: 1wd
+    expect: {due: 2025-03-05}
+"""
+
+
+def test_an_article_cannot_inject_a_workflow_command_or_terminal_control(tmp_path, monkeypatch):
+    """The issue's example: a newline in an article printed a second `::error` line, and the ESC
+    sequence reached the terminal. Whether the article is refused or shown, every line of
+    `--format github` output is one of slasim's own annotations or text the runner ignores."""
+    path = _file(tmp_path, EVIL)
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
+    junit = tmp_path / "junit.xml"
+    code, out, err = slasim("check", path, "--format", "github", "--junit-xml", junit)
+    assert code in (1, 2)
+    lines = out.split("\n")
+    commands = [line for line in lines if line.lstrip().startswith("::") or "##[" in line]
+    assert len(commands) == 1 and commands[0].startswith(f"::error file={path},")
+    assert "\x1b" not in out + err and "\x01" not in out + err and err.count("\n") <= 1
+    ET.parse(junit)  # well-formed whichever report it is (the invalid file's, or the outcomes)
