@@ -143,11 +143,9 @@ class CaseBatch:
         for ref, codes in (("promised", cols.promised), ("legal", cols.legal)):
             limits = all_limits
             ext = np.zeros(n)
-            for i in cols.extended.tolist():
+            for i, texts in zip(cols.extended.tolist(), cols.extensions):
                 try:
-                    ext[i] = extension_total(
-                        tuple(cases[i].extensions), limits[codes[i]].unit, ext_rule
-                    )
+                    ext[i] = extension_total(texts, limits[codes[i]].unit, ext_rule)
                 except SlasimError as exc:
                     raise exc.located(source, f"cases[{where[i]}]") from None
                 if ext[i] and limits[codes[i]].unit != ext_rule.max_total.unit:

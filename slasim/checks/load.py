@@ -71,18 +71,20 @@ def load_check_file(path: Path) -> CheckFile:
     path = Path(path)
     suffix = path.suffix.lower()
     with gc_paused():
+        data, fields, marks = None, None, None
         if suffix == ".csv":
             from slasim.checks.csv_cases import read_csv_cases
 
             fields = read_csv_cases(path)
-            data = None
         else:
-            data = _json(path) if suffix == ".json" else _yaml(path)
+            data, marks = _json(path) if suffix == ".json" else (_yaml(path), None)
             if not isinstance(data, dict):
                 raise SlasimError("a check file is a mapping with `cases`", source=str(path))
-            fields = None
         try:
             check = flat_check_file(data, fields)
+            if marks is not None and marks != _keys(data, check):
+                data = read_yaml(path)  # raises on a key given twice
+                check = flat_check_file(data)
             if check is None:
                 if data is None:
                     data = {"cases": [fields.as_dict(i) for i in range(len(fields))]}
@@ -95,27 +97,35 @@ def load_check_file(path: Path) -> CheckFile:
     return check
 
 
-def _json(path: Path):
-    """A JSON check file, parsed by the C decoder alone. A key given twice is found by counting:
-    every key of the text ends in `"` then `:` (a string value can add matches, never hide one), so
-    when the objects hold as many keys as the text has such marks, none was dropped. Otherwise —
-    and for any error — the file is read again by `read_yaml`, which names the problem."""
+def _json(path: Path) -> tuple:
+    """A JSON check file parsed by the C decoder alone, and how many keys its text has (None:
+    already checked). A key given twice is found by counting: every key of the text ends in `"`
+    then `:` (a string value can add matches, never hide one), so when the parsed objects hold as
+    many keys as the text has such marks, none was dropped (`_keys`). Otherwise — and for any
+    error — the file is read again by `read_yaml`, which names the problem."""
     text = read_text_file(path)
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
-        return read_yaml(path)
-    marks = text.count('":') if _SPACED_KEY.search(text) is None else None
-    if marks is None or marks != _keys(data):
-        return read_yaml(path)
-    return data
+        return read_yaml(path), None
+    if _SPACED_KEY.search(text) is not None:
+        return read_yaml(path), None
+    return data, text.count('":')
 
 
 _SPACED_KEY = re.compile(r'"\s+:')
 
 
-def _keys(value) -> int:
-    """How many keys the objects of a parsed JSON document hold, all levels."""
+def _keys(data, check: CheckFile | None) -> int:
+    """How many keys the objects of a parsed JSON document hold, all levels; the flat route
+    counted those of its cases."""
+    if check is None or not isinstance(check.cases, FlatCases):
+        return _all_keys(data)
+    return len(data) + _all_keys([v for k, v in data.items() if k != "cases"]) + check.cases.keys
+
+
+def _all_keys(value) -> int:
+    """How many keys the objects in a parsed JSON value hold, all levels."""
     count, stack = 0, [value]
     while stack:
         item = stack.pop()
@@ -175,6 +185,7 @@ class FlatCases(Sequence):
         self.__dict__.update(fields)  # name, article, calendar, accepted, decided, legal, promised,
         # pauses, extensions, due, card_at: lists; pauses hold (from, to, kind, detail) tuples
         self.n = len(self.name)
+        self.keys = fields.get("keys", 0)  # how many keys the cases' objects hold (JSON's check)
 
     @classmethod
     def of_dicts(cls, cases: list) -> FlatCases:
@@ -197,9 +208,14 @@ class FlatCases(Sequence):
             promised, legal = map(list, zip(*map(_pair, limit)))
         pauses = get("pauses")
         _types(pauses, {list, NONE})
+        keys = sum(map(len, cases)) + sum(map(len, expect))
         for i, ps in enumerate(pauses):
             if ps:
                 pauses[i] = [_pause(p) for p in ps]
+                keys += sum(map(len, ps))
+        due, card_at = get("due", expect), get("card_at", expect)
+        for values in (limit, due, card_at):
+            keys += sum(len(v) for v in values if type(v) is dict)
         return cls(
             name=get("name"),
             article=get("article"),
@@ -210,8 +226,9 @@ class FlatCases(Sequence):
             promised=promised,
             pauses=pauses,
             extensions=get("extensions"),
-            due=get("due", expect),
-            card_at=get("card_at", expect),
+            due=due,
+            card_at=card_at,
+            keys=keys,
         )
 
     def __len__(self) -> int:
@@ -255,19 +272,27 @@ class FlatCases(Sequence):
         except (SlasimError, ValueError):
             raise NotFlat from None
         one_limit = [p is None for p in self.promised]
-        legal_due, promised_due, unknown_refs = [], [], []
-        for i, (d, one) in enumerate(zip(self.due, one_limit)):
-            if type(d) is dict:
-                _types(d, TEXT)
-                _types(d.values(), TEXT_OR_NONE)
-                legal_due.append(d.get("legal"))
-                promised_due.append(d.get("promised"))
-                unknown_refs.extend((i, ref) for ref in d if ref not in REFERENCES)
-            elif d is not None and not one:
-                raise NotFlat  # a bare due with two limits: the models say which to write
-            else:
-                legal_due.append(d)
-                promised_due.append(d if one else None)
+        due_kinds = set(map(type, self.due))
+        dicts = [d for d in self.due if type(d) is dict] if dict in due_kinds else []
+        _types(set().union(*dicts), TEXT)
+        due_values = set(chain.from_iterable(map(dict.values, dicts)))
+        _types(due_values, TEXT_OR_NONE)
+        unknown_refs = []
+        if due_kinds == {dict} and set().union(*dicts) <= set(REFERENCES):
+            legal_due = list(map(dict.get, self.due, repeat("legal")))
+            promised_due = list(map(dict.get, self.due, repeat("promised")))
+        else:
+            legal_due, promised_due = [], []
+            for i, (d, one) in enumerate(zip(self.due, one_limit)):
+                if type(d) is dict:
+                    legal_due.append(d.get("legal"))
+                    promised_due.append(d.get("promised"))
+                    unknown_refs.extend((i, ref) for ref in d if ref not in REFERENCES)
+                elif d is not None and not one:
+                    raise NotFlat  # a bare due with two limits: the models say which to write
+                else:
+                    legal_due.append(d)
+                    promised_due.append(d if one else None)
         needs_cards = [i for i, c in enumerate(self.card_at) if c]
         cards = [(i, when, level) for i in needs_cards for when, level in self.card_at[i].items()]
         c_case, c_time, c_level = map(list, zip(*cards)) if cards else ([], [], [])
@@ -286,12 +311,8 @@ class FlatCases(Sequence):
         _types(details, TEXT)
         if not set(kinds) <= set(PAUSE_KINDS):
             raise NotFlat
-        dues = set(legal_due) | set(promised_due)
-        for d in self.due:
-            if type(d) is dict:
-                dues.update(d.values())
         texts = set(self.accepted) | set(self.decided) | set(p_from) | set(p_to) | set(c_time)
-        texts |= dues
+        texts |= set(legal_due) | set(promised_due) | due_values
         texts.discard(None)
         try:
             self.when = {t: _instant(t) for t in texts}
@@ -341,6 +362,9 @@ class FlatCases(Sequence):
                 pause_from=minutes(p_from, p_case),
                 pause_to=pause_to,
                 extended=_index(extended),
+                extensions=[
+                    tuple(map(self.limit.__getitem__, self.extensions[i])) for i in extended
+                ],
                 due={
                     ref: (minutes(values), np.fromiter(map(timed.__getitem__, values), bool, n))
                     for ref, values in (("legal", legal_due), ("promised", promised_due))

@@ -211,6 +211,7 @@ class CaseColumns:
     pause_from: np.ndarray
     pause_to: np.ndarray
     extended: np.ndarray  # cases with extensions
+    extensions: list[tuple[str, ...]]  # their limit texts (row k: case extended[k])
     due: dict[str, tuple[np.ndarray, np.ndarray]]  # reference → (expected due or NaN, is-datetime)
     unknown_refs: list[tuple[int, str]]
     card_case: np.ndarray  # one row per card_at entry: case, instant, level index
@@ -295,6 +296,7 @@ class CaseColumns:
             pause_from=minutes(p_from, p_case),
             pause_to=p_to,
             extended=_index([i for i, c in enumerate(cases) if c.extensions]),
+            extensions=[tuple(c.extensions) for c in cases if c.extensions],
             due={
                 ref: (
                     minutes(values),
@@ -347,6 +349,7 @@ class CaseColumns:
             pause_from=self.pause_from[p],
             pause_to=self.pause_to[p],
             extended=keep(self.extended),
+            extensions=[x for i, x in zip(self.extended.tolist(), self.extensions) if new[i] >= 0],
             due={ref: (want[index], exact[index]) for ref, (want, exact) in self.due.items()},
             unknown_refs=[(int(new[i]), ref) for i, ref in self.unknown_refs if new[i] >= 0],
             card_case=new[self.card_case[c]],
