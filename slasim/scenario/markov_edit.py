@@ -40,7 +40,7 @@ def remove_state(chain: dict, name: str) -> None:
     chain["steps"] = [s for s in chain["steps"] if s.get("step") != name]
     for shares in [chain["start"], *chain["next"].values()]:
         into = shares.pop(name, 0.0)
-        for target, share in onward.items():
+        for target, share in onward.items() if into else ():  # no share of 0 is added
             shares[target] = shares.get(target, 0.0) + into * share
 
 
