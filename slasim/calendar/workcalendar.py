@@ -388,9 +388,8 @@ class WorkCalendar:
         t = self._lookup()
         if not t["buckets"]:
             return np.searchsorted(self.bm_start, b, side="right") - 1
-        q = b * (1.0 / t["quantum"])
-        q = np.where(q < t["buckets"] - 1, q, t["buckets"] - 1)  # NaN and inf: the last bucket
-        k0 = t["base"][np.maximum(q, 0).astype(np.intp)]
+        q = np.fmin(b * (1.0 / t["quantum"]), t["buckets"] - 1)  # NaN and inf: the last bucket
+        k0 = t["base"][np.fmax(q, 0).astype(np.intp)]
         ext = t["ext"]
         return k0 + (b >= ext[k0 + 1]) - (b < ext[k0])
 
@@ -469,7 +468,7 @@ class WorkCalendar:
     def business_to_day_position(self, business) -> np.ndarray:
         """Working-day axis: k + fraction of working day k's office minutes elapsed."""
         b = np.asarray(business, dtype=np.float64)
-        k = np.clip(self.day_of_business(b), 0, len(self.work_days) - 1)
+        k = np.minimum(np.maximum(self.day_of_business(b), 0), len(self.work_days) - 1)
         return k + (b - self.bm_start[k]) / self.day_minutes[k]
 
     def day_position_to_business(self, position) -> np.ndarray:
