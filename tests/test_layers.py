@@ -21,6 +21,7 @@ FLOORS = {
     "outputs": 4,
     "sim": 5,
     "staffing": 6,
+    "forecast": 6,
     "fit": 6,
     "evaluation": 6,
 }

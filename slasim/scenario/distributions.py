@@ -5,6 +5,12 @@ A distribution is written as a one-key mapping plus an optional unit, e.g. `{exp
 `{empirical: [12, 15, 40]}`, `{uniform: [10, 20]}`. Parameters are in the distribution's unit.
 Draws take an explicit `numpy.random.Generator` and are made in blocks (`draw(rng, n)`, or a
 `Sampler` that refills itself), which is several times faster than one numpy call per draw.
+
+`residual(rng, n, done)` draws what is left of a duration already `done` long (X − a given X > a),
+for a forecast that starts with work under way: exponential is memoryless (a fresh draw); fixed
+leaves `value − a`; uniform, triangular and lognormal are drawn by inverting their distribution
+function above F(a) (scipy's `isf` on the survival share, exact in the tails); empirical picks
+among the samples above `a`. Past the support (nothing above `a`) the rest is 0: the work ends now.
 """
 
 from __future__ import annotations
@@ -109,6 +115,49 @@ class Distribution(Strict):
         if kind == "uniform":
             return rng.uniform(v[0], v[1], size)
         return rng.choice(np.asarray(v, dtype=np.float64), size)
+
+    def residual(self, rng: np.random.Generator, size: int, done: float) -> np.ndarray:
+        """`size` draws of X − done given X > done (module docstring); 0 past the support."""
+        kind, v = self.kind, getattr(self, self.kind)
+        if done <= 0:
+            return self.draw(rng, size)
+        if kind == "exponential":
+            return self.draw(rng, size)  # memoryless
+        if kind == "fixed":
+            return np.full(size, max(float(v) - done, 0.0))
+        if kind == "empirical":
+            above = np.asarray(v, dtype=np.float64)
+            above = above[above > done]
+            return rng.choice(above - done, size) if len(above) else np.zeros(size)
+        if kind in ("uniform", "triangular") and v[0] == v[-1]:
+            single = float(v[0])  # one value: as fixed
+        elif kind == "lognormal" and v["sd"] == 0:
+            single = float(v["mean"])
+        else:
+            single = None
+        if single is not None:
+            return np.full(size, max(single - done, 0.0))
+        frozen = self._frozen()
+        tail = float(frozen.sf(done))
+        if not tail > 0:
+            return np.zeros(size)
+        u = 1.0 - rng.random(size)  # (0, 1]: the survival share above `done`, scaled
+        return np.maximum(frozen.isf(u * tail) - done, 0.0)
+
+    def _frozen(self):
+        """The scipy distribution of a continuous family (for residual draws)."""
+        from scipy import stats
+
+        kind, v = self.kind, getattr(self, self.kind)
+        if kind == "uniform":
+            return stats.uniform(v[0], v[1] - v[0])
+        if kind == "triangular":
+            low, mode, high = v
+            width = high - low
+            return stats.triang((mode - low) / width if width else 0.0, low, width)
+        mean, sd = v["mean"], v["sd"]  # lognormal
+        sigma2 = math.log1p((sd / mean) ** 2)
+        return stats.lognorm(math.sqrt(sigma2), scale=math.exp(math.log(mean) - sigma2 / 2))
 
 
 class Sampler:

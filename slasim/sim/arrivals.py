@@ -132,7 +132,7 @@ def arrival_blocks(
             online = cal.to_business_array(wall)  # outside office hours: the next opening
             times = np.concatenate([times, online])
             is_online = np.concatenate([is_online, np.ones(len(online), bool)])
-        keep = times < stop
+        keep = (times < stop) & (times >= plan.start)  # a forecast starts within a day
         times, is_online = times[keep], is_online[keep]
         order = np.argsort(times, kind="stable")
         yield times[order], is_online[order]

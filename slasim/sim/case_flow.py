@@ -19,6 +19,7 @@ from slasim.sim.arrivals import receipts
 from slasim.sim.draws import Block, ServiceDraws, stream
 from slasim.sim.grading import CaseRecord, Grader
 from slasim.sim.metrics import StepTally, TimeAverage
+from slasim.sim.warm import OpenCase, case_block, elapsed, find_step, residual_rng
 
 
 class CaseFlow:
@@ -27,8 +28,10 @@ class CaseFlow:
     now: float
     stations: list
 
-    def __init__(self, plan: Plan, replication: int, seed: int, log=None):
+    def __init__(self, plan: Plan, replication: int, seed: int, log=None, open_cases=()):
         self.plan = plan
+        self.open_cases: list[OpenCase] = list(open_cases)  # a warm start (`sim.warm`)
+        self.warm_records: list[CaseRecord] = []  # their records, in the order given
         self.log = log  # an EventLog, or None (no per-event work at all)
         self.grader = Grader(plan, log=log)
         self.step_tallies = [StepTally() for _ in plan.steps]
@@ -62,7 +65,10 @@ class CaseFlow:
 
     # ------------------------------------------------------------------ the replication
     def start(self) -> None:
-        """Start the arrival processes and the end of the warm-up (after the stations exist)."""
+        """Start the open cases of a warm start (in their order), the arrival processes and the end
+        of the warm-up (after the stations exist)."""
+        for case in self.open_cases:
+            self.process(self._resume(case))
         for s in self.plan.services:
             self.process(self._arrive(s))
         if self.plan.warmup_end > self.plan.start:
@@ -134,6 +140,67 @@ class CaseFlow:
                 yield self.timeout(record.materials_at - self.now)
         self._finish(record, completed)
 
+    def _resume(self, case: OpenCase):
+        """An open case of a warm start, from where it is (`sim.warm`) to its decision."""
+        plan, now = self.plan, self.now
+        service = plan.services[case.service]
+        step, rest = find_step(service.route, case.step)
+        block = case_block(plan, service, case, self.seed, self.replication)
+        draws = block.steps[step.id]
+        record = CaseRecord(service.index, case.received, case.accepted, number=case.number)
+        record.pauses = list(case.pauses) or None
+        self.open.add(record)
+        self.warm_records.append(record)
+        self.wip.change(now, 1)
+        rng = residual_rng(self.seed, self.replication, service, case)
+
+        def rest_of(dist) -> float:  # what remains of a duration under way, in its unit
+            return float(dist.residual(rng, 1, elapsed(plan, case.since, now, dist.unit))[0])
+
+        completed = True
+        if case.state == "delay":
+            yield from self._delay(service, step, record, block, 0, rest_of(step.delay))
+        elif case.state in ("waiting", "in_service"):
+            if case.state == "in_service":
+                done = (now - case.since) / step.work_scale
+                work = float(step.work.residual(rng, 1, done)[0]) * step.work_scale
+            else:
+                work = draws.work[0] if case.rounds == 0 else draws.again()
+            completed = yield from self._step(
+                service, step, record, block, 0, work, case.rounds, case.since
+            )
+        else:  # parked: a supplement (then the desk again) or a special procedure
+            dist = step.supplement.response if case.state == "supplement" else step.special.duration
+            back = self._after(now, rest_of(dist), dist.unit)
+            yield self.timeout(back - now)
+            if record.is_accepted:  # the clock stops while parked (Art. 32, 45)
+                record.pauses = (record.pauses or []) + [(case.since, back)]
+            if case.state == "supplement":
+                completed = yield from self._step(
+                    service, step, record, block, 0, draws.again(), case.rounds, case.since
+                )
+            else:
+                if step.batch is not None:
+                    yield self.timeout(step.release_after(self.now) - self.now)
+                self._span(step, record, case.since)
+        commitment, decided_early = service.spec.commitment, False
+        for item in rest if completed else ():
+            completed = yield from self._route(service, [item], record, block, 0)
+            if not completed:
+                break
+            if commitment and not decided_early and record.is_accepted:  # as in `_case`
+                self._finish(record, True)
+                record = CaseRecord(service.index, case.received, self.now, number=case.number)
+                decided_early = True
+        if decided_early:
+            return
+        if completed and record.materials_at is not None:  # 容缺受理: the decision waits
+            if record.materials_at == float("inf"):
+                completed = False
+            elif record.materials_at > self.now:
+                yield self.timeout(record.materials_at - self.now)
+        self._finish(record, completed)
+
     def _finish(self, record: CaseRecord, completed: bool) -> None:
         record.decided = self.now
         record.gave_up = not completed
@@ -201,18 +268,21 @@ class CaseFlow:
         block: Block,
         k: int,
         work: float | None = None,
+        rounds: int = 0,
+        entered: float | None = None,
     ):
         """One step of a case: desk visits (again after each supplement round), then a special
         procedure if drawn; False if the applicant gave up. `work`: the first visit's work, when
-        not the case's draw (a step visited again on a Markov route)."""
+        not the case's draw (a step visited again on a Markov route, an open case's). `rounds`
+        and `entered`: supplement rounds already done and the step's entry, for an open case."""
         if step.delay is not None:
             yield from self._delay(service, step, record, block, k)
             return True
         draws = block.steps[step.id]
         if work is None:
             work = draws.work[k]
-        entered = self.now
-        rounds = 0
+        if entered is None:
+            entered = self.now
         while True:
             yield from self._visit(service, step, record, work)
             if step.plain:

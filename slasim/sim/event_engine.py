@@ -166,8 +166,8 @@ class Desk(DeskTally):
 class EventReplication(CaseFlow):
     """One replication on the event loop, with the SimPy `Replication`'s results interface."""
 
-    def __init__(self, plan: Plan, replication: int, seed: int):
-        super().__init__(plan, replication, seed)
+    def __init__(self, plan: Plan, replication: int, seed: int, open_cases=()):
+        super().__init__(plan, replication, seed, open_cases=open_cases)
         self.now = plan.start
         self.heap: list = []
         self.sequence = count()

@@ -101,8 +101,16 @@ class Station(DeskTally):
 class Replication(CaseFlow):
     """One replication on SimPy: environment, stations, the case processes of `CaseFlow`."""
 
-    def __init__(self, plan: Plan, replication: int, seed: int, log=None, timeline: bool = False):
-        super().__init__(plan, replication, seed, log)
+    def __init__(
+        self,
+        plan: Plan,
+        replication: int,
+        seed: int,
+        log=None,
+        timeline: bool = False,
+        open_cases=(),
+    ):
+        super().__init__(plan, replication, seed, log, open_cases)
         self.timeline: list[dict] | None = [] if timeline else None  # one sample per working day
         self.env = simpy.Environment(initial_time=plan.start)
         self.stations = [Station(self.env, d, self.prioritised, plan.end) for d in plan.departments]

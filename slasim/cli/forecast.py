@@ -1,0 +1,77 @@
+"""`slasim forecast`: which of today's open cases turn yellow or red within the next working days."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from slasim.cli.common import claim_outputs, emit_json, input_path, warn
+from slasim.cli.options import Overrides, Quiet, Reps, Seed, Strict, json_flag, scenario_argument
+from slasim.io.errors import SlasimError
+
+commands = typer.Typer()
+
+FORECAST_HELP = (
+    "Per open case, the chance of a yellow and of a red card within the horizon (exact binomial "
+    "95% interval over replications) and by which day; its decision date (p50, p90); the cards "
+    "per day for the whole centre. The open cases start where they are (queues in their order, "
+    "work under way from the residual of its distribution, pauses under way) and keep their "
+    "legal history; new cases arrive as the scenario says."
+)
+
+
+@commands.command(help=FORECAST_HELP)
+def forecast(
+    scenario: scenario_argument("Scenario file, or the name of a shipped scenario."),
+    open_file: Annotated[
+        Path,
+        typer.Option(
+            "--open", help="The open cases (YAML, JSON or CSV; see `slasim schema --open-cases`)."
+        ),
+    ],
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="The snapshot instant (default: the file's as_of)."),
+    ] = None,
+    horizon: Annotated[
+        str, typer.Option("--horizon", help="How far ahead, in working days (e.g. 10wd).")
+    ] = "10wd",
+    reps: Reps = None,
+    seed: Seed = None,
+    overrides: Overrides = None,
+    as_json: json_flag("Print the forecast as JSON.") = False,
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", help="Also write one row per open case here.")
+    ] = None,
+    quiet: Quiet = False,
+    strict: Strict = False,
+):
+    """Which open cases go yellow or red within the horizon."""
+    claim_outputs([input_path(scenario), open_file], files=[csv_file] if csv_file else [])
+    from slasim.forecast.report import forecast_csv, forecast_text
+    from slasim.forecast.risk import forecast_open_file
+    from slasim.io.files import OutputSet
+    from slasim.io.schema import validate
+    from slasim.scenario.loader import load_scenario_data
+    from slasim.scenario.schema import Scenario
+
+    data, source = load_scenario_data(scenario, overrides or [])
+    spec = validate(Scenario, data, source)
+    result = forecast_open_file(
+        spec, open_file, as_of=as_of, horizon=horizon, replications=reps, seed=seed, source=source
+    )
+    if result["provisional"]:
+        message = "the forecast passes the years the calendar has published: it is provisional"
+        if strict:
+            raise SlasimError(f"{message} (--strict)", source=source, field="--horizon")
+        if not quiet:
+            warn([message])
+    if csv_file is not None:
+        with OutputSet() as outputs:
+            outputs.write(csv_file, forecast_csv(result))
+    if as_json:
+        emit_json(result)
+    else:
+        typer.echo(forecast_text(result))

@@ -1,0 +1,330 @@
+"""The forecast: replications warm-started from a snapshot, and what they say about the cards to come.
+
+Each replication seats the snapshot's open cases (`sim.warm`) and lets new cases arrive as the
+scenario says from the snapshot instant. The run goes on a horizon past the horizon, so decisions
+and pauses under way at the horizon's end are seen. Every case is then graded by the same clock as
+`deadline` and `check` (`ClockBatch`, card `crossings`, `level_at`): its own acceptance, its pauses
+(those before the snapshot and those simulated), the extension granted on its legal limit, and its
+decision. Per open case: the share of replications in which it reaches yellow (or worse) and red
+within the horizon, with an exact binomial 95 % interval, the first day by whose close that share
+passes one half, its decision and due instants (p50, p90). Per working day of the horizon: the cards
+fired (first reached, every case), mean and Student-t 95 % interval over replications. Rungs scoped
+to a step are not forecast (only the case's limits).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from slasim.calendar.units import day_to_date, minutes_to_iso
+from slasim.calendar.workcalendar import load_calendar
+from slasim.clock.cards import LEVELS, Ladder, crossings, first_reached, level_at
+from slasim.clock.case_clock import ClockBatch
+from slasim.clock.limits import Limit
+from slasim.io.errors import SlasimError
+from slasim.scenario.plan import Plan, compile_plan
+from slasim.scenario.schema import Scenario
+from slasim.sim.event_engine import EventReplication
+from slasim.sim.grading import CaseRecord, Grader
+from slasim.sim.metrics import confidence
+from slasim.sim.simpy_engine import Replication
+from slasim.sim.warm import OpenCase
+
+WATCHED = ("yellow", "red")  # the levels forecast (each as "this level or worse")
+ENGINE_NOTE = (
+    "warm start: the FCFS queue path has no warm start; the event engine seats the open cases"
+)
+
+
+def forecast_plan(
+    scenario: Scenario, as_of_wall: float, horizon: str, source: str = "scenario"
+) -> tuple[Plan, float, float]:
+    """The scenario from the snapshot instant to two horizons past it: (plan, horizon's end in
+    business minutes, as-of in business minutes). `horizon` is working days (`10wd`)."""
+    limit = Limit.parse(horizon, field="--horizon")
+    if limit.unit != "wd" or not limit.amount > 0:
+        raise SlasimError("give the horizon in working days, e.g. 10wd", field="--horizon")
+    cal = load_calendar(scenario.calendar)
+    as_of = float(cal.to_business_array(np.array([as_of_wall]))[0])
+    day = int(math.floor(cal.business_to_day_position(np.array([as_of]))[0]))
+    horizon_end = cal.business_after_one(as_of, limit.amount, "wd")
+    run_end = cal.business_after_one(as_of, 2 * limit.amount, "wd")
+    last = int(math.ceil(cal.business_to_day_position(np.array([run_end]))[0]))
+    changed = scenario.model_copy(
+        update={
+            "start": day_to_date(int(cal.work_days[day])),
+            "end": None,
+            "working_days": last - day + 1,
+            "warmup_days": 0,
+        }
+    )
+    plan = compile_plan(changed, source)
+    plan.start = plan.warmup_end = as_of
+    plan.end = run_end
+    return plan, horizon_end, as_of
+
+
+class _Keep(Grader):
+    """A grader that keeps every case record for the forecast to grade itself."""
+
+    def __init__(self, plan: Plan):
+        super().__init__(plan)
+        self.records: list[CaseRecord] = []
+
+    def add(self, record: CaseRecord) -> None:
+        self.records.append(record)
+
+    def flush(self, open_records=()) -> None:
+        self.records.extend(open_records)
+
+
+def engine_for(plan: Plan) -> dict:
+    """The engine a warm start runs on, and why."""
+    if plan.scenario.engine == "simpy":
+        return {"engine": "simpy", "engine_note": "the scenario asks for engine: simpy"}
+    return {"engine": "events", "engine_note": ENGINE_NOTE}
+
+
+def run_warm(
+    plan: Plan, cases: list[OpenCase], replication: int, seed: int, engine: str = "events"
+) -> tuple[list[CaseRecord], list[CaseRecord]]:
+    """One warm-started replication: (the open cases' records in the order given, every record).
+    A case decided on its applicant's commitment (告知承诺) keeps its decided record."""
+    kind = Replication if engine == "simpy" else EventReplication
+    rep = kind(plan, replication, seed, open_cases=cases)
+    rep.grader = keep = _Keep(plan)
+    rep.run()
+    if isinstance(rep, Replication):
+        rep.release()
+    return rep.warm_records, keep.records
+
+
+def grade(plan: Plan, records: list[CaseRecord], extension: dict[int, float] | None = None) -> dict:
+    """Wall instants per record: `decided` (inf: open at the run's end), `due` (legal, promised),
+    `cross` (n, rungs of the case-scoped ladder) and `ladder` per record's service."""
+    cal, n = plan.calendar, len(records)
+    extension = extension or {}
+    out = {
+        "decided": np.full(n, np.inf),
+        "legal": np.full(n, np.inf),
+        "promised": np.full(n, np.inf),
+        "levels": {},  # (service) → (rows, ladder, cross)
+    }
+    by_service: dict[int, list[int]] = {}
+    for i, r in enumerate(records):
+        if math.isfinite(r.decided):
+            out["decided"][i] = cal.to_wall_array(np.array([r.decided]), side="left")[0]
+        if r.is_accepted:
+            by_service.setdefault(r.service, []).append(i)
+    for s, rows in by_service.items():
+        service = plan.services[s]
+        group = [records[i] for i in rows]
+        m = len(group)
+        accepted = cal.to_wall_array(np.array([r.accepted for r in group]), side="right")
+        pauses = np.full((m, max((len(r.pauses or ()) for r in group), default=0), 2), np.nan)
+        for k, r in enumerate(group):
+            for j, (a, b) in enumerate(r.pauses or ()):
+                pauses[k, j] = (
+                    cal.to_wall_array(np.array([a]), side="left")[0],
+                    (cal.to_wall_array(np.array([b]), side="right")[0]),
+                )
+        stopped = out["decided"][rows]
+        ext = np.array([extension.get(r.number, 0.0) for r in group])
+        clocks = {
+            "legal": ClockBatch(
+                cal, service.legal.unit, accepted, np.full(m, service.legal.axis_amount),
+                ext, pauses, stopped,
+            ),
+            "promised": ClockBatch(
+                cal, service.promised.unit, accepted, np.full(m, service.promised.axis_amount),
+                None, pauses, stopped,
+            ),
+        }  # fmt: skip
+        ladder = Ladder(
+            service.ladder.name, tuple(r for r in service.ladder.rungs if r.scope == "case")
+        )
+        out["legal"][rows] = clocks["legal"].due()
+        out["promised"][rows] = clocks["promised"].due()
+        out["levels"][s] = (np.array(rows), ladder, crossings(ladder, clocks))
+    return out
+
+
+def reached(graded: dict, n: int, wall: float) -> np.ndarray:
+    """(n,) level index each graded case has reached by a wall instant (green if not accepted)."""
+    level = np.zeros(n, dtype=np.int64)
+    for rows, ladder, cross in graded["levels"].values():
+        level[rows] = level_at(ladder, cross, np.full(len(rows), wall))
+    return level
+
+
+def fired_per_day(graded: dict, level: str, edges: np.ndarray, after: float) -> np.ndarray:
+    """Cards of `level` first fired in each [edges[d], edges[d+1]) after `after` (wall minutes)."""
+    counts = np.zeros(len(edges) - 1, dtype=np.int64)
+    for _, ladder, cross in graded["levels"].values():
+        firsts = first_reached(ladder, cross).get(level)
+        if firsts is not None:
+            firsts = firsts[(firsts > after) & np.isfinite(firsts)]
+            counts += np.histogram(firsts, bins=edges)[0]
+    return counts
+
+
+def binomial(k: int, n: int) -> dict:
+    """A share of replications with its exact (Clopper-Pearson) 95 % interval."""
+    from scipy.stats import binomtest
+
+    ci = binomtest(k, n).proportion_ci(0.95, method="exact")
+    return {"p": k / n, "ci95": [float(ci.low), float(ci.high)], "k": k, "n": n}
+
+
+def _counted(summary: dict) -> dict:
+    """A count's interval kept at or above 0."""
+    if summary["ci95"] is not None:
+        summary["ci95"] = [max(summary["ci95"][0], 0.0), summary["ci95"][1]]
+    return summary
+
+
+def _quantile(values: np.ndarray, q: float) -> float:
+    return float(np.quantile(values, q, method="inverted_cdf"))
+
+
+def _iso(wall: float) -> str | None:
+    return minutes_to_iso(wall) if math.isfinite(wall) else None
+
+
+def forecast(
+    plan: Plan,
+    cases: list[OpenCase],
+    horizon_end: float,
+    *,
+    replications: int,
+    seed: int,
+    keys: list[str],
+    extension: dict[str, float] | None = None,
+    cards_given: dict[str, str | None] | None = None,
+) -> dict:
+    """Replicate the warm start and summarise it (module docstring). `keys`: the case ids in the
+    order of `cases`; `extension` and `cards_given` by case id."""
+    cal = plan.calendar
+    engine = engine_for(plan)
+    n, watched = len(cases), list(WATCHED)
+    extension = {c.number: (extension or {}).get(c.key, 0.0) for c in cases}
+    as_of_wall = float(cal.to_wall_array(np.array([plan.start]), side="left")[0])
+    end_wall = float(cal.to_wall_array(np.array([horizon_end]), side="left")[0])
+    first = int(math.floor(cal.business_to_day_position(np.array([plan.start]))[0]))
+    last = int(math.ceil(cal.business_to_day_position(np.array([horizon_end]))[0]))
+    closes = cal.to_wall_array(cal.bm_start[first + 1 : last + 1], side="left")
+    closes = np.minimum(closes, end_wall)  # the horizon may end within a day
+    edges = np.concatenate([[as_of_wall], closes])
+    days = [str(day_to_date(int(d))) for d in cal.work_days[first:last]]
+    decided, due_legal, due_promised = (np.empty((replications, n)) for _ in range(3))
+    by_close = {lv: np.zeros((replications, n, len(closes)), bool) for lv in watched}
+    now_level = np.zeros(n, dtype=np.int64)
+    per_day = {lv: [] for lv in watched}
+    for r in range(replications):
+        warm, every = run_warm(plan, cases, r, seed, engine["engine"])
+        g = grade(plan, warm, extension)
+        decided[r], due_legal[r], due_promised[r] = g["decided"], g["legal"], g["promised"]
+        if r == 0:
+            now_level = reached(g, n, as_of_wall)
+        for d, close in enumerate(closes):
+            level = reached(g, n, float(close))
+            for lv in watched:
+                by_close[lv][r, :, d] = level >= LEVELS.index(lv)
+        g_all = grade(plan, every, {})
+        for lv in watched:
+            per_day[lv].append(fired_per_day(g_all, lv, edges, as_of_wall))
+    rows = []
+    for i, case in enumerate(cases):
+        row = {
+            "id": case.key,
+            "service": plan.services[case.service].name,
+            "step": case.step,
+            "state": case.state,
+            "card_now": LEVELS[int(now_level[i])],
+        }
+        given = (cards_given or {}).get(case.key)
+        if given is not None:
+            row["card_given"] = given
+        for lv in watched:
+            hit = by_close[lv][:, i, :]
+            row[lv] = binomial(int(hit[:, -1].sum()), replications)
+            share = hit.mean(axis=0)
+            likely = np.flatnonzero(share >= 0.5)
+            row[f"{lv}_by"] = days[int(likely[0])] if len(likely) else None
+        for name, values in (
+            ("decision", decided[:, i]),
+            ("legal_due", due_legal[:, i]),
+            ("promised_due", due_promised[:, i]),
+        ):
+            for q in (0.5, 0.9):
+                row[f"{name}_p{round(q * 100)}"] = _iso(_quantile(values, q))
+        rows.append(row)
+    rows.sort(key=lambda x: (-x["red"]["p"], -x["yellow"]["p"], x["red_by"] or "~", x["id"]))
+    cards = [
+        {
+            "day": day,
+            **{lv: _counted(confidence([float(c[d]) for c in per_day[lv]])) for lv in watched},
+        }
+        for d, day in enumerate(days)
+    ]
+    return {
+        "scenario": plan.scenario.name,
+        "calendar": cal.name,
+        "as_of": minutes_to_iso(as_of_wall),
+        "horizon_end": minutes_to_iso(end_wall),
+        "run_until": minutes_to_iso(float(cal.to_wall_array(np.array([plan.end]), side="left")[0])),
+        "replications": replications,
+        "seed": seed,
+        "provisional": plan.provisional,
+        **engine,
+        "open_cases": n,
+        "expected": {lv: float(sum(row[lv]["p"] for row in rows)) for lv in watched},
+        "cases": rows,
+        "cards_per_day": cards,
+        "warnings": [
+            f"case {row['id']}: the file says card {row['card_given']}, its clock says "
+            f"{row['card_now']}"
+            for row in rows
+            if "card_given" in row and row["card_given"] != row["card_now"]
+        ],
+    }
+
+
+def forecast_open_file(
+    scenario: Scenario,
+    path,
+    *,
+    as_of: str | None = None,
+    horizon: str = "10wd",
+    replications: int | None = None,
+    seed: int | None = None,
+    source: str = "scenario",
+) -> dict:
+    """`slasim forecast SCENARIO --open FILE`: read and place the open cases, replicate, summarise.
+    `as_of` (text) overrides the file's; one of them is needed."""
+    from slasim.forecast.snapshot import as_of_minutes, extensions, open_cases, read_open_cases
+
+    snapshot = read_open_cases(path)
+    when = as_of if as_of is not None else snapshot.as_of
+    if when is None:
+        raise SlasimError(
+            "give the snapshot instant: --as-of, or as_of in the file", source=str(path)
+        )
+    cal = load_calendar(scenario.calendar)
+    probe = Plan.__new__(Plan)  # only the calendar is read to place the instant
+    probe.calendar = cal
+    as_of_wall = as_of_minutes(probe, when, str(path) if as_of is None else "--as-of")
+    plan, horizon_end, _ = forecast_plan(scenario, as_of_wall, horizon, source)
+    cases = open_cases(plan, snapshot, as_of_wall, str(path))
+    return forecast(
+        plan,
+        cases,
+        horizon_end,
+        replications=replications or scenario.replications,
+        seed=scenario.seed if seed is None else seed,
+        keys=[c.key for c in cases],
+        extension=extensions(plan, snapshot),
+        cards_given={c.id: c.card for c in snapshot.cases},
+    ) | {"horizon": horizon}
