@@ -12,14 +12,14 @@ from typing import Annotated
 
 import typer
 
-from slasim.cli import check, deadline, fidelity, fit, report, scenarios, simulate, staff
+from slasim.cli import check, deadline, fidelity, fit, forecast, report, scenarios, simulate, staff
 from slasim.cli.metavars import ClickStyleGroup
 from slasim.cli.options import MAX_CASES
 from slasim.io.errors import SlasimError, one_line
 
 __all__ = ["MAX_CASES", "app", "main"]
 
-GROUPS = (deadline, check, scenarios, simulate, report, staff, fit, fidelity)
+GROUPS = (deadline, check, scenarios, simulate, report, staff, forecast, fit, fidelity)
 NAMED = {"calendar": deadline.calendar_app}
 
 
