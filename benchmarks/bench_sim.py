@@ -102,8 +102,8 @@ def heapq_desks_mmc(lam: float, mean_work: float, staff: int, horizon: float, se
 
 
 def mm5_floor(reps: int = 20, scenario_path: str = "scenarios/mmc-always.yaml") -> dict:
-    """M/M/5 at rho 0.85 on the queue path against `heapq_mmc`: cases/s and the median of
-    back-to-back ratios (interleaved replications)."""
+    """M/M/5 at rho 0.85 on the queue path against `heapq_mmc` and `heapq_desks_mmc`: cases/s
+    and the medians of back-to-back ratios (interleaved replications)."""
     overrides = [
         "departments.desk.staff=5",
         "services.request.arrivals.per_day=102",
@@ -116,24 +116,31 @@ def mm5_floor(reps: int = 20, scenario_path: str = "scenarios/mmc-always.yaml") 
     mean_work = service.steps[0].work.mean
     horizon = plan.end - plan.start
     replication_metrics(plan, 0, 99)
-    ours, floor = [], []
-    for r in range(reps):
+    ours, floor, desks = [], [], []
+
+    def timed(run) -> tuple[float, float]:
         t0 = time.perf_counter()
-        metrics = replication_metrics(plan, r, scenario.seed)
-        elapsed = time.perf_counter() - t0
-        ours.append(
-            (metrics["overall"]["arrived"] * horizon / (plan.end - plan.warmup_end), elapsed)
-        )
-        t0 = time.perf_counter()
-        count = heapq_mmc(lam, mean_work, 5, horizon, r)
-        floor.append((count, time.perf_counter() - t0))
+        count = run()
+        return count, time.perf_counter() - t0
+
+    def received(metrics: dict) -> float:  # incl. warm-up
+        return metrics["overall"]["arrived"] * horizon / (plan.end - plan.warmup_end)
+
+    for r in range(reps):  # one of each at a time, so all see the same machine
+        ours.append(timed(lambda r=r: received(replication_metrics(plan, r, scenario.seed))))
+        floor.append(timed(lambda r=r: heapq_mmc(lam, mean_work, 5, horizon, r)))
+        desks.append(timed(lambda r=r: heapq_desks_mmc(lam, mean_work, 5, horizon, r)))
+
+    def paired(a: list, b: list) -> float:
+        return statistics.median((x / tx) / (y / ty) for (x, tx), (y, ty) in zip(a, b))
+
     return {
         "rho": lam * mean_work / 5,
         "slasim_per_s": statistics.median(n / t for n, t in ours),
         "heapq_per_s": statistics.median(n / t for n, t in floor),
-        "slasim_vs_heapq": statistics.median(
-            (x / tx) / (y / ty) for (x, tx), (y, ty) in zip(ours, floor)
-        ),
+        "heapq_desks_per_s": statistics.median(n / t for n, t in desks),
+        "slasim_vs_heapq": paired(ours, floor),
+        "slasim_vs_heapq_desks": paired(ours, desks),
         "reps": reps,
     }
 
