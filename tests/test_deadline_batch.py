@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from slasim.calendar.units import parse_instant
 from slasim.clock.deadline import compute_deadline
-from slasim.clock.deadline_batch import compute_deadlines
+from slasim.clock.deadline_batch import compute_deadlines, deadline_lines
 from slasim.io.errors import SlasimError
 
 from .helpers import slasim as run
@@ -78,6 +78,13 @@ def test_each_row_is_what_deadline_json_gives(batch):
         extensions=[r[3] for r in good],
     )
     assert results == [expected(row) for row in good]
+    lines = deadline_lines(
+        [r[0] for r in good],
+        [r[1] for r in good],
+        calendars=[r[2] for r in good],
+        extensions=[r[3] for r in good],
+    )
+    assert lines == [json.dumps(result, ensure_ascii=False) for result in results]
 
 
 @settings(max_examples=40, deadline=None)
@@ -172,6 +179,18 @@ def test_a_bad_line_is_one_located_error_and_nothing_printed(tmp_path, text, whe
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
     assert f"in.{path.suffix[1:]}: {where}" in out.stderr and what in out.stderr
+
+
+def test_the_first_bad_line_is_the_one_reported():
+    """Rows are computed by calendar and unit, but the error named is the earliest line's."""
+    starts = ["2025-09-26", "2025-09-26", "1990-01-01", "2025-13-01"]
+    limits = ["20wd", "4wh", "30d", "20wd"]
+    with pytest.raises(SlasimError) as caught:
+        compute_deadlines(starts, limits, calendars=[None, "nope", "cn", None], where=list("abcd"))
+    assert caught.value.field == "b: calendar" and "unknown calendar 'nope'" in caught.value.message
+    with pytest.raises(SlasimError) as caught:
+        compute_deadlines(starts[2:], limits[2:], where=["c", "d"])
+    assert caught.value.field == "c: accepted" and "outside the table" in caught.value.message
 
 
 def test_strict_refuses_a_provisional_line_and_warnings_are_counted(tmp_path):

@@ -98,33 +98,39 @@ FIELDS = ("start", "limit", "calendar", "extension")
 def deadlines_from(name: str, calendar: str, extension: list[str], strict: bool) -> None:
     """`deadline --from`: every line's deadline, one JSON object per line, printed only when
     every line is good (a bad one is one located error and nothing is printed)."""
-    import json
     import sys
 
-    from slasim.clock.deadline_batch import compute_deadlines
+    from slasim.clock.deadline_batch import deadline_lines
     from slasim.io.files import shown
     from slasim.io.lines import read_input, read_records
 
     source = "stdin" if name == "-" else shown(name)
-    records, lines = read_records(
+    columns, lines = read_records(
         read_input(name), source, FIELDS, required=("start", "limit"), lists=("extension",)
     )
-    results = compute_deadlines(
-        [r["start"] for r in records],
-        [r["limit"] for r in records],
-        calendars=[r.get("calendar") or None for r in records],
-        extensions=[_extensions(r.get("extension"), extension) for r in records],
+    warned: dict = {}
+    text = deadline_lines(
+        columns["start"],
+        columns["limit"],
+        calendars=columns["calendar"],
+        extensions=[_extensions(value, extension) for value in columns["extension"]],
         calendar=calendar,
         strict=strict,
-        where=[f"{source}: line {line}" for line in lines],
+        where=_Where(source, lines),
+        warned=warned,
     )
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
-    sys.stdout.write("".join(dumps(r) + "\n" for r in results))
-    seen: dict = {}
-    for result in results:
-        for line in result["warnings"]:
-            seen[line] = seen.get(line, 0) + 1
-    warn(f"{line} ({count} of {len(results)} deadlines)" for line, count in seen.items())
+    sys.stdout.write("".join(line + "\n" for line in text))
+    warn(f"{line} ({count} of {len(text)} deadlines)" for line, count in warned.items())
+
+
+class _Where:
+    """`where[i]`: row i's file and line, written only for a row that is reported."""
+
+    def __init__(self, source: str, lines: list[int]):
+        self.source, self.lines = source, lines
+
+    def __getitem__(self, i: int) -> str:
+        return f"{self.source}: line {self.lines[i]}"
 
 
 def _extensions(value, default: list[str]) -> list[str]:

@@ -33,20 +33,22 @@ def read_input(name: str) -> str:
 
 def read_records(
     text: str, source: str, fields: tuple[str, ...], required: tuple[str, ...], lists=()
-) -> tuple[list[dict], list[int]]:
-    """(records, line numbers): each record a dict of the `fields` it gives (texts; in JSON lines
-    a field of `lists` may also be a list of texts). A record lacking a `required` field, or
-    giving one not in `fields`, is a located error."""
+) -> tuple[dict[str, list], list[int]]:
+    """(columns, line numbers): one list per field of `fields`, a record's text (in JSON lines a
+    field of `lists` may also be a list of texts) or None where the record does not give it. A
+    record lacking a `required` field, or giving one not in `fields`, is a located error."""
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("{"):
         records, lines = _json_lines(text, source, fields, lists)
+        columns = {name: [r.get(name) for r in records] for name in fields}
     else:
-        records, lines = _csv_rows(text.lstrip("\ufeff"), source, fields)
-    for record, line in zip(records, lines):
-        for name in required:
-            if not record.get(name):
-                raise SlasimError(f"{name}: missing", source=source, field=f"line {line}")
-    return records, lines
+        columns, lines = _csv_columns(text.lstrip("\ufeff"), source, fields)
+    for name in required:
+        column = columns[name]
+        if not all(column):
+            at = next(i for i, value in enumerate(column) if not value)
+            raise SlasimError(f"{name}: missing", source=source, field=f"line {lines[at]}")
+    return columns, lines
 
 
 def _json_lines(text: str, source: str, fields, lists) -> tuple[list[dict], list[int]]:
@@ -86,30 +88,44 @@ def _json_lines(text: str, source: str, fields, lists) -> tuple[list[dict], list
     return records, lines
 
 
-def _csv_rows(text: str, source: str, fields) -> tuple[list[dict], list[int]]:
+def _csv_columns(text: str, source: str, fields) -> tuple[dict[str, list], list[int]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     header = None
-    records, lines = [], []
-    for row in reader:
-        number = reader.line_num  # the row's last line (a quoted cell may hold line breaks)
-        if not row or not any(cell.strip() for cell in row):
-            continue
-        if header is None:
-            header = [cell.strip() for cell in row]
-            for name in header:
-                if name not in fields:
-                    raise SlasimError(
-                        f"unknown column {shown(name)} (use {', '.join(fields)})",
-                        source=source,
-                        field=f"line {number}",
-                    )
-            if len(set(header)) != len(header):
-                raise SlasimError("a column is repeated", source=source, field=f"line {number}")
-            continue
-        if len(row) != len(header):
+    rows, lines = [], []
+    try:
+        for row in reader:
+            number = reader.line_num  # the row's last line (a quoted cell may hold line breaks)
+            if header is None:
+                if not any(cell.strip() for cell in row):
+                    continue
+                header = [cell.strip() for cell in row]
+                _check_header(header, source, fields, number)
+                width = len(header)
+                continue
+            if len(row) != width:
+                if not any(cell.strip() for cell in row):
+                    continue  # a blank line
+                raise SlasimError(
+                    f"{len(row)} cells for {width} columns", source=source, field=f"line {number}"
+                )
+            rows.append(row)
+            lines.append(number)
+    except csv.Error as exc:
+        where = f"line {reader.line_num}"
+        raise SlasimError(f"invalid CSV: {exc}", source=source, field=where) from None
+    columns = {name: [None] * len(rows) for name in fields}
+    for name, column in zip(header or (), zip(*rows)):
+        columns[name] = [value or None for value in column]  # an empty cell: not given
+    return columns, lines
+
+
+def _check_header(header: list[str], source: str, fields, number: int) -> None:
+    for name in header:
+        if name not in fields:
             raise SlasimError(
-                f"{len(row)} cells for {len(header)} columns", source=source, field=f"line {number}"
+                f"unknown column {shown(name)} (use {', '.join(fields)})",
+                source=source,
+                field=f"line {number}",
             )
-        records.append(dict(zip(header, row)))
-        lines.append(number)
-    return records, lines
+    if len(set(header)) != len(header):
+        raise SlasimError("a column is repeated", source=source, field=f"line {number}")
