@@ -212,3 +212,180 @@ def test_errors_are_the_models_own(tmp_path):
         assert str(exc).startswith(f"{path}: cases[1].accepted: ")
     else:
         raise AssertionError("a bad date was accepted")
+
+
+# --- The CSV form, the YAML event reader and the JSON key count, against the models ---
+
+
+class NotInCsv(Exception):
+    """A case the CSV form cannot write (another field, a detail, a value that is not text)."""
+
+
+def csv_text(data: dict) -> str:
+    """A check file's cases in the columnar CSV form (written here from its description in
+    docs/guide-checks.md, not by slasim's reader)."""
+    import csv
+    import io
+
+    if set(data) - {"cases", "calendar"} or data.get("calendar", "cn") != "cn":
+        raise NotInCsv
+    header = ["name", "accepted", "decided", "limit", "promised", "extensions", "pauses"]
+    header += ["due", "due_promised", "card_at"]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for case in data["cases"]:
+        if set(case) - {"name", "accepted", "decided", "limit", "pauses", "extensions", "expect"}:
+            raise NotInCsv
+        limit = case["limit"]
+        legal, promised = (
+            (limit, None) if isinstance(limit, str) else (limit.get("legal"), limit.get("promised"))
+        )
+        pauses = []
+        for p in case.get("pauses", []):
+            if "detail" in p:
+                raise NotInCsv
+            kind = f"/{p['kind']}" if "kind" in p else ""
+            pauses.append(f"{p['from']}/{p.get('to') or ''}{kind}")
+        due = case["expect"].get("due")
+        if isinstance(due, dict):
+            due, due_promised = due.get("legal"), due.get("promised")
+            if promised is None and due_promised is None:
+                raise NotInCsv  # a one-limit case writes its due bare
+        elif due is not None and promised is not None:
+            raise NotInCsv  # with two limits, the column `due` is the legal one
+        else:
+            due_promised = None
+        cards = [f"{k}={v}" for k, v in case["expect"].get("card_at", {}).items()]
+        if not all(isinstance(x, str) for x in case.get("extensions", [])):
+            raise NotInCsv
+        row = [case["name"], case["accepted"], case.get("decided"), legal, promised]
+        row += [";".join(case.get("extensions", [])), ";".join(pauses), due, due_promised]
+        row += [";".join(cards)]
+        if not all(v is None or isinstance(v, str) for v in row):
+            raise NotInCsv
+        writer.writerow(["" if v is None else v for v in row])
+    return out.getvalue()
+
+
+@settings(max_examples=200, deadline=None)
+@given(check_files())
+def test_the_csv_form_reads_as_the_models_read_the_same_cases(tmp_path_factory, drawn):
+    data, _ = drawn
+    try:
+        text = csv_text(data)
+    except NotInCsv:
+        return
+    path = tmp_path_factory.mktemp("csv") / "cases.csv"
+    path.write_text(text, encoding="utf-8")
+    model = models(data)
+    try:
+        ours = load_check_file(path)
+    except SlasimError as exc:
+        assert model is None, exc  # refuses only what the models refuse
+        return
+    assert model is not None
+    for record, case in zip(ours.cases, model.cases):
+        assert same_value(record, case)
+    assert same_columns(ours.columns, model.columns)
+
+
+SCALARS = (
+    st.sampled_from(
+        ["yes", "No", "on", "~", "null", "", "1e5", "1.5e3", "0x1f", "0o17", "1:30", "1_000", "-3"]
+        + ["2025-01-06", "2025-01-06T10:00", ".inf", ".NaN", "12wd", "a: b", "- x", "#", "'q'"]
+    )
+    | st.integers(-(10**20), 10**20)
+    | st.booleans()
+    | st.none()
+    | st.text(max_size=8)
+)
+DOCUMENTS = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(SCALARS, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(DOCUMENTS, st.sampled_from([None, True, False]))
+def test_the_yaml_event_reader_gives_the_loaders_data(value, flow):
+    import yaml
+
+    from slasim.io.yaml_events import NotPlain, load_plain
+    from slasim.io.yaml_loader import TextDatesLoader
+
+    try:
+        text = yaml.safe_dump(value, default_flow_style=flow, allow_unicode=True)
+    except yaml.YAMLError:
+        return
+    try:
+        want = yaml.load(text, Loader=TextDatesLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError:  # a key given twice as the file has it (`null` and 'null')
+        want = NotPlain
+    try:
+        got = load_plain(text)
+    except NotPlain:  # only for what it leaves to the full loader
+        assert want is NotPlain or "&" in text or "!!" in text or "<<" in text
+        return
+    assert repr(got) == repr(want)  # NaN, and True against 1, compared as written
+
+
+def test_the_yaml_event_reader_leaves_anchors_tags_and_errors_to_the_loader():
+    from slasim.io.yaml_events import NotPlain, load_plain
+
+    for text in [
+        "a: &x 1\nb: *x\n",  # anchor and alias
+        "<<: {a: 1}\n",  # merge key
+        "a: !!str 1\n",  # explicit tag
+        "a: 1\na: 2\n",  # a key given twice
+        "? [1]\n: 2\n",  # a sequence as a key
+        "--- 1\n--- 2\n",  # two documents
+        "a: [\n",  # syntax error
+    ]:
+        try:
+            load_plain(text)
+        except NotPlain:
+            continue
+        raise AssertionError(f"read {text!r}")
+
+
+def test_yaml_json_and_csv_forms_of_a_generated_file_check_alike(tmp_path):
+    import yaml
+
+    from slasim.checks.load import FlatCases
+
+    data = {"calendar": "cn", "cards": "warn-before", "cases": generated_cases(300)}
+    loaded = {}
+    for suffix, text in (
+        ("json", json.dumps(data)),
+        ("yaml", yaml.safe_dump(data, sort_keys=False)),
+        ("csv", csv_text({"cases": data["cases"]})),
+    ):
+        path = tmp_path / f"cases.{suffix}"
+        path.write_text(text, encoding="utf-8")
+        loaded[suffix] = load_check_file(path)
+        assert isinstance(loaded[suffix].cases, FlatCases)  # the flat route, every form
+    model = validate(CheckFile, data, "file")
+    theirs = run_checks(model, "file")
+    for check in loaded.values():
+        assert same_columns(check.columns, model.columns)
+        assert run_checks(check, "file") == theirs
+
+
+def test_a_key_given_twice_in_json_is_refused_and_a_quote_colon_in_a_text_is_not(tmp_path):
+    case = '{"name": "N", "accepted": "2025-01-06", "limit": "20wd", "expect": {}}'
+    twice = case.replace('"limit": "20wd"', '"limit": "20wd", "limit": "5wd"')
+    path = tmp_path / "twice.json"
+    path.write_text(f'{{"cases": [{case.replace("N", "a")}, {twice}]}}', encoding="utf-8")
+    try:
+        load_check_file(path)
+    except SlasimError as exc:
+        assert str(exc).startswith(f"{path}: invalid JSON") and "limit" in str(exc)
+    else:
+        raise AssertionError("a key given twice was accepted")
+    quoted = case.replace('"N"', '"say \\":\\" here"')
+    path = tmp_path / "quoted.json"
+    path.write_text(f'{{"cases": [{quoted}, {case.replace("N", "b")}]}}', encoding="utf-8")
+    check = load_check_file(path)
+    assert [c.name for c in check.cases] == ['say ":" here', "b"]

@@ -191,15 +191,19 @@ class FlatCases(Sequence):
     def of_dicts(cls, cases: list) -> FlatCases:
         """The fields of cases parsed from JSON or YAML, each taken from all cases at once."""
         _types(cases, {dict})
-        if not set().union(*cases) <= CASE_KEYS:
+        given = set().union(*cases)
+        if not given <= CASE_KEYS:
             raise NotFlat
 
-        def get(key, where=cases):
+        def get(key, where=cases, given=given):
+            if key not in given:  # in no case: no need to look
+                return [None] * len(where)
             return list(map(dict.get, where, repeat(key)))
 
         expect = get("expect")
         _types(expect, {dict})
-        if not set().union(*expect) <= EXPECT_KEYS:
+        expected = set().union(*expect)
+        if not expected <= EXPECT_KEYS:
             raise NotFlat
         limit = get("limit")
         if set(map(type, limit)) == TEXT:
@@ -213,7 +217,7 @@ class FlatCases(Sequence):
             if ps:
                 pauses[i] = [_pause(p) for p in ps]
                 keys += sum(map(len, ps))
-        due, card_at = get("due", expect), get("card_at", expect)
+        due, card_at = get("due", expect, expected), get("card_at", expect, expected)
         for values in (limit, due, card_at):
             keys += sum(len(v) for v in values if type(v) is dict)
         return cls(
@@ -274,11 +278,12 @@ class FlatCases(Sequence):
         one_limit = [p is None for p in self.promised]
         due_kinds = set(map(type, self.due))
         dicts = [d for d in self.due if type(d) is dict] if dict in due_kinds else []
-        _types(set().union(*dicts), TEXT)
+        refs = set().union(*dicts)
+        _types(refs, TEXT)
         due_values = set(chain.from_iterable(map(dict.values, dicts)))
         _types(due_values, TEXT_OR_NONE)
         unknown_refs = []
-        if due_kinds == {dict} and set().union(*dicts) <= set(REFERENCES):
+        if due_kinds == {dict} and refs <= set(REFERENCES):
             legal_due = list(map(dict.get, self.due, repeat("legal")))
             promised_due = list(map(dict.get, self.due, repeat("promised")))
         else:

@@ -32,6 +32,7 @@ SIMPLE = {
     "tag:yaml.org,2002:float",
 }
 _KEY = object()  # a mapping waiting for its next key
+_SEQ = object()  # a sequence (never waits for a key)
 
 
 class NotPlain(Exception):
@@ -58,8 +59,8 @@ def _build(loader):
         return None
     if type(event) is not DocumentStartEvent:
         raise NotPlain
-    # One frame per open collection: [container, pending key (_KEY: none) or None for a
-    # sequence, raw key texts seen].
+    # One frame per open collection: [container, pending key (_KEY: none; _SEQ: a sequence),
+    # raw key texts seen].
     frames: list = []
     root = None
     while True:
@@ -82,7 +83,7 @@ def _build(loader):
                 raise NotPlain
             if frames and frames[-1][1] is _KEY:
                 raise NotPlain  # a mapping or sequence as a key
-            frames.append([{}, _KEY, set()] if kind is MappingStartEvent else [[], None, None])
+            frames.append([{}, _KEY, set()] if kind is MappingStartEvent else [[], _SEQ, None])
             continue
         elif kind is MappingEndEvent or kind is SequenceEndEvent:
             value, raw = frames.pop()[0], None
@@ -95,7 +96,7 @@ def _build(loader):
             continue
         frame = frames[-1]
         key = frame[1]
-        if key is None:
+        if key is _SEQ:
             frame[0].append(value)
         elif key is _KEY:
             if raw in frame[2]:
