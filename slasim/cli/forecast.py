@@ -22,13 +22,21 @@ FORECAST_HELP = (
 )
 
 
+def _schema(value: bool) -> None:
+    if value:
+        from slasim.forecast.snapshot import json_schema
+
+        typer.echo(json_schema())
+        raise typer.Exit(0)
+
+
 @commands.command(help=FORECAST_HELP)
 def forecast(
     scenario: scenario_argument("Scenario file, or the name of a shipped scenario."),
     open_file: Annotated[
         Path,
         typer.Option(
-            "--open", help="The open cases (YAML, JSON or CSV; see `slasim schema --open-cases`)."
+            "--open", help="The open cases (YAML, JSON or CSV; see `slasim forecast --schema x`)."
         ),
     ],
     as_of: Annotated[
@@ -47,6 +55,15 @@ def forecast(
     ] = None,
     quiet: Quiet = False,
     strict: Strict = False,
+    schema: Annotated[
+        bool,
+        typer.Option(
+            "--schema",
+            callback=_schema,
+            is_eager=True,
+            help="Print the open-cases file's JSON schema.",
+        ),
+    ] = False,
 ):
     """Which open cases go yellow or red within the horizon."""
     claim_outputs([input_path(scenario), open_file], files=[csv_file] if csv_file else [])

@@ -59,7 +59,9 @@ def forecast_text(result: dict, top: int = 20) -> str:
         f"{result['replications']} replications, seed {result['seed']}"
         + ("; PROVISIONAL calendar years" if result["provisional"] else ""),
         f"expected among them: {result['expected']['yellow']:.1f} yellow or worse, "
-        f"{result['expected']['red']:.1f} red (95% intervals: exact binomial over replications)",
+        f"{result['expected']['red']:.1f} red, of which new within the horizon "
+        f"{result['expected_new']['yellow']:.1f} and {result['expected_new']['red']:.1f} "
+        "(95% intervals: exact binomial over replications)",
         "",
         f"{'case':<14} {'service':<16} {'now':<7} {'P(yellow)':<17} {'P(red)':<17} "
         f"{'red by':<11} decision p50",

@@ -281,6 +281,14 @@ def forecast(
         **engine,
         "open_cases": n,
         "expected": {lv: float(sum(row[lv]["p"] for row in rows)) for lv in watched},
+        "expected_new": {  # among the cases not at that level yet
+            lv: float(
+                sum(
+                    row[lv]["p"] for row in rows if LEVELS.index(row["card_now"]) < LEVELS.index(lv)
+                )
+            )
+            for lv in watched
+        },
         "cases": rows,
         "cards_per_day": cards,
         "warnings": [
