@@ -1,18 +1,23 @@
-"""`slasim check` engine time on 100,000 generated cases (promised + legal limits, pauses,
-extensions, expected due dates and cards), against a one-case-at-a-time loop over the same
-engine (`compute_deadline`) on a sample, in one run.
+"""`slasim check` on 100,000 generated cases (promised + legal limits, pauses, extensions,
+expected due dates and cards): engine time against a one-case-at-a-time loop over the same engine
+(`compute_deadline`) on a sample, in one run; then whole `slasim check` processes on the JSON,
+CSV and YAML forms of the same cases (all passing, the CI case) against a bare parse of each file
+(`json.load`, `csv.reader`, PyYAML's C loader), in interleaved rounds, with peak memory.
 
-Loading the file (libyaml parse, pydantic validation, building the columns) is reported
-separately: it happens once per file and is not engine time.
-Run: python benchmarks/bench_checks.py [--n 100000]
+Loading the file (parse, validation, building the columns) is reported separately: it happens
+once per file and is not engine time.
+Run: python benchmarks/bench_checks.py [--n 100000] [--rounds 5]
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import json
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -62,11 +67,83 @@ def write(path: Path, raw: dict) -> None:
     path.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
+def write_csv(path: Path, cases: list[dict]) -> None:
+    """The cases in the columnar CSV form (docs/guide-checks.md)."""
+    header = ["name", "accepted", "limit", "promised", "extensions", "pauses", "due", "card_at"]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(header)
+        for c in cases:
+            pauses = [f"{p['from']}/{p['to']}/{p['kind']}" for p in c.get("pauses", [])]
+            cards = [f"{k}={v}" for k, v in c["expect"]["card_at"].items()]
+            limit = c["limit"]
+            out.writerow(
+                [c["name"], c["accepted"], limit["legal"], limit["promised"]]
+                + [";".join(c.get("extensions", [])), ";".join(pauses)]
+                + [c["expect"]["due"]["legal"], ";".join(cards)]
+            )
+
+
+BARE = {
+    "json": "import json, sys; json.load(open(sys.argv[1], encoding='utf-8'))",
+    "csv": "import csv, sys; list(csv.reader(open(sys.argv[1], newline='', encoding='utf-8')))",
+    "yaml": "import sys, yaml; yaml.load(open(sys.argv[1], encoding='utf-8'), Loader=yaml.CSafeLoader)",
+}
+
+
+# A small process starts each measured one and reports its time and peak memory: a child's
+# peak counts from its parent's memory at the fork, and this benchmark holds 100k cases.
+LAUNCH = """
+import os, subprocess, sys, time
+t0 = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(time.perf_counter() - t0, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status))
+"""
+
+
+def process(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak memory (MiB) of one whole process."""
+    out = subprocess.run([sys.executable, "-c", LAUNCH, *args], capture_output=True, text=True)
+    seconds, mib, code = out.stdout.split()
+    if code != "0":
+        raise SystemExit(f"failed ({code}): {' '.join(args)}")
+    return float(seconds), float(mib)
+
+
+def whole_processes(files: dict[str, Path], rounds: int) -> None:
+    """`slasim check FILE` against a bare parse of FILE, whole processes, interleaved rounds."""
+    runs: dict = {(form, who): [] for form in files for who in ("check", "bare")}
+    for _ in range(rounds):
+        for form, path in files.items():
+            runs[form, "check"].append(
+                process([sys.executable, "-m", "slasim", "check", str(path)])
+            )
+            runs[form, "bare"].append(process([sys.executable, "-c", BARE[form], str(path)]))
+    print(f"\nwhole processes, {rounds} interleaved rounds (medians; ratio range over rounds):")
+    print(
+        f"{'form':6s} {'check s':>8s} {'bare s':>8s} {'check/bare':>18s} {'check MiB':>10s} {'bare MiB':>9s}"
+    )
+    for form in files:
+        check, bare = runs[form, "check"], runs[form, "bare"]
+        ratios = sorted(c[0] / b[0] for c, b in zip(check, bare))
+        print(
+            f"{form:6s} {statistics.median(c[0] for c in check):8.2f} "
+            f"{statistics.median(b[0] for b in bare):8.2f} "
+            f"{statistics.median(ratios):6.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f}) "
+            f"{max(c[1] for c in check):10.0f} {max(b[1] for b in bare):9.0f}"
+        )
+    peak = {form: max(c[1] for c in runs[form, "check"]) for form in files}
+    if "yaml" in peak and "json" in peak:
+        print(f"peak memory, YAML route / JSON route: {peak['yaml'] / peak['json']:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--sample", type=int, default=2_000)
     parser.add_argument("--pairs", type=int, default=5, help="interleaved JSON load + check runs")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved whole-process rounds")
     args = parser.parse_args()
     raw = {"calendar": "cn", "cards": "warn-before", "cases": make_cases(args.n)}
     with tempfile.TemporaryDirectory() as tmp:
@@ -94,6 +171,9 @@ def main() -> None:
         write(path, raw)
         check = load_check_file(path)
         as_json.write_text(json.dumps(raw), encoding="utf-8")
+        as_csv = Path(tmp) / "cases.csv"
+        write_csv(as_csv, raw["cases"])
+        whole_processes({"json": as_json, "csv": as_csv, "yaml": path}, args.rounds)
         # Loading against checking, the CI case, in interleaved pairs (the machine is noisy).
         pairs = []
         for _ in range(args.pairs):
@@ -121,7 +201,7 @@ def main() -> None:
         )
     t_loop = (time.perf_counter() - t0) / len(sample) * args.n
 
-    print(f"{'what':48s} {'seconds':>9s} {'cases/s':>12s}")
+    print(f"\n{'what':48s} {'seconds':>9s} {'cases/s':>12s}")
     print(f"{'load file: YAML + validation + columns':48s} {t_load:9.3f} {args.n / t_load:12,.0f}")
     print(
         f"{'load file: same cases as .json':48s} {t_load_json:9.3f} {args.n / t_load_json:12,.0f}"
