@@ -283,8 +283,10 @@ class WorkCalendar:
         working = self.is_work[days - self.first_day]
         kk = np.minimum(k, len(self.work_days) - 1)
         profile = self.profile_of[kk]
-        if self._opens.shape[1] == 1:  # one interval a day: its clip is the sum (0.0 for -0.0)
-            within = np.clip(in_day - self._opens[profile, 0], 0.0, self._lengths[profile, 0])
+        if self._opens.shape[1] == 1:  # one interval a day: its clip is the sum (±0.0 alike)
+            within = np.minimum(
+                np.maximum(in_day - self._opens[profile, 0], 0.0), self._lengths[profile, 0]
+            )
         else:
             within = np.clip(
                 in_day[..., None] - self._opens[profile], 0.0, self._lengths[profile]
@@ -349,7 +351,8 @@ class WorkCalendar:
           - `close[e]`: wall instant of whole working-day position e (0 ≤ e ≤ working days): the
             close of working day e - 1, earliest side (`to_wall_array(side="left")`);
           - `last_close[i]`: the local time a working table day's office hours end (inf on rest
-            days), `safe[i]`: its clocks do not change."""
+            days), `safe[i]`: its clocks do not change;
+          - the terms `to_wall_array` adds up, per working day and office interval."""
         tables = getattr(self, "_tables", None)
         if tables is None:
             nwd = len(self.work_days)
@@ -373,7 +376,13 @@ class WorkCalendar:
                 "ext": np.concatenate([self.bm_start, [np.nan]]),  # nothing lies past its end
                 "last_close": last_close,
                 "safe": ~self._changing,
+                # wall instants as `to_wall_array` sums them: the day's midnight, an interval's
+                # opening and the office minutes before it (flat: profile * width + interval)
+                "day_wall": (self.work_days * MINUTES_PER_DAY).astype(np.float64),
+                "opens": self._opens.ravel(),
+                "before": (self._cumlen - self._lengths).ravel(),
             }
+            tables["day_open"] = tables["day_wall"] + self._opens[self.profile_of, 0]
             positions = np.arange(nwd + 1, dtype=np.float64)  # the bucket tables are in place
             tables["close"] = self.to_wall_array(
                 self.day_position_to_business(positions), side="left"
@@ -447,22 +456,20 @@ class WorkCalendar:
             raise SlasimError(f"business time outside the table of calendar {self.name!r}")
         k = np.maximum(k, 0)
         rem = whole - self.bm_start[k]
-        profile = self.profile_of[k]
+        t = self._lookup()
         width = self._cumlen.shape[1]
+        if width == 1:  # one interval a day: its opening, no office minutes before it
+            out = t["day_open"][k] + rem + frac
+            return self._real_wall(out, b, k, side) if self._real else out
         # j: the office interval holding `rem` minutes of the day (a close counts to its interval
         # on the left side, unless a fraction of a minute follows); one flat index per instant.
-        flat = profile * width
-        if width > 1:
-            j = 0
-            for column in range(width):
-                cum = self._cumlen[profile, column]
-                j = j + (
-                    np.where(frac > 0, rem >= cum, rem > cum) if side == "left" else rem >= cum
-                )
-            flat = flat + np.minimum(j, width - 1)
-        before = (self._cumlen - self._lengths).ravel()[flat]
-        opens = self._opens.ravel()[flat]
-        out = self.work_days[k] * MINUTES_PER_DAY + opens + (rem - before) + frac
+        profile = self.profile_of[k]
+        j = 0
+        for column in range(width):
+            cum = self._cumlen[profile, column]
+            j = j + (np.where(frac > 0, rem >= cum, rem > cum) if side == "left" else rem >= cum)
+        flat = profile * width + np.minimum(j, width - 1)
+        out = t["day_wall"][k] + t["opens"][flat] + (rem - t["before"][flat]) + frac
         return self._real_wall(out, b, k, side) if self._real else out
 
     def business_to_day_position(self, business) -> np.ndarray:
@@ -474,7 +481,7 @@ class WorkCalendar:
     def day_position_to_business(self, position) -> np.ndarray:
         """Business minutes at working-day positions (inverse of `business_to_day_position`)."""
         p = np.asarray(position, dtype=np.float64)
-        k = np.clip(np.floor(p).astype(np.int64), 0, len(self.work_days) - 1)
+        k = np.minimum(np.maximum(np.floor(p).astype(np.int64), 0), len(self.work_days) - 1)
         return self.bm_start[k] + (p - k) * self.day_minutes[k]
 
     def business_after(self, business, amount, unit: str) -> np.ndarray:

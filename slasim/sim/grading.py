@@ -320,7 +320,7 @@ class Grader:
                 )
                 for k, level in enumerate(LEVELS):
                     open_levels[level] = np.bincount(s_idx[still_open][levels == k], minlength=size)
-        for s in np.unique(svc).tolist():
+        for s in np.flatnonzero(counts["arrived"]).tolist():  # the services in this chunk
             self._add(self.tallies[s], s, counts, hist, reached, open_levels)
             for name, values in waits.items():
                 getattr(self.tallies[s], name).counts += values[s]
