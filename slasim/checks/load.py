@@ -206,8 +206,13 @@ class FlatCases(Sequence):
         if not expected <= EXPECT_KEYS:
             raise NotFlat
         limit = get("limit")
-        if set(map(type, limit)) == TEXT:
+        limit_types = set(map(type, limit))
+        if limit_types == TEXT:
             legal, promised = limit, [None] * len(limit)
+        elif limit_types == {dict} and set().union(*limit) <= LIMIT_KEYS:
+            legal, promised = get("legal", limit, LIMIT_KEYS), get("promised", limit, LIMIT_KEYS)
+            if None in legal:
+                raise NotFlat
         else:
             promised, legal = map(list, zip(*map(_pair, limit)))
         pauses = get("pauses")
