@@ -3,12 +3,15 @@ with a screenshot taken in the test run; charts also as PNG and SVG."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from .helpers import slasim
 
 pytest.importorskip("matplotlib")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -168,3 +171,29 @@ def test_the_staffing_page_is_tables_not_preformatted_text(tmp_path):
     for header in ("department", "staff", "target", "verdict", "cheaper staffing rejected"):
         assert f"<th>{header}</th>" in page
     assert re.search(r"<td>window=1</td><td>1</td><td>window: unstable", page)
+
+
+def test_a_result_file_that_is_a_device_is_refused_not_read(tmp_path):
+    # summary.json symlinked to /dev/zero was read without bound.
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "summary.json").symlink_to("/dev/zero")
+    code, out, err = slasim("report", folder)
+    assert code == 2 and out == ""
+    assert err == f"error: {folder / 'summary.json'}: not a regular file: not read\n"
+
+
+@pytest.mark.parametrize("wrong", [5, "text", [], {"mean": None}])
+def test_result_fields_of_the_wrong_type_are_one_line(tmp_path, wrong):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    summary = dict.fromkeys(("period", "services", "overall", "departments"), wrong)
+    (folder / "summary.json").write_text(json.dumps({"scenario": "x", **summary}))
+    code, _, err = slasim("report", folder)
+    assert (
+        code == 2
+        and err.count("\n") == 1
+        and err.startswith(
+            f"error: {folder}: not a slasim result file: a field is missing or of the wrong type ("
+        )
+    )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from slasim.calendar.workcalendar import load_calendar
 from slasim.io.errors import SlasimError
+from slasim.io.files import read_text_file
 from slasim.outputs.results import HEADLINE, cell, change_cell, department_rows, headline_rows
 
 STYLE = """
@@ -303,11 +304,18 @@ RESULT_KEYS = {
 }
 
 
+MAX_RESULT_MB = 256  # a result file is read whole: a FIFO, a device or a larger file is refused
+
+
 def _read(path: Path, results_dir: Path) -> dict | None:
+    if not path.exists() and not path.is_symlink():
+        return None
+    text = read_text_file(path, max_mb=MAX_RESULT_MB)  # regular files only (not /dev/zero)
     try:
-        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SlasimError(f"cannot read the results ({exc})", source=str(path)) from None
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        problem = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+        raise SlasimError(f"cannot read the results ({problem})", source=str(path)) from None
     if data is None:
         return None
     missing = [k for k in RESULT_KEYS[path.name] if not isinstance(data, dict) or k not in data]
@@ -317,8 +325,21 @@ def _read(path: Path, results_dir: Path) -> dict | None:
 
 
 def build_report(results_dir: Path) -> str:
-    """The HTML page of a results directory (`run --out`, `compare --out` or `staff --out`)."""
+    """The HTML page of a results directory (`run --out`, `compare --out` or `staff --out`); a
+    result file whose fields are not what slasim writes is one located error."""
     results_dir = Path(results_dir)
+    try:
+        return _build_report(results_dir)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        if isinstance(exc, SlasimError):
+            raise
+        raise SlasimError(
+            f"not a slasim result file: a field is missing or of the wrong type ({type(exc).__name__})",
+            source=str(results_dir),
+        ) from None
+
+
+def _build_report(results_dir: Path) -> str:
     run = _read(results_dir / "summary.json", results_dir)
     comp = _read(results_dir / "compare.json", results_dir)
     staffing = _read(results_dir / "staffing.json", results_dir)
@@ -365,7 +386,11 @@ def write_charts(results_dir: Path, out_dir: Path, outputs=None) -> list[Path]:
     `OutputSet`) when given."""
     from slasim.outputs import plots
 
-    result = json.loads((Path(results_dir) / "summary.json").read_text(encoding="utf-8"))
+    result = _read(Path(results_dir) / "summary.json", Path(results_dir))
+    if result is None:
+        raise SlasimError(
+            "no summary.json here (charts are drawn from a run)", source=str(results_dir)
+        )
     written = []
     charts = [
         ("cards", lambda: plots.card_rates(result["services"], "Cards by service")),
