@@ -315,6 +315,6 @@ def test_schema_validates_the_shipped_example():
     from slasim.forecast.snapshot import OpenCases, json_schema
     from slasim.io.files import read_yaml, shipped_dir
 
-    data = read_yaml(shipped_dir("scenarios") / "open-cases-district.yaml")
+    data = read_yaml(shipped_dir("scenarios") / "open-cases" / "district-centre.yaml")
     assert validate(OpenCases, data, "example").cases
     assert "as_of" in json.loads(json_schema())["properties"]

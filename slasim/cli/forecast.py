@@ -36,7 +36,7 @@ def forecast(
     open_file: Annotated[
         Path,
         typer.Option(
-            "--open", help="The open cases (YAML, JSON or CSV; see `slasim forecast --schema x`)."
+            "--open", help="The open cases (YAML, JSON or CSV; see `slasim forecast --schema`)."
         ),
     ],
     as_of: Annotated[
