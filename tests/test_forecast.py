@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from slasim.calendar.workcalendar import load_calendar
 from slasim.clock.case_clock import Pause
 from slasim.clock.deadline import compute_deadline, instant_minutes
 from slasim.forecast.risk import forecast_open_file, forecast_plan, run_warm
@@ -176,8 +177,6 @@ def test_a_case_parked_in_a_supplement_has_its_clock_stopped_as_deadline_compute
         spec, snapshot(tmp_path, [case], as_of=as_of), horizon="10wd", replications=2
     )
     (row,) = result["cases"]
-    from slasim.calendar.workcalendar import load_calendar
-
     cal = load_calendar("cn")
 
     def wall(text):
@@ -198,7 +197,7 @@ def test_a_case_parked_in_a_supplement_has_its_clock_stopped_as_deadline_compute
 
 def _records(spec: Scenario, cases: list[OpenCase], engine: str, rep: int = 0):
     as_of_wall = instant_minutes(
-        __import__("slasim.calendar.workcalendar", fromlist=["x"]).load_calendar(spec.calendar),
+        load_calendar(spec.calendar),
         AS_OF,
     )
     plan, _, _ = forecast_plan(spec, as_of_wall, "10wd")
@@ -270,7 +269,7 @@ def _random_snapshot(plan, rng, n: int) -> list[OpenCase]:
 @pytest.mark.parametrize("name", ["district-centre", "food-licence-inspection"])
 def test_event_engine_equals_simpy_on_warm_started_centres(name):
     spec = load_scenario(name)
-    cal = __import__("slasim.calendar.workcalendar", fromlist=["x"]).load_calendar(spec.calendar)
+    cal = load_calendar(spec.calendar)
     as_of_wall = instant_minutes(cal, dt.datetime(2025, 10, 15, 10, 17))
     plan, _, _ = forecast_plan(spec, as_of_wall, "5wd")
     rng = np.random.default_rng(5)
@@ -318,3 +317,45 @@ def test_schema_validates_the_shipped_example():
     data = read_yaml(shipped_dir("scenarios") / "open-cases" / "district-centre.yaml")
     assert validate(OpenCases, data, "example").cases
     assert "as_of" in json.loads(json_schema())["properties"]
+
+
+def test_a_csv_snapshot_reads_as_its_json(tmp_path):
+    # The same cases as a CSV (lists `;`-separated, pauses `from/to`) give the same forecast.
+    spec = scenario(tmp_path, SUPPLEMENT)
+    as_of = dt.datetime(2025, 3, 11, 10, 0)
+    cases = [
+        {
+            "id": "p1",
+            "service": "permit",
+            "received": "2025-03-03T09:00",
+            "accepted": "2025-03-03T09:30",
+            "step": "review",
+            "position": 2,
+            "steps_done": ["accept"],
+            "pauses": [
+                {"from": "2025-03-04T09:30", "to": "2025-03-05T09:30"},
+                {"from": "2025-03-06T09:30", "to": "2025-03-06T11:30"},
+            ],
+        },
+        {"id": "p2", "service": "permit", "received": "2025-03-11T09:00", "step": "accept"},
+    ]
+    csv_path = tmp_path / "open.csv"
+    csv_path.write_text(
+        "id,service,received,accepted,step,state,position,steps_done,pauses\n"
+        "p1,permit,2025-03-03T09:00,2025-03-03T09:30,review,,2,accept,"
+        "2025-03-04T09:30/2025-03-05T09:30;2025-03-06T09:30/2025-03-06T11:30\n"
+        "p2,permit,2025-03-11T09:00,,accept,,,,\n"
+    )
+    from_json = forecast_open_file(
+        spec, snapshot(tmp_path, cases, as_of=as_of), horizon="10wd", replications=2
+    )
+    from_csv = forecast_open_file(
+        spec, csv_path, as_of="2025-03-11T10:00", horizon="10wd", replications=2
+    )
+    assert from_csv["cases"] == from_json["cases"]
+    # One window serves both steps; p1 (a position given) is seated before p2: p1 reviewed
+    # 10:00-11:00; p2 accepted 11:00-11:30, reviewed 11:30-12:00 and, after cn's lunch break
+    # (12:00-13:30), 13:30-14:00.
+    rows = {row["id"]: row for row in from_csv["cases"]}
+    assert rows["p1"]["decision_p50"] == "2025-03-11T11:00"
+    assert rows["p2"]["decision_p50"] == "2025-03-11T14:00"

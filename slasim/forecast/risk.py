@@ -9,7 +9,9 @@ decision. Per open case: the share of replications in which it reaches yellow (o
 within the horizon, with an exact binomial 95 % interval, the first day by whose close that share
 passes one half, its decision and due instants (p50, p90). Per working day of the horizon: the cards
 fired (first reached, every case), mean and Student-t 95 % interval over replications. Rungs scoped
-to a step are not forecast (only the case's limits).
+to a step are not forecast (only the case's limits). A pause still under way when the run ends (two
+horizons on) is not yet in the case's record, so its clock is taken as running: such a case's
+crossings after the pause began may come early.
 """
 
 from __future__ import annotations
