@@ -11,7 +11,7 @@ import io
 import re
 from contextlib import nullcontext
 
-from slasim.io.errors import SlasimError
+from slasim.io.errors import SlasimError, one_line
 from slasim.io.files import OutputSet
 from slasim.io.xmltext import xml_text
 
@@ -43,6 +43,17 @@ def _mean(stat: dict | None) -> float:
     return 0.0 if not stat or stat.get("mean") is None else stat["mean"]
 
 
+def _labels(value):
+    """A result with every text in it (keys too) as `one_line` writes it: a label drawn from a
+    file's name shows a line break or control character as an escape, and a lone surrogate (which
+    the font code cannot take) as `\\ud800`."""
+    if isinstance(value, dict):
+        return {_labels(k): _labels(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_labels(v) for v in value]
+    return one_line(value) if isinstance(value, str) else value
+
+
 def svg_text(fig) -> str:
     """The chart as SVG text (for embedding in the HTML report); the figure is closed."""
     buffer = io.StringIO()
@@ -56,6 +67,7 @@ def svg_text(fig) -> str:
 def card_rates(groups: dict[str, dict], title: str) -> str:
     """Bars: share of accepted cases that ever reached yellow / red, per group (service or reform)."""
     plt = _pyplot()
+    groups, title = _labels(groups), _labels(title)
     names = list(groups)
     fig, ax = plt.subplots(figsize=(max(5, 1.4 * len(names) + 2), 3.6))
     width = 0.38
@@ -89,6 +101,7 @@ def _wd(limit: str) -> float | None:
 def lead_times(result: dict) -> str:
     """Per service: mean, median, p90 and p95 lead time (working days) against its limits."""
     plt = _pyplot()
+    result = _labels(result)
     services = list(result["services"])
     fig, ax = plt.subplots(figsize=(7, 0.7 * len(services) + 1.6))
     for i, name in enumerate(services):
@@ -123,6 +136,7 @@ def lead_times(result: dict) -> str:
 def timeline(result: dict):
     """Replication 0 day by day: open cases stacked by card level, and queue length per department."""
     plt = _pyplot()
+    result = _labels(result)
     samples = result["timeline"]
     days = list(range(len(samples)))
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5.5), sharex=True)
@@ -148,6 +162,7 @@ def timeline(result: dict):
 def utilisation(result: dict):
     """Bars: each department's utilisation with its 95% CI."""
     plt = _pyplot()
+    result = _labels(result)
     names = list(result["departments"])
     fig, ax = plt.subplots(figsize=(max(5, 0.9 * len(names) + 2), 3.2))
     values = [100 * _mean(result["departments"][n]["utilisation"]) for n in names]
@@ -162,6 +177,7 @@ def utilisation(result: dict):
 def sweep_heatmap(result: dict, metric: str = "ever_red") -> str:
     """Two varied keys: a grid coloured by a metric's mean (values written in the cells)."""
     plt = _pyplot()
+    result, metric = _labels(result), _labels(metric)
     if len(result["vary"]) != 2:
         raise SlasimError("a heat map needs exactly two --vary keys")
     a, b = result["vary"]
@@ -202,6 +218,7 @@ def staffing_frontier(result: dict):
     """Cost against the first target's estimate (95% CI) for every staffing evaluated, per reform
     set: filled markers accepted, hollow rejected; the dashed line is the target's bound."""
     plt = _pyplot()
+    result = _labels(result)
     spec = result["target_specs"][0]
     scale = 100.0 if spec.get("share") else 1.0
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
@@ -236,6 +253,7 @@ def staffing_frontier(result: dict):
 def fidelity_profiles(result: dict):
     """Real against simulated: lead-time distribution (quantiles), receipts per weekday and hour."""
     plt = _pyplot()
+    result = _labels(result)
     prof = result["profiles"]
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
     levels = [100 * q for q in prof["quantile_levels"]]
