@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slasim.checks.engine import run_checks
+from slasim.checks.flat import CASE_KEYS
 from slasim.checks.load import flat_check_file, load_check_file
 from slasim.checks.schema import CaseSpec, CheckFile, Expect, PauseSpec
 from slasim.io.errors import SlasimError
@@ -353,7 +354,7 @@ def test_the_yaml_event_reader_leaves_anchors_tags_and_errors_to_the_loader():
 def test_yaml_json_and_csv_forms_of_a_generated_file_check_alike(tmp_path):
     import yaml
 
-    from slasim.checks.load import FlatCases
+    from slasim.checks.flat import FlatCases
 
     data = {"calendar": "cn", "cards": "warn-before", "cases": generated_cases(300)}
     loaded = {}
@@ -389,3 +390,32 @@ def test_a_key_given_twice_in_json_is_refused_and_a_quote_colon_in_a_text_is_not
     path.write_text(f'{{"cases": [{quoted}, {case.replace("N", "b")}]}}', encoding="utf-8")
     check = load_check_file(path)
     assert [c.name for c in check.cases] == ['say ":" here', "b"]
+
+
+JUNK_CASES = st.lists(
+    st.dictionaries(
+        st.sampled_from(sorted(CASE_KEYS) + ["due", "from"]),
+        DOCUMENTS | st.sampled_from(DATES + LIMITS),
+        max_size=9,
+    ),
+    min_size=2,
+    max_size=3,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(JUNK_CASES, st.sampled_from(["json", "yaml"]))
+def test_any_file_loads_or_is_refused_in_one_located_error(tmp_path_factory, cases, form):
+    import yaml
+
+    data = {"cases": [{**case, "expect": case.get("expect", {})} for case in cases]}
+    path = tmp_path_factory.mktemp("junk") / f"cases.{form}"
+    text = json.dumps(data) if form == "json" else yaml.safe_dump(data)
+    path.write_text(text, encoding="utf-8")
+    try:
+        check = load_check_file(path)
+    except SlasimError as exc:
+        assert str(exc).startswith(str(path))
+        return
+    model = validate(CheckFile, yaml.safe_load(text), str(path))  # the models agree
+    assert same_columns(check.columns, model.columns)

@@ -8,7 +8,7 @@ separated by `;`), `due` (the legal due, or the only one), `due_promised`, and `
 (`INSTANT=level;…`). An empty cell is an absent field. The file takes the default card ladder and
 rules; cases with steps, Art. 32 dates or other expectations are written as YAML or JSON.
 
-The cells become the fields of `load.FlatCases` column by column; values are then checked as in
+The cells become the fields of `flat.FlatCases` column by column; values are then checked as in
 any check file (by the models, which name the case and field of an error: `cases[i]` is the row
 on line i + 2).
 """
@@ -19,7 +19,7 @@ import csv
 import io
 from pathlib import Path
 
-from slasim.checks.load import FlatCases
+from slasim.checks.flat import FlatCases
 from slasim.io.errors import SlasimError
 from slasim.io.files import read_text_file
 

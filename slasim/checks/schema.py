@@ -156,7 +156,13 @@ class CaseSpec(Strict):
     _times = field_validator(
         "accepted", "received", "notice", "resubmitted", "decided", mode="before"
     )(_instant)
-    _ext = field_validator("extensions", mode="before")(lambda v: [_limit(x) for x in (v or [])])
+
+    @field_validator("extensions", mode="before")
+    @classmethod
+    def _ext(cls, v):
+        if v is not None and not isinstance(v, list):
+            raise ValueError("extensions is a list of limits (`[10wd]`)")
+        return [_limit(x) for x in (v or [])]
 
     @model_validator(mode="after")
     def _start(self):
