@@ -127,9 +127,9 @@ class FlatCases(Sequence):
             return [self[k] for k in range(*i.indices(self.n))]
         return self._record(range(self.n)[i])
 
-    def take(self, index) -> list:
-        """The records of the cases at `index`."""
-        return [self[i] for i in index]
+    def take(self, index) -> Sequence:
+        """The cases at `index`, their records still built when asked."""
+        return _Rows(self, list(index))
 
     def columns(self):
         """Check every field by the models' rules (NotFlat if one refuses); returns a function
@@ -322,6 +322,21 @@ class FlatCases(Sequence):
         if self.card_at[i]:
             case["expect"]["card_at"] = self.card_at[i]
         return case
+
+
+class _Rows(Sequence):
+    """Some of a file's flat cases (the cases of one calendar), in the order given."""
+
+    def __init__(self, cases: FlatCases, index: list[int]):
+        self.cases, self.index = cases, index
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self.cases[k] for k in self.index[i]]
+        return self.cases[self.index[i]]
 
 
 def _index(values) -> np.ndarray:
