@@ -63,3 +63,11 @@ def test_report_lists_the_charts_it_wrote(tmp_path):
     assert listed[0] == str(out / "report.html")
     charts = sorted(p for p in out.iterdir() if p.suffix in (".png", ".svg"))
     assert len(charts) >= 6 and sorted(listed[1:]) == sorted(str(p) for p in charts)
+
+
+def test_schema_prints_the_open_cases_schema_too():
+    code, out, err = slasim("schema", "--open-cases")
+    assert code == 0, err
+    schema = json.loads(out)
+    assert "OpenCaseIn" in schema["$defs"]
+    assert out == slasim("forecast", "--schema")[1]  # one schema, two ways to ask for it

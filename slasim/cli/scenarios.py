@@ -80,8 +80,18 @@ def validate(
 
 
 @commands.command()
-def schema():
+def schema(
+    open_cases: Annotated[
+        bool,
+        typer.Option(
+            "--open-cases", help="The schema of open-cases files (slasim forecast --open)."
+        ),
+    ] = False,
+):
     """Print the JSON Schema of scenario files (for editor completion and validation)."""
-    from slasim.scenario.schema import json_schema
+    if open_cases:
+        from slasim.forecast.snapshot import json_schema
+    else:
+        from slasim.scenario.schema import json_schema
 
     typer.echo(json_schema())
