@@ -4,65 +4,41 @@ Lookup of a calendar NAME: an explicit path (anything ending in `.toml` or conta
 separator), then `./calendars/NAME.toml`, then the calendars shipped inside the package. A calendar
 may `extend` another: the child's office-hour periods, closed and working days are applied after
 the parent's, and scalar settings it gives replace the parent's.
+
+A file is validated by its schema (`calendar_file`, pydantic) when it is read; the resolved
+calendar (`CalendarSpec`) is plain data, kept as JSON in the user cache folder (beside the
+holidays tables) with the modification time and size of every file of its `extends` chain, and
+used from there until one of them changes: a command on an unchanged calendar neither parses
+TOML nor imports pydantic for it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import tomllib
+import json
+import os
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from zoneinfo import ZoneInfo
-
-from pydantic import Field, field_validator
 
 from slasim.calendar.units import parse_clock, parse_date
 from slasim.io.errors import SlasimError
 from slasim.io.files import did_you_mean, read_text_file, shipped_dir
-from slasim.io.schema import Strict, validate
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 YEARS = (1900, 2200)  # years a calendar's table may cover (a country's table starts 5 earlier)
 MAX_EXTENDS = 32  # calendars in one `extends` chain
+SPEC_FORMAT = 1  # bumped when the cached spec's layout changes
 
 
-def _check_hours(hours: list[list[str]]) -> list[list[str]]:
-    if not hours:
-        raise ValueError("office hours need at least one [open, close) pair")
-    previous_close = -1
-    for pair in hours:
-        if len(pair) != 2:
-            raise ValueError("office hours are [open, close] pairs like ['09:00', '12:00']")
-        open_m, close_m = (parse_clock(x, field="office_hours") for x in pair)
-        if not previous_close <= open_m < close_m:
-            raise ValueError(
-                f"office hours must be increasing, non-overlapping [open, close) pairs: {pair}"
-            )
-        previous_close = close_m
-    return hours
+@dataclass(frozen=True)
+class OfficePeriod:
+    """Office hours for a date range: `start`/`end` inclusive, `YYYY-MM-DD` or yearly `MM-DD`."""
 
-
-class HoursPeriod(Strict):
-    """Office hours for a date range: `from`/`to` inclusive, `YYYY-MM-DD` or yearly `MM-DD`."""
-
-    start: str = Field(alias="from")
-    end: str = Field(alias="to")
-    hours: list[list[str]]
+    start: str
+    end: str
+    hours: list
     source: str | None = None
-
-    _hours = field_validator("hours")(_check_hours)
-
-    @field_validator("start", "end")
-    @classmethod
-    def _date_or_month_day(cls, v: str) -> str:
-        text = str(v)
-        try:
-            if len(text) == 5:
-                dt.date.fromisoformat(f"2000-{text}")
-            else:
-                dt.date.fromisoformat(text)
-        except ValueError:
-            raise ValueError(f"expected YYYY-MM-DD or a yearly MM-DD, got {text!r}") from None
-        return text
 
     def covers(self, day: dt.date) -> bool:
         """Whether a date falls in this period (yearly `MM-DD` ranges may wrap past New Year)."""
@@ -74,16 +50,8 @@ class HoursPeriod(Strict):
         return self.start <= day.isoformat() <= self.end
 
 
-class OfficeHours(Strict):
-    """Office hours: `default` [open, close) pairs, and `periods` that override them by date."""
-
-    default: list[list[str]] | None = None
-    periods: list[HoursPeriod] = []
-
-    _hours = field_validator("default")(lambda v: v if v is None else _check_hours(v))
-
-
-class DayOverride(Strict):
+@dataclass(frozen=True)
+class LocalDay:
     """A local closed or working day, with its name and source."""
 
     date: dt.date
@@ -91,22 +59,17 @@ class DayOverride(Strict):
     source: str
 
 
-class Counting(Strict):
+@dataclass(frozen=True)
+class Counting:
     """How limits are counted on this calendar (defaults: 民法典 Art. 201/203)."""
 
     acceptance_day_counts: bool = False
     working_day_limit_ends: str = "close"
     calendar_day_limit_rolls: bool = True
 
-    @field_validator("working_day_limit_ends")
-    @classmethod
-    def _ends(cls, v: str) -> str:
-        if v not in ("close", "midnight"):
-            raise ValueError("must be 'close' or 'midnight'")
-        return v
 
-
-class YearNotice(Strict):
+@dataclass(frozen=True)
+class Notice:
     """Provenance of one year: the notice it comes from and, optionally, its transcribed dates."""
 
     title: str
@@ -114,8 +77,8 @@ class YearNotice(Strict):
     issued: dt.date | None = None
     url: str | None = None
     amended_by: str | None = None
-    rest: list[str] = []
-    work: list[str] = []
+    rest: list = dataclasses.field(default_factory=list)
+    work: list = dataclasses.field(default_factory=list)
 
     def dates(self, which: str) -> list[dt.date]:
         """The notice's rest days (`rest`) or make-up workdays (`work`) as dates."""
@@ -127,39 +90,20 @@ class YearNotice(Strict):
             out.extend(a + dt.timedelta(days=i) for i in range((b - a).days + 1))
         return out
 
-
-class CalendarFile(Strict):
-    """One calendar file as written (`calendars/NAME.toml`), before `extends` is resolved."""
-
-    name: str
-    title: str = ""
-    extends: str | None = None
-    country: str | None = None
-    subdivision: str | None = None
-    language: str | None = None
-    timezone: str | None = None
-    weekend: list[str] | None = None
-    first_year: int | None = None
-    published_through: int | None = None
-    last_year: int | None = None
-    office_hours: OfficeHours = OfficeHours()
-    counting: Counting | None = None
-    years: dict[int, YearNotice] = {}
-    closed: list[DayOverride] = []
-    working: list[DayOverride] = []
-
-    @field_validator("weekend")
-    @classmethod
-    def _weekend(cls, v):
-        if v is not None:
-            bad = [d for d in v if d not in WEEKDAYS]
-            if bad:
-                raise ValueError(f"unknown weekday {bad[0]!r} (use {', '.join(WEEKDAYS)})")
-        return v
+    def model_dump(self, mode: str = "json", exclude_none: bool = False, exclude=()) -> dict:
+        """The fields as a mapping, as the file model's `model_dump(mode="json")` gave them."""
+        return {
+            f.name: _plain(getattr(self, f.name))
+            for f in fields(self)
+            if f.name not in exclude and not (exclude_none and getattr(self, f.name) is None)
+        }
 
 
-class CalendarSpec(Strict):
-    """A calendar with its `extends` chain resolved: what `WorkCalendar` is built from."""
+@dataclass(frozen=True)
+class CalendarSpec:
+    """A calendar with its `extends` chain resolved: what `WorkCalendar` is built from. Plain
+    data: validated when its files were read, kept in the user cache folder as JSON, and used
+    from there while none of its files changes (without importing pydantic)."""
 
     name: str
     title: str
@@ -173,11 +117,44 @@ class CalendarSpec(Strict):
     published_through: int | None
     last_year: int
     default_hours: tuple[tuple[int, int], ...]
-    periods: tuple[HoursPeriod, ...]
+    periods: tuple[OfficePeriod, ...]
     counting: Counting
-    years: dict[int, YearNotice]
-    closed: tuple[DayOverride, ...]
-    working: tuple[DayOverride, ...]
+    years: dict[int, Notice]
+    closed: tuple[LocalDay, ...]
+    working: tuple[LocalDay, ...]
+
+
+def _plain(value):
+    """A value as JSON holds it (dates as ISO text)."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _date(text):
+    return None if text is None else dt.date.fromisoformat(text)
+
+
+def spec_to_json(spec: CalendarSpec) -> dict:
+    """A resolved calendar as JSON data (`spec_from_json` reads it back equal)."""
+    return json.loads(json.dumps(asdict(spec), default=_plain))
+
+
+def spec_from_json(data: dict) -> CalendarSpec:
+    """The `CalendarSpec` that `spec_to_json` wrote (a damaged entry raises, and is rebuilt)."""
+    return CalendarSpec(
+        **{
+            **data,
+            "weekend": tuple(data["weekend"]),
+            "default_hours": tuple(tuple(pair) for pair in data["default_hours"]),
+            "periods": tuple(OfficePeriod(**p) for p in data["periods"]),
+            "counting": Counting(**data["counting"]),
+            "years": {
+                int(year): Notice(**{**n, "issued": _date(n["issued"])})
+                for year, n in data["years"].items()
+            },
+            "closed": tuple(LocalDay(**{**d, "date": _date(d["date"])}) for d in data["closed"]),
+            "working": tuple(LocalDay(**{**d, "date": _date(d["date"])}) for d in data["working"]),
+        }
+    )
 
 
 def shipped_calendar_dir() -> Path:
@@ -224,8 +201,14 @@ def list_calendars() -> list[str]:
     return sorted(names)
 
 
-def read_calendar_file(path: Path) -> CalendarFile:
-    """Read and validate one calendar file (TOML); errors name the file and field."""
+def read_calendar_file(path: Path):
+    """Read and validate one calendar file (TOML) into its `CalendarFile` model; errors name the
+    file and field."""
+    import tomllib
+
+    from slasim.calendar.calendar_file import CalendarFile
+    from slasim.io.schema import validate
+
     text = read_text_file(path, max_mb=16)
     try:
         data = tomllib.loads(text)
@@ -272,6 +255,8 @@ def _years(first: int | None, published: int | None, last: int | None, path: Pat
 
 def _timezone(name: str | None, path: Path) -> str:
     """An IANA time zone name that zoneinfo knows."""
+    from zoneinfo import ZoneInfo
+
     if name is None:
         raise SlasimError("missing timezone", source=str(path), field="timezone")
     try:
@@ -285,23 +270,103 @@ def _timezone(name: str | None, path: Path) -> str:
 
 def chain_versions(path: Path) -> tuple:
     """(file, modification time) of a calendar file and of each file it extends, in order (a
-    cache key that changes when any of them is edited); a loop in `extends` stops the walk."""
-    out: list = []
-    seen: set = set()
-    while path is not None and path not in seen and len(out) <= MAX_EXTENDS:
-        seen.add(path)
-        out.append((str(path), path.stat().st_mtime_ns))
+    cache key that changes when any of them is edited); read from the cached spec while none
+    of the files changed, else from the files (a loop in `extends` stops the walk)."""
+    cached = _cached(path)
+    if cached is not None:
+        return tuple((name, mtime) for name, mtime, _ in cached[0])
+    return tuple((str(p), p.stat().st_mtime_ns) for p in _chain_files(path))
+
+
+def _chain_files(path: Path) -> list[Path]:
+    out: list[Path] = []
+    while path is not None and path not in out and len(out) <= MAX_EXTENDS:
+        out.append(path)
         try:
             parent = read_calendar_file(path).extends
-            path = find_calendar(parent) if parent else None
+            path = find_calendar(parent, path.parent) if parent else None
         except SlasimError:
             path = None  # resolve_spec reports it, located
-    return tuple(out)
+    return out
 
 
-def resolve_spec(path: Path, _chain: tuple[str, ...] = ()) -> CalendarSpec:
-    """Read a calendar file and merge it over the calendar it extends."""
+def _stamp(path: Path) -> list:
+    info = path.stat()
+    return [str(path), info.st_mtime_ns, info.st_size]
+
+
+def _cache_file(path: Path) -> Path | None:
+    import hashlib
+
+    from slasim.calendar.holiday_cache import cache_dir
+
+    folder = cache_dir()
+    if folder is None:
+        return None
+    key = hashlib.sha256(f"{SPEC_FORMAT} {path}".encode()).hexdigest()[:16]
+    return folder / f"calendar-{Path(path).stem[:40]}-{key}.json"
+
+
+def _cached(path: Path) -> tuple[list, CalendarSpec] | None:
+    """(chain, spec) from the cache when every file of the chain is as it was, else None."""
+    try:
+        cache = _cache_file(path)
+        if cache is None or not cache.is_file():
+            return None
+        entry = json.loads(read_text_file(cache, max_mb=16))
+        chain = entry["chain"]
+        if entry.get("format") != SPEC_FORMAT or chain[0][0] != str(path):
+            return None
+        if any(_stamp(Path(name)) != [name, mtime, size] for name, mtime, size in chain):
+            return None
+        return chain, spec_from_json(entry["spec"])
+    except (OSError, ValueError, KeyError, TypeError, IndexError, SlasimError, RecursionError):
+        return None  # no cache yet, or a damaged one: read the files
+
+
+def _store(path: Path, chain: list, spec: CalendarSpec) -> None:
+    """Keep a resolved spec beside the holidays tables (whole or not at all; a read-only home
+    means working without it)."""
+    import tempfile
+
+    cache = _cache_file(path)
+    if cache is None:
+        return
+    tmp = None
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache.parent, prefix=f".{cache.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            entry = {"format": SPEC_FORMAT, "chain": chain, "spec": spec_to_json(spec)}
+            json.dump(entry, handle, ensure_ascii=False)
+        os.replace(tmp, cache)
+    except OSError:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def resolve_spec(path: Path) -> CalendarSpec:
+    """A calendar file merged over the calendar it extends: from the cache while none of its
+    files changed, else read, validated, and cached."""
+    path = Path(path)
+    cached = _cached(path)
+    if cached is not None:
+        return cached[1]
+    files: list[Path] = []
+    spec = _resolve(path, (), files)
+    try:
+        chain = [_stamp(p) for p in files]
+    except OSError:
+        return spec
+    _store(path, chain, spec)
+    return spec
+
+
+def _resolve(path: Path, _chain: tuple[str, ...], files: list[Path]) -> CalendarSpec:
+    """Read a calendar file and merge it over the calendar it extends (each file read is added
+    to `files`)."""
     own = read_calendar_file(path)
+    files.append(path)
     if len(_chain) >= MAX_EXTENDS:
         raise SlasimError(
             f"the `extends` chain is over {MAX_EXTENDS} calendars deep",
@@ -320,7 +385,7 @@ def resolve_spec(path: Path, _chain: tuple[str, ...] = ()) -> CalendarSpec:
             parent_path = find_calendar(own.extends, path.parent)
         except SlasimError as exc:
             raise exc.located(str(path), "extends") from None
-        parent = resolve_spec(parent_path, (*_chain, own.name))
+        parent = _resolve(parent_path, (*_chain, own.name), files)
 
     def pick(field: str, default=None):
         value = getattr(own, field)
@@ -362,9 +427,20 @@ def resolve_spec(path: Path, _chain: tuple[str, ...] = ()) -> CalendarSpec:
         published_through=published,
         last_year=last_year,
         default_hours=default_hours,
-        periods=(parent.periods if parent else ()) + tuple(own.office_hours.periods),
-        counting=own.counting or (parent.counting if parent else Counting()),
-        years={**(parent.years if parent else {}), **own.years},
-        closed=(parent.closed if parent else ()) + tuple(own.closed),
-        working=(parent.working if parent else ()) + tuple(own.working),
+        periods=(parent.periods if parent else ())
+        + tuple(_as(OfficePeriod, p) for p in own.office_hours.periods),
+        counting=_as(Counting, own.counting)
+        if own.counting
+        else (parent.counting if parent else Counting()),
+        years={
+            **(parent.years if parent else {}),
+            **{year: _as(Notice, n) for year, n in own.years.items()},
+        },
+        closed=(parent.closed if parent else ()) + tuple(_as(LocalDay, d) for d in own.closed),
+        working=(parent.working if parent else ()) + tuple(_as(LocalDay, d) for d in own.working),
     )
+
+
+def _as(cls, model):
+    """A file model's values as the plain class of the resolved spec (the same field names)."""
+    return cls(**{f.name: getattr(model, f.name) for f in fields(cls)})

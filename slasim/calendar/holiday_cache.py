@@ -16,7 +16,6 @@ import json
 import os
 import re
 import tempfile
-from importlib import metadata
 from pathlib import Path
 
 from slasim.io.errors import SlasimError
@@ -39,7 +38,26 @@ def cache_dir() -> Path | None:
 
 
 def holidays_version() -> str:
-    """The installed `holidays` version, read from its metadata (without importing it)."""
+    """The installed `holidays` version, without importing it: from the name of the one
+    `holidays-VERSION.dist-info` folder beside the package (what an installer writes), else from
+    its metadata (`importlib.metadata`, which costs a short command more than the lookup)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("holidays")
+    if spec is not None and spec.origin:
+        site = Path(spec.origin).parent.parent
+        try:
+            found = [
+                entry.name[len("holidays-") : -len(".dist-info")]
+                for entry in os.scandir(site)
+                if entry.name.startswith("holidays-") and entry.name.endswith(".dist-info")
+            ]
+        except OSError:
+            found = []
+        if len(found) == 1:
+            return found[0]
+    from importlib import metadata
+
     try:
         return metadata.version("holidays")
     except metadata.PackageNotFoundError:  # pragma: no cover - a dependency

@@ -1,0 +1,148 @@
+"""The calendar file's schema (`calendars/*.toml` as written): pydantic models that validate one
+file, before `extends` is resolved. Imported only when a file is read and validated
+(`slasim.calendar.files`); a calendar already resolved is used without them (and without pydantic).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import Field, field_validator
+
+from slasim.calendar.units import parse_clock, parse_date
+from slasim.io.schema import Strict
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _check_hours(hours: list[list[str]]) -> list[list[str]]:
+    if not hours:
+        raise ValueError("office hours need at least one [open, close) pair")
+    previous_close = -1
+    for pair in hours:
+        if len(pair) != 2:
+            raise ValueError("office hours are [open, close] pairs like ['09:00', '12:00']")
+        open_m, close_m = (parse_clock(x, field="office_hours") for x in pair)
+        if not previous_close <= open_m < close_m:
+            raise ValueError(
+                f"office hours must be increasing, non-overlapping [open, close) pairs: {pair}"
+            )
+        previous_close = close_m
+    return hours
+
+
+class HoursPeriod(Strict):
+    """Office hours for a date range: `from`/`to` inclusive, `YYYY-MM-DD` or yearly `MM-DD`."""
+
+    start: str = Field(alias="from")
+    end: str = Field(alias="to")
+    hours: list[list[str]]
+    source: str | None = None
+
+    _hours = field_validator("hours")(_check_hours)
+
+    @field_validator("start", "end")
+    @classmethod
+    def _date_or_month_day(cls, v: str) -> str:
+        text = str(v)
+        try:
+            if len(text) == 5:
+                dt.date.fromisoformat(f"2000-{text}")
+            else:
+                dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"expected YYYY-MM-DD or a yearly MM-DD, got {text!r}") from None
+        return text
+
+    def covers(self, day: dt.date) -> bool:
+        """Whether a date falls in this period (yearly `MM-DD` ranges may wrap past New Year)."""
+        if len(self.start) == 5:
+            key = day.strftime("%m-%d")
+            if self.start <= self.end:
+                return self.start <= key <= self.end
+            return key >= self.start or key <= self.end  # wraps over New Year
+        return self.start <= day.isoformat() <= self.end
+
+
+class OfficeHours(Strict):
+    """Office hours: `default` [open, close) pairs, and `periods` that override them by date."""
+
+    default: list[list[str]] | None = None
+    periods: list[HoursPeriod] = []
+
+    _hours = field_validator("default")(lambda v: v if v is None else _check_hours(v))
+
+
+class DayOverride(Strict):
+    """A local closed or working day, with its name and source."""
+
+    date: dt.date
+    name: str
+    source: str
+
+
+class Counting(Strict):
+    """How limits are counted on this calendar (defaults: 民法典 Art. 201/203)."""
+
+    acceptance_day_counts: bool = False
+    working_day_limit_ends: str = "close"
+    calendar_day_limit_rolls: bool = True
+
+    @field_validator("working_day_limit_ends")
+    @classmethod
+    def _ends(cls, v: str) -> str:
+        if v not in ("close", "midnight"):
+            raise ValueError("must be 'close' or 'midnight'")
+        return v
+
+
+class YearNotice(Strict):
+    """Provenance of one year: the notice it comes from and, optionally, its transcribed dates."""
+
+    title: str
+    reference: str | None = None
+    issued: dt.date | None = None
+    url: str | None = None
+    amended_by: str | None = None
+    rest: list[str] = []
+    work: list[str] = []
+
+    def dates(self, which: str) -> list[dt.date]:
+        """The notice's rest days (`rest`) or make-up workdays (`work`) as dates."""
+        out: list[dt.date] = []
+        for item in getattr(self, which):
+            first, _, last = item.partition("..")
+            a = parse_date(first, field=which)
+            b = parse_date(last, field=which) if last else a
+            out.extend(a + dt.timedelta(days=i) for i in range((b - a).days + 1))
+        return out
+
+
+class CalendarFile(Strict):
+    """One calendar file as written (`calendars/NAME.toml`), before `extends` is resolved."""
+
+    name: str
+    title: str = ""
+    extends: str | None = None
+    country: str | None = None
+    subdivision: str | None = None
+    language: str | None = None
+    timezone: str | None = None
+    weekend: list[str] | None = None
+    first_year: int | None = None
+    published_through: int | None = None
+    last_year: int | None = None
+    office_hours: OfficeHours = OfficeHours()
+    counting: Counting | None = None
+    years: dict[int, YearNotice] = {}
+    closed: list[DayOverride] = []
+    working: list[DayOverride] = []
+
+    @field_validator("weekend")
+    @classmethod
+    def _weekend(cls, v):
+        if v is not None:
+            bad = [d for d in v if d not in WEEKDAYS]
+            if bad:
+                raise ValueError(f"unknown weekday {bad[0]!r} (use {', '.join(WEEKDAYS)})")
+        return v
