@@ -340,6 +340,12 @@ class WorkCalendar:
         wall = float(self.to_wall_array(business))
         return int(self.to_business_array(wall, fold=0) < business)
 
+    def __getstate__(self) -> dict:
+        """Pickled without the lookup tables (workers build their own on first use)."""
+        state = dict(self.__dict__)
+        state.pop("_tables", None)
+        return state
+
     # ---------------------------------------------------------------- lookup tables
     def _lookup(self) -> dict:
         """Tables that turn the clock's frequent questions into array lookups, built once from the
