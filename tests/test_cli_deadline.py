@@ -113,3 +113,68 @@ def test_explain_shows_a_natural_day_roll():
     assert days["2025-10-05"]["status"] == "counted" and days["2025-10-05"]["count"] == 30
     assert days["2025-10-06"]["status"] == "rolled" and days["2025-10-09"].get("due")
     assert "Art. 203" in days["2025-10-09"]["reason"]
+
+
+def test_text_options_and_flags_are_read_without_typer_adapters(tmp_path):
+    """`deadline` reads START, LIMIT, --calendar, --extension and its flags as Click gives them
+    (`slasim.cli.values`): Typer's pydantic adapters are never built, and the other command
+    groups' options are never made (`cli.app_for`). A bounded number still goes through Typer."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from slasim.cli import main\n"
+        "try:\n"
+        "    main(['deadline', '2025-09-26', '20wd', '--extension', '5wd', '--json'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print([m for m in ('typer._adapters',) if m in sys.modules], file=sys.stderr)\n"
+    )
+    env = {**os.environ, "SLASIM_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert json.loads(done.stdout)["due"] == "2025-11-06T17:30"  # 25 working days from 09-26
+    assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
+    bounded = run("run", "minimal", "--reps", "0")
+    assert bounded.returncode == 2 and "greater than or equal to 1" in bounded.stderr
+
+
+def test_a_command_runs_in_an_app_of_its_own_group():
+    from slasim.cli import app, app_for
+
+    def names(made):
+        return {
+            info.name or info.callback.__name__
+            for group in made.registered_groups
+            for info in group.typer_instance.registered_commands
+        } | {group.name for group in made.registered_groups if group.name}
+
+    assert names(app_for(["deadline", "2025-09-26", "20wd"])) == {"deadline"}
+    assert names(app_for(["calendar", "list"])) == {"calendar", "list", "show"}
+    assert names(app_for(["run", "minimal"])) == {"run", "compare", "sweep"}
+    for args in ([], ["--help"], ["deadlin"], ["--version"]):
+        assert app_for(args) is app  # help, a typo, the version: the whole command line
+
+
+def test_the_reader_of_each_parameter():
+    from typer.models import OptionInfo
+
+    from slasim.cli.values import is_text, plain_runtime_param
+
+    assert is_text(str) and is_text(list[str]) and not is_text(list[int]) and not is_text(int)
+
+    class Param:
+        def __init__(self, annotation):
+            self.type_descriptor = type(
+                "D",
+                (),
+                {"annotation": annotation, "parameter_info": OptionInfo(), "file_annotation": None},
+            )()
+
+    assert type(plain_runtime_param(Param(str))).__name__ == "TextParam"
+    assert type(plain_runtime_param(Param(list[str]))).__name__ == "TextParam"
+    assert type(plain_runtime_param(Param(bool))).__name__ == "FlagParam"
+    assert plain_runtime_param(Param(int)) is None  # bounds and conversion: Typer's own
+    text = plain_runtime_param(Param(list[str]))
+    assert text._coerce_value(("10wd", b"5wd"), None, None) == ["10wd", "5wd"]
