@@ -5,12 +5,21 @@ bounded time, so a wrong address, a closed port, a silent listener or a web serv
 mistake each end in one located line, not a hang or a traceback. During the run, results are
 awaited in replication order; Dask re-runs a task whose worker died, and a run left with no
 worker for `NO_WORKER_WAIT` seconds, or whose scheduler goes away, is given up with the count
-of replications not run. Results are only returned whole.
+of replications not run, and a scheduler lost mid-run (killed, or the connection dropped) is
+one line naming its address and how many replications were done. Results are only returned whole.
+
+Everything slasim reads from a Dask peer is bounded: this `distributed` has no read-side limit
+(`distributed.comm.shard` only splits what is sent), so `bound_messages` wraps its TCP read to
+refuse any message announcing more than MAX_MESSAGE bytes before a byte of it is stored. The
+scheduler is still trusted as code (Dask sends pickles); the bound is against a wrong or
+garbled peer, not a hostile one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +28,7 @@ from slasim.io.errors import SlasimError
 CONNECT_WAIT = 10.0  # seconds to reach the scheduler and hear it answer as one
 NO_WORKER_WAIT = 30.0  # seconds a run may wait with no worker at all before it is given up
 POLL = 1.0  # seconds between looks at the cluster while a result is awaited
+MAX_MESSAGE = 64 * 2**20  # bytes one message from a Dask peer may announce (a result is KBs)
 
 OPTION = "--scheduler"
 
@@ -33,10 +43,60 @@ def _client_class():
     return Client
 
 
+def _comm_closed_error() -> type[Exception]:
+    from distributed.comm.core import CommClosedError
+
+    return CommClosedError
+
+
+class MessageTooLarge(Exception):
+    """A Dask peer announced a message above MAX_MESSAGE (raised as a closed comm, see below)."""
+
+    def __init__(self, size: int, limit: int):
+        self.size, self.limit = size, limit
+        super().__init__(f"a message of {size:,} bytes announced, above the {limit:,}-byte bound")
+
+
+def bound_messages(limit: int = MAX_MESSAGE) -> None:
+    """Make every TCP (and TLS) read of `distributed` in this process refuse a message whose
+    announced size exceeds `limit`, before it allocates room for it. The refusal is a closed
+    comm to Dask (the connection is dropped), so a client treats it as a lost scheduler."""
+    from distributed.comm import tcp
+
+    read, unpack = tcp.read_bytes_rw, tcp.unpack_frames
+    if getattr(read, "slasim_limit", None) == limit:
+        return
+    read = getattr(read, "__wrapped__", read)
+    unpack = getattr(unpack, "__wrapped__", unpack)
+    too_large = type("MessageTooLarge", (MessageTooLarge, _comm_closed_error()), {})
+
+    async def bounded_read(stream, n: int):  # one length-prefixed block: a header, a buffer
+        if n > limit:
+            raise too_large(n, limit)
+        return await read(stream, n)
+
+    def bounded_unpack(b, **kwargs):  # the header: the buffers still to come, announced
+        unpacked = unpack(b, **kwargs)
+        if isinstance(unpacked, tuple):
+            size = memoryview(b).nbytes + sum(unpacked[1])
+            if size > limit:
+                raise too_large(size, limit)
+        return unpacked
+
+    for name, wrapper, original in (
+        ("read_bytes_rw", bounded_read, read),
+        ("unpack_frames", bounded_unpack, unpack),
+    ):
+        wrapper.__wrapped__ = original
+        wrapper.slasim_limit = limit
+        setattr(tcp, name, wrapper)
+
+
 def check_scheduler(address: str) -> None:
     """Refuse an address that is malformed, unreachable, or not answering as a Dask scheduler
     within CONNECT_WAIT seconds."""
     wait = CONNECT_WAIT
+    bound_messages()
     from distributed.comm import connect
     from distributed.comm.addressing import parse_address, parse_host_port
 
@@ -60,6 +120,11 @@ def check_scheduler(address: str) -> None:
     except TimeoutError:
         raise SlasimError(
             f"no answer from a Dask scheduler at {address!r} within {wait:g} s", field=OPTION
+        ) from None
+    except MessageTooLarge as exc:
+        raise SlasimError(
+            f"cannot talk to a Dask scheduler at {address!r}: {exc}, refused unread",
+            field=OPTION,
         ) from None
     except Exception as exc:  # refused, reset, garbage frames (a web server), a huge length
         text = " ".join(str(exc).split())[:160]
@@ -89,21 +154,50 @@ def run_on_dask(
             f"cannot reach the Dask scheduler at {address!r} ({type(exc).__name__}: {exc})",
             field=OPTION,
         ) from None
-    with client:
-        n = len(replications)
-        futures = client.map(task, [payload] * n, replications, [seed] * n, pure=False)
+    n = len(replications)
+    results: list[dict] = []
+    with _quiet_dask_logs():
         try:
-            results = []
-            for future in futures:  # in replication order
-                results.append(_await(client, future, n - len(results)))
-                if progress:
-                    progress(len(results))
-            return results
+            futures = client.map(task, [payload] * n, replications, [seed] * n, pure=False)
+            try:
+                for future in futures:  # in replication order
+                    results.append(_await(client, future, address, len(results), n))
+                    if progress:
+                        progress(len(results))
+                return results
+            finally:
+                _quietly(client.cancel, futures)
+        except (
+            OSError,
+            asyncio.CancelledError,
+            _cancelled_error(),
+        ) as exc:  # the scheduler is gone
+            raise _gone(address, len(results), n, exc) from None
         finally:
-            client.cancel(futures)
+            _quietly(client.close, timeout=CONNECT_WAIT)
 
 
-def _await(client, future, left: int) -> dict:
+def _quiet_dask_logs():
+    """Dask's own log of a lost connection (a traceback) kept off the terminal: slasim says it
+    in one line."""
+    from distributed.utils import silence_logging_cmgr
+
+    return silence_logging_cmgr(logging.CRITICAL + 1)
+
+
+def _quietly(call, *args, **kwargs) -> None:
+    """Tidy-up on a cluster that may be gone: its failure adds nothing to the error in hand."""
+    with contextlib.suppress(Exception):
+        call(*args, **kwargs)
+
+
+def _cancelled_error() -> type[Exception]:
+    from distributed.client import FutureCancelledError
+
+    return FutureCancelledError
+
+
+def _await(client, future, address: str, done: int, n: int) -> dict:
     """One replication's result; a cluster without workers for too long, a task that killed its
     workers again and again, or a lost scheduler is a located error."""
     from distributed import TimeoutError as DaskTimeout
@@ -116,18 +210,26 @@ def _await(client, future, left: int) -> dict:
         except (DaskTimeout, TimeoutError):
             try:
                 workers = client.scheduler_info().get("workers", {})
-            except Exception:
+            except Exception as exc:
                 workers = {}
                 if client.status != "running":
-                    raise _lost(left, "the scheduler went away") from None
+                    raise _gone(address, done, n, exc) from None
             idle = 0.0 if workers else idle + POLL
             if idle >= NO_WORKER_WAIT:
-                raise _lost(left, f"no Dask worker for {NO_WORKER_WAIT:g} s") from None
+                raise _lost(done, n, f"no Dask worker for {NO_WORKER_WAIT:g} s") from None
         except KilledWorker:
-            raise _lost(left, "a replication's workers died each time it ran") from None
-        except (OSError, asyncio.CancelledError) as exc:
-            raise _lost(left, f"the cluster failed ({type(exc).__name__})") from None
+            raise _lost(done, n, "a replication's workers died each time it ran") from None
 
 
-def _lost(left: int, why: str) -> SlasimError:
-    return SlasimError(f"{why}: {left} replications not run, no results written", field=OPTION)
+def _gone(address: str, done: int, n: int, exc: BaseException) -> SlasimError:
+    """The scheduler killed, its connection dropped, or a message from it refused."""
+    why = f" ({exc})" if isinstance(exc, MessageTooLarge) else ""
+    return _lost(done, n, f"the Dask scheduler at {address} went away{why}")
+
+
+def _lost(done: int, n: int, why: str) -> SlasimError:
+    return SlasimError(
+        f"{why} after {done} of the {n} replications sent to it: {n - done} replications "
+        "not run, no results written",
+        field=OPTION,
+    )

@@ -1,0 +1,194 @@
+"""Dask faults a user can meet, each one located line with exit 2 and nothing written: the
+scheduler killed mid-run (a real `dask scheduler` process, SIGKILL), and a peer announcing a
+2.5 GB message (refused unread: peak memory measured, far below the announced size)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+ANNOUNCED = 2_500_000_000  # bytes the fake scheduler says its first message holds
+
+
+def _start(*args: str, log: Path) -> subprocess.Popen:
+    with log.open("wb") as sink:
+        return subprocess.Popen([sys.executable, "-m", *args], stdout=sink, stderr=sink)
+
+
+def _wait_for(condition, what: str, limit: float = 15.0):
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"{what} not ready within {limit:g} s")
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_a_scheduler_killed_mid_run_is_one_line_and_leaves_the_out_set_as_it_was(tmp_path):
+    from .helpers import slasim
+
+    out = tmp_path / "out"
+    code, _, err = slasim("run", "company-setup", "--reps", "2", "-w", "1", "--out", out)
+    assert code == 0, err
+    before = _files(out)
+
+    info = tmp_path / "scheduler.json"
+    scheduler = _start(
+        "distributed.cli.dask_scheduler",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--no-dashboard",
+        "--scheduler-file",
+        str(info),
+        log=tmp_path / "scheduler.log",
+    )
+    worker = None
+    try:
+        address = _wait_for(
+            lambda: info.exists() and json.loads(info.read_text() or "{}").get("address"),
+            "the scheduler",
+        )
+        worker = _start(
+            "distributed.cli.dask_worker",
+            address,
+            "--no-nanny",
+            "--nthreads",
+            "1",
+            "--no-dashboard",
+            log=tmp_path / "worker.log",
+        )
+        with distributed.Client(address, timeout="15s") as client:
+            client.wait_for_workers(1, timeout=15)
+            # SimPy, ~0.4 s a replication on one worker thread: 30 replications outlast the kill.
+            run = subprocess.Popen(
+                [sys.executable, "-m", "slasim", "run", "district-centre"]
+                + ["--set", "engine=simpy", "--reps", "30", "--scheduler", address]
+                + ["--out", str(out)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+
+            def finished_tasks(dask_scheduler=None) -> int:
+                return sum(ts.state == "memory" for ts in dask_scheduler.tasks.values())
+
+            _wait_for(lambda: client.run_on_scheduler(finished_tasks) >= 3, "3 replications")
+        scheduler.send_signal(signal.SIGKILL)
+        stdout, stderr = run.communicate(timeout=30)
+    finally:
+        for process in (scheduler, worker):
+            if process is not None:
+                process.kill()
+                process.wait()
+
+    assert run.returncode == 2 and stdout == "", stderr
+    errors = [line for line in stderr.splitlines() if not line.startswith("warning: ")]
+    assert len(errors) == 1, stderr  # no traceback, not even Dask's own log of the loss
+    found = re.fullmatch(
+        rf"error: --scheduler: the Dask scheduler at {re.escape(address)} went away after "
+        r"(\d+) of the 29 replications sent to it: (\d+) replications not run, "
+        r"no results written",
+        errors[0],
+    )
+    assert found, errors[0]
+    done, left = map(int, found.groups())  # replication 0 runs here (SimPy writes nothing)
+    assert 0 < done < 29 and done + left == 29
+    assert _files(out) == before  # the earlier set untouched, nothing staged left beside it
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["out", "scheduler.json", "scheduler.log", "worker.log"]
+    )
+
+
+class _FakeScheduler:
+    """A tiny asyncio TCP server on loopback: each connection is told a message of ANNOUNCED
+    bytes follows (Dask's 8-byte length prefix), then is sent zeros until it hangs up or the
+    announced size has gone out."""
+
+    def __init__(self):
+        self.sent = 0
+        self.loop = asyncio.new_event_loop()
+        self.server = self.loop.run_until_complete(asyncio.start_server(self.serve, "127.0.0.1", 0))
+        self.port = self.server.sockets[0].getsockname()[1]
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    async def serve(self, reader, writer):
+        chunk = bytes(2**20)
+        try:
+            writer.write(struct.pack("Q", ANNOUNCED))
+            while self.sent < ANNOUNCED:
+                writer.write(chunk)
+                await writer.drain()
+                self.sent += len(chunk)
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.close()
+
+    def close(self):
+        self.loop.call_soon_threadsafe(self.server.close)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+MEASURED = """
+import resource, subprocess, sys
+done = subprocess.run([sys.executable, "-m", "slasim", *sys.argv[1:]], capture_output=True,
+                      text=True)
+sys.stderr.write(done.stderr)
+print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def test_a_peer_announcing_a_huge_message_is_refused_unread(tmp_path):
+    fake = _FakeScheduler()
+    address = f"tcp://127.0.0.1:{fake.port}"
+    try:
+        measured = subprocess.run(
+            [sys.executable, "-c", MEASURED, "run", "company-setup", "--reps", "2"]
+            + ["--scheduler", address, "--out", str(tmp_path / "out")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        fake.close()
+    code, peak_kib = map(int, measured.stdout.split())
+    err = measured.stderr
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith(f"error: --scheduler: cannot talk to a Dask scheduler at {address!r}: ")
+    assert f"{ANNOUNCED:,} bytes announced" in err
+    assert peak_kib * 1024 < ANNOUNCED / 8  # the whole CLI, far below what was announced
+    assert fake.sent < ANNOUNCED / 8  # and the connection was dropped, not drained
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_bound_is_installed_once():
+    from slasim.sim import cluster
+
+    cluster.bound_messages()
+    cluster.bound_messages()  # a second run in one process does not wrap the wrapper
+    from distributed.comm import tcp
+
+    assert tcp.read_bytes_rw.slasim_limit == cluster.MAX_MESSAGE
+    assert not hasattr(tcp.read_bytes_rw.__wrapped__, "slasim_limit")
+    assert tcp.unpack_frames.slasim_limit == cluster.MAX_MESSAGE
