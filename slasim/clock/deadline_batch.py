@@ -86,12 +86,13 @@ def deadline_lines(
         quoted = names.get(name) or names.setdefault(name, encode(name))
         for line in warnings if warned is not None else ():
             warned[line] = warned.get(line, 0) + 1
+        extension = "null" if ext is None else f'"{ext}"'
         out.append(
             f'{{"calendar": {quoted}, "start": "{start}", "accepted": "{accepted}", '
             f'"limit": "{limit}", "due": "{due}", "due_date": "{due_date}", '
             f'"provisional": {"true" if provisional else "false"}, '
             f'"warnings": {encode(warnings) if warnings else "[]"}, '
-            f'"extension": {"null" if ext is None else chr(34) + ext + chr(34)}, "pauses": []}}'
+            f'"extension": {extension}, "pauses": []}}'
         )
     return out
 
@@ -105,7 +106,7 @@ def _compute(
     calendar: str | WorkCalendar = "cn",
     strict: bool = False,
     where: list[str] | None = None,
-) -> list[dict]:
+) -> list[tuple]:
     """Each row's result as a tuple of `KEYS`' values. `calendars[i]` (None: `calendar`) and
     `extensions[i]` are optional per row; `where[i]` locates a row's error (e.g. `line 3`)."""
     n = len(starts)
