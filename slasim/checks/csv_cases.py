@@ -79,12 +79,12 @@ def read_csv_cases(path: Path) -> FlatCases:
     promised = column("promised")
     due, due_promised = column("due"), column("due_promised")
     return FlatCases(
-        name=[v or "" for v in cells["name"]],
+        name=list(cells["name"]),
         article=column("article"),
         calendar=column("calendar"),
         accepted=column("accepted"),
         decided=column("decided"),
-        legal=[v or "" for v in cells["limit"]],
+        legal=list(cells["limit"]),
         promised=promised,
         pauses=_lists(column("pauses"), _pause, source, "pauses"),
         extensions=_lists(column("extensions"), str, source, "extensions"),
@@ -92,10 +92,7 @@ def read_csv_cases(path: Path) -> FlatCases:
             d if p is None and q is None else _dues(d, q) if d or q else None
             for d, p, q in zip(due, promised, due_promised)
         ],
-        card_at=[
-            None if c is None else dict(_card(x, i, source) for x in c.split(";"))
-            for i, c in enumerate(column("card_at"))
-        ],
+        card_at=_cards(column("card_at"), source),
     )
 
 
@@ -124,10 +121,19 @@ def _dues(legal, promised) -> dict:
     return {k: v for k, v in (("promised", promised), ("legal", legal)) if v is not None}
 
 
-def _card(text: str, i: int, source: str) -> tuple:
-    when, sep, level = text.strip().partition("=")
-    if not sep:
-        raise SlasimError(
-            f"a card check is INSTANT=level: {text!r}", source=source, field=f"cases[{i}].card_at"
-        )
-    return when.strip(), level.strip()
+def _cards(cells: list, source: str) -> list:
+    """`INSTANT=level;…` cells as mappings instant → level (None where empty)."""
+    for i, cell in enumerate(cells):
+        if cell is not None:
+            entries = {}
+            for item in cell.split(";"):
+                when, sep, level = item.partition("=")
+                if not sep:
+                    raise SlasimError(
+                        f"a card check is INSTANT=level: {item.strip()!r}",
+                        source=source,
+                        field=f"cases[{i}].card_at",
+                    )
+                entries[when.strip()] = level.strip()
+            cells[i] = entries
+    return cells
