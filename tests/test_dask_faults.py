@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from .helpers import slasim_process
+
 distributed = pytest.importorskip("distributed")
 
 ANNOUNCED = 2_500_000_000  # bytes the fake scheduler says its first message holds
@@ -119,26 +121,27 @@ def test_a_scheduler_killed_mid_run_is_one_line_and_leaves_the_out_set_as_it_was
 
 
 class _FakeScheduler:
-    """A tiny asyncio TCP server on loopback: each connection is told a message of ANNOUNCED
-    bytes follows (Dask's 8-byte length prefix), then is sent zeros until it hangs up or the
-    announced size has gone out."""
+    """A tiny asyncio TCP server on loopback that sends each connection `first` and then zeros
+    until it hangs up or `zeros` bytes have gone out. With Dask's 8-byte length prefix as
+    `first`, it announces a message of that size."""
 
-    def __init__(self):
-        self.sent = 0
+    def __init__(self, first: bytes, zeros: int = 0):
+        self.first, self.zeros, self.sent = first, zeros, 0
         self.loop = asyncio.new_event_loop()
         self.server = self.loop.run_until_complete(asyncio.start_server(self.serve, "127.0.0.1", 0))
-        self.port = self.server.sockets[0].getsockname()[1]
+        self.address = f"tcp://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
 
     async def serve(self, reader, writer):
         chunk = bytes(2**20)
         try:
-            writer.write(struct.pack("Q", ANNOUNCED))
-            while self.sent < ANNOUNCED:
+            writer.write(self.first)
+            while self.sent < self.zeros:
                 writer.write(chunk)
                 await writer.drain()
                 self.sent += len(chunk)
+            await reader.read()  # until the client hangs up
         except (ConnectionError, OSError):
             pass
         finally:
@@ -160,8 +163,8 @@ print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
 
 def test_a_peer_announcing_a_huge_message_is_refused_unread(tmp_path):
-    fake = _FakeScheduler()
-    address = f"tcp://127.0.0.1:{fake.port}"
+    fake = _FakeScheduler(struct.pack("Q", ANNOUNCED), zeros=ANNOUNCED)
+    address = fake.address
     try:
         measured = subprocess.run(
             [sys.executable, "-c", MEASURED, "run", "company-setup", "--reps", "2"]
@@ -180,6 +183,23 @@ def test_a_peer_announcing_a_huge_message_is_refused_unread(tmp_path):
     assert peak_kib * 1024 < ANNOUNCED / 8  # the whole CLI, far below what was announced
     assert fake.sent < ANNOUNCED / 8  # and the connection was dropped, not drained
     assert not (tmp_path / "out").exists()
+
+
+def test_a_peer_sending_a_small_garbled_message_is_one_line_without_dask_log():
+    """One frame of 24 bytes that are not msgpack: Dask logs its failure to decode with a
+    traceback; slasim keeps that log quiet and says it once."""
+    frames = struct.pack("QQ", 1, 24) + b"\xc1" * 24  # one frame; 0xc1 is never msgpack
+    fake = _FakeScheduler(struct.pack("Q", len(frames)) + frames)
+    try:
+        code, out, err = slasim_process(
+            "run", "company-setup", "--reps", "2", "--scheduler", fake.address
+        )
+    finally:
+        fake.close()
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    assert err.startswith(
+        f"error: --scheduler: cannot talk to a Dask scheduler at {fake.address!r}"
+    )
 
 
 def test_the_bound_is_installed_once():

@@ -116,7 +116,8 @@ def check_scheduler(address: str) -> None:
             comm.abort()
 
     try:
-        reply = asyncio.run(asyncio.wait_for(identity(), wait))
+        with _quiet_dask_logs():  # Dask logs garbled frames with a traceback
+            reply = asyncio.run(asyncio.wait_for(identity(), wait))
     except TimeoutError:
         raise SlasimError(
             f"no answer from a Dask scheduler at {address!r} within {wait:g} s", field=OPTION
@@ -128,9 +129,9 @@ def check_scheduler(address: str) -> None:
         ) from None
     except Exception as exc:  # refused, reset, garbage frames (a web server), a huge length
         text = " ".join(str(exc).split())[:160]
+        why = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
         raise SlasimError(
-            f"cannot talk to a Dask scheduler at {address!r} ({type(exc).__name__}: {text})",
-            field=OPTION,
+            f"cannot talk to a Dask scheduler at {address!r} ({why})", field=OPTION
         ) from None
     if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
         raise SlasimError(f"{address!r} answers, but not as a Dask scheduler", field=OPTION)
