@@ -126,3 +126,23 @@ def test_the_deadline_command_stays_light():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_deadline_command_does_not_import_pydantic():
+    """The clock never imports pydantic (the validated limit pair lives in `clock.limit_pair`, for
+    the schemas), so `slasim deadline` stays near the `import numpy, typer` floor once the
+    calendar's resolved spec is cached (the first run validates the calendar file with pydantic)."""
+    warm = [sys.executable, "-m", "slasim", "deadline", "2025-09-26", "20wd"]
+    subprocess.run(warm, capture_output=True, text=True, check=True)
+    code = (
+        "import sys\n"
+        "from slasim.cli import main\n"
+        "try:\n"
+        "    main(['deadline', '2025-09-26', '20wd', '--json'])\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code in (0, None), exc.code\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic'), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert '"due": "2025-10-30T17:30"' in done.stdout
+    assert done.stderr.strip() == "[]", done.stderr

@@ -18,7 +18,8 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from slasim.calendar.units import instants_to_minutes, parse_instant
 from slasim.clock.articles import PAUSE_KINDS
 from slasim.clock.cards import LEVELS, REFERENCES
-from slasim.clock.limits import Limit, LimitPair
+from slasim.clock.limit_pair import LimitPair
+from slasim.clock.limits import Limit
 from slasim.io.errors import SlasimError
 from slasim.io.files import gc_paused
 from slasim.io.schema import Int, Strict, field_parser, plain_name

@@ -21,11 +21,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from pydantic import field_validator, model_validator
 
 from slasim.calendar.units import MINUTES_PER_DAY
 from slasim.io.errors import SlasimError, shown
-from slasim.io.schema import Strict, field_parser
 
 UNITS = {"wd": "working days", "wh": "working hours", "d": "natural days"}
 MAX_AMOUNT = 1_000_000  # in any unit: far past every calendar's table, short of float trouble
@@ -165,29 +163,6 @@ def canonical_limit(text) -> str:
 
 
 _CANONICAL: dict[str, str] = {}
-
-
-class LimitPair(Strict):
-    """The promised (承诺) and legal (法定) limits of a case or service, as limit texts.
-    A bare value (`20wd`) is the legal limit; the promised one defaults to it."""
-
-    promised: str | None = None
-    legal: str
-
-    _texts = field_validator("promised", "legal", mode="before")(field_parser(canonical_limit))
-
-    @model_validator(mode="before")
-    @classmethod
-    def _bare(cls, value):
-        return value if isinstance(value, dict) else {"legal": value}
-
-    @model_validator(mode="after")
-    def _promised_within_legal(self):
-        if self.promised is not None:
-            problem = _pair_problem(self.promised, self.legal)
-            if problem:
-                raise ValueError(problem)
-        return self
 
 
 @lru_cache(maxsize=4096)
