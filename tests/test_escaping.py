@@ -383,3 +383,64 @@ def test_the_html_report_keeps_file_text_as_text(run_dir, tmp_path_factory, name
     text = "".join(parsed.text)
     assert f"slasim — {name}" in text.replace("\r\n", "\n").replace("\r", "\n") or "\r" in name
     assert "<script>alert(1)</script>" in text  # shown as text
+
+
+def _fidelity_results(name: str) -> list[dict]:
+    """A field's-protocol and a window result whose every text read from files (scenario, log
+    file, the split naming the fitted log, a measure) holds `name`."""
+    stat = {"mean": 0.5, "sd": 0.1, "ci95": [0.4, 0.6]}
+    first_n = {
+        "protocol": "first-n",
+        "scenario": name,
+        "test_log": f"{name}.csv",
+        "summary": f"better than replay on {name}",
+        "settings": {
+            "split": f"a log the fit never saw; it fitted {name}",
+            "cases": 3,
+            "first_start": "2024-01-08T10:00",
+            "replications": 2,
+            "seed": 1,
+        },
+        "measures": {
+            name: {
+                "short": name,
+                "unit": "h",
+                "model": stat,
+                "replay": stat,
+                "bootstrap": stat,
+                "floor": stat,
+                "verdict": "at floor",
+                "cases": 3,
+            }
+        },
+    }
+    window = {
+        "protocol": "window",
+        "scenario": name,
+        "log": f"{name}.csv",
+        "real_cases": 3,
+        "window": ["2024-01-08", "2024-01-12"],
+        "window_opens_at": "the fit's split",
+        "replications": 2,
+        "seed": 1,
+        "view": name,
+        "measures": {name: {"real": 0.5, "simulated": stat}},
+        "distances": {name: stat},
+        "reference": {name: 0.1},
+    }
+    return [first_n, window]
+
+
+@QUICK
+@given(HOSTILE)
+def test_the_fidelity_report_prints_file_text_on_its_own_lines(name):
+    """Each line of the report stays one line, holds nothing a terminal acts on, and none is a
+    workflow command, whatever a log's names or its file's name hold (ESC, line breaks, `::`)."""
+    from slasim.outputs.fidelity import fidelity_report
+
+    for result, lines in zip(_fidelity_results(name), (7, 11), strict=True):
+        text = fidelity_report(result)
+        text.encode("utf-8")
+        assert len(_lines(text)) == lines
+        assert all(_safe(line) for line in _lines(text))
+        assert all(runner_command(line) is None and "##[" not in line for line in _lines(text))

@@ -366,3 +366,24 @@ def test_a_separate_test_log_holding_fitted_cases_is_warned_about(known):
     assert result["settings"]["cases"] == total
     line = f"{provenance['fitted_cases']} of the test log's {total} cases were received by"
     assert any(line in w for w in result["warnings"]) and line in err
+
+
+def test_the_report_of_a_log_with_hostile_names_stays_one_line_each(known, tmp_path):
+    """An activity and the log's file name holding ESC, a line break and `::error::`: the report's
+    lines are the report's (none a workflow command, no ESC), the names shown escaped."""
+    import csv
+
+    log, fitted = known
+    hostile = "\x1b[31m\n::error::x"
+    with log.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    renamed = tmp_path / f"log{hostile}.csv"
+    with renamed.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(
+            [rows[0]] + [r[:2] + [f"review{hostile}" if r[2] == "review" else r[2]] + r[3:]
+                         for r in rows[1:]]
+        )  # fmt: skip
+    code, stdout, err = slasim("fidelity", fitted, renamed, "--reps", "2", "-w", "1")
+    assert code == 0, err
+    assert "\x1b" not in stdout and "log\\x1b[31m\\n::error::x.csv" in stdout
+    assert not [line for line in stdout.splitlines() if line.lstrip().startswith("::")]

@@ -174,8 +174,9 @@ def test_shipped_fitted_scenarios_validate_and_run(path):
     assert json.loads(out)["overall"]["arrived"]["mean"] > 0
 
 
-def test_xes_logs_are_read_through_pm4py(known_log, tmp_path):
-    """The XES that the event log writes beside its CSV fits to the same route."""
+def test_an_xes_log_fits_to_the_same_route_as_its_csv(known_log, tmp_path):
+    """The XES that the event log writes beside its CSV, read by slasim's own streaming reader
+    (`slasim.fit.xes`, no pm4py), fits to the route the CSV gives: intake, then decide."""
     out = tmp_path / "from-xes.yaml"
     xes = known_log.with_suffix(".xes")
     code, _, err = slasim("fit", xes, "-c", "weekdays", "--out", out)

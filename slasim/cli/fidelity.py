@@ -37,6 +37,7 @@ from slasim.cli.options import (
     scenario_argument,
 )
 from slasim.io.errors import SlasimError
+from slasim.io.logfile import MAX_LOG_MB
 
 commands = typer.Typer()
 
@@ -88,6 +89,12 @@ def fidelity(
     ] = None,
     as_json: json_flag("Print the comparison as JSON.") = False,
     out: out_option("Write fidelity.json here (then: slasim report DIR).") = None,
+    max_log_mb: Annotated[
+        float,
+        typer.Option(
+            "--max-log-mb", min=1, help="The largest log to read into memory, in MB (decompressed)."
+        ),
+    ] = MAX_LOG_MB,
 ):
     """How closely a scenario reproduces a real log: the field's distances and slasim's own, the
     model beside replaying history, a bootstrap and the real-halves floor, with a verdict each."""
@@ -124,11 +131,32 @@ def fidelity(
     with progress_bar(reps, "replications", quiet) as advance:
         if protocol == "first-n":
             result, logs, tz = _first_n(
-                plan, source, log, test_log, columns, reps, seed, max_cases, run_on, advance, slug
+                plan,
+                source,
+                log,
+                test_log,
+                columns,
+                reps,
+                seed,
+                max_cases,
+                run_on,
+                advance,
+                slug,
+                max_log_mb,
             )
         else:
             result, logs, tz = _window(
-                plan, log, test_log, columns, reps, seed, max_cases, run_on, advance, slug
+                plan,
+                log,
+                test_log,
+                columns,
+                reps,
+                seed,
+                max_cases,
+                run_on,
+                advance,
+                slug,
+                max_log_mb,
             )
     if not quiet:
         warn(result.get("warnings", []))
@@ -252,7 +280,7 @@ def _held_out(plan, log: Path, whole) -> tuple:
     return train, held, f"the fit's split at {provenance.split}" + caveat
 
 
-def _read(path: Path, columns: dict, cal, fallback: bool = False):
+def _read(path: Path, columns: dict, cal, max_mb: float, fallback: bool = False):
     """A log as the field reads it (pandas, UTC); a log it cannot read that way (lifecycle rows, no
     start times, XES) through `slasim fit`'s reader, its wall clock taken as UTC."""
     from slasim.evaluation.frame import frame_of_events, read_frame
@@ -260,7 +288,7 @@ def _read(path: Path, columns: dict, cal, fallback: bool = False):
 
     if not fallback and path.suffix.lower() != ".xes":
         try:
-            return read_frame(path, columns)
+            return read_frame(path, columns, max_mb)
         except SlasimError as err:
             if err.field != "start_time":
                 raise
@@ -272,21 +300,24 @@ def _read(path: Path, columns: dict, cal, fallback: bool = False):
         start=columns["start_time"],
         end=columns["end_time"],
         resource=columns["resource"],
+        max_mb=max_mb,
     )
     return frame_of_events(events)
 
 
-def _first_n(plan, source, log, test_log, columns, reps, seed, max_cases, run_on, advance, slug):
+def _first_n(
+    plan, source, log, test_log, columns, reps, seed, max_cases, run_on, advance, slug, max_mb
+):
     from slasim.evaluation.fidelity import first_n
     from slasim.evaluation.frame import Frame
     from slasim.evaluation.vocabulary import check, simulated_share
 
-    whole = _read(log, columns, plan.calendar)
+    whole = _read(log, columns, plan.calendar, max_mb)
     if test_log is not None:
-        test = _read(test_log, columns, plan.calendar)
+        test = _read(test_log, columns, plan.calendar, max_mb)
         if test.aware != whole.aware:  # both read the same way, as the simulated side will be
-            whole = _read(log, columns, plan.calendar, fallback=True)
-            test = _read(test_log, columns, plan.calendar, fallback=True)
+            whole = _read(log, columns, plan.calendar, max_mb, fallback=True)
+            test = _read(test_log, columns, plan.calendar, max_mb, fallback=True)
         train = whole.events
         split = "separate test log"
         early = _early(plan, test)
@@ -336,7 +367,7 @@ def _first_n(plan, source, log, test_log, columns, reps, seed, max_cases, run_on
     return result, logs, plan.calendar.tz if test.aware else None
 
 
-def _window(plan, log, test_log, columns, reps, seed, max_cases, run_on, advance, slug):
+def _window(plan, log, test_log, columns, reps, seed, max_cases, run_on, advance, slug, max_mb):
     import pandas as pd
 
     from slasim.evaluation.verdict import few_cases
@@ -354,6 +385,7 @@ def _window(plan, log, test_log, columns, reps, seed, max_cases, run_on, advance
         start=columns["start_time"],
         end=columns["end_time"],
         resource=columns["resource"],
+        max_mb=max_mb,
     )
     names = _names(plan, [pd.DataFrame({"activity": events.activity})], slug)
     steps = pd.Series(events.activity[~events.milestone])

@@ -3,19 +3,21 @@ activity, resource, start_time, end_time`, times as UTC-aware pandas timestamps.
 
 Reading follows the published protocol: every timestamp goes through
 `pandas.to_datetime(utc=True, format="mixed")`, so naive stamps are taken as UTC and stamps with an
-offset are shifted to UTC (hour-of-day measures then work in UTC on both sides alike).
+offset are shifted to UTC (hour-of-day measures then work in UTC on both sides alike). A log is
+read through `slasim.io.logfile`: its decompressed bytes capped, the memory its rows take bounded.
 """
 
 from __future__ import annotations
 
 import csv
-import gzip
+import zlib
 from pathlib import Path
 
 import pandas as pd
 
 from slasim.io.columns import find_column
-from slasim.io.errors import SlasimError
+from slasim.io.errors import SlasimError, shown
+from slasim.io.logfile import MAX_LOG_MB, bytes_read, check_rows, open_log, open_log_text
 
 COLUMNS = ("case_id", "activity", "resource", "start_time", "end_time")
 # each column's role in the one list of log column names `slasim fit` also reads (`slasim.io.columns`)
@@ -66,11 +68,10 @@ class Frame:
         return self._received if self._received is not None else case_starts(self.events)
 
 
-def file_line(path: Path, row: int) -> int:
+def file_line(path: Path, row: int, max_mb: float = MAX_LOG_MB) -> int:
     """The file line on which data row `row` (0-based, as pandas counts: blank lines skipped)
     begins, a quoted field running over several lines counted as the file counts it."""
-    opener = gzip.open if str(path).lower().endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8", newline="") as f:
+    with open_log_text(path, max_mb) as f:
         reader = csv.reader(f)
         next(reader, None)  # the header
         end, k = reader.line_num, 0
@@ -83,7 +84,13 @@ def file_line(path: Path, row: int) -> int:
     return end
 
 
-def utc(texts: pd.Series, source: str, column: str, path: Path | None = None) -> pd.Series:
+def utc(
+    texts: pd.Series,
+    source: str,
+    column: str,
+    path: Path | None = None,
+    max_mb: float = MAX_LOG_MB,
+) -> pd.Series:
     """Timestamps as the field reads them (naive taken as UTC, offsets shifted to UTC); a text
     that is not one is named with its file line."""
     try:
@@ -94,31 +101,64 @@ def utc(texts: pd.Series, source: str, column: str, path: Path | None = None) ->
     bad = (parsed.isna() & texts.str.strip().ne("")).to_numpy()
     if bad.any():
         row = int(bad.argmax())
-        line = file_line(path, row) if path is not None else row + 2
+        line = file_line(path, row, max_mb) if path is not None else row + 2
         raise SlasimError(
-            f"line {line}: not a timestamp: {texts.iloc[row]!r}", source=source, field=column
+            f"line {line}: not a timestamp: {shown(texts.iloc[row])}", source=source, field=column
         )
     raise SlasimError("not a timestamp column (mixed formats)", source=source, field=column)
 
 
-def read_frame(path: Path, columns: dict[str, str] | None = None) -> Frame:
+CHUNK_ROWS = 65_536  # rows read at a time, the memory they take checked after each
+
+
+def _read_csv(path: Path, max_mb: float) -> pd.DataFrame:
+    """The log's cells as texts, read a chunk of rows at a time through the capped opener: over
+    `max_mb` decompressed, or rows taking over the memory bound, is one located error."""
+    source = str(path)
+    chunks, rows = [], 0
+    try:
+        with open_log(path, max_mb) as stream:
+            reader = pd.read_csv(stream, dtype=str, keep_default_na=False, chunksize=CHUNK_ROWS)
+            with reader:
+                for chunk in reader:
+                    chunks.append(chunk)
+                    rows += len(chunk)
+                    check_rows(rows, len(chunk.columns), bytes_read(stream), max_mb, source)
+    except SlasimError:
+        raise
+    except pd.errors.EmptyDataError:
+        raise SlasimError(
+            "the log is empty (a header and at least one event are needed)", source=source
+        ) from None
+    except (OSError, ValueError, EOFError, zlib.error) as err:  # UnicodeDecodeError included
+        problem = type(err).__name__ if isinstance(err, UnicodeDecodeError) else err
+        raise SlasimError(f"cannot read the log as CSV ({problem})", source=source) from None
+    return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+
+
+def read_frame(
+    path: Path, columns: dict[str, str] | None = None, max_mb: float = MAX_LOG_MB
+) -> Frame:
     """A CSV (or CSV.gz) event log as a frame; `columns` maps this module's names to the file's
     (found by the shared column names when not given). Bad files raise `SlasimError` naming file,
-    column and line."""
+    column and line; a log over `max_mb` MB decompressed is refused, not half-read."""
     source = str(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, ValueError, UnicodeDecodeError) as err:
-        raise SlasimError(f"cannot read the log as CSV ({err})", source=source) from None
+    raw = _read_csv(path, max_mb)
+    if len(raw.columns) < 3:  # not a log at all (a private file, say): its first line is not shown
+        raise SlasimError(
+            f"not a case log: its first line has {len(raw.columns)} column(s), a log needs case, "
+            "activity and time columns",
+            source=source,
+        )
     chosen = {}
     for name in COLUMNS:
         given = (columns or {}).get(name)
         if given is not None and given not in raw.columns:
-            raise SlasimError(f"no column {given!r} in the log", source=source, field=name)
+            raise SlasimError(f"no column {shown(given)} in the log", source=source, field=name)
         found = given or find_column(list(raw.columns), ROLES[name])
         if found is None and name != "resource":
             raise SlasimError(
-                f"no {name} column found (columns: {', '.join(raw.columns)})",
+                f"no {name} column found (columns: {', '.join(map(shown, raw.columns))})",
                 source=source,
                 field=name,
             )
@@ -134,17 +174,19 @@ def read_frame(path: Path, columns: dict[str, str] | None = None) -> Frame:
     )
     stamps = raw[chosen["end_time"]]
     aware = bool(stamps.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).any())
-    out["start_time"] = utc(raw[chosen["start_time"]], source, chosen["start_time"], path)
-    out["end_time"] = utc(stamps, source, chosen["end_time"], path)
+    out["start_time"] = utc(raw[chosen["start_time"]], source, chosen["start_time"], path, max_mb)
+    out["end_time"] = utc(stamps, source, chosen["end_time"], path, max_mb)
     if out["start_time"].isna().any() or out["end_time"].isna().any():
         column = chosen["start_time"] if out["start_time"].isna().any() else chosen["end_time"]
         row = file_line(
-            path, int(out[["start_time", "end_time"]].isna().any(axis=1).to_numpy().argmax())
+            path,
+            int(out[["start_time", "end_time"]].isna().any(axis=1).to_numpy().argmax()),
+            max_mb,
         )
         raise SlasimError(f"line {row}: empty timestamp", source=source, field=column)
     backwards = out["end_time"] < out["start_time"]
     if backwards.any():
-        row = file_line(path, int(backwards.to_numpy().argmax()))
+        row = file_line(path, int(backwards.to_numpy().argmax()), max_mb)
         raise SlasimError(
             f"line {row}: ends before it starts", source=source, field=chosen["end_time"]
         )

@@ -22,13 +22,12 @@ from pathlib import Path
 import numpy as np
 
 from slasim.calendar.units import MINUTES_PER_DAY, datetime_to_minutes, parse_instant
-from slasim.fit.logfile import bytes_read, check_rows, open_log_text
 from slasim.fit.xes import xes_rows
 from slasim.io.columns import column_names
-from slasim.io.errors import SlasimError
+from slasim.io.errors import SlasimError, shown
+from slasim.io.logfile import MAX_LOG_MB, bytes_read, check_rows, open_log_text
 
 CANDIDATES = column_names()  # one list for fit and fidelity: slasim/io/log_columns.toml
-MAX_LOG_MB = 512  # a log is read whole into memory: larger files are refused, not half-read
 
 
 @dataclass
@@ -94,7 +93,7 @@ class TimeReader:
             t = parse_instant(text)
         except SlasimError:
             raise SlasimError(
-                f"row {row}: not an ISO timestamp: {text!r}", source=self.source, field=column
+                f"row {row}: not an ISO timestamp: {shown(text)}", source=self.source, field=column
             ) from None
         if not isinstance(t, dt.datetime):  # a date alone: its midnight
             t = dt.datetime.combine(t, dt.time())

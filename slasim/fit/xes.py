@@ -1,7 +1,7 @@
 """Reading an XES event log (IEEE 1849) into a header and rows of text, safely and as a stream.
 
 The standard library's expat parser is fed the file a chunk at a time (decompressed size capped
-by `fit.logfile`), and no tree is built. What XML attacks need is refused at once: a DOCTYPE
+by `io.logfile`), and no tree is built. What XML attacks need is refused at once: a DOCTYPE
 (entity declarations, billion laughs, external entities), external entity references, and
 nesting deeper than any XES log has. Trace attributes become `case:`-prefixed columns, event
 attributes columns by their key, as pm4py names them; values are kept as the file's text.
@@ -13,8 +13,8 @@ import zlib
 from pathlib import Path
 from xml.parsers import expat
 
-from slasim.fit.logfile import bytes_read, check_rows, open_log
 from slasim.io.errors import SlasimError
+from slasim.io.logfile import bytes_read, check_rows, open_log
 
 ATTRIBUTES = {"string", "date", "int", "float", "boolean", "id"}
 MAX_DEPTH = 32  # log > trace > event > attribute > nested attributes: real logs stay under 10

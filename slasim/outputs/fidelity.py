@@ -1,11 +1,14 @@
 """Text of a fidelity comparison (`slasim fidelity`): for the field's protocol, each measure as
 "model mean ± sd, replay, bootstrap, floor, verdict" and a one-line summary; for the window view,
-real against simulated (slasim's measures) and the distances beside the real-halves floor."""
+real against simulated (slasim's measures) and the distances beside the real-halves floor. Every
+text taken from the files (names, paths, the split) is printed on one line, escaped
+(`slasim.io.errors.one_line`), and no line of the report is a CI workflow command."""
 
 from __future__ import annotations
 
 from tabulate import tabulate
 
+from slasim.io.errors import one_line, terminal_text
 from slasim.outputs.results import HEADLINE
 
 SHARES = ("past_promised", "past_legal", "ever_yellow", "ever_red")
@@ -36,7 +39,7 @@ def first_n_rows(result: dict) -> list[list[str]]:
     the number of test cases it rests on."""
     rows = []
     for name, m in result["measures"].items():
-        label = f"{name} ({m['short']})" if m.get("short") else name
+        label = one_line(f"{name} ({m['short']})" if m.get("short") else name)
         model = m["model"]
         rows.append(
             [
@@ -66,26 +69,37 @@ FIRST_N_HEADERS = [
 def window_rows(result: dict) -> tuple[list[list[str]], list[list[str]]]:
     """(slasim's measures: real and simulated; distances: model and real halves)."""
     measures = [
-        [LABELS.get(m, m), _value(v["real"], m in SHARES), _stat(v["simulated"], m in SHARES)]
+        [
+            one_line(LABELS.get(m, m)),
+            _value(v["real"], m in SHARES),
+            _stat(v["simulated"], m in SHARES),
+        ]
         for m, v in result["measures"].items()
     ]
     reference = result.get("reference") or {}
-    distances = [[k, _stat(v), _value(reference.get(k))] for k, v in result["distances"].items()]
+    distances = [
+        [one_line(k), _stat(v), _value(reference.get(k))] for k, v in result["distances"].items()
+    ]
     return measures, distances
 
 
 def fidelity_report(result: dict) -> str:
-    """The text `slasim fidelity` prints."""
+    """The text `slasim fidelity` prints, safe for a terminal or a CI log (`terminal_text`)."""
+    return terminal_text(_report(result))
+
+
+def _report(result: dict) -> str:
+    t = one_line
     if result["protocol"] == "first-n":
         s = result["settings"]
         lines = [
-            f"{result['scenario']} against {result['test_log']} ({s['split']}): the field's "
+            f"{t(result['scenario'])} against {t(result['test_log'])} ({t(s['split'])}): the field's "
             f"protocol, {s['cases']} cases from {s['first_start']}, run to completion; "
             f"{s['replications']} replications (seed {s['seed']})",
             "",
             tabulate(first_n_rows(result), headers=FIRST_N_HEADERS),
             "",
-            result["summary"],
+            t(result["summary"]),
         ]
         if result.get("unfinished_cases"):
             lines.append(
@@ -96,11 +110,11 @@ def fidelity_report(result: dict) -> str:
     measures, distances = window_rows(result)
     return "\n".join(
         [
-            f"{result['scenario']} against {result['log']}: {result['real_cases']} real cases "
+            f"{t(result['scenario'])} against {t(result['log'])}: {result['real_cases']} real cases "
             f"received {result['window'][0]} .. {result['window'][1]} (opening at "
             f"{result['window_opens_at']}); {result['replications']} replications "
             f"(seed {result['seed']})",
-            f"view: {result['view']}",
+            f"view: {t(result['view'])}",
             "",
             tabulate(measures, headers=["measure", "real", "simulated [95% CI]"]),
             "",

@@ -1,5 +1,5 @@
 """Opening a case log, plain or gzip-compressed, with its decompressed size counted and capped,
-and the memory its rows take bounded while they are read.
+and the memory its rows take bounded while they are read (`fit`'s reader and `fidelity`'s both).
 
 A 3 MB gzip file can expand to 3 GB; the cap on the file's size alone does not bound what is read.
 The stream counts the bytes it hands out and stops with one located error past the cap. Rows are
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from slasim.io.errors import SlasimError
 
+MAX_LOG_MB = 512  # a log is read whole into memory: larger files are refused, not half-read
 MEMORY_FACTOR = 2.5  # rows in memory: at most 2.5 x --max-log-mb (1.25 GB at the default 512)
 ROW_BYTES = 64 + 8  # a list per row, and its slot in the list of rows
 CELL_BYTES = 49 + 8  # a short text's header, and its pointer
@@ -53,7 +54,18 @@ def is_gzip(path: Path) -> bool:
 
 def open_log(path: Path, max_mb: float) -> io.BufferedReader:
     """The log's bytes (decompressed for `.gz`), at most `max_mb` MB of them; more is an error
-    raised while reading. An unreadable file is one located error."""
+    raised while reading. A missing or unreadable file, one that is not a regular file (a FIFO, a
+    device) or one over `max_mb` on disk is one located error."""
+    path = Path(path)
+    if not path.is_file():
+        raise SlasimError("log file not found (or not a regular file)", source=str(path))
+    size_mb = path.stat().st_size / 2**20
+    if size_mb > max_mb:
+        raise SlasimError(
+            f"the log is {size_mb:,.0f} MB, over the {max_mb:g} MB read into memory "
+            "(--max-log-mb raises it; or fit a slice of the cases)",
+            source=str(path),
+        )
     try:
         raw = gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")  # noqa: SIM115
     except OSError as exc:
