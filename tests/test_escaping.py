@@ -444,3 +444,11 @@ def test_the_fidelity_report_prints_file_text_on_its_own_lines(name):
         assert len(_lines(text)) == lines
         assert all(_safe(line) for line in _lines(text))
         assert all(runner_command(line) is None and "##[" not in line for line in _lines(text))
+
+
+def test_a_warning_shows_a_name_from_a_file_on_one_line_with_control_characters_escaped(capsys):
+    from slasim.cli.common import warn
+
+    warn(["activity 'a\nb\x1b[31m::error::x' is not in the model"])
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "\x1b" not in err and err.startswith("warning: ")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from slasim.io.errors import SlasimError
+from slasim.io.errors import SlasimError, one_line, terminal_text
 
 
 def emit_json(data) -> None:
@@ -98,8 +98,8 @@ def input_path(name: str | Path | None) -> Path | None:
 
 def warn(lines) -> None:
     """Print each line on stderr as `warning: …`."""
-    for line in lines:
-        typer.echo(f"warning: {line}", err=True)
+    for line in lines:  # names from files are shown on one line, control characters escaped
+        typer.echo(f"warning: {terminal_text(one_line(line))}", err=True)
 
 
 def before_simulating(
