@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 from types import SimpleNamespace
 
 import numpy as np
@@ -89,9 +89,8 @@ class FlatCases(Sequence):
         if limit_types == TEXT:
             legal, promised = limit, [None] * len(limit)
         elif limit_types == {dict} and set().union(*limit) <= LIMIT_KEYS:
+            # a missing `legal` is None here, which `columns` refuses
             legal, promised = get("legal", limit, LIMIT_KEYS), get("promised", limit, LIMIT_KEYS)
-            if None in legal:
-                raise NotFlat
         else:
             promised, legal = map(list, zip(*map(_pair, limit)))
         pauses = get("pauses")
@@ -103,7 +102,10 @@ class FlatCases(Sequence):
                 keys += sum(map(len, ps))
         due, card_at = get("due", expect, expected), get("card_at", expect, expected)
         for values in (limit, due, card_at):
-            keys += sum(len(v) for v in values if type(v) is dict)
+            if set(map(type, values)) <= {dict, NONE}:
+                keys += sum(map(len, filter(None, values)))
+            else:
+                keys += sum(len(v) for v in values if type(v) is dict)
         return cls(
             name=get("name"),
             article=get("article"),
@@ -147,7 +149,7 @@ class FlatCases(Sequence):
         _types(self.card_at, {dict, NONE})
         if not all(map(str.isprintable, chain(self.name, filter(None, self.article)))):
             raise NotFlat  # `plain_name` may refuse it: let the models say
-        extended = [i for i, x in enumerate(self.extensions) if x]
+        extended = list(compress(range(n), self.extensions))
         _types(chain.from_iterable(self.extensions[i] for i in extended), TEXT)
         ext_texts = set(chain.from_iterable(self.extensions[i] for i in extended))
         limit_texts = set(self.legal) | set(self.promised) | ext_texts
@@ -161,16 +163,18 @@ class FlatCases(Sequence):
             raise NotFlat from None
         one_limit = [p is None for p in self.promised]
         due_kinds = set(map(type, self.due))
-        dicts = [d for d in self.due if type(d) is dict] if dict in due_kinds else []
+        dicts = [d for d in self.due if type(d) is dict] if due_kinds != {dict} else self.due
         refs = set().union(*dicts)
         _types(refs, TEXT)
-        _types(chain.from_iterable(map(dict.values, dicts)), TEXT_OR_NONE)
-        due_values = set(chain.from_iterable(map(dict.values, dicts)))
-        unknown_refs = []
+        unknown_refs, due_values = [], set()
         if due_kinds == {dict} and refs <= set(REFERENCES):
             legal_due = list(map(dict.get, self.due, repeat("legal")))
             promised_due = list(map(dict.get, self.due, repeat("promised")))
+            _types(legal_due, TEXT_OR_NONE)
+            _types(promised_due, TEXT_OR_NONE)
         else:
+            _types(chain.from_iterable(map(dict.values, dicts)), TEXT_OR_NONE)
+            due_values = set(chain.from_iterable(map(dict.values, dicts)))
             legal_due, promised_due = [], []
             for i, (d, one) in enumerate(zip(self.due, one_limit)):
                 if type(d) is dict:
@@ -182,9 +186,11 @@ class FlatCases(Sequence):
                 else:
                     legal_due.append(d)
                     promised_due.append(d if one else None)
-        needs_cards = [i for i, c in enumerate(self.card_at) if c]
-        cards = [(i, when, level) for i in needs_cards for when, level in self.card_at[i].items()]
-        c_case, c_time, c_level = map(list, zip(*cards)) if cards else ([], [], [])
+        needs_cards = list(compress(range(n), self.card_at))
+        card_dicts = list(filter(None, self.card_at))
+        c_case = np.repeat(_index(needs_cards), list(map(len, card_dicts)))
+        c_time = list(chain.from_iterable(card_dicts))
+        c_level = list(chain.from_iterable(map(dict.values, card_dicts)))
         _types(c_time, TEXT)
         _types(c_level, TEXT)
         if not set(c_level) <= LEVEL_INDEX.keys():
@@ -210,7 +216,9 @@ class FlatCases(Sequence):
         if len({self.when[t] for t in at}) != len(at):
             raise NotFlat
         self.when[None] = None
-        decided = [i for i, d in enumerate(self.decided) if d is not None]
+        decided = []
+        if self.decided.count(None) != n:
+            decided = [i for i, d in enumerate(self.decided) if d is not None]
         if any(_before(self.when[self.decided[i]], self.when[self.accepted[i]]) for i in decided):
             raise NotFlat
         aware = any(type(v) is dt.datetime and v.tzinfo is not None for v in self.when.values())
@@ -223,6 +231,8 @@ class FlatCases(Sequence):
             zones = [zone_of(c) for c in self.calendar] if aware else None
 
             def minutes(values, rows=None) -> np.ndarray:
+                if values.count(None) == len(values):
+                    return np.full(len(values), np.nan)
                 if not aware:
                     return np.fromiter(map(minute_of.__getitem__, values), np.float64, len(values))
                 picked = zones if rows is None else [zones[i] for i in rows]
