@@ -104,7 +104,9 @@ def fidelity(
             "the window view keeps no simulated log: --sim-logs is for --protocol first-n",
             field="--sim-logs",
         )
+    from slasim.evaluation.run import run_fidelity
     from slasim.fit.build import slug
+    from slasim.fit.log import read_log
     from slasim.io.files import OutputSet
     from slasim.outputs.fidelity import fidelity_report
     from slasim.outputs.results import to_json
@@ -129,35 +131,22 @@ def fidelity(
         "end_time": end,
     }
     with progress_bar(reps, "replications", quiet) as advance:
-        if protocol == "first-n":
-            result, logs, tz = _first_n(
-                plan,
-                source,
-                log,
-                test_log,
-                columns,
-                reps,
-                seed,
-                max_cases,
-                run_on,
-                advance,
-                slug,
-                max_log_mb,
-            )
-        else:
-            result, logs, tz = _window(
-                plan,
-                log,
-                test_log,
-                columns,
-                reps,
-                seed,
-                max_cases,
-                run_on,
-                advance,
-                slug,
-                max_log_mb,
-            )
+        result, logs, tz = run_fidelity(
+            protocol,
+            plan,
+            source,
+            log,
+            test_log,
+            columns,
+            replications=reps,
+            seed=seed,
+            max_cases=max_cases,
+            run_on=run_on,
+            progress=advance,
+            max_mb=max_log_mb,
+            read_events=read_log,
+            slug=slug,
+        )
     if not quiet:
         warn(result.get("warnings", []))
     # the simulated logs and fidelity.json appear together or not at all
@@ -173,226 +162,3 @@ def fidelity(
             out.mkdir(parents=True, exist_ok=True)
             outputs.write(out / "fidelity.json", to_json(result))
     typer.echo(to_json(result) if as_json else fidelity_report(result))
-
-
-def _names(plan, frames, slug) -> dict[str, str]:
-    """Step name → the log's activity, for the scenario's steps that are activities of the logs; a
-    model none of whose steps the test log knows is refused (one located line)."""
-    activities = set()
-    for f in frames:
-        activities |= set(f["activity"].unique())
-    names = {slug(a): a for a in sorted(activities)}
-    steps = {st.name for st in plan.steps}
-    return {s: names[s] for s in steps if s in names}
-
-
-def _model_activities(plan, names: dict[str, str]) -> set[str]:
-    """The activities the model produces: its steps that are activities of the logs, and its
-    desk-work steps no log names (by their own names)."""
-    return set(names.values()) | {
-        st.name for st in plan.steps if st.department is not None and st.name not in names
-    }
-
-
-def _with_vocabulary(result: dict, vocabulary: dict) -> None:
-    """The vocabulary check's findings into the result: the JSON block and, when the two sides'
-    activities differ, a warning."""
-    from slasim.evaluation.vocabulary import warning
-
-    result["vocabulary"] = vocabulary
-    line = warning(vocabulary)
-    if line:
-        result.setdefault("warnings", []).append(line)
-
-
-def _instant(text: str, plan, aware: bool):
-    """A provenance instant (wall time in the calendar's zone) on the frame's clock (UTC)."""
-    import pandas as pd
-
-    instant = pd.Timestamp(text)
-    if aware:
-        return instant.tz_localize(plan.calendar.tz).tz_convert("UTC")
-    return instant.tz_localize("UTC")
-
-
-def _early(plan, test) -> str | None:
-    """A separate test log is scored whole (the field's protocol), but its cases received by the
-    fit's last fitted receipt may be fitted ones: how many, said."""
-    provenance = plan.scenario.provenance
-    if provenance is None or provenance.fitted_until is None:
-        return None
-    instant = _instant(provenance.fitted_until, plan, test.aware)
-    early = int((test.received.dt.floor("s") <= instant).sum())
-    if not early:
-        return None
-    return (
-        f"{early} of the test log's {test.cases} cases were received by the fit's last fitted "
-        f"receipt ({provenance.fitted_until}): some may be cases the model was fitted on"
-    )
-
-
-def _held_out(plan, log: Path, whole) -> tuple:
-    """(training frame, test frame, how they were told apart) for one log scored alone.
-
-    A fitted scenario records its fitted period (`provenance.fitted_until`, the last fitted
-    receipt): the log's cases received after it are the test cases, whatever the log is called,
-    the others set aside (and the baselines' history). A file fitted before that was recorded
-    falls back to its log's file name and split instant, and says so; a scenario that was not
-    fitted gets the field's split of the log.
-    """
-    from slasim.evaluation.protocol import published_split, received_after, split_at
-
-    provenance = plan.scenario.provenance
-    if provenance is None:
-        train, held = published_split(whole.events)
-        return train, held, "the field's split (first 80 % of events by end)"
-    if provenance.fitted_until is not None:
-        train, held = received_after(
-            whole.events, whole.received, _instant(provenance.fitted_until, plan, whole.aware)
-        )
-        set_aside = int(train["case_id"].nunique())
-        if held.empty:
-            raise SlasimError(
-                f"every case of the log was received by the fit's last fitted receipt "
-                f"({provenance.fitted_until}): none is left to test; give a separate --test-log "
-                "with later cases",
-                source=str(log),
-            )
-        return (
-            train,
-            held,
-            (
-                f"cases received after the fit's last fitted receipt {provenance.fitted_until}; "
-                f"{set_aside} earlier cases set aside as ones the fit saw or could have seen"
-            ),
-        )
-    caveat = (
-        " (caveat: a file fitted before its fitted period was recorded; the log is told from "
-        "the fitted one by its file name only: refit to score by receipt instants)"
-    )
-    if provenance.log != log.name:  # fitted elsewhere: LOG is the test log
-        return None, whole.events, f"a log the fit never saw; it fitted {provenance.log}" + caveat
-    if provenance.split is None:
-        raise SlasimError(
-            "every case of this log was fitted: give a separate --test-log", source=str(log)
-        )
-    train, held = split_at(whole.events, _instant(provenance.split, plan, whole.aware))
-    return train, held, f"the fit's split at {provenance.split}" + caveat
-
-
-def _read(path: Path, columns: dict, cal, max_mb: float, fallback: bool = False):
-    """A log as the field reads it (pandas, UTC); a log it cannot read that way (lifecycle rows, no
-    start times, XES) through `slasim fit`'s reader, its wall clock taken as UTC."""
-    from slasim.evaluation.frame import frame_of_events, read_frame
-    from slasim.fit.log import read_log
-
-    if not fallback and path.suffix.lower() != ".xes":
-        try:
-            return read_frame(path, columns, max_mb)
-        except SlasimError as err:
-            if err.field != "start_time":
-                raise
-    events = read_log(
-        path,
-        cal,
-        case=columns["case_id"],
-        activity=columns["activity"],
-        start=columns["start_time"],
-        end=columns["end_time"],
-        resource=columns["resource"],
-        max_mb=max_mb,
-    )
-    return frame_of_events(events)
-
-
-def _first_n(
-    plan, source, log, test_log, columns, reps, seed, max_cases, run_on, advance, slug, max_mb
-):
-    from slasim.evaluation.fidelity import first_n
-    from slasim.evaluation.frame import Frame
-    from slasim.evaluation.vocabulary import check, simulated_share
-
-    whole = _read(log, columns, plan.calendar, max_mb)
-    if test_log is not None:
-        test = _read(test_log, columns, plan.calendar, max_mb)
-        if test.aware != whole.aware:  # both read the same way, as the simulated side will be
-            whole = _read(log, columns, plan.calendar, max_mb, fallback=True)
-            test = _read(test_log, columns, plan.calendar, max_mb, fallback=True)
-        train = whole.events
-        split = "separate test log"
-        early = _early(plan, test)
-    else:
-        train, held, split = _held_out(plan, log, whole)
-        test = Frame(held, whole.aware, whole.source)
-        early = None
-    if test.cases < 2:
-        raise SlasimError(
-            "fewer than two test cases (give --test-log, or fit on part of the log)",
-            source=test.source,
-        )
-    if test.cases * reps > max_cases:
-        raise SlasimError(
-            f"{test.cases:,} cases × {reps} replications: over the bound of {max_cases:,}; "
-            f"give --max-cases {test.cases * reps} to run it anyway",
-            field="--max-cases",
-        )
-    names = _names(plan, [test.events] + ([] if train is None else [train]), slug)
-    vocabulary = check(_model_activities(plan, names), test.events["activity"], test.source)
-    try:
-        result = first_n(
-            plan.scenario,
-            test,
-            train,
-            names=names,
-            replications=reps,
-            seed=seed,
-            source=source,
-            progress=advance,
-            keep_logs=True,
-            **run_on,
-        )
-    except SlasimError as err:
-        if err.field == "start" or "calendar" in err.message:
-            raise SlasimError(
-                f"the test log's cases fall outside the scenario's calendar ({err.message})",
-                source=test.source,
-            ) from None
-        raise
-    result["log"] = str(log)
-    result["settings"]["split"] = split
-    logs = result.pop("_logs")
-    _with_vocabulary(result, simulated_share(vocabulary, logs))
-    if early:
-        result["warnings"].append(early)
-    return result, logs, plan.calendar.tz if test.aware else None
-
-
-def _window(plan, log, test_log, columns, reps, seed, max_cases, run_on, advance, slug, max_mb):
-    import pandas as pd
-
-    from slasim.evaluation.verdict import few_cases
-    from slasim.evaluation.vocabulary import check
-    from slasim.evaluation.window import window_fidelity
-    from slasim.fit.log import read_log
-    from slasim.sim.workload import check_workload
-
-    check_workload([(plan, reps)], max_cases, simpy_first=True)
-    events = read_log(
-        test_log or log,
-        plan.calendar,
-        case=columns["case_id"],
-        activity=columns["activity"],
-        start=columns["start_time"],
-        end=columns["end_time"],
-        resource=columns["resource"],
-        max_mb=max_mb,
-    )
-    names = _names(plan, [pd.DataFrame({"activity": events.activity})], slug)
-    steps = pd.Series(events.activity[~events.milestone])
-    vocabulary = check(_model_activities(plan, names), steps, events.source)
-    result = window_fidelity(
-        plan, events, names=names, replications=reps, seed=seed, progress=advance, **run_on
-    )
-    result["warnings"] = [w for w in [few_cases(result["real_cases"])] if w]
-    _with_vocabulary(result, vocabulary)
-    return result, [], None
