@@ -30,7 +30,7 @@ def check(
     files: Annotated[
         list[Path],
         typer.Argument(
-            help="Check files (YAML or JSON) listing cases and their expected due dates and cards."
+            help="Check files (YAML, JSON or CSV) listing cases and their expected due dates and cards."
         ),
     ],
     junit_xml: Annotated[
