@@ -31,7 +31,8 @@ def merge_intervals(
     reach = np.maximum.accumulate(np.maximum(b, floor[:, None]), axis=1)
     previous = np.concatenate([floor[:, None], reach[:, :-1]], axis=1)
     piece_start = np.maximum(a, previous)
-    length = np.where(np.isfinite(a), np.maximum(b - piece_start, 0.0), 0.0)
+    with np.errstate(invalid="ignore"):  # inf - inf in padding and open pauses: NaN, zeroed below
+        length = np.where(np.isfinite(a), np.maximum(b - piece_start, 0.0), 0.0)
     length = np.where(np.isnan(length), 0.0, length)
     return np.where(np.isfinite(a), piece_start, np.inf), length
 
