@@ -70,7 +70,10 @@ def run_parallel(
                 check_interrupted()
                 if progress:
                     progress(len(done))
-            pool.shutdown()
+            # Every result is in: the idle workers are ended, not joined. A graceful shutdown
+            # waits on each worker to read its stop message, and a worker killed while holding
+            # the task queue's lock leaves the others waiting on that lock for ever.
+            _stop(pool)
             break
         except BrokenProcessPool:  # a worker died: its replications run again, each taken once
             _stop(pool)
