@@ -387,3 +387,21 @@ def test_the_report_of_a_log_with_hostile_names_stays_one_line_each(known, tmp_p
     assert code == 0, err
     assert "\x1b" not in stdout and "log\\x1b[31m\\n::error::x.csv" in stdout
     assert not [line for line in stdout.splitlines() if line.lstrip().startswith("::")]
+
+
+def test_without_the_fit_extra_fidelity_says_how_to_install_it(monkeypatch):
+    import importlib.util
+
+    import pytest
+
+    from slasim.cli.fidelity import require_fit_extra
+    from slasim.io.errors import SlasimError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "log_distance_measures" else real(name, *a),
+    )
+    with pytest.raises(SlasimError, match=r"missing: log_distance_measures.*slasim\[fit\]"):
+        require_fit_extra()

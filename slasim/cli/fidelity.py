@@ -99,6 +99,7 @@ def fidelity(
     """How closely a scenario reproduces a real log: the field's distances and slasim's own, the
     model beside replaying history, a bootstrap and the real-halves floor, with a verdict each."""
     protocol = Protocol(protocol).value
+    require_fit_extra()
     if protocol == "window" and sim_logs is not None:
         raise SlasimError(
             "the window view keeps no simulated log: --sim-logs is for --protocol first-n",
@@ -162,3 +163,16 @@ def fidelity(
             out.mkdir(parents=True, exist_ok=True)
             outputs.write(out / "fidelity.json", to_json(result))
     typer.echo(to_json(result) if as_json else fidelity_report(result))
+
+
+def require_fit_extra() -> None:
+    """The field's measures need log-distance-measures and pandas (the `fit` extra): without
+    them, one line saying how to install them, not a traceback."""
+    from importlib.util import find_spec
+
+    missing = [name for name in ("pandas", "log_distance_measures") if find_spec(name) is None]
+    if missing:
+        raise SlasimError(
+            f"slasim fidelity needs the optional extra (missing: {', '.join(missing)}): "
+            "pip install 'slasim[fit]'"
+        )
