@@ -105,7 +105,7 @@ def fidelity(
             "the window view keeps no simulated log: --sim-logs is for --protocol first-n",
             field="--sim-logs",
         )
-    from slasim.evaluation.run import run_fidelity
+    from slasim.evaluation.run import FidelityJob, run_fidelity
     from slasim.fit.build import slug
     from slasim.fit.log import read_log
     from slasim.io.files import OutputSet
@@ -132,22 +132,11 @@ def fidelity(
         "end_time": end,
     }
     with progress_bar(reps, "replications", quiet) as advance:
-        result, logs, tz = run_fidelity(
-            protocol,
-            plan,
-            source,
-            log,
-            test_log,
-            columns,
-            replications=reps,
-            seed=seed,
-            max_cases=max_cases,
-            run_on=run_on,
-            progress=advance,
-            max_mb=max_log_mb,
-            read_events=read_log,
-            slug=slug,
-        )
+        job = FidelityJob(
+            plan, source, log, test_log, columns, reps, seed, max_cases, run_on, advance,
+            max_log_mb, read_events=read_log, slug=slug,
+        )  # fmt: skip
+        result, logs, tz = run_fidelity(protocol, job)
     if not quiet:
         warn(result.get("warnings", []))
     # the simulated logs and fidelity.json appear together or not at all

@@ -9,34 +9,35 @@ XES) and its naming rule (`slug`, a step's name from an activity's).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from slasim.io.errors import SlasimError
 
 
-def run_fidelity(
-    protocol: str,
-    plan,
-    source: str,
-    log: Path,
-    test_log: Path | None,
-    columns: dict,
-    *,
-    replications: int,
-    seed: int,
-    max_cases: int,
-    run_on: dict,
-    progress,
-    max_mb: float,
-    read_events,
-    slug,
-) -> tuple[dict, list, object]:
+@dataclass(frozen=True)
+class FidelityJob:
+    """What one fidelity run needs: the compiled scenario, the log(s), how to run it, and the two
+    things `fit` lends (`read_events`: its log reader; `slug`: a step's name from an activity's)."""
+
+    plan: object
+    source: str
+    log: Path
+    test_log: Path | None
+    columns: dict
+    replications: int
+    seed: int
+    max_cases: int
+    run_on: dict
+    progress: object
+    max_mb: float
+    read_events: object
+    slug: object
+
+
+def run_fidelity(protocol: str, job: FidelityJob) -> tuple[dict, list, object]:
     """(result, simulated logs, their time zone) of one fidelity run by `protocol`."""
-    run = _first_n if protocol == "first-n" else _window
-    return run(
-        plan, source, log, test_log, columns, replications, seed, max_cases, run_on, progress,
-        slug, max_mb, read_events,
-    )  # fmt: skip
+    return (_first_n if protocol == "first-n" else _window)(job)
 
 
 def _names(plan, frames, slug) -> dict[str, str]:
@@ -144,56 +145,48 @@ def _held_out(plan, log: Path, whole) -> tuple:
     return train, held, f"the fit's split at {provenance.split}" + caveat
 
 
-def _read(path: Path, columns: dict, cal, max_mb: float, read_events, fallback: bool = False):
-    """A log as the field reads it (pandas, UTC); a log it cannot read that way (lifecycle rows, no
-    start times, XES) through `read_events` (`slasim fit`'s reader), its wall clock taken as UTC."""
-    from slasim.evaluation.frame import frame_of_events, read_frame
-
-    if not fallback and path.suffix.lower() != ".xes":
-        try:
-            return read_frame(path, columns, max_mb)
-        except SlasimError as err:
-            if err.field != "start_time":
-                raise
-    events = read_events(
+def _events(job: FidelityJob, path: Path):
+    """A log through `fit`'s reader (event columns on the calendar's wall clock)."""
+    columns = job.columns
+    return job.read_events(
         path,
-        cal,
+        job.plan.calendar,
         case=columns["case_id"],
         activity=columns["activity"],
         start=columns["start_time"],
         end=columns["end_time"],
         resource=columns["resource"],
-        max_mb=max_mb,
+        max_mb=job.max_mb,
     )
-    return frame_of_events(events)
 
 
-def _first_n(
-    plan,
-    source,
-    log,
-    test_log,
-    columns,
-    reps,
-    seed,
-    max_cases,
-    run_on,
-    advance,
-    slug,
-    max_mb,
-    read_events,
-):
+def _read(job: FidelityJob, path: Path, fallback: bool = False):
+    """A log as the field reads it (pandas, UTC); a log it cannot read that way (lifecycle rows, no
+    start times, XES) through `fit`'s reader, its wall clock taken as UTC."""
+    from slasim.evaluation.frame import frame_of_events, read_frame
+
+    if not fallback and path.suffix.lower() != ".xes":
+        try:
+            return read_frame(path, job.columns, job.max_mb)
+        except SlasimError as err:
+            if err.field != "start_time":
+                raise
+    return frame_of_events(_events(job, path))
+
+
+def _first_n(job: FidelityJob):
     """The field's protocol: N cases from the test log's first start, run to completion."""
     from slasim.evaluation.fidelity import first_n
     from slasim.evaluation.frame import Frame
     from slasim.evaluation.vocabulary import check, simulated_share
 
-    whole = _read(log, columns, plan.calendar, max_mb, read_events)
+    plan, log, test_log, reps = job.plan, job.log, job.test_log, job.replications
+    whole = _read(job, log)
     if test_log is not None:
-        test = _read(test_log, columns, plan.calendar, max_mb, read_events)
+        test = _read(job, test_log)
         if test.aware != whole.aware:  # both read the same way, as the simulated side will be
-            whole = _read(log, columns, plan.calendar, max_mb, read_events, fallback=True)
-            test = _read(test_log, columns, plan.calendar, max_mb, read_events, fallback=True)
+            whole = _read(job, log, fallback=True)
+            test = _read(job, test_log, fallback=True)
         train = whole.events
         split = "separate test log"
         early = _early(plan, test)
@@ -206,13 +199,13 @@ def _first_n(
             "fewer than two test cases (give --test-log, or fit on part of the log)",
             source=test.source,
         )
-    if test.cases * reps > max_cases:
+    if test.cases * reps > job.max_cases:
         raise SlasimError(
-            f"{test.cases:,} cases × {reps} replications: over the bound of {max_cases:,}; "
+            f"{test.cases:,} cases × {reps} replications: over the bound of {job.max_cases:,}; "
             f"give --max-cases {test.cases * reps} to run it anyway",
             field="--max-cases",
         )
-    names = _names(plan, [test.events] + ([] if train is None else [train]), slug)
+    names = _names(plan, [test.events] + ([] if train is None else [train]), job.slug)
     vocabulary = check(_model_activities(plan, names), test.events["activity"], test.source)
     try:
         result = first_n(
@@ -221,11 +214,11 @@ def _first_n(
             train,
             names=names,
             replications=reps,
-            seed=seed,
-            source=source,
-            progress=advance,
+            seed=job.seed,
+            source=job.source,
+            progress=job.progress,
             keep_logs=True,
-            **run_on,
+            **job.run_on,
         )
     except SlasimError as err:
         if err.field == "start" or "calendar" in err.message:
@@ -243,23 +236,8 @@ def _first_n(
     return result, logs, plan.calendar.tz if test.aware else None
 
 
-def _window(
-    plan,
-    source,
-    log,
-    test_log,
-    columns,
-    reps,
-    seed,
-    max_cases,
-    run_on,
-    advance,
-    slug,
-    max_mb,
-    read_events,
-):
-    """slasim's window view: the scenario's measured window against the log's cases in it
-    (`source` unused: the window names the scenario through its plan)."""
+def _window(job: FidelityJob):
+    """slasim's window view: the scenario's measured window against the log's cases in it."""
     import pandas as pd
 
     from slasim.evaluation.verdict import few_cases
@@ -267,23 +245,16 @@ def _window(
     from slasim.evaluation.window import window_fidelity
     from slasim.sim.workload import check_workload
 
-    check_workload([(plan, reps)], max_cases, simpy_first=True)
-    events = read_events(
-        test_log or log,
-        plan.calendar,
-        case=columns["case_id"],
-        activity=columns["activity"],
-        start=columns["start_time"],
-        end=columns["end_time"],
-        resource=columns["resource"],
-        max_mb=max_mb,
-    )
-    names = _names(plan, [pd.DataFrame({"activity": events.activity})], slug)
+    plan, reps = job.plan, job.replications
+    check_workload([(plan, reps)], job.max_cases, simpy_first=True)
+    events = _events(job, job.test_log or job.log)
+    names = _names(plan, [pd.DataFrame({"activity": events.activity})], job.slug)
     steps = pd.Series(events.activity[~events.milestone])
     vocabulary = check(_model_activities(plan, names), steps, events.source)
     result = window_fidelity(
-        plan, events, names=names, replications=reps, seed=seed, progress=advance, **run_on
-    )
+        plan, events, names=names, replications=reps, seed=job.seed, progress=job.progress,
+        **job.run_on,
+    )  # fmt: skip
     result["warnings"] = [w for w in [few_cases(result["real_cases"])] if w]
     _with_vocabulary(result, vocabulary)
     return result, [], None
