@@ -9,7 +9,7 @@ import datetime as dt
 
 from pydantic import Field, field_validator
 
-from slasim.calendar.units import parse_clock, parse_date
+from slasim.calendar.units import parse_clock
 from slasim.io.schema import Strict
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -106,16 +106,6 @@ class YearNotice(Strict):
     amended_by: str | None = None
     rest: list[str] = []
     work: list[str] = []
-
-    def dates(self, which: str) -> list[dt.date]:
-        """The notice's rest days (`rest`) or make-up workdays (`work`) as dates."""
-        out: list[dt.date] = []
-        for item in getattr(self, which):
-            first, _, last = item.partition("..")
-            a = parse_date(first, field=which)
-            b = parse_date(last, field=which) if last else a
-            out.extend(a + dt.timedelta(days=i) for i in range((b - a).days + 1))
-        return out
 
 
 class CalendarFile(Strict):
