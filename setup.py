@@ -4,7 +4,8 @@
 data folders `calendars/` and `scenarios/` ship inside the package as `slasim._shipped_calendars`
 and `slasim._shipped_scenarios`, each sub-folder (`scenarios/checks`, `scenarios/logs`, …) as a
 sub-package of its own, so a new folder is shipped without editing this file. A TOML or JSON file
-beside a module of slasim (data it reads, never Python literals) ships with its package.
+beside a module of slasim (data it reads, never Python literals) ships with its package, and the
+compiled translation catalogs (`slasim/locale/*/LC_MESSAGES/*.mo`) with `slasim`.
 """
 
 from pathlib import Path
@@ -18,6 +19,7 @@ MODULE_DATA = [
     "*.toml",
     "*.json",
 ]  # data a module of slasim reads beside itself (io/log_columns.toml)
+CATALOGS = ["locale/*/LC_MESSAGES/*.mo"]  # compiled translations (docs/make_catalogs.py)
 
 
 def shipped_packages() -> dict[str, str]:
@@ -37,5 +39,7 @@ CODE_PACKAGES = find_packages(include=["slasim", "slasim.*"])
 setup(
     packages=CODE_PACKAGES + list(DATA_PACKAGES),
     package_dir=DATA_PACKAGES,
-    package_data=dict.fromkeys(CODE_PACKAGES, MODULE_DATA) | dict.fromkeys(DATA_PACKAGES, DATA),
+    package_data=dict.fromkeys(CODE_PACKAGES, MODULE_DATA)
+    | {"slasim": [*MODULE_DATA, *CATALOGS]}
+    | dict.fromkeys(DATA_PACKAGES, DATA),
 )

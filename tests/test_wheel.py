@@ -68,10 +68,12 @@ def test_every_package_and_module_is_in_the_wheel(names, src):
     tree = src / "slasim"
     packages = sorted(p.parent for p in tree.rglob("__init__.py") if "__pycache__" not in p.parts)
     assert len(packages) > 10 and tree / "cli" in packages  # the walk itself found the tree
-    missing = [  # modules, and the data files a module reads (slasim/io/log_columns.toml)
+    assert list(tree.glob("locale/zh_CN/LC_MESSAGES/*.mo"))  # and the compiled catalogs
+    missing = [  # modules, the data files a module reads (io/log_columns.toml), the catalogs
         f"slasim/{rel.as_posix()}"
         for rel in visible_files(tree)
-        if rel.suffix in (".py", ".toml", ".json") and f"slasim/{rel.as_posix()}" not in names
+        if rel.suffix in (".py", ".toml", ".json", ".mo")
+        and f"slasim/{rel.as_posix()}" not in names
     ]
     assert not missing, f"source files missing from the wheel: {missing}"
     for package in packages:

@@ -13,9 +13,11 @@ from typing import Annotated
 import typer
 
 from slasim.cli import check, deadline, fidelity, fit, forecast, report, scenarios, simulate, staff
+from slasim.cli.language import LANG_HELP, take_language
 from slasim.cli.metavars import ClickStyleGroup
 from slasim.cli.options import MAX_CASES
 from slasim.io.errors import SlasimError, one_line
+from slasim.io.i18n import _
 
 __all__ = ["MAX_CASES", "app", "main"]
 
@@ -59,6 +61,7 @@ def _main_options(
             "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."
         ),
     ] = False,
+    lang: Annotated[str | None, typer.Option("--lang", metavar="zh|en", help=LANG_HELP)] = None,
 ) -> None:
     """Legal deadlines on working-day calendars, card checks, and service-centre simulation."""
 
@@ -110,9 +113,9 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
     try:
-        code = _run(args)
+        code = _run(take_language(args))
     except SlasimError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(_("error: {message}").format(message=exc), err=True)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

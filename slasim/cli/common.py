@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from slasim.io.errors import SlasimError, one_line, terminal_text
+from slasim.io.i18n import _, localized
 
 
 def emit_json(data) -> None:
@@ -99,7 +100,8 @@ def input_path(name: str | Path | None) -> Path | None:
 def warn(lines) -> None:
     """Print each line on stderr as `warning: …`."""
     for line in lines:  # names from files are shown on one line, control characters escaped
-        typer.echo(f"warning: {terminal_text(one_line(line))}", err=True)
+        text = terminal_text(one_line(localized(line)))
+        typer.echo(_("warning: {message}").format(message=text), err=True)
 
 
 def before_simulating(

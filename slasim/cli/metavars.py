@@ -17,6 +17,7 @@ from typing import get_args, get_origin
 
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
+from slasim.cli.language import localize_help
 from slasim.cli.values import plain_runtime_param
 
 NAMES = {str: "TEXT", int: "INTEGER", float: "FLOAT", bool: "BOOLEAN", Path: "PATH"}
@@ -91,6 +92,7 @@ class ClickStyleGroup(TyperGroup):
         command = super().get_command(ctx, cmd_name)
         if command is not None:
             restyle([*command.params, command.get_help_option(ctx)])
+            localize_help(command)
         return command
 
     def parse_args(self, ctx, args):
@@ -99,4 +101,5 @@ class ClickStyleGroup(TyperGroup):
 
     def format_help(self, ctx, formatter) -> None:
         restyle(self.get_params(ctx))
+        localize_help(self)
         return super().format_help(ctx, formatter)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from slasim.io.i18n import Text, localized
+
 
 def one_line(text: str) -> str:
     """Text safe to print on one terminal line: control and format characters (line breaks,
@@ -54,18 +56,33 @@ def _capped(text: str, limit: int = MAX_MESSAGE) -> str:
 
 
 class SlasimError(ValueError):
-    """Bad input. `str(err)` is the single line shown to the user: `file: field: what is wrong`."""
+    """Bad input. `str(err)` is the single line shown to the user: `file: field: what is wrong`,
+    in the chosen language (`slasim.io.i18n`); `err.args[0]` is the same line in English.
 
-    def __init__(self, message: str, *, source: str | None = None, field: str | None = None):
-        self.message = message
+    The message is an English message id with its parameters (`SlasimError("unknown calendar
+    {name}", field="calendar", name=...)`), kept apart so it is translated where it is shown;
+    file and field names are shown as written in the file, in every language."""
+
+    def __init__(
+        self, message: str, *, source: str | None = None, field: str | None = None, **params
+    ):
+        self.message = Text(message, **params) if params else message
         self.source = source
         self.field = field
+        super().__init__(self.line("en"))
+
+    def line(self, lang: str | None = None) -> str:
+        """The one line shown, in `lang` (default: the chosen language)."""
         # One line whatever the input held: line breaks, other control characters and bidi
         # overrides in a key, value or file name are shown escaped, never sent to the terminal.
         # Messages quote values from files: each part is capped, so no input is echoed whole.
-        parts = [terminal_text(one_line(source))] if source else []
-        parts += [_capped(terminal_text(one_line(p))) for p in (field, message) if p]
-        super().__init__(": ".join(parts))
+        parts = [terminal_text(one_line(self.source))] if self.source else []
+        shown_message = localized(self.message, lang)
+        parts += [_capped(terminal_text(one_line(p))) for p in (self.field, shown_message) if p]
+        return ": ".join(parts)
+
+    def __str__(self) -> str:
+        return self.line()
 
     def located(self, source: str | None = None, field_prefix: str | None = None) -> SlasimError:
         """The same error with a file and/or an outer field path filled in."""
