@@ -12,7 +12,18 @@ from typing import Annotated
 
 import typer
 
-from slasim.cli import check, deadline, fidelity, fit, forecast, report, scenarios, simulate, staff
+from slasim.cli import (
+    check,
+    deadline,
+    fidelity,
+    fit,
+    forecast,
+    report,
+    scenarios,
+    simulate,
+    staff,
+    workbench,
+)
 from slasim.cli.language import LANG_HELP, take_language
 from slasim.cli.metavars import ClickStyleGroup
 from slasim.cli.options import MAX_CASES
@@ -21,7 +32,7 @@ from slasim.io.i18n import _
 
 __all__ = ["MAX_CASES", "app", "main"]
 
-GROUPS = (deadline, check, scenarios, simulate, report, staff, forecast, fit, fidelity)
+GROUPS = (deadline, check, scenarios, simulate, report, staff, forecast, fit, fidelity, workbench)
 NAMED = {"calendar": deadline.calendar_app}
 
 
