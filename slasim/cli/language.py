@@ -9,6 +9,8 @@ texts) stay English: Click translates them only through a process-wide gettext d
 
 from __future__ import annotations
 
+import os
+
 from slasim.io.errors import SlasimError
 from slasim.io.i18n import N_, _, choose, current, localized, use
 
@@ -51,7 +53,9 @@ def take_language(args: list[str]) -> list[str]:
     except ValueError:
         source = "--lang" if flag else "SLASIM_LANG"
         raise SlasimError(
-            "unknown language {value} (choose zh or en)", source=source, value=repr(flag or "")
+            "unknown language {value} (choose zh or en)",
+            source=source,
+            value=repr(flag or os.environ.get("SLASIM_LANG", "")),
         ) from None
     if current() != "en":
         _translate_panels()

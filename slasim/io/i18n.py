@@ -53,7 +53,7 @@ def normal(value: str) -> str:
     lowered = value.strip().lower()
     if lowered.startswith(("zh", "cn")):
         return "zh"
-    if lowered.startswith(("en", "c", "posix")):
+    if lowered.startswith("en") or lowered.split(".")[0] in ("c", "posix"):
         return "en"
     raise ValueError(f"unknown language {value!r} (choose one of: {', '.join(LANGUAGES)})")
 
