@@ -26,8 +26,9 @@ FLOORS = {
     "evaluation": 6,
 }
 TOP = 7
-# Packages on the top floor with the package root's own modules: they may import every floor.
-TOP_PACKAGES = {"cli"}
+# Packages on the top floor with the package root's own modules: they may import every floor
+# (the workbench page not the command line: both call the library, neither the other's code).
+TOP_PACKAGES = {"cli", "workbench"}
 
 
 def module_name(path: Path) -> str:
@@ -105,6 +106,32 @@ def test_no_import_cycle(graph):
     for module in sorted(graph):
         if module not in seen and module != "slasim":
             visit(module, [module])
+
+
+def test_the_workbench_does_not_import_the_command_line(graph):
+    bad = sorted(
+        f"{module} -> {target}"
+        for module, targets in graph.items()
+        if module.startswith("slasim.workbench")
+        for target in targets
+        if target.startswith("slasim.cli")
+    )
+    assert not bad, f"the workbench calls the library, not the command line: {bad}"
+
+
+def test_the_command_line_and_the_package_do_not_import_the_web_library():
+    """Streamlit (the `app` extra) loads only when `slasim app` runs: `import slasim`, the command
+    line's start-up and a command's help never import it."""
+    code = (
+        "import sys\n"
+        "import slasim, slasim.cli\n"
+        "from typer.testing import CliRunner\n"
+        "from slasim.cli import app\n"
+        "assert CliRunner().invoke(app, ['app', '--help']).exit_code == 0\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('streamlit', 'tornado')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_the_checker_sees_a_planted_violation(tmp_path):
