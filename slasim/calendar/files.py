@@ -169,12 +169,14 @@ def find_calendar(name_or_path: str, base: Path | None = None) -> Path:
     text = str(name_or_path)
     if is_calendar_path(text):
         if not text.lower().endswith(".toml"):
-            raise SlasimError(f"a calendar is a name or a path to a .toml file, not {text!r}")
+            raise SlasimError(
+                "a calendar is a name or a path to a .toml file, not {value}", value=repr(text)
+            )
         path = Path(text) if base is None else Path(base) / text
         if path.exists() and not path.is_file():  # a FIFO would block, a device never end
-            raise SlasimError(f"calendar file is not a regular file: {text!r}")
+            raise SlasimError("calendar file is not a regular file: {value}", value=repr(text))
         if not path.is_file():
-            raise SlasimError(f"calendar file not found: {text!r}")
+            raise SlasimError("calendar file not found: {value}", value=repr(text))
         return path.resolve()
     for folder in (Path.cwd() / "calendars", shipped_calendar_dir()):
         candidate = folder / f"{text}.toml"
@@ -182,8 +184,11 @@ def find_calendar(name_or_path: str, base: Path | None = None) -> Path:
             return candidate.resolve()
     known = list_calendars()
     raise SlasimError(
-        f"unknown calendar {text!r}{did_you_mean(text, known)} (known: {', '.join(known)})",
+        "unknown calendar {name}{hint} (known: {known})",
         field="calendar",
+        name=repr(text),
+        hint=did_you_mean(text, known),
+        known=", ".join(known),
     )
 
 
@@ -213,7 +218,7 @@ def read_calendar_file(path: Path):
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SlasimError(f"invalid TOML: {exc}", source=str(path)) from None
+        raise SlasimError("invalid TOML: {why}", source=str(path), why=str(exc)) from None
     except RecursionError:
         raise SlasimError("invalid TOML: nested too deeply", source=str(path)) from None
     try:
@@ -238,9 +243,12 @@ def _years(first: int | None, published: int | None, last: int | None, path: Pat
     for field, year in (("first_year", first), ("last_year", last)):
         if not YEARS[0] <= year <= YEARS[1]:
             raise SlasimError(
-                f"{year} is outside the years a calendar may cover ({YEARS[0]}–{YEARS[1]})",
+                "{year} is outside the years a calendar may cover ({first}–{last})",
                 source=str(path),
                 field=field,
+                year=year,
+                first=YEARS[0],
+                last=YEARS[1],
             )
     if last < first:
         raise SlasimError("last_year is before first_year", source=str(path), field="last_year")
@@ -263,7 +271,7 @@ def _timezone(name: str | None, path: Path) -> str:
         ZoneInfo(name)
     except Exception:
         raise SlasimError(
-            f"unknown time zone {name!r}", source=str(path), field="timezone"
+            "unknown time zone {name}", source=str(path), field="timezone", name=repr(name)
         ) from None
     return name
 
@@ -369,13 +377,14 @@ def _resolve(path: Path, _chain: tuple[str, ...], files: list[Path]) -> Calendar
     files.append(path)
     if len(_chain) >= MAX_EXTENDS:
         raise SlasimError(
-            f"the `extends` chain is over {MAX_EXTENDS} calendars deep",
+            "the `extends` chain is over {most} calendars deep",
             source=str(path),
             field="extends",
+            most=MAX_EXTENDS,
         )
     if own.name in _chain:
         raise SlasimError(
-            f"calendar extends itself through {' -> '.join(_chain)}",
+            "calendar extends itself through {chain}",
             source=str(path),
             field="extends",
         )

@@ -21,7 +21,7 @@ from pathlib import Path
 from slasim.io.errors import SlasimError
 from slasim.io.files import read_text_file
 
-FORMAT = 2  # bumped when the cached layout or names change (2: substituted dates in ISO)
+FORMAT = 3  # bumped when the cached layout or names change (3: the languages the table has)
 
 
 def cache_dir() -> Path | None:
@@ -89,6 +89,20 @@ def country_table(
     return table
 
 
+def names_in(
+    country: str, subdivision: str | None, language: str | None, years: range, source: str, target
+) -> dict[str, str]:
+    """{name in `language`: the same holiday's name in `target`} (paired by date), for showing
+    a calendar's holiday names in another language (`zh_CN`); empty when `holidays` has no
+    such language for the country (it would fall back to the country's own)."""
+    ours = country_table(country, subdivision, language, years, source)
+    theirs = country_table(country, subdivision, target, years, source)
+    if target not in theirs.get("languages", ()):
+        return {}
+    by_day = dict(theirs["holidays"])
+    return {name: by_day[day] for day, name in ours["holidays"] if day in by_day}
+
+
 def _valid(table) -> bool:
     """Whether a cached table has the shape `_build` writes, every date an ISO date."""
     if not isinstance(table, dict) or not isinstance(table.get("source"), str):
@@ -127,6 +141,7 @@ def _build(country, subdivision, language, years, version, source) -> dict:
         ),
         "makeup": sorted(day.isoformat() for day in getattr(table, "weekend_workdays", ())),
         "source": f"holidays {version} ({country})",
+        "languages": list(getattr(table, "supported_languages", ())),
     }
 
 

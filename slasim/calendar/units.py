@@ -112,7 +112,10 @@ def parse_date(text: str, *, field: str = "date", source: str | None = None) -> 
         return dt.date.fromisoformat(str(text).strip())
     except ValueError:
         raise SlasimError(
-            f"not a date (expected YYYY-MM-DD): {text!r}", source=source, field=field
+            "not a date (expected YYYY-MM-DD): {value}",
+            source=source,
+            field=field,
+            value=repr(text),
         ) from None
 
 
@@ -136,9 +139,10 @@ def parse_instant(
         return dt.datetime.fromisoformat(text.replace(" ", "T", 1))
     except ValueError:
         raise SlasimError(
-            f"not a date or datetime (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM): {text!r}",
+            "not a date or datetime (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM): {value}",
             source=source,
             field=field,
+            value=repr(text),
         ) from None
 
 
@@ -149,8 +153,13 @@ def parse_clock(text: str, *, field: str, source: str | None = None) -> int:
         value = int(hours) * 60 + int(minutes)
     except ValueError:
         raise SlasimError(
-            f"not a time of day (expected HH:MM): {text!r}", source=source, field=field
+            "not a time of day (expected HH:MM): {value}",
+            source=source,
+            field=field,
+            value=repr(text),
         ) from None
     if not 0 <= value <= MINUTES_PER_DAY or not 0 <= int(minutes) < 60:
-        raise SlasimError(f"time of day out of range: {text!r}", source=source, field=field)
+        raise SlasimError(
+            "time of day out of range: {value}", source=source, field=field, value=repr(text)
+        )
     return value

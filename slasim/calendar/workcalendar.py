@@ -30,7 +30,7 @@ import numpy as np
 
 from slasim.calendar import zone
 from slasim.calendar.files import CalendarSpec, chain_versions, find_calendar, resolve_spec
-from slasim.calendar.holiday_cache import country_table
+from slasim.calendar.holiday_cache import country_table, names_in
 from slasim.calendar.units import (
     MINUTES_PER_DAY,
     date_to_day,
@@ -40,6 +40,9 @@ from slasim.calendar.units import (
     minutes_to_iso,
 )
 from slasim.io.errors import ProvisionalError, SlasimError
+from slasim.io.i18n import N_, Text, current, localized
+
+MAKEUP = Text("Make-up workday (调休)")
 
 
 @dataclass(frozen=True)
@@ -66,15 +69,18 @@ class WorkCalendar:
         self.last_day = date_to_day(dt.date(spec.last_year, 12, 31))
         ndays = self.last_day - self.first_day + 1
         self._reasons: dict[int, DayInfo] = {}
+        self._zh_names: dict[str, str] | None = None
         working = self._weekday_pattern(ndays)
         self._apply_country(working)
         self._apply_notices(working)
         self._apply_overrides(working)
         if not working.any():
             raise SlasimError(
-                f"no working day from {spec.first_year} to {spec.last_year} (every day is a rest day)",
+                "no working day from {first} to {last} (every day is a rest day)",
                 source=spec.path,
                 field="weekend",
+                first=spec.first_year,
+                last=spec.last_year,
             )
         self.is_work = working
         self.cum = np.concatenate([[0], np.cumsum(working, dtype=np.int64)])
@@ -105,9 +111,7 @@ class WorkCalendar:
         for day, name in table["holidays"]:
             self._set(working, DayInfo(dt.date.fromisoformat(day), False, "holiday", name, source))
         for day in table["makeup"]:
-            makeup = DayInfo(
-                dt.date.fromisoformat(day), True, "makeup", "Make-up workday (调休)", source
-            )
+            makeup = DayInfo(dt.date.fromisoformat(day), True, "makeup", MAKEUP, source)
             self._set(working, makeup)
 
     def _apply_notices(self, working: np.ndarray) -> None:
@@ -117,11 +121,13 @@ class WorkCalendar:
             for day in notice.dates("rest"):
                 known = self._reasons.get(date_to_day(day))
                 name = (
-                    known.name if known and known.kind == "holiday" else f"Rest day ({year} notice)"
+                    known.name
+                    if known and known.kind == "holiday"
+                    else Text("Rest day ({year} notice)", year=year)
                 )
                 self._set(working, DayInfo(day, False, "holiday", name, source))
             for day in notice.dates("work"):
-                self._set(working, DayInfo(day, True, "makeup", "Make-up workday (调休)", source))
+                self._set(working, DayInfo(day, True, "makeup", MAKEUP, source))
 
     def _apply_overrides(self, working: np.ndarray) -> None:
         for item in self.spec.closed:
@@ -203,9 +209,12 @@ class WorkCalendar:
         if days.size and (days.min() < self.first_day or days.max() > self.last_day):
             bad = days[(days < self.first_day) | (days > self.last_day)].flat[0]
             raise SlasimError(
-                f"{day_to_date(bad)} is outside the table of calendar {self.name!r} "
-                f"({day_to_date(self.first_day)} to {day_to_date(self.last_day)})",
+                "{day} is outside the table of calendar {name} ({first} to {last})",
                 field=field,
+                day=str(day_to_date(bad)),
+                name=repr(self.name),
+                first=str(day_to_date(self.first_day)),
+                last=str(day_to_date(self.last_day)),
             )
 
     def provisional_warning(self, days, *, strict: bool = False) -> str | None:
@@ -217,14 +226,19 @@ class WorkCalendar:
         first = day_to_date(days[flags].min())
         last = day_to_date(days[flags].max())
         span = f"{first}" if first == last else f"{first}..{last}"
-        message = (
-            f"provisional: {span} lies outside the published years of calendar {self.name!r} "
-            f"({self.spec.first_year}–{self.spec.published_through}); holidays and make-up workdays "
-            f"there are not from an official notice"
+        message = N_(
+            "provisional: {span} lies outside the published years of calendar {name} "
+            "({first}–{last}); holidays and make-up workdays there are not from an official notice"
         )
+        params = {
+            "span": span,
+            "name": repr(self.name),
+            "first": self.spec.first_year,
+            "last": self.spec.published_through,
+        }
         if strict:
-            raise ProvisionalError(message, field="calendar")
-        return message
+            raise ProvisionalError(message, field="calendar", **params)
+        return Text(message, **params)
 
     # ---------------------------------------------------------------- days (arrays of epoch days)
     def working_days_before(self, days: np.ndarray) -> np.ndarray:
@@ -236,8 +250,10 @@ class WorkCalendar:
         k = np.asarray(k)
         if k.size and (k.min() < 0 or k.max() >= len(self.work_days)):
             raise SlasimError(
-                f"result falls outside the table of calendar {self.name!r} "
-                f"({day_to_date(self.first_day)} to {day_to_date(self.last_day)})"
+                "result falls outside the table of calendar {name} ({first} to {last})",
+                name=repr(self.name),
+                first=str(day_to_date(self.first_day)),
+                last=str(day_to_date(self.last_day)),
             )
         return self.work_days[k]
 
@@ -459,7 +475,9 @@ class WorkCalendar:
             at_start = (frac == 0) & (self.bm_start[np.maximum(k, 0)] == whole)
             k = k - at_start
         if k.size and (k.max() >= len(self.work_days) or whole.min() < 0):
-            raise SlasimError(f"business time outside the table of calendar {self.name!r}")
+            raise SlasimError(
+                "business time outside the table of calendar {name}", name=repr(self.name)
+            )
         k = np.maximum(k, 0)
         rem = whole - self.bm_start[k]
         t = self._lookup()
@@ -633,12 +651,15 @@ class WorkCalendar:
                 self.to_business_array(wall, fold=0)
             ) != float(self.to_business_array(wall, fold=1)):
                 raise SlasimError(
-                    f"{t.isoformat()} is the second {minutes_to_iso(wall)[11:]} of the hour "
-                    f"repeated in {self.tz.key} that day, in office hours of calendar "
-                    f"{self.name!r}: slasim reads local times there as their first occurrence, "
-                    f"so it cannot take this one",
+                    "{time} is the second {clock} of the hour repeated in {zone} that day, in "
+                    "office hours of calendar {name}: slasim reads local times there as their "
+                    "first occurrence, so it cannot take this one",
                     source=source,
                     field=field,
+                    time=t.isoformat(),
+                    clock=minutes_to_iso(wall)[11:],
+                    zone=self.tz.key,
+                    name=repr(self.name),
                 )
         return wall
 
@@ -694,6 +715,21 @@ class WorkCalendar:
             return self._reasons[epoch_day]
         working = bool(self.is_work[self._index(epoch_day)])
         return DayInfo(day, working, "weekday" if working else "weekend")
+
+    def shown_name(self, name: str) -> str:
+        """A day's name (or kind) as shown in the chosen language: in Chinese, the `holidays`
+        package's own Chinese name of a holiday it names (zh_CN), else the translated message
+        (slasim's own names, kinds), else the name as the calendar file writes it."""
+        if current() == "zh" and self.spec.country and not isinstance(name, Text):
+            if self._zh_names is None:
+                spec = self.spec
+                years = range(spec.first_year - 5, spec.last_year + 1)
+                self._zh_names = names_in(
+                    spec.country, spec.subdivision, spec.language, years, spec.path, "zh_CN"
+                )
+            if name in self._zh_names:
+                return self._zh_names[name]
+        return localized(name)
 
     def special_days(self, year: int) -> list[DayInfo]:
         """Holidays, make-up workdays and local overrides of a year, in date order."""

@@ -17,7 +17,7 @@ def calendar_year(name: str, year: int | None = None) -> dict:
     first, published = cal.coverage
     year = year or published or dt.date.today().year
     if not dt.MINYEAR <= year <= dt.MAXYEAR:
-        raise SlasimError(f"not a year: {year}", field="--year")
+        raise SlasimError("not a year: {year}", field="--year", year=year)
     cal.check_range(date_to_day(dt.date(year, 1, 1)), field="year")
     cal.check_range(date_to_day(dt.date(year, 12, 31)), field="year")
     notice = cal.spec.years.get(year)

@@ -98,8 +98,10 @@ def check_local(t: dt.datetime, tz: ZoneInfo, *, field: str, source: str | None 
     wall = (t - _EPOCH) / dt.timedelta(minutes=1)
     if local_kind(wall, tz) == "gap":
         raise SlasimError(
-            f"{t.isoformat(timespec='minutes')} does not exist in {tz.key} (the clocks skip it "
-            f"that day): give a time outside the skipped hour, or with its UTC offset",
+            "{time} does not exist in {zone} (the clocks skip it that day): give a time outside "
+            "the skipped hour, or with its UTC offset",
             source=source,
             field=field,
+            time=t.isoformat(timespec="minutes"),
+            zone=tz.key,
         )

@@ -10,6 +10,7 @@ from slasim.cli.common import claim_outputs, emit_json, input_path, warn
 from slasim.cli.metavars import ClickStyleGroup
 from slasim.cli.options import Strict, calendar_option, complete_calendar, json_flag
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import N_, Text, _, current, date_text, localized
 
 commands = typer.Typer()
 calendar_app = typer.Typer(
@@ -66,7 +67,7 @@ def deadline(
         return deadlines_from(many, calendar, extension or [], strict)
     for value, name in ((start, "START"), (limit, "LIMIT")):
         if value is None:
-            raise SlasimError(f"Missing argument '{name}' (or give --from FILE)")
+            raise SlasimError("Missing argument {name} (or give --from FILE)", name=repr(name))
     claim_outputs([input_path(calendar)])  # a calendar file: a regular one (never a FIFO)
     from slasim.calendar.units import parse_instant
     from slasim.clock.deadline import compute_deadline
@@ -83,13 +84,36 @@ def deadline(
     if as_json:
         emit_json(result.to_json())
     else:
+        line = _("due {due}  ({limit} from {start}, accepted {accepted}, calendar {calendar})")
         typer.echo(
-            f"due {result.due}  ({result.limit} from {result.start}, accepted {result.accepted}, "
-            f"calendar {result.calendar})"
+            line.format(
+                due=instant_text(result.due),
+                limit=result.limit,
+                start=instant_text(result.start),
+                accepted=instant_text(result.accepted),
+                calendar=result.calendar,
+            )
         )
         if explain and result.explanation:
-            typer.echo("\n".join(render_explanation(result.explanation)))
+            name = result.clock.calendar.shown_name if result.clock else localized
+            typer.echo("\n".join(render_explanation(result.explanation, name)))
     warn(result.warnings)
+
+
+def instant_text(text: str | None) -> str:
+    """An ISO date or local instant as a reader of the chosen language expects it in text: as
+    is in English; `2025年11月7日 17:30 (2025-11-07T17:30)` in Chinese (`date_text`'s way)."""
+    import datetime as dt
+
+    if text is None or current() == "en":
+        return str(text)
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    day = date_text(when.date()).split(" (")[0]
+    clock = f" {when:%H:%M}" if "T" in text else ""
+    return f"{day}{clock} ({text})"
 
 
 FIELDS = ("start", "limit", "calendar", "extension")
@@ -120,7 +144,10 @@ def deadlines_from(name: str, calendar: str, extension: list[str], strict: bool)
         warned=warned,
     )
     sys.stdout.write("".join(line + "\n" for line in text))
-    warn(f"{line} ({count} of {len(text)} deadlines)" for line, count in warned.items())
+    warn(
+        Text("{warning} ({count} of {total} deadlines)", warning=line, count=count, total=len(text))
+        for line, count in warned.items()
+    )
 
 
 class _Where:
@@ -153,9 +180,25 @@ def calendar_list():
         rows.append(
             [name, spec.title, spec.first_year, spec.published_through or "—", spec.timezone]
         )
-    typer.echo(
-        tabulate(rows, headers=["name", "title", "first year", "published through", "time zone"])
-    )
+    headers = ["name", "title", "first year", "published through", "time zone"]
+    typer.echo(tabulate(rows, headers=[_(h) for h in headers]))
+
+
+# The words of `calendar list` and `calendar show` (the JSON keeps its keys), translated where shown.
+HEADINGS = (
+    N_("name"),
+    N_("title"),
+    N_("first year"),
+    N_("published through"),
+    N_("time zone"),
+    N_("date"),
+    N_("day"),
+    N_("status"),
+    N_("kind"),
+    N_("work"),
+    N_("rest"),
+)
+NOTICE_KEYS = (N_("reference"), N_("issued"), N_("url"), N_("amended_by"))  # and title
 
 
 @calendar_app.command("show")
@@ -174,6 +217,8 @@ def calendar_show(
 ):
     """Show one year of a calendar: holidays, make-up workdays and local overrides, with names and
     provenance."""
+    import datetime as dt
+
     from tabulate import tabulate
 
     from slasim.calendar.year import calendar_year
@@ -182,20 +227,31 @@ def calendar_show(
     if as_json:
         emit_json(report)
         return
-    typer.echo(
-        f"{report['calendar']} — {report['title']} — {report['year']}"
-        f"{'  (PROVISIONAL: no official notice loaded)' if report['provisional'] else ''}"
-    )
+    from slasim.calendar.workcalendar import load_calendar
+
+    shown_name = load_calendar(name).shown_name
+    head = f"{report['calendar']} — {report['title']} — {report['year']}"
+    if report["provisional"]:
+        head += "  " + _("(PROVISIONAL: no official notice loaded)")
+    typer.echo(head)
     if report.get("notice"):
-        typer.echo("source: " + "; ".join(f"{k}: {v}" for k, v in report["notice"].items()))
-    typer.echo(f"office hours: {report['office_hours']}")
+        items = [f"{_(k)}: {v}" for k, v in report["notice"].items()]
+        typer.echo(_("source: {items}").format(items=_("; ").join(items)))
+    typer.echo(_("office hours: {hours}").format(hours=report["office_hours"]))
+    rows = [
+        [
+            date_text(dt.date.fromisoformat(d["date"])),
+            _(d["weekday"]),
+            _("work") if d["working"] else _("rest"),
+            _(d["kind"]),
+            shown_name(d["name"]),
+        ]
+        for d in report["days"]
+    ]
+    headers = [_(h) for h in ("date", "day", "status", "kind", "name")]
+    typer.echo(tabulate(rows, headers=headers))
     typer.echo(
-        tabulate(
-            [
-                [d["date"], d["weekday"], "work" if d["working"] else "rest", d["kind"], d["name"]]
-                for d in report["days"]
-            ],
-            headers=["date", "day", "status", "kind", "name"],
+        _("working days in {year}: {count}").format(
+            year=report["year"], count=report["working_days"]
         )
     )
-    typer.echo(f"working days in {report['year']}: {report['working_days']}")

@@ -16,6 +16,10 @@ from slasim.calendar.units import MINUTES_PER_DAY, minutes_to_iso
 from slasim.clock.articles import ART32
 from slasim.clock.case_clock import Pause
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import N_, Text
+
+# What was received or accepted, as the notes name it (translated where shown).
+WHAT = (N_("acceptance"), N_("receipt"), N_("complete materials"))
 
 
 @dataclass(frozen=True)
@@ -48,17 +52,23 @@ def describe_into_office(calendar, wall: float, what: str) -> tuple[float, str]:
     """A wall instant moved into office hours, with a note when it moved."""
     moved = into_office(calendar, wall)
     if moved == wall:
-        return moved, f"{what} {minutes_to_iso(wall)} is within office hours"
+        return moved, Text("{what} {at} is within office hours", what=what, at=minutes_to_iso(wall))
     day = int(wall // MINUTES_PER_DAY)
     if wall == day * MINUTES_PER_DAY and not calendar.is_working_day_array(day):
         return (
             moved,
-            f"{what} date {minutes_to_iso(wall)[:10]} is not a working day: deemed at the next "
-            f"opening, {minutes_to_iso(moved)}",
+            Text(
+                "{what} date {day} is not a working day: deemed at the next opening, {moved}",
+                what=what,
+                day=minutes_to_iso(wall)[:10],
+                moved=minutes_to_iso(moved),
+            ),
         )
-    return moved, (
-        f"{what} {minutes_to_iso(wall)} is outside office hours: deemed at the next opening, "
-        f"{minutes_to_iso(moved)}"
+    return moved, Text(
+        "{what} {at} is outside office hours: deemed at the next opening, {moved}",
+        what=what,
+        at=minutes_to_iso(wall),
+        moved=minutes_to_iso(moved),
     )
 
 
@@ -89,19 +99,27 @@ def resolve_acceptance(
         late_by = working_days_after_receipt(notice)
         if late_by <= rule.notice_within_wd:
             notes.append(
-                f"supplement notice {minutes_to_iso(notice)} came {late_by} working day(s) after receipt "
-                f"(within {rule.notice_within_wd}): the clock waits for complete materials ({ART32})"
+                Text(
+                    "supplement notice {at} came {late} working day(s) after receipt (within "
+                    "{within}): the clock waits for complete materials ({art})",
+                    at=minutes_to_iso(notice),
+                    late=late_by,
+                    within=rule.notice_within_wd,
+                    art=ART32,
+                )
             )
             if resubmitted is None:
-                notes.append("complete materials not yet received: the clock has not started")
+                notes.append(Text("complete materials not yet received: the clock has not started"))
                 return Acceptance(None, (), tuple(notes))
             start, note = describe_into_office(calendar, resubmitted, "complete materials")
             notes.append(note)
             if rule.mode == "restart":
-                notes.append("counting restarts from the acceptance of the complete materials")
+                notes.append(
+                    Text("counting restarts from the acceptance of the complete materials")
+                )
                 return Acceptance(start, (), tuple(notes))
             notes.append(
-                "counting resumes: the time between notice and complete materials is excluded"
+                Text("counting resumes: the time between notice and complete materials is excluded")
             )
             return Acceptance(
                 received_in,
@@ -109,21 +127,32 @@ def resolve_acceptance(
                 tuple(notes),
             )
         notes.append(
-            f"supplement notice {minutes_to_iso(notice)} came {late_by} working days after receipt, "
-            f"later than {rule.notice_within_wd}: deemed accepted on receipt ({ART32}); "
-            f"the late notice does not stop the clock"
+            Text(
+                "supplement notice {at} came {late} working days after receipt, later than "
+                "{within}: deemed accepted on receipt ({art}); the late notice does not stop the "
+                "clock",
+                at=minutes_to_iso(notice),
+                late=late_by,
+                within=rule.notice_within_wd,
+                art=ART32,
+            )
         )
         return Acceptance(received_in, (), tuple(notes))
     if accepted is not None:
         late_by = working_days_after_receipt(accepted)
         if late_by > rule.notice_within_wd:
             notes.append(
-                f"accepted {late_by} working days after receipt with no supplement notice within "
-                f"{rule.notice_within_wd}: deemed accepted on receipt ({ART32})"
+                Text(
+                    "accepted {late} working days after receipt with no supplement notice within "
+                    "{within}: deemed accepted on receipt ({art})",
+                    late=late_by,
+                    within=rule.notice_within_wd,
+                    art=ART32,
+                )
             )
             return Acceptance(received_in, (), tuple(notes))
         moved, note = describe_into_office(calendar, accepted, "acceptance")
         notes.append(note)
         return Acceptance(moved, (), tuple(notes))
-    notes.append(f"no supplement notice: accepted on receipt ({ART32})")
+    notes.append(Text("no supplement notice: accepted on receipt ({art})", art=ART32))
     return Acceptance(received_in, (), tuple(notes))

@@ -21,9 +21,10 @@ from slasim.clock.case_clock import ClockBatch
 from slasim.clock.limits import Limit, parse_share
 from slasim.io.errors import SlasimError, shown
 from slasim.io.files import read_yaml
+from slasim.io.i18n import N_, Text
 
-LEVELS = ("green", "blue", "yellow", "orange", "red")
-REFERENCES = ("promised", "legal")
+LEVELS = (N_("green"), N_("blue"), N_("yellow"), N_("orange"), N_("red"))
+REFERENCES = (N_("promised"), N_("legal"))
 MAX_SHARE = 100.0  # a rung at most 100 times its limit (10,000%): far past any table
 
 
@@ -51,9 +52,23 @@ class Rung:
 
     def describe(self) -> str:
         """The rung in words, e.g. `yellow at 90% of promised`."""
-        trigger = f"{self.share:.0%} of" if self.share is not None else f"{self.offset} from"
-        where = "" if self.scope == "case" else f" (step {self.scope})"
-        return f"{self.level} at {trigger} the {self.reference} limit{where}"
+        if self.share is not None:
+            text = Text(
+                "{level} at {share:.0%} of the {reference} limit",
+                level=self.level,
+                share=self.share,
+                reference=self.reference,
+            )
+        else:
+            text = Text(
+                "{level} at {offset} from the {reference} limit",
+                level=self.level,
+                offset=str(self.offset),
+                reference=self.reference,
+            )
+        if self.scope == "case":
+            return text
+        return Text("{rung} (step {step})", rung=text, step=self.scope)
 
 
 @dataclass(frozen=True)
@@ -79,18 +94,28 @@ def parse_rung(data: dict, field: str) -> Rung:
     level = data.get("level")
     if level not in LEVELS:
         raise SlasimError(
-            f"level must be one of {', '.join(LEVELS)}, got {level!r}", field=f"{field}.level"
+            "level must be one of {levels}, got {value}",
+            field=f"{field}.level",
+            levels=", ".join(LEVELS),
+            value=repr(level),
         )
     reference = data.get("reference", "promised")
     if reference not in REFERENCES:
         raise SlasimError(
-            f"reference must be promised or legal, got {reference!r}", field=f"{field}.reference"
+            "reference must be promised or legal, got {value}",
+            field=f"{field}.reference",
+            value=repr(reference),
         )
     at = data.get("at")
     share = parse_share(at)
     offset = None
     if share is not None and share > MAX_SHARE:
-        raise SlasimError(f"a share of at most {MAX_SHARE:.0%}: {shown(at)}", field=f"{field}.at")
+        raise SlasimError(
+            "a share of at most {most:.0%}: {value}",
+            field=f"{field}.at",
+            most=MAX_SHARE,
+            value=shown(at),
+        )
     if share is None:
         offset = Limit.parse(at, field=f"{field}.at", allow_negative=True)
     return Rung(level, reference, share, offset, str(data.get("scope", "case")))
@@ -133,7 +158,10 @@ def preset(name: str, *, field: str = "cards") -> Ladder:
     known = presets()
     if name not in known:
         raise SlasimError(
-            f"unknown card ladder {name!r} (presets: {', '.join(known)})", field=field
+            "unknown card ladder {name} (presets: {known})",
+            field=field,
+            name=repr(name),
+            known=", ".join(known),
         )
     return known[name]
 
@@ -166,18 +194,22 @@ def crossings(ladder: Ladder, clocks: dict[str, ClockBatch]) -> np.ndarray:
     for rung in ladder.rungs:
         key = rung.reference if rung.scope == "case" else rung.scope
         if key not in clocks:
-            raise SlasimError(
-                f"no {'limit' if rung.scope == 'case' else 'step'} {key!r} for rung {rung.describe()}",
-                field="cards",
+            message = (
+                N_("no limit {key} for rung {rung}")
+                if rung.scope == "case"
+                else N_("no step {key} for rung {rung}")
             )
+            raise SlasimError(message, field="cards", key=repr(key), rung=rung.describe())
         clock = clocks[key]
         try:
             instant = rung_instants(rung, clock)
         except SlasimError as exc:  # a rung so far past the limit that it leaves the table
             raise SlasimError(
-                f"rung {rung.describe()} fires past the table of calendar "
-                f"{clock.calendar.name!r}: {exc.message}",
+                "rung {rung} fires past the table of calendar {name}: {why}",
                 field="cards",
+                rung=rung.describe(),
+                name=repr(clock.calendar.name),
+                why=exc.message,
             ) from None
         fired = instant < clock.stopped if rung.past else instant <= clock.stopped
         columns.append(np.where(fired, instant, np.inf))

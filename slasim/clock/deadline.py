@@ -20,6 +20,7 @@ from slasim.clock.case_clock import Clock, Pause
 from slasim.clock.extensions import ExtensionRule, applied_extension, cap_across_units
 from slasim.clock.limits import Limit, last_counted_day
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import Text
 
 DEFAULT_ACCEPTANCE = AcceptanceRule()  # Art. 32(4): notice within 5 working days; restart
 DEFAULT_EXTENSION = ExtensionRule()  # Art. 42: one extension, at most 10 working days
@@ -70,8 +71,10 @@ def check_pause(pause: Pause, index: int) -> None:
     """Refuse a pause of unknown kind or one that does not end after it starts."""
     if pause.kind not in PAUSE_KINDS:
         raise SlasimError(
-            f"unknown pause kind {pause.kind!r} (use {', '.join(PAUSE_KINDS)})",
+            "unknown pause kind {kind} (use {kinds})",
             field=f"pauses[{index}].kind",
+            kind=repr(pause.kind),
+            kinds=", ".join(PAUSE_KINDS),
         )
     if not pause.end > pause.start:
         raise SlasimError("a pause must end after it starts", field=f"pauses[{index}]")
@@ -156,9 +159,12 @@ def compute_deadline(
         due = clock.due()
     except SlasimError as exc:  # a limit so long that it ends past the calendar's table
         raise SlasimError(
-            f"{limit} from {minutes_to_iso(acceptance.accepted)} ends past the table of "
-            f"calendar {cal.name!r} ({exc.message})",
+            "{limit} from {start} ends past the table of calendar {name} ({why})",
             field="limit",
+            limit=str(limit),
+            start=minutes_to_iso(acceptance.accepted),
+            name=repr(cal.name),
+            why=exc.message,
         ) from None
     finite = np.isfinite(due)
     # Every instant the result depends on: acceptance, decision, pauses and the (extended) due.
@@ -196,7 +202,7 @@ def compute_deadline(
         clock=clock,
     )
     if not finite:
-        result.warnings.append("an open pause holds the clock: no due date until it ends")
+        result.warnings.append(Text("an open pause holds the clock: no due date until it ends"))
     if explain:
         from slasim.clock.explain import explain_clock
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from slasim.clock.articles import ART42
 from slasim.clock.limits import Limit, position, wall_at
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import Text
 
 
 @dataclass(frozen=True)
@@ -33,21 +34,37 @@ def applied_extension(
     for ext in extensions:
         if ext.unit != unit:
             raise SlasimError(
-                f"extension {ext} is not in the limit's unit ({unit})", field="extensions"
+                "extension {ext} is not in the limit's unit ({unit})",
+                field="extensions",
+                ext=str(ext),
+                unit=unit,
             )
     used = extensions[: rule.max_count]
     if len(extensions) > rule.max_count:
         notes.append(
-            f"{len(extensions)} extensions given; at most {rule.max_count} allowed ({ART42}): "
-            f"only the first {rule.max_count} applied"
+            Text(
+                "{n} extensions given; at most {most} allowed ({art}): only the first {most} applied",
+                n=len(extensions),
+                most=rule.max_count,
+                art=ART42,
+            )
         )
     total = sum(e.axis_amount for e in used)
     as_limit = lambda axis_amount: Limit(axis_amount / 60 if unit == "wh" else axis_amount, unit)  # noqa: E731
     if rule.max_total.unit == unit and total > rule.max_total.axis_amount:
-        notes.append(f"extension of {as_limit(total)} capped at {rule.max_total} ({ART42})")
+        notes.append(
+            Text(
+                "extension of {asked} capped at {cap} ({art})",
+                asked=str(as_limit(total)),
+                cap=str(rule.max_total),
+                art=ART42,
+            )
+        )
         total = rule.max_total.axis_amount
     if total:
-        notes.append(f"extended by {as_limit(total).describe()} ({ART42})")
+        notes.append(
+            Text("extended by {amount} ({art})", amount=as_limit(total).describe(), art=ART42)
+        )
     return total
 
 
@@ -68,9 +85,14 @@ def cap_across_units(
     shown = lambda amount: Limit(amount / 60 if unit == "wh" else amount, unit)  # noqa: E731
     notes[:] = [n for n in notes if not n.startswith("extended by ")]
     notes.append(
-        f"extension of {shown(total)} capped at {shown(room)}: the due may move at most {cap} "
-        f"({ART42})"
+        Text(
+            "extension of {asked} capped at {room}: the due may move at most {cap} ({art})",
+            asked=str(shown(total)),
+            room=str(shown(room)),
+            cap=str(cap),
+            art=ART42,
+        )
     )
     if room:
-        notes.append(f"extended by {shown(room).describe()} ({ART42})")
+        notes.append(Text("extended by {amount} ({art})", amount=shown(room).describe(), art=ART42))
     return float(room)

@@ -24,8 +24,9 @@ import numpy as np
 
 from slasim.calendar.units import MINUTES_PER_DAY
 from slasim.io.errors import SlasimError, shown
+from slasim.io.i18n import N_, Text
 
-UNITS = {"wd": "working days", "wh": "working hours", "d": "natural days"}
+UNITS = {"wd": N_("working days"), "wh": N_("working hours"), "d": N_("natural days")}
 MAX_AMOUNT = 1_000_000  # in any unit: far past every calendar's table, short of float trouble
 _LIMIT = re.compile(r"^\s*([+-]?[0-9]+(?:\.[0-9]+)?)\s*(wd|wh|d)\s*$")  # ASCII digits only
 _PARSED: dict = {}  # (text, allow_negative) → Limit: files repeat a few limit texts
@@ -49,18 +50,25 @@ class Limit:
         match = _LIMIT.match(str(text).lower())  # "20 WD" as the documents write it
         if not match:
             raise SlasimError(
-                f"not a time limit (expected e.g. 20wd, 4wh, 30d): {text!r}", field=field
+                "not a time limit (expected e.g. 20wd, 4wh, 30d): {value}",
+                field=field,
+                value=repr(text),
             )
         amount = float(match.group(1))
         if abs(amount) > MAX_AMOUNT:
             raise SlasimError(
-                f"a time limit of at most {MAX_AMOUNT:,} {UNITS[match.group(2)]}: {shown(text)}",
+                "a time limit of at most {most:,} {unit}: {value}",
                 field=field,
+                most=MAX_AMOUNT,
+                unit=UNITS[match.group(2)],
+                value=shown(text),
             )
         if amount < 0 and not allow_negative:
-            raise SlasimError(f"a time limit cannot be negative: {text!r}", field=field)
+            raise SlasimError(
+                "a time limit cannot be negative: {value}", field=field, value=repr(text)
+            )
         if match.group(2) != "wh" and amount != int(amount) and not allow_negative:
-            raise SlasimError(f"day limits are whole days: {text!r}", field=field)
+            raise SlasimError("day limits are whole days: {value}", field=field, value=repr(text))
         limit = cls(amount, match.group(2))
         if isinstance(text, str) and len(_PARSED) < 4096:
             _PARSED[(text, allow_negative)] = limit
@@ -77,7 +85,7 @@ class Limit:
 
     def describe(self) -> str:
         """The amount in words, e.g. `20 working days`."""
-        return f"{abs(self.amount):g} {UNITS[self.unit]}"
+        return Text("{amount} {unit}", amount=f"{abs(self.amount):g}", unit=UNITS[self.unit])
 
 
 def parse_share(text) -> float | None:
@@ -170,5 +178,9 @@ def _pair_problem(promised_text: str, legal_text: str) -> str:
     """Why a promised limit cannot go with a legal one ('' if it can), once per pair of texts."""
     promised, legal = Limit.parse(promised_text), Limit.parse(legal_text)
     if promised.unit == legal.unit and promised.amount > legal.amount:
-        return f"the promised limit ({promised}) exceeds the legal one ({legal})"
+        return Text(
+            "the promised limit ({promised}) exceeds the legal one ({legal})",
+            promised=str(promised),
+            legal=str(legal),
+        )
     return ""

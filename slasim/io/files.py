@@ -26,6 +26,7 @@ from pathlib import Path
 
 from slasim.io import manifest
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import Text
 from slasim.io.interrupts import check_interrupted, held
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -49,7 +50,9 @@ def did_you_mean(name: str, known) -> str:
     import difflib
 
     close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
-    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+    if not close:
+        return ""
+    return Text(" (did you mean {names}?)", names=" or ".join(repr(c) for c in close))
 
 
 @contextmanager
