@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from slasim.cli.common import claim_outputs
+from slasim.io.i18n import _
 
 commands = typer.Typer()
 
@@ -52,4 +53,4 @@ def report(
         if charts:
             written += write_charts(results, target.parent, outputs)
     for path in written:
-        typer.echo(f"wrote {path}")
+        typer.echo(_("wrote {path}").format(path=path))

@@ -7,33 +7,115 @@ warning, so it can be mailed or archived on its own.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
+import re
+import string
+from functools import cache
 from pathlib import Path
 
 from slasim.calendar.workcalendar import load_calendar
 from slasim.io.errors import SlasimError
 from slasim.io.files import read_text_file
+from slasim.io.i18n import Text, _, catalog, current, date_text, localized
 from slasim.outputs.results import HEADLINE, cell, change_cell, department_rows, headline_rows
 
 STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-serif;
-margin:2rem auto;max-width:72rem;color:#222;padding:0 1rem}h1{font-size:1.6rem}
+body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","Noto Sans SC",
+"Source Han Sans SC","PingFang SC","Hiragino Sans GB","Microsoft YaHei","WenQuanYi Micro Hei",
+sans-serif;margin:2rem auto;max-width:72rem;color:#222;padding:0 1rem}h1{font-size:1.6rem}
 h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}
 td,th{border:1px solid #ddd;padding:.25rem .6rem;text-align:right}
 th:first-child,td:first-child{text-align:left}
 .warn{background:#fff3cd;border:1px solid #e5b800;padding:.6rem 1rem}
 .better{color:#2a7d2a}.worse{color:#c44e52}
-figure{margin:1rem 0}pre{background:#f6f6f6;padding:1rem;overflow:auto;font-size:.8rem}
+figure{margin:1rem 0}pre{background:#f6f6f6;padding:1rem;overflow:auto;font-size:.8rem;
+font-family:ui-monospace,"DejaVu Sans Mono","Noto Sans Mono CJK SC",monospace}
 .muted{color:#666;font-size:.85rem}
 """
 
 
+class _Html(str):
+    """Markup built here, already escaped: `_fill` puts it in as it is."""
+
+
 def _e(value) -> str:
     """Any value from a file, as HTML text: every interpolation in this page goes through here
-    or `_p`/`_table` (a `<script>` in summary.json stays text)."""
+    or `_p`/`_table`/`_fill` (a `<script>` in summary.json stays text)."""
     return html.escape(str(value))
+
+
+def _fill(template: str, **params) -> _Html:
+    """A translated message as HTML: the template escaped, each text parameter escaped (markup
+    built here as it is), numbers formatted by the template's own spec."""
+    values = {
+        key: value if isinstance(value, _Html) or not isinstance(value, str) else _e(value)
+        for key, value in params.items()
+    }
+    return _Html(_e(template).format(**values))
+
+
+def _code(value) -> _Html:
+    return _Html(f"<code>{_e(value)}</code>")
+
+
+def _day(value) -> str:
+    """A date from a result file as a reader of the chosen language expects it (ISO kept)."""
+    try:
+        return date_text(dt.date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
+@cache
+def _templates(lang: str) -> list[tuple[re.Pattern, str]]:
+    """The catalog's messages with parameters, as patterns that match their English (the most
+    specific first), each with its translation; a message with no words of its own between its
+    parameters (`{where}: {line}`) is not one to recognise."""
+    found = []
+    for msgid, text in catalog(lang).items():
+        parsed = list(string.Formatter().parse(msgid))
+        fields = [field for _lit, field, _spec, _conv in parsed if field is not None]
+        literal = "".join(lit for lit, *_rest in parsed)
+        if not fields or not re.search(r"[A-Za-z]{3}", literal):
+            continue
+        if not all(field.isidentifier() for field in fields):
+            continue
+        pattern, seen = "", set()
+        for lit, field, _spec, _conv in parsed:
+            pattern += re.escape(lit)
+            if field is None:
+                continue
+            pattern += f"(?P={field})" if field in seen else f"(?P<{field}>.+?)"
+            seen.add(field)
+        found.append((len(literal), re.compile(pattern, re.S), text))
+    found.sort(key=lambda item: -item[0])
+    return [(pattern, text) for _length, pattern, text in found]
+
+
+def _shown(value, depth: int = 0) -> str:
+    """A message read back from a result file, in the chosen language: a `Text` or a plain
+    message id through `localized`; English written from a message with parameters is matched
+    against the catalog's messages and shown translated with its parameters as written (each
+    one itself shown translated when it is a message). Anything else, as it is."""
+    text = localized(value)
+    if not isinstance(value, str) or text != value or current() == "en" or depth > 3:
+        return text
+    for pattern, translation in _templates(current()):
+        match = pattern.fullmatch(value)
+        if match is None:
+            continue
+        params = {k: _shown(v, depth + 1) for k, v in match.groupdict().items()}
+        try:
+            return "".join(
+                lit + ("" if field is None else params[field])
+                for lit, field, _spec, _conv in string.Formatter().parse(translation)
+            )
+        except KeyError:  # a translation naming another parameter: keep the English
+            return value
+    return value
 
 
 def _table(headers: list[str], rows: list[list[str]], classes: list[str] | None = None) -> str:
@@ -50,82 +132,131 @@ def _figure(svg: str, caption: str) -> str:
     return f"<figure>{svg[start:]}<figcaption class='muted'>{_e(caption)}</figcaption></figure>"
 
 
+def _notice_text(notice) -> str:
+    """Where a year's dates come from: the notice's title, number, date, link and amendment."""
+    parts = [notice.title]
+    if notice.reference:
+        parts.append(_("document number {reference}").format(reference=notice.reference))
+    if notice.issued:
+        parts.append(_("issued {date}").format(date=date_text(notice.issued)))
+    if notice.url:
+        parts.append(notice.url)
+    if notice.amended_by:
+        parts.append(_("amended by {notice}").format(notice=notice.amended_by))
+    return _("; ").join(parts)
+
+
 def _provenance(result: dict) -> str:
     cal = load_calendar(result["calendar"])
     first, last = (int(result["period"][k][:4]) for k in ("first_day", "last_day"))
     rows = []
     for year in range(first, last + 1):
         notice = cal.spec.years.get(year)
-        source = (
-            "; ".join(
-                f"{k}: {v}"
-                for k, v in notice.model_dump(
-                    mode="json", exclude_none=True, exclude={"rest", "work"}
-                ).items()
-            )
-            if notice
-            else ""
-        )
         published = cal.spec.published_through is not None and year <= cal.spec.published_through
         rows.append(
             [
                 str(year),
-                "published" if published else "PROVISIONAL",
-                source or "holidays package data",
+                _("published") if published else _("PROVISIONAL"),
+                _notice_text(notice) if notice else _("holidays package data"),
             ]
         )
-    return (
-        f"<p>{_e(cal.spec.title)} (<code>{_e(cal.name)}</code>, time zone "
-        f"{_e(cal.spec.timezone)}, published through {_e(cal.spec.published_through)})</p>"
-        + _table(["year", "status", "source"], rows)
+    about = _fill(
+        _("{title} ({name}, time zone {timezone}, published through {year})"),
+        title=_shown(cal.spec.title),
+        name=_code(cal.name),
+        timezone=cal.spec.timezone,
+        year=str(cal.spec.published_through),
     )
+    return f"<p>{about}</p>" + _table([_("year"), _("status"), _("source")], rows)
+
+
+def _services_first(headers: list[str], result: dict) -> list[str]:
+    """A table's headers in the chosen language, the names of services (from the file) kept."""
+    return [h if h in result["services"] else _shown(h) for h in headers]
+
+
+def _labelled(rows: list[list[str]]) -> list[list[str]]:
+    """Rows whose first cell is a label (a metric, a measure) shown in the chosen language."""
+    return [[_shown(row[0]), *row[1:]] for row in rows]
+
+
+def _warnings(result: dict) -> str:
+    """The result's warnings (English in the file), each shown in the chosen language."""
+    lines = result.get("warnings") or []
+    if not lines:
+        return ""
+    items = "".join(f"<li>{_e(_shown(line))}</li>" for line in lines)
+    return f"<div class='warn'><strong>{_e(_('Warnings'))}</strong><ul>{items}</ul></div>"
 
 
 def _run_section(result: dict) -> str:
     from slasim.outputs import plots
 
     period = result["period"]
-    parts = [
-        f"<p>{_e(result['replications'])} replications, seed {_e(result['seed'])}, calendar "
-        f"<code>{_e(result['calendar'])}</code>, {_e(period['first_day'])} to "
-        f"{_e(period['last_day'])} ({_e(period['working_days'])} working days, warm-up "
-        f"{_e(period['warmup_days'])}), engine {_e(result['engine'])}"
-        + (f" ({_e(result['engine_note'])})" if result.get("engine_note") else "")
-        + ". Figures: mean ± half-width "
-        "of the 95% confidence interval across replications.</p>"
-    ]
+    engine = _e(result["engine"])
+    if result.get("engine_note"):
+        engine = _fill(
+            _("{engine} ({note})"), engine=result["engine"], note=_shown(result["engine_note"])
+        )
+    summary = _fill(
+        _(
+            "{replications} replications, seed {seed}, calendar {calendar}, {first_day} to "
+            "{last_day} ({working_days} working days, warm-up {warmup_days}), engine {engine}."
+        ),
+        replications=str(result["replications"]),
+        seed=str(result["seed"]),
+        calendar=_code(result["calendar"]),
+        first_day=_day(period["first_day"]),
+        last_day=_day(period["last_day"]),
+        working_days=str(period["working_days"]),
+        warmup_days=str(period["warmup_days"]),
+        engine=_Html(engine),
+    )
+    note = _e(_("Figures: mean ± half-width of the 95% confidence interval across replications."))
+    parts = [f"<p>{summary} {note}</p>"]
     if result.get("provisional"):
         parts.append(
-            "<p class='warn'>The period passes the years this calendar has published: holidays and "
-            "make-up days there are provisional, and so are these results.</p>"
+            _p(
+                _(
+                    "The period passes the years this calendar has published: holidays and "
+                    "make-up days there are provisional, and so are these results."
+                ),
+                "warn",
+            )
         )
-    parts.append(_table(*headline_rows(result)))
+    parts.append(_warnings(result))
+    headers, rows = headline_rows(result)
+    parts.append(_table(_services_first(headers, result), _labelled(rows)))
     parts.append(
         _figure(
-            plots.svg_text(plots.card_rates(result["services"], "Cards by service")),
-            "Share of accepted cases that ever reached a yellow or a red card (95% CI).",
+            plots.svg_text(plots.card_rates(result["services"], _("Cards by service"))),
+            _("Share of accepted cases that ever reached a yellow or a red card (95% CI)."),
         )
     )
     parts.append(
         _figure(
             plots.svg_text(plots.lead_times(result)),
-            "Lead time from receipt to decision, against the promised and legal limits.",
+            _("Lead time from receipt to decision, against the promised and legal limits."),
         )
     )
     parts.append(
         _figure(
-            plots.svg_text(plots.utilisation(result)), "Staff utilisation by department (95% CI)."
+            plots.svg_text(plots.utilisation(result)),
+            _("Staff utilisation by department (95% CI)."),
         )
     )
     if result.get("timeline"):
         parts.append(
             _figure(
                 plots.svg_text(plots.timeline(result)),
-                "Replication 0 at each working day's close: open cases by card level (the "
-                "supervision screen) and queue length by department.",
+                _(
+                    "Replication 0 at each working day's close: open cases by card level (the "
+                    "supervision screen) and queue length by department."
+                ),
             )
         )
-    parts.append(_table(*department_rows(result)))
+    headers, rows = department_rows(result)
+    parts.append(_table([_shown(h) for h in headers], rows))
     return "".join(parts)
 
 
@@ -134,13 +265,15 @@ def _compare_section(result: dict) -> str:
 
     base = result["baseline"]
     groups = {
-        "baseline": base["overall"],
+        _("baseline"): base["overall"],
         **{name: r["summary"]["overall"] for name, r in result["reforms"].items()},
     }
     parts = [
         _figure(
-            plots.svg_text(plots.card_rates(groups, "Cards, all services: baseline and reforms")),
-            "Share of accepted cases that ever reached a yellow or a red card (95% CI).",
+            plots.svg_text(
+                plots.card_rates(groups, _("Cards, all services: baseline and reforms"))
+            ),
+            _("Share of accepted cases that ever reached a yellow or a red card (95% CI)."),
         )
     ]
     for name, reform in result["reforms"].items():
@@ -151,31 +284,36 @@ def _compare_section(result: dict) -> str:
                 continue
             rows.append(
                 [
-                    label,
+                    _shown(label),
                     cell(base["overall"].get(key), kind),
                     cell(reform["summary"]["overall"].get(key), kind),
                     change_cell(change, kind),
-                    change["verdict"],
+                    _shown(change["verdict"]),
                 ]
             )
             classes.append(change["verdict"] if change["verdict"] in ("better", "worse") else "")
-        parts.append(f"<h3>Reform: {_e(name)}</h3>")
+        parts.append(f"<h3>{_fill(_('Reform: {name}'), name=name)}</h3>")
         parts.append(
             _table(
                 [
-                    "metric (all services)",
-                    "baseline",
-                    "reform",
-                    "change [95% CI, paired]",
-                    "verdict",
+                    _("metric (all services)"),
+                    _("baseline"),
+                    _("reform"),
+                    _("change [95% CI, paired]"),
+                    _("verdict"),
                 ],
                 rows,
                 classes,
             )
         )
     parts.append(
-        "<p class='muted'>Changes are reform minus baseline replication by replication, with common "
-        "random numbers; pp = percentage points.</p>"
+        _p(
+            _(
+                "Changes are reform minus baseline replication by replication, with common "
+                "random numbers; pp = percentage points."
+            ),
+            "muted",
+        )
     )
     return "".join(parts)
 
@@ -187,7 +325,7 @@ def _p(text: str, cls: str = "") -> str:
 def _estimate(row: dict, share: bool) -> str:
     """A target's estimate with its interval, as the staffing search stored them."""
     if row.get("mean") is None:
-        return "n/a"
+        return _("n/a")
     fmt = (lambda v: f"{100 * v:.2f}%") if share else (lambda v: f"{v:.3g}")
     text = fmt(row["mean"])
     if row.get("ci"):
@@ -206,53 +344,87 @@ def _staffing_section(result: dict) -> str:
     from slasim.outputs.staffing import at_maximum_text
 
     confidence = round(100 * result["confidence"])
-    caption = "Every staffing the search evaluated: its cost and first target (95% CI)."
+    caption = _("Every staffing the search evaluated: its cost and first target (95% CI).")
+    answer = (
+        _(
+            "Cheapest staffing meeting {targets} with {confidence}% confidence (calendar "
+            "{calendar}, seed {seed}, PROVISIONAL calendar years)."
+        )
+        if result["provisional"]
+        else _(
+            "Cheapest staffing meeting {targets} with {confidence}% confidence (calendar "
+            "{calendar}, seed {seed})."
+        )
+    )
     parts = [
         _figure(plots.svg_text(plots.staffing_frontier(result)), caption),
         _p(
-            f"Cheapest staffing meeting {', '.join(result['targets'])} with {confidence}% "
-            f"confidence (calendar {result['calendar']}, seed {result['seed']}"
-            f"{', PROVISIONAL calendar years' if result['provisional'] else ''})."
+            answer.format(
+                targets=", ".join(result["targets"]),
+                confidence=confidence,
+                calendar=result["calendar"],
+                seed=result["seed"],
+            )
         ),
-        _p(f"Method: {result['method']}", "muted"),
+        _p(_("Method: {method}").format(method=_shown(result["method"])), "muted"),
     ]
     for res in result["results"]:
-        label = " + ".join(res["reforms"]) or "baseline"
+        label = " + ".join(res["reforms"]) or _("baseline")
         parts.append(f"<h3>{_e(label)}</h3>")
         parts.append(
             _p(
-                f"{res['candidates_evaluated']} candidates simulated, {res['replications_used']} "
-                f"replications ({res['grid_size']} staffings in the bounds)."
+                _(
+                    "{candidates} candidates simulated, {replications} replications ({grid} "
+                    "staffings in the bounds)."
+                ).format(
+                    candidates=res["candidates_evaluated"],
+                    replications=res["replications_used"],
+                    grid=res["grid_size"],
+                )
             )
         )
         if res["staff"] is not None:
-            saving = f"; saves {res['saving']:g} against the baseline" if res.get("saving") else ""
-            parts.append(_p(f"Cost {res['cost']:g}{saving} ({res['status']})."))
-            parts.append(_table(["department", "staff"], [[d, n] for d, n in res["staff"].items()]))
+            status = _shown(res["status"])
+            if res.get("saving"):
+                text = _("Cost {cost:g}; saves {saving:g} against the baseline ({status}).")
+            else:
+                text = _("Cost {cost:g} ({status}).")
+            parts.append(_p(text.format(cost=res["cost"], saving=res.get("saving"), status=status)))
+            parts.append(
+                _table([_("department"), _("staff")], [[d, n] for d, n in res["staff"].items()])
+            )
             rows = [
-                [t["target"], _estimate(t, _share(t, t["target"])), t["verdict"], t["n"]]
+                [t["target"], _estimate(t, _share(t, t["target"])), _shown(t["verdict"]), t["n"]]
                 for t in res["evidence"]["by_target"]
             ]
-            parts.append(
-                _table(["target", f"estimate [{confidence}% CI]", "verdict", "reps"], rows)
-            )
+            estimate = _("estimate [{confidence}% CI]").format(confidence=confidence)
+            parts.append(_table([_("target"), estimate, _("verdict"), _("reps")], rows))
         elif res["status"] == "infeasible":
             parts.append(
-                _p("No staffing within the bounds meets the targets: " + at_maximum_text(res))
+                _p(
+                    _("No staffing within the bounds meets the targets: {why}").format(
+                        why=_shown(at_maximum_text(res))
+                    )
+                )
             )
         else:
-            parts.append(_p("Budget exhausted before any staffing was accepted."))
+            parts.append(_p(_("Budget exhausted before any staffing was accepted.")))
         rejected = []
         for failed in res["failed_cheaper"]:
             if failed["verdict"] == "unstable":
-                why = failed["why"]
+                why = _shown(failed["why"])
             else:
                 share = _share(failed, failed["binding"])
-                why = f"{failed['binding']} {failed['verdict']}, {_estimate(failed, share)}"
+                why = _("{target} {verdict}, {estimate}").format(
+                    target=failed["binding"],
+                    verdict=_shown(failed["verdict"]),
+                    estimate=_estimate(failed, share),
+                )
             staff = ", ".join(f"{d}={n}" for d, n in failed["staff"].items())
             rejected.append([staff, f"{failed['cost']:g}", why])
         if rejected:
-            parts.append(_table(["cheaper staffing rejected", "cost", "why"], rejected))
+            headers = [_("cheaper staffing rejected"), _("cost"), _("why")]
+            parts.append(_table(headers, rejected))
     return "".join(parts)
 
 
@@ -263,19 +435,32 @@ def _fidelity_section(result: dict) -> str:
 
     if result.get("protocol") == "first-n":
         s = result["settings"]
+        rows = [[*row[:-1], _shown(row[-1])] for row in _labelled(first_n_rows(result))]
         return "".join(
             [
                 _p(
-                    f"Against {result['test_log']} ({s['split']}): the field's protocol, "
-                    f"{s['cases']} cases from {s['first_start']}, each run to completion; "
-                    f"{s['replications']} replications (seed {s['seed']})."
+                    _(
+                        "Against {test_log} ({split}): the field's protocol, {cases} cases from "
+                        "{first_start}, each run to completion; {replications} replications "
+                        "(seed {seed})."
+                    ).format(
+                        test_log=result["test_log"],
+                        split=_shown(s["split"]),
+                        cases=s["cases"],
+                        first_start=s["first_start"],
+                        replications=s["replications"],
+                        seed=s["seed"],
+                    )
                 ),
-                _table(FIRST_N_HEADERS, first_n_rows(result)),
-                _p(result["summary"]),
+                _table([_shown(h) for h in FIRST_N_HEADERS], rows),
+                _p(_shown(result["summary"])),
                 _p(
-                    "Distances: lower is closer. Replay: the last N training cases shifted to the "
-                    "test's start; bootstrap: N training cases with resampled inter-arrivals; "
-                    "floor: the test cases dealt into two halves, one against the other.",
+                    _(
+                        "Distances: lower is closer. Replay: the last N training cases shifted to "
+                        "the test's start; bootstrap: N training cases with resampled "
+                        "inter-arrivals; floor: the test cases dealt into two halves, one against "
+                        "the other."
+                    ),
                     "muted",
                 ),
             ]
@@ -284,13 +469,24 @@ def _fidelity_section(result: dict) -> str:
     return "".join(
         [
             _p(
-                f"{result['real_cases']} real cases received {result['window'][0]} .. "
-                f"{result['window'][1]} (opening at {result['window_opens_at']}); "
-                f"{result['replications']} replications (seed {result['seed']}). View: "
-                f"{result['view']}."
+                _(
+                    "{cases} real cases received {first} .. {last} (opening at {opens}); "
+                    "{replications} replications (seed {seed}). View: {view}."
+                ).format(
+                    cases=result["real_cases"],
+                    first=_day(result["window"][0]),
+                    last=_day(result["window"][1]),
+                    opens=result["window_opens_at"],
+                    replications=result["replications"],
+                    seed=result["seed"],
+                    view=_shown(result["view"]),
+                )
             ),
-            _table(["measure", "real", "simulated [95% CI]"], measures),
-            _table(["distance (0 = identical)", "model [95% CI]", "real halves"], distances),
+            _table([_("measure"), _("real"), _("simulated [95% CI]")], _labelled(measures)),
+            _table(
+                [_("distance (0 = identical)"), _("model [95% CI]"), _("real halves")],
+                _labelled(distances),
+            ),
         ]
     )
 
@@ -314,13 +510,17 @@ def _read(path: Path, results_dir: Path) -> dict | None:
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
-        problem = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-        raise SlasimError(f"cannot read the results ({problem})", source=str(path)) from None
+        problem = exc.msg if isinstance(exc, json.JSONDecodeError) else Text("nested too deeply")
+        raise SlasimError(
+            "cannot read the results ({problem})", source=str(path), problem=problem
+        ) from None
     if data is None:
         return None
     missing = [k for k in RESULT_KEYS[path.name] if not isinstance(data, dict) or k not in data]
     if missing:
-        raise SlasimError(f"not a slasim result file (no {', '.join(missing)})", source=str(path))
+        raise SlasimError(
+            "not a slasim result file (no {keys})", source=str(path), keys=", ".join(missing)
+        )
     return data
 
 
@@ -334,8 +534,9 @@ def build_report(results_dir: Path) -> str:
         if isinstance(exc, SlasimError):
             raise
         raise SlasimError(
-            f"not a slasim result file: a field is missing or of the wrong type ({type(exc).__name__})",
+            "not a slasim result file: a field is missing or of the wrong type ({kind})",
             source=str(results_dir),
+            kind=type(exc).__name__,
         ) from None
 
 
@@ -352,32 +553,36 @@ def _build_report(results_dir: Path) -> str:
         )
     main = run or (comp["baseline"] if comp else None)
     title = (main or staffing or faithful)["scenario"]
-    sections = [f"<h1>slasim — {_e(title)}</h1>"]
+    sections = [f"<h1>{_fill(_('slasim — {scenario}'), scenario=title)}</h1>"]
     if faithful:
-        sections += ["<h2>Fidelity to the real cases</h2>", _fidelity_section(faithful)]
+        sections += [_h2(_("Fidelity to the real cases")), _fidelity_section(faithful)]
     if staffing:
-        sections += ["<h2>Staffing</h2>", _staffing_section(staffing)]
+        sections += [_h2(_("Staffing")), _staffing_section(staffing)]
     if comp:
-        sections += ["<h2>Reforms against the baseline</h2>", _compare_section(comp)]
+        sections += [_h2(_("Reforms against the baseline")), _compare_section(comp)]
     if main is None:
         return _page(title, sections)
     sections += [
-        "<h2>Results" + (" (baseline)" if not run else "") + "</h2>",
+        _h2(_("Results") if run else _("Results (baseline)")),
         _run_section(main),
-        "<h2>Calendar</h2>",
+        _h2(_("Calendar")),
         _provenance(main),
-        "<h2>Scenario definition</h2>",
+        _h2(_("Scenario definition")),
         f"<pre>{_e(json.dumps(main.get('definition', {}), ensure_ascii=False, indent=2))}</pre>",
     ]
     return _page(title, sections)
 
 
+def _h2(text: str) -> str:
+    return f"<h2>{_e(text)}</h2>"
+
+
 def _page(title: str, sections: list[str]) -> str:
+    lang = "zh-CN" if current() == "zh" else "en"
+    heading = _fill(_("slasim report — {scenario}"), scenario=title)
     return (
-        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>slasim report — "
-        f"{_e(title)}</title><style>{STYLE}</style></head><body>"
-        + "".join(sections)
-        + "</body></html>"
+        f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><title>{heading}"
+        f"</title><style>{STYLE}</style></head><body>" + "".join(sections) + "</body></html>"
     )
 
 
@@ -393,7 +598,7 @@ def write_charts(results_dir: Path, out_dir: Path, outputs=None) -> list[Path]:
         )
     written = []
     charts = [
-        ("cards", lambda: plots.card_rates(result["services"], "Cards by service")),
+        ("cards", lambda: plots.card_rates(result["services"], _("Cards by service"))),
         ("lead-times", lambda: plots.lead_times(result)),
         ("utilisation", lambda: plots.utilisation(result)),
     ]

@@ -2,20 +2,109 @@
 
 Every chart is drawn from the result JSON alone, as a matplotlib figure to embed (SVG) or save (PNG/SVG):
 card rates with 95 % intervals per service or per reform, lead time against the promised and legal
-limits, utilisation by department, and a heat map for two-way sweeps.
+limits, utilisation by department, and a heat map for two-way sweeps. Titles, axes and legends are
+in the chosen language; Chinese text (labels, or names from files) is drawn with a CJK font found
+on the system (`cjk_font`), and one warning says so when there is none.
 """
 
 from __future__ import annotations
 
 import io
 import re
-from contextlib import nullcontext
+import sys
+import warnings
+from contextlib import contextmanager, nullcontext
+from functools import cache
 
 from slasim.io.errors import SlasimError, one_line
 from slasim.io.files import OutputSet
+from slasim.io.i18n import N_, Text, _, current, localized
 from slasim.io.xmltext import xml_text
 
 LEVEL_COLOURS = {"blue": "#4c72b0", "yellow": "#e5b800", "orange": "#dd8452", "red": "#c44e52"}
+# Each card level's legend label (a message id, translated where drawn); green is no card.
+LEVEL_LABELS = {
+    "green": N_("no card"),
+    "blue": N_("blue card"),
+    "yellow": N_("yellow card"),
+    "orange": N_("orange card"),
+    "red": N_("red card"),
+}
+# CJK fonts by preference (family names as fontconfig and matplotlib give them); any other font
+# whose name says CJK, or that covers Chinese text, comes after these.
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK JP",
+    "Noto Serif CJK SC",
+)
+CJK_FILES = re.compile(r"cjk|wqy|wenquanyi|sourcehan|source-han|hansans|droidsansfallback", re.I)
+CJK_SAMPLE = "中文办理时长"  # a font covering these draws the Chinese of the charts
+LATIN_FAMILY = "DejaVu Sans"  # matplotlib's own font: always there
+NO_CJK_FONT = N_(
+    "no CJK font found: Chinese text in the charts is drawn as empty boxes; install fonts-noto-cjk"
+)
+_warned: list[bool] = []  # the missing-font warning is given once per process
+
+
+def has_cjk(text: str) -> bool:
+    """Whether `text` holds CJK characters (ideographs, kana, hangul, full-width punctuation)."""
+    return any(
+        "\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" or "\uff00" <= ch <= "\uffef"
+        for ch in text
+    )
+
+
+def _covers(path: str) -> bool:
+    from matplotlib.ft2font import FT2Font
+
+    try:
+        charmap = FT2Font(path).get_charmap()
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return all(ord(ch) in charmap for ch in CJK_SAMPLE)
+
+
+@cache
+def cjk_font() -> str | None:
+    """The family name of a CJK font matplotlib can draw with, else None: a preferred family
+    already known to matplotlib, else one from the system's font files (matplotlib's font cache
+    may predate the font's installation: such files are added to it), by name first, then any
+    font that covers Chinese text."""
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+
+    def known() -> str | None:
+        names = {entry.name for entry in manager.ttflist}
+        for family in CJK_FAMILIES:
+            if family in names:
+                return family
+        cjk = sorted(n for n in names if "CJK" in n or "WenQuanYi" in n or "Han Sans" in n)
+        return cjk[0] if cjk else None
+
+    found = known()
+    if found:
+        return found
+    known_files = {entry.fname for entry in manager.ttflist}
+    files = [f for f in font_manager.findSystemFonts() if f not in known_files]
+    for path in sorted(files, key=lambda f: not CJK_FILES.search(f)):  # likely names first
+        if CJK_FILES.search(path) or _covers(path):
+            try:
+                manager.addfont(path)
+            except (OSError, RuntimeError, ValueError):
+                continue
+            found = known() or next(
+                (e.name for e in manager.ttflist if e.fname == path and _covers(path)), None
+            )
+            if found:
+                return found
+    return None
 
 
 def _pyplot():
@@ -30,7 +119,28 @@ def _pyplot():
     # mathtext (which fails on unbalanced `$` or unknown commands), and never LaTeX.
     matplotlib.rcParams["text.parse_math"] = False
     matplotlib.rcParams["text.usetex"] = False
+    # Chinese with a CJK font (its Latin too, in a Chinese chart), English with matplotlib's
+    # own font falling back to the CJK one glyph by glyph (a Chinese name from a file).
+    cjk = cjk_font()
+    families = [LATIN_FAMILY] if cjk is None else [LATIN_FAMILY, cjk]
+    matplotlib.rcParams["font.family"] = families[::-1] if current() == "zh" else families
     return plt
+
+
+@contextmanager
+def _drawing(fig):
+    """Around drawing `fig`: when it holds Chinese text and no CJK font was found, the one
+    warning on stderr (matplotlib's own warning per missing glyph is not repeated)."""
+    from matplotlib.text import Text as Label
+
+    with warnings.catch_warnings():
+        if cjk_font() is None and any(has_cjk(label.get_text()) for label in fig.findobj(Label)):
+            if not _warned:
+                _warned.append(True)
+                message = Text("warning: {message}", message=Text(NO_CJK_FONT))
+                print(localized(message), file=sys.stderr)
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        yield
 
 
 def _half(stat: dict | None) -> float:
@@ -57,7 +167,8 @@ def _labels(value):
 def svg_text(fig) -> str:
     """The chart as SVG text (for embedding in the HTML report); the figure is closed."""
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    with _drawing(fig):
+        fig.savefig(buffer, format="svg", bbox_inches="tight")
     _pyplot().close(fig)
     # matplotlib copies each label into a comment as it is: a control character from a name
     # would make the SVG ill-formed XML.
@@ -71,7 +182,7 @@ def card_rates(groups: dict[str, dict], title: str) -> str:
     names = list(groups)
     fig, ax = plt.subplots(figsize=(max(5, 1.4 * len(names) + 2), 3.6))
     width = 0.38
-    for j, level in enumerate(("yellow", "red")):
+    for j, (level, label) in enumerate((("yellow", _("ever yellow")), ("red", _("ever red")))):
         key = f"ever_{level}"
         xs = [i + (j - 0.5) * width for i in range(len(names))]
         means = [100 * _mean(groups[n].get(key)) for n in names]
@@ -83,10 +194,10 @@ def card_rates(groups: dict[str, dict], title: str) -> str:
             yerr=[[min(h, m) for h, m in zip(halves, means)], halves],
             capsize=3,
             color=LEVEL_COLOURS[level],
-            label=f"ever {level}",
+            label=label,
         )  # a share's interval stops at 0
     ax.set_xticks(range(len(names)), names, rotation=20, ha="right")
-    ax.set_ylabel("% of accepted cases")
+    ax.set_ylabel(_("% of accepted cases"))
     ax.set_ylim(bottom=0)
     ax.set_title(title)
     ax.legend(frameon=False)
@@ -114,10 +225,13 @@ def lead_times(result: dict) -> str:
             i,
             "o",
             color="#4c72b0",
-            label="mean" if i == 0 else None,
+            label=_("mean") if i == 0 else None,
         )
         info = result.get("service_info", {}).get(name, {})
-        for ref, colour in (("promised", "#e5b800"), ("legal", "#c44e52")):
+        for ref, colour, label in (
+            ("promised", "#e5b800", _("promised limit")),
+            ("legal", "#c44e52", _("legal limit")),
+        ):
             limit = _wd(info.get(ref, ""))
             if limit is not None:
                 ax.plot(
@@ -125,10 +239,10 @@ def lead_times(result: dict) -> str:
                     [i - 0.35, i + 0.35],
                     color=colour,
                     lw=2,
-                    label=f"{ref} limit" if i == 0 else None,
+                    label=label if i == 0 else None,
                 )
     ax.set_yticks(range(len(services)), services)
-    ax.set_xlabel("lead time, working days (line: median to p95, tick: p90)")
+    ax.set_xlabel(_("lead time, working days (line: median to p95, tick: p90)"))
     ax.legend(frameon=False, loc="lower right")
     return fig
 
@@ -145,14 +259,14 @@ def timeline(result: dict):
     top.stackplot(
         days,
         [[s["cards"].get(lv, 0) for s in samples] for lv in levels],
-        labels=levels,
+        labels=[localized(LEVEL_LABELS.get(lv, lv)) for lv in levels],
         colors=[colours[lv] for lv in levels],
     )
-    top.set_ylabel("open cases by card")
+    top.set_ylabel(_("open cases by card"))
     top.legend(frameon=False, loc="upper left", fontsize=8)
     for name in samples[0]["queues"] if samples else []:
         bottom.plot(days, [s["queues"][name] for s in samples], label=name, lw=1.2)
-    bottom.set_ylabel("queue at close")
+    bottom.set_ylabel(_("queue at close"))
     bottom.legend(frameon=False, loc="upper left", fontsize=8, ncol=3)
     ticks = days[:: max(1, len(days) // 8)]
     bottom.set_xticks(ticks, [samples[i]["day"] for i in ticks], rotation=20, ha="right")
@@ -170,7 +284,7 @@ def utilisation(result: dict):
     ax.bar(range(len(names)), values, yerr=errors, capsize=3, color="#4c72b0")
     ax.axhline(85, color="#c44e52", lw=1, ls="--")
     ax.set_xticks(range(len(names)), names, rotation=20, ha="right")
-    ax.set_ylabel("utilisation, % (dashed: 85 %)")
+    ax.set_ylabel(_("utilisation, % (dashed: 85 %)"))
     return fig
 
 
@@ -223,7 +337,7 @@ def staffing_frontier(result: dict):
     scale = 100.0 if spec.get("share") else 1.0
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     for k, res in enumerate(result["results"]):
-        label = " + ".join(res["reforms"]) or "baseline"
+        label = " + ".join(res["reforms"]) or _("baseline")
         colour = f"C{k}"
         for accepted in (True, False):
             rows = [c for c in res["frontier"] if c["accepted"] is accepted]
@@ -240,12 +354,16 @@ def staffing_frontier(result: dict):
                 color=colour,
                 markerfacecolor=colour if accepted else "none",
                 capsize=3,
-                label=f"{label}, {'accepted' if accepted else 'rejected'}" if rows else None,
+                label=(_("{reforms}, accepted") if accepted else _("{reforms}, rejected")).format(
+                    reforms=label
+                )
+                if rows
+                else None,
             )
     ax.axhline(scale * spec["value"], color="#555", linestyle="--", linewidth=1)
-    ax.set_xlabel("staffing cost")
+    ax.set_xlabel(_("staffing cost"))
     ax.set_ylabel(spec["text"].split("<=")[0].split(">=")[0] + (" (%)" if scale == 100 else ""))
-    ax.set_title("Staffings evaluated: cost against the first target")
+    ax.set_title(_("Staffings evaluated: cost against the first target"))
     ax.legend(frameon=False, fontsize=8)
     return fig
 
@@ -257,25 +375,29 @@ def fidelity_profiles(result: dict):
     prof = result["profiles"]
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
     levels = [100 * q for q in prof["quantile_levels"]]
+    names = {"real": _("real"), "simulated": _("simulated")}
     for key, style in (("real", "-"), ("simulated", "--")):
         quantiles = prof[key]["lead_time_wd_quantiles"]
         if quantiles:
-            axes[0].plot(quantiles, levels, style, label=key)
-    axes[0].set_xlabel("lead time (working days)")
-    axes[0].set_ylabel("% of decided cases")
-    axes[0].set_title("Lead times (cumulative)")
+            axes[0].plot(quantiles, levels, style, label=names[key])
+    axes[0].set_xlabel(_("lead time (working days)"))
+    axes[0].set_ylabel(_("% of decided cases"))
+    axes[0].set_title(_("Lead times (cumulative)"))
     axes[0].legend(frameon=False)
     width = 0.4
     for k, (key, colour) in enumerate((("real", "#4c72b0"), ("simulated", "#dd8452"))):
         week = [100 * v for v in prof[key]["weekday_share"]]
-        axes[1].bar([i + (k - 0.5) * width for i in range(7)], week, width, color=colour, label=key)
+        axes[1].bar(
+            [i + (k - 0.5) * width for i in range(7)], week, width, color=colour, label=names[key]
+        )
         hours = [100 * v for v in prof[key]["hour_share"]]
         axes[2].bar([i + (k - 0.5) * width for i in range(24)], hours, width, color=colour)
-    axes[1].set_xticks(range(7), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
-    axes[1].set_title("Receipts per weekday (%)")
+    weekdays = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+    axes[1].set_xticks(range(7), weekdays)
+    axes[1].set_title(_("Receipts per weekday (%)"))
     axes[1].legend(frameon=False)
-    axes[2].set_title("Receipts per hour of day (%)")
-    axes[2].set_xlabel("hour")
+    axes[2].set_title(_("Receipts per hour of day (%)"))
+    axes[2].set_xlabel(_("hour"))
     fig.tight_layout()
     return fig
 
@@ -294,6 +416,7 @@ def save(fig, path, outputs: OutputSet | None = None) -> None:
             if kind == "svg":
                 target.stage(path).write_text(svg_text(fig), encoding="utf-8")
             else:
-                fig.savefig(target.stage(path), format=kind, bbox_inches="tight", dpi=120)
+                with _drawing(fig):
+                    fig.savefig(target.stage(path), format=kind, bbox_inches="tight", dpi=120)
     finally:
         _pyplot().close(fig)
