@@ -22,6 +22,7 @@ from pathlib import Path
 from slasim.checks.flat import FlatCases
 from slasim.io.errors import SlasimError
 from slasim.io.files import read_text_file
+from slasim.io.i18n import Text
 
 COLUMNS = (
     "name",
@@ -54,20 +55,28 @@ def read_csv_cases(path: Path) -> FlatCases:
     for column in header:
         if column not in COLUMNS:
             raise SlasimError(
-                f"unknown column {column!r} (use {', '.join(COLUMNS)})",
+                "unknown column {column} (use {choices})",
                 source=source,
                 field="line 1",
+                column=repr(column),
+                choices=", ".join(COLUMNS),
             )
     for column in REQUIRED:
         if column not in header:
-            raise SlasimError(f"the column {column!r} is missing", source=source, field="line 1")
+            raise SlasimError(
+                "the column {column} is missing", source=source, field="line 1", column=repr(column)
+            )
     if len(set(header)) != len(header):
         raise SlasimError("a column is given twice", source=source, field="line 1")
     width = len(header)
     for k, row in enumerate(rows):
         if len(row) != width:
             raise SlasimError(
-                f"{len(row)} cells, the header has {width}", source=source, field=f"line {k + 1}"
+                "{cells} cells, the header has {width}",
+                source=source,
+                field=f"line {k + 1}",
+                cells=len(row),
+                width=width,
             )
     n = len(rows) - 1
     cells = dict(zip(header, zip(*rows[1:]))) if n else dict.fromkeys(header, ())
@@ -104,7 +113,7 @@ def _lists(values: list, item, source: str, field: str) -> list:
             try:
                 out[i] = [item(x.strip()) for x in cell.split(";")]
             except ValueError as exc:
-                raise SlasimError(str(exc), source=source, field=f"cases[{i}].{field}") from None
+                raise SlasimError(exc.args[0], source=source, field=f"cases[{i}].{field}") from None
     return out
 
 
@@ -112,7 +121,9 @@ def _pause(text: str) -> tuple:
     """`FROM/TO[/KIND]` (TO empty: still open) as (from, to, kind, detail)."""
     parts = text.split("/")
     if len(parts) not in (2, 3) or not parts[0]:
-        raise ValueError(f"a pause is FROM/TO or FROM/TO/KIND (TO empty: open): {text!r}")
+        raise ValueError(
+            Text("a pause is FROM/TO or FROM/TO/KIND (TO empty: open): {pause}", pause=repr(text))
+        )
     kind = parts[2] if len(parts) == 3 and parts[2] else "special_procedure"
     return parts[0], parts[1] or None, kind, ""
 
@@ -130,9 +141,10 @@ def _cards(cells: list, source: str) -> list:
                 when, sep, level = item.partition("=")
                 if not sep:
                     raise SlasimError(
-                        f"a card check is INSTANT=level: {item.strip()!r}",
+                        "a card check is INSTANT=level: {entry}",
                         source=source,
                         field=f"cases[{i}].card_at",
+                        entry=repr(item.strip()),
                     )
                 entries[when.strip()] = level.strip()
             cells[i] = entries

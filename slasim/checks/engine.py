@@ -48,8 +48,18 @@ from slasim.clock.extensions import ExtensionRule, applied_extension, cap_across
 from slasim.clock.limits import Limit, last_counted_day
 from slasim.io.errors import SlasimError
 from slasim.io.files import gc_paused
+from slasim.io.i18n import N_, Text
 
 __all__ = ["CheckFile", "Outcome", "check_files", "load_check_file", "run_checks"]
+
+# Failures are `Text`: English in JSON, shown translated. Their parameters that are clock states,
+# `never` or card levels (marked in `clock.cards.LEVELS`) are catalog messages, so they are shown
+# translated too.
+WORDS = (N_("pending"), N_("running"), N_("paused"), N_("overdue"), N_("stopped"), N_("never"))
+DUE_DIFFERS = {
+    "legal": N_("due (legal): expected {expected}, got {got}{apart}"),
+    "promised": N_("due (promised): expected {expected}, got {got}{apart}"),
+}
 
 
 class Outcome(NamedTuple):
@@ -166,11 +176,12 @@ class CaseBatch:
             if len(bad):
                 case = bad[0] if rows is None else rows[bad[0]]
                 raise SlasimError(
-                    f"{minutes_to_iso(values[bad[0]])} does not exist in {self.cal.tz.key} (the "
-                    f"clocks skip it that day): give a time outside the skipped hour, or with its "
-                    f"UTC offset",
+                    "{time} does not exist in {zone} (the clocks skip it that day): give a time "
+                    "outside the skipped hour, or with its UTC offset",
                     source=source,
                     field=f"cases[{self.where[case]}].{field}",
+                    time=minutes_to_iso(values[bad[0]]),
+                    zone=self.cal.tz.key,
                 )
 
     def _no_second_occurrences(self, cases, cols: CaseColumns, source: str) -> None:
@@ -334,9 +345,11 @@ def judge(
     cal, batch: CaseBatch, cases: list[CaseSpec], expect: CaseColumns, ladder: Ladder, source: str
 ) -> list[Outcome]:
     """Compare expectations with results column-wise; only failing cases get Python-level diffs."""
-    failures: dict[int, list[str]] = {}
+    failures: dict[int, list[Text]] = {}
     for i, ref in expect.unknown_refs:
-        failures.setdefault(i, []).append(f"expect.due: unknown reference {ref!r}")
+        failures.setdefault(i, []).append(
+            Text("expect.due: unknown reference {reference}", reference=repr(ref))
+        )
     due = {ref: batch.column(ref, lambda b: b.due()) for ref in REFERENCES}
     for ref in ("legal", "promised"):
         want, exact = expect.due[ref]
@@ -357,7 +370,7 @@ def judge(
         ):
             if i in folds:  # the same local time, the other of its two occurrences
                 w, g, off = (*(cal.instant_text(got[i], fold) for fold in folds[i]), "")
-            failures.setdefault(i, []).append(f"due ({ref}): expected {w}, got {g}{off}")
+            failures.setdefault(i, []).append(Text(DUE_DIFFERS[ref], expected=w, got=g, apart=off))
     cross = np.full((len(cases), len(ladder.rungs)), np.inf)
     if len(expect.needs_cards):
         try:
@@ -370,8 +383,12 @@ def judge(
         got_levels = level_at(ladder, cross[expect.card_case], expect.card_time)
         for r in np.flatnonzero(got_levels != expect.card_level):
             failures.setdefault(expect.card_case[r], []).append(
-                f"card at {minutes_to_iso(expect.card_time[r])}: expected {LEVELS[expect.card_level[r]]}, "
-                f"got {LEVELS[got_levels[r]]}"
+                Text(
+                    "card at {time}: expected {expected}, got {got}",
+                    time=minutes_to_iso(expect.card_time[r]),
+                    expected=LEVELS[expect.card_level[r]],
+                    got=LEVELS[got_levels[r]],
+                )
             )
     past = past_published(cal, batch, due, expect)
     for i in expect.rare.tolist():
@@ -433,7 +450,7 @@ def _folds_apart(cal, batch, cases, ref: str, rows: np.ndarray, got: np.ndarray)
     return out
 
 
-def working_days_apart(cal, want_day: np.ndarray, got_day: np.ndarray) -> list[str]:
+def working_days_apart(cal, want_day: np.ndarray, got_day: np.ndarray) -> list:
     """How far each computed due day is from the expected one, in working days, as text."""
     finite = np.isfinite(want_day) & np.isfinite(got_day)
     want = np.where(finite, want_day, cal.first_day).astype(np.int64)
@@ -444,11 +461,21 @@ def working_days_apart(cal, want_day: np.ndarray, got_day: np.ndarray) -> list[s
         apart[inside] = cal.working_days_before(got[inside]) - cal.working_days_before(want[inside])
     texts = []
     for n, ok in zip(apart.tolist(), (finite & inside).tolist()):
-        if not ok or n == 0:
-            texts.append("" if not ok else " (same count of working days: a rest day apart)")
+        if not ok:
+            texts.append("")
+        elif n == 0:
+            texts.append(Text(" (same count of working days: a rest day apart)"))
+        elif n > 0:
+            texts.append(
+                Text(" ({days} working day late)", days=n)
+                if n == 1
+                else Text(" ({days} working days late)", days=n)
+            )
         else:
             texts.append(
-                f" ({abs(n)} working day{'s' if abs(n) > 1 else ''} {'late' if n > 0 else 'early'})"
+                Text(" ({days} working day early)", days=-n)
+                if n == -1
+                else Text(" ({days} working days early)", days=-n)
             )
     return texts
 
@@ -517,7 +544,7 @@ def rare_failures(
     cross: np.ndarray,
     due,
     past: bool,
-) -> list[str]:
+) -> list[Text]:
     """The less common expectations of case i (acceptance, first cards, provisional — `past`:
     the case lies past the published years —, states)."""
     found = []
@@ -529,7 +556,7 @@ def rare_failures(
         )
         got = "pending" if np.isnan(batch.accepted[i]) else minutes_to_iso(batch.accepted[i])
         if want != (got if isinstance(e.accepted, dt.datetime) else got[:10]):
-            found.append(f"accepted: expected {want}, got {got}")
+            found.append(Text("accepted: expected {expected}, got {got}", expected=want, got=got))
     if e.cards:
         firsts = first_reached(ladder, cross)
         for level, when in e.cards.items():
@@ -544,18 +571,34 @@ def rare_failures(
                 )
             )
             if (got if (when is None or isinstance(when, dt.datetime)) else got[:10]) != want:
-                found.append(f"first {level} card: expected {want}, got {got}")
+                found.append(
+                    Text(
+                        "first {level} card: expected {expected}, got {got}",
+                        level=level,
+                        expected=want,
+                        got=got,
+                    )
+                )
     if e.provisional is not None:
         got = past
         if got != e.provisional:
             found.append(
-                f"provisional: expected {str(e.provisional).lower()}, got {str(got).lower()}"
+                Text("provisional: expected true, got false")
+                if e.provisional
+                else Text("provisional: expected false, got true")
             )
     for when, state in e.state_at.items():
         at = datetime_to_minutes(parse_instant(when), cal.tz)
         got = case_state(batch, i, at, due["legal"][i])
         if got != state:
-            found.append(f"state at {when}: expected {state}, got {got}")
+            found.append(
+                Text(
+                    "state at {time}: expected {expected}, got {got}",
+                    time=when,
+                    expected=state,
+                    got=got,
+                )
+            )
     return found
 
 

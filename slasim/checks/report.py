@@ -4,6 +4,11 @@ inputs, what was computed, and the `slasim deadline … --explain` command that 
 
 An invalid file (exit 2) has a form too: `invalid_junit` and `invalid_annotation`, so a CI
 dashboard shows why nothing was checked.
+
+Every text a person reads is in the chosen language (`slasim.io.i18n`): failures are `Text`,
+shown with `localized`; the rest is translated here, at render time. JSON stays English, and the
+structure of JUnit, annotations and SARIF (element and test names, rule ids, locations) is the
+same in every language.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pathlib import Path
 from slasim.checks.engine import Outcome
 from slasim.io.errors import one_line, terminal_text
 from slasim.io.files import item_lines
+from slasim.io.i18n import Text, _, localized
 from slasim.io.xmltext import xml_text
 
 Results = list[tuple[str, list[Outcome]]]
@@ -42,22 +48,28 @@ def details(o: Outcome) -> list[str]:
     inputs = ", ".join(f"{k} {json.dumps(v, ensure_ascii=False)}" for k, v in got["inputs"].items())
     due = got["due"]
     lines = [
-        f"inputs: {inputs}",
-        f"computed: accepted {got['accepted'] or 'pending'}, due promised {due['promised']}, "
-        f"legal {due['legal']}",
+        Text("inputs: {inputs}", inputs=inputs),
+        Text(
+            "computed: accepted {accepted}, due promised {promised}, legal {legal}",
+            accepted=got["accepted"] or "pending",  # `pending`, `never`: translated too
+            promised=due["promised"],
+            legal=due["legal"],
+        ),
     ]
     if got.get("explain"):
-        lines.append(f"explain: {got['explain']}")
-    return lines
+        lines.append(Text("explain: {command}", command=got["explain"]))
+    return [line.localized() for line in lines]
 
 
 def provisional_note(o: Outcome) -> str:
     """Why a case is provisional, in one line."""
-    return (
-        f"provisional: accepted {o.got.get('accepted') or 'pending'}, legal due "
-        f"{o.got['due']['legal']}: past the calendar's published years (holidays not yet "
-        "announced); add `expect: {provisional: true}` to pin it, or --strict to refuse it"
-    )
+    return Text(
+        "provisional: accepted {accepted}, legal due {due}: past the calendar's published years "
+        "(holidays not yet announced); add `expect: {{provisional: true}}` to pin it, or --strict "
+        "to refuse it",
+        accepted=o.got.get("accepted") or "pending",
+        due=o.got["due"]["legal"],
+    ).localized()
 
 
 def provisional_count(results: Results) -> int:
@@ -72,24 +84,37 @@ def text_report(results: Results) -> list[str]:
     for source, outcomes in results:
         rows = _lines(source, outcomes)
         failed = [o for o in outcomes if not o.passed]
-        lines.append(f"{source}: {len(outcomes) - len(failed)} passed, {len(failed)} failed")
+        lines.append(
+            _("{file}: {passed} passed, {failed} failed").format(
+                file=source, passed=len(outcomes) - len(failed), failed=len(failed)
+            )
+        )
         for o in outcomes:
             if o.passed and not o.provisional:
                 continue
             line = _line(rows, o)
             where = f"{source}:{line}" if line else f"cases[{o.index}]"
             article = f" [{o.article}]" if o.article else ""
-            lines.append(f"  {'FAIL' if not o.passed else 'WARN'} {o.name} ({where}){article}")
-            lines.extend(f"    - {f}" for f in o.failures)
+            head = (
+                _("FAIL {name} ({where}){article}")
+                if not o.passed
+                else _("WARN {name} ({where}){article}")
+            )
+            lines.append("  " + head.format(name=o.name, where=where, article=article))
+            lines.extend(f"    - {localized(f)}" for f in o.failures)
             if o.provisional:
                 lines.append(f"    - {provisional_note(o)}")
             lines.extend(f"      {d}" for d in details(o))
     total = sum(len(o) for _, o in results)
     failed = sum(not x.passed for _, o in results for x in o)
     count = provisional_count(results)
+    counts = {"passed": total - failed, "failed": failed, "provisional": count}
     lines.append(
-        f"{total - failed} passed, {failed} failed"
-        + (f", {count} provisional (past the published years)" if count else "")
+        _(
+            "{passed} passed, {failed} failed, {provisional} provisional (past the published years)"
+        ).format(**counts)
+        if count
+        else _("{passed} passed, {failed} failed").format(**counts)
     )
     return [terminal_text(one_line(line)) for line in lines]  # names and articles from the file
 
@@ -151,8 +176,9 @@ def junit_xml(results: Results) -> str:
                 props = ET.SubElement(case, "properties")
                 ET.SubElement(props, "property", name="article", value=o.article)
             if not o.passed:
-                failure = ET.SubElement(case, "failure", message=o.failures[0], type="deadline")
-                failure.text = "\n".join([*o.failures, *details(o)])
+                failures = [localized(f) for f in o.failures]
+                failure = ET.SubElement(case, "failure", message=failures[0], type="deadline")
+                failure.text = "\n".join([*failures, *details(o)])
             if o.provisional:
                 ET.SubElement(case, "system-out").text = provisional_note(o)
     return _xml(suites)
@@ -211,7 +237,7 @@ def github_annotations(results: Results) -> list[str]:
                 where += f",line={line}"
             title = _escape(f"{TOOL}: {o.name}", True)
             if not o.passed:
-                body = "\n".join([*o.failures, *details(o)])
+                body = "\n".join([*map(localized, o.failures), *details(o)])
                 out.append(f"::error {where},title={title}::{_escape(body)}")
             if o.provisional:
                 out.append(f"::warning {where},title={title}::{_escape(provisional_note(o))}")
@@ -227,9 +253,9 @@ def job_summary(results: Results) -> str:
     """A Markdown table for the job summary page: per file, passed / failed / provisional, then
     the failing cases."""
     lines = [
-        "### Deadline checks",
+        _("### Deadline checks"),
         "",
-        "| file | cases | passed | failed | provisional |",
+        _("| file | cases | passed | failed | provisional |"),
         "|---|---:|---:|---:|---:|",
     ]
     for source, outcomes in results:
@@ -241,9 +267,9 @@ def job_summary(results: Results) -> str:
         )
     failing = [(s, o) for s, outcomes in results for o in outcomes if not o.passed]
     if failing:
-        lines += ["", "| failing case | what differs |", "|---|---|"]
+        lines += ["", _("| failing case | what differs |"), "|---|---|"]
         for source, o in failing:
-            what = _md("; ".join(o.failures))
+            what = _md(_("; ").join(map(localized, o.failures)))
             lines.append(f"| {_md_file(source)}: {_md(o.name.replace('|', '/'))} | {what} |")
     return "\n".join(lines) + "\n"
 
@@ -271,7 +297,11 @@ def sarif(results: Results) -> str:
         rows = _lines(source, outcomes)
         for o in outcomes:
             for level, rule, text in (
-                ("error", "deadline-mismatch", "\n".join([*o.failures, *details(o)])),
+                (
+                    "error",
+                    "deadline-mismatch",
+                    "\n".join([*map(localized, o.failures), *details(o)]),
+                ),
                 ("warning", "provisional-date", provisional_note(o) if o.provisional else ""),
             ):
                 if (level == "error" and o.passed) or not text:
@@ -295,9 +325,12 @@ def sarif(results: Results) -> str:
     rules = [
         {
             "id": "deadline-mismatch",
-            "shortDescription": {"text": "Computed due date or card differs"},
+            "shortDescription": {"text": _("Computed due date or card differs")},
         },
-        {"id": "provisional-date", "shortDescription": {"text": "Date past the published years"}},
+        {
+            "id": "provisional-date",
+            "shortDescription": {"text": _("Date past the published years")},
+        },
     ]
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

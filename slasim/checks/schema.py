@@ -22,6 +22,7 @@ from slasim.clock.limit_pair import LimitPair
 from slasim.clock.limits import Limit
 from slasim.io.errors import SlasimError
 from slasim.io.files import gc_paused
+from slasim.io.i18n import Text
 from slasim.io.schema import Int, Strict, field_parser, plain_name
 
 Instant = dt.date | dt.datetime
@@ -59,7 +60,13 @@ class PauseSpec(Strict):
     @classmethod
     def _kind(cls, v):
         if v not in PAUSE_KINDS:
-            raise ValueError(f"unknown pause kind {v!r} (use {', '.join(PAUSE_KINDS)})")
+            raise ValueError(
+                Text(
+                    "unknown pause kind {kind} (use {choices})",
+                    kind=repr(v),
+                    choices=", ".join(PAUSE_KINDS),
+                )
+            )
         return v
 
 
@@ -85,7 +92,7 @@ class StepSpec(Strict):
     @model_validator(mode="after")
     def _order(self):
         if self.end is not None and _before(self.end, self.start):
-            raise ValueError("the step ends before it starts")
+            raise ValueError(Text("the step ends before it starts"))
         return self
 
 
@@ -115,7 +122,7 @@ class Expect(Strict):
     @classmethod
     def _card_keys(cls, v):
         if not isinstance(v, dict):
-            raise ValueError("card_at is a mapping instant → level")
+            raise ValueError(Text("card_at is a mapping instant → level"))
         return {_instant(k): level for k, level in v.items()}
 
     @field_validator("card_at")
@@ -123,17 +130,23 @@ class Expect(Strict):
     def _levels(cls, v):
         for level in v.values():
             if level not in LEVELS:
-                raise ValueError(f"unknown card level {level!r} (use {', '.join(LEVELS)})")
+                raise ValueError(
+                    Text(
+                        "unknown card level {level} (use {choices})",
+                        level=repr(level),
+                        choices=", ".join(LEVELS),
+                    )
+                )
         return v
 
     @field_validator("cards", mode="before")
     @classmethod
     def _firsts(cls, v):
         if not isinstance(v, dict):
-            raise ValueError("cards is a mapping level → first instant")
+            raise ValueError(Text("cards is a mapping level → first instant"))
         for level in v:
             if level not in LEVELS:
-                raise ValueError(f"unknown card level {level!r}")
+                raise ValueError(Text("unknown card level {level}", level=repr(level)))
         return {k: _instant(x) for k, x in v.items()}
 
 
@@ -162,24 +175,26 @@ class CaseSpec(Strict):
     @classmethod
     def _ext(cls, v):
         if v is not None and not isinstance(v, list):
-            raise ValueError("extensions is a list of limits (`[10wd]`)")
+            raise ValueError(Text("extensions is a list of limits (`[10wd]`)"))
         return [_limit(x) for x in (v or [])]
 
     @model_validator(mode="after")
     def _start(self):
         if self.accepted is None and self.received is None:
-            raise ValueError("a case needs `accepted` or `received`")
+            raise ValueError(Text("a case needs `accepted` or `received`"))
         first = self.accepted if self.accepted is not None else self.received
         if self.decided is not None and _before(self.decided, first):
-            raise ValueError("`decided` is before the case was accepted or received")
+            raise ValueError(Text("`decided` is before the case was accepted or received"))
         plain_name(self.name, "name")
         if self.article is not None:
             plain_name(self.article, "article")
         due = self.expect.due
         if self.limit.promised is not None and due is not None and not isinstance(due, dict):
             raise ValueError(
-                "expect.due: the case has a promised and a legal limit; say which due is meant: "
-                "due: {promised: …, legal: …} (either or both)"
+                Text(  # no parameters: the braces are shown as written
+                    "expect.due: the case has a promised and a legal limit; say which due is "
+                    "meant: due: {promised: …, legal: …} (either or both)"
+                )
             )
         return self
 

@@ -12,6 +12,7 @@ import typer
 from slasim.cli.common import claim_outputs, emit_json, warn
 from slasim.cli.options import Strict, json_flag
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import Text
 
 commands = typer.Typer()
 
@@ -82,20 +83,29 @@ def check(
                         handle.write(report.job_summary(results))
                 except OSError as exc:  # a full disk
                     raise SlasimError(
-                        f"cannot append the job summary ({exc.strerror})",
+                        "cannot append the job summary ({reason})",
                         source=summary,
                         field="GITHUB_STEP_SUMMARY",
+                        reason=exc.strerror,
                     ) from None
         typer.echo("\n".join(report.text_report(results)))
     provisional = [(source, o) for source, outcomes in results for o in outcomes if o.provisional]
     if provisional:
         source, first = provisional[0]
-        message = (
-            f"{len(provisional)} case(s) accepted or due past the calendar's published years "
-            f"(provisional), first {first.name!r} due {first.got['due']['legal']}"
+        message = Text(
+            "{count} case(s) accepted or due past the calendar's published years (provisional), "
+            "first {name} due {due}",
+            count=len(provisional),
+            name=repr(first.name),
+            due=first.got["due"]["legal"],
         )
         if strict:
-            raise SlasimError(message + " (--strict)", source=source, field=f"cases[{first.index}]")
+            raise SlasimError(
+                "{warning} (--strict)",
+                source=source,
+                field=f"cases[{first.index}]",
+                warning=message,
+            )
         warn([message])
     if not all(o.passed for _, outcomes in results for o in outcomes):
         raise typer.Exit(1)
