@@ -34,14 +34,23 @@ def _schema(value: bool) -> None:
 def forecast(
     scenario: scenario_argument("Scenario file, or the name of a shipped scenario."),
     open_file: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--open", help="The open cases (YAML, JSON or CSV; see `slasim forecast --schema`)."
         ),
-    ],
+    ] = None,
+    log: Annotated[
+        Path | None,
+        typer.Option(
+            "--log",
+            help="A case log (CSV or XES, as `slasim fit` reads): its open cases at --as-of.",
+        ),
+    ] = None,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="The snapshot instant (default: the file's as_of)."),
+        typer.Option(
+            "--as-of", help="The snapshot instant (with --open, default: the file's as_of)."
+        ),
     ] = None,
     horizon: Annotated[
         str, typer.Option("--horizon", help="How far ahead, in working days (e.g. 10wd).")
@@ -66,7 +75,14 @@ def forecast(
     ] = False,
 ):
     """Which open cases go yellow or red within the horizon."""
-    claim_outputs([input_path(scenario), open_file], files=[csv_file] if csv_file else [])
+    if (open_file is None) == (log is None):
+        raise SlasimError(
+            "give the open cases: --open FILE, or --log LOG with --as-of", field="--open"
+        )
+    if log is not None and as_of is None:
+        raise SlasimError("give the snapshot instant of the log: --as-of", field="--as-of")
+    inputs = [input_path(scenario), open_file if log is None else log]
+    claim_outputs(inputs, files=[csv_file] if csv_file else [])
     from slasim.forecast.report import forecast_csv, forecast_text
     from slasim.forecast.risk import forecast_open_file
     from slasim.io.files import OutputSet
@@ -76,9 +92,15 @@ def forecast(
 
     data, source = load_scenario_data(scenario, overrides or [])
     spec = validate(Scenario, data, source)
-    result = forecast_open_file(
-        spec, open_file, as_of=as_of, horizon=horizon, replications=reps, seed=seed, source=source
-    )
+    common = {"horizon": horizon, "replications": reps, "seed": seed, "source": source}
+    if log is not None:
+        from slasim.fit.build import slug
+        from slasim.fit.log import read_log
+        from slasim.forecast.from_log import forecast_log
+
+        result = forecast_log(spec, log, read_log, slug, as_of=as_of, **common)
+    else:
+        result = forecast_open_file(spec, open_file, as_of=as_of, **common)
     if result["provisional"]:
         message = "the forecast passes the years the calendar has published: it is provisional"
         if strict:

@@ -17,6 +17,7 @@ crossings after the pause began may come early.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -28,6 +29,7 @@ from slasim.clock.limits import Limit
 from slasim.io.errors import SlasimError
 from slasim.scenario.plan import Plan, compile_plan
 from slasim.scenario.schema import Scenario
+from slasim.sim.draws import stream
 from slasim.sim.event_engine import EventReplication
 from slasim.sim.grading import CaseRecord, Grader
 from slasim.sim.metrics import confidence
@@ -195,6 +197,19 @@ def _iso(wall: float) -> str | None:
     return minutes_to_iso(wall) if math.isfinite(wall) else None
 
 
+def _placed(cases: list[OpenCase], choices: dict, seed: int, replication: int) -> list[OpenCase]:
+    """The cases of one replication: where a case may wait at one of several steps (a branch
+    after its last step), the step drawn by the branches' shares on a stream of its own."""
+    if not choices:
+        return cases
+    out = list(cases)
+    for i, options in choices.items():
+        u = stream(seed, replication, "forecast", "next step", cases[i].key).random()
+        _, step, state = next((o for o in options if u < o[0]), options[-1])
+        out[i] = replace(cases[i], step=step, state=state)
+    return out
+
+
 def forecast(
     plan: Plan,
     cases: list[OpenCase],
@@ -205,9 +220,11 @@ def forecast(
     keys: list[str],
     extension: dict[str, float] | None = None,
     cards_given: dict[str, str | None] | None = None,
+    choices: dict[int, list[tuple[float, str, str]]] | None = None,
 ) -> dict:
     """Replicate the warm start and summarise it (module docstring). `keys`: the case ids in the
-    order of `cases`; `extension` and `cards_given` by case id."""
+    order of `cases`; `extension` and `cards_given` by case id; `choices`: by index in `cases`, the
+    places a case may wait at (cumulative share, step, state), one drawn per replication."""
     cal = plan.calendar
     engine = engine_for(plan)
     n, watched = len(cases), list(WATCHED)
@@ -225,7 +242,8 @@ def forecast(
     now_level = np.zeros(n, dtype=np.int64)
     per_day = {lv: [] for lv in watched}
     for r in range(replications):
-        warm, every = run_warm(plan, cases, r, seed, engine["engine"])
+        placed = _placed(cases, choices or {}, seed, r)
+        warm, every = run_warm(plan, placed, r, seed, engine["engine"])
         g = grade(plan, warm, extension)
         decided[r], due_legal[r], due_promised[r] = g["decided"], g["legal"], g["promised"]
         if r == 0:

@@ -1,0 +1,258 @@
+"""Open cases read from a case log as of one instant, so a centre needs no hand-made open-cases file.
+
+The log is read by `fit`'s reader, handed in by the caller (`forecast` sits beside `fit`, not above
+it), with `fit`'s naming rule for a step's name from an activity's. At the instant T:
+
+- a case is received at its first event's start; one received after T is not there yet;
+- a case with an event ending after T is open (the log knows it was not decided by then); one whose
+  events all ended by T is closed when its route may end after its last step, else open, waiting
+  for its next step (the only rule a log cut at T allows);
+- an open case with an event under way at T is at that step: `in_service` (a desk) or `delay` (an
+  elapsed step) since the event's start; otherwise it waits, since its last event's end, for the
+  step after its last one — where the route branches there, each replication draws the branch by
+  the route's shares, among the branches that go on (the case is known to be open);
+- it is accepted at receipt, or when its first accepting step ended; earlier visits to its current
+  step count as supplement rounds; cases beyond a desk's staff in service wait at its head.
+
+A case whose place the engines cannot take (inside a parallel group or a Markov route, an activity
+that is no step of its service) is left out, and the result says how many and why. The log holds
+no pauses, extensions or cards: those of a log's cases are taken as none.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from slasim.io.i18n import N_, Text
+from slasim.scenario.plan import ChoicePlan, Plan, ServicePlan, StepPlan, step_names
+from slasim.sim.warm import OpenCase, find_step
+
+UNPLACEABLE = "unplaceable"
+
+
+@dataclass
+class LogSnapshot:
+    """The open cases of a log at T, in seating order; `choices[i]`: for case i, the places it may
+    wait at, as (cumulative share, step name, state); `left_out`: reason → case ids;
+    `received`: the log's cases received by T."""
+
+    cases: list[OpenCase]
+    choices: dict[int, list[tuple[float, str, str]]] = field(default_factory=dict)
+    left_out: dict[str, list[str]] = field(default_factory=dict)
+    received: int = 0
+
+
+def _next_places(route: list) -> list[tuple[float, StepPlan | str | None]]:
+    """Where a case goes next along `route`: (share, the step | None when the route ends |
+    UNPLACEABLE when it enters a parallel group or a Markov route)."""
+    if not route:
+        return [(1.0, None)]
+    item, rest = route[0], route[1:]
+    if isinstance(item, StepPlan):
+        return [(1.0, item)]
+    if isinstance(item, ChoicePlan):
+        out, before = [], 0.0
+        for cumulative, branch in zip(item.cumulative, item.routes):
+            share, before = cumulative - before, cumulative
+            out += [(share * p, place) for p, place in _next_places(branch + rest) if share > 0]
+        return out
+    return [(1.0, UNPLACEABLE)]
+
+
+def _service_of(plan: Plan, value: str, slug) -> ServicePlan | None:
+    if not value:
+        return plan.services[0] if len(plan.services) == 1 else None
+    names = {s.name: s for s in plan.services}
+    return names.get(value) or names.get(slug(value))
+
+
+def _grouped(events, as_of: float) -> dict[str, list[int]]:
+    """Row numbers of each case received by T, in the order of start, then end."""
+    first: dict[str, float] = {}
+    rows: dict[str, list[int]] = {}
+    for i, (case, start) in enumerate(zip(events.case.tolist(), events.start.tolist())):
+        first[case] = min(start, first.get(case, math.inf))
+        rows.setdefault(case, []).append(i)
+    out = {}
+    for case in sorted((c for c in rows if first[c] <= as_of), key=lambda c: (first[c], c)):
+        out[case] = sorted(rows[case], key=lambda i: (events.start[i], events.end[i]))
+    return out
+
+
+def snapshot_from_log(plan: Plan, events, as_of: float, slug) -> LogSnapshot:
+    """The open cases of `events` (fit's `Events`, wall minutes) at `as_of` (wall minutes) on the
+    plan's business axis (module docstring). `slug`: fit's step name for an activity name."""
+    cal = plan.calendar
+    snap = LogSnapshot([])
+    placed: list[tuple[tuple, OpenCase, list | None]] = []
+    at_desk: dict[int, int] = {}
+
+    def business(wall: float) -> float:
+        return float(cal.to_business_array(np.array([wall]))[0])
+
+    def leave(reason: str, case: str) -> None:
+        snap.left_out.setdefault(reason, []).append(case)
+
+    for number, (case, rows) in enumerate(_grouped(events, as_of).items()):
+        snap.received += 1
+        service = _service_of(plan, str(events.service[rows[0]]), slug)
+        if service is None:
+            leave(N_("its service is not in the scenario"), case)
+            continue
+        names = set(step_names(service.route))
+        steps, known = [], True
+        for i in rows:
+            if events.milestone[i] or events.start[i] > as_of:
+                continue
+            activity = str(events.activity[i])
+            name = activity if activity in names else slug(activity)
+            if name not in names:
+                known = False
+                break
+            steps.append((name, float(events.start[i]), float(events.end[i])))
+        ends_later = bool((events.end[rows] > as_of).any())
+        if not known:
+            leave(N_("an activity is no step of its service"), case)
+            continue
+        if not steps:  # only a receipt so far: waits for its first step
+            steps_done, running, last = [], [], None
+        else:
+            running = [s for s in steps if s[2] > as_of]
+            steps_done = [s for s in steps if s[2] <= as_of]
+            last = max(steps_done, key=lambda s: (s[2], s[1])) if steps_done else None
+        received = float(events.start[rows].min())
+        accepted = math.nan
+        for name, _, end in steps_done:
+            step, _ = find_step(service.route, name)
+            if step is not None and step.accepts:
+                accepted = business(end)
+                break
+        if service.accepts_at_receipt:
+            accepted = business(received)
+        rounds = {}
+        for name, _, _ in steps_done:
+            rounds[name] = rounds.get(name, 0) + 1
+        choices = None
+        if running:
+            name, start, _ = max(running, key=lambda s: s[1])
+            step, _ = find_step(service.route, name)
+            if step is None or len({s[0] for s in running}) > 1:
+                leave(N_("it is inside a parallel group or a Markov route"), case)
+                continue
+            state, since = ("delay" if step.department is None else "in_service"), start
+            if state == "in_service":
+                seated = at_desk.get(step.department, 0)
+                if seated >= plan.departments[step.department].staff:
+                    state = "waiting"  # more in service than the scenario's staff: first in line
+                else:
+                    at_desk[step.department] = seated + 1
+            where = [(1.0, step)]
+        else:
+            if last is None:
+                places = _next_places(service.route)
+                since = received
+            else:
+                step, rest = find_step(service.route, last[0])
+                if step is None:
+                    leave(N_("it is inside a parallel group or a Markov route"), case)
+                    continue
+                places = _next_places(rest)
+                since = last[2]
+            may_end = sum(p for p, place in places if place is None)
+            if last is not None and not ends_later and may_end > 0:
+                continue  # decided by T: its last step may end its route
+            if any(place == UNPLACEABLE for _, place in places):
+                leave(N_("it is inside a parallel group or a Markov route"), case)
+                continue
+            places = [(p, place) for p, place in places if place is not None and p > 0]
+            if not places:
+                leave(N_("its route has ended but the log goes on"), case)
+                continue
+            where = places
+        total, cumulative, options = sum(p for p, _ in where), 0.0, []
+        for p, step in where:
+            cumulative += p / total
+            if not running:
+                state = "delay" if step.department is None else "waiting"
+            options.append((cumulative, step.name, state))
+        step_name, state = options[0][1], options[0][2]
+        if len(options) > 1:
+            choices = options
+        item = OpenCase(
+            case,
+            service.index,
+            business(received),
+            accepted,
+            step_name,
+            state,
+            business(since),
+        )
+        item.rounds = rounds.get(step_name, 0)
+        item.number = -(number + 1)
+        states = {o[2] for o in options}
+        rank = (0 if "in_service" in states else 1 if "waiting" in states else 2, since, number)
+        placed.append((rank, item, choices))
+    placed.sort(key=lambda x: x[0])
+    for i, (_, item, choices) in enumerate(placed):
+        snap.cases.append(item)
+        if choices is not None:
+            snap.choices[i] = choices
+    return snap
+
+
+def left_out_warnings(snap: LogSnapshot) -> list[Text]:
+    """One line per reason a case of the log was left out of the forecast."""
+    return [
+        Text(
+            "{n} open case(s) of the log left out: {reason} (e.g. {example})",
+            n=len(ids),
+            reason=Text(reason),
+            example=ids[0],
+        )
+        for reason, ids in sorted(snap.left_out.items())
+    ]
+
+
+def forecast_log(
+    scenario,
+    log,
+    read_log,
+    slug,
+    *,
+    as_of: str,
+    horizon: str = "10wd",
+    replications: int | None = None,
+    seed: int | None = None,
+    source: str = "scenario",
+) -> dict:
+    """`slasim forecast SCENARIO --log LOG --as-of T`: the log read by `read_log` (fit's reader,
+    handed in) on the scenario's calendar, its open cases at T placed, replicated, summarised."""
+    from slasim.calendar.units import parse_instant
+    from slasim.calendar.workcalendar import load_calendar
+    from slasim.clock.deadline import instant_minutes
+    from slasim.forecast.risk import forecast, forecast_plan
+
+    cal = load_calendar(scenario.calendar)
+    as_of_wall = instant_minutes(cal, parse_instant(as_of, field="--as-of"), "--as-of")
+    events = read_log(log, cal)
+    plan, horizon_end, _ = forecast_plan(scenario, as_of_wall, horizon, source)
+    snap = snapshot_from_log(plan, events, as_of_wall, slug)
+    result = forecast(
+        plan,
+        snap.cases,
+        horizon_end,
+        replications=replications or scenario.replications,
+        seed=scenario.seed if seed is None else seed,
+        keys=[c.key for c in snap.cases],
+        choices=snap.choices,
+    )
+    result["snapshot"] = {
+        "log": str(log),
+        "received": snap.received,
+        "left_out": {reason: len(ids) for reason, ids in sorted(snap.left_out.items())},
+    }
+    result["warnings"] = left_out_warnings(snap) + result["warnings"]
+    return result | {"horizon": horizon}
