@@ -1,0 +1,40 @@
+"""The workbench's page script, run by Streamlit on every interaction: the language (a 中文/English
+switch, by default `SLASIM_LANG` or the locale), the page chooser, and the chosen page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from slasim.io.i18n import _, choose, use
+
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+
+
+def pages() -> dict:
+    """Page id → (title, draw function)."""
+    from slasim.workbench import page_whatif
+
+    return {
+        "whatif": (_("What if"), page_whatif.page),
+    }
+
+
+def main() -> None:
+    st.set_page_config(page_title="slasim", layout="wide")
+    default = choose()
+    lang = st.sidebar.radio(
+        "中文 / English",
+        list(LANGUAGE_NAMES),
+        index=list(LANGUAGE_NAMES).index(default),
+        format_func=LANGUAGE_NAMES.get,
+        horizontal=True,
+        key="lang",
+    )
+    use(lang)
+    shown = pages()
+    page = st.sidebar.radio(_("Page"), list(shown), format_func=lambda k: shown[k][0], key="page")
+    st.sidebar.caption(_("slasim's planner's workbench: runs on this machine only."))
+    shown[page][1]()
+
+
+main()

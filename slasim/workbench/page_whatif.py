@@ -1,0 +1,216 @@
+"""The What-if page: staff per desk, arrival volume, promised limits and reforms as controls; Run;
+the baseline and the what-if side by side with paired 95% CIs (`slasim compare`'s result)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import streamlit as st
+
+from slasim.io.errors import SlasimError
+from slasim.io.i18n import _, localized
+from slasim.outputs.results import cell, change_cell, shown_verdict, to_json
+from slasim.workbench import whatif, widgets
+
+MAX_STAFF = 1000
+
+
+def _tuples(value):
+    if isinstance(value, list):
+        return tuple(tuple(v) if isinstance(v, list) else v for v in value)
+    return value
+
+
+def cached_run(inputs: str, progress=None) -> dict:
+    """`whatif.run_what_if` on the inputs (JSON: scenario data, source, changes, replications,
+    seed), kept by them (`whatif.RESULTS`): the same inputs again show the kept result at once.
+    (Not `st.cache_data`: it cannot replay a progress bar drawn outside the cached function.)"""
+
+    def compute() -> dict:
+        given = json.loads(inputs)
+        changes = whatif.Changes(**{k: _tuples(v) for k, v in given["changes"].items()})
+        return whatif.run_what_if(
+            given["data"], given["source"], changes, given["reps"], given["seed"], progress
+        )
+
+    return whatif.RESULTS.get(inputs, compute)
+
+
+def controls(data: dict, key: str) -> tuple[whatif.Changes, int, int]:
+    """The controls (keyed by the scenario, so another centre starts from its own values)."""
+    st.subheader(_("Staff per desk"))
+    desks = whatif.desks(data)
+    columns = st.columns(min(len(desks), 4) or 1)
+    staff = tuple(
+        (
+            name,
+            int(
+                columns[i % len(columns)].number_input(
+                    name,
+                    min_value=1,
+                    max_value=MAX_STAFF,
+                    value=n,
+                    step=1,
+                    key=f"staff:{key}:{name}",
+                )
+            ),
+        )
+        for i, (name, n) in enumerate(desks.items())
+    )
+    volume = st.slider(_("Arrival volume (× today's)"), 0.5, 2.0, 1.0, 0.05, key=f"volume:{key}")
+    limits = whatif.promised_limits(data)
+    with st.expander(_("Promised limits")):
+        promised = tuple(
+            (name, st.text_input(name, value=text, key=f"promised:{key}:{name}").strip())
+            for name, text in limits.items()
+        )
+    reforms = tuple(
+        name
+        for name in data.get("reforms") or {}
+        if st.toggle(_("Reform: {name}").format(name=name), key=f"reform:{key}:{name}")
+    )
+    left, right = st.columns(2)
+    reps = left.number_input(
+        _("Replications"),
+        min_value=2,
+        max_value=1000,
+        value=max(int(data.get("replications", 10)), 2),
+        key=f"reps:{key}",
+    )
+    seed = right.number_input(
+        _("Random seed"), min_value=0, value=int(data.get("seed", 0)), key=f"seed:{key}"
+    )
+    changes = whatif.Changes(staff=staff, volume=float(volume), promised=promised, reforms=reforms)
+    return changes, int(reps), int(seed)
+
+
+def page() -> None:
+    st.header(_("What if"))
+    picked = widgets.pick_scenario()
+    if picked is None:
+        return
+    data, source, name = picked
+    key = name
+    changes, reps, seed = controls(data, key)
+    inputs = json.dumps(
+        {"data": data, "source": source, "changes": asdict(changes), "reps": reps, "seed": seed},
+        sort_keys=True,
+        default=str,
+    )
+    if st.button(_("Run"), type="primary", key="run"):
+        if not whatif.variant(data, changes):
+            st.info(_("Nothing to compare: change a control or switch a reform on."))
+        else:
+            try:
+                st.session_state["whatif"] = (inputs, run(data, source, changes, reps, inputs))
+            except SlasimError as exc:
+                widgets.show_error(exc)
+                return
+    kept = st.session_state.get("whatif")
+    if kept is None:
+        return
+    if kept[0] != inputs:
+        st.info(_("The controls changed since the last run: press Run to see their results."))
+        return
+    result = kept[1]
+    show(result)
+    widgets.command_line(whatif.cli_args(name, data, changes, reps, seed))
+    downloads(data, name, changes, result)
+
+
+def run(data: dict, source: str, changes: whatif.Changes, reps: int, inputs: str) -> dict:
+    """Run (or take from the cache) with a progress bar over the replications; the warnings the
+    command line gives before running are shown first."""
+    widgets.warnings(whatif.load_warnings(data, source, changes))
+    total = 2 * reps
+    bar = st.progress(0.0, text=_("Replications: {done} of {total}").format(done=0, total=total))
+
+    def advance(done: int) -> None:
+        text = _("Replications: {done} of {total}").format(done=done, total=total)
+        bar.progress(min(done / total, 1.0), text=text)
+
+    result = cached_run(inputs, advance)
+    bar.empty()
+    return result
+
+
+def _table(rows: list[dict], first: str, first_title: str) -> dict:
+    return {
+        first_title: [row[first] or _("all services") for row in rows],
+        _("Metric"): [localized(row["metric"]) for row in rows],
+        _("Baseline"): [cell(row["baseline"], row["kind"]) for row in rows],
+        _("What if"): [cell(row["what_if"], row["kind"]) for row in rows],
+        _("Change [95% CI, paired]"): [change_cell(row["change"], row["kind"]) for row in rows],
+        _("Verdict"): [localized(shown_verdict(row["change"], row["kind"])) for row in rows],
+    }
+
+
+def show(result: dict) -> None:
+    """The comparison: cards and lead times per service, desks, a chart of card rates."""
+    base = result["baseline"]
+    ((label, reform),) = result["reforms"].items()
+    st.subheader(_("Baseline and what-if"))
+    st.caption(
+        _(
+            "{reps} paired replications (common random numbers), seed {seed}; change: what-if "
+            "minus baseline, replication by replication, with its 95% confidence interval"
+        ).format(reps=base["replications"], seed=base["seed"])
+    )
+    widgets.warnings([*base.get("warnings", []), *reform.get("warnings", [])])
+    st.dataframe(
+        _table(whatif.side_by_side(result), "service", _("Service")),
+        hide_index=True,
+        key="results",
+    )
+    chart(result)
+    st.subheader(_("Desks"))
+    st.dataframe(_table(whatif.desk_rows(result), "department", _("Desk")), hide_index=True)
+
+
+def chart(result: dict) -> None:
+    """Red and yellow card rates per service, baseline beside what-if."""
+    import pandas as pd
+
+    base = result["baseline"]["services"]
+    ((_label, reform),) = result["reforms"].items()
+    after = reform["summary"]["services"]
+    rows = []
+    for name in base:
+        for metric, title in (("ever_red", _("red card")), ("ever_yellow", _("yellow card"))):
+            for side, values in ((_("Baseline"), base), (_("What if"), after)):
+                mean = (values.get(name, {}).get(metric) or {}).get("mean")
+                rows.append(
+                    {_("Service"): f"{name} · {title}", _("Option"): side, _("Share"): mean or 0.0}
+                )
+    st.subheader(_("Card rates"))
+    st.bar_chart(
+        pd.DataFrame(rows),
+        x=_("Service"),
+        y=_("Share"),
+        color=_("Option"),
+        stack=False,
+        horizontal=True,
+    )
+
+
+def downloads(data: dict, name: str, changes: whatif.Changes, result: dict) -> None:
+    """The inputs (the scenario with the what-if reform) and the results (compare's JSON)."""
+    stem = Path(name).stem or "scenario"
+    text = whatif.inputs_yaml(data, changes)
+    left, right = st.columns(2)
+    left.download_button(
+        _("Download the inputs (scenario YAML)"),
+        text,
+        file_name=f"{stem}-what-if.yaml",
+        mime="application/yaml",
+        key="download_inputs",
+    )
+    right.download_button(
+        _("Download the results (JSON)"),
+        to_json(result),
+        file_name=f"{stem}-compare.json",
+        mime="application/json",
+        key="download_results",
+    )

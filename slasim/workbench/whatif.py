@@ -1,0 +1,264 @@
+"""The What-if page's logic: the controls a scenario offers, the changes as one reform, the run.
+
+The changes made with the controls (staff per desk, arrival volume, promised limits) become one
+reform named `what-if` (the scenario's own `staff`, `arrivals` and `limits` operations), applied
+after the reforms switched on; `sim.compare.compare` then runs the baseline and that variant with
+common random numbers, as `slasim compare SCENARIO --set reforms.what-if=[…] --reform …` does
+(`cli_args` gives that command, and the result is the same JSON).
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from slasim.io.i18n import N_
+
+WHAT_IF = "what-if"  # the reform the controls make (another name if the scenario has one)
+
+# (metric, label, kind) shown side by side; the labels are translated where shown.
+METRICS = (
+    ("arrived", N_("arrived"), "count"),
+    ("decided", N_("decided"), "count"),
+    ("on_time_promised", N_("on time (promised limit)"), "share"),
+    ("on_time_legal", N_("on time (legal limit)"), "share"),
+    ("ever_yellow", N_("yellow card"), "share"),
+    ("ever_red", N_("red card"), "share"),
+    ("lead_time_wd_mean", N_("lead time, working days (mean)"), "number"),
+    ("lead_time_wd_p50", N_("lead time, working days (p50)"), "number"),
+    ("lead_time_wd_p90", N_("lead time, working days (p90)"), "number"),
+    ("open_at_end", N_("open at the end"), "count"),
+)
+DESK_METRICS = (
+    ("utilisation", N_("utilisation"), "share"),
+    ("queue_mean", N_("queue (mean)"), "number"),
+    ("queue_max", N_("queue (max)"), "count"),
+    ("staff_mean", N_("staff"), "number"),
+)
+VERDICTS = (  # compare's verdict words, for the catalog
+    N_("better"),
+    N_("worse"),
+    N_("up"),
+    N_("down"),
+    N_("no clear change"),
+    N_("unchanged"),
+    N_("negligible"),
+    N_("n/a"),
+)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What the controls set: staff per department, a factor on every service's receipts, a
+    promised limit per service, and the scenario's reforms switched on (in file order)."""
+
+    staff: tuple[tuple[str, int], ...] = ()
+    volume: float = 1.0
+    promised: tuple[tuple[str, str], ...] = ()
+    reforms: tuple[str, ...] = ()
+
+
+def desks(data: dict) -> dict[str, int]:
+    """Departments whose staff a control can set (a plain number, no weekly roster) → staff."""
+    return {
+        name: dept["staff"]
+        for name, dept in (data.get("departments") or {}).items()
+        if isinstance(dept, dict) and isinstance(dept.get("staff"), int) and not dept.get("roster")
+    }
+
+
+def promised_limits(data: dict) -> dict[str, str]:
+    """Each service's promised limit as written (the legal one when only one is given)."""
+    found = {}
+    for name, service in (data.get("services") or {}).items():
+        limits = service.get("limits") if isinstance(service, dict) else None
+        if isinstance(limits, dict):
+            limits = limits.get("promised", limits.get("legal"))
+        if isinstance(limits, str):
+            found[name] = limits
+    return found
+
+
+def reform_name(data: dict) -> str:
+    """`what-if`, or `what-if-2` … when the scenario already has a reform of that name."""
+    names, k, name = set(data.get("reforms") or {}), 1, WHAT_IF
+    while name in names:
+        k += 1
+        name = f"{WHAT_IF}-{k}"
+    return name
+
+
+def operations(data: dict, changes: Changes) -> list[dict]:
+    """The reform operations that make the changes (none for a control left as it is)."""
+    staff, limits = desks(data), promised_limits(data)
+    ops: list[dict] = [
+        {"staff": {"department": name, "staff": int(n)}}
+        for name, n in changes.staff
+        if staff.get(name) != n
+    ]
+    if changes.volume != 1:
+        ops.append({"arrivals": {"scale": float(changes.volume)}})
+    ops += [
+        {"limits": {"service": name, "promised": text}}
+        for name, text in changes.promised
+        if limits.get(name) != text
+    ]
+    return ops
+
+
+def variant(data: dict, changes: Changes) -> list[str]:
+    """The reforms applied, in order: those switched on, then the what-if reform if any."""
+    names = list(changes.reforms)
+    return names + [reform_name(data)] if operations(data, changes) else names
+
+
+def with_what_if(data: dict, changes: Changes) -> dict:
+    """The scenario data with the what-if reform added to its reforms (the input to download)."""
+    ops = operations(data, changes)
+    if not ops:
+        return data
+    out = copy.deepcopy(data)
+    out["reforms"] = {**(out.get("reforms") or {}), reform_name(data): ops}
+    return out
+
+
+def inputs_yaml(data: dict, changes: Changes) -> str:
+    """The scenario with the what-if reform, as the YAML file the page offers to download
+    (`slasim compare FILE --reform …` runs it)."""
+    import yaml
+
+    return yaml.safe_dump(with_what_if(data, changes), allow_unicode=True, sort_keys=False)
+
+
+def flow(value) -> str:
+    """A value as one line of YAML flow text (what `--set` reads)."""
+    import yaml
+
+    return yaml.safe_dump(value, default_flow_style=True, width=10**9, sort_keys=False).strip()
+
+
+def cli_args(name: str, data: dict, changes: Changes, reps: int, seed: int) -> list[str]:
+    """`slasim compare …` with the same inputs, as arguments (the page shows it quoted)."""
+    args = ["slasim", "compare", name]
+    ops = operations(data, changes)
+    if ops:
+        if data.get("reforms"):
+            args += ["--set", f"reforms.{reform_name(data)}={flow(ops)}"]
+        else:
+            args += ["--set", f"reforms={flow({reform_name(data): ops})}"]
+    args += ["--reform", "+".join(variant(data, changes))]
+    return args + ["--reps", str(reps), "--seed", str(seed), "--json"]
+
+
+def run_what_if(
+    data: dict, source: str, changes: Changes, reps: int, seed: int, progress=None
+) -> dict:
+    """The baseline and the what-if with common random numbers: `slasim compare`'s result (the
+    same function, the same arguments; replications in this process)."""
+    from slasim.io.errors import SlasimError
+    from slasim.sim.compare import compare
+    from slasim.sim.workload import MAX_CASES
+
+    names = variant(data, changes)
+    if not names:
+        raise SlasimError("nothing to compare: change a control or switch a reform on")
+    return compare(
+        with_what_if(data, changes),
+        source,
+        [names],
+        replications=reps,
+        seed=seed,
+        progress=progress,
+        workers=1,
+        max_cases=MAX_CASES,
+    )
+
+
+def load_warnings(data: dict, source: str, changes: Changes) -> list[str]:
+    """What `slasim compare` warns about before running: departments that cannot keep up (in the
+    baseline, then new ones in the what-if), and a period past the calendar's published years."""
+    from slasim.io.i18n import Text
+    from slasim.scenario.plan import compile_plan
+    from slasim.scenario.reforms import scenario_with_reforms
+    from slasim.staffing.load import overloaded
+
+    full = with_what_if(data, changes)
+    base = compile_plan(scenario_with_reforms(full, [], source), source)
+    other = compile_plan(scenario_with_reforms(full, variant(data, changes), source), source)
+    lines = list(overloaded(base))
+    lines += [Text("what-if: {line}", line=line) for line in overloaded(other) if line not in lines]
+    if base.provisional or other.provisional:
+        lines.append(Text("the period passes the years the calendar has published: provisional"))
+    return lines
+
+
+def side_by_side(result: dict) -> list[dict]:
+    """Rows of the comparison: per service (and all services) and metric, the baseline's and the
+    what-if's figures (mean and 95% CI) and the paired change with its CI and verdict."""
+    base = result["baseline"]
+    ((_, reform),) = result["reforms"].items()
+    scopes = [(name, ("services", name)) for name in base["services"]]
+    if len(scopes) > 1:
+        scopes.append(("", ("overall",)))
+    rows = []
+    for scope, path in scopes:
+        before, after, change = base, reform["summary"], reform["change"]
+        for key in path:
+            before, after, change = before.get(key, {}), after.get(key, {}), change.get(key, {})
+        for metric, label, kind in METRICS:
+            if metric in before or metric in after:
+                rows.append(
+                    {
+                        "service": scope,
+                        "metric": label,
+                        "kind": kind,
+                        "baseline": before.get(metric),
+                        "what_if": after.get(metric),
+                        "change": change.get(metric),
+                    }
+                )
+    return rows
+
+
+def desk_rows(result: dict) -> list[dict]:
+    """Rows per department: utilisation, queue and staff, baseline and what-if, paired change."""
+    base = result["baseline"]["departments"]
+    ((_, reform),) = result["reforms"].items()
+    after, change = reform["summary"]["departments"], reform["change"].get("departments", {})
+    return [
+        {
+            "department": name,
+            "metric": label,
+            "kind": kind,
+            "baseline": base[name].get(metric),
+            "what_if": after.get(name, {}).get(metric),
+            "change": change.get(name, {}).get(metric),
+        }
+        for name in base
+        for metric, label, kind in DESK_METRICS
+    ]
+
+
+class Kept:
+    """The last `size` results by their inputs (the page's (scenario, changes, seed) cache),
+    shared by every session of the server."""
+
+    def __init__(self, size: int = 64):
+        self.size, self.results, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key: str, compute):
+        with self.lock:
+            if key in self.results:
+                self.results.move_to_end(key)
+                return self.results[key]
+        value = compute()
+        with self.lock:
+            self.results[key] = value
+            while len(self.results) > self.size:
+                self.results.popitem(last=False)
+        return value
+
+
+RESULTS = Kept()

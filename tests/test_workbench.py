@@ -1,0 +1,298 @@
+"""The workbench's pages, headless (Streamlit's `AppTest`): each page's figures are the command
+line's JSON for the same inputs, bad uploads are one line, and Chinese pages hold no English left."""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+import pytest
+
+pytest.importorskip("streamlit")
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from slasim.outputs.results import cell, change_cell, to_json  # noqa: E402
+from slasim.workbench import inputs, whatif  # noqa: E402
+
+from .english import english_left  # noqa: E402
+from .helpers import ROOT, slasim  # noqa: E402
+
+APP = str(ROOT / "slasim" / "workbench" / "app.py")
+
+
+def page(name: str = "whatif", lang: str = "en", scenario: str | None = None) -> AppTest:
+    """The app on one page, in one language, with a scenario chosen (if given)."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.sidebar.radio(key="lang").set_value(lang).run()
+    at.sidebar.radio(key="page").set_value(name).run()
+    if scenario is not None:
+        at.selectbox(key="scenario").set_value(scenario).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def cli_json(*args) -> dict:
+    done = slasim(*args)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def shown_texts(at: AppTest) -> str:
+    """Every text the page shows: headings, captions, alerts, labels, table cells and headers."""
+    parts = []
+    for kind in ("title", "header", "subheader", "caption", "markdown", "info", "warning", "error"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    for kind in ("button", "selectbox", "number_input", "slider", "toggle", "text_input", "radio"):
+        parts += [w.label for w in getattr(at, kind)]
+    parts += [w.label for w in at.get("download_button")]
+    parts += [w.label for w in at.get("expander")]
+    for frame in at.dataframe:
+        table = frame.value
+        parts += [str(c) for c in table.columns]
+        parts += [str(v) for row in table.itertuples(index=False) for v in row]
+    return "\n".join(parts)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_results():
+    """Every test computes its results (the page's cache is shared by every session)."""
+    whatif.RESULTS.results.clear()
+    yield
+    whatif.RESULTS.results.clear()
+
+
+def run_what_if(at: AppTest) -> dict:
+    at.button(key="run").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    return at.session_state["whatif"][1]
+
+
+def test_a_desks_staff_gives_what_run_set_gives():
+    at = page(scenario="minimal")
+    at.number_input(key="staff:minimal:window").set_value(3)
+    at.number_input(key="reps:minimal").set_value(3)
+    result = run_what_if(at)
+    ran = cli_json("run", "minimal", "--set", "departments.window.staff=3", "-n", "3", "--json")
+    summary = json.loads(to_json(result))["reforms"]["what-if"]["summary"]
+    for part in ("overall", "services", "steps", "departments", "little"):
+        assert summary[part] == ran[part], part
+    base = cli_json("run", "minimal", "-n", "3", "--json")
+    table = at.dataframe[0].value
+    red = table[table["Metric"] == "red card"].iloc[0]
+    assert red["Baseline"] == cell(base["overall"]["ever_red"], "share")
+    lead = table[table["Metric"] == "lead time, working days (mean)"].iloc[0]
+    assert lead["What if"] == cell(ran["overall"]["lead_time_wd_mean"], "number")
+    assert lead["Baseline"] == cell(base["overall"]["lead_time_wd_mean"], "number")
+    # the staff of the desk moved: the desks' table says so
+    desks = at.dataframe[1].value
+    staff = desks[desks["Metric"] == "staff"].iloc[0]
+    assert (staff["Baseline"], staff["What if"]) == ("2.00 ± 0.00", "3.00 ± 0.00")
+
+
+def test_the_command_shown_prints_the_pages_json():
+    at = page(scenario="minimal")
+    at.number_input(key="staff:minimal:window").set_value(1)
+    at.slider(key="volume:minimal").set_value(0.5)
+    at.number_input(key="reps:minimal").set_value(2)
+    result = run_what_if(at)
+    command = shlex.split(at.code[0].value)
+    assert command[:3] == ["slasim", "compare", "minimal"]
+    done = slasim(*command[1:])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == to_json(result)
+    assert [w.label for w in at.get("download_button")] == [
+        "Download the inputs (scenario YAML)",
+        "Download the results (JSON)",
+    ]
+
+
+def test_the_inputs_download_runs_as_the_page_ran(tmp_path):
+    data, source = inputs.load_choice("minimal")
+    changes = whatif.Changes(staff=(("window", 3),), volume=1.5)
+    result = whatif.run_what_if(data, source, changes, 2, 1)
+    path = tmp_path / "minimal-what-if.yaml"
+    path.write_text(whatif.inputs_yaml(data, changes), encoding="utf-8")
+    again = cli_json("compare", path, "-r", "what-if", "-n", "2", "--seed", "1", "--json")
+    assert again == json.loads(to_json(result))
+
+
+def test_a_reform_toggle_shows_compares_paired_ci():
+    at = page(scenario="district-centre")
+    at.toggle(key="reform:district-centre:dedicated-inspectors").set_value(True)
+    at.number_input(key="reps:district-centre").set_value(2)
+    result = run_what_if(at)
+    compared = cli_json(
+        "compare", "district-centre", "-r", "dedicated-inspectors", "-n", "2", "--json"
+    )
+    assert json.loads(to_json(result)) == compared
+    change = compared["reforms"]["dedicated-inspectors"]["change"]
+    table = at.dataframe[0].value
+    rows = table[(table["Service"] == "food-licence") & (table["Metric"] == "red card")]
+    shown = rows.iloc[0]["Change [95% CI, paired]"]
+    assert shown == change_cell(change["services"]["food-licence"]["ever_red"], "share")
+    assert "[" in shown  # the paired interval is shown with the change
+
+
+def test_the_same_inputs_are_not_run_twice(monkeypatch):
+    calls = []
+    real = whatif.run_what_if
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(whatif, "run_what_if", counted)
+    at = page(scenario="minimal")
+    at.number_input(key="staff:minimal:window").set_value(3)
+    at.number_input(key="reps:minimal").set_value(2)
+    first = run_what_if(at)
+    second = run_what_if(at)
+    assert len(calls) == 1 and first is second
+    at.number_input(key="seed:minimal").set_value(7)
+    run_what_if(at)
+    assert len(calls) == 2  # another seed is another result
+
+
+def test_controls_moved_after_a_run_ask_for_another_run():
+    at = page(scenario="minimal")
+    at.number_input(key="staff:minimal:window").set_value(3)
+    at.number_input(key="reps:minimal").set_value(2)
+    run_what_if(at)
+    assert len(at.dataframe) == 2
+    at.number_input(key="staff:minimal:window").set_value(4).run()
+    assert not at.dataframe  # the old figures are not shown under the new controls
+    assert "press Run" in at.info[0].value
+
+
+def test_nothing_changed_is_said_not_run():
+    at = page(scenario="minimal")
+    at.button(key="run").click().run()
+    assert "Nothing to compare" in at.info[0].value
+    assert not at.dataframe
+
+
+BAD = (
+    "name: bad\nstart: 2026-03-02\nworking_days: 10\ndepartments: {window: {staff: 0}}\n"
+    "services: {s: {limits: 5wd, arrivals: {per_day: 1}, steps: [{step: a, department: window}]}}\n"
+)
+
+
+def test_a_bad_upload_is_the_commands_one_line(tmp_path):
+    path = tmp_path / "centre.yaml"
+    path.write_text(BAD)
+    done = slasim("validate", path)
+    assert done.returncode == 2
+    expected = done.stderr.strip().removeprefix("error: ").replace(str(path), "centre.yaml")
+    at = page(scenario="upload:")
+    at.file_uploader(key="scenario_upload").upload("centre.yaml", path.read_bytes()).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [expected]
+    assert "\n" not in expected and "staff" in expected
+
+
+def test_an_upload_that_is_not_yaml_is_one_line():
+    at = page(scenario="upload:")
+    at.file_uploader(key="scenario_upload").upload("centre.yaml", b"name: [unclosed\n").run()
+    assert not at.exception
+    (line,) = [e.value for e in at.error]
+    assert line.startswith("centre.yaml: line ") and "invalid YAML" in line
+
+
+def test_an_upload_over_the_cap_is_refused_unread(monkeypatch):
+    monkeypatch.setattr(inputs, "MAX_UPLOAD_MB", 0.001)
+    at = page(scenario="upload:")
+    at.file_uploader(key="scenario_upload").upload("../../etc/big.yaml", b"#" * 2000).run()
+    assert [e.value for e in at.error] == ["big.yaml: over 0.001 MB: not read"]
+
+
+def test_an_uploaded_scenario_runs(tmp_path):
+    text = (ROOT / "scenarios" / "minimal.yaml").read_bytes()
+    at = page(scenario="upload:")
+    at.file_uploader(key="scenario_upload").upload("mine.yaml", text).run()
+    at.number_input(key="staff:mine.yaml:window").set_value(3)
+    at.number_input(key="reps:mine.yaml").set_value(2)
+    result = run_what_if(at)
+    ran = cli_json("run", "minimal", "--set", "departments.window.staff=3", "-n", "2", "--json")
+    assert json.loads(to_json(result))["reforms"]["what-if"]["summary"]["overall"] == ran["overall"]
+
+
+def test_the_page_in_chinese_has_no_english_left_and_the_same_json():
+    results = {}
+    for lang in ("en", "zh"):
+        whatif.RESULTS.results.clear()
+        at = page(lang=lang, scenario="minimal")
+        at.number_input(key="staff:minimal:window").set_value(3)
+        at.number_input(key="reps:minimal").set_value(2)
+        results[lang] = to_json(run_what_if(at))
+        if lang == "zh":
+            text = shown_texts(at)
+            assert "红牌" in text and "工作日" in text
+            # allowed: the names of the scenario's desk and service (from the file)
+            assert english_left(text) == []
+    assert results["zh"] == results["en"]
+
+
+def test_the_language_follows_slasim_lang_by_default(monkeypatch):
+    monkeypatch.setenv("SLASIM_LANG", "zh")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert at.sidebar.radio(key="lang").value == "zh"
+    assert at.header[0].value == "假设分析"
+
+
+def test_what_if_operations_are_the_reform_operations():
+    data, _source = inputs.load_choice("district-centre")
+    changes = whatif.Changes(
+        staff=(("registry", 4), ("window", 3)),  # window unchanged: no operation
+        volume=1.2,
+        promised=(("real-estate", "3wd"), ("food-licence", "5wd")),
+        reforms=("fewer-materials",),
+    )
+    assert whatif.operations(data, changes) == [
+        {"staff": {"department": "registry", "staff": 4}},
+        {"arrivals": {"scale": 1.2}},
+        {"limits": {"service": "real-estate", "promised": "3wd"}},
+    ]
+    assert whatif.variant(data, changes) == ["fewer-materials", "what-if"]
+    assert whatif.reform_name({"reforms": {"what-if": [], "what-if-2": []}}) == "what-if-3"
+
+
+def test_the_server_binds_this_machine_unless_told(monkeypatch, capsys):
+    from slasim.workbench import launch
+
+    started = []
+
+    class Server:
+        def __init__(self, command, env):
+            started.append((command, env))
+
+        def wait(self, timeout=None):
+            return 0
+
+        def poll(self):
+            return 0
+
+    monkeypatch.setattr(launch.subprocess, "Popen", Server)
+    done = slasim("app", ROOT / "scenarios" / "minimal.yaml")
+    assert done.returncode == 0, done.stderr
+    command, env = started[0]
+    assert command[command.index("--server.address") + 1] == "127.0.0.1"
+    assert command[command.index("--browser.gatherUsageStats") + 1] == "false"
+    assert command[command.index("--server.maxUploadSize") + 1] == str(inputs.MAX_UPLOAD_MB)
+    assert env[inputs.SCENARIOS_ENV] == str(ROOT / "scenarios" / "minimal.yaml")
+    assert done.stderr == ""
+    done = slasim("app", "--host", "0.0.0.0", "--port", "9000")
+    assert done.returncode == 0
+    assert done.stderr.startswith("warning: listening on 0.0.0.0: anyone")
+    assert done.stderr.count("\n") == 1
+    command, _env = started[1]
+    assert command[command.index("--server.port") + 1] == "9000"
+
+
+def test_a_missing_scenario_file_is_one_line():
+    done = slasim("app", "no-such-centre.yaml")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "error: no-such-centre.yaml: file not found"
