@@ -61,7 +61,7 @@ def _version(value: bool) -> None:
         try:
             typer.echo(f"slasim {version('slasim')}")
         except PackageNotFoundError:  # a checkout run without installing
-            typer.echo("slasim (not installed)")
+            typer.echo(_("slasim (not installed)"))
         raise typer.Exit(0)
 
 
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     if argv is None:  # the console entry point, not a caller's process
         install()
         if not _stdout_open():
-            typer.echo("error: standard output is closed (nothing could be printed)", err=True)
+            typer.echo(_("error: standard output is closed (nothing could be printed)"), err=True)
             sys.exit(2)
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
@@ -131,41 +131,45 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
-        typer.echo("interrupted", err=True)
+        typer.echo(_("interrupted"), err=True)
         sys.exit(130)
     except Terminated as exc:
-        typer.echo("terminated" if exc.signum == 15 else f"terminated ({exc.name})", err=True)
+        if exc.signum == 15:
+            typer.echo(_("terminated"), err=True)
+        else:
+            typer.echo(_("terminated ({signal})").format(signal=exc.name), err=True)
         sys.exit(128 + exc.signum)
     except BrokenPipeError:
         _drop_stdout()
-        typer.echo("error: standard output was closed before everything was printed", err=True)
+        typer.echo(_("error: standard output was closed before everything was printed"), err=True)
         sys.exit(141)
     except OSError as exc:  # a full disk, a name too long, a folder where a file should be
         _drop_stdout()
         if exc.filename:
             where = f"{_short(str(exc.filename))}: "
         else:
-            where = "standard output: " if _on_stdout(exc) else "cannot write: "
-        typer.echo(f"error: {one_line(where + (exc.strerror or str(exc)))}", err=True)
+            where = _("standard output: ") if _on_stdout(exc) else _("cannot write: ")
+        message = one_line(where + (exc.strerror or str(exc)))
+        typer.echo(_("error: {message}").format(message=message), err=True)
         sys.exit(2)
     except typer.TyperException as exc:  # usage errors (missing argument, unknown option)
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         if not message.strip():  # no command given: the help was printed, nothing went wrong
             sys.exit(0)
-        typer.echo(f"error: {message} (see --help)", err=True)
+        typer.echo(_("error: {message} (see --help)").format(message=message), err=True)
         sys.exit(2)
     except Exception as exc:  # a bug: never a wall of text unless asked for
         if debug:
             raise
         text = " ".join(str(exc).split())[:300]
-        typer.echo(
-            f"error: unexpected {type(exc).__name__}: {text} (a bug in slasim: rerun with --debug "
-            "for the traceback, and report it)",
-            err=True,
+        bug = _(
+            "error: unexpected {kind}: {text} (a bug in slasim: rerun with --debug for the "
+            "traceback, and report it)"
         )
+        typer.echo(bug.format(kind=type(exc).__name__, text=text), err=True)
         sys.exit(70)
     if code == 130:  # Typer returns an interrupt as exit code 130
-        typer.echo("interrupted", err=True)
+        typer.echo(_("interrupted"), err=True)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 
 from slasim.io.errors import SlasimError, one_line, terminal_text
-from slasim.io.i18n import _, localized
+from slasim.io.i18n import Text, _, localized
 
 
 def emit_json(data) -> None:
@@ -42,7 +42,7 @@ def result_warnings(source: str, lines: list[str], as_json: bool, quiet: bool) -
     """Warnings about the results (e.g. a growing backlog before acceptance): in the text report,
     and on stderr too when the report is JSON."""
     if as_json and not quiet:
-        warn(f"{source}: {line}" for line in lines)
+        warn(Text("{where}: {line}", where=source, line=line) for line in lines)
 
 
 @contextmanager
@@ -120,21 +120,39 @@ def before_simulating(
         where = f"{source} ({label})" if label else source
         if not quiet:
             if i == 0:
-                warn(f"{source}: {line}" for line in plan.unused_staff_changes())
+                warn(
+                    Text("{where}: {line}", where=source, line=line)
+                    for line in plan.unused_staff_changes()
+                )
             if load:
                 from slasim.staffing.load import overloaded
 
                 lines = overloaded(plan)
                 if i == 0 and label is None:
                     baseline = lines
-                warn(f"{where}: {line}" for line in lines if i == 0 or line not in baseline)
+                warn(
+                    Text("{where}: {line}", where=where, line=line)
+                    for line in lines
+                    if i == 0 or line not in baseline
+                )
         if plan.provisional:
-            message = (
-                f"the period passes the years calendar {plan.calendar.name!r} has published: "
-                "results are provisional"
-            )
+            name = repr(plan.calendar.name)
             if strict:
-                raise SlasimError(f"{message} (--strict)", source=source, field="start")
+                raise SlasimError(
+                    "the period passes the years calendar {name} has published: results are "
+                    "provisional (--strict)",
+                    source=source,
+                    field="start",
+                    name=name,
+                )
             if not quiet:
-                warn([message])
+                warn(
+                    [
+                        Text(
+                            "the period passes the years calendar {name} has published: "
+                            "results are provisional",
+                            name=name,
+                        )
+                    ]
+                )
             return

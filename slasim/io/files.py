@@ -26,7 +26,7 @@ from pathlib import Path
 
 from slasim.io import manifest
 from slasim.io.errors import SlasimError
-from slasim.io.i18n import Text
+from slasim.io.i18n import N_, Text
 from slasim.io.interrupts import check_interrupted, held
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -117,14 +117,16 @@ def open_regular(path: Path, max_mb: float = MAX_INPUT_MB):
     except FileNotFoundError:
         raise SlasimError("file not found", source=shown(path)) from None
     except OSError as exc:
-        raise SlasimError(f"cannot read file ({exc.strerror})", source=shown(path)) from None
+        raise SlasimError(
+            "cannot read file ({why})", source=shown(path), why=exc.strerror
+        ) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            kind = N_("a directory") if stat.S_ISDIR(info.st_mode) else N_("not a regular file")
             raise SlasimError(kind, source=shown(path))
         if info.st_size > max_mb * 2**20:
-            raise SlasimError(f"over {max_mb:g} MB: not read", source=shown(path))
+            raise SlasimError("over {most:g} MB: not read", source=shown(path), most=max_mb)
         if _read is not None:
             _read.add((info.st_dev, info.st_ino))
         os.set_blocking(fd, True)
@@ -142,9 +144,11 @@ def read_bytes_file(path: Path, max_mb: float = MAX_INPUT_MB) -> bytes:
         with open_regular(path, max_mb) as handle:
             data = handle.read(limit + 1)
     except OSError as exc:
-        raise SlasimError(f"cannot read file ({exc.strerror})", source=shown(path)) from None
+        raise SlasimError(
+            "cannot read file ({why})", source=shown(path), why=exc.strerror
+        ) from None
     if len(data) > limit:
-        raise SlasimError(f"over {max_mb:g} MB: not read", source=shown(path))
+        raise SlasimError("over {most:g} MB: not read", source=shown(path), most=max_mb)
     return data
 
 
@@ -155,7 +159,7 @@ def read_text_file(path: Path, max_mb: float = MAX_INPUT_MB) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SlasimError(f"not UTF-8 text (byte {exc.start})", source=shown(path)) from None
+        raise SlasimError("not UTF-8 text (byte {at})", source=shown(path), at=exc.start) from None
 
 
 def read_json_file(path: Path, max_mb: float = MAX_INPUT_MB):
@@ -166,7 +170,7 @@ def read_json_file(path: Path, max_mb: float = MAX_INPUT_MB):
         return json.loads(text, object_pairs_hook=_unique_pairs)
     except json.JSONDecodeError as exc:
         raise SlasimError(
-            f"invalid JSON: {exc.msg}", source=shown(path), field=f"line {exc.lineno}"
+            "invalid JSON: {why}", source=shown(path), field=f"line {exc.lineno}", why=exc.msg
         ) from None
     except ValueError:
         raise SlasimError("invalid JSON: a key is repeated", source=shown(path)) from None
@@ -182,7 +186,12 @@ def yaml_value(text: str, what: str):
         return yaml.safe_load(text)
     except (yaml.YAMLError, ValueError) as exc:
         problem = getattr(exc, "problem", None) or str(exc).split(";")[0]
-        raise SlasimError(f"not a plain YAML value ({problem}): {text!r}", field=what) from None
+        raise SlasimError(
+            "not a plain YAML value ({problem}): {value}",
+            field=what,
+            problem=problem,
+            value=repr(text),
+        ) from None
 
 
 def read_yaml(path: Path):
@@ -195,10 +204,10 @@ def read_yaml(path: Path):
                 return json.loads(text, object_pairs_hook=_unique_pairs)
         except json.JSONDecodeError as exc:
             raise SlasimError(
-                f"invalid JSON: {exc.msg}", source=str(path), field=f"line {exc.lineno}"
+                "invalid JSON: {why}", source=str(path), field=f"line {exc.lineno}", why=exc.msg
             ) from None
         except ValueError as exc:  # a duplicate key
-            raise SlasimError(f"invalid JSON: {exc}", source=str(path)) from None
+            raise SlasimError("invalid JSON: {why}", source=str(path), why=str(exc)) from None
         except RecursionError:
             raise SlasimError("the document is nested too deeply", source=str(path)) from None
     import yaml
@@ -211,10 +220,14 @@ def read_yaml(path: Path):
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else None
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise SlasimError(f"invalid YAML: {problem}", source=str(path), field=where) from None
+        problem = getattr(exc, "problem", None) or N_("invalid YAML")
+        raise SlasimError(
+            "invalid YAML: {problem}", source=str(path), field=where, problem=problem
+        ) from None
     except ValueError as exc:  # e.g. an integer of thousands of digits
-        raise SlasimError(f"invalid value: {exc}".split(";")[0], source=str(path)) from None
+        raise SlasimError(
+            "invalid value: {why}", source=str(path), why=str(exc).split(";")[0]
+        ) from None
     check_expanded_size(data, str(path))
     return data
 
@@ -265,7 +278,9 @@ def check_expanded_size(data, source: str) -> None:
         sizes[key] = n
         if n > MAX_NODES:
             raise SlasimError(
-                f"the document expands to over {MAX_NODES:,} values (YAML aliases?)", source=source
+                "the document expands to over {most:,} values (YAML aliases?)",
+                source=source,
+                most=MAX_NODES,
             )
         return n
 
@@ -290,17 +305,23 @@ def check_target(path: Path) -> None:
         if (path.is_symlink() or path.exists()) and not path.is_file():
             kind = "a directory" if path.is_dir() else "not a regular file"
             raise SlasimError(
-                f"{kind}: results are only written over regular files", source=shown(path)
+                "{kind}: results are only written over regular files", source=shown(path), kind=kind
             )
         parent = path.parent
         while not parent.exists() and parent != parent.parent:
             parent = parent.parent
         if parent.exists() and not parent.is_dir():
-            raise SlasimError(f"{parent} is not a directory", source=shown(path))
+            raise SlasimError("{folder} is not a directory", source=shown(path), folder=str(parent))
         if parent.is_dir() and not os.access(parent, os.W_OK | os.X_OK):
-            raise SlasimError(f"cannot write in {parent} (permission denied)", source=shown(path))
+            raise SlasimError(
+                "cannot write in {folder} (permission denied)",
+                source=shown(path),
+                folder=str(parent),
+            )
     except OSError as exc:  # a name too long, a loop of symlinks
-        raise SlasimError(f"cannot write here ({exc.strerror})", source=shown(path)) from None
+        raise SlasimError(
+            "cannot write here ({why})", source=shown(path), why=exc.strerror
+        ) from None
 
 
 def temp_beside(path: Path) -> Path:
@@ -312,7 +333,9 @@ def temp_beside(path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
-        raise SlasimError(f"cannot write here ({exc.strerror})", source=shown(path)) from None
+        raise SlasimError(
+            "cannot write here ({why})", source=shown(path), why=exc.strerror
+        ) from None
     os.close(fd)
     return Path(tmp)
 
@@ -345,7 +368,9 @@ class OutputSet:
         try:
             tmp.write_text(text, encoding="utf-8")
         except OSError as exc:  # a full disk
-            raise SlasimError(f"cannot write ({exc.strerror})", source=shown(path)) from None
+            raise SlasimError(
+                "cannot write ({why})", source=shown(path), why=exc.strerror
+            ) from None
 
     def commit(self) -> None:
         """Publish every staged file (see the class); ending signals wait until all are renamed,
@@ -368,7 +393,7 @@ class OutputSet:
             self._staged = []
         except OSError as exc:
             raise SlasimError(
-                f"cannot publish the results ({exc.strerror})", source=exc.filename
+                "cannot publish the results ({why})", source=exc.filename, why=exc.strerror
             ) from None
         finally:
             self.discard()  # what could not be renamed

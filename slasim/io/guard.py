@@ -33,6 +33,7 @@ from pathlib import Path
 from slasim.io import manifest
 from slasim.io.errors import SlasimError
 from slasim.io.files import shown
+from slasim.io.i18n import N_, Text
 
 LOCK = ".slasim.lock"
 NAME_MAX = 255  # bytes in one file name (ext4, xfs, btrfs, tmpfs)
@@ -46,14 +47,18 @@ def _checked_name(path: Path) -> None:
     name = len(os.fsencode(path.name))
     if name + TEMP_EXTRA > NAME_MAX:
         raise SlasimError(
-            f"file name too long ({name} bytes; at most {NAME_MAX - TEMP_EXTRA})",
+            "file name too long ({size} bytes; at most {most})",
             source=shown(path),
+            size=name,
+            most=NAME_MAX - TEMP_EXTRA,
         )
     whole = len(os.fsencode(os.path.abspath(path)))
     if whole + TEMP_EXTRA >= PATH_MAX:
         raise SlasimError(
-            f"path too long ({whole} bytes; at most {PATH_MAX - TEMP_EXTRA - 1})",
+            "path too long ({size} bytes; at most {most})",
             source=shown(path),
+            size=whole,
+            most=PATH_MAX - TEMP_EXTRA - 1,
         )
 
 
@@ -61,7 +66,7 @@ def _real(path: Path) -> str:
     try:
         return os.path.realpath(path)
     except OSError as exc:
-        raise SlasimError(f"cannot resolve ({exc.strerror})", source=shown(path)) from None
+        raise SlasimError("cannot resolve ({why})", source=shown(path), why=exc.strerror) from None
 
 
 def _inode(path: str) -> tuple[int, int] | None:
@@ -80,10 +85,12 @@ def _regular_or_missing(path: Path) -> None:
     except FileNotFoundError:
         return
     except OSError as exc:
-        raise SlasimError(f"cannot read file ({exc.strerror})", source=shown(path)) from None
+        raise SlasimError(
+            "cannot read file ({why})", source=shown(path), why=exc.strerror
+        ) from None
     if not stat.S_ISREG(info.st_mode):
-        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-        raise SlasimError(f"{kind}: not read", source=shown(path))
+        kind = N_("a directory") if stat.S_ISDIR(info.st_mode) else N_("not a regular file")
+        raise SlasimError("{kind}: not read", source=shown(path), kind=kind)
 
 
 class Claim:
@@ -104,7 +111,7 @@ class Claim:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise SlasimError(
-                f"cannot create the folder ({exc.strerror})", source=shown(folder)
+                "cannot create the folder ({why})", source=shown(folder), why=exc.strerror
             ) from None
         self._created += reversed(missing)
         path = folder / LOCK
@@ -112,16 +119,19 @@ class Claim:
             try:
                 fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
             except OSError as exc:
-                raise SlasimError(f"cannot lock ({exc.strerror})", source=shown(path)) from None
+                raise SlasimError(
+                    "cannot lock ({why})", source=shown(path), why=exc.strerror
+                ) from None
             try:
                 fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
             except BlockingIOError:
                 holder = os.read(fd, 32).decode("ascii", "replace").strip()
                 os.close(fd)
-                who = f" (pid {holder})" if holder.isdigit() else ""
+                who = Text(" (pid {pid})", pid=holder) if holder.isdigit() else ""
                 raise SlasimError(
-                    f"another slasim command{who} is writing in this folder: wait for it to end",
+                    "another slasim command{who} is writing in this folder: wait for it to end",
                     source=shown(folder),
+                    who=who,
                 ) from None
             # The last holder of a lock removes its file: if ours was removed meanwhile, retry.
             if _inode(str(path)) == (os.fstat(fd).st_dev, os.fstat(fd).st_ino):
@@ -190,15 +200,17 @@ def claim_outputs(inputs=(), files=(), folders=None, *, appended=()) -> Claim:
             if key is not None and key in sources:
                 alias = "" if sources[key] == str(path) else f" ({sources[key]})"
                 raise SlasimError(
-                    f"an input of this command{alias}: writing here would overwrite it",
+                    "an input of this command{alias}: writing here would overwrite it",
                     source=shown(path),
+                    alias=alias,
                 )
         for key in (real, inode):
             if key is not None and key in written:
-                alias = "" if written[key] == str(path) else f" (as {written[key]})"
+                alias = "" if written[key] == str(path) else Text(" (as {name})", name=written[key])
                 raise SlasimError(
-                    f"two outputs of this command are this one file{alias}: one would be lost",
+                    "two outputs of this command are this one file{alias}: one would be lost",
                     source=shown(path),
+                    alias=alias,
                 )
         written[real] = str(path)
         if inode is not None:
@@ -207,9 +219,10 @@ def claim_outputs(inputs=(), files=(), folders=None, *, appended=()) -> Claim:
         ours = any(parent == Path(_real(f)) for f in folders)
         if not ours and (command := manifest.owner(parent, Path(real).name)):
             raise SlasimError(
-                f"a file of the `{command}` results published in this folder: it would be "
+                "a file of the `{command}` results published in this folder: it would be "
                 "overwritten (write elsewhere)",
                 source=shown(path),
+                command=command,
             )
     locks = {_real(folder): True for folder in folders}
     for path in singles + appended:

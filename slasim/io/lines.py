@@ -28,7 +28,7 @@ def read_input(name: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SlasimError(f"not UTF-8 text (byte {exc.start})", source="stdin") from None
+        raise SlasimError("not UTF-8 text (byte {at})", source="stdin", at=exc.start) from None
 
 
 def read_records(
@@ -47,7 +47,9 @@ def read_records(
         column = columns[name]
         if not all(column):
             at = next(i for i, value in enumerate(column) if not value)
-            raise SlasimError(f"{name}: missing", source=source, field=f"line {lines[at]}")
+            raise SlasimError(
+                "{name}: missing", source=source, field=f"line {lines[at]}", name=name
+            )
     return columns, lines
 
 
@@ -61,7 +63,9 @@ def _json_lines(text: str, source: str, fields, lists) -> tuple[list[dict], list
         try:
             record = json.loads(line, object_pairs_hook=_unique_pairs)
         except json.JSONDecodeError as exc:
-            raise SlasimError(f"invalid JSON: {exc.msg}", source=source, field=where) from None
+            raise SlasimError(
+                "invalid JSON: {why}", source=source, field=where, why=exc.msg
+            ) from None
         except ValueError:
             raise SlasimError(
                 "invalid JSON: a key is repeated", source=source, field=where
@@ -73,16 +77,18 @@ def _json_lines(text: str, source: str, fields, lists) -> tuple[list[dict], list
         for key, value in record.items():
             if key not in known:
                 raise SlasimError(
-                    f"unknown key {shown(key)} (use {', '.join(fields)})",
+                    "unknown key {key} (use {known})",
                     source=source,
                     field=where,
+                    key=shown(key),
+                    known=", ".join(fields),
                 )
             plain = isinstance(value, str) or value is None
             listed = key in lists and isinstance(value, list)
             if listed and all(isinstance(item, str) for item in value):
                 continue
             if not plain:
-                raise SlasimError(f"{key}: not a text", source=source, field=where)
+                raise SlasimError("{key}: not a text", source=source, field=where, key=key)
         records.append(record)
         lines.append(number)
     return records, lines
@@ -106,13 +112,17 @@ def _csv_columns(text: str, source: str, fields) -> tuple[dict[str, list], list[
                 if not any(cell.strip() for cell in row):
                     continue  # a blank line
                 raise SlasimError(
-                    f"{len(row)} cells for {width} columns", source=source, field=f"line {number}"
+                    "{cells} cells for {width} columns",
+                    source=source,
+                    field=f"line {number}",
+                    cells=len(row),
+                    width=width,
                 )
             rows.append(row)
             lines.append(number)
     except csv.Error as exc:
         where = f"line {reader.line_num}"
-        raise SlasimError(f"invalid CSV: {exc}", source=source, field=where) from None
+        raise SlasimError("invalid CSV: {why}", source=source, field=where, why=str(exc)) from None
     columns = {name: [None] * len(rows) for name in fields}
     for name, column in zip(header or (), zip(*rows)):
         columns[name] = [value or None for value in column]  # an empty cell: not given
@@ -123,9 +133,11 @@ def _check_header(header: list[str], source: str, fields, number: int) -> None:
     for name in header:
         if name not in fields:
             raise SlasimError(
-                f"unknown column {shown(name)} (use {', '.join(fields)})",
+                "unknown column {name} (use {known})",
                 source=source,
                 field=f"line {number}",
+                name=shown(name),
+                known=", ".join(fields),
             )
     if len(set(header)) != len(header):
         raise SlasimError("a column is repeated", source=source, field=f"line {number}")

@@ -36,9 +36,10 @@ class _Capped(io.RawIOBase):
         self.count += n or 0
         if self.count > self.limit:
             raise SlasimError(
-                f"the log holds over {self.max_mb:g} MB once decompressed: not read "
+                "the log holds over {most:g} MB once decompressed: not read "
                 "(--max-log-mb raises the cap; or fit a slice of the cases)",
                 source=self.source,
+                most=self.max_mb,
             )
         return n
 
@@ -62,14 +63,18 @@ def open_log(path: Path, max_mb: float) -> io.BufferedReader:
     size_mb = path.stat().st_size / 2**20
     if size_mb > max_mb:
         raise SlasimError(
-            f"the log is {size_mb:,.0f} MB, over the {max_mb:g} MB read into memory "
+            "the log is {size:,.0f} MB, over the {most:g} MB read into memory "
             "(--max-log-mb raises it; or fit a slice of the cases)",
             source=str(path),
+            size=size_mb,
+            most=max_mb,
         )
     try:
         raw = gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")  # noqa: SIM115
     except OSError as exc:
-        raise SlasimError(f"cannot read the log ({exc.strerror})", source=str(path)) from None
+        raise SlasimError(
+            "cannot read the log ({why})", source=str(path), why=exc.strerror
+        ) from None
     return io.BufferedReader(_Capped(raw, int(max_mb * 2**20), str(path), max_mb))
 
 
@@ -88,10 +93,14 @@ def check_rows(
     estimate = text_bytes + rows * (row + width * cell)
     if estimate > MEMORY_FACTOR * max_mb * 2**20:
         raise SlasimError(
-            f"the log's events take over {MEMORY_FACTOR * max_mb:g} MB in memory "
-            f"({MEMORY_FACTOR} x the {max_mb:g} MB cap; {rows:,} events read): not read "
-            "(--max-log-mb raises the cap; or fit a slice of the cases)",
+            "the log's events take over {total:g} MB in memory ({factor} x the {most:g} MB cap; "
+            "{rows:,} events read): not read (--max-log-mb raises the cap; or fit a slice of the "
+            "cases)",
             source=source,
+            total=MEMORY_FACTOR * max_mb,
+            factor=MEMORY_FACTOR,
+            most=max_mb,
+            rows=rows,
         )
 
 

@@ -66,7 +66,7 @@ def read(folder: Path) -> list[dict] | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise SlasimError(f"cannot read ({exc.strerror})", source=str(path)) from None
+        raise SlasimError("cannot read ({why})", source=str(path), why=exc.strerror) from None
     with os.fdopen(fd, "rb") as handle:  # a regular file only: a FIFO would never answer
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise SlasimError("not a regular file", source=str(path))
@@ -140,20 +140,24 @@ def check_sets(folder: Path, names) -> None:
         entry = listed.get(name)
         if entry is None:
             raise SlasimError(
-                f"not part of any set slasim published here (see {NAME}): not read",
+                "not part of any set slasim published here (see {manifest}): not read",
                 source=str(path),
+                manifest=NAME,
             )
         if not entry["complete"]:
             raise SlasimError(
-                f"the files of `{entry['command']}` here are incomplete (the command was stopped "
+                "the files of `{command}` here are incomplete (the command was stopped "
                 "while publishing them): run it again",
                 source=str(path),
+                command=entry["command"],
             )
         for member, expected in entry["files"].items():
             member_path = folder / member
             if not member_path.is_file() or digest(member_path) != expected:
                 raise SlasimError(
-                    f"changed or removed since `{entry['command']}` published it "
-                    f"(see {NAME}): run the command again",
+                    "changed or removed since `{command}` published it "
+                    "(see {manifest}): run the command again",
                     source=str(member_path),
+                    command=entry["command"],
+                    manifest=NAME,
                 )
