@@ -99,7 +99,8 @@ def _shown(value, depth: int = 0) -> str:
     """A message read back from a result file, in the chosen language: a `Text` or a plain
     message id through `localized`; English written from a message with parameters is matched
     against the catalog's messages and shown translated with its parameters as written (each
-    one itself shown translated when it is a message). Anything else, as it is."""
+    one itself shown translated when it is a message); notes joined by `; `, each one so.
+    Anything else, as it is."""
     text = localized(value)
     if not isinstance(value, str) or text != value or current() == "en" or depth > 3:
         return text
@@ -115,6 +116,8 @@ def _shown(value, depth: int = 0) -> str:
             )
         except KeyError:  # a translation naming another parameter: keep the English
             return value
+    if "; " in value:  # notes joined into one text (an engine's reasons)
+        return _("; ").join(_shown(part, depth + 1) for part in value.split("; "))
     return value
 
 
@@ -186,7 +189,8 @@ def _warnings(result: dict) -> str:
     if not lines:
         return ""
     items = "".join(f"<li>{_e(_shown(line))}</li>" for line in lines)
-    return f"<div class='warn'><strong>{_e(_('Warnings'))}</strong><ul>{items}</ul></div>"
+    title = _e(_("Warnings"))
+    return f"<div class='warn'><strong>{title}</strong><ul>{items}</ul></div>"
 
 
 def _run_section(result: dict) -> str:
@@ -292,7 +296,8 @@ def _compare_section(result: dict) -> str:
                 ]
             )
             classes.append(change["verdict"] if change["verdict"] in ("better", "worse") else "")
-        parts.append(f"<h3>{_fill(_('Reform: {name}'), name=name)}</h3>")
+        heading = _fill(_("Reform: {name}"), name=name)
+        parts.append(f"<h3>{heading}</h3>")
         parts.append(
             _table(
                 [
@@ -553,7 +558,8 @@ def _build_report(results_dir: Path) -> str:
         )
     main = run or (comp["baseline"] if comp else None)
     title = (main or staffing or faithful)["scenario"]
-    sections = [f"<h1>{_fill(_('slasim — {scenario}'), scenario=title)}</h1>"]
+    heading = _fill(_("slasim — {scenario}"), scenario=title)
+    sections = [f"<h1>{heading}</h1>"]
     if faithful:
         sections += [_h2(_("Fidelity to the real cases")), _fidelity_section(faithful)]
     if staffing:

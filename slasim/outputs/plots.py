@@ -93,18 +93,24 @@ def cjk_font() -> str | None:
         return found
     known_files = {entry.fname for entry in manager.ttflist}
     files = [f for f in font_manager.findSystemFonts() if f not in known_files]
-    for path in sorted(files, key=lambda f: not CJK_FILES.search(f)):  # likely names first
-        if CJK_FILES.search(path) or _covers(path):
-            try:
-                manager.addfont(path)
-            except (OSError, RuntimeError, ValueError):
-                continue
-            found = known() or next(
-                (e.name for e in manager.ttflist if e.fname == path and _covers(path)), None
-            )
-            if found:
-                return found
+    named = [f for f in files if CJK_FILES.search(f)]
+    for path in named:  # every face of a family (regular and bold) before choosing one
+        _add(manager, path)
+    found = known()
+    if found:
+        return found
+    for path in files:  # a font of another name that covers Chinese
+        if path not in named and _covers(path) and _add(manager, path):
+            return next(e.name for e in manager.ttflist if e.fname == path)
     return None
+
+
+def _add(manager, path: str) -> bool:
+    try:
+        manager.addfont(path)
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return True
 
 
 def _pyplot():
