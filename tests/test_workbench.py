@@ -48,7 +48,7 @@ def shown_texts(at: AppTest) -> str:
         parts += [w.label for w in getattr(at, kind)]
     parts += [w.label for w in at.get("download_button")]
     parts += [w.label for w in at.get("expander")]
-    for frame in at.dataframe:
+    for frame in at.table:
         table = frame.value
         parts += [str(c) for c in table.columns]
         parts += [str(v) for row in table.itertuples(index=False) for v in row]
@@ -80,14 +80,14 @@ def test_a_desks_staff_gives_what_run_set_gives():
     for part in ("overall", "services", "steps", "departments", "little"):
         assert summary[part] == ran[part], part
     base = cli_json("run", "minimal", "-n", "3", "--json")
-    table = at.dataframe[0].value
+    table = at.table[0].value
     red = table[table["Metric"] == "red card"].iloc[0]
     assert red["Baseline"] == cell(base["overall"]["ever_red"], "share")
     lead = table[table["Metric"] == "lead time, working days (mean)"].iloc[0]
     assert lead["What if"] == cell(ran["overall"]["lead_time_wd_mean"], "number")
     assert lead["Baseline"] == cell(base["overall"]["lead_time_wd_mean"], "number")
     # the staff of the desk moved: the desks' table says so
-    desks = at.dataframe[1].value
+    desks = at.table[1].value
     staff = desks[desks["Metric"] == "staff"].iloc[0]
     assert (staff["Baseline"], staff["What if"]) == ("2.00 ± 0.00", "3.00 ± 0.00")
 
@@ -129,7 +129,7 @@ def test_a_reform_toggle_shows_compares_paired_ci():
     )
     assert json.loads(to_json(result)) == compared
     change = compared["reforms"]["dedicated-inspectors"]["change"]
-    table = at.dataframe[0].value
+    table = at.table[0].value
     rows = table[(table["Service"] == "food-licence") & (table["Metric"] == "red card")]
     shown = rows.iloc[0]["Change [95% CI, paired]"]
     assert shown == change_cell(change["services"]["food-licence"]["ever_red"], "share")
@@ -161,9 +161,9 @@ def test_controls_moved_after_a_run_ask_for_another_run():
     at.number_input(key="staff:minimal:window").set_value(3)
     at.number_input(key="reps:minimal").set_value(2)
     run_what_if(at)
-    assert len(at.dataframe) == 2
+    assert len(at.table) == 2
     at.number_input(key="staff:minimal:window").set_value(4).run()
-    assert not at.dataframe  # the old figures are not shown under the new controls
+    assert not at.table  # the old figures are not shown under the new controls
     assert "press Run" in at.info[0].value
 
 
@@ -171,7 +171,7 @@ def test_nothing_changed_is_said_not_run():
     at = page(scenario="minimal")
     at.button(key="run").click().run()
     assert "Nothing to compare" in at.info[0].value
-    assert not at.dataframe
+    assert not at.table
 
 
 BAD = (

@@ -159,14 +159,10 @@ def show(result: dict) -> None:
         ).format(reps=base["replications"], seed=base["seed"])
     )
     widgets.warnings([*base.get("warnings", []), *reform.get("warnings", [])])
-    st.dataframe(
-        _table(whatif.side_by_side(result), "service", _("Service")),
-        hide_index=True,
-        key="results",
-    )
+    st.table(_table(whatif.side_by_side(result), "service", _("Service")), hide_index=True)
     chart(result)
     st.subheader(_("Desks"))
-    st.dataframe(_table(whatif.desk_rows(result), "department", _("Desk")), hide_index=True)
+    st.table(_table(whatif.desk_rows(result), "department", _("Desk")), hide_index=True)
 
 
 def chart(result: dict) -> None:
