@@ -67,7 +67,7 @@ class Outcome(NamedTuple):
 
     name: str
     article: str | None
-    failures: tuple[str, ...]
+    failures: tuple[str, ...]  # each a `Text`: English (JSON), shown translated in reports
     # For a failing or provisional case: its inputs, what was computed, and the `slasim deadline`
     # command that shows the derivation (empty, and shared, otherwise: read-only).
     got: dict
