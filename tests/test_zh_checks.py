@@ -205,3 +205,27 @@ def test_the_help_of_check_is_chinese(cli, monkeypatch):
     assert "日期超出日历已公布的年份（暂定）时报错（退出码 2）。" in out
     # Click's own words (`Usage:`, the --help option's help) stay English: see cli/language.py.
     assert english_left(out, ("Show this message and exit.",)) == []
+
+
+def test_strict_refuses_the_provisional_case_in_one_chinese_line(cli, files):
+    code, _, err = cli("--lang", "zh", "check", files[1], "--strict")
+    assert code == 2 and err.count("\n") == 1
+    # Accepted Mon 2027-03-01, 1wd: due Tue 03-02 at close (17:30); 2027 is past cn's published
+    # years. It is the file's case 22 (20 shipped cases, then 亮牌, 办结后, 明年).
+    assert err.rstrip("\n").endswith(
+        f"{files[1]}: cases[22]: 1 件办件的受理日或到期日超出日历已公布的年份（暂定），"
+        "第一件为 '明年'，到期 2027-03-02T17:30（--strict）"
+    )
+    assert english_left(err) == []
+
+
+def test_a_csv_check_file_fails_in_chinese_and_its_json_is_the_english_one(cli, tmp_path):
+    path = tmp_path / "cases.csv"  # the flat route: cases read as columns, judged alike
+    path.write_text("name,accepted,limit,due\n一天,2025-03-03,1wd,2025-03-05\n", "utf-8")
+    code, out, _ = cli("--lang", "zh", "check", path)
+    # Accepted Mon 2025-03-03 (no holiday that week), 1wd: due Tue 03-04; 03-05 is one later.
+    assert code == 1
+    assert "    - 法定时限到期日：应为 2025-03-05，实为 2025-03-04（比预期早 1 个工作日）" in out
+    assert english_left(out) == []
+    (_, en, _), (_, zh, _) = both(cli, "check", path, "--json")
+    assert en == zh
