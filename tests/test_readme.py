@@ -1,4 +1,5 @@
-"""Every command of README.md and docs/*.md runs by copy-paste in a fresh clone, in order.
+"""Every command of README.md and docs/*.md, and of their Chinese mirrors README.zh-CN.md and
+docs/zh/*.md, runs by copy-paste in a fresh clone, in order.
 
 The conventions (which blocks run, output samples, `# exit N`, `# not run in tests`, `# needs:`)
 are documented in docs/README.md. Each page runs in its own temporary folder laid out like a
@@ -19,7 +20,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = [ROOT / "README.md"] + sorted((ROOT / "docs").glob("*.md"))
+ZH_PAGES = [ROOT / "README.zh-CN.md"] + sorted((ROOT / "docs" / "zh").glob("*.md"))
+PAGES = [ROOT / "README.md"] + sorted((ROOT / "docs").glob("*.md")) + ZH_PAGES
 FENCE = re.compile(r"^```(\w*)\s*$")
 EXIT = re.compile(r"#\s*exit (\d+)\b")
 NEEDS = re.compile(r"#\s*needs:\s*([\w-]+)")
@@ -233,3 +235,102 @@ def test_the_extractor_reads_the_conventions():
     assert found[0].sample == ["due 2025", "..."]
     assert _sample_shown(["a", "...", "c"], "a\nb\nc\n") is None
     assert _sample_shown(["c", "a"], "a\nb\nc\n") == "a"
+
+
+# The Chinese pages: README.zh-CN.md and the planner's guide in docs/zh/ (their commands run above).
+README_ZH = ROOT / "README.zh-CN.md"
+LANG_ZH = re.compile(r"\s--lang(?:=|\s+)zh\b")
+SLASIM_CALL = re.compile(r"(?:^|&&|\|\|?|;)\s*(slasim\b[^;&|\n]*)", re.M)
+
+
+def _code(command: Command) -> str:
+    """A command without its comments (`# exit 2: …`, explanations in Chinese)."""
+    return "\n".join(line.split(" #")[0] for line in command.text.splitlines())
+
+
+def _without_language(command: Command) -> str:
+    return " ".join(LANG_ZH.sub(" ", " " + _code(command)).split())
+
+
+@pytest.mark.parametrize("page", ZH_PAGES, ids=[str(p.relative_to(ROOT)) for p in ZH_PAGES])
+def test_the_chinese_pages_run_slasim_in_chinese(page):
+    """Every slasim command of a Chinese page asks for Chinese, so a reader who copies it sees
+    Chinese output, and the copy-paste check runs it as the page shows it."""
+    calls = [
+        (command.line, call)
+        for command in commands(page)
+        if command.kind != "python"
+        for call in SLASIM_CALL.findall(_code(command))
+    ]
+    assert calls, f"{page.name}: no slasim command found"
+    plain = [
+        f"{page.name}:{line}: {call}" for line, call in calls if not LANG_ZH.search(" " + call)
+    ]
+    assert not plain, "without --lang zh:\n" + "\n".join(plain)
+
+
+def test_the_chinese_readme_shows_the_readme_commands():
+    """README.zh-CN.md mirrors README.md: the same console commands, each with `--lang zh`, and
+    the same minimal scenario (the shipped file)."""
+    import yaml
+
+    def console(page: Path) -> list[str]:
+        return [_without_language(c) for c in commands(page) if c.kind == "console"]
+
+    assert console(README_ZH) == console(ROOT / "README.md")
+    (shown,) = [
+        body for lang, _, body in blocks(README_ZH.read_text(encoding="utf-8")) if lang == "yaml"
+    ]
+    shipped = yaml.safe_load((ROOT / "scenarios/minimal.yaml").read_text(encoding="utf-8"))
+    shipped.pop("description")
+    assert yaml.safe_load("\n".join(shown)) == shipped
+    assert len(README_ZH.read_text(encoding="utf-8").splitlines()) <= 150
+
+
+def test_the_chinese_readme_shows_the_real_deadline_json_the_same_in_both_languages():
+    """Its `deadline --json` sample is the whole real output in Chinese, which is the English
+    README's sample byte for byte (JSON keys and values never change with the language)."""
+    (shown,) = [
+        c for c in commands(README_ZH) if c.text.startswith("slasim") and "--json" in c.text
+    ]
+    argv = shown.text.split("#")[0].split()[1:]
+    assert "--lang" in argv
+    real = subprocess.run(
+        [sys.executable, "-m", "slasim", *argv],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    assert shown.sample == real.stdout.rstrip("\n").splitlines()
+    (english,) = [
+        c
+        for c in commands(ROOT / "README.md")
+        if c.text.startswith("slasim deadline") and "--json" in c.text
+    ]
+    assert shown.sample == english.sample
+
+
+def test_every_english_guide_has_a_chinese_page_linking_to_it():
+    zh_text = "\n".join(p.read_text(encoding="utf-8") for p in ZH_PAGES)
+    guides = sorted(p.name for p in (ROOT / "docs").glob("guide-*.md"))
+    assert len(guides) == 6
+    missing = [name for name in guides if f"](../{name})" not in zh_text]
+    assert not missing, f"no Chinese page links to {missing}"
+    assert "](docs/zh/README.md)" in README_ZH.read_text(encoding="utf-8")
+
+
+def test_the_language_check_sees_a_command_without_it():
+    page = ROOT / "out" / "zh-conventions.md"
+    page.parent.mkdir(exist_ok=True)
+    try:
+        page.write_text(
+            "```console\n$ slasim --lang zh deadline 2025-09-26 20wd\n"
+            "$ printf 'x' | slasim deadline --from -\n```\n",
+            encoding="utf-8",
+        )
+        calls = [call for c in commands(page) for call in SLASIM_CALL.findall(_code(c))]
+    finally:
+        page.unlink()
+    assert calls == ["slasim --lang zh deadline 2025-09-26 20wd", "slasim deadline --from -"]
+    assert [bool(LANG_ZH.search(" " + call)) for call in calls] == [True, False]
