@@ -235,7 +235,7 @@ def calendar_show(
         head += "  " + _("(PROVISIONAL: no official notice loaded)")
     typer.echo(head)
     if report.get("notice"):
-        items = [f"{_(k)}: {v}" for k, v in report["notice"].items()]
+        items = [_("{key}: {value}").format(key=_(k), value=v) for k, v in report["notice"].items()]
         typer.echo(_("source: {items}").format(items=_("; ").join(items)))
     typer.echo(_("office hours: {hours}").format(hours=report["office_hours"]))
     rows = [

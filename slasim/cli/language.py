@@ -72,12 +72,17 @@ def _translate_panels() -> None:
             setattr(panels, name, _(text))
 
 
-def localize_help(command) -> None:
-    """Show a command's help and its parameters' help in the chosen language (once; the English
-    is kept on the object, so a later language choice starts from it)."""
+HELP_OPTION = N_("Show this message and exit.")  # Click's text for --help, shown translated
+
+
+def localize_help(command, ctx=None) -> None:
+    """Show a command's help and its parameters' help (its --help option's too, given the
+    context) in the chosen language (once; the English is kept on the object, so a later
+    language choice starts from it)."""
     if current() == "en":
         return
-    for item in (command, *getattr(command, "params", ())):
+    helper = command.get_help_option(ctx) if ctx is not None else None
+    for item in (command, *getattr(command, "params", ()), *([helper] if helper else [])):
         english = getattr(item, "_english_help", None)
         if english is None:
             english = (getattr(item, "help", None), getattr(item, "short_help", None))

@@ -92,7 +92,7 @@ class ClickStyleGroup(TyperGroup):
         command = super().get_command(ctx, cmd_name)
         if command is not None:
             restyle([*command.params, command.get_help_option(ctx)])
-            localize_help(command)
+            localize_help(command, ctx)
         return command
 
     def parse_args(self, ctx, args):
@@ -101,5 +101,5 @@ class ClickStyleGroup(TyperGroup):
 
     def format_help(self, ctx, formatter) -> None:
         restyle(self.get_params(ctx))
-        localize_help(self)
+        localize_help(self, ctx)
         return super().format_help(ctx, formatter)
