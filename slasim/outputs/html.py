@@ -18,7 +18,7 @@ from pathlib import Path
 from slasim.calendar.workcalendar import load_calendar
 from slasim.io.errors import SlasimError
 from slasim.io.files import read_text_file
-from slasim.io.i18n import Text, _, catalog, current, date_text, localized
+from slasim.io.i18n import N_, Text, _, catalog, current, date_text, localized
 from slasim.outputs.results import HEADLINE, cell, change_cell, department_rows, headline_rows
 
 STYLE = """
@@ -99,8 +99,8 @@ def _shown(value, depth: int = 0) -> str:
     """A message read back from a result file, in the chosen language: a `Text` or a plain
     message id through `localized`; English written from a message with parameters is matched
     against the catalog's messages and shown translated with its parameters as written (each
-    one itself shown translated when it is a message); notes joined by `; `, each one so.
-    Anything else, as it is."""
+    one itself shown translated when it is a message); notes joined by `; `, and a message
+    after `where: `, each one so. Anything else, as it is."""
     text = localized(value)
     if not isinstance(value, str) or text != value or current() == "en" or depth > 3:
         return text
@@ -118,6 +118,9 @@ def _shown(value, depth: int = 0) -> str:
             return value
     if "; " in value:  # notes joined into one text (an engine's reasons)
         return _("; ").join(_shown(part, depth + 1) for part in value.split("; "))
+    where, colon, line = value.partition(": ")
+    if colon and _shown(line, depth + 1) != line:  # a message located: `window: unstable (…)`
+        return _("{where}: {line}").format(where=where, line=_shown(line, depth + 1))
     return value
 
 
@@ -365,7 +368,7 @@ def _staffing_section(result: dict) -> str:
         _figure(plots.svg_text(plots.staffing_frontier(result)), caption),
         _p(
             answer.format(
-                targets=", ".join(result["targets"]),
+                targets=_(", ").join(_shown(target) for target in result["targets"]),
                 confidence=confidence,
                 calendar=result["calendar"],
                 seed=result["seed"],
@@ -481,7 +484,7 @@ def _fidelity_section(result: dict) -> str:
                     cases=result["real_cases"],
                     first=_day(result["window"][0]),
                     last=_day(result["window"][1]),
-                    opens=result["window_opens_at"],
+                    opens=_shown(result["window_opens_at"]),
                     replications=result["replications"],
                     seed=result["seed"],
                     view=_shown(result["view"]),
@@ -495,6 +498,9 @@ def _fidelity_section(result: dict) -> str:
         ]
     )
 
+
+# A staffing search's statuses (identifiers in staffing.json), shown translated.
+STATUSES = (N_("found"), N_("budget exhausted"), N_("infeasible"))
 
 # What each result file must hold for the report to read it.
 RESULT_KEYS = {
