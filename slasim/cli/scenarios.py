@@ -9,6 +9,7 @@ import typer
 from slasim.cli.common import emit_json, warn
 from slasim.cli.options import Strict, json_flag
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import Text, _
 
 commands = typer.Typer()
 
@@ -31,7 +32,7 @@ def scenarios(as_json: json_flag() = False):
     else:
         width = 120 - 2 - max((len(name) for name, _ in rows), default=0)  # within 120 columns
         wrapped = [(n, "\n".join(wrap(text, width, break_on_hyphens=False))) for n, text in rows]
-        typer.echo(tabulate(wrapped, headers=["name", "description"]))
+        typer.echo(tabulate(wrapped, headers=[_("name"), _("description")]))
 
 
 @commands.command()
@@ -55,26 +56,32 @@ def validate(
             plan = check_scenario(data, source)
             if plan.provisional and strict:
                 raise SlasimError(
-                    f"the period passes the years calendar {plan.calendar.name!r} has published "
-                    "(provisional) (--strict)",
+                    "the period passes the years calendar {name} has published (provisional) "
+                    "(--strict)",
                     source=source,
                     field="start",
+                    name=repr(plan.calendar.name),
                 )
         except SlasimError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(_("error: {message}").format(message=exc), err=True)
             failed += 1
             continue
         reforms = reform_names(data)
-        notes = [f"reforms: {', '.join(reforms)}"] if reforms else []
-        warn(f"{source}: {line}" for line in plan.unused_staff_changes())
+        notes = [_("reforms: {names}").format(names=", ".join(reforms))] if reforms else []
+        warn(
+            Text("{where}: {line}", where=source, line=line) for line in plan.unused_staff_changes()
+        )
         from slasim.staffing.load import overloaded  # the same warnings as `run` gives
 
-        warn(f"{source}: {line}" for line in overloaded(plan))
+        warn(Text("{where}: {line}", where=source, line=line) for line in overloaded(plan))
         if plan.provisional:
             notes.append(
-                f"provisional: the period passes calendar {plan.calendar.name}'s published years"
+                _("provisional: the period passes calendar {name}'s published years").format(
+                    name=plan.calendar.name
+                )
             )
-        typer.echo(f"{source}: valid" + (f" ({'; '.join(notes)})" if notes else ""))
+        valid = _("{source}: valid").format(source=source)
+        typer.echo(valid + (_(" ({notes})").format(notes="; ".join(notes)) if notes else ""))
     if failed:
         raise typer.Exit(2)
 

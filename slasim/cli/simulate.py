@@ -32,6 +32,7 @@ from slasim.cli.options import (
     scenario_argument,
 )
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import Text, _
 
 commands = typer.Typer()
 
@@ -81,7 +82,7 @@ def run(
     workers = pool_size(workers, scheduler, [(plan, reps or loaded.replications)])
     # the event log and --out's files appear together or not at all
     with OutputSet("run", folders=[out]) as outputs:
-        with progress_bar(reps or loaded.replications, "replications", quiet) as advance:
+        with progress_bar(reps or loaded.replications, _("replications"), quiet) as advance:
             result = run_scenario(
                 loaded,
                 source=source,
@@ -138,11 +139,11 @@ def compare(
             "no reforms to compare: add a `reforms:` section or give --reform", source=source
         )
     reformed = [compile_plan(scenario_with_reforms(data, v, source), source) for v in variants]
-    labels = [None] + ["reform " + "+".join(v) for v in variants]
+    labels = [None] + [Text("reform {names}", names="+".join(v)) for v in variants]
     before_simulating([plan, *reformed], source, strict, quiet, labels=labels)
     n = reps or plan.scenario.replications
     workers = pool_size(workers, scheduler, [(plan, n)])
-    with progress_bar(n * (1 + len(variants)), "replications", quiet) as advance:
+    with progress_bar(n * (1 + len(variants)), _("replications"), quiet) as advance:
         result = run_compare(
             data,
             source,
@@ -221,7 +222,7 @@ def sweep(
     workers = pool_size(
         workers, scheduler, ((p, reps or sc.replications) for p, (_, sc) in zip(plans, points))
     )
-    with progress_bar(len(points), "grid points", quiet) as advance:
+    with progress_bar(len(points), _("grid points"), quiet) as advance:
         result = run_sweep(
             data,
             source,

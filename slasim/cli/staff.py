@@ -27,6 +27,7 @@ from slasim.cli.options import (
     scenario_argument,
 )
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import _
 
 commands = typer.Typer()
 
@@ -129,7 +130,7 @@ def staff(
     before_simulating([check_scenario(data, source)], source, strict, quiet, load=False)
     targets = [parse_target(t, service) for t in target]
     searches = 1 + len(reform or [])
-    with progress_bar(budget * searches, "replications (of the budget)", quiet) as advance:
+    with progress_bar(budget * searches, _("replications (of the budget)"), quiet) as advance:
         result = find_staffing(
             data,
             source,

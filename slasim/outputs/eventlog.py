@@ -110,7 +110,9 @@ class EventLog:
             self._write_rows()
         except OSError as exc:
             raise SlasimError(
-                f"cannot write the event log: {exc.strerror or exc}", source=str(self.path)
+                "cannot write the event log: {why}",
+                source=str(self.path),
+                why=exc.strerror or str(exc),
             ) from None
 
     def _write_rows(self) -> None:
@@ -138,7 +140,9 @@ class EventLog:
             write_xes(self._tmp, xes, self.calendar.tz)
         except OSError as exc:
             raise SlasimError(
-                f"cannot write the event log: {exc.strerror or exc}", source=str(self.path)
+                "cannot write the event log: {why}",
+                source=str(self.path),
+                why=exc.strerror or str(exc),
             ) from None
         if self._own_set:
             self.outputs.commit()

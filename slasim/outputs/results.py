@@ -8,41 +8,59 @@ Student-t over replications, a share's clipped to [0, 1] (shown as [low, high] w
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import math
 import textwrap
+import unicodedata
 from pathlib import Path
 
 from tabulate import tabulate
 
 from slasim.io.errors import one_line, terminal_text
 from slasim.io.files import OutputSet
+from slasim.io.i18n import N_, Text, _, date_text, localized
 
-HEADLINE = (  # (metric, label, kind): the figures shown in tables
-    ("arrived", "arrived", "count"),
-    ("decided", "decided", "count"),
-    ("on_time_promised", "on time (promised)", "share"),
-    ("ever_yellow", "yellow card", "share"),
-    ("ever_red", "red card", "share"),
-    ("past_legal", "past legal limit", "share"),
-    ("lead_time_wd_mean", "lead time wd (mean)", "number"),
-    ("lead_time_wd_p90", "lead time wd (p90)", "number"),
-    ("open_at_end", "open at end", "count"),
-    ("pending_at_end", "awaiting acceptance at end", "count"),
-    ("accept_wait_wd_mean", "wait to acceptance wd (mean)", "number"),
-    ("accept_wait_wd_p90", "wait to acceptance wd (p90)", "number"),
-    ("applicant_wait_wd_mean", "applicant's wait wd (mean)", "number"),
-    ("applicant_wait_wd_p90", "applicant's wait wd (p90)", "number"),
+HEADLINE = (  # (metric, label, kind): the figures shown in tables (labels translated when shown)
+    ("arrived", N_("arrived"), "count"),
+    ("decided", N_("decided"), "count"),
+    ("on_time_promised", N_("on time (promised)"), "share"),
+    ("ever_yellow", N_("yellow card"), "share"),
+    ("ever_red", N_("red card"), "share"),
+    ("past_legal", N_("past legal limit"), "share"),
+    ("lead_time_wd_mean", N_("lead time wd (mean)"), "number"),
+    ("lead_time_wd_p90", N_("lead time wd (p90)"), "number"),
+    ("open_at_end", N_("open at end"), "count"),
+    ("pending_at_end", N_("awaiting acceptance at end"), "count"),
+    ("accept_wait_wd_mean", N_("wait to acceptance wd (mean)"), "number"),
+    ("accept_wait_wd_p90", N_("wait to acceptance wd (p90)"), "number"),
+    ("applicant_wait_wd_mean", N_("applicant's wait wd (mean)"), "number"),
+    ("applicant_wait_wd_p90", N_("applicant's wait wd (p90)"), "number"),
 )
 WIDTH = 120  # columns a text table may take before it is cut into blocks
-INTERVAL_NOTE = (
+INTERVAL_NOTE = N_(
     "figures: mean ± half-width of the 95% confidence interval across replications (Student-t);\n"
     "a share's interval is clipped to [0%, 100%] and shown as [low, high] when clipped"
 )
-WAIT_NOTE = (
+WAIT_NOTE = N_(
     "waits run from receipt, in working days; a case still waiting at the end counts with its\n"
     "wait so far (a lower bound); acceptance (受理) starts the legal clock (行政许可法 Art. 32)"
+)
+CHANGE_NOTE = N_(
+    "change: reform minus baseline, replication by replication; pp = percentage points;\n"
+    "negligible: a clear change that rounds to zero at the precision shown"
+)
+# a change's verdicts (`sim.compare.verdict`), kept English in JSON and translated in tables
+VERDICTS = (
+    N_("better"),
+    N_("worse"),
+    N_("up"),
+    N_("down"),
+    N_("unchanged"),
+    N_("no clear change"),
+    N_("n/a"),
+    N_("negligible"),
 )
 
 
@@ -77,16 +95,17 @@ def cell(stat: dict | None, kind: str) -> str:
 
 
 def headline_rows(result: dict) -> tuple[list[str], list[list[str]]]:
-    """Services as columns (then all services), headline metrics as rows: mean ± CI half-width."""
+    """Services as columns (then all services), headline metrics as rows: mean ± CI half-width
+    (labels in the chosen language: the rows are for display)."""
     columns = list(result["services"].items())
     if len(columns) > 1:
-        columns.append(("all services", result["overall"]))
+        columns.append((_("all services"), result["overall"]))
     rows = [
-        [label] + [cell(stats.get(key), kind) for _, stats in columns]
+        [_(label)] + [cell(stats.get(key), kind) for _name, stats in columns]
         for key, label, kind in HEADLINE
         if any(key in stats for _, stats in columns)
     ]
-    return ["metric"] + [name for name, _ in columns], rows
+    return [_("metric")] + [name for name, _label in columns], rows
 
 
 def department_rows(result: dict) -> tuple[list[str], list[list[str]]]:
@@ -100,7 +119,12 @@ def department_rows(result: dict) -> tuple[list[str], list[list[str]]]:
         ]
         for name, d in result["departments"].items()
     ]
-    return ["department", "utilisation", "queue (mean)", "queue (max)"], rows
+    return [_("department"), _("utilisation"), _("queue (mean)"), _("queue (max)")], rows
+
+
+def columns(text: str) -> int:
+    """The terminal columns a line takes: two for each wide (CJK) character, one for others."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def table(headers: list[str], rows: list[list[str]], keep: int = 1, width: int = WIDTH) -> str:
@@ -110,10 +134,13 @@ def table(headers: list[str], rows: list[list[str]], keep: int = 1, width: int =
     headers = [one_line(h) for h in headers]
     rows = [[one_line(c) if isinstance(c, str) else c for c in row] for row in rows]
     text = tabulate(rows, headers=headers, disable_numparse=True)
-    if max(map(len, text.splitlines()), default=0) <= width or len(headers) <= keep + 1:
+    if max(map(columns, text.splitlines()), default=0) <= width or len(headers) <= keep + 1:
         return text
     # tabulate's column: its widest cell, at least its header + 2; then 2 spaces to the next.
-    widths = [max([len(h) + 2, *(len(str(r[i])) for r in rows)]) + 2 for i, h in enumerate(headers)]
+    widths = [
+        max([columns(h) + 2, *(columns(str(r[i])) for r in rows)]) + 2
+        for i, h in enumerate(headers)
+    ]
     blocks, current, used = [], [], sum(widths[:keep])
     for i in range(keep, len(headers)):
         if current and used + widths[i] > width:
@@ -140,7 +167,7 @@ def headline_table(result: dict) -> str:
     if len(text.split("\n\n")) <= 2:
         return text
     flipped = [[headers[j], *(row[j] for row in rows)] for j in range(1, len(headers))]
-    return table(["service", *(row[0] for row in rows)], flipped)
+    return table([_("service"), *(row[0] for row in rows)], flipped)
 
 
 def department_table(result: dict) -> str:
@@ -150,31 +177,49 @@ def department_table(result: dict) -> str:
 
 
 def warnings_text(result: dict) -> str | None:
-    """The result's warnings (e.g. a backlog growing before acceptance), one per line."""
+    """The result's warnings (e.g. a backlog growing before acceptance), one per line, in the
+    chosen language."""
     lines = result.get("warnings") or []
     wrap = textwrap.TextWrapper(WIDTH, subsequent_indent="  ", break_on_hyphens=False)
-    return "\n".join(wrap.fill(f"warning: {one_line(line)}") for line in lines) or None
+    return (
+        "\n".join(
+            wrap.fill(_("warning: {message}").format(message=one_line(localized(line))))
+            for line in lines
+        )
+        or None
+    )
 
 
 def text_report(result: dict) -> str:
     """The text `slasim run` prints: what was run, headline table, departments."""
     period = result["period"]
-    head = (
-        f"{one_line(result['scenario'])}: {result['replications']} replications, seed "
-        f"{result['seed']}, calendar {one_line(result['calendar'])}\nperiod "
-        f"{period['first_day']} .. {period['last_day']} ({period['working_days']} working days, "
-        f"warm-up {period['warmup_days']})\nengine {result['engine']}"
-        + (f" ({one_line(result['engine_note'])})" if result.get("engine_note") else "")
-        + (
-            "\nPROVISIONAL: the period passes the calendar's published years (holidays and "
-            "make-up working days not yet announced)"
-            if result.get("provisional")
-            else ""
+    lines = [
+        _("{scenario}: {replications} replications, seed {seed}, calendar {calendar}").format(
+            scenario=one_line(result["scenario"]),
+            replications=result["replications"],
+            seed=result["seed"],
+            calendar=one_line(result["calendar"]),
+        ),
+        _("period {first} .. {last} ({days} working days, warm-up {warmup})").format(
+            first=date_text(dt.date.fromisoformat(period["first_day"])),
+            last=date_text(dt.date.fromisoformat(period["last_day"])),
+            days=period["working_days"],
+            warmup=period["warmup_days"],
+        ),
+        _("engine {engine}").format(engine=result["engine"])
+        + (f" ({one_line(localized(result['engine_note']))})" if result.get("engine_note") else ""),
+    ]
+    if result.get("provisional"):
+        lines.append(
+            _(
+                "PROVISIONAL: the period passes the calendar's published years (holidays and "
+                "make-up working days not yet announced)"
+            )
         )
-    )
-    head = "\n".join(textwrap.fill(line, WIDTH) for line in head.splitlines())
+    head = "\n".join(textwrap.fill(line, WIDTH) for line in lines)
     parts = [head, headline_table(result), department_table(result), warnings_text(result)]
-    return terminal_text("\n\n".join(filter(None, [*parts, f"{INTERVAL_NOTE}\n{WAIT_NOTE}"])))
+    notes = f"{_(INTERVAL_NOTE)}\n{_(WAIT_NOTE)}"
+    return terminal_text("\n\n".join(filter(None, [*parts, notes])))
 
 
 def _csv(rows: list[list], header: list[str]) -> str:
@@ -223,9 +268,9 @@ def _rounded(value: float, kind: str) -> float:
 
 def _signed(value: float, kind: str) -> str:
     """A change as shown, with its sign."""
-    return (
-        f"{_rounded(value, kind):+.1f} pp" if kind == "share" else f"{_rounded(value, kind):+.2f}"
-    )
+    if kind == "share":
+        return _("{points:+.1f} pp").format(points=_rounded(value, kind))
+    return f"{_rounded(value, kind):+.2f}"
 
 
 def change_cell(change: dict | None, kind: str) -> str:
@@ -239,28 +284,40 @@ def change_cell(change: dict | None, kind: str) -> str:
 
 def shown_verdict(change: dict | None, kind: str) -> str:
     """The change's verdict, except that a change which rounds to zero in the table is not called
-    better, worse, up or down: it is `negligible`."""
+    better, worse, up or down: it is `negligible` (in the chosen language)."""
     if not change:
         return "—"
     verdict = change.get("verdict", "—")
     if verdict in ("better", "worse", "up", "down") and _rounded(change["change"], kind) == 0:
-        return "negligible"
-    return verdict
+        return _("negligible")
+    return localized(verdict)
+
+
+def _located(where: str, lines) -> list[Text]:
+    """Warnings prefixed with where they come from (a reform, a grid point), translatable."""
+    return [Text("{where}: {line}", where=where, line=line) for line in lines]
 
 
 def compare_report(result: dict) -> str:
     """Per reform: the headline metrics of each service and overall, baseline → reform, paired change."""
     base = result["baseline"]
     parts = [
-        f"{one_line(base['scenario'])}: baseline and {len(result['reforms'])} reform(s), "
-        f"{base['replications']} paired replications (common random numbers), seed {base['seed']}",
-        warnings_text({"warnings": [f"baseline: {w}" for w in base.get("warnings", [])]}),
+        _(
+            "{scenario}: baseline and {reforms} reform(s), {replications} paired replications "
+            "(common random numbers), seed {seed}"
+        ).format(
+            scenario=one_line(base["scenario"]),
+            reforms=len(result["reforms"]),
+            replications=base["replications"],
+            seed=base["seed"],
+        ),
+        warnings_text({"warnings": _located(_("baseline"), base.get("warnings", []))}),
     ]
     for name, reform in result["reforms"].items():
         rows = []
         scopes = [(s, ("services", s)) for s in base["services"]]
         if len(scopes) > 1:
-            scopes.append(("all services", ("overall",)))
+            scopes.append((_("all services"), ("overall",)))
         for label, path in scopes:
             before, after, change = base, reform["summary"], reform["change"]
             for key in path:
@@ -270,29 +327,32 @@ def compare_report(result: dict) -> str:
                     rows.append(
                         [
                             label,
-                            title,
+                            _(title),
                             cell(before.get(metric), kind),
                             cell(after.get(metric), kind),
                             change_cell(change.get(metric), kind),
                             shown_verdict(change.get(metric), kind),
                         ]
                     )
-        headers = ["service", "metric", "baseline", "reform", "change [95% CI, paired]", "verdict"]
-        parts.append(f"reform: {one_line(name)}\n" + table(headers, rows, keep=2))
-        parts.append(
-            warnings_text({"warnings": [f"{name}: {w}" for w in reform.get("warnings", [])]})
-        )
-    parts.append(
-        "change: reform minus baseline, replication by replication; pp = percentage points;\n"
-        "negligible: a clear change that rounds to zero at the precision shown\n" + WAIT_NOTE
-    )
+        headers = [
+            _("service"),
+            _("metric"),
+            _("baseline"),
+            _("reform"),
+            _("change [95% CI, paired]"),
+            _("verdict"),
+        ]
+        title = _("reform: {name}").format(name=one_line(name))
+        parts.append(title + "\n" + table(headers, rows, keep=2))
+        parts.append(warnings_text({"warnings": _located(name, reform.get("warnings", []))}))
+    parts.append(_(CHANGE_NOTE) + "\n" + _(WAIT_NOTE))
     return terminal_text("\n\n".join(filter(None, parts)))
 
 
 def sweep_table(result: dict) -> str:
     """A sweep's grid as a text table (one row per point)."""
-    kinds = {metric: kind for metric, _, kind in HEADLINE}
-    titles = {metric: title for metric, title, _ in HEADLINE}
+    kinds = {metric: kind for metric, _title, kind in HEADLINE}
+    titles = {metric: title for metric, title, _kind in HEADLINE}
     metrics = list(result["rows"][0]["overall"])
     rows = [
         [
@@ -301,14 +361,17 @@ def sweep_table(result: dict) -> str:
         ]
         for row in result["rows"]
     ]
-    text = table([*result["vary"], *(titles[m] for m in metrics)], rows, keep=len(result["vary"]))
+    headers = [*result["vary"], *(_(titles[m]) for m in metrics)]
+    text = table(headers, rows, keep=len(result["vary"]))
     warnings = [
-        ", ".join(f"{k}={v}" for k, v in row["values"].items()) + f": {line}"
+        warning
         for row in result["rows"]
-        for line in row.get("warnings", [])
+        for warning in _located(
+            ", ".join(f"{k}={v}" for k, v in row["values"].items()), row.get("warnings", [])
+        )
     ]
     return terminal_text(
-        "\n\n".join(filter(None, [text, warnings_text({"warnings": warnings}), WAIT_NOTE]))
+        "\n\n".join(filter(None, [text, warnings_text({"warnings": warnings}), _(WAIT_NOTE)]))
     )
 
 
@@ -316,7 +379,7 @@ def sweep_csv(result: dict) -> str:
     """A sweep's grid as CSV (one row per point, mean and CI per metric)."""
     header = [*result["vary"]]
     metrics = list(result["rows"][0]["overall"])
-    kinds = {metric: kind for metric, _, kind in HEADLINE}
+    kinds = {metric: kind for metric, _title, kind in HEADLINE}
     for m in metrics:
         header += [f"{m}_mean", f"{m}_ci95_low", f"{m}_ci95_high"]
     rows = []

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from slasim.io.errors import SlasimError
 from slasim.io.files import read_text_file
+from slasim.io.i18n import Text
 from slasim.io.schema import plain_name
 
 MAX_FIELD = 1000  # characters in one catalogue field
@@ -43,12 +44,16 @@ def _number(row: dict, column: str, source: str, line: int, kind=float):
         value = kind(row[column])
     except (TypeError, ValueError):
         raise SlasimError(
-            f"column {column!r} must be a number, got {row[column]!r}",
+            "column {column} must be a number, got {value}",
             source=source,
             field=f"line {line}",
+            column=repr(column),
+            value=repr(row[column]),
         ) from None
     if value < 0:
-        raise SlasimError(f"column {column!r} must be >= 0", source=source, field=f"line {line}")
+        raise SlasimError(
+            "column {column} must be >= 0", source=source, field=f"line {line}", column=repr(column)
+        )
     return value
 
 
@@ -60,13 +65,18 @@ def read_catalogue(path: Path) -> list[dict]:
         rows = list(reader)
     except csv.Error as exc:
         raise SlasimError(
-            f"not a readable CSV ({exc})", source=source, field=f"line {reader.line_num + 1}"
+            "not a readable CSV ({why})",
+            source=source,
+            field=f"line {reader.line_num + 1}",
+            why=str(exc),
         ) from None
     if not rows or set(COLUMNS) - set(rows[0]):
         missing = ", ".join(sorted(set(COLUMNS) - set(rows[0] if rows else {})))
         raise SlasimError(
-            f"a catalogue needs the columns {', '.join(COLUMNS)} (missing: {missing})",
+            "a catalogue needs the columns {columns} (missing: {missing})",
             source=source,
+            columns=", ".join(COLUMNS),
+            missing=missing,
         )
     total = 0
     for line, row in enumerate(rows, start=2):
@@ -79,22 +89,27 @@ def read_catalogue(path: Path) -> list[dict]:
                 )
             if len(value) > MAX_FIELD:
                 raise SlasimError(
-                    f"column {column!r} holds {len(value):,} characters (at most {MAX_FIELD:,})",
+                    "column {column} holds {size:,} characters (at most {most:,})",
                     source=source,
                     field=f"line {line}",
+                    column=repr(column),
+                    size=len(value),
+                    most=MAX_FIELD,
                 )
         try:
             plain_name(row["item"], "item")
         except ValueError as exc:
-            raise SlasimError(str(exc), source=source, field=f"line {line}") from None
+            raise SlasimError(exc.args[0], source=source, field=f"line {line}") from None
         row["count"] = _number(row, "count", source, line, int)
         total += row["count"]
         if total > MAX_SERVICES:
             raise SlasimError(
-                f"the catalogue generates over {MAX_SERVICES:,} services (count {row['count']:,} "
-                f"here): not expanded",
+                "the catalogue generates over {most:,} services (count {count:,} here): not "
+                "expanded",
                 source=source,
                 field=f"line {line}",
+                most=MAX_SERVICES,
+                count=row["count"],
             )
         for column in ("per_day", "review_minutes", "supplement"):
             row[column] = _number(row, column, source, line)
@@ -129,11 +144,17 @@ def expand_catalogue(data: dict, scenario_path: Path) -> dict:
         for i in range(1, row["count"] + 1):
             name = f"{row['item']}-{i:03d}" if row["count"] > 1 else row["item"]
             if name in made or name in services:
-                where = f"line {made[name]}" if name in made else "the scenario's services"
+                where = (
+                    Text("line {line}", line=made[name])
+                    if name in made
+                    else Text("the scenario's services")
+                )
                 raise SlasimError(
-                    f"service {name!r} is generated twice (also by {where}): rename an item",
+                    "service {name} is generated twice (also by {where}): rename an item",
                     source=str(csv_path),
                     field=f"line {line}",
+                    name=repr(name),
+                    where=where,
                 )
             made[name] = line
             accept = {

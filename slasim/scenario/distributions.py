@@ -20,6 +20,7 @@ import math
 import numpy as np
 from pydantic import model_validator
 
+from slasim.io.i18n import Text
 from slasim.io.schema import Number, Strict
 
 KINDS = ("exponential", "lognormal", "triangular", "fixed", "empirical", "uniform")
@@ -49,10 +50,20 @@ class Distribution(Strict):
         given = [k for k in KINDS if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(
-                f"give exactly one of {', '.join(KINDS)} (got {', '.join(given) or 'none'})"
+                Text(
+                    "give exactly one of {kinds} (got {given})",
+                    kinds=", ".join(KINDS),
+                    given=", ".join(given) or Text("none"),
+                )
             )
         if self.unit not in UNIT_NAMES:
-            raise ValueError(f"unit must be one of {', '.join(UNIT_NAMES)}, got {self.unit!r}")
+            raise ValueError(
+                Text(
+                    "unit must be one of {units}, got {unit}",
+                    units=", ".join(UNIT_NAMES),
+                    unit=repr(self.unit),
+                )
+            )
         kind = given[0]
         value = getattr(self, kind)
         numbers = (
@@ -63,19 +74,19 @@ class Distribution(Strict):
             else [value]
         )
         if any(not abs(x) <= MAX_VALUE for x in numbers):
-            raise ValueError(f"parameters must be finite and at most {MAX_VALUE:g}")
+            raise ValueError(Text("parameters must be finite and at most {most:g}", most=MAX_VALUE))
         if kind in ("exponential", "fixed") and not value >= 0:
-            raise ValueError(f"{kind} needs a mean >= 0")
+            raise ValueError(Text("{kind} needs a mean >= 0", kind=kind))
         if kind == "lognormal" and (
             set(value) != {"mean", "sd"} or value["mean"] <= 0 or value["sd"] < 0
         ):
-            raise ValueError("lognormal needs {mean: > 0, sd: >= 0}")
+            raise ValueError(Text("lognormal needs {mean: > 0, sd: >= 0}"))
         if kind == "triangular" and (len(value) != 3 or not 0 <= value[0] <= value[1] <= value[2]):
-            raise ValueError("triangular needs [min, mode, max] with 0 <= min <= mode <= max")
+            raise ValueError(Text("triangular needs [min, mode, max] with 0 <= min <= mode <= max"))
         if kind == "uniform" and (len(value) != 2 or not 0 <= value[0] <= value[1]):
-            raise ValueError("uniform needs [low, high] with 0 <= low <= high")
+            raise ValueError(Text("uniform needs [low, high] with 0 <= low <= high"))
         if kind == "empirical" and (not value or min(value) < 0):
-            raise ValueError("empirical needs a non-empty list of samples >= 0")
+            raise ValueError(Text("empirical needs a non-empty list of samples >= 0"))
         return self
 
     @property

@@ -28,7 +28,12 @@ def apply_overrides(data: dict, overrides: list[str], source: str, option: str =
     for item in overrides:
         key, sep, text = item.partition("=")
         if not sep or not key:
-            raise SlasimError(f"{option} expects key.path=value, got {item!r}", source=source)
+            raise SlasimError(
+                "{option} expects key.path=value, got {item}",
+                source=source,
+                option=option,
+                item=repr(item),
+            )
         parts = key.split(".")
         node = data
         for depth, part in enumerate(parts[:-1]):
@@ -40,7 +45,11 @@ def apply_overrides(data: dict, overrides: list[str], source: str, option: str =
             node[last] = yaml_value(text, f"{option} {key}")
         else:
             raise SlasimError(
-                f"{option} {key}: {'.'.join(parts[:-1])} is not a mapping", source=source
+                "{option} {key}: {parent} is not a mapping",
+                source=source,
+                option=option,
+                key=key,
+                parent=".".join(parts[:-1]),
             )
     return data
 
@@ -49,14 +58,23 @@ def _child(node, part: str, where: str, source: str, option: str):
     if isinstance(node, list):
         return node[_list_index(node, part, where, source, option)]
     if not isinstance(node, dict) or part not in node:
-        raise SlasimError(f"{option}: no field {where!r} in the scenario", source=source)
+        raise SlasimError(
+            "{option}: no field {where} in the scenario",
+            source=source,
+            option=option,
+            where=repr(where),
+        )
     return node[part]
 
 
 def _list_index(node: list, part: str, where: str, source: str, option: str) -> int:
     if not part.isdigit() or int(part) >= len(node):
         raise SlasimError(
-            f"{option}: {where!r} is not an index of a list of {len(node)}", source=source
+            "{option}: {where} is not an index of a list of {size}",
+            source=source,
+            option=option,
+            where=repr(where),
+            size=len(node),
         )
     return int(part)
 

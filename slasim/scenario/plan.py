@@ -17,6 +17,7 @@ from slasim.calendar.workcalendar import WorkCalendar, load_calendar
 from slasim.clock.cards import Ladder, parse_ladder
 from slasim.clock.limits import Limit
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import Text
 from slasim.scenario.distributions import Distribution
 from slasim.scenario.schema import (
     END,
@@ -195,8 +196,16 @@ class Plan:
             day_to_date(int(d)) for d in self.calendar.work_days[[self.start_day, self.end_day - 1]]
         )
         return [
-            f"departments.{name}.staff_changes[{k}]: {c.start}..{c.end} lies outside the "
-            f"simulated period ({first}..{last}): no effect"
+            Text(
+                "departments.{name}.staff_changes[{k}]: {start}..{end} lies outside the "
+                "simulated period ({first}..{last}): no effect",
+                name=name,
+                k=k,
+                start=c.start,
+                end=c.end,
+                first=first,
+                last=last,
+            )
             for name, spec in self.scenario.departments.items()
             for k, c in enumerate(spec.staff_changes)
             if c.end <= first or c.start > last
@@ -278,7 +287,9 @@ def period_days(cal: WorkCalendar, scenario: Scenario) -> tuple[int, int]:
         end_day = start_day + scenario.working_days
     if end_day >= len(cal.work_days):
         raise SlasimError(
-            f"the period runs past the table of calendar {cal.name!r}", field="working_days"
+            "the period runs past the table of calendar {name}",
+            field="working_days",
+            name=repr(cal.name),
         )
     if end_day <= start_day:
         raise SlasimError("the period has no working day", field="end")
@@ -376,8 +387,9 @@ def service_plan(
             st.name == rung.scope and st.limit for st in plan.steps
         ):
             raise SlasimError(
-                f"card rung scope {rung.scope!r}: no step of that name with a `limit`",
+                "card rung scope {scope}: no step of that name with a `limit`",
                 field=f"{field_path}.cards",
+                scope=repr(rung.scope),
             )
     return plan
 

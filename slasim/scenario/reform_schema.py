@@ -15,6 +15,7 @@ from typing import Annotated, Any, Union
 from pydantic import Discriminator, Field, Tag, create_model, field_validator, model_validator
 
 from slasim.calendar.units import as_date
+from slasim.io.i18n import Text
 from slasim.io.schema import Int, Number, Strict, field_parser
 from slasim.scenario.distributions import Distribution
 
@@ -57,9 +58,9 @@ class Staff(Strict):
     @model_validator(mode="after")
     def _one(self):
         if (self.staff is None) == (self.delta is None):
-            raise ValueError("give `staff` (absolute) or `delta`")
+            raise ValueError(Text("give `staff` (absolute) or `delta`"))
         if (self.start is None) != (self.end is None):
-            raise ValueError("a dated staff change needs both `from` and `to`")
+            raise ValueError(Text("a dated staff change needs both `from` and `to`"))
         return self
 
 
@@ -74,7 +75,7 @@ class Work(Strict):
     @model_validator(mode="after")
     def _one(self):
         if (self.scale is None) == (self.work is None):
-            raise ValueError("give `scale` or a new `work` distribution")
+            raise ValueError(Text("give `scale` or a new `work` distribution"))
         return self
 
 

@@ -31,6 +31,7 @@ from typing import NamedTuple
 
 from slasim.clock.limits import Limit, parse_share
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import Text
 from slasim.io.schema import validate
 from slasim.scenario.distributions import Distribution
 from slasim.scenario.markov_edit import remove_state, rename_state
@@ -64,9 +65,13 @@ def apply_reforms(data: dict, names: list[str], source: str) -> dict:
     out = copy.deepcopy({k: v for k, v in data.items() if k != "reforms"})
     for name in names:
         if name not in reforms:
-            known = ", ".join(reforms) or "none defined"
+            known = ", ".join(reforms) or Text("none defined")
             raise SlasimError(
-                f"unknown reform {name!r} (reforms: {known})", source=source, field="reforms"
+                "unknown reform {name} (reforms: {known})",
+                source=source,
+                field="reforms",
+                name=repr(name),
+                known=known,
             )
         operations = reforms[name]
         if not isinstance(operations, list) or not operations:
@@ -81,13 +86,16 @@ def apply_reforms(data: dict, names: list[str], source: str) -> dict:
                 or next(iter(operation)) not in OPERATIONS
             ):
                 raise SlasimError(
-                    f"an operation is one of {', '.join(OPERATIONS)} with its fields",
+                    "an operation is one of {operations} with its fields",
                     source=source,
                     field=where,
+                    operations=", ".join(OPERATIONS),
                 )
             ((kind, body),) = operation.items()
             if not isinstance(body, dict):
-                raise SlasimError(f"{kind} takes a mapping of fields", source=source, field=where)
+                raise SlasimError(
+                    "{kind} takes a mapping of fields", source=source, field=where, kind=kind
+                )
             try:
                 op = validate(OPERATIONS[kind], body, source)
             except SlasimError as exc:
@@ -120,7 +128,7 @@ def _check_depth(data) -> None:
         ]
         if not level:
             return
-    raise SlasimError(f"the reforms nest the scenario over {MAX_DEPTH} levels deep")
+    raise SlasimError("the reforms nest the scenario over {depth} levels deep", depth=MAX_DEPTH)
 
 
 def scenario_with_reforms(data: dict, names: list[str], source: str) -> Scenario:
@@ -137,7 +145,12 @@ def scenario_with_reforms(data: dict, names: list[str], source: str) -> Scenario
 def _service(data: dict, name: str) -> dict:
     services = data.get("services") or {}
     if name not in services:
-        raise SlasimError(f"no service {name!r} (have {', '.join(services)})", field="service")
+        raise SlasimError(
+            "no service {name} (have {known})",
+            field="service",
+            name=repr(name),
+            known=", ".join(services),
+        )
     return services[name]
 
 
@@ -184,7 +197,12 @@ def _find(route: list, name: str) -> Found | None:
 def _step(service: dict, name: str, service_name: str) -> Found:
     found = _find(service.get("steps", []), name)
     if found is None:
-        raise SlasimError(f"no step {name!r} in service {service_name!r}", field="step")
+        raise SlasimError(
+            "no step {name} in service {service}",
+            field="step",
+            name=repr(name),
+            service=repr(service_name),
+        )
     return found
 
 
@@ -198,7 +216,9 @@ def _consecutive(service: dict, names: list[str], service_name: str) -> tuple[li
                 service, name, service_name
             )  # unknown name: say so; else they are not consecutive
             raise SlasimError(
-                f"steps {', '.join(names)} are not consecutive in one sequence", field="steps"
+                "steps {names} are not consecutive in one sequence",
+                field="steps",
+                names=", ".join(names),
             )
     return holder, first
 
@@ -214,9 +234,10 @@ def _parallelize(data: dict, op: Parallelize) -> None:
     for name in op.steps:
         if _step(service, name, op.service).chain is not None:
             raise SlasimError(
-                f"step {name!r} is in a Markov route, whose steps have no fixed order to run "
-                "in parallel",
+                "step {name} is in a Markov route, whose steps have no fixed order to run in "
+                "parallel",
                 field="steps",
+                name=repr(name),
             )
     holder, first = _consecutive(service, op.steps, op.service)
     steps = holder[first : first + len(op.steps)]
@@ -261,20 +282,26 @@ def _merge_chain(chain: dict, op: Merge) -> None:
     names = [s.get("step") for s in chain["steps"]]
     if any(name not in names for name in op.steps):
         raise SlasimError(
-            f"steps {', '.join(op.steps)} are not consecutive in one sequence", field="steps"
+            "steps {names} are not consecutive in one sequence",
+            field="steps",
+            names=", ".join(op.steps),
         )
     for before, after in zip(op.steps, op.steps[1:]):
         if any(share for target, share in chain["next"][before].items() if target != after):
             raise SlasimError(
-                f"step {before!r} of the Markov route is not always followed by {after!r}",
+                "step {before} of the Markov route is not always followed by {after}",
                 field="steps",
+                before=repr(before),
+                after=repr(after),
             )
         if chain["start"].get(after) or any(
             shares.get(after) for source, shares in chain["next"].items() if source != before
         ):
             raise SlasimError(
-                f"step {after!r} of the Markov route is reached other than after {before!r}",
+                "step {after} of the Markov route is reached other than after {before}",
                 field="steps",
+                before=repr(before),
+                after=repr(after),
             )
     steps = [chain["steps"][names.index(name)] for name in op.steps]
     chain["steps"][names.index(op.steps[0])] = _merged(steps, op)
@@ -293,7 +320,7 @@ def _named_steps(data: dict, service: str | None, name: str) -> list[Found]:
         if (found := _find(s.get("steps", []), name))
     ]
     if not hits:
-        raise SlasimError(f"no service has a step {name!r}", field="step")
+        raise SlasimError("no service has a step {name}", field="step", name=repr(name))
     return hits
 
 
@@ -315,14 +342,19 @@ def _staff(data: dict, op: Staff) -> None:
     departments = data.get("departments") or {}
     if op.department not in departments:
         raise SlasimError(
-            f"no department {op.department!r} (have {', '.join(departments)})", field="department"
+            "no department {name} (have {known})",
+            field="department",
+            name=repr(op.department),
+            known=", ".join(departments),
         )
     dept = departments[op.department]
     new = op.staff if op.staff is not None else dept.get("staff", 0) + op.delta
     if new < (0 if op.start else 1):
         raise SlasimError(
-            f"staff of {op.department!r} would be {new}",
+            "staff of {name} would be {new}",
             field="delta" if op.delta is not None else "staff",
+            name=repr(op.department),
+            new=new,
         )
     if op.start is None:
         dept["staff"] = new
@@ -378,8 +410,9 @@ def _limits(data: dict, op: Limits) -> None:
         if share is not None:
             if not 0 < share <= 1:
                 raise SlasimError(
-                    f"a promised limit is at most 100% of the legal one, got {op.promised}",
+                    "a promised limit is at most 100% of the legal one, got {promised}",
                     field="promised",
+                    promised=op.promised,
                 )
             legal_limit = Limit.parse(legal)
             promised = f"{legal_limit.amount * share:g}{legal_limit.unit}"
@@ -405,7 +438,9 @@ def _materials(data: dict, op: Materials) -> None:
     step = _step(_service(data, op.service), op.step, op.service).step
     if not step.get("supplement"):
         raise SlasimError(
-            f"step {op.step!r} has no supplement loop to cut materials from", field="step"
+            "step {name} has no supplement loop to cut materials from",
+            field="step",
+            name=repr(op.step),
         )
     _cut(step, op)
 
@@ -458,10 +493,10 @@ def _accepting(route: list) -> Found | None:
 def _bundle(data: dict, op: Bundle) -> None:
     repeated = next((name for name in op.services if op.services.count(name) > 1), None)
     if repeated is not None:
-        raise SlasimError(f"service {repeated!r} is listed twice", field="services")
+        raise SlasimError("service {name} is listed twice", field="services", name=repr(repeated))
     children = [(name, _service(data, name)) for name in op.services]
     if op.into in data["services"] and op.into not in op.services:
-        raise SlasimError(f"a service {op.into!r} exists already", field="into")
+        raise SlasimError("a service {name} exists already", field="into", name=repr(op.into))
     branches = []
     for name, child in children:
         route = _without_acceptance(child)
@@ -505,7 +540,7 @@ def _prefix(item: dict, prefix: str) -> None:
 def _tolerate_missing(data: dict, op: TolerateMissing) -> None:
     step = _step(_service(data, op.service), op.step, op.service).step
     if not step.get("supplement"):
-        raise SlasimError(f"step {op.step!r} has no supplement loop", field="step")
+        raise SlasimError("step {name} has no supplement loop", field="step", name=repr(op.step))
     step["supplement"]["tolerate"] = True
 
 

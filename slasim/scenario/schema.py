@@ -17,6 +17,7 @@ from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 from slasim.calendar.units import as_date, parse_clock
 from slasim.clock.limit_pair import LimitPair
 from slasim.clock.limits import Limit
+from slasim.io.i18n import Text
 from slasim.io.schema import Int, Number, Strict, field_parser, plain_name
 from slasim.scenario.distributions import Distribution
 from slasim.scenario.reform_schema import Reform
@@ -30,7 +31,14 @@ _limit = field_parser(lambda v: str(Limit.parse(v)))
 
 def _units(dist: Distribution | None, allowed: tuple[str, ...], what: str):
     if dist is not None and dist.unit not in allowed:
-        raise ValueError(f"{what} unit must be one of {', '.join(allowed)}, got {dist.unit!r}")
+        raise ValueError(
+            Text(
+                "{what} unit must be one of {allowed}, got {unit}",
+                what=what,
+                allowed=", ".join(allowed),
+                unit=repr(dist.unit),
+            )
+        )
     return dist
 
 
@@ -46,7 +54,7 @@ class StaffChange(Strict):
     @model_validator(mode="after")
     def _order(self):
         if self.end <= self.start:
-            raise ValueError("`to` must be after `from` (the range is [from, to))")
+            raise ValueError(Text("`to` must be after `from` (the range is [from, to))"))
         return self
 
 
@@ -55,10 +63,15 @@ def _days(value):
     if isinstance(value, str):
         first, _, last = value.partition("-")
         if first not in WEEKDAYS or (last and last not in WEEKDAYS):
-            raise ValueError(f"weekdays are {', '.join(WEEKDAYS)} or a range such as mon-fri")
+            raise ValueError(
+                Text(
+                    "weekdays are {weekdays} or a range such as mon-fri",
+                    weekdays=", ".join(WEEKDAYS),
+                )
+            )
         i, j = WEEKDAYS.index(first), WEEKDAYS.index(last or first)
         if j < i:
-            raise ValueError(f"weekday range {value!r} runs backwards")
+            raise ValueError(Text("weekday range {value} runs backwards", value=repr(value)))
         return list(WEEKDAYS[i : j + 1])
     return value
 
@@ -92,9 +105,9 @@ class Shift(Strict):
     @model_validator(mode="after")
     def _order(self):
         if len(set(self.days)) != len(self.days):
-            raise ValueError("a weekday is listed twice")
+            raise ValueError(Text("a weekday is listed twice"))
         if self.minutes[1] <= self.minutes[0]:
-            raise ValueError("`to` must be after `from` (the band is [from, to) of one day)")
+            raise ValueError(Text("`to` must be after `from` (the band is [from, to) of one day)"))
         return self
 
     @property
@@ -134,12 +147,12 @@ class Department(Strict):
         ranges = sorted((c.start, c.end) for c in self.staff_changes)
         for (_, end), (start, _) in zip(ranges, ranges[1:]):
             if start < end:
-                raise ValueError("staff_changes ranges overlap")
+                raise ValueError(Text("staff_changes ranges overlap"))
         for day in WEEKDAYS:
             bands = sorted(b.minutes for b in self.roster if day in b.days)
             for (_, end), (start, _) in zip(bands, bands[1:]):
                 if start < end:
-                    raise ValueError(f"roster bands overlap on {day}")
+                    raise ValueError(Text("roster bands overlap on {day}", day=day))
         return self
 
 
@@ -168,7 +181,7 @@ class Supplement(Strict):
     def _chance(self):
         by_materials = self.materials is not None and self.missing_each is not None
         if (self.probability is None) == (not by_materials):
-            raise ValueError("give `probability`, or `materials` and `missing_each`")
+            raise ValueError(Text("give `probability`, or `materials` and `missing_each`"))
         return self
 
     @property
@@ -210,7 +223,7 @@ class Batch(Strict):
     @model_validator(mode="after")
     def _once(self):
         if len(set(self.days)) != len(self.days):
-            raise ValueError("a weekday is listed twice")
+            raise ValueError(Text("a weekday is listed twice"))
         return self
 
 
@@ -240,11 +253,11 @@ class Step(Strict):
     @model_validator(mode="after")
     def _kind(self):
         if (self.delay is None) == (self.work is None):
-            raise ValueError("a step has either `department` + `work`, or a `delay`")
+            raise ValueError(Text("a step has either `department` + `work`, or a `delay`"))
         if (self.work is None) != (self.department is None):
-            raise ValueError("`work` needs a `department` (and a department needs `work`)")
+            raise ValueError(Text("`work` needs a `department` (and a department needs `work`)"))
         if self.delay is not None and (self.supplement or self.special_procedure):
-            raise ValueError("a delay step has no supplement loop or special procedure")
+            raise ValueError(Text("a delay step has no supplement loop or special procedure"))
         return self
 
 
@@ -270,7 +283,9 @@ class Choice(Strict):
     def _sum(self):
         total = sum(b.probability for b in self.branch)
         if abs(total - 1.0) > 1e-9:
-            raise ValueError(f"branch probabilities must sum to 1 (got {total:g})")
+            raise ValueError(
+                Text("branch probabilities must sum to 1 (got {total:g})", total=total)
+            )
         return self
 
 
@@ -280,12 +295,21 @@ END = "end"  # a Markov route's way out
 def _shares(shares: dict[str, float], names: set[str], what: str) -> None:
     for name, share in shares.items():
         if name not in names:
-            raise ValueError(f"{what}: {name!r} is not a step of this route (nor `{END}`)")
+            raise ValueError(
+                Text(
+                    "{what}: {name} is not a step of this route (nor `{end}`)",
+                    what=what,
+                    name=repr(name),
+                    end=END,
+                )
+            )
         if not 0 <= share <= 1:
-            raise ValueError(f"{what}: shares are between 0 and 1")
+            raise ValueError(Text("{what}: shares are between 0 and 1", what=what))
     total = sum(shares.values())
     if abs(total - 1.0) > 1e-6:
-        raise ValueError(f"{what}: shares must sum to 1 (got {total:g})")
+        raise ValueError(
+            Text("{what}: shares must sum to 1 (got {total:g})", what=what, total=total)
+        )
 
 
 class MarkovRoute(Strict):
@@ -313,14 +337,16 @@ class MarkovRoute(Strict):
     def _graph(self):
         names = {s.step for s in self.steps}
         if END in names:
-            raise ValueError(f"`{END}` names a Markov route's way out: rename that step")
+            raise ValueError(
+                Text("`{end}` names a Markov route's way out: rename that step", end=END)
+            )
         _shares(self.start, names | {END}, "start")
         for name in names:
             if name not in self.next:
-                raise ValueError(f"next: no shares after step {name!r}")
+                raise ValueError(Text("next: no shares after step {name}", name=repr(name)))
         for name, shares in self.next.items():
             if name not in names:
-                raise ValueError(f"next: {name!r} is not a step of this route")
+                raise ValueError(Text("next: {name} is not a step of this route", name=repr(name)))
             _shares(shares, names | {END}, f"next.{name}")
         reach = {END}  # steps from which `end` can be reached
         while True:
@@ -330,7 +356,9 @@ class MarkovRoute(Strict):
             reach |= more
         stuck = sorted(names - reach)
         if stuck:
-            raise ValueError(f"next: no way to `{END}` from step {stuck[0]!r}")
+            raise ValueError(
+                Text("next: no way to `{end}` from step {name}", end=END, name=repr(stuck[0]))
+            )
         return self
 
 
@@ -396,18 +424,28 @@ class Arrivals(Strict):
     def _by_hour(cls, v):
         for key, weights in v.items():
             if key not in WEEKDAYS:
-                raise ValueError(f"unknown weekday {key!r} (use {', '.join(WEEKDAYS)})")
+                raise ValueError(
+                    Text(
+                        "unknown weekday {key} (use {weekdays})",
+                        key=repr(key),
+                        weekdays=", ".join(WEEKDAYS),
+                    )
+                )
             if len(weights) != 24 or not all(0 <= w <= 1e6 for w in weights):
-                raise ValueError(f"{key}: 24 weights (one per hour from 00:00), each 0 or more")
+                raise ValueError(
+                    Text("{key}: 24 weights (one per hour from 00:00), each 0 or more", key=key)
+                )
         if v and not sum(sum(w) for w in v.values()) > 0:
-            raise ValueError("by_hour: at least one weight above 0")
+            raise ValueError(Text("by_hour: at least one weight above 0"))
         return v
 
     @model_validator(mode="after")
     def _shape_once(self):
         if self.by_hour and self.weekday:
             raise ValueError(
-                "give the week's shape once: `by_hour` holds it, so leave out `weekday` factors"
+                Text(
+                    "give the week's shape once: `by_hour` holds it, so leave out `weekday` factors"
+                )
             )
         return self
 
@@ -416,9 +454,15 @@ class Arrivals(Strict):
     def _weekdays(cls, v):
         for key, factor in v.items():
             if key not in WEEKDAYS:
-                raise ValueError(f"unknown weekday {key!r} (use {', '.join(WEEKDAYS)})")
+                raise ValueError(
+                    Text(
+                        "unknown weekday {key} (use {weekdays})",
+                        key=repr(key),
+                        weekdays=", ".join(WEEKDAYS),
+                    )
+                )
             if not 0 <= factor <= 1000:
-                raise ValueError("factors must be between 0 and 1000")
+                raise ValueError(Text("factors must be between 0 and 1000"))
         return v
 
     @field_validator("month")
@@ -426,7 +470,7 @@ class Arrivals(Strict):
     def _months(cls, v):
         for key, factor in v.items():
             if not 1 <= key <= 12 or not 0 <= factor <= 1000:
-                raise ValueError("month factors are {1..12: factor between 0 and 1000}")
+                raise ValueError(Text("month factors are {1..12: factor between 0 and 1000}"))
         return v
 
 
@@ -506,9 +550,9 @@ class Scenario(Strict):
     @model_validator(mode="after")
     def _consistent(self):
         if (self.working_days is None) == (self.end is None):
-            raise ValueError("give the period as `working_days` or `end` (one of them)")
+            raise ValueError(Text("give the period as `working_days` or `end` (one of them)"))
         if self.end is not None and self.end <= self.start:
-            raise ValueError("`end` must be after `start`")
+            raise ValueError(Text("`end` must be after `start`"))
         plain_name(self.name, "scenario name")
         for name in (*self.departments, *self.services):
             plain_name(name, "name")
@@ -517,14 +561,23 @@ class Scenario(Strict):
             for path, step in walk_steps(service.steps, f"services.{name}.steps"):
                 if step.step in seen:
                     raise ValueError(
-                        f"{path}: step name {step.step!r} used twice in service {name!r}"
+                        Text(
+                            "{path}: step name {step} used twice in service {name}",
+                            path=path,
+                            step=repr(step.step),
+                            name=repr(name),
+                        )
                     )
                 seen.add(step.step)
                 plain_name(step.step, f"{path}: step name")
                 if step.department is not None and step.department not in self.departments:
                     raise ValueError(
-                        f"{path}: unknown department {step.department!r} "
-                        f"(have {', '.join(self.departments)})"
+                        Text(
+                            "{path}: unknown department {name} (have {known})",
+                            path=path,
+                            name=repr(step.department),
+                            known=", ".join(self.departments),
+                        )
                     )
         return self
 

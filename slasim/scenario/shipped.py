@@ -58,6 +58,8 @@ def find_scenario(name: str) -> Path:
         return shipped
     names = [n for n, _ in shipped_scenarios()]
     raise SlasimError(
-        f"unknown scenario {name!r}: no such file here, nor a shipped scenario"
-        f"{did_you_mean(name, names)}; `slasim scenarios` lists the shipped ones"
+        "unknown scenario {name}: no such file here, nor a shipped scenario{hint}; "
+        "`slasim scenarios` lists the shipped ones",
+        name=repr(name),
+        hint=did_you_mean(name, names),
     )

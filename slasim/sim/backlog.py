@@ -11,6 +11,7 @@ queue, of the same size on average, so its growth stays near zero.
 
 from __future__ import annotations
 
+from slasim.io.i18n import Text
 from slasim.scenario.plan import Plan, ServicePlan
 
 GROWTH_SHARE = 0.05  # of the receipts in the second half of the window
@@ -47,14 +48,24 @@ def backlog_warnings(plan: Plan, services: dict) -> list[str]:
             continue
         waits = [(services[n].get("accept_wait_wd_p90") or {}).get("mean") for n in names]
         waits = [w for w in waits if w is not None]
-        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        shown = ", ".join(names[:3])
+        if len(names) > 3:
+            shown = Text("{names} and {more} more", names=shown, more=len(names) - 3)
+        wait = (
+            Text(" (wait to acceptance p90 up to {wait:.1f} wd)", wait=max(waits)) if waits else ""
+        )
         out.append(
-            f"{', '.join(f'departments.{d}' for d in desks)} (before acceptance of {shown}): "
-            f"{pending:,.0f} cases await acceptance at the end, {growth:,.0f} "
-            "more than in the middle of the period: the backlog before acceptance grows"
-            + (f" (wait to acceptance p90 up to {max(waits):.1f} wd)" if waits else "")
-            + "; the legal clock starts at acceptance (Art. 32), so on-time shares and cards "
-            "leave this wait out"
+            Text(
+                "{desks} (before acceptance of {services}): {pending:,.0f} cases await acceptance "
+                "at the end, {growth:,.0f} more than in the middle of the period: the backlog "
+                "before acceptance grows{wait}; the legal clock starts at acceptance (Art. 32), so "
+                "on-time shares and cards leave this wait out",
+                desks=", ".join(f"departments.{d}" for d in desks),
+                services=shown,
+                pending=pending,
+                growth=growth,
+                wait=wait,
+            )
         )
     return out
 

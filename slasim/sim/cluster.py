@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import Text
 
 CONNECT_WAIT = 10.0  # seconds to reach the scheduler and hear it answer as one
 NO_WORKER_WAIT = 30.0  # seconds a run may wait with no worker at all before it is given up
@@ -54,7 +55,13 @@ class MessageTooLarge(Exception):
 
     def __init__(self, size: int, limit: int):
         self.size, self.limit = size, limit
-        super().__init__(f"a message of {size:,} bytes announced, above the {limit:,}-byte bound")
+        super().__init__(
+            Text(
+                "a message of {size:,} bytes announced, above the {limit:,}-byte bound",
+                size=size,
+                limit=limit,
+            )
+        )
 
 
 def bound_messages(limit: int = MAX_MESSAGE) -> None:
@@ -105,7 +112,12 @@ def check_scheduler(address: str) -> None:
         if scheme in ("tcp", "tls"):
             parse_host_port(location)
     except ValueError as exc:
-        raise SlasimError(f"not a scheduler address ({exc}): {address!r}", field=OPTION) from None
+        raise SlasimError(
+            "not a scheduler address ({why}): {address}",
+            field=OPTION,
+            why=str(exc),
+            address=repr(address),
+        ) from None
 
     async def identity() -> dict:
         comm = await connect(address, timeout=wait)
@@ -120,21 +132,31 @@ def check_scheduler(address: str) -> None:
             reply = asyncio.run(asyncio.wait_for(identity(), wait))
     except TimeoutError:
         raise SlasimError(
-            f"no answer from a Dask scheduler at {address!r} within {wait:g} s", field=OPTION
+            "no answer from a Dask scheduler at {address} within {wait:g} s",
+            field=OPTION,
+            address=repr(address),
+            wait=wait,
         ) from None
     except MessageTooLarge as exc:
         raise SlasimError(
-            f"cannot talk to a Dask scheduler at {address!r}: {exc}, refused unread",
+            "cannot talk to a Dask scheduler at {address}: {why}, refused unread",
             field=OPTION,
+            address=repr(address),
+            why=exc.args[0],
         ) from None
     except Exception as exc:  # refused, reset, garbage frames (a web server), a huge length
         text = " ".join(str(exc).split())[:160]
         why = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
         raise SlasimError(
-            f"cannot talk to a Dask scheduler at {address!r} ({why})", field=OPTION
+            "cannot talk to a Dask scheduler at {address} ({why})",
+            field=OPTION,
+            address=repr(address),
+            why=why,
         ) from None
     if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
-        raise SlasimError(f"{address!r} answers, but not as a Dask scheduler", field=OPTION)
+        raise SlasimError(
+            "{address} answers, but not as a Dask scheduler", field=OPTION, address=repr(address)
+        )
 
 
 def run_on_dask(
@@ -152,8 +174,10 @@ def run_on_dask(
         client = client_class(address, timeout=f"{CONNECT_WAIT:g}s")
     except Exception as exc:
         raise SlasimError(
-            f"cannot reach the Dask scheduler at {address!r} ({type(exc).__name__}: {exc})",
+            "cannot reach the Dask scheduler at {address} ({why})",
             field=OPTION,
+            address=repr(address),
+            why=f"{type(exc).__name__}: {exc}",
         ) from None
     n = len(replications)
     results: list[dict] = []
@@ -217,20 +241,31 @@ def _await(client, future, address: str, done: int, n: int) -> dict:
                     raise _gone(address, done, n, exc) from None
             idle = 0.0 if workers else idle + POLL
             if idle >= NO_WORKER_WAIT:
-                raise _lost(done, n, f"no Dask worker for {NO_WORKER_WAIT:g} s") from None
+                why = Text("no Dask worker for {wait:g} s", wait=NO_WORKER_WAIT)
+                raise _lost(done, n, why) from None
         except KilledWorker:
-            raise _lost(done, n, "a replication's workers died each time it ran") from None
+            why = Text("a replication's workers died each time it ran")
+            raise _lost(done, n, why) from None
 
 
 def _gone(address: str, done: int, n: int, exc: BaseException) -> SlasimError:
     """The scheduler killed, its connection dropped, or a message from it refused."""
-    why = f" ({exc})" if isinstance(exc, MessageTooLarge) else ""
-    return _lost(done, n, f"the Dask scheduler at {address} went away{why}")
+    if isinstance(exc, MessageTooLarge):
+        why = Text(
+            "the Dask scheduler at {address} went away ({why})", address=address, why=exc.args[0]
+        )
+    else:
+        why = Text("the Dask scheduler at {address} went away", address=address)
+    return _lost(done, n, why)
 
 
 def _lost(done: int, n: int, why: str) -> SlasimError:
     return SlasimError(
-        f"{why} after {done} of the {n} replications sent to it: {n - done} replications "
-        "not run, no results written",
+        "{why} after {done} of the {n} replications sent to it: {left} replications not run, "
+        "no results written",
         field=OPTION,
+        why=why,
+        done=done,
+        n=n,
+        left=n - done,
     )

@@ -79,9 +79,11 @@ def run_parallel(
             _stop(pool)
             if attempt == POOL_ATTEMPTS - 1:
                 raise SlasimError(
-                    f"the process pool broke {POOL_ATTEMPTS} times (workers killed?): "
-                    f"{len(replications) - len(done)} replications not run",
+                    "the process pool broke {attempts} times (workers killed?): {left} "
+                    "replications not run",
                     field="--workers",
+                    attempts=POOL_ATTEMPTS,
+                    left=len(replications) - len(done),
                 ) from None
         except BaseException:  # an interrupt or an error in a task: stop now, not when all finish
             _stop(pool)

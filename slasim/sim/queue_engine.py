@@ -23,6 +23,7 @@ from collections import Counter, deque
 
 import numpy as np
 
+from slasim.io.i18n import Text
 from slasim.scenario.plan import (
     ChoicePlan,
     DepartmentPlan,
@@ -47,31 +48,40 @@ NUMBER, RECEIVED, TIME, SCHEDULED, ACCEPTED, COUNT = range(6)
 def unsupported(plan: Plan) -> str | None:
     """Why the queue path cannot compute this plan (None: it can)."""
     if plan.scenario.engine == "simpy":
-        return "the scenario asks for engine: simpy"
+        return Text("the scenario asks for engine: simpy")
     uses = Counter(st.department for st in plan.steps if st.department is not None)
     for st in plan.steps:
         if st.supplement is not None or st.special is not None:
-            return f"step {st.service}/{st.name} has a supplement loop or special procedure"
+            return Text(
+                "step {step} has a supplement loop or special procedure",
+                step=f"{st.service}/{st.name}",
+            )
         if st.batch is not None:
             # Its cases leave together: their order at the next desk is SimPy's order of events
             # scheduled at different instants for one instant, which the queue path does not keep.
-            return f"step {st.service}/{st.name} releases its cases in batches"
+            return Text("step {step} releases its cases in batches", step=f"{st.service}/{st.name}")
     for dept in plan.departments:
         if uses[dept.index] > 1:
-            return f"department {dept.name!r} serves more than one step"
+            return Text("department {name} serves more than one step", name=repr(dept.name))
     for service in plan.services:
         if service.spec.commitment:
-            return f"service {service.name!r} decides on commitment (告知承诺)"
+            return Text("service {name} decides on commitment (告知承诺)", name=repr(service.name))
         if any(isinstance(item, MarkovPlan) for item in walk_items(service.route)):
             # A case's steps repeat in an order drawn as it goes: no fixed chain of desks to push
             # arrays of cases through.
-            return f"service {service.name!r} has a Markov route (steps repeat, in any order)"
+            return Text(
+                "service {name} has a Markov route (steps repeat, in any order)",
+                name=repr(service.name),
+            )
         waiting = _desk_after_wait_in_parallel(service.route)
         if waiting is not None:
             # Waits there end together at an opening, and the cases reach the desk in the order of
             # SimPy's process events (each branch a process), which the queue path's sort key does
             # not replay; the event engine does.
-            return f"step {service.name}/{waiting.name} follows a wait inside a parallel branch"
+            return Text(
+                "step {step} follows a wait inside a parallel branch",
+                step=f"{service.name}/{waiting.name}",
+            )
     return None
 
 

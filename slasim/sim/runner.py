@@ -11,6 +11,7 @@ from pathlib import Path
 
 from slasim.clock.cards import LEVELS
 from slasim.io.files import OutputSet
+from slasim.io.i18n import Text
 from slasim.io.interrupts import check_interrupted
 from slasim.scenario.plan import Plan, compile_plan
 from slasim.scenario.schema import Scenario
@@ -183,11 +184,11 @@ def engine_used(plan: Plan) -> dict:
     (`fcfs`) when every desk is a plain queue of one step, else the event loop (`events`), or SimPy
     when the scenario asks for it (`engine: simpy`). All give the same results on the same draws."""
     if plan.scenario.engine == "simpy":
-        return {"engine": "simpy", "engine_note": "the scenario asks for engine: simpy"}
+        return {"engine": "simpy", "engine_note": Text("the scenario asks for engine: simpy")}
     reason = unsupported(plan)
     if reason is None:
         return {"engine": "fcfs"}
-    return {"engine": "events", "engine_note": f"not the queue path: {reason}"}
+    return {"engine": "events", "engine_note": Text("not the queue path: {reason}", reason=reason)}
 
 
 def describe(plan: Plan, n: int, seed: int, summary: dict) -> dict:

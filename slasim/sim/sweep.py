@@ -12,6 +12,7 @@ import yaml
 
 from slasim.io.errors import SlasimError
 from slasim.io.files import yaml_value
+from slasim.io.i18n import Text
 from slasim.io.schema import validate
 from slasim.scenario.loader import apply_overrides
 from slasim.scenario.plan import compile_plan
@@ -41,7 +42,9 @@ def parse_vary(spec: str, source: str) -> tuple[str, list]:
     key, sep, text = spec.partition("=")
     if not sep or not key or not text:
         raise SlasimError(
-            f"--vary expects key=v1,v2 or key=lo..hi:step, got {spec!r}", source=source
+            "--vary expects key=v1,v2 or key=lo..hi:step, got {spec}",
+            source=source,
+            spec=repr(spec),
         )
     if ".." in text:
         try:
@@ -52,15 +55,19 @@ def parse_vary(spec: str, source: str) -> tuple[str, list]:
                 raise ValueError
         except ValueError:
             raise SlasimError(
-                f"--vary {key}: a range is lo..hi:step of finite numbers with step > 0, got "
-                f"{text!r}",
+                "--vary {key}: a range is lo..hi:step of finite numbers with step > 0, got {text}",
                 source=source,
+                key=key,
+                text=repr(text),
             ) from None
         count = math.floor((high - low) / step + 0.5) + 1
         if count > MAX_POINTS:
             raise SlasimError(
-                f"--vary {key}: {count:,} values, over {MAX_POINTS:,} (a larger step?)",
+                "--vary {key}: {count:,} values, over {most:,} (a larger step?)",
                 source=source,
+                key=key,
+                count=count,
+                most=MAX_POINTS,
             )
         values = np.arange(low, high + step / 2, step).round(10).tolist()
         return key, [
@@ -77,11 +84,11 @@ def parse_varies(varies: list[str], source: str) -> list[tuple[str, list]]:
         key, values = parse_vary(spec, source)
         if key.strip() in seen:
             raise SlasimError(
-                f"--vary {key}: the key is given twice (one --vary per key)", source=source
+                "--vary {key}: the key is given twice (one --vary per key)", source=source, key=key
             )
         shown = [yaml.safe_dump(v, default_flow_style=True) for v in values]
         if len(set(shown)) < len(shown):
-            raise SlasimError(f"--vary {key}: a value is given twice", source=source)
+            raise SlasimError("--vary {key}: a value is given twice", source=source, key=key)
         seen.add(key.strip())
         axes.append((key, values))
     return axes
@@ -93,7 +100,9 @@ def grid_size(varies: list[str], source: str) -> int:
     for _, values in parse_varies(varies, source):
         size *= len(values)
     if size > MAX_POINTS:
-        raise SlasimError(f"the grid has {size:,} points, over {MAX_POINTS:,}", source=source)
+        raise SlasimError(
+            "the grid has {size:,} points, over {most:,}", source=source, size=size, most=MAX_POINTS
+        )
     return size
 
 
@@ -138,7 +147,7 @@ def sweep(
         check_workload(
             [(compile_plan(sc, source), replications or sc.replications) for _, sc in points],
             max_cases,
-            "replications over the grid",
+            Text("replications over the grid"),
         )
     rows = []
     for values, scenario in points:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import Text
 from slasim.scenario.plan import Plan
 from slasim.sim.arrivals import arrival_factors
 from slasim.sim.queue_engine import unsupported
@@ -47,7 +48,7 @@ def cases_per_replication(plan: Plan) -> float:
 def check_workload(
     runs: list[tuple[Plan, int]],
     bound: float | None,
-    what: str = "replications",
+    what: str = Text("replications"),
     *,
     simpy_first: bool = False,
 ) -> float:
@@ -63,29 +64,45 @@ def check_workload(
     if total > bound:
         count = sum(n for _, n in runs)
         raise SlasimError(
-            f"about {total:,.0f} simulated cases ({max(per_run):,.0f} per replication at most, "
-            f"{count:,} {what}): over the bound of {bound:,.0f}; give "
-            f"{MAX_CASES_OPTION} {math.ceil(total):d} to run it anyway",
+            "about {total:,.0f} simulated cases ({most:,.0f} per replication at most, {count:,} "
+            "{what}): over the bound of {bound:,.0f}; give {option} {needed:d} to run it anyway",
             field=MAX_CASES_OPTION,
+            total=total,
+            most=max(per_run),
+            count=count,
+            what=what,
+            bound=bound,
+            option=MAX_CASES_OPTION,
+            needed=math.ceil(total),
         )
     for cases, (plan, _) in zip(per_run, runs):
-        why = "it writes the event log or timeline" if simpy_first else unsupported(plan)
+        why = Text("it writes the event log or timeline") if simpy_first else unsupported(plan)
         if why is not None and cases > bound * SIMPY_SHARE:
-            engine = "SimPy" if simpy_first or plan.scenario.engine == "simpy" else "event"
+            engine = "SimPy" if simpy_first or plan.scenario.engine == "simpy" else Text("event")
             raise SlasimError(
-                f"about {cases:,.0f} simulated cases in one replication on the {engine} engine "
-                f"({why}): over its bound of {bound * SIMPY_SHARE:,.0f} ({SIMPY_SHARE:.0%} of "
-                f"{MAX_CASES_OPTION}: each open case is held in memory); give "
-                f"{MAX_CASES_OPTION} {math.ceil(cases / SIMPY_SHARE):d} to run it anyway",
+                "about {cases:,.0f} simulated cases in one replication on the {engine} engine "
+                "({why}): over its bound of {bound:,.0f} ({share:.0%} of {option}: each open case "
+                "is held in memory); give {option} {needed:d} to run it anyway",
                 field=MAX_CASES_OPTION,
+                cases=cases,
+                engine=engine,
+                why=why,
+                bound=bound * SIMPY_SHARE,
+                share=SIMPY_SHARE,
+                option=MAX_CASES_OPTION,
+                needed=math.ceil(cases / SIMPY_SHARE),
             )
         if cases > bound * REPLICATION_SHARE:
             raise SlasimError(
-                f"about {cases:,.0f} simulated cases in one replication: over its bound of "
-                f"{bound * REPLICATION_SHARE:,.0f} ({REPLICATION_SHARE:.0%} of "
-                f"{MAX_CASES_OPTION}: one replication runs on one core); give "
-                f"{MAX_CASES_OPTION} {math.ceil(cases / REPLICATION_SHARE):d} to run it anyway",
+                "about {cases:,.0f} simulated cases in one replication: over its bound of "
+                "{bound:,.0f} ({share:.0%} of {option}: one replication runs on one core); give "
+                "{option} {needed:d} to run it anyway",
                 field=MAX_CASES_OPTION,
+                cases=cases,
+                bound=bound * REPLICATION_SHARE,
+                share=REPLICATION_SHARE,
+                option=MAX_CASES_OPTION,
+                needed=math.ceil(cases / REPLICATION_SHARE),
             )
     return total
 

@@ -71,19 +71,27 @@ def judged_scenario(scenario: Scenario, source: str, strict: bool = False) -> tu
             plan = compile_plan(judged, source)
         except SlasimError as exc:
             raise SlasimError(
-                f"judging a staffing needs {warmup} warm-up + {need} measured working days from "
-                f"{scenario.start} ({MEASURED_LIMITS} x the longest legal limit, {limit}wd), but "
-                f"{exc.message}: start the scenario earlier or judge shorter limits",
+                "judging a staffing needs {warmup} warm-up + {need} measured working days from "
+                "{start} ({times} x the longest legal limit, {limit}wd), but {why}: start the "
+                "scenario earlier or judge shorter limits",
                 source=source,
                 field="start",
+                warmup=warmup,
+                need=need,
+                start=scenario.start,
+                times=MEASURED_LIMITS,
+                limit=limit,
+                why=exc.message,
             ) from None
     first, last = period_text(plan)
     if strict and plan.provisional:
         raise SlasimError(
-            f"judging a staffing runs to {last}, past the published years of "
-            f"calendar {plan.calendar.name!r} (provisional; --strict refuses it)",
+            "judging a staffing runs to {last}, past the published years of calendar {name} "
+            "(provisional; --strict refuses it)",
             source=source,
             field="working_days",
+            last=last,
+            name=repr(plan.calendar.name),
         )
     return judged, {
         "first_day": first,

@@ -26,6 +26,7 @@ import math
 
 import numpy as np
 
+from slasim.io.i18n import Text
 from slasim.scenario.plan import (
     ChoicePlan,
     DepartmentPlan,
@@ -108,13 +109,23 @@ def overloaded(plan: Plan) -> list[str]:
         average = mean_staff(dept, plan.start, plan.end)
         if work >= dept.max_staff:
             lines.append(
-                f"departments.{dept.name}: offered load {work:.2f} staff ≥ {dept.max_staff} on "
-                f"duty: its queue grows without bound (utilisation ≥ 100%)"
+                Text(
+                    "departments.{name}: offered load {load:.2f} staff ≥ {staff} on duty: its "
+                    "queue grows without bound (utilisation ≥ 100%)",
+                    name=dept.name,
+                    load=work,
+                    staff=dept.max_staff,
+                )
             )
         elif work >= average:
             lines.append(
-                f"departments.{dept.name}: offered load {work:.2f} staff ≥ {average:.2f} on duty "
-                f"on average over the period (staff_changes): a backlog builds up over the period"
+                Text(
+                    "departments.{name}: offered load {load:.2f} staff ≥ {staff:.2f} on duty on "
+                    "average over the period (staff_changes): a backlog builds up over the period",
+                    name=dept.name,
+                    load=work,
+                    staff=average,
+                )
             )
     return lines
 
@@ -136,12 +147,18 @@ def instability(
     if load <= 0:
         return None
     if load >= staff:
-        return f"unstable (offered load {load:.2f} ≥ staff {staff:.3g})"
+        return Text(
+            "unstable (offered load {load:.2f} ≥ staff {staff:.3g})", load=load, staff=staff
+        )
     if settling > measured:
-        return (
-            f"too slow to settle (offered load {load:.2f} on {staff:.3g} staff, "
-            f"{100 * load / staff:.0f}% busy: about {settling:.0f} working days to settle, "
-            f"more than the {measured:.0f} measured)"
+        return Text(
+            "too slow to settle (offered load {load:.2f} on {staff:.3g} staff, {busy:.0f}% busy: "
+            "about {settling:.0f} working days to settle, more than the {measured:.0f} measured)",
+            load=load,
+            staff=staff,
+            busy=100 * load / staff,
+            settling=settling,
+            measured=measured,
         )
     return None
 

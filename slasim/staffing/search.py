@@ -46,8 +46,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import N_, Text
 from slasim.io.schema import validate
-from slasim.outputs.staffing import at_maximum_text
+from slasim.outputs.staffing import at_maximum_text, joined
 from slasim.scenario.plan import DepartmentPlan, Plan, compile_plan
 from slasim.scenario.reforms import scenario_with_reforms
 from slasim.scenario.schema import Scenario
@@ -64,7 +65,7 @@ from slasim.staffing.load import (
 )
 from slasim.staffing.targets import FAILS, HOLDS, Target, check_targets, interval, judge
 
-METHOD = (
+METHOD = N_(
     "staffings whose offered load reaches a department's staff are rejected unsimulated "
     "(unstable); common random numbers; sequential replications per candidate until every "
     "target's one-sided interval clears its bound (Bonferroni over targets); maximum staffing "
@@ -177,11 +178,11 @@ class Search:
     def instability(self, staff: tuple[int, ...]) -> str | None:
         """Why a staff vector cannot keep up, department by department (None if it can)."""
         problems = [
-            f"{name}: {why}"
+            Text("{where}: {line}", where=name, line=why)
             for name, n in zip(self.departments, staff)
             if (why := self.unfit(name, n))
         ]
-        return "; ".join(problems) or None
+        return joined(problems) or None
 
     def stable_floor(self, name: str) -> int:
         """The fewest staff within the bounds at which a department keeps up (high + 1: none)."""
@@ -433,10 +434,14 @@ def parse_assignments(items: list[str], option: str, kind=int) -> dict[str, floa
             value = None
         if not sep or not name or value is None or not math.isfinite(value) or value < 0:
             raise SlasimError(
-                f"expected DEPARTMENT=NUMBER (finite, >= 0), got {item!r}", field=option
+                "expected DEPARTMENT=NUMBER (finite, >= 0), got {item}",
+                field=option,
+                item=repr(item),
             )
         if name.strip() in out:
-            raise SlasimError(f"department {name.strip()!r} is given twice", field=option)
+            raise SlasimError(
+                "department {name} is given twice", field=option, name=repr(name.strip())
+            )
         out[name.strip()] = value
     return out
 
@@ -467,7 +472,10 @@ def search_bounds(
         for name in given:
             if name not in scenario.departments:
                 raise SlasimError(
-                    f"unknown department {name!r} (have {', '.join(names)})", field=option
+                    "unknown department {name} (have {names})",
+                    field=option,
+                    name=repr(name),
+                    names=", ".join(names),
                 )
     lows, highs = {}, {}
     for name, dept in scenario.departments.items():
@@ -477,7 +485,11 @@ def search_bounds(
         highs[name] = int(high.get(name, default_high((load or {}).get(name, 0.0), dept.staff)))
         if lows[name] > highs[name]:
             raise SlasimError(
-                f"{name}: --min {lows[name]} is above --max {highs[name]}", field="--min"
+                "{name}: --min {low} is above --max {high}",
+                field="--min",
+                name=name,
+                low=lows[name],
+                high=highs[name],
             )
     return names, lows, highs, {n: float(costs.get(n, 1.0)) for n in names}
 
@@ -528,7 +540,7 @@ def find_staffing(
         check_workload(
             [(search.plan, search.max_reps)],
             max_cases,
-            "replications to judge one staffing (--max-reps)",
+            Text("replications to judge one staffing (--max-reps)"),
         )
     total = sum(search.budget for _, search, _, _, _ in searches)
     results, done = [], 0
@@ -556,7 +568,10 @@ def find_staffing(
         "provisional": plan.provisional or any(r["horizon"]["provisional"] for r in results),
         "seed": plan.scenario.seed if options.get("seed") is None else options["seed"],
         "targets": [
-            t.text + (f" ({t.service})" if t.service else " (all services)") for t in targets
+            Text("{target} ({service})", target=t.text, service=t.service)
+            if t.service
+            else Text("{target} (all services)", target=t.text)
+            for t in targets
         ],
         "target_specs": [
             {
@@ -581,6 +596,7 @@ def infeasible_message(result: dict) -> str | None:
     the `--max` worth trying; None when a reform set has a staffing."""
     if any(r["status"] != "infeasible" for r in result["results"]):
         return None
-    return "no staffing within the bounds meets the targets: " + at_maximum_text(
-        result["results"][0]
+    return Text(
+        "no staffing within the bounds meets the targets: {why}",
+        why=at_maximum_text(result["results"][0]),
     )

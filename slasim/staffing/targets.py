@@ -95,8 +95,9 @@ def parse_target(text: str, service: str | None = None) -> Target:
     match = _TARGET.match(str(text))
     if not match:
         raise SlasimError(
-            f"a target is METRIC<=VALUE or METRIC>=VALUE (e.g. red<=1%), got {text!r}",
+            "a target is METRIC<=VALUE or METRIC>=VALUE (e.g. red<=1%), got {text}",
             field="--target",
+            text=repr(text),
         )
     name, op, number, percent = match.groups()
     metric = ALIASES.get(name, name)
@@ -104,16 +105,19 @@ def parse_target(text: str, service: str | None = None) -> Target:
     target = Target(metric, op, value, service, str(text).strip())
     if target.is_share and value > 1:
         raise SlasimError(
-            f"{text.strip()!r}: a share's bound is at most 100 % (write it in %, e.g. {name}{op}"
-            f"{number}%)",
+            "{text}: a share's bound is at most 100 % (write it in %, e.g. {example})",
             field="--target",
+            text=repr(text.strip()),
+            example=f"{name}{op}{number}%",
         )
     if target.is_share and ((op == "<=" and value == 0) or (op == ">=" and value == 1)):
         raise SlasimError(
-            f"{text.strip()!r}: no number of replications can show a share of exactly "
-            f"{'0' if value == 0 else '100'} % with confidence; give a bound such as "
-            f"{name}{op}{'0.1' if value == 0 else '99.9'}%",
+            "{text}: no number of replications can show a share of exactly {share} % with "
+            "confidence; give a bound such as {example}",
             field="--target",
+            text=repr(text.strip()),
+            share="0" if value == 0 else "100",
+            example=f"{name}{op}{'0.1' if value == 0 else '99.9'}%",
         )
     return target
 
@@ -125,7 +129,10 @@ def check_targets(targets: list[Target], metrics: dict) -> None:
         if target.service is not None and target.service not in metrics["services"]:
             known = ", ".join(metrics["services"])
             raise SlasimError(
-                f"unknown service {target.service!r} (have {known})", field="--service"
+                "unknown service {name} (have {known})",
+                field="--service",
+                name=repr(target.service),
+                known=known,
             )
         scope = (
             metrics["overall"] if target.service is None else metrics["services"][target.service]
@@ -133,8 +140,11 @@ def check_targets(targets: list[Target], metrics: dict) -> None:
         if target.metric not in scope:
             known = ", ".join(k for k, v in scope.items() if not isinstance(v, dict))
             raise SlasimError(
-                f"unknown metric {target.metric!r} in {target.text!r} (metrics: {known})",
+                "unknown metric {metric} in {text} (metrics: {known})",
                 field="--target",
+                metric=repr(target.metric),
+                text=repr(target.text),
+                known=known,
             )
 
 
