@@ -125,6 +125,26 @@ def test_the_staffing_page_in_chinese_shows_the_search_read_back_from_its_file(t
     assert re.search(r"<td>window=1</td><td>1</td><td>window：[^<]*1\.43[^<]*</td>", page)
 
 
+def test_help_and_errors_of_report_in_chinese(tmp_path):
+    shown = slasim("--lang", "zh", "report", "--help")
+    assert shown.returncode == 0 and "结果文件夹" in shown.stdout
+    assert english_left(shown.stdout) == []
+    failed = slasim("--lang", "zh", "report", tmp_path)
+    assert failed.returncode == 2 and failed.stdout == ""
+    assert failed.stderr == (
+        f"错误：{tmp_path}: 此处没有 summary.json（run --out）、compare.json（compare --out）、"
+        "staffing.json（staff --out）或 fidelity.json（fidelity --out）\n"
+    )
+
+
+def test_the_page_names_cjk_fonts_for_the_browser(report):
+    out, _, _ = report
+    page = (out / "report.html").read_text(encoding="utf-8")
+    style = page[page.index("<style>") : page.index("</style>")]
+    for family in ('"Noto Sans CJK SC"', '"Source Han Sans SC"', '"Microsoft YaHei"', "sans-serif"):
+        assert family in style
+
+
 def test_messages_read_back_from_a_result_file_are_shown_in_chinese():
     """English written from a message with parameters (a result file holds only the English) is
     recognised and shown translated, its parameters as written; a nested message too; a name

@@ -24,7 +24,8 @@ CHART_FILES = tuple(
 @commands.command()
 def report(
     results: Annotated[
-        Path, typer.Argument(help="A results directory from `run --out` or `compare --out`.")
+        Path,
+        typer.Argument(help="A results folder written by run, compare, staff or fidelity --out."),
     ],
     html_path: Annotated[
         Path | None,
