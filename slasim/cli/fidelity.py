@@ -37,6 +37,7 @@ from slasim.cli.options import (
     scenario_argument,
 )
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import _
 from slasim.io.logfile import MAX_LOG_MB
 
 commands = typer.Typer()
@@ -131,7 +132,7 @@ def fidelity(
         "start_time": start,
         "end_time": end,
     }
-    with progress_bar(reps, "replications", quiet) as advance:
+    with progress_bar(reps, _("replications"), quiet) as advance:
         job = FidelityJob(
             plan, source, log, test_log, columns, reps, seed, max_cases, run_on, advance,
             max_log_mb, read_events=read_log, slug=slug,
@@ -162,6 +163,7 @@ def require_fit_extra() -> None:
     missing = [name for name in ("pandas", "log_distance_measures") if find_spec(name) is None]
     if missing:
         raise SlasimError(
-            f"slasim fidelity needs the optional extra (missing: {', '.join(missing)}): "
-            "pip install 'slasim[fit]'"
+            "slasim fidelity needs the optional extra (missing: {names}): "
+            "pip install 'slasim[fit]'",
+            names=", ".join(missing),
         )

@@ -19,6 +19,8 @@ from slasim.cli.options import (
     json_flag,
     out_option,
 )
+from slasim.io.errors import terminal_text
+from slasim.io.i18n import Text
 
 commands = typer.Typer()
 
@@ -153,10 +155,14 @@ def fit(
     until = parse_date(train_until, field="--train-until") if train_until else None
     since_date = parse_date(since, field="--since") if since else None
     if recent not in ("auto", "off"):
-        raise SlasimError(f"--recent is auto or off, not {recent!r}", field="--recent")
+        raise SlasimError(
+            "--recent is auto or off, not {value}", field="--recent", value=repr(recent)
+        )
     if office_hours not in ("log", "calendar"):
         raise SlasimError(
-            f"--office-hours is log or calendar, not {office_hours!r}", field="--office-hours"
+            "--office-hours is log or calendar, not {value}",
+            field="--office-hours",
+            value=repr(office_hours),
         )
     events = read_log(
         log,
@@ -222,7 +228,10 @@ def fit(
     )
     from slasim.staffing.load import overloaded  # a fitted desk that cannot keep up
 
-    warn(f"{log.name}: {line}" for line in [*fitted.warnings, *overloaded(plan)])
+    warn(
+        Text("{where}: {line}", where=log.name, line=line)
+        for line in [*fitted.warnings, *overloaded(plan)]
+    )
     if out is not None:
         with OutputSet() as outputs:  # the scenario and its calendar, together or not at all
             outputs.write(out, text)
@@ -233,7 +242,66 @@ def fit(
     elif out is None:
         typer.echo(text, nl=False)
     else:
-        typer.echo(
-            f"wrote {out} ({len(fitted.data['services'])} service(s), "
-            f"{len(fitted.data['departments'])} department(s))"
+        typer.echo(terminal_text("\n".join(summary(fitted, out, events.starts_estimated))))
+
+
+def summary(fitted, out: Path, estimated: int) -> list[str]:
+    """What `fit --out` prints, in the chosen language: the file written, the cases fitted and
+    held out, drift, the office time, each step's family with its sample size and distance, and
+    each department's staff with the handlers it rests on."""
+    from slasim.io.i18n import _, localized
+
+    data, evidence = fitted.data, fitted.evidence
+    lines = [
+        _("wrote {path} ({services} service(s), {departments} department(s))").format(
+            path=out, services=len(data["services"]), departments=len(data["departments"])
+        ),
+        _("{fitted} of {cases} cases fitted; {held} held out for `slasim fidelity`").format(
+            fitted=evidence["train_cases"], cases=evidence["cases"], held=evidence["test_cases"]
         )
+        if evidence["split"]
+        else _(
+            "{fitted} of {cases} cases fitted; none held out (score it on a separate log: "
+            "`slasim fidelity --test-log`)"
+        ).format(fitted=evidence["train_cases"], cases=evidence["cases"]),
+        _("drift: {drift}; fitted on {window}").format(
+            drift=localized(evidence["drift"]["drift"]),
+            window=localized(evidence["drift"]["window"]),
+        ),
+    ]
+    if estimated:
+        lines.append(_("{count} start times were missing and estimated").format(count=estimated))
+    if fitted.office is not None:
+        lines.append(
+            _("office time from the log: {hours}; weekend: {weekend}").format(
+                hours=", ".join("–".join(pair) for pair in fitted.office["hours"]),
+                weekend=", ".join(fitted.office["weekend"]) or _("none"),
+            )
+        )
+    for key, service in evidence.get("services", {}).items():
+        lines.append(
+            _("service {name}: {cases} cases fitted, {per_day} receipts per working day").format(
+                name=repr(key),
+                cases=service["cases"],
+                per_day=data["services"][key]["arrivals"]["per_day"],
+            )
+        )
+        for activity, why in service["steps"].items():
+            lines.append(
+                _("  step {name}: {evidence}").format(name=repr(activity), evidence=localized(why))
+            )
+        if service["dropped_rare_activities"]:
+            lines.append(
+                _("  left out as rare: {names}").format(
+                    names=", ".join(map(repr, service["dropped_rare_activities"]))
+                )
+            )
+    for name, department in evidence.get("departments", {}).items():
+        lines.append(
+            _("department {name}: staff {staff} ({evidence})").format(
+                name=repr(name),
+                staff=data["departments"][name]["staff"],
+                evidence=localized(department["staff"]),
+            )
+        )
+    return lines

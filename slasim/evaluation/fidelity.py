@@ -23,6 +23,7 @@ from slasim.evaluation.frame import Frame
 from slasim.evaluation.simulate import Collector, FirstN, frame
 from slasim.evaluation.verdict import few_cases, summary, verdict
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import Text
 from slasim.scenario.plan import compile_plan
 from slasim.scenario.schema import Scenario
 from slasim.sim.parallel import run_parallel
@@ -117,10 +118,10 @@ def first_n(
         logs.append(frame(collector, cal, names=names, aware=test.aware))
     if not any(len(log) for log in logs):
         raise SlasimError(
-            "no simulated step has an activity of the test log (the model's steps: "
-            f"{', '.join(sorted(names)) or 'none'})",
+            "no simulated step has an activity of the test log (the model's steps: {steps})",
             source=test.source,
             field="activity",
+            steps=", ".join(sorted(names)) or Text("none"),
         )
 
     def both(a: pd.DataFrame, b: pd.DataFrame) -> dict:
@@ -180,7 +181,7 @@ def first_n(
         "measures": rows,
         "summary": summary(rows, n)
         if replay
-        else f"no training log: no baselines (N = {n} test cases)",
+        else Text("no training log: no baselines (N = {cases} test cases)", cases=n),
         "warnings": [w for w in [few_cases(n)] if w],
     }
     if keep_logs:

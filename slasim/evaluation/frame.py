@@ -103,7 +103,11 @@ def utc(
         row = int(bad.argmax())
         line = file_line(path, row, max_mb) if path is not None else row + 2
         raise SlasimError(
-            f"line {line}: not a timestamp: {shown(texts.iloc[row])}", source=source, field=column
+            "line {line}: not a timestamp: {value}",
+            source=source,
+            field=column,
+            line=line,
+            value=shown(texts.iloc[row]),
         )
     raise SlasimError("not a timestamp column (mixed formats)", source=source, field=column)
 
@@ -132,7 +136,9 @@ def _read_csv(path: Path, max_mb: float) -> pd.DataFrame:
         ) from None
     except (OSError, ValueError, EOFError, zlib.error) as err:  # UnicodeDecodeError included
         problem = type(err).__name__ if isinstance(err, UnicodeDecodeError) else err
-        raise SlasimError(f"cannot read the log as CSV ({problem})", source=source) from None
+        raise SlasimError(
+            "cannot read the log as CSV ({problem})", source=source, problem=str(problem)
+        ) from None
     return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
 
 
@@ -146,21 +152,26 @@ def read_frame(
     raw = _read_csv(path, max_mb)
     if len(raw.columns) < 3:  # not a log at all (a private file, say): its first line is not shown
         raise SlasimError(
-            f"not a case log: its first line has {len(raw.columns)} column(s), a log needs case, "
+            "not a case log: its first line has {count} column(s), a log needs case, "
             "activity and time columns",
             source=source,
+            count=len(raw.columns),
         )
     chosen = {}
     for name in COLUMNS:
         given = (columns or {}).get(name)
         if given is not None and given not in raw.columns:
-            raise SlasimError(f"no column {shown(given)} in the log", source=source, field=name)
+            raise SlasimError(
+                "no column {name} in the log", source=source, field=name, name=shown(given)
+            )
         found = given or find_column(list(raw.columns), ROLES[name])
         if found is None and name != "resource":
             raise SlasimError(
-                f"no {name} column found (columns: {', '.join(map(shown, raw.columns))})",
+                "no {role} column found (columns: {columns})",
                 source=source,
                 field=name,
+                role=name,
+                columns=", ".join(map(shown, raw.columns)),
             )
         chosen[name] = found
     if raw.empty:
@@ -183,12 +194,15 @@ def read_frame(
             int(out[["start_time", "end_time"]].isna().any(axis=1).to_numpy().argmax()),
             max_mb,
         )
-        raise SlasimError(f"line {row}: empty timestamp", source=source, field=column)
+        raise SlasimError("line {line}: empty timestamp", source=source, field=column, line=row)
     backwards = out["end_time"] < out["start_time"]
     if backwards.any():
         row = file_line(path, int(backwards.to_numpy().argmax()), max_mb)
         raise SlasimError(
-            f"line {row}: ends before it starts", source=source, field=chosen["end_time"]
+            "line {line}: ends before it starts",
+            source=source,
+            field=chosen["end_time"],
+            line=row,
         )
     return Frame(out, aware, source)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import Text
 
 
 @dataclass(frozen=True)
@@ -90,9 +91,12 @@ def _early(plan, test) -> str | None:
     early = int((test.received.dt.floor("s") <= instant).sum())
     if not early:
         return None
-    return (
-        f"{early} of the test log's {test.cases} cases were received by the fit's last fitted "
-        f"receipt ({provenance.fitted_until}): some may be cases the model was fitted on"
+    return Text(
+        "{early} of the test log's {cases} cases were received by the fit's last fitted "
+        "receipt ({until}): some may be cases the model was fitted on",
+        early=early,
+        cases=test.cases,
+        until=provenance.fitted_until,
     )
 
 
@@ -110,7 +114,7 @@ def _held_out(plan, log: Path, whole) -> tuple:
     provenance = plan.scenario.provenance
     if provenance is None:
         train, held = published_split(whole.events)
-        return train, held, "the field's split (first 80 % of events by end)"
+        return train, held, Text("the field's split (first 80 % of events by end)")
     if provenance.fitted_until is not None:
         train, held = received_after(
             whole.events, whole.received, _instant(provenance.fitted_until, plan, whole.aware)
@@ -118,31 +122,38 @@ def _held_out(plan, log: Path, whole) -> tuple:
         set_aside = int(train["case_id"].nunique())
         if held.empty:
             raise SlasimError(
-                f"every case of the log was received by the fit's last fitted receipt "
-                f"({provenance.fitted_until}): none is left to test; give a separate --test-log "
-                "with later cases",
+                "every case of the log was received by the fit's last fitted receipt "
+                "({until}): none is left to test; give a separate --test-log with later cases",
                 source=str(log),
+                until=provenance.fitted_until,
             )
         return (
             train,
             held,
-            (
-                f"cases received after the fit's last fitted receipt {provenance.fitted_until}; "
-                f"{set_aside} earlier cases set aside as ones the fit saw or could have seen"
+            Text(
+                "cases received after the fit's last fitted receipt {until}; "
+                "{count} earlier cases set aside as ones the fit saw or could have seen",
+                until=provenance.fitted_until,
+                count=set_aside,
             ),
         )
-    caveat = (
-        " (caveat: a file fitted before its fitted period was recorded; the log is told from "
-        "the fitted one by its file name only: refit to score by receipt instants)"
-    )
+
+    def caveat(split: Text) -> Text:
+        return Text(
+            "{split} (caveat: a file fitted before its fitted period was recorded; the log is "
+            "told from the fitted one by its file name only: refit to score by receipt instants)",
+            split=split,
+        )
+
     if provenance.log != log.name:  # fitted elsewhere: LOG is the test log
-        return None, whole.events, f"a log the fit never saw; it fitted {provenance.log}" + caveat
+        seen = Text("a log the fit never saw; it fitted {log}", log=provenance.log)
+        return None, whole.events, caveat(seen)
     if provenance.split is None:
         raise SlasimError(
             "every case of this log was fitted: give a separate --test-log", source=str(log)
         )
     train, held = split_at(whole.events, _instant(provenance.split, plan, whole.aware))
-    return train, held, f"the fit's split at {provenance.split}" + caveat
+    return train, held, caveat(Text("the fit's split at {split}", split=provenance.split))
 
 
 def _events(job: FidelityJob, path: Path):
@@ -188,7 +199,7 @@ def _first_n(job: FidelityJob):
             whole = _read(job, log, fallback=True)
             test = _read(job, test_log, fallback=True)
         train = whole.events
-        split = "separate test log"
+        split = Text("separate test log")
         early = _early(plan, test)
     else:
         train, held, split = _held_out(plan, log, whole)
@@ -201,9 +212,13 @@ def _first_n(job: FidelityJob):
         )
     if test.cases * reps > job.max_cases:
         raise SlasimError(
-            f"{test.cases:,} cases × {reps} replications: over the bound of {job.max_cases:,}; "
-            f"give --max-cases {test.cases * reps} to run it anyway",
+            "{cases:,} cases × {reps} replications: over the bound of {bound:,}; "
+            "give --max-cases {needed} to run it anyway",
             field="--max-cases",
+            cases=test.cases,
+            reps=reps,
+            bound=job.max_cases,
+            needed=test.cases * reps,
         )
     names = _names(plan, [test.events] + ([] if train is None else [train]), job.slug)
     vocabulary = check(_model_activities(plan, names), test.events["activity"], test.source)
@@ -223,8 +238,9 @@ def _first_n(job: FidelityJob):
     except SlasimError as err:
         if err.field == "start" or "calendar" in err.message:
             raise SlasimError(
-                f"the test log's cases fall outside the scenario's calendar ({err.message})",
+                "the test log's cases fall outside the scenario's calendar ({problem})",
                 source=test.source,
+                problem=err.message,
             ) from None
         raise
     result["log"] = str(log)

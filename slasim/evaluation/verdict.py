@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import math
 
+from slasim.io.i18n import N_, Text
+
 MIN_TEST_CASES = 30
 
 
@@ -33,28 +35,30 @@ def verdict(
     """One word (or three) for a measure where lower is better; `model_se` and `floor_se` are the
     standard errors of the model's and the floor's means (over replications, over pairs)."""
     if math.isnan(model):
-        return "n/a"
+        return N_("n/a")
     noise = 2 * math.hypot(max(model_se, 0.0), max(floor_se, 0.0))
     at_floor = not math.isnan(floor) and model <= floor + noise
     if math.isnan(replay) or math.isnan(bootstrap):  # no training log: the floor alone
-        return "at floor" if at_floor else "above floor"
+        return N_("at floor") if at_floor else N_("above floor")
     beats_replay, beats_bootstrap = model < replay, model < bootstrap
     if not beats_replay and not beats_bootstrap:
-        return "worse than both"
+        return N_("worse than both")
     if not beats_replay:
-        return "worse than replay"
+        return N_("worse than replay")
     if not beats_bootstrap:
-        return "worse than bootstrap"
-    return "at floor" if at_floor else "beats both"
+        return N_("worse than bootstrap")
+    return N_("at floor") if at_floor else N_("beats both")
 
 
 def few_cases(n: int) -> str | None:
     """The caveat for a test log under `MIN_TEST_CASES` cases, else None."""
     if n >= MIN_TEST_CASES:
         return None
-    return (
-        f"only {n} test cases (under {MIN_TEST_CASES}): the distances are mostly sampling noise "
-        "at this size; read the verdicts as weak"
+    return Text(
+        "only {cases} test cases (under {least}): the distances are mostly sampling noise "
+        "at this size; read the verdicts as weak",
+        cases=n,
+        least=MIN_TEST_CASES,
     )
 
 
@@ -66,7 +70,12 @@ def summary(rows: dict[str, dict], cases: int) -> str:
     replay = sum(r["model"]["mean"] < r["replay"]["mean"] for r in valid)
     boot = sum(r["model"]["mean"] < r["bootstrap"]["mean"] for r in valid)
     floor = sum(r["verdict"] == "at floor" for r in valid)
-    return (
-        f"better than replay on {replay} of {total} measures, than bootstrap on {boot} of "
-        f"{total}; at the floor on {floor} (N = {cases} test cases)"
+    return Text(
+        "better than replay on {replay} of {total} measures, than bootstrap on {bootstrap} of "
+        "{total}; at the floor on {floor} (N = {cases} test cases)",
+        replay=replay,
+        bootstrap=boot,
+        total=total,
+        floor=floor,
+        cases=cases,
     )

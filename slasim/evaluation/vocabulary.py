@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import Text
 
 MAX_UNKNOWN_SHARE = 0.5  # of the test log's events, of activities the model never produces
 SHOWN = 3  # activities named in a message
@@ -19,7 +20,9 @@ SHOWN = 3  # activities named in a message
 
 def _few(names: list[str]) -> str:
     more = len(names) - SHOWN
-    return ", ".join(names[:SHOWN]) + (f" and {more} more" if more > 0 else "")
+    if more > 0:
+        return Text("{names} and {more} more", names=", ".join(names[:SHOWN]), more=more)
+    return ", ".join(names)
 
 
 def check(model: set[str], test: pd.Series, source: str) -> dict:
@@ -32,17 +35,20 @@ def check(model: set[str], test: pd.Series, source: str) -> dict:
     share = float(counts[test_only].sum() / counts.sum()) if len(counts) else 0.0
     if not shared:
         raise SlasimError(
-            f"no activity of the test log ({_few(test_only)}) is one the model produces "
-            f"({_few(sorted(model)) or 'none'})",
+            "no activity of the test log ({test}) is one the model produces ({model})",
             source=source,
             field="activity",
+            test=_few(test_only),
+            model=_few(sorted(model)) or Text("none"),
         )
     if share > MAX_UNKNOWN_SHARE:
         raise SlasimError(
-            f"{share:.0%} of the test log's events are of activities the model never produces "
-            f"({_few(test_only)}): more than half",
+            "{share:.0%} of the test log's events are of activities the model never produces "
+            "({names}): more than half",
             source=source,
             field="activity",
+            share=share,
+            names=_few(test_only),
         )
     return {
         "test_only": test_only,
@@ -60,18 +66,29 @@ def simulated_share(info: dict, logs: list[pd.DataFrame]) -> dict:
     return info
 
 
-def warning(info: dict) -> str | None:
+def warning(info: dict) -> Text | None:
     """One line naming the activities found on one side only, or None when both sides agree."""
     parts = []
     if info["test_only"]:
         parts.append(
-            f"activities only in the test log: {_few(info['test_only'])} "
-            f"({info['test_only_event_share']:.1%} of its events)"
+            Text(
+                "activities only in the test log: {names} ({share:.1%} of its events)",
+                names=_few(info["test_only"]),
+                share=info["test_only_event_share"],
+            )
         )
     if info["model_only"]:
         held = info["model_only_event_share"]
+        names = _few(info["model_only"])
         parts.append(
-            f"only in the model: {_few(info['model_only'])}"
-            + (f" ({held:.1%} of the simulated events)" if held is not None else "")
+            Text("only in the model: {names}", names=names)
+            if held is None
+            else Text(
+                "only in the model: {names} ({share:.1%} of the simulated events)",
+                names=names,
+                share=held,
+            )
         )
-    return "; ".join(parts) or None
+    if len(parts) == 2:
+        return Text("{first}; {second}", first=parts[0], second=parts[1])
+    return parts[0] if parts else None

@@ -30,13 +30,14 @@ from slasim.clock.case_clock import ClockBatch
 from slasim.evaluation import baselines, measures, own
 from slasim.evaluation.simulate import Collector, frame, wall_stamps
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import N_
 from slasim.scenario.plan import Plan, compile_plan
 from slasim.scenario.schema import Scenario
 from slasim.sim.metrics import confidence
 from slasim.sim.parallel import run_parallel
 from slasim.sim.runner import replication_metrics
 
-VIEW = (
+VIEW = N_(
     "cut at window end: cases received in the window; a case open at its end is open on both sides"
 )
 # slasim's own measures, named as `slasim run` names them
@@ -77,8 +78,9 @@ def window_of(plan: Plan) -> tuple[float, float, str]:
     closes = float(cal.to_wall_array(plan.end, side="left"))
     provenance = plan.scenario.provenance
     if provenance is not None and provenance.split is not None:
-        return cal.minutes(dt.datetime.fromisoformat(provenance.split)), closes, "the fit's split"
-    return float(cal.to_wall_array(plan.warmup_end, side="right")), closes, "the warm-up's end"
+        opens = cal.minutes(dt.datetime.fromisoformat(provenance.split))
+        return opens, closes, N_("the fit's split")
+    return float(cal.to_wall_array(plan.warmup_end, side="right")), closes, N_("the warm-up's end")
 
 
 def real_side(events, window: tuple[float, float]) -> tuple[CaseSet, pd.DataFrame]:
@@ -227,9 +229,10 @@ def window_fidelity(
     if len(real.received) < 2:
         raise SlasimError(
             "fewer than two of the log's cases were received in the scenario's measured window "
-            f"({pd.Timestamp(opens, unit='m'):%Y-%m-%d %H:%M} to "
-            f"{pd.Timestamp(closes, unit='m'):%Y-%m-%d %H:%M})",
+            "({opens} to {closes})",
             source=events.source,
+            opens=pd.Timestamp(opens, unit="m").strftime("%Y-%m-%d %H:%M"),
+            closes=pd.Timestamp(closes, unit="m").strftime("%Y-%m-%d %H:%M"),
         )
     payload = (plan.scenario.model_dump_json(by_alias=True), "scenario")
     numbers = list(range(replications))

@@ -49,6 +49,7 @@ from slasim.fit.markov import fitted_route
 from slasim.fit.rosters import department_roster
 from slasim.io.errors import SlasimError
 from slasim.io.files import write_atomic
+from slasim.io.i18n import Text
 from slasim.scenario.schema import WEEKDAYS
 
 WARMUP_DAYS = 10
@@ -81,7 +82,9 @@ def split_cases(events: Events, train_until: dt.date | None, train_share: float,
     if train_until is None and train_share >= 1.0:  # every case fitted; score on a separate log
         if len(ordered) < 2:
             raise SlasimError(
-                f"the log has {len(ordered)} case(s) to fit (need 2)", source=events.source
+                "the log has {count} case(s) to fit (need 2)",
+                source=events.source,
+                count=len(ordered),
             )
         return arrival, set(arrival), set(), math.inf
     if train_until is not None:
@@ -92,9 +95,11 @@ def split_cases(events: Events, train_until: dt.date | None, train_share: float,
     test = set(arrival) - train
     if len(train) < 2 or not test:
         raise SlasimError(
-            f"the split leaves {len(train)} cases to fit and {len(test)} to test (need 2 and 1)",
+            "the split leaves {fitted} cases to fit and {test} to test (need 2 and 1)",
             source=events.source,
             field="--train-until" if train_until else "--train-share",
+            fitted=len(train),
+            test=len(test),
         )
     return arrival, train, test, split
 
@@ -155,9 +160,10 @@ def fit_log(
     )
     if len(train) < 2:
         raise SlasimError(
-            f"the window leaves {len(train)} cases to fit (need 2)",
+            "the window leaves {count} cases to fit (need 2)",
             source=events.source,
             field="--since",
+            count=len(train),
         )
     legal, limit_note = _legal_limit(events, cal, limit, arrival, train)
     comments: dict[tuple, str] = {}
@@ -176,7 +182,13 @@ def fit_log(
     warning = hours.pop("warning")
     warnings = [warning] if warning else []
     if drift_evidence["drift"].startswith("yes") or len(train) < all_train:
-        warnings.append(f"drift {drift_evidence['drift']}; fitted on {drift_evidence['window']}")
+        warnings.append(
+            Text(
+                "drift {drift}; fitted on {window}",
+                drift=drift_evidence["drift"],
+                window=drift_evidence["window"],
+            )
+        )
     evidence["office_hours"] = hours
     services_of = _services(events)
     departments: dict[str, dict] = {}
@@ -280,7 +292,9 @@ def _stash(text: str) -> Path:
             write_atomic(path, text)
         except OSError as exc:
             raise SlasimError(
-                f"cannot write the fitted calendar ({exc.strerror})", source=str(path)
+                "cannot write the fitted calendar ({problem})",
+                source=str(path),
+                problem=exc.strerror or type(exc).__name__,
             ) from None
     return path
 
@@ -485,7 +499,7 @@ def _step(events, cal, activity, rows, traces, positions, departments, waits, el
     loop = _loop(traces, positions, activity, cal)
     if loop is not None:
         step["supplement"], loop_note = loop
-        why += f"; {loop_note}"
+        why = Text("{fit}; {loop}", fit=why, loop=loop_note)
     items.append(step)
     notes.append(f"{activity!r} work in office minutes: {why}")
     return {"items": items, "notes": notes, "evidence": why}
@@ -572,7 +586,13 @@ def _loop(
     }
     return (
         supplement,
-        f"repeated in {repeats} of {visits} visits (loop share {chance:.3f}), gap: {why}",
+        Text(
+            "repeated in {repeats} of {visits} visits (loop share {share:.3f}), gap: {gap}",
+            repeats=repeats,
+            visits=visits,
+            share=chance,
+            gap=why,
+        ),
     )
 
 
@@ -705,16 +725,20 @@ def _staff(events, index, info, split) -> tuple[int, str]:
     rows = np.concatenate([index.rows[a] for a in info["activities"]])
     rows = rows[events.end[rows] < split]
     if not info["handlers"] or not len(rows):
-        return 1, "no handler column: 1 (set it by hand, or with slasim staff)"
+        return 1, Text("no handler column: 1 (set it by hand, or with slasim staff)")
     days = np.floor(events.end[rows] / MINUTES_PER_DAY).astype(np.int64)
     per_day: dict[int, set] = {}
     for d, r in zip(days.tolist(), events.resource[rows].tolist()):
         per_day.setdefault(d, set()).add(r)
     counts = np.array([len(s) for s in per_day.values()])
     staff = max(1, int(round(counts.mean())))
-    note = (
-        f"{len(info['handlers'])} handlers in all; {counts.mean():.2f} at work on a mean active day "
-        f"(max {counts.max()}, over {len(counts)} days)"
+    note = Text(
+        "{handlers} handlers in all; {mean:.2f} at work on a mean active day "
+        "(max {most}, over {days} days)",
+        handlers=len(info["handlers"]),
+        mean=float(counts.mean()),
+        most=int(counts.max()),
+        days=len(counts),
     )
     return staff, note
 

@@ -20,6 +20,7 @@ from scipy import stats
 
 from slasim.calendar.units import MINUTES_PER_DAY, minutes_to_iso
 from slasim.fit.log import Events
+from slasim.io.i18n import Text
 
 MONTH_DAYS = 30.4375
 RECENT_MONTHS = 3
@@ -119,9 +120,13 @@ def window(
     if since is not None:
         kept = {c for c in train if arrival[c] >= since}
         return kept, {
-            "drift": "not tested (the window is given)",
-            "window": f"given (--since {minutes_to_iso(since)[:10]}): {len(kept)} of "
-            f"{len(train)} cases",
+            "drift": Text("not tested (the window is given)"),
+            "window": Text(
+                "given (--since {day}): {kept} of {total} cases",
+                day=minutes_to_iso(since)[:10],
+                kept=len(kept),
+                total=len(train),
+            ),
         }
     times = np.array(sorted(arrival[c] for c in train))
     first, last = float(times[0]), float(times[-1])
@@ -142,12 +147,12 @@ def window(
     cut = last - length * MINUTES_PER_DAY
     recent_cases = {c for c in train if arrival[c] >= cut}
     evidence: dict = {
-        "window": f"all {len(train)} fitted cases",
+        "window": Text("all {count} fitted cases", count=len(train)),
         "recent": f"{how}: {len(recent_cases)} cases received from {minutes_to_iso(cut)[:10]}",
         "before": len(train) - len(recent_cases),
     }
     if span_days < MIN_SPAN_DAYS:
-        evidence["drift"] = f"not tested (the cases span {span_days:.1f} days)"
+        evidence["drift"] = Text("not tested (the cases span {days:.1f} days)", days=span_days)
         return train, evidence
     before = [table[c] for c in train - recent_cases if c in table]
     stop = last - lead
@@ -158,7 +163,7 @@ def window(
         f"the {LEAD_QUANTILE:.0%} lead time, {lead / MINUTES_PER_DAY:.1f} days)"
     )
     if min(len(tested), len(before)) < MIN_CASES:
-        evidence["drift"] = f"not tested (under {MIN_CASES} cases in a part)"
+        evidence["drift"] = Text("not tested (under {count} cases in a part)", count=MIN_CASES)
         return train, evidence
     week = 7.0 * MINUTES_PER_DAY
     weeks = (int((cut - first) // week), int((stop - cut) // week))
@@ -170,15 +175,28 @@ def window(
     evidence["tests"] = result
     moved = [name for name, r in result.items() if _drifted(name, r)]
     evidence["drift"] = (
-        f"yes: {', '.join(moved)} (p < {ALPHA / 3:.4f} and effect >= threshold)" if moved else "no"
+        Text(
+            "yes: {tests} (p < {alpha:.4f} and effect >= threshold)",
+            tests=", ".join(moved),
+            alpha=ALPHA / 3,
+        )
+        if moved
+        else Text("no")
     )
     if moved and recent == "auto" and len(recent_cases) >= MIN_RECENT:
-        evidence["window"] = (
-            f"recent only (--recent auto): {len(recent_cases)} of {len(train)} cases, since "
-            f"{minutes_to_iso(cut)[:10]}, because {', '.join(moved)} moved"
+        evidence["window"] = Text(
+            "recent only (--recent auto): {kept} of {total} cases, since {day}, because "
+            "{tests} moved",
+            kept=len(recent_cases),
+            total=len(train),
+            day=minutes_to_iso(cut)[:10],
+            tests=", ".join(moved),
         )
         return recent_cases, evidence
-    evidence["window"] = f"all {len(train)} fitted cases" + (
-        f" (--recent {recent})" if moved and recent != "auto" else ""
-    )
+    if moved and recent != "auto":
+        evidence["window"] = Text(
+            "all {count} fitted cases (--recent {recent})", count=len(train), recent=recent
+        )
+    else:
+        evidence["window"] = Text("all {count} fitted cases", count=len(train))
     return train, evidence

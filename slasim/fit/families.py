@@ -14,7 +14,12 @@ import math
 
 import numpy as np
 
+from slasim.io.i18n import N_, Text
+
 EMPIRICAL_POINTS = 41  # quantiles every 2.5%, min to max
+# the families' names, marked for the catalog: an evidence line names its family in the reader's
+# language (`Text` translates a parameter that is a catalog message)
+FAMILIES = (N_("fixed"), N_("exponential"), N_("uniform"), N_("triangular"), N_("lognormal"))
 
 
 def _quantiles(kind: str, params: tuple, p: np.ndarray) -> np.ndarray:
@@ -61,28 +66,48 @@ def wasserstein(x: np.ndarray, kind: str, params: tuple) -> float:
     return float(np.mean(np.abs(x - _quantiles(kind, params, p))))
 
 
-def choose(x: np.ndarray, unit: str) -> tuple[dict, str]:
+def _amount(value: float, unit: str) -> Text:
+    """A distance with its unit (min or wd), as evidence shows it."""
+    if unit == "wd":
+        return Text("{value:.3g} wd", value=value)
+    return Text("{value:.3g} min", value=value)
+
+
+def choose(x: np.ndarray, unit: str) -> tuple[dict, Text]:
     """(scenario distribution, evidence) for a sample of durations in `unit` (min or wd)."""
     x = np.asarray(x, dtype=np.float64)
     x = x[np.isfinite(x) & (x >= 0)]
     n = len(x)
     if n == 0:
-        return {"fixed": 0, "unit": unit}, "no observation: fixed 0"
+        return {"fixed": 0, "unit": unit}, Text("no observation: fixed 0")
     mean = float(x.mean())
     if mean <= 0:
-        return {"fixed": 0, "unit": unit}, f"n={n}, every duration 0"
+        return {"fixed": 0, "unit": unit}, Text("n={n}, every duration 0", n=n)
     scored = sorted((wasserstein(x, k, p), k, p) for k, p in candidates(x))
     distance, kind, params = scored[0]
     if distance > 0.25 * mean and n >= EMPIRICAL_POINTS:
         deciles = np.quantile(x, np.linspace(0, 1, EMPIRICAL_POINTS))
         values = [float(f"{float(v):.4g}") for v in deciles]
-        evidence = (
-            f"n={n}, empirical quantiles (best family {kind} was W1={distance:.3g} {unit}, "
-            f"over a quarter of the mean {mean:.3g})"
+        evidence = Text(
+            "n={n}, empirical quantiles (best family {family} was W1={distance}, "
+            "over a quarter of the mean {mean:.3g})",
+            n=n,
+            family=kind,
+            distance=_amount(distance, unit),
+            mean=mean,
         )
         return {"empirical": values, "unit": unit}, evidence
-    runner_up = f"; next {scored[1][1]} W1={scored[1][0]:.3g}" if len(scored) > 1 else ""
-    evidence = f"n={n}, {kind} by smallest Wasserstein distance W1={distance:.3g} {unit}{runner_up}"
+    by = {"n": n, "family": kind, "distance": _amount(distance, unit)}
+    if len(scored) > 1:
+        evidence = Text(
+            "n={n}, {family} by smallest Wasserstein distance W1={distance}; next {next} "
+            "W1={next_distance:.3g}",
+            **by,
+            next=scored[1][1],
+            next_distance=scored[1][0],
+        )
+    else:
+        evidence = Text("n={n}, {family} by smallest Wasserstein distance W1={distance}", **by)
     return {**_spec(kind, params), "unit": unit}, evidence
 
 

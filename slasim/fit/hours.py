@@ -21,6 +21,7 @@ import numpy as np
 from slasim.calendar.units import MINUTES_PER_DAY, day_to_date
 from slasim.calendar.workcalendar import WorkCalendar
 from slasim.fit.log import Events
+from slasim.io.i18n import Text
 from slasim.scenario.schema import WEEKDAYS
 
 SLOT = 30  # minutes: the grain of the hours reported
@@ -81,11 +82,17 @@ def office_hours(events: Events, cal: WorkCalendar) -> dict:
         calendar_hours=hours,
     )
     if outside > WARN_SHARE:
-        out["warning"] = (
-            f"{outside:.1%} of the log's event starts and ends fall outside calendar "
-            f"{cal.name}'s office hours ({hours}): time outside them counts as no work; "
-            f"{COVER:.0%} of them fall {clock(low)}–{clock(high)}: fit the office time from the "
-            "log (--office-hours log, the default) or use a calendar with those hours"
+        out["warning"] = Text(
+            "{outside:.1%} of the log's event starts and ends fall outside calendar "
+            "{calendar}'s office hours ({hours}): time outside them counts as no work; "
+            "{cover:.0%} of them fall {low}–{high}: fit the office time from the "
+            "log (--office-hours log, the default) or use a calendar with those hours",
+            outside=outside,
+            calendar=cal.name,
+            hours=hours,
+            cover=COVER,
+            low=clock(low),
+            high=clock(high),
         )
     return out
 

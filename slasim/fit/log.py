@@ -72,7 +72,11 @@ def _pick(header: list[str], role: str, given: str | None, source: str) -> str |
     if given is not None:
         if given not in header:
             raise SlasimError(
-                f"no column {given!r} (columns: {', '.join(header)})", source=source, field=role
+                "no column {name} (columns: {columns})",
+                source=source,
+                field=role,
+                name=repr(given),
+                columns=", ".join(header),
             )
         return given
     return next((lowered[c] for c in CANDIDATES[role] if c in lowered), None)
@@ -93,7 +97,11 @@ class TimeReader:
             t = parse_instant(text)
         except SlasimError:
             raise SlasimError(
-                f"row {row}: not an ISO timestamp: {shown(text)}", source=self.source, field=column
+                "row {row}: not an ISO timestamp: {value}",
+                source=self.source,
+                field=column,
+                row=row,
+                value=shown(text),
             ) from None
         if not isinstance(t, dt.datetime):  # a date alone: its midnight
             t = dt.datetime.combine(t, dt.time())
@@ -102,9 +110,10 @@ class TimeReader:
             self.aware = aware
         elif aware != self.aware:
             raise SlasimError(
-                f"row {row}: time zones mixed (some timestamps have a UTC offset, some not)",
+                "row {row}: time zones mixed (some timestamps have a UTC offset, some not)",
                 source=self.source,
                 field=column,
+                row=row,
             )
         return datetime_to_minutes(t, self.tz)
 
@@ -206,9 +215,11 @@ def read_log(
     size_mb = path.stat().st_size / 2**20
     if size_mb > max_mb:
         raise SlasimError(
-            f"the log is {size_mb:,.0f} MB, over the {max_mb:g} MB read into memory "
+            "the log is {size:,.0f} MB, over the {limit:g} MB read into memory "
             "(--max-log-mb raises it; or fit a slice of the cases)",
             source=source,
+            size=size_mb,
+            limit=max_mb,
         )
     if path.name.lower().endswith((".xes", ".xes.gz")):
         header, rows = xes_rows(path, max_mb)
@@ -223,16 +234,19 @@ def read_log(
                     check_rows(len(rows), len(header), bytes_read(handle), max_mb, source)
             except (UnicodeDecodeError, csv.Error, OSError, EOFError, zlib.error) as exc:
                 problem = type(exc).__name__ if isinstance(exc, UnicodeDecodeError) else exc
-                raise SlasimError(f"not a readable CSV log ({problem})", source=source) from None
+                raise SlasimError(
+                    "not a readable CSV log ({problem})", source=source, problem=str(problem)
+                ) from None
     if not header or not rows:
         raise SlasimError(
             "the log is empty (a header and at least one event are needed)", source=source
         )
     if len(header) < 3:  # not a log at all (a private file, say): its first line is not shown
         raise SlasimError(
-            f"not a case log: its first line has {len(header)} column(s), a log needs case, "
+            "not a case log: its first line has {count} column(s), a log needs case, "
             "activity and time columns",
             source=source,
+            count=len(header),
         )
     names = {
         "case": _pick(header, "case", case, source),
@@ -248,9 +262,11 @@ def read_log(
     for needed in ("case", "activity", "end"):
         if names[needed] is None:
             raise SlasimError(
-                f"no {needed} column found (give --{needed}; columns: {', '.join(header)})",
+                "no {role} column found (give --{role}; columns: {columns})",
                 source=source,
                 field=needed,
+                role=needed,
+                columns=", ".join(header),
             )
     index = {name: header.index(col) for name, col in names.items() if col is not None}
     events = _columns(rows, index, names, TimeReader(calendar.tz, source), source)
@@ -259,9 +275,10 @@ def read_log(
         calendar.check_range(days.astype(np.int64))
     except SlasimError as exc:  # a log dated past the calendar's table: say which file, and why
         raise SlasimError(
-            f"{exc.message}: the log's events must lie within the calendar's years",
+            "{problem}: the log's events must lie within the calendar's years",
             source=source,
             field=names["end"],
+            problem=exc.message,
         ) from None
     return events
 
@@ -270,7 +287,13 @@ def _columns(rows, index: dict, names: dict, when: TimeReader, source: str) -> E
     width = max(index.values()) + 1
     for number, row in enumerate(rows, start=2):
         if len(row) < width:
-            raise SlasimError(f"row {number}: {len(row)} cells, {width} needed", source=source)
+            raise SlasimError(
+                "row {row}: {cells} cells, {width} needed",
+                source=source,
+                row=number,
+                cells=len(row),
+                width=width,
+            )
 
     def column(key: str) -> list[str] | None:
         return [row[index[key]] for row in rows] if key in index else None
@@ -278,11 +301,13 @@ def _columns(rows, index: dict, names: dict, when: TimeReader, source: str) -> E
     cases, acts = column("case"), column("activity")
     for number, (case_id, act) in enumerate(zip(cases, acts), start=2):
         if not case_id or not act:
-            raise SlasimError(f"row {number}: empty case or activity", source=source)
+            raise SlasimError("row {row}: empty case or activity", source=source, row=number)
     ends = when.column(column("end"), names["end"])
     missing = np.flatnonzero(np.isnan(ends))
     if len(missing):
-        raise SlasimError(f"row {missing[0] + 2}: no timestamp", source=source, field=names["end"])
+        raise SlasimError(
+            "row {row}: no timestamp", source=source, field=names["end"], row=int(missing[0]) + 2
+        )
     n = len(rows)
     keep = np.ones(n, bool)
     lifecycle = index.get("lifecycle")
@@ -309,9 +334,10 @@ def _columns(rows, index: dict, names: dict, when: TimeReader, source: str) -> E
     late = np.flatnonzero(keep & (starts > ends))
     if len(late):
         raise SlasimError(
-            f"row {late[0] + 2}: the event ends before it starts",
+            "row {row}: the event ends before it starts",
             source=source,
             field=names["start"],
+            row=int(late[0]) + 2,
         )
     deadlines: dict[str, float] = {}
     if "deadline" in index:

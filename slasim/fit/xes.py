@@ -14,6 +14,7 @@ from pathlib import Path
 from xml.parsers import expat
 
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import Text
 from slasim.io.logfile import bytes_read, check_rows, open_log
 
 ATTRIBUTES = {"string", "date", "int", "float", "boolean", "id"}
@@ -34,22 +35,22 @@ class _Reader:
         self.events: list[dict[str, str]] = []
         self.event: dict[str, str] | None = None
 
-    def fail(self, problem: str) -> None:
-        raise SlasimError(f"not a readable XES log ({problem})", source=self.source)
+    def fail(self, problem: Text) -> None:
+        raise SlasimError("not a readable XES log ({problem})", source=self.source, problem=problem)
 
     def refuse_doctype(self, *_) -> None:
-        self.fail("a DOCTYPE declaration: refused, an XES log needs none")
+        self.fail(Text("a DOCTYPE declaration: refused, an XES log needs none"))
 
     def refuse_entity(self, *_) -> None:
-        self.fail("an entity declaration or external entity: refused")
+        self.fail(Text("an entity declaration or external entity: refused"))
 
     def start(self, tag: str, attrs: dict) -> None:
         name = tag.rpartition(":")[2]
         parent = self.stack[-1] if self.stack else None
         if len(self.stack) >= MAX_DEPTH:
-            self.fail(f"elements nested over {MAX_DEPTH} deep")
+            self.fail(Text("elements nested over {depth} deep", depth=MAX_DEPTH))
         if parent is None and name != "log":
-            self.fail("the root element is not <log>")
+            self.fail(Text("the root element is not <log>"))
         self.stack.append(name)
         if name == "trace" and parent == "log":
             self.trace, self.events = {}, []
@@ -64,7 +65,7 @@ class _Reader:
     def _set(self, into: dict, key: str, value: str) -> None:
         if key not in self.columns:
             if len(self.columns) >= MAX_KEYS:
-                self.fail(f"over {MAX_KEYS:,} distinct attribute keys")
+                self.fail(Text("over {count:,} distinct attribute keys", count=MAX_KEYS))
             self.columns[key] = len(self.columns)
         into[key] = value
 
@@ -100,9 +101,11 @@ def xes_rows(path: Path, max_mb: float) -> tuple[list[str], list[list[str]]]:
                 check_rows(events, len(reader.columns), count, max_mb, source, True)
             parser.Parse(b"", True)
     except expat.ExpatError as exc:
-        reader.fail(f"line {exc.lineno}: {expat.ErrorString(exc.code)}")
+        reader.fail(
+            Text("line {line}: {problem}", line=exc.lineno, problem=expat.ErrorString(exc.code))
+        )
     except (OSError, EOFError, zlib.error) as exc:  # a damaged gzip stream
-        reader.fail(f"cannot read it: {exc.strerror or type(exc).__name__}")
+        reader.fail(Text("cannot read it: {problem}", problem=exc.strerror or type(exc).__name__))
     header, rows = list(reader.columns), reader.rows
     for i, row in enumerate(rows):  # in place: each dict freed as its list replaces it
         rows[i] = [row.get(key, "") for key in header]

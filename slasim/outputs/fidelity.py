@@ -2,32 +2,60 @@
 "model mean ± sd, replay, bootstrap, floor, verdict" and a one-line summary; for the window view,
 real against simulated (slasim's measures) and the distances beside the real-halves floor. Every
 text taken from the files (names, paths, the split) is printed on one line, escaped
-(`slasim.io.errors.one_line`), and no line of the report is a CI workflow command."""
+(`slasim.io.errors.one_line`), and no line of the report is a CI workflow command. The text is
+built in the chosen language (`slasim.io.i18n`): labels and headings through `_`, messages the
+result carries (split, summary, verdicts, view) through `localized`; the result itself stays
+English."""
 
 from __future__ import annotations
 
 from tabulate import tabulate
 
 from slasim.io.errors import one_line, terminal_text
-from slasim.outputs.results import HEADLINE
+from slasim.io.i18n import N_, _, localized
 
 SHARES = ("past_promised", "past_legal", "ever_yellow", "ever_red")
-# `slasim run`'s labels, and those of the measures run does not show
-LABELS = {m: label for m, label, _ in HEADLINE} | {
-    "past_promised": "past promised limit",
-    "wip_mean": "open cases (mean at day's close)",
+# the window view's measures, labelled as `slasim run` labels them (`outputs.results.HEADLINE`;
+# a test holds the two to the same words), and those run does not show
+LABELS = {
+    "arrived": N_("arrived"),
+    "past_promised": N_("past promised limit"),
+    "past_legal": N_("past legal limit"),
+    "ever_yellow": N_("yellow card"),
+    "ever_red": N_("red card"),
+    "lead_time_wd_mean": N_("lead time wd (mean)"),
+    "lead_time_wd_p90": N_("lead time wd (p90)"),
+    "open_at_end": N_("open at end"),
+    "wip_mean": N_("open cases (mean at day's close)"),
 }
+# the measures' names as shown: the field's keep their key in English (and their published short
+# name beside it); in Chinese each gets its name
+MEASURES = {
+    "cycle_time": N_("cycle_time"),
+    "ngram3": N_("ngram3"),
+    "circadian_events": N_("circadian_events"),
+    "absolute_events": N_("absolute_events"),
+    "relative_events": N_("relative_events"),
+    "case_arrivals": N_("case_arrivals"),
+    "lead_time_wd": N_("lead_time_wd"),
+    "wip_cases": N_("wip_cases"),
+}
+UNITS = {"h": N_("h"), "wd": N_("wd"), "cases": N_("cases")}
+
+
+def _measure(name: str) -> str:
+    return _(MEASURES[name]) if name in MEASURES else name
 
 
 def _value(value, share: bool = False) -> str:
     if value is None or value != value:
-        return "n/a"
+        return _("n/a")
     return f"{100 * value:.1f}%" if share else f"{value:.3g}"
 
 
 def _stat(stat: dict | None, share: bool = False) -> str:
     if not stat:
-        return "n/a"
+        return _("n/a")
     text = _value(stat.get("mean"), share)
     if stat.get("ci95"):
         text += " [" + ", ".join(_value(v, share) for v in stat["ci95"]) + "]"
@@ -39,30 +67,36 @@ def first_n_rows(result: dict) -> list[list[str]]:
     the number of test cases it rests on."""
     rows = []
     for name, m in result["measures"].items():
-        label = one_line(f"{name} ({m['short']})" if m.get("short") else name)
+        label = _measure(name)
+        if m.get("short"):
+            label = _("{measure} ({short})").format(measure=label, short=m["short"])
         model = m["model"]
+        verdict = localized(m["verdict"])
+        unit = m["unit"]
         rows.append(
             [
-                label,
-                m["unit"],
+                one_line(label),
+                _(UNITS[unit]) if unit in UNITS else unit,
                 f"{_value(model['mean'])} ± {_value(model['sd'])}",
                 _value((m["replay"] or {}).get("mean")),
                 _value((m["bootstrap"] or {}).get("mean")),
                 _value((m["floor"] or {}).get("mean")),
-                f"{m['verdict']} (N={m['cases']})" if "cases" in m else m["verdict"],
+                _("{verdict} (N={cases})").format(verdict=verdict, cases=m["cases"])
+                if "cases" in m
+                else verdict,
             ]
         )
     return rows
 
 
 FIRST_N_HEADERS = [
-    "measure",
-    "unit",
-    "model (mean ± sd)",
-    "replay",
-    "bootstrap",
-    "floor",
-    "verdict",
+    N_("measure"),
+    N_("unit"),
+    N_("model (mean ± sd)"),
+    N_("replay"),
+    N_("bootstrap"),
+    N_("floor"),
+    N_("verdict"),
 ]
 
 
@@ -70,7 +104,7 @@ def window_rows(result: dict) -> tuple[list[list[str]], list[list[str]]]:
     """(slasim's measures: real and simulated; distances: model and real halves)."""
     measures = [
         [
-            one_line(LABELS.get(m, m)),
+            one_line(_(LABELS[m]) if m in LABELS else m),
             _value(v["real"], m in SHARES),
             _stat(v["simulated"], m in SHARES),
         ]
@@ -78,7 +112,8 @@ def window_rows(result: dict) -> tuple[list[list[str]], list[list[str]]]:
     ]
     reference = result.get("reference") or {}
     distances = [
-        [one_line(k), _stat(v), _value(reference.get(k))] for k, v in result["distances"].items()
+        [one_line(_measure(k)), _stat(v), _value(reference.get(k))]
+        for k, v in result["distances"].items()
     ]
     return measures, distances
 
@@ -93,34 +128,55 @@ def _report(result: dict) -> str:
     if result["protocol"] == "first-n":
         s = result["settings"]
         lines = [
-            f"{t(result['scenario'])} against {t(result['test_log'])} ({t(s['split'])}): the field's "
-            f"protocol, {s['cases']} cases from {s['first_start']}, run to completion; "
-            f"{s['replications']} replications (seed {s['seed']})",
+            _(
+                "{scenario} against {log} ({split}): the field's protocol, {cases} cases from "
+                "{first_start}, run to completion; {replications} replications (seed {seed})"
+            ).format(
+                scenario=t(result["scenario"]),
+                log=t(result["test_log"]),
+                split=t(localized(s["split"])),
+                cases=s["cases"],
+                first_start=s["first_start"],
+                replications=s["replications"],
+                seed=s["seed"],
+            ),
             "",
-            tabulate(first_n_rows(result), headers=FIRST_N_HEADERS),
+            tabulate(first_n_rows(result), headers=[_(h) for h in FIRST_N_HEADERS]),
             "",
-            t(result["summary"]),
+            t(localized(result["summary"])),
         ]
         if result.get("unfinished_cases"):
             lines.append(
-                f"({result['unfinished_cases']} simulated cases still open after "
-                f"{s['horizon_working_days']} working days: scored as they stood)"
+                _(
+                    "({count} simulated cases still open after {days} working days: scored as "
+                    "they stood)"
+                ).format(count=result["unfinished_cases"], days=s["horizon_working_days"])
             )
         return "\n".join(lines)
     measures, distances = window_rows(result)
     return "\n".join(
         [
-            f"{t(result['scenario'])} against {t(result['log'])}: {result['real_cases']} real cases "
-            f"received {result['window'][0]} .. {result['window'][1]} (opening at "
-            f"{result['window_opens_at']}); {result['replications']} replications "
-            f"(seed {result['seed']})",
-            f"view: {t(result['view'])}",
+            _(
+                "{scenario} against {log}: {cases} real cases received {first} .. {last} "
+                "(opening at {opens}); {replications} replications (seed {seed})"
+            ).format(
+                scenario=t(result["scenario"]),
+                log=t(result["log"]),
+                cases=result["real_cases"],
+                first=result["window"][0],
+                last=result["window"][1],
+                opens=localized(result["window_opens_at"]),
+                replications=result["replications"],
+                seed=result["seed"],
+            ),
+            _("view: {view}").format(view=t(localized(result["view"]))),
             "",
-            tabulate(measures, headers=["measure", "real", "simulated [95% CI]"]),
+            tabulate(measures, headers=[_("measure"), _("real"), _("simulated [95% CI]")]),
             "",
             tabulate(
-                distances, headers=["distance (0 = identical)", "model [95% CI]", "real halves"]
+                distances,
+                headers=[_("distance (0 = identical)"), _("model [95% CI]"), _("real halves")],
             ),
-            "(an interval is clipped at 0, a share's also at 100%)",
+            _("(an interval is clipped at 0, a share's also at 100%)"),
         ]
     )
