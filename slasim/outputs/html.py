@@ -208,7 +208,8 @@ def _run_section(result: dict) -> str:
     summary = _fill(
         _(
             "{replications} replications, seed {seed}, calendar {calendar}, {first_day} to "
-            "{last_day} ({working_days} working days, warm-up {warmup_days}), engine {engine}."
+            "{last_day} ({working_days} working days, warm-up {warmup_days}), engine {engine}. "
+            "Figures: mean ± half-width of the 95% confidence interval across replications."
         ),
         replications=str(result["replications"]),
         seed=str(result["seed"]),
@@ -219,8 +220,7 @@ def _run_section(result: dict) -> str:
         warmup_days=str(period["warmup_days"]),
         engine=_Html(engine),
     )
-    note = _e(_("Figures: mean ± half-width of the 95% confidence interval across replications."))
-    parts = [f"<p>{summary} {note}</p>"]
+    parts = [f"<p>{summary}</p>"]
     if result.get("provisional"):
         parts.append(
             _p(
