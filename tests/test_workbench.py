@@ -296,3 +296,152 @@ def test_a_missing_scenario_file_is_one_line():
     done = slasim("app", "no-such-centre.yaml")
     assert done.returncode == 2
     assert done.stderr.strip() == "error: no-such-centre.yaml: file not found"
+
+
+# ---------------------------------------------------------------- the other pages
+def test_the_deadline_page_is_the_commands_json_and_reasoning():
+    at = page("deadline")
+    expected = cli_json("deadline", "2025-09-26", "20wd", "--explain", "--json")
+    assert at.session_state["deadline_result"] == expected
+    assert [m.value for m in at.metric] == ["2025-10-30"]  # worked by hand in guide-deadlines.md
+    assert "民法典 Art. 201" in at.code[0].value  # the day-by-day reasoning with its articles
+    assert shlex.split(at.code[1].value) == [
+        "slasim", "deadline", "2025-09-26", "20wd", "--calendar", "cn", "--explain"
+    ]  # fmt: skip
+    at.text_input(key="deadline_ext").set_value("10wd").run()
+    longer = cli_json(
+        "deadline", "2025-09-26", "20wd", "--extension", "10wd", "--explain", "--json"
+    )
+    assert at.session_state["deadline_result"] == longer
+
+
+def test_a_bad_limit_on_the_deadline_page_is_the_commands_line():
+    at = page("deadline")
+    at.text_input(key="deadline_limit").set_value("20xx").run()
+    done = slasim("deadline", "2025-09-26", "20xx")
+    assert done.returncode == 2
+    assert [e.value for e in at.error] == [done.stderr.strip().removeprefix("error: ")]
+
+
+def test_the_deadline_page_in_chinese_shows_the_chinese_date():
+    at = page("deadline", lang="zh")
+    assert at.header[0].value == "到期日计算"
+    assert [m.value for m in at.metric] == ["2025年10月30日 (2025-10-30)"]
+
+
+def test_a_route_as_a_diagram_by_hand():
+    from slasim.workbench.routes import route_dot
+
+    service = {
+        "steps": [
+            {"step": "a", "department": "w", "supplement": {"probability": 0.2}},
+            {"parallel": [[{"step": "b", "department": "x"}], [{"step": "c", "department": "y"}]]},
+            {
+                "branch": [
+                    {"probability": 0.3, "steps": [{"step": "d", "delay": {}}]},
+                    {"probability": 0.7},
+                ]
+            },
+            {"step": "e", "department": "w", "special_procedure": {"probability": 0.25}},
+        ]
+    }
+    lines = route_dot(service).splitlines()
+    # nodes: n1 arrival, n2 a, n3 split, n4 b, n5 c, n6 join, n7 branch point, n8 d, n9 e, n10 end
+    edges = {line.strip() for line in lines if "->" in line}
+    assert edges == {
+        "n1 -> n2;",
+        'n2 -> n2 [label="supplement", style="dashed"];',
+        "n2 -> n3;",
+        "n3 -> n4;",
+        "n3 -> n5;",
+        "n4 -> n6;",
+        "n5 -> n6;",
+        "n6 -> n7;",
+        'n7 -> n8 [label="30%"];',
+        "n8 -> n9;",
+        'n7 -> n9 [label="70%"];',  # the branch of no steps goes straight on with its share
+        'n9 -> n9 [label="special procedure 25%", style="dotted"];',
+        "n9 -> n10;",
+    }
+    assert 'n3 [label="+", shape="diamond"];' in {line.strip() for line in lines}
+
+
+def test_the_centre_page_draws_each_services_route():
+    at = page("centre", scenario="district-centre")
+    charts = at.get("graphviz_chart")
+    assert len(charts) == 3  # food-licence, enterprise-change, real-estate
+    food = charts[0].proto.spec
+    assert "supplement" in food and "special procedure 20%" in food
+    assert "site-check\\n(inspection)" in food
+    departments = at.table[0].value
+    assert list(departments["Department"])[:3] == ["window", "market", "inspection"]
+    assert list(departments["Staff"])[:3] == ["3", "3", "3"]
+
+
+def test_the_staff_page_is_staffs_json():
+    at = page("staff", scenario="minimal")
+    at.number_input(key="staff_budget:minimal").set_value(200)
+    at.button(key="staff_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    expected = cli_json("staff", "minimal", "--target", "red<=1%", "--budget", "200", "--json")
+    assert json.loads(to_json(at.session_state["staff_result"])) == expected
+    assert [(m.label, m.value) for m in at.metric] == [("window", "2")]
+    command = shlex.split(at.code[-1].value)
+    assert command[:5] == ["slasim", "staff", "minimal", "--target", "red<=1%"]
+
+
+def test_the_week_page_is_forecasts_json():
+    at = page("week", scenario="district-centre")
+    at.number_input(key="week_reps").set_value(2)
+    at.button(key="week_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    open_cases = ROOT / "scenarios" / "open-cases" / "district-centre.yaml"
+    expected = cli_json("forecast", "district-centre", "--open", open_cases, "-n", "2", "--json")
+    assert json.loads(json.dumps(at.session_state["week_result"])) == expected
+    table = at.table[0].value
+    assert list(table["Case"])[:2] == [c["id"] for c in expected["cases"][:2]]
+
+
+def test_a_bad_open_cases_upload_is_one_line():
+    at = page("week", scenario="district-centre")
+    at.file_uploader(key="open_upload").upload("today.yaml", b"as_of: 2025-10-15T10:00\ncases: 3\n")
+    at.button(key="week_run").click().run()
+    assert not at.exception
+    (line,) = [e.value for e in at.error]
+    assert line.startswith("today.yaml: ") and "\n" not in line and "slasim-upload" not in line
+
+
+LOG = ROOT / "scenarios" / "logs" / "loanapp-sample.csv"
+
+
+def test_the_log_page_fits_scores_and_hands_the_centre_on(tmp_path):
+    import yaml
+
+    at = page("log")
+    at.file_uploader(key="log_upload").upload("loanapp-sample.csv", LOG.read_bytes()).run()
+    at.number_input(key="log_reps").set_value(2)
+    at.button(key="log_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    kept = at.session_state["log_fit"]
+    fitted = tmp_path / "loanapp-sample.yaml"
+    done = slasim("fit", LOG, "--office-hours", "calendar", "--out", fitted)
+    assert done.returncode == 0, done.stderr
+    assert yaml.safe_load(kept["text"]) == yaml.safe_load(fitted.read_text(encoding="utf-8"))
+    if kept["verdict"] is not None:
+        scored = cli_json("fidelity", fitted, LOG, "--reps", "2", "--json")
+        page_verdict = json.loads(to_json(kept["verdict"]))
+        assert page_verdict["measures"] == scored["measures"]
+        assert "slasim-upload" not in to_json(kept["verdict"])
+    at.button(key="log_use").click().run()
+    at.sidebar.radio(key="page").set_value("centre").run()
+    assert at.selectbox(key="scenario").value == "fitted:"
+    assert len(at.get("graphviz_chart")) == len(kept["data"]["services"])
+
+
+def test_a_log_that_is_not_a_log_is_one_line():
+    at = page("log")
+    at.file_uploader(key="log_upload").upload("notes.csv", b"a,b\n1,2\n").run()
+    at.button(key="log_run").click().run()
+    assert not at.exception
+    (line,) = [e.value for e in at.error]
+    assert line.startswith("notes.csv") and "\n" not in line and "slasim-upload" not in line

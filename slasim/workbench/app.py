@@ -12,10 +12,22 @@ LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 
 def pages() -> dict:
     """Page id → (title, draw function)."""
-    from slasim.workbench import page_whatif
+    from slasim.workbench import (
+        page_centre,
+        page_deadline,
+        page_log,
+        page_staff,
+        page_week,
+        page_whatif,
+    )
 
     return {
         "whatif": (_("What if"), page_whatif.page),
+        "centre": (_("Centre"), page_centre.page),
+        "staff": (_("How many staff"), page_staff.page),
+        "log": (_("From our log"), page_log.page),
+        "week": (_("This week"), page_week.page),
+        "deadline": (_("Deadline"), page_deadline.page),
     }
 
 

@@ -1,0 +1,90 @@
+"""The This-week page: today's open cases (uploaded, or the shipped example) → `slasim
+forecast`'s risk per case and cards per day."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from slasim.io.errors import SlasimError
+from slasim.io.i18n import N_, _
+from slasim.workbench import inputs, tasks, widgets
+
+CARDS = (N_("green"), N_("blue"), N_("yellow"), N_("orange"), N_("red"))  # a case's card now
+
+
+def page() -> None:
+    st.header(_("This week"))
+    picked = widgets.pick_scenario()
+    if picked is None:
+        return
+    data, source, name = picked
+    example = tasks.shipped_open_cases(name)
+    upload = st.file_uploader(
+        _("Open cases (YAML, JSON or CSV; see slasim forecast --schema)"),
+        type=["yaml", "yml", "json", "csv"],
+        key="open_upload",
+    )
+    if upload is None and example is None:
+        st.info(_("Upload today's open cases to forecast their cards."))
+        return
+    if upload is None:
+        st.caption(_("The shipped example of open cases for this centre:") + f" {example.name}")
+    left, middle, right, far = st.columns(4)
+    as_of = left.text_input(_("As of (default: the file's)"), "", key="week_as_of").strip()
+    horizon = middle.text_input(_("Horizon"), "10wd", key="week_horizon").strip()
+    reps = right.number_input(
+        _("Replications"), 2, 1000, max(int(data.get("replications", 10)), 2), key="week_reps"
+    )
+    seed = far.number_input(_("Random seed"), 0, value=int(data.get("seed", 0)), key="week_seed")
+    if not st.button(_("Forecast"), type="primary", key="week_run"):
+        return
+    options = {"as_of": as_of or None, "horizon": horizon, "reps": int(reps), "seed": int(seed)}
+    try:
+        with st.spinner(_("Simulating the open cases…")):
+            if upload is not None:
+                result = inputs.read_upload(
+                    upload.name,
+                    upload.getvalue(),
+                    lambda path: tasks.forecast(data, source, path, **options),
+                )
+                open_name = inputs.safe_name(upload.name)
+            else:
+                result = tasks.forecast(data, source, example, **options)
+                open_name = str(example)
+    except SlasimError as exc:
+        widgets.show_error(exc)
+        return
+    st.session_state["week_result"] = result
+    show(result)
+    widgets.command_line(tasks.forecast_args(name, open_name, as_of, horizon, int(reps), int(seed)))
+    st.download_button(
+        _("Download the results (JSON)"),
+        json.dumps(result, ensure_ascii=False, indent=2),
+        file_name="forecast.json",
+        mime="application/json",
+        key="week_download",
+    )
+
+
+def show(result: dict) -> None:
+    from slasim.forecast.report import forecast_text
+
+    widgets.warnings(result.get("warnings") or [])
+    st.subheader(_("Risk per open case"))
+    rows = sorted(result["cases"], key=lambda c: (-c["red"]["p"], -c["yellow"]["p"]))
+    st.table(
+        {
+            _("Case"): [c["id"] for c in rows],
+            _("Service"): [c["service"] for c in rows],
+            _("Step"): [c.get("step") or "—" for c in rows],
+            _("Card now"): [_(c["card_now"]) for c in rows],
+            _("Chance of a yellow card"): [f"{c['yellow']['p']:.0%}" for c in rows],
+            _("Chance of a red card"): [f"{c['red']['p']:.0%}" for c in rows],
+            _("Red by"): [c.get("red_by") or "—" for c in rows],
+        },
+        hide_index=True,
+    )
+    st.subheader(_("The forecast in full"))
+    st.code(forecast_text(result), language=None)
