@@ -164,6 +164,11 @@ def test_every_command_of_the_page_runs(page, shim, tmp_path):
         missing = _sample_shown(command.sample, done.stdout + done.stderr)
         if missing is not None:
             failures.append(f"{where}\n  output lacks the line shown: {missing!r}")
+        if page in ZH_PAGES and command.kind == "console" and JSON_OUT.search(_code(command)):
+            # JSON is an interface: the same bytes whichever language the page asks for.
+            english = Command(command.page, command.line, "console", _in_english(command.text))
+            if _run(english, clone, env).stdout != done.stdout:
+                failures.append(f"{where}\n  --json differs between --lang zh and --lang en")
     assert not failures, "\n".join(failures)
     if skipped:
         pytest.skip("not landed yet: " + "; ".join(skipped))
@@ -240,12 +245,17 @@ def test_the_extractor_reads_the_conventions():
 # The Chinese pages: README.zh-CN.md and the planner's guide in docs/zh/ (their commands run above).
 README_ZH = ROOT / "README.zh-CN.md"
 LANG_ZH = re.compile(r"\s--lang(?:=|\s+)zh\b")
+JSON_OUT = re.compile(r"\s(--json|--format[= ]json)\b")
 SLASIM_CALL = re.compile(r"(?:^|&&|\|\|?|;)\s*(slasim\b[^;&|\n]*)", re.M)
 
 
 def _code(command: Command) -> str:
     """A command without its comments (`# exit 2: …`, explanations in Chinese)."""
     return "\n".join(line.split(" #")[0] for line in command.text.splitlines())
+
+
+def _in_english(text: str) -> str:
+    return LANG_ZH.sub(" --lang en", text)
 
 
 def _without_language(command: Command) -> str:
@@ -334,3 +344,9 @@ def test_the_language_check_sees_a_command_without_it():
         page.unlink()
     assert calls == ["slasim --lang zh deadline 2025-09-26 20wd", "slasim deadline --from -"]
     assert [bool(LANG_ZH.search(" " + call)) for call in calls] == [True, False]
+    assert _in_english("slasim --lang zh run x --json") == "slasim --lang en run x --json"
+    assert [bool(JSON_OUT.search(c)) for c in ("a --json", "a --format json", "a > b.json")] == [
+        True,
+        True,
+        False,
+    ]
