@@ -10,6 +10,7 @@ import datetime as dt
 from pydantic import Field, field_validator
 
 from slasim.calendar.units import parse_clock
+from slasim.io.i18n import Text
 from slasim.io.schema import Strict
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -17,15 +18,18 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 def _check_hours(hours: list[list[str]]) -> list[list[str]]:
     if not hours:
-        raise ValueError("office hours need at least one [open, close) pair")
+        raise ValueError(Text("office hours need at least one [open, close) pair"))
     previous_close = -1
     for pair in hours:
         if len(pair) != 2:
-            raise ValueError("office hours are [open, close] pairs like ['09:00', '12:00']")
+            raise ValueError(Text("office hours are [open, close] pairs like ['09:00', '12:00']"))
         open_m, close_m = (parse_clock(x, field="office_hours") for x in pair)
         if not previous_close <= open_m < close_m:
             raise ValueError(
-                f"office hours must be increasing, non-overlapping [open, close) pairs: {pair}"
+                Text(
+                    "office hours must be increasing, non-overlapping [open, close) pairs: {pair}",
+                    pair=str(pair),
+                )
             )
         previous_close = close_m
     return hours
@@ -51,7 +55,9 @@ class HoursPeriod(Strict):
             else:
                 dt.date.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"expected YYYY-MM-DD or a yearly MM-DD, got {text!r}") from None
+            raise ValueError(
+                Text("expected YYYY-MM-DD or a yearly MM-DD, got {value}", value=repr(text))
+            ) from None
         return text
 
     def covers(self, day: dt.date) -> bool:
@@ -92,7 +98,7 @@ class Counting(Strict):
     @classmethod
     def _ends(cls, v: str) -> str:
         if v not in ("close", "midnight"):
-            raise ValueError("must be 'close' or 'midnight'")
+            raise ValueError(Text("must be 'close' or 'midnight'"))
         return v
 
 
@@ -134,5 +140,11 @@ class CalendarFile(Strict):
         if v is not None:
             bad = [d for d in v if d not in WEEKDAYS]
             if bad:
-                raise ValueError(f"unknown weekday {bad[0]!r} (use {', '.join(WEEKDAYS)})")
+                raise ValueError(
+                    Text(
+                        "unknown weekday {day} (use {known})",
+                        day=repr(bad[0]),
+                        known=", ".join(WEEKDAYS),
+                    )
+                )
         return v
