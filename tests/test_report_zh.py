@@ -194,6 +194,49 @@ def test_the_charts_are_drawn_with_a_cjk_font(report):
     assert "CJK" in plots.cjk_font()  # fonts-noto-cjk on this machine and in CI
 
 
+def _chart_texts(fig) -> str:
+    from matplotlib.text import Text
+
+    return "\n".join(t.get_text() for t in fig.findobj(Text) if t.get_text())
+
+
+def test_every_chart_has_its_titles_axes_and_legends_in_chinese(report):
+    import json
+
+    from slasim.io.i18n import language
+    from slasim.outputs import plots
+
+    out, _, _ = report
+    result = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    frontier = [{"cost": 2, "accepted": True, "red<=5%": {"mean": 0.01, "ci": [0.0, 0.03]}}]
+    staffing = {
+        "target_specs": [{"text": "red<=5%", "value": 0.05, "share": True}],
+        "results": [{"reforms": [], "frontier": frontier}],
+    }
+    side = {"lead_time_wd_quantiles": [1, 2, 3], "weekday_share": [0.2] * 5 + [0] * 2}
+    side["hour_share"] = [1 / 24] * 24
+    fidelity = {"profiles": {"quantile_levels": [0.1, 0.5, 0.9], "real": side, "simulated": side}}
+    with language("zh"):
+        figures = {
+            "cards": plots.card_rates(result["services"], "各事项亮牌情况"),
+            "lead times": plots.lead_times(result),
+            "utilisation": plots.utilisation(result),
+            "timeline": plots.timeline(result),
+            "staffing": plots.staffing_frontier(staffing),
+            "fidelity": plots.fidelity_profiles(fidelity),
+        }
+        texts = {name: _chart_texts(fig) for name, fig in figures.items()}
+    import matplotlib.pyplot as plt
+
+    for fig in figures.values():
+        plt.close(fig)
+    for name, text in texts.items():
+        assert english_left(text) == [], name
+    assert "曾亮黄牌" in texts["cards"] and "承诺时限" in texts["lead times"]
+    assert "未亮牌" in texts["timeline"] and "周一" in texts["fidelity"]
+    assert "基准，通过" in texts["staffing"]  # no reform: the baseline's staffing, accepted
+
+
 def test_without_a_cjk_font_one_warning_and_the_charts_are_still_written(
     tmp_path, monkeypatch, capsys
 ):
