@@ -88,6 +88,52 @@ def test_a_fit_warning_is_chinese_on_stderr(cli):
     assert english_left(err) == []
 
 
+def receipts() -> list:
+    """Each case's receipt (its first start) in the sample log, in order, read with `csv`."""
+    import datetime as dt
+
+    first: dict = {}
+    with open(LOG, newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            t = dt.datetime.fromisoformat(row["start_timestamp"])
+            case = row["case:concept:name"]
+            first[case] = min(first.get(case, t), t)
+    return sorted(first.values())
+
+
+def test_the_window_given_by_hand_is_warned_in_chinese(cli, tmp_path):
+    """`--since` narrows the fitted cases: the drift warning says how many, in Chinese. Of the
+    105 fitted cases (the first 70 % by receipt), those received from 2023-02-13 are counted here
+    from the CSV."""
+    import datetime as dt
+
+    kept = sum(t >= dt.datetime(2023, 2, 13) for t in receipts()[:105])
+    code, out, err = cli(
+        "--lang", "zh", "fit", LOG, "--since", "2023-02-13", "--out", tmp_path / "s.yaml"
+    )
+    assert code == 0, err
+    assert err.splitlines()[0].endswith(
+        "loanapp-sample.csv：漂移：未检验（拟合范围已指定）；"
+        f"拟合所用案件：按指定范围（--since 2023-02-13）：105 件中的 {kept} 件"
+    )
+    assert f"150 件中拟合 {kept} 件；留存 45 件供 `slasim fidelity` 评估保真度" in out.splitlines()
+    assert english_left(out) == [] and english_left(err) == []
+
+
+def test_few_test_cases_are_warned_in_chinese(cli, tmp_path):
+    """Fitted on 90 % of the 150 cases (135), 15 are left to test: under 30, the verdicts are
+    flagged as weak."""
+    scenario = tmp_path / "s.yaml"
+    assert cli("fit", LOG, "--train-share", "0.9", "--out", scenario).returncode == 0
+    code, out, err = cli("--lang", "zh", "fidelity", scenario, LOG, "--reps", "2", "-w", "1")
+    assert code == 0, err
+    assert err.strip().endswith(
+        "检验案件只有 15 件（不足 30 件）：在此样本量下，各项距离主要反映抽样噪声，结论仅供参考"
+    )
+    assert "（N = 15 件检验案件）" in out.splitlines()[-1]
+    assert english_left(out) == [] and english_left(err) == []
+
+
 @pytest.mark.parametrize("protocol", ["first-n", "window"])
 def test_fidelity_in_chinese_and_json_alike(cli, fitted, protocol):
     scenario = fitted["zh"][3] / "loanapp.yaml"
@@ -181,3 +227,14 @@ def test_help_in_chinese(cli, command, line):
     code, out, err = cli("--lang", "zh", command, "--help")
     assert code == 0, err
     assert line in out
+
+
+def test_a_refused_xes_log_is_one_chinese_line(cli, tmp_path):
+    log = tmp_path / "log.xes"
+    log.write_text('<?xml version="1.0"?><!DOCTYPE log []><log></log>', encoding="utf-8")
+    code, out, err = cli("--lang", "zh", "fit", log)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.strip().endswith(
+        f"{log}: 无法读取的 XES 日志（含有 DOCTYPE 声明：拒绝读取，XES 日志不需要 DOCTYPE）"
+    )
+    assert english_left(err) == []
