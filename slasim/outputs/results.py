@@ -206,8 +206,13 @@ def text_report(result: dict) -> str:
             days=period["working_days"],
             warmup=period["warmup_days"],
         ),
-        _("engine {engine}").format(engine=result["engine"])
-        + (f" ({one_line(localized(result['engine_note']))})" if result.get("engine_note") else ""),
+        (
+            _("engine {engine} ({note})").format(
+                engine=result["engine"], note=one_line(localized(result["engine_note"]))
+            )
+            if result.get("engine_note")
+            else _("engine {engine}").format(engine=result["engine"])
+        ),
     ]
     if result.get("provisional"):
         lines.append(

@@ -83,7 +83,7 @@ def at_maximum_text(res: dict) -> Text:
                 "{target} is {estimate} ({verdict}, short by {shortfall}{unit})",
                 target=t["target"],
                 estimate=_estimate(t, _is_share(t, t["target"])),
-                verdict=t["verdict"],
+                verdict=Text(t["verdict"]),  # one of VERDICTS, translated where shown
                 shortfall=_shortfall(t["margin"], _is_share(t, t["target"])),
                 unit=_unit(t),
             )

@@ -26,6 +26,7 @@ import math
 from slasim.calendar.units import day_to_date
 from slasim.clock.limits import Limit
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import Text
 from slasim.scenario.plan import Plan, compile_plan
 from slasim.scenario.schema import Scenario
 
@@ -81,7 +82,7 @@ def judged_scenario(scenario: Scenario, source: str, strict: bool = False) -> tu
                 start=scenario.start,
                 times=MEASURED_LIMITS,
                 limit=limit,
-                why=exc.message,
+                why=exc.message if isinstance(exc.message, Text) else Text(exc.message),
             ) from None
     first, last = period_text(plan)
     if strict and plan.provisional:
