@@ -145,6 +145,26 @@ def test_the_page_names_cjk_fonts_for_the_browser(report):
         assert family in style
 
 
+def test_text_from_the_result_file_stays_text_in_chinese(report, tmp_path):
+    """Warnings, notes and names are escaped whatever message they are shown through."""
+    import json
+
+    from slasim.io.i18n import language
+    from slasim.outputs.html import build_report
+
+    out, _, _ = report
+    result = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    result["warnings"] = ["<script>x()</script>", "Method: <img src=x>"]
+    result["engine_note"] = "not the queue path: <b>step</b>"
+    result["replications"] = "<i>2</i>"
+    (tmp_path / "summary.json").write_text(json.dumps(result), encoding="utf-8")
+    with language("zh"):
+        page = build_report(tmp_path)
+    assert "<script>" not in page and "<img" not in page and "<b>" not in page
+    assert "<i>" not in page
+    assert "<li>方法：&lt;img src=x&gt;</li>" in page  # translated, its parameter escaped
+
+
 def test_messages_read_back_from_a_result_file_are_shown_in_chinese():
     """English written from a message with parameters (a result file holds only the English) is
     recognised and shown translated, its parameters as written; a nested message too; a name

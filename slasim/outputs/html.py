@@ -1,8 +1,11 @@
-"""`slasim report`: one self-contained HTML file from a results directory (`run --out`, `compare --out`).
+"""`slasim report`: one self-contained HTML file from a results directory (`run`, `compare`,
+`staff`, `fidelity` with `--out`).
 
 Charts are embedded as inline SVG, tables are plain HTML; the page carries the scenario (and reform)
 definitions, the seed, the calendar's provenance for the simulated years and any provisional-date
-warning, so it can be mailed or archived on its own.
+warning, so it can be mailed or archived on its own. Every heading, label and note is in the chosen
+language (`<html lang="zh-CN">` in Chinese, dates as `date_text`); the English a result file holds
+(warnings, notes, verdicts) is shown translated when it is a catalog message (`_shown`).
 """
 
 from __future__ import annotations
@@ -48,10 +51,10 @@ def _e(value) -> str:
 
 
 def _fill(template: str, **params) -> _Html:
-    """A translated message as HTML: the template escaped, each text parameter escaped (markup
-    built here as it is), numbers formatted by the template's own spec."""
+    """A translated message as HTML: the template escaped, every parameter escaped (markup
+    built here as it is; numbers formatted by the template's own spec)."""
     values = {
-        key: value if isinstance(value, _Html) or not isinstance(value, str) else _e(value)
+        key: value if isinstance(value, (_Html, int, float)) else _e(value)
         for key, value in params.items()
     }
     return _Html(_e(template).format(**values))
