@@ -131,6 +131,10 @@ def _build(country, subdivision, language, years, version, source) -> dict:
             country, subdiv=subdivision, years=years, language=language
         )
     except NotImplementedError as exc:
+        if f"Country {country} not available" in str(exc):  # holidays' own wording
+            raise SlasimError(
+                "Country {code} not available", source=source, field="country", code=country
+            ) from None
         raise SlasimError(str(exc), source=source, field="country") from None
     local_format = getattr(table, "substituted_date_format", None)
     if local_format:  # the language's format of a date inside a name: en_US writes 09/28/2025

@@ -82,7 +82,8 @@ def _unique_pairs(pairs: list) -> dict:
     out = dict(pairs)
     if len(out) != len(pairs):
         keys = [k for k, _ in pairs]
-        raise ValueError(f"duplicate key {next(k for k in keys if keys.count(k) > 1)!r}")
+        key = next(k for k in keys if keys.count(k) > 1)
+        raise ValueError(Text("duplicate key {key}", key=repr(key)))
     return out
 
 
@@ -207,7 +208,8 @@ def read_yaml(path: Path):
                 "invalid JSON: {why}", source=str(path), field=f"line {exc.lineno}", why=exc.msg
             ) from None
         except ValueError as exc:  # a duplicate key
-            raise SlasimError("invalid JSON: {why}", source=str(path), why=str(exc)) from None
+            why = exc.args[0] if exc.args and isinstance(exc.args[0], Text) else str(exc)
+            raise SlasimError("invalid JSON: {why}", source=str(path), why=why) from None
         except RecursionError:
             raise SlasimError("the document is nested too deeply", source=str(path)) from None
     import yaml
