@@ -55,9 +55,9 @@ EVENTS = [
     ("c6", "Intake", -300, -270),  # decided at -140
     ("c6", "Inspect", -270, -150),
     ("c6", "Decide", -150, -140),
-    ("c7", "Intake", -100, -70),  # review done, nothing after: the route must go on to decide
+    ("c7", "Intake", -100, -70),  # nothing after T in a log that goes on: decided
     ("c7", "Review", -70, -25),
-    ("c8", "Intake", -40, -35),  # an activity the scenario does not have: left out
+    ("c8", "Intake", -40, -35),  # an activity the scenario does not have: not a place
     ("c8", "Archive", -30, -25),
     ("c8", "Decide", 50, 60),
     ("c9", "Intake", -5, 25),  # the desk's one clerk is busy with c4: c9 waits first in line
@@ -68,46 +68,74 @@ def stamp(minutes: int) -> str:
     return (AS_OF + dt.timedelta(minutes=minutes)).isoformat()
 
 
+def write_log(path, events):
+    rows = ["case_id,activity,start_time,end_time"]
+    rows += [f"{c},{a},{stamp(s)},{stamp(e)}" for c, a, s, e in events]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
 @pytest.fixture
 def files(tmp_path):
     scenario = tmp_path / "permits.yaml"
     scenario.write_text(SCENARIO)
-    log = tmp_path / "log.csv"
-    rows = ["case_id,activity,start_time,end_time"]
-    rows += [f"{c},{a},{stamp(s)},{stamp(e)}" for c, a, s, e in EVENTS]
-    log.write_text("\n".join(rows) + "\n")
-    return scenario, log
+    return scenario, write_log(tmp_path / "log.csv", EVENTS)
 
 
-def test_open_cases_and_their_places_from_a_log(files):
-    scenario_path, log = files
+def places_at_as_of(scenario_path, log):
     spec = load_scenario(scenario_path)
     cal = load_calendar(spec.calendar)
     as_of = cal.minutes(AS_OF.date()) + 8 * 60
     plan, _, as_of_business = forecast_plan(spec, as_of, "1wd")
     snap = snapshot_from_log(plan, read_log(log, cal), as_of, slug)
 
-    def at(minutes):  # `always`: business minutes run with wall minutes
-        return as_of_business + minutes
+    def back(value):  # `always`: business minutes run with wall minutes
+        return value - as_of_business
 
-    places = [(c.key, c.step, c.state, c.since, c.received, c.accepted) for c in snap.cases]
-    assert places == [  # in service first, then waiting, by since
-        ("c2", "review", "in_service", at(-20), at(-60), at(-60)),
-        ("c4", "intake", "in_service", at(-10), at(-10), at(-10)),
-        ("c7", "decide", "waiting", at(-25), at(-100), at(-100)),
-        ("c3", "inspect", "delay", at(-20), at(-50), at(-50)),
-        ("c9", "intake", "waiting", at(-5), at(-5), at(-5)),
+    places = [
+        (c.key, c.step, c.state, back(c.since), back(c.received), back(c.accepted))
+        for c in snap.cases
     ]
-    assert snap.choices == {3: [(0.25, "inspect", "delay"), (1.0, "review", "waiting")]}
-    assert snap.left_out == {"an activity is no step of its service": ["c8"]}
+    return snap, places
+
+
+BRANCH = [(0.25, "inspect", "delay"), (1.0, "review", "waiting")]
+
+
+def test_open_cases_and_their_places_from_a_log(files):
+    snap, places = places_at_as_of(*files)
+    assert places == [  # in service first, then waiting (or at a branch), by since
+        ("c2", "review", "in_service", -20, -60, -60),
+        ("c4", "intake", "in_service", -10, -10, -10),
+        ("c8", "inspect", "delay", -35, -40, -40),  # the branch after intake
+        ("c3", "inspect", "delay", -20, -50, -50),
+        ("c9", "intake", "waiting", -5, -5, -5),
+    ]
+    assert snap.choices == {2: BRANCH, 3: BRANCH}
+    assert snap.left_out == {} and snap.ignored == {"Archive": 1}
     assert snap.received == 8  # c5 is received after T
+
+
+def test_a_log_cut_at_the_instant_uses_the_route(files, tmp_path):
+    # An export of today: no event ends after T. c1 and c6 ended with `decide`, after which the
+    # route ends: decided. c7's last step is review: it waits for decide. c2, c3 and c8 finished
+    # intake: each waits at the branch. c4 and c9 have no finished event: not in the export.
+    cut = write_log(tmp_path / "today.csv", [e for e in EVENTS if e[3] <= 0])
+    snap, places = places_at_as_of(files[0], cut)
+    assert places == [
+        ("c8", "inspect", "delay", -35, -40, -40),
+        ("c2", "inspect", "delay", -30, -60, -60),
+        ("c7", "decide", "waiting", -25, -100, -100),
+        ("c3", "inspect", "delay", -20, -50, -50),
+    ]
+    assert snap.choices == {0: BRANCH, 1: BRANCH, 3: BRANCH}
 
 
 def test_the_branch_share_decides_red(files):
     # Promised limit 5 working hours (300 minutes) from receipt. c3 (received -50, due +250) waits
     # after intake for the branch: inspect (share 0.25) is an elapsed 300 minutes, so it is decided
-    # after +280, red; review at the back desk behind c2 (until +40) ends at +100 and the decision
-    # at the desk at +110: no card. c7 (due +200) is decided at +30 and c2 (due +240) at +70.
+    # after +280, red; review at the back desk, behind c2 (until +40) and at most c8, ends by +160
+    # and the decision at the desk by +170: no card. c2 (due +240) is decided by +70.
     scenario_path, log = files
     spec = load_scenario(scenario_path)
     result = forecast_log(
@@ -116,8 +144,8 @@ def test_the_branch_share_decides_red(files):
     by_id = {row["id"]: row for row in result["cases"]}
     low, high = by_id["c3"]["red"]["ci95"]
     assert low <= 0.25 <= high and 0.15 < by_id["c3"]["red"]["p"] < 0.35
-    assert by_id["c7"]["red"]["p"] == 0 and by_id["c2"]["red"]["p"] == 0
-    assert result["snapshot"]["left_out"] == {"an activity is no step of its service": 1}
+    assert by_id["c2"]["red"]["p"] == 0
+    assert result["snapshot"]["left_out"] == {} and result["snapshot"]["ignored_events"] == 1
 
 
 def test_forecast_from_a_log_on_the_command_line(files, tmp_path):
@@ -127,10 +155,64 @@ def test_forecast_from_a_log_on_the_command_line(files, tmp_path):
     assert ran.returncode == 0, ran.stderr
     result = json.loads(ran.stdout)
     assert result["open_cases"] == 5 and result["snapshot"]["received"] == 8
-    assert "1 open case(s) of the log left out" in result["warnings"][0]
+    assert "1 event(s) of 1 activities the scenario does not have" in result["warnings"][0]
     text = slasim(*args)
     assert text.returncode == 0 and "Forecast of 5 open cases" in text.stdout
     missing = slasim("forecast", scenario_path, "--log", log)
     assert missing.returncode == 2 and "--as-of" in missing.stderr
     both = slasim("forecast", scenario_path)
     assert both.returncode == 2 and "--open" in both.stderr
+
+
+# A past log for the backtest (inspection 1700 minutes): four cases decided before T (h2 red:
+# 1740 minutes against a limit of 300) and two open at T. o1 is in its inspection since -170
+# (received -200, due +100): decided at +1540, red at +100. o2 is in review since -20 (received
+# -50, due +250): decided at +50.
+HISTORY = [
+    ("h1", "Intake", -1000, -970),
+    ("h1", "Review", -970, -910),
+    ("h1", "Decide", -910, -900),
+    ("h2", "Intake", -3000, -2970),
+    ("h2", "Inspect", -2970, -1270),
+    ("h2", "Decide", -1270, -1260),
+    ("h3", "Intake", -800, -770),
+    ("h3", "Review", -770, -700),
+    ("h3", "Decide", -700, -690),
+    ("h4", "Intake", -700, -670),
+    ("h4", "Review", -670, -620),
+    ("h4", "Decide", -620, -610),
+    ("o1", "Intake", -200, -170),
+    ("o1", "Inspect", -170, 1530),
+    ("o1", "Decide", 1530, 1540),
+    ("o2", "Intake", -50, -20),
+    ("o2", "Review", -20, 40),
+    ("o2", "Decide", 40, 50),
+]
+
+
+def test_backtest_scores_by_hand(tmp_path):
+    # Horizon 1wd = 1440 minutes (the log's last event, +1540, is after it). Red outcomes: o1
+    # yes (+100), o2 no. The forecast's fixed durations give o1 1 and o2 0: Brier 0.
+    # historic_share: 1 of the 4 decided cases went red: 0.25 each, Brier
+    # ((0.25 - 1)² + 0.25²) / 2 = 0.3125. by_elapsed: o1 has used 200 of its 300 minutes (0.667);
+    # of the decided cases only h2 (5.8) was open that late, and it went red: 1. o2 (0.167):
+    # all four were open then: 0.25. Brier (0 + 0.25²) / 2 = 0.03125.
+    scenario = tmp_path / "permits.yaml"
+    text = SCENARIO.replace("legal: 1wd", "legal: 5wh").replace("fixed: 300,", "fixed: 1700,")
+    scenario.write_text(text)
+    log = write_log(tmp_path / "past.csv", HISTORY)
+    args = ["forecast", scenario, "--log", log, "--backtest", "--as-of", AS_OF.isoformat()]
+    ran = slasim(*args, "--horizon", "1wd", "--reps", 3, "--json")
+    assert ran.returncode == 0, ran.stderr
+    red = json.loads(ran.stdout)["levels"]["red"]
+    assert red["cases"] == 2 and red["observed"] == 1
+    assert red["brier"] == {"forecast": 0.0, "historic_share": 0.3125, "by_elapsed": 0.03125}
+    assert red["ratio"] == {"historic_share": 0.0, "by_elapsed": 0.0}
+    assert red["reliability"] == [
+        {"bin": "0.0-0.1", "n": 1, "predicted": 0.0, "observed": 0.0},
+        {"bin": "0.9-1.0", "n": 1, "predicted": 1.0, "observed": 1.0},
+    ]
+    text = slasim(*args, "--horizon", "1wd", "--reps", 3)
+    assert text.returncode == 0 and "Brier score: forecast 0.0000" in text.stdout
+    late = slasim(*args, "--horizon", "2wd", "--reps", 3)
+    assert late.returncode == 2 and "nothing to score against" in late.stderr

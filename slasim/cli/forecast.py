@@ -55,6 +55,15 @@ def forecast(
     horizon: Annotated[
         str, typer.Option("--horizon", help="How far ahead, in working days (e.g. 10wd).")
     ] = "10wd",
+    backtest: Annotated[
+        bool,
+        typer.Option(
+            "--backtest",
+            help="With --log: forecast at several as-of instants (--as-of T1,T2,... or five "
+            "spread over the log) and score against what happened (Brier score, reliability) "
+            "beside naive baselines.",
+        ),
+    ] = False,
     reps: Reps = None,
     seed: Seed = None,
     overrides: Overrides = None,
@@ -79,7 +88,11 @@ def forecast(
         raise SlasimError(
             "give the open cases: --open FILE, or --log LOG with --as-of", field="--open"
         )
-    if log is not None and as_of is None:
+    if backtest and log is None:
+        raise SlasimError(
+            "--backtest scores a forecast against a case log: give --log", field="--backtest"
+        )
+    if log is not None and as_of is None and not backtest:
         raise SlasimError("give the snapshot instant of the log: --as-of", field="--as-of")
     inputs = [input_path(scenario), open_file if log is None else log]
     claim_outputs(inputs, files=[csv_file] if csv_file else [])
@@ -96,6 +109,13 @@ def forecast(
     if log is not None:
         from slasim.fit.build import slug
         from slasim.fit.log import read_log
+    if backtest:
+        from slasim.forecast.backtest import backtest as run_backtest
+        from slasim.forecast.report import backtest_text as text_of
+
+        times = [t.strip() for t in as_of.split(",") if t.strip()] if as_of else None
+        result = run_backtest(spec, log, read_log, slug, as_of=times, **common)
+    elif log is not None:
         from slasim.forecast.from_log import forecast_log
 
         result = forecast_log(spec, log, read_log, slug, as_of=as_of, **common)
@@ -107,10 +127,10 @@ def forecast(
             raise SlasimError(f"{message} (--strict)", source=source, field="--horizon")
         if not quiet:
             warn([message])
-    if csv_file is not None:
+    if csv_file is not None and not backtest:
         with OutputSet() as outputs:
             outputs.write(csv_file, forecast_csv(result))
     if as_json:
         emit_json(result)
     else:
-        typer.echo(forecast_text(result))
+        typer.echo((text_of if backtest else forecast_text)(result))

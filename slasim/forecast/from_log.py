@@ -4,9 +4,10 @@ The log is read by `fit`'s reader, handed in by the caller (`forecast` sits besi
 it), with `fit`'s naming rule for a step's name from an activity's. At the instant T:
 
 - a case is received at its first event's start; one received after T is not there yet;
-- a case with an event ending after T is open (the log knows it was not decided by then); one whose
-  events all ended by T is closed when its route may end after its last step, else open, waiting
-  for its next step (the only rule a log cut at T allows);
+- when the log goes on past T (a past log, as in a backtest), a case is open at T if it has an
+  event ending after T, else decided (its last event was its last); when the log ends by T (an
+  export of today), a case is decided when its route may end after its last step, else open,
+  waiting for its next step (the only rule such a log allows);
 - an open case with an event under way at T is at that step: `in_service` (a desk) or `delay` (an
   elapsed step) since the event's start; otherwise it waits, since its last event's end, for the
   step after its last one — where the route branches there, each replication draws the branch by
@@ -14,9 +15,10 @@ it), with `fit`'s naming rule for a step's name from an activity's. At the insta
 - it is accepted at receipt, or when its first accepting step ended; earlier visits to its current
   step count as supplement rounds; cases beyond a desk's staff in service wait at its head.
 
-A case whose place the engines cannot take (inside a parallel group or a Markov route, an activity
-that is no step of its service) is left out, and the result says how many and why. The log holds
-no pauses, extensions or cards: those of a log's cases are taken as none.
+Events of activities that are no step of the scenario (rare ones `fit` left out) place no case and
+are counted. A case whose place the engines cannot take (inside a parallel group or a Markov route)
+is left out, and the result says how many and why. The log holds no pauses, extensions or cards:
+those of a log's cases are taken as none.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class LogSnapshot:
     choices: dict[int, list[tuple[float, str, str]]] = field(default_factory=dict)
     left_out: dict[str, list[str]] = field(default_factory=dict)
     received: int = 0
+    ignored: dict[str, int] = field(default_factory=dict)  # activity → events not modelled
 
 
 def _next_places(route: list) -> list[tuple[float, StepPlan | str | None]]:
@@ -62,7 +65,19 @@ def _next_places(route: list) -> list[tuple[float, StepPlan | str | None]]:
     return [(1.0, UNPLACEABLE)]
 
 
-def _service_of(plan: Plan, value: str, slug) -> ServicePlan | None:
+def accepted_at(service: ServicePlan, received: float, steps: list[tuple]) -> float:
+    """When a case was accepted (受理): at receipt, or when its first accepting step of `steps`
+    ((name, start, end), in order) ended; NaN if not yet."""
+    if service.accepts_at_receipt:
+        return received
+    for name, _, end in steps:
+        step, _ = find_step(service.route, name)
+        if step is not None and step.accepts:
+            return end
+    return math.nan
+
+
+def service_of(plan: Plan, value: str, slug) -> ServicePlan | None:
     if not value:
         return plan.services[0] if len(plan.services) == 1 else None
     names = {s.name: s for s in plan.services}
@@ -87,36 +102,36 @@ def snapshot_from_log(plan: Plan, events, as_of: float, slug) -> LogSnapshot:
     plan's business axis (module docstring). `slug`: fit's step name for an activity name."""
     cal = plan.calendar
     snap = LogSnapshot([])
+    goes_on = bool(len(events)) and float(events.end.max()) > as_of
     placed: list[tuple[tuple, OpenCase, list | None]] = []
     at_desk: dict[int, int] = {}
 
     def business(wall: float) -> float:
-        return float(cal.to_business_array(np.array([wall]))[0])
+        return wall if math.isnan(wall) else float(cal.to_business_array(np.array([wall]))[0])
 
     def leave(reason: str, case: str) -> None:
         snap.left_out.setdefault(reason, []).append(case)
 
     for number, (case, rows) in enumerate(_grouped(events, as_of).items()):
         snap.received += 1
-        service = _service_of(plan, str(events.service[rows[0]]), slug)
+        service = service_of(plan, str(events.service[rows[0]]), slug)
         if service is None:
             leave(N_("its service is not in the scenario"), case)
             continue
         names = set(step_names(service.route))
-        steps, known = [], True
+        steps = []
         for i in rows:
             if events.milestone[i] or events.start[i] > as_of:
                 continue
             activity = str(events.activity[i])
             name = activity if activity in names else slug(activity)
-            if name not in names:
-                known = False
-                break
+            if name not in names:  # not modelled (a rare activity `fit` left out): not a place
+                snap.ignored[activity] = snap.ignored.get(activity, 0) + 1
+                continue
             steps.append((name, float(events.start[i]), float(events.end[i])))
         ends_later = bool((events.end[rows] > as_of).any())
-        if not known:
-            leave(N_("an activity is no step of its service"), case)
-            continue
+        if goes_on and not ends_later:
+            continue  # the log goes on past T and this case has no event after it: decided
         if not steps:  # only a receipt so far: waits for its first step
             steps_done, running, last = [], [], None
         else:
@@ -124,14 +139,7 @@ def snapshot_from_log(plan: Plan, events, as_of: float, slug) -> LogSnapshot:
             steps_done = [s for s in steps if s[2] <= as_of]
             last = max(steps_done, key=lambda s: (s[2], s[1])) if steps_done else None
         received = float(events.start[rows].min())
-        accepted = math.nan
-        for name, _, end in steps_done:
-            step, _ = find_step(service.route, name)
-            if step is not None and step.accepts:
-                accepted = business(end)
-                break
-        if service.accepts_at_receipt:
-            accepted = business(received)
+        accepted = business(accepted_at(service, received, steps_done))
         rounds = {}
         for name, _, _ in steps_done:
             rounds[name] = rounds.get(name, 0) + 1
@@ -162,7 +170,7 @@ def snapshot_from_log(plan: Plan, events, as_of: float, slug) -> LogSnapshot:
                 places = _next_places(rest)
                 since = last[2]
             may_end = sum(p for p, place in places if place is None)
-            if last is not None and not ends_later and may_end > 0:
+            if last is not None and not goes_on and may_end > 0:
                 continue  # decided by T: its last step may end its route
             if any(place == UNPLACEABLE for _, place in places):
                 leave(N_("it is inside a parallel group or a Markov route"), case)
@@ -213,7 +221,19 @@ def left_out_warnings(snap: LogSnapshot) -> list[Text]:
             example=ids[0],
         )
         for reason, ids in sorted(snap.left_out.items())
-    ]
+    ] + (
+        [
+            Text(
+                "{n} event(s) of {k} activities the scenario does not have placed no case "
+                "(e.g. {example})",
+                n=sum(snap.ignored.values()),
+                k=len(snap.ignored),
+                example=max(snap.ignored, key=snap.ignored.get),
+            )
+        ]
+        if snap.ignored
+        else []
+    )
 
 
 def forecast_log(
@@ -253,6 +273,7 @@ def forecast_log(
         "log": str(log),
         "received": snap.received,
         "left_out": {reason: len(ids) for reason, ids in sorted(snap.left_out.items())},
+        "ignored_events": sum(snap.ignored.values()),
     }
     result["warnings"] = left_out_warnings(snap) + result["warnings"]
     return result | {"horizon": horizon}

@@ -87,3 +87,38 @@ def forecast_text(result: dict, top: int = 20) -> str:
         lines.append(f"  {day['day']}  " + "   ".join(cells))
     lines += [f"warning: {w}" for w in result["warnings"]]
     return "\n".join(lines)
+
+
+def _score(value) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+def backtest_text(result: dict) -> str:
+    """A backtest for people: what was run, then per level the Brier scores and reliability."""
+    lines = [
+        f"Backtest of {result['scenario']} on {result['log']}: {len(result['as_of'])} as-of "
+        f"instants, horizon {result['horizon']}, {result['replications']} replications, "
+        f"seed {result['seed']}"
+        + ("; PROVISIONAL calendar years" if result["provisional"] else ""),
+    ]
+    for point in result["as_of"]:
+        scored = ", ".join(f"{lv} {n}" for lv, n in point["scored"].items()) or "none"
+        lines.append(f"  {point['as_of']}: {point['open_cases']} open cases; scored: {scored}")
+    for level, score in result["levels"].items():
+        brier, ratio = score["brier"], score["ratio"]
+        lines += [
+            "",
+            f"{level} within the horizon (cases not at it yet): {score['cases']} scored, "
+            f"{score['observed']} reached it",
+            f"  Brier score: forecast {_score(brier['forecast'])}, historic share "
+            f"{_score(brier['historic_share'])}, by elapsed fraction {_score(brier['by_elapsed'])}",
+            f"  forecast / baseline: {_score(ratio['historic_share'])} and "
+            f"{_score(ratio['by_elapsed'])} (below 1: the forecast is better)",
+        ]
+        for row in score["reliability"]:
+            lines.append(
+                f"  predicted {row['bin']}: {row['n']} cases, mean {row['predicted']:.3f}, "
+                f"observed {row['observed']:.3f}"
+            )
+    lines += [f"warning: {w}" for w in result["warnings"]]
+    return "\n".join(lines)
