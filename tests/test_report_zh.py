@@ -257,6 +257,24 @@ def test_every_chart_has_its_titles_axes_and_legends_in_chinese(report):
     assert "基准，通过" in texts["staffing"]  # no reform: the baseline's staffing, accepted
 
 
+def test_a_cjk_font_installed_after_matplotlibs_font_list_was_made_is_found(monkeypatch):
+    """matplotlib's cached font list may predate fonts-noto-cjk (so it was on this machine):
+    the font files are found on the system and added, every face of the family, so a label of
+    normal weight is drawn with the regular face (not the bold one)."""
+    from matplotlib import font_manager
+
+    from slasim.outputs import plots
+
+    if not [f for f in font_manager.findSystemFonts() if plots.CJK_FILES.search(f)]:
+        pytest.skip("no CJK font file on this machine (fonts-noto-cjk is installed by .ci/run)")
+    manager = font_manager.fontManager
+    others = [e for e in manager.ttflist if not plots.CJK_FILES.search(e.fname)]
+    monkeypatch.setattr(manager, "ttflist", others)
+    found = plots.cjk_font.__wrapped__()  # the search itself, not the process's cached answer
+    assert found in plots.CJK_FAMILIES
+    assert {400, 700} <= {e.weight for e in manager.ttflist if e.name == found}
+
+
 def test_without_a_cjk_font_one_warning_and_the_charts_are_still_written(
     tmp_path, monkeypatch, capsys
 ):
