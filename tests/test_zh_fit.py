@@ -238,3 +238,21 @@ def test_a_refused_xes_log_is_one_chinese_line(cli, tmp_path):
         f"{log}: 无法读取的 XES 日志（含有 DOCTYPE 声明：拒绝读取，XES 日志不需要 DOCTYPE）"
     )
     assert english_left(err) == []
+
+
+def test_a_separate_test_log_the_fit_saw_is_warned_in_chinese(cli, tmp_path):
+    """Every case fitted (`--train-share 1.0`), then the same log given as the test log: all 150
+    cases were received by the last fitted receipt (the log's last receipt, read from the CSV)."""
+    last = receipts()[-1].isoformat(timespec="minutes")
+    scenario = tmp_path / "all.yaml"
+    assert cli("fit", LOG, "--train-share", "1.0", "--out", scenario).returncode == 0
+    code, out, err = cli(
+        "--lang", "zh", "fidelity", scenario, LOG, "--test-log", LOG, "--reps", "2", "-w", "1"
+    )
+    assert code == 0, err
+    assert err.strip().endswith(
+        f"检验日志的 150 件中有 150 件的到件时间不晚于拟合所用最后一件到件（{last}）："
+        "其中可能有模型拟合时用过的案件"
+    )
+    assert "（单独的检验日志）" in out.splitlines()[0]
+    assert english_left(out) == [] and english_left(err) == []
