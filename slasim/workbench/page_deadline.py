@@ -9,7 +9,7 @@ import json
 import streamlit as st
 
 from slasim.io.errors import SlasimError
-from slasim.io.i18n import _, date_text
+from slasim.io.i18n import _, current, date_text, localized
 from slasim.workbench import tasks, widgets
 
 
@@ -37,10 +37,10 @@ def page() -> None:
         st.metric(_("Due"), date_text(dt.date.fromisoformat(result.due_date)))
     st.write(
         _("due {due} ({limit} from {start}, accepted {accepted}, calendar {calendar})").format(
-            due=result.due,
+            due=instant_text(result.due),
             limit=result.limit,
-            start=result.start,
-            accepted=result.accepted,
+            start=instant_text(result.start),
+            accepted=instant_text(result.accepted),
             calendar=result.calendar,
         )
     )
@@ -49,7 +49,8 @@ def page() -> None:
         from slasim.clock.explain import render_explanation
 
         st.subheader(_("Day by day"))
-        st.code("\n".join(render_explanation(result.explanation)), language=None)
+        name = result.clock.calendar.shown_name if result.clock else localized
+        st.code("\n".join(render_explanation(result.explanation, name)), language=None)
     widgets.command_line(tasks.deadline_args(start.strip(), limit.strip(), calendar, extensions))
     st.download_button(
         _("Download the result (JSON)"),
@@ -59,3 +60,13 @@ def page() -> None:
         key="deadline_download",
     )
     st.session_state["deadline_result"] = result.to_json()
+
+
+def instant_text(text: str | None) -> str:
+    """An ISO date or instant as the command line's text shows it: as is in English,
+    `2025年10月30日 17:30 (2025-10-30T17:30)` in Chinese."""
+    if not text or current() != "zh":
+        return text or "—"
+    day, _sep, clock = text.partition("T")
+    shown = date_text(dt.date.fromisoformat(day)).split(" (")[0]
+    return f"{shown} {clock} ({text})" if clock else f"{shown} ({text})"
