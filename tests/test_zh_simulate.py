@@ -211,3 +211,33 @@ def test_help_in_chinese(command):
     # (catalog cli, checked by test_zh_help), not these commands'.
     frame = ("Usage:", "Show this message and exit.", "Show this message and", "exit.")
     assert english_left(out, allowed=frame) == [], out
+
+
+def test_the_operation_error_names_every_reform_operation(reformed, tmp_path):
+    from slasim.scenario.reform_schema import OPERATION_ERROR, OPERATIONS
+
+    named = OPERATION_ERROR.removeprefix("an operation is one of ").removesuffix(" with its fields")
+    assert named.split(", ") == list(OPERATIONS)
+    bad = tmp_path / "bad-operation.yaml"
+    bad.write_text(reformed.read_text().replace("- staff:", "- stuff:"), encoding="utf-8")
+    code, _out, err = slasim("--lang", "zh", "validate", bad)
+    assert code == 2
+    assert err.strip() == (
+        f"错误：{bad}: reforms.more_staff[0]: 操作应为 parallelize、merge、remove、staff、work、"
+        "limits、cards、materials、online、arrivals、bundle、tolerate_missing、commitment 之一，并带其字段"
+    )
+
+
+def test_a_scenario_error_with_parameters_is_chinese(tmp_path):
+    bad = tmp_path / "unknown-desk.yaml"
+    bad.write_text(
+        MINIMAL.read_text(encoding="utf-8").replace("department: window,", "department: desk,"),
+        encoding="utf-8",
+    )
+    code, _out, err = slasim("--lang", "zh", "validate", bad)
+    assert code == 2
+    assert err.strip() == f"错误：{bad}: services.permit.steps[0]：未知部门 'desk'（现有：window）"
+    code, _out, err = slasim("--lang", "en", "validate", bad)
+    assert err.strip() == (
+        f"error: {bad}: services.permit.steps[0]: unknown department 'desk' (have window)"
+    )

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Union
 from pydantic import Discriminator, Field, Tag, create_model, field_validator, model_validator
 
 from slasim.calendar.units import as_date
-from slasim.io.i18n import Text
+from slasim.io.i18n import N_, Text
 from slasim.io.schema import Int, Number, Strict, field_parser
 from slasim.scenario.distributions import Distribution
 
@@ -154,6 +154,13 @@ OPERATIONS: dict[str, type[Strict]] = {
     "tolerate_missing": TolerateMissing,
     "commitment": Commitment,
 }
+# The error for a mapping that is no operation: one message id, so it is translated where shown
+# (pydantic takes the discriminator's message as fixed text); it names every key of OPERATIONS
+# (tests/test_zh_simulate.py checks).
+OPERATION_ERROR = N_(
+    "an operation is one of parallelize, merge, remove, staff, work, limits, cards, materials, "
+    "online, arrivals, bundle, tolerate_missing, commitment with its fields"
+)
 
 
 def _kind(value) -> str | None:
@@ -181,7 +188,7 @@ Operation = Annotated[
     Discriminator(
         _kind,
         custom_error_type="reform_operation",
-        custom_error_message=f"an operation is one of {', '.join(OPERATIONS)} with its fields",
+        custom_error_message=OPERATION_ERROR,
     ),
 ]
 Reform = Annotated[list[Operation], Field(min_length=1)]  # a named reform: operations in order

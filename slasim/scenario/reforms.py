@@ -36,6 +36,7 @@ from slasim.io.schema import validate
 from slasim.scenario.distributions import Distribution
 from slasim.scenario.markov_edit import remove_state, rename_state
 from slasim.scenario.reform_schema import (
+    OPERATION_ERROR,
     OPERATIONS,
     ArrivalsScale,
     Bundle,
@@ -85,12 +86,7 @@ def apply_reforms(data: dict, names: list[str], source: str) -> dict:
                 or len(operation) != 1
                 or next(iter(operation)) not in OPERATIONS
             ):
-                raise SlasimError(
-                    "an operation is one of {operations} with its fields",
-                    source=source,
-                    field=where,
-                    operations=", ".join(OPERATIONS),
-                )
+                raise SlasimError(OPERATION_ERROR, source=source, field=where)
             ((kind, body),) = operation.items()
             if not isinstance(body, dict):
                 raise SlasimError(
