@@ -153,7 +153,7 @@ def test_fidelity_in_chinese_and_json_alike(cli, fitted, protocol):
             out.splitlines()[-1],
         )
     else:
-        assert "（窗口起点：拟合时的划分点）" in out.splitlines()[0]
+        assert "（时间窗口起点：拟合时的划分点）" in out.splitlines()[0]
         assert "黄牌" in out and "超过法定时限" in out
     (code_en, json_en, _), (code, json_zh, _) = both(cli, *run, "--json")
     assert code == code_en == 0 and json_zh == json_en
