@@ -444,10 +444,11 @@ def _fidelity_section(result: dict) -> str:
     verdict, then the summary; in the window view slasim's measures and the distances."""
     from slasim.outputs.fidelity import FIRST_N_HEADERS, first_n_rows, window_rows
 
+    warned = _warnings(result)
     if result.get("protocol") == "first-n":
         s = result["settings"]
         rows = [[*row[:-1], _shown(row[-1])] for row in _labelled(first_n_rows(result))]
-        return "".join(
+        return warned + "".join(
             [
                 _p(
                     _(
@@ -477,7 +478,7 @@ def _fidelity_section(result: dict) -> str:
             ]
         )
     measures, distances = window_rows(result)
-    return "".join(
+    return warned + "".join(
         [
             _p(
                 _(
