@@ -165,6 +165,28 @@ def test_text_from_the_result_file_stays_text_in_chinese(report, tmp_path):
     assert "<li>方法：&lt;img src=x&gt;</li>" in page  # translated, its parameter escaped
 
 
+def test_a_runs_warnings_are_shown_in_chinese_with_their_figures(tmp_path):
+    """One clerk for an offered load of 1.43 (minimal): the backlog before acceptance grows and
+    the run warns; summary.json holds the English, the page shows it in Chinese with the same
+    figures."""
+    import json
+
+    out = tmp_path / "over"
+    ran = slasim(
+        "run", "minimal", "--reps", "2", "--set", "working_days=20",
+        "--set", "departments.window.staff=1", "--out", out, "-q", "-w", "1",
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    (warning,) = json.loads((out / "summary.json").read_text(encoding="utf-8"))["warnings"]
+    assert "the backlog before acceptance grows" in warning  # English in the file
+    assert slasim("--lang", "zh", "report", out).returncode == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    (shown,) = re.findall(r"<div class='warn'><strong>警告</strong><ul><li>([^<]*)</li>", page)
+    assert english_left(shown) == [] and "积压" in shown
+    found = re.search(r"(\d+) cases await .*?, (\d+) more .*? up to ([\d.]+) wd", warning)
+    assert found and all(figure in shown for figure in found.groups())
+
+
 def test_messages_read_back_from_a_result_file_are_shown_in_chinese():
     """English written from a message with parameters (a result file holds only the English) is
     recognised and shown translated, its parameters as written; a nested message too; a name
