@@ -216,3 +216,21 @@ def test_backtest_scores_by_hand(tmp_path):
     assert text.returncode == 0 and "Brier score: forecast 0.0000" in text.stdout
     late = slasim(*args, "--horizon", "2wd", "--reps", 3)
     assert late.returncode == 2 and "nothing to score against" in late.stderr
+
+
+def test_out_writes_the_json_or_the_risk_table(files, tmp_path):
+    scenario_path, log = files
+    args = ["forecast", scenario_path, "--log", log, "--as-of", AS_OF.isoformat(), "--reps", 4]
+    shown = slasim(*args, "--json")
+    ran = slasim(*args, "--out", tmp_path / "risk.json", "--csv", tmp_path / "a.csv")
+    assert ran.returncode == 0, ran.stderr
+    assert (tmp_path / "risk.json").read_text() == shown.stdout  # the --json document, whole
+    ran = slasim(*args, "--out", tmp_path / "risk.csv")
+    assert ran.returncode == 0, ran.stderr
+    assert (tmp_path / "risk.csv").read_text() == (tmp_path / "a.csv").read_text()
+    header, *rows = (tmp_path / "risk.csv").read_text().splitlines()
+    assert header.startswith("id,service,step,state,card_now,p_yellow") and len(rows) == 5
+    wrong = slasim(*args, "--out", tmp_path / "risk.txt")
+    assert wrong.returncode == 2 and "--out" in wrong.stderr and "Traceback" not in wrong.stderr
+    onto_input = slasim(*args, "--out", log)
+    assert onto_input.returncode == 2 and log.read_text().startswith("case_id,")

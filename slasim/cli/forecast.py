@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -71,6 +72,14 @@ def forecast(
     csv_file: Annotated[
         Path | None, typer.Option("--csv", help="Also write one row per open case here.")
     ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write the result here, whole or not at all: .json (the whole result) or .csv "
+            "(one row per open case).",
+        ),
+    ] = None,
     quiet: Quiet = False,
     strict: Strict = False,
     schema: Annotated[
@@ -94,8 +103,12 @@ def forecast(
         )
     if log is not None and as_of is None and not backtest:
         raise SlasimError("give the snapshot instant of the log: --as-of", field="--as-of")
+    kind = None if out is None else out.suffix.lower()
+    if kind not in (None, ".json", ".csv") or (backtest and kind == ".csv"):
+        wanted = ".json" if backtest else ".json or .csv"
+        raise SlasimError("give --out a {wanted} file", field="--out", wanted=wanted)
     inputs = [input_path(scenario), open_file if log is None else log]
-    claim_outputs(inputs, files=[csv_file] if csv_file else [])
+    claim_outputs(inputs, files=[f for f in (csv_file, out) if f is not None])
     from slasim.forecast.report import forecast_csv, forecast_text
     from slasim.forecast.risk import forecast_open_file
     from slasim.io.files import OutputSet
@@ -127,9 +140,17 @@ def forecast(
             raise SlasimError(f"{message} (--strict)", source=source, field="--horizon")
         if not quiet:
             warn([message])
-    if csv_file is not None and not backtest:
+    if (csv_file is not None and not backtest) or out is not None:
         with OutputSet() as outputs:
-            outputs.write(csv_file, forecast_csv(result))
+            if csv_file is not None and not backtest:
+                outputs.write(csv_file, forecast_csv(result))
+            if out is not None:
+                text = (
+                    forecast_csv(result)
+                    if kind == ".csv"
+                    else json.dumps(result, ensure_ascii=False, indent=2) + "\n"
+                )
+                outputs.write(out, text)
     if as_json:
         emit_json(result)
     else:

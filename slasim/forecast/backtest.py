@@ -11,9 +11,10 @@ share), beside two naive baselines that know the log's history up to T:
 
 - `historic_share`: every case at the share of the cases decided by T (same service) whose final
   card reached the level;
-- `by_elapsed`: each case at that share among the decided cases that were still open at the same
-  elapsed fraction of their legal limit (acceptance to due instant), a case's age as the
-  forecast's competitor.
+- `by_elapsed`: each case at the share, among the decided cases (same service) that were still
+  open and not at the level at the same elapsed fraction of their legal limit (acceptance to due
+  instant), of those that reached it within one horizon from then: a case's age as the forecast's
+  competitor.
 
 An instant whose horizon ends after the log's last event cannot be scored and is refused.
 """
@@ -24,7 +25,7 @@ import numpy as np
 
 from slasim.calendar.units import minutes_to_iso, parse_instant
 from slasim.calendar.workcalendar import load_calendar
-from slasim.clock.cards import LEVELS
+from slasim.clock.cards import LEVELS, first_reached
 from slasim.clock.deadline import instant_minutes
 from slasim.clock.limits import Limit
 from slasim.forecast.from_log import accepted_at, left_out_warnings, service_of, snapshot_from_log
@@ -103,28 +104,40 @@ def reliability(p: np.ndarray, o: np.ndarray) -> list[dict]:
     return out
 
 
-def _baselines(plan, history: dict, open_ids, as_of: float) -> dict:
-    """(n,) baseline chances per level for the open cases (module docstring)."""
+def _first_at_least(graded: dict, n: int) -> dict[str, np.ndarray]:
+    """Per watched level, the instant each graded case first reached it or worse (inf: never)."""
+    out = {lv: np.full(n, np.inf) for lv in WATCHED}
+    for rows, ladder, cross in graded["levels"].values():
+        for level, when in first_reached(ladder, cross).items():
+            for lv in WATCHED:
+                if LEVELS.index(level) >= LEVELS.index(lv):
+                    out[lv][rows] = np.minimum(out[lv][rows], when)
+    return out
+
+
+def _baselines(plan, history: dict, open_ids, as_of: float, span_h: float) -> dict:
+    """(n,) baseline chances per level for the open cases (module docstring); `span_h`: the
+    horizon in wall minutes."""
     past = [h for h in history.values() if h[3] <= as_of and h[1] <= as_of]
     n = len(open_ids)
     out = {name: {lv: np.zeros(n) for lv in WATCHED} for name in BASELINES}
     if not past:
         return out
     g = _graded(plan, past)
-    final = reached(g, len(past), np.finfo(np.float64).max)  # inf would fire unfired rungs
+    first = _first_at_least(g, len(past))
     service = np.array([h[0] for h in past])
     acc = np.array([h[2] for h in past])
+    decided = np.array([h[3] for h in past])
     span = g["legal"] - acc
-    frac_done = np.where(span > 0, (np.array([h[3] for h in past]) - acc) / span, 0.0)
     for i, (s, accepted, due) in enumerate(open_ids):
         same = service == s
         age = (as_of - accepted) / (due - accepted) if due > accepted else 0.0
-        survivors = same & (frac_done > age)
+        then = acc + age * np.where(span > 0, span, 0.0)  # each at the same elapsed fraction
         for lv in WATCHED:
-            hit = final >= LEVELS.index(lv)
-            out["historic_share"][lv][i] = hit[same].mean() if same.any() else 0.0
-            pool = survivors if survivors.any() else same
-            out["by_elapsed"][lv][i] = hit[pool].mean() if pool.any() else 0.0
+            out["historic_share"][lv][i] = np.isfinite(first[lv][same]).mean() if same.any() else 0
+            open_then = same & (decided > then) & ~(first[lv] <= then)
+            hit = open_then & (first[lv] > then) & (first[lv] <= then + span_h)
+            out["by_elapsed"][lv][i] = hit.sum() / open_then.sum() if open_then.any() else 0.0
     return out
 
 
@@ -213,7 +226,7 @@ def backtest(
         truth = reached(g, len(real), end_wall)
         now = reached(g, len(real), wall)
         open_ids = [(h[0], h[2], due) for h, due in zip(real, g["legal"])]
-        base = _baselines(plan, history, open_ids, wall)
+        base = _baselines(plan, history, open_ids, wall, end_wall - wall)
         for lv in WATCHED:
             rank = LEVELS.index(lv)
             pick = now < rank  # only the cards still to come
