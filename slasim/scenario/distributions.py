@@ -76,7 +76,7 @@ class Distribution(Strict):
         if any(not abs(x) <= MAX_VALUE for x in numbers):
             raise ValueError(Text("parameters must be finite and at most {most:g}", most=MAX_VALUE))
         if kind in ("exponential", "fixed") and not value >= 0:
-            raise ValueError(Text("{kind} needs a mean >= 0", kind=kind))
+            raise ValueError(Text("{kind} needs a mean >= 0", kind=f"`{kind}`"))  # a key: quoted
         if kind == "lognormal" and (
             set(value) != {"mean", "sd"} or value["mean"] <= 0 or value["sd"] < 0
         ):

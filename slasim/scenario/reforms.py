@@ -90,7 +90,7 @@ def apply_reforms(data: dict, names: list[str], source: str) -> dict:
             ((kind, body),) = operation.items()
             if not isinstance(body, dict):
                 raise SlasimError(
-                    "{kind} takes a mapping of fields", source=source, field=where, kind=kind
+                    "{kind} takes a mapping of fields", source=source, field=where, kind=f"`{kind}`"
                 )
             try:
                 op = validate(OPERATIONS[kind], body, source)

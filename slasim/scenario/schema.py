@@ -34,7 +34,7 @@ def _units(dist: Distribution | None, allowed: tuple[str, ...], what: str):
         raise ValueError(
             Text(
                 "{what} unit must be one of {allowed}, got {unit}",
-                what=what,
+                what=f"`{what}`",  # the field's name, quoted (never taken for a message to translate)
                 allowed=", ".join(allowed),
                 unit=repr(dist.unit),
             )
