@@ -114,7 +114,7 @@ def test_the_window_given_by_hand_is_warned_in_chinese(cli, tmp_path):
     assert code == 0, err
     assert err.splitlines()[0].endswith(
         "loanapp-sample.csv：漂移：未检验（拟合范围已指定）；"
-        f"拟合所用案件：按指定范围（--since 2023-02-13）：105 件中的 {kept} 件"
+        f"拟合所用办件：按指定范围（--since 2023-02-13）：105 件中的 {kept} 件"
     )
     assert f"150 件中拟合 {kept} 件；留存 45 件供 `slasim fidelity` 评估保真度" in out.splitlines()
     assert english_left(out) == [] and english_left(err) == []
@@ -128,9 +128,9 @@ def test_few_test_cases_are_warned_in_chinese(cli, tmp_path):
     code, out, err = cli("--lang", "zh", "fidelity", scenario, LOG, "--reps", "2", "-w", "1")
     assert code == 0, err
     assert err.strip().endswith(
-        "检验案件只有 15 件（不足 30 件）：在此样本量下，各项距离主要反映抽样噪声，结论仅供参考"
+        "测试办件只有 15 件（不足 30 件）：在此样本量下，各项距离主要反映抽样噪声，结论仅供参考"
     )
-    assert "（N = 15 件检验案件）" in out.splitlines()[-1]
+    assert "（N = 15 件测试办件）" in out.splitlines()[-1]
     assert english_left(out) == [] and english_left(err) == []
 
 
@@ -149,7 +149,7 @@ def test_fidelity_in_chinese_and_json_alike(cli, fitted, protocol):
         assert "；重复 2 次（随机种子 1）" in out.splitlines()[0]
         assert re.fullmatch(
             r"8 项指标中 \d 项优于历史回放基准，8 项中 \d 项优于自助重抽样基准；"
-            r"\d 项达到噪声下限（N = 45 件检验案件）",
+            r"\d 项达到噪声下限（N = 45 件测试办件）",
             out.splitlines()[-1],
         )
     else:
@@ -251,8 +251,8 @@ def test_a_separate_test_log_the_fit_saw_is_warned_in_chinese(cli, tmp_path):
     )
     assert code == 0, err
     assert err.strip().endswith(
-        f"检验日志的 150 件中有 150 件的到件时间不晚于拟合所用最后一件到件（{last}）："
-        "其中可能有模型拟合时用过的案件"
+        f"测试日志的 150 件中有 150 件的到件时间不晚于拟合所用最后一件到件（{last}）："
+        "其中可能有模型拟合时用过的办件"
     )
-    assert "（单独的检验日志）" in out.splitlines()[0]
+    assert "（单独的测试日志）" in out.splitlines()[0]
     assert english_left(out) == [] and english_left(err) == []
