@@ -387,6 +387,7 @@ def _resolve(path: Path, _chain: tuple[str, ...], files: list[Path]) -> Calendar
             "calendar extends itself through {chain}",
             source=str(path),
             field="extends",
+            chain=" -> ".join(_chain),
         )
     parent: CalendarSpec | None = None
     if own.extends:
