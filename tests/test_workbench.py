@@ -84,12 +84,12 @@ def test_a_desks_staff_gives_what_run_set_gives():
     red = table[table["Metric"] == "red card"].iloc[0]
     assert red["Baseline"] == cell(base["overall"]["ever_red"], "share")
     lead = table[table["Metric"] == "lead time, working days (mean)"].iloc[0]
-    assert lead["What if"] == cell(ran["overall"]["lead_time_wd_mean"], "number")
+    assert lead["What-if"] == cell(ran["overall"]["lead_time_wd_mean"], "number")
     assert lead["Baseline"] == cell(base["overall"]["lead_time_wd_mean"], "number")
     # the staff of the desk moved: the desks' table says so
     desks = at.table[1].value
     staff = desks[desks["Metric"] == "staff"].iloc[0]
-    assert (staff["Baseline"], staff["What if"]) == ("2.00 ± 0.00", "3.00 ± 0.00")
+    assert (staff["Baseline"], staff["What-if"]) == ("2.00 ± 0.00", "3.00 ± 0.00")
 
 
 def test_the_command_shown_prints_the_pages_json():

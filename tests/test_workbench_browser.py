@@ -155,9 +155,37 @@ def test_moving_a_desks_staff_changes_the_results(server, browser, tmp_path):
     press_run(browser)
     second = results_table(browser)
     assert second != first
-    shot = tmp_path / "workbench-what-if.png"
+    keep(browser, tmp_path / "workbench-what-if.png")
+    # the same page in Chinese: the switch, the glossary's terms, and CJK glyphs that render
+    (chinese,) = browser.find_elements(By.XPATH, "//label[.//p[normalize-space()='中文']]")
+    chinese.click()
+    wait_for(browser, lambda d: d.find_elements(By.XPATH, "//h2[contains(., '假设分析')]"))
+    wait_for(browser, lambda d: "红牌" in d.page_source or None)
+    assert not tofu(browser, "假设分析红牌")
+    keep(browser, tmp_path / "workbench-what-if-zh.png")
+
+
+def keep(browser, shot: Path) -> None:
+    """A screenshot in the test's folder, and in $SLASIM_ARTIFACTS when set."""
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
     artifacts = os.environ.get("SLASIM_ARTIFACTS")
     if artifacts:
         Path(artifacts).mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, Path(artifacts) / shot.name)
+
+
+def tofu(browser, text: str) -> bool:
+    """Whether `text`, drawn in the page's heading font, looks like characters no font has (the
+    private-use U+E000…, drawn as empty boxes): then the CJK font is missing."""
+    script = """
+        const [text, missing] = arguments;
+        const canvas = document.createElement('canvas');
+        canvas.width = 400; canvas.height = 60;
+        const pen = canvas.getContext('2d');
+        pen.font = getComputedStyle(document.querySelector('h2')).font;
+        const drawn = (t) => { pen.clearRect(0, 0, 400, 60); pen.fillText(t, 0, 45);
+                               return canvas.toDataURL(); };
+        return drawn(text) === drawn(missing);
+    """
+    missing = "".join(chr(0xE000 + i) for i in range(len(text)))
+    return browser.execute_script(script, text, missing)

@@ -141,7 +141,7 @@ def _table(rows: list[dict], first: str, first_title: str) -> dict:
         first_title: [row[first] or _("all services") for row in rows],
         _("Metric"): [localized(row["metric"]) for row in rows],
         _("Baseline"): [cell(row["baseline"], row["kind"]) for row in rows],
-        _("What if"): [cell(row["what_if"], row["kind"]) for row in rows],
+        _("What-if"): [cell(row["what_if"], row["kind"]) for row in rows],
         _("Change [95% CI, paired]"): [change_cell(row["change"], row["kind"]) for row in rows],
         _("Verdict"): [localized(shown_verdict(row["change"], row["kind"])) for row in rows],
     }
@@ -166,29 +166,38 @@ def show(result: dict) -> None:
 
 
 def chart(result: dict) -> None:
-    """Red and yellow card rates per service, baseline beside what-if."""
+    """Red and yellow card rates per service, baseline beside what-if (shares as percentages)."""
+    import altair as alt
     import pandas as pd
 
     base = result["baseline"]["services"]
     ((_label, reform),) = result["reforms"].items()
     after = reform["summary"]["services"]
+    service, option, share = _("Service"), _("Option"), _("Share")
     rows = []
     for name in base:
         for metric, title in (("ever_red", _("red card")), ("ever_yellow", _("yellow card"))):
-            for side, values in ((_("Baseline"), base), (_("What if"), after)):
+            for side, values in ((_("Baseline"), base), (_("What-if"), after)):
                 mean = (values.get(name, {}).get(metric) or {}).get("mean")
-                rows.append(
-                    {_("Service"): f"{name} · {title}", _("Option"): side, _("Share"): mean or 0.0}
-                )
+                rows.append({service: f"{name} · {title}", option: side, share: mean or 0.0})
     st.subheader(_("Card rates"))
-    st.bar_chart(
-        pd.DataFrame(rows),
-        x=_("Service"),
-        y=_("Share"),
-        color=_("Option"),
-        stack=False,
-        horizontal=True,
+    bars = (
+        alt.Chart(pd.DataFrame(rows))
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                field=share,
+                type="quantitative",
+                axis=alt.Axis(format=".0%"),
+                scale=alt.Scale(domain=[0, max([0.01, *(r[share] for r in rows)])]),
+                title=share,
+            ),
+            y=alt.Y(field=service, type="nominal", title=None),
+            yOffset=alt.YOffset(field=option, type="nominal"),
+            color=alt.Color(field=option, type="nominal", title=option),
+        )
     )
+    st.altair_chart(bars, width="stretch")
 
 
 def downloads(data: dict, name: str, changes: whatif.Changes, result: dict) -> None:
