@@ -241,3 +241,16 @@ def test_a_scenario_error_with_parameters_is_chinese(tmp_path):
     assert err.strip() == (
         f"error: {bad}: services.permit.steps[0]: unknown department 'desk' (have window)"
     )
+
+
+def test_chinese_lines_wrap_by_terminal_columns():
+    import textwrap
+
+    from slasim.outputs.results import columns, wrap
+
+    assert columns("办结 ok") == 7  # two wide characters of 2 columns, a space, 2 letters
+    # 4 wide characters fill 8 columns; the comma may not start a line, so it stays on the first
+    assert wrap("甲乙丙丁，戊己", 8) == ["甲乙丙丁，", "戊己"]
+    assert wrap("甲乙 丙丁戊", 6, subsequent_indent="  ") == ["甲乙", "  丙丁", "  戊"]
+    english = "staff: window=2  cost 2; saves 1 against the baseline " * 3
+    assert wrap(english, 40, initial_indent="  ") == textwrap.wrap(english, 40, initial_indent="  ")

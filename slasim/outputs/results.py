@@ -127,6 +127,44 @@ def columns(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+NO_LINE_START = set("，。；：、）》」』！？,.;:)]%")  # punctuation kept at the end of a line
+
+
+def wrap(text: str, width: int, **options) -> list[str]:
+    """`textwrap.wrap` by terminal columns: text with wide (CJK) characters, which has no spaces
+    between words, may break between any two of them (never before closing punctuation); other
+    text is wrapped by `textwrap` as given (`options`: its indents and flags)."""
+    if columns(text) == len(text):
+        return textwrap.wrap(text, width, **options)
+    tokens, run = [], ""
+    for ch in text:  # a wide character alone, a run of spaces, a run of other characters
+        if unicodedata.east_asian_width(ch) in "WF" or ch.isspace() != run[-1:].isspace():
+            tokens.append(run)
+            run = ""
+        run += ch
+        if unicodedata.east_asian_width(ch) in "WF":
+            tokens.append(run)
+            run = ""
+    tokens.append(run)
+    lines, line = [], options.get("initial_indent", "")
+    indent = options.get("subsequent_indent", "")
+    for token in filter(None, tokens):
+        if token.isspace():
+            line += token.replace("\t", " ") if line.strip() else ""
+            continue
+        if (
+            line.strip()
+            and columns(line) + columns(token) > width
+            and token[0] not in NO_LINE_START
+        ):
+            lines.append(line.rstrip())
+            line = indent
+        line += token
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
 def table(headers: list[str], rows: list[list[str]], keep: int = 1, width: int = WIDTH) -> str:
     """A text table; wider than `width`, cut into blocks of columns (each repeating the first
     `keep`) that fit, one under the other."""
@@ -180,10 +218,16 @@ def warnings_text(result: dict) -> str | None:
     """The result's warnings (e.g. a backlog growing before acceptance), one per line, in the
     chosen language."""
     lines = result.get("warnings") or []
-    wrap = textwrap.TextWrapper(WIDTH, subsequent_indent="  ", break_on_hyphens=False)
     return (
         "\n".join(
-            wrap.fill(_("warning: {message}").format(message=one_line(localized(line))))
+            "\n".join(
+                wrap(
+                    _("warning: {message}").format(message=one_line(localized(line))),
+                    WIDTH,
+                    subsequent_indent="  ",
+                    break_on_hyphens=False,
+                )
+            )
             for line in lines
         )
         or None
@@ -221,7 +265,7 @@ def text_report(result: dict) -> str:
                 "make-up working days not yet announced)"
             )
         )
-    head = "\n".join(textwrap.fill(line, WIDTH) for line in lines)
+    head = "\n".join("\n".join(wrap(line, WIDTH)) for line in lines)
     parts = [head, headline_table(result), department_table(result), warnings_text(result)]
     notes = f"{_(INTERVAL_NOTE)}\n{_(WAIT_NOTE)}"
     return terminal_text("\n\n".join(filter(None, [*parts, notes])))

@@ -8,12 +8,12 @@ replications, clipped to [0 %, 100 %]); a shortfall on a share is in percentage 
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 
 from tabulate import tabulate
 
 from slasim.io.errors import one_line, terminal_text
 from slasim.io.i18n import N_, Text, _, date_text, localized
+from slasim.outputs.results import wrap
 
 # a target's and a candidate's verdicts (`staffing.targets`, `staffing.search`), kept English in
 # JSON and translated where shown
@@ -124,9 +124,7 @@ def at_maximum_text(res: dict) -> Text:
 
 def _wrap(text: str) -> list[str]:
     """A report line indented under its reform set, wrapped to 110 columns."""
-    return textwrap.wrap(
-        text, 110, initial_indent="  ", subsequent_indent="    ", break_on_hyphens=False
-    )
+    return wrap(text, 110, initial_indent="  ", subsequent_indent="    ", break_on_hyphens=False)
 
 
 def _horizon(h: dict) -> str:
@@ -170,7 +168,7 @@ def staffing_report(result: dict, *, frontier: bool = False) -> str:
         provisional=_(", PROVISIONAL calendar years") if result["provisional"] else "",
     )
     method = _("method: {method}").format(method=localized(result["method"]))
-    lines = [head, *textwrap.wrap(method, 100, subsequent_indent="  ")]
+    lines = [head, *wrap(method, 100, subsequent_indent="  ")]
     for res in result["results"]:
         label = one_line(" + ".join(res["reforms"])) or _("baseline")
         lines.append("")
@@ -187,14 +185,12 @@ def staffing_report(result: dict, *, frontier: bool = False) -> str:
         )
         if "horizon" in res:
             lines.extend(
-                textwrap.wrap(
-                    _horizon(res["horizon"]), 100, initial_indent="  ", subsequent_indent="    "
-                )
+                wrap(_horizon(res["horizon"]), 100, initial_indent="  ", subsequent_indent="    ")
             )
         if res.get("offered_load"):
             loads = ", ".join(f"{one_line(d)} {x:.2f}" for d, x in res["offered_load"].items())
             text = _("offered load (staff): {loads}").format(loads=loads)
-            lines.extend(textwrap.wrap(text, 100, initial_indent="  ", subsequent_indent="    "))
+            lines.extend(wrap(text, 100, initial_indent="  ", subsequent_indent="    "))
         if res["staff"] is not None:
             saving = res.get("saving")
             note = (
@@ -241,7 +237,7 @@ def staffing_report(result: dict, *, frontier: bool = False) -> str:
             rows = [
                 [
                     c["cost"],
-                    textwrap.fill(_staff(c["staff"]), 48, break_on_hyphens=False),
+                    "\n".join(wrap(_staff(c["staff"]), 48, break_on_hyphens=False)),
                     _estimate(c[main["text"]], share),
                     _("accepted") if c["accepted"] else _("rejected"),
                     c["replications"],
