@@ -254,3 +254,29 @@ def test_chinese_lines_wrap_by_terminal_columns():
     assert wrap("甲乙 丙丁戊", 6, subsequent_indent="  ") == ["甲乙", "  丙丁", "  戊"]
     english = "staff: window=2  cost 2; saves 1 against the baseline " * 3
     assert wrap(english, 40, initial_indent="  ") == textwrap.wrap(english, 40, initial_indent="  ")
+
+
+def test_names_from_the_file_are_never_translated(tmp_path):
+    # `staff` and `work` are words the catalogs translate (人员, 上班); as a department's name
+    # and a scenario key they stay as written
+    scenario = tmp_path / "staff-desk.yaml"
+    text = MINIMAL.read_text(encoding="utf-8")
+    text = text.replace("window: {staff: 2}", "staff: {staff: 1}")
+    text = text.replace(
+        "department: window, work: {exponential: 30}", "department: staff, work: {exponential: 30}"
+    )
+    scenario.write_text(text, encoding="utf-8")
+    code, _out, err = slasim("--lang", "zh", "validate", scenario)
+    assert code == 0
+    assert err.strip() == (
+        f"警告：{scenario}：departments.staff：工作负荷 1.43 人 ≥ 在岗 1 人：排队会无限增长（利用率 ≥ 100%）"
+    )
+    bad = tmp_path / "bad-unit.yaml"
+    bad.write_text(
+        text.replace("{exponential: 30}", "{exponential: 30, unit: d}"), encoding="utf-8"
+    )
+    code, _out, err = slasim("--lang", "zh", "validate", bad)
+    assert code == 2
+    assert err.strip() == (
+        f"错误：{bad}: services.permit.steps[0].work: work 的单位必须是 min, h 之一，实际为 'd'"
+    )

@@ -35,6 +35,7 @@ from slasim.io.i18n import Text
 from slasim.io.schema import validate
 from slasim.scenario.distributions import Distribution
 from slasim.scenario.markov_edit import remove_state, rename_state
+from slasim.scenario.names import Verbatim
 from slasim.scenario.reform_schema import (
     OPERATION_ERROR,
     OPERATIONS,
@@ -90,7 +91,10 @@ def apply_reforms(data: dict, names: list[str], source: str) -> dict:
             ((kind, body),) = operation.items()
             if not isinstance(body, dict):
                 raise SlasimError(
-                    "{kind} takes a mapping of fields", source=source, field=where, kind=f"`{kind}`"
+                    "{kind} takes a mapping of fields",
+                    source=source,
+                    field=where,
+                    kind=Verbatim(kind),
                 )
             try:
                 op = validate(OPERATIONS[kind], body, source)

@@ -12,6 +12,7 @@ queue, of the same size on average, so its growth stays near zero.
 from __future__ import annotations
 
 from slasim.io.i18n import Text
+from slasim.scenario.names import Verbatim
 from slasim.scenario.plan import Plan, ServicePlan
 
 GROWTH_SHARE = 0.05  # of the receipts in the second half of the window
@@ -48,7 +49,7 @@ def backlog_warnings(plan: Plan, services: dict) -> list[str]:
             continue
         waits = [(services[n].get("accept_wait_wd_p90") or {}).get("mean") for n in names]
         waits = [w for w in waits if w is not None]
-        shown = ", ".join(names[:3])
+        shown = Verbatim(", ".join(names[:3]))  # names from the file, shown as written
         if len(names) > 3:
             shown = Text("{names} and {more} more", names=shown, more=len(names) - 3)
         wait = (
@@ -60,7 +61,7 @@ def backlog_warnings(plan: Plan, services: dict) -> list[str]:
                 "at the end, {growth:,.0f} more than in the middle of the period: the backlog "
                 "before acceptance grows{wait}; the legal clock starts at acceptance (Art. 32), so "
                 "on-time shares and cards leave this wait out",
-                desks=", ".join(f"departments.{d}" for d in desks),
+                desks=Verbatim(", ".join(f"departments.{d}" for d in desks)),
                 services=shown,
                 pending=pending,
                 growth=growth,

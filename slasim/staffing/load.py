@@ -27,6 +27,7 @@ import math
 import numpy as np
 
 from slasim.io.i18n import Text
+from slasim.scenario.names import Verbatim
 from slasim.scenario.plan import (
     ChoicePlan,
     DepartmentPlan,
@@ -112,7 +113,7 @@ def overloaded(plan: Plan) -> list[str]:
                 Text(
                     "departments.{name}: offered load {load:.2f} staff ≥ {staff} on duty: its "
                     "queue grows without bound (utilisation ≥ 100%)",
-                    name=dept.name,
+                    name=Verbatim(dept.name),
                     load=work,
                     staff=dept.max_staff,
                 )
@@ -122,7 +123,7 @@ def overloaded(plan: Plan) -> list[str]:
                 Text(
                     "departments.{name}: offered load {load:.2f} staff ≥ {staff:.2f} on duty on "
                     "average over the period (staff_changes): a backlog builds up over the period",
-                    name=dept.name,
+                    name=Verbatim(dept.name),
                     load=work,
                     staff=average,
                 )
