@@ -29,6 +29,7 @@ METRICS = (
     ("lead_time_wd_mean", N_("lead time, working days (mean)"), "number"),
     ("lead_time_wd_p50", N_("lead time, working days (p50)"), "number"),
     ("lead_time_wd_p90", N_("lead time, working days (p90)"), "number"),
+    ("lead_time_wd_p95", N_("lead time, working days (p95)"), "number"),
     ("open_at_end", N_("open at the end"), "count"),
 )
 DESK_METRICS = (
