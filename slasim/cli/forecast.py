@@ -11,6 +11,7 @@ import typer
 from slasim.cli.common import claim_outputs, emit_json, input_path, warn
 from slasim.cli.options import Overrides, Quiet, Reps, Seed, Strict, json_flag, scenario_argument
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import Text
 
 commands = typer.Typer()
 
@@ -105,8 +106,11 @@ def forecast(
         raise SlasimError("give the snapshot instant of the log: --as-of", field="--as-of")
     kind = None if out is None else out.suffix.lower()
     if kind not in (None, ".json", ".csv") or (backtest and kind == ".csv"):
-        wanted = ".json" if backtest else ".json or .csv"
-        raise SlasimError("give --out a {wanted} file", field="--out", wanted=wanted)
+        if backtest:
+            raise SlasimError(
+                "give --out a .json file (a backtest has no per-case table)", field="--out"
+            )
+        raise SlasimError("give --out a .json or .csv file", field="--out")
     inputs = [input_path(scenario), open_file if log is None else log]
     claim_outputs(inputs, files=[f for f in (csv_file, out) if f is not None])
     from slasim.forecast.report import forecast_csv, forecast_text
@@ -135,9 +139,13 @@ def forecast(
     else:
         result = forecast_open_file(spec, open_file, as_of=as_of, **common)
     if result["provisional"]:
-        message = "the forecast passes the years the calendar has published: it is provisional"
+        message = Text(
+            "the forecast passes the years the calendar has published: it is provisional"
+        )
         if strict:
-            raise SlasimError(f"{message} (--strict)", source=source, field="--horizon")
+            raise SlasimError(
+                "{warning} (--strict)", source=source, field="--horizon", warning=message
+            )
         if not quiet:
             warn([message])
     if (csv_file is not None and not backtest) or out is not None:

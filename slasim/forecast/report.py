@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+
+from slasim.io.i18n import _, date_text, localized
+from slasim.outputs.results import table
 
 CSV_COLUMNS = (
     "id",
@@ -46,46 +50,97 @@ def forecast_csv(result: dict) -> str:
 
 def _share(cell: dict) -> str:
     low, high = cell["ci95"]
-    return f"{cell['p']:4.0%} [{low:.0%}-{high:.0%}]"
+    return f"{cell['p']:.0%} [{low:.0%}-{high:.0%}]"
+
+
+def _day(iso: str | None) -> str:
+    return "-" if iso is None else date_text(dt.date.fromisoformat(iso))
 
 
 def forecast_text(result: dict, top: int = 20) -> str:
-    """The forecast as text: what was run, the cases at risk ranked, the cards per day."""
+    """The forecast as text, in the chosen language: what was run and how far to trust it, the
+    cases at risk ranked, the cards per day."""
+    if result["open_cases"] == 0:
+        line = _("No open cases at {as_of}: nothing to forecast.").format(as_of=result["as_of"])
+        snapshot = result.get("snapshot")
+        if snapshot is not None:
+            line += " " + _("(of the log's {n} cases received by then, none is open)").format(
+                n=snapshot["received"]
+            )
+        return "\n".join([line] + [localized(w) for w in result["warnings"]])
     lines = [
-        f"Forecast of {result['open_cases']} open cases of {result['scenario']} "
-        f"({result['calendar']} calendar) from {result['as_of']} to {result['horizon_end']} "
-        f"({result['horizon']})",
-        f"engine {result['engine']} ({result.get('engine_note', '')}); "
-        f"{result['replications']} replications, seed {result['seed']}"
-        + ("; PROVISIONAL calendar years" if result["provisional"] else ""),
-        f"expected among them: {result['expected']['yellow']:.1f} yellow or worse, "
-        f"{result['expected']['red']:.1f} red, of which new within the horizon "
-        f"{result['expected_new']['yellow']:.1f} and {result['expected_new']['red']:.1f} "
-        "(95% intervals: exact binomial over replications)",
+        _(
+            "Forecast of {n} open cases of {scenario} ({calendar} calendar) from {as_of} to "
+            "{end} ({horizon})"
+        ).format(
+            n=result["open_cases"],
+            scenario=result["scenario"],
+            calendar=result["calendar"],
+            as_of=result["as_of"],
+            end=result["horizon_end"],
+            horizon=result["horizon"],
+        ),
+        _("engine {engine} ({note}); {reps} replications, seed {seed}").format(
+            engine=result["engine"],
+            note=localized(result.get("engine_note", "")),
+            reps=result["replications"],
+            seed=result["seed"],
+        )
+        + (_("; PROVISIONAL calendar years") if result["provisional"] else ""),
+        _(
+            "expected among them: {yellow:.1f} yellow or worse, {red:.1f} red, of which new "
+            "within the horizon {new_yellow:.1f} and {new_red:.1f} (95% intervals: exact "
+            "binomial over replications)"
+        ).format(
+            yellow=result["expected"]["yellow"],
+            red=result["expected"]["red"],
+            new_yellow=result["expected_new"]["yellow"],
+            new_red=result["expected_new"]["red"],
+        ),
         "",
-        f"{'case':<14} {'service':<16} {'now':<7} {'P(yellow)':<17} {'P(red)':<17} "
-        f"{'red by':<11} decision p50",
     ]
     at_risk = [r for r in result["cases"] if r["yellow"]["p"] > 0 or r["red"]["p"] > 0]
-    for row in at_risk[:top]:
-        lines.append(
-            f"{row['id'][:14]:<14} {row['service'][:16]:<16} {row['card_now']:<7} "
-            f"{_share(row['yellow']):<17} {_share(row['red']):<17} {row['red_by'] or '-':<11} "
-            f"{row['decision_p50'] or 'after ' + result['run_until']}"
-        )
+    rows = [
+        [
+            row["id"][:14],
+            row["service"][:16],
+            localized(row["card_now"]),
+            _share(row["yellow"]),
+            _share(row["red"]),
+            _day(row["red_by"]),
+            row["decision_p50"] or _("after {instant}").format(instant=result["run_until"]),
+        ]
+        for row in at_risk[:top]
+    ]
+    headings = [
+        _("open case"),
+        _("service"),
+        _("card now"),
+        _("P(yellow)"),
+        _("P(red)"),
+        _("red by"),
+    ]
+    if rows:
+        lines.append(table(headings + [_("decision p50")], rows))
     left = len(at_risk) - min(top, len(at_risk))
     quiet = len(result["cases"]) - len(at_risk)
     if left or quiet:
-        lines.append(f"({left} more at risk, {quiet} with no card in any replication)")
-    lines += ["", "cards fired per working day (all cases, new ones too): mean [95% CI]"]
+        lines.append(
+            _("({left} more at risk, {quiet} with no card in any replication)").format(
+                left=left, quiet=quiet
+            )
+        )
+    lines += ["", _("cards fired per working day (all cases, new ones too): mean [95% CI]")]
+    day_rows = []
     for day in result["cards_per_day"]:
-        cells = []
+        cells = [date_text(dt.date.fromisoformat(day["day"]))]
         for level in ("yellow", "red"):
             c = day[level]
             ci = c["ci95"] or [c["mean"], c["mean"]]
-            cells.append(f"{level} {c['mean']:.2f} [{ci[0]:.2f}, {ci[1]:.2f}]")
-        lines.append(f"  {day['day']}  " + "   ".join(cells))
-    lines += [f"warning: {w}" for w in result["warnings"]]
+            cells.append(f"{c['mean']:.2f} [{ci[0]:.2f}, {ci[1]:.2f}]")
+        day_rows.append(cells)
+    lines.append(table([_("working day"), localized("yellow"), localized("red")], day_rows))
+    lines += [_("warning: {message}").format(message=localized(w)) for w in result["warnings"]]
     return "\n".join(lines)
 
 
@@ -94,31 +149,59 @@ def _score(value) -> str:
 
 
 def backtest_text(result: dict) -> str:
-    """A backtest for people: what was run, then per level the Brier scores and reliability."""
+    """A backtest as text, in the chosen language: what was run, then per level the Brier scores
+    beside the baselines and the reliability by decile."""
     lines = [
-        f"Backtest of {result['scenario']} on {result['log']}: {len(result['as_of'])} as-of "
-        f"instants, horizon {result['horizon']}, {result['replications']} replications, "
-        f"seed {result['seed']}"
-        + ("; PROVISIONAL calendar years" if result["provisional"] else ""),
+        _(
+            "Backtest of {scenario} on {log}: {n} as-of instants, horizon {horizon}, "
+            "{reps} replications, seed {seed}"
+        ).format(
+            scenario=result["scenario"],
+            log=result["log"],
+            n=len(result["as_of"]),
+            horizon=result["horizon"],
+            reps=result["replications"],
+            seed=result["seed"],
+        )
+        + (_("; PROVISIONAL calendar years") if result["provisional"] else ""),
     ]
     for point in result["as_of"]:
-        scored = ", ".join(f"{lv} {n}" for lv, n in point["scored"].items()) or "none"
-        lines.append(f"  {point['as_of']}: {point['open_cases']} open cases; scored: {scored}")
+        counts = point["scored"]
+        scored = _("yellow {yellow}, red {red}").format(**counts) if counts else "-"
+        lines.append(
+            "  "
+            + _("{as_of}: {n} open cases; scored: {scored}").format(
+                as_of=point["as_of"], n=point["open_cases"], scored=scored
+            )
+        )
     for level, score in result["levels"].items():
         brier, ratio = score["brier"], score["ratio"]
         lines += [
             "",
-            f"{level} within the horizon (cases not at it yet): {score['cases']} scored, "
-            f"{score['observed']} reached it",
-            f"  Brier score: forecast {_score(brier['forecast'])}, historic share "
-            f"{_score(brier['historic_share'])}, by elapsed fraction {_score(brier['by_elapsed'])}",
-            f"  forecast / baseline: {_score(ratio['historic_share'])} and "
-            f"{_score(ratio['by_elapsed'])} (below 1: the forecast is better)",
+            _(
+                "{level} within the horizon (cases not at it yet): {cases} scored, "
+                "{observed} reached it"
+            ).format(level=localized(level), cases=score["cases"], observed=score["observed"]),
+            "  "
+            + _(
+                "Brier score: forecast {forecast}, historic share {share}, by elapsed fraction "
+                "{elapsed}"
+            ).format(
+                forecast=_score(brier["forecast"]),
+                share=_score(brier["historic_share"]),
+                elapsed=_score(brier["by_elapsed"]),
+            ),
+            "  "
+            + _(
+                "forecast / baseline: {share} and {elapsed} (below 1: the forecast is better)"
+            ).format(share=_score(ratio["historic_share"]), elapsed=_score(ratio["by_elapsed"])),
         ]
         for row in score["reliability"]:
             lines.append(
-                f"  predicted {row['bin']}: {row['n']} cases, mean {row['predicted']:.3f}, "
-                f"observed {row['observed']:.3f}"
+                "  "
+                + _(
+                    "predicted {bin}: {n} cases, mean {predicted:.3f}, observed {observed:.3f}"
+                ).format(**row)
             )
-    lines += [f"warning: {w}" for w in result["warnings"]]
+    lines += [_("warning: {message}").format(message=localized(w)) for w in result["warnings"]]
     return "\n".join(lines)

@@ -27,6 +27,7 @@ from slasim.clock.cards import LEVELS, Ladder, crossings, first_reached, level_a
 from slasim.clock.case_clock import ClockBatch
 from slasim.clock.limits import Limit
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import N_, Text
 from slasim.scenario.plan import Plan, compile_plan
 from slasim.scenario.schema import Scenario
 from slasim.sim.draws import stream
@@ -37,7 +38,7 @@ from slasim.sim.simpy_engine import Replication
 from slasim.sim.warm import OpenCase
 
 WATCHED = ("yellow", "red")  # the levels forecast (each as "this level or worse")
-ENGINE_NOTE = (
+ENGINE_NOTE = N_(
     "warm start: the FCFS queue path has no warm start; the event engine seats the open cases"
 )
 
@@ -87,7 +88,7 @@ class _Keep(Grader):
 def engine_for(plan: Plan) -> dict:
     """The engine a warm start runs on, and why."""
     if plan.scenario.engine == "simpy":
-        return {"engine": "simpy", "engine_note": "the scenario asks for engine: simpy"}
+        return {"engine": "simpy", "engine_note": N_("the scenario asks for engine: simpy")}
     return {"engine": "events", "engine_note": ENGINE_NOTE}
 
 
@@ -312,8 +313,12 @@ def forecast(
         "cases": rows,
         "cards_per_day": cards,
         "warnings": [
-            f"case {row['id']}: the file says card {row['card_given']}, its clock says "
-            f"{row['card_now']}"
+            Text(
+                "case {case}: the file says card {given}, its clock says {now}",
+                case=row["id"],
+                given=Text(row["card_given"]),
+                now=Text(row["card_now"]),
+            )
             for row in rows
             if "card_given" in row and row["card_given"] != row["card_now"]
         ],

@@ -27,9 +27,13 @@ from slasim.clock.deadline import instant_minutes
 from slasim.clock.limits import Limit
 from slasim.io.errors import SlasimError, shown
 from slasim.io.files import did_you_mean, read_text_file, read_yaml
+from slasim.io.i18n import N_, Text
 from slasim.io.schema import Int, Strict, field_parser, validate
 from slasim.scenario.plan import Plan, step_names
 from slasim.sim.warm import STATES, OpenCase, find_step
+
+# The states in words, for messages (translated where shown).
+STATE_WORDS = (N_("waiting"), N_("in service"), N_("supplement"), N_("special"), N_("delay"))
 
 Instant = Annotated[dt.datetime | dt.date, BeforeValidator(field_parser(parse_instant))]
 
@@ -117,8 +121,8 @@ def open_cases(plan: Plan, snapshot: OpenCases, as_of: float, source: str) -> li
     services = {s.name: s for s in plan.services}
     out, keys, at_desk = [], set(), {}
 
-    def fail(message: str, where: str) -> SlasimError:
-        return SlasimError(message, source=source, field=where)
+    def fail(message: str, where: str, **params) -> SlasimError:
+        return SlasimError(message, source=source, field=where, **params)
 
     def business(value, where: str) -> float:
         try:
@@ -126,31 +130,45 @@ def open_cases(plan: Plan, snapshot: OpenCases, as_of: float, source: str) -> li
         except SlasimError as exc:
             raise exc.located(source) from None
         if wall > as_of:
-            raise fail(f"{value} is after the snapshot instant (as_of)", where)
+            raise fail(N_("{value} is after the snapshot instant (as_of)"), where, value=str(value))
         return float(cal.to_business_array(np.array([wall]))[0])
 
     for i, c in enumerate(snapshot.cases):
         at = f"cases[{i}]"
         if c.id in keys:
-            raise fail(f"case id {shown(c.id)} is listed twice", f"{at}.id")
+            raise fail(N_("case id {case} is listed twice"), f"{at}.id", case=shown(c.id))
         keys.add(c.id)
         service = services.get(c.service)
         if service is None:
             raise fail(
-                f"unknown service {shown(c.service)}{did_you_mean(c.service, services)}",
+                N_("unknown service {name}{hint}"),
                 f"{at}.service",
+                name=shown(c.service),
+                hint=did_you_mean(c.service, services),
             )
         names = step_names(service.route)
         for j, name in enumerate(c.steps_done):
             if name not in names:
                 raise fail(
-                    f"service {c.service!r} has no step {shown(name)}", f"{at}.steps_done[{j}]"
+                    N_("service {service} has no step {step}"),
+                    f"{at}.steps_done[{j}]",
+                    service=repr(c.service),
+                    step=shown(name),
                 )
         step, _ = find_step(service.route, c.step)
         if step is None:
-            where = "is inside a parallel group or a Markov route (not placeable yet)"
-            problem = where if c.step in names else f"is not a step of service {c.service!r}"
-            raise fail(f"{shown(c.step)} {problem}", f"{at}.step")
+            if c.step in names:
+                raise fail(
+                    N_("{step} is inside a parallel group or a Markov route (not placeable yet)"),
+                    f"{at}.step",
+                    step=shown(c.step),
+                )
+            raise fail(
+                N_("{step} is not a step of service {service}"),
+                f"{at}.step",
+                step=shown(c.step),
+                service=repr(c.service),
+            )
         needs = {
             "waiting": step.department is not None,
             "in_service": step.department is not None,
@@ -159,13 +177,20 @@ def open_cases(plan: Plan, snapshot: OpenCases, as_of: float, source: str) -> li
             "special": step.special is not None,
         }
         if not needs[c.state]:
-            raise fail(f"step {c.step!r} has no {c.state.replace('_', ' ')}", f"{at}.state")
+            raise fail(
+                N_("step {step} has no {state}"),
+                f"{at}.state",
+                step=repr(c.step),
+                state=Text(c.state.replace("_", " ")),
+            )
         if c.state != "waiting" and c.since is None:
-            raise fail(f"state {c.state} needs `since` (when it began)", f"{at}.since")
+            raise fail(
+                N_("state {state} needs `since` (when it began)"), f"{at}.since", state=c.state
+            )
         received = business(c.received, f"{at}.received")
         accepted = math.nan if c.accepted is None else business(c.accepted, f"{at}.accepted")
         if accepted < received:
-            raise fail("accepted before received", f"{at}.accepted")
+            raise fail(N_("accepted before received"), f"{at}.accepted")
         if service.accepts_at_receipt and math.isnan(accepted):
             accepted = received  # the clock starts at receipt
         since = received if c.since is None else business(c.since, f"{at}.since")
@@ -174,21 +199,25 @@ def open_cases(plan: Plan, snapshot: OpenCases, as_of: float, source: str) -> li
             where = f"{at}.pauses[{j}]"
             if p.end is None:
                 raise fail(
-                    "a pause that never ends: give `to`, or give the pause under way as the "
-                    "case's state (supplement or special) with `since`",
+                    N_(
+                        "a pause that never ends: give `to`, or give the pause under way as the "
+                        "case's state (supplement or special) with `since`"
+                    ),
                     where,
                 )
             a, b = business(p.start, f"{where}.from"), business(p.end, f"{where}.to")
             if b < a:
-                raise fail("the pause ends before it starts", where)
+                raise fail(N_("the pause ends before it starts"), where)
             pauses.append((a, b))
         if c.state == "in_service":
             desk = plan.departments[step.department]
             at_desk[desk.index] = at_desk.get(desk.index, 0) + 1
             if at_desk[desk.index] > desk.staff:
                 raise fail(
-                    f"more cases in service at {desk.name!r} than its {desk.staff} staff",
+                    N_("more cases in service at {desk} than its {staff} staff"),
                     f"{at}.state",
+                    desk=repr(desk.name),
+                    staff=desk.staff,
                 )
         if c.extension is not None:
             try:
@@ -197,8 +226,9 @@ def open_cases(plan: Plan, snapshot: OpenCases, as_of: float, source: str) -> li
                 raise exc.located(source) from None
             if ext.unit != service.legal.unit:
                 raise fail(
-                    f"give the extension in the legal limit's unit ({service.legal.unit})",
+                    N_("give the extension in the legal limit's unit ({unit})"),
                     f"{at}.extension",
+                    unit=service.legal.unit,
                 )
         case = OpenCase(c.id, service.index, received, accepted, c.step, c.state, since)
         case.rounds, case.pauses, case.number = c.rounds, pauses, -(i + 1)
