@@ -28,7 +28,7 @@ from slasim.cli.language import LANG_HELP, take_language
 from slasim.cli.metavars import ClickStyleGroup
 from slasim.cli.options import MAX_CASES
 from slasim.io.errors import SlasimError, one_line
-from slasim.io.i18n import _
+from slasim.io.i18n import _, localized
 
 __all__ = ["MAX_CASES", "app", "main"]
 
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> None:
             where = f"{_short(str(exc.filename))}: "
         else:
             where = _("standard output: ") if _on_stdout(exc) else _("cannot write: ")
-        message = one_line(where + (exc.strerror or str(exc)))
+        message = one_line(where + localized(exc.strerror or str(exc)))
         typer.echo(_("error: {message}").format(message=message), err=True)
         sys.exit(2)
     except typer.TyperException as exc:  # usage errors (missing argument, unknown option)

@@ -87,6 +87,21 @@ def _unique_pairs(pairs: list) -> dict:
     return out
 
 
+# The operating system's reasons (`strerror`) a file operation fails with most, translated where
+# an error quotes them.
+OS_REASONS = (
+    N_("No such file or directory"),
+    N_("Permission denied"),
+    N_("No space left on device"),
+    N_("File name too long"),
+    N_("Is a directory"),
+    N_("Not a directory"),
+    N_("Read-only file system"),
+    N_("Disk quota exceeded"),
+    N_("Too many levels of symbolic links"),
+    N_("File exists"),
+)
+
 MAX_INPUT_MB = 256  # scenario and check files; larger ones are refused, not read
 
 
