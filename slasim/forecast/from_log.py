@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from slasim.io.i18n import N_, Text
+from slasim.scenario.names import Verbatim
 from slasim.scenario.plan import ChoicePlan, Plan, ServicePlan, StepPlan, step_names
 from slasim.sim.warm import OpenCase, find_step
 
@@ -218,7 +219,7 @@ def left_out_warnings(snap: LogSnapshot) -> list[Text]:
             "{n} open case(s) of the log left out: {reason} (e.g. {example})",
             n=len(ids),
             reason=Text(reason),
-            example=ids[0],
+            example=Verbatim(ids[0]),
         )
         for reason, ids in sorted(snap.left_out.items())
     ] + (
@@ -228,7 +229,7 @@ def left_out_warnings(snap: LogSnapshot) -> list[Text]:
                 "(e.g. {example})",
                 n=sum(snap.ignored.values()),
                 k=len(snap.ignored),
-                example=max(snap.ignored, key=snap.ignored.get),
+                example=Verbatim(max(snap.ignored, key=snap.ignored.get)),
             )
         ]
         if snap.ignored

@@ -28,6 +28,7 @@ from slasim.clock.case_clock import ClockBatch
 from slasim.clock.limits import Limit
 from slasim.io.errors import SlasimError
 from slasim.io.i18n import N_, Text
+from slasim.scenario.names import Verbatim
 from slasim.scenario.plan import Plan, compile_plan
 from slasim.scenario.schema import Scenario
 from slasim.sim.draws import stream
@@ -315,7 +316,7 @@ def forecast(
         "warnings": [
             Text(
                 "case {case}: the file says card {given}, its clock says {now}",
-                case=row["id"],
+                case=Verbatim(row["id"]),
                 given=Text(row["card_given"]),
                 now=Text(row["card_now"]),
             )

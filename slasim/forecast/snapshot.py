@@ -29,6 +29,7 @@ from slasim.io.errors import SlasimError, shown
 from slasim.io.files import did_you_mean, read_text_file, read_yaml
 from slasim.io.i18n import N_, Text
 from slasim.io.schema import Int, Strict, field_parser, validate
+from slasim.scenario.names import Verbatim
 from slasim.scenario.plan import Plan, step_names
 from slasim.sim.warm import STATES, OpenCase, find_step
 
@@ -185,7 +186,9 @@ def open_cases(plan: Plan, snapshot: OpenCases, as_of: float, source: str) -> li
             )
         if c.state != "waiting" and c.since is None:
             raise fail(
-                N_("state {state} needs `since` (when it began)"), f"{at}.since", state=c.state
+                N_("state {state} needs `since` (when it began)"),
+                f"{at}.since",
+                state=Verbatim(c.state),
             )
         received = business(c.received, f"{at}.received")
         accepted = math.nan if c.accepted is None else business(c.accepted, f"{at}.accepted")
