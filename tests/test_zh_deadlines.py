@@ -66,9 +66,9 @@ def test_explain_in_chinese_cites_the_articles_and_names_the_days(cli):
     ) in lines
     assert "  2025年10月1日 (2025-10-01) 周三  不计入：国庆节" in lines
     assert "  2025年10月6日 (2025-10-06) 周一  不计入：中秋节" in lines
-    assert "  2025年10月11日 (2025-10-11) 周六  计入 (5)：调休上班日" in lines
+    assert "  2025年10月11日 (2025-10-11) 周六  计入（5）：调休上班日" in lines
     assert "  2025年10月13日 (2025-10-13) 至 2025年10月17日 (2025-10-17)  计入（第6–10日）" in lines
-    assert lines[-1] == "  2025年11月7日 (2025-11-07) 周五  计入 (25)  ← 到期"
+    assert lines[-1] == "  2025年11月7日 (2025-11-07) 周五  计入（25）  ← 到期"
     # The English is as before, line for line.
     en = out_en.splitlines()
     assert "  2025-10-11 Sat  counted (5) — Make-up workday (调休)" in en

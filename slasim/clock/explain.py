@@ -145,9 +145,10 @@ def render_explanation(explanation: dict, name=localized) -> list[str]:
             run.append(entry)
             continue
         flush()
-        text = f"  {day(entry)} {_(entry['weekday'])}  {_(entry['status'])}"
+        status = _(entry["status"])
         if "count" in entry:
-            text += f" ({entry['count']:g})"
+            status = _("{status} ({count})").format(status=status, count=f"{entry['count']:g}")
+        text = f"  {day(entry)} {_(entry['weekday'])}  {status}"
         if entry.get("reason"):
             text += _(" — {reason}").format(reason=name(entry["reason"]))
         if entry.get("due"):
