@@ -127,6 +127,7 @@ def compare(
     claim_outputs([input_path(scenario)], folders={out: COMPARE_FILES})
     from slasim.outputs.results import compare_report, to_json
     from slasim.scenario.loader import check_scenario, load_scenario_data
+    from slasim.scenario.names import Verbatim
     from slasim.scenario.plan import compile_plan
     from slasim.scenario.reforms import reform_names, scenario_with_reforms
     from slasim.sim.compare import compare as run_compare
@@ -139,7 +140,7 @@ def compare(
             "no reforms to compare: add a `reforms:` section or give --reform", source=source
         )
     reformed = [compile_plan(scenario_with_reforms(data, v, source), source) for v in variants]
-    labels = [None] + [Text("reform {names}", names="+".join(v)) for v in variants]
+    labels = [None] + [Text("reform {names}", names=Verbatim("+".join(v))) for v in variants]
     before_simulating([plan, *reformed], source, strict, quiet, labels=labels)
     n = reps or plan.scenario.replications
     workers = pool_size(workers, scheduler, [(plan, n)])

@@ -20,7 +20,7 @@ from tabulate import tabulate
 
 from slasim.io.errors import one_line, terminal_text
 from slasim.io.files import OutputSet
-from slasim.io.i18n import N_, Text, _, date_text, localized
+from slasim.io.i18n import N_, _, date_text, localized
 
 HEADLINE = (  # (metric, label, kind): the figures shown in tables (labels translated when shown)
     ("arrived", N_("arrived"), "count"),
@@ -214,15 +214,18 @@ def department_table(result: dict) -> str:
     return table(headers, rows)
 
 
-def warnings_text(result: dict) -> str | None:
+def warnings_text(result: dict, where: str | None = None) -> str | None:
     """The result's warnings (e.g. a backlog growing before acceptance), one per line, in the
-    chosen language."""
-    lines = result.get("warnings") or []
+    chosen language; each after `where` it comes from (a reform, a grid point: a name, shown as
+    written) when given."""
+    lines = [one_line(localized(line)) for line in result.get("warnings") or []]
+    if where is not None:
+        lines = [_("{where}: {line}").format(where=one_line(where), line=line) for line in lines]
     return (
         "\n".join(
             "\n".join(
                 wrap(
-                    _("warning: {message}").format(message=one_line(localized(line))),
+                    _("warning: {message}").format(message=line),
                     WIDTH,
                     subsequent_indent="  ",
                     break_on_hyphens=False,
@@ -342,11 +345,6 @@ def shown_verdict(change: dict | None, kind: str) -> str:
     return localized(verdict)
 
 
-def _located(where: str, lines) -> list[Text]:
-    """Warnings prefixed with where they come from (a reform, a grid point), translatable."""
-    return [Text("{where}: {line}", where=where, line=line) for line in lines]
-
-
 def compare_report(result: dict) -> str:
     """Per reform: the headline metrics of each service and overall, baseline → reform, paired change."""
     base = result["baseline"]
@@ -360,7 +358,7 @@ def compare_report(result: dict) -> str:
             replications=base["replications"],
             seed=base["seed"],
         ),
-        warnings_text({"warnings": _located(_("baseline"), base.get("warnings", []))}),
+        warnings_text(base, _("baseline")),
     ]
     for name, reform in result["reforms"].items():
         rows = []
@@ -393,7 +391,7 @@ def compare_report(result: dict) -> str:
         ]
         title = _("reform: {name}").format(name=one_line(name))
         parts.append(title + "\n" + table(headers, rows, keep=2))
-        parts.append(warnings_text({"warnings": _located(name, reform.get("warnings", []))}))
+        parts.append(warnings_text(reform, name))
     parts.append(_(CHANGE_NOTE) + "\n" + _(WAIT_NOTE))
     return terminal_text("\n\n".join(filter(None, parts)))
 
@@ -412,16 +410,16 @@ def sweep_table(result: dict) -> str:
     ]
     headers = [*result["vary"], *(_(titles[m]) for m in metrics)]
     text = table(headers, rows, keep=len(result["vary"]))
-    warnings = [
-        warning
-        for row in result["rows"]
-        for warning in _located(
-            ", ".join(f"{k}={v}" for k, v in row["values"].items()), row.get("warnings", [])
+    warnings = "\n".join(
+        filter(
+            None,
+            (
+                warnings_text(row, ", ".join(f"{k}={v}" for k, v in row["values"].items()))
+                for row in result["rows"]
+            ),
         )
-    ]
-    return terminal_text(
-        "\n\n".join(filter(None, [text, warnings_text({"warnings": warnings}), _(WAIT_NOTE)]))
     )
+    return terminal_text("\n\n".join(filter(None, [text, warnings, _(WAIT_NOTE)])))
 
 
 def sweep_csv(result: dict) -> str:
