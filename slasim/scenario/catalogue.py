@@ -39,6 +39,11 @@ COLUMNS = (
 )
 
 
+def _line(number: int) -> Text:
+    """Where in the catalogue: `line N` (translated where shown)."""
+    return Text("line {line}", line=number)
+
+
 def _number(row: dict, column: str, source: str, line: int, kind=float):
     try:
         value = kind(row[column])
@@ -46,13 +51,13 @@ def _number(row: dict, column: str, source: str, line: int, kind=float):
         raise SlasimError(
             "column {column} must be a number, got {value}",
             source=source,
-            field=f"line {line}",
+            field=_line(line),
             column=repr(column),
             value=repr(row[column]),
         ) from None
     if value < 0:
         raise SlasimError(
-            "column {column} must be >= 0", source=source, field=f"line {line}", column=repr(column)
+            "column {column} must be >= 0", source=source, field=_line(line), column=repr(column)
         )
     return value
 
@@ -67,7 +72,7 @@ def read_catalogue(path: Path) -> list[dict]:
         raise SlasimError(
             "not a readable CSV ({why})",
             source=source,
-            field=f"line {reader.line_num + 1}",
+            field=_line(reader.line_num + 1),
             why=str(exc),
         ) from None
     if not rows or set(COLUMNS) - set(rows[0]):
@@ -85,13 +90,13 @@ def read_catalogue(path: Path) -> list[dict]:
                 raise SlasimError(
                     "a row has more or fewer fields than the header",
                     source=source,
-                    field=f"line {line}",
+                    field=_line(line),
                 )
             if len(value) > MAX_FIELD:
                 raise SlasimError(
                     "column {column} holds {size:,} characters (at most {most:,})",
                     source=source,
-                    field=f"line {line}",
+                    field=_line(line),
                     column=repr(column),
                     size=len(value),
                     most=MAX_FIELD,
@@ -99,7 +104,7 @@ def read_catalogue(path: Path) -> list[dict]:
         try:
             plain_name(row["item"], "item")
         except ValueError as exc:
-            raise SlasimError(exc.args[0], source=source, field=f"line {line}") from None
+            raise SlasimError(exc.args[0], source=source, field=_line(line)) from None
         row["count"] = _number(row, "count", source, line, int)
         total += row["count"]
         if total > MAX_SERVICES:
@@ -107,7 +112,7 @@ def read_catalogue(path: Path) -> list[dict]:
                 "the catalogue generates over {most:,} services (count {count:,} here): not "
                 "expanded",
                 source=source,
-                field=f"line {line}",
+                field=_line(line),
                 most=MAX_SERVICES,
                 count=row["count"],
             )
@@ -115,7 +120,7 @@ def read_catalogue(path: Path) -> list[dict]:
             row[column] = _number(row, column, source, line)
         if row["supplement"] > 1:
             raise SlasimError(
-                "column 'supplement' is a probability (0..1)", source=source, field=f"line {line}"
+                "column 'supplement' is a probability (0..1)", source=source, field=_line(line)
             )
     return rows
 
@@ -144,15 +149,11 @@ def expand_catalogue(data: dict, scenario_path: Path) -> dict:
         for i in range(1, row["count"] + 1):
             name = f"{row['item']}-{i:03d}" if row["count"] > 1 else row["item"]
             if name in made or name in services:
-                where = (
-                    Text("line {line}", line=made[name])
-                    if name in made
-                    else Text("the scenario's services")
-                )
+                where = _line(made[name]) if name in made else Text("the scenario's services")
                 raise SlasimError(
                     "service {name} is generated twice (also by {where}): rename an item",
                     source=str(csv_path),
-                    field=f"line {line}",
+                    field=_line(line),
                     name=repr(name),
                     where=where,
                 )
