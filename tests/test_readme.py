@@ -324,7 +324,7 @@ def test_the_chinese_readme_shows_the_real_deadline_json_the_same_in_both_langua
 def test_every_english_guide_has_a_chinese_page_linking_to_it():
     zh_text = "\n".join(p.read_text(encoding="utf-8") for p in ZH_PAGES)
     guides = sorted(p.name for p in (ROOT / "docs").glob("guide-*.md"))
-    assert len(guides) == 6
+    assert len(guides) >= 6
     missing = [name for name in guides if f"](../{name})" not in zh_text]
     assert not missing, f"no Chinese page links to {missing}"
     assert "](docs/zh/README.md)" in README_ZH.read_text(encoding="utf-8")
