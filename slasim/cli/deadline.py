@@ -157,7 +157,7 @@ class _Where:
         self.source, self.lines = source, lines
 
     def __getitem__(self, i: int) -> str:
-        return f"{self.source}: line {self.lines[i]}"
+        return Text("{source}: line {n}", source=self.source, n=self.lines[i])
 
 
 def _extensions(value, default: list[str]) -> list[str]:

@@ -30,6 +30,7 @@ from slasim.clock.deadline import DEFAULT_EXTENSION, compute_deadline
 from slasim.clock.extensions import applied_extension
 from slasim.clock.limits import Limit, last_counted_day, position, wall_at
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import Text
 
 
 class _Row:
@@ -161,7 +162,7 @@ def _compute(
 
 
 def _located(exc: SlasimError, where: str) -> SlasimError:
-    field = f"{where}: {exc.field}" if exc.field else where
+    field = Text("{at}: {name}", at=where, name=exc.field) if exc.field else where
     return SlasimError(exc.message, source=exc.source, field=field)
 
 

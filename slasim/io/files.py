@@ -45,6 +45,11 @@ def shipped_dir(kind: str) -> Path:
     return packaged if packaged.is_dir() else PACKAGE_DIR.parent / kind
 
 
+def at_line(number: int) -> Text:
+    """The location `line N` of an error in a file, shown in the chosen language."""
+    return Text("line {n}", n=number)
+
+
 def did_you_mean(name: str, known) -> str:
     """`" (did you mean 'x'?)"` for the known names closest to a mistyped one, else ""."""
     import difflib
@@ -186,7 +191,7 @@ def read_json_file(path: Path, max_mb: float = MAX_INPUT_MB):
         return json.loads(text, object_pairs_hook=_unique_pairs)
     except json.JSONDecodeError as exc:
         raise SlasimError(
-            "invalid JSON: {why}", source=shown(path), field=f"line {exc.lineno}", why=exc.msg
+            "invalid JSON: {why}", source=shown(path), field=at_line(exc.lineno), why=exc.msg
         ) from None
     except ValueError:
         raise SlasimError("invalid JSON: a key is repeated", source=shown(path)) from None
@@ -220,7 +225,7 @@ def read_yaml(path: Path):
                 return json.loads(text, object_pairs_hook=_unique_pairs)
         except json.JSONDecodeError as exc:
             raise SlasimError(
-                "invalid JSON: {why}", source=str(path), field=f"line {exc.lineno}", why=exc.msg
+                "invalid JSON: {why}", source=str(path), field=at_line(exc.lineno), why=exc.msg
             ) from None
         except ValueError as exc:  # a duplicate key
             why = exc.args[0] if exc.args and isinstance(exc.args[0], Text) else str(exc)
@@ -236,7 +241,7 @@ def read_yaml(path: Path):
             data = yaml.load(text, Loader=TextDatesLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else None
+        where = at_line(mark.line + 1) if mark else None
         problem = getattr(exc, "problem", None) or N_("invalid YAML")
         raise SlasimError(
             "invalid YAML: {problem}", source=str(path), field=where, problem=problem

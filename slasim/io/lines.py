@@ -15,7 +15,7 @@ import json
 import sys
 
 from slasim.io.errors import SlasimError, shown
-from slasim.io.files import _unique_pairs, read_text_file
+from slasim.io.files import _unique_pairs, at_line, read_text_file
 
 
 def read_input(name: str) -> str:
@@ -47,9 +47,7 @@ def read_records(
         column = columns[name]
         if not all(column):
             at = next(i for i, value in enumerate(column) if not value)
-            raise SlasimError(
-                "{name}: missing", source=source, field=f"line {lines[at]}", name=name
-            )
+            raise SlasimError("{name}: missing", source=source, field=at_line(lines[at]), name=name)
     return columns, lines
 
 
@@ -59,7 +57,7 @@ def _json_lines(text: str, source: str, fields, lists) -> tuple[list[dict], list
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        where = f"line {number}"
+        where = at_line(number)
         try:
             record = json.loads(line, object_pairs_hook=_unique_pairs)
         except json.JSONDecodeError as exc:
@@ -114,14 +112,14 @@ def _csv_columns(text: str, source: str, fields) -> tuple[dict[str, list], list[
                 raise SlasimError(
                     "{cells} cells for {width} columns",
                     source=source,
-                    field=f"line {number}",
+                    field=at_line(number),
                     cells=len(row),
                     width=width,
                 )
             rows.append(row)
             lines.append(number)
     except csv.Error as exc:
-        where = f"line {reader.line_num}"
+        where = at_line(reader.line_num)
         raise SlasimError("invalid CSV: {why}", source=source, field=where, why=str(exc)) from None
     columns = {name: [None] * len(rows) for name in fields}
     for name, column in zip(header or (), zip(*rows)):
@@ -135,9 +133,9 @@ def _check_header(header: list[str], source: str, fields, number: int) -> None:
             raise SlasimError(
                 "unknown column {name} (use {known})",
                 source=source,
-                field=f"line {number}",
+                field=at_line(number),
                 name=shown(name),
                 known=", ".join(fields),
             )
     if len(set(header)) != len(header):
-        raise SlasimError("a column is repeated", source=source, field=f"line {number}")
+        raise SlasimError("a column is repeated", source=source, field=at_line(number))
