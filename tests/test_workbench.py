@@ -456,3 +456,27 @@ def test_every_page_in_chinese_leaves_no_english(name):
     text = shown_texts(at) + "\n" + "\n".join(c.value for c in at.code if c.language is None)
     assert english_left(text, allowed=[data["description"]]) == []
     assert at.sidebar.radio(key="page").label == "页面"
+
+
+def test_the_open_cases_by_day_are_runs_timelines(tmp_path):
+    at = page(scenario="minimal")
+    at.number_input(key="staff:minimal:window").set_value(3)
+    at.number_input(key="reps:minimal").set_value(2)
+    at.checkbox(key="by_day:minimal").set_value(True)
+    run_what_if(at)
+    days = at.session_state["whatif"][2]
+    slasim("run", "minimal", "--reps", "1", "--out", tmp_path / "base", "-q")
+    base = json.loads((tmp_path / "base" / "summary.json").read_text(encoding="utf-8"))
+    assert days["baseline"] == base["timeline"]
+    data, source = inputs.load_choice("minimal")
+    applied = tmp_path / "minimal-what-if-applied.yaml"
+    changes = whatif.Changes(staff=(("window", 3),))
+    applied.write_text(whatif.applied_yaml(data, changes, source), encoding="utf-8")
+    slasim("run", applied, "--reps", "1", "--out", tmp_path / "what-if", "-q")
+    other = json.loads((tmp_path / "what-if" / "summary.json").read_text(encoding="utf-8"))
+    assert days["what_if"] == other["timeline"]
+    assert days["what_if"] != days["baseline"]
+    out = tmp_path / "set"
+    slasim("run", "minimal", "--set", "departments.window.staff=3", "-n", "1", "--out", out, "-q")
+    ran = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert (other["overall"], other["timeline"]) == (ran["overall"], ran["timeline"])

@@ -99,25 +99,80 @@ def page() -> None:
         sort_keys=True,
         default=str,
     )
+    by_day = st.checkbox(
+        _("Also draw the open cases day by day (replication 0, run again in SimPy: slower)"),
+        key=f"by_day:{key}",
+    )
+    state = inputs + ("|by-day" if by_day else "")
     if st.button(_("Run"), type="primary", key="run"):
         if not whatif.variant(data, changes):
             st.info(_("Nothing to compare: change a control or switch a reform on."))
         else:
             try:
-                st.session_state["whatif"] = (inputs, run(data, source, changes, reps, inputs))
+                result = run(data, source, changes, reps, inputs)
+                days = None
+                if by_day:
+                    with st.spinner(_("Replication 0 day by day…")):
+                        days = whatif.RESULTS.get(
+                            state, lambda: whatif.open_by_day(data, source, changes, seed)
+                        )
+                st.session_state["whatif"] = (state, result, days)
             except SlasimError as exc:
                 widgets.show_error(exc)
                 return
     kept = st.session_state.get("whatif")
     if kept is None:
         return
-    if kept[0] != inputs:
+    if kept[0] != state:
         st.info(_("The controls changed since the last run: press Run to see their results."))
         return
-    result = kept[1]
+    _state, result, days = kept
     show(result)
+    if days is not None:
+        day_chart(days)
     widgets.command_line(whatif.cli_args(name, data, changes, reps, seed))
     downloads(data, name, changes, result)
+    if days is not None:
+        stem = Path(name).stem or "scenario"
+        st.caption(
+            _(
+                "The days drawn are replication 0 of `slasim run {baseline} --reps 1 --seed "
+                "{seed} --out DIR` (summary.json's timeline), and of the same run of the what-if "
+                "with its reforms applied:"
+            ).format(baseline=name, seed=seed)
+        )
+        st.download_button(
+            _("Download the what-if with its reforms applied (scenario YAML)"),
+            whatif.applied_yaml(data, changes, source),
+            file_name=f"{stem}-what-if-applied.yaml",
+            mime="application/yaml",
+            key="download_applied",
+        )
+
+
+def day_chart(days: dict) -> None:
+    """Open cases at each day's end, baseline and what-if (replication 0)."""
+    import altair as alt
+    import pandas as pd
+
+    day, option, open_cases = _("Day"), _("Option"), _("Open cases")
+    sides = (("baseline", _("Baseline")), ("what_if", _("What-if")))
+    rows = [
+        {day: sample["day"], option: label, open_cases: sample["open"]}
+        for side, label in sides
+        for sample in days[side]
+    ]
+    st.subheader(_("Open cases day by day (replication 0)"))
+    lines = (
+        alt.Chart(pd.DataFrame(rows))
+        .mark_line()
+        .encode(
+            x=alt.X(field=day, type="temporal", title=day),
+            y=alt.Y(field=open_cases, type="quantitative", title=open_cases),
+            color=alt.Color(field=option, type="nominal", title=option),
+        )
+    )
+    st.altair_chart(lines, width="stretch")
 
 
 def run(data: dict, source: str, changes: whatif.Changes, reps: int, inputs: str) -> dict:

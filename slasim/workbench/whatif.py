@@ -177,6 +177,39 @@ def run_what_if(
     )
 
 
+def applied_yaml(data: dict, changes: Changes, source: str) -> str:
+    """The what-if as a plain scenario (the reforms switched on and the what-if applied, no
+    `reforms:` left), for `slasim run FILE --reps 1 --out DIR`, whose timeline is the page's."""
+    import yaml
+
+    from slasim.scenario.reforms import apply_reforms
+
+    applied = apply_reforms(with_what_if(data, changes), variant(data, changes), source)
+    return yaml.safe_dump(applied, allow_unicode=True, sort_keys=False)
+
+
+def open_by_day(data: dict, source: str, changes: Changes, seed: int) -> dict[str, list]:
+    """Replication 0's day by day (open cases, queues, open cases by card) for the baseline and
+    the what-if: the `timeline` that `slasim run … --reps 1 --seed SEED --out DIR` writes in
+    summary.json (replication 0 runs in SimPy, which keeps it)."""
+    from slasim.scenario.reforms import scenario_with_reforms
+    from slasim.sim.runner import run_scenario
+    from slasim.sim.workload import MAX_CASES
+
+    full = with_what_if(data, changes)
+    return {
+        side: run_scenario(
+            scenario_with_reforms(full, names, source),
+            source=source,
+            replications=1,
+            seed=seed,
+            timeline=True,
+            max_cases=MAX_CASES,
+        )["timeline"]
+        for side, names in (("baseline", []), ("what_if", variant(data, changes)))
+    }
+
+
 def load_warnings(data: dict, source: str, changes: Changes) -> list[str]:
     """What `slasim compare` warns about before running: departments that cannot keep up (in the
     baseline, then new ones in the what-if), and a period past the calendar's published years."""
