@@ -135,7 +135,8 @@ def scenario_with_reforms(data: dict, names: list[str], source: str) -> Scenario
     """The scenario with the named reforms applied, validated, and named after them."""
     patched = apply_reforms(data, names, source)
     label = "+".join(names)
-    scenario = validate(Scenario, patched, f"{source} (reform {label})" if names else source)
+    where = Text("{source} (reform {names})", source=Verbatim(source), names=Verbatim(label))
+    scenario = validate(Scenario, patched, where if names else source)
     return scenario.model_copy(
         update={"name": f"{scenario.name} + {label}" if names else scenario.name}
     )
