@@ -280,3 +280,16 @@ def test_names_from_the_file_are_never_translated(tmp_path):
     assert err.strip() == (
         f"错误：{bad}: services.permit.steps[0].work: work 的单位必须是 min, h 之一，实际为 'd'"
     )
+
+
+def test_run_out_files_are_the_same_in_both_languages(tmp_path):
+    written = {}
+    for lang in ("zh", "en"):
+        out = tmp_path / lang
+        code, _out, err = slasim(
+            "--lang", lang, "run", MINIMAL, "--reps", "2", *SHORT, "--out", out
+        )
+        assert code == 0, err
+        written[lang] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    assert set(written["zh"]) >= {"summary.json", "services.csv", "steps.csv", "departments.csv"}
+    assert written["zh"] == written["en"]
