@@ -57,12 +57,18 @@ def take_language(args: list[str]) -> list[str]:
             source=source,
             value=repr(flag or os.environ.get("SLASIM_LANG", "")),
         ) from None
-    if current() != "en":
+    if current() != "en" or _panels_translated:
         _translate_panels()
     return rest
 
 
+_panels_translated = False  # whether Typer's panel headings were set in another language
+
+
 def _translate_panels() -> None:
+    """Typer's help panel headings in the chosen language (English again after a Chinese run
+    in the same process: a test, the workbench)."""
+    global _panels_translated
     try:
         import typer.rich_utils as panels
     except ImportError:  # Typer without rich: Click's plain help
@@ -70,6 +76,7 @@ def _translate_panels() -> None:
     for name, text in PANELS.items():
         if hasattr(panels, name):
             setattr(panels, name, _(text))
+    _panels_translated = current() != "en"
 
 
 HELP_OPTION = N_("Show this message and exit.")  # Click's text for --help, shown translated
@@ -79,8 +86,8 @@ def localize_help(command, ctx=None) -> None:
     """Show a command's help and its parameters' help (its --help option's too, given the
     context) in the chosen language (once; the English is kept on the object, so a later
     language choice starts from it)."""
-    if current() == "en":
-        return
+    if current() == "en" and not hasattr(command, "_english_help"):
+        return  # never shown in another language: its help is the English
     helper = command.get_help_option(ctx) if ctx is not None else None
     for item in (command, *getattr(command, "params", ()), *([helper] if helper else [])):
         english = getattr(item, "_english_help", None)
