@@ -480,3 +480,21 @@ def test_the_open_cases_by_day_are_runs_timelines(tmp_path):
     slasim("run", "minimal", "--set", "departments.window.staff=3", "-n", "1", "--out", out, "-q")
     ran = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert (other["overall"], other["timeline"]) == (ran["overall"], ran["timeline"])
+
+
+def test_what_would_prevent_it_is_the_forecast_with_the_staff_set():
+    at = page("week", scenario="district-centre")
+    at.number_input(key="week_reps").set_value(2)
+    at.number_input(key="week_staff:district-centre:market").set_value(5)
+    at.button(key="week_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    command = shlex.split(at.code[0].value)
+    assert command[-3:] == ["--set", "departments.market.staff=5", "--json"]
+    expected = cli_json(*command[1:])
+    assert json.loads(json.dumps(at.session_state["week_other"])) == expected
+    today = at.session_state["week_result"]
+    shown = at.table[0].value
+    assert list(shown["Today's staff"]) == [
+        f"{today['expected'][k]:.1f}" for k in ("yellow", "red")
+    ]
+    assert list(shown["Staff set"]) == [f"{expected['expected'][k]:.1f}" for k in ("yellow", "red")]

@@ -1,5 +1,6 @@
 """The This-week page: today's open cases (uploaded, or the shipped example) → `slasim
-forecast`'s risk per case and cards per day."""
+forecast`'s risk per case and cards per day, and what staff set over the horizon would prevent
+(the same forecast with `--set departments.D.staff=N`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import streamlit as st
 
 from slasim.io.errors import SlasimError
 from slasim.io.i18n import N_, _
-from slasim.workbench import inputs, tasks, widgets
+from slasim.scenario.loader import apply_overrides
+from slasim.workbench import inputs, tasks, whatif, widgets
 
 CARDS = (N_("green"), N_("blue"), N_("yellow"), N_("orange"), N_("red"))  # a case's card now
 
@@ -38,27 +40,44 @@ def page() -> None:
         _("Replications"), 2, 1000, max(int(data.get("replications", 10)), 2), key="week_reps"
     )
     seed = far.number_input(_("Random seed"), 0, value=int(data.get("seed", 0)), key="week_seed")
+    with st.expander(_("What would prevent it: staff over the horizon")):
+        overrides = [
+            f"departments.{dept}.staff={n}"
+            for dept, today in whatif.desks(data).items()
+            if (n := int(st.number_input(dept, 1, 1000, today, key=f"week_staff:{name}:{dept}")))
+            != today
+        ]
     if not st.button(_("Forecast"), type="primary", key="week_run"):
         return
     options = {"as_of": as_of or None, "horizon": horizon, "reps": int(reps), "seed": int(seed)}
+
+    def both(path) -> tuple[dict, dict | None]:
+        today = tasks.forecast(data, source, path, **options)
+        if not overrides:
+            return today, None
+        changed = apply_overrides(data, overrides, source)
+        return today, tasks.forecast(changed, source, path, **options)
+
     try:
         with st.spinner(_("Simulating the open cases…")):
             if upload is not None:
-                result = inputs.read_upload(
-                    upload.name,
-                    upload.getvalue(),
-                    lambda path: tasks.forecast(data, source, path, **options),
-                )
+                result, other = inputs.read_upload(upload.name, upload.getvalue(), both)
                 open_name = inputs.safe_name(upload.name)
             else:
-                result = tasks.forecast(data, source, example, **options)
+                result, other = both(example)
                 open_name = str(example)
     except SlasimError as exc:
         widgets.show_error(exc)
         return
     st.session_state["week_result"] = result
+    st.session_state["week_other"] = other
+    args = tasks.forecast_args(name, open_name, as_of, horizon, int(reps), int(seed))
+    if other is not None:
+        prevented(result, other)
+        extra = [part for item in overrides for part in ("--set", item)]
+        widgets.command_line([*args, *extra, "--json"])
     show(result)
-    widgets.command_line(tasks.forecast_args(name, open_name, as_of, horizon, int(reps), int(seed)))
+    widgets.command_line(args)
     st.download_button(
         _("Download the results (JSON)"),
         json.dumps(result, ensure_ascii=False, indent=2),
@@ -66,6 +85,33 @@ def page() -> None:
         mime="application/json",
         key="week_download",
     )
+
+
+def prevented(today: dict, changed: dict) -> None:
+    """Expected cards among the open cases with today's staff and with the staff set, and each
+    case's chance of a red card both ways."""
+    st.subheader(_("With the staff set"))
+    st.table(
+        {
+            "": [_("yellow or worse"), _("red")],
+            _("Today's staff"): [f"{today['expected'][k]:.1f}" for k in ("yellow", "red")],
+            _("Staff set"): [f"{changed['expected'][k]:.1f}" for k in ("yellow", "red")],
+        },
+        hide_index=True,
+    )
+    other = {c["id"]: c for c in changed["cases"]}
+    rows = [c for c in today["cases"] if c["red"]["p"] > 0 or other[c["id"]]["red"]["p"] > 0]
+    if rows:
+        st.table(
+            {
+                _("Case"): [c["id"] for c in rows],
+                _("Chance of a red card, today's staff"): [f"{c['red']['p']:.0%}" for c in rows],
+                _("Chance of a red card, staff set"): [
+                    f"{other[c['id']]['red']['p']:.0%}" for c in rows
+                ],
+            },
+            hide_index=True,
+        )
 
 
 def show(result: dict) -> None:
