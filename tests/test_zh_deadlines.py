@@ -139,7 +139,7 @@ def test_many_deadlines_from_a_file_in_chinese(cli, tmp_path):
     assert json.loads(out.splitlines()[1])["due"] == "2025-10-31T17:30"
     assert english_left(err) == [], err
     assert err.splitlines()[0] == (
-        "警告：暂定：2030-01-02..2030-01-30 不在日历 'cn' 已公布的年份（2004–2026）内，"
+        "警告：暂定：2030-01-02 至 2030-01-30 不在日历 'cn' 已公布的年份（2004–2026）内，"
         "其中的法定节假日和调休并非依据官方通知（3 个时限中有 1 个）"
     )
     assert err_en.splitlines()[0].endswith("(1 of 3 deadlines)")

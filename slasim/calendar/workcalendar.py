@@ -225,7 +225,11 @@ class WorkCalendar:
             return None
         first = day_to_date(days[flags].min())
         last = day_to_date(days[flags].max())
-        span = f"{first}" if first == last else f"{first}..{last}"
+        span = (
+            f"{first}"
+            if first == last
+            else Text("{first}..{last}", first=str(first), last=str(last))
+        )
         message = N_(
             "provisional: {span} lies outside the published years of calendar {name} "
             "({first}–{last}); holidays and make-up workdays there are not from an official notice"

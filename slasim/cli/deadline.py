@@ -105,8 +105,10 @@ def instant_text(text: str | None) -> str:
     is in English; `2025年11月7日 17:30 (2025-11-07T17:30)` in Chinese (`date_text`'s way)."""
     import datetime as dt
 
-    if text is None or current() == "en":
-        return str(text)
+    if text is None:
+        return _("None")  # an open pause: no due date yet
+    if current() == "en":
+        return text
     try:
         when = dt.datetime.fromisoformat(text)
     except ValueError:
