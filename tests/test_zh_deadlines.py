@@ -299,3 +299,19 @@ def test_the_frame_in_chinese():
         assert _("terminated ({signal})").format(signal="SIGHUP") == "已终止（SIGHUP）"
         closed = _("error: standard output was closed before everything was printed")
         assert english_left(closed) == [] and closed.startswith("错误：")
+
+
+def test_holiday_names_in_chinese_come_from_the_holidays_package_where_it_has_them():
+    from slasim.calendar.workcalendar import load_calendar
+
+    cn, nl = load_calendar("cn"), load_calendar("nl")
+    with language("zh"):
+        assert cn.shown_name("National Day") == "国庆节"
+        assert (
+            cn.shown_name("Day off (substituted from 2025-10-11)") == "休息日（由 2025-10-11 调休）"
+        )
+        assert cn.shown_name("weekend") == "周末"  # a kind: from slasim's catalog
+        # `holidays` has no Chinese for the Netherlands: the calendar's own (English) name, not
+        # the package's Dutch fallback.
+        assert nl.shown_name("Christmas Day") == "Christmas Day"
+    assert cn.shown_name("National Day") == "National Day"
