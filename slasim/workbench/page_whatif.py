@@ -17,25 +17,13 @@ from slasim.workbench import whatif, widgets
 MAX_STAFF = 1000
 
 
-def _tuples(value):
-    if isinstance(value, list):
-        return tuple(tuple(v) if isinstance(v, list) else v for v in value)
-    return value
-
-
-def cached_run(inputs: str, progress=None) -> dict:
-    """`whatif.run_what_if` on the inputs (JSON: scenario data, source, changes, replications,
-    seed), kept by them (`whatif.RESULTS`): the same inputs again show the kept result at once.
-    (Not `st.cache_data`: it cannot replay a progress bar drawn outside the cached function.)"""
-
-    def compute() -> dict:
-        given = json.loads(inputs)
-        changes = whatif.Changes(**{k: _tuples(v) for k, v in given["changes"].items()})
-        return whatif.run_what_if(
-            given["data"], given["source"], changes, given["reps"], given["seed"], progress
-        )
-
-    return whatif.RESULTS.get(inputs, compute)
+def cached_run(key: str, data, source, changes, reps, seed, progress=None) -> dict:
+    """`whatif.run_what_if`, kept by its inputs (`key`: their JSON) in `whatif.RESULTS`: the
+    same inputs again show the kept result at once. (Not `st.cache_data`: it cannot replay a
+    progress bar drawn outside the cached function.)"""
+    return whatif.RESULTS.get(
+        key, lambda: whatif.run_what_if(data, source, changes, reps, seed, progress)
+    )
 
 
 def controls(data: dict, key: str) -> tuple[whatif.Changes, int, int]:
@@ -109,7 +97,7 @@ def page() -> None:
             st.info(_("Nothing to compare: change a control or switch a reform on."))
         else:
             try:
-                result = run(data, source, changes, reps, inputs)
+                result = run(data, source, changes, reps, seed, inputs)
                 days = None
                 if by_day:
                     with st.spinner(_("Replication 0 day by day…")):
@@ -175,7 +163,7 @@ def day_chart(days: dict) -> None:
     st.altair_chart(lines, width="stretch")
 
 
-def run(data: dict, source: str, changes: whatif.Changes, reps: int, inputs: str) -> dict:
+def run(data: dict, source: str, changes: whatif.Changes, reps: int, seed: int, key: str) -> dict:
     """Run (or take from the cache) with a progress bar over the replications; the warnings the
     command line gives before running are shown first."""
     widgets.warnings(whatif.load_warnings(data, source, changes))
@@ -186,7 +174,7 @@ def run(data: dict, source: str, changes: whatif.Changes, reps: int, inputs: str
         text = _("Replications: {done} of {total}").format(done=done, total=total)
         bar.progress(min(done / total, 1.0), text=text)
 
-    result = cached_run(inputs, advance)
+    result = cached_run(key, data, source, changes, reps, seed, advance)
     bar.empty()
     return result
 
