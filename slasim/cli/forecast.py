@@ -66,6 +66,16 @@ def forecast(
             "beside naive baselines.",
         ),
     ] = False,
+    prevent: Annotated[
+        int | None,
+        typer.Option(
+            "--prevent",
+            min=1,
+            help="Also try one more staff at each desk in turn for this many working days from "
+            "the snapshot, on the same random numbers, and rank the desks by the red cards each "
+            "prevents.",
+        ),
+    ] = None,
     reps: Reps = None,
     seed: Seed = None,
     overrides: Overrides = None,
@@ -123,6 +133,10 @@ def forecast(
     data, source = load_scenario_data(scenario, overrides or [])
     spec = validate(Scenario, data, source)
     common = {"horizon": horizon, "replications": reps, "seed": seed, "source": source}
+    if backtest and prevent:
+        raise SlasimError("--prevent goes with a forecast, not a backtest", field="--prevent")
+    if not backtest:
+        common["prevent_days"] = prevent
     if log is not None:
         from slasim.fit.build import slug
         from slasim.fit.log import read_log

@@ -248,6 +248,7 @@ def forecast_log(
     replications: int | None = None,
     seed: int | None = None,
     source: str = "scenario",
+    prevent_days: int | None = None,
 ) -> dict:
     """`slasim forecast SCENARIO --log LOG --as-of T`: the log read by `read_log` (fit's reader,
     handed in) on the scenario's calendar, its open cases at T placed, replicated, summarised."""
@@ -269,6 +270,7 @@ def forecast_log(
         seed=scenario.seed if seed is None else seed,
         keys=[c.key for c in snap.cases],
         choices=snap.choices,
+        prevent_days=prevent_days,
     )
     result["snapshot"] = {
         "log": str(log),

@@ -140,8 +140,42 @@ def forecast_text(result: dict, top: int = 20) -> str:
             cells.append(f"{c['mean']:.2f} [{ci[0]:.2f}, {ci[1]:.2f}]")
         day_rows.append(cells)
     lines.append(table([_("working day"), localized("yellow"), localized("red")], day_rows))
+    if "prevent" in result:
+        lines += ["", *prevent_lines(result["prevent"])]
     lines += [_("warning: {message}").format(message=localized(w)) for w in result["warnings"]]
     return "\n".join(lines)
+
+
+def _mean_ci(stat: dict) -> str:
+    ci = stat["ci95"] or [stat["mean"], stat["mean"]]
+    return f"{stat['mean']:.2f} [{ci[0]:.2f}, {ci[1]:.2f}]"
+
+
+def prevent_lines(prevent: dict) -> list[str]:
+    """The desks ranked by the reds one more staff there would prevent."""
+    lines = [
+        _(
+            "One more staff at a desk for {days} working days from the snapshot (same random "
+            "numbers): red cards prevented, mean [95% CI]; without a change {open} of the open "
+            "cases are red at the horizon's end, and {all} red cards fire within it"
+        ).format(
+            days=prevent["days"],
+            open=_mean_ci(prevent["open_red"]),
+            all=_mean_ci(prevent["all_red"]),
+        )
+    ]
+    rows = [
+        [
+            row["department"],
+            str(row["staff"]),
+            _mean_ci(row["prevented"]),
+            _mean_ci(row["prevented_all"]),
+        ]
+        for row in prevent["candidates"]
+    ]
+    headings = [_("desk"), _("staff"), _("reds prevented (open cases)"), _("reds prevented (all)")]
+    lines.append(table(headings, rows))
+    return lines
 
 
 def _score(value) -> str:

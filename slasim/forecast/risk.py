@@ -17,31 +17,30 @@ crossings after the pause began may come early.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 
 from slasim.calendar.units import day_to_date, minutes_to_iso
 from slasim.calendar.workcalendar import load_calendar
-from slasim.clock.cards import LEVELS, Ladder, crossings, first_reached, level_at
-from slasim.clock.case_clock import ClockBatch
+from slasim.clock.cards import LEVELS
 from slasim.clock.limits import Limit
+from slasim.forecast.replay import (  # noqa: F401 (run_warm: the forecast's API too)
+    engine_for,
+    fired_per_day,
+    grade,
+    placed,
+    reached,
+    run_warm,
+)
 from slasim.io.errors import SlasimError
-from slasim.io.i18n import N_, Text
+from slasim.io.i18n import Text
 from slasim.scenario.names import Verbatim
 from slasim.scenario.plan import Plan, compile_plan
 from slasim.scenario.schema import Scenario
-from slasim.sim.draws import stream
-from slasim.sim.event_engine import EventReplication
-from slasim.sim.grading import CaseRecord, Grader
 from slasim.sim.metrics import confidence
-from slasim.sim.simpy_engine import Replication
 from slasim.sim.warm import OpenCase
 
 WATCHED = ("yellow", "red")  # the levels forecast (each as "this level or worse")
-ENGINE_NOTE = N_(
-    "warm start: the FCFS queue path has no warm start; the event engine seats the open cases"
-)
 
 
 def forecast_plan(
@@ -72,110 +71,6 @@ def forecast_plan(
     return plan, horizon_end, as_of
 
 
-class _Keep(Grader):
-    """A grader that keeps every case record for the forecast to grade itself."""
-
-    def __init__(self, plan: Plan):
-        super().__init__(plan)
-        self.records: list[CaseRecord] = []
-
-    def add(self, record: CaseRecord) -> None:
-        self.records.append(record)
-
-    def flush(self, open_records=()) -> None:
-        self.records.extend(open_records)
-
-
-def engine_for(plan: Plan) -> dict:
-    """The engine a warm start runs on, and why."""
-    if plan.scenario.engine == "simpy":
-        return {"engine": "simpy", "engine_note": N_("the scenario asks for engine: simpy")}
-    return {"engine": "events", "engine_note": ENGINE_NOTE}
-
-
-def run_warm(
-    plan: Plan, cases: list[OpenCase], replication: int, seed: int, engine: str = "events"
-) -> tuple[list[CaseRecord], list[CaseRecord]]:
-    """One warm-started replication: (the open cases' records in the order given, every record).
-    A case decided on its applicant's commitment (告知承诺) keeps its decided record."""
-    kind = Replication if engine == "simpy" else EventReplication
-    rep = kind(plan, replication, seed, open_cases=cases)
-    rep.grader = keep = _Keep(plan)
-    rep.run()
-    if isinstance(rep, Replication):
-        rep.release()
-    return rep.warm_records, keep.records
-
-
-def grade(plan: Plan, records: list[CaseRecord], extension: dict[int, float] | None = None) -> dict:
-    """Wall instants per record: `decided` (inf: open at the run's end), `due` (legal, promised),
-    `cross` (n, rungs of the case-scoped ladder) and `ladder` per record's service."""
-    cal, n = plan.calendar, len(records)
-    extension = extension or {}
-    out = {
-        "decided": np.full(n, np.inf),
-        "legal": np.full(n, np.inf),
-        "promised": np.full(n, np.inf),
-        "levels": {},  # (service) → (rows, ladder, cross)
-    }
-    by_service: dict[int, list[int]] = {}
-    for i, r in enumerate(records):
-        if math.isfinite(r.decided):
-            out["decided"][i] = cal.to_wall_array(np.array([r.decided]), side="left")[0]
-        if r.is_accepted:
-            by_service.setdefault(r.service, []).append(i)
-    for s, rows in by_service.items():
-        service = plan.services[s]
-        group = [records[i] for i in rows]
-        m = len(group)
-        accepted = cal.to_wall_array(np.array([r.accepted for r in group]), side="right")
-        pauses = np.full((m, max((len(r.pauses or ()) for r in group), default=0), 2), np.nan)
-        for k, r in enumerate(group):
-            for j, (a, b) in enumerate(r.pauses or ()):
-                pauses[k, j] = (
-                    cal.to_wall_array(np.array([a]), side="left")[0],
-                    (cal.to_wall_array(np.array([b]), side="right")[0]),
-                )
-        stopped = out["decided"][rows]
-        ext = np.array([extension.get(r.number, 0.0) for r in group])
-        clocks = {
-            "legal": ClockBatch(
-                cal, service.legal.unit, accepted, np.full(m, service.legal.axis_amount),
-                ext, pauses, stopped,
-            ),
-            "promised": ClockBatch(
-                cal, service.promised.unit, accepted, np.full(m, service.promised.axis_amount),
-                None, pauses, stopped,
-            ),
-        }  # fmt: skip
-        ladder = Ladder(
-            service.ladder.name, tuple(r for r in service.ladder.rungs if r.scope == "case")
-        )
-        out["legal"][rows] = clocks["legal"].due()
-        out["promised"][rows] = clocks["promised"].due()
-        out["levels"][s] = (np.array(rows), ladder, crossings(ladder, clocks))
-    return out
-
-
-def reached(graded: dict, n: int, wall: float) -> np.ndarray:
-    """(n,) level index each graded case has reached by a wall instant (green if not accepted)."""
-    level = np.zeros(n, dtype=np.int64)
-    for rows, ladder, cross in graded["levels"].values():
-        level[rows] = level_at(ladder, cross, np.full(len(rows), wall))
-    return level
-
-
-def fired_per_day(graded: dict, level: str, edges: np.ndarray, after: float) -> np.ndarray:
-    """Cards of `level` first fired in each [edges[d], edges[d+1]) after `after` (wall minutes)."""
-    counts = np.zeros(len(edges) - 1, dtype=np.int64)
-    for _, ladder, cross in graded["levels"].values():
-        firsts = first_reached(ladder, cross).get(level)
-        if firsts is not None:
-            firsts = firsts[(firsts > after) & np.isfinite(firsts)]
-            counts += np.histogram(firsts, bins=edges)[0]
-    return counts
-
-
 def binomial(k: int, n: int) -> dict:
     """A share of replications with its exact (Clopper-Pearson) 95 % interval."""
     from scipy.stats import binomtest
@@ -199,19 +94,6 @@ def _iso(wall: float) -> str | None:
     return minutes_to_iso(wall) if math.isfinite(wall) else None
 
 
-def _placed(cases: list[OpenCase], choices: dict, seed: int, replication: int) -> list[OpenCase]:
-    """The cases of one replication: where a case may wait at one of several steps (a branch
-    after its last step), the step drawn by the branches' shares on a stream of its own."""
-    if not choices:
-        return cases
-    out = list(cases)
-    for i, options in choices.items():
-        u = stream(seed, replication, "forecast", "next step", cases[i].key).random()
-        _, step, state = next((o for o in options if u < o[0]), options[-1])
-        out[i] = replace(cases[i], step=step, state=state)
-    return out
-
-
 def forecast(
     plan: Plan,
     cases: list[OpenCase],
@@ -223,6 +105,7 @@ def forecast(
     extension: dict[str, float] | None = None,
     cards_given: dict[str, str | None] | None = None,
     choices: dict[int, list[tuple[float, str, str]]] | None = None,
+    prevent_days: int | None = None,
 ) -> dict:
     """Replicate the warm start and summarise it (module docstring). `keys`: the case ids in the
     order of `cases`; `extension` and `cards_given` by case id; `choices`: by index in `cases`, the
@@ -230,7 +113,8 @@ def forecast(
     cal = plan.calendar
     engine = engine_for(plan)
     n, watched = len(cases), list(WATCHED)
-    extension = {c.number: (extension or {}).get(c.key, 0.0) for c in cases}
+    by_key = extension or {}
+    extension = {c.number: by_key.get(c.key, 0.0) for c in cases}
     as_of_wall = float(cal.to_wall_array(np.array([plan.start]), side="left")[0])
     end_wall = float(cal.to_wall_array(np.array([horizon_end]), side="left")[0])
     first = int(math.floor(cal.business_to_day_position(np.array([plan.start]))[0]))
@@ -244,8 +128,8 @@ def forecast(
     now_level = np.zeros(n, dtype=np.int64)
     per_day = {lv: [] for lv in watched}
     for r in range(replications):
-        placed = _placed(cases, choices or {}, seed, r)
-        warm, every = run_warm(plan, placed, r, seed, engine["engine"])
+        seated = placed(cases, choices or {}, seed, r)
+        warm, every = run_warm(plan, seated, r, seed, engine["engine"])
         g = grade(plan, warm, extension)
         decided[r], due_legal[r], due_promised[r] = g["decided"], g["legal"], g["promised"]
         if r == 0:
@@ -291,7 +175,7 @@ def forecast(
         }
         for d, day in enumerate(days)
     ]
-    return {
+    result = {
         "scenario": plan.scenario.name,
         "calendar": cal.name,
         "as_of": minutes_to_iso(as_of_wall),
@@ -324,6 +208,20 @@ def forecast(
             if "card_given" in row and row["card_given"] != row["card_now"]
         ],
     }
+    if prevent_days and cases:
+        from slasim.forecast.prevent import prevent
+
+        result["prevent"] = prevent(
+            plan,
+            cases,
+            horizon_end,
+            prevent_days,
+            replications=replications,
+            seed=seed,
+            extension=by_key,
+            choices=choices,
+        )
+    return result
 
 
 def forecast_open_file(
@@ -335,6 +233,7 @@ def forecast_open_file(
     replications: int | None = None,
     seed: int | None = None,
     source: str = "scenario",
+    prevent_days: int | None = None,
 ) -> dict:
     """`slasim forecast SCENARIO --open FILE`: read and place the open cases, replicate, summarise.
     `as_of` (text) overrides the file's; one of them is needed."""
@@ -361,4 +260,5 @@ def forecast_open_file(
         keys=[c.key for c in cases],
         extension=extensions(plan, snapshot),
         cards_given={c.id: c.card for c in snapshot.cases},
+        prevent_days=prevent_days,
     ) | {"horizon": horizon}
