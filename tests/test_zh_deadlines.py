@@ -315,3 +315,25 @@ def test_holiday_names_in_chinese_come_from_the_holidays_package_where_it_has_th
         # the package's Dutch fallback.
         assert nl.shown_name("Christmas Day") == "Christmas Day"
     assert cn.shown_name("National Day") == "National Day"
+
+
+def test_a_calendar_file_may_give_its_title_and_local_days_in_chinese(cli, tmp_path):
+    city = tmp_path / "city.toml"
+    city.write_text(
+        'name = "city"\ntitle = "Example city"\ntitle_zh = "示例城市政务服务中心"\n'
+        'extends = "cn"\n\n[[closed]]\ndate = 2026-03-03\n'
+        'name = "Local closure (system migration)"\nname_zh = "系统迁移，暂停办公"\n'
+        'source = "city notice"\n',
+        "utf-8",
+    )
+    (code_en, out_en, _), (code, out, _) = both(cli, "calendar", "show", city)
+    assert code == code_en == 0
+    assert english_left(out) == [], out
+    assert out.splitlines()[0] == "city — 示例城市政务服务中心 — 2026"
+    assert "停止办公    系统迁移，暂停办公" in out
+    assert out_en.splitlines()[0] == "city — Example city — 2026"
+    assert "Local closure (system migration)" in out_en
+    (_, json_en, _), (_, json_zh, _) = both(cli, "calendar", "show", city, "--json")
+    assert json_en == json_zh and json.loads(json_en)["title"] == "Example city"
+    code, out, _ = cli("--lang", "zh", "deadline", "2026-03-02", "2wd", "-c", city, "--explain")
+    assert "  2026年3月3日 (2026-03-03) 周二  不计入：系统迁移，暂停办公" in out.splitlines()

@@ -85,6 +85,7 @@ class DayOverride(Strict):
     date: dt.date
     name: str
     source: str
+    name_zh: str | None = None  # the name in Chinese, shown when slasim speaks Chinese
 
 
 class Counting(Strict):
@@ -119,6 +120,7 @@ class CalendarFile(Strict):
 
     name: str
     title: str = ""
+    title_zh: str | None = None  # the title in Chinese, shown when slasim speaks Chinese
     extends: str | None = None
     country: str | None = None
     subdivision: str | None = None

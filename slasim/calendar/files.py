@@ -57,6 +57,7 @@ class LocalDay:
     date: dt.date
     name: str
     source: str
+    name_zh: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ class CalendarSpec:
     years: dict[int, Notice]
     closed: tuple[LocalDay, ...]
     working: tuple[LocalDay, ...]
+    title_zh: str | None = None  # the title in Chinese (its own, or the parent's with its title)
 
 
 def _plain(value):
@@ -448,6 +450,9 @@ def _resolve(path: Path, _chain: tuple[str, ...], files: list[Path]) -> Calendar
         },
         closed=(parent.closed if parent else ()) + tuple(_as(LocalDay, d) for d in own.closed),
         working=(parent.working if parent else ()) + tuple(_as(LocalDay, d) for d in own.working),
+        title_zh=own.title_zh
+        if own.title
+        else (own.title_zh or (parent.title_zh if parent else None)),
     )
 
 

@@ -721,19 +721,34 @@ class WorkCalendar:
         return DayInfo(day, working, "weekday" if working else "weekend")
 
     def shown_name(self, name: str) -> str:
-        """A day's name (or kind) as shown in the chosen language: in Chinese, the `holidays`
-        package's own Chinese name of a holiday it names (zh_CN), else the translated message
-        (slasim's own names, kinds), else the name as the calendar file writes it."""
-        if current() == "zh" and self.spec.country and not isinstance(name, Text):
-            if self._zh_names is None:
-                spec = self.spec
+        """A day's name (or kind) as shown in the chosen language: in Chinese, the calendar
+        file's own Chinese name of a local day (`name_zh`), the `holidays` package's Chinese
+        name of a holiday it names (zh_CN), else the translated message (slasim's own names,
+        kinds), else the name as the calendar file writes it."""
+        if current() == "zh" and not isinstance(name, Text):
+            found = self._chinese_names().get(name)
+            if found:
+                return found
+        return localized(name)
+
+    def shown_title(self) -> str:
+        """The calendar's title in the chosen language (its file's `title_zh` in Chinese)."""
+        return self.spec.title_zh if current() == "zh" and self.spec.title_zh else self.spec.title
+
+    def _chinese_names(self) -> dict[str, str]:
+        if self._zh_names is None:
+            spec = self.spec
+            names = {}
+            if spec.country:
                 years = range(spec.first_year - 5, spec.last_year + 1)
-                self._zh_names = names_in(
+                names = names_in(
                     spec.country, spec.subdivision, spec.language, years, spec.path, "zh_CN"
                 )
-            if name in self._zh_names:
-                return self._zh_names[name]
-        return localized(name)
+            for day in (*spec.closed, *spec.working):
+                if day.name_zh:
+                    names[day.name] = day.name_zh
+            self._zh_names = names
+        return self._zh_names
 
     def special_days(self, year: int) -> list[DayInfo]:
         """Holidays, make-up workdays and local overrides of a year, in date order."""

@@ -180,10 +180,15 @@ def calendar_list():
     for name in list_calendars():
         spec = resolve_spec(find_calendar(name))
         rows.append(
-            [name, spec.title, spec.first_year, spec.published_through or "—", spec.timezone]
+            [name, title(spec), spec.first_year, spec.published_through or "—", spec.timezone]
         )
     headers = ["name", "title", "first year", "published through", "time zone"]
     typer.echo(tabulate(rows, headers=[_(h) for h in headers]))
+
+
+def title(spec) -> str:
+    """A calendar's title in the chosen language (its file's `title_zh` in Chinese)."""
+    return spec.title_zh if current() == "zh" and spec.title_zh else spec.title
 
 
 # The words of `calendar list` and `calendar show` (the JSON keeps its keys), translated where shown.
@@ -231,8 +236,9 @@ def calendar_show(
         return
     from slasim.calendar.workcalendar import load_calendar
 
-    shown_name = load_calendar(name).shown_name
-    head = f"{report['calendar']} — {report['title']} — {report['year']}"
+    cal = load_calendar(name)
+    shown_name = cal.shown_name
+    head = f"{report['calendar']} — {cal.shown_title()} — {report['year']}"
     if report["provisional"]:
         head += "  " + _("(PROVISIONAL: no official notice loaded)")
     typer.echo(head)
