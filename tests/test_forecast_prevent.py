@@ -109,3 +109,23 @@ def test_prevent_on_the_command_line(tmp_path):
     assert "可避免红牌" in shown.stdout and english_left(shown.stdout) == []
     bad = slasim(*args, "--prevent", 0)
     assert bad.returncode == 2
+
+
+def test_a_horizon_too_short_to_judge_says_so(tmp_path):
+    # Limits of 5 and 10 working days, the case received at T: no card can fire within 1wd. The
+    # first possible is the yellow rung of `warn-before`, whatever its share, after the horizon.
+    scenario, snapshot = files(tmp_path)
+    scenario.write_text(SCENARIO.replace("promised: 2wh, legal: 1wd", "promised: 5wd, legal: 10wd"))
+    cases = json.loads(snapshot.read_text())
+    cases["cases"] = [{"id": "q", "service": "request", "step": "serve", "received": at(0)}]
+    snapshot.write_text(json.dumps(cases))
+    args = ["forecast", scenario, "--open", snapshot, "--horizon", "1wd", "--reps", 2]
+    result = json.loads(slasim(*args, "--json").stdout)
+    assert result["cases"][0]["yellow"]["p"] == 0
+    assert result["first_possible"]["yellow"] > result["horizon_end"]
+    ran = slasim(*args)
+    assert "The horizon is too short to judge" in ran.stdout
+    zh = slasim("--lang", "zh", *args)
+    assert zh.returncode == 0 and english_left(zh.stdout) == []
+    longer = slasim("forecast", scenario, "--open", snapshot, "--horizon", "10wd", "--reps", 2)
+    assert "too short" not in longer.stdout

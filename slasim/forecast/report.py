@@ -100,6 +100,15 @@ def forecast_text(result: dict, top: int = 20) -> str:
         "",
     ]
     at_risk = [r for r in result["cases"] if r["yellow"]["p"] > 0 or r["red"]["p"] > 0]
+    first = (result.get("first_possible") or {}).get("yellow")
+    if result["expected_new"]["yellow"] == 0 and (first is None or first > result["horizon_end"]):
+        lines.append(
+            _(
+                "No open case can reach a new yellow card within the horizon: the first could "
+                "come at {first}, were it still open then. The horizon is too short to judge; "
+                "lengthen --horizon."
+            ).format(first=first or "-")
+        )
     rows = [
         [
             row["id"][:14],
@@ -186,14 +195,15 @@ def backtest_text(result: dict) -> str:
     """A backtest as text, in the chosen language: what was run, then per level the Brier scores
     beside the baselines and the reliability by decile."""
     lines = [
-        _(
-            "Backtest of {scenario} on {log}: {n} as-of instants, horizon {horizon}, "
-            "{reps} replications, seed {seed}"
-        ).format(
+        _("Backtest of {scenario} on {log}: {n} as-of instants, horizon {horizon}").format(
             scenario=result["scenario"],
             log=result["log"],
             n=len(result["as_of"]),
             horizon=result["horizon"],
+        ),
+        _("engine {engine} ({note}); {reps} replications, seed {seed}").format(
+            engine=result.get("engine", "-"),
+            note=localized(result.get("engine_note", "-")),
             reps=result["replications"],
             seed=result["seed"],
         )

@@ -22,7 +22,7 @@ import numpy as np
 
 from slasim.calendar.units import day_to_date, minutes_to_iso
 from slasim.calendar.workcalendar import load_calendar
-from slasim.clock.cards import LEVELS
+from slasim.clock.cards import LEVELS, first_reached
 from slasim.clock.limits import Limit
 from slasim.forecast.replay import (  # noqa: F401 (run_warm: the forecast's API too)
     engine_for,
@@ -37,6 +37,7 @@ from slasim.io.i18n import Text
 from slasim.scenario.names import Verbatim
 from slasim.scenario.plan import Plan, compile_plan
 from slasim.scenario.schema import Scenario
+from slasim.sim.grading import CaseRecord
 from slasim.sim.metrics import confidence
 from slasim.sim.warm import OpenCase
 
@@ -92,6 +93,29 @@ def _quantile(values: np.ndarray, q: float) -> float:
 
 def _iso(wall: float) -> str | None:
     return minutes_to_iso(wall) if math.isfinite(wall) else None
+
+
+def _first_possible(plan: Plan, cases: list[OpenCase], extension: dict) -> dict:
+    """Per watched level, the first instant any open case not yet at it could reach it, were it
+    still open then (None: none could, e.g. none accepted): a horizon ending before it is too
+    short to judge."""
+    records = []
+    for case in cases:
+        record = CaseRecord(case.service, case.received, case.accepted, number=case.number)
+        record.pauses = list(case.pauses) or None
+        records.append(record)
+    graded = grade(plan, records, extension)
+    start = float(plan.calendar.to_wall_array(np.array([plan.start]), side="left")[0])
+    out = {}
+    for lv in WATCHED:
+        first = np.inf
+        for _, ladder, cross in graded["levels"].values():
+            for level, when in first_reached(ladder, cross).items():
+                if LEVELS.index(level) >= LEVELS.index(lv):
+                    later = when[when > start]
+                    first = min(first, float(later.min()) if len(later) else np.inf)
+        out[lv] = _iso(first)
+    return out
 
 
 def forecast(
@@ -196,6 +220,7 @@ def forecast(
             for lv in watched
         },
         "cases": rows,
+        "first_possible": _first_possible(plan, cases, extension),
         "cards_per_day": cards,
         "warnings": [
             Text(
