@@ -129,3 +129,12 @@ def test_the_shipped_catalogs_load_and_translate_the_command_lines_frame():
     with language("zh"):
         assert "{message}" in i18n._("error: {message}")
         assert i18n._("error: {message}") != "error: {message}"
+
+
+def test_a_field_slasim_words_is_translated_one_from_the_file_is_not(monkeypatch):
+    monkeypatch.setattr(i18n, "catalog", lambda lang: {"line {n}": "第 {n} 行", "staff": "人员"})
+    err = SlasimError("bad", source="cases.csv", field=Text("line {n}", n=5))
+    assert err.args[0] == "cases.csv: line 5: bad"
+    with language("zh"):
+        assert str(err) == "cases.csv: 第 5 行: bad"
+        assert str(SlasimError("bad", field="staff")) == "staff: bad"  # a key of the file

@@ -78,7 +78,10 @@ class SlasimError(ValueError):
         # Messages quote values from files: each part is capped, so no input is echoed whole.
         parts = [terminal_text(one_line(self.source))] if self.source else []
         shown_message = localized(self.message, lang)
-        parts += [_capped(terminal_text(one_line(p))) for p in (self.field, shown_message) if p]
+        # A field is shown as written in the file; one slasim words (a `Text`: "line 5") is
+        # translated.
+        field = self.field.localized(lang) if isinstance(self.field, Text) else self.field
+        parts += [_capped(terminal_text(one_line(p))) for p in (field, shown_message) if p]
         return ": ".join(parts)
 
     def __str__(self) -> str:
