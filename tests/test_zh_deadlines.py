@@ -217,7 +217,7 @@ def test_pydantic_errors_keep_their_english_and_translate_by_type():
         (
             {"staff": 1, "rule": "x"},
             "rule: Input should be 'fcfs' or 'priority'",
-            "rule: 应为 'fcfs' or 'priority'",
+            "rule: 应为 'fcfs' 或 'priority'",
         ),
         ({"staff": 1, "desk": 2}, "desk: unknown field", "desk: 未知字段"),
     ]

@@ -174,6 +174,10 @@ def error_text(error: dict) -> str:
         cause = ctx.get("error")
         first = cause.args[0] if isinstance(cause, Exception) and cause.args else None
         return first if isinstance(first, Text) and first == text else text
+    expected = ctx.get("expected")
+    if isinstance(expected, str) and " or " in expected:  # "'a', 'b' or 'c'": its "or" translated
+        head, _, last = expected.rpartition(" or ")
+        ctx["expected"] = Text("{head} or {last}", head=head, last=last)
     if kind in COUNTED:
         one, many, key = COUNTED[kind]
         template = one if ctx.get(key) == 1 else many
