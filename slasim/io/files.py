@@ -57,7 +57,10 @@ def did_you_mean(name: str, known) -> str:
     close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
     if not close:
         return ""
-    return Text(" (did you mean {names}?)", names=" or ".join(repr(c) for c in close))
+    names = repr(close[-1])
+    if len(close) > 1:
+        names = Text("{head} or {last}", head=" or ".join(repr(c) for c in close[:-1]), last=names)
+    return Text(" (did you mean {names}?)", names=names)
 
 
 @contextmanager
