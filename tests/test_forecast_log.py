@@ -212,8 +212,11 @@ def test_backtest_scores_by_hand(tmp_path):
         {"bin": "0.0-0.1", "n": 1, "predicted": 0.0, "observed": 0.0},
         {"bin": "0.9-1.0", "n": 1, "predicted": 1.0, "observed": 1.0},
     ]
-    text = slasim(*args, "--horizon", "1wd", "--reps", 3)
+    text = slasim(*args, "--horizon", "1wd", "--reps", 3, "--out", tmp_path / "scores.json")
     assert text.returncode == 0 and "Brier score: forecast 0.0000" in text.stdout
+    assert (tmp_path / "scores.json").read_text() == ran.stdout
+    no_table = slasim(*args, "--horizon", "1wd", "--csv", tmp_path / "risk.csv")
+    assert no_table.returncode == 2 and "--csv" in no_table.stderr
     late = slasim(*args, "--horizon", "2wd", "--reps", 3)
     assert late.returncode == 2 and "nothing to score against" in late.stderr
 

@@ -114,6 +114,8 @@ def forecast(
         )
     if log is not None and as_of is None and not backtest:
         raise SlasimError("give the snapshot instant of the log: --as-of", field="--as-of")
+    if backtest and csv_file is not None:
+        raise SlasimError("a backtest has no per-case table: leave out --csv", field="--csv")
     kind = None if out is None else out.suffix.lower()
     if kind not in (None, ".json", ".csv") or (backtest and kind == ".csv"):
         if backtest:
@@ -162,9 +164,9 @@ def forecast(
             )
         if not quiet:
             warn([message])
-    if (csv_file is not None and not backtest) or out is not None:
+    if csv_file is not None or out is not None:
         with OutputSet() as outputs:
-            if csv_file is not None and not backtest:
+            if csv_file is not None:
                 outputs.write(csv_file, forecast_csv(result))
             if out is not None:
                 text = (
