@@ -129,3 +129,5 @@ def test_a_horizon_too_short_to_judge_says_so(tmp_path):
     assert zh.returncode == 0 and english_left(zh.stdout) == []
     longer = slasim("forecast", scenario, "--open", snapshot, "--horizon", "10wd", "--reps", 2)
     assert "too short" not in longer.stdout
+    quiet = slasim(*args, "--prevent", 1)
+    assert "nothing to prevent" in quiet.stdout and "reds prevented" not in quiet.stdout

@@ -162,6 +162,8 @@ def _mean_ci(stat: dict) -> str:
 
 def prevent_lines(prevent: dict) -> list[str]:
     """The desks ranked by the reds one more staff there would prevent."""
+    if not prevent["open_red"]["mean"] and not prevent["all_red"]["mean"]:
+        return [_("No red card within the horizon in any replication: nothing to prevent.")]
     lines = [
         _(
             "One more staff at a desk for {days} working days from the snapshot (same random "
