@@ -9,6 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
+import slasim.sim.compare  # noqa: F401  (loaded with the page, not on the first Run)
 from slasim.io.errors import SlasimError
 from slasim.io.i18n import _, localized
 from slasim.outputs.results import cell, change_cell, shown_verdict, to_json

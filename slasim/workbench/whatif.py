@@ -157,22 +157,28 @@ def run_what_if(
     data: dict, source: str, changes: Changes, reps: int, seed: int, progress=None
 ) -> dict:
     """The baseline and the what-if with common random numbers: `slasim compare`'s result (the
-    same function, the same arguments; replications in this process)."""
+    same function, the same arguments; as many processes as `compare` takes by default, one for
+    a short run: the results are the same for any number)."""
     from slasim.io.errors import SlasimError
+    from slasim.scenario.plan import compile_plan
+    from slasim.scenario.reforms import scenario_with_reforms
     from slasim.sim.compare import compare
-    from slasim.sim.workload import MAX_CASES
+    from slasim.sim.parallel import default_workers
+    from slasim.sim.workload import MAX_CASES, choose_workers
 
     names = variant(data, changes)
     if not names:
         raise SlasimError("nothing to compare: change a control or switch a reform on")
+    full = with_what_if(data, changes)
+    plan = compile_plan(scenario_with_reforms(full, [], source), source)
     return compare(
-        with_what_if(data, changes),
+        full,
         source,
         [names],
         replications=reps,
         seed=seed,
         progress=progress,
-        workers=1,
+        workers=choose_workers([(plan, reps)], default_workers()),
         max_cases=MAX_CASES,
     )
 
