@@ -151,8 +151,13 @@ def test_a_bad_row_is_one_chinese_line_naming_file_and_line(cli, tmp_path):
     code, out, err = cli("--lang", "zh", "deadline", "--from", rows)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("错误：")
-    assert err.strip().endswith(
-        "line 2: limit: 不是有效的时限（应为 20wd、4wh、30d 这样的形式）：'20wx'"
+    assert (
+        err
+        == f"错误：{rows}: 第 2 行: limit: 不是有效的时限（应为 20wd、4wh、30d 这样的形式）：'20wx'\n"
+    )
+    _code, _out, err_en = cli("--lang", "en", "deadline", "--from", rows)
+    assert err_en == (
+        f"error: {rows}: line 2: limit: not a time limit (expected e.g. 20wd, 4wh, 30d): '20wx'\n"
     )
 
 
