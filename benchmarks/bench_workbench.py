@@ -6,8 +6,8 @@ Measured with Streamlit's own harness (`AppTest`): the page is loaded and the co
 the clock runs from the click to the end of the script run that draws the table (baseline and
 what-if simulated in the page's process, as the server does). The kept result is emptied before
 each press, so every press simulates; one press before the timed ones loads the calendar and the
-engines. The replications run in the page's own process, one after another (as on the server), so
-the figure depends on how busy the machine is: the load average is printed beside it. The same
+engines. The replications run as on the server (as many processes as `slasim compare` takes by
+default), so the figure depends on how busy the machine is: the load average is printed beside it. The same
 inputs pressed again (the kept result) are timed too, and a direct call of the page's run function
 (`whatif.run_what_if`) without drawing.
 
