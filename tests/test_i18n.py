@@ -138,3 +138,13 @@ def test_a_field_slasim_words_is_translated_one_from_the_file_is_not(monkeypatch
     with language("zh"):
         assert str(err) == "cases.csv: 第 5 行: bad"
         assert str(SlasimError("bad", field="staff")) == "staff: bad"  # a key of the file
+
+
+def test_a_source_slasim_words_is_translated(monkeypatch):
+    monkeypatch.setattr(
+        i18n, "catalog", lambda lang: {"{file} (reform {names})": "{file}（改革措施 {names}）"}
+    )
+    err = SlasimError("bad", source=Text("{file} (reform {names})", file="a.yaml", names="x"))
+    assert err.args[0] == "a.yaml (reform x): bad"
+    with language("zh"):
+        assert str(err) == "a.yaml（改革措施 x）: bad"

@@ -76,7 +76,8 @@ class SlasimError(ValueError):
         # One line whatever the input held: line breaks, other control characters and bidi
         # overrides in a key, value or file name are shown escaped, never sent to the terminal.
         # Messages quote values from files: each part is capped, so no input is echoed whole.
-        parts = [terminal_text(one_line(self.source))] if self.source else []
+        source = self.source.localized(lang) if isinstance(self.source, Text) else self.source
+        parts = [terminal_text(one_line(source))] if source else []
         shown_message = localized(self.message, lang)
         # A field is shown as written in the file; one slasim words (a `Text`: "line 5") is
         # translated.
