@@ -226,10 +226,11 @@ def fit(
     plan = compile_plan(  # it must run as written
         validate_model(Scenario, {**fitted.data, "calendar": used}, str(log)), str(log)
     )
+    from slasim.scenario.names import Verbatim
     from slasim.staffing.load import overloaded  # a fitted desk that cannot keep up
 
     warn(
-        Text("{where}: {line}", where=log.name, line=line)
+        Text("{where}: {line}", where=Verbatim(log.name), line=line)
         for line in [*fitted.warnings, *overloaded(plan)]
     )
     if out is not None:

@@ -24,6 +24,7 @@ from slasim.evaluation.simulate import Collector, FirstN, frame
 from slasim.evaluation.verdict import few_cases, summary, verdict
 from slasim.io.errors import SlasimError
 from slasim.io.i18n import Text
+from slasim.scenario.names import Verbatim
 from slasim.scenario.plan import compile_plan
 from slasim.scenario.schema import Scenario
 from slasim.sim.parallel import run_parallel
@@ -121,7 +122,7 @@ def first_n(
             "no simulated step has an activity of the test log (the model's steps: {steps})",
             source=test.source,
             field="activity",
-            steps=", ".join(sorted(names)) or Text("none"),
+            steps=Verbatim(", ".join(sorted(names))) if names else Text("none"),
         )
 
     def both(a: pd.DataFrame, b: pd.DataFrame) -> dict:

@@ -18,6 +18,7 @@ import pandas as pd
 from slasim.io.columns import find_column
 from slasim.io.errors import SlasimError, shown
 from slasim.io.logfile import MAX_LOG_MB, bytes_read, check_rows, open_log, open_log_text
+from slasim.scenario.names import Verbatim
 
 COLUMNS = ("case_id", "activity", "resource", "start_time", "end_time")
 # each column's role in the one list of log column names `slasim fit` also reads (`slasim.io.columns`)
@@ -170,7 +171,7 @@ def read_frame(
                 "no {role} column found (columns: {columns})",
                 source=source,
                 field=name,
-                role=name,
+                role=Verbatim(name),
                 columns=", ".join(map(shown, raw.columns)),
             )
         chosen[name] = found

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from slasim.io.errors import SlasimError
 from slasim.io.i18n import Text
+from slasim.scenario.names import Verbatim
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ def _held_out(plan, log: Path, whole) -> tuple:
         )
 
     if provenance.log != log.name:  # fitted elsewhere: LOG is the test log
-        seen = Text("a log the fit never saw; it fitted {log}", log=provenance.log)
+        seen = Text("a log the fit never saw; it fitted {log}", log=Verbatim(provenance.log))
         return None, whole.events, caveat(seen)
     if provenance.split is None:
         raise SlasimError(

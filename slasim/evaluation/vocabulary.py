@@ -13,16 +13,19 @@ import pandas as pd
 
 from slasim.io.errors import SlasimError
 from slasim.io.i18n import Text
+from slasim.scenario.names import Verbatim
 
 MAX_UNKNOWN_SHARE = 0.5  # of the test log's events, of activities the model never produces
 SHOWN = 3  # activities named in a message
 
 
-def _few(names: list[str]) -> str:
+def _few(names: list[str]):
+    """Up to SHOWN names as written (never looked up in the catalogs), and how many more; "" for
+    none."""
     more = len(names) - SHOWN
     if more > 0:
-        return Text("{names} and {more} more", names=", ".join(names[:SHOWN]), more=more)
-    return ", ".join(names)
+        return Text("{names} and {more} more", names=Verbatim(", ".join(names[:SHOWN])), more=more)
+    return Verbatim(", ".join(names)) if names else ""
 
 
 def check(model: set[str], test: pd.Series, source: str) -> dict:

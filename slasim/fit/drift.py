@@ -21,6 +21,7 @@ from scipy import stats
 from slasim.calendar.units import MINUTES_PER_DAY, minutes_to_iso
 from slasim.fit.log import Events
 from slasim.io.i18n import Text
+from slasim.scenario.names import Verbatim
 
 MONTH_DAYS = 30.4375
 RECENT_MONTHS = 3
@@ -177,7 +178,7 @@ def window(
     evidence["drift"] = (
         Text(
             "yes: {tests} (p < {alpha:.4f} and effect >= threshold)",
-            tests=", ".join(moved),
+            tests=Verbatim(", ".join(moved)),
             alpha=ALPHA / 3,
         )
         if moved
@@ -190,7 +191,7 @@ def window(
             kept=len(recent_cases),
             total=len(train),
             day=minutes_to_iso(cut)[:10],
-            tests=", ".join(moved),
+            tests=Verbatim(", ".join(moved)),
         )
         return recent_cases, evidence
     if moved and recent != "auto":

@@ -22,6 +22,7 @@ from slasim.calendar.units import MINUTES_PER_DAY, day_to_date
 from slasim.calendar.workcalendar import WorkCalendar
 from slasim.fit.log import Events
 from slasim.io.i18n import Text
+from slasim.scenario.names import Verbatim
 from slasim.scenario.schema import WEEKDAYS
 
 SLOT = 30  # minutes: the grain of the hours reported
@@ -88,7 +89,7 @@ def office_hours(events: Events, cal: WorkCalendar) -> dict:
             "{cover:.0%} of them fall {low}–{high}: fit the office time from the "
             "log (--office-hours log, the default) or use a calendar with those hours",
             outside=outside,
-            calendar=cal.name,
+            calendar=Verbatim(cal.name),
             hours=hours,
             cover=COVER,
             low=clock(low),

@@ -26,6 +26,7 @@ from slasim.fit.xes import xes_rows
 from slasim.io.columns import column_names
 from slasim.io.errors import SlasimError, shown
 from slasim.io.logfile import MAX_LOG_MB, bytes_read, check_rows, open_log_text
+from slasim.scenario.names import Verbatim
 
 CANDIDATES = column_names()  # one list for fit and fidelity: slasim/io/log_columns.toml
 
@@ -76,7 +77,7 @@ def _pick(header: list[str], role: str, given: str | None, source: str) -> str |
                 source=source,
                 field=role,
                 name=repr(given),
-                columns=", ".join(header),
+                columns=Verbatim(", ".join(header)),
             )
         return given
     return next((lowered[c] for c in CANDIDATES[role] if c in lowered), None)
@@ -265,8 +266,8 @@ def read_log(
                 "no {role} column found (give --{role}; columns: {columns})",
                 source=source,
                 field=needed,
-                role=needed,
-                columns=", ".join(header),
+                role=Verbatim(needed),
+                columns=Verbatim(", ".join(header)),
             )
     index = {name: header.index(col) for name, col in names.items() if col is not None}
     events = _columns(rows, index, names, TimeReader(calendar.tz, source), source)
