@@ -256,3 +256,21 @@ def test_a_separate_test_log_the_fit_saw_is_warned_in_chinese(cli, tmp_path):
     )
     assert "（单独的测试日志）" in out.splitlines()[0]
     assert english_left(out) == [] and english_left(err) == []
+
+
+def test_names_from_the_log_are_shown_as_written():
+    """An activity named like a translated word (`service` is 事项 in the catalogs) stays as the
+    log writes it; the message around it is Chinese, its share 1 in 10 events."""
+    from slasim.evaluation.vocabulary import warning
+
+    line = warning(
+        {
+            "test_only": ["service"],
+            "test_only_event_share": 0.1,
+            "model_only": [],
+            "model_only_event_share": None,
+        }
+    )
+    assert line == "activities only in the test log: service (10.0% of its events)"
+    with language("zh"):
+        assert localized(line) == "仅见于测试日志的活动：service（占其事件的 10.0%）"
