@@ -237,3 +237,19 @@ def test_out_writes_the_json_or_the_risk_table(files, tmp_path):
     assert wrong.returncode == 2 and "--out" in wrong.stderr and "Traceback" not in wrong.stderr
     onto_input = slasim(*args, "--out", log)
     assert onto_input.returncode == 2 and log.read_text().startswith("case_id,")
+
+
+def test_no_open_case_is_one_line(files):
+    scenario_path, log = files
+    before = slasim("forecast", scenario_path, "--log", log, "--as-of", "2025-01-09T08:00")
+    assert before.returncode == 0
+    assert before.stdout.strip() == (
+        "No open cases at 2025-01-09T08:00: the log has no case received by then."
+    )
+    # After the past log's last event (+1540) every case of it ended with `decide`: decided.
+    past = write_log(log.parent / "past.csv", HISTORY)
+    after = slasim("forecast", scenario_path, "--log", past, "--as-of", "2025-01-11T12:00")
+    assert after.returncode == 0
+    assert after.stdout.strip() == (
+        "No open cases at 2025-01-11T12:00: the log's 6 cases received by then are decided."
+    )

@@ -61,12 +61,14 @@ def forecast_text(result: dict, top: int = 20) -> str:
     """The forecast as text, in the chosen language: what was run and how far to trust it, the
     cases at risk ranked, the cards per day."""
     if result["open_cases"] == 0:
-        line = _("No open cases at {as_of}: nothing to forecast.").format(as_of=result["as_of"])
-        snapshot = result.get("snapshot")
-        if snapshot is not None:
-            line += " " + _("(of the log's {n} cases received by then, none is open)").format(
-                n=snapshot["received"]
-            )
+        received = (result.get("snapshot") or {}).get("received")
+        if received is None:
+            line = _("No open cases at {as_of}: nothing to forecast.")
+        elif received:
+            line = _("No open cases at {as_of}: the log's {n} cases received by then are decided.")
+        else:
+            line = _("No open cases at {as_of}: the log has no case received by then.")
+        line = line.format(as_of=result["as_of"], n=received)
         return "\n".join([line] + [localized(w) for w in result["warnings"]])
     lines = [
         _(
@@ -139,16 +141,20 @@ def forecast_text(result: dict, top: int = 20) -> str:
                 left=left, quiet=quiet
             )
         )
-    lines += ["", _("cards fired per working day (all cases, new ones too): mean [95% CI]")]
-    day_rows = []
-    for day in result["cards_per_day"]:
-        cells = [date_text(dt.date.fromisoformat(day["day"]))]
-        for level in ("yellow", "red"):
-            c = day[level]
-            ci = c["ci95"] or [c["mean"], c["mean"]]
-            cells.append(f"{c['mean']:.2f} [{ci[0]:.2f}, {ci[1]:.2f}]")
-        day_rows.append(cells)
-    lines.append(table([_("working day"), localized("yellow"), localized("red")], day_rows))
+    fired = any(day[lv]["mean"] for day in result["cards_per_day"] for lv in ("yellow", "red"))
+    if fired:
+        lines += ["", _("cards fired per working day (all cases, new ones too): mean [95% CI]")]
+        day_rows = []
+        for day in result["cards_per_day"]:
+            cells = [date_text(dt.date.fromisoformat(day["day"]))]
+            for level in ("yellow", "red"):
+                c = day[level]
+                ci = c["ci95"] or [c["mean"], c["mean"]]
+                cells.append(f"{c['mean']:.2f} [{ci[0]:.2f}, {ci[1]:.2f}]")
+            day_rows.append(cells)
+        lines.append(table([_("working day"), localized("yellow"), localized("red")], day_rows))
+    else:
+        lines += ["", _("No card fires on any working day of the horizon in any replication.")]
     if "prevent" in result:
         lines += ["", *prevent_lines(result["prevent"])]
     lines += [_("warning: {message}").format(message=localized(w)) for w in result["warnings"]]
