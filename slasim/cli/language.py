@@ -77,6 +77,27 @@ def _translate_panels() -> None:
         if hasattr(panels, name):
             setattr(panels, name, _(text))
     _panels_translated = current() != "en"
+    _fold_help_text(panels)
+
+
+def _fold_help_text(panels) -> None:
+    """Let an option's help wrap anywhere: Rich wraps only at spaces and cuts a longer run with
+    "…", which is every Chinese sentence (it has no spaces). Typer builds each option's help
+    column in `_get_parameter_help`; its texts are given overflow="fold" (Typer's own choice
+    for the type column). A Typer without that function keeps its layout."""
+    build = getattr(panels, "_get_parameter_help", None)
+    if build is None or getattr(build, "_folds", False):
+        return
+
+    def folded(*args, **kwargs):
+        column = build(*args, **kwargs)
+        for item in getattr(column, "renderables", ()):
+            if hasattr(item, "overflow"):
+                item.overflow = "fold"
+        return column
+
+    folded._folds = True
+    panels._get_parameter_help = folded
 
 
 HELP_OPTION = N_("Show this message and exit.")  # Click's text for --help, shown translated
