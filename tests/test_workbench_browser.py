@@ -119,7 +119,7 @@ def set_number(driver, label: str, value: int) -> None:
 
 
 def results_table(driver) -> str:
-    """The What-if column of the results table, as shown."""
+    """The results table (the first one on the page), as shown."""
     from selenium.webdriver.common.by import By
 
     def table(d):
