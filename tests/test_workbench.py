@@ -44,10 +44,11 @@ def shown_texts(at: AppTest) -> str:
     parts = []
     for kind in ("title", "header", "subheader", "caption", "markdown", "info", "warning", "error"):
         parts += [str(e.value) for e in getattr(at, kind)]
-    for kind in ("button", "selectbox", "number_input", "slider", "toggle", "text_input", "radio"):
+    widgets = ("button", "selectbox", "number_input", "slider", "toggle", "text_input", "radio")
+    for kind in (*widgets, "checkbox", "text_area", "multiselect", "metric"):
         parts += [w.label for w in getattr(at, kind)]
-    parts += [w.label for w in at.get("download_button")]
-    parts += [w.label for w in at.get("expander")]
+    for kind in ("download_button", "expander", "file_uploader"):
+        parts += [w.label for w in at.get(kind)]
     for frame in at.table:
         table = frame.value
         parts += [str(c) for c in table.columns]
