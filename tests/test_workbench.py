@@ -499,3 +499,18 @@ def test_what_would_prevent_it_is_the_forecast_with_the_staff_set():
         f"{today['expected'][k]:.1f}" for k in ("yellow", "red")
     ]
     assert list(shown["Staff set"]) == [f"{expected['expected'][k]:.1f}" for k in ("yellow", "red")]
+
+
+def test_the_staff_and_week_results_in_chinese_leave_no_english():
+    at = page("staff", lang="zh", scenario="minimal")
+    at.number_input(key="staff_budget:minimal").set_value(200)
+    at.button(key="staff_run").click().run()
+    week = page("week", lang="zh", scenario="district-centre")
+    week.number_input(key="week_reps").set_value(2)
+    week.number_input(key="week_staff:district-centre:market").set_value(5)
+    week.button(key="week_run").click().run()
+    for done in (at, week):
+        assert not done.exception and not done.error
+        reports = "\n".join(c.value for c in done.code if c.language is None)  # the commands' text
+        assert reports and english_left(shown_texts(done) + "\n" + reports) == []
+    assert "红牌" in shown_texts(week)

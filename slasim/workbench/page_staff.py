@@ -23,11 +23,12 @@ def page() -> None:
         key=f"staff_targets:{name}",
     )
     targets = [line.strip() for line in text.splitlines() if line.strip()]
-    services = ["", *(data.get("services") or {})]
+    # labels made now, in the page's language (a format function runs where Streamlit calls it)
+    services = {"": _("all services"), **{name: name for name in data.get("services") or {}}}
     service = st.selectbox(
         _("Judge on the service"),
-        services,
-        format_func=lambda s: s or _("all services"),
+        list(services),
+        format_func=services.get,
         key=f"staff_service:{name}",
     )
     reforms = st.multiselect(
