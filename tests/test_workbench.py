@@ -454,7 +454,8 @@ def test_every_page_in_chinese_leaves_no_english(name):
     assert not at.exception and not at.error
     data, _source = inputs.load_choice("district-centre")
     # allowed: the chosen scenario's own description, a text from its file (shown as written)
-    text = shown_texts(at) + "\n" + "\n".join(c.value for c in at.code if c.language is None)
+    reports = "\n".join(c.value for c in at.code if c.language == "plaintext")
+    text = shown_texts(at) + "\n" + reports
     assert english_left(text, allowed=[data["description"]]) == []
     assert at.sidebar.radio(key="page").label == "页面"
 
@@ -511,6 +512,7 @@ def test_the_staff_and_week_results_in_chinese_leave_no_english():
     week.button(key="week_run").click().run()
     for done in (at, week):
         assert not done.exception and not done.error
-        reports = "\n".join(c.value for c in done.code if c.language is None)  # the commands' text
+        # the reports the commands print (plain text), not the command lines (bash)
+        reports = "\n".join(c.value for c in done.code if c.language == "plaintext")
         assert reports and english_left(shown_texts(done) + "\n" + reports) == []
     assert "红牌" in shown_texts(week)
