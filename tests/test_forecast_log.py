@@ -253,3 +253,11 @@ def test_no_open_case_is_one_line(files):
     assert after.stdout.strip() == (
         "No open cases at 2025-01-11T12:00: the log's 6 cases received by then are decided."
     )
+
+
+def test_a_log_of_another_process_is_one_located_line(files, tmp_path):
+    scenario_path, _ = files
+    other = write_log(tmp_path / "other.csv", [("x1", "Pay", -50, 10), ("x2", "Ship", -40, 20)])
+    ran = slasim("forecast", scenario_path, "--log", other, "--as-of", AS_OF.isoformat())
+    assert ran.returncode == 2 and "Traceback" not in ran.stderr
+    assert ran.stderr.startswith(f"error: {other}: activity: no activity of the log is a step")

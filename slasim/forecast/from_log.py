@@ -16,7 +16,8 @@ it), with `fit`'s naming rule for a step's name from an activity's. At the insta
   step count as supplement rounds; cases beyond a desk's staff in service wait at its head.
 
 Events of activities that are no step of the scenario (rare ones `fit` left out) place no case and
-are counted. A case whose place the engines cannot take (inside a parallel group or a Markov route)
+are counted. A log none of whose activities is a step of the scenario (another process's
+log) is refused. A case whose place the engines cannot take (inside a parallel group or a Markov route)
 is left out, and the result says how many and why. The log holds no pauses, extensions or cards:
 those of a log's cases are taken as none.
 """
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from slasim.io.errors import SlasimError
 from slasim.io.i18n import N_, Text
 from slasim.scenario.names import Verbatim
 from slasim.scenario.plan import ChoicePlan, Plan, ServicePlan, StepPlan, step_names
@@ -113,6 +115,16 @@ def snapshot_from_log(plan: Plan, events, as_of: float, slug) -> LogSnapshot:
     def leave(reason: str, case: str) -> None:
         snap.left_out.setdefault(reason, []).append(case)
 
+    every_step = {name for service in plan.services for name in step_names(service.route)}
+    activities = set(events.activity[~events.milestone].tolist())
+    if activities and not any(a in every_step or slug(a) in every_step for a in activities):
+        raise SlasimError(
+            "no activity of the log is a step of the scenario (e.g. {example}): is the scenario "
+            "the one fitted from this log?",
+            source=events.source,
+            field="activity",
+            example=Verbatim(sorted(activities)[0]),
+        )
     for number, (case, rows) in enumerate(_grouped(events, as_of).items()):
         snap.received += 1
         service = service_of(plan, str(events.service[rows[0]]), slug)
