@@ -516,3 +516,28 @@ def test_the_staff_and_week_results_in_chinese_leave_no_english():
         reports = "\n".join(c.value for c in done.code if c.language == "plaintext")
         assert reports and english_left(shown_texts(done) + "\n" + reports) == []
     assert "红牌" in shown_texts(week)
+
+
+def test_without_the_app_extra_slasim_app_says_how_to_install_it(monkeypatch):
+    from slasim.workbench import launch
+
+    monkeypatch.setattr(launch, "find_spec", lambda name: None)
+    done = slasim("app")
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "error: slasim app needs the optional extra (missing: streamlit): pip install 'slasim[app]'"
+    )
+
+
+def test_the_page_reads_only_the_files_it_was_given(monkeypatch, tmp_path):
+    given = tmp_path / "mine.yaml"
+    given.write_text((ROOT / "scenarios" / "minimal.yaml").read_text(encoding="utf-8"))
+    monkeypatch.setenv(inputs.SCENARIOS_ENV, str(given))
+    choices = inputs.scenario_choices()
+    assert choices[0] == f"file:{given}" and "district-centre" in choices
+    data, source = inputs.load_choice(f"file:{given}")
+    assert (data["name"], source) == ("minimal", str(given))
+    with pytest.raises(Exception, match="not a scenario this page was given"):
+        inputs.load_choice("file:/etc/passwd")
+    assert inputs.safe_name("../../etc/passwd") == "passwd"
+    assert inputs.safe_name("C:\\Users\\me\\centre.yaml") == "centre.yaml"
