@@ -11,7 +11,11 @@ passes one half, its decision and due instants (p50, p90). Per working day of th
 fired (first reached, every case), mean and Student-t 95 % interval over replications. Rungs scoped
 to a step are not forecast (only the case's limits). A pause still under way when the run ends (two
 horizons on) is not yet in the case's record, so its clock is taken as running: such a case's
-crossings after the pause began may come early.
+crossings after the pause began may come early. A case that may wait at one of several steps (a
+log's case before a branch, `from_log`) is seated at one drawn per replication by the branch
+shares. `first_possible`: per level, the first instant an open case could reach it were it still
+open, which tells a horizon too short to judge. With `prevent_days`, the desks are tried one more
+staff each (`prevent`).
 """
 
 from __future__ import annotations
