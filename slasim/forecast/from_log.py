@@ -15,27 +15,41 @@ it), with `fit`'s naming rule for a step's name from an activity's. At the insta
 - it is accepted at receipt, or when its first accepting step ended; earlier visits to its current
   step count as supplement rounds; cases beyond a desk's staff in service wait at its head.
 
+- in (or about to enter) a parallel group or a Markov route, a case is placed at the last route
+  item it has touched (`_fronts`): in each branch of a parallel group, at its step under way or
+  after its step done (a branch with no event yet runs from its start); in a Markov route, at the
+  step it began last, the route's visits so far counted; about to enter one, after its last step
+  (the route drawn on from there by its shares).
+
 Events of activities that are no step of the scenario (rare ones `fit` left out) place no case and
 are counted. A log none of whose activities is a step of the scenario (another process's
-log) is refused. A case whose place the engines cannot take (inside a parallel group or a Markov route)
-is left out, and the result says how many and why. The log holds no pauses, extensions or cards:
-those of a log's cases are taken as none.
+log) is refused. A case the engines cannot place is left out, and the result says how many and
+why. The log holds no pauses, extensions or cards: those of a log's cases are taken as none.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from slasim.io.errors import SlasimError
 from slasim.io.i18n import N_, Text
 from slasim.scenario.names import Verbatim
-from slasim.scenario.plan import ChoicePlan, Plan, ServicePlan, StepPlan, step_names
-from slasim.sim.warm import OpenCase, find_step
+from slasim.scenario.plan import (
+    ChoicePlan,
+    MarkovPlan,
+    ParallelPlan,
+    Plan,
+    ServicePlan,
+    StepPlan,
+    step_names,
+)
+from slasim.sim.warm import Front, OpenCase, find_place, find_step
 
 UNPLACEABLE = "unplaceable"
+FRONT_ORDER = ("in_service", "waiting", "delay", "after")  # a case's own place: the busiest
 
 
 @dataclass
@@ -66,6 +80,60 @@ def _next_places(route: list) -> list[tuple[float, StepPlan | str | None]]:
             out += [(share * p, place) for p, place in _next_places(branch + rest) if share > 0]
         return out
     return [(1.0, UNPLACEABLE)]
+
+
+def _fronts(route: list, steps: list[tuple], as_of: float) -> list[Front]:
+    """A case's places along `route` from its step events ((name, start, end), wall minutes):
+    at the last route item it has touched — a step under way (in service or in a delay since its
+    start) or done (`after`, since its end); in the branch of a branch point it took; in each
+    branch of a parallel group (none: the branch has not begun); in a Markov route, at its step
+    last begun, with the route's visits so far. Instants stay wall minutes."""
+    seen = {name for name, _, _ in steps}
+    touched = [i for i, item in enumerate(route) if seen & set(step_names([item]))]
+    if not touched:
+        return []
+    item = route[touched[-1]]
+    if isinstance(item, StepPlan):
+        return [_front(item.name, [s for s in steps if s[0] == item.name], as_of)]
+    if isinstance(item, ChoicePlan):
+        latest = max((s for s in steps if s[0] in set(step_names([item]))), key=lambda s: s[1:])
+        branch = next(b for b in item.routes if latest[0] in step_names(b))
+        return _fronts(branch, steps, as_of)
+    if isinstance(item, ParallelPlan):
+        return [front for branch in item.branches for front in _fronts(branch, steps, as_of)]
+    names = {st.name for st in item.steps}  # a Markov route: where it went last
+    visits = [s for s in steps if s[0] in names]
+    latest = max(visits, key=lambda s: (s[1], s[2]))
+    front = _front(latest[0], [latest], as_of)
+    front.visits = len(visits)
+    return [front]
+
+
+def _front(name: str, events: list[tuple], as_of: float) -> Front:
+    """A step's place from its events: under way at T, or done."""
+    name, start, end = max(events, key=lambda s: (s[1], s[2]))
+    if end > as_of:
+        done = sum(1 for s in events if s[2] <= as_of)
+        return Front(name, "in_service", start, rounds=done)
+    return Front(name, "after", end)
+
+
+def _department(service: ServicePlan, name: str) -> int | None:
+    return next(st.department for st in service.steps if st.name == name)
+
+
+def _chain_may_end(route: list, fronts: list[Front]) -> bool:
+    """Whether a case after its step in a Markov route (its only place) may end its route there."""
+    if len(fronts) != 1 or fronts[0].state != "after":
+        return False
+    item, rest = find_place(route, fronts[0].step)
+    if not isinstance(item, MarkovPlan):
+        return False
+    at = [st.name for st in item.steps].index(fronts[0].step)
+    cumulative, targets = item.next[at]
+    shares = np.diff(np.r_[0.0, cumulative])
+    out = sum(p for p, t in zip(shares, targets) if t == len(item.steps))
+    return out > 0 and any(place is None for _, place in _next_places(rest))
 
 
 def accepted_at(service: ServicePlan, received: float, steps: list[tuple]) -> float:
@@ -157,12 +225,15 @@ def snapshot_from_log(plan: Plan, events, as_of: float, slug) -> LogSnapshot:
         for name, _, _ in steps_done:
             rounds[name] = rounds.get(name, 0) + 1
         choices = None
+        general = None  # the case's places inside a parallel group or a Markov route
         if running:
             name, start, _ = max(running, key=lambda s: s[1])
             step, _ = find_step(service.route, name)
             if step is None or len({s[0] for s in running}) > 1:
-                leave(N_("it is inside a parallel group or a Markov route"), case)
-                continue
+                general = _fronts(service.route, steps, as_of)
+        if general is not None:
+            pass
+        elif running:
             state, since = ("delay" if step.department is None else "in_service"), start
             if state == "in_service":
                 seated = at_desk.get(step.department, 0)
@@ -178,21 +249,61 @@ def snapshot_from_log(plan: Plan, events, as_of: float, slug) -> LogSnapshot:
             else:
                 step, rest = find_step(service.route, last[0])
                 if step is None:
-                    leave(N_("it is inside a parallel group or a Markov route"), case)
-                    continue
-                places = _next_places(rest)
+                    general = _fronts(service.route, steps, as_of)
+                    places = [(1.0, UNPLACEABLE)]
+                    if _chain_may_end(service.route, general):
+                        places.append((1.0, None))
+                else:
+                    places = _next_places(rest)
                 since = last[2]
             may_end = sum(p for p, place in places if place is None)
             if last is not None and not goes_on and may_end > 0:
                 continue  # decided by T: its last step may end its route
             if any(place == UNPLACEABLE for _, place in places):
-                leave(N_("it is inside a parallel group or a Markov route"), case)
-                continue
-            places = [(p, place) for p, place in places if place is not None and p > 0]
-            if not places:
-                leave(N_("its route has ended but the log goes on"), case)
-                continue
+                # The route goes on into (or inside) a parallel group or a Markov route: the case
+                # is seated at its places there, or after its last step, the route drawn on.
+                if general is None:
+                    general = [Front(last[0] if last else "", "after", since)]
+                places = []
+            else:
+                places = [(p, place) for p, place in places if place is not None and p > 0]
+                if not places:
+                    leave(N_("its route has ended but the log goes on"), case)
+                    continue
             where = places
+        if general is not None:
+            fronts = []
+            for front in general:
+                department = _department(service, front.step) if front.step else None
+                if front.state == "in_service" and department is None:
+                    front.state = "delay"  # an elapsed step under way
+                if front.state == "in_service":
+                    seated = at_desk.get(department, 0)
+                    if seated >= plan.departments[department].staff:
+                        front.state = "waiting"  # beyond the scenario's staff: first in line
+                    else:
+                        at_desk[department] = seated + 1
+                fronts.append(front)
+            fronts.sort(key=lambda f: FRONT_ORDER.index(f.state))
+            main = fronts[0]
+            item = OpenCase(
+                case,
+                service.index,
+                business(received),
+                accepted,
+                main.step,
+                main.state,
+                business(main.since),
+            )
+            item.rounds, item.visits, item.number = main.rounds, main.visits, -(number + 1)
+            item.others = [replace(f, since=business(f.since)) for f in fronts[1:]]
+            rank = (
+                {"in_service": 0, "waiting": 1, "after": 1}.get(main.state, 2),
+                main.since,
+                number,
+            )
+            placed.append((rank, item, None))
+            continue
         total, cumulative, options = sum(p for p, _ in where), 0.0, []
         for p, step in where:
             cumulative += p / total

@@ -14,12 +14,19 @@ changes one step leaves the others' draws alone (common random numbers, property
 
 from __future__ import annotations
 
-from slasim.scenario.plan import ChoicePlan, MarkovPlan, Plan, ServicePlan, StepPlan
+from slasim.scenario.plan import ChoicePlan, MarkovPlan, Plan, ServicePlan, StepPlan, step_names
 from slasim.sim.arrivals import receipts
 from slasim.sim.draws import Block, ServiceDraws, stream
 from slasim.sim.grading import CaseRecord, Grader
 from slasim.sim.metrics import StepTally, TimeAverage
-from slasim.sim.warm import OpenCase, case_block, elapsed, find_step, residual_rng
+from slasim.sim.warm import (
+    OpenCase,
+    case_block,
+    elapsed,
+    find_place,
+    needs_seating_in_turn,
+    residual_rng,
+)
 
 
 class CaseFlow:
@@ -40,6 +47,10 @@ class CaseFlow:
         self.seed, self.replication = seed, replication
         self.draws = [ServiceDraws.of(plan, s, seed, replication) for s in plan.services]
         self.prioritised = len({s.spec.priority for s in plan.services}) > 1
+        # A warm start's open cases: minutes each waited at each desk (by department index), up
+        # to `waits_until` (what holds a case back: `forecast`'s binding desk per case).
+        self.desk_waits: dict | None = {} if self.open_cases else None
+        self.waits_until = plan.end
 
     # ------------------------------------------------------------------ the engine's part
     def timeout(self, minutes: float):
@@ -67,8 +78,11 @@ class CaseFlow:
     def start(self) -> None:
         """Start the open cases of a warm start (in their order), the arrival processes and the end
         of the warm-up (after the stations exist)."""
-        for case in self.open_cases:
-            self.process(self._resume(case))
+        if needs_seating_in_turn(self.plan, self.open_cases):
+            self.process(self._seat_in_turn())
+        else:
+            for case in self.open_cases:
+                self.process(self._resume(case))
         for s in self.plan.services:
             self.process(self._arrive(s))
         if self.plan.warmup_end > self.plan.start:
@@ -85,6 +99,30 @@ class CaseFlow:
 
     def release(self) -> None:
         """After the metrics are read: let go of what the engine still holds (nothing here)."""
+
+    def _seat_in_turn(self):
+        """Start each open case and let it take its places (its branches' too) before the next."""
+        for case in self.open_cases:
+            self.process(self._resume(case))
+            yield self.timeout(0.0)
+
+    def _waited(self, record: CaseRecord, department: int, arrived: float, started: float) -> None:
+        """An open case's wait at a desk, up to `waits_until` (`desk_waits`)."""
+        waits = self.desk_waits.get(record)
+        if waits is not None:
+            wait = min(started, self.waits_until) - arrived
+            if wait > 0:
+                waits[department] = waits.get(department, 0.0) + wait
+
+    def queued(self):
+        """(record, department, arrived) of each case waiting at a desk now (engine's part)."""
+        raise NotImplementedError
+
+    def end_waits(self) -> None:
+        """After the run: the waits of the open cases still queued, counted to `waits_until`."""
+        if self.desk_waits is not None:
+            for record, department, arrived in self.queued():
+                self._waited(record, department, arrived, self.waits_until)
 
     def _end_warmup(self):
         yield self.timeout(self.plan.warmup_end - self.now)
@@ -144,45 +182,23 @@ class CaseFlow:
         """An open case of a warm start, from where it is (`sim.warm`) to its decision."""
         plan, now = self.plan, self.now
         service = plan.services[case.service]
-        step, rest = find_step(service.route, case.step)
+        if case.step:
+            item, rest = find_place(service.route, case.step)
+        else:  # nothing done yet: the route from its start
+            item, rest = None, list(service.route)
         block = case_block(plan, service, case, self.seed, self.replication)
-        draws = block.steps[step.id]
         record = CaseRecord(service.index, case.received, case.accepted, number=case.number)
         record.pauses = list(case.pauses) or None
         self.open.add(record)
         self.warm_records.append(record)
+        if self.desk_waits is not None:
+            self.desk_waits[record] = {}
         self.wip.change(now, 1)
-        rng = residual_rng(self.seed, self.replication, service, case)
-
-        def rest_of(dist) -> float:  # what remains of a duration under way, in its unit
-            return float(dist.residual(rng, 1, elapsed(plan, case.since, now, dist.unit))[0])
-
         completed = True
-        if case.state == "delay":
-            yield from self._delay(service, step, record, block, 0, rest_of(step.delay))
-        elif case.state in ("waiting", "in_service"):
-            if case.state == "in_service":
-                done = (now - case.since) / step.work_scale
-                work = float(step.work.residual(rng, 1, done)[0]) * step.work_scale
-            else:
-                work = draws.work[0] if case.rounds == 0 else draws.again()
-            completed = yield from self._step(
-                service, step, record, block, 0, work, case.rounds, case.since
+        if item is not None:
+            completed = yield from self._resume_item(
+                service, item, case.fronts, record, block, case
             )
-        else:  # parked: a supplement (then the desk again) or a special procedure
-            dist = step.supplement.response if case.state == "supplement" else step.special.duration
-            back = self._after(now, rest_of(dist), dist.unit)
-            yield self.timeout(back - now)
-            if record.is_accepted:  # the clock stops while parked (Art. 32, 45)
-                record.pauses = (record.pauses or []) + [(case.since, back)]
-            if case.state == "supplement":
-                completed = yield from self._step(
-                    service, step, record, block, 0, draws.again(), case.rounds, case.since
-                )
-            else:
-                if step.batch is not None:
-                    yield self.timeout(step.release_after(self.now) - self.now)
-                self._span(step, record, case.since)
         commitment, decided_early = service.spec.commitment, False
         for item in rest if completed else ():
             completed = yield from self._route(service, [item], record, block, 0)
@@ -200,6 +216,86 @@ class CaseFlow:
             elif record.materials_at > self.now:
                 yield self.timeout(record.materials_at - self.now)
         self._finish(record, completed)
+
+    def _resume_item(self, service, item, fronts: list, record: CaseRecord, block: Block, case):
+        """Go on with a route item from the case's places in it (`sim.warm`): a step's state under
+        way, a Markov route from its step, a parallel group branch by branch."""
+        if item.__class__ is StepPlan:
+            front = next(f for f in fronts if f.step == item.name)
+            if front.state == "after":
+                return True
+            return (yield from self._seat(service, item, front, record, block, case))
+        if isinstance(item, MarkovPlan):
+            names = [st.name for st in item.steps]
+            front = next(f for f in fronts if f.step in names)
+            at = names.index(front.step)
+            seat = (
+                None
+                if front.state == "after"
+                else self._seat(service, item.steps[at], front, record, block, case)
+            )
+            return (
+                yield from self._markov(
+                    service, item, record, block, 0, f"open:{case.key}", (at, front.visits, seat)
+                )
+            )
+        return (
+            yield from self._all_done(
+                [self._go_on(service, b, fronts, record, block, case) for b in item.branches]
+            )
+        )
+
+    def _go_on(self, service, route: list, fronts: list, record: CaseRecord, block: Block, case):
+        """A branch of a parallel group: from the case's place in it, or from its start."""
+        names = set(step_names(route))
+        mine = [f for f in fronts if f.step in names]
+        if not mine:
+            return (yield from self._route(service, route, record, block, 0))
+        item, rest = find_place(route, mine[0].step)
+        ok = yield from self._resume_item(service, item, mine, record, block, case)
+        if ok and rest:
+            ok = yield from self._route(service, rest, record, block, 0)
+        return ok
+
+    def _seat(self, service, step: StepPlan, front, record: CaseRecord, block: Block, case):
+        """A case at `step` in the state `front` gives: what remains of it; False if the
+        applicant gave up."""
+        plan, now = self.plan, self.now
+        draws = block.steps[step.id]
+        rng = residual_rng(self.seed, self.replication, service, case, front.step)
+
+        def rest_of(dist) -> float:  # what remains of a duration under way, in its unit
+            return float(dist.residual(rng, 1, elapsed(plan, front.since, now, dist.unit))[0])
+
+        completed = True
+        if front.state == "delay":
+            yield from self._delay(service, step, record, block, 0, rest_of(step.delay))
+        elif front.state in ("waiting", "in_service"):
+            if front.state == "in_service":
+                done = (now - front.since) / step.work_scale
+                work = float(step.work.residual(rng, 1, done)[0]) * step.work_scale
+            else:
+                work = draws.work[0] if front.rounds == 0 else draws.again()
+            completed = yield from self._step(
+                service, step, record, block, 0, work, front.rounds, front.since
+            )
+        else:  # parked: a supplement (then the desk again) or a special procedure
+            dist = (
+                step.supplement.response if front.state == "supplement" else step.special.duration
+            )
+            back = self._after(now, rest_of(dist), dist.unit)
+            yield self.timeout(back - now)
+            if record.is_accepted:  # the clock stops while parked (Art. 32, 45)
+                record.pauses = (record.pauses or []) + [(front.since, back)]
+            if front.state == "supplement":
+                completed = yield from self._step(
+                    service, step, record, block, 0, draws.again(), front.rounds, front.since
+                )
+            else:
+                if step.batch is not None:
+                    yield self.timeout(step.release_after(self.now) - self.now)
+                self._span(step, record, front.since)
+        return completed
 
     def _finish(self, record: CaseRecord, completed: bool) -> None:
         record.decided = self.now
@@ -232,15 +328,33 @@ class CaseFlow:
         return True
 
     def _markov(
-        self, service: ServicePlan, chain: MarkovPlan, record: CaseRecord, block: Block, k: int
+        self,
+        service: ServicePlan,
+        chain: MarkovPlan,
+        record: CaseRecord,
+        block: Block,
+        k: int,
+        key: str | None = None,
+        resume: tuple | None = None,
     ):
         """Walk a Markov route: each next step drawn from the shares after the one just done, until
         `end` or `max_visits` steps. The case's moves and the work of its repeated visits come from
-        a stream of its own (case number × route), so they do not depend on the order of events."""
-        rng = stream(self.seed, self.replication, service.name, "markov", chain.key, str(k))
+        a stream of its own (case number × route; `key`: an open case's id), so they do not depend
+        on the order of events. `resume`: an open case's (step index, visits so far, the rest of
+        its visit there or None when it is done), the route going on after that step."""
+        rng = stream(self.seed, self.replication, service.name, "markov", chain.key, key or str(k))
         moves = rng.random(chain.max_visits).tolist()
         cumulative, targets = chain.start
         seen = set()
+        if resume is not None:
+            at, visits, seat = resume
+            if seat is not None:
+                ok = yield from seat
+                if not ok:
+                    return False
+            seen.add(chain.steps[at].id)
+            cumulative, targets = chain.next[at]
+            moves = moves[visits:]
         for u in moves:
             at = next((t for c, t in zip(cumulative, targets) if u < c), targets[-1])
             if at == len(chain.steps):

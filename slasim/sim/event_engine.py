@@ -48,11 +48,14 @@ class Job:
         "until",
         "granted",
         "cancelled",
+        "record",
     )
 
-    def __init__(self, process, step, desk, priority: int, work: float, arrived: float):
+    def __init__(
+        self, process, step, desk, priority: int, work: float, arrived: float, record=None
+    ):
         self.process, self.step, self.desk, self.priority = process, step, desk, priority
-        self.work, self.arrived = work, arrived
+        self.work, self.arrived, self.record = work, arrived, record
         self.started = self.until = None
         self.granted = self.cancelled = False
 
@@ -250,6 +253,8 @@ class EventReplication(CaseFlow):
         if busy > 0:
             desk.busy_area += busy
         heapq.heappush(self.heap, (until, NORMAL, next(self.sequence), DONE, job))
+        if self.desk_waits is not None and started > arrived:
+            self._waited(job.record, desk.dept.index, arrived, started)
 
     def _all_done(self, branches: list):
         # The frame keeps the join's outcome, not the join, as a SimPy process's generator does not
@@ -262,7 +267,14 @@ class EventReplication(CaseFlow):
         # A one-item tuple, not a generator: `yield from` hands the job to the loop and goes on when
         # the loop resumes the case (no generator to make or to pass through).
         desk = self.stations[step.department]
-        return (Job(None, step, desk, service.spec.priority, work, self.now),)
+        return (Job(None, step, desk, service.spec.priority, work, self.now, record),)
+
+    def queued(self):
+        for desk in self.stations:
+            jobs = (entry[1] for entry in desk.queue) if desk.prioritised else desk.queue
+            for job in jobs:
+                if job.process is not None and not job.cancelled:
+                    yield job.record, desk.dept.index, job.arrived
 
 
 class Join:

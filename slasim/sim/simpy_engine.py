@@ -133,6 +133,12 @@ class Replication(CaseFlow):
         for station in self.stations:
             station.abandon_queue()
 
+    def queued(self):
+        for st in self.stations:
+            for request in st.resource.queue:
+                if hasattr(request, "joined"):
+                    yield request.record, st.dept.index, request.joined
+
     def _all_done(self, branches: list):
         results = yield simpy.AllOf(self.env, [self.env.process(b) for b in branches])
         return all(results.values())
@@ -172,11 +178,14 @@ class Replication(CaseFlow):
         with request:
             if not request.triggered:  # a free desk grants at once: no event round-trip then
                 request.joined = arrived  # read at the end for waits still under way
+                request.record = record
                 queued = station.cases_queued() if station.prioritised else len(resource.queue)
                 if queued > station.peak:
                     station.peak = queued
                 yield request
                 started = env.now
+                if self.desk_waits is not None and started > arrived:
+                    self._waited(record, step.department, arrived, started)
                 if started > station.since:
                     station.wait_area += started - (
                         arrived if arrived > station.since else station.since
