@@ -172,8 +172,9 @@ def run_scenario(
     )
     result = describe(plan, n, seed, summarize(runs))
     if (event_log is not None or timeline) and result["engine"] != "simpy":
-        note = "replication 0 ran in SimPy, which writes the event log and the daily timeline"
-        result["engine_note"] = "; ".join(filter(None, [result.get("engine_note"), note]))
+        note = Text("replication 0 ran in SimPy, which writes the event log and the daily timeline")
+        earlier = result.get("engine_note")
+        result["engine_note"] = Text("{note}; {more}", note=earlier, more=note) if earlier else note
     if timeline:
         result["timeline"] = samples
     return result
