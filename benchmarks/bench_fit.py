@@ -2,7 +2,13 @@
 repeated in later weeks; the target is under 10 s on one core). How close the fitted models come
 to the real logs is `bench_fidelity.py`'s job (the field's protocol and baselines).
 
+With `--reference DIR` (a checkout of another commit, e.g. `git worktree add /tmp/ref 5c4141f`)
+it times the read and fit of the ~100k events in fresh processes, the reference's code and this
+checkout's taking turns (`--rounds` each), and prints the medians, their spread and the ratio:
+on a shared, loaded machine only ratios from the same run compare.
+
     python benchmarks/bench_fit.py [--logs DIR] [--json]
+    python benchmarks/bench_fit.py --reference /tmp/ref [--rounds 7] [--logs DIR] [--json]
 """
 
 from __future__ import annotations
@@ -12,6 +18,10 @@ import csv
 import datetime as dt
 import gzip
 import json
+import os
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -56,8 +66,8 @@ def measure(folder: Path) -> list[dict]:
     ]
 
 
-def fit_100k(folder: Path) -> dict:
-    """Seconds to read and fit ~100k events: LoanApp's cases repeated in 28 later weeks."""
+def write_100k(folder: Path, path: Path) -> Path:
+    """~100k events at `path`: LoanApp's cases repeated in 28 later weeks."""
     source = folder / "LoanApp_simplified.csv.gz"
     with gzip.open(source, "rt", encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
@@ -66,27 +76,110 @@ def fit_100k(folder: Path) -> dict:
         header.index("case:concept:name"),
         [header.index(c) for c in ("start_timestamp", "time:timestamp", "AssignedTime")],
     )
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for copy in range(28):
+            for row in body:
+                row = list(row)
+                row[case] = f"{copy}-{row[case]}"
+                for k in stamps:
+                    t = dt.datetime.fromisoformat(row[k]) + dt.timedelta(weeks=7 * copy)
+                    row[k] = t.isoformat(timespec="milliseconds")
+                writer.writerow(row)
+    return path
+
+
+def fit_100k(folder: Path) -> dict:
+    """Seconds to read and fit ~100k events: LoanApp's cases repeated in 28 later weeks."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "big.csv"
-        with open(path, "w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(header)
-            for copy in range(28):
-                for row in body:
-                    row = list(row)
-                    row[case] = f"{copy}-{row[case]}"
-                    for k in stamps:
-                        t = dt.datetime.fromisoformat(row[k]) + dt.timedelta(weeks=7 * copy)
-                        row[k] = t.isoformat(timespec="milliseconds")
-                    writer.writerow(row)
-        return timed(path, "weekdays", "2wd")
+        return timed(write_100k(folder, Path(tmp) / "big.csv"), "weekdays", "2wd")
+
+
+# One timing in a fresh process, of the code found first on PYTHONPATH (read_log and fit_log
+# have kept their signatures since the reference commits of issue 28).
+CHILD = """
+import json, sys, time
+started = time.perf_counter()
+import slasim
+from slasim.calendar.workcalendar import load_calendar
+from slasim.fit.build import fit_log
+from slasim.fit.log import read_log
+imported = time.perf_counter()
+events = read_log(sys.argv[1], load_calendar("weekdays"))
+read = time.perf_counter()
+fit_log(events, "weekdays", limit="2wd")
+done = time.perf_counter()
+print(json.dumps({"code": slasim.__file__, "import": imported - started,
+                  "read": read - imported, "fit": done - read}))
+"""
+
+
+def _child(code: Path, log: Path) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(log)], env=env, capture_output=True, text=True, check=True
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    if not Path(result["code"]).resolve().is_relative_to(code.resolve()):
+        raise SystemExit(f"{code}: imported slasim from {result['code']}, not from it")
+    return result
+
+
+def against_reference(folder: Path, reference: Path, rounds: int) -> dict:
+    """Read + fit of ~100k events by the reference's code and this checkout's, in turns: each
+    side's median seconds (read, fit, both) with their range, and the ratio of the medians."""
+    runs: dict[str, list[dict]] = {"reference": [], "current": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        log = write_100k(folder, Path(tmp) / "big.csv")
+        for _ in range(rounds):
+            runs["reference"].append(_child(reference, log))
+            runs["current"].append(_child(ROOT, log))
+    out: dict = {"rounds": rounds, "reference": str(reference)}
+    for side, results in runs.items():
+        totals = [r["read"] + r["fit"] for r in results]
+        out[side] = {
+            "read_seconds": round(statistics.median(r["read"] for r in results), 3),
+            "fit_seconds": round(statistics.median(r["fit"] for r in results), 3),
+            "total_seconds": round(statistics.median(totals), 3),
+            "total_range": [round(min(totals), 3), round(max(totals), 3)],
+            "import_seconds": round(statistics.median(r["import"] for r in results), 3),
+        }
+    pairs = [
+        (c["read"] + c["fit"]) / (r["read"] + r["fit"])
+        for r, c in zip(runs["reference"], runs["current"])
+    ]
+    out["ratio"] = round(out["current"]["total_seconds"] / out["reference"]["total_seconds"], 3)
+    out["ratio_range"] = [round(min(pairs), 3), round(max(pairs), 3)]  # round by round
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--logs", type=Path, default=ROOT.parent / "shared" / "logs")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--reference", type=Path, help="a checkout to compare with (100k only)")
+    parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
+    if args.reference is not None:
+        result = against_reference(args.logs, args.reference, args.rounds)
+        if args.json:
+            print(json.dumps(result, indent=2))
+            return
+        for side in ("reference", "current"):
+            r = result[side]
+            print(
+                f"{side}: read {r['read_seconds']:.2f} s + fit {r['fit_seconds']:.2f} s = "
+                f"{r['total_seconds']:.2f} s (median of {args.rounds}; range "
+                f"{r['total_range'][0]:.2f}-{r['total_range'][1]:.2f} s; import "
+                f"{r['import_seconds']:.2f} s, not counted)"
+            )
+        low, high = result["ratio_range"]
+        print(
+            f"current / reference: {result['ratio']:.3f}x (round by round {low:.3f}-{high:.3f}; "
+            "issue 28's target: <= 0.5x)"
+        )
+        return
     result = {"logs": measure(args.logs), "fit_100k": fit_100k(args.logs)}
     if args.json:
         print(json.dumps(result, indent=2))

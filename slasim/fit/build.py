@@ -74,10 +74,10 @@ def slug(text: str) -> str:
 
 def split_cases(events: Events, train_until: dt.date | None, train_share: float, cal) -> tuple:
     """(arrival by case, train case set, test case set, split instant in wall minutes)."""
-    arrival: dict[str, float] = {}
-    for case, start in zip(events.case.tolist(), events.start.tolist()):
-        if start < arrival.get(case, np.inf):
-            arrival[case] = start
+    code, names = events.codes("case")
+    first = np.full(len(names), np.inf)
+    np.minimum.at(first, code, events.start)  # each case's earliest start
+    arrival: dict[str, float] = dict(zip(names, first.tolist()))
     ordered = sorted(arrival.values())
     if train_until is None and train_share >= 1.0:  # every case fitted; score on a separate log
         if len(ordered) < 2:
@@ -104,24 +104,34 @@ def split_cases(events: Events, train_until: dt.date | None, train_share: float,
     return arrival, train, test, split
 
 
+def _trace_rows(events: Events, cases: set[str]) -> tuple[np.ndarray, list[int]]:
+    """The rows of the cases' events (milestones left out), case after case in order of each
+    case's first such row, and inside a case in order of start, then end, then row; and where
+    each case's rows begin (with the end of the last)."""
+    code, names = events.codes("case")
+    chosen = np.array([c in cases for c in names], dtype=bool)
+    rows = np.flatnonzero(chosen[code] & ~events.milestone)
+    present, first = np.unique(code[rows], return_index=True)
+    rank = np.zeros(len(names), np.int64)
+    rank[present[np.argsort(first)]] = np.arange(len(present))
+    trace = rank[code[rows]]
+    order = np.lexsort((events.end[rows], events.start[rows], trace))
+    counts = np.bincount(trace, minlength=len(present))
+    return rows[order], [0, *np.cumsum(counts).tolist()]
+
+
 def traces_of(events: Events, cases: set[str]) -> list[Trace]:
     """The cases' events in order of start (then end)."""
-    by_case: dict[str, list[int]] = {}
-    for i, (case, milestone) in enumerate(zip(events.case.tolist(), events.milestone.tolist())):
-        if case in cases and not milestone:
-            by_case.setdefault(case, []).append(i)
-    out = []
-    for case, rows in by_case.items():
-        rows.sort(key=lambda i: (events.start[i], events.end[i]))
-        out.append(
-            Trace(
-                case,
-                [events.activity[i] for i in rows],
-                [float(events.start[i]) for i in rows],
-                [float(events.end[i]) for i in rows],
-            )
-        )
-    return out
+    rows, bounds = _trace_rows(events, cases)
+    acts, starts, ends = (
+        events.activity[rows].tolist(),
+        *(a[rows].tolist() for a in (events.start, events.end)),
+    )
+    names = events.case[rows[bounds[:-1]]].tolist() if len(rows) else []
+    return [
+        Trace(name, acts[a:b], starts[a:b], ends[a:b])
+        for name, a, b in zip(names, bounds[:-1], bounds[1:])
+    ]
 
 
 def fit_log(
@@ -324,6 +334,10 @@ def _iso(minutes: float) -> str:
 def _services(events: Events) -> dict[str, set[str]]:
     """The cases of each service (one service, named "", without a service column)."""
     out: dict[str, set[str]] = {}
+    code, names = events.codes("case")
+    kinds, labels = events.codes("service")
+    if len(labels) == 1:  # one service: every case
+        return {labels[0]: set(names)}
     for case, service in zip(events.case.tolist(), events.service.tolist()):
         out.setdefault(service, set()).add(case)
     return out
@@ -348,13 +362,15 @@ class LogIndex:
     @classmethod
     def of(cls, events: Events, train: set[str], cal) -> LogIndex:
         """Index a log's fitted cases."""
-        rows: dict[str, list[int]] = {}
-        pairs = zip(events.case.tolist(), events.activity.tolist(), events.milestone.tolist())
-        for i, (case, act, milestone) in enumerate(pairs):
-            if case in train and not milestone:
-                rows.setdefault(act, []).append(i)
+        code, names = events.codes("case")
+        chosen = np.array([c in train for c in names], dtype=bool)
+        fitted = np.flatnonzero(chosen[code] & ~events.milestone)
+        acts, labels = events.codes("activity")
+        order = np.argsort(acts[fitted], kind="stable")
+        cuts = np.flatnonzero(np.diff(acts[fitted][order])) + 1
+        parts = sorted(np.split(fitted[order], cuts), key=lambda r: r[0]) if len(fitted) else []
         return cls(
-            {a: np.array(r, dtype=np.int64) for a, r in rows.items()}, idle_waits(events, cal)
+            {labels[int(acts[r[0]])]: r.astype(np.int64) for r in parts}, idle_waits(events, cal)
         )
 
 
@@ -366,12 +382,14 @@ def _service(events, index, cal, train, arrival, min_share, departments, routes=
     kept.sort(key=lambda a: stats.position[a])
     route = discover({t.case for t in traces}, kept, stats)
     comments: dict[tuple, str] = {}
-    positions = [_positions(trace) for trace in traces]
-    elapsed = _elapsed_since_previous(traces, set(step_names(route)), arrival, cal)
+    loops = _repeats(traces, cal)
+    elapsed = (  # used only when the start times were estimated
+        _elapsed_since_previous(traces, set(step_names(route)), arrival, cal)
+        if events.starts_estimated
+        else {}
+    )
     steps = {
-        a: _step(
-            events, cal, a, index.rows[a], traces, positions, departments, index.waits, elapsed
-        )
+        a: _step(events, cal, a, index.rows[a], loops.get(a), departments, index.waits, elapsed)
         for a in step_names(route)
     }
     arrivals, arrival_notes, arrival_evidence = _arrivals(cal, [arrival[c] for c in train])
@@ -438,10 +456,36 @@ def _emit_route(route, steps, comments, path) -> list:
     return out
 
 
-def _positions(trace: Trace) -> dict[str, list[int]]:
-    out: dict[str, list[int]] = {}
-    for k, act in enumerate(trace.activities):
-        out.setdefault(act, []).append(k)
+def _repeats(traces: list[Trace], cal) -> dict[str, tuple[int, int, int, np.ndarray]]:
+    """Per activity repeated in a case: (its visits, its repeats, the most visits in one case, the
+    working days from each visit's end to the case's next visit's start, case after case)."""
+    lengths = [len(t.activities) for t in traces]
+    codes: dict[str, int] = {}
+    acts = np.fromiter(
+        (codes.setdefault(a, len(codes)) for t in traces for a in t.activities),
+        np.int64,
+        sum(lengths),
+    )
+    key = np.repeat(np.arange(len(traces)), lengths) * max(1, len(codes)) + acts
+    order = np.argsort(key, kind="stable")  # a case's visits of an activity, one after another
+    same = key[order][1:] == key[order][:-1]
+    before, after = order[:-1][same], order[1:][same]
+    if not len(before):
+        return {}
+    starts = np.array([s for t in traces for s in t.starts], dtype=np.float64)
+    ends = np.array([e for t in traces for e in t.ends], dtype=np.float64)
+    day = cal.business_to_day_position
+    gaps = day(cal.to_business_array(starts[after])) - day(cal.to_business_array(ends[before]))
+    visits = np.bincount(acts, minlength=len(codes))
+    pairs, counts = np.unique(key, return_counts=True)
+    most = np.zeros(len(codes), np.int64)
+    np.maximum.at(most, pairs % max(1, len(codes)), counts)
+    names = list(codes)
+    repeated = acts[before]
+    out = {}
+    for code in np.unique(repeated).tolist():
+        mask = repeated == code
+        out[names[code]] = (int(visits[code]), int(mask.sum()), int(most[code]), gaps[mask])
     return out
 
 
@@ -464,7 +508,7 @@ def _elapsed_since_previous(traces, kept: set[str], arrival: dict, cal) -> dict[
     }
 
 
-def _step(events, cal, activity, rows, traces, positions, departments, waits, elapsed) -> dict:
+def _step(events, cal, activity, rows, repeats, departments, waits, elapsed) -> dict:
     """The items of one activity: an idle-handler wait if any, then desk work or an elapsed delay.
     In a log without start times (estimated from completions) a step's duration is the time since
     the previous kept completion in the case: elapsed time, not work, so it becomes a delay."""
@@ -496,7 +540,7 @@ def _step(events, cal, activity, rows, traces, positions, departments, waits, el
     dept = _department(events, rows, activity, departments)
     dist, why = choose(office, "min")
     step = {"step": name, "department": dept, "work": dist}
-    loop = _loop(traces, positions, activity, cal)
+    loop = _loop(repeats)
     if loop is not None:
         step["supplement"], loop_note = loop
         why = Text("{fit}; {loop}", fit=why, loop=loop_note)
@@ -508,33 +552,41 @@ def _step(events, cal, activity, rows, traces, positions, departments, waits, el
 def idle_waits(events: Events, cal) -> np.ndarray:
     """Per event, office minutes it waited after its case's previous completion while its handler
     had nothing else in progress (NaN where that does not apply: estimated starts, no handler, the
-    case's first event, or a busy handler)."""
+    case's first event, or a busy handler).
+
+    Worked out for all cases and handlers at once: instants are replaced by their rank among the
+    log's distinct instants, and (group, rank) by one integer, so a search or a running maximum
+    over the whole log stays inside each case's or handler's events and gives the very instants
+    a search in each group would."""
     n = len(events)
     out = np.full(n, np.nan)
     if events.starts_estimated or n == 0:
         return out
-    enabled = np.full(n, np.nan)
-    by_case: dict[str, list[int]] = {}
-    for i, case in enumerate(events.case.tolist()):
-        by_case.setdefault(case, []).append(i)
-    for rows in by_case.values():
-        ends = np.sort(events.end[rows])
-        k = np.searchsorted(ends, events.start[rows], side="right")
-        enabled[rows] = np.where(k > 0, ends[np.maximum(k - 1, 0)], np.nan)
-    by_resource: dict[str, list[int]] = {}
-    for i, resource in enumerate(events.resource.tolist()):
-        if resource:
-            by_resource.setdefault(resource, []).append(i)
-    for rows in by_resource.values():
-        rows = np.array(rows)[np.argsort(events.start[rows], kind="stable")]
-        starts, ends = events.start[rows], events.end[rows]
-        reach = np.maximum.accumulate(ends)  # latest end among events started so far
-        k = np.searchsorted(starts, starts, side="left")  # events started strictly before each
-        busy = (k > 0) & (reach[np.maximum(k - 1, 0)] > enabled[rows])
-        idle = ~busy & np.isfinite(enabled[rows])
-        out[rows[idle]] = cal.to_business_array(starts[idle]) - cal.to_business_array(
-            enabled[rows][idle]
-        )
+    instants = np.unique(np.concatenate([events.start, events.end]))
+    width = len(instants)
+    rank_start = np.searchsorted(instants, events.start)
+    rank_end = np.searchsorted(instants, events.end)
+    # enabled: the latest completion in the case at or before the event's start
+    case = events.codes("case")[0]
+    ends = np.sort(case * width + rank_end)
+    at = np.searchsorted(ends, case * width + rank_start, side="right") - 1
+    found = (at >= 0) & (ends[np.maximum(at, 0)] // width == case)
+    enabled = np.where(found, instants[ends[np.maximum(at, 0)] % width], np.nan)
+    # busy: a handler's event started strictly before this one still runs past `enabled`
+    resource, names = events.codes("resource")
+    rows = np.flatnonzero(resource != names.index("")) if "" in names else np.arange(n)
+    rows = rows[np.lexsort((events.start[rows], resource[rows]))]
+    group = resource[rows]
+    starts = group * width + rank_start[rows]
+    reach = np.maximum.accumulate(group * width + rank_end[rows])  # a group's latest end so far
+    before = np.searchsorted(starts, starts, side="left") - 1  # the last event started earlier
+    prior = (before >= 0) & (group[np.maximum(before, 0)] == group)
+    latest = instants[reach[np.maximum(before, 0)] % width]
+    busy = prior & (latest > enabled[rows])
+    idle = ~busy & np.isfinite(enabled[rows])
+    out[rows[idle]] = cal.to_business_array(events.start[rows][idle]) - cal.to_business_array(
+        enabled[rows][idle]
+    )
     return out
 
 
@@ -558,27 +610,15 @@ def _jaccard(a: set, b: set) -> float:
     return len(a & b) / len(a | b) if a | b else 0.0
 
 
-def _loop(
-    traces: list[Trace], positions: list[dict], activity: str, cal
-) -> tuple[dict, str] | None:
-    visits = repeats = 0
-    gaps, most = [], 1
-    for trace, where in zip(traces, positions):
-        idx = where.get(activity)
-        if not idx:
-            continue
-        visits += len(idx)
-        repeats += len(idx) - 1
-        most = max(most, len(idx))
-        for a, b in zip(idx, idx[1:]):
-            gap = cal.business_to_day_position(cal.to_business_array(trace.starts[b])) - (
-                cal.business_to_day_position(cal.to_business_array(trace.ends[a]))
-            )
-            gaps.append(float(gap))
+def _loop(repeats: tuple | None) -> tuple[dict, str] | None:
+    """A step's supplement loop from its repeats (`_repeats`), or None when it never repeats."""
+    if repeats is None:
+        return None
+    visits, repeats, most, gaps = repeats
     if not repeats:
         return None
     chance = repeats / visits
-    dist, why = choose(np.array(gaps), "wd")
+    dist, why = choose(gaps, "wd")
     supplement = {
         "probability": round(chance, 4),
         "response": dist,

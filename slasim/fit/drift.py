@@ -15,6 +15,8 @@ the window by hand.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 from scipy import stats
 
@@ -37,23 +39,28 @@ def case_table(events: Events, cases: set[str], cal) -> dict[str, tuple[float, f
     """Per case: (first start, last end, both in office minutes of the calendar, and the variant:
     the activities in order of start, end). Office time, so that nights and weekends inside a
     case do not make lead times of one weekday's receipts unlike another's."""
-    order = np.lexsort((events.end, events.start))
-    out: dict[str, list] = {}
-    for i in order.tolist():
-        case = events.case[i]
-        if case not in cases or events.milestone[i]:
-            continue
-        row = out.get(case)
-        if row is None:
-            out[case] = [events.start[i], events.end[i], [events.activity[i]]]
-        else:
-            row[0] = min(row[0], events.start[i])
-            row[1] = max(row[1], events.end[i])
-            row[2].append(events.activity[i])
-    keys = list(out)
-    first = cal.to_business_array(np.array([out[c][0] for c in keys], dtype=np.float64))
-    last = cal.to_business_array(np.array([out[c][1] for c in keys], dtype=np.float64))
-    return {c: (float(a), float(b), "→".join(out[c][2])) for c, a, b in zip(keys, first, last)}
+    code, names = events.codes("case")
+    chosen = np.array([c in cases for c in names], dtype=bool)
+    rows = np.flatnonzero(chosen[code] & ~events.milestone)
+    rows = rows[np.lexsort((events.end[rows], events.start[rows]))]
+    rows = rows[np.argsort(code[rows], kind="stable")]  # case by case, each in order of start
+    if not len(rows):
+        return {}
+    cuts = np.flatnonzero(np.diff(code[rows])) + 1
+    heads = np.concatenate([[0], cuts])
+    ends = np.maximum.reduceat(events.end[rows], heads)
+    acts = events.activity[rows].tolist()
+    bounds = [*heads.tolist(), len(rows)]
+    variants = ["→".join(acts[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    first_rows = rows[heads]  # each case's first event; the cases in that event's order
+    order = np.lexsort((first_rows, events.end[first_rows], events.start[first_rows]))
+    keys = [names[k] for k in code[first_rows][order].tolist()]
+    first = cal.to_business_array(events.start[first_rows][order])
+    last = cal.to_business_array(ends[order])
+    return {
+        c: (float(a), float(b), variants[k])
+        for c, a, b, k in zip(keys, first.tolist(), last.tolist(), order.tolist())
+    }
 
 
 def tests(before: list, recent: list, counts: tuple[int, int], weeks: tuple[int, int]) -> dict:
@@ -61,13 +68,12 @@ def tests(before: list, recent: list, counts: tuple[int, int], weeks: tuple[int,
     whole weeks before and after the cut (so that both rates hold every weekday alike)."""
     lead = [np.array([b - a for a, b, _ in part]) / 60.0 for part in (before, recent)]  # hours
     ks = stats.ks_2samp(lead[0], lead[1])
-    variants = [v for *_, v in before + recent]
-    common = {v for v in set(variants) if variants.count(v) >= 5}
+    seen = [Counter(v for *_, v in part) for part in (before, recent)]
+    common = sorted(v for v, n in (seen[0] + seen[1]).items() if n >= 5)
     table = np.array(
         [
-            [sum(1 for *_, v in part if v == key) for key in sorted(common)]
-            + [sum(1 for *_, v in part if v not in common)]
-            for part in (before, recent)
+            [part[key] for key in common] + [part.total() - sum(part[key] for key in common)]
+            for part in seen
         ]
     )
     table = table[:, table.sum(axis=0) > 0]
@@ -133,12 +139,14 @@ def window(
     first, last = float(times[0]), float(times[-1])
     span_days = (last - first) / MINUTES_PER_DAY
     table = case_table(events, train, cal)
-    walls = {}  # wall-clock lead times: how long before the log's end a case may still be open
-    for case, start, end in zip(events.case.tolist(), events.start.tolist(), events.end.tolist()):
-        if case in table:
-            a, b = walls.get(case, (start, end))
-            walls[case] = (min(a, start), max(b, end))
-    leads = [b - a for a, b in walls.values()]
+    # wall-clock lead times (every event of the case): how long before the log's end a case may
+    # still be open
+    code, names = events.codes("case")
+    tabled = np.array([c in table for c in names], dtype=bool)
+    opened, closed = np.full(len(names), np.inf), np.full(len(names), -np.inf)
+    np.minimum.at(opened, code, events.start)
+    np.maximum.at(closed, code, events.end)
+    leads = (closed - opened)[tabled].tolist()
     lead = float(np.quantile(leads, LEAD_QUANTILE)) if leads else 0.0
     length = max(months * MONTH_DAYS, 2 * lead / MINUTES_PER_DAY)
     how = f"the last {length:.0f} days ({months:g} months, or twice the {LEAD_QUANTILE:.0%} lead time)"

@@ -68,8 +68,7 @@ def office_hours(events: Events, cal: WorkCalendar) -> dict:
     """The share of event instants outside office hours, the hours the events fall in, the
     calendar's hours on a working day of the log, and a warning line when the share is over
     WARN_SHARE (none for a log of dates without times)."""
-    work = events.take(~events.milestone) if (~events.milestone).any() else events
-    instants = np.concatenate([work.start, work.end])
+    instants = _instants(events)
     out = {"outside_share": None, "events_fall": None, "calendar_hours": None, "warning": None}
     if not len(instants) or np.mean(instants % MINUTES_PER_DAY == 0) >= 0.9:
         return out  # dated, not timed: nothing to say about hours
@@ -99,8 +98,11 @@ def office_hours(events: Events, cal: WorkCalendar) -> dict:
 
 
 def _instants(events: Events) -> np.ndarray:
-    work = events.take(~events.milestone) if (~events.milestone).any() else events
-    return np.concatenate([work.start, work.end])
+    """The starts, then the ends, of the events that are work (of every event when none is)."""
+    work = ~events.milestone
+    if not work.any():
+        return np.concatenate([events.start, events.end])
+    return np.concatenate([events.start[work], events.end[work]])
 
 
 def office_from_log(events: Events, cal: WorkCalendar) -> dict | None:

@@ -51,6 +51,19 @@ class Events:
     def __len__(self) -> int:
         return len(self.case)
 
+    def codes(self, column: str) -> tuple[np.ndarray, list]:
+        """(an integer per event, the distinct values in order of first appearance) of a text
+        column (`case`, `activity`, `resource`, …), worked out once per `Events`."""
+        cache = self.__dict__.setdefault("_codes", {})
+        if column not in cache:
+            seen: dict = {}
+            values = getattr(self, column).tolist()
+            code = np.fromiter(
+                (seen.setdefault(v, len(seen)) for v in values), np.int64, len(values)
+            )
+            cache[column] = (code, list(seen))
+        return cache[column]
+
     def take(self, mask: np.ndarray) -> Events:
         """The events where `mask` is true."""
         return Events(
@@ -286,7 +299,8 @@ def read_log(
 
 def _columns(rows, index: dict, names: dict, when: TimeReader, source: str) -> Events:
     width = max(index.values()) + 1
-    for number, row in enumerate(rows, start=2):
+    short = min(map(len, rows)) < width  # then the first short row is named
+    for number, row in enumerate(rows if short else [], start=2):
         if len(row) < width:
             raise SlasimError(
                 "row {row}: {cells} cells, {width} needed",
@@ -300,7 +314,8 @@ def _columns(rows, index: dict, names: dict, when: TimeReader, source: str) -> E
         return [row[index[key]] for row in rows] if key in index else None
 
     cases, acts = column("case"), column("activity")
-    for number, (case_id, act) in enumerate(zip(cases, acts), start=2):
+    unnamed = not all(cases) or not all(acts)  # then the first such row is named
+    for number, (case_id, act) in enumerate(zip(cases, acts) if unnamed else [], start=2):
         if not case_id or not act:
             raise SlasimError("row {row}: empty case or activity", source=source, row=number)
     ends = when.column(column("end"), names["end"])
@@ -393,8 +408,5 @@ def _estimate_starts(events: Events) -> None:
 
 
 def _check_cases(events: Events) -> None:
-    counts: dict[str, int] = {}
-    for case in events.case.tolist():
-        counts[case] = counts.get(case, 0) + 1
-    if len(counts) < 2:
+    if len(events.codes("case")[1]) < 2:
         raise SlasimError("the log has fewer than two cases: nothing to fit", source=events.source)
