@@ -6,6 +6,7 @@ SimPy to the last bit; the shipped LoanApp sample leaves no case out."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import numpy as np
 import pytest
@@ -275,9 +276,12 @@ def test_event_engine_equals_simpy_with_places_in_groups_and_chains(tmp_path):
     for rep in range(3):
         cases = _random_cases(plan, rng, 40)
         kinds |= {(len(c.fronts) > 1, c.state) for c in cases}
+        waits = {"events": [], "simpy": []}
         (warm_e, all_e), (warm_s, all_s) = (
-            run_warm(plan, cases, rep, 3, engine) for engine in ("events", "simpy")
+            run_warm(plan, cases, rep, 3, engine, waits=waits[engine], waits_until=plan.end - 600)
+            for engine in ("events", "simpy")
         )
+        assert waits["events"] == waits["simpy"] and any(waits["events"])
         assert [(r.decided, r.accepted, r.pauses) for r in warm_e] == [
             (r.decided, r.accepted, r.pauses) for r in warm_s
         ]
@@ -287,3 +291,134 @@ def test_event_engine_equals_simpy_with_places_in_groups_and_chains(tmp_path):
         )
         assert sum(np.isfinite(r.decided) for r in warm_e) > 20
     assert (True, "in_service") in kinds and ("after" in {s for _, s in kinds})
+
+
+# ---------------------------------------------------------------- the desk that holds a case back
+
+DESKS = """
+name: desks
+calendar: always
+start: 2025-01-01
+working_days: 30
+cards: warn-before
+departments: {A: {staff: 1}, B: {staff: 1}, C: {staff: 1}}
+services:
+  one: {limits: {promised: 2wh, legal: 1wd}, acceptance: receipt, arrivals: {per_day: 0},
+        steps: [{step: s1, department: A, work: {fixed: 60}}]}
+  two: {limits: {promised: 2wh, legal: 1wd}, acceptance: receipt, arrivals: {per_day: 0},
+        steps: [{step: s2, department: B, work: {fixed: 45}}]}
+  three: {limits: {promised: 2wh, legal: 1wd}, acceptance: receipt, arrivals: {per_day: 0},
+          steps: [{step: t1, department: A, work: {fixed: 10}},
+                  {step: t2, department: B, work: {fixed: 45}}]}
+  four: {limits: {promised: 2wh, legal: 1wd}, acceptance: receipt, arrivals: {per_day: 0},
+         steps: [{step: u1, department: C, work: {fixed: 100}}]}
+"""
+
+
+def test_the_binding_desk_of_each_case_by_hand(tmp_path):
+    # One clerk per desk, fixed work, no arrivals; promised limit 120 minutes from receipt, yellow
+    # at 108 counted (warn-before), red past 120. From T (minutes):
+    #   A: a1 in service 0..60 (received -100: red, waited nowhere); a2 60..120 (received -30:
+    #      red, waited 60 at A); c (t1) 120..130, waited 120 at A, then 5 at B (e is served
+    #      until 135), 135..180: red (received -200), binding A.
+    #   B: b1 in service 0..45 (received 0: no card); d (t2) 45..90 waited 45 (received -50:
+    #      due +70, red); e 90..135 waited 90 (received 0: red at +120).
+    #   C: x in service since -90, 10 left: 0..10 (received -100: 110 counted, yellow only,
+    #      waited nowhere); y 10..110 waited 10 (received 0: yellow only), binding C from its
+    #      yellow replications.
+    from slasim.forecast.risk import forecast_open_file
+
+    spec_path = tmp_path / "desks.yaml"
+    spec_path.write_text(DESKS)
+    spec = load_scenario(spec_path)
+
+    def case(key, service, step, received, **more):
+        return {"id": key, "service": service, "step": step, "received": stamp(received)} | more
+
+    cases = [
+        case("a1", "one", "s1", -100, state="in_service", since=stamp(0)),
+        case("a2", "one", "s1", -30, position=1),
+        case("c", "three", "t1", -200, position=2),
+        case("b1", "two", "s2", 0, state="in_service", since=stamp(0)),
+        case("d", "three", "t2", -50, position=1, steps_done=["t1"]),
+        case("e", "two", "s2", 0, position=2),
+        case("x", "four", "u1", -100, state="in_service", since=stamp(-90)),
+        case("y", "four", "u1", 0, position=1),
+    ]
+    path = tmp_path / "open.json"
+
+    path.write_text(json.dumps({"as_of": AS_OF.isoformat(), "cases": cases}))
+    result = forecast_open_file(spec, path, horizon="1wd", replications=2)
+    rows = {row["id"]: row for row in result["cases"]}
+    hand = {
+        "a1": (1, 60, None),
+        "a2": (1, 120, "A"),
+        "c": (1, 180, "A"),
+        "b1": (0, 45, None),
+        "d": (1, 90, "B"),
+        "e": (1, 135, "B"),
+        "x": (0, 10, None),
+        "y": (0, 110, "C"),
+    }
+    for key, (red, decided, desk) in hand.items():
+        assert (rows[key]["red"]["p"], rows[key]["decision_p50"], rows[key]["binding_desk"]) == (
+            red,
+            stamp(decided)[:16],
+            desk,
+        ), key
+    assert rows["x"]["yellow"]["p"] == rows["y"]["yellow"]["p"] == 1
+    assert rows["b1"]["yellow"]["p"] == 0
+
+
+def test_an_open_cases_file_places_cases_inside_groups(tmp_path):
+    # As the log's c1 and m2, plus f, after intake (about to enter the group). From T: f1's pa2
+    # has 10 minutes left (a to +10), pb done: decided at the desk +10..+20. f2: pa1 at a
+    # +10..+70, pa2 +70..+100, pb at b 0..40: joined +100, decided +100..+110. f3: y (visit 2
+    # of 2, its x in steps_done) 40 minutes left: +40.
+
+    from slasim.forecast.risk import forecast_open_file
+
+    (tmp_path / "groups.yaml").write_text(SCENARIO)
+    spec = load_scenario(tmp_path / "groups.yaml")
+    cases = [
+        {"id": "f1", "service": "permit", "received": stamp(-100), "step": "pa2"}
+        | {"state": "in_service", "since": stamp(-20), "steps_done": ["intake", "pa1", "pb"]},
+        {"id": "f2", "service": "permit", "received": stamp(-15), "step": "intake"}
+        | {"state": "after", "since": stamp(-5)},
+        {"id": "f3", "service": "loop", "received": stamp(-100), "step": "y"}
+        | {"state": "delay", "since": stamp(-20), "steps_done": ["x"]},
+    ]
+    path = tmp_path / "open.json"
+    path.write_text(json.dumps({"as_of": AS_OF.isoformat(), "cases": cases}))
+    result = forecast_open_file(spec, path, horizon="1wd", replications=2)
+    decided = {row["id"]: row["decision_p50"] for row in result["cases"]}
+    assert decided == {"f1": stamp(20)[:16], "f2": stamp(110)[:16], "f3": stamp(40)[:16]}
+
+
+def test_a_log_forecast_inside_groups_in_chinese():
+    # The LoanApp sample at an instant with cases inside its parallel group, with a horizon long
+    # enough for cards: the text shows no English (the desks' names are the scenario's
+    # identifiers), and --json is the same bytes in both languages.
+    from .english import english_left
+    from .helpers import ROOT, slasim
+
+    args = [
+        "forecast",
+        ROOT / "scenarios" / "fitted" / "loanapp.yaml",
+        "--log",
+        ROOT / "scenarios" / "logs" / "loanapp-sample.csv",
+        "--as-of",
+        "2023-02-15T10:00",
+        "--horizon",
+        "3wd",
+        "--reps",
+        2,
+    ]
+    zh, en = (slasim("--lang", lang, *args, "--json") for lang in ("zh", "en"))
+    assert zh.returncode == 0 and zh.stdout == en.stdout, zh.stderr
+    result = json.loads(en.stdout)
+    assert result["snapshot"]["left_out"] == {} and result["open_cases"] == 5
+    assert all("binding_desk" in row for row in result["cases"])
+    shown = slasim("--lang", "zh", *args)
+    assert shown.returncode == 0 and "未办结办件" in shown.stdout
+    assert english_left(shown.stdout) == [] and english_left(shown.stderr) == []

@@ -48,14 +48,27 @@ def engine_for(plan: Plan) -> dict:
 
 
 def run_warm(
-    plan: Plan, cases: list[OpenCase], replication: int, seed: int, engine: str = "events"
+    plan: Plan,
+    cases: list[OpenCase],
+    replication: int,
+    seed: int,
+    engine: str = "events",
+    waits: list | None = None,
+    waits_until: float | None = None,
 ) -> tuple[list[CaseRecord], list[CaseRecord]]:
     """One warm-started replication: (the open cases' records in the order given, every record).
-    A case decided on its applicant's commitment (告知承诺) keeps its decided record."""
+    A case decided on its applicant's commitment (告知承诺) keeps its decided record. `waits`: a
+    list that gets, per open case, its minutes of waiting at each desk (department index) up to
+    `waits_until` (business minutes; default the run's end), those still waiting then included."""
     kind = Replication if engine == "simpy" else EventReplication
     rep = kind(plan, replication, seed, open_cases=cases)
     rep.grader = keep = _Keep(plan)
+    if waits_until is not None:
+        rep.waits_until = waits_until
     rep.run()
+    if waits is not None:
+        rep.end_waits()
+        waits.extend(rep.desk_waits.get(record, {}) for record in rep.warm_records)
     if isinstance(rep, Replication):
         rep.release()
     return rep.warm_records, keep.records

@@ -27,6 +27,7 @@ CSV_COLUMNS = (
     "decision_p90",
     "legal_due_p50",
     "promised_due_p50",
+    "binding_desk",
 )
 
 
@@ -119,6 +120,7 @@ def forecast_text(result: dict, top: int = 20) -> str:
             _share(row["yellow"]),
             _share(row["red"]),
             _day(row["red_by"]),
+            row.get("binding_desk") or "-",
             row["decision_p50"] or _("after {instant}").format(instant=result["run_until"]),
         ]
         for row in at_risk[:top]
@@ -130,6 +132,7 @@ def forecast_text(result: dict, top: int = 20) -> str:
         _("P(yellow)"),
         _("P(red)"),
         _("red by"),
+        _("binding desk"),
     ]
     if rows:
         lines.append(table(headings + [_("decision p50")], rows))

@@ -7,15 +7,16 @@ and pauses under way at the horizon's end are seen. Every case is then graded by
 (those before the snapshot and those simulated), the extension granted on its legal limit, and its
 decision. Per open case: the share of replications in which it reaches yellow (or worse) and red
 within the horizon, with an exact binomial 95 % interval, the first day by whose close that share
-passes one half, its decision and due instants (p50, p90). Per working day of the horizon: the cards
-fired (first reached, every case), mean and Student-t 95 % interval over replications. Rungs scoped
-to a step are not forecast (only the case's limits). A pause still under way when the run ends (two
-horizons on) is not yet in the case's record, so its clock is taken as running: such a case's
-crossings after the pause began may come early. A case that may wait at one of several steps (a
-log's case before a branch, `from_log`) is seated at one drawn per replication by the branch
-shares. `first_possible`: per level, the first instant an open case could reach it were it still
-open, which tells a horizon too short to judge. With `prevent_days`, the desks are tried one more
-staff each (`prevent`).
+passes one half, its decision and due instants (p50, p90), and the desk that holds it back
+(`binding_desk`: where it waited longest within the horizon in the replications in which it turns
+red, else yellow). Per working day of the horizon: the cards fired (first reached, every case), mean
+and Student-t 95 % interval over replications. Rungs scoped to a step are not forecast (only the
+case's limits). A pause still under way when the run ends (two horizons on) is not yet in the case's
+record, so its clock is taken as running: such a case's crossings after the pause began may come
+early. A case that may wait at one of several steps (a log's case before a branch, `from_log`) is
+seated at one drawn per replication by the branch shares. `first_possible`: per level, the first
+instant an open case could reach it were it still open, which tells a horizon too short to judge.
+With `prevent_days`, the desks are tried one more staff each (`prevent`).
 """
 
 from __future__ import annotations
@@ -122,6 +123,25 @@ def _first_possible(plan: Plan, cases: list[OpenCase], extension: dict) -> dict:
     return out
 
 
+def _binding_desk(plan: Plan, waits: list[list[dict]], by_close: dict, i: int) -> str | None:
+    """The desk that holds case `i` back: where it waited longest, within the horizon, in all the
+    replications in which it turns red by the horizon's end (yellow, if it never turns red); None
+    if it reaches neither, or waited at no desk in them."""
+    for lv in ("red", "yellow"):
+        hit = np.flatnonzero(by_close[lv][:, i, -1])
+        if len(hit):
+            break
+    else:
+        return None
+    total: dict[int, float] = {}
+    for r in hit.tolist():
+        for department, minutes in waits[r][i].items():
+            total[department] = total.get(department, 0.0) + minutes
+    if not total:
+        return None
+    return plan.departments[max(sorted(total), key=total.get)].name
+
+
 def forecast(
     plan: Plan,
     cases: list[OpenCase],
@@ -154,10 +174,15 @@ def forecast(
     decided, due_legal, due_promised = (np.empty((replications, n)) for _ in range(3))
     by_close = {lv: np.zeros((replications, n, len(closes)), bool) for lv in watched}
     now_level = np.zeros(n, dtype=np.int64)
+    waits: list[list[dict]] = []  # per replication, per open case: minutes waited per desk
     per_day = {lv: [] for lv in watched}
     for r in range(replications):
         seated = placed(cases, choices or {}, seed, r)
-        warm, every = run_warm(plan, seated, r, seed, engine["engine"])
+        rep_waits: list[dict] = []
+        warm, every = run_warm(
+            plan, seated, r, seed, engine["engine"], waits=rep_waits, waits_until=horizon_end
+        )
+        waits.append(rep_waits)
         g = grade(plan, warm, extension)
         decided[r], due_legal[r], due_promised[r] = g["decided"], g["legal"], g["promised"]
         if r == 0:
@@ -194,6 +219,7 @@ def forecast(
         ):
             for q in (0.5, 0.9):
                 row[f"{name}_p{round(q * 100)}"] = _iso(_quantile(values, q))
+        row["binding_desk"] = _binding_desk(plan, waits, by_close, i)
         rows.append(row)
     rows.sort(key=lambda x: (-x["red"]["p"], -x["yellow"]["p"], x["red_by"] or "~", x["id"]))
     cards = [

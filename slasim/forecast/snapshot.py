@@ -5,8 +5,12 @@ A file is `{as_of: ..., cases: [...]}` (or just the list of cases). Each case na
 its current step and state (`waiting` in the step's queue — before acceptance too —, `in_service`,
 `supplement` or `special` for a pause under way, `delay`), since when, and its history: received,
 accepted (none: not yet), closed pauses, an extension granted on the legal limit, the card the
-supervision screen shows. In a CSV, lists are `;`-separated and a pause is `from/to`. Every error
-names the file, the case (`cases[3].step`) and what is wrong, in one line.
+supervision screen shows. A case at a step inside a parallel group is, in the group's other
+branches, after the last of its `steps_done` there (a branch with none: from its start); in a
+Markov route, its visits so far are its `steps_done` there and this one. State `after`: the step
+is done, the route goes on from what follows it. In a CSV, lists are `;`-separated and a pause
+is `from/to`. Every error names the file, the case (`cases[3].step`) and what is wrong, in one
+line.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import csv
 import datetime as dt
 import io
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -30,8 +35,8 @@ from slasim.io.files import did_you_mean, read_text_file, read_yaml
 from slasim.io.i18n import N_, Text
 from slasim.io.schema import Int, Strict, field_parser, validate
 from slasim.scenario.names import Verbatim
-from slasim.scenario.plan import Plan, step_names
-from slasim.sim.warm import STATES, OpenCase, find_step
+from slasim.scenario.plan import MarkovPlan, Plan, step_names
+from slasim.sim.warm import STATES, Front, OpenCase, find_place, find_step
 
 # The states in words, for messages (translated where shown).
 STATE_WORDS = (N_("waiting"), N_("in service"), N_("supplement"), N_("special"), N_("delay"))
@@ -157,13 +162,10 @@ def open_cases(plan: Plan, snapshot: OpenCases, as_of: float, source: str) -> li
                     step=shown(name),
                 )
         step, _ = find_step(service.route, c.step)
+        others, visits = [], 1
+        if step is None and c.step in names:
+            step, others, visits = _inside(service, c)
         if step is None:
-            if c.step in names:
-                raise fail(
-                    N_("{step} is inside a parallel group or a Markov route (not placeable yet)"),
-                    f"{at}.step",
-                    step=shown(c.step),
-                )
             raise fail(
                 N_("{step} is not a step of service {service}"),
                 f"{at}.step",
@@ -176,6 +178,7 @@ def open_cases(plan: Plan, snapshot: OpenCases, as_of: float, source: str) -> li
             "delay": step.delay is not None,
             "supplement": step.supplement is not None,
             "special": step.special is not None,
+            "after": True,
         }
         if not needs[c.state]:
             raise fail(
@@ -235,9 +238,28 @@ def open_cases(plan: Plan, snapshot: OpenCases, as_of: float, source: str) -> li
                 )
         case = OpenCase(c.id, service.index, received, accepted, c.step, c.state, since)
         case.rounds, case.pauses, case.number = c.rounds, pauses, -(i + 1)
+        case.visits, case.others = visits, [replace(f, since=since) for f in others]
         out.append((_rank(c, since, i), case))
     out.sort(key=lambda pair: pair[0])
     return [case for _, case in out]
+
+
+def _inside(service, c: OpenCaseIn) -> tuple:
+    """A case at a step inside a parallel group or a Markov route: (the step, its places in the
+    group's other branches — after the last of `steps_done` in each, a branch with none from its
+    start —, its Markov route's visits so far, this one included)."""
+    item, _ = find_place(service.route, c.step)
+    step = next(st for st in service.steps if st.name == c.step)
+    if isinstance(item, MarkovPlan):
+        chain = {st.name for st in item.steps}
+        return step, [], 1 + sum(1 for name in c.steps_done if name in chain)
+    others = []
+    for branch in item.branches:
+        names = step_names(branch)
+        done = [name for name in c.steps_done if name in names]
+        if c.step not in names and done:
+            others.append(Front(done[-1], "after", 0.0))
+    return step, others, 1
 
 
 def _rank(c: OpenCaseIn, since: float, i: int) -> tuple:
