@@ -254,6 +254,7 @@ def _random_snapshot(plan, rng, n: int) -> list[OpenCase]:
         states = ["waiting"] if step.department is not None else ["delay"]
         states += ["supplement"] * (step.supplement is not None)
         states += ["special"] * (step.special is not None)
+        states += ["after"]  # its step done: the route goes on from the next item
         state = states[int(rng.integers(len(states)))]
         received = start - float(rng.integers(0, 3000))
         accepted = received if rng.random() < 0.7 else float("nan")

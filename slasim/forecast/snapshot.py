@@ -187,7 +187,7 @@ def open_cases(plan: Plan, snapshot: OpenCases, as_of: float, source: str) -> li
                 step=repr(c.step),
                 state=Text(c.state.replace("_", " ")),
             )
-        if c.state != "waiting" and c.since is None:
+        if c.state not in ("waiting", "after") and c.since is None:
             raise fail(
                 N_("state {state} needs `since` (when it began)"),
                 f"{at}.since",
