@@ -422,3 +422,28 @@ def test_a_log_forecast_inside_groups_in_chinese():
     shown = slasim("--lang", "zh", *args)
     assert shown.returncode == 0 and "未办结办件" in shown.stdout
     assert english_left(shown.stdout) == [] and english_left(shown.stderr) == []
+
+
+def test_a_log_that_goes_on_draws_a_markov_cases_next_step_without_the_way_out(tmp_path):
+    # After y the route may end (y → end 0.5), but the log shows m5 again after T: it is open,
+    # and waits for x (the only other move), its third visit.
+    scenario = tmp_path / "g.yaml"
+    scenario.write_text(SCENARIO.replace("max_visits: 2", "max_visits: 5"))
+    rows = ["case_id,service,activity,start_time,end_time"]
+    for a, start, end in [("X", -90, -70), ("Y", -60, -10), ("X", 30, 50)]:
+        rows.append(f"m5,loop,{a},{stamp(start)},{stamp(end)}")
+    rows.append(f"other,loop,X,{stamp(-500)},{stamp(-480)}")
+    log = tmp_path / "on.csv"
+    log.write_text("\n".join(rows) + "\n")
+    spec = load_scenario(scenario)
+    cal = load_calendar(spec.calendar)
+    as_of = cal.minutes(AS_OF.date()) + 8 * 60
+    plan, _, _ = forecast_plan(spec, as_of, "1wd")
+    snap = snapshot_from_log(plan, read_services(log, cal), as_of, slug)
+    assert [(c.key, c.step, c.state, c.visits) for c in snap.cases] == [("m5", "x", "waiting", 3)]
+    assert snap.choices == {0: [(1.0, "x", "waiting")]}
+    # From T: x 0..20 at the free desk m (visit 3), y 20..80 (visit 4), then y ends the route
+    # (+80) or sends it to x 80..100, the fifth and last visit (+100).
+    result = forecast_log(spec, log, read_services, slug, as_of=AS_OF.isoformat(), replications=6)
+    row = result["cases"][0]
+    assert {row["decision_p50"], row["decision_p90"]} <= {stamp(80)[:16], stamp(100)[:16]}

@@ -19,7 +19,8 @@ it), with `fit`'s naming rule for a step's name from an activity's. At the insta
   item it has touched (`_fronts`): in each branch of a parallel group, at its step under way or
   after its step done (a branch with no event yet runs from its start); in a Markov route, at the
   step it began last, the route's visits so far counted; about to enter one, after its last step
-  (the route drawn on from there by its shares).
+  (the route drawn on from there by its shares); when the log goes on past T and the Markov
+  route may end after its step, its next step is drawn without the way out.
 
 Events of activities that are no step of the scenario (rare ones `fit` left out) place no case and
 are counted. A log none of whose activities is a step of the scenario (another process's
@@ -134,6 +135,26 @@ def _chain_may_end(route: list, fronts: list[Front]) -> bool:
     shares = np.diff(np.r_[0.0, cumulative])
     out = sum(p for p, t in zip(shares, targets) if t == len(item.steps))
     return out > 0 and any(place is None for _, place in _next_places(rest))
+
+
+def _chain_moves(route: list, fronts: list[Front]) -> list[tuple[float, str, str]] | None:
+    """For a case after its step in a Markov route (its only place) whose route may end there,
+    known to go on: the route's next steps without its way out, as (cumulative share, step,
+    state); None if it may not end there or has no visit left."""
+    if not _chain_may_end(route, fronts):
+        return None
+    chain, _ = find_place(route, fronts[0].step)
+    if fronts[0].visits >= chain.max_visits:
+        return None
+    cumulative, targets = chain.next[[st.name for st in chain.steps].index(fronts[0].step)]
+    shares = np.diff(np.r_[0.0, cumulative])
+    kept = [(p, t) for p, t in zip(shares, targets) if t < len(chain.steps) and p > 0]
+    total, out, running = sum(p for p, _ in kept), [], 0.0
+    for p, t in kept:
+        running += p / total
+        step = chain.steps[t]
+        out.append((running, step.name, "delay" if step.department is None else "waiting"))
+    return out or None
 
 
 def accepted_at(service: ServicePlan, received: float, steps: list[tuple]) -> float:
@@ -286,6 +307,10 @@ def snapshot_from_log(plan: Plan, events, as_of: float, slug) -> LogSnapshot:
                 fronts.append(front)
             fronts.sort(key=lambda f: FRONT_ORDER.index(f.state))
             main = fronts[0]
+            moves = _chain_moves(service.route, fronts) if goes_on and not running else None
+            if moves:  # the log goes on: the route's next step, not its way out
+                choices = moves
+                main = Front(moves[0][1], moves[0][2], main.since, 0, main.visits + 1)
             item = OpenCase(
                 case,
                 service.index,
@@ -302,7 +327,7 @@ def snapshot_from_log(plan: Plan, events, as_of: float, slug) -> LogSnapshot:
                 main.since,
                 number,
             )
-            placed.append((rank, item, None))
+            placed.append((rank, item, choices))
             continue
         total, cumulative, options = sum(p for p, _ in where), 0.0, []
         for p, step in where:
