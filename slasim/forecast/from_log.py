@@ -162,9 +162,9 @@ def accepted_at(service: ServicePlan, received: float, steps: list[tuple]) -> fl
     ((name, start, end), in order) ended; NaN if not yet."""
     if service.accepts_at_receipt:
         return received
+    accepting = {st.name for st in service.steps if st.accepts}
     for name, _, end in steps:
-        step, _ = find_step(service.route, name)
-        if step is not None and step.accepts:
+        if name in accepting:
             return end
     return math.nan
 
