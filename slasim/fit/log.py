@@ -17,6 +17,7 @@ import datetime as dt
 import itertools
 import zlib
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -151,6 +152,13 @@ def _bulk_minutes(texts: list[str], tz, aware_before: bool | None):
     timestamps `YYYY-MM-DD[T ]HH:MM[:SS[.f]]` with an optional `Z`/`±HH:MM` offset, or None when a
     cell is of another form, offsets are mixed or differ from `aware_before` (the caller then reads
     cell by cell). Arithmetic as `datetime_to_minutes`, to the last bit."""
+    plain = _plain(texts)
+    if plain is not None:  # no offsets: the texts are the bodies
+        bodies, empty = plain
+        aware = {False} if not empty.all() else set()
+        if aware_before is True and aware:
+            return None
+        return _minutes(bodies, empty, None, False, tz, aware)
     bodies, offsets, aware = [], [], set()
     for text in texts:
         text = text.strip()
@@ -178,15 +186,53 @@ def _bulk_minutes(texts: list[str], tz, aware_before: bool | None):
             aware.add(False)
     if len(aware) > 1 or (aware and aware_before is not None and aware_before not in aware):
         return None
+    empty = np.array([b == "NaT" for b in bodies], bool)
+    return _minutes(bodies, empty, offsets, aware == {True}, tz, aware)
+
+
+def _plain(texts: list[str]) -> tuple[list[str], np.ndarray] | None:
+    """(the bodies, "NaT" where empty; which are empty) when every cell is empty or ASCII
+    `YYYY-MM-DD…` of one length with no `+`, `Z`, `z` or further `-` (no offset) and nothing to
+    strip (no space first or last), checked on the whole column's characters at once; else None
+    (`_bulk_minutes` then looks at each cell)."""
+    sizes = set(map(len, texts))
+    size = max(sizes, default=0)
+    if size < 10 or sizes - {0, size}:
+        return None
+    joined = "".join(texts)
+    count = len(joined) // size
+    if (
+        not joined.isascii()
+        or "+" in joined
+        or "Z" in joined
+        or "z" in joined
+        or joined.count("-") != 2 * count
+    ):
+        return None
+    chars = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(count, size)
+    dash = ord("-")
+    if not (
+        (chars[:, 4] == dash).all()
+        and (chars[:, 7] == dash).all()  # so no other `-`: no offset
+        and (chars[:, 0] > 32).all()
+        and (chars[:, -1] > 32).all()
+    ):
+        return None
+    if 0 not in sizes:
+        return texts, np.zeros(len(texts), bool)
+    return [t or "NaT" for t in texts], np.array([not t for t in texts], bool)
+
+
+def _minutes(bodies, empty: np.ndarray, offsets, is_aware: bool, tz, aware: set):
+    """`_bulk_minutes`'s arithmetic on the cells' bodies (offsets apart), or None when one of them
+    is no date-time numpy reads."""
     try:
         stamps = np.array(bodies, dtype="datetime64[us]")
     except ValueError:
         return None
-    empty = np.array([b == "NaT" for b in bodies], bool)
     if np.isnat(stamps[~empty]).any():
         return None
     micro = stamps.astype(np.int64)
-    is_aware = aware == {True}
     if is_aware:  # to UTC, then to the calendar's zone (offsets looked up per distinct 15 minutes)
         micro = micro - np.array(offsets, np.int64) * 60_000_000
         if tz is not None:
@@ -311,7 +357,7 @@ def _columns(rows, index: dict, names: dict, when: TimeReader, source: str) -> E
             )
 
     def column(key: str) -> list[str] | None:
-        return [row[index[key]] for row in rows] if key in index else None
+        return list(map(itemgetter(index[key]), rows)) if key in index else None
 
     cases, acts = column("case"), column("activity")
     unnamed = not all(cases) or not all(acts)  # then the first such row is named
