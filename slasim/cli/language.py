@@ -10,6 +10,8 @@ texts) stay English: Click translates them only through a process-wide gettext d
 from __future__ import annotations
 
 import os
+import unicodedata
+from functools import cache
 
 from slasim.io.errors import SlasimError
 from slasim.io.i18n import N_, _, choose, current, localized, use
@@ -81,23 +83,125 @@ def _translate_panels() -> None:
 
 
 def _fold_help_text(panels) -> None:
-    """Let an option's help wrap anywhere: Rich wraps only at spaces and cuts a longer run with
-    "…", which is every Chinese sentence (it has no spaces). Typer builds each option's help
-    column in `_get_parameter_help`; its texts are given overflow="fold" (Typer's own choice
-    for the type column). A Typer without that function keeps its layout."""
-    build = getattr(panels, "_get_parameter_help", None)
-    if build is None or getattr(build, "_folds", False):
+    """Let help texts in Chinese wrap between characters: Rich wraps only at spaces and cuts a
+    longer run with "…", which is every Chinese sentence (it has no spaces). Typer builds every
+    help text (a command's, its options', the commands panel's rows) in `_make_rich_text`; its
+    texts are made `CjkText`s. A Typer without that function keeps its layout."""
+    build = getattr(panels, "_make_rich_text", None)
+    if build is None or getattr(build, "_breaks_cjk", False):
         return
+    text_class = cjk_text()
 
-    def folded(*args, **kwargs):
-        column = build(*args, **kwargs)
-        for item in getattr(column, "renderables", ()):
-            if hasattr(item, "overflow"):
-                item.overflow = "fold"
-        return column
+    def breaking(*args, **kwargs):
+        made = build(*args, **kwargs)
+        if type(made) is text_class.__base__:
+            made.__class__ = text_class  # the same text and styles; only the wrapping differs
+        return made
 
-    folded._folds = True
-    panels._get_parameter_help = folded
+    breaking._breaks_cjk = True
+    panels._make_rich_text = breaking
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in "WF"  # two cells on a terminal
+
+
+def _may_break(before: str, after: str) -> bool:
+    """Whether a line may end between these two characters: after a space, or next to a wide
+    (CJK) character, but never inside a word of ASCII (an option name, an identifier), before
+    closing or ending punctuation (，。）：…) nor after opening punctuation (（「)."""
+    if after.isspace():
+        return False
+    if before.isspace():
+        return True
+    if not (_wide(before) or _wide(after)):
+        return False
+    closing = unicodedata.category(after) in ("Pe", "Pf", "Po")
+    return not closing and unicodedata.category(before) not in ("Ps", "Pi")
+
+
+def _pieces(text: str) -> list[tuple[int, str]]:
+    """The text cut where a line may end: (start, piece), a piece keeping its trailing spaces."""
+    starts = [0] + [i for i in range(1, len(text)) if _may_break(text[i - 1], text[i])]
+    return [(a, text[a:b]) for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+
+
+def line_breaks(text: str, width: int, fold: bool = True) -> list[int]:
+    """Where to break `text` into lines of at most `width` cells (Rich's `divide_line`, with the
+    break opportunities of `_may_break`): a piece longer than a line is folded when `fold`,
+    else left whole (and cut by the caller)."""
+    from rich.cells import cell_len, chop_cells
+
+    breaks: list[int] = []
+    used = 0
+    for start, piece in _pieces(text):
+        length = cell_len(piece.rstrip())
+        if used + length <= width:
+            used += cell_len(piece)
+            continue
+        if start and used:
+            breaks.append(start)
+        used = cell_len(piece)
+        if length > width and fold:
+            parts = chop_cells(piece, width)
+            for part in parts[:-1]:
+                start += len(part)
+                breaks.append(start)
+            used = cell_len(parts[-1])
+    return breaks
+
+
+@cache
+def cjk_text():
+    """`CjkText`: Rich text that wraps Chinese between characters and ASCII at spaces only (text
+    without wide characters wraps as Rich's own `Text`). Made on first use: the command line
+    starts without Rich."""
+    from rich.cells import cell_len
+    from rich.containers import Lines
+    from rich.measure import Measurement
+    from rich.text import Text
+
+    class CjkText(Text):
+        __slots__ = ()  # Text's own layout, so a made Text can become one
+
+        # Rich's `Text.wrap` with `line_breaks` for Rich's `divide_line` (tabs aside: help has none)
+        def wrap(self, console, width, *, justify=None, overflow=None, tab_size=8, no_wrap=None):
+            if not any(_wide(char) for char in self.plain):
+                return super().wrap(
+                    console,
+                    width,
+                    justify=justify,
+                    overflow=overflow,
+                    tab_size=tab_size,
+                    no_wrap=no_wrap,
+                )
+            justify = justify or self.justify or "default"
+            ignore = overflow == "ignore"
+            overflow = overflow or self.overflow or "fold"
+            no_wrap = (self.no_wrap if no_wrap is None else no_wrap) or ignore
+            lines = Lines()
+            for line in self.split(allow_blank=True):
+                if no_wrap:
+                    pieces = Lines([line])
+                else:
+                    pieces = line.divide(line_breaks(line.plain, width, fold=overflow == "fold"))
+                    for piece in pieces:
+                        if cell_len(piece.plain) > width:  # Rich's rstrip_end counts characters
+                            piece.rstrip()
+                pieces.justify(console, width, justify=justify, overflow=overflow)
+                for piece in pieces:
+                    piece.truncate(width, overflow=overflow)
+                lines.extend(pieces)
+            return lines
+
+        def __rich_measure__(self, console, options) -> Measurement:
+            widest = max((cell_len(line) for line in self.plain.splitlines()), default=0)
+            pieces = [
+                piece.rstrip() for line in self.plain.splitlines() for _, piece in _pieces(line)
+            ]
+            return Measurement(max((cell_len(p) for p in pieces), default=widest), widest)
+
+    return CjkText
 
 
 HELP_OPTION = N_("Show this message and exit.")  # Click's text for --help, shown translated
@@ -117,6 +221,20 @@ def localize_help(command, ctx=None) -> None:
             item._english_help = english
         text, short = english
         if text:
-            item.help = localized(text)
+            item.help = join_lines(localized(text))
         if short:
-            item.short_help = localized(short)
+            item.short_help = join_lines(localized(short))
+
+
+def join_lines(text: str) -> str:
+    """Help text with its single line breaks between two Chinese characters taken out: the
+    English source's lines are soft, and a translation keeping them would show a stray space
+    (Typer turns a line break into one) or break a line there (in the commands panel)."""
+    keep = [
+        i
+        for i, char in enumerate(text)
+        if not (
+            char == "\n" and 0 < i < len(text) - 1 and _wide(text[i - 1]) and _wide(text[i + 1])
+        )
+    ]
+    return "".join(text[i] for i in keep)
