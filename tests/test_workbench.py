@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from pathlib import Path
 
 import pytest
 
@@ -282,7 +283,7 @@ def test_the_server_binds_this_machine_unless_told(monkeypatch, capsys):
     command, env = started[0]
     assert command[command.index("--server.address") + 1] == "127.0.0.1"
     assert command[command.index("--browser.gatherUsageStats") + 1] == "false"
-    assert command[command.index("--server.maxUploadSize") + 1] == str(inputs.MAX_UPLOAD_MB)
+    assert command[command.index("--server.maxUploadSize") + 1] == str(inputs.STREAMLIT_UPLOAD_MB)
     assert env[inputs.SCENARIOS_ENV] == str(ROOT / "scenarios" / "minimal.yaml")
     assert done.stderr == ""
     done = slasim("app", "--host", "0.0.0.0", "--port", "9000")
@@ -541,3 +542,128 @@ def test_the_page_reads_only_the_files_it_was_given(monkeypatch, tmp_path):
         inputs.load_choice("file:/etc/passwd")
     assert inputs.safe_name("../../etc/passwd") == "passwd"
     assert inputs.safe_name("C:\\Users\\me\\centre.yaml") == "centre.yaml"
+
+
+# ---------------------------------------------------------------- review fixes (issue 31)
+SECRET = 'name = "secret"\ntoken = "do-not-show-me"\n[hours]\nx = 1\n'
+
+
+@pytest.mark.parametrize("how", ["absolute", "relative"])
+def test_an_upload_cannot_open_or_probe_a_calendar_file(tmp_path, how, monkeypatch):
+    secret = tmp_path / "x" / "creds.toml"
+    secret.parent.mkdir()
+    secret.write_text(SECRET)
+    opened = []
+    real = Path.read_text
+
+    def watched(self, *args, **kwargs):
+        opened.append(self.name)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", watched)
+    name = str(secret) if how == "absolute" else "../../../../../../.." + str(secret)
+    lines = []
+    for calendar in (name, str(tmp_path / "x" / "missing.toml")):
+        text = (ROOT / "scenarios" / "minimal.yaml").read_text(encoding="utf-8")
+        text = f"calendar: {json.dumps(calendar)}\n" + text.replace("calendar:", "old_calendar:")
+        at = page(scenario="upload:")
+        at.file_uploader(key="scenario_upload").upload("centre.yaml", text.encode()).run()
+        assert not at.exception
+        (line,) = [e.value for e in at.error]
+        lines.append(line)
+    # the same line whether the file exists or not: nothing to probe, nothing echoed
+    assert lines[0] == lines[1]
+    assert lines[0].startswith("centre.yaml: calendar: an uploaded scenario names its calendar")
+    assert "cn" in lines[0]
+    for leak in ("creds", "secret", "do-not-show", str(tmp_path), "not found", "2 "):
+        assert leak not in lines[0]
+    assert "creds.toml" not in opened
+
+
+def test_an_upload_naming_a_shipped_calendar_runs():
+    text = (ROOT / "scenarios" / "minimal.yaml").read_text(encoding="utf-8")
+    assert "\ncalendar: cn " in text  # a name: allowed
+    at = page(scenario="upload:")
+    at.file_uploader(key="scenario_upload").upload("mine.yaml", text.encode()).run()
+    assert not at.exception and not at.error
+
+
+MALFORMED = {
+    "departments: {w: 3}": "departments.w",
+    "arrivals: 1": "arrivals",
+    "no step name": "step",
+}
+
+
+def malformed(kind: str) -> str:
+    head = "name: bad\nstart: 2026-03-02\nworking_days: 10\n"
+    step = "{department: w}" if kind == "no step name" else "{step: a, department: w}"
+    departments = "{w: 3}" if kind.startswith("departments") else "{w: {staff: 1}}"
+    arrivals = "1" if kind == "arrivals: 1" else "{per_day: 1}"
+    return (
+        f"{head}departments: {departments}\n"
+        f"services: {{s: {{limits: 5wd, arrivals: {arrivals}, steps: [{step}]}}}}\n"
+    )
+
+
+@pytest.mark.parametrize("kind", list(MALFORMED))
+def test_a_malformed_given_file_is_its_one_line_on_every_page(tmp_path, monkeypatch, kind):
+    path = tmp_path / "bad.yaml"
+    path.write_text(malformed(kind))
+    done = slasim("validate", path)
+    assert done.returncode == 2
+    expected = done.stderr.strip().removeprefix("error: ")
+    assert MALFORMED[kind] in expected
+    monkeypatch.setenv(inputs.SCENARIOS_ENV, str(path))
+    for name in ("centre", "whatif", "staff", "week"):
+        at = page(name)
+        assert not at.exception, (name, at.exception)
+        assert [e.value for e in at.error] == [expected], name
+
+
+def test_a_bug_in_a_page_is_one_line_not_a_traceback(monkeypatch):
+    from slasim.workbench import routes
+
+    def broken(spec):
+        raise KeyError("step")
+
+    monkeypatch.setattr(routes, "route_dot", broken)
+    at = page("centre", scenario="minimal")
+    assert not at.exception
+    assert [e.value for e in at.error] == ["slasim failed (KeyError): 'step'"]
+
+
+def test_an_upload_over_the_real_cap_gets_slasims_line_not_streamlits():
+    from slasim.workbench import launch
+
+    command = launch.server_command("127.0.0.1", 8501)
+    streamlit_mb = float(command[command.index("--server.maxUploadSize") + 1])
+    assert streamlit_mb > inputs.MAX_UPLOAD_MB == 20
+    size = inputs.MAX_UPLOAD_MB * 2**20 + 1  # one byte over slasim's cap, under Streamlit's
+    assert size <= streamlit_mb * 2**20
+    at = page(scenario="upload:")
+    at.file_uploader(key="scenario_upload").upload("big.yaml", b"#" * size).run()
+    assert [e.value for e in at.error] == ["big.yaml: over 20 MB: not read"]
+
+
+def test_the_server_asks_nothing_of_other_machines_and_shows_no_traceback():
+    from slasim.workbench import launch
+
+    for host, shown in (("0.0.0.0", "localhost"), ("127.0.0.1", "127.0.0.1")):
+        command = launch.server_command(host, 8501)
+        assert command[command.index("--browser.serverAddress") + 1] == shown
+        assert command[command.index("--client.showErrorDetails") + 1] == "none"
+    # every option given is one Streamlit 1.x knows
+    from streamlit import config
+
+    options = command[command.index("--server.address") :: 2]
+    assert all(o.removeprefix("--") in config._config_options for o in options), options
+
+
+def test_a_host_that_does_not_resolve_is_one_line(monkeypatch):
+    from slasim.workbench import launch
+
+    monkeypatch.setattr(launch.subprocess, "Popen", lambda *a, **k: pytest.fail("started"))
+    done = slasim("app", "--host", "nonsense.invalid")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "error: --host: cannot resolve the address 'nonsense.invalid'"

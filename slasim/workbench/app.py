@@ -46,7 +46,12 @@ def main() -> None:
     shown = pages()
     page = st.sidebar.radio(_("Page"), list(shown), format_func=lambda k: shown[k][0], key="page")
     st.sidebar.caption(_("slasim's planner's workbench: runs on this machine only."))
-    shown[page][1]()
+    try:
+        shown[page][1]()
+    except Exception as exc:  # noqa: BLE001 (Streamlit's own stop and rerun are BaseException)
+        from slasim.workbench.widgets import show_error
+
+        show_error(exc)
 
 
 main()

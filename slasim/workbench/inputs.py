@@ -15,7 +15,8 @@ from pathlib import Path
 
 from slasim.io.errors import SlasimError
 
-MAX_UPLOAD_MB = 20  # each upload (Streamlit's server.maxUploadSize is set to the same)
+MAX_UPLOAD_MB = 20  # each upload (Streamlit's server.maxUploadSize is set a little above it)
+STREAMLIT_UPLOAD_MB = MAX_UPLOAD_MB + 1  # so slasim's own located refusal is the one shown
 SCENARIOS_ENV = "SLASIM_WORKBENCH_SCENARIOS"  # the scenario files given, os.pathsep-separated
 FILE_PREFIX = "file:"  # a choice that is a given file, not a shipped name
 
@@ -42,11 +43,15 @@ def cli_name(choice: str) -> str:
 
 def load_choice(choice: str, overrides: list[str] = ()) -> tuple[dict, str]:
     """The raw data and source of a chosen scenario, read as the command line reads it."""
-    from slasim.scenario.loader import load_scenario_data
+    from slasim.scenario.loader import check_scenario, load_scenario_data
 
-    if choice.startswith(FILE_PREFIX) and cli_name(choice) not in given_scenarios():
+    if not choice.startswith(FILE_PREFIX):
+        return load_scenario_data(cli_name(choice), list(overrides))
+    if cli_name(choice) not in given_scenarios():
         raise SlasimError("not a scenario this page was given", source=cli_name(choice))
-    return load_scenario_data(cli_name(choice), list(overrides))
+    data, source = load_scenario_data(cli_name(choice), list(overrides))
+    check_scenario(data, source)  # a given file is checked as an upload is, before it is shown
+    return data, source
 
 
 def safe_name(name: str) -> str:
@@ -81,11 +86,37 @@ def read_upload(name: str, content: bytes, reader, max_mb: float | None = None):
 def read_scenario_upload(name: str, content: bytes) -> tuple[dict, str]:
     """An uploaded scenario's raw data, read and checked as `slasim validate` checks a file
     (every reform too); its source is the upload's name."""
+    from slasim.io.files import read_yaml
     from slasim.scenario.loader import check_scenario, load_scenario_data
 
     def read(path: Path) -> dict:
+        raw = read_yaml(path)
+        if isinstance(raw, dict):
+            refuse_files(raw, str(path))
         data, source = load_scenario_data(path)
         check_scenario(data, source)
         return data
 
     return read_upload(name, content, read), safe_name(name)
+
+
+def refuse_files(data: dict, source: str) -> None:
+    """An upload may name no other file: its calendar is a name (a shipped calendar or one in
+    `./calendars/`), and it has no catalogue (a CSV beside it). Refused before anything is
+    opened, without echoing the path, so an upload cannot read or probe the server's files."""
+    from slasim.calendar.files import is_calendar_path, list_calendars
+
+    calendar = data.get("calendar")
+    if isinstance(calendar, str) and is_calendar_path(calendar):
+        raise SlasimError(
+            "an uploaded scenario names its calendar, not a file (known: {known})",
+            source=source,
+            field="calendar",
+            known=", ".join(list_calendars()),
+        )
+    if "catalogue" in data:
+        raise SlasimError(
+            "an uploaded scenario lists its services itself: a catalogue file is not read",
+            source=source,
+            field="catalogue",
+        )

@@ -21,7 +21,8 @@ def show_error(exc: Exception) -> None:
     if isinstance(exc, SlasimError):
         st.error(str(exc))
     else:  # a bug: one line too, as the command line's exit 70
-        st.error(_("slasim failed ({kind}): {what}").format(kind=type(exc).__name__, what=exc))
+        what = " ".join(str(exc).split())
+        st.error(_("slasim failed ({kind}): {what}").format(kind=type(exc).__name__, what=what))
 
 
 def pick_scenario() -> tuple[dict, str, str] | None:
