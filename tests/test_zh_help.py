@@ -1,6 +1,7 @@
 """Every command's help in Chinese: `slasim --lang zh CMD --help` leaves no English sentence
-(Click's own `Usage:` is the stated exception), and the English help is untouched by a Chinese run
-before it in the same process."""
+(Click's own `Usage:` is the stated exception), wraps at 80 columns without cutting a sentence or
+an identifier, and the English help is untouched by a Chinese run before it in the same process;
+`fit`'s summary names weekdays in Chinese."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import typer
 from slasim.cli import app
 
 from .english import english_left
-from .helpers import slasim
+from .helpers import ROOT, slasim
 
 
 def command_paths() -> list[tuple[str, ...]]:
@@ -109,3 +110,22 @@ def test_line_breaks_by_hand():
     for text in ("an option name", "--max-cases a b", "x " * 30):
         for width in (3, 8, 13):
             assert line_breaks(text, width) == divide_line(text, width)
+
+
+def test_fit_names_the_weekend_in_chinese(tmp_path):
+    """`fit`'s office-time line names the fitted weekend as a Chinese reader does (the sample log
+    has events from Thu 9 to Wed 22 Feb 2023 and none on 11-12 or 18-19 Feb, the Saturdays and
+    Sundays), not by the file's codes."""
+    from slasim.cli.fit import weekdays_text
+    from slasim.io.i18n import language
+
+    with language("zh"):
+        assert weekdays_text(["sat", "sun"]) == "周六、周日"
+        assert weekdays_text(["fri"]) == "周五"
+    assert weekdays_text(["sat", "sun"]) == "Sat, Sun"
+    log = ROOT / "scenarios" / "logs" / "loanapp-sample.csv"
+    args = ("fit", log, "-c", "loanapp-example", "--limit", "1wd", "--promised", "3wh")
+    code, out, err = slasim("--lang", "zh", *args, "--out", tmp_path / "x.yaml")
+    assert code == 0, err
+    assert "办公时间取自日志：07:00–15:00；休息日：周六、周日" in out.splitlines()
+    assert english_left(out) == []

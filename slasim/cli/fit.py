@@ -276,7 +276,7 @@ def summary(fitted, out: Path, estimated: int) -> list[str]:
         lines.append(
             _("office time from the log: {hours}; weekend: {weekend}").format(
                 hours=", ".join("–".join(pair) for pair in fitted.office["hours"]),
-                weekend=", ".join(fitted.office["weekend"]) or _("none"),
+                weekend=weekdays_text(fitted.office["weekend"]) or _("none"),
             )
         )
     for key, service in evidence.get("services", {}).items():
@@ -306,3 +306,13 @@ def summary(fitted, out: Path, estimated: int) -> list[str]:
             )
         )
     return lines
+
+
+def weekdays_text(codes: list[str]) -> str:
+    """Weekdays given by their codes in a scenario or calendar file (`sat`, `sun`) as a reader
+    of the chosen language names them: `Sat, Sun`, 周六、周日."""
+    from slasim.clock.explain import WEEKDAY
+    from slasim.io.i18n import _
+    from slasim.scenario.schema import WEEKDAYS
+
+    return _(", ").join(_(WEEKDAY[WEEKDAYS.index(code)]) for code in codes)
