@@ -118,7 +118,12 @@ print(json.dumps({"code": slasim.__file__, "import": imported - started,
 def _child(code: Path, log: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(code)}
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(log)], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", CHILD, str(log)],
+        env=env,
+        cwd=log.parent,  # not a checkout: `-c` puts the working folder first on the path
+        capture_output=True,
+        text=True,
+        check=True,
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     if not Path(result["code"]).resolve().is_relative_to(code.resolve()):

@@ -30,7 +30,9 @@ import hashlib
 import math
 import re
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -460,20 +462,17 @@ def _repeats(traces: list[Trace], cal) -> dict[str, tuple[int, int, int, np.ndar
     """Per activity repeated in a case: (its visits, its repeats, the most visits in one case, the
     working days from each visit's end to the case's next visit's start, case after case)."""
     lengths = [len(t.activities) for t in traces]
-    codes: dict[str, int] = {}
-    acts = np.fromiter(
-        (codes.setdefault(a, len(codes)) for t in traces for a in t.activities),
-        np.int64,
-        sum(lengths),
-    )
+    flat = list(chain.from_iterable(t.activities for t in traces))
+    codes = {a: k for k, a in enumerate(dict.fromkeys(flat))}
+    acts = np.fromiter(map(codes.__getitem__, flat), np.int64, len(flat))
     key = np.repeat(np.arange(len(traces)), lengths) * max(1, len(codes)) + acts
     order = np.argsort(key, kind="stable")  # a case's visits of an activity, one after another
     same = key[order][1:] == key[order][:-1]
     before, after = order[:-1][same], order[1:][same]
     if not len(before):
         return {}
-    starts = np.array([s for t in traces for s in t.starts], dtype=np.float64)
-    ends = np.array([e for t in traces for e in t.ends], dtype=np.float64)
+    starts = np.fromiter(chain.from_iterable(t.starts for t in traces), np.float64, len(flat))
+    ends = np.fromiter(chain.from_iterable(t.ends for t in traces), np.float64, len(flat))
     day = cal.business_to_day_position
     gaps = day(cal.to_business_array(starts[after])) - day(cal.to_business_array(ends[before]))
     visits = np.bincount(acts, minlength=len(codes))
@@ -594,7 +593,7 @@ def _department(events, rows, activity, departments) -> str:
     roles = [r for r in events.role[rows].tolist() if r]
     handlers = {r for r in events.resource[rows].tolist() if r}
     if roles:
-        name = slug(max(set(roles), key=roles.count))
+        name = slug(max(set(roles), key=Counter(roles).__getitem__))
     else:
         name = next(
             (d for d, info in departments.items() if _jaccard(handlers, info["handlers"]) >= 0.5),
@@ -767,10 +766,9 @@ def _staff(events, index, info, split) -> tuple[int, str]:
     if not info["handlers"] or not len(rows):
         return 1, Text("no handler column: 1 (set it by hand, or with slasim staff)")
     days = np.floor(events.end[rows] / MINUTES_PER_DAY).astype(np.int64)
-    per_day: dict[int, set] = {}
-    for d, r in zip(days.tolist(), events.resource[rows].tolist()):
-        per_day.setdefault(d, set()).add(r)
-    counts = np.array([len(s) for s in per_day.values()])
+    resource, names = events.codes("resource")
+    pairs = np.unique((days - days.min()) * len(names) + resource[rows])  # (day, handler) seen
+    counts = np.unique(pairs // len(names), return_counts=True)[1]  # handlers per active day
     staff = max(1, int(round(counts.mean())))
     note = Text(
         "{handlers} handlers in all; {mean:.2f} at work on a mean active day "

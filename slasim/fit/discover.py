@@ -14,6 +14,11 @@ Items are ordered by mean position.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import reduce
+from itertools import chain
+from operator import add
+
+import numpy as np
 
 MANDATORY = 0.95
 JOIN = 0.8
@@ -37,24 +42,38 @@ class Stats:
 
     cases: dict[str, set[str]] = field(default_factory=dict)
     position: dict[str, float] = field(default_factory=dict)
-    spans: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
+    # per activity: the traces it occurs in (their indices, ascending), its first start and end
+    spans: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 def activity_stats(traces: list[Trace]) -> Stats:
-    """Case sets, mean first-occurrence positions and first spans of every activity."""
+    """Case sets, mean first-occurrence positions and first spans of every activity. Worked out
+    over all traces at once: the activities in order of first occurrence, each one's cases,
+    positions and spans in the order of the traces, its positions summed one after another."""
     stats = Stats()
-    sums: dict[str, float] = {}
-    for trace in traces:
-        n = len(trace.activities)
-        seen: set[str] = set()
-        for k, act in enumerate(trace.activities):
-            if act in seen:
-                continue
-            seen.add(act)
-            stats.cases.setdefault(act, set()).add(trace.case)
-            sums[act] = sums.get(act, 0.0) + (k / (n - 1) if n > 1 else 0.0)
-            stats.spans.setdefault(act, {})[trace.case] = (trace.starts[k], trace.ends[k])
-    stats.position = {a: sums[a] / len(stats.cases[a]) for a in stats.cases}
+    lengths = np.array([len(t.activities) for t in traces], dtype=np.int64)
+    acts = list(chain.from_iterable(t.activities for t in traces))
+    names = list(dict.fromkeys(acts))
+    index = {a: k for k, a in enumerate(names)}
+    code = np.fromiter(map(index.__getitem__, acts), np.int64, len(acts))
+    trace = np.repeat(np.arange(len(traces)), lengths)
+    where = np.arange(len(acts)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    first = np.sort(np.unique(trace * max(1, len(names)) + code, return_index=True)[1])
+    if not len(first):
+        return stats
+    n = lengths[trace[first]]
+    share = np.divide(where[first], n - 1, out=np.zeros(len(first)), where=n > 1)
+    starts = np.fromiter(chain.from_iterable(t.starts for t in traces), np.float64, len(acts))
+    ends = np.fromiter(chain.from_iterable(t.ends for t in traces), np.float64, len(acts))
+    cases = np.array([t.case for t in traces], dtype=object)[trace[first]]
+    order = np.argsort(code[first], kind="stable")
+    cuts = np.flatnonzero(np.diff(code[first][order])) + 1
+    for part in sorted(np.split(order, cuts), key=lambda p: p[0]):
+        rows = first[part]
+        act = names[int(code[rows[0]])]
+        stats.cases[act] = set(cases[part].tolist())
+        stats.spans[act] = (trace[rows], starts[rows], ends[rows])
+        stats.position[act] = reduce(add, share[part].tolist(), 0.0) / len(part)
     return stats
 
 
@@ -107,15 +126,11 @@ def discover(cases: set[str], activities: list[str], stats: Stats) -> list:
 
 
 def _overlaps(a: str, b: str, stats: Stats) -> bool:
-    both = set(stats.spans[a]) & set(stats.spans[b])
-    if not both:
+    (cases_a, starts_a, ends_a), (cases_b, starts_b, ends_b) = stats.spans[a], stats.spans[b]
+    both, at_a, at_b = np.intersect1d(cases_a, cases_b, assume_unique=True, return_indices=True)
+    if not len(both):
         return False
-    hits = sum(
-        1
-        for c in both
-        if stats.spans[a][c][0] < stats.spans[b][c][1]
-        and stats.spans[b][c][0] < stats.spans[a][c][1]
-    )
+    hits = int(np.sum((starts_a[at_a] < ends_b[at_b]) & (starts_b[at_b] < ends_a[at_a])))
     return hits >= OVERLAP * len(both)
 
 

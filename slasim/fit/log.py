@@ -57,11 +57,9 @@ class Events:
         column (`case`, `activity`, `resource`, …), worked out once per `Events`."""
         cache = self.__dict__.setdefault("_codes", {})
         if column not in cache:
-            seen: dict = {}
             values = getattr(self, column).tolist()
-            code = np.fromiter(
-                (seen.setdefault(v, len(seen)) for v in values), np.int64, len(values)
-            )
+            seen = {v: k for k, v in enumerate(dict.fromkeys(values))}
+            code = np.fromiter(map(seen.__getitem__, values), np.int64, len(values))
             cache[column] = (code, list(seen))
         return cache[column]
 
