@@ -67,13 +67,38 @@ def forecast(
         ),
     ] = False,
     prevent: Annotated[
-        int | None,
+        str | None,
         typer.Option(
             "--prevent",
+            help="A number of working days: also try one more staff at each desk in turn for "
+            "that many working days from the snapshot, on the same random numbers, and rank the "
+            "desks by the red cards each prevents. A target red<=N or yellow<=N: search the "
+            "cheapest dated staff change within the horizon (extra staff-days per desk) that "
+            "brings the cards to come to N with 95% confidence.",
+        ),
+    ] = None,
+    prevent_scope: Annotated[
+        str,
+        typer.Option(
+            "--prevent-scope",
+            help="With --prevent red<=N: count the new cards of today's open cases (open) or "
+            "every card fired within the horizon, new cases too (all).",
+        ),
+    ] = "open",
+    prevent_max: Annotated[
+        int,
+        typer.Option(
+            "--prevent-max",
             min=1,
-            help="Also try one more staff at each desk in turn for this many working days from "
-            "the snapshot, on the same random numbers, and rank the desks by the red cards each "
-            "prevents.",
+            help="With --prevent red<=N: the most extra staff tried at one desk.",
+        ),
+    ] = 2,
+    movable: Annotated[
+        str | None,
+        typer.Option(
+            "--movable",
+            help="With --prevent red<=N: only move staff between these desks "
+            "(D1,D2,...), which costs no extra staff-days.",
         ),
     ] = None,
     reps: Reps = None,
@@ -137,8 +162,25 @@ def forecast(
     common = {"horizon": horizon, "replications": reps, "seed": seed, "source": source}
     if backtest and prevent:
         raise SlasimError("--prevent goes with a forecast, not a backtest", field="--prevent")
-    if not backtest:
-        common["prevent_days"] = prevent
+    if not backtest and prevent is not None:
+        from slasim.forecast.prevent import SCOPES, parse_prevent
+
+        wanted = parse_prevent(prevent)
+        if isinstance(wanted, int):
+            common["prevent_days"] = wanted
+        else:
+            if prevent_scope not in SCOPES:
+                raise SlasimError(
+                    "--prevent-scope is open or all, got {scope}",
+                    field="--prevent-scope",
+                    scope=repr(prevent_scope),
+                )
+            given = [m.strip() for m in movable.split(",") if m.strip()] if movable else None
+            common["prevent_target"] = wanted | {
+                "scope": prevent_scope,
+                "max_extra": prevent_max,
+                "movable": given,
+            }
     if log is not None:
         from slasim.fit.build import slug
         from slasim.fit.log import read_log

@@ -397,6 +397,7 @@ def forecast_log(
     seed: int | None = None,
     source: str = "scenario",
     prevent_days: int | None = None,
+    prevent_target: dict | None = None,
 ) -> dict:
     """`slasim forecast SCENARIO --log LOG --as-of T`: the log read by `read_log` (fit's reader,
     handed in) on the scenario's calendar, its open cases at T placed, replicated, summarised."""
@@ -419,6 +420,7 @@ def forecast_log(
         keys=[c.key for c in snap.cases],
         choices=snap.choices,
         prevent_days=prevent_days,
+        prevent_target=prevent_target,
     )
     result["snapshot"] = {
         "log": str(log),

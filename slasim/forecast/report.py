@@ -170,7 +170,10 @@ def _mean_ci(stat: dict) -> str:
 
 
 def prevent_lines(prevent: dict) -> list[str]:
-    """The desks ranked by the reds one more staff there would prevent."""
+    """The desks ranked by the reds one more staff there would prevent (or, with a target, the
+    cheapest change that meets it)."""
+    if "target" in prevent:
+        return target_lines(prevent)
     if not prevent["open_red"]["mean"] and not prevent["all_red"]["mean"]:
         return [_("No red card within the horizon in any replication: nothing to prevent.")]
     lines = [
@@ -260,3 +263,101 @@ def backtest_text(result: dict) -> str:
             )
     lines += [_("warning: {message}").format(message=localized(w)) for w in result["warnings"]]
     return "\n".join(lines)
+
+
+def _change_text(change: dict) -> str:
+    moved = change["moved_staff_days"] > 0
+    parts = []
+    for desk in change["desks"]:
+        if moved and desk["staff"] < 0:
+            continue
+        line = _("{staff} more at {desk} for {days} working days (until {until})")
+        if moved:
+            line = _(
+                "{staff} moved from {origin} to {desk} for {days} working days (until {until})"
+            )
+        parts.append(
+            line.format(
+                staff=abs(desk["staff"]),
+                desk=desk["department"],
+                days=desk["days"],
+                until=desk["until"],
+                origin=next((d["department"] for d in change["desks"] if d["staff"] < 0), "-"),
+            )
+        )
+    return _("; ").join(parts)
+
+
+def target_lines(prevent: dict) -> list[str]:
+    """`--prevent red<=N`: the cheapest change found, or why none, with its evidence."""
+    scope = (
+        _("new cards of today's open cases")
+        if prevent["scope"] == "open"
+        else _("cards fired within the horizon, new cases too")
+    )
+    key = "open_new" if prevent["scope"] == "open" else "all"
+    before = prevent["before"]
+    head = _(
+        "Target {target} ({level}: {scope}); {reps} replications on the forecast's random "
+        "numbers, judged by the one-sided {confidence:.0%} upper bound"
+    ).format(
+        target=prevent["target"],
+        level=localized(prevent["level"]),
+        scope=scope,
+        reps=prevent["replications"],
+        confidence=prevent["confidence"],
+    )
+    lines = [head]
+    without = _("without a change: {mean} expected, upper bound {upper:.2f}").format(
+        mean=_mean_ci(before[key]), upper=before["upper_bound"]
+    )
+    if not prevent["needed"]:
+        return lines + [without + _("; the target holds already: no change needed.")]
+    lines.append(without)
+    change = prevent["change"]
+    if change is None:
+        best = prevent["best"]
+        if best is None:
+            return lines + [_("No change within the bounds could be tried.")]
+        line = _(
+            "No change within the bounds meets {target}: the best found, {change}, leaves "
+            "{after} (upper bound {upper:.2f}); try a larger --prevent-max, a longer --horizon "
+            "or a looser target."
+        )
+        if prevent["budget_spent"]:
+            line = _(
+                "No change meeting {target} among the {tried} candidates tried (the search stops "
+                "there): the best found, {change}, leaves {after} (upper bound {upper:.2f}); try "
+                "a shorter --horizon or fewer desks in --movable."
+            )
+        return lines + [
+            line.format(
+                target=prevent["target"],
+                change=_change_text(best),
+                after=_mean_ci(best[key]),
+                upper=best["upper_bound"],
+                tried=prevent["candidates_tried"],
+            )
+        ]
+    cost = (
+        _("{n} extra staff-days").format(n=change["staff_days"])
+        if not change["moved_staff_days"]
+        else _("no extra staff-days ({n} staff-days moved)").format(n=change["moved_staff_days"])
+    )
+    lines.append(
+        _("Cheapest change that meets it: {cost}: {change}").format(
+            cost=cost, change=_change_text(change)
+        )
+    )
+    lines.append(
+        _(
+            "with it: {after} expected, upper bound {upper:.2f}; prevented {prevented} (paired, "
+            "mean [95% CI]); {tried} candidates tried"
+        ).format(
+            after=_mean_ci(change[key]),
+            upper=change["upper_bound"],
+            prevented=_mean_ci(change["prevented_" + prevent["scope"]]),
+            tried=prevent["candidates_tried"],
+        )
+    )
+    return lines

@@ -16,7 +16,8 @@ record, so its clock is taken as running: such a case's crossings after the paus
 early. A case that may wait at one of several steps (a log's case before a branch, `from_log`) is
 seated at one drawn per replication by the branch shares. `first_possible`: per level, the first
 instant an open case could reach it were it still open, which tells a horizon too short to judge.
-With `prevent_days`, the desks are tried one more staff each (`prevent`).
+With `prevent_days`, the desks are tried one more staff each; with `prevent_target`
+(`red<=N`), the cheapest dated staff change that meets it is searched (`prevent`).
 """
 
 from __future__ import annotations
@@ -154,6 +155,7 @@ def forecast(
     cards_given: dict[str, str | None] | None = None,
     choices: dict[int, list[tuple[float, str, str]]] | None = None,
     prevent_days: int | None = None,
+    prevent_target: dict | None = None,
 ) -> dict:
     """Replicate the warm start and summarise it (module docstring). `keys`: the case ids in the
     order of `cases`; `extension` and `cards_given` by case id; `choices`: by index in `cases`, the
@@ -276,6 +278,19 @@ def forecast(
             extension=by_key,
             choices=choices,
         )
+    if prevent_target is not None and cases:
+        from slasim.forecast.prevent import prevent_target as search_change
+
+        result["prevent"] = search_change(
+            plan,
+            cases,
+            horizon_end,
+            prevent_target,
+            replications=replications,
+            seed=seed,
+            extension=by_key,
+            choices=choices,
+        )
     return result
 
 
@@ -289,6 +304,7 @@ def forecast_open_file(
     seed: int | None = None,
     source: str = "scenario",
     prevent_days: int | None = None,
+    prevent_target: dict | None = None,
 ) -> dict:
     """`slasim forecast SCENARIO --open FILE`: read and place the open cases, replicate, summarise.
     `as_of` (text) overrides the file's; one of them is needed."""
@@ -316,4 +332,5 @@ def forecast_open_file(
         extension=extensions(plan, snapshot),
         cards_given={c.id: c.card for c in snapshot.cases},
         prevent_days=prevent_days,
+        prevent_target=prevent_target,
     ) | {"horizon": horizon}
