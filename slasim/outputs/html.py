@@ -171,7 +171,7 @@ def _provenance(result: dict) -> str:
         )
     about = _fill(
         _("{title} ({name}, time zone {timezone}, published through {year})"),
-        title=_shown(cal.spec.title),
+        title=cal.shown_title(),
         name=_code(cal.name),
         timezone=cal.spec.timezone,
         year=str(cal.spec.published_through),
