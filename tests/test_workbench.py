@@ -667,3 +667,61 @@ def test_a_host_that_does_not_resolve_is_one_line(monkeypatch):
     done = slasim("app", "--host", "nonsense.invalid")
     assert done.returncode == 2
     assert done.stderr.strip() == "error: --host: cannot resolve the address 'nonsense.invalid'"
+
+
+def test_the_staff_result_is_kept_by_its_inputs():
+    at = page("staff", scenario="minimal")
+    at.number_input(key="staff_budget:minimal").set_value(200)
+    at.button(key="staff_run").click().run()
+    assert [(m.label, m.value) for m in at.metric] == [("window", "2")]
+    at.text_area(key="staff_targets:minimal").set_value("red<=0.1%").run()
+    assert not at.metric and not at.code  # no old answer under a command of new targets
+    assert "press Search" in at.info[0].value
+    at.text_area(key="staff_targets:minimal").set_value("red<=1%").run()
+    assert [(m.label, m.value) for m in at.metric] == [("window", "2")]
+
+
+def test_this_weeks_results_stay_on_the_next_interaction():
+    at = page("week", scenario="district-centre")
+    at.number_input(key="week_reps").set_value(2)
+    at.button(key="week_run").click().run()
+    cases = list(at.table[0].value["Case"])
+    at.run()  # any other interaction (a download, a rerun) draws the kept result again
+    assert list(at.table[0].value["Case"]) == cases
+    at.sidebar.radio(key="lang").set_value("zh").run()
+    assert len(at.table[0].value) == len(cases) and at.header[0].value == "本周预警"
+    at.text_input(key="week_horizon").set_value("5wd").run()
+    assert not at.table and at.info  # new inputs: the old result is not shown under them
+
+
+FITTED_LOANAPP = ROOT / "scenarios" / "fitted" / "loanapp.yaml"
+
+
+def test_this_week_from_a_case_log_is_forecast_logs_json(monkeypatch):
+    monkeypatch.setenv(inputs.SCENARIOS_ENV, str(FITTED_LOANAPP))
+    at = page("week")
+    at.radio(key="week_from").set_value("log").run()
+    assert "Upload a case log" in at.info[0].value  # none uploaded, none fitted yet
+    at.file_uploader(key="week_log_upload").upload("our log.csv", LOG.read_bytes()).run()
+    at.number_input(key="week_reps").set_value(2)
+    at.text_input(key="week_horizon").set_value("2wd")
+    at.button(key="week_run").click().run()
+    assert [e.value for e in at.error] == ["--as-of: give the snapshot instant of the log: --as-of"]
+    at.text_input(key="week_as_of:log").set_value("2023-02-15T10:00")
+    at.button(key="week_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    command = shlex.split(at.code[-1].value)
+    assert command[:6] == [
+        "slasim",
+        "forecast",
+        str(FITTED_LOANAPP),
+        "--log",
+        "our log.csv",
+        "--as-of",
+    ]
+    command[command.index("our log.csv")] = str(LOG)
+    expected = cli_json(*command[1:], "--json")
+    assert expected["snapshot"]["log"] == str(LOG)
+    expected["snapshot"]["log"] = "our log.csv"  # the upload is named as the planner named it
+    assert json.loads(json.dumps(at.session_state["week_result"])) == expected
+    assert expected["cases"]  # the log has open cases at that instant

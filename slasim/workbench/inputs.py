@@ -55,8 +55,9 @@ def load_choice(choice: str, overrides: list[str] = ()) -> tuple[dict, str]:
 
 
 def safe_name(name: str) -> str:
-    """An upload's name reduced to a plain file name (no folder, no odd characters)."""
-    base = re.sub(r"[^\w.\-]+", "_", Path(name.replace("\\", "/")).name).strip("._")
+    """An upload's name reduced to a plain file name (no folder, no odd characters; spaces kept,
+    so `our log.csv` is named as the planner knows it)."""
+    base = re.sub(r"[^\w .\-]+", "_", Path(name.replace("\\", "/")).name).strip("._ ")
     return base[:100] or "upload"
 
 

@@ -62,6 +62,7 @@ def page() -> None:
         return
     st.session_state["log_fit"] = {
         "log": log_name,
+        "content": content,  # for This week's forecast from the same log
         "data": data,
         "text": text,
         "warnings": warnings,

@@ -3,6 +3,8 @@ evidence, and the cost against the first target for every candidate simulated (t
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from slasim.io.errors import SlasimError
@@ -44,6 +46,11 @@ def page() -> None:
     seed = right.number_input(
         _("Random seed"), 0, value=int(data.get("seed", 0)), key=f"staff_seed:{name}"
     )
+    state = json.dumps(
+        [data, source, targets, service, reforms, float(confidence), int(budget), int(seed)],
+        sort_keys=True,
+        default=str,
+    )
     if st.button(_("Search"), type="primary", key="staff_run"):
         bar = st.progress(0.0)
 
@@ -67,8 +74,12 @@ def page() -> None:
             widgets.show_error(exc)
             return
         bar.empty()
+        st.session_state["staff_inputs"] = state
     result = st.session_state.get("staff_result")
-    if result is None or result["scenario"] != data.get("name"):
+    if result is None:
+        return
+    if st.session_state.get("staff_inputs") != state:  # kept by its inputs, as What-if's
+        st.info(_("The inputs changed since the last search: press Search to see their results."))
         return
     show(result)
     widgets.command_line(

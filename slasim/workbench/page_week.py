@@ -1,10 +1,12 @@
-"""The This-week page: today's open cases (uploaded, or the shipped example) → `slasim
-forecast`'s risk per case and cards per day, and what staff set over the horizon would prevent
-(the same forecast with `--set departments.D.staff=N`)."""
+"""The This-week page: today's open cases (uploaded, the shipped example, or a case log's open
+cases at an instant) → `slasim forecast`'s risk per case and cards per day, and what staff set
+over the horizon would prevent (the same forecast with `--set departments.D.staff=N`)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from pathlib import Path
 
 import streamlit as st
 
@@ -22,19 +24,22 @@ def page() -> None:
     if picked is None:
         return
     data, source, name = picked
-    example = tasks.shipped_open_cases(name)
-    upload = st.file_uploader(
-        _("Open cases (YAML, JSON or CSV; see slasim forecast --schema)"),
-        type=["yaml", "yml", "json", "csv"],
-        key="open_upload",
+    kinds = {"open": _("An open-cases file"), "log": _("A case log, at an instant")}
+    kind = st.radio(
+        _("The open cases from"),
+        list(kinds),
+        format_func=kinds.get,
+        horizontal=True,
+        key="week_from",
     )
-    if upload is None and example is None:
-        st.info(_("Upload today's open cases to forecast their cards."))
+    given = open_cases(name) if kind == "open" else case_log()
+    if given is None:
         return
-    if upload is None:
-        st.caption(_("The shipped example of open cases for this centre:") + f" {example.name}")
     left, middle, right, far = st.columns(4)
-    as_of = left.text_input(_("As of (default: the file's)"), "", key="week_as_of").strip()
+    label = (
+        _("As of (default: the file's)") if kind == "open" else _("As of (an instant of the log)")
+    )
+    as_of = left.text_input(label, "", key=f"week_as_of:{kind}").strip()
     horizon = middle.text_input(_("Horizon"), "10wd", key="week_horizon").strip()
     reps = right.number_input(
         _("Replications"), 2, 1000, max(int(data.get("replications", 10)), 2), key="week_reps"
@@ -47,31 +52,37 @@ def page() -> None:
             if (n := int(st.number_input(dept, 1, 1000, today, key=f"week_staff:{name}:{dept}")))
             != today
         ]
-    if not st.button(_("Forecast"), type="primary", key="week_run"):
-        return
+    shown_name, content, shipped = given
+    if shipped is None:
+        shown_name = inputs.safe_name(shown_name)
     options = {"as_of": as_of or None, "horizon": horizon, "reps": int(reps), "seed": int(seed)}
-
-    def both(path) -> tuple[dict, dict | None]:
-        today = tasks.forecast(data, source, path, **options)
-        if not overrides:
-            return today, None
-        changed = apply_overrides(data, overrides, source)
-        return today, tasks.forecast(changed, source, path, **options)
-
-    try:
-        with st.spinner(_("Simulating the open cases…")):
-            if upload is not None:
-                result, other = inputs.read_upload(upload.name, upload.getvalue(), both)
-                open_name = inputs.safe_name(upload.name)
-            else:
-                result, other = both(example)
-                open_name = str(example)
-    except SlasimError as exc:
-        widgets.show_error(exc)
+    state = json.dumps(
+        [data, source, kind, shown_name, hashlib.sha256(content).hexdigest(), options, overrides],
+        sort_keys=True,
+        default=str,
+    )
+    if st.button(_("Forecast"), type="primary", key="week_run"):
+        try:
+            with st.spinner(_("Simulating the open cases…")):
+                result, other = run(data, source, kind, given, options, overrides)
+        except SlasimError as exc:
+            widgets.show_error(exc)
+            return
+        st.session_state["week_result"] = result
+        st.session_state["week_other"] = other
+        st.session_state["week_inputs"] = state
+    if "week_result" not in st.session_state:
         return
-    st.session_state["week_result"] = result
-    st.session_state["week_other"] = other
-    args = tasks.forecast_args(name, open_name, as_of, horizon, int(reps), int(seed))
+    if st.session_state.get("week_inputs") != state:
+        st.info(
+            _("The inputs changed since the last forecast: press Forecast to see their results.")
+        )
+        return
+    result, other = st.session_state["week_result"], st.session_state["week_other"]
+    if kind == "open":
+        args = tasks.forecast_args(name, shown_name, as_of, horizon, int(reps), int(seed))
+    else:
+        args = tasks.forecast_log_args(name, shown_name, as_of, horizon, int(reps), int(seed))
     if other is not None:
         prevented(result, other)
         extra = [part for item in overrides for part in ("--set", item)]
@@ -85,6 +96,60 @@ def page() -> None:
         mime="application/json",
         key="week_download",
     )
+
+
+def open_cases(name: str) -> tuple[str, bytes, Path | None] | None:
+    """The open cases uploaded, else the shipped example for a shipped centre (name, content,
+    and the shipped file's path)."""
+    upload = st.file_uploader(
+        _("Open cases (YAML, JSON or CSV; see slasim forecast --schema)"),
+        type=["yaml", "yml", "json", "csv"],
+        key="open_upload",
+    )
+    if upload is not None:
+        return upload.name, upload.getvalue(), None
+    example = tasks.shipped_open_cases(name)
+    if example is None:
+        st.info(_("Upload today's open cases to forecast their cards."))
+        return None
+    st.caption(_("The shipped example of open cases for this centre:") + f" {example.name}")
+    return str(example), example.read_bytes(), example
+
+
+def case_log() -> tuple[str, bytes, None] | None:
+    """A case log uploaded here, else the one used on From our log (name, content)."""
+    upload = st.file_uploader(
+        _("Case log (CSV, CSV.gz or XES; at most {mb} MB)").format(mb=inputs.MAX_UPLOAD_MB),
+        type=["csv", "gz", "xes"],
+        key="week_log_upload",
+    )
+    if upload is not None:
+        return upload.name, upload.getvalue(), None
+    kept = st.session_state.get("log_fit")
+    if kept is None or "content" not in kept:
+        st.info(_("Upload a case log, or fit one on From our log: it is used here too."))
+        return None
+    st.caption(_("The case log used on From our log:") + f" {kept['log']}")
+    return kept["log"], kept["content"], None
+
+
+def run(data, source, kind, given, options, overrides) -> tuple[dict, dict | None]:
+    """The forecast with today's staff, and with the staff set (None when none is set)."""
+    name, content, shipped = given
+    if kind == "log" and not options["as_of"]:
+        raise SlasimError("give the snapshot instant of the log: --as-of", field="--as-of")
+    call = tasks.forecast if kind == "open" else tasks.forecast_from_log
+
+    def both(path) -> tuple[dict, dict | None]:
+        today = call(data, source, path, **options)
+        if not overrides:
+            return today, None
+        changed = apply_overrides(data, overrides, source)
+        return today, call(changed, source, path, **options)
+
+    if shipped is not None:
+        return both(shipped)  # the shipped example, read where it is
+    return inputs.read_upload(name, content, both)
 
 
 def prevented(today: dict, changed: dict) -> None:

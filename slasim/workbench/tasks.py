@@ -128,6 +128,27 @@ def forecast_args(name: str, open_name: str, as_of, horizon: str, reps: int, see
     return args + ["--reps", str(reps), "--seed", str(seed)]
 
 
+def forecast_from_log(data: dict, source: str, path: Path, *, as_of, horizon, reps, seed) -> dict:
+    """`slasim forecast SCENARIO --log LOG --as-of T`'s result (the log's open cases at T)."""
+    from slasim.fit.build import slug
+    from slasim.fit.log import read_log
+    from slasim.forecast.from_log import forecast_log
+    from slasim.io.schema import validate
+    from slasim.scenario.schema import Scenario
+
+    spec = validate(Scenario, data, source)
+    result = forecast_log(
+        spec, path, read_log, slug, as_of=as_of, horizon=horizon, replications=reps, seed=seed,
+        source=source,
+    )  # fmt: skip
+    return renamed(result, str(path), path.name)
+
+
+def forecast_log_args(name: str, log_name: str, as_of, horizon: str, reps: int, seed: int):
+    args = ["slasim", "forecast", name, "--log", log_name, "--as-of", as_of or "T"]
+    return args + ["--horizon", horizon, "--reps", str(reps), "--seed", str(seed)]
+
+
 def shipped_open_cases(name: str) -> Path | None:
     """The shipped open-cases example of a shipped scenario, if there is one."""
     from slasim.io.files import shipped_dir
