@@ -401,3 +401,48 @@ def test_chromium_draws_the_chinese_with_a_cjk_font_not_tofu(report, tmp_path):
         Path(artifacts).mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, Path(artifacts) / shot.name)
     print(f"screenshot: {shot}")
+
+
+def test_the_window_line_puts_the_opening_in_running_chinese(tmp_path):
+    """A fidelity window result (built by hand, as `fidelity --protocol window --out` writes it):
+    the phrase naming where the window opens is running text, with no space between it and the
+    Chinese before it; the English page reads as before."""
+    import json
+
+    from slasim.io.i18n import language, localized
+    from slasim.outputs.html import build_report
+
+    stat = {"mean": 0.5, "sd": 0.1, "ci95": [0.4, 0.6]}
+    result = {
+        "protocol": "window",
+        "scenario": "loanapp",
+        "log": "loanapp.csv",
+        "real_cases": 3,
+        "window": ["2024-01-08T09:00", "2024-01-12T17:00"],
+        "window_opens_at": "the fit's split",
+        "replications": 2,
+        "seed": 1,
+        "view": "window",
+        "measures": {"lead_time_wd": {"real": 0.5, "simulated": stat}},
+        "distances": {"cycle_time": stat},
+        "reference": {"cycle_time": 0.1},
+    }
+    (tmp_path / "fidelity.json").write_text(json.dumps(result), encoding="utf-8")
+    with language("zh"):
+        page = build_report(tmp_path)
+        phrase = localized("the fit's split")
+    line = re.search(r"<p>[^<]*实际办件 3 件[^<]*</p>", page).group(0)
+    assert re.search(r"[\u4e00-\u9fff]" + phrase + "）", line), line
+    assert " " + phrase not in line
+    assert "(opening at the fit&#x27;s split)" in build_report(tmp_path)  # ' escaped
+
+
+def test_running_takes_out_the_space_between_chinese_only():
+    from slasim.outputs.html import _running
+
+    assert _running("（开始于 {opens}）", opens="拟合时的划分点") == "（开始于{opens}）"
+    assert _running("于 {x} 之后", x="预热期结束") == "于{x}之后"
+    # English, an ASCII value, or no space: as written
+    assert _running("(opening at {opens})", opens="the fit's split") == "(opening at {opens})"
+    assert _running("开始于 {opens} 后", opens="2024-01-08") == "开始于 {opens} 后"
+    assert _running("开始于{opens}", opens="拟合时") == "开始于{opens}"

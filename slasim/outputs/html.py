@@ -15,6 +15,7 @@ import html
 import json
 import re
 import string
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -329,6 +330,27 @@ def _compare_section(result: dict) -> str:
     return "".join(parts)
 
 
+def _running(template: str, **phrases: str) -> str:
+    """The template with the space it leaves beside each `{name}` of `phrases` (phrases of
+    slasim's own, translated, put in as running text) taken out where the phrase and the text
+    beside it are both Chinese: Chinese has no space between words (（开始于拟合时的划分点）, not
+    （开始于 拟合时的划分点）). A name from a file is not a phrase: it keeps its spaces."""
+    for name, phrase in phrases.items():
+        head, field, tail = template.partition("{" + name + "}")
+        if not field or not phrase:
+            continue
+        if head[-2:-1] and head.endswith(" ") and _wide(head[-2]) and _wide(phrase[0]):
+            head = head[:-1]
+        if tail[1:2] and tail.startswith(" ") and _wide(tail[1]) and _wide(phrase[-1]):
+            tail = tail[1:]
+        template = head + field + tail
+    return template
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in "WF"  # a CJK character or full-width mark
+
+
 def _p(text: str, cls: str = "") -> str:
     return f"<p{f' class={cls!r}' if cls else ''}>{_e(text)}</p>"
 
@@ -478,17 +500,21 @@ def _fidelity_section(result: dict) -> str:
             ]
         )
     measures, distances = window_rows(result)
+    opens = _shown(result["window_opens_at"])  # a phrase of slasim's own: "the fit's split"
     return warned + "".join(
         [
             _p(
-                _(
-                    "{cases} real cases received {first} .. {last} (opening at {opens}); "
-                    "{replications} replications (seed {seed}). View: {view}."
+                _running(
+                    _(
+                        "{cases} real cases received {first} .. {last} (opening at {opens}); "
+                        "{replications} replications (seed {seed}). View: {view}."
+                    ),
+                    opens=opens,
                 ).format(
                     cases=result["real_cases"],
                     first=_day(result["window"][0]),
                     last=_day(result["window"][1]),
-                    opens=_shown(result["window_opens_at"]),
+                    opens=opens,
                     replications=result["replications"],
                     seed=result["seed"],
                     view=_shown(result["view"]),
