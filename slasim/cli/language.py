@@ -184,7 +184,8 @@ def cjk_text():
                 if no_wrap:
                     pieces = Lines([line])
                 else:
-                    pieces = line.divide(line_breaks(line.plain, width, fold=overflow == "fold"))
+                    # a piece wider than a line is folded (Rich would cut it with "…")
+                    pieces = line.divide(line_breaks(line.plain, width))
                     for piece in pieces:
                         if cell_len(piece.plain) > width:  # Rich's rstrip_end counts characters
                             piece.rstrip()
