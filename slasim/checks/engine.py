@@ -53,9 +53,17 @@ from slasim.io.i18n import N_, Text
 __all__ = ["CheckFile", "Outcome", "check_files", "load_check_file", "run_checks"]
 
 # Failures are `Text`: English in JSON, shown translated. Their parameters that are clock states,
-# `never` or card levels (marked in `clock.cards.LEVELS`) are catalog messages, so they are shown
-# translated too.
+# `never` or card levels (marked in `clock.cards.LEVELS`) are catalog messages, passed as `Text`
+# (`word`) so they are shown translated too; dates and values from the file are shown as written.
 WORDS = (N_("pending"), N_("running"), N_("paused"), N_("overdue"), N_("stopped"), N_("never"))
+
+
+def word(value: str) -> str:
+    """A state, `never` or a card level as a `Text` (translated where shown); a date or any other
+    value as is."""
+    return Text(value) if value in WORDS or value in LEVELS else value
+
+
 DUE_DIFFERS = {
     "legal": N_("due (legal): expected {expected}, got {got}{apart}"),
     "promised": N_("due (promised): expected {expected}, got {got}{apart}"),
@@ -370,7 +378,9 @@ def judge(
         ):
             if i in folds:  # the same local time, the other of its two occurrences
                 w, g, off = (*(cal.instant_text(got[i], fold) for fold in folds[i]), "")
-            failures.setdefault(i, []).append(Text(DUE_DIFFERS[ref], expected=w, got=g, apart=off))
+            failures.setdefault(i, []).append(
+                Text(DUE_DIFFERS[ref], expected=word(w), got=word(g), apart=off)
+            )
     cross = np.full((len(cases), len(ladder.rungs)), np.inf)
     if len(expect.needs_cards):
         try:
@@ -386,8 +396,8 @@ def judge(
                 Text(
                     "card at {time}: expected {expected}, got {got}",
                     time=minutes_to_iso(expect.card_time[r]),
-                    expected=LEVELS[expect.card_level[r]],
-                    got=LEVELS[got_levels[r]],
+                    expected=word(LEVELS[expect.card_level[r]]),
+                    got=word(LEVELS[got_levels[r]]),
                 )
             )
     past = past_published(cal, batch, due, expect)
@@ -556,7 +566,9 @@ def rare_failures(
         )
         got = "pending" if np.isnan(batch.accepted[i]) else minutes_to_iso(batch.accepted[i])
         if want != (got if isinstance(e.accepted, dt.datetime) else got[:10]):
-            found.append(Text("accepted: expected {expected}, got {got}", expected=want, got=got))
+            found.append(
+                Text("accepted: expected {expected}, got {got}", expected=want, got=word(got))
+            )
     if e.cards:
         firsts = first_reached(ladder, cross)
         for level, when in e.cards.items():
@@ -574,9 +586,9 @@ def rare_failures(
                 found.append(
                     Text(
                         "first {level} card: expected {expected}, got {got}",
-                        level=level,
-                        expected=want,
-                        got=got,
+                        level=word(level),
+                        expected=word(want),
+                        got=word(got),
                     )
                 )
     if e.provisional is not None:
@@ -595,8 +607,8 @@ def rare_failures(
                 Text(
                     "state at {time}: expected {expected}, got {got}",
                     time=when,
-                    expected=state,
-                    got=got,
+                    expected=word(state),
+                    got=word(got),
                 )
             )
     return found

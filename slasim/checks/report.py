@@ -19,7 +19,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from slasim.checks.engine import Outcome
+from slasim.checks.engine import Outcome, word
 from slasim.io.errors import one_line, terminal_text
 from slasim.io.files import item_lines
 from slasim.io.i18n import Text, _, localized
@@ -51,9 +51,9 @@ def details(o: Outcome) -> list[str]:
         Text("inputs: {inputs}", inputs=inputs),
         Text(
             "computed: accepted {accepted}, due promised {promised}, legal {legal}",
-            accepted=got["accepted"] or "pending",  # `pending`, `never`: translated too
-            promised=due["promised"],
-            legal=due["legal"],
+            accepted=word(got["accepted"] or "pending"),  # `pending`, `never`: translated too
+            promised=word(due["promised"]),
+            legal=word(due["legal"]),
         ),
     ]
     if got.get("explain"):
@@ -67,8 +67,8 @@ def provisional_note(o: Outcome) -> str:
         "provisional: accepted {accepted}, legal due {due}: past the calendar's published years "
         "(holidays not yet announced); add `expect: {{provisional: true}}` to pin it, or --strict "
         "to refuse it",
-        accepted=o.got.get("accepted") or "pending",
-        due=o.got["due"]["legal"],
+        accepted=word(o.got.get("accepted") or "pending"),
+        due=word(o.got["due"]["legal"]),
     ).localized()
 
 

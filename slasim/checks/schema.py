@@ -185,9 +185,9 @@ class CaseSpec(Strict):
         first = self.accepted if self.accepted is not None else self.received
         if self.decided is not None and _before(self.decided, first):
             raise ValueError(Text("`decided` is before the case was accepted or received"))
-        plain_name(self.name, "name")
+        plain_name(self.name, Text("name"))
         if self.article is not None:
-            plain_name(self.article, "article")
+            plain_name(self.article, Text("article"))
         due = self.expect.due
         if self.limit.promised is not None and due is not None and not isinstance(due, dict):
             raise ValueError(

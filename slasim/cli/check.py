@@ -12,7 +12,7 @@ import typer
 from slasim.cli.common import claim_outputs, emit_json, warn
 from slasim.cli.options import Strict, json_flag
 from slasim.io.errors import SlasimError
-from slasim.io.i18n import Text
+from slasim.io.i18n import Text, os_reason
 
 commands = typer.Typer()
 
@@ -86,7 +86,7 @@ def check(
                         "cannot append the job summary ({reason})",
                         source=summary,
                         field="GITHUB_STEP_SUMMARY",
-                        reason=exc.strerror,
+                        reason=os_reason(exc),
                     ) from None
         typer.echo("\n".join(report.text_report(results)))
     provisional = [(source, o) for source, outcomes in results for o in outcomes if o.provisional]

@@ -85,9 +85,9 @@ def resolve_acceptance(
     if received is None:
         if accepted is None:
             raise SlasimError("a case needs `accepted` or `received`", field="accepted")
-        moved, note = describe_into_office(calendar, accepted, "acceptance")
+        moved, note = describe_into_office(calendar, accepted, Text("acceptance"))
         return Acceptance(moved, (), (note,))
-    received_in, note = describe_into_office(calendar, received, "receipt")
+    received_in, note = describe_into_office(calendar, received, Text("receipt"))
     notes = [note]
     received_day = int(received_in // MINUTES_PER_DAY)
 
@@ -111,7 +111,7 @@ def resolve_acceptance(
             if resubmitted is None:
                 notes.append(Text("complete materials not yet received: the clock has not started"))
                 return Acceptance(None, (), tuple(notes))
-            start, note = describe_into_office(calendar, resubmitted, "complete materials")
+            start, note = describe_into_office(calendar, resubmitted, Text("complete materials"))
             notes.append(note)
             if rule.mode == "restart":
                 notes.append(
@@ -151,7 +151,7 @@ def resolve_acceptance(
                 )
             )
             return Acceptance(received_in, (), tuple(notes))
-        moved, note = describe_into_office(calendar, accepted, "acceptance")
+        moved, note = describe_into_office(calendar, accepted, Text("acceptance"))
         notes.append(note)
         return Acceptance(moved, (), tuple(notes))
     notes.append(Text("no supplement notice: accepted on receipt ({art})", art=ART32))

@@ -55,16 +55,16 @@ class Rung:
         if self.share is not None:
             text = Text(
                 "{level} at {share:.0%} of the {reference} limit",
-                level=self.level,
+                level=Text(self.level),
                 share=self.share,
-                reference=self.reference,
+                reference=Text(self.reference),
             )
         else:
             text = Text(
                 "{level} at {offset} from the {reference} limit",
-                level=self.level,
+                level=Text(self.level),
                 offset=str(self.offset),
-                reference=self.reference,
+                reference=Text(self.reference),
             )
         if self.scope == "case":
             return text
@@ -209,7 +209,7 @@ def crossings(ladder: Ladder, clocks: dict[str, ClockBatch]) -> np.ndarray:
                 field="cards",
                 rung=rung.describe(),
                 name=repr(clock.calendar.name),
-                why=exc.message,
+                why=exc.message if isinstance(exc.message, Text) else Text(exc.message),
             ) from None
         fired = instant < clock.stopped if rung.past else instant <= clock.stopped
         columns.append(np.where(fired, instant, np.inf))

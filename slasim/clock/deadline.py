@@ -164,7 +164,7 @@ def compute_deadline(
             limit=str(limit),
             start=minutes_to_iso(acceptance.accepted),
             name=repr(cal.name),
-            why=exc.message,
+            why=exc.message if isinstance(exc.message, Text) else Text(exc.message),
         ) from None
     finite = np.isfinite(due)
     # Every instant the result depends on: acceptance, decision, pauses and the (extended) due.

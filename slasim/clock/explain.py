@@ -56,12 +56,12 @@ def explain_clock(cal, clock: Clock, notes: list[str]) -> dict:
         if p.detail:
             rule = Text(
                 "pause ({kind}: {detail}) is not counted — {why}",
-                kind=p.kind,
+                kind=Text(p.kind),
                 detail=p.detail,
                 why=why,
             )
         else:
-            rule = Text("pause ({kind}) is not counted — {why}", kind=p.kind, why=why)
+            rule = Text("pause ({kind}) is not counted — {why}", kind=Text(p.kind), why=why)
         rules.append(rule)
     batch = clock.batch
     due = clock.due()
@@ -76,7 +76,7 @@ def explain_clock(cal, clock: Clock, notes: list[str]) -> dict:
         date = day_to_date(int(day))
         info = cal.day_info(date)
         paused = [
-            p.kind
+            Text(p.kind)
             for p in clock.pause_list
             if p.start < (day + 1) * MINUTES_PER_DAY and p.end > day * MINUTES_PER_DAY
         ]

@@ -60,7 +60,7 @@ class Limit:
                 "a time limit of at most {most:,} {unit}: {value}",
                 field=field,
                 most=MAX_AMOUNT,
-                unit=UNITS[match.group(2)],
+                unit=Text(UNITS[match.group(2)]),
                 value=shown(text),
             )
         if amount < 0 and not allow_negative:
@@ -85,7 +85,7 @@ class Limit:
 
     def describe(self) -> str:
         """The amount in words, e.g. `20 working days`."""
-        return Text("{amount} {unit}", amount=f"{abs(self.amount):g}", unit=UNITS[self.unit])
+        return Text("{amount} {unit}", amount=f"{abs(self.amount):g}", unit=Text(UNITS[self.unit]))
 
 
 def parse_share(text) -> float | None:

@@ -10,7 +10,9 @@ person is translated where it is shown, through the `zh_CN` catalogs compiled in
 - `N_(msgid)` only marks a message for the catalog (help texts, tables of messages).
 - `Text(msgid, **params)` is English text (its `str`, what JSON holds) that remembers its message
   id and parameters, so a warning carried in a result can be shown translated later;
-  `localized(value)` shows a `Text` (or a plain catalog message) in the chosen language.
+  `localized(value)` shows a `Text` (or a plain catalog message) in the chosen language. Of a
+  `Text`'s parameters only those that are `Text` are translated: a plain string (a name from the
+  user's file, a path, a value) is shown as written, even when it spells a message id (`desk`).
 - `language(lang)` chooses, for the current thread or task (a context variable: the command line
   sets it once; each page of the workbench sets its own).
 """
@@ -118,7 +120,8 @@ def N_(msgid: str) -> str:
 class Text(str):
     """English text that remembers its message id and parameters: `str(Text(...))` is the
     English (what JSON, CSV and logs hold); `localized` shows it in the chosen language, its
-    parameters too when they are `Text`."""
+    parameters too when they are `Text` (a plain-string parameter is shown as written: a word of
+    slasim's own given as a parameter is passed as `Text(word)`)."""
 
     msgid: str
     params: dict
@@ -137,11 +140,20 @@ class Text(str):
         template = translate(self.msgid, lang)
         if not self.params:
             return template
-        params = {key: localized(value, lang) for key, value in self.params.items()}
+        params = {
+            key: value.localized(lang) if isinstance(value, Text) else value
+            for key, value in self.params.items()
+        }
         try:
             return template.format(**params)
         except (KeyError, IndexError, ValueError):  # a broken translation: the English is right
             return str(self)
+
+
+def os_reason(exc: OSError) -> Text:
+    """The operating system's reason a file operation failed (`strerror`), as a `Text`: a
+    message parameter, shown translated where a catalog has it (`slasim.io.files.OS_REASONS`)."""
+    return Text(exc.strerror or type(exc).__name__)
 
 
 def _remade(msgid: str, params: dict) -> Text:

@@ -37,7 +37,8 @@ Number = Annotated[float, pydantic.Strict()]
 def plain_name(name: str, what: str) -> str:
     """A name users will see in tables and files: no control or invisible format characters
     (line breaks, NUL, right-to-left overrides, zero-width marks) and no lone surrogate (which
-    no output encoding can write)."""
+    no output encoding can write). `what` is slasim's word for the name (a `Text`: translated
+    where shown)."""
     if str(name).isprintable():  # the common case, in C: no control or format character
         return name
     import unicodedata
@@ -161,6 +162,25 @@ COUNTED = {
 FIELD_TYPES = (N_("List"), N_("Dictionary"), N_("Tuple"), N_("Set"), N_("Value"))
 # What a file of each kind is called in "not a …" (from its model's name).
 KINDS = (N_("calendar file"), N_("check file"), N_("scenario"))
+# Context values that are slasim's (or pydantic's) own words, translated where shown: a model's
+# name (`Department`) and a container's kind (`List`). Every other value (an expected literal,
+# a pattern, a value from the file) is shown as written.
+WORDS = ("class_name", "field_type")
+# Bounds pydantic gives as floats (`0.0`) but writes in its message as it writes the number
+# (`0`): a whole number without its `.0`.
+BOUNDS = ("gt", "ge", "lt", "le", "multiple_of")
+
+
+def _context(ctx: dict) -> dict:
+    """An error's context values as its message shows them (see WORDS and BOUNDS)."""
+    shown_ctx = {}
+    for key, value in ctx.items():
+        if key in WORDS and isinstance(value, str):
+            value = Text(value)
+        elif key in BOUNDS and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        shown_ctx[key] = value
+    return shown_ctx
 
 
 def error_text(error: dict) -> str:
@@ -168,7 +188,7 @@ def error_text(error: dict) -> str:
     (without `Value error, `), as a `Text` of its type's template and context when it has one;
     a validator's own `Text` (or message id) when the error came from one."""
     kind, msg = error["type"], error["msg"]
-    ctx = dict(error.get("ctx") or {})
+    ctx = _context(error.get("ctx") or {})
     if kind == "value_error":
         text = msg[len("Value error, ") :] if msg.startswith("Value error, ") else msg
         cause = ctx.get("error")
@@ -222,7 +242,7 @@ def validate(model: type[M], data, source: str | None) -> M:
                 raise SlasimError(
                     "not a {what}: none of its {n} top-level keys is a field of one",
                     source=source,
-                    what=what,
+                    what=Text(what),
                     n=len(data),
                 ) from None
             msg = "unknown field"

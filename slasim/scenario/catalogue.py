@@ -102,7 +102,7 @@ def read_catalogue(path: Path) -> list[dict]:
                     most=MAX_FIELD,
                 )
         try:
-            plain_name(row["item"], "item")
+            plain_name(row["item"], Text("item"))
         except ValueError as exc:
             raise SlasimError(exc.args[0], source=source, field=_line(line)) from None
         row["count"] = _number(row, "count", source, line, int)

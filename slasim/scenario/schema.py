@@ -554,9 +554,9 @@ class Scenario(Strict):
             raise ValueError(Text("give the period as `working_days` or `end` (one of them)"))
         if self.end is not None and self.end <= self.start:
             raise ValueError(Text("`end` must be after `start`"))
-        plain_name(self.name, "scenario name")
+        plain_name(self.name, Text("scenario name"))
         for name in (*self.departments, *self.services):
-            plain_name(name, "name")
+            plain_name(name, Text("name"))
         for name, service in self.services.items():
             seen = set()
             for path, step in walk_steps(service.steps, f"services.{name}.steps"):
@@ -570,7 +570,7 @@ class Scenario(Strict):
                         )
                     )
                 seen.add(step.step)
-                plain_name(step.step, f"{path}: step name")
+                plain_name(step.step, Text("{path}: step name", path=path))
                 if step.department is not None and step.department not in self.departments:
                     raise ValueError(
                         Text(
