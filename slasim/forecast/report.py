@@ -318,7 +318,12 @@ def target_lines(prevent: dict) -> list[str]:
     if change is None:
         best = prevent["best"]
         if best is None:
-            return lines + [_("No change within the bounds could be tried.")]
+            return lines + [
+                _(
+                    "No change within the bounds could be tried: each would leave a desk with no "
+                    "staff."
+                )
+            ]
         line = _(
             "No change within the bounds meets {target}: the best found, {change}, leaves "
             "{after} (upper bound {upper:.2f}); try a larger --prevent-max, a longer --horizon "
