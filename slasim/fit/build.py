@@ -32,7 +32,6 @@ import re
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +41,7 @@ from slasim.calendar.holiday_cache import cache_dir
 from slasim.calendar.units import MINUTES_PER_DAY, day_to_date
 from slasim.calendar.workcalendar import load_calendar
 from slasim.clock.limits import Limit
-from slasim.fit.discover import Trace, activity_stats, discover, step_names
+from slasim.fit.discover import Trace, Traces, activity_stats, discover, step_names
 from slasim.fit.drift import window
 from slasim.fit.families import choose
 from slasim.fit.hours import calendar_text, office_from_log, office_hours
@@ -122,18 +121,23 @@ def _trace_rows(events: Events, cases: set[str]) -> tuple[np.ndarray, list[int]]
     return rows[order], [0, *np.cumsum(counts).tolist()]
 
 
+def trace_set(events: Events, cases: set[str]) -> Traces:
+    """The cases' events (milestones left out) in order of start (then end), as flat columns."""
+    rows, bounds = _trace_rows(events, cases)
+    acts, names = events.codes("activity")
+    return Traces(
+        events.case[rows[bounds[:-1]]].tolist() if len(rows) else [],
+        acts[rows],
+        names,
+        events.start[rows],
+        events.end[rows],
+        np.array(bounds, dtype=np.int64),
+    )
+
+
 def traces_of(events: Events, cases: set[str]) -> list[Trace]:
     """The cases' events in order of start (then end)."""
-    rows, bounds = _trace_rows(events, cases)
-    acts, starts, ends = (
-        events.activity[rows].tolist(),
-        *(a[rows].tolist() for a in (events.start, events.end)),
-    )
-    names = events.case[rows[bounds[:-1]]].tolist() if len(rows) else []
-    return [
-        Trace(name, acts[a:b], starts[a:b], ends[a:b])
-        for name, a, b in zip(names, bounds[:-1], bounds[1:])
-    ]
+    return trace_set(events, cases).as_list()
 
 
 def fit_log(
@@ -377,16 +381,16 @@ class LogIndex:
 
 
 def _service(events, index, cal, train, arrival, min_share, departments, routes="blocks") -> dict:
-    traces = traces_of(events, train)
+    traces = trace_set(events, train)
     stats = activity_stats(traces)
     kept = [a for a, c in stats.cases.items() if len(c) >= min_share * len(traces)]
     dropped = sorted(set(stats.cases) - set(kept))
     kept.sort(key=lambda a: stats.position[a])
-    route = discover({t.case for t in traces}, kept, stats)
+    route = discover(set(traces.cases), kept, stats)
     comments: dict[tuple, str] = {}
     loops = _repeats(traces, cal)
     elapsed = (  # used only when the start times were estimated
-        _elapsed_since_previous(traces, set(step_names(route)), arrival, cal)
+        _elapsed_since_previous(traces.as_list(), set(step_names(route)), arrival, cal)
         if events.starts_estimated
         else {}
     )
@@ -400,7 +404,9 @@ def _service(events, index, cal, train, arrival, min_share, departments, routes=
         {("arrivals", k) if k in arrivals else ("arrivals",): v for k, v in arrival_notes.items()}
     )
     out_route = _emit_route(route, steps, comments, ("steps",))
-    form = fitted_route(traces, route, steps, routes)  # blocks, or a Markov route (fit.markov)
+    form = fitted_route(  # blocks, or a Markov route (fit.markov)
+        traces.as_list() if routes != "blocks" else [], route, steps, routes
+    )
     if form["item"] is not None:
         out_route = [form["item"]]
         comments = {k: v for k, v in comments.items() if k[0] != "steps"}
@@ -458,28 +464,25 @@ def _emit_route(route, steps, comments, path) -> list:
     return out
 
 
-def _repeats(traces: list[Trace], cal) -> dict[str, tuple[int, int, int, np.ndarray]]:
+def _repeats(traces: Traces, cal) -> dict[str, tuple[int, int, int, np.ndarray]]:
     """Per activity repeated in a case: (its visits, its repeats, the most visits in one case, the
     working days from each visit's end to the case's next visit's start, case after case)."""
-    lengths = [len(t.activities) for t in traces]
-    flat = list(chain.from_iterable(t.activities for t in traces))
-    codes = {a: k for k, a in enumerate(dict.fromkeys(flat))}
-    acts = np.fromiter(map(codes.__getitem__, flat), np.int64, len(flat))
-    key = np.repeat(np.arange(len(traces)), lengths) * max(1, len(codes)) + acts
+    acts, width = traces.activity, max(1, len(traces.names))
+    key = np.repeat(np.arange(len(traces)), np.diff(traces.bounds)) * width + acts
     order = np.argsort(key, kind="stable")  # a case's visits of an activity, one after another
     same = key[order][1:] == key[order][:-1]
     before, after = order[:-1][same], order[1:][same]
     if not len(before):
         return {}
-    starts = np.fromiter(chain.from_iterable(t.starts for t in traces), np.float64, len(flat))
-    ends = np.fromiter(chain.from_iterable(t.ends for t in traces), np.float64, len(flat))
     day = cal.business_to_day_position
-    gaps = day(cal.to_business_array(starts[after])) - day(cal.to_business_array(ends[before]))
-    visits = np.bincount(acts, minlength=len(codes))
+    gaps = day(cal.to_business_array(traces.starts[after])) - day(
+        cal.to_business_array(traces.ends[before])
+    )
+    visits = np.bincount(acts, minlength=width)
     pairs, counts = np.unique(key, return_counts=True)
-    most = np.zeros(len(codes), np.int64)
-    np.maximum.at(most, pairs % max(1, len(codes)), counts)
-    names = list(codes)
+    most = np.zeros(width, np.int64)
+    np.maximum.at(most, pairs % width, counts)
+    names = traces.names
     repeated = acts[before]
     out = {}
     for code in np.unique(repeated).tolist():

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import reduce
-from itertools import chain
 from operator import add
 
 import numpy as np
@@ -37,6 +36,31 @@ class Trace:
 
 
 @dataclass
+class Traces:
+    """Cases' events one case after another, as flat columns (one row per event, in each case's
+    order) and where each case begins: what `activity_stats` and `build` work on at once."""
+
+    cases: list[str]  # per case
+    activity: np.ndarray  # per event: the activity's code, an index into `names`
+    names: list[str]
+    starts: np.ndarray  # per event
+    ends: np.ndarray  # per event
+    bounds: np.ndarray  # case k's events are rows bounds[k] to bounds[k + 1]
+
+    def __len__(self) -> int:
+        return len(self.cases)
+
+    def as_list(self) -> list[Trace]:
+        """One `Trace` per case."""
+        acts = [self.names[k] for k in self.activity.tolist()]
+        starts, ends, bounds = self.starts.tolist(), self.ends.tolist(), self.bounds.tolist()
+        return [
+            Trace(case, acts[a:b], starts[a:b], ends[a:b])
+            for case, a, b in zip(self.cases, bounds[:-1], bounds[1:])
+        ]
+
+
+@dataclass
 class Stats:
     """Per activity: the cases it occurs in and its mean relative position."""
 
@@ -46,31 +70,27 @@ class Stats:
     spans: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
-def activity_stats(traces: list[Trace]) -> Stats:
+def activity_stats(traces: Traces) -> Stats:
     """Case sets, mean first-occurrence positions and first spans of every activity. Worked out
     over all traces at once: the activities in order of first occurrence, each one's cases,
     positions and spans in the order of the traces, its positions summed one after another."""
     stats = Stats()
-    lengths = np.array([len(t.activities) for t in traces], dtype=np.int64)
-    acts = list(chain.from_iterable(t.activities for t in traces))
-    names = list(dict.fromkeys(acts))
-    index = {a: k for k, a in enumerate(names)}
-    code = np.fromiter(map(index.__getitem__, acts), np.int64, len(acts))
+    lengths = np.diff(traces.bounds)
+    code = traces.activity
     trace = np.repeat(np.arange(len(traces)), lengths)
-    where = np.arange(len(acts)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    first = np.sort(np.unique(trace * max(1, len(names)) + code, return_index=True)[1])
+    where = np.arange(len(code)) - np.repeat(traces.bounds[:-1], lengths)
+    first = np.sort(np.unique(trace * max(1, len(traces.names)) + code, return_index=True)[1])
     if not len(first):
         return stats
     n = lengths[trace[first]]
     share = np.divide(where[first], n - 1, out=np.zeros(len(first)), where=n > 1)
-    starts = np.fromiter(chain.from_iterable(t.starts for t in traces), np.float64, len(acts))
-    ends = np.fromiter(chain.from_iterable(t.ends for t in traces), np.float64, len(acts))
-    cases = np.array([t.case for t in traces], dtype=object)[trace[first]]
+    starts, ends = traces.starts, traces.ends
+    cases = np.array(traces.cases, dtype=object)[trace[first]]
     order = np.argsort(code[first], kind="stable")
     cuts = np.flatnonzero(np.diff(code[first][order])) + 1
     for part in sorted(np.split(order, cuts), key=lambda p: p[0]):
         rows = first[part]
-        act = names[int(code[rows[0]])]
+        act = traces.names[int(code[rows[0]])]
         stats.cases[act] = set(cases[part].tolist())
         stats.spans[act] = (trace[rows], starts[rows], ends[rows])
         stats.position[act] = reduce(add, share[part].tolist(), 0.0) / len(part)
