@@ -425,10 +425,16 @@ def test_the_log_page_fits_scores_and_hands_the_centre_on(tmp_path):
     at.button(key="log_run").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     kept = at.session_state["log_fit"]
-    fitted = tmp_path / "loanapp-sample.yaml"
-    done = slasim("fit", LOG, "--office-hours", "calendar", "--out", fitted)
+    fitted = tmp_path / f"{kept['data']['name']}.yaml"
+    done = slasim("fit", LOG, "--out", fitted)  # office hours from the log: fit's default
     assert done.returncode == 0, done.stderr
     assert yaml.safe_load(kept["text"]) == yaml.safe_load(fitted.read_text(encoding="utf-8"))
+    office = fitted.with_name(f"{fitted.stem}-office.toml")
+    assert kept["office_text"] == office.read_text(encoding="utf-8")
+    fit_command = shlex.split(next(c.value for c in at.code if c.language == "bash"))
+    assert fit_command[:3] == ["slasim", "fit", "loanapp-sample.csv"]
+    assert "--office-hours" not in fit_command
+    assert at.get("download_button")[1].proto.label.endswith("(TOML, beside the scenario)")
     if kept["verdict"] is not None:
         scored = cli_json("fidelity", fitted, LOG, "--reps", "2", "--json")
         page_verdict = json.loads(to_json(kept["verdict"]))
@@ -438,6 +444,21 @@ def test_the_log_page_fits_scores_and_hands_the_centre_on(tmp_path):
     at.sidebar.radio(key="page").set_value("centre").run()
     assert at.selectbox(key="scenario").value == "fitted:"
     assert len(at.get("graphviz_chart")) == len(kept["data"]["services"])
+    # This week forecasts the same log's open cases on the fitted centre, as forecast --log does
+    at.sidebar.radio(key="page").set_value("week").run()
+    at.radio(key="week_from").set_value("log").run()
+    assert any("loanapp-sample.csv" in c.value for c in at.main.caption)
+    at.number_input(key="week_reps").set_value(2)
+    at.text_input(key="week_horizon").set_value("2wd")
+    at.text_input(key="week_as_of:log").set_value("2023-02-15T10:00")
+    at.button(key="week_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    command = shlex.split(at.code[-1].value)
+    assert command[3:5] == ["--log", "loanapp-sample.csv"]
+    command[2], command[4] = str(fitted), str(LOG)
+    expected = cli_json(*command[1:], "--json")
+    expected["snapshot"]["log"] = "loanapp-sample.csv"
+    assert json.loads(json.dumps(at.session_state["week_result"])) == expected
 
 
 def test_a_log_that_is_not_a_log_is_one_line():
@@ -725,3 +746,23 @@ def test_this_week_from_a_case_log_is_forecast_logs_json(monkeypatch):
     expected["snapshot"]["log"] = "our log.csv"  # the upload is named as the planner named it
     assert json.loads(json.dumps(at.session_state["week_result"])) == expected
     assert expected["cases"]  # the log has open cases at that instant
+
+
+def test_the_log_page_fits_on_the_calendars_office_hours_when_chosen(tmp_path):
+    import yaml
+
+    at = page("log")
+    at.file_uploader(key="log_upload").upload("loanapp-sample.csv", LOG.read_bytes()).run()
+    at.selectbox(key="log_office").set_value("calendar")
+    at.number_input(key="log_reps").set_value(2)
+    at.button(key="log_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    kept = at.session_state["log_fit"]
+    command = shlex.split(next(c.value for c in at.code if c.language == "bash"))
+    assert command[-4:-2] == ["--office-hours", "calendar"]
+    fitted = tmp_path / command[-1]
+    command[2], command[-1] = str(LOG), str(fitted)
+    done = slasim(*command[1:])
+    assert done.returncode == 0, done.stderr
+    assert yaml.safe_load(kept["text"]) == yaml.safe_load(fitted.read_text(encoding="utf-8"))
+    assert kept["office_text"] is None and not list(tmp_path.glob("*.toml"))

@@ -59,7 +59,7 @@ def page() -> None:
         st.graphviz_chart(routes.route_dot(spec))
     if data.get("reforms"):
         st.subheader(_("Reforms in the file"))
-        st.write(", ".join(data["reforms"]))
+        st.write(", ".join(f"`{name}`" for name in data["reforms"]))  # names, as in the file
     widgets.command_line(["slasim", "validate", name])
 
 

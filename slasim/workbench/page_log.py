@@ -19,9 +19,16 @@ def page() -> None:
         key="log_upload",
     )
     names = tasks.calendars()
-    left, middle, right = st.columns(3)
+    left, office_col, middle, right = st.columns(4)
     calendar = left.selectbox(
         _("Calendar"), names, index=names.index("cn") if "cn" in names else 0, key="log_cal"
+    )
+    offices = {
+        "log": _("from the log (a calendar file beside the scenario)"),
+        "calendar": _("the calendar's own"),
+    }
+    office = office_col.selectbox(
+        _("Office hours"), list(tasks.OFFICE_CHOICES), format_func=offices.get, key="log_office"
     )
     share = middle.slider(
         _("Share of cases to fit on (the rest test the fit)"), 0.1, 0.95, 0.7, 0.05, key="log_share"
@@ -36,8 +43,8 @@ def page() -> None:
     content, log_name = upload.getvalue(), inputs.safe_name(upload.name)
 
     def fit_and_score(path):
-        data, text, warnings = tasks.fit(
-            path, calendar, train_share=float(share), max_mb=inputs.MAX_UPLOAD_MB
+        data, text, office_text, warnings = tasks.fit(
+            path, calendar, train_share=float(share), max_mb=inputs.MAX_UPLOAD_MB, office=office
         )
         verdict = None
         if tasks.fidelity_ready():
@@ -52,11 +59,13 @@ def page() -> None:
                 progress=lambda done: bar.progress(min(done / int(reps), 1.0)),
             )
             bar.empty()
-        return data, text, warnings, verdict
+        return data, text, office_text, warnings, verdict
 
     try:
         with st.spinner(_("Fitting the log…")):
-            data, text, warnings, verdict = inputs.read_upload(upload.name, content, fit_and_score)
+            data, text, office_text, warnings, verdict = inputs.read_upload(
+                upload.name, content, fit_and_score
+            )
     except SlasimError as exc:
         widgets.show_error(exc)
         return
@@ -65,10 +74,11 @@ def page() -> None:
         "content": content,  # for This week's forecast from the same log
         "data": data,
         "text": text,
+        "office_text": office_text,
         "warnings": warnings,
         "verdict": verdict,
         "args": (
-            tasks.fit_args(log_name, calendar, float(share)),
+            tasks.fit_args(log_name, calendar, float(share), office),
             int(reps),
             int(data.get("seed", 0)),
         ),
@@ -101,7 +111,7 @@ def shown(upload_name: str) -> None:
     scenario = f"{data['name']}.yaml"
     widgets.command_line([*fit_args, "--out", scenario])
     widgets.command_line(tasks.fidelity_args(scenario, kept["log"], reps, seed))
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
     left.download_button(
         _("Download the fitted scenario (YAML)"),
         kept["text"],
@@ -109,6 +119,14 @@ def shown(upload_name: str) -> None:
         mime="application/yaml",
         key="log_download_yaml",
     )
+    if kept["office_text"] is not None:
+        middle.download_button(
+            _("Download its office calendar (TOML, beside the scenario)"),
+            kept["office_text"],
+            file_name=f"{data['name']}-office.toml",
+            mime="application/toml",
+            key="log_download_office",
+        )
     if kept["verdict"] is not None:
         right.download_button(
             _("Download the fidelity results (JSON)"),

@@ -158,15 +158,19 @@ def shipped_open_cases(name: str) -> Path | None:
 
 
 # ---------------------------------------------------------------- From our log
-FIT_OFFICE = "calendar"  # the page keeps no calendar file: the chosen calendar's own hours
+OFFICE_CHOICES = ("log", "calendar")  # `slasim fit --office-hours`, its default first
 
 
-def fit(path: Path, calendar: str, *, train_share: float, max_mb: float):
-    """`slasim fit LOG --calendar C --train-share S --office-hours calendar`: the fitted
+def fit(path: Path, calendar: str, *, train_share: float, max_mb: float, office: str = "log"):
+    """`slasim fit LOG --calendar C --train-share S --office-hours O --out NAME.yaml`: the fitted
     scenario's data (compiled, so it runs as written), its YAML text with the evidence beside
-    each number, and the warnings (`fit`'s, and departments that cannot keep up)."""
+    each number, the text of the office calendar `fit` writes beside it (None with
+    `--office-hours calendar`), and the warnings (`fit`'s, and departments that cannot keep up).
+    The data runs on the fitted office calendar `fit_log` keeps in slasim's cache folder; the
+    YAML names it as `fit --out` does, `NAME-office.toml` beside the scenario."""
     from slasim.calendar.workcalendar import load_calendar
-    from slasim.fit.build import fit_log
+    from slasim.fit.build import fit_log, slug
+    from slasim.fit.hours import calendar_text
     from slasim.fit.log import read_log
     from slasim.fit.writer import calendar_reference, scenario_yaml
     from slasim.io.schema import validate
@@ -175,25 +179,23 @@ def fit(path: Path, calendar: str, *, train_share: float, max_mb: float):
     from slasim.staffing.load import overloaded
 
     events = read_log(path, load_calendar(calendar), max_mb=max_mb)
-    fitted = fit_log(events, calendar, train_share=train_share, office=FIT_OFFICE)
-    fitted.data["calendar"] = calendar_reference(calendar, None)
+    fitted = fit_log(events, calendar, train_share=train_share, office=office)
+    written = dict(fitted.data)
+    office_text = None
+    if fitted.office is None:
+        fitted.data["calendar"] = written["calendar"] = calendar_reference(calendar, None)
+    else:
+        name = slug(fitted.data["name"])
+        office_text = calendar_text(f"{name}-office", calendar, fitted.office, path.name)
+        written["calendar"] = f"{fitted.data['name']}-office.toml"
     plan = compile_plan(validate(Scenario, fitted.data, path.name), path.name)
-    text = scenario_yaml(fitted.data, fitted.comments, [])
-    return fitted.data, text, [*fitted.warnings, *overloaded(plan)]
+    text = scenario_yaml(written, fitted.comments, [])
+    return fitted.data, text, office_text, [*fitted.warnings, *overloaded(plan)]
 
 
-def fit_args(log_name: str, calendar: str, train_share: float) -> list[str]:
-    return [
-        "slasim",
-        "fit",
-        log_name,
-        "--calendar",
-        calendar,
-        "--train-share",
-        f"{train_share:g}",
-        "--office-hours",
-        FIT_OFFICE,
-    ]
+def fit_args(log_name: str, calendar: str, train_share: float, office: str = "log") -> list[str]:
+    args = ["slasim", "fit", log_name, "--calendar", calendar, "--train-share", f"{train_share:g}"]
+    return args + (["--office-hours", office] if office != "log" else [])
 
 
 def fidelity_ready() -> bool:
