@@ -329,7 +329,16 @@ def target_lines(prevent: dict) -> list[str]:
             "{after} (upper bound {upper:.2f}); try a larger --prevent-max, a longer --horizon "
             "or a looser target."
         )
-        if prevent["budget_spent"]:
+        if (
+            best["upper_bound"] >= before["upper_bound"]
+            and best[key]["mean"] >= before[key]["mean"]
+        ):
+            line = _(
+                "No change within the bounds meets {target}: none lowers the cards counted (the "
+                "best found, {change}, leaves {after}); they are beyond the staff's reach (a case "
+                "already late at its desk, say): try a looser target."
+            )
+        elif prevent["budget_spent"]:
             line = _(
                 "No change meeting {target} among the {tried} candidates tried (the search stops "
                 "there): the best found, {change}, leaves {after} (upper bound {upper:.2f}); try "
