@@ -766,3 +766,29 @@ def test_the_log_page_fits_on_the_calendars_office_hours_when_chosen(tmp_path):
     assert done.returncode == 0, done.stderr
     assert yaml.safe_load(kept["text"]) == yaml.safe_load(fitted.read_text(encoding="utf-8"))
     assert kept["office_text"] is None and not list(tmp_path.glob("*.toml"))
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def test_the_charts_axes_are_readable():
+    at = page(scenario="district-centre")
+    at.toggle(key="reform:district-centre:dedicated-inspectors").set_value(True)
+    at.number_input(key="reps:district-centre").set_value(2)
+    run_what_if(at)
+    (cards,) = chart_specs(at)
+    x, y = cards["encoding"]["x"], cards["encoding"]["y"]
+    # percentages to a tenth (".0%" printed 0%, 0%, 1%, 1% on a 0–1% axis), ticks 0.1% apart at least
+    assert x["axis"] == {"format": ".1%", "tickMinStep": 0.001}
+    assert y["axis"]["labelLimit"] >= len("enterprise-change · yellow card") * 10  # whole labels
+    staff = page("staff", scenario="minimal")
+    staff.text_area(key="staff_targets:minimal").set_value("red<=0.5%")
+    staff.number_input(key="staff_budget:minimal").set_value(200)
+    staff.button(key="staff_run").click().run()
+    assert not staff.exception and not staff.error, [e.value for e in staff.error]
+    (frontier,) = chart_specs(staff)
+    y = frontier["encoding"]["y"]
+    assert y["axis"]["format"] == ".1%"  # a share, in percent, not a raw fraction
+    assert y["title"] == "red<=0.5%: estimate (mean over replications)"
+    assert y["field"] == "estimate"  # the dot of 0.5% is not read as a nested field

@@ -112,25 +112,38 @@ def show(result: dict) -> None:
 
 
 def frontier_chart(each: dict, target: str) -> None:
-    """Cost against the first target's estimate, per candidate simulated."""
+    """Cost against the first target's estimate, per candidate simulated (a share in percent)."""
+    import altair as alt
     import pandas as pd
 
-    rows = []
+    from slasim.staffing.targets import parse_target
+
     key = next((k for k in (each.get("frontier") or [{}])[0] if k not in _FIXED), None)
-    for candidate in each.get("frontier") or []:
-        estimate = candidate.get(key) or {}
-        rows.append(
-            {
-                _("Cost"): candidate["cost"],
-                key or target: estimate.get("mean"),
-                _("Meets the targets"): _("yes") if candidate["accepted"] else _("no"),
-            }
+    if key is None:
+        return
+    cost, meets = _("Cost"), _("Meets the targets")
+    estimate = _("{target}: estimate (mean over replications)").format(target=key)
+    rows = [  # plain field names: a target such as red<=0.5% holds a dot Vega-Lite would split
+        {
+            "cost": candidate["cost"],
+            "estimate": (candidate.get(key) or {}).get("mean"),
+            "meets": _("yes") if candidate["accepted"] else _("no"),
+        }
+        for candidate in each.get("frontier") or []
+    ]
+    share = parse_target(key, None).is_share
+    axis = alt.Axis(format=".1%", tickMinStep=0.001) if share else alt.Axis()
+    st.caption(_("Cost against {target}, per candidate simulated").format(target=key))
+    points = (
+        alt.Chart(pd.DataFrame(rows))
+        .mark_circle(size=80)
+        .encode(
+            x=alt.X(field="cost", type="quantitative", title=cost),
+            y=alt.Y(field="estimate", type="quantitative", title=estimate, axis=axis),
+            color=alt.Color(field="meets", type="nominal", title=meets),
         )
-    if rows and key:
-        st.caption(_("Cost against {target}, per candidate simulated").format(target=key))
-        st.scatter_chart(
-            pd.DataFrame(rows), x=_("Cost"), y=key, color=_("Meets the targets"), size=80
-        )
+    )
+    st.altair_chart(points, width="stretch")
 
 
 _FIXED = {"staff", "cost", "accepted", "replications"}

@@ -217,28 +217,29 @@ def chart(result: dict) -> None:
     base = result["baseline"]["services"]
     ((_label, reform),) = result["reforms"].items()
     after = reform["summary"]["services"]
-    service, option, share = _("Service"), _("Option"), _("Share")
+    option, share = _("Option"), _("Share")
     rows = []
     for name in base:
         for metric, title in (("ever_red", _("red card")), ("ever_yellow", _("yellow card"))):
             for side, values in ((_("Baseline"), base), (_("What-if"), after)):
                 mean = (values.get(name, {}).get(metric) or {}).get("mean")
-                rows.append({service: f"{name} · {title}", option: side, share: mean or 0.0})
+                rows.append({"label": f"{name} · {title}", "option": side, "share": mean or 0.0})
     st.subheader(_("Card rates"))
     bars = (
         alt.Chart(pd.DataFrame(rows))
         .mark_bar()
         .encode(
             x=alt.X(
-                field=share,
+                field="share",
                 type="quantitative",
-                axis=alt.Axis(format=".0%"),
-                scale=alt.Scale(domain=[0, max([0.01, *(r[share] for r in rows)])]),
+                axis=alt.Axis(format=".1%", tickMinStep=0.001),  # no repeated ticks
+                scale=alt.Scale(domain=[0, max([0.01, *(r["share"] for r in rows)])]),
                 title=share,
             ),
-            y=alt.Y(field=service, type="nominal", title=None),
-            yOffset=alt.YOffset(field=option, type="nominal"),
-            color=alt.Color(field=option, type="nominal", title=option),
+            # whole labels (`enterprise-change · red card`), not cut at Vega's 180 px
+            y=alt.Y(field="label", type="nominal", title=None, axis=alt.Axis(labelLimit=1000)),
+            yOffset=alt.YOffset(field="option", type="nominal"),
+            color=alt.Color(field="option", type="nominal", title=option),
         )
     )
     st.altair_chart(bars, width="stretch")
