@@ -240,3 +240,38 @@ def test_on_the_command_line_in_both_languages(tmp_path):
     assert bad.returncode == 2 and "--movable" in bad.stderr
     one = slasim(*args[:-1], 1, "--prevent", "red<=1")
     assert one.returncode == 2 and "--reps" in one.stderr
+
+
+def test_a_move_between_desks_costs_no_staff_days(tmp_path):
+    # desk: one clerk, `a` in service and q1..q3 waiting (3 new reds: a, q2, q3, as above);
+    # other: two clerks and o1 waiting (done +50, no red). One clerk moved from other to desk
+    # for the first day leaves a alone red, and other still serves o1 by +50; a move from desk
+    # would leave it with no one (not tried).
+    scenario, snapshot = two_desks(tmp_path)
+    scenario.write_text(TWO_DESKS.replace("other: {staff: 1}", "other: {staff: 2}"))
+    data = json.loads(snapshot.read_text())
+    data["cases"] = [c for c in data["cases"] if c["id"] not in ("o2", "o3")]
+    snapshot.write_text(json.dumps(data))
+    plan, cases, end = setup(scenario, snapshot)
+    found = searched(plan, cases, end, "red<=1", 2, 1, movable=["desk", "other"])
+    change = found["change"]
+    assert found["before"]["open_new"]["mean"] == 3.0
+    assert change["staff_days"] == 0 and change["moved_staff_days"] == 1
+    assert [(d["department"], d["staff"], d["days"]) for d in change["desks"]] == [
+        ("other", -1, 1),
+        ("desk", 1, 1),
+    ]
+    assert change["open_new"]["mean"] == 1.0 and found["movable"] == ["desk", "other"]
+    args = ["forecast", scenario, "--open", snapshot, "--horizon", "2wd", "--reps", 2]
+    ran = slasim(*args, "--prevent", "red<=1", "--movable", "desk,other")
+    assert "no extra staff-days (1 staff-days moved): 1 moved from other to desk" in ran.stdout
+    zh = slasim("--lang", "zh", *args, "--prevent", "red<=1", "--movable", "desk,other")
+    assert "从 other 调 1 人到 desk" in zh.stdout and english_left(zh.stdout) == []
+    # every card fired within the horizon (no new case arrives here: the same count)
+    every = searched(plan, cases, end, "red<=1", 2, 1, scope="all")
+    assert every["scope"] == "all" and every["before"]["all"]["mean"] == 3.0
+    assert every["change"]["all"]["mean"] == 1.0 and every["change"]["staff_days"] == 1
+    wrong = slasim(*args, "--prevent", "red<=1", "--prevent-scope", "some")
+    assert wrong.returncode == 2 and "--prevent-scope" in wrong.stderr
+    days = slasim(*args, "--prevent", 1, "--movable", "desk,other")
+    assert days.returncode == 2 and "--movable" in days.stderr

@@ -167,6 +167,10 @@ def forecast(
 
         wanted = parse_prevent(prevent)
         if isinstance(wanted, int):
+            if movable is not None:
+                raise SlasimError(
+                    "--movable goes with a target, --prevent red<=N", field="--movable"
+                )
             common["prevent_days"] = wanted
         else:
             if prevent_scope not in SCOPES:
