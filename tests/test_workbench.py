@@ -792,3 +792,22 @@ def test_the_charts_axes_are_readable():
     assert y["axis"]["format"] == ".1%"  # a share, in percent, not a raw fraction
     assert y["title"] == "red<=0.5%: estimate (mean over replications)"
     assert y["field"] == "estimate"  # the dot of 0.5% is not read as a nested field
+
+
+def test_the_reform_chooser_speaks_the_pages_language():
+    at = page("staff", lang="zh", scenario="minimal")  # minimal has no reforms
+    assert at.multiselect[0].proto.placeholder == "该情景未设改革措施"
+    at = page("staff", lang="zh", scenario="district-centre")
+    assert at.multiselect[0].proto.placeholder == "选择改革措施"
+
+
+def test_a_staff_control_says_what_a_switched_on_reform_makes_of_its_desk():
+    at = page(scenario="district-centre")
+    assert not [c for c in at.main.caption if "reforms switched on" in c.value]
+    at.toggle(key="reform:district-centre:dedicated-inspectors").set_value(True).run()
+    # the reform adds 2 inspectors to the file's 3 (scenarios/district-centre.yaml)
+    shown = [c.value for c in at.main.caption if "reforms switched on" in c.value]
+    assert shown == ["with the reforms switched on: 5"]
+    assert at.number_input(key="staff:district-centre:inspection").value == 3
+    at.number_input(key="staff:district-centre:inspection").set_value(4).run()
+    assert not [c for c in at.main.caption if "reforms switched on" in c.value]  # set: it rules

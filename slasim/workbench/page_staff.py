@@ -33,10 +33,13 @@ def page() -> None:
         format_func=services.get,
         key=f"staff_service:{name}",
     )
+    named = list(data.get("reforms") or {})
     reforms = st.multiselect(
         _("Also search with these reforms"),
-        list(data.get("reforms") or {}),
+        named,
         key=f"staff_ref:{name}",
+        # Streamlit's own placeholder is English ("No options to select")
+        placeholder=_("Choose reforms") if named else _("The scenario has no reforms"),
     )
     left, middle, right = st.columns(3)
     confidence = left.slider(_("Confidence"), 0.5, 0.99, 0.95, 0.01, key=f"staff_conf:{name}")

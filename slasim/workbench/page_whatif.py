@@ -27,27 +27,22 @@ def cached_run(key: str, data, source, changes, reps, seed, progress=None) -> di
     )
 
 
-def controls(data: dict, key: str) -> tuple[whatif.Changes, int, int]:
+def controls(data: dict, key: str, source: str) -> tuple[whatif.Changes, int, int]:
     """The controls (keyed by the scenario, so another centre starts from its own values)."""
     st.subheader(_("Staff per desk"))
     desks = whatif.desks(data)
+    reformed = reformed_desks(data, key, source)
     columns = st.columns(min(len(desks), 4) or 1)
-    staff = tuple(
-        (
-            name,
-            int(
-                columns[i % len(columns)].number_input(
-                    name,
-                    min_value=1,
-                    max_value=MAX_STAFF,
-                    value=n,
-                    step=1,
-                    key=f"staff:{key}:{name}",
-                )
-            ),
+    staff = []
+    for i, (name, n) in enumerate(desks.items()):
+        column = columns[i % len(columns)]
+        value = column.number_input(
+            name, min_value=1, max_value=MAX_STAFF, value=n, step=1, key=f"staff:{key}:{name}"
         )
-        for i, (name, n) in enumerate(desks.items())
-    )
+        staff.append((name, int(value)))
+        if int(value) == n and reformed.get(name, n) != n:  # left as it is: the reform's stands
+            column.caption(_("with the reforms switched on: {n}").format(n=reformed[name]))
+    staff = tuple(staff)
     volume = st.slider(_("Arrival volume (× today's)"), 0.5, 2.0, 1.0, 0.05, key=f"volume:{key}")
     limits = whatif.promised_limits(data)
     with st.expander(_("Promised limits")):
@@ -75,6 +70,20 @@ def controls(data: dict, key: str) -> tuple[whatif.Changes, int, int]:
     return changes, int(reps), int(seed)
 
 
+def reformed_desks(data: dict, key: str, source: str) -> dict[str, int]:
+    """Each desk's staff after the reforms switched on (their toggles are drawn below the staff
+    controls, so their state is read from the session)."""
+    from slasim.scenario.reforms import apply_reforms
+
+    on = [n for n in data.get("reforms") or {} if st.session_state.get(f"reform:{key}:{n}")]
+    if not on:
+        return {}
+    try:
+        return whatif.desks(apply_reforms(data, on, source))
+    except SlasimError:  # shown when the what-if runs
+        return {}
+
+
 def page() -> None:
     st.header(_("What if"))
     picked = widgets.pick_scenario()
@@ -82,7 +91,7 @@ def page() -> None:
         return
     data, source, name = picked
     key = name
-    changes, reps, seed = controls(data, key)
+    changes, reps, seed = controls(data, key, source)
     inputs = json.dumps(
         {"data": data, "source": source, "changes": asdict(changes), "reps": reps, "seed": seed},
         sort_keys=True,
