@@ -30,7 +30,6 @@ import hashlib
 import math
 import re
 import tempfile
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -592,11 +591,22 @@ def idle_waits(events: Events, cal) -> np.ndarray:
     return out
 
 
+def _seen(events: Events, column: str, rows: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The non-empty texts of a column at `rows`, each once in order of first appearance, and how
+    many times each appears."""
+    code, names = events.codes(column)
+    present, first, counts = np.unique(code[rows], return_index=True, return_counts=True)
+    order = np.argsort(first)
+    texts = [names[k] for k in present[order].tolist()]
+    keep = [k for k, text in enumerate(texts) if text]
+    return [texts[k] for k in keep], counts[order][keep]
+
+
 def _department(events, rows, activity, departments) -> str:
-    roles = [r for r in events.role[rows].tolist() if r]
-    handlers = {r for r in events.resource[rows].tolist() if r}
-    if roles:
-        name = slug(max(set(roles), key=Counter(roles).__getitem__))
+    roles, times = _seen(events, "role", rows)
+    handlers = set(_seen(events, "resource", rows)[0])  # inserted in the rows' order
+    if roles:  # the most frequent role (a tie: the first of the set of roles, as before)
+        name = slug(max(set(roles), key=dict(zip(roles, times.tolist())).__getitem__))
     else:
         name = next(
             (d for d, info in departments.items() if _jaccard(handlers, info["handlers"]) >= 0.5),

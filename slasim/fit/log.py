@@ -406,16 +406,24 @@ def _columns(rows, index: dict, names: dict, when: TimeReader, source: str) -> E
         values = when.column([texts[i] for i in given], names["deadline"]) if given else []
         for i, value in zip(given, values):
             deadlines.setdefault(cases[i], float(value))
-    blank = [""] * n
     pick = np.flatnonzero(keep)
-    acts_kept = np.array(acts, dtype=object)[pick]
+    whole = len(pick) == n  # every row is an event (no lifecycle rows left out)
+
+    def texts(values: list[str] | None) -> np.ndarray:
+        """A column as an object array of the kept rows ("" for a column the log lacks)."""
+        if values is None:
+            return np.full(len(pick), "", dtype=object)
+        array = np.array(values, dtype=object)
+        return array if whole else array[pick]
+
+    acts_kept = texts(acts)
     events = Events(
         source,
-        np.array(cases, dtype=object)[pick],
+        texts(cases),
         acts_kept,
-        np.array(column("resource") or blank, dtype=object)[pick],
-        np.array(column("role") or blank, dtype=object)[pick],
-        np.array(column("service") or blank, dtype=object)[pick],
+        texts(column("resource")),
+        texts(column("role")),
+        texts(column("service")),
         np.ascontiguousarray(starts[pick], dtype=np.float64),
         np.ascontiguousarray(ends[pick], dtype=np.float64),
         np.zeros(len(pick), dtype=bool),
