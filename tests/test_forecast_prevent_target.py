@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from scipy.stats import t as student_t
 
+from slasim.calendar.workcalendar import load_calendar
 from slasim.clock.cards import LEVELS
 from slasim.forecast.prevent import parse_prevent, with_extra
 from slasim.forecast.replay import grade, reached, run_warm
@@ -21,6 +22,7 @@ from slasim.forecast.risk import forecast, forecast_plan
 from slasim.forecast.snapshot import as_of_minutes, open_cases, read_open_cases
 from slasim.io.errors import SlasimError
 from slasim.scenario.loader import load_scenario
+from slasim.scenario.plan import Plan
 
 from .english import english_left
 from .helpers import ROOT, slasim
@@ -86,7 +88,8 @@ def mmc_snapshot(tmp_path):
 def setup(scenario_path, snapshot_path, horizon="2wd"):
     scenario = load_scenario(scenario_path)
     snapshot = read_open_cases(snapshot_path)
-    probe, _, _ = forecast_plan(scenario, 0.0, horizon)
+    probe = Plan.__new__(Plan)  # as `forecast_open_file` places the instant: the calendar only
+    probe.calendar = load_calendar(scenario.calendar)
     as_of = as_of_minutes(probe, snapshot.as_of, "open")
     plan, horizon_end, _ = forecast_plan(scenario, as_of, horizon)
     return plan, open_cases(plan, snapshot, as_of, "open"), horizon_end
@@ -140,12 +143,8 @@ def searched(plan, cases, horizon_end, target, reps, seed, **bounds):
     return result["prevent"]
 
 
-def entries_of(change):
-    names = ["desk", "other"]
-    return tuple(
-        (names.index(d["department"]) if d["department"] in names else 0, d["staff"], d["days"])
-        for d in change["desks"]
-    )
+def entries_of(change, names=("desk", "other")):
+    return tuple((names.index(d["department"]), d["staff"], d["days"]) for d in change["desks"])
 
 
 def test_one_desk_queue_is_the_only_cause(tmp_path):
@@ -202,6 +201,47 @@ def new_reds_with(plan, change, cases, end):
         until = min(plan.calendar.business_after_one(plan.start, desk["days"], "wd"), plan.end)
         changed = with_extra(changed, 0, plan.start, until, desk["staff"])
     return new_reds(changed, cases, end, 4, 7)
+
+
+def food_licence_snapshot(tmp_path):
+    # The shipped food-licence centre (window 2, market 2, one inspector; promised 7wd) on
+    # Wednesday 19 March 2025 at 09:00: 8 cases waiting for the inspector, received on the 10th
+    # (due at the close of the 19th), and 6 waiting for review, received on the 11th.
+    cases = []
+    for step, received, n in (("site-check", "2025-03-10", 8), ("review", "2025-03-11", 6)):
+        cases += [
+            {
+                "id": f"{step}-{i}",
+                "service": "food-licence",
+                "step": step,
+                "received": f"{received}T09:00",
+                "accepted": f"{received}T09:30",
+                "position": i,
+            }
+            for i in range(1, n + 1)
+        ]
+    snapshot = tmp_path / "open.json"
+    snapshot.write_text(json.dumps({"as_of": "2025-03-19T09:00", "cases": cases}))
+    return ROOT / "scenarios" / "food-licence-inspection.yaml", snapshot
+
+
+def test_shipped_three_desks_same_change_as_the_exhaustive_search(tmp_path):
+    # Every change of up to 2 extra staff at up to two of the three desks for 1 or 2 working
+    # days (60 changes), each run on the same 3 replications, against the search.
+    plan, cases, end = setup(*food_licence_snapshot(tmp_path))
+    names = tuple(d.name for d in plan.departments)
+    answers = []
+    for bound in (4, 5, 7):  # without a change: 6, 7, 6 reds (upper bound 7.31)
+        expected = exhaustive(plan, cases, end, 3, 5, bound, (1, 2), 2)
+        answers.append(expected)
+        prevent = searched(plan, cases, end, f"red<={bound}", 3, 5)
+        got = prevent["change"]
+        if expected is None:
+            assert got is None and prevent["found"] is False
+        else:
+            assert (got["staff_days"], len(got["desks"]), entries_of(got, names)) == expected
+            assert prevent["candidates_tried"] < 60  # the search did not need them all
+    assert answers[0] is None and None not in answers[1:]
 
 
 def test_parse_prevent():
