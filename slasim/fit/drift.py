@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
-from scipy import stats
 
 from slasim.calendar.units import MINUTES_PER_DAY, minutes_to_iso
 from slasim.fit.log import Events
@@ -66,6 +65,8 @@ def case_table(events: Events, cases: set[str], cal) -> dict[str, tuple[float, f
 def tests(before: list, recent: list, counts: tuple[int, int], weeks: tuple[int, int]) -> dict:
     """The three tests on two lists of (first start, last end, variant), and the receipts in
     whole weeks before and after the cut (so that both rates hold every weekday alike)."""
+    from scipy import stats  # a second or so to import: only when a log is long enough to test
+
     lead = [np.array([b - a for a, b, _ in part]) / 60.0 for part in (before, recent)]  # hours
     ks = stats.ks_2samp(lead[0], lead[1])
     seen = [Counter(v for *_, v in part) for part in (before, recent)]
