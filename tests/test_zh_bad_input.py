@@ -158,3 +158,45 @@ def test_steps_named_work_and_green_in_a_reforms_error(cli, tmp_path):
     assert err.strip() == (
         f"错误：{path}: reforms.r[0].parallelize.steps: 环节 work, green 在同一序列中并不相邻"
     )
+
+
+# ------------------------------------------------------------------ check files
+
+
+@pytest.mark.parametrize(
+    "text, line, problem",
+    [
+        # an unknown column: the header, line 1
+        (
+            "name,accepted,limit,expect_due\nx,2025-09-26,20wd,2025-10-30\n",
+            1,
+            "未知的列 'expect_due'",
+        ),
+        # a row of 2 cells under a header of 3: line 2
+        ("name,accepted,limit\nx,2025-09-26\n", 2, "本行有 2 个单元格，表头有 3 个"),
+    ],
+)
+def test_a_csv_check_files_line_is_named_in_each_language(cli, tmp_path, text, line, problem):
+    path = tmp_path / "cases.csv"
+    path.write_text(text, encoding="utf-8")
+    code, _, err = cli("--lang", "zh", "check", path)
+    assert code == 2 and err.startswith(f"错误：{path}: 第 {line} 行: {problem}"), err
+    code, _, err = cli("--lang", "en", "check", path)
+    assert code == 2 and err.startswith(f"error: {path}: line {line}: "), err
+
+
+def test_a_bad_supplement_mode_names_the_file_and_the_field(cli, tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        "calendar: cn\nrules: {supplement_mode: sometimes}\ncases:\n"
+        "  - {name: x, accepted: 2025-09-26, limit: 20wd, expect: {due: 2025-10-30}}\n",
+        encoding="utf-8",
+    )
+    code, _, err = cli("--lang", "zh", "check", path)
+    assert code == 2 and err.strip() == (
+        f"错误：{path}: rules.supplement_mode: 须为 'restart'（重新计算）或 'resume'（接续计算）"
+    )
+    code, _, err = cli("--lang", "en", "check", path)
+    assert code == 2 and err.strip() == (
+        f"error: {path}: rules.supplement_mode: must be 'restart' or 'resume'"
+    )

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from slasim.checks.flat import FlatCases
 from slasim.io.errors import SlasimError
-from slasim.io.files import read_text_file
+from slasim.io.files import at_line, read_text_file
 from slasim.io.i18n import Text
 
 COLUMNS = (
@@ -57,24 +57,27 @@ def read_csv_cases(path: Path) -> FlatCases:
             raise SlasimError(
                 "unknown column {column} (use {choices})",
                 source=source,
-                field="line 1",
+                field=at_line(1),
                 column=repr(column),
                 choices=", ".join(COLUMNS),
             )
     for column in REQUIRED:
         if column not in header:
             raise SlasimError(
-                "the column {column} is missing", source=source, field="line 1", column=repr(column)
+                "the column {column} is missing",
+                source=source,
+                field=at_line(1),
+                column=repr(column),
             )
     if len(set(header)) != len(header):
-        raise SlasimError("a column is given twice", source=source, field="line 1")
+        raise SlasimError("a column is given twice", source=source, field=at_line(1))
     width = len(header)
     for k, row in enumerate(rows):
         if len(row) != width:
             raise SlasimError(
                 "{cells} cells, the header has {width}",
                 source=source,
-                field=f"line {k + 1}",
+                field=at_line(k + 1),
                 cells=len(row),
                 width=width,
             )

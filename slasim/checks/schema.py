@@ -210,6 +210,14 @@ class RulesSpec(Strict):
 
     _lim = field_validator("extension_max_total", mode="before")(_limit)
 
+    @field_validator("supplement_mode")
+    @classmethod
+    def _mode(cls, value: str) -> str:
+        """Checked here, so the error names the file and `rules.supplement_mode`."""
+        if value not in ("restart", "resume"):
+            raise ValueError(Text("must be 'restart' or 'resume'"))
+        return value
+
 
 def _index(values) -> np.ndarray:
     return np.array(values, dtype=np.int64)
