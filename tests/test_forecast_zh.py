@@ -30,7 +30,7 @@ def both(*args):
 def test_a_forecast_in_chinese(permits):
     zh, en = both("forecast", "district-centre", "--open", OPEN, "--reps", 3, "--horizon", "3wd")
     assert zh.returncode == 0 and en.returncode == 0, zh.stderr
-    assert "未办结办件" in zh.stdout and "红牌概率" in zh.stdout and "工作日" in zh.stdout
+    assert "在办件" in zh.stdout and "红牌概率" in zh.stdout and "工作日" in zh.stdout
     assert english_left(zh.stdout) == [] and english_left(zh.stderr) == []
     assert "Forecast of 9 open cases" in en.stdout
     scenario, log = permits
@@ -67,7 +67,7 @@ def test_bad_snapshots_and_options_in_chinese(permits, tmp_path):
     assert english_left(early.stderr) == [] and "Traceback" not in early.stderr
     scenario, log = permits
     none, _ = both("forecast", scenario)
-    assert none.returncode == 2 and "请给出未办结办件" in none.stderr
+    assert none.returncode == 2 and "请给出在办件" in none.stderr
     assert english_left(none.stderr) == []
     wrong, _ = both(
         "forecast",
