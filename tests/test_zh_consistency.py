@@ -52,3 +52,23 @@ def test_a_window_is_a_desk():
             if msgid.lower() in ("desk", "desks") and "窗口" not in text:
                 wrong.append(f"{name}: {msgid!r} → {text!r} (a desk is 窗口)")
     assert not wrong, "\n".join(wrong)
+
+
+def test_the_shipped_scenarios_are_described_in_chinese(cli):
+    """Every shipped scenario (the fitted ones aside: `slasim fit` writes them) has a
+    `description_zh`, shown by `slasim --lang zh scenarios`; `--json` keeps the English one."""
+    from slasim.scenario.shipped import shipped_rows
+
+    from .english import english_left
+
+    rows = [row for row in shipped_rows() if not row[0].startswith("fitted/")]
+    assert len(rows) >= 10 and all(zh != text for _name, text, zh in rows)
+    code, out, _err = cli("--lang", "zh", "scenarios")
+    assert code == 0
+    shown = "".join(line.strip() for line in out.splitlines())  # wrapped lines joined
+    for _name, _text, zh in rows:
+        assert zh in shown
+    # the fitted ones' descriptions name their log file (`fitted by slasim fit from X.csv.gz`)
+    left = [run for run in english_left(out) if not run.startswith("fitted by")]
+    assert left == [] and "minimal" in out and "一个事项、一个窗口" in out
+    assert cli("--lang", "zh", "scenarios", "--json") == cli("--lang", "en", "scenarios", "--json")

@@ -9,7 +9,7 @@ import typer
 from slasim.cli.common import emit_json, warn
 from slasim.cli.options import Strict, json_flag
 from slasim.io.errors import SlasimError
-from slasim.io.i18n import Text, _
+from slasim.io.i18n import Text, _, current
 
 commands = typer.Typer()
 
@@ -24,12 +24,13 @@ def scenarios(as_json: json_flag() = False):
 
     from tabulate import tabulate
 
-    from slasim.scenario.shipped import shipped_scenarios
+    from slasim.scenario.shipped import shipped_rows
 
-    rows = shipped_scenarios()
-    if as_json:
-        emit_json([{"name": name, "description": text} for name, text in rows])
+    if as_json:  # the English description: JSON is the same in every language
+        emit_json([{"name": name, "description": text} for name, text, _zh in shipped_rows()])
     else:
+        chinese = current() == "zh"
+        rows = [(name, zh if chinese else text) for name, text, zh in shipped_rows()]
         width = 120 - 2 - max((len(name) for name, _ in rows), default=0)  # within 120 columns
         wrapped = [(n, "\n".join(wrap(text, width, break_on_hyphens=False))) for n, text in rows]
         typer.echo(tabulate(wrapped, headers=[_("name"), _("description")]))

@@ -529,6 +529,14 @@ class Scenario(Strict):
 
     name: str
     description: str = ""
+    # Text shown to a reader, not a result: left out of every dump (the `definition` a run's JSON
+    # echoes stays the same in every language and as before the field existed).
+    description_zh: str = Field(
+        default="",
+        exclude=True,
+        description="The description in Chinese, shown instead of `description` when slasim "
+        "speaks Chinese (`slasim --lang zh scenarios`).",
+    )
     sources: list[str] = []  # where the numbers come from
     calendar: str = "cn"
     start: dt.date

@@ -27,9 +27,10 @@ def scenario_data(path: Path) -> dict | None:
 
 
 @cache
-def shipped_scenarios() -> tuple[tuple[str, str], ...]:
-    """(name, description) of each shipped scenario, sorted by name; the description is the file's
-    `description`, else its `name`."""
+def shipped_rows() -> tuple[tuple[str, str, str], ...]:
+    """(name, description, Chinese description) of each shipped scenario, sorted by name; the
+    description is the file's `description`, else its `name`; the Chinese one its
+    `description_zh`, else the description."""
     root = shipped_dir("scenarios")
     found = []
     for path in sorted(root.rglob("*.yaml")):
@@ -38,9 +39,15 @@ def shipped_scenarios() -> tuple[tuple[str, str], ...]:
             continue
         data = scenario_data(path)
         if data is not None:
-            text = str(data.get("description") or data.get("name") or "")
-            found.append((rel.as_posix(), " ".join(text.split())))
+            text = " ".join(str(data.get("description") or data.get("name") or "").split())
+            zh = " ".join(str(data.get("description_zh") or "").split()) or text
+            found.append((rel.as_posix(), text, zh))
     return tuple(found)
+
+
+def shipped_scenarios() -> tuple[tuple[str, str], ...]:
+    """(name, description) of each shipped scenario, sorted by name (see `shipped_rows`)."""
+    return tuple((name, text) for name, text, _zh in shipped_rows())
 
 
 def find_scenario(name: str) -> Path:
