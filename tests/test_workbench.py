@@ -811,3 +811,14 @@ def test_a_staff_control_says_what_a_switched_on_reform_makes_of_its_desk():
     assert at.number_input(key="staff:district-centre:inspection").value == 3
     at.number_input(key="staff:district-centre:inspection").set_value(4).run()
     assert not [c for c in at.main.caption if "reforms switched on" in c.value]  # set: it rules
+
+
+def test_this_week_from_a_log_in_chinese_leaves_no_english(monkeypatch):
+    monkeypatch.setenv(inputs.SCENARIOS_ENV, str(FITTED_LOANAPP))
+    at = page("week", lang="zh")
+    at.radio(key="week_from").set_value("log").run()
+    assert "请上传案例日志" in at.info[0].value
+    at.file_uploader(key="week_log_upload").upload("our log.csv", LOG.read_bytes()).run()
+    at.button(key="week_run").click().run()
+    assert [e.value for e in at.error] == ["--as-of: 请给出日志的截取时刻：--as-of"]
+    assert english_left(shown_texts(at)) == []
