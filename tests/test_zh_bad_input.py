@@ -200,3 +200,18 @@ def test_a_bad_supplement_mode_names_the_file_and_the_field(cli, tmp_path):
     assert code == 2 and err.strip() == (
         f"error: {path}: rules.supplement_mode: must be 'restart' or 'resume'"
     )
+
+
+def test_a_probability_above_one_is_a_chinese_line(cli, tmp_path):
+    """`probability` is a float with le=1: pydantic writes the bound 1 (not 1.0)."""
+    text = BASE.replace(
+        "work: {exponential: 30}}",
+        "work: {exponential: 30}, supplement: {probability: 1.5, response: {fixed: 1, unit: d}}}",
+    )
+    path = named(tmp_path, text)
+    code, _, err = cli("--lang", "zh", "validate", path)
+    assert code == 2 and err.strip() == (
+        f"错误：{path}: services.permit.steps[0].supplement.probability: 应小于或等于 1"
+    )
+    code, _, err = cli("--lang", "en", "validate", path)
+    assert err.strip().endswith("probability: Input should be less than or equal to 1")
