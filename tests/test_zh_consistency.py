@@ -72,3 +72,12 @@ def test_the_shipped_scenarios_are_described_in_chinese(cli):
     left = [run for run in english_left(out) if not run.startswith("fitted by")]
     assert left == [] and "minimal" in out and "一个事项、一个窗口" in out
     assert cli("--lang", "zh", "scenarios", "--json") == cli("--lang", "en", "scenarios", "--json")
+
+
+def test_a_lone_counted_day_is_named_with_its_weekday(cli):
+    """30 natural days from Fri 2025-09-26: Sat 09-27 is day 1, alone on its line (Sun 09-28 is a
+    make-up working day with a reason); it names its weekday as every other single day does."""
+    _code, zh, _err = cli("--lang", "zh", "deadline", "2025-09-26", "30d", "--explain")
+    _code, en, _err = cli("--lang", "en", "deadline", "2025-09-26", "30d", "--explain")
+    assert "  2025年9月27日 (2025-09-27) 周六  计入（第1日）" in zh.splitlines()
+    assert "  2025-09-27 Sat  counted (day 1)" in en.splitlines()

@@ -20,6 +20,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from slasim.checks.engine import Outcome, word
+from slasim.clock.explain import listed
 from slasim.io.errors import one_line, terminal_text
 from slasim.io.files import item_lines
 from slasim.io.i18n import Text, _, localized
@@ -45,7 +46,9 @@ def details(o: Outcome) -> list[str]:
     got = o.got
     if not got:
         return []
-    inputs = ", ".join(f"{k} {json.dumps(v, ensure_ascii=False)}" for k, v in got["inputs"].items())
+    # `limit "20wd", accepted "…"`: fields and values as written, listed as the language lists
+    parts = [f"{k} {json.dumps(v, ensure_ascii=False)}" for k, v in got["inputs"].items()]
+    inputs = listed(parts) if parts else ""
     due = got["due"]
     lines = [
         Text("inputs: {inputs}", inputs=inputs),

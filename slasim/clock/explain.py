@@ -129,8 +129,8 @@ def render_explanation(explanation: dict, name=localized) -> list[str]:
         if not run:
             return
         a, b = run[0], run[-1]
-        if a is b:
-            span = day(a)
+        if a is b:  # one day: named with its weekday, as every other single day is
+            span = f"{day(a)} {_(a['weekday'])}"
             counts = _("day {n}").format(n=f"{a['count']:g}")
         else:
             span = _("{first}..{last}").format(first=day(a), last=day(b))
