@@ -563,10 +563,13 @@ def idle_waits(events: Events, cal) -> np.ndarray:
     out = np.full(n, np.nan)
     if events.starts_estimated or n == 0:
         return out
-    instants = np.unique(np.concatenate([events.start, events.end]))
-    width = len(instants)
-    rank_start = np.searchsorted(instants, events.start)
-    rank_end = np.searchsorted(instants, events.end)
+    both = np.concatenate([events.start, events.end])
+    order = np.argsort(both, kind="stable")
+    new = np.concatenate([[True], both[order][1:] != both[order][:-1]])
+    instants = both[order][new]  # the distinct instants, ascending
+    ranks = np.empty(2 * n, np.int64)
+    ranks[order] = np.cumsum(new) - 1
+    width, rank_start, rank_end = len(instants), ranks[:n], ranks[n:]
     # enabled: the latest completion in the case at or before the event's start
     case = events.codes("case")[0]
     ends = np.sort(case * width + rank_end)
