@@ -215,3 +215,24 @@ def test_a_probability_above_one_is_a_chinese_line(cli, tmp_path):
     )
     code, _, err = cli("--lang", "en", "validate", path)
     assert err.strip().endswith("probability: Input should be less than or equal to 1")
+
+
+@pytest.mark.parametrize(
+    "target, zh, en",
+    [
+        # written in %: nothing to suggest
+        ("red<=150%", "比例的界限不能超过 100 %", "a share's bound is at most 100 %"),
+        # a plain 1.5 for a share: meant in %, red<=1.5%
+        (
+            "red<=1.5",
+            "比例的界限不能超过 100 %（请用 % 表示，如 red<=1.5%）",
+            "a share's bound is at most 100 % (write it in %, e.g. red<=1.5%)",
+        ),
+    ],
+)
+def test_a_share_target_over_100_percent(cli, target, zh, en):
+    base = CORPUS / "base.yaml"
+    code, _, err = cli("--lang", "zh", "staff", base, "-t", target, "-q")
+    assert code == 2 and err.strip() == f"错误：--target: '{target}'：{zh}"
+    code, _, err = cli("--lang", "en", "staff", base, "-t", target, "-q")
+    assert code == 2 and err.strip() == f"error: --target: '{target}': {en}"

@@ -103,7 +103,11 @@ def parse_target(text: str, service: str | None = None) -> Target:
     metric = ALIASES.get(name, name)
     value = float(number) / (100.0 if percent else 1.0)
     target = Target(metric, op, value, service, str(text).strip())
-    if target.is_share and value > 1:
+    if target.is_share and value > 1 and percent:  # red<=150%: no bound of its own to suggest
+        raise SlasimError(
+            "{text}: a share's bound is at most 100 %", field="--target", text=repr(text.strip())
+        )
+    if target.is_share and value > 1:  # red<=1.5: meant in %, red<=1.5%
         raise SlasimError(
             "{text}: a share's bound is at most 100 % (write it in %, e.g. {example})",
             field="--target",
