@@ -78,6 +78,10 @@ class Desk(DeskTally):
         self.live = 0  # requests queued (cancelled absences left in the heap not counted)
         self.queued = 0  # cases queued
         self.absences: list[Job] = []
+        # Releases made while nobody was queued: their entries' sequence numbers, at `pending_at`,
+        # pushed only if a request queues before they would have come up (`request`).
+        self.pending: list[int] = []
+        self.pending_at = None
         self._staff_to(dept.staff)
         for at, staff in dept.timeline():
             if at <= loop.now:
@@ -99,6 +103,8 @@ class Desk(DeskTally):
         self.live += 1
         if job.process is not None:
             self.queued += 1
+        if self.pending:
+            self._push_pending()
         head = self.trigger()
         if head is not None and head is not job and head.process is not None:
             self.loop.schedule(GRANT, head)  # an earlier request takes a server not yet handed on
@@ -122,9 +128,29 @@ class Desk(DeskTally):
         return head
 
     def release(self) -> None:
-        """Free a server now; the head of the queue takes it when the release is processed."""
+        """Free a server now; the head of the queue takes it when the release is processed.
+
+        With nobody queued, that entry would do nothing unless a request queued before it came up:
+        it is kept aside with its sequence number and pushed only then (`_push_pending`), so the
+        heap's order is the same as if it had been pushed now."""
         self.users -= 1
-        self.loop.schedule(TRIGGER, self)
+        loop = self.loop
+        if self.live:
+            heapq.heappush(loop.heap, (loop.now, NORMAL, next(loop.sequence), TRIGGER, self))
+        else:
+            if self.pending_at != loop.now:
+                self.pending.clear()
+                self.pending_at = loop.now
+            self.pending.append(next(loop.sequence))
+
+    def _push_pending(self) -> None:
+        """A request queues: the releases kept aside that have not yet come up go on the heap."""
+        loop = self.loop
+        if self.pending_at == loop.now:
+            for sequence in self.pending:
+                if sequence > loop.popped:  # still ahead of the entry being processed
+                    heapq.heappush(loop.heap, (loop.now, NORMAL, sequence, TRIGGER, self))
+        self.pending.clear()
 
     # ------------------------------------------------------------------ staffing
     def _staff_to(self, staff: int) -> None:
@@ -174,6 +200,7 @@ class EventReplication(CaseFlow):
         self.now = plan.start
         self.heap: list = []
         self.sequence = count()
+        self.popped = -1  # sequence number of the entry being processed
         self.active = None  # the process running now
         self.starting: deque = deque()  # processes started now, not yet run
         self.stations = [Desk(self, d, self.prioritised, plan.end) for d in plan.departments]
@@ -205,8 +232,8 @@ class EventReplication(CaseFlow):
             elif not heap or heap[0][0] >= end:
                 break
             else:
-                now, _, _, kind, target = pop(heap)
-                self.now = now
+                now, _, popped, kind, target = pop(heap)
+                self.now, self.popped = now, popped
                 if kind is RESUME:
                     process = target
                 elif kind is DONE:  # the work of a visit is done: release, tally, resume the case
