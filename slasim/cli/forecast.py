@@ -15,6 +15,10 @@ from slasim.io.i18n import Text
 
 commands = typer.Typer()
 
+# The files `--out DIR` writes (declared to the output guard before any work; `slasim report`
+# reads forecast.json).
+FORECAST_FILES = ("forecast.json", "risk.csv")
+
 FORECAST_HELP = (
     "Per open case, the chance of a yellow and of a red card within the horizon (exact binomial "
     "95% interval over replications) and by which day; its decision date (p50, p90); the cards "
@@ -22,6 +26,16 @@ FORECAST_HELP = (
     "work under way from the residual of its distribution, pauses under way) and keep their "
     "legal history; new cases arrive as the scenario says."
 )
+
+
+def _out_kind(out: Path | None) -> str | None:
+    """What `--out` names: a .json or .csv file, else a result folder (an existing folder always)."""
+    if out is None:
+        return None
+    suffix = out.suffix.lower()
+    if suffix in (".json", ".csv") and not out.is_dir():
+        return suffix
+    return "folder"
 
 
 def _schema(value: bool) -> None:
@@ -112,8 +126,9 @@ def forecast(
         Path | None,
         typer.Option(
             "--out",
-            help="Write the result here, whole or not at all: .json (the whole result) or .csv "
-            "(one row per open case).",
+            help="Write the result here, whole or not at all: a folder (forecast.json and "
+            "risk.csv, for `slasim report`), or a .json file (the whole result) or .csv file (one "
+            "row per open case).",
         ),
     ] = None,
     quiet: Quiet = False,
@@ -141,15 +156,19 @@ def forecast(
         raise SlasimError("give the snapshot instant of the log: --as-of", field="--as-of")
     if backtest and csv_file is not None:
         raise SlasimError("a backtest has no per-case table: leave out --csv", field="--csv")
-    kind = None if out is None else out.suffix.lower()
-    if kind not in (None, ".json", ".csv") or (backtest and kind == ".csv"):
-        if backtest:
-            raise SlasimError(
-                "give --out a .json file (a backtest has no per-case table)", field="--out"
-            )
-        raise SlasimError("give --out a .json or .csv file", field="--out")
+    kind = _out_kind(out)
+    if backtest and kind not in (None, ".json"):
+        raise SlasimError(
+            "give --out a .json file (a backtest has no per-case table)", field="--out"
+        )
     inputs = [input_path(scenario), open_file if log is None else log]
-    claim_outputs(inputs, files=[f for f in (csv_file, out) if f is not None])
+    folder = out if kind == "folder" else None
+    single = None if folder is not None else out
+    claim_outputs(
+        inputs,
+        files=[f for f in (csv_file, single) if f is not None],
+        folders={folder: FORECAST_FILES},
+    )
     from slasim.forecast.report import forecast_csv, forecast_text
     from slasim.forecast.risk import forecast_open_file
     from slasim.io.files import OutputSet
@@ -211,16 +230,15 @@ def forecast(
         if not quiet:
             warn([message])
     if csv_file is not None or out is not None:
-        with OutputSet() as outputs:
+        document = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
+        with OutputSet("forecast", folders=[folder]) as outputs:  # all together or none
             if csv_file is not None:
                 outputs.write(csv_file, forecast_csv(result))
-            if out is not None:
-                text = (
-                    forecast_csv(result)
-                    if kind == ".csv"
-                    else json.dumps(result, ensure_ascii=False, indent=2) + "\n"
-                )
-                outputs.write(out, text)
+            if folder is not None:
+                outputs.write(folder / "forecast.json", document)
+                outputs.write(folder / "risk.csv", forecast_csv(result))
+            elif out is not None:
+                outputs.write(out, forecast_csv(result) if kind == ".csv" else document)
     if as_json:
         emit_json(result)
     else:

@@ -12,11 +12,17 @@ from slasim.io.i18n import _
 
 commands = typer.Typer()
 
-REPORT_INPUTS = ("summary.json", "compare.json", "staffing.json", "fidelity.json")
+REPORT_INPUTS = (
+    "summary.json",
+    "compare.json",
+    "staffing.json",
+    "fidelity.json",
+    "forecast.json",
+)
 REPORT_MAX_MB = 64  # a results file larger than this is not one slasim wrote
 CHART_FILES = tuple(
     f"{name}.{suffix}"
-    for name in ("cards", "lead-times", "utilisation", "timeline")
+    for name in ("cards", "lead-times", "utilisation", "timeline", "cards-per-day")
     for suffix in ("png", "svg")
 )
 
@@ -25,7 +31,9 @@ CHART_FILES = tuple(
 def report(
     results: Annotated[
         Path,
-        typer.Argument(help="A results folder written by run, compare, staff or fidelity --out."),
+        typer.Argument(
+            help="A results folder written by run, compare, staff, fidelity or forecast --out."
+        ),
     ],
     html_path: Annotated[
         Path | None,

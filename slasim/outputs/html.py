@@ -1,5 +1,5 @@
 """`slasim report`: one self-contained HTML file from a results directory (`run`, `compare`,
-`staff`, `fidelity` with `--out`).
+`staff`, `fidelity`, `forecast` with `--out`).
 
 Charts are embedded as inline SVG, tables are plain HTML; the page carries the scenario (and reform)
 definitions, the seed, the calendar's provenance for the simulated years and any provisional-date
@@ -128,13 +128,19 @@ def _shown(value, depth: int = 0) -> str:
     return value
 
 
-def _table(headers: list[str], rows: list[list[str]], classes: list[str] | None = None) -> str:
+def _table(
+    headers: list[str],
+    rows: list[list[str]],
+    classes: list[str] | None = None,
+    name: str | None = None,
+) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in headers)
     body = []
     for i, row in enumerate(rows):
         cls = f' class="{_e(classes[i])}"' if classes and classes[i] else ""
         body.append(f"<tr{cls}>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    named = f' id="{_e(name)}"' if name else ""
+    return f"<table{named}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _figure(svg: str, caption: str) -> str:
@@ -529,6 +535,147 @@ def _fidelity_section(result: dict) -> str:
     )
 
 
+def _chance(cell: dict) -> str:
+    """A card's chance with its exact binomial 95% interval, in percent."""
+    low, high = cell["ci95"]
+    return f"{cell['p']:.0%} [{low:.0%}-{high:.0%}]"
+
+
+def _count(stat: dict) -> str:
+    """A mean count with its Student-t 95% interval (the mean alone as interval when none)."""
+    low, high = stat.get("ci95") or [stat["mean"], stat["mean"]]
+    return f"{stat['mean']:.2f} [{low:.2f}, {high:.2f}]"
+
+
+def _maybe_day(value) -> str:
+    return "-" if value is None else _day(value)
+
+
+def _forecast_section(result: dict) -> str:
+    """A forecast (`forecast --out DIR`): what was run and how far to trust it, the open cases
+    riskiest first, the cards per working day (a chart and a table)."""
+    from slasim.outputs import plots
+
+    snapshot = result.get("snapshot") or {}
+    source = (
+        _fill(_("the case log {log}"), log=_code(snapshot["log"]))
+        if snapshot.get("log")
+        else _e(_("an open-cases file"))
+    )
+    engine = _fill(
+        _("{engine} ({note})"), engine=result["engine"], note=_shown(result["engine_note"])
+    )
+    years = _("PROVISIONAL calendar years") if result["provisional"] else _("published years")
+    trust = _fill(
+        _(
+            "{open} open cases at {as_of}, from {source}; horizon {horizon}, to {end}; "
+            "calendar {calendar} ({years}); engine {engine}; {replications} replications, seed "
+            "{seed}. Chances: the share of replications, with its exact binomial 95% interval."
+        ),
+        open=str(result["open_cases"]),
+        as_of=result["as_of"],
+        source=_Html(source),
+        horizon=result["horizon"],
+        end=result["horizon_end"],
+        calendar=_code(result["calendar"]),
+        years=years,
+        engine=engine,
+        replications=str(result["replications"]),
+        seed=str(result["seed"]),
+    )
+    parts = [f"<p>{trust}</p>"]
+    if result["provisional"]:
+        parts.append(
+            _p(
+                _(
+                    "The horizon passes the years this calendar has published: holidays and "
+                    "make-up days there are provisional, and so is this forecast."
+                ),
+                "warn",
+            )
+        )
+    parts.append(_warnings(result))
+    expected, new = result["expected"], result["expected_new"]
+    parts.append(
+        _p(
+            _(
+                "Expected among the open cases by the horizon's end: {yellow:.1f} yellow or "
+                "worse and {red:.1f} red; of these, new within the horizon: {new_yellow:.1f} "
+                "and {new_red:.1f}."
+            ).format(
+                yellow=expected["yellow"],
+                red=expected["red"],
+                new_yellow=new["yellow"],
+                new_red=new["red"],
+            )
+        )
+    )
+    after = _("after {instant}").format(instant=result["run_until"])
+    rows = [
+        [
+            row["id"],
+            row["service"],
+            row["step"],
+            _shown(row["card_now"]),
+            _chance(row["yellow"]),
+            _maybe_day(row["yellow_by"]),
+            _chance(row["red"]),
+            _maybe_day(row["red_by"]),
+            row["decision_p50"] or after,
+            row.get("binding_desk") or "-",
+        ]
+        for row in result["cases"]
+    ]
+    headers = [
+        _("open case"),
+        _("service"),
+        _("step"),
+        _("card now"),
+        _("P(yellow) [95% CI]"),
+        _("yellow by"),
+        _("P(red) [95% CI]"),
+        _("red by"),
+        _("decision p50"),
+        _("binding desk"),
+    ]
+    parts += [_h3(_("Open cases, riskiest first")), _table(headers, rows, None, "risk")]
+    parts.append(
+        _p(
+            _(
+                "By: the first working day by whose close the chance passes one half. Binding "
+                "desk: where the case waited longest in the replications in which it turns red "
+                "(else yellow)."
+            ),
+            "muted",
+        )
+    )
+    days = [
+        [_day(day["day"]), _count(day["yellow"]), _count(day["red"])]
+        for day in result["cards_per_day"]
+    ]
+    parts += [
+        _h3(_("Cards per working day")),
+        _figure(
+            plots.svg_text(plots.cards_per_day(result)),
+            _(
+                "Cards first fired on each working day of the horizon by every case, open and "
+                "new: mean over replications with its 95% CI."
+            ),
+        ),
+        _table(
+            [_("working day"), _("yellow cards, mean [95% CI]"), _("red cards, mean [95% CI]")],
+            days,
+            None,
+            "cards-per-day",
+        ),
+    ]
+    return "".join(parts)
+
+
+def _h3(text: str) -> str:
+    return f"<h3>{_e(text)}</h3>"
+
+
 # A staffing search's statuses (identifiers in staffing.json), shown translated.
 STATUSES = (N_("found"), N_("budget exhausted"), N_("infeasible"))
 
@@ -538,6 +685,7 @@ RESULT_KEYS = {
     "compare.json": ("baseline", "reforms"),
     "staffing.json": ("scenario", "results", "target_specs"),
     "fidelity.json": ("scenario", "protocol", "measures"),
+    "forecast.json": ("scenario", "as_of", "cases", "cards_per_day"),
 }
 
 
@@ -586,16 +734,20 @@ def _build_report(results_dir: Path) -> str:
     comp = _read(results_dir / "compare.json", results_dir)
     staffing = _read(results_dir / "staffing.json", results_dir)
     faithful = _read(results_dir / "fidelity.json", results_dir)
-    if run is None and comp is None and staffing is None and faithful is None:
+    forecast = _read(results_dir / "forecast.json", results_dir)
+    if all(r is None for r in (run, comp, staffing, faithful, forecast)):
         raise SlasimError(
             "no summary.json (run --out), compare.json (compare --out), staffing.json "
-            "(staff --out) or fidelity.json (fidelity --out) here",
+            "(staff --out), fidelity.json (fidelity --out) or forecast.json (forecast --out) "
+            "here",
             source=str(results_dir),
         )
     main = run or (comp["baseline"] if comp else None)
-    title = (main or staffing or faithful)["scenario"]
+    title = (main or staffing or faithful or forecast)["scenario"]
     heading = _fill(_("slasim — {scenario}"), scenario=title)
     sections = [f"<h1>{heading}</h1>"]
+    if forecast:
+        sections += [_h2(_("Forecast of the open cases")), _forecast_section(forecast)]
     if faithful:
         sections += [_h2(_("Fidelity to the real cases")), _fidelity_section(faithful)]
     if staffing:
@@ -634,17 +786,23 @@ def write_charts(results_dir: Path, out_dir: Path, outputs=None) -> list[Path]:
     from slasim.outputs import plots
 
     result = _read(Path(results_dir) / "summary.json", Path(results_dir))
-    if result is None:
+    forecast = _read(Path(results_dir) / "forecast.json", Path(results_dir))
+    if result is None and forecast is None:
         raise SlasimError(
-            "no summary.json here (charts are drawn from a run)", source=str(results_dir)
+            "no summary.json or forecast.json here (charts are drawn from a run or a forecast)",
+            source=str(results_dir),
         )
     written = []
-    charts = [
-        ("cards", lambda: plots.card_rates(result["services"], _("Cards by service"))),
-        ("lead-times", lambda: plots.lead_times(result)),
-        ("utilisation", lambda: plots.utilisation(result)),
-    ]
-    if result.get("timeline"):
+    charts = []
+    if forecast is not None:
+        charts.append(("cards-per-day", lambda: plots.cards_per_day(forecast)))
+    if result is not None:
+        charts += [
+            ("cards", lambda: plots.card_rates(result["services"], _("Cards by service"))),
+            ("lead-times", lambda: plots.lead_times(result)),
+            ("utilisation", lambda: plots.utilisation(result)),
+        ]
+    if result is not None and result.get("timeline"):
         charts.append(("timeline", lambda: plots.timeline(result)))
     for name, make in charts:
         for suffix in ("png", "svg"):

@@ -1,10 +1,12 @@
-"""Charts of run / compare / sweep results (matplotlib, an optional extra: pip install 'slasim[plots]').
+"""Charts of run / compare / sweep / forecast results (matplotlib, an optional extra:
+pip install 'slasim[plots]').
 
-Every chart is drawn from the result JSON alone, as a matplotlib figure to embed (SVG) or save (PNG/SVG):
-card rates with 95 % intervals per service or per reform, lead time against the promised and legal
-limits, utilisation by department, and a heat map for two-way sweeps. Titles, axes and legends are
-in the chosen language; Chinese text (labels, or names from files) is drawn with a CJK font found
-on the system (`cjk_font`), and one warning says so when there is none.
+Every chart is drawn from the result JSON alone, as a matplotlib figure to embed (SVG) or save
+(PNG/SVG): card rates with 95 % intervals per service or per reform, lead time against the
+promised and legal limits, utilisation by department, a heat map for two-way sweeps, and a
+forecast's cards per working day. Titles, axes and legends are in the chosen language; Chinese
+text (labels, or names from files) is drawn with a CJK font found on the system (`cjk_font`), and
+one warning says so when there is none.
 """
 
 from __future__ import annotations
@@ -291,6 +293,35 @@ def utilisation(result: dict):
     ax.axhline(85, color="#c44e52", lw=1, ls="--")
     ax.set_xticks(range(len(names)), names, rotation=20, ha="right")
     ax.set_ylabel(_("utilisation, % (dashed: 85 %)"))
+    return fig
+
+
+def cards_per_day(result: dict):
+    """A forecast's cards first fired on each working day of the horizon (every case, open and
+    new): yellow and red side by side, the mean over replications with its 95% CI."""
+    plt = _pyplot()
+    days = _labels(result["cards_per_day"])
+    fig, ax = plt.subplots(figsize=(max(6, 0.55 * len(days) + 2), 3.4))
+    width = 0.38
+    for j, (level, label) in enumerate((("yellow", _("yellow cards")), ("red", _("red cards")))):
+        xs = [i + (j - 0.5) * width for i in range(len(days))]
+        means = [_mean(day[level]) for day in days]
+        halves = [_half(day[level]) for day in days]
+        ax.bar(
+            xs,
+            means,
+            width,
+            yerr=[[min(h, m) for h, m in zip(halves, means)], halves],
+            capsize=3,
+            color=LEVEL_COLOURS[level],
+            label=label,
+        )  # a count's interval stops at 0
+    ax.set_xticks(range(len(days)), [day["day"][5:] for day in days], rotation=30, ha="right")
+    ax.set_xlabel(_("working day (month-day)"))
+    ax.set_ylabel(_("cards fired (all cases)"))
+    ax.set_ylim(bottom=0)
+    ax.set_title(_("Cards fired per working day (95% CI)"))
+    ax.legend(frameon=False)
     return fig
 
 
