@@ -112,7 +112,7 @@ def parse_target(text: str, service: str | None = None) -> Target:
             "{text}: a share's bound is at most 100 % (write it in %, e.g. {example})",
             field="--target",
             text=repr(text.strip()),
-            example=f"{name}{op}{number}%",
+            example=name + op + number + "%",  # a target as typed, not a message
         )
     if target.is_share and ((op == "<=" and value == 0) or (op == ">=" and value == 1)):
         raise SlasimError(
@@ -121,7 +121,7 @@ def parse_target(text: str, service: str | None = None) -> Target:
             field="--target",
             text=repr(text.strip()),
             share="0" if value == 0 else "100",
-            example=f"{name}{op}{'0.1' if value == 0 else '99.9'}%",
+            example=name + op + ("0.1" if value == 0 else "99.9") + "%",
         )
     return target
 
