@@ -192,6 +192,22 @@ def test_an_out_that_is_an_input_is_refused_before_any_work(tmp_path):
     assert single.read_bytes() == OPEN.read_bytes()
 
 
+def test_an_out_with_another_suffix_is_refused_and_an_existing_folder_taken(folder, tmp_path):
+    """`risk.txt` is a slip, not a folder: one line, exit 2, nothing made; a folder that exists
+    is a folder whatever its name (`week.json/`)."""
+    ran = slasim(*FORECAST, "--out", tmp_path / "risk.txt")
+    assert ran.returncode == 2
+    assert ran.stderr.strip() == (
+        "error: --out: give --out a folder (a name without a suffix), or a .json or .csv file"
+    )
+    assert not (tmp_path / "risk.txt").exists()
+    named = tmp_path / "week.json"
+    named.mkdir()
+    assert slasim(*FORECAST, "-q", "--out", named).returncode == 0
+    for name in ("forecast.json", "risk.csv"):
+        assert (named / name).read_bytes() == (folder / name).read_bytes()
+
+
 def test_a_backtest_has_no_folder(tmp_path):
     ran = slasim(
         "forecast",

@@ -29,13 +29,18 @@ FORECAST_HELP = (
 
 
 def _out_kind(out: Path | None) -> str | None:
-    """What `--out` names: a .json or .csv file, else a result folder (an existing folder always)."""
+    """What `--out` names: a result folder (an existing folder, or a name without a suffix), or a
+    .json or .csv file; any other suffix is refused (`risk.txt` is a slip, not a folder)."""
     if out is None:
         return None
-    suffix = out.suffix.lower()
-    if suffix in (".json", ".csv") and not out.is_dir():
-        return suffix
-    return "folder"
+    if out.is_dir() or not out.suffix:
+        return "folder"
+    if out.suffix.lower() not in (".json", ".csv"):
+        raise SlasimError(
+            "give --out a folder (a name without a suffix), or a .json or .csv file",
+            field="--out",
+        )
+    return out.suffix.lower()
 
 
 def _schema(value: bool) -> None:
@@ -126,9 +131,9 @@ def forecast(
         Path | None,
         typer.Option(
             "--out",
-            help="Write the result here, whole or not at all: a folder (forecast.json and "
-            "risk.csv, for `slasim report`), or a .json file (the whole result) or .csv file (one "
-            "row per open case).",
+            help="Write the result here, whole or not at all: a folder (a name without a "
+            "suffix: forecast.json and risk.csv, for `slasim report`), or a .json file (the whole "
+            "result) or .csv file (one row per open case).",
         ),
     ] = None,
     quiet: Quiet = False,
