@@ -822,3 +822,82 @@ def test_this_week_from_a_log_in_chinese_leaves_no_english(monkeypatch):
     at.button(key="week_run").click().run()
     assert [e.value for e in at.error] == ["--as-of: 请给出日志的截取时刻：--as-of"]
     assert english_left(shown_texts(at)) == []
+
+
+def test_the_first_numbers_are_compares_with_two_and_the_final_is_the_one_shot_run():
+    # Replication r draws from the seed's children keyed by r alone, so the first chunk is
+    # `compare` with 2 replications and the whole run is `compare` with 7, byte for byte (7:
+    # the last 5 are enough work for a pool, so the chunk run on processes is covered too).
+    data, source = inputs.load_choice("district-centre")
+    changes = whatif.Changes(staff=(("registry", 4),), reforms=("dedicated-inspectors",))
+    early, done = [], []
+    result = whatif.run_what_if(data, source, changes, 7, 3, done.append, early.append)
+    assert len(early) == 1 and done == list(range(1, 15))
+    command = whatif.cli_args("district-centre", data, changes, 7, 3)
+    assert command[:3] == ["slasim", "compare", "district-centre"]
+    ran = slasim(*command[1:])
+    assert ran.returncode == 0, ran.stderr
+    assert to_json(result) == ran.stdout.strip()
+    first = slasim(*whatif.cli_args("district-centre", data, changes, 2, 3)[1:])
+    assert to_json(early[0]) == first.stdout.strip()
+    assert early[0]["baseline"]["replications"] == 2
+
+
+def test_the_first_numbers_are_drawn_marked_and_stopping_after_them_keeps_nothing(monkeypatch):
+    import streamlit as st
+
+    from slasim.workbench import page_whatif
+
+    drawn = page_whatif.show_interim
+
+    def stop_after(result, reps):  # the planner presses Stop once the first numbers are in
+        drawn(result, reps)
+        st.stop()
+
+    monkeypatch.setattr(page_whatif, "show_interim", stop_after)
+    at = page(scenario="minimal")
+    at.number_input(key="staff:minimal:window").set_value(3)
+    at.number_input(key="reps:minimal").set_value(5)
+    at.button(key="run").click().run()
+    assert not at.exception, at.exception
+    marked = "2 of 5 replications, intervals still wide: the table is replaced when all have run"
+    assert marked in [c.value for c in at.caption]
+    data, _source = inputs.load_choice("minimal")
+    changes = whatif.Changes(staff=(("window", 3),))
+    early = cli_json(*whatif.cli_args("minimal", data, changes, 2, data["seed"])[1:])
+    change = early["reforms"]["what-if"]["change"]["overall"]["lead_time_wd_mean"]
+    (table,) = at.table
+    row = table.value[table.value["Metric"] == "lead time, working days (mean)"].iloc[0]
+    assert row["Change [95% CI, paired]"] == change_cell(change, "number")
+    assert "whatif" not in at.session_state and not whatif.RESULTS.results  # nothing kept
+
+    monkeypatch.setattr(page_whatif, "show_interim", drawn)
+    result = run_what_if(at)  # pressed again: runs to the end, the first numbers replaced
+    assert result["baseline"]["replications"] == 5
+    assert len(at.table) == 2 and "intervals still wide" not in shown_texts(at)
+    command = shlex.split(at.code[0].value)
+    assert slasim(*command[1:]).stdout.strip() == to_json(result)
+
+
+def test_the_first_numbers_in_chinese_leave_no_english(monkeypatch):
+    import streamlit as st
+
+    from slasim.workbench import page_whatif
+
+    drawn = page_whatif.show_interim
+
+    def stop_after(result, reps):
+        drawn(result, reps)
+        st.stop()
+
+    monkeypatch.setattr(page_whatif, "show_interim", stop_after)
+    at = page(lang="zh", scenario="minimal")
+    at.number_input(key="staff:minimal:window").set_value(3)
+    at.number_input(key="reps:minimal").set_value(3)
+    at.button(key="run").click().run()
+    assert not at.exception, at.exception
+    captions = [c.value for c in at.caption]
+    assert "已完成 3 次重复中的 2 次，置信区间仍较宽；全部完成后以最终结果替换本表" in captions
+    assert "初步结果" in [h.value for h in at.subheader]
+    # allowed: the names of the scenario's desk and service (from the file)
+    assert english_left(shown_texts(at)) == []

@@ -18,15 +18,6 @@ from slasim.workbench import whatif, widgets
 MAX_STAFF = 1000
 
 
-def cached_run(key: str, data, source, changes, reps, seed, progress=None) -> dict:
-    """`whatif.run_what_if`, kept by its inputs (`key`: their JSON) in `whatif.RESULTS`: the
-    same inputs again show the kept result at once. (Not `st.cache_data`: it cannot replay a
-    progress bar drawn outside the cached function.)"""
-    return whatif.RESULTS.get(
-        key, lambda: whatif.run_what_if(data, source, changes, reps, seed, progress)
-    )
-
-
 def controls(data: dict, key: str, source: str) -> tuple[whatif.Changes, int, int]:
     """The controls (keyed by the scenario, so another centre starts from its own values)."""
     st.subheader(_("Staff per desk"))
@@ -174,19 +165,47 @@ def day_chart(days: dict) -> None:
 
 
 def run(data: dict, source: str, changes: whatif.Changes, reps: int, seed: int, key: str) -> dict:
-    """Run (or take from the cache) with a progress bar over the replications; the warnings the
-    command line gives before running are shown first."""
-    widgets.warnings(whatif.load_warnings(data, source, changes))
+    """Run with a progress bar over the replications, or take the result kept by its inputs
+    (`key`: their JSON) in `whatif.RESULTS`: the same inputs again show it at once. The warnings
+    the command line gives before running are shown first; the first replications' figures are
+    drawn as soon as they are in, marked as such, and replaced by the final table. (Not
+    `st.cache_data`: it cannot replay what is drawn outside the cached function.)"""
+    prepared = whatif.prepare(data, source, changes)
+    widgets.warnings(whatif.load_warnings(prepared))
     total = 2 * reps
     bar = st.progress(0.0, text=_("Replications: {done} of {total}").format(done=0, total=total))
+    early = st.empty()
 
     def advance(done: int) -> None:
         text = _("Replications: {done} of {total}").format(done=done, total=total)
         bar.progress(min(done / total, 1.0), text=text)
 
-    result = cached_run(key, data, source, changes, reps, seed, advance)
+    def interim(result: dict) -> None:
+        with early.container():
+            show_interim(result, reps)
+
+    result = whatif.RESULTS.get(
+        key,
+        lambda: whatif.run_what_if(
+            data, source, changes, reps, seed, advance, interim, prepared=prepared
+        ),
+    )
+    early.empty()
     bar.empty()
     return result
+
+
+def show_interim(result: dict, reps: int) -> None:
+    """The first replications' comparison, marked as such (the final table replaces it)."""
+    done = result["baseline"]["replications"]
+    st.subheader(_("First numbers"))
+    st.caption(
+        _(
+            "{done} of {reps} replications, intervals still wide: the table is replaced when "
+            "all have run"
+        ).format(done=done, reps=reps)
+    )
+    st.table(_table(whatif.side_by_side(result), "service", _("Service")), hide_index=True)
 
 
 def _table(rows: list[dict], first: str, first_title: str) -> dict:

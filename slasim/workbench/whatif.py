@@ -13,8 +13,12 @@ import copy
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from slasim.io.i18n import N_
+
+if TYPE_CHECKING:
+    from slasim.scenario.plan import Plan
 
 WHAT_IF = "what-if"  # the reform the controls make (another name if the scenario has one)
 
@@ -153,34 +157,104 @@ def cli_args(name: str, data: dict, changes: Changes, reps: int, seed: int) -> l
     return args + ["--reps", str(reps), "--seed", str(seed), "--json"]
 
 
-def run_what_if(
-    data: dict, source: str, changes: Changes, reps: int, seed: int, progress=None
-) -> dict:
-    """The baseline and the what-if with common random numbers: `slasim compare`'s result (the
-    same function, the same arguments; as many processes as `compare` takes by default, one for
-    a short run: the results are the same for any number)."""
+FIRST_CHUNK = 2  # replications of each side run before the first numbers are shown
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The baseline's and the what-if's plans, compiled once for the warnings and the run, and
+    the what-if's label in `compare`'s result (the reforms applied, joined by `+`)."""
+
+    label: str
+    base: Plan
+    other: Plan
+
+
+def prepare(data: dict, source: str, changes: Changes) -> Prepared:
+    """The two plans `compare` would compile (a scenario or reform error is its located line)."""
     from slasim.io.errors import SlasimError
     from slasim.scenario.plan import compile_plan
     from slasim.scenario.reforms import scenario_with_reforms
-    from slasim.sim.compare import compare
-    from slasim.sim.parallel import default_workers
-    from slasim.sim.workload import MAX_CASES, choose_workers
 
     names = variant(data, changes)
     if not names:
         raise SlasimError("nothing to compare: change a control or switch a reform on")
     full = with_what_if(data, changes)
-    plan = compile_plan(scenario_with_reforms(full, [], source), source)
-    return compare(
-        full,
-        source,
-        [names],
-        replications=reps,
-        seed=seed,
-        progress=progress,
-        workers=choose_workers([(plan, reps)], default_workers()),
-        max_cases=MAX_CASES,
-    )
+    base = compile_plan(scenario_with_reforms(full, [], source), source)
+    other = compile_plan(scenario_with_reforms(full, names, source), source)
+    return Prepared("+".join(names), base, other)
+
+
+def chunks(reps: int) -> list[tuple[int, int]]:
+    """The replications run together, as (first, end): the first FIRST_CHUNK, then the rest."""
+    first = min(FIRST_CHUNK, reps)
+    return [(0, first)] + ([(first, reps)] if reps > first else [])
+
+
+def compared(prepared: Prepared, base_runs: list[dict], runs: list[dict], seed: int) -> dict:
+    """`sim.compare.compare`'s result from the replications run so far: the baseline described,
+    the what-if's summary, its paired changes, engine and warnings (the same keys, the same
+    order, the same numbers as `compare` with `len(base_runs)` replications)."""
+    from slasim.sim.backlog import backlog_warnings
+    from slasim.sim.compare import paired_changes
+    from slasim.sim.metrics import summarize
+    from slasim.sim.runner import describe, engine_used
+
+    n, plan = len(base_runs), prepared.other
+    summary = summarize(runs)
+    return {
+        "baseline": describe(prepared.base, n, seed, summarize(base_runs)),
+        "reforms": {
+            prepared.label: {
+                "summary": summary,
+                "change": paired_changes(base_runs, runs),
+                **engine_used(plan),
+                "warnings": backlog_warnings(plan, summary["services"]),
+            }
+        },
+    }
+
+
+def run_what_if(
+    data: dict,
+    source: str,
+    changes: Changes,
+    reps: int,
+    seed: int,
+    progress=None,
+    interim=None,
+    prepared: Prepared | None = None,
+) -> dict:
+    """The baseline and the what-if with common random numbers: `slasim compare`'s result, byte
+    for byte. Replication r of either side draws from the seed's children keyed by r alone, so
+    the replications can run in chunks: the first FIRST_CHUNK of both sides in this process
+    (fewer than a pool pays for), then `interim(result so far)` — `compare` with that many
+    replications — and the rest on as many processes as `compare` takes by default.
+    `progress(done)` counts the replications of both sides."""
+    from slasim.sim.parallel import default_workers
+    from slasim.sim.runner import replicate
+    from slasim.sim.workload import MAX_CASES, check_workload, choose_workers
+
+    prepared = prepared or prepare(data, source, changes)
+    base, other = prepared.base, prepared.other
+    check_workload([(base, reps), (other, reps)], MAX_CASES)
+    done = 0
+
+    def tick(_number: int) -> None:  # one more replication, whichever side and process ran it
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done)
+
+    base_runs: list[dict] = []
+    runs: list[dict] = []
+    for first, end in chunks(reps):
+        workers = 1 if first == 0 else choose_workers([(base, end - first)], default_workers())
+        base_runs += replicate(base, end, seed, tick, workers=workers, first=first)
+        runs += replicate(other, end, seed, tick, workers=workers, first=first)
+        if end < reps and interim is not None:
+            interim(compared(prepared, base_runs, runs, seed))
+    return compared(prepared, base_runs, runs, seed)
 
 
 def applied_yaml(data: dict, changes: Changes, source: str) -> str:
@@ -216,17 +290,13 @@ def open_by_day(data: dict, source: str, changes: Changes, seed: int) -> dict[st
     }
 
 
-def load_warnings(data: dict, source: str, changes: Changes) -> list[str]:
+def load_warnings(prepared: Prepared) -> list[str]:
     """What `slasim compare` warns about before running: departments that cannot keep up (in the
     baseline, then new ones in the what-if), and a period past the calendar's published years."""
     from slasim.io.i18n import Text
-    from slasim.scenario.plan import compile_plan
-    from slasim.scenario.reforms import scenario_with_reforms
     from slasim.staffing.load import overloaded
 
-    full = with_what_if(data, changes)
-    base = compile_plan(scenario_with_reforms(full, [], source), source)
-    other = compile_plan(scenario_with_reforms(full, variant(data, changes), source), source)
+    base, other = prepared.base, prepared.other
     lines = list(overloaded(base))
     lines += [Text("what-if: {line}", line=line) for line in overloaded(other) if line not in lines]
     if base.provisional or other.provisional:
