@@ -163,6 +163,7 @@ def test_values_from_the_file_are_escaped(folder, tmp_path):
     result = json.loads((folder / "forecast.json").read_text(encoding="utf-8"))
     result["cases"][0]["id"] = "<script>alert(1)</script>"
     result["cases"][0]["binding_desk"] = "<b>desk</b>"
+    result["cases"][1]["decision_p50"] = None  # not decided within the run
     hand = tmp_path / "hand"
     hand.mkdir()
     (hand / "forecast.json").write_text(json.dumps(result), encoding="utf-8")
@@ -170,7 +171,23 @@ def test_values_from_the_file_are_escaped(folder, tmp_path):
     page = (hand / "report.html").read_text(encoding="utf-8")
     assert "<script>" not in page and "<b>desk" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert _Page(page).tables["risk"][1][0] == "<script>alert(1)</script>"
+    rows = _Page(page).tables["risk"]
+    assert rows[1][0] == "<script>alert(1)</script>" and rows[1][9] == "<b>desk</b>"
+    assert rows[2][8] == f"after {result['run_until']}"
+
+
+def test_the_trust_line_names_the_case_log(tmp_path):
+    out = tmp_path / "from-log"
+    log = "scenarios/logs/loanapp-sample.csv"
+    args = ("forecast", "scenarios/fitted/loanapp.yaml", "--log", log, "--as-of")
+    ran = slasim(*args, "2023-02-15T10:00", "--horizon", "2wd", "--reps", 3, "--out", out, cwd=ROOT)
+    assert ran.returncode == 0, ran.stderr
+    assert slasim("report", out).returncode == 0
+    page = _Page((out / "report.html").read_text(encoding="utf-8"))
+    text = " ".join("".join(page.text).split())
+    assert f"at 2023-02-15T10:00, from the case log {log};" in text
+    result = json.loads((out / "forecast.json").read_text(encoding="utf-8"))
+    assert [row[0] for row in page.tables["risk"][1:]] == [c["id"] for c in result["cases"]]
 
 
 def test_an_out_that_is_an_input_is_refused_before_any_work(tmp_path):
