@@ -171,8 +171,9 @@ def _state_function():
 _state = _state_function()
 
 
-class _Words:
-    """A seed sequence that gives the state words worked out already (what PCG64 asks for)."""
+class _Words(ISeedSequence):
+    """A seed sequence that gives the state words worked out already (what PCG64 asks for); a
+    subclass, not a registered one, as numpy's check of a registered class is slower."""
 
     __slots__ = ("words",)
 
@@ -181,9 +182,6 @@ class _Words:
 
     def generate_state(self, n_words: int, dtype=np.uint32) -> np.ndarray:
         return np.array(self.words, dtype=np.uint64)
-
-
-ISeedSequence.register(_Words)
 
 
 class StepDraws:

@@ -224,6 +224,8 @@ class EventReplication(CaseFlow):
 
     # ------------------------------------------------------------------ the loop
     def _run_until(self, end: float) -> None:
+        # The commonest jobs are written out here rather than called: a visit granted a server at
+        # once (`Desk.request` and `_work`) and a visit's end (`Desk.release` and `_visited`).
         heap, pop, push, sequence = self.heap, heapq.heappop, heapq.heappush, self.sequence
         starting, now = self.starting, self.now
         while True:
@@ -237,8 +239,22 @@ class EventReplication(CaseFlow):
                 if kind is RESUME:
                     process = target
                 elif kind is DONE:  # the work of a visit is done: release, tally, resume the case
-                    target.desk.release()
-                    self._visited(target.step, target.arrived, target.started, target.work)
+                    desk = target.desk
+                    desk.users -= 1
+                    if desk.live:
+                        push(heap, (now, NORMAL, next(sequence), TRIGGER, desk))
+                    elif desk.pending_at == now:  # kept aside (`Desk.release`)
+                        desk.pending.append(next(sequence))
+                    else:
+                        desk.pending = [next(sequence)]
+                        desk.pending_at = now
+                    tally = self.step_tallies[target.step.id]  # looked up now: after a reset too
+                    tally.visits += 1
+                    tally.work += target.work
+                    started, arrived = target.started, target.arrived
+                    if started > arrived:
+                        tally.wait += started - arrived
+                        tally.waited += 1
                     process = target.process
                 elif kind is GRANT:
                     self._work(target.desk, target)
@@ -261,7 +277,18 @@ class EventReplication(CaseFlow):
             if wait.__class__ is Job:
                 wait.process = process
                 desk = wait.desk
-                if desk.request(wait):
+                if not desk.live and desk.users < desk.capacity:  # a server at once, no wait
+                    desk.users += 1
+                    wait.started = now
+                    until = wait.until = now + wait.work  # read at the end of the warm-up
+                    since = desk.since
+                    busy = (until if until < desk.end else desk.end) - (
+                        now if now > since else since
+                    )
+                    if busy > 0:
+                        desk.busy_area += busy
+                    push(heap, (until, NORMAL, next(sequence), DONE, wait))
+                elif desk.request(wait):
                     self._work(desk, wait)
                 elif desk.queued > desk.peak:
                     desk.peak = desk.queued
