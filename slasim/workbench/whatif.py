@@ -2,9 +2,11 @@
 
 The changes made with the controls (staff per desk, arrival volume, promised limits) become one
 reform named `what-if` (the scenario's own `staff`, `arrivals` and `limits` operations), applied
-after the reforms switched on; `sim.compare.compare` then runs the baseline and that variant with
-common random numbers, as `slasim compare SCENARIO --set reforms.what-if=[…] --reform …` does
-(`cli_args` gives that command, and the result is the same JSON).
+after the reforms switched on; the baseline and that variant then run with common random numbers,
+as `slasim compare SCENARIO --set reforms.what-if=[…] --reform …` runs them (`cli_args` gives that
+command, and the result is the same JSON). The replications run in chunks (the first two of each
+side, then the rest) so that the page shows the first numbers early; the result assembled at the
+end is `sim.compare.compare`'s, byte for byte.
 """
 
 from __future__ import annotations
