@@ -56,8 +56,7 @@ class Job:
     ):
         self.process, self.step, self.desk, self.priority = process, step, desk, priority
         self.work, self.arrived, self.record = work, arrived, record
-        self.started = self.until = None
-        self.granted = self.cancelled = False
+        self.granted = self.cancelled = False  # `started` and `until` are set when it starts
 
 
 class Desk(DeskTally):
@@ -105,9 +104,10 @@ class Desk(DeskTally):
             self.queued += 1
         if self.pending:
             self._push_pending()
-        head = self.trigger()
-        if head is not None and head is not job and head.process is not None:
-            self.loop.schedule(GRANT, head)  # an earlier request takes a server not yet handed on
+        if self.users < self.capacity:  # a server freed, not yet handed on: the head takes it
+            head = self.trigger()
+            if head is not None and head is not job and head.process is not None:
+                self.loop.schedule(GRANT, head)  # an earlier request than this one
         return job.granted
 
     def trigger(self) -> Job | None:
@@ -204,6 +204,13 @@ class EventReplication(CaseFlow):
         self.active = None  # the process running now
         self.starting: deque = deque()  # processes started now, not yet run
         self.stations = [Desk(self, d, self.prioritised, plan.end) for d in plan.departments]
+        # Each desk step's desk and its service's priority, looked up once (`_visit`)
+        self.visit_of = {
+            st.id: (self.stations[st.department], s.spec.priority)
+            for s in plan.services
+            for st in s.steps
+            if st.department is not None
+        }
         self.start()
 
     # ------------------------------------------------------------------ scheduling
@@ -320,8 +327,8 @@ class EventReplication(CaseFlow):
     def _visit(self, service: ServicePlan, step: StepPlan, record: CaseRecord, work: float):
         # A one-item tuple, not a generator: `yield from` hands the job to the loop and goes on when
         # the loop resumes the case (no generator to make or to pass through).
-        desk = self.stations[step.department]
-        return (Job(None, step, desk, service.spec.priority, work, self.now, record),)
+        desk, priority = self.visit_of[step.id]
+        return (Job(None, step, desk, priority, work, self.now, record),)
 
     def queued(self):
         for desk in self.stations:
