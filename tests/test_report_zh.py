@@ -134,7 +134,7 @@ def test_help_and_errors_of_report_in_chinese(tmp_path):
     assert failed.returncode == 2 and failed.stdout == ""
     assert failed.stderr == (
         f"错误：{tmp_path}: 此处没有 summary.json（run --out）、compare.json（compare --out）、"
-        "staffing.json（staff --out）或 fidelity.json（fidelity --out）\n"
+        "staffing.json（staff --out）、fidelity.json（fidelity --out）或 forecast.json（forecast --out）\n"
     )
 
 
