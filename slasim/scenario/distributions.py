@@ -22,7 +22,6 @@ from pydantic import model_validator
 
 from slasim.io.i18n import Text
 from slasim.io.schema import Number, Strict
-from slasim.scenario.names import Verbatim
 
 KINDS = ("exponential", "lognormal", "triangular", "fixed", "empirical", "uniform")
 UNIT_NAMES = {
@@ -77,7 +76,7 @@ class Distribution(Strict):
         if any(not abs(x) <= MAX_VALUE for x in numbers):
             raise ValueError(Text("parameters must be finite and at most {most:g}", most=MAX_VALUE))
         if kind in ("exponential", "fixed") and not value >= 0:
-            raise ValueError(Text("{kind} needs a mean >= 0", kind=Verbatim(kind)))
+            raise ValueError(Text("{kind} needs a mean >= 0", kind=kind))
         if kind == "lognormal" and (
             set(value) != {"mean", "sd"} or value["mean"] <= 0 or value["sd"] < 0
         ):

@@ -1,5 +1,8 @@
 """Names from a scenario file (a key such as `work`, a distribution's kind) given to a message:
-shown as written in every language, never looked up as a message to translate."""
+shown as written in every language, never looked up as a message to translate.
+
+No longer needed: a plain-string parameter of a `Text` is shown as written (`slasim.io.i18n`);
+kept for the modules that still wrap names in it (harmless)."""
 
 from __future__ import annotations
 

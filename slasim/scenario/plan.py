@@ -19,7 +19,6 @@ from slasim.clock.limits import Limit
 from slasim.io.errors import SlasimError
 from slasim.io.i18n import Text
 from slasim.scenario.distributions import Distribution
-from slasim.scenario.names import Verbatim
 from slasim.scenario.schema import (
     END,
     WEEKDAYS,
@@ -200,7 +199,7 @@ class Plan:
             Text(
                 "departments.{name}.staff_changes[{k}]: {start}..{end} lies outside the "
                 "simulated period ({first}..{last}): no effect",
-                name=Verbatim(name),
+                name=name,
                 k=k,
                 start=c.start,
                 end=c.end,

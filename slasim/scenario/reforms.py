@@ -35,7 +35,6 @@ from slasim.io.i18n import Text
 from slasim.io.schema import validate
 from slasim.scenario.distributions import Distribution
 from slasim.scenario.markov_edit import remove_state, rename_state
-from slasim.scenario.names import Verbatim
 from slasim.scenario.reform_schema import (
     OPERATION_ERROR,
     OPERATIONS,
@@ -94,7 +93,7 @@ def apply_reforms(data: dict, names: list[str], source: str) -> dict:
                     "{kind} takes a mapping of fields",
                     source=source,
                     field=where,
-                    kind=Verbatim(kind),
+                    kind=kind,
                 )
             try:
                 op = validate(OPERATIONS[kind], body, source)
@@ -135,7 +134,7 @@ def scenario_with_reforms(data: dict, names: list[str], source: str) -> Scenario
     """The scenario with the named reforms applied, validated, and named after them."""
     patched = apply_reforms(data, names, source)
     label = "+".join(names)
-    where = Text("{source} (reform {names})", source=Verbatim(source), names=Verbatim(label))
+    where = Text("{source} (reform {names})", source=str(source), names=label)
     scenario = validate(Scenario, patched, where if names else source)
     return scenario.model_copy(
         update={"name": f"{scenario.name} + {label}" if names else scenario.name}

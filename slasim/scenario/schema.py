@@ -20,7 +20,6 @@ from slasim.clock.limits import Limit
 from slasim.io.i18n import Text
 from slasim.io.schema import Int, Number, Strict, field_parser, plain_name
 from slasim.scenario.distributions import Distribution
-from slasim.scenario.names import Verbatim
 from slasim.scenario.reform_schema import Reform
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -35,7 +34,7 @@ def _units(dist: Distribution | None, allowed: tuple[str, ...], what: str):
         raise ValueError(
             Text(
                 "{what} unit must be one of {allowed}, got {unit}",
-                what=Verbatim(what),  # a key of the file: never translated
+                what=what,  # a key of the file: never translated
                 allowed=", ".join(allowed),
                 unit=repr(dist.unit),
             )

@@ -27,7 +27,6 @@ import math
 import numpy as np
 
 from slasim.io.i18n import Text
-from slasim.scenario.names import Verbatim
 from slasim.scenario.plan import (
     ChoicePlan,
     DepartmentPlan,
@@ -113,7 +112,7 @@ def overloaded(plan: Plan) -> list[str]:
                 Text(
                     "departments.{name}: offered load {load:.2f} staff ≥ {staff} on duty: its "
                     "queue grows without bound (utilisation ≥ 100%)",
-                    name=Verbatim(dept.name),
+                    name=dept.name,
                     load=work,
                     staff=dept.max_staff,
                 )
@@ -123,7 +122,7 @@ def overloaded(plan: Plan) -> list[str]:
                 Text(
                     "departments.{name}: offered load {load:.2f} staff ≥ {staff:.2f} on duty on "
                     "average over the period (staff_changes): a backlog builds up over the period",
-                    name=Verbatim(dept.name),
+                    name=dept.name,
                     load=work,
                     staff=average,
                 )

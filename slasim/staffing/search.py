@@ -49,7 +49,6 @@ from slasim.io.errors import SlasimError
 from slasim.io.i18n import N_, Text
 from slasim.io.schema import validate
 from slasim.outputs.staffing import at_maximum_text, joined
-from slasim.scenario.names import Verbatim
 from slasim.scenario.plan import DepartmentPlan, Plan, compile_plan
 from slasim.scenario.reforms import scenario_with_reforms
 from slasim.scenario.schema import Scenario
@@ -179,7 +178,7 @@ class Search:
     def instability(self, staff: tuple[int, ...]) -> str | None:
         """Why a staff vector cannot keep up, department by department (None if it can)."""
         problems = [
-            Text("{where}: {line}", where=Verbatim(name), line=why)
+            Text("{where}: {line}", where=name, line=why)
             for name, n in zip(self.departments, staff)
             if (why := self.unfit(name, n))
         ]
