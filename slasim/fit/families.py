@@ -18,7 +18,7 @@ from slasim.io.i18n import N_, Text
 
 EMPIRICAL_POINTS = 41  # quantiles every 2.5%, min to max
 # the families' names, marked for the catalog: an evidence line names its family in the reader's
-# language (`Text` translates a parameter that is a catalog message)
+# language (passed to `Text` as `Text(kind)`: only a `Text` parameter is translated)
 FAMILIES = (N_("fixed"), N_("exponential"), N_("uniform"), N_("triangular"), N_("lognormal"))
 
 
@@ -92,18 +92,18 @@ def choose(x: np.ndarray, unit: str) -> tuple[dict, Text]:
             "n={n}, empirical quantiles (best family {family} was W1={distance}, "
             "over a quarter of the mean {mean:.3g})",
             n=n,
-            family=kind,
+            family=Text(kind),
             distance=_amount(distance, unit),
             mean=mean,
         )
         return {"empirical": values, "unit": unit}, evidence
-    by = {"n": n, "family": kind, "distance": _amount(distance, unit)}
+    by = {"n": n, "family": Text(kind), "distance": _amount(distance, unit)}
     if len(scored) > 1:
         evidence = Text(
             "n={n}, {family} by smallest Wasserstein distance W1={distance}; next {next} "
             "W1={next_distance:.3g}",
             **by,
-            next=scored[1][1],
+            next=Text(scored[1][1]),
             next_distance=scored[1][0],
         )
     else:
