@@ -189,7 +189,7 @@ def test_an_invalid_file_is_one_chinese_line_and_a_junit_error(cli, tmp_path):
     junit = tmp_path / "junit.xml"
     code, out, err = cli("--lang", "zh", "check", bad, "--junit-xml", junit, "--format", "github")
     assert code == 2 and err.count("\n") == 1
-    assert f"{bad}: line 1: 未知的列 'colour'（可用：name, article," in err
+    assert f"{bad}: 第 1 行: 未知的列 'colour'（可用：name, article," in err
     assert english_left(err) == []
     assert out.startswith(f"::error file={bad},title=slasim check::") and "未知的列" in out
     case = ET.parse(junit).getroot().find("testsuite/testcase")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from slasim.io import manifest
 from slasim.io.errors import SlasimError
-from slasim.io.i18n import N_, Text
+from slasim.io.i18n import N_, Text, os_reason
 from slasim.io.interrupts import check_interrupted, held
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -142,7 +142,7 @@ def open_regular(path: Path, max_mb: float = MAX_INPUT_MB):
         raise SlasimError("file not found", source=shown(path)) from None
     except OSError as exc:
         raise SlasimError(
-            "cannot read file ({why})", source=shown(path), why=exc.strerror
+            "cannot read file ({why})", source=shown(path), why=os_reason(exc)
         ) from None
     try:
         info = os.fstat(fd)
@@ -169,7 +169,7 @@ def read_bytes_file(path: Path, max_mb: float = MAX_INPUT_MB) -> bytes:
             data = handle.read(limit + 1)
     except OSError as exc:
         raise SlasimError(
-            "cannot read file ({why})", source=shown(path), why=exc.strerror
+            "cannot read file ({why})", source=shown(path), why=os_reason(exc)
         ) from None
     if len(data) > limit:
         raise SlasimError("over {most:g} MB: not read", source=shown(path), most=max_mb)
@@ -245,7 +245,7 @@ def read_yaml(path: Path):
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = at_line(mark.line + 1) if mark else None
-        problem = getattr(exc, "problem", None) or N_("invalid YAML")
+        problem = getattr(exc, "problem", None) or Text("invalid YAML")
         raise SlasimError(
             "invalid YAML: {problem}", source=str(path), field=where, problem=problem
         ) from None
@@ -330,7 +330,9 @@ def check_target(path: Path) -> None:
         if (path.is_symlink() or path.exists()) and not path.is_file():
             kind = "a directory" if path.is_dir() else "not a regular file"
             raise SlasimError(
-                "{kind}: results are only written over regular files", source=shown(path), kind=kind
+                "{kind}: results are only written over regular files",
+                source=shown(path),
+                kind=Text(kind),
             )
         parent = path.parent
         while not parent.exists() and parent != parent.parent:
@@ -345,7 +347,7 @@ def check_target(path: Path) -> None:
             )
     except OSError as exc:  # a name too long, a loop of symlinks
         raise SlasimError(
-            "cannot write here ({why})", source=shown(path), why=exc.strerror
+            "cannot write here ({why})", source=shown(path), why=os_reason(exc)
         ) from None
 
 
@@ -359,7 +361,7 @@ def temp_beside(path: Path) -> Path:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
         raise SlasimError(
-            "cannot write here ({why})", source=shown(path), why=exc.strerror
+            "cannot write here ({why})", source=shown(path), why=os_reason(exc)
         ) from None
     os.close(fd)
     return Path(tmp)
@@ -394,7 +396,7 @@ class OutputSet:
             tmp.write_text(text, encoding="utf-8")
         except OSError as exc:  # a full disk
             raise SlasimError(
-                "cannot write ({why})", source=shown(path), why=exc.strerror
+                "cannot write ({why})", source=shown(path), why=os_reason(exc)
             ) from None
 
     def commit(self) -> None:
@@ -418,7 +420,7 @@ class OutputSet:
             self._staged = []
         except OSError as exc:
             raise SlasimError(
-                "cannot publish the results ({why})", source=exc.filename, why=exc.strerror
+                "cannot publish the results ({why})", source=exc.filename, why=os_reason(exc)
             ) from None
         finally:
             self.discard()  # what could not be renamed

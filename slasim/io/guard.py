@@ -33,7 +33,7 @@ from pathlib import Path
 from slasim.io import manifest
 from slasim.io.errors import SlasimError
 from slasim.io.files import shown
-from slasim.io.i18n import N_, Text
+from slasim.io.i18n import N_, Text, os_reason
 
 LOCK = ".slasim.lock"
 NAME_MAX = 255  # bytes in one file name (ext4, xfs, btrfs, tmpfs)
@@ -66,7 +66,9 @@ def _real(path: Path) -> str:
     try:
         return os.path.realpath(path)
     except OSError as exc:
-        raise SlasimError("cannot resolve ({why})", source=shown(path), why=exc.strerror) from None
+        raise SlasimError(
+            "cannot resolve ({why})", source=shown(path), why=os_reason(exc)
+        ) from None
 
 
 def _inode(path: str) -> tuple[int, int] | None:
@@ -86,11 +88,11 @@ def _regular_or_missing(path: Path) -> None:
         return
     except OSError as exc:
         raise SlasimError(
-            "cannot read file ({why})", source=shown(path), why=exc.strerror
+            "cannot read file ({why})", source=shown(path), why=os_reason(exc)
         ) from None
     if not stat.S_ISREG(info.st_mode):
         kind = N_("a directory") if stat.S_ISDIR(info.st_mode) else N_("not a regular file")
-        raise SlasimError("{kind}: not read", source=shown(path), kind=kind)
+        raise SlasimError("{kind}: not read", source=shown(path), kind=Text(kind))
 
 
 class Claim:
@@ -111,7 +113,7 @@ class Claim:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise SlasimError(
-                "cannot create the folder ({why})", source=shown(folder), why=exc.strerror
+                "cannot create the folder ({why})", source=shown(folder), why=os_reason(exc)
             ) from None
         self._created += reversed(missing)
         path = folder / LOCK
@@ -120,7 +122,7 @@ class Claim:
                 fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
             except OSError as exc:
                 raise SlasimError(
-                    "cannot lock ({why})", source=shown(path), why=exc.strerror
+                    "cannot lock ({why})", source=shown(path), why=os_reason(exc)
                 ) from None
             try:
                 fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)

@@ -29,6 +29,7 @@ import tempfile
 from pathlib import Path
 
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import os_reason
 
 NAME = "slasim-manifest.json"
 MAX_BYTES = 1 << 20  # a manifest lists a few files: larger is not one slasim wrote
@@ -66,7 +67,7 @@ def read(folder: Path) -> list[dict] | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise SlasimError("cannot read ({why})", source=str(path), why=exc.strerror) from None
+        raise SlasimError("cannot read ({why})", source=str(path), why=os_reason(exc)) from None
     with os.fdopen(fd, "rb") as handle:  # a regular file only: a FIFO would never answer
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise SlasimError("not a regular file", source=str(path))

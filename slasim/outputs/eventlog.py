@@ -24,6 +24,7 @@ import numpy as np
 from slasim.calendar.units import minutes_to_iso_array
 from slasim.io.errors import SlasimError
 from slasim.io.files import OutputSet
+from slasim.io.i18n import os_reason
 
 COLUMNS = ("case_id", "service", "activity", "lifecycle", "timestamp", "resource", "role")
 FLUSH_EVERY = 20_000
@@ -112,7 +113,7 @@ class EventLog:
             raise SlasimError(
                 "cannot write the event log: {why}",
                 source=str(self.path),
-                why=exc.strerror or str(exc),
+                why=os_reason(exc),
             ) from None
 
     def _write_rows(self) -> None:
@@ -142,7 +143,7 @@ class EventLog:
             raise SlasimError(
                 "cannot write the event log: {why}",
                 source=str(self.path),
-                why=exc.strerror or str(exc),
+                why=os_reason(exc),
             ) from None
         if self._own_set:
             self.outputs.commit()

@@ -11,6 +11,7 @@ import datetime as dt
 
 from tabulate import tabulate
 
+from slasim.clock.explain import listed
 from slasim.io.errors import one_line, terminal_text
 from slasim.io.i18n import N_, Text, _, date_text, localized
 from slasim.outputs.results import wrap
@@ -161,7 +162,7 @@ def staffing_report(result: dict, *, frontier: bool = False) -> str:
         "(calendar {calendar}, seed {seed}{provisional})"
     ).format(
         scenario=one_line(result["scenario"]),
-        targets=", ".join(localized(t) for t in result["targets"]),
+        targets=localized(listed([localized(t) for t in result["targets"]])),
         confidence=confidence,
         calendar=result["calendar"],
         seed=result["seed"],
