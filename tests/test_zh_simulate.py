@@ -174,7 +174,7 @@ def test_staff_in_chinese():
     args = ("staff", MINIMAL, "-t", "red<=1%", "--set", "working_days=20", "--budget", "60")
     out, _err = chinese(*args, "--frontier", "--quiet")
     assert english_left(out) == [], out
-    assert "以 95% 的置信度满足 red<=1%（全部事项） 的最低成本人员配置" in out
+    assert "以 95% 的置信度满足 red<=1%（全部事项）的最低成本人员配置" in out
     assert "  人员：window=2  成本 2" in out
     # one clerk cannot keep up (offered load 1.43 on 1): rejected unsimulated, said in Chinese
     assert (
