@@ -263,8 +263,21 @@ class EventReplication(CaseFlow):
                         tally.wait += started - arrived
                         tally.waited += 1
                     process = target.process
-                elif kind is GRANT:
-                    self._work(target.desk, target)
+                elif kind is GRANT:  # `_work`, written out
+                    desk = target.desk
+                    target.started = now
+                    arrived, since = target.arrived, desk.since
+                    if now > arrived and now > since:
+                        desk.wait_area += now - (arrived if arrived > since else since)
+                    until = target.until = now + target.work
+                    busy = (until if until < desk.end else desk.end) - (
+                        now if now > since else since
+                    )
+                    if busy > 0:
+                        desk.busy_area += busy
+                    push(heap, (until, NORMAL, next(sequence), DONE, target))
+                    if self.desk_waits is not None and now > arrived:
+                        self._waited(target.record, desk.dept.index, arrived, now)
                     continue
                 elif kind is TRIGGER:  # a release processed: the head takes the server
                     head = target.trigger()
