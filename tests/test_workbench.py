@@ -901,3 +901,17 @@ def test_the_first_numbers_in_chinese_leave_no_english(monkeypatch):
     assert "初步结果" in [h.value for h in at.subheader]
     # allowed: the names of the scenario's desk and service (from the file)
     assert english_left(shown_texts(at)) == []
+
+
+def test_the_warm_up_imports_each_module_named_past_one_that_fails(tmp_path, monkeypatch):
+    import sys
+
+    for name in ("warmed_a", "warmed_b"):
+        (tmp_path / f"{name}.py").write_text("LOADED = True\n", encoding="utf-8")
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    whatif.warm_up("warmed_a", "warmed_missing", "warmed_b").join(timeout=60)
+    assert sys.modules["warmed_a"].LOADED and sys.modules["warmed_b"].LOADED
+    assert "warmed_missing" not in sys.modules
+    monkeypatch.delitem(sys.modules, "warmed_a")
+    monkeypatch.delitem(sys.modules, "warmed_b")

@@ -16,6 +16,9 @@ from slasim.outputs.results import cell, change_cell, shown_verdict, to_json
 from slasim.workbench import whatif, widgets
 
 MAX_STAFF = 1000
+# What the first Run would import before its first numbers: the run's, then the tables' and the
+# chart's (Streamlit turns a table into Arrow through pandas; ~1.5 s together on a cold start).
+WARM_UP = whatif.warm_up(*whatif.RUN_IMPORTS, "pyarrow", "pandas", "altair")
 
 
 def controls(data: dict, key: str, source: str) -> tuple[whatif.Changes, int, int]:

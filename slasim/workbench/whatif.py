@@ -353,6 +353,29 @@ def desk_rows(result: dict) -> list[dict]:
     ]
 
 
+RUN_IMPORTS = ("scipy.special", "slasim.staffing.load")  # SciPy's t quantile: ~0.5 s
+
+
+def warm_up(*names: str) -> threading.Thread:
+    """Import the modules `names` (in that order: each one's dependencies first) in a thread of
+    its own, while the page is drawn and the planner sets the controls, rather than on the first
+    Run before its first numbers. A Run pressed sooner waits for an import begun here, as it
+    would have made it; an import that fails here is made again where it is needed."""
+
+    def load() -> None:
+        from importlib import import_module
+
+        for name in names:
+            try:
+                import_module(name)
+            except Exception:  # made again, and reported, where it is needed
+                continue
+
+    thread = threading.Thread(target=load, name="slasim-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 class Kept:
     """The last `size` results by their inputs (the page's (scenario, changes, seed) cache),
     shared by every session of the server."""
