@@ -40,7 +40,10 @@ EXTRA = """
     limit: 1wd
     expect: {due: 2027-03-02}
 """
-FAILURE_LINE = "    - 法定时限到期日：应为 2025-10-31，实为 2025-10-30（比预期早 1 个工作日）"
+FAILURE_LINE = (
+    "    - 法定时限到期日：应为 2025年10月31日 (2025-10-31)，"
+    "实为 2025年10月30日 (2025-10-30)（比预期早 1 个工作日）"
+)
 ALLOWED = (NAME,)  # the case's name, from the file
 
 
@@ -214,7 +217,7 @@ def test_strict_refuses_the_provisional_case_in_one_chinese_line(cli, files):
     # years. It is the file's case 22 (20 shipped cases, then 亮牌, 办结后, 明年).
     assert err.rstrip("\n").endswith(
         f"{files[1]}: cases[22]: 1 件办件的受理日或到期日超出日历已公布的年份（暂定），"
-        "第一件为 '明年'，到期 2027-03-02T17:30（--strict）"
+        "第一件为 '明年'，到期 2027年3月2日 17:30 (2027-03-02T17:30)（--strict）"
     )
     assert english_left(err) == []
 
@@ -225,7 +228,10 @@ def test_a_csv_check_file_fails_in_chinese_and_its_json_is_the_english_one(cli, 
     code, out, _ = cli("--lang", "zh", "check", path)
     # Accepted Mon 2025-03-03 (no holiday that week), 1wd: due Tue 03-04; 03-05 is one later.
     assert code == 1
-    assert "    - 法定时限到期日：应为 2025-03-05，实为 2025-03-04（比预期早 1 个工作日）" in out
+    assert (
+        "    - 法定时限到期日：应为 2025年3月5日 (2025-03-05)，"
+        "实为 2025年3月4日 (2025-03-04)（比预期早 1 个工作日）"
+    ) in out
     assert english_left(out) == []
     (_, en, _), (_, zh, _) = both(cli, "check", path, "--json")
     assert en == zh

@@ -48,7 +48,7 @@ from slasim.clock.extensions import ExtensionRule, applied_extension, cap_across
 from slasim.clock.limits import Limit, last_counted_day
 from slasim.io.errors import SlasimError
 from slasim.io.files import gc_paused
-from slasim.io.i18n import N_, Text
+from slasim.io.i18n import N_, Text, When
 
 __all__ = ["CheckFile", "Outcome", "check_files", "load_check_file", "run_checks"]
 
@@ -59,9 +59,9 @@ WORDS = (N_("pending"), N_("running"), N_("paused"), N_("overdue"), N_("stopped"
 
 
 def word(value: str) -> str:
-    """A state, `never` or a card level as a `Text` (translated where shown); a date or any other
-    value as is."""
-    return Text(value) if value in WORDS or value in LEVELS else value
+    """A value of a failure as a `Text` parameter: a state, `never` or a card level translated
+    where shown; a date or instant shown as the reader's language writes dates (`When`)."""
+    return Text(value) if value in WORDS or value in LEVELS else When(value)
 
 
 DUE_DIFFERS = {
@@ -395,7 +395,7 @@ def judge(
             failures.setdefault(expect.card_case[r], []).append(
                 Text(
                     "card at {time}: expected {expected}, got {got}",
-                    time=minutes_to_iso(expect.card_time[r]),
+                    time=When(minutes_to_iso(expect.card_time[r])),
                     expected=word(LEVELS[expect.card_level[r]]),
                     got=word(LEVELS[got_levels[r]]),
                 )
@@ -567,7 +567,7 @@ def rare_failures(
         got = "pending" if np.isnan(batch.accepted[i]) else minutes_to_iso(batch.accepted[i])
         if want != (got if isinstance(e.accepted, dt.datetime) else got[:10]):
             found.append(
-                Text("accepted: expected {expected}, got {got}", expected=want, got=word(got))
+                Text("accepted: expected {expected}, got {got}", expected=word(want), got=word(got))
             )
     if e.cards:
         firsts = first_reached(ladder, cross)
@@ -606,7 +606,7 @@ def rare_failures(
             found.append(
                 Text(
                     "state at {time}: expected {expected}, got {got}",
-                    time=when,
+                    time=When(when),
                     expected=word(state),
                     got=word(got),
                 )

@@ -12,7 +12,7 @@ import typer
 from slasim.cli.common import claim_outputs, emit_json, warn
 from slasim.cli.options import Strict, json_flag
 from slasim.io.errors import SlasimError
-from slasim.io.i18n import Text, os_reason
+from slasim.io.i18n import Text, When, os_reason
 
 commands = typer.Typer()
 
@@ -97,7 +97,7 @@ def check(
             "first {name} due {due}",
             count=len(provisional),
             name=repr(first.name),
-            due=first.got["due"]["legal"],
+            due=When(first.got["due"]["legal"]),
         )
         if strict:
             raise SlasimError(

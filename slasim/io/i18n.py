@@ -150,6 +150,30 @@ class Text(str):
             return str(self)
 
 
+class When(Text):
+    """An ISO date or local instant (`2025-10-30`, `2025-10-30T17:30`, with or without its UTC
+    offset) as a `Text` parameter: its `str` is the ISO text (what JSON holds); shown in Chinese
+    as `date_text` shows a date, with the time beside it (`2025年10月30日 17:30
+    (2025-10-30T17:30)`). Text that is not ISO is shown as written."""
+
+    def __new__(cls, iso: str) -> When:
+        return super().__new__(cls, "{iso}", iso=str(iso))
+
+    def __reduce__(self):
+        return (When, (self.params["iso"],))
+
+    def localized(self, lang: str | None = None) -> str:
+        iso = self.params["iso"]
+        if (lang or _chosen.get()) != "zh":
+            return iso
+        try:
+            when = dt.datetime.fromisoformat(iso)
+        except ValueError:
+            return iso
+        clock = f" {when:%H:%M}" if "T" in iso else ""
+        return f"{when.year}年{when.month}月{when.day}日{clock} ({iso})"
+
+
 def os_reason(exc: OSError) -> Text:
     """The operating system's reason a file operation failed (`strerror`), as a `Text`: a
     message parameter, shown translated where a catalog has it (`slasim.io.files.OS_REASONS`)."""
