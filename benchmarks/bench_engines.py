@@ -5,7 +5,7 @@ onto SimPy (`engine: simpy`), one replication of each at a time, interleaved, so
 machine state; the figure is the median of the pairwise ratios. Results must be equal (checked).
 Scenarios: `district-centre` and `city-portfolio` (shipped), and a supplement-loop service at about
 100,000 cases a replication (defined below).
-Run: python benchmarks/bench_engines.py [--pairs 5] [--quick]
+Run: python benchmarks/bench_engines.py [--pairs 5] [--quick] [--only NAME] [--supplement-pairs N]
 """
 
 from __future__ import annotations
@@ -112,15 +112,23 @@ def measure(scenario: Scenario, pairs: int) -> dict:
     }
 
 
-def measure_all(pairs: int = 5, quick: bool = False) -> list[dict]:
-    """The three scenarios, each `pairs` interleaved pairs (the 100k-case one half as many)."""
+def measure_all(
+    pairs: int = 5, quick: bool = False, only: str = "", supplement_pairs: int = 0
+) -> list[dict]:
+    """The three scenarios, each `pairs` interleaved pairs (the 100k-case one half as many, or
+    `supplement_pairs`); `only`: those whose name contains it."""
     scenarios = [
         load_scenario(ROOT / "scenarios/district-centre.yaml"),
         load_scenario(ROOT / "scenarios/city-portfolio.yaml"),
         supplement_loop(10_000 if quick else 100_000),
     ]
     return [
-        measure(s, pairs if "supplement" not in s.name else max(1, pairs // 2)) for s in scenarios
+        measure(
+            s,
+            pairs if "supplement" not in s.name else supplement_pairs or max(1, pairs // 2),
+        )
+        for s in scenarios
+        if only in s.name
     ]
 
 
@@ -128,8 +136,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pairs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="10k cases for the supplement loop")
+    parser.add_argument("--only", default="", help="only the scenarios whose name contains this")
+    parser.add_argument(
+        "--supplement-pairs", type=int, default=0, help="pairs of the supplement loop (pairs // 2)"
+    )
     args = parser.parse_args()
-    rows = measure_all(args.pairs, args.quick)
+    rows = measure_all(args.pairs, args.quick, args.only, args.supplement_pairs)
     for row in rows:
         print(
             f"{row['scenario']:28s} {row['engine']:7s} {row['cases_measured']:>8,} cases  "
