@@ -12,10 +12,12 @@ request is granted at once if a server is free and it heads the queue; a release
 at once but hands it to the queue's head only when the release event is processed, and that head
 starts when its grant is processed. A desk visit is one job of the loop, not a process of its own:
 the case's process is resumed once, when the work is done. Left out are the events that change
-nothing: a request granted at once and the end of a case's process (dropping an event never
-reorders the others: sequence numbers only grow). Staff absences (a lower staffing period) are
-requests ahead of every case, as in the SimPy engine. It writes no event log or timeline: the
-runner gives those to SimPy.
+nothing: a request granted at once, the end of a case's process, and a release with nobody queued
+(its sequence number kept aside and the entry pushed only if a request queues before it would have
+come up; dropping an event never reorders the others: sequence numbers only grow). The loop handles
+the commonest jobs itself, without calls: a visit granted at once, a grant, a visit's end. Staff
+absences (a lower staffing period) are requests ahead of every case, as in the SimPy engine. It
+writes no event log or timeline: the runner gives those to SimPy.
 """
 
 from __future__ import annotations
