@@ -915,3 +915,38 @@ def test_the_warm_up_imports_each_module_named_past_one_that_fails(tmp_path, mon
     assert "warmed_missing" not in sys.modules
     monkeypatch.delitem(sys.modules, "warmed_a")
     monkeypatch.delitem(sys.modules, "warmed_b")
+
+
+def test_a_stop_while_the_rest_runs_on_processes_keeps_the_first_numbers_only(monkeypatch):
+    import multiprocessing
+
+    import streamlit as st
+
+    import slasim.sim.runner
+    from slasim.sim.parallel import default_workers
+
+    real = slasim.sim.runner.replicate
+    pooled = []
+
+    def replicate(plan, replications, seed, progress=None, *, workers=1, scheduler=None, first=0):
+        if first == 0:
+            return real(plan, replications, seed, progress, workers=workers, first=first)
+        pooled.append(workers)
+
+        def stop(done):  # Stop pressed once the pool's first replication is in
+            progress(done)
+            st.stop()
+
+        return real(plan, replications, seed, stop, workers=workers, first=first)
+
+    monkeypatch.setattr(slasim.sim.runner, "replicate", replicate)
+    at = page(scenario="district-centre")
+    at.number_input(key="staff:district-centre:registry").set_value(4)
+    at.number_input(key="reps:district-centre").set_value(7)
+    at.button(key="run").click().run()
+    assert not at.exception, at.exception
+    assert pooled and (pooled[0] > 1 or default_workers() == 1)  # the rest on processes
+    assert len(at.table) == 1  # the first numbers, still marked as such
+    assert "2 of 7 replications, intervals still wide" in shown_texts(at)
+    assert "whatif" not in at.session_state and not whatif.RESULTS.results
+    assert not multiprocessing.active_children()  # the pool's workers ended with the run

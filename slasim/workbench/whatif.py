@@ -159,7 +159,7 @@ def cli_args(name: str, data: dict, changes: Changes, reps: int, seed: int) -> l
     return args + ["--reps", str(reps), "--seed", str(seed), "--json"]
 
 
-FIRST_CHUNK = 2  # replications of each side run before the first numbers are shown
+FIRST_CHUNK = 2  # replications of each side before the first numbers (the fewest with an interval)
 
 
 @dataclass(frozen=True)
