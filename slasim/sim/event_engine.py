@@ -27,12 +27,13 @@ from collections import deque
 from itertools import count
 
 from slasim.scenario.plan import DepartmentPlan, Plan, ServicePlan, StepPlan
+from slasim.sim.arrivals import receipts
 from slasim.sim.case_flow import CaseFlow
 from slasim.sim.grading import CaseRecord
 from slasim.sim.metrics import DeskTally
 
 NORMAL = 1  # SimPy's priority for all but a process's start (URGENT: `starting`, never in the heap)
-RESUME, CALL, GRANT, DONE, TRIGGER = range(5)  # what a heap entry does with its target
+RESUME, CALL, GRANT, DONE, TRIGGER, ARRIVE = range(6)  # what a heap entry does with its target
 ABSENCE_PRIORITY = -1  # staff absent take their slot before any case
 
 
@@ -265,6 +266,11 @@ class EventReplication(CaseFlow):
                         tally.wait += started - arrived
                         tally.waited += 1
                     process = target.process
+                elif kind is ARRIVE:  # a receipt: its case starts, the next one is scheduled
+                    starting.append(self._case(target.service, target.t, target.k))
+                    target.k += 1
+                    self._next_receipt(target)
+                    continue
                 elif kind is GRANT:  # `_work`, written out
                     desk = target.desk
                     target.started = now
@@ -332,6 +338,32 @@ class EventReplication(CaseFlow):
         if self.desk_waits is not None and started > arrived:
             self._waited(job.record, desk.dept.index, arrived, started)
 
+    def _arrive(self, service: ServicePlan):
+        """`CaseFlow._arrive` without a process to resume at each receipt: run once in its turn at
+        the start, it starts the cases received by then and leaves the rest to `ARRIVE` entries,
+        scheduled as the process's timeouts would be (`_next_receipt`)."""
+        times = (
+            t
+            for block, _online in receipts(self.plan, service, self.seed, self.replication)
+            for t in block.tolist()
+        )
+        self._next_receipt(Receipts(service, times))
+        return
+        yield  # a generator: started as a process, in its turn
+
+    def _next_receipt(self, pending: Receipts) -> None:
+        """Start the cases received by now, then schedule the next receipt."""
+        for t in pending.times:
+            now = self.now
+            if t > now:
+                pending.t = t
+                heapq.heappush(
+                    self.heap, (now + (t - now), NORMAL, next(self.sequence), ARRIVE, pending)
+                )
+                return
+            self.starting.append(self._case(pending.service, t, pending.k))
+            pending.k += 1
+
     def _all_done(self, branches: list):
         # The frame keeps the join's outcome, not the join, as a SimPy process's generator does not
         # hold the condition it waits for (see `Join`).
@@ -351,6 +383,16 @@ class EventReplication(CaseFlow):
             for job in jobs:
                 if job.process is not None and not job.cancelled:
                     yield job.record, desk.dept.index, job.arrived
+
+
+class Receipts:
+    """A service's receipts still to come (`EventReplication._arrive`): the next one's instant and
+    the number of its case."""
+
+    __slots__ = ("service", "times", "t", "k")
+
+    def __init__(self, service: ServicePlan, times):
+        self.service, self.times, self.t, self.k = service, times, 0.0, 0
 
 
 class Join:
