@@ -58,7 +58,7 @@ def test_the_fit_summary_is_chinese_with_hand_checked_lines(fitted):
     assert all(re.search(r"：n=\d+，", line) and "W1=" in line for line in steps)
     assert any("指数分布" in line and "分钟" in line for line in steps)
     assert sum(line.startswith("部门 ") for line in lines) == 6
-    assert "办公时间取自日志：07:00–15:00；休息日：sat, sun" in lines
+    assert "办公时间取自日志：07:00–15:00；休息日：周六、周日" in lines
     assert english_left(out) == [] and english_left(err) == []
     # the English summary has as many lines
     assert len(fitted["en"][1].splitlines()) == len(lines)

@@ -241,7 +241,7 @@ def _first_n(job: FidelityJob):
             raise SlasimError(
                 "the test log's cases fall outside the scenario's calendar ({problem})",
                 source=test.source,
-                problem=err.message,
+                problem=err.message if isinstance(err.message, Text) else Text(err.message),
             ) from None
         raise
     result["log"] = str(log)

@@ -26,6 +26,7 @@ from slasim.calendar.units import MINUTES_PER_DAY, datetime_to_minutes, parse_in
 from slasim.fit.xes import xes_rows
 from slasim.io.columns import column_names
 from slasim.io.errors import SlasimError, shown
+from slasim.io.i18n import Text
 from slasim.io.logfile import MAX_LOG_MB, bytes_read, check_rows, open_log_text
 from slasim.scenario.names import Verbatim
 
@@ -336,7 +337,7 @@ def read_log(
             "{problem}: the log's events must lie within the calendar's years",
             source=source,
             field=names["end"],
-            problem=exc.message,
+            problem=exc.message if isinstance(exc.message, Text) else Text(exc.message),
         ) from None
     return events
 
