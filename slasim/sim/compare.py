@@ -159,11 +159,26 @@ def compare(
         return None if progress is None else (lambda done: progress(offset + done))
 
     base_runs = replicate(base_plan, n, seed, counted(0), workers=workers, scheduler=scheduler)
+    ran = [
+        (
+            "+".join(names),
+            plan,
+            replicate(plan, n, seed, counted(i * n), workers=workers, scheduler=scheduler),
+        )
+        for i, (names, plan) in enumerate(zip(variants, plans), start=1)
+    ]
+    return comparison(base_plan, seed, base_runs, ran)
+
+
+def comparison(base_plan, seed: int, base_runs: list[dict], variants) -> dict:
+    """`compare`'s result from replications already run: the baseline described, and for each
+    variant `(label, plan, runs)` — runs paired with the baseline's by index — its summary, paired
+    changes, engine and warnings (the workbench builds its first numbers with it too)."""
+    n = len(base_runs)
     result = {"baseline": describe(base_plan, n, seed, summarize(base_runs)), "reforms": {}}
-    for i, (names, plan) in enumerate(zip(variants, plans), start=1):
-        runs = replicate(plan, n, seed, counted(i * n), workers=workers, scheduler=scheduler)
+    for label, plan, runs in variants:
         summary = summarize(runs)
-        result["reforms"]["+".join(names)] = {
+        result["reforms"][label] = {
             "summary": summary,
             "change": paired_changes(base_runs, runs),
             **engine_used(plan),

@@ -194,27 +194,11 @@ def chunks(reps: int) -> list[tuple[int, int]]:
 
 
 def compared(prepared: Prepared, base_runs: list[dict], runs: list[dict], seed: int) -> dict:
-    """`sim.compare.compare`'s result from the replications run so far: the baseline described,
-    the what-if's summary, its paired changes, engine and warnings (the same keys, the same
+    """`sim.compare.compare`'s result from the replications run so far (the same keys, the same
     order, the same numbers as `compare` with `len(base_runs)` replications)."""
-    from slasim.sim.backlog import backlog_warnings
-    from slasim.sim.compare import paired_changes
-    from slasim.sim.metrics import summarize
-    from slasim.sim.runner import describe, engine_used
+    from slasim.sim.compare import comparison
 
-    n, plan = len(base_runs), prepared.other
-    summary = summarize(runs)
-    return {
-        "baseline": describe(prepared.base, n, seed, summarize(base_runs)),
-        "reforms": {
-            prepared.label: {
-                "summary": summary,
-                "change": paired_changes(base_runs, runs),
-                **engine_used(plan),
-                "warnings": backlog_warnings(plan, summary["services"]),
-            }
-        },
-    }
+    return comparison(prepared.base, seed, base_runs, [(prepared.label, prepared.other, runs)])
 
 
 def run_what_if(
