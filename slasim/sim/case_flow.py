@@ -407,13 +407,13 @@ class CaseFlow:
             sent_back = (
                 supplement is not None
                 and rounds < supplement.max_rounds
-                and draws.sent_back[k][rounds] < supplement.chance
+                and draws.sent_back[k, rounds] < supplement.chance
             )
             if sent_back and supplement.tolerate:  # 容缺受理: accepted now, the materials follow
                 if not record.is_accepted:
                     record.accepted = self.now
-                gives_up = draws.give_up[k][rounds] < supplement.give_up
-                response = draws.response[k][rounds]
+                gives_up = draws.give_up[k, rounds] < supplement.give_up
+                response = float(draws.response[k, rounds])
                 record.materials_at = (
                     float("inf")
                     if gives_up
@@ -430,10 +430,10 @@ class CaseFlow:
             if not sent_back:
                 break
             notice = self.now
-            if draws.give_up[k][rounds] < supplement.give_up:
+            if draws.give_up[k, rounds] < supplement.give_up:
                 self._span(step, record, entered)
                 return False  # the applicant never comes back
-            back = self._after(notice, draws.response[k][rounds], supplement.response.unit)
+            back = self._after(notice, float(draws.response[k, rounds]), supplement.response.unit)
             rounds += 1
             work = draws.again()
             yield self.timeout(back - notice)
@@ -442,7 +442,7 @@ class CaseFlow:
         special = step.special
         if special is not None and draws.special[k] < special.probability:
             start = self.now
-            finish = self._after(start, draws.special_duration[k], special.duration.unit)
+            finish = self._after(start, float(draws.special_duration[k]), special.duration.unit)
             yield self.timeout(finish - start)
             if record.is_accepted:  # Art. 45: not counted
                 record.pauses = (record.pauses or []) + [(start, finish)]

@@ -208,19 +208,16 @@ class StepDraws:
             self.again = Sampler(step.work, lambda: rng("work-again"), step.work_scale)
         else:
             self.delay = step.delay.draw(rng("delay"), n)
-        # Read one case at a time by the case processes: Python lists (the same floats), as a
-        # list is read faster than an array's element.
         if step.supplement is not None:
             rounds = step.supplement.max_rounds
-            self.sent_back = rng("supplement").random((n, rounds)).tolist()
-            self.give_up = rng("give-up").random((n, rounds)).tolist()
-            response = step.supplement.response.draw(rng("response"), n * rounds)
-            self.response = np.asarray(response, dtype=np.float64).reshape(n, rounds).tolist()
+            self.sent_back = rng("supplement").random((n, rounds))
+            self.give_up = rng("give-up").random((n, rounds))
+            self.response = step.supplement.response.draw(rng("response"), n * rounds).reshape(
+                n, rounds
+            )
         if step.special is not None:
-            self.special = rng("special").random(n).tolist()
-            self.special_duration = np.asarray(
-                step.special.duration.draw(rng("special-duration"), n), dtype=np.float64
-            ).tolist()
+            self.special = rng("special").random(n)
+            self.special_duration = step.special.duration.draw(rng("special-duration"), n)
 
 
 class Block:
