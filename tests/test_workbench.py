@@ -820,7 +820,7 @@ def test_this_week_from_a_log_in_chinese_leaves_no_english(monkeypatch):
     assert "请上传案例日志" in at.info[0].value
     at.file_uploader(key="week_log_upload").upload("our log.csv", LOG.read_bytes()).run()
     at.button(key="week_run").click().run()
-    assert [e.value for e in at.error] == ["--as-of: 请给出日志的截取时刻：--as-of"]
+    assert [e.value for e in at.error] == ["--as-of: 请给出日志的快照时点：--as-of"]
     assert english_left(shown_texts(at)) == []
 
 
