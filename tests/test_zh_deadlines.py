@@ -239,7 +239,7 @@ def test_calendar_show_and_list_in_chinese(cli):
     assert code == code_en == 0 and err == ""
     assert english_left(out, allowed=titles()) == [], out
     lines = out.splitlines()
-    assert lines[1] == "来源：标题：国务院办公厅关于2025年部分节假日安排的通知"
+    assert lines[1] == "来源（标题：国务院办公厅关于2025年部分节假日安排的通知）"
     row = next(line for line in lines if "(2025-10-01)" in line).split()
     assert row == ["2025年10月1日", "(2025-10-01)", "周三", "休息", "法定节假日", "国庆节"]
     makeup = next(line for line in lines if "(2025-10-11)" in line).split()
