@@ -1,5 +1,6 @@
 """What the tests share: paths, Hypothesis strategies, the CLI in this process or a fresh one,
-and the hand-worked centre. Tests import from here, never from each other."""
+the hand-worked centre, and the Markdown link checker of the docs. Tests import from here, never
+from each other."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import contextlib
 import datetime as dt
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -121,3 +123,35 @@ def mutated(data, mutations):
         except (KeyError, IndexError, TypeError):
             continue
     return data
+
+
+MD_LINK = re.compile(r"\]\(([^)\s]+)\)")
+MD_FENCED = re.compile(r"^```.*?^```", re.S | re.M)
+
+
+def anchor(heading: str) -> str:
+    """GitHub's anchor of a heading: lower case, punctuation dropped (full-width too), spaces
+    as -; Chinese characters kept."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def anchors(page: Path) -> set[str]:
+    text = MD_FENCED.sub("", page.read_text(encoding="utf-8"))
+    return {anchor(m.group(1)) for m in re.finditer(r"^#+ (.+)$", text, re.M)}
+
+
+def md_links(page: Path) -> tuple[list[str], list[str]]:
+    """The link targets of a Markdown page (outside code fences), and those of them that are
+    broken: a relative file that does not exist, or a heading that file does not have."""
+    targets = MD_LINK.findall(MD_FENCED.sub("", page.read_text(encoding="utf-8")))
+    broken = []
+    for target in targets:
+        if re.match(r"[a-z]+:", target):
+            continue
+        path, _, fragment = target.partition("#")
+        file = (page.parent / path).resolve() if path else page
+        if not file.exists():
+            broken.append(f"{target}: no such file")
+        elif fragment and file.suffix == ".md" and fragment not in anchors(file):
+            broken.append(f"{target}: no such heading")
+    return targets, broken

@@ -6,14 +6,13 @@ Chinese pages' links (to the glossary's articles too) resolve."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
 
 from slasim.io.i18n import LOCALE_DIR
 
-from .helpers import ROOT
+from .helpers import ROOT, anchor, md_links
 
 GLOSSARY = ROOT / "docs" / "glossary.md"
 ZH_PAGES = [ROOT / "README.zh-CN.md"] + sorted((ROOT / "docs" / "zh").glob("*.md"))
@@ -233,21 +232,6 @@ def test_the_table_reader_reads_a_glossary_table():
 
 
 # Links of the Chinese pages (tests/test_docs_links.py checks README.md and docs/*.md).
-LINK = re.compile(r"\]\(([^)\s]+)\)")
-FENCED = re.compile(r"^```.*?^```", re.S | re.M)
-
-
-def anchor(heading: str) -> str:
-    """GitHub's anchor of a heading: lower case, punctuation dropped (full-width too), spaces
-    as -; Chinese characters kept."""
-    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
-
-
-def anchors(page: Path) -> set[str]:
-    text = FENCED.sub("", page.read_text(encoding="utf-8"))
-    return {anchor(m.group(1)) for m in re.finditer(r"^#+ (.+)$", text, re.M)}
-
-
 def test_anchor_drops_full_width_punctuation():
     assert anchor("何时到期？") == "何时到期"
     assert (
@@ -259,17 +243,6 @@ def test_anchor_drops_full_width_punctuation():
 
 @pytest.mark.parametrize("page", ZH_PAGES, ids=[str(p.relative_to(ROOT)) for p in ZH_PAGES])
 def test_the_chinese_pages_link_to_the_glossary_and_their_links_resolve(page):
-    text = FENCED.sub("", page.read_text(encoding="utf-8"))
-    targets = LINK.findall(text)
+    targets, broken = md_links(page)
     assert any("glossary.md" in target for target in targets), "link the glossary"
-    broken = []
-    for target in targets:
-        if re.match(r"[a-z]+:", target):
-            continue
-        path, _, fragment = target.partition("#")
-        file = (page.parent / path).resolve() if path else page
-        if not file.exists():
-            broken.append(f"{target}: no such file")
-        elif fragment and file.suffix == ".md" and fragment not in anchors(file):
-            broken.append(f"{target}: no such heading")
     assert not broken, "; ".join(broken)
