@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import json
 import os
 import re
 import subprocess
@@ -155,3 +156,79 @@ def md_links(page: Path) -> tuple[list[str], list[str]]:
         elif fragment and file.suffix == ".md" and fragment not in anchors(file):
             broken.append(f"{target}: no such heading")
     return targets, broken
+
+
+# The forecast tests: a snapshot instant, instants and open-case files and logs around it (on the
+# `always` calendar every minute is office time), and a centre of two desks to queue cases at.
+AS_OF = dt.datetime(2025, 1, 10, 8, 0)
+
+
+def at(minutes: float, as_of: dt.datetime = AS_OF) -> str:
+    """`as_of` plus minutes, ISO."""
+    return (as_of + dt.timedelta(minutes=minutes)).isoformat()
+
+
+def write_snapshot(tmp_path: Path, cases: list[dict], as_of=AS_OF, name="open.json") -> Path:
+    """An open-cases file of `cases` taken at `as_of`."""
+    path = tmp_path / name
+    path.write_text(json.dumps({"as_of": as_of.isoformat(), "cases": cases}))
+    return path
+
+
+def write_log(path: Path, events, columns=("case_id", "activity")) -> Path:
+    """A CSV case log: each event is its `columns` then start and end in minutes from AS_OF."""
+    rows = [",".join([*columns, "start_time", "end_time"])]
+    rows += [",".join([*map(str, e[:-2]), at(e[-2]), at(e[-1])]) for e in events]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def log_snapshot(spec, log: Path, read):
+    """The open cases of `log` (read by `read(path, calendar)`) placed at AS_OF on the plan of a
+    1wd forecast, and the plan's start (business minutes)."""
+    from slasim.calendar.workcalendar import load_calendar
+    from slasim.fit.build import slug
+    from slasim.forecast.from_log import snapshot_from_log
+    from slasim.forecast.risk import forecast_plan
+
+    cal = load_calendar(spec.calendar)
+    as_of = cal.minutes(AS_OF.date()) + 8 * 60
+    plan, _, start = forecast_plan(spec, as_of, "1wd")
+    return snapshot_from_log(plan, read(log, cal), as_of, slug), start
+
+
+TWO_DESKS = """
+name: {name}
+calendar: always
+start: 2025-01-01
+working_days: 30
+cards: warn-before
+departments: {{desk: {{staff: 1}}, other: {{staff: 1}}}}
+services:
+  request:
+    limits: {{promised: 2wh, legal: 1wd}}
+    acceptance: receipt
+    arrivals: {{per_day: 0}}
+    steps: [{{step: serve, department: desk, work: {{fixed: {desk}}}}}]
+  quick:
+    limits: {{promised: 2wh, legal: 1wd}}
+    acceptance: receipt
+    arrivals: {{per_day: 0}}
+    steps: [{{step: serve, department: other, work: {{fixed: {other}}}}}]
+"""
+
+
+def two_desks_yaml(desk: int, other: int, name: str = "queue") -> str:
+    """A scenario of one clerk at `desk` (service `request`) and one at `other` (`quick`), fixed
+    work of `desk` and `other` minutes, promised limit 2 working hours from receipt, no arrivals."""
+    return TWO_DESKS.format(name=name, desk=desk, other=other)
+
+
+def desk_queue(waiting: int = 3) -> list[dict]:
+    """Open cases of `request` at desk: `a` received at -100, in service since -20; q1..qN
+    received at AS_OF, waiting in that order."""
+    base = {"service": "request", "step": "serve"}
+    cases = [{"id": "a", **base, "received": at(-100), "state": "in_service", "since": at(-20)}]
+    return cases + [
+        {"id": f"q{i}", **base, "received": at(0), "position": i} for i in range(1, waiting + 1)
+    ]

@@ -21,26 +21,13 @@ from slasim.scenario.loader import load_scenario
 from slasim.scenario.schema import Scenario
 from slasim.sim.warm import OpenCase
 
-from .helpers import slasim
-
-AS_OF = dt.datetime(2025, 1, 10, 8, 0)
+from .helpers import AS_OF, at, slasim, two_desks_yaml, write_snapshot
 
 
 def scenario(tmp_path, text: str) -> Scenario:
     path = tmp_path / "scenario.yaml"
     path.write_text(text)
     return load_scenario(path)
-
-
-def snapshot(tmp_path, cases: list[dict], name: str = "open.json", as_of=AS_OF) -> str:
-    path = tmp_path / name
-    path.write_text(json.dumps({"as_of": as_of.isoformat(), "cases": cases}))
-    return path
-
-
-def at(minutes: float) -> str:
-    """AS_OF plus minutes (the `always` calendar: every minute is office time)."""
-    return (AS_OF + dt.timedelta(minutes=minutes)).isoformat()
 
 
 MM1 = """
@@ -76,7 +63,7 @@ def test_queue_position_red_is_an_erlang_tail(tmp_path):
         cases.append({"id": f"k{k}", "service": "request", "received": received, "step": "serve"})
         cases[-1].update(state)
     result = forecast_open_file(
-        spec, snapshot(tmp_path, cases), horizon="1wd", replications=600, seed=3
+        spec, write_snapshot(tmp_path, cases), horizon="1wd", replications=600, seed=3
     )
     by_id = {row["id"]: row for row in result["cases"]}
     for k, r in remaining.items():
@@ -94,28 +81,7 @@ def test_deterministic_snapshot_matches_a_hand_calculation(tmp_path):
     #   b: first in the queue → +100; received -15 → due +105, yellow at +93: yellow only.
     #   c: second in the queue → +160; received at AS_OF → due +120: yellow and red.
     #   d: another desk, in service since AS_OF with 10 minutes of work: decided +10, no card.
-    spec = scenario(
-        tmp_path,
-        """
-name: fixed
-calendar: always
-start: 2025-01-01
-working_days: 30
-cards: warn-before
-departments: {desk: {staff: 1}, other: {staff: 1}}
-services:
-  request:
-    limits: {promised: 2wh, legal: 1wd}
-    acceptance: receipt
-    arrivals: {per_day: 0}
-    steps: [{step: serve, department: desk, work: {fixed: 60}}]
-  quick:
-    limits: {promised: 2wh, legal: 1wd}
-    acceptance: receipt
-    arrivals: {per_day: 0}
-    steps: [{step: serve, department: other, work: {fixed: 10}}]
-""",
-    )
+    spec = scenario(tmp_path, two_desks_yaml(60, 10, name="fixed"))
     base = {"service": "request", "step": "serve"}
     cases = [
         {**base, "id": "c", "received": at(0), "position": 2},
@@ -124,7 +90,9 @@ services:
         {"id": "d", "service": "quick", "step": "serve", "received": at(0)}
         | {"state": "in_service", "since": at(0)},
     ]
-    result = forecast_open_file(spec, snapshot(tmp_path, cases), horizon="1wd", replications=3)
+    result = forecast_open_file(
+        spec, write_snapshot(tmp_path, cases), horizon="1wd", replications=3
+    )
     rows = {row["id"]: row for row in result["cases"]}
     hand = {"a": (1, 1, 40), "b": (1, 0, 100), "c": (1, 1, 160), "d": (0, 0, 10)}
     for case, (yellow, red, decided) in hand.items():
@@ -174,7 +142,7 @@ def test_a_case_parked_in_a_supplement_has_its_clock_stopped_as_deadline_compute
         "extension": "10wd",
     }
     result = forecast_open_file(
-        spec, snapshot(tmp_path, [case], as_of=as_of), horizon="10wd", replications=2
+        spec, write_snapshot(tmp_path, [case], as_of=as_of), horizon="10wd", replications=2
     )
     (row,) = result["cases"]
     cal = load_calendar("cn")
@@ -302,7 +270,7 @@ def test_event_engine_equals_simpy_on_warm_started_centres(name):
 def test_bad_snapshots_are_one_located_line(tmp_path, change, field, message):
     (tmp_path / "s.yaml").write_text(SUPPLEMENT)
     case = {"id": "x", "service": "permit", "received": "2025-03-03T09:00", "step": "review"}
-    path = snapshot(tmp_path, [case | change], as_of=dt.datetime(2025, 3, 11, 10))
+    path = write_snapshot(tmp_path, [case | change], as_of=dt.datetime(2025, 3, 11, 10))
     ran = slasim("forecast", tmp_path / "s.yaml", "--open", path, "-n", "2")
     assert ran.returncode == 2, ran
     lines = ran.stderr.strip().splitlines()
@@ -348,7 +316,7 @@ def test_a_csv_snapshot_reads_as_its_json(tmp_path):
         "p2,permit,2025-03-11T09:00,,accept,,,,\n"
     )
     from_json = forecast_open_file(
-        spec, snapshot(tmp_path, cases, as_of=as_of), horizon="10wd", replications=2
+        spec, write_snapshot(tmp_path, cases, as_of=as_of), horizon="10wd", replications=2
     )
     from_csv = forecast_open_file(
         spec, csv_path, as_of="2025-03-11T10:00", horizon="10wd", replications=2

@@ -4,21 +4,16 @@ branch shares."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
 
-from slasim.calendar.workcalendar import load_calendar
 from slasim.fit.build import slug
 from slasim.fit.log import read_log
-from slasim.forecast.from_log import forecast_log, snapshot_from_log
-from slasim.forecast.risk import forecast_plan
+from slasim.forecast.from_log import forecast_log
 from slasim.scenario.loader import load_scenario
 
-from .helpers import slasim
-
-AS_OF = dt.datetime(2025, 1, 10, 8, 0)
+from .helpers import AS_OF, log_snapshot, slasim, write_log
 
 SCENARIO = """
 name: permits
@@ -64,17 +59,6 @@ EVENTS = [
 ]
 
 
-def stamp(minutes: int) -> str:
-    return (AS_OF + dt.timedelta(minutes=minutes)).isoformat()
-
-
-def write_log(path, events):
-    rows = ["case_id,activity,start_time,end_time"]
-    rows += [f"{c},{a},{stamp(s)},{stamp(e)}" for c, a, s, e in events]
-    path.write_text("\n".join(rows) + "\n")
-    return path
-
-
 @pytest.fixture
 def files(tmp_path):
     scenario = tmp_path / "permits.yaml"
@@ -83,11 +67,7 @@ def files(tmp_path):
 
 
 def places_at_as_of(scenario_path, log):
-    spec = load_scenario(scenario_path)
-    cal = load_calendar(spec.calendar)
-    as_of = cal.minutes(AS_OF.date()) + 8 * 60
-    plan, _, as_of_business = forecast_plan(spec, as_of, "1wd")
-    snap = snapshot_from_log(plan, read_log(log, cal), as_of, slug)
+    snap, as_of_business = log_snapshot(load_scenario(scenario_path), log, read_log)
 
     def back(value):  # `always`: business minutes run with wall minutes
         return value - as_of_business

@@ -21,9 +21,7 @@ from slasim.scenario.loader import load_scenario
 from slasim.scenario.plan import MarkovPlan, ParallelPlan, StepPlan
 from slasim.sim.warm import Front, OpenCase
 
-from .test_forecast_log import stamp
-
-AS_OF = dt.datetime(2025, 1, 10, 8, 0)
+from .helpers import AS_OF, at, log_snapshot, write_log, write_snapshot
 
 SCENARIO = """
 name: groups
@@ -76,14 +74,6 @@ EVENTS = [
 ]
 
 
-def log_file(tmp_path):
-    rows = ["case_id,service,activity,start_time,end_time"]
-    rows += [f"{c},{s},{a},{stamp(b)},{stamp(e)}" for c, s, a, b, e in EVENTS]
-    path = tmp_path / "log.csv"
-    path.write_text("\n".join(rows) + "\n")
-    return path
-
-
 def read_services(path, cal):
     return read_log(path, cal, service="service")
 
@@ -92,16 +82,12 @@ def read_services(path, cal):
 def files(tmp_path):
     scenario = tmp_path / "groups.yaml"
     scenario.write_text(SCENARIO)
-    return scenario, log_file(tmp_path)
+    return scenario, write_log(tmp_path / "log.csv", EVENTS, ("case_id", "service", "activity"))
 
 
 def test_places_in_a_parallel_group_and_a_markov_route(files):
     scenario, log = files
-    spec = load_scenario(scenario)
-    cal = load_calendar(spec.calendar)
-    as_of = cal.minutes(AS_OF.date()) + 8 * 60
-    plan, _, start = forecast_plan(spec, as_of, "1wd")
-    snap = snapshot_from_log(plan, read_services(log, cal), as_of, slug)
+    snap, start = log_snapshot(load_scenario(scenario), log, read_services)
     assert snap.left_out == {}
     places = {
         c.key: [(f.step, f.state, f.since - start, f.visits) for f in c.fronts] for c in snap.cases
@@ -135,7 +121,7 @@ def test_decisions_inside_groups_by_hand(files, engine):
     assert result["engine"] == engine
     decided = {row["id"]: row["decision_p50"] for row in result["cases"]}
     hand = {"c1": 20, "c2": 200, "c3": 170, "m1": 60, "m2": 40}
-    assert decided == {case: stamp(m)[:16] for case, m in hand.items()}
+    assert decided == {case: at(m)[:16] for case, m in hand.items()}
     assert result["snapshot"]["left_out"] == {}
 
 
@@ -144,16 +130,10 @@ def test_a_log_cut_at_t_decides_a_markov_case_whose_route_may_end(tmp_path):
     # is decided; after x it goes to y (share 1), so m4 is open, after x.
     scenario = tmp_path / "g.yaml"
     scenario.write_text(SCENARIO)
-    rows = ["case_id,service,activity,start_time,end_time"]
-    for c, a, start, end in [("m3", "X", -90, -70), ("m3", "Y", -60, -10), ("m4", "X", -30, -5)]:
-        rows.append(f"{c},loop,{a},{stamp(start)},{stamp(end)}")
-    log = tmp_path / "cut.csv"
-    log.write_text("\n".join(rows) + "\n")
-    spec = load_scenario(scenario)
-    cal = load_calendar(spec.calendar)
-    as_of = cal.minutes(AS_OF.date()) + 8 * 60
-    plan, _, _ = forecast_plan(spec, as_of, "1wd")
-    snap = snapshot_from_log(plan, read_services(log, cal), as_of, slug)
+    events = [("m3", "loop", "X", -90, -70), ("m3", "loop", "Y", -60, -10)]
+    events.append(("m4", "loop", "X", -30, -5))
+    log = write_log(tmp_path / "cut.csv", events, ("case_id", "service", "activity"))
+    snap, _ = log_snapshot(load_scenario(scenario), log, read_services)
     assert [(c.key, c.step, c.state) for c in snap.cases] == [("m4", "x", "after")]
 
 
@@ -333,21 +313,19 @@ def test_the_binding_desk_of_each_case_by_hand(tmp_path):
     spec = load_scenario(spec_path)
 
     def case(key, service, step, received, **more):
-        return {"id": key, "service": service, "step": step, "received": stamp(received)} | more
+        return {"id": key, "service": service, "step": step, "received": at(received)} | more
 
     cases = [
-        case("a1", "one", "s1", -100, state="in_service", since=stamp(0)),
+        case("a1", "one", "s1", -100, state="in_service", since=at(0)),
         case("a2", "one", "s1", -30, position=1),
         case("c", "three", "t1", -200, position=2),
-        case("b1", "two", "s2", 0, state="in_service", since=stamp(0)),
+        case("b1", "two", "s2", 0, state="in_service", since=at(0)),
         case("d", "three", "t2", -50, position=1, steps_done=["t1"]),
         case("e", "two", "s2", 0, position=2),
-        case("x", "four", "u1", -100, state="in_service", since=stamp(-90)),
+        case("x", "four", "u1", -100, state="in_service", since=at(-90)),
         case("y", "four", "u1", 0, position=1),
     ]
-    path = tmp_path / "open.json"
-
-    path.write_text(json.dumps({"as_of": AS_OF.isoformat(), "cases": cases}))
+    path = write_snapshot(tmp_path, cases)
     result = forecast_open_file(spec, path, horizon="1wd", replications=2)
     rows = {row["id"]: row for row in result["cases"]}
     hand = {
@@ -363,7 +341,7 @@ def test_the_binding_desk_of_each_case_by_hand(tmp_path):
     for key, (red, decided, desk) in hand.items():
         assert (rows[key]["red"]["p"], rows[key]["decision_p50"], rows[key]["binding_desk"]) == (
             red,
-            stamp(decided)[:16],
+            at(decided)[:16],
             desk,
         ), key
     assert rows["x"]["yellow"]["p"] == rows["y"]["yellow"]["p"] == 1
@@ -381,18 +359,17 @@ def test_an_open_cases_file_places_cases_inside_groups(tmp_path):
     (tmp_path / "groups.yaml").write_text(SCENARIO)
     spec = load_scenario(tmp_path / "groups.yaml")
     cases = [
-        {"id": "f1", "service": "permit", "received": stamp(-100), "step": "pa2"}
-        | {"state": "in_service", "since": stamp(-20), "steps_done": ["intake", "pa1", "pb"]},
-        {"id": "f2", "service": "permit", "received": stamp(-15), "step": "intake"}
-        | {"state": "after", "since": stamp(-5)},
-        {"id": "f3", "service": "loop", "received": stamp(-100), "step": "y"}
-        | {"state": "delay", "since": stamp(-20), "steps_done": ["x"]},
+        {"id": "f1", "service": "permit", "received": at(-100), "step": "pa2"}
+        | {"state": "in_service", "since": at(-20), "steps_done": ["intake", "pa1", "pb"]},
+        {"id": "f2", "service": "permit", "received": at(-15), "step": "intake"}
+        | {"state": "after", "since": at(-5)},
+        {"id": "f3", "service": "loop", "received": at(-100), "step": "y"}
+        | {"state": "delay", "since": at(-20), "steps_done": ["x"]},
     ]
-    path = tmp_path / "open.json"
-    path.write_text(json.dumps({"as_of": AS_OF.isoformat(), "cases": cases}))
+    path = write_snapshot(tmp_path, cases)
     result = forecast_open_file(spec, path, horizon="1wd", replications=2)
     decided = {row["id"]: row["decision_p50"] for row in result["cases"]}
-    assert decided == {"f1": stamp(20)[:16], "f2": stamp(110)[:16], "f3": stamp(40)[:16]}
+    assert decided == {"f1": at(20)[:16], "f2": at(110)[:16], "f3": at(40)[:16]}
 
 
 def test_a_log_forecast_inside_groups_in_chinese():
@@ -429,21 +406,15 @@ def test_a_log_that_goes_on_draws_a_markov_cases_next_step_without_the_way_out(t
     # and waits for x (the only other move), its third visit.
     scenario = tmp_path / "g.yaml"
     scenario.write_text(SCENARIO.replace("max_visits: 2", "max_visits: 5"))
-    rows = ["case_id,service,activity,start_time,end_time"]
-    for a, start, end in [("X", -90, -70), ("Y", -60, -10), ("X", 30, 50)]:
-        rows.append(f"m5,loop,{a},{stamp(start)},{stamp(end)}")
-    rows.append(f"other,loop,X,{stamp(-500)},{stamp(-480)}")
-    log = tmp_path / "on.csv"
-    log.write_text("\n".join(rows) + "\n")
+    events = [("m5", "loop", a, start, end) for a, start, end in [("X", -90, -70), ("Y", -60, -10)]]
+    events += [("m5", "loop", "X", 30, 50), ("other", "loop", "X", -500, -480)]
+    log = write_log(tmp_path / "on.csv", events, ("case_id", "service", "activity"))
     spec = load_scenario(scenario)
-    cal = load_calendar(spec.calendar)
-    as_of = cal.minutes(AS_OF.date()) + 8 * 60
-    plan, _, _ = forecast_plan(spec, as_of, "1wd")
-    snap = snapshot_from_log(plan, read_services(log, cal), as_of, slug)
+    snap, _ = log_snapshot(spec, log, read_services)
     assert [(c.key, c.step, c.state, c.visits) for c in snap.cases] == [("m5", "x", "waiting", 3)]
     assert snap.choices == {0: [(1.0, "x", "waiting")]}
     # From T: x 0..20 at the free desk m (visit 3), y 20..80 (visit 4), then y ends the route
     # (+80) or sends it to x 80..100, the fifth and last visit (+100).
     result = forecast_log(spec, log, read_services, slug, as_of=AS_OF.isoformat(), replications=6)
     row = result["cases"][0]
-    assert {row["decision_p50"], row["decision_p90"]} <= {stamp(80)[:16], stamp(100)[:16]}
+    assert {row["decision_p50"], row["decision_p90"]} <= {at(80)[:16], at(100)[:16]}

@@ -3,7 +3,6 @@ numbers, checked against a queue worked out by hand and against every single cha
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 from slasim.forecast.prevent import with_extra
@@ -11,33 +10,9 @@ from slasim.forecast.risk import forecast_open_file, forecast_plan
 from slasim.scenario.loader import load_scenario
 
 from .english import english_left
-from .helpers import slasim
+from .helpers import at, desk_queue, slasim, two_desks_yaml, write_snapshot
 
-AS_OF = dt.datetime(2025, 1, 10, 8, 0)
-
-SCENARIO = """
-name: queue
-calendar: always
-start: 2025-01-01
-working_days: 30
-cards: warn-before
-departments: {desk: {staff: 1}, other: {staff: 1}}
-services:
-  request:
-    limits: {promised: 2wh, legal: 1wd}
-    acceptance: receipt
-    arrivals: {per_day: 0}
-    steps: [{step: serve, department: desk, work: {fixed: 50}}]
-  quick:
-    limits: {promised: 2wh, legal: 1wd}
-    acceptance: receipt
-    arrivals: {per_day: 0}
-    steps: [{step: serve, department: other, work: {fixed: 10}}]
-"""
-
-
-def at(minutes: float) -> str:
-    return (AS_OF + dt.timedelta(minutes=minutes)).isoformat()
+SCENARIO = two_desks_yaml(50, 10)
 
 
 def files(tmp_path):
@@ -48,16 +23,7 @@ def files(tmp_path):
     # One more at `other` changes nothing: 0.
     scenario = tmp_path / "queue.yaml"
     scenario.write_text(SCENARIO)
-    base = {"service": "request", "step": "serve"}
-    cases = [
-        {"id": "a", **base, "received": at(-100), "state": "in_service", "since": at(-20)},
-        {"id": "q1", **base, "received": at(0), "position": 1},
-        {"id": "q2", **base, "received": at(0), "position": 2},
-        {"id": "q3", **base, "received": at(0), "position": 3},
-    ]
-    snapshot = tmp_path / "open.json"
-    snapshot.write_text(json.dumps({"as_of": AS_OF.isoformat(), "cases": cases}))
-    return scenario, snapshot
+    return scenario, write_snapshot(tmp_path, desk_queue(3))
 
 
 def test_one_more_clerk_at_the_binding_desk_prevents_two_reds(tmp_path):

@@ -5,7 +5,6 @@ snapshot and on a hand-worked pair of desks; and on the command line, in Chinese
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import json
 import math
@@ -25,34 +24,10 @@ from slasim.scenario.loader import load_scenario
 from slasim.scenario.plan import Plan
 
 from .english import english_left
-from .helpers import ROOT, slasim
+from .helpers import ROOT, at, desk_queue, slasim, two_desks_yaml, write_snapshot
 
-AS_OF = dt.datetime(2025, 1, 10, 8, 0)
 RED = LEVELS.index("red")
-
-TWO_DESKS = """
-name: queue
-calendar: always
-start: 2025-01-01
-working_days: 30
-cards: warn-before
-departments: {desk: {staff: 1}, other: {staff: 1}}
-services:
-  request:
-    limits: {promised: 2wh, legal: 1wd}
-    acceptance: receipt
-    arrivals: {per_day: 0}
-    steps: [{step: serve, department: desk, work: {fixed: 50}}]
-  quick:
-    limits: {promised: 2wh, legal: 1wd}
-    acceptance: receipt
-    arrivals: {per_day: 0}
-    steps: [{step: serve, department: other, work: {fixed: 50}}]
-"""
-
-
-def at(minutes: float) -> str:
-    return (AS_OF + dt.timedelta(minutes=minutes)).isoformat()
+TWO_DESKS = two_desks_yaml(50, 50)
 
 
 def two_desks(tmp_path):
@@ -64,13 +39,9 @@ def two_desks(tmp_path):
     # change; one more at desk for the first day: 2 (a, o3); one more at each: 1 (a); 0 never.
     scenario = tmp_path / "queue.yaml"
     scenario.write_text(TWO_DESKS)
-    desk, other = {"service": "request", "step": "serve"}, {"service": "quick", "step": "serve"}
-    cases = [{"id": "a", **desk, "received": at(-100), "state": "in_service", "since": at(-20)}]
-    cases += [{"id": f"q{i}", **desk, "received": at(0), "position": i} for i in (1, 2, 3)]
-    cases += [{"id": f"o{i}", **other, "received": at(0), "position": i} for i in (1, 2, 3)]
-    snapshot = tmp_path / "open.json"
-    snapshot.write_text(json.dumps({"as_of": AS_OF.isoformat(), "cases": cases}))
-    return scenario, snapshot
+    other = {"service": "quick", "step": "serve"}
+    cases = [{"id": f"o{i}", **other, "received": at(0), "position": i} for i in (1, 2, 3)]
+    return scenario, write_snapshot(tmp_path, desk_queue(3) + cases)
 
 
 def mmc_snapshot(tmp_path):
@@ -80,9 +51,7 @@ def mmc_snapshot(tmp_path):
     base = {"service": "request", "step": "serve", "received": at(-60)}
     cases = [{"id": f"s{i}", **base, "state": "in_service", "since": at(-30)} for i in (1, 2, 3)]
     cases += [{"id": f"w{i:02d}", **base, "position": i} for i in range(1, 13)]
-    snapshot = tmp_path / "open.json"
-    snapshot.write_text(json.dumps({"as_of": AS_OF.isoformat(), "cases": cases}))
-    return ROOT / "scenarios" / "mmc-always.yaml", snapshot
+    return ROOT / "scenarios" / "mmc-always.yaml", write_snapshot(tmp_path, cases)
 
 
 def setup(scenario_path, snapshot_path, horizon="2wd"):

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from .english import english_left
-from .helpers import ROOT, slasim
-from .test_forecast_log import AS_OF, EVENTS, HISTORY, SCENARIO, write_log
+from .helpers import AS_OF, ROOT, slasim, write_log
+from .test_forecast_log import EVENTS, HISTORY, SCENARIO
 
 OPEN = ROOT / "scenarios" / "open-cases" / "district-centre.yaml"
 
