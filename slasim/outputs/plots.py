@@ -183,18 +183,16 @@ def svg_text(fig) -> str:
     return xml_text(buffer.getvalue())
 
 
-def card_rates(groups: dict[str, dict], title: str) -> str:
-    """Bars: share of accepted cases that ever reached yellow / red, per group (service or reform)."""
-    plt = _pyplot()
-    groups, title = _labels(groups), _labels(title)
-    names = list(groups)
-    fig, ax = plt.subplots(figsize=(max(5, 1.4 * len(names) + 2), 3.6))
+def _yellow_red_bars(ax, stats, labels, scale: float = 1) -> None:
+    """Yellow and red bars side by side at x = 0, 1, …: `stats(level)` gives the level's statistic
+    (mean and ci95) at each x, drawn times `scale` with its 95 % interval, which stops at 0 (a share
+    or a count is never negative); `labels` are the legend's for yellow and for red."""
     width = 0.38
-    for j, (level, label) in enumerate((("yellow", _("ever yellow")), ("red", _("ever red")))):
-        key = f"ever_{level}"
-        xs = [i + (j - 0.5) * width for i in range(len(names))]
-        means = [100 * _mean(groups[n].get(key)) for n in names]
-        halves = [100 * _half(groups[n].get(key)) for n in names]
+    for j, (level, label) in enumerate(zip(("yellow", "red"), labels)):
+        values = stats(level)
+        xs = [i + (j - 0.5) * width for i in range(len(values))]
+        means = [scale * _mean(stat) for stat in values]
+        halves = [scale * _half(stat) for stat in values]
         ax.bar(
             xs,
             means,
@@ -203,7 +201,21 @@ def card_rates(groups: dict[str, dict], title: str) -> str:
             capsize=3,
             color=LEVEL_COLOURS[level],
             label=label,
-        )  # a share's interval stops at 0
+        )
+
+
+def card_rates(groups: dict[str, dict], title: str) -> str:
+    """Bars: share of accepted cases that ever reached yellow / red, per group (service or reform)."""
+    plt = _pyplot()
+    groups, title = _labels(groups), _labels(title)
+    names = list(groups)
+    fig, ax = plt.subplots(figsize=(max(5, 1.4 * len(names) + 2), 3.6))
+    _yellow_red_bars(
+        ax,
+        lambda level: [groups[n].get(f"ever_{level}") for n in names],
+        (_("ever yellow"), _("ever red")),
+        scale=100,
+    )
     ax.set_xticks(range(len(names)), names, rotation=20, ha="right")
     ax.set_ylabel(_("% of accepted cases"))
     ax.set_ylim(bottom=0)
@@ -302,20 +314,9 @@ def cards_per_day(result: dict):
     plt = _pyplot()
     days = _labels(result["cards_per_day"])
     fig, ax = plt.subplots(figsize=(max(6, 0.55 * len(days) + 2), 3.4))
-    width = 0.38
-    for j, (level, label) in enumerate((("yellow", _("yellow cards")), ("red", _("red cards")))):
-        xs = [i + (j - 0.5) * width for i in range(len(days))]
-        means = [_mean(day[level]) for day in days]
-        halves = [_half(day[level]) for day in days]
-        ax.bar(
-            xs,
-            means,
-            width,
-            yerr=[[min(h, m) for h, m in zip(halves, means)], halves],
-            capsize=3,
-            color=LEVEL_COLOURS[level],
-            label=label,
-        )  # a count's interval stops at 0
+    _yellow_red_bars(
+        ax, lambda level: [day[level] for day in days], (_("yellow cards"), _("red cards"))
+    )
     ax.set_xticks(range(len(days)), [day["day"][5:] for day in days], rotation=30, ha="right")
     ax.set_xlabel(_("working day (month-day)"))
     ax.set_ylabel(_("cards fired (all cases)"))
