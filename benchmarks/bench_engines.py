@@ -19,6 +19,7 @@ from pathlib import Path
 from slasim.scenario.loader import load_scenario
 from slasim.scenario.plan import compile_plan
 from slasim.scenario.schema import Scenario
+from slasim.sim.draws import forget_streams
 from slasim.sim.runner import engine_used, replication_metrics
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,13 +88,16 @@ def measure(scenario: Scenario, pairs: int) -> dict:
     reference = compile_plan(scenario.model_copy(update={"engine": "simpy"}))
     fast, slow, equal, cases = [], [], True, 0
     for r in range(pairs):
+        forget_streams()  # neither engine starts with the other's streams' key prefixes
         t0 = time.perf_counter()
         ours = replication_metrics(plan, r, scenario.seed)
         t1 = time.perf_counter()
-        theirs = replication_metrics(reference, r, scenario.seed)
+        forget_streams()
         t2 = time.perf_counter()
+        theirs = replication_metrics(reference, r, scenario.seed)
+        t3 = time.perf_counter()
         fast.append(t1 - t0)
-        slow.append(t2 - t1)
+        slow.append(t3 - t2)
         equal = equal and same(ours, theirs)
         cases = ours["overall"]["arrived"]
     return {

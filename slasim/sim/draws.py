@@ -48,6 +48,12 @@ _pools: dict[tuple, tuple] = {}  # entropy words so far -> (pool, hash constant)
 _keys: dict[tuple, tuple] = {}  # names -> their crc32s
 
 
+def forget_streams() -> None:
+    """Drop the pools kept for key prefixes (benchmarks: each run then pays for its own)."""
+    _pools.clear()
+    _keys.clear()
+
+
 def _words_of(value: int) -> list[int]:
     """A non-negative integer as SeedSequence reads it: 32-bit words, least significant first."""
     if value < 0:
