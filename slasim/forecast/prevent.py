@@ -69,21 +69,32 @@ def with_extra(plan: Plan, department: int, start: float, end: float, extra: int
     return out
 
 
-def reds(plan: Plan, cases, horizon_end: float, replications: int, seed: int, extension, choices):
-    """Per replication: (open cases red by the horizon's end, red cards fired within it)."""
+def _walls(plan: Plan, horizon_end: float) -> tuple[float, float]:
+    """The horizon's start (the snapshot) and end as wall minutes."""
     cal = plan.calendar
     start_wall = float(cal.to_wall_array(np.array([plan.start]), side="left")[0])
     end_wall = float(cal.to_wall_array(np.array([horizon_end]), side="left")[0])
-    edges = np.array([start_wall, end_wall])
+    return start_wall, end_wall
+
+
+def _graded_replications(plan: Plan, cases, replications: int, seed: int, extension, choices):
+    """The forecast's replications run again on `plan` (the same random numbers whatever the
+    staffing): per replication, the open cases graded (with their extensions) and every case."""
     engine = engine_for(plan)["engine"]
     extension = {c.number: extension.get(c.key, 0.0) for c in cases}
-    open_red, all_red = [], []
     for r in range(replications):
         warm, every = run_warm(plan, placed(cases, choices, seed, r), r, seed, engine)
-        open_red.append(
-            float((reached(grade(plan, warm, extension), len(cases), end_wall) >= RED).sum())
-        )
-        all_red.append(float(fired_per_day(grade(plan, every, {}), "red", edges, start_wall).sum()))
+        yield grade(plan, warm, extension), grade(plan, every, {})
+
+
+def reds(plan: Plan, cases, horizon_end: float, replications: int, seed: int, extension, choices):
+    """Per replication: (open cases red by the horizon's end, red cards fired within it)."""
+    start_wall, end_wall = _walls(plan, horizon_end)
+    edges = np.array([start_wall, end_wall])
+    open_red, all_red = [], []
+    for graded, every in _graded_replications(plan, cases, replications, seed, extension, choices):
+        open_red.append(float((reached(graded, len(cases), end_wall) >= RED).sum()))
+        all_red.append(float(fired_per_day(every, "red", edges, start_wall).sum()))
     return np.array(open_red), np.array(all_red)
 
 
@@ -189,21 +200,15 @@ def cards_to_come(
 ):
     """Per replication: (open cases that reach `level` or worse by the horizon's end and had not
     at the snapshot, `level` cards fired within the horizon by every case)."""
-    cal = plan.calendar
-    start_wall = float(cal.to_wall_array(np.array([plan.start]), side="left")[0])
-    end_wall = float(cal.to_wall_array(np.array([horizon_end]), side="left")[0])
+    start_wall, end_wall = _walls(plan, horizon_end)
     edges = np.array([start_wall, end_wall])
-    engine = engine_for(plan)["engine"]
-    extension = {c.number: extension.get(c.key, 0.0) for c in cases}
     index = LEVELS.index(level)
     open_new, every_case = [], []
-    for r in range(replications):
-        warm, every = run_warm(plan, placed(cases, choices, seed, r), r, seed, engine)
-        graded = grade(plan, warm, extension)
+    for graded, every in _graded_replications(plan, cases, replications, seed, extension, choices):
         now = reached(graded, len(cases), start_wall) >= index
         then = reached(graded, len(cases), end_wall) >= index
         open_new.append(float((then & ~now).sum()))
-        every_case.append(float(fired_per_day(grade(plan, every, {}), level, edges, start_wall)[0]))
+        every_case.append(float(fired_per_day(every, level, edges, start_wall)[0]))
     return np.array(open_new), np.array(every_case)
 
 
