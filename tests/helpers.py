@@ -232,3 +232,91 @@ def desk_queue(waiting: int = 3) -> list[dict]:
     return cases + [
         {"id": f"q{i}", **base, "received": at(0), "position": i} for i in range(1, waiting + 1)
     ]
+
+
+# The permits centre of the log forecasts: intake, a branch (inspection 25 %, review 75 %), decide.
+PERMITS = """
+name: permits
+calendar: always
+start: 2025-01-01
+working_days: 30
+seed: 5
+cards: warn-before
+departments: {desk: {staff: 1}, back: {staff: 1}}
+services:
+  permit:
+    limits: {promised: 5wh, legal: 1wd}
+    acceptance: receipt
+    arrivals: {per_day: 0}
+    steps:
+      - {step: intake, department: desk, work: {fixed: 30}}
+      - branch:
+          - {probability: 0.25, steps: [{step: inspect, delay: {fixed: 300, unit: min}}]}
+          - {probability: 0.75, steps: [{step: review, department: back, work: {fixed: 60}}]}
+      - {step: decide, department: desk, work: {fixed: 10}}
+"""
+
+# (case, activity, start, end) in minutes from AS_OF; the `always` calendar counts every minute.
+PERMIT_EVENTS = [
+    ("c1", "Intake", -200, -170),  # decided at -70: its last step may end the route
+    ("c1", "Review", -150, -90),
+    ("c1", "Decide", -80, -70),
+    ("c2", "Intake", -60, -30),  # in service at review since -20
+    ("c2", "Review", -20, 40),
+    ("c3", "Intake", -50, -20),  # intake done, the next event after T: waits at the branch
+    ("c3", "Review", 45, 105),
+    ("c4", "Intake", -10, 20),  # in service at intake since -10
+    ("c5", "Intake", 30, 60),  # received after T: not there yet
+    ("c6", "Intake", -300, -270),  # decided at -140
+    ("c6", "Inspect", -270, -150),
+    ("c6", "Decide", -150, -140),
+    ("c7", "Intake", -100, -70),  # nothing after T in a log that goes on: decided
+    ("c7", "Review", -70, -25),
+    ("c8", "Intake", -40, -35),  # an activity the scenario does not have: not a place
+    ("c8", "Archive", -30, -25),
+    ("c8", "Decide", 50, 60),
+    ("c9", "Intake", -5, 25),  # the desk's one clerk is busy with c4: c9 waits first in line
+]
+
+
+# A past log for the backtest (inspection 1700 minutes): four cases decided before T (h2 red:
+# 1740 minutes against a limit of 300) and two open at T. o1 is in its inspection since -170
+# (received -200, due +100): decided at +1540, red at +100. o2 is in review since -20 (received
+# -50, due +250): decided at +50.
+PERMIT_HISTORY = [
+    ("h1", "Intake", -1000, -970),
+    ("h1", "Review", -970, -910),
+    ("h1", "Decide", -910, -900),
+    ("h2", "Intake", -3000, -2970),
+    ("h2", "Inspect", -2970, -1270),
+    ("h2", "Decide", -1270, -1260),
+    ("h3", "Intake", -800, -770),
+    ("h3", "Review", -770, -700),
+    ("h3", "Decide", -700, -690),
+    ("h4", "Intake", -700, -670),
+    ("h4", "Review", -670, -620),
+    ("h4", "Decide", -620, -610),
+    ("o1", "Intake", -200, -170),
+    ("o1", "Inspect", -170, 1530),
+    ("o1", "Decide", 1530, 1540),
+    ("o2", "Intake", -50, -20),
+    ("o2", "Review", -20, 40),
+    ("o2", "Decide", 40, 50),
+]
+
+
+def permit_files(tmp_path: Path) -> tuple[Path, Path]:
+    """The permits scenario and its log of PERMIT_EVENTS."""
+    scenario = tmp_path / "permits.yaml"
+    scenario.write_text(PERMITS)
+    return scenario, write_log(tmp_path / "log.csv", PERMIT_EVENTS)
+
+
+def backtest_args(tmp_path: Path) -> list:
+    """`slasim forecast` backtesting the permits centre (inspection 1700 minutes, legal limit 5
+    working hours) on PERMIT_HISTORY at AS_OF."""
+    scenario = tmp_path / "permits.yaml"
+    text = PERMITS.replace("legal: 1wd", "legal: 5wh").replace("fixed: 300,", "fixed: 1700,")
+    scenario.write_text(text)
+    log = write_log(tmp_path / "past.csv", PERMIT_HISTORY)
+    return ["forecast", scenario, "--log", log, "--backtest", "--as-of", AS_OF.isoformat()]

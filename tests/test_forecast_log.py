@@ -1,6 +1,8 @@
 """`slasim forecast --log LOG --as-of T`: the open cases of a small hand-made log, their places
 worked out by hand from the log and the route, and a red share that follows from the route's
-branch shares."""
+branch shares. The centre, the log and the backtest's history (with the places their events
+give) are PERMITS, PERMIT_EVENTS and PERMIT_HISTORY in tests/helpers.py (test_forecast_zh runs
+them too)."""
 
 from __future__ import annotations
 
@@ -13,57 +15,21 @@ from slasim.fit.log import read_log
 from slasim.forecast.from_log import forecast_log
 from slasim.scenario.loader import load_scenario
 
-from .helpers import AS_OF, log_snapshot, slasim, write_log
-
-SCENARIO = """
-name: permits
-calendar: always
-start: 2025-01-01
-working_days: 30
-seed: 5
-cards: warn-before
-departments: {desk: {staff: 1}, back: {staff: 1}}
-services:
-  permit:
-    limits: {promised: 5wh, legal: 1wd}
-    acceptance: receipt
-    arrivals: {per_day: 0}
-    steps:
-      - {step: intake, department: desk, work: {fixed: 30}}
-      - branch:
-          - {probability: 0.25, steps: [{step: inspect, delay: {fixed: 300, unit: min}}]}
-          - {probability: 0.75, steps: [{step: review, department: back, work: {fixed: 60}}]}
-      - {step: decide, department: desk, work: {fixed: 10}}
-"""
-
-# (case, activity, start, end) in minutes from AS_OF; the `always` calendar counts every minute.
-EVENTS = [
-    ("c1", "Intake", -200, -170),  # decided at -70: its last step may end the route
-    ("c1", "Review", -150, -90),
-    ("c1", "Decide", -80, -70),
-    ("c2", "Intake", -60, -30),  # in service at review since -20
-    ("c2", "Review", -20, 40),
-    ("c3", "Intake", -50, -20),  # intake done, the next event after T: waits at the branch
-    ("c3", "Review", 45, 105),
-    ("c4", "Intake", -10, 20),  # in service at intake since -10
-    ("c5", "Intake", 30, 60),  # received after T: not there yet
-    ("c6", "Intake", -300, -270),  # decided at -140
-    ("c6", "Inspect", -270, -150),
-    ("c6", "Decide", -150, -140),
-    ("c7", "Intake", -100, -70),  # nothing after T in a log that goes on: decided
-    ("c7", "Review", -70, -25),
-    ("c8", "Intake", -40, -35),  # an activity the scenario does not have: not a place
-    ("c8", "Archive", -30, -25),
-    ("c8", "Decide", 50, 60),
-    ("c9", "Intake", -5, 25),  # the desk's one clerk is busy with c4: c9 waits first in line
-]
+from .helpers import (
+    AS_OF,
+    PERMIT_EVENTS,
+    PERMIT_HISTORY,
+    backtest_args,
+    log_snapshot,
+    permit_files,
+    slasim,
+    write_log,
+)
 
 
 @pytest.fixture
 def files(tmp_path):
-    scenario = tmp_path / "permits.yaml"
-    scenario.write_text(SCENARIO)
-    return scenario, write_log(tmp_path / "log.csv", EVENTS)
+    return permit_files(tmp_path)
 
 
 def places_at_as_of(scenario_path, log):
@@ -100,7 +66,7 @@ def test_a_log_cut_at_the_instant_uses_the_route(files, tmp_path):
     # An export of today: no event ends after T. c1 and c6 ended with `decide`, after which the
     # route ends: decided. c7's last step is review: it waits for decide. c2, c3 and c8 finished
     # intake: each waits at the branch. c4 and c9 have no finished event: not in the export.
-    cut = write_log(tmp_path / "today.csv", [e for e in EVENTS if e[3] <= 0])
+    cut = write_log(tmp_path / "today.csv", [e for e in PERMIT_EVENTS if e[3] <= 0])
     snap, places = places_at_as_of(files[0], cut)
     assert places == [
         ("c8", "inspect", "delay", -35, -40, -40),
@@ -144,32 +110,6 @@ def test_forecast_from_a_log_on_the_command_line(files, tmp_path):
     assert both.returncode == 2 and "--open" in both.stderr
 
 
-# A past log for the backtest (inspection 1700 minutes): four cases decided before T (h2 red:
-# 1740 minutes against a limit of 300) and two open at T. o1 is in its inspection since -170
-# (received -200, due +100): decided at +1540, red at +100. o2 is in review since -20 (received
-# -50, due +250): decided at +50.
-HISTORY = [
-    ("h1", "Intake", -1000, -970),
-    ("h1", "Review", -970, -910),
-    ("h1", "Decide", -910, -900),
-    ("h2", "Intake", -3000, -2970),
-    ("h2", "Inspect", -2970, -1270),
-    ("h2", "Decide", -1270, -1260),
-    ("h3", "Intake", -800, -770),
-    ("h3", "Review", -770, -700),
-    ("h3", "Decide", -700, -690),
-    ("h4", "Intake", -700, -670),
-    ("h4", "Review", -670, -620),
-    ("h4", "Decide", -620, -610),
-    ("o1", "Intake", -200, -170),
-    ("o1", "Inspect", -170, 1530),
-    ("o1", "Decide", 1530, 1540),
-    ("o2", "Intake", -50, -20),
-    ("o2", "Review", -20, 40),
-    ("o2", "Decide", 40, 50),
-]
-
-
 def test_backtest_scores_by_hand(tmp_path):
     # Horizon 1wd = 1440 minutes (the log's last event, +1540, is after it). Red outcomes: o1
     # yes (+100), o2 no. The forecast's fixed durations give o1 1 and o2 0: Brier 0.
@@ -177,11 +117,7 @@ def test_backtest_scores_by_hand(tmp_path):
     # ((0.25 - 1)² + 0.25²) / 2 = 0.3125. by_elapsed: o1 has used 200 of its 300 minutes (0.667);
     # of the decided cases only h2 (5.8) was open that late, and it went red: 1. o2 (0.167):
     # all four were open then: 0.25. Brier (0 + 0.25²) / 2 = 0.03125.
-    scenario = tmp_path / "permits.yaml"
-    text = SCENARIO.replace("legal: 1wd", "legal: 5wh").replace("fixed: 300,", "fixed: 1700,")
-    scenario.write_text(text)
-    log = write_log(tmp_path / "past.csv", HISTORY)
-    args = ["forecast", scenario, "--log", log, "--backtest", "--as-of", AS_OF.isoformat()]
+    args = backtest_args(tmp_path)
     ran = slasim(*args, "--horizon", "1wd", "--reps", 3, "--json")
     assert ran.returncode == 0, ran.stderr
     red = json.loads(ran.stdout)["levels"]["red"]
@@ -227,7 +163,7 @@ def test_no_open_case_is_one_line(files):
         "No open cases at 2025-01-09T08:00: the log has no case received by then."
     )
     # After the past log's last event (+1540) every case of it ended with `decide`: decided.
-    past = write_log(log.parent / "past.csv", HISTORY)
+    past = write_log(log.parent / "past.csv", PERMIT_HISTORY)
     after = slasim("forecast", scenario_path, "--log", past, "--as-of", "2025-01-11T12:00")
     assert after.returncode == 0
     assert after.stdout.strip() == (

@@ -9,17 +9,14 @@ import json
 import pytest
 
 from .english import english_left
-from .helpers import AS_OF, ROOT, slasim, write_log
-from .test_forecast_log import EVENTS, HISTORY, SCENARIO
+from .helpers import AS_OF, ROOT, backtest_args, permit_files, slasim
 
 OPEN = ROOT / "scenarios" / "open-cases" / "district-centre.yaml"
 
 
 @pytest.fixture
 def permits(tmp_path):
-    scenario = tmp_path / "permits.yaml"
-    scenario.write_text(SCENARIO)
-    return scenario, write_log(tmp_path / "log.csv", EVENTS)
+    return permit_files(tmp_path)
 
 
 def both(*args):
@@ -44,11 +41,7 @@ def test_a_forecast_in_chinese(permits):
 
 
 def test_a_backtest_in_chinese(tmp_path):
-    scenario = tmp_path / "permits.yaml"
-    text = SCENARIO.replace("legal: 1wd", "legal: 5wh").replace("fixed: 300,", "fixed: 1700,")
-    scenario.write_text(text)
-    log = write_log(tmp_path / "past.csv", HISTORY)
-    args = ["forecast", scenario, "--log", log, "--backtest", "--as-of", AS_OF.isoformat()]
+    args = backtest_args(tmp_path)
     zh, _ = both(*args, "--horizon", "1wd", "--reps", 3)
     assert zh.returncode == 0, zh.stderr
     assert "Brier 分数：预测 0.0000" in zh.stdout and "黄牌 2 件、红牌 2 件" in zh.stdout
