@@ -22,6 +22,7 @@ SHIPPED_SCENARIOS = [
     p for p in sorted((ROOT / "scenarios").glob("*.yaml")) if p.name != "card-ladders.yaml"
 ]
 SHIPPED_CHECKS = sorted((ROOT / "scenarios" / "checks").glob("*.yaml"))
+BAD_INPUT = ROOT / "tests" / "bad_input"  # the corpus of bad scenario and calendar files
 PUBLISHED = (dt.date(2004, 1, 1), dt.date(2026, 12, 31))
 
 

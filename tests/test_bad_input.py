@@ -15,9 +15,8 @@ from slasim.io.schema import validate
 from slasim.scenario.plan import compile_plan
 from slasim.scenario.schema import Scenario
 
-from .helpers import mutated, tree_paths
+from .helpers import BAD_INPUT, mutated, tree_paths
 
-CORPUS = Path(__file__).resolve().parent / "bad_input"
 EXPECTED = {  # file → a phrase its one-line message must contain
     "billion-laughs.yaml": "expands to over",
     "binary.yaml": "not UTF-8",
@@ -49,7 +48,7 @@ def one_clear_line(code: int, err: str, path: Path) -> bool:
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_bad_scenarios(cli, tmp_path, name):
-    path = CORPUS / name
+    path = BAD_INPUT / name
     for command in (["validate", path], ["run", path, "--reps", "2", "--out", tmp_path / "out"]):
         code, _, err = cli(*command)
         assert one_clear_line(code, err, path), err
@@ -61,7 +60,7 @@ def test_bad_scenarios(cli, tmp_path, name):
     "name, phrase", [("check-bomb.yaml", "expands to over"), ("check-nan.yaml", "pauses[0].from")]
 )
 def test_bad_check_files(cli, tmp_path, name, phrase):
-    path = CORPUS / name
+    path = BAD_INPUT / name
     code, _, err = cli("check", path, "--junit-xml", tmp_path / "out.xml")
     assert one_clear_line(code, err, path) and phrase in err
     report = (tmp_path / "out.xml").read_text(encoding="utf-8")  # the error, for CI dashboards
@@ -76,11 +75,11 @@ def test_bad_check_files(cli, tmp_path, name, phrase):
     ],
 )
 def test_bad_calendar_files(cli, name, phrase):
-    code, _, err = cli("calendar", "show", CORPUS / name)
+    code, _, err = cli("calendar", "show", BAD_INPUT / name)
     assert code == 2 and phrase in err and name in err and "Traceback" not in err
 
 
-BASE = yaml.safe_load((CORPUS / "base.yaml").read_text(encoding="utf-8"))
+BASE = yaml.safe_load((BAD_INPUT / "base.yaml").read_text(encoding="utf-8"))
 JUNK = st.one_of(
     st.none(),
     st.booleans(),

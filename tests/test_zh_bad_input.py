@@ -12,9 +12,9 @@ import pytest
 from slasim.io.i18n import Text, language, translate
 
 from .english import english_left
-from .test_bad_input import CORPUS
+from .helpers import BAD_INPUT
 
-BASE = (CORPUS / "base.yaml").read_text(encoding="utf-8")
+BASE = (BAD_INPUT / "base.yaml").read_text(encoding="utf-8")
 
 # Each file → (command, the field its line names: None for a file-level problem, the Chinese
 # phrase it must hold). The fields and phrases are read from the files (and the catalogs' terms).
@@ -67,12 +67,12 @@ def runs():
 def test_the_corpus_is_covered():
     """Every file of the corpus but the valid base is run here."""
     covered = {*SCENARIOS, *CHECKS, *CALENDARS, "base.yaml"}
-    assert covered == {p.name for p in CORPUS.iterdir() if p.suffix in (".yaml", ".toml")}
+    assert covered == {p.name for p in BAD_INPUT.iterdir() if p.suffix in (".yaml", ".toml")}
 
 
 @pytest.mark.parametrize("name, command, field, phrase", list(runs()))
 def test_every_bad_file_is_one_chinese_line(cli, tmp_path, name, command, field, phrase):
-    path = CORPUS / name
+    path = BAD_INPUT / name
     args = [*command, path]
     if command[0] == "run":
         args += ["--out", tmp_path / "out"]
@@ -231,7 +231,7 @@ def test_a_probability_above_one_is_a_chinese_line(cli, tmp_path):
     ],
 )
 def test_a_share_target_over_100_percent(cli, target, zh, en):
-    base = CORPUS / "base.yaml"
+    base = BAD_INPUT / "base.yaml"
     code, _, err = cli("--lang", "zh", "staff", base, "-t", target, "-q")
     assert code == 2 and err.strip() == f"错误：--target: '{target}'：{zh}"
     code, _, err = cli("--lang", "en", "staff", base, "-t", target, "-q")
