@@ -5,7 +5,8 @@ data folders `calendars/` and `scenarios/` ship inside the package as `slasim._s
 and `slasim._shipped_scenarios`, each sub-folder (`scenarios/checks`, `scenarios/logs`, …) as a
 sub-package of its own, so a new folder is shipped without editing this file. A TOML or JSON file
 beside a module of slasim (data it reads, never Python literals) ships with its package, and the
-compiled translation catalogs (`slasim/locale/*/LC_MESSAGES/*.mo`) with `slasim`.
+compiled translation catalogs (`slasim/locale/*/LC_MESSAGES/*.mo`) in `slasim.locale`'s folders,
+each a package of data only.
 """
 
 from pathlib import Path
@@ -19,7 +20,7 @@ MODULE_DATA = [
     "*.toml",
     "*.json",
 ]  # data a module of slasim reads beside itself (io/log_columns.toml)
-CATALOGS = ["locale/*/LC_MESSAGES/*.mo"]  # compiled translations (docs/make_catalogs.py)
+CATALOGS = ["*.mo"]  # compiled translations (docs/make_catalogs.py)
 
 
 def shipped_packages() -> dict[str, str]:
@@ -34,12 +35,20 @@ def shipped_packages() -> dict[str, str]:
     return found
 
 
+def locale_packages() -> list[str]:
+    """slasim/locale and its folders (zh_CN/LC_MESSAGES …), each a package of data only."""
+    top = ROOT / "slasim" / "locale"
+    folders = [top, *(p for p in top.rglob("*") if p.is_dir() and not p.name.startswith("_"))]
+    return [".".join(p.relative_to(ROOT).parts) for p in sorted(folders)]
+
+
 DATA_PACKAGES = shipped_packages()
 CODE_PACKAGES = find_packages(include=["slasim", "slasim.*"])
+LOCALE_PACKAGES = locale_packages()
 setup(
-    packages=CODE_PACKAGES + list(DATA_PACKAGES),
+    packages=CODE_PACKAGES + LOCALE_PACKAGES + list(DATA_PACKAGES),
     package_dir=DATA_PACKAGES,
     package_data=dict.fromkeys(CODE_PACKAGES, MODULE_DATA)
-    | {"slasim": [*MODULE_DATA, *CATALOGS]}
+    | dict.fromkeys(LOCALE_PACKAGES, CATALOGS)
     | dict.fromkeys(DATA_PACKAGES, DATA),
 )

@@ -109,17 +109,10 @@ def elapsed(plan: Plan, since: float, now: float, unit: str) -> float:
 def find_step(route: list, name: str) -> tuple[StepPlan | None, list | None]:
     """The step named `name` and the route items after it (the rest of its branch, then of the
     routes around it); (None, None) if it is not on the route outside parallel groups and Markov
-    routes (where a snapshot cannot place a case)."""
-    for i, item in enumerate(route):
-        if isinstance(item, StepPlan):
-            if item.name == name:
-                return item, route[i + 1 :]
-        elif isinstance(item, ChoicePlan):
-            for branch in item.routes:
-                step, rest = find_step(branch, name)
-                if step is not None:
-                    return step, rest + route[i + 1 :]
-    return None, None
+    routes (where a case is placed by `find_place`). Step names are unique in a service (the
+    schema refuses one used twice), so the first place found is the only one."""
+    item, rest = find_place(route, name)
+    return (item, rest) if isinstance(item, StepPlan) else (None, None)
 
 
 def find_place(route: list, name: str) -> tuple[object | None, list | None]:
