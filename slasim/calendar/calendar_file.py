@@ -60,15 +60,6 @@ class HoursPeriod(Strict):
             ) from None
         return text
 
-    def covers(self, day: dt.date) -> bool:
-        """Whether a date falls in this period (yearly `MM-DD` ranges may wrap past New Year)."""
-        if len(self.start) == 5:
-            key = day.strftime("%m-%d")
-            if self.start <= self.end:
-                return self.start <= key <= self.end
-            return key >= self.start or key <= self.end  # wraps over New Year
-        return self.start <= day.isoformat() <= self.end
-
 
 class OfficeHours(Strict):
     """Office hours: `default` [open, close) pairs, and `periods` that override them by date."""
