@@ -17,7 +17,8 @@ from slasim.outputs.results import cell, change_cell, to_json  # noqa: E402
 from slasim.workbench import inputs, whatif  # noqa: E402
 
 from .english import english_left  # noqa: E402
-from .helpers import ROOT, slasim  # noqa: E402
+from .helpers import ROOT, slasim, write_snapshot  # noqa: E402
+from .helpers import at as at_minutes  # noqa: E402
 
 APP = str(ROOT / "slasim" / "workbench" / "app.py")
 
@@ -522,6 +523,35 @@ def test_what_would_prevent_it_is_the_forecast_with_the_staff_set():
         f"{today['expected'][k]:.1f}" for k in ("yellow", "red")
     ]
     assert list(shown["Staff set"]) == [f"{expected['expected'][k]:.1f}" for k in ("yellow", "red")]
+
+
+def test_the_cheapest_change_is_forecast_prevents_json(tmp_path):
+    # The shipped M/M/3 desk with 3 in service and 12 waiting, received an hour before the
+    # snapshot (tests/test_forecast_prevent_target.py works out that reds come without a change):
+    # the page's search equals `forecast --prevent red<=6`, and shows its lines.
+    from slasim.forecast.report import prevent_lines
+
+    base = {"service": "request", "step": "serve", "received": at_minutes(-60)}
+    cases = [
+        {"id": f"s{i}", **base, "state": "in_service", "since": at_minutes(-30)} for i in (1, 2, 3)
+    ]
+    cases += [{"id": f"w{i:02d}", **base, "position": i} for i in range(1, 13)]
+    snapshot = write_snapshot(tmp_path, cases)
+    at = page("week", scenario="mmc-always")
+    at.file_uploader(key="open_upload").upload("today.json", snapshot.read_bytes()).run()
+    at.number_input(key="week_reps").set_value(4)
+    at.number_input(key="week_seed").set_value(7)
+    at.text_input(key="week_horizon").set_value("2wd")
+    at.checkbox(key="week_prevent").check().run()
+    at.number_input(key="week_prevent_bound").set_value(6)
+    at.button(key="week_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    command = shlex.split(at.code[1].value)
+    assert command[-2:] == ["--prevent", "red<=6"]
+    expected = cli_json("forecast", "mmc-always", "--open", snapshot, *command[5:], "--json")
+    assert json.loads(json.dumps(at.session_state["week_result"])) == expected
+    assert expected["prevent"]["target"] == "red<=6" and expected["prevent"]["needed"]
+    assert at.code[0].value == "\n".join(prevent_lines(expected["prevent"]))
 
 
 def test_the_staff_and_week_results_in_chinese_leave_no_english():

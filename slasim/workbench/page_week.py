@@ -52,19 +52,36 @@ def page() -> None:
             if (n := int(st.number_input(dept, 1, 1000, today, key=f"week_staff:{name}:{dept}")))
             != today
         ]
+        search = st.checkbox(
+            _("Or find the cheapest staff change that keeps the open cases' red cards at most"),
+            key="week_prevent",
+        )
+        bound = st.number_input(
+            _("Red cards at most"), 0, 10_000, 0, key="week_prevent_bound", disabled=not search
+        )
+    prevent = f"red<={int(bound)}" if search else None
     shown_name, content, shipped = given
     if shipped is None:
         shown_name = inputs.safe_name(shown_name)
     options = {"as_of": as_of or None, "horizon": horizon, "reps": int(reps), "seed": int(seed)}
     state = json.dumps(
-        [data, source, kind, shown_name, hashlib.sha256(content).hexdigest(), options, overrides],
+        [
+            data,
+            source,
+            kind,
+            shown_name,
+            hashlib.sha256(content).hexdigest(),
+            options,
+            overrides,
+            prevent,
+        ],
         sort_keys=True,
         default=str,
     )
     if st.button(_("Forecast"), type="primary", key="week_run"):
         try:
             with st.spinner(_("Simulating the open cases…")):
-                result, other = run(data, source, kind, given, options, overrides)
+                result, other = run(data, source, kind, given, options, overrides, prevent)
         except SlasimError as exc:
             widgets.show_error(exc)
             return
@@ -83,6 +100,9 @@ def page() -> None:
         args = tasks.forecast_args(name, shown_name, as_of, horizon, int(reps), int(seed))
     else:
         args = tasks.forecast_log_args(name, shown_name, as_of, horizon, int(reps), int(seed))
+    if "prevent" in result:
+        cheapest(result["prevent"])
+        widgets.command_line([*args, "--prevent", prevent])
     if other is not None:
         prevented(result, other)
         extra = [part for item in overrides for part in ("--set", item)]
@@ -133,15 +153,16 @@ def case_log() -> tuple[str, bytes, None] | None:
     return kept["log"], kept["content"], None
 
 
-def run(data, source, kind, given, options, overrides) -> tuple[dict, dict | None]:
-    """The forecast with today's staff, and with the staff set (None when none is set)."""
+def run(data, source, kind, given, options, overrides, prevent) -> tuple[dict, dict | None]:
+    """The forecast with today's staff (with the cheapest change's search when `prevent` is a
+    target), and with the staff set (None when none is set)."""
     name, content, shipped = given
     if kind == "log" and not options["as_of"]:
         raise SlasimError("give the snapshot instant of the log: --as-of", field="--as-of")
     call = tasks.forecast if kind == "open" else tasks.forecast_from_log
 
     def both(path) -> tuple[dict, dict | None]:
-        today = call(data, source, path, **options)
+        today = call(data, source, path, **options, prevent=prevent)
         if not overrides:
             return today, None
         changed = apply_overrides(data, overrides, source)
@@ -150,6 +171,15 @@ def run(data, source, kind, given, options, overrides) -> tuple[dict, dict | Non
     if shipped is not None:
         return both(shipped)  # the shipped example, read where it is
     return inputs.read_upload(name, content, both)
+
+
+def cheapest(prevent: dict) -> None:
+    """The cheapest dated staff change that meets the target, as `forecast --prevent red<=N`
+    prints it (or why there is none)."""
+    from slasim.forecast.report import prevent_lines
+
+    st.subheader(_("The cheapest change"))
+    st.code("\n".join(prevent_lines(prevent)), language=None)
 
 
 def prevented(today: dict, changed: dict) -> None:

@@ -109,16 +109,29 @@ def staffing_args(name: str, targets, service, reforms, confidence, budget, seed
 
 
 # ---------------------------------------------------------------- This week
-def forecast(data: dict, source: str, path: Path, *, as_of, horizon, reps, seed) -> dict:
-    """`slasim forecast SCENARIO --open FILE`'s result."""
+def forecast(
+    data: dict, source: str, path: Path, *, as_of, horizon, reps, seed, prevent=None
+) -> dict:
+    """`slasim forecast SCENARIO --open FILE [--prevent red<=N]`'s result."""
     from slasim.forecast.risk import forecast_open_file
     from slasim.io.schema import validate
     from slasim.scenario.schema import Scenario
 
     spec = validate(Scenario, data, source)
     return forecast_open_file(
-        spec, path, as_of=as_of, horizon=horizon, replications=reps, seed=seed, source=source
-    )
+        spec, path, as_of=as_of, horizon=horizon, replications=reps, seed=seed, source=source,
+        prevent_target=prevent_target(prevent),
+    )  # fmt: skip
+
+
+def prevent_target(prevent: str | None) -> dict | None:
+    """`--prevent red<=N` with the command's defaults (today's open cases, at most 2 extra staff
+    at a desk, any desk), as the forecast takes it; None without a target."""
+    if prevent is None:
+        return None
+    from slasim.forecast.prevent import parse_prevent
+
+    return parse_prevent(prevent) | {"scope": "open", "max_extra": 2, "movable": None}
 
 
 def forecast_args(name: str, open_name: str, as_of, horizon: str, reps: int, seed: int):
@@ -128,8 +141,11 @@ def forecast_args(name: str, open_name: str, as_of, horizon: str, reps: int, see
     return args + ["--reps", str(reps), "--seed", str(seed)]
 
 
-def forecast_from_log(data: dict, source: str, path: Path, *, as_of, horizon, reps, seed) -> dict:
-    """`slasim forecast SCENARIO --log LOG --as-of T`'s result (the log's open cases at T)."""
+def forecast_from_log(
+    data: dict, source: str, path: Path, *, as_of, horizon, reps, seed, prevent=None
+) -> dict:
+    """`slasim forecast SCENARIO --log LOG --as-of T [--prevent red<=N]`'s result (the log's open
+    cases at T)."""
     from slasim.fit.build import slug
     from slasim.fit.log import read_log
     from slasim.forecast.from_log import forecast_log
@@ -139,7 +155,7 @@ def forecast_from_log(data: dict, source: str, path: Path, *, as_of, horizon, re
     spec = validate(Scenario, data, source)
     result = forecast_log(
         spec, path, read_log, slug, as_of=as_of, horizon=horizon, replications=reps, seed=seed,
-        source=source,
+        source=source, prevent_target=prevent_target(prevent),
     )  # fmt: skip
     return renamed(result, str(path), path.name)
 
