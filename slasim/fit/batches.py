@@ -1,0 +1,222 @@
+"""Batch releases fitted from a log: whether a step's cases leave it together at set times (a
+committee that meets on set weekdays, a daily signing round), as the step's `batch` option.
+
+A case leaves a step at its completion, or, where the log writes the work when it is done and the
+case waits after it (slasim's own event log does), at the case's next event: the earliest start
+(or milestone) in the case at or after the completion. Both are tried; the one that clusters more
+is the evidence. The instants cluster when a 10-minute window of the clock (`WINDOW`) holds at
+least half of them on the weekdays it recurs on, at least `MIN_RELEASES` times, with a median of
+two cases or more per release; the window stands `MIN_SPIKE` times above the hour on either side
+of it (a rush hour is a hump, a release a spike); and the share is beyond chance under a uniform
+spread over office hours (binomial tail, `MAX_LOG10_P`). The release lies inside office hours, not
+at the opening or the close (what is done overnight moves on at the opening without any batch); a
+log of dates without times shows no clock time, and instants at midnight (a date written without
+its time, in a log that has times elsewhere) are left out; so is a clock time where many of the
+log's other activities cluster too (dates shifted by a time zone into 23:00, a nightly upload). A
+release blurred by a queue at the next desk is not found: the fit then keeps that wait as it is.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from slasim.calendar.units import MINUTES_PER_DAY
+from slasim.fit.log import Events
+from slasim.io.i18n import Text
+from slasim.scenario.schema import WEEKDAYS
+
+_EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (mon = 0)
+WINDOW = 10  # minutes after a release within which a case is counted as released by it
+MIN_SHARE = 0.5  # of the step's cases leaving within WINDOW after a release
+MIN_RELEASES = 4  # days with a release seen
+MIN_SPIKE = 5.0  # the window's cases / the mean per WINDOW minutes over the hour on each side
+MAX_LOG10_P = -6.0  # the share's binomial tail under a uniform spread over office hours
+DAY_SHARE = 0.2  # a weekday holds releases when it has this share of the busiest weekday's
+STAMPED_SHARE = 0.25  # of the other activities clustering at that clock time: the log's stamps
+DATED = 0.9  # share of instants at midnight that makes a log dated (no clock time)
+
+
+def left_step(events: Events, rows: np.ndarray) -> np.ndarray:
+    """For each row (an event of the step), the instant its case moved on: the earliest start of
+    another of the case's steps at or after the row's end; when no step follows, the case's last
+    milestone at or after it (its decision); else the row's end."""
+    code = events.codes("case")[0]
+    lo = float(min(events.start.min(), events.end.min()))
+    width = float(max(events.start.max(), events.end.max())) - lo + 1.0
+    out = events.end[rows].astype(np.float64).copy()
+    work = np.flatnonzero(~events.milestone)
+    keys = code[work] * width + (events.start[work] - lo)
+    order = np.argsort(keys, kind="stable")
+    keys, work = keys[order], work[order]
+    at = np.searchsorted(keys, code[rows] * width + (out - lo), side="left")
+    at = np.where((at < len(work)) & (work[np.minimum(at, len(work) - 1)] == rows), at + 1, at)
+    found = at < len(work)
+    found[found] = code[work[at[found]]] == code[rows[found]]
+    out[found] = events.start[work[at[found]]]
+    if (~found).any() and events.milestone.any():  # the last step: the case's decision
+        marks = np.flatnonzero(events.milestone)
+        last = np.full(int(code.max()) + 1, -np.inf)
+        np.maximum.at(last, code[marks], events.end[marks])
+        rest = np.flatnonzero(~found)
+        later = last[code[rows[rest]]]
+        out[rest] = np.where(later >= out[rest], later, out[rest])
+    return out
+
+
+def fit_batches(ends, cal, *, moved_on=None, starts=None, others=()) -> dict | None:
+    """The `batch` option of a step whose cases leave it together at set times, or None.
+
+    `ends`: the step's completions (wall minutes); `moved_on`: when each of those cases moved on
+    (`left_step`), if known; `starts`: the step's starts, if the log has them — a step whose
+    starts cluster receives its cases in batches (the wait, and the batch, is the step's before)
+    and its completions follow them, so it is not a batch itself. Returns {"batch": {"days":
+    [...], "at": "HH:MM"} (no `days`: every working day), "note": a `Text` for the step's
+    comment, "evidence": the numbers behind it}. `others`: the completions of the log's other
+    steps, one array per activity: a clock time where many of them cluster too is where the log
+    writes its stamps (dates shifted by a time zone, a nightly upload), not this step's release."""
+    if starts is not None and _detect(np.asarray(starts, dtype=np.float64), cal) is not None:
+        return None
+    found = []
+    for seen, instants in (("completions", ends), ("next events", moved_on)):
+        if instants is not None:
+            result = _detect(np.asarray(instants, dtype=np.float64), cal)
+            if result is not None and not _stamped(others, result["batch"]["at"]):
+                result["evidence"]["seen_at"] = seen
+                found.append(result)
+    if not found:
+        return None
+    best = max(found, key=lambda r: r["evidence"]["share"])
+    return {**best, "note": _note(best["evidence"])}
+
+
+def _detect(t: np.ndarray, cal) -> dict | None:
+    t = t[np.isfinite(t)]
+    if not len(t) or np.mean(t % MINUTES_PER_DAY == 0) >= DATED:  # dates: no clock time
+        return None
+    t = t[t % MINUTES_PER_DAY != 0]  # a date written without its time (midnight) tells none
+    n = len(t)
+    if n < 2 * MIN_RELEASES:
+        return None
+    tod = t % MINUTES_PER_DAY
+    minute = np.bincount(np.floor(tod).astype(np.int64), minlength=MINUTES_PER_DAY)
+    circular = np.concatenate([minute, minute[:WINDOW]])
+    windows = np.convolve(circular, np.ones(WINDOW, np.int64), "valid")[:MINUTES_PER_DAY]
+    first = int(np.argmax(windows))
+    span = (first + np.arange(WINDOW)) % MINUTES_PER_DAY
+    at = int(span[np.argmax(minute[span])])  # the busiest minute of the busiest window
+    offset = (tod - at) % MINUTES_PER_DAY
+    day = np.floor(t / MINUTES_PER_DAY).astype(np.int64)
+    weekday = (day + _EPOCH_WEEKDAY) % 7
+    inside = offset < WINDOW
+    per_weekday = np.bincount(weekday[inside], minlength=7)
+    chosen = per_weekday >= max(1, DAY_SHARE * per_weekday.max())
+    released = inside & chosen[weekday]
+    k = int(released.sum())
+    release_days, sizes = np.unique(day[released], return_counts=True)
+    if len(release_days) < MIN_RELEASES or k < MIN_SHARE * n or np.median(sizes) < 2:
+        return None
+    if not _in_office(cal, release_days, at):
+        return None
+    near = chosen[weekday] & (
+        (offset >= MINUTES_PER_DAY - 60) | ((offset >= WINDOW) & (offset < WINDOW + 60))
+    )
+    spike = k / max(int(near.sum()) * WINDOW / 120.0, 1.0)
+    days_seen = np.arange(day.min(), day.max() + 1)
+    office = float(np.median(cal.day_minutes[cal.working_days_before(days_seen)]))
+    uniform = min(1.0, WINDOW / office)
+    log10_p = _log10_tail(int(inside.sum()), n, uniform) + math.log10(MINUTES_PER_DAY)
+    if spike < MIN_SPIKE or log10_p > MAX_LOG10_P:
+        return None
+    working = days_seen[cal.is_working_day_array(days_seen)]
+    weekly = np.bincount((working + _EPOCH_WEEKDAY) % 7, minlength=7) >= 2
+    batch: dict = {"at": f"{at // 60:02d}:{at % 60:02d}"}
+    if not (weekly & ~chosen).any():  # every weekday that works holds releases: daily
+        days = []
+    else:
+        days = [WEEKDAYS[w] for w in range(7) if chosen[w]]
+        batch = {"days": days, **batch}
+    q1, median, q3 = np.percentile(sizes, [25, 50, 75]).tolist()
+    evidence = {
+        "cases": n,
+        "releases": len(release_days),
+        "days": days,
+        "at": batch["at"],
+        "batch_sizes": {"median": median, "q1": q1, "q3": q3, "max": int(sizes.max())},
+        "share": round(k / n, 4),
+        "window_minutes": WINDOW,
+        "uniform_share": round(uniform, 4),
+        "lift": round(k / n / uniform, 1),
+        "spike": round(spike, 1),
+        "log10_p": round(log10_p, 1),
+    }
+    return {"batch": batch, "evidence": evidence}
+
+
+def _stamped(others, at: str) -> bool:
+    """Whether `STAMPED_SHARE` or more of the other activities with `MIN_RELEASES` completions
+    or more (and at least three of them) hold half their completions within WINDOW after `at`."""
+    minute = int(at[:2]) * 60 + int(at[3:])
+    seen = [np.asarray(t, dtype=np.float64) for t in others if len(t) >= MIN_RELEASES]
+    after = [(t % MINUTES_PER_DAY - minute) % MINUTES_PER_DAY < WINDOW for t in seen]
+    held = sum(np.mean(a) >= 0.5 for a in after)
+    return held >= 3 and held >= STAMPED_SHARE * len(seen)
+
+
+def _in_office(cal, days: np.ndarray, at: int) -> bool:
+    """Whether the releases, and WINDOW minutes either side of them, fall in office time (not
+    at an opening, a close or a break) on nine in ten of their days or more."""
+    release = days * MINUTES_PER_DAY + at
+    span = cal.to_business_array(release + WINDOW) - cal.to_business_array(release - WINDOW)
+    return bool(np.mean(np.abs(span - 2 * WINDOW) < 1e-6) >= 0.9)
+
+
+def _log10_tail(k: int, n: int, p: float) -> float:
+    """log10 of P(X >= k) for X ~ Binomial(n, p): the chance of `k` or more of `n` instants in
+    a window that holds a share `p` of office time."""
+    if k <= 0 or p >= 1.0:
+        return 0.0
+    from scipy.special import gammaln, logsumexp
+
+    j = np.arange(k, n + 1, dtype=np.float64)
+    terms = gammaln(n + 1) - gammaln(j + 1) - gammaln(n - j + 1)
+    terms += j * math.log(p) + (n - j) * math.log1p(-p)
+    return float(min(0.0, logsumexp(terms) / math.log(10)))
+
+
+def _days_text(days: list[str]) -> Text:
+    """Weekdays as a translatable list (`Tue, Thu`; 周二、周四), or every working day."""
+    if not days:
+        return Text("every working day")
+    from slasim.clock.explain import WEEKDAY
+
+    words = [Text(WEEKDAY[WEEKDAYS.index(d)]) for d in days]
+    text = words[-1]
+    for word in reversed(words[:-1]):
+        text = Text("{first}, {rest}", first=word, rest=text)
+    return text
+
+
+def _note(evidence: dict) -> Text:
+    sizes = evidence["batch_sizes"]
+    seen = evidence["seen_at"]
+    return Text(
+        "released in batches at {at} on {days} (seen at the {seen}): {share:.0%} of {cases} "
+        "cases within {window} min after one of {releases} releases, against {uniform:.1%} for "
+        "a uniform spread over office hours (binomial p 1e{log10_p:.0f}; {spike:.0f} times the "
+        "hour either side); cases per release: median {median:g}, quartiles {q1:g}-{q3:g}",
+        at=evidence["at"],
+        days=_days_text(evidence["days"]),
+        seen=Text("step's completions") if seen == "completions" else Text("case's next events"),
+        share=evidence["share"],
+        cases=evidence["cases"],
+        window=evidence["window_minutes"],
+        releases=evidence["releases"],
+        uniform=evidence["uniform_share"],
+        log10_p=evidence["log10_p"],
+        spike=evidence["spike"],
+        median=sizes["median"],
+        q1=sizes["q1"],
+        q3=sizes["q3"],
+    )
