@@ -6,7 +6,9 @@ It keeps SimPy's semantics and its order of simultaneous events, so it gives the
 results on the same draws (tests/test_event_engine.py), while paying for only the events that
 change something. The heap holds (instant, priority, sequence, kind, target) as SimPy's holds
 (instant, priority, event id, event); a process started now runs before the next entry, as SimPy's
-URGENT start does, and everything else comes in the order it was scheduled. A desk follows
+URGENT start does, and everything else comes in the order it was scheduled. Entries for the
+current instant (a release handed on, a grant) wait in a queue rather than the heap, taken in
+sequence order with the heap's entries for that instant (no heap work for them). A desk follows
 `simpy.Resource` (or `PriorityResource`, keyed by priority then request time) step for step: a
 request is granted at once if a server is free and it heads the queue; a release frees the server
 at once but hands it to the queue's head only when the release event is processed, and that head
@@ -139,7 +141,7 @@ class Desk(DeskTally):
         self.users -= 1
         loop = self.loop
         if self.live:
-            heapq.heappush(loop.heap, (loop.now, NORMAL, next(loop.sequence), TRIGGER, self))
+            loop.current.append((next(loop.sequence), TRIGGER, self))
         else:
             if self.pending_at != loop.now:
                 self.pending.clear()
@@ -202,6 +204,9 @@ class EventReplication(CaseFlow):
         super().__init__(plan, replication, seed, open_cases=open_cases)
         self.now = plan.start
         self.heap: list = []
+        # Entries scheduled for the current instant, (sequence, kind, target) in order: a queue,
+        # not the heap (`_run_until` takes a heap entry for now first if its sequence is lower).
+        self.current: deque = deque()
         self.sequence = count()
         self.popped = -1  # sequence number of the entry being processed
         self.active = None  # the process running now
@@ -225,7 +230,7 @@ class EventReplication(CaseFlow):
 
     def schedule(self, kind: int, target) -> None:
         """An entry now, after those already scheduled."""
-        heapq.heappush(self.heap, (self.now, NORMAL, next(self.sequence), kind, target))
+        self.current.append((next(self.sequence), kind, target))
 
     def call_at(self, at: float, function) -> None:
         # SimPy schedules a timeout at now + (at - now): the same sum, to the last bit.
@@ -237,22 +242,28 @@ class EventReplication(CaseFlow):
         # The commonest jobs are written out here rather than called: a visit granted a server at
         # once (`Desk.request` and `_work`) and a visit's end (`Desk.release` and `_visited`).
         heap, pop, push, sequence = self.heap, heapq.heappop, heapq.heappush, self.sequence
-        starting, now = self.starting, self.now
+        starting, current, now = self.starting, self.current, self.now
         while True:
             if starting:
                 process = starting.popleft()
-            elif not heap or heap[0][0] >= end:
+            elif not (current or heap and heap[0][0] < end):
                 break
             else:
-                now, _, popped, kind, target = pop(heap)
-                self.now, self.popped = now, popped
+                if not current:
+                    now, _, popped, kind, target = pop(heap)
+                    self.now = now
+                elif heap and heap[0][0] == now and heap[0][2] < current[0][0]:
+                    _, _, popped, kind, target = pop(heap)  # scheduled for now, and earlier
+                else:
+                    popped, kind, target = current.popleft()
+                self.popped = popped
                 if kind is RESUME:
                     process = target
                 elif kind is DONE:  # the work of a visit is done: release, tally, resume the case
                     desk = target.desk
                     desk.users -= 1
                     if desk.live:
-                        push(heap, (now, NORMAL, next(sequence), TRIGGER, desk))
+                        current.append((next(sequence), TRIGGER, desk))
                     elif desk.pending_at == now:  # kept aside (`Desk.release`)
                         desk.pending.append(next(sequence))
                     else:
@@ -290,7 +301,7 @@ class EventReplication(CaseFlow):
                 elif kind is TRIGGER:  # a release processed: the head takes the server
                     head = target.trigger()
                     if head is not None and head.process is not None:
-                        push(heap, (now, NORMAL, next(sequence), GRANT, head))
+                        current.append((next(sequence), GRANT, head))
                     continue
                 else:
                     target()
