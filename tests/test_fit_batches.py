@@ -21,6 +21,7 @@ from slasim.sim.runner import run_scenario
 
 COMMITTEE = {"days": ["tue", "thu"], "at": "14:00"}
 SIGNING = {"at": "16:30"}
+PANEL = {"days": ["wed"], "at": "10:30"}
 KNOWN = {
     "name": "batched",
     "calendar": "weekdays",  # 09:00-17:00, Monday to Friday
@@ -28,7 +29,7 @@ KNOWN = {
     "working_days": 40,
     "warmup_days": 1,
     "seed": 3,
-    "departments": {"intake": {"staff": 2}, "review": {"staff": 2}},
+    "departments": {"intake": {"staff": 2}, "review": {"staff": 2}, "decision": {"staff": 2}},
     "services": {
         "permit": {
             "limits": "10wd",
@@ -52,6 +53,16 @@ KNOWN = {
             "steps": [
                 {"step": "check", "department": "intake", "work": {"exponential": 10}},
                 {"step": "sign", "department": "review", "work": {"fixed": 5}, "batch": SIGNING},
+            ],
+        },
+        "licence": {  # a weekly panel, then a desk whose queue spreads each release's cases
+            "limits": "10wd",
+            "acceptance": "receipt",
+            "arrivals": {"per_day": 8},
+            "steps": [
+                {"step": "file", "department": "intake", "work": {"exponential": 10}},
+                {"step": "panel", "department": "review", "work": {"fixed": 10}, "batch": PANEL},
+                {"step": "decide", "department": "decision", "work": {"fixed": 5}},
             ],
         },
     },
@@ -88,6 +99,11 @@ def test_round_trip_recovers_the_committee_and_the_signing_round(known):
     sign = fitted(events, cal, "sign")
     assert sign["batch"] == SIGNING and sign["evidence"]["days"] == []
     assert "released in batches at 16:30 on every working day" in sign["note"]
+    # The panel's cases (40 a week) start at the decision desk (2 staff, 5 minutes each) from
+    # 10:30 on: seen in the waits, none moved on before a release.
+    panel = fitted(events, cal, "panel")
+    assert panel["batch"] == PANEL
+    assert panel["evidence"]["seen_at"] == "waits" and panel["evidence"]["share"] == 1.0
 
 
 def test_steps_that_do_not_batch_give_none(known):
@@ -97,6 +113,8 @@ def test_steps_that_do_not_batch_give_none(known):
     # The delay after the committee starts at its releases and ends an hour later, together:
     # its starts batch, so the batch belongs to the step before it.
     assert fitted(events, cal, "notify") is None
+    assert fitted(events, cal, "file") is None
+    assert fitted(events, cal, "decide") is None  # its starts come in bursts after the panel
 
 
 def at(day: str, clock: str) -> float:
@@ -191,3 +209,43 @@ def test_a_clock_time_where_the_log_stamps_many_activities_is_not_a_release():
     assert fit_batches(t, cal, others=[stamped, stamped, stamped, spread]) is None
     found = fit_batches(t, cal, others=[stamped, spread, spread, spread])
     assert found["batch"] == {"days": ["wed"], "at": "10:00"}
+
+
+# Six weeks of a Wednesday 10:30 release seen in the waits: five cases a week done Thu 11:00,
+# Fri 13:20, Mon 15:10, Tue 10:05 and Wed 09:30, moving on at 10:30, 10:35, 10:40, 10:45 and
+# 10:50 (a queue at the next desk). Office minutes waited on 09:00-17:00 days: 360 + 3 x 480 + 90
+# = 1890; 220 + 2 x 480 + 95 = 1275; 110 + 480 + 100 = 690; 415 + 105 = 520; 80: median 690.
+# Lags after the release 0, 5, 10, 15, 20: median 10.
+DONE = (("2024-01-04", "11:00"), ("2024-01-05", "13:20"), ("2024-01-08", "15:10"))
+DONE += (("2024-01-09", "10:05"), ("2024-01-10", "09:30"))
+WEEK = 7 * MINUTES_PER_DAY
+WAIT_ENDS = np.array([at(d, c) + k * WEEK for k in range(6) for d, c in DONE])
+MOVED = np.array([at("2024-01-10", "10:30") + k * WEEK + 5 * j for k in range(6) for j in range(5)])
+
+
+def test_a_release_spread_by_the_next_queue_worked_out_by_hand():
+    cal = load_calendar("weekdays")
+    found = fit_batches(WAIT_ENDS, cal, moved_on=MOVED)
+    assert found["batch"] == {"days": ["wed"], "at": "10:30"}
+    evidence = found["evidence"]
+    assert evidence["seen_at"] == "waits" and evidence["releases"] == 6
+    assert evidence["share"] == 1.0 and evidence["share_an_hour_later"] == 0.0
+    assert evidence["lag_median_minutes"] == 10 and evidence["wait_median_minutes"] == 690
+    assert evidence["batch_sizes"]["median"] == 5
+    assert found["note"] == (
+        "released in batches at 10:30 on Wed (seen in the waits): 100% of 30 cases moved on "
+        "only after one of 6 releases (0% with the release an hour later), a median 10 office "
+        "minutes after it against a median wait of 690; cases per release: median 5, "
+        "quartiles 5-5"
+    )
+
+
+def test_long_waits_are_not_a_release():
+    # The same cases moving on a week later (Wednesday 10:30 on, in a queue): each day's first
+    # move is still at 10:30 and every case waited past one, but so it did past 11:30 (the
+    # release an hour later holds as many), and the lag after the release (a week: 2,400 office
+    # minutes and more) is most of the wait, not a queue's.
+    cal = load_calendar("weekdays")
+    assert fit_batches(WAIT_ENDS, cal, moved_on=MOVED + WEEK) is None
+    # Or moving on at the opening (09:00) of the next Wednesday, in a queue: no release there.
+    assert fit_batches(WAIT_ENDS, cal, moved_on=MOVED - 90) is None

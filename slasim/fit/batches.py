@@ -33,8 +33,12 @@ MIN_SHARE = 0.5  # of the step's cases leaving within WINDOW after a release
 MIN_RELEASES = 4  # days with a release seen
 MIN_SPIKE = 5.0  # the window's cases / the mean per WINDOW minutes over the hour on each side
 MAX_LOG10_P = -6.0  # the share's binomial tail under a uniform spread over office hours
+HELD_SHARE = 0.95  # of the cases moving on only after a release (seen in the waits)
+LATER_DROP = 0.2  # fewer held with the release an hour later
+LAG_SHARE = 0.2  # the median lag after a release, of the median wait at most
 DAY_SHARE = 0.2  # a weekday holds releases when it has this share of the busiest weekday's
 STAMPED_SHARE = 0.25  # of the other activities clustering at that clock time: the log's stamps
+STAMP_HOLD = 0.2  # of an activity's completions at that clock time
 DATED = 0.9  # share of instants at midnight that makes a log dated (no clock time)
 
 
@@ -85,6 +89,12 @@ def fit_batches(ends, cal, *, moved_on=None, starts=None, others=()) -> dict | N
             if result is not None and not _stamped(others, result["batch"]["at"]):
                 result["evidence"]["seen_at"] = seen
                 found.append(result)
+    if not found and moved_on is not None:  # a release spread by the next desk's queue
+        e, m = np.asarray(ends, dtype=np.float64), np.asarray(moved_on, dtype=np.float64)
+        result = _held(e, m, cal)
+        if result is not None and not _stamped(others, result["batch"]["at"]):
+            result["evidence"]["seen_at"] = "waits"
+            return {**result, "note": _held_note(result["evidence"])}
     if not found:
         return None
     best = max(found, key=lambda r: r["evidence"]["share"])
@@ -100,12 +110,7 @@ def _detect(t: np.ndarray, cal) -> dict | None:
     if n < 2 * MIN_RELEASES:
         return None
     tod = t % MINUTES_PER_DAY
-    minute = np.bincount(np.floor(tod).astype(np.int64), minlength=MINUTES_PER_DAY)
-    circular = np.concatenate([minute, minute[:WINDOW]])
-    windows = np.convolve(circular, np.ones(WINDOW, np.int64), "valid")[:MINUTES_PER_DAY]
-    first = int(np.argmax(windows))
-    span = (first + np.arange(WINDOW)) % MINUTES_PER_DAY
-    at = int(span[np.argmax(minute[span])])  # the busiest minute of the busiest window
+    at = _busiest(tod)
     offset = (tod - at) % MINUTES_PER_DAY
     day = np.floor(t / MINUTES_PER_DAY).astype(np.int64)
     weekday = (day + _EPOCH_WEEKDAY) % 7
@@ -129,14 +134,7 @@ def _detect(t: np.ndarray, cal) -> dict | None:
     log10_p = _log10_tail(int(inside.sum()), n, uniform) + math.log10(MINUTES_PER_DAY)
     if spike < MIN_SPIKE or log10_p > MAX_LOG10_P:
         return None
-    working = days_seen[cal.is_working_day_array(days_seen)]
-    weekly = np.bincount((working + _EPOCH_WEEKDAY) % 7, minlength=7) >= 2
-    batch: dict = {"at": f"{at // 60:02d}:{at % 60:02d}"}
-    if not (weekly & ~chosen).any():  # every weekday that works holds releases: daily
-        days = []
-    else:
-        days = [WEEKDAYS[w] for w in range(7) if chosen[w]]
-        batch = {"days": days, **batch}
+    batch, days = _schedule(cal, chosen, at, t)
     q1, median, q3 = np.percentile(sizes, [25, 50, 75]).tolist()
     evidence = {
         "cases": n,
@@ -154,13 +152,105 @@ def _detect(t: np.ndarray, cal) -> dict | None:
     return {"batch": batch, "evidence": evidence}
 
 
+def _busiest(tod: np.ndarray) -> int:
+    """The busiest minute of the clock's busiest WINDOW minutes, of times of day in minutes."""
+    minute = np.bincount(np.floor(tod).astype(np.int64), minlength=MINUTES_PER_DAY)
+    circular = np.concatenate([minute, minute[:WINDOW]])
+    windows = np.convolve(circular, np.ones(WINDOW, np.int64), "valid")[:MINUTES_PER_DAY]
+    span = (int(np.argmax(windows)) + np.arange(WINDOW)) % MINUTES_PER_DAY
+    return int(span[np.argmax(minute[span])])
+
+
+def _held(e: np.ndarray, m: np.ndarray, cal) -> dict | None:
+    """Releases seen in the waits: each case moves on (`m`) only after the first release at or
+    after its completion (`e`), and soon after it, where the queue at the next desk spreads each
+    release's cases over an hour or two. The release is the clock time of most days' first move
+    (`_busiest`); the weekdays, those holding `DAY_SHARE` of the busiest weekday's such days.
+    Kept when `HELD_SHARE` of the cases or more were held to a release, `LATER_DROP` fewer would
+    be with the release an hour later, and the median lag after the release is `LAG_SHARE` of
+    the median wait or less (a step whose cases all wait for days would be held by any clock
+    time)."""
+    ok = np.isfinite(e) & np.isfinite(m) & (m > e) & (m % MINUTES_PER_DAY != 0)
+    e, m = e[ok], m[ok]
+    if len(m) < 2 * MIN_RELEASES:
+        return None
+    day = np.floor(m / MINUTES_PER_DAY).astype(np.int64)
+    order = np.lexsort((m, day))
+    days, first = np.unique(day[order], return_index=True)
+    tod = m[order][first] % MINUTES_PER_DAY  # each day's first move
+    at = _busiest(tod)
+    weekday = (days + _EPOCH_WEEKDAY) % 7
+    inside = (tod - at) % MINUTES_PER_DAY < WINDOW
+    per_weekday = np.bincount(weekday[inside], minlength=7)
+    chosen = per_weekday >= max(1, DAY_SHARE * per_weekday.max())
+    release_days = days[inside & chosen[weekday]]
+    if len(release_days) < MIN_RELEASES or not _in_office(cal, release_days, at):
+        return None
+    held, lag, wait, release = _hold(cal, e, m, chosen, at)
+    later = float(np.mean(_hold(cal, e, m, chosen, at + 60)[0]))
+    share = float(np.mean(held))
+    if share < HELD_SHARE or share - later < LATER_DROP:
+        return None
+    lag_median, wait_median = float(np.median(lag[held])), float(np.median(wait[held]))
+    sizes = np.unique(release[held], return_counts=True)[1]
+    if lag_median > LAG_SHARE * wait_median or np.median(sizes) < 2:
+        return None
+    batch, days_listed = _schedule(cal, chosen, at, e, m)
+    q1, median, q3 = np.percentile(sizes, [25, 50, 75]).tolist()
+    evidence = {
+        "cases": len(m),
+        "releases": len(sizes),
+        "days": days_listed,
+        "at": batch["at"],
+        "batch_sizes": {"median": median, "q1": q1, "q3": q3, "max": int(sizes.max())},
+        "share": round(share, 4),
+        "share_an_hour_later": round(later, 4),
+        "lag_median_minutes": round(lag_median, 1),
+        "wait_median_minutes": round(wait_median, 1),
+    }
+    return {"batch": batch, "evidence": evidence}
+
+
+def _hold(cal, e: np.ndarray, m: np.ndarray, chosen: np.ndarray, at: int) -> tuple:
+    """Under releases at `at` on the `chosen` weekdays' working days: whether each case moved on
+    at or after the first release at or after its completion, the office minutes from that
+    release to its move and from its completion to its move, and the release."""
+    first = int(np.floor(e.min() / MINUTES_PER_DAY))
+    last = min(int(np.floor(m.max() / MINUTES_PER_DAY)) + 14, int(cal.last_day))
+    days = np.arange(first, last + 1)
+    days = days[cal.is_working_day_array(days) & chosen[(days + _EPOCH_WEEKDAY) % 7]]
+    releases = np.r_[days * MINUTES_PER_DAY + at, np.inf].astype(np.float64)
+    release = releases[np.searchsorted(releases, e, side="left")]
+    held = m >= release
+    business = cal.to_business_array
+    lag = np.where(held, business(m) - business(np.where(held, release, m)), np.nan)
+    return held, lag, business(m) - business(e), release
+
+
+def _schedule(cal, chosen: np.ndarray, at: int, *instants: np.ndarray) -> tuple[dict, list]:
+    """The `batch` option of releases at `at` on the chosen weekdays (no `days` when they are
+    every weekday with two working days or more in the instants' span), and the days listed."""
+    low = int(np.floor(min(t.min() for t in instants) / MINUTES_PER_DAY))
+    high = int(np.floor(max(t.max() for t in instants) / MINUTES_PER_DAY))
+    seen = np.arange(low, high + 1)
+    working = seen[cal.is_working_day_array(seen)]
+    weekly = np.bincount((working + _EPOCH_WEEKDAY) % 7, minlength=7) >= 2
+    batch: dict = {"at": f"{at // 60:02d}:{at % 60:02d}"}
+    if not (weekly & ~chosen).any():  # every weekday that works holds releases: daily
+        return batch, []
+    days = [WEEKDAYS[w] for w in range(7) if chosen[w]]
+    return {"days": days, **batch}, days
+
+
 def _stamped(others, at: str) -> bool:
     """Whether `STAMPED_SHARE` or more of the other activities with `MIN_RELEASES` completions
-    or more (and at least three of them) hold half their completions within WINDOW after `at`."""
+    or more (and at least three of them) hold `STAMP_HOLD` of their completions within WINDOW
+    after `at` (a fifth, not half: dates shifted by a time zone fall on two clock times, one
+    for summer time and one for winter)."""
     minute = int(at[:2]) * 60 + int(at[3:])
     seen = [np.asarray(t, dtype=np.float64) for t in others if len(t) >= MIN_RELEASES]
     after = [(t % MINUTES_PER_DAY - minute) % MINUTES_PER_DAY < WINDOW for t in seen]
-    held = sum(np.mean(a) >= 0.5 for a in after)
+    held = sum(np.mean(a) >= STAMP_HOLD for a in after)
     return held >= 3 and held >= STAMPED_SHARE * len(seen)
 
 
@@ -216,6 +306,27 @@ def _note(evidence: dict) -> Text:
         uniform=evidence["uniform_share"],
         log10_p=evidence["log10_p"],
         spike=evidence["spike"],
+        median=sizes["median"],
+        q1=sizes["q1"],
+        q3=sizes["q3"],
+    )
+
+
+def _held_note(evidence: dict) -> Text:
+    sizes = evidence["batch_sizes"]
+    return Text(
+        "released in batches at {at} on {days} (seen in the waits): {share:.0%} of {cases} "
+        "cases moved on only after one of {releases} releases ({later:.0%} with the release an "
+        "hour later), a median {lag:.0f} office minutes after it against a median wait of "
+        "{wait:.0f}; cases per release: median {median:g}, quartiles {q1:g}-{q3:g}",
+        at=evidence["at"],
+        days=_days_text(evidence["days"]),
+        share=evidence["share"],
+        cases=evidence["cases"],
+        releases=evidence["releases"],
+        later=evidence["share_an_hour_later"],
+        lag=evidence["lag_median_minutes"],
+        wait=evidence["wait_median_minutes"],
         median=sizes["median"],
         q1=sizes["q1"],
         q3=sizes["q3"],
