@@ -14,7 +14,7 @@ from scipy import stats
 
 from slasim.calendar.units import MINUTES_PER_DAY, date_to_day
 from slasim.calendar.workcalendar import load_calendar
-from slasim.fit.batches import fit_batches, left_step
+from slasim.fit.batches import fit_batches, left_step, step_batch
 from slasim.fit.log import Events, read_log
 from slasim.scenario.schema import Scenario
 from slasim.sim.runner import run_scenario
@@ -249,3 +249,41 @@ def test_long_waits_are_not_a_release():
     assert fit_batches(WAIT_ENDS, cal, moved_on=MOVED + WEEK) is None
     # Or moving on at the opening (09:00) of the next Wednesday, in a queue: no release there.
     assert fit_batches(WAIT_ENDS, cal, moved_on=MOVED - 90) is None
+
+
+def test_what_the_fit_needs_from_a_batched_step(known):
+    events, cal = known
+    code, names = events.codes("activity")
+    rows_of = {a: np.flatnonzero((code == k) & ~events.milestone) for k, a in enumerate(names)}
+    rows_of = {a: r for a, r in rows_of.items() if len(r)}
+    for step, after in (("committee", "notify"), ("panel", "decide")):
+        found = step_batch(events, rows_of, cal, step)
+        # the wait before the next step is the release's: those rows are the next step's
+        assert set(events.activity[found["explains"]].tolist()) == {after}
+        assert len(found["explains"]) == len(rows_of[after]) and found["work"] is None
+    assert step_batch(events, rows_of, cal, "intake") is None
+
+
+def test_a_release_at_the_step_s_own_completion_leaves_the_work_before_it():
+    # A Wednesday 10:30 meeting logged as the step's completion (10:30-10:33); cases started
+    # Thu 11:00, Fri 13:20, Mon 15:10 and Tue 10:05 before it (after the last meeting: no work
+    # left to model), and one on the Wednesday before at 09:30, not ready by that meeting's
+    # 10:30: at least 60 office minutes of work.
+    starts = [at(d, c) for d, c in DONE[:4]] + [at("2024-01-03", "09:30")]
+    ends = [at("2024-01-10", c) for c in ("10:30", "10:30", "10:31", "10:32", "10:33")]
+    start = np.array([t + k * WEEK for k in range(6) for t in starts])
+    end = np.array([t + k * WEEK for k in range(6) for t in ends])
+    n = len(start)
+    events = Events(
+        "log",
+        np.array([f"c{k}" for k in range(n)], dtype=object),
+        np.array(["meeting"] * n, dtype=object),
+        *(np.array([""] * n, dtype=object) for _ in range(3)),
+        start,
+        end,
+        np.zeros(n, dtype=bool),
+    )
+    found = step_batch(events, {"meeting": np.arange(n)}, load_calendar("weekdays"), "meeting")
+    assert found["batch"] == {"days": ["wed"], "at": "10:30"}
+    assert found["evidence"]["seen_at"] == "completions" and len(found["explains"]) == 0
+    assert found["work"].tolist() == [0, 0, 0, 0, 60] * 6

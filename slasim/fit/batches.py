@@ -46,6 +46,11 @@ def left_step(events: Events, rows: np.ndarray) -> np.ndarray:
     """For each row (an event of the step), the instant its case moved on: the earliest start of
     another of the case's steps at or after the row's end; when no step follows, the case's last
     milestone at or after it (its decision); else the row's end."""
+    return next_events(events, rows)[0]
+
+
+def next_events(events: Events, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`left_step`'s instants, and the row of each case's next step (-1 where none follows)."""
     code = events.codes("case")[0]
     lo = float(min(events.start.min(), events.end.min()))
     width = float(max(events.start.max(), events.end.max())) - lo + 1.0
@@ -58,7 +63,9 @@ def left_step(events: Events, rows: np.ndarray) -> np.ndarray:
     at = np.where((at < len(work)) & (work[np.minimum(at, len(work) - 1)] == rows), at + 1, at)
     found = at < len(work)
     found[found] = code[work[at[found]]] == code[rows[found]]
-    out[found] = events.start[work[at[found]]]
+    following = np.full(len(rows), -1, np.int64)
+    following[found] = work[at[found]]
+    out[found] = events.start[following[found]]
     if (~found).any() and events.milestone.any():  # the last step: the case's decision
         marks = np.flatnonzero(events.milestone)
         last = np.full(int(code.max()) + 1, -np.inf)
@@ -66,7 +73,7 @@ def left_step(events: Events, rows: np.ndarray) -> np.ndarray:
         rest = np.flatnonzero(~found)
         later = last[code[rows[rest]]]
         out[rest] = np.where(later >= out[rest], later, out[rest])
-    return out
+    return out, following
 
 
 def fit_batches(ends, cal, *, moved_on=None, starts=None, others=()) -> dict | None:
@@ -331,3 +338,46 @@ def _held_note(evidence: dict) -> Text:
         q1=sizes["q1"],
         q3=sizes["q3"],
     )
+
+
+def step_batch(events: Events, rows_of: dict[str, np.ndarray], cal, activity: str) -> dict | None:
+    """`fit_batches` on one activity of a log, with what the fit needs to model it: `rows_of`
+    holds the rows of each activity among the fitted cases (`build.LogIndex.rows`); starts are
+    used when the log has them. Besides `batch`, `note` and `evidence`, the result has
+    `explains`: the rows of the steps that followed a release (their wait before starting is
+    the batch's, not an idle handler's), and `work`: when the release is the step's own
+    completion, the office minutes of each of its events not spent waiting for it — from its
+    start to the release before the one it completed at, or 0 when it started after that one
+    (the log's durations end at the release and hold the wait; None without start times)."""
+    rows = rows_of[activity]
+    moved, following = next_events(events, rows)
+    found = fit_batches(
+        events.end[rows],
+        cal,
+        moved_on=moved,
+        starts=None if events.starts_estimated else events.start[rows],
+        others=[events.end[r] for a, r in rows_of.items() if a != activity],
+    )
+    if found is None:
+        return None
+    if found["evidence"]["seen_at"] == "completions":
+        work = None if events.starts_estimated else _work(cal, found["batch"], events, rows)
+        return {**found, "explains": np.zeros(0, np.int64), "work": work}
+    return {**found, "explains": following[following >= 0], "work": None}
+
+
+def _work(cal, batch: dict, events: Events, rows: np.ndarray) -> np.ndarray:
+    start, end = events.start[rows], events.end[rows]
+    chosen = np.array([w in batch.get("days", WEEKDAYS) for w in WEEKDAYS])
+    first = int(np.floor(start.min() / MINUTES_PER_DAY)) - 14
+    last = int(np.floor(end.max() / MINUTES_PER_DAY)) + 1
+    days = np.arange(max(first, int(cal.first_day)), min(last, int(cal.last_day)) + 1)
+    days = days[cal.is_working_day_array(days) & chosen[(days + _EPOCH_WEEKDAY) % 7]]
+    at = int(batch["at"][:2]) * 60 + int(batch["at"][3:])
+    releases = days * MINUTES_PER_DAY + at
+    # the release before the one the event completed at (within WINDOW after it)
+    k = np.searchsorted(releases, end - WINDOW, side="left") - 1
+    before = np.where(k >= 0, releases[np.maximum(k, 0)], -np.inf)
+    business = cal.to_business_array
+    worked = business(np.maximum(before, start)) - business(start)
+    return np.where(before > start, worked, 0.0)
