@@ -6,15 +6,17 @@ cases/s vs a raw SimPy loop and Ciw (optional: pip install 'slasim[bench]'); a 4
 10k to 1M cases (time and peak memory, each in a fresh process), and at 100k on the SimPy engine;
 the event engine against SimPy on realistic centres (`bench_engines.py`); parallel speed-up on all
 cores.
-Run: python benchmarks/run_all.py [--quick] [--write]
+Run: python benchmarks/run_all.py [--quick] [--write] [--parallel ROUNDS]
   --quick stops the city-year at 100k cases; --write updates results.json and README.md (a run
-  without it changes no tracked file).
+  without it changes no tracked file); --parallel runs only the parallel speed-ups (serial, pool
+  and the two-process ceiling interleaved, with CPU and load) and prints them.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import json
 import multiprocessing
 import os
@@ -60,7 +62,9 @@ def _slice(plan, numbers: list[int], seed: int, out) -> None:
 
 def machine_ceiling(scenario, reps: int, workers: int) -> float:
     """Wall time of `reps` replications split over `workers` independent processes started together, no
-    pool, no results sent: what this machine allows (vCPUs that share hardware slow each other)."""
+    pool, no results sent: what this machine allows (vCPUs that share hardware slow each other).
+    The heap is frozen while they fork (`gc.freeze`), as a process of its own shares no pages to
+    copy, so the ceiling is not lowered by the collector copying the parent's memory."""
     plan = compile_plan(scenario)
     context = multiprocessing.get_context("fork")
     out = context.Queue()
@@ -70,46 +74,78 @@ def machine_ceiling(scenario, reps: int, workers: int) -> float:
         )
         for w in range(workers)
     ]
+    gc.freeze()
     for proc in procs:
         proc.start()
+    gc.unfreeze()
     times = [out.get() for _ in procs]
     for proc in procs:
         proc.join()
     return max(times)
 
 
-def speed_up(scenario, reps: int = 8, pairs: int = 3) -> dict:
+def _timed(call, *args, **kwargs) -> tuple[object, float, float]:
+    """`call`'s value, its wall seconds and CPU seconds (this process's and the children's it
+    ended)."""
+    before, t0 = os.times(), time.perf_counter()
+    value = call(*args, **kwargs)
+    wall, after = time.perf_counter() - t0, os.times()
+    return value, wall, sum(after[:4]) - sum(before[:4])
+
+
+def _median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+def speed_up(scenario, reps: int = 8, rounds: int = 3) -> dict:
     """Serial vs all-cores time for `reps` replications, and the machine's own ceiling (independent
-    processes): medians of `pairs` back-to-back runs (a shared machine's other load moves single
-    runs by ±20 %)."""
-    run_scenario(
-        scenario, replications=1, workers=1
-    )  # warm-up (imports, calendar): not the pool's gain
+    processes), in `rounds` rounds of the three run back to back in a rotated order (a shared
+    machine's other load moves single runs by ±20 %, and drifts): medians and ranges of each
+    round's ratios, the CPU the pool spent against the serial run, and the load average (1 min)
+    before each round."""
+    run_scenario(scenario, replications=2, workers=1)  # warm-up (imports, scipy for the CIs)
     workers = default_workers()
-    runs = []
-    for _ in range(pairs):
-        t0 = time.perf_counter()
-        serial = run_scenario(scenario, replications=reps, workers=1)
-        t_serial = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        parallel = run_scenario(scenario, replications=reps, workers=workers)
-        t_parallel = time.perf_counter() - t0
-        same = json.dumps(serial, sort_keys=True, default=str) == json.dumps(
-            parallel, sort_keys=True, default=str
+    rows, same = [], True
+    for i in range(rounds):
+        load = os.getloadavg()[0]
+        got: dict[str, tuple[float, float]] = {}
+        outputs = {}
+        for kind in ("serial", "pool", "ceiling")[i % 3 :] + ("serial", "pool", "ceiling")[: i % 3]:
+            if kind == "ceiling":
+                got[kind] = (machine_ceiling(scenario, reps, workers), 0.0)
+                continue
+            n = 1 if kind == "serial" else workers
+            outputs[kind], *got[kind] = _timed(run_scenario, scenario, replications=reps, workers=n)
+        same = same and json.dumps(outputs["serial"], sort_keys=True, default=str) == json.dumps(
+            outputs["pool"], sort_keys=True, default=str
         )
-        runs.append(
-            (t_serial / t_parallel, t_serial / machine_ceiling(scenario, reps, workers), same)
+        (t_serial, c_serial), (t_pool, c_pool) = got["serial"], got["pool"]
+        rows.append(
+            {
+                "load": load,
+                "speed_up": t_serial / t_pool,
+                "ceiling": t_serial / got["ceiling"][0],
+                "fraction": got["ceiling"][0] / t_pool,
+                "cpu": c_pool / c_serial,
+                "seconds": [t_serial, t_pool, got["ceiling"][0]],
+            }
         )
-    ratios = sorted(r[0] for r in runs)
+    speed_ups = sorted(r["speed_up"] for r in rows)
+    fractions = sorted(r["fraction"] for r in rows)
     return {
         "scenario": scenario.name,
-        "engine": serial["engine"],
+        "engine": outputs["serial"]["engine"],
         "reps": reps,
         "workers": workers,
-        "speed_up": ratios[len(runs) // 2],
-        "speed_ups": ratios,
-        "ceiling": sorted(r[1] for r in runs)[len(runs) // 2],
-        "identical": all(r[2] for r in runs),
+        "speed_up": _median(speed_ups),
+        "speed_ups": speed_ups,
+        "ceiling": _median([r["ceiling"] for r in rows]),
+        "fraction_of_ceiling": _median(fractions),
+        "fractions": fractions,
+        "cpu_pool_vs_serial": _median([r["cpu"] for r in rows]),
+        "loads": [r["load"] for r in rows],
+        "rounds": rows,
+        "identical": same,
     }
 
 
@@ -171,16 +207,7 @@ def table(r: dict) -> list[tuple[str, str, str]]:
                 "target ≤ 1.2×; 1M target ≤ 60 s",
             )
         )
-    for p in r["parallel"]:
-        rows.append(
-            (
-                f"parallel speed-up, {p['reps']} replications of {p['scenario']} ({p['engine']})",
-                f"{p['speed_up']:.2f}× on {p['workers']} cores",
-                f"median of {len(p['speed_ups'])} ({min(p['speed_ups']):.2f}–{max(p['speed_ups']):.2f}×); "
-                f"independent processes here: {p['ceiling']:.2f}×; identical results: {p['identical']}; "
-                f"target ≥ 1.8× on 2",
-            )
-        )
+    rows += parallel_rows(r["parallel"])
     if r.get("staff"):
         s = r["staff"]
         rows.append(
@@ -190,6 +217,29 @@ def table(r: dict) -> list[tuple[str, str, str]]:
                 f"{s['replications_used']} of {s['exhaustive_replications']}, "
                 f"{s['candidates_evaluated']} of {s['grid_size']} candidates, {s['seconds']:.0f} s; "
                 "target ≤ 25%",
+            )
+        )
+    return rows
+
+
+def parallel_rows(parallel: list[dict]) -> list[tuple[str, str, str]]:
+    rows = []
+    for p in parallel:
+        rows.append(
+            (
+                f"parallel speed-up, {p['reps']} replications of {p['scenario']} ({p['engine']})",
+                f"{p['speed_up']:.2f}× on {p['workers']} cores",
+                f"median of {len(p['speed_ups'])} ({min(p['speed_ups']):.2f}–{max(p['speed_ups']):.2f}×); "
+                f"independent processes here: {p['ceiling']:.2f}×"
+                + (
+                    f", the pool at {p['fraction_of_ceiling']:.2f} of them "
+                    f"({min(p['fractions']):.2f}–{max(p['fractions']):.2f}), CPU "
+                    f"{p['cpu_pool_vs_serial']:.2f}× serial, load "
+                    f"{min(p['loads']):.1f}–{max(p['loads']):.1f}"
+                    if "fractions" in p
+                    else ""
+                )
+                + f"; identical results: {p['identical']}; target ≥ 1.8× on 2, ≥ 0.9 of the ceiling",
             )
         )
     return rows
@@ -212,6 +262,9 @@ def missed_targets(r: dict) -> list[str]:
     for p in r["parallel"]:
         if p["workers"] == 2:
             checks.append((f"parallel speed-up, {p['scenario']}", p["speed_up"], ">=", 1.8, "×"))
+            if "fraction_of_ceiling" in p:
+                name = f"parallel share of the ceiling, {p['scenario']}"
+                checks.append((name, p["fraction_of_ceiling"], ">=", 0.9, "×"))
     if r.get("staff"):
         share = 100 * r["staff"]["share_of_exhaustive"]
         checks.append(("staffing search, share of exhaustive", share, "<=", 25.0, " %"))
@@ -231,7 +284,22 @@ def main() -> None:
         action="store_true",
         help="update the tracked files (results.json, the table in README.md)",
     )
+    parser.add_argument(
+        "--parallel",
+        type=int,
+        metavar="ROUNDS",
+        help="only the parallel speed-ups, in ROUNDS interleaved rounds (printed, nothing written)",
+    )
     args = parser.parse_args()
+    if args.parallel:
+        parallel = [
+            speed_up(load_scenario("district-centre"), reps=20, rounds=args.parallel),
+            speed_up(city_year_scenario(100_000), rounds=args.parallel),
+        ]
+        for row in parallel_rows(parallel):
+            print("  ".join(row))
+        print(json.dumps(parallel, indent=1))
+        return
     sizes = (10_000, 100_000) if args.quick else (10_000, 100_000, 1_000_000)
     results = {
         "date": dt.date.today().isoformat(),
@@ -244,7 +312,7 @@ def main() -> None:
         "engines": bench_engines.measure_all(pairs=3, quick=args.quick),
         "staff": bench_staff.measure(days=60, max_reps=20),
         "parallel": [
-            speed_up(load_scenario("district-centre")),
+            speed_up(load_scenario("district-centre"), reps=20),
             speed_up(city_year_scenario(100_000)),
         ],
     }
