@@ -52,13 +52,8 @@ def left_step(events: Events, rows: np.ndarray) -> np.ndarray:
 def next_events(events: Events, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`left_step`'s instants, and the row of each case's next step (-1 where none follows)."""
     code = events.codes("case")[0]
-    lo = float(min(events.start.min(), events.end.min()))
-    width = float(max(events.start.max(), events.end.max())) - lo + 1.0
+    lo, width, keys, work = _steps_by_case(events)
     out = events.end[rows].astype(np.float64).copy()
-    work = np.flatnonzero(~events.milestone)
-    keys = code[work] * width + (events.start[work] - lo)
-    order = np.argsort(keys, kind="stable")
-    keys, work = keys[order], work[order]
     at = np.searchsorted(keys, code[rows] * width + (out - lo), side="left")
     at = np.where((at < len(work)) & (work[np.minimum(at, len(work) - 1)] == rows), at + 1, at)
     found = at < len(work)
@@ -74,6 +69,21 @@ def next_events(events: Events, rows: np.ndarray) -> tuple[np.ndarray, np.ndarra
         later = last[code[rows[rest]]]
         out[rest] = np.where(later >= out[rest], later, out[rest])
     return out, following
+
+
+def _steps_by_case(events: Events) -> tuple:
+    """The log's steps (milestones left out) ordered by case, then start, as one sorted key per
+    step (case × width + start), worked out once per `Events`."""
+    cache = events.__dict__  # kept on the events, as `Events.codes` keeps its codes
+    if "_steps_by_case" not in cache:
+        code = events.codes("case")[0]
+        lo = float(min(events.start.min(), events.end.min()))
+        width = float(max(events.start.max(), events.end.max())) - lo + 1.0
+        work = np.flatnonzero(~events.milestone)
+        keys = code[work] * width + (events.start[work] - lo)
+        order = np.argsort(keys, kind="stable")
+        cache["_steps_by_case"] = (lo, width, keys[order], work[order])
+    return cache["_steps_by_case"]
 
 
 def fit_batches(ends, cal, *, moved_on=None, starts=None, others=()) -> dict | None:
