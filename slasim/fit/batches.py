@@ -119,6 +119,7 @@ def fit_batches(ends, cal, *, moved_on=None, starts=None, others=()) -> dict | N
 
 
 def _detect(t: np.ndarray, cal) -> dict | None:
+    """Releases seen in the instants themselves (see the module docstring), or None."""
     t = t[np.isfinite(t)]
     if not len(t) or np.mean(t % MINUTES_PER_DAY == 0) >= DATED:  # dates: no clock time
         return None
@@ -146,7 +147,8 @@ def _detect(t: np.ndarray, cal) -> dict | None:
     )
     spike = k / max(int(near.sum()) * WINDOW / 120.0, 1.0)
     days_seen = np.arange(day.min(), day.max() + 1)
-    office = float(np.median(cal.day_minutes[cal.working_days_before(days_seen)]))
+    index = np.minimum(cal.working_days_before(days_seen), len(cal.day_minutes) - 1)
+    office = float(np.median(cal.day_minutes[index]))
     uniform = min(1.0, WINDOW / office)
     log10_p = _log10_tail(int(inside.sum()), n, uniform) + math.log10(MINUTES_PER_DAY)
     if spike < MIN_SPIKE or log10_p > MAX_LOG10_P:
@@ -232,7 +234,7 @@ def _hold(cal, e: np.ndarray, m: np.ndarray, chosen: np.ndarray, at: int) -> tup
     """Under releases at `at` on the `chosen` weekdays' working days: whether each case moved on
     at or after the first release at or after its completion, the office minutes from that
     release to its move and from its completion to its move, and the release."""
-    first = int(np.floor(e.min() / MINUTES_PER_DAY))
+    first = max(int(np.floor(e.min() / MINUTES_PER_DAY)), int(cal.first_day))
     last = min(int(np.floor(m.max() / MINUTES_PER_DAY)) + 14, int(cal.last_day))
     days = np.arange(first, last + 1)
     days = days[cal.is_working_day_array(days) & chosen[(days + _EPOCH_WEEKDAY) % 7]]
