@@ -123,15 +123,16 @@ def test_every_listed_scenario_runs_by_its_name():
 
 
 @pytest.mark.parametrize(
-    ("typed", "meant"),
+    ("typed", "meant", "run"),
     [
-        ("district-centr", "district-centre"),
-        ("minimall", "minimal"),
-        ("fitted/loanap", "fitted/loanapp"),
+        ("district-centr", "district-centre", slasim_process),  # as a user runs it, once
+        ("minimall", "minimal", slasim),
+        ("fitted/loanap", "fitted/loanapp", slasim),
     ],
+    ids=lambda value: getattr(value, "__name__", value),
 )
-def test_a_mistyped_scenario_name_suggests_the_closest(typed, meant):
-    done = slasim_process("run", typed)
+def test_a_mistyped_scenario_name_suggests_the_closest(typed, meant, run):
+    done = run("run", typed)
     assert done.returncode == 2 and done.stdout == ""
     (line,) = done.stderr.splitlines()
     assert line.startswith(f"error: unknown scenario {typed!r}")
@@ -143,17 +144,28 @@ def test_a_missing_scenario_file_is_still_file_not_found(tmp_path):
     assert done.returncode == 2 and "file not found" in done.stderr
 
 
-def complete(*words: str, cwd=ROOT) -> list[str]:
-    """What bash completion offers after `slasim WORDS` (the last word is the one being typed)."""
+def complete(*words: str, cwd=ROOT, process: bool = False) -> list[str]:
+    """What bash completion offers after `slasim WORDS` (the last word is the one being typed):
+    bash sets these variables and runs `slasim`; here the console entry point runs in this
+    process, or in a fresh one with `process`."""
     env = {
-        **os.environ,
         "_SLASIM_COMPLETE": "complete_bash",
         "COMP_WORDS": " ".join(["slasim", *words]),
         "COMP_CWORD": str(len(words)),
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "slasim"], env=env, cwd=cwd, capture_output=True, text=True
-    )
+    if process:
+        done = subprocess.run(
+            [sys.executable, "-m", "slasim"],
+            env={**os.environ, **env},
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+        )
+    else:
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in env.items():
+                patch.setenv(name, value)
+            done = slasim(cwd=cwd)
     assert done.returncode == 0, done.stderr
     return done.stdout.split()
 
@@ -161,8 +173,9 @@ def complete(*words: str, cwd=ROOT) -> list[str]:
 def test_completion_offers_scenarios_only_where_one_is_expected(tmp_path):
     # The repository's root holds action.yml and .pre-commit-hooks.yaml, which are not scenarios.
     assert (ROOT / "action.yml").is_file() and (ROOT / ".pre-commit-hooks.yaml").is_file()
-    offered = complete("run", "")
+    offered = complete("run", "", process=True)
     assert set(shipped_scenario_files()) <= set(offered)
+    assert complete("run", "") == offered  # the same in this process as in a fresh one
     assert not {"action.yml", ".pre-commit-hooks.yaml", "card-ladders"} & set(offered)
     assert complete("compare", "dis") == ["district-centre"]
     assert complete("staff", "fitted/l") == ["fitted/loanapp"]
