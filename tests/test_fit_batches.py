@@ -70,11 +70,16 @@ KNOWN = {
 
 
 @pytest.fixture(scope="module")
-def known(tmp_path_factory):
+def known_csv(tmp_path_factory):
     path = tmp_path_factory.mktemp("batched") / "events.csv"
     run_scenario(Scenario.model_validate(KNOWN), replications=1, event_log=path, workers=1)
+    return path
+
+
+@pytest.fixture(scope="module")
+def known(known_csv):
     cal = load_calendar("weekdays")
-    return read_log(path, cal), cal
+    return read_log(known_csv, cal), cal
 
 
 def fitted(events: Events, cal, activity: str) -> dict | None:
