@@ -1,4 +1,6 @@
-"""`slasim fit`: a scenario from a case log (`slasim fidelity`, in `cli.fidelity`, scores one)."""
+"""`slasim fit`: a scenario from a case log (`slasim fidelity`, in `cli.fidelity`, scores one);
+with `--search`, the fit's options chosen by the fidelity gauge (`slasim.fit.search`, handed the
+gauge from `slasim.evaluation` here) and the search's table."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from slasim.cli.options import (
     out_option,
 )
 from slasim.io.errors import terminal_text
-from slasim.io.i18n import Text
+from slasim.io.i18n import N_, Text
 
 commands = typer.Typer()
 
@@ -138,6 +140,27 @@ def fit(
         float,
         typer.Option("--max-log-mb", min=1, help="The largest log to read into memory, in MB."),
     ] = 512,
+    search: Annotated[
+        bool,
+        typer.Option(
+            "--search",
+            help=(
+                "Choose --route, --recent and --roster (in place of the values given) by the "
+                "fidelity gauge: each choice fitted on the earlier four fifths of the fitted "
+                "cases' events (by end) and simulated on the rest (3 replications); the lowest "
+                "mean rank over the measures wins, a tie going to fewer changes to the defaults."
+            ),
+        ),
+    ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            help="How many processes score the --search candidates (default: up to all cores).",
+        ),
+    ] = None,
 ):
     """Build a scenario from a centre's case log; every fitted number says where it came from."""
     claim_outputs([log, input_path(calendar)], [out])
@@ -176,20 +199,32 @@ def fit(
         service=service_column,
         max_mb=max_log_mb,
     )
+    options = {
+        "name": name,
+        "limit": limit,
+        "promised": promised,
+        "min_share": min_share,
+        "since": since_date,
+        "office": office_hours,
+    }
+    searched = None
+    if search:
+        import time
+
+        began = time.perf_counter()
+        searched = run_search(events, calendar, until, train_share, options, workers)
+        took = time.perf_counter() - began
+        chosen = searched["candidates"][searched["chosen"]]["options"]
+        route, recent, roster = chosen["route"], chosen["recent"], chosen["roster"]
     fitted = fit_log(
         events,
         calendar,
-        name=name,
-        limit=limit,
-        promised=promised,
         train_until=until,
         train_share=train_share,
-        min_share=min_share,
-        since=since_date,
         recent=recent,
-        office=office_hours,
         roster=roster,
         routes=str(route),
+        **options,
     )
     kept = (
         f"{fitted.evidence['test_cases']} kept for `slasim fidelity` (from {fitted.evidence['split']})"
@@ -201,6 +236,12 @@ def fit(
         f"{kept}.",
         "Each fitted number's comment gives its sample size and fit; the limits say their source.",
     ]
+    if searched is not None:
+        fitted.evidence["search"] = searched
+        from slasim.io.i18n import language
+
+        with language("en"):  # the file is the same in every language
+            header += search_lines(searched)
     if events.starts_estimated:
         header.append(
             f"{events.starts_estimated} start times were missing and estimated (the later of the "
@@ -243,7 +284,13 @@ def fit(
     elif out is None:
         typer.echo(text, nl=False)
     else:
-        typer.echo(terminal_text("\n".join(summary(fitted, out, events.starts_estimated))))
+        lines = summary(fitted, out, events.starts_estimated)
+        if searched is not None:
+            from slasim.io.i18n import _
+
+            took_line = _("searched in {seconds:.1f} s").format(seconds=took)
+            lines = [*search_lines(searched), took_line, *lines]
+        typer.echo(terminal_text("\n".join(lines)))
 
 
 def summary(fitted, out: Path, estimated: int) -> list[str]:
@@ -316,3 +363,145 @@ def weekdays_text(codes: list[str]) -> str:
     from slasim.scenario.schema import WEEKDAYS
 
     return _(", ").join(_(WEEKDAY[WEEKDAYS.index(code)]) for code in codes)
+
+
+# the search's option values as shown (the English is the value `slasim fit` takes)
+VALUES = {
+    "blocks": N_("blocks"),
+    "markov": N_("markov"),
+    "auto": N_("auto"),
+    "off": N_("off"),
+    True: N_("yes"),
+    False: N_("no"),
+}
+
+
+def run_search(events, calendar: str, until, train_share: float, options: dict, workers) -> dict:
+    """`fit --search` over the cases `fit` would fit (`slasim.fit.search`), with the gauge."""
+    from slasim.calendar.workcalendar import load_calendar
+    from slasim.evaluation.verdict import MIN_TEST_CASES
+    from slasim.fit.build import split_cases
+    from slasim.fit.search import Gauge, search
+    from slasim.sim.parallel import default_workers
+
+    train = split_cases(events, until, train_share, load_calendar(calendar))[1]
+    gauge = Gauge(split=validation_split, score=gauge_scores, minimum=MIN_TEST_CASES)
+    return search(
+        events,
+        calendar,
+        train,
+        gauge,
+        fit_options=options,
+        workers=workers or default_workers(),
+    )
+
+
+def validation_split(events, cases: set[str]) -> tuple:
+    """(the case ids to fit, the validation frame, its cases): the field's split of the events of
+    `cases` (`evaluation.protocol.published_split`), on the calendar's wall clock."""
+    from slasim.evaluation.frame import Frame, frame_of_events
+    from slasim.evaluation.protocol import published_split
+
+    whole = frame_of_events(events)
+    fitting, validation = published_split(whole.events[whole.events["case_id"].isin(cases)])
+    frame = Frame(validation.reset_index(drop=True), whole.aware, whole.source)
+    return set(fitting["case_id"]), frame, frame.cases
+
+
+def gauge_scores(data: dict, validation, names: dict, replications: int, seed: int) -> dict:
+    """A fitted scenario's distances to the validation part on the field's first-N protocol:
+    per measure the mean over the replications, its sd, the real-halves floor and the unit."""
+    from slasim.evaluation.fidelity import first_n
+    from slasim.io.schema import validate
+    from slasim.scenario.schema import Scenario
+
+    scenario = validate(Scenario, data, "fit --search")
+    result = first_n(scenario, validation, None, names=names, replications=replications, seed=seed)
+    return {
+        measure: {
+            "mean": row["model"]["mean"],
+            "sd": row["model"]["sd"],
+            "floor": row["floor"]["mean"],
+            "unit": row["unit"],
+        }
+        for measure, row in result["measures"].items()
+    }
+
+
+def search_lines(searched: dict) -> list[str]:
+    """The search's table in the chosen language: a row per candidate (its options, its distance
+    per measure, its mean rank, the chosen one marked), the floor, the legend and the choice."""
+    from tabulate import tabulate
+
+    from slasim.evaluation.measures import SHORT
+    from slasim.io.i18n import _, localized
+
+    measures = searched["measures"]
+    rows = []
+    for k, row in enumerate(searched["candidates"]):
+        options = row["options"]
+        notes = [_("chosen")] if k == searched["chosen"] else []
+        if row["same_as"] is not None:
+            notes.append(_("same scenario as #{number}").format(number=row["same_as"] + 1))
+        if row["error"] is not None:
+            notes.append(localized(row["error"]))
+        scores = row["scores"] or {}
+        rows.append(
+            [
+                f"#{k + 1}",
+                *(_(VALUES[options[name]]) for name in ("route", "recent", "roster")),
+                *(f"{scores[m]:.3f}" if m in scores else "" for m in measures),
+                "" if row["mean_rank"] is None else f"{row['mean_rank']:.2f}",
+                _("; ").join(notes),
+            ]
+        )
+    floor = searched["floor"]
+    rows.append(["", _("floor"), "", "", *(f"{floor[m]:.3f}" for m in measures), "", ""])
+    headers = [
+        "",
+        _("route"),
+        _("recent"),
+        _("roster"),
+        *(SHORT.get(m, m) for m in measures),
+        _("mean rank"),
+        "",
+    ]
+    chosen = searched["candidates"][searched["chosen"]]["options"]
+    flags = f"--route {chosen['route']} --recent {chosen['recent']}" + (
+        " --roster" if chosen["roster"] else ""
+    )
+    distinct = sum(
+        row["same_as"] is None and row["scores"] is not None for row in searched["candidates"]
+    )
+    return [
+        _(
+            "search over {count} candidates ({distinct} distinct scenarios scored): fitted on "
+            "{fitting} of the {training} fitted cases, simulated on the other {validation} "
+            "(the field's split: events by end, the first 80 %; {reps} replications, seed {seed})"
+        ).format(
+            count=len(searched["candidates"]),
+            distinct=distinct,
+            fitting=searched["fitting_cases"],
+            training=searched["training_cases"],
+            validation=searched["validation_cases"],
+            reps=searched["replications"],
+            seed=searched["seed"],
+        ),
+        *tabulate(rows, headers=headers, disable_numparse=True).splitlines(),
+        _(
+            "distances, lower is closer: CTDD cycle time, NGD 3-gram, CEDD circadian, AEDD "
+            "absolute and REDD relative event times, CADD case arrivals (h but NGD and CEDD); "
+            "lead_time_wd in working days, wip_cases in cases; floor: test cases against "
+            "resampled test cases"
+        ),
+        _(
+            "chosen: #{number} ({flags}), the lowest mean rank over {measures} measures (on a "
+            "measure, candidates less than {noise:g} standard errors apart tie; a tie in mean "
+            "rank goes to fewer changes to fit's defaults)"
+        ).format(
+            number=searched["chosen"] + 1,
+            flags=f"`{flags}`",
+            measures=len(measures),
+            noise=searched["rule"]["noise_standard_errors"],
+        ),
+    ]

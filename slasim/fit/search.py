@@ -1,0 +1,213 @@
+"""`slasim fit --search`: a small search over the fit's own choices, each scored by the fidelity
+gauge on a validation split of the training cases, and the rule that picks one.
+
+The candidates are the grid of `fit_log`'s options (`GRID`): the route form (blocks or a Markov
+chain), the drift window (`--recent auto` or off; not searched when `--since` sets the window)
+and the fitted rosters (off or on), listed from the fewest changes to `fit`'s defaults to the most.
+The training cases are split as the field splits a log (their events sorted by end, the first 80 %
+fit, a case cut by the boundary dropped); each candidate is fitted on the first part and simulated
+on the rest by the field's first-N protocol (`REPLICATIONS` runs, seed `SEED`). Candidates whose
+fitted scenarios are identical are simulated once and share their scores.
+
+Rule: per measure, each candidate is ranked by its mean distance over the replications: 1 + the
+candidates clearly closer + half of those within noise of it (means less than two standard errors
+of their difference apart), so a difference the replications cannot tell from chance moves no
+rank; a candidate that could not be fitted or scored is left out. The lowest mean rank over the
+measures wins, a tie going to the earlier candidate, the one with fewer changes to the defaults.
+
+`fit` sits beside `evaluation`, not above it: the caller hands in the gauge (`Gauge`: the field's
+split, the first-N scores, the fewest validation cases that can judge), as `fidelity` is handed
+`fit`'s reader.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from slasim.fit.build import fit_log, slug
+from slasim.fit.log import Events
+from slasim.io.errors import SlasimError
+
+# option → its values, `fit`'s default first (names as `slasim fit` spells its options)
+GRID = {"route": ("blocks", "markov"), "recent": ("auto", "off"), "roster": (False, True)}
+REPLICATIONS = 3
+SEED = 1
+NOISE = 2.0  # standard errors of a difference within which two candidates tie on a measure
+
+
+@dataclass(frozen=True)
+class Gauge:
+    """What the search borrows from `slasim.evaluation`, handed in by the caller.
+
+    `split(events, cases)` → (the case ids to fit, the validation part, its number of cases);
+    `score(data, validation, names, replications, seed)` → {measure: {"mean", "sd", "floor",
+    "unit"}} of the scenario `data` on the validation part (`names`: step name → activity);
+    `minimum`: the fewest validation cases whose scores can tell candidates apart."""
+
+    split: Callable
+    score: Callable
+    minimum: int
+
+
+def candidates(window_given: bool = False) -> list[dict]:
+    """The grid, from the fewest changes to `fit`'s defaults to the most (then in grid order);
+    `recent` kept at auto when a window is given by hand (`--since`: the drift test is not run)."""
+    grid = {**GRID, "recent": GRID["recent"][:1]} if window_given else GRID
+    options = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
+    return sorted(options, key=changes)
+
+
+def changes(options: dict) -> int:
+    """How many options differ from `fit`'s defaults."""
+    return sum(value != GRID[name][0] for name, value in options.items())
+
+
+def search(
+    events: Events,
+    calendar: str,
+    train: set[str],
+    gauge: Gauge,
+    *,
+    fit_options: dict,
+    workers: int = 1,
+) -> dict:
+    """The search over the training cases `train` (module docstring): every candidate's options,
+    scores, ranks and mean rank, the floor, and the chosen candidate's number (0-based).
+    `fit_options` are the other `fit_log` options, the same for every candidate."""
+    fitting, validation, held = gauge.split(events, train)
+    if held < gauge.minimum:
+        raise SlasimError(
+            "--search: the validation part of the {cases} training cases holds {held} cases, "
+            "fewer than {minimum}: the distances of so few cases vary too much to choose between "
+            "fits (fit a longer log, or more of it with --train-share)",
+            source=events.source,
+            field="--search",
+            cases=len(train),
+            held=held,
+            minimum=gauge.minimum,
+        )
+    part = events.take(np.isin(events.case, list(fitting)))
+    names = {slug(a): a for a in dict.fromkeys(events.activity[np.isin(events.case, list(train))])}
+    grid = candidates(fit_options.get("since") is not None)
+    rows, distinct, scenarios = [], {}, []
+    for options in grid:
+        row = {"options": options, "changes": changes(options), "same_as": None, "error": None}
+        rows.append(row)
+        try:
+            fitted = fit_log(
+                part,
+                calendar,
+                train_share=1.0,
+                **fit_options,
+                routes=options["route"],
+                recent=options["recent"],
+                roster=options["roster"],
+            )
+        except SlasimError as err:
+            row["error"] = err.message
+            continue
+        key = json.dumps(fitted.data, sort_keys=True, default=str)
+        if key in distinct:
+            row["same_as"] = distinct[key]
+        else:
+            distinct[key] = len(rows) - 1
+            scenarios.append((len(rows) - 1, fitted.data))
+    scored = _score(gauge, scenarios, validation, names, workers)
+    floor, units = {}, {}
+    for (k, _), result in zip(scenarios, scored):
+        if "error" in result:
+            rows[k]["error"] = result["error"]
+            continue
+        rows[k]["scores"] = {m: s["mean"] for m, s in result["scores"].items()}
+        rows[k]["sd"] = {m: s["sd"] for m, s in result["scores"].items()}
+        floor = floor or {m: s["floor"] for m, s in result["scores"].items()}
+        units = units or {m: s["unit"] for m, s in result["scores"].items()}
+    for row in rows:
+        if row["same_as"] is not None:
+            first = rows[row["same_as"]]
+            row["error"], row["scores"] = first["error"], first.get("scores")
+            row["sd"] = first.get("sd")
+        row.setdefault("scores", None)
+        row.setdefault("sd", None)
+        row["ranks"], row["mean_rank"] = None, None
+    ranked = [row for row in rows if row["scores"] is not None]
+    if not ranked:
+        raise SlasimError(
+            "--search: no candidate could be fitted and scored ({problem})",
+            source=events.source,
+            field="--search",
+            problem=rows[0]["error"],
+        )
+    measures = list(units)
+    root = math.sqrt(REPLICATIONS)
+    columns = {
+        m: ranks([row["scores"][m] for row in ranked], [row["sd"][m] / root for row in ranked])
+        for m in measures
+    }
+    for j, row in enumerate(ranked):
+        row["ranks"] = {m: columns[m][j] for m in measures}
+        row["mean_rank"] = sum(row["ranks"].values()) / len(measures)
+    chosen = min(range(len(rows)), key=lambda k: (rows[k]["mean_rank"] or math.inf, k))
+    return {
+        "rule": {
+            "rank": "per measure: 1 + the candidates closer by over the noise + half those within",
+            "noise_standard_errors": NOISE,
+            "choice": "the lowest mean rank over the measures",
+            "ties": "fewer changes to fit's defaults",
+        },
+        "training_cases": len(train),
+        "fitting_cases": len(fitting),
+        "validation_cases": held,
+        "replications": REPLICATIONS,
+        "seed": SEED,
+        "measures": measures,
+        "units": units,
+        "floor": floor,
+        "candidates": rows,
+        "chosen": chosen,
+    }
+
+
+def ranks(means: list[float], errors: list[float]) -> list[float]:
+    """Each candidate's rank on one measure, 1 the closest: 1 + the candidates clearly closer +
+    half of those within noise of it (means less than `NOISE` standard errors of their difference
+    apart; with no noise, equal means share the mean of their ranks). A mean that is not a number
+    ranks last."""
+    means = [m if isinstance(m, float | int) and math.isfinite(m) else math.inf for m in means]
+    out = []
+    for m, e in zip(means, errors):
+        closer = tied = 0
+        for n, f in zip(means, errors):
+            if math.isinf(m) or math.isinf(n):
+                closer, tied = closer + (n < m), tied + (n == m)
+                continue
+            margin = NOISE * math.hypot(e, f)
+            closer, tied = closer + (n < m - margin), tied + (abs(n - m) <= margin)
+        out.append(1 + closer + (tied - 1) / 2)
+    return out
+
+
+def _score(gauge: Gauge, scenarios: list, validation, names: dict, workers: int) -> list[dict]:
+    """The gauge's scores of each distinct scenario, on the worker pool when it pays."""
+    payload = (gauge.score, [data for _, data in scenarios], validation, names)
+    numbers = list(range(len(scenarios)))
+    if workers > 1 and len(numbers) > 1:
+        from slasim.sim.parallel import run_parallel
+
+        return run_parallel(score_one, payload, numbers, SEED, workers=workers, scheduler=None)
+    return [score_one(payload, k, SEED) for k in numbers]
+
+
+def score_one(payload: tuple, k: int, seed: int) -> dict:
+    """Scenario k's scores (a task for `run_parallel`), or the reason it could not be scored."""
+    score, datas, validation, names = payload
+    try:
+        return {"scores": score(datas[k], validation, names, REPLICATIONS, seed)}
+    except SlasimError as err:
+        return {"error": err.message}

@@ -1,0 +1,218 @@
+"""`slasim fit --search`: the route form a known process needs is chosen (a Markov loop that a
+block route cannot follow; a parallel pair that a chain can only run one after the other), the
+table lists every candidate with the numbers of `--json`, a log too short to judge is refused with
+one line, the ranks of one measure are the hand-worked ones, and the Chinese output has no English
+left (the JSON is the same in both languages)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+
+import pytest
+import yaml
+
+from slasim.fit.search import candidates, changes, ranks
+from slasim.scenario.schema import Scenario
+from slasim.sim.runner import run_scenario
+
+from .english import english_left
+from .helpers import ROOT
+
+SAMPLE = ROOT / "scenarios" / "logs" / "loanapp-sample.csv"
+DEFAULTS = {"route": "blocks", "recent": "auto", "roster": False}
+
+# After x: y or z evenly; after y: back to x half the time, z 30 %, out 20 %; after z: back to y
+# 40 %, else out. Cases wander x → y → x → z → y …: a block route does each step once in a fixed
+# order (a repeat only as a loop on the same step), so it cannot give the log's 3-grams.
+LOOP = [
+    {
+        "markov": {
+            "steps": [
+                {"step": name, "department": "desk", "work": {"exponential": 30}}
+                for name in ("x", "y", "z")
+            ],
+            "start": {"x": 1.0},
+            "next": {
+                "x": {"y": 0.5, "z": 0.5},
+                "y": {"x": 0.5, "z": 0.3, "end": 0.2},
+                "z": {"y": 0.4, "end": 0.6},
+            },
+        }
+    }
+]
+# b and c, 4 hours each at two departments, run side by side: a chain runs them one after the
+# other, doubling the middle of every case (8 staff a department: hardly any queue).
+PARALLEL = [
+    {"step": "a", "department": "front", "work": {"exponential": 20}},
+    {
+        "parallel": [
+            [{"step": "b", "department": "lab", "work": {"fixed": 240}}],
+            [{"step": "c", "department": "legal", "work": {"fixed": 240}}],
+        ]
+    },
+    {"step": "d", "department": "front", "work": {"exponential": 20}},
+]
+
+
+def known_log(folder, steps, departments) -> str:
+    """The event log of 30 days of a centre open round the clock, 15 receipts a day."""
+    scenario = {
+        "name": "known",
+        "calendar": "always",
+        "start": "2025-01-01",
+        "working_days": 30,
+        "warmup_days": 1,
+        "seed": 5,
+        "departments": {name: {"staff": 8} for name in departments},
+        "services": {
+            "permit": {
+                "limits": "30wd",
+                "acceptance": "receipt",
+                "arrivals": {"per_day": 15},
+                "steps": steps,
+            }
+        },
+    }
+    path = folder / "events.csv"
+    run_scenario(Scenario.model_validate(scenario), replications=1, event_log=path, workers=1)
+    return path
+
+
+def search(cli, log, *args):
+    code, out, err = cli("fit", log, "-c", "always", "--search", "-w", "1", *args)
+    assert code == 0, err
+    return out, err
+
+
+@pytest.fixture(scope="module")
+def loop(tmp_path_factory):
+    """The loop's log searched: (its JSON evidence, the file written; zh text output, its file)."""
+    from .helpers import slasim
+
+    folder = tmp_path_factory.mktemp("loop")
+    log = known_log(folder, LOOP, ["desk"])
+    out, _ = search(slasim, log, "--json", "--out", folder / "en.yaml")
+    zh_out, zh_err = search(slasim, log, "--lang", "zh", "--out", folder / "zh.yaml")
+    return json.loads(out), folder / "en.yaml", zh_out, zh_err, folder / "zh.yaml"
+
+
+def test_ranks_are_the_hand_worked_ones():
+    # no noise: 1 is first, the two 2s share ranks 2 and 3, 5 is fourth
+    assert ranks([1.0, 2.0, 2.0, 5.0], [0.0] * 4) == [1.0, 2.5, 2.5, 4.0]
+    # standard errors 0.2: 1.0 and 1.5 are within 2 × √(0.2² + 0.2²) = 0.566 of each other, so
+    # each has one candidate tied (half a rank) and none clearly closer; 5.0 has both closer
+    assert ranks([1.0, 1.5, 5.0], [0.2] * 3) == [1.5, 1.5, 3.0]
+    # a mean that is not a number ranks last
+    assert ranks([float("nan"), 1.0], [0.0, 0.0]) == [2.0, 1.0]
+
+
+def test_the_grid_runs_from_fits_defaults_to_the_most_changes():
+    grid = candidates()
+    assert len(grid) == 8 and grid[0] == DEFAULTS
+    assert [changes(options) for options in grid] == [0, 1, 1, 1, 2, 2, 2, 3]
+    assert len({json.dumps(options) for options in grid}) == 8
+    # a window given by hand (--since): the drift test is not run, so --recent is not searched
+    given = candidates(window_given=True)
+    assert len(given) == 4 and {options["recent"] for options in given} == {"auto"}
+
+
+def test_a_markov_loop_log_gets_the_markov_route(loop):
+    evidence, written = loop[0], loop[1]
+    searched = evidence["search"]
+    rows = searched["candidates"]
+    chosen = rows[searched["chosen"]]
+    assert chosen["options"]["route"] == "markov"
+    # every scored markov candidate ranks ahead of every block one
+    markov = [r["mean_rank"] for r in rows if r["options"]["route"] == "markov"]
+    blocks = [r["mean_rank"] for r in rows if r["options"]["route"] == "blocks"]
+    assert max(markov) < min(blocks)
+    # the chosen candidate has the lowest mean rank and is the first to have it
+    lowest = min(r["mean_rank"] for r in rows)
+    assert chosen["mean_rank"] == lowest
+    assert all(r["mean_rank"] > lowest for r in rows[: searched["chosen"]])
+    # the scenario written is fitted with the chosen options: a chain of the three steps
+    data = yaml.safe_load(written.read_text(encoding="utf-8"))
+    (item,) = data["services"]["service"]["steps"]
+    assert {step["step"] for step in item["markov"]["steps"]} == {"x", "y", "z"}
+    # the validation part is what the field's split leaves of the fitted cases, and at least 30
+    assert searched["validation_cases"] >= 30
+    assert searched["fitting_cases"] + searched["validation_cases"] < searched["training_cases"]
+    assert searched["training_cases"] == evidence["train_cases"]
+
+
+def test_a_parallel_log_keeps_the_block_route_and_json_is_the_same_in_chinese(tmp_path, cli):
+    log = known_log(tmp_path, PARALLEL, ["front", "lab", "legal"])
+    out, _ = search(cli, log, "--json")
+    zh, _ = search(cli, log, "--lang", "zh", "--json")
+    assert zh == out
+    searched = json.loads(out)["search"]
+    assert searched["candidates"][searched["chosen"]]["options"]["route"] == "blocks"
+
+
+def table_rows(text: str) -> dict[int, list[str]]:
+    """The table's candidate rows by number: their cells (split on runs of spaces)."""
+    rows = {}
+    for line in text.splitlines():
+        found = re.match(r"(?:# )?#(\d+)\s+(.*)$", line)
+        if found:
+            rows[int(found[1])] = re.split(r"\s{2,}", found[2].strip())
+    return rows
+
+
+def test_the_table_has_every_candidate_with_the_numbers_of_the_json(loop):
+    evidence, _, zh_out, _, zh_file = loop
+    searched = evidence["search"]
+    measures = searched["measures"]
+    assert len(measures) == 8
+    header = "\n".join(
+        line for line in zh_file.read_text(encoding="utf-8").splitlines() if line.startswith("#")
+    )
+    for text in (zh_out, header):  # printed (in Chinese) and in the file's comments (English)
+        rows = table_rows(text)
+        assert sorted(rows) == list(range(1, 9))
+        for k, row in enumerate(searched["candidates"]):
+            cells = rows[k + 1]
+            scores = [f"{row['scores'][m]:.3f}" for m in measures]
+            assert cells[3 : 3 + len(measures)] == scores
+            assert cells[3 + len(measures)] == f"{row['mean_rank']:.2f}"
+    chosen = table_rows(zh_out)[searched["chosen"] + 1]
+    assert chosen[-1] == "入选"
+    options = searched["candidates"][searched["chosen"]]["options"]
+    assert f"（`--route {options['route']} --recent {options['recent']}" in zh_out
+
+
+def test_the_chinese_output_has_no_english_left(loop):
+    _, _, out, err, _ = loop
+    assert out.startswith("共搜索 8 个候选")
+    assert english_left(out) == [] and english_left(err) == []
+
+
+def test_a_log_too_short_to_judge_is_refused_with_one_line(cli):
+    # By hand from the sample's rows: its 150 cases by first start, the first int(0.7 × 150) = 105
+    # fitted; their events sorted by end, the first round(0.8 × events) fit, a case on both sides
+    # of the cut dropped: the cases left after the cut are the validation part.
+    with open(SAMPLE, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    first: dict[str, str] = {}
+    for row in rows:
+        case = row["case:concept:name"]
+        first[case] = min(first.get(case, row["start_timestamp"]), row["start_timestamp"])
+    fitted = set(sorted(first, key=first.get)[:105])
+    events = sorted(
+        (row for row in rows if row["case:concept:name"] in fitted),
+        key=lambda row: row["time:timestamp"],
+    )
+    cut = round(0.8 * len(events))
+    before = {row["case:concept:name"] for row in events[:cut]}
+    after = {row["case:concept:name"] for row in events[cut:]}
+    held = len(after - before)
+    assert held < 30
+    code, out, err = cli("fit", SAMPLE, "--search")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("error: ")
+    assert (
+        f"--search: the validation part of the 105 training cases holds {held} cases, fewer "
+        "than 30:" in err
+    )
