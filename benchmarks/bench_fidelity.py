@@ -10,9 +10,15 @@ baselines and the floor (N resampled test cases against N; same code, same run),
 row and the best published tool per measure (`published_fidelity.json`, each tool on its own
 split: anchors, not figures on one shared test set), and wall times.
 
-    python benchmarks/bench_fidelity.py [--logs DIR] [--reps 10] [--workers 2] [--json]
+    python benchmarks/bench_fidelity.py [--logs DIR] [--only NAME] [--reps 10] [--workers 2] [--json]
 
-DIR defaults to $SLASIM_LOGS, else ../shared/logs beside the checkout.
+DIR defaults to $SLASIM_LOGS, else ../shared/logs beside the checkout; `--only NAME` runs one log.
+
+Each log ends with the goal of issue 26, pass or fail, part by part: slasim's mean better than
+Simod's published value on each of the five published measures; its cycle-time distance at most
+1.2 times the best published tool's; and against the bootstrap, over the field's six measures (the
+five published ones and the case-arrival distance, CADD, which the field computes but does not
+report), better on at least 4 and within the bootstrap's mean + 2 sd on the rest.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from pathlib import Path
 from slasim.calendar.workcalendar import load_calendar
 from slasim.evaluation.fidelity import first_n
 from slasim.evaluation.frame import Frame, read_frame
-from slasim.evaluation.measures import SHORT
+from slasim.evaluation.measures import FIELD, SHORT
 from slasim.evaluation.protocol import published_split
 from slasim.fit.build import fit_log, slug
 from slasim.fit.log import read_log
@@ -68,9 +74,11 @@ def fit(train: Frame, calendar: str, tmp: Path) -> Scenario:
     return validate(Scenario, fitted.data, str(path))
 
 
-def measure(folder: Path, reps: int, workers: int) -> list[dict]:
+def measure(folder: Path, reps: int, workers: int, only: str | None = None) -> list[dict]:
     rows = []
     for name, (file, calendar) in LOGS.items():
+        if only and name != only:
+            continue
         started = time.perf_counter()
         train, test = split(folder, name, file)
         with tempfile.TemporaryDirectory() as tmp:
@@ -96,6 +104,36 @@ def measure(folder: Path, reps: int, workers: int) -> list[dict]:
             }
         )
     return rows
+
+
+CTDD_FACTOR = 1.2  # the cycle-time distance allowed, times the best published tool's
+BOOTSTRAP_WINS = 4  # of the six field measures, better than the bootstrap on at least this many
+
+
+def goal(m: dict, tools: dict, names: list[str]) -> list[str]:
+    """The lines of issue 26's verdict for one log (module docstring): each part, pass or fail."""
+    mean = {k: m[k]["model"]["mean"] for k in m}
+    behind = [k for i, k in enumerate(names) if not mean[k] < tools["Simod"][i][0]]
+    best = min(v[0][0] for v in tools.values())
+    ctdd_ok = mean["cycle_time"] <= CTDD_FACTOR * best
+    six = list(FIELD)
+    boot = {k: m[k]["bootstrap"] for k in six}
+    wins = [k for k in six if mean[k] < boot[k]["mean"]]
+    far = [k for k in six if k not in wins and mean[k] > boot[k]["mean"] + 2 * boot[k]["sd"]]
+    boot_ok = len(wins) >= BOOTSTRAP_WINS and not far
+    word = {True: "PASS", False: "FAIL"}
+    return [
+        f"- better than Simod's published value on each of the 5 measures: {word[not behind]}"
+        + (f" (not on {', '.join(SHORT[k] for k in behind)})" if behind else ""),
+        f"- CTDD {mean['cycle_time']:.3f} <= {CTDD_FACTOR} x best published {best:.3f} = "
+        f"{CTDD_FACTOR * best:.3f}: {word[ctdd_ok]}",
+        f"- against bootstrap, better on >= {BOOTSTRAP_WINS} of the 6 field measures "
+        f"(CTDD NGD CEDD AEDD REDD CADD) and within its mean + 2 sd on the rest: "
+        f"better on {len(wins)} ({' '.join(SHORT[k] for k in wins)})"
+        + (f", beyond mean + 2 sd on {' '.join(SHORT[k] for k in far)}" if far else "")
+        + f": {word[boot_ok]}",
+        f"- issue 26's goal on this log: {word[not behind and ctdd_ok and boot_ok]}",
+    ]
 
 
 def table(rows: list[dict], published: dict) -> str:
@@ -137,7 +175,13 @@ def table(rows: list[dict], published: dict) -> str:
             + " |",
             "| slasim's verdict | " + " | ".join(m[k]["verdict"] for k in names) + " |",
             "",
+            f"CADD (case arrivals, h): slasim {m['case_arrivals']['model']['mean']:.3f} ± "
+            f"{m['case_arrivals']['model']['sd']:.3f}, replay {m['case_arrivals']['replay']['mean']:.3f}"
+            f", bootstrap {m['case_arrivals']['bootstrap']['mean']:.3f} ± "
+            f"{m['case_arrivals']['bootstrap']['sd']:.3f}.",
             f"{row['summary']} (slasim's own lead-time and open-case distances included).",
+            "",
+            *goal(m, tools, names),
             "",
         ]
     return "\n".join(lines)
@@ -147,13 +191,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default = os.environ.get("SLASIM_LOGS", str(ROOT.parents[1] / "shared" / "logs"))
     parser.add_argument("--logs", type=Path, default=Path(default))
+    parser.add_argument("--only", choices=sorted(LOGS), help="run this log only")
     parser.add_argument("--reps", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     published = json.loads((ROOT / "published_fidelity.json").read_text(encoding="utf-8"))
     started = time.perf_counter()
-    rows = measure(args.logs, args.reps, args.workers)
+    rows = measure(args.logs, args.reps, args.workers, args.only)
     if args.json:
         print(json.dumps(rows, indent=2))
     else:

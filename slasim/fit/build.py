@@ -11,8 +11,8 @@ duration is measured on it. What is fitted, per service:
 - per step, desk work in office minutes (family by Wasserstein distance, `families`), or an elapsed
   `delay` in working days when its median duration exceeds a working day's office time (that is
   waiting, not desk work); a delay before a step where its handler was idle while the case waited
-  (the wait is not a queue); repeats of a step as a supplement loop with their share and the gap
-  before each repeat;
+  (the wait is not a queue), when that wait's mean reaches `IDLE_WAIT_MIN`; repeats of a step as a
+  supplement loop with their share and the gap before each repeat;
 - arrivals per working day; the hours applicants submit by weekday (`by_hour`) in a timed log,
   else weekday factors and the share received outside office hours (`online`); `even` when the
   receipts are scheduled; month factors from complete months seen twice; holidays and make-up
@@ -53,7 +53,7 @@ from slasim.io.i18n import Text
 from slasim.scenario.schema import WEEKDAYS
 
 WARMUP_DAYS = 10
-IDLE_WAIT_MIN = 30.0  # office minutes: shorter waits for an idle handler are not modelled
+IDLE_WAIT_MIN = 30.0  # office minutes: an idle-handler wait of a shorter mean is not modelled
 
 
 @dataclass
@@ -520,12 +520,15 @@ def _step(events, cal, activity, rows, repeats, departments, waits, elapsed) -> 
     name = slug(activity)
     notes, items = [], []
     idle = waits[rows][np.isfinite(waits[rows])]
-    if len(idle) >= max(3, 0.5 * len(rows)) and np.median(idle) >= IDLE_WAIT_MIN:
+    if len(idle) >= max(3, 0.5 * len(rows)) and np.mean(idle) >= IDLE_WAIT_MIN:
         unit = "wd" if np.median(idle) >= day_minutes else "min"
         sample = idle / day_minutes if unit == "wd" else idle
         dist, why = choose(sample, unit)
         items.append({"step": f"{name}-wait", "delay": dist})
-        notes.append(f"wait before {activity!r} while its handler was idle: {why}")
+        notes.append(
+            f"wait before {activity!r} while its handler was idle (mean {np.mean(idle):.0f} "
+            f"office min, modelled from {IDLE_WAIT_MIN:.0f}): {why}"
+        )
     if estimated or np.median(office) > day_minutes:
         days = (
             elapsed[activity]
