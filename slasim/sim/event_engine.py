@@ -40,28 +40,18 @@ ABSENCE_PRIORITY = -1  # staff absent take their slot before any case
 
 
 class Job:
-    """A request for one server of a desk: a case's visit, or a staff absence (`process` None)."""
+    """A request for one server of a desk that has to queue: a case's visit (`step` its id), or a
+    staff absence (`process` None). A visit granted at once needs none (`_run_until`)."""
 
-    __slots__ = (
-        "process",
-        "step",
-        "desk",
-        "priority",
-        "work",
-        "arrived",
-        "started",
-        "until",
-        "granted",
-        "cancelled",
-        "record",
-    )
+    __slots__ = ("process", "desk", "priority", "step", "work", "arrived", "record")
+    __slots__ += ("granted", "cancelled")
 
     def __init__(
-        self, process, step, desk, priority: int, work: float, arrived: float, record=None
+        self, process, desk, priority: int, step, work: float, arrived: float, record=None
     ):
-        self.process, self.step, self.desk, self.priority = process, step, desk, priority
+        self.process, self.desk, self.priority, self.step = process, desk, priority, step
         self.work, self.arrived, self.record = work, arrived, record
-        self.granted = self.cancelled = False  # `started` and `until` are set when it starts
+        self.granted = self.cancelled = False
 
 
 class Desk(DeskTally):
@@ -168,7 +158,7 @@ class Desk(DeskTally):
                 absence.cancelled = True  # left in the heap, skipped when it comes up
                 self.live -= 1
         while len(self.absences) < absent:
-            absence = Job(None, None, self, ABSENCE_PRIORITY, 0.0, self.loop.now)
+            absence = Job(None, self, ABSENCE_PRIORITY, None, 0.0, self.loop.now)
             self.request(absence)
             self.absences.append(absence)
         self.staff.change(self.loop.now, staff - self.staff.level)
@@ -178,11 +168,11 @@ class Desk(DeskTally):
         """Start measuring at `now`: the work under way counts from here on."""
         self.since, self.wait_area = now, 0.0
         # The work under way: the visits whose end is scheduled (a case granted a server but not
-        # yet started has no end yet, as in SimPy).
+        # yet started has no end yet, as in SimPy), each until its entry's instant.
         self.busy_area = sum(
-            max(min(entry[4].until, self.end) - now, 0.0)
+            max(min(entry[0], self.end) - now, 0.0)
             for entry in self.loop.heap
-            if entry[3] is DONE and entry[4].desk is self
+            if entry[3] is DONE and entry[4][1] is self
         )
         self.peak = self.queued
         self.staff.reset(now)
@@ -212,13 +202,12 @@ class EventReplication(CaseFlow):
         self.active = None  # the process running now
         self.starting: deque = deque()  # processes started now, not yet run
         self.stations = [Desk(self, d, self.prioritised, plan.end) for d in plan.departments]
-        # Each desk step's desk and its service's priority, looked up once (`_visit`)
-        self.visit_of = {
-            st.id: (self.stations[st.department], s.spec.priority)
-            for s in plan.services
-            for st in s.steps
-            if st.department is not None
-        }
+        # Each desk step's (desk, its service's priority, step id), by step id, made once (`_visit`)
+        self.visit_of = [None] * len(plan.steps)
+        for s in plan.services:
+            for st in s.steps:
+                if st.department is not None:
+                    self.visit_of[st.id] = (self.stations[st.department], s.spec.priority, st.id)
         self.start()
 
     # ------------------------------------------------------------------ scheduling
@@ -260,7 +249,7 @@ class EventReplication(CaseFlow):
                 if kind is RESUME:
                     process = target
                 elif kind is DONE:  # the work of a visit is done: release, tally, resume the case
-                    desk = target.desk
+                    process, desk, step, work, arrived, started = target
                     desk.users -= 1
                     if desk.live:
                         current.append((next(sequence), TRIGGER, desk))
@@ -269,34 +258,19 @@ class EventReplication(CaseFlow):
                     else:
                         desk.pending = [next(sequence)]
                         desk.pending_at = now
-                    tally = self.step_tallies[target.step.id]  # looked up now: after a reset too
+                    tally = self.step_tallies[step]  # looked up now: after a reset too
                     tally.visits += 1
-                    tally.work += target.work
-                    started, arrived = target.started, target.arrived
+                    tally.work += work
                     if started > arrived:
                         tally.wait += started - arrived
                         tally.waited += 1
-                    process = target.process
                 elif kind is ARRIVE:  # a receipt: its case starts, the next one is scheduled
                     starting.append(self._case(target.service, target.t, target.k))
                     target.k += 1
                     self._next_receipt(target)
                     continue
-                elif kind is GRANT:  # `_work`, written out
-                    desk = target.desk
-                    target.started = now
-                    arrived, since = target.arrived, desk.since
-                    if now > arrived and now > since:
-                        desk.wait_area += now - (arrived if arrived > since else since)
-                    until = target.until = now + target.work
-                    busy = (until if until < desk.end else desk.end) - (
-                        now if now > since else since
-                    )
-                    if busy > 0:
-                        desk.busy_area += busy
-                    push(heap, (until, NORMAL, next(sequence), DONE, target))
-                    if self.desk_waits is not None and now > arrived:
-                        self._waited(target.record, desk.dept.index, arrived, now)
+                elif kind is GRANT:
+                    self._work(target.desk, target)
                     continue
                 elif kind is TRIGGER:  # a release processed: the head takes the server
                     head = target.trigger()
@@ -313,22 +287,24 @@ class EventReplication(CaseFlow):
                 continue
             if wait is None:  # resumed by a grant or a join
                 continue
-            if wait.__class__ is Job:
-                wait.process = process
-                desk = wait.desk
+            if wait.__class__ is tuple:  # a desk visit: ((desk, priority, step id), work, record)
+                where, work, record = wait
+                desk = where[0]
                 if not desk.live and desk.users < desk.capacity:  # a server at once, no wait
                     desk.users += 1
-                    wait.started = now
-                    until = wait.until = now + wait.work  # read at the end of the warm-up
+                    until = now + work
                     since = desk.since
                     busy = (until if until < desk.end else desk.end) - (
                         now if now > since else since
                     )
                     if busy > 0:
                         desk.busy_area += busy
-                    push(heap, (until, NORMAL, next(sequence), DONE, wait))
-                elif desk.request(wait):
-                    self._work(desk, wait)
+                    visit = (process, desk, where[2], work, now, now)
+                    push(heap, (until, NORMAL, next(sequence), DONE, visit))
+                    continue
+                job = Job(process, desk, where[1], where[2], work, now, record)
+                if desk.request(job):
+                    self._work(desk, job)
                 elif desk.queued > desk.peak:
                     desk.peak = desk.queued
                 continue
@@ -336,16 +312,18 @@ class EventReplication(CaseFlow):
         self.now = end
 
     def _work(self, desk: Desk, job: Job) -> None:
-        """A job takes its server now: waits and work tallied, its end scheduled."""
-        started = job.started = self.now
-        arrived, since = job.arrived, desk.since
+        """A queued job takes its server now: waits and work tallied, its end scheduled. The end's
+        entry holds (process, desk, step id, work, arrived, started); its instant is the end."""
+        started = self.now
+        arrived, since, work = job.arrived, desk.since, job.work
         if started > arrived and started > since:
             desk.wait_area += started - (arrived if arrived > since else since)
-        until = job.until = started + job.work  # read at the end of the warm-up
+        until = started + work
         busy = (until if until < desk.end else desk.end) - (started if started > since else since)
         if busy > 0:
             desk.busy_area += busy
-        heapq.heappush(self.heap, (until, NORMAL, next(self.sequence), DONE, job))
+        visit = (job.process, desk, job.step, work, arrived, started)
+        heapq.heappush(self.heap, (until, NORMAL, next(self.sequence), DONE, visit))
         if self.desk_waits is not None and started > arrived:
             self._waited(job.record, desk.dept.index, arrived, started)
 
@@ -383,10 +361,9 @@ class EventReplication(CaseFlow):
         return outcome[0]
 
     def _visit(self, service: ServicePlan, step: StepPlan, record: CaseRecord, work: float):
-        # A one-item tuple, not a generator: `yield from` hands the job to the loop and goes on when
-        # the loop resumes the case (no generator to make or to pass through).
-        desk, priority = self.visit_of[step.id]
-        return (Job(None, step, desk, priority, work, self.now, record),)
+        # A one-item tuple, not a generator: `yield from` hands the visit to the loop and goes on
+        # when the loop resumes the case (no generator to make or to pass through, no object).
+        return ((self.visit_of[step.id], work, record),)
 
     def queued(self):
         for desk in self.stations:
