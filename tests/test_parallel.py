@@ -181,3 +181,84 @@ def test_a_cluster_whose_workers_all_die_fails_clearly_instead_of_hanging(quick_
         finally:
             worker.kill()
             worker.wait()
+
+
+def _freeze_count(payload, replication, seed) -> dict:
+    """A pool task: how many of the parent's objects the worker's collector leaves alone."""
+    import gc
+
+    return {"frozen": gc.get_freeze_count(), "replication": replication}
+
+
+def test_pool_workers_fork_with_the_parents_heap_frozen_and_the_parent_unfreezes():
+    """Workers' collections skip what they inherited (so they do not copy the parent's pages);
+    the parent's own heap is back under its collector once the pool has forked."""
+    import gc
+
+    from slasim.sim.parallel import run_parallel
+
+    assert gc.get_freeze_count() == 0
+    kept = [object() for _ in range(1000)]  # in the parent's heap when the pool forks
+    out = run_parallel(_freeze_count, None, [0, 1, 2], 7, workers=2, scheduler=None)
+    assert [o["replication"] for o in out] == [0, 1, 2]
+    assert all(o["frozen"] >= len(kept) for o in out)
+    assert gc.get_freeze_count() == 0
+
+
+@pytest.fixture(scope="module")
+def compared_in_process():
+    from slasim.scenario.loader import load_scenario_data
+    from slasim.sim.compare import compare
+
+    data, source = load_scenario_data("district-centre", ["working_days=40", "warmup_days=5"])
+    steps = []
+    result = compare(
+        data, source, [["fewer-materials"]], replications=3, workers=1, progress=steps.append
+    )
+    return data, source, result, steps
+
+
+def test_a_comparison_on_one_pool_or_on_dask_gives_the_in_process_result(
+    compared_in_process, cluster
+):
+    """The baseline's and the reform's replications share one pool (and one Dask run); paired
+    with the in-process run number by number, so every change is the same."""
+    from slasim.sim.compare import compare
+
+    data, source, serial, steps = compared_in_process
+    assert steps == [1, 2, 3, 4, 5, 6]  # baseline's 3, then the reform's 3
+    pooled_steps = []
+    pooled = compare(
+        data, source, [["fewer-materials"]], replications=3, workers=2, progress=pooled_steps.append
+    )
+    assert same(pooled, serial)
+    assert pooled_steps == [1, 2, 3, 4, 5, 6]  # one count over both plans' replications
+    on_dask = compare(
+        data, source, [["fewer-materials"]], replications=3, scheduler=cluster.scheduler_address
+    )
+    assert same(on_dask, serial)
+
+
+def test_a_sweep_on_one_pool_equals_each_point_run_on_its_own():
+    """Points with their own seed and replication count, all run in one pool: each row is the
+    row of that point's scenario run alone in this process."""
+    from slasim.scenario.loader import load_scenario, load_scenario_data
+    from slasim.sim.sweep import SWEEP_METRICS, sweep
+
+    data, source = load_scenario_data("company-setup", ["working_days=30", "warmup_days=2"])
+    done = []
+    varies = ["seed=3,4", "replications=2,3"]
+    result = sweep(data, source, varies, workers=2, progress=done.append)
+    assert done == [1, 2, 3, 4]
+    for row in result["rows"]:
+        seed, n = row["values"]["seed"], row["values"]["replications"]
+        alone = run_scenario(
+            load_scenario(
+                "company-setup",
+                ["working_days=30", "warmup_days=2", f"seed={seed}", f"replications={n}"],
+            ),
+            workers=1,
+        )
+        assert alone["overall"]["arrived"]["n"] == n
+        expected = {m: alone["overall"][m] for m in SWEEP_METRICS if m in alone["overall"]}
+        assert same(row["overall"], expected)

@@ -5,19 +5,26 @@ Replication r of a reform uses the same seed children as replication r of the ba
 case of a service arrives at the same moment and draws the same work where the reform leaves it
 alone. The change of a metric is then estimated from the paired differences (reform_r - base_r):
 a Student-t 95 % interval on their mean, usually much tighter than comparing two independent runs.
+
+The replications of every plan (the baseline and the variants here, a sweep's grid points) run in
+one pool (`replicate_plans`): the plans are compiled once, in this process, before the workers
+fork, and no core waits at the end of one plan for the next plan's pool to start.
 """
 
 from __future__ import annotations
 
 import math
+import uuid
 
 import numpy as np
 
-from slasim.scenario.plan import compile_plan
+from slasim.scenario.plan import Plan, compile_plan
 from slasim.scenario.reforms import scenario_with_reforms
+from slasim.scenario.schema import Scenario
 from slasim.sim.backlog import backlog_warnings
 from slasim.sim.metrics import confidence, summarize
-from slasim.sim.runner import describe, engine_used, replicate
+from slasim.sim.parallel import run_parallel
+from slasim.sim.runner import describe, engine_used, replicate, replication_metrics
 from slasim.sim.workload import check_workload
 
 
@@ -134,6 +141,68 @@ def paired_changes(base: list[dict], reform: list[dict]) -> dict:
     return out
 
 
+_RUNS: dict[str, list[Plan]] = {}  # plans of the runs under way here, inherited by forked workers
+_COMPILED: dict[tuple[str, int], Plan] = {}  # plans a worker compiled itself (spawn, Dask)
+
+
+def replicate_plans(
+    runs: list[tuple[Plan, int, int]],
+    progress=None,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> list[list[dict]]:
+    """`replicate(plan, n, seed)` for each (plan, n, seed) of `runs`, in one pool of `workers`
+    processes or on the Dask scheduler: the same results as running each on its own.
+    `progress(done)` counts replications over all the runs."""
+    jobs = [(k, r) for k, (_, n, _) in enumerate(runs) for r in range(n)]
+    if not (scheduler or (workers > 1 and len(jobs) > 1)):
+        done, out = 0, []
+        for plan, n, seed in runs:
+            step = None if progress is None else (lambda d, offset=done: progress(offset + d))
+            out.append(replicate(plan, n, seed, step))
+            done += n
+        return out
+    token = uuid.uuid4().hex  # names this run's plans in workers, wherever they run
+    payload = (
+        token,
+        tuple((plan.scenario.model_dump_json(by_alias=True), seed) for plan, _, seed in runs),
+    )
+    _RUNS[token] = [plan for plan, _, _ in runs]
+    try:
+        results = run_parallel(
+            plan_replication,
+            payload,
+            jobs,
+            0,  # unused: each plan's seed travels with it in the payload
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+        )
+    finally:
+        del _RUNS[token]
+    out = [[] for _ in runs]
+    for (k, _), metrics in zip(jobs, results):
+        out[k].append(metrics)
+    return out
+
+
+def plan_replication(payload: tuple, job: tuple[int, int], _seed: int) -> dict:
+    """Replication r of plan k, job (k, r), in a worker (a task for `replicate_plans`): the plan
+    inherited from the parent when the worker was forked, else compiled here once from JSON."""
+    token, scenarios = payload
+    k, r = job
+    scenario_json, seed = scenarios[k]
+    plans = _RUNS.get(token)
+    plan = plans[k] if plans is not None else _COMPILED.get((token, k))
+    if plan is None:
+        plan = compile_plan(Scenario.model_validate_json(scenario_json), "scenario")
+        if len(_COMPILED) >= 64:
+            _COMPILED.pop(next(iter(_COMPILED)))
+        _COMPILED[(token, k)] = plan
+    return replication_metrics(plan, r, seed)
+
+
 def compare(
     data: dict,
     source: str,
@@ -155,17 +224,14 @@ def compare(
     plans = [compile_plan(scenario_with_reforms(data, names, source), source) for names in variants]
     check_workload([(plan, n) for plan in [base_plan, *plans]], max_cases)
 
-    def counted(offset: int):  # progress over all runs: baseline, then each variant
-        return None if progress is None else (lambda done: progress(offset + done))
-
-    base_runs = replicate(base_plan, n, seed, counted(0), workers=workers, scheduler=scheduler)
+    base_runs, *variant_runs = replicate_plans(
+        [(plan, n, seed) for plan in [base_plan, *plans]],
+        progress,
+        workers=workers,
+        scheduler=scheduler,
+    )
     ran = [
-        (
-            "+".join(names),
-            plan,
-            replicate(plan, n, seed, counted(i * n), workers=workers, scheduler=scheduler),
-        )
-        for i, (names, plan) in enumerate(zip(variants, plans), start=1)
+        ("+".join(names), plan, runs) for names, plan, runs in zip(variants, plans, variant_runs)
     ]
     return comparison(base_plan, seed, base_runs, ran)
 

@@ -1,9 +1,11 @@
 """Parameter sweeps: a grid of scenario variants (`--vary key=v1,v2` or `key=lo..hi:step`), each run
-with the same seeds, summarised by its headline figures.
+with the same seeds, summarised by its headline figures. Every point is compiled once, and the
+replications of all the points run in one pool (`compare.replicate_plans`).
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 
@@ -17,7 +19,9 @@ from slasim.io.schema import validate
 from slasim.scenario.loader import apply_overrides
 from slasim.scenario.plan import compile_plan
 from slasim.scenario.schema import Scenario
-from slasim.sim.runner import run_scenario
+from slasim.sim.compare import replicate_plans
+from slasim.sim.metrics import summarize
+from slasim.sim.runner import describe
 from slasim.sim.workload import check_workload
 
 MAX_POINTS = 10_000  # grid points a sweep may have: each runs every replication
@@ -143,22 +147,31 @@ def sweep(
     checked against `max_cases`, before any runs."""
     axes = parse_varies(varies, source)
     points = grid_points(data, source, varies) if points is None else points
+    runs = [
+        (
+            compile_plan(sc, source),
+            replications or sc.replications,
+            sc.seed if seed is None else seed,
+        )
+        for _, sc in points
+    ]
     if max_cases is not None:
         check_workload(
-            [(compile_plan(sc, source), replications or sc.replications) for _, sc in points],
-            max_cases,
-            Text("replications over the grid"),
+            [(plan, n) for plan, n, _ in runs], max_cases, Text("replications over the grid")
         )
+    ends = list(itertools.accumulate(n for _, n, _ in runs))  # replications done at each end
+    shown = [0]
+
+    def points_done(done: int) -> None:  # progress in points (jobs are handed out in order)
+        finished = bisect.bisect_right(ends, done)
+        if finished > shown[0]:
+            shown[0] = finished
+            progress(finished)
+
+    ran = replicate_plans(runs, progress and points_done, workers=workers, scheduler=scheduler)
     rows = []
-    for values, scenario in points:
-        result = run_scenario(
-            scenario,
-            source=source,
-            replications=replications,
-            seed=seed,
-            workers=workers,
-            scheduler=scheduler,
-        )
+    for (values, _), (plan, n, point_seed), point_runs in zip(points, runs, ran):
+        result = describe(plan, n, point_seed, summarize(point_runs))
         rows.append(
             {
                 "values": dict(zip((k for k, _ in axes), values)),
@@ -168,6 +181,4 @@ def sweep(
                 "warnings": result["warnings"],
             }
         )
-        if progress:
-            progress(len(rows))
     return {"scenario": data.get("name"), "vary": [k for k, _ in axes], "rows": rows}
