@@ -83,7 +83,7 @@ def search(
     fitting, validation, held = gauge.split(events, train)
     if held < gauge.minimum:
         raise SlasimError(
-            "--search: the validation part of the {cases} training cases holds {held} cases, "
+            "the validation part of the {cases} training cases holds {held} cases, "
             "fewer than {minimum}: the distances of so few cases vary too much to choose between "
             "fits (fit a longer log, or more of it with --train-share)",
             source=events.source,
@@ -139,7 +139,7 @@ def search(
     ranked = [row for row in rows if row["scores"] is not None]
     if not ranked:
         raise SlasimError(
-            "--search: no candidate could be fitted and scored ({problem})",
+            "no candidate could be fitted and scored ({problem})",
             source=events.source,
             field="--search",
             problem=rows[0]["error"],
