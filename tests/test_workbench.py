@@ -551,7 +551,20 @@ def test_the_cheapest_change_is_forecast_prevents_json(tmp_path):
     expected = cli_json("forecast", "mmc-always", "--open", snapshot, *command[5:], "--json")
     assert json.loads(json.dumps(at.session_state["week_result"])) == expected
     assert expected["prevent"]["target"] == "red<=6" and expected["prevent"]["needed"]
+    # shown as the command prints it: its lines are the text output's (same random numbers)
+    printed = slasim("forecast", "mmc-always", "--open", snapshot, *command[5:])
+    assert at.code[0].value in printed.stdout
     assert at.code[0].value == "\n".join(prevent_lines(expected["prevent"]))
+    zh = page("week", lang="zh", scenario="mmc-always")
+    zh.file_uploader(key="open_upload").upload("today.json", snapshot.read_bytes()).run()
+    zh.number_input(key="week_reps").set_value(4)
+    zh.number_input(key="week_seed").set_value(7)
+    zh.text_input(key="week_horizon").set_value("2wd")
+    zh.checkbox(key="week_prevent").check().run()
+    zh.number_input(key="week_prevent_bound").set_value(6)
+    zh.button(key="week_run").click().run()
+    assert not zh.exception and not zh.error
+    assert english_left(shown_texts(zh) + "\n" + zh.code[0].value) == []
 
 
 def test_the_staff_and_week_results_in_chinese_leave_no_english():

@@ -1,6 +1,7 @@
 """The This-week page: today's open cases (uploaded, the shipped example, or a case log's open
 cases at an instant) → `slasim forecast`'s risk per case and cards per day, and what staff set
-over the horizon would prevent (the same forecast with `--set departments.D.staff=N`)."""
+over the horizon would prevent (the same forecast with `--set departments.D.staff=N`), or the
+cheapest dated staff change that keeps the open cases' red cards at most N (`--prevent red<=N`)."""
 
 from __future__ import annotations
 
@@ -53,11 +54,16 @@ def page() -> None:
             != today
         ]
         search = st.checkbox(
-            _("Or find the cheapest staff change that keeps the open cases' red cards at most"),
+            _("Or find the cheapest staff change that meets a target for the open cases"),
             key="week_prevent",
         )
         bound = st.number_input(
-            _("Red cards at most"), 0, 10_000, 0, key="week_prevent_bound", disabled=not search
+            _("Target: red cards among the open cases, at most"),
+            0,
+            10_000,
+            0,
+            key="week_prevent_bound",
+            disabled=not search,
         )
     prevent = f"red<={int(bound)}" if search else None
     shown_name, content, shipped = given

@@ -125,13 +125,13 @@ def forecast(
 
 
 def prevent_target(prevent: str | None) -> dict | None:
-    """`--prevent red<=N` with the command's defaults (today's open cases, at most 2 extra staff
-    at a desk, any desk), as the forecast takes it; None without a target."""
+    """`--prevent red<=N` as the forecast takes it (the search's own defaults: today's open
+    cases, at most 2 extra staff at a desk, any desk), or None without a target."""
     if prevent is None:
         return None
     from slasim.forecast.prevent import parse_prevent
 
-    return parse_prevent(prevent) | {"scope": "open", "max_extra": 2, "movable": None}
+    return parse_prevent(prevent)
 
 
 def forecast_args(name: str, open_name: str, as_of, horizon: str, reps: int, seed: int):
