@@ -1,7 +1,9 @@
 """Batch releases fitted from a log (`slasim.fit.batches`): a known scenario with a twice-weekly
-committee and a daily signing round simulated to an event log and fitted back (round trip); a
-release worked out by hand, its evidence checked against SciPy's binomial tail; steps that do not
-batch (no clock time, a rush hour, a fixed delay after a release, the opening) give None."""
+committee and a daily signing round simulated to an event log and fitted back (round trip, also
+on `cn` across a holiday and two make-up working days); a release worked out by hand, its
+evidence checked against SciPy's binomial tail; steps that do not batch (no clock time, a rush
+hour, a fixed delay after a release, the opening, the log's own stamps) give None; and each
+criterion shown deciding alone (the case it rejects is found with that criterion loosened)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from scipy import stats
 
 from slasim.calendar.units import MINUTES_PER_DAY, date_to_day
 from slasim.calendar.workcalendar import load_calendar
-from slasim.fit.batches import fit_batches, left_step, step_batch
+from slasim.fit import batches
+from slasim.fit.batches import fit_batches, left_step, skipped, step_batch
 from slasim.fit.log import Events, read_log
 from slasim.scenario.schema import Scenario
 from slasim.sim.runner import run_scenario
@@ -145,18 +148,62 @@ def test_a_weekly_release_worked_out_by_hand():
     evidence = found["evidence"]
     assert evidence["releases"] == 6 and evidence["cases"] == 30
     assert evidence["batch_sizes"] == {"median": 4.0, "q1": 4.0, "q3": 4.0, "max": 4}
-    assert evidence["share"] == pytest.approx(24 / 30)
+    assert evidence["window_cases"] == 24 and evidence["share"] == pytest.approx(24 / 30)
     assert evidence["uniform_share"] == pytest.approx(10 / 480, abs=1e-4)  # 10 of 480 minutes
-    assert evidence["spike"] == 24  # nothing in the hour either side
+    assert evidence["hour_either_side_cases"] == 0  # 09:00-10:00 and 10:10-11:10 on Wednesdays
     # 24 or more of 30 in a window holding 10/480 of office time, over 1,440 candidate minutes
     tail = stats.binom.logsf(23, 30, 10 / 480) / math.log(10) + math.log10(1440)
-    assert evidence["log10_p"] == pytest.approx(tail, abs=0.05)
+    assert evidence["log10_p_times_1440"] == pytest.approx(tail, abs=0.05)  # -31.47
     assert found["note"] == (
-        "released in batches at 10:00 on Wed (seen at the step's completions): 80% of 30 cases "
-        "within 10 min after one of 6 releases, against 2.1% for a uniform spread over office "
-        f"hours (binomial p 1e{evidence['log10_p']:.0f}; 24 times the hour either side); cases per release: "
-        "median 4, quartiles 4-4"
+        "released in batches at 10:00 on Wed (seen at the step's completions): 24 of 30 cases "
+        "(80%) within 10 min after one of 6 releases, against 2.1% for a uniform spread over "
+        "office hours (binomial p × 1440 clock minutes: 10^-31.5); 0 cases in the hour either "
+        "side; cases per release: median 4, quartiles 4-4"
     )
+
+
+def test_a_stray_case_at_the_release_time_on_another_weekday():
+    # One Monday case at 10:03 (1 of the 7 in the window; a weekday needs a fifth of the busiest
+    # weekday's 6): not a Monday release, and not counted in the share nor in the binomial tail.
+    cal = load_calendar("weekdays")
+    found = fit_batches(np.array([*RELEASED, *OTHERS, at("2024-01-15", "10:03")]), cal)
+    assert found["batch"] == {"days": ["wed"], "at": "10:00"}
+    evidence = found["evidence"]
+    assert evidence["window_cases"] == 24 and evidence["cases"] == 31
+    tail = stats.binom.logsf(23, 31, 10 / 480) / math.log(10) + math.log10(1440)
+    assert evidence["log10_p_times_1440"] == pytest.approx(tail, abs=0.05)  # -30.83
+
+
+def test_the_window_starts_at_the_first_minute_of_the_busiest_one():
+    cal = load_calendar("weekdays")
+    days = cal.work_days[cal.work_days >= date_to_day(dt.date(2024, 1, 8))][:40]
+    # six cases a day stamped 14:00, 14:00, 14:01, 14:01, 14:02, 14:02 (the busiest minute is
+    # not the first): all six in the window from 14:00
+    t = (days[:, None] * MINUTES_PER_DAY + 14 * 60 + np.array([0, 0, 1, 1, 2, 2])).ravel()
+    found = fit_batches(t, cal)
+    assert found["batch"] == {"at": "14:00"} and found["evidence"]["share"] == 1.0
+    # eight a day stamped 10:00, 10:01, 10:03, 10:05 and three at 10:07, 10:08: a release at 10:00
+    t = (days[:, None] * MINUTES_PER_DAY + 600 + np.array([0, 1, 3, 5, 7, 7, 7, 8])).ravel()
+    found = fit_batches(t, cal)
+    assert found["batch"] == {"at": "10:00"} and found["evidence"]["share"] == 1.0
+
+
+def test_a_daily_round_on_cn_releases_on_make_up_working_days_too():
+    # 2024 on `cn`: 8 Saturdays and Sundays are make-up working days (调休), a weekday with few
+    # working days; a daily round at 16:00 (3-6 cases, 16:00-16:04) is every working day's.
+    cal = load_calendar("cn")
+    rng = np.random.default_rng(1)
+    days = cal.work_days[
+        (cal.work_days >= date_to_day(dt.date(2024, 1, 1)))
+        & (cal.work_days <= date_to_day(dt.date(2024, 12, 31)))
+    ]
+    assert int(((days + 3) % 7 >= 5).sum()) == 8
+    sizes = rng.integers(3, 7, len(days))
+    t = np.concatenate(
+        [d * MINUTES_PER_DAY + 960 + rng.integers(0, 5, k) for d, k in zip(days, sizes)]
+    )
+    found = fit_batches(t, cal)
+    assert found["batch"] == {"at": "16:00"} and found["evidence"]["releases"] == len(days)
 
 
 def test_no_clock_time_no_batch():
@@ -203,17 +250,26 @@ def test_left_step_takes_the_next_step_or_the_decision():
     assert left_step(events, rows).tolist() == [m("14:00"), m("16:30"), m("11:30")]
 
 
-def test_a_clock_time_where_the_log_stamps_many_activities_is_not_a_release():
-    # The same releases, and three other activities of four with most completions at 10:00-10:09
-    # too (the log's own stamps): no batch. One such activity of four (a step released with it)
-    # leaves the batch standing.
+def test_a_clock_time_where_the_log_stamps_its_activities_is_not_a_release():
     cal = load_calendar("weekdays")
     t = np.array(RELEASED + OTHERS)
-    stamped = np.array(RELEASED[::2])  # 12 instants at 10:00 and 10:02
     spread = np.array(OTHERS + OTHERS)
-    assert fit_batches(t, cal, others=[stamped, stamped, stamped, spread]) is None
-    found = fit_batches(t, cal, others=[stamped, spread, spread, spread])
+    # One other activity (of two) stamped at exactly 10:00:00 on most of its days, as dates
+    # shifted by a time zone are: the log's stamps, with as few activities as that.
+    zone = np.array([at(d, "10:00") for d in WEDNESDAYS + MONDAYS] + [at("2024-01-09", "12:41")])
+    assert fit_batches(t, cal, others=[zone, spread]) is None
+    # Stamped on two exact minutes (summer and winter time): 10:00 and 10:30 are two stamps, the
+    # release window holds only 10:00's; still the signature.
+    assert fit_batches(t, cal, others=[zone, zone + 30]) is None
+    # Every other activity written at this step's very instants (one upload): stamps.
+    assert fit_batches(t, cal, others=[t.copy(), t.copy()]) is None
+    # A committee followed by three quick steps (done 1-3 minutes after each release, on
+    # minutes 10:01-10:08): a release chain, not stamps; nor is one other activity at
+    # 10:00-10:09 of four.
+    chain = [np.array(RELEASED) + k for k in (1, 2, 3)]
+    found = fit_batches(t, cal, others=[*chain, spread])
     assert found["batch"] == {"days": ["wed"], "at": "10:00"}
+    assert fit_batches(t, cal, others=[zone[:1], zone[:2], zone[:3]])["batch"]["at"] == "10:00"
 
 
 # Six weeks of a Wednesday 10:30 release seen in the waits: five cases a week done Thu 11:00,
@@ -273,7 +329,11 @@ def test_a_release_at_the_step_s_own_completion_leaves_the_work_before_it():
     # A Wednesday 10:30 meeting logged as the step's completion (10:30-10:33); cases started
     # Thu 11:00, Fri 13:20, Mon 15:10 and Tue 10:05 before it (after the last meeting: no work
     # left to model), and one on the Wednesday before at 09:30, not ready by that meeting's
-    # 10:30: at least 60 office minutes of work.
+    # 10:30 (at least 60 office minutes of work). The work ended by the release: at most the
+    # office minutes from the start to it (09:00-17:00): Thu 11:00 360 + 480 + 480 + 480 + 90 =
+    # 1890; Fri 13:20 220 + 480 + 480 + 90 = 1270; Mon 15:10 110 + 480 + 90 = 680; Tue 10:05
+    # 415 + 90 = 505; Wed 09:30 5 x 480 + 60 = 2460. The estimate, the interval's midpoint:
+    # 945, 635, 340, 252.5 and (60 + 2460) / 2 = 1260.
     starts = [at(d, c) for d, c in DONE[:4]] + [at("2024-01-03", "09:30")]
     ends = [at("2024-01-10", c) for c in ("10:30", "10:30", "10:31", "10:32", "10:33")]
     start = np.array([t + k * WEEK for k in range(6) for t in starts])
@@ -291,4 +351,144 @@ def test_a_release_at_the_step_s_own_completion_leaves_the_work_before_it():
     found = step_batch(events, {"meeting": np.arange(n)}, load_calendar("weekdays"), "meeting")
     assert found["batch"] == {"days": ["wed"], "at": "10:30"}
     assert found["evidence"]["seen_at"] == "completions" and len(found["explains"]) == 0
-    assert found["work"].tolist() == [0, 0, 0, 0, 60] * 6
+    assert found["work"].tolist() == [945, 635, 340, 252.5, 1260] * 6
+
+
+def test_no_batch_is_fitted_where_the_start_times_were_estimated(known):
+    # A log of completions only: a step's elapsed time holds the wait for the release before it
+    # and its starts cannot show whose batch it is; no batch, and the evidence says why.
+    events, cal = known
+    estimated = events.take(np.ones(len(events), dtype=bool))
+    estimated.starts_estimated = 12
+    code, names = events.codes("activity")
+    rows_of = {a: np.flatnonzero((code == k) & ~events.milestone) for k, a in enumerate(names)}
+    rows_of = {a: r for a, r in rows_of.items() if len(r)}
+    assert step_batch(events, rows_of, cal, "committee") is not None
+    assert skipped(events) is None
+    assert step_batch(estimated, rows_of, cal, "committee") is None
+    assert step_batch(estimated, rows_of, cal, "panel") is None
+    assert skipped(estimated) == (
+        "not fitted: 12 start times were estimated from completions (a step's elapsed time then "
+        "holds the wait for a release before it)"
+    )
+
+
+def loosened(monkeypatch, name, value, *args, **kwargs):
+    """`fit_batches` with one criterion loosened."""
+    with monkeypatch.context() as patch:
+        patch.setattr(batches, name, value)
+        return fit_batches(*args, **kwargs)
+
+
+def test_a_small_step_is_rejected_by_the_binomial_tail(monkeypatch):
+    # 14 cases: 7 at Wednesday 10:00 releases of 2, 2, 2, 1 (half of them, 4 releases, median
+    # 2), 7 spread over Mondays. P(7 or more of 14 in 10/480 of the day) x 1440 = 10^-5.13.
+    cal = load_calendar("weekdays")
+    released = [at(WEDNESDAYS[k], "10:00") for k in (0, 0, 1, 1, 2, 2, 3)]
+    clocks = ("09:20", "11:40", "12:30", "13:10", "14:20", "15:30", "16:10")
+    t = np.array(released + [at(MONDAYS[k % 6], c) for k, c in enumerate(clocks)])
+    assert fit_batches(t, cal) is None
+    found = loosened(monkeypatch, "MAX_LOG10_P", math.inf, t, cal)
+    tail = stats.binom.logsf(6, 14, 10 / 480) / math.log(10) + math.log10(1440)
+    assert found["evidence"]["log10_p_times_1440"] == pytest.approx(tail, abs=0.05)
+    assert tail > -6
+
+
+def test_releases_of_one_case_are_not_batches(monkeypatch):
+    cal = load_calendar("weekdays")
+    days = cal.work_days[cal.work_days >= date_to_day(dt.date(2024, 1, 8))][:40]
+    t = days * MINUTES_PER_DAY + 600.0  # one case a day at 10:00
+    assert fit_batches(t, cal) is None
+    assert loosened(monkeypatch, "MIN_RELEASES", 4, t, cal) is None  # the median size decides
+    # Seen in the waits: one case a week done Thursday 11:00, moving on Wednesday 10:35.
+    done = np.array([at("2024-01-04", "11:00") + k * WEEK for k in range(10)])
+    moved = np.array([at("2024-01-10", "10:35") + k * WEEK for k in range(10)])
+    assert fit_batches(done, cal, moved_on=moved) is None
+
+
+def test_a_dated_log_with_a_few_timed_outliers_shows_no_clock_time(monkeypatch):
+    # 115 dates (midnight) and 10 instants at Wednesday 10:00 (5 releases of 2): 92% dated.
+    cal = load_calendar("weekdays")
+    days = cal.work_days[cal.work_days >= date_to_day(dt.date(2024, 1, 8))][:115]
+    timed = [at(WEDNESDAYS[k // 2], "10:00") for k in range(10)]
+    t = np.array([*(days * MINUTES_PER_DAY).tolist(), *timed], dtype=np.float64)
+    assert fit_batches(t, cal) is None
+    assert loosened(monkeypatch, "DATED", 1.1, t, cal)["batch"] == {"days": ["wed"], "at": "10:00"}
+
+
+def test_dates_at_midnight_are_left_out_where_the_log_has_times():
+    # The hand-worked releases and 30 dates at midnight (54 instants, 56% dated): the releases
+    # stand on the 30 timed instants.
+    cal = load_calendar("weekdays")
+    days = cal.work_days[cal.work_days >= date_to_day(dt.date(2024, 1, 8))][:30]
+    t = np.array(RELEASED + OTHERS + (days * MINUTES_PER_DAY).tolist(), dtype=np.float64)
+    found = fit_batches(t, cal)
+    assert found["batch"] == {"days": ["wed"], "at": "10:00"} and found["evidence"]["cases"] == 30
+    # Seen in the waits: the hand-worked waits and 7 cases moving on at a Friday's midnight.
+    fridays = [at(f"2024-01-{d:02d}", "00:00") for d in (5, 12, 19, 26)]
+    fridays += [at(f"2024-02-{d:02d}", "00:00") for d in (2, 9, 16)]
+    ends = np.r_[WAIT_ENDS, np.array(fridays) - 600]
+    found = fit_batches(ends, cal, moved_on=np.r_[MOVED, fridays])
+    assert found["batch"] == {"days": ["wed"], "at": "10:30"} and found["evidence"]["cases"] == 30
+
+
+def test_a_release_most_cases_moved_on_before_is_not_held(monkeypatch):
+    # The hand-worked waits with the Thursday case of three weeks moving on Friday 14:00, before
+    # the next Wednesday's release: 27 of 30 held (0.9 < 0.95).
+    cal = load_calendar("weekdays")
+    moved = MOVED.copy()
+    for k in range(3):
+        moved[5 * k] = at("2024-01-05", "14:00") + k * WEEK
+    assert fit_batches(WAIT_ENDS, cal, moved_on=moved) is None
+    found = loosened(monkeypatch, "HELD_SHARE", 0.9, WAIT_ENDS, cal, moved_on=moved)
+    assert found["evidence"]["share"] == 0.9 and found["batch"] == {"days": ["wed"], "at": "10:30"}
+
+
+def test_a_release_an_hour_later_holding_as_many_is_not_one(monkeypatch):
+    # Ten cases a week done Thursday 11:00 to Tuesday; one moves on Wednesday 10:30, nine from
+    # 11:35 every 10 minutes: a release at 11:30 holds 9 of 10 (a drop of 0.1 < 0.2).
+    cal = load_calendar("weekdays")
+    done = [at(d, c) for d, c in DONE[:4]] * 2 + [at("2024-01-08", "09:10")] * 2
+    moves = [at("2024-01-10", "10:30")] + [at("2024-01-10", "11:35") + 10 * j for j in range(9)]
+    ends = np.array([t + k * WEEK for k in range(6) for t in done])
+    moved = np.array([t + k * WEEK for k in range(6) for t in moves])
+    assert fit_batches(ends, cal, moved_on=moved) is None
+    found = loosened(monkeypatch, "LATER_DROP", 0.05, ends, cal, moved_on=moved)
+    assert found["evidence"]["share"] == 1.0 and found["evidence"]["share_an_hour_later"] == 0.9
+
+
+def test_a_lag_that_is_most_of_the_wait_is_not_a_queue(monkeypatch):
+    # Six cases each Wednesday done 09:10-10:20, moving on 10:30-11:20 every 10 minutes: held to
+    # a 10:30 release, but a median lag of 25 minutes against a median wait of 67.5 (> 0.2).
+    cal = load_calendar("weekdays")
+    done = [at("2024-01-10", c) for c in ("09:10", "09:25", "09:40", "09:55", "10:10", "10:20")]
+    moves = [at("2024-01-10", "10:30") + 10 * j for j in range(6)]
+    ends = np.array([t + k * WEEK for k in range(6) for t in done])
+    moved = np.array([t + k * WEEK for k in range(6) for t in moves])
+    assert fit_batches(ends, cal, moved_on=moved) is None
+    found = loosened(monkeypatch, "LAG_SHARE", 0.5, ends, cal, moved_on=moved)
+    evidence = found["evidence"]
+    assert evidence["lag_median_minutes"] == 25 and evidence["wait_median_minutes"] == 67.5
+
+
+CN_ROUND = {
+    **{k: v for k, v in KNOWN.items() if k not in ("services", "departments")},
+    "name": "signing-on-cn",
+    "calendar": "cn",  # 国庆 1-7 October 2024; make-up working days Sun 29 Sep and Sat 12 Oct
+    "start": "2024-09-09",
+    "working_days": 30,
+    "departments": {"intake": {"staff": 2}, "review": {"staff": 2}},
+    "services": {"certificate": KNOWN["services"]["certificate"]},
+}
+
+
+def test_round_trip_on_cn_across_a_holiday_and_make_up_days(tmp_path):
+    cal = load_calendar("cn")
+    path = tmp_path / "events.csv"
+    run_scenario(Scenario.model_validate(CN_ROUND), replications=1, event_log=path, workers=1)
+    events = read_log(path, cal)
+    decided = events.end[events.milestone & (events.activity != "received")]
+    for day in ("2024-09-29", "2024-10-12"):  # the simulation released on the make-up days
+        assert (np.abs(decided - at(day, "16:30")) < 1).any()
+    sign = fitted(events, cal, "sign")
+    assert sign["batch"] == SIGNING and sign["evidence"]["days"] == []
