@@ -153,8 +153,8 @@ class Cases:
         for i, p in paused:
             pauses[i, : len(p)] = p
         spans: dict[str, np.ndarray] = {}
-        for i, r in enumerate(records):
-            for name, span in (r.spans or {}).items():
+        for i, spanned in [(i, r.spans) for i, r in enumerate(records) if r.spans]:
+            for name, span in spanned.items():
                 if name not in spans:
                     spans[name] = np.full((n, 2), np.nan)
                 spans[name][i] = span
