@@ -5,7 +5,10 @@ onto SimPy (`engine: simpy`), one replication of each at a time, interleaved, so
 machine state; the figure is the median of the pairwise ratios. Results must be equal (checked).
 Scenarios: `district-centre` and `city-portfolio` (shipped), and a supplement-loop service at about
 100,000 cases a replication (defined below).
+`--cpu` times each run in this process's CPU seconds (`time.process_time`) rather than wall
+seconds: on a loaded shared machine a run's wall time also counts the time it waited for a core.
 Run: python benchmarks/bench_engines.py [--pairs 5] [--quick] [--only NAME] [--supplement-pairs N]
+[--cpu]
 """
 
 from __future__ import annotations
@@ -83,19 +86,19 @@ def same(a: dict, b: dict) -> bool:
     return True
 
 
-def measure(scenario: Scenario, pairs: int) -> dict:
+def measure(scenario: Scenario, pairs: int, clock=time.perf_counter) -> dict:
     plan = compile_plan(scenario)
     reference = compile_plan(scenario.model_copy(update={"engine": "simpy"}))
     fast, slow, equal, cases = [], [], True, 0
     for r in range(pairs):
         forget_streams()  # neither engine starts with the other's streams' key prefixes
-        t0 = time.perf_counter()
+        t0 = clock()
         ours = replication_metrics(plan, r, scenario.seed)
-        t1 = time.perf_counter()
+        t1 = clock()
         forget_streams()
-        t2 = time.perf_counter()
+        t2 = clock()
         theirs = replication_metrics(reference, r, scenario.seed)
-        t3 = time.perf_counter()
+        t3 = clock()
         fast.append(t1 - t0)
         slow.append(t3 - t2)
         equal = equal and same(ours, theirs)
@@ -117,10 +120,10 @@ def measure(scenario: Scenario, pairs: int) -> dict:
 
 
 def measure_all(
-    pairs: int = 5, quick: bool = False, only: str = "", supplement_pairs: int = 0
+    pairs: int = 5, quick: bool = False, only: str = "", supplement_pairs: int = 0, cpu=False
 ) -> list[dict]:
     """The three scenarios, each `pairs` interleaved pairs (the 100k-case one half as many, or
-    `supplement_pairs`); `only`: those whose name contains it."""
+    `supplement_pairs`); `only`: those whose name contains it; `cpu`: CPU seconds, not wall."""
     scenarios = [
         load_scenario(ROOT / "scenarios/district-centre.yaml"),
         load_scenario(ROOT / "scenarios/city-portfolio.yaml"),
@@ -130,6 +133,7 @@ def measure_all(
         measure(
             s,
             pairs if "supplement" not in s.name else supplement_pairs or max(1, pairs // 2),
+            time.process_time if cpu else time.perf_counter,
         )
         for s in scenarios
         if only in s.name
@@ -144,8 +148,9 @@ def main() -> None:
     parser.add_argument(
         "--supplement-pairs", type=int, default=0, help="pairs of the supplement loop (pairs // 2)"
     )
+    parser.add_argument("--cpu", action="store_true", help="CPU seconds of this process, not wall")
     args = parser.parse_args()
-    rows = measure_all(args.pairs, args.quick, args.only, args.supplement_pairs)
+    rows = measure_all(args.pairs, args.quick, args.only, args.supplement_pairs, args.cpu)
     for row in rows:
         print(
             f"{row['scenario']:28s} {row['engine']:7s} {row['cases_measured']:>8,} cases  "
