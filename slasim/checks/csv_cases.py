@@ -90,6 +90,7 @@ def read_csv_cases(path: Path) -> FlatCases:
 
     promised = column("promised")
     due, due_promised = column("due"), column("due_promised")
+    cards = [], [], [], []
     return FlatCases(
         name=list(cells["name"]),
         article=column("article"),
@@ -104,7 +105,12 @@ def read_csv_cases(path: Path) -> FlatCases:
             d if p is None and q is None else _dues(d, q) if d or q else None
             for d, p, q in zip(due, promised, due_promised)
         ],
-        card_at=_cards(column("card_at"), source),
+        card_at=_cards(column("card_at"), source, cards),
+        due_refs=(
+            due,
+            [d if p is None and q is None else q for d, p, q in zip(due, promised, due_promised)],
+        ),
+        cards=cards,
     )
 
 
@@ -135,8 +141,10 @@ def _dues(legal, promised) -> dict:
     return {k: v for k, v in (("promised", promised), ("legal", legal)) if v is not None}
 
 
-def _cards(cells: list, source: str) -> list:
-    """`INSTANT=level;…` cells as mappings instant → level (None where empty)."""
+def _cards(cells: list, source: str, flat: tuple) -> list:
+    """`INSTANT=level;…` cells as mappings instant → level (None where empty); `flat` gets the
+    cases with cards, their counts, instants and levels (as `FlatCases.cards`)."""
+    rows, counts, times, levels = flat
     for i, cell in enumerate(cells):
         if cell is not None:
             entries = {}
@@ -151,4 +159,8 @@ def _cards(cells: list, source: str) -> list:
                     )
                 entries[when.strip()] = level.strip()
             cells[i] = entries
+            rows.append(i)
+            counts.append(len(entries))
+            times.extend(entries)
+            levels.extend(entries.values())
     return cells

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import shlex
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -161,13 +162,18 @@ class CaseBatch:
         for ref, codes in (("promised", cols.promised), ("legal", cols.legal)):
             limits = all_limits
             ext = np.zeros(n)
+            totals: dict = {}  # (extension texts, unit) → total: files repeat their extensions
             for i, texts in zip(cols.extended.tolist(), cols.extensions):
-                try:
-                    ext[i] = extension_total(texts, limits[codes[i]].unit, ext_rule)
-                except SlasimError as exc:
-                    raise exc.located(source, f"cases[{where[i]}]") from None
-                if ext[i] and limits[codes[i]].unit != ext_rule.max_total.unit:
-                    ext[i] = self._cap_across_units(i, limits[codes[i]], ext[i], ext_rule)
+                unit = limits[codes[i]].unit
+                total = totals.get((texts, unit))
+                if total is None:
+                    try:
+                        total = totals[texts, unit] = extension_total(texts, unit, ext_rule)
+                    except SlasimError as exc:
+                        raise exc.located(source, f"cases[{where[i]}]") from None
+                ext[i] = total
+                if total and unit != ext_rule.max_total.unit:
+                    ext[i] = self._cap_across_units(i, limits[codes[i]], total, ext_rule)
             self.clocks[ref] = self._by_unit(codes, limits, ext, stopped)
 
     def _no_skipped_times(self, cols: CaseColumns, source: str) -> None:
@@ -266,7 +272,7 @@ class CaseBatch:
         width = np.where(count > 0, 1 << np.ceil(np.log2(np.maximum(count, 1))).astype(int), 0)
         width = np.maximum(width, count)
         for unit in sorted({lim.unit for lim in limits}):
-            for w in np.unique(width).tolist():
+            for w in np.flatnonzero(np.bincount(width)).tolist():  # the widths, ascending
                 idx = np.flatnonzero((units == unit) & started & (width == w))
                 if len(idx):
                     batch = ClockBatch(
@@ -425,13 +431,8 @@ def judge(
             "explain": explain_command(cases[i], accepted, cal.name),
         }
         fails[i] = tuple(failures.get(i, ()))
-    where = batch.where.tolist()
-    return [
-        Outcome(name, article, f, g, bool(p), w)
-        for name, article, f, g, p, w in zip(
-            expect.name, expect.article, fails, gots, provisional.tolist(), where
-        )
-    ]
+    rows = zip(expect.name, expect.article, fails, gots, provisional.tolist(), batch.where.tolist())
+    return list(map(tuple.__new__, repeat(Outcome), rows))  # `Outcome._make`, without a call each
 
 
 def _folds_apart(cal, batch, cases, ref: str, rows: np.ndarray, got: np.ndarray) -> dict:

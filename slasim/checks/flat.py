@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from itertools import chain, compress, repeat
+from itertools import chain, compress
 from types import SimpleNamespace
 
 import numpy as np
@@ -39,9 +39,8 @@ CASE_KEYS = frozenset(
     }
 )
 PAUSE_KEYS = frozenset({"from", "to", "kind", "detail"})
-EXPECT_KEYS = frozenset({"due", "card_at"})
-LIMIT_KEYS = frozenset({"promised", "legal"})
 NO_STEPS: dict = {}
+DISTINCT = ("article", "calendar", "accepted", "decided", "legal", "promised")
 NONE = type(None)
 TEXT = {str}
 TEXT_OR_NONE = {str, NONE}
@@ -65,60 +64,94 @@ class FlatCases(Sequence):
         # pauses, extensions, due, card_at: lists; pauses hold (from, to, kind, detail) tuples
         self.n = len(self.name)
         self.keys = fields.get("keys", 0)  # how many keys the cases' objects hold (JSON's check)
+        # (legal due texts, promised due texts) when every due names only those; None: look
+        self.due_refs = fields.get("due_refs")
+        # cases with card checks, their counts, instants and levels, in order; None: look
+        self.cards = fields.get("cards")
 
     @classmethod
     def of_dicts(cls, cases: list) -> FlatCases:
-        """The fields of cases parsed from JSON or YAML, each taken from all cases at once."""
-        _types(cases, {dict})
-        given = set().union(*cases)
-        if not given <= CASE_KEYS:
-            raise NotFlat
-
-        def get(key, where=cases, given=given):
-            if key not in given:  # in no case: no need to look
-                return [None] * len(where)
-            return list(map(dict.get, where, repeat(key)))
-
-        expect = get("expect")
-        _types(expect, {dict})
-        expected = set().union(*expect)
-        if not expected <= EXPECT_KEYS:
-            raise NotFlat
-        limit = get("limit")
-        limit_types = set(map(type, limit))
-        if limit_types == TEXT:
-            legal, promised = limit, [None] * len(limit)
-        elif limit_types == {dict} and set().union(*limit) <= LIMIT_KEYS:
-            # a missing `legal` is None here, which `columns` refuses
-            legal, promised = get("legal", limit, LIMIT_KEYS), get("promised", limit, LIMIT_KEYS)
-        else:
-            promised, legal = map(list, zip(*map(_pair, limit)))
-        pauses = get("pauses")
+        """The fields of cases parsed from JSON or YAML, in one pass over the cases (each case's
+        object is visited once: a pass per field would fetch 100,000 objects from memory again
+        for every field)."""
+        n = len(cases)
+        name, accepted, legal, promised, due, card_at = [], [], [], [], [], []
+        article, calendar, decided = [None] * n, [None] * n, [None] * n
+        pauses, extensions = [None] * n, [None] * n
+        keys = 0  # the objects' keys, for JSON's check of keys given twice (`load._json`)
+        due_legal, due_promised, odd_due = [], [], False
+        c_rows, c_count, c_time, c_level = [], [], [], []
+        try:
+            for i, case in enumerate(cases):
+                name.append(case["name"])
+                accepted.append(case["accepted"])
+                limit = case["limit"]
+                if type(limit) is str:
+                    legal.append(limit)
+                    promised.append(None)
+                else:
+                    legal.append(limit["legal"])
+                    p = limit.get("promised")
+                    promised.append(p)
+                    if len(limit) != 1 + (p is not None):
+                        raise NotFlat  # another key, or one given as null: the models say
+                    keys += len(limit)
+                e = case["expect"]
+                d, c = e.get("due"), e.get("card_at")
+                due.append(d)
+                card_at.append(c)
+                if len(e) != (d is not None) + (c is not None):
+                    raise NotFlat
+                if type(d) is dict:
+                    keys += len(d)
+                    dl, dp = d.get("legal"), d.get("promised")
+                    odd_due = odd_due or len(d) != (dl is not None) + (dp is not None)
+                elif d is not None and promised[-1] is None:
+                    dl = dp = d  # a bare due, one limit: both
+                else:
+                    dl = dp = None
+                    odd_due = odd_due or d is not None  # two limits: the models say which
+                due_legal.append(dl)
+                due_promised.append(dp)
+                if c:
+                    size = len(c)
+                    keys += size
+                    c_time.extend(c)
+                    c_level.extend(c.values())
+                    c_rows.append(i)
+                    c_count.append(size)
+                size = len(case)
+                keys += size + len(e)
+                if size != 4:  # name, accepted, limit and expect, and others
+                    if not case.keys() <= CASE_KEYS:
+                        raise NotFlat
+                    pauses[i] = case.get("pauses")
+                    extensions[i] = case.get("extensions")
+                    article[i] = case.get("article")
+                    calendar[i] = case.get("calendar")
+                    decided[i] = case.get("decided")
+        except (KeyError, TypeError, AttributeError):
+            raise NotFlat from None
         _types(pauses, {list, NONE})
-        keys = sum(map(len, cases)) + sum(map(len, expect))
-        for i, ps in enumerate(pauses):
-            if ps:
-                pauses[i] = [_pause(p) for p in ps]
-                keys += sum(map(len, ps))
-        due, card_at = get("due", expect, expected), get("card_at", expect, expected)
-        for values in (limit, due, card_at):
-            if set(map(type, values)) <= {dict, NONE}:
-                keys += sum(map(len, filter(None, values)))
-            else:
-                keys += sum(len(v) for v in values if type(v) is dict)
+        for i in compress(range(n), pauses):
+            ps = pauses[i]
+            pauses[i] = [_pause(p) for p in ps]
+            keys += sum(map(len, ps))
         return cls(
-            name=get("name"),
-            article=get("article"),
-            calendar=get("calendar"),
-            accepted=get("accepted"),
-            decided=get("decided"),
+            name=name,
+            article=article,
+            calendar=calendar,
+            accepted=accepted,
+            decided=decided,
             legal=legal,
             promised=promised,
             pauses=pauses,
-            extensions=get("extensions"),
+            extensions=extensions,
             due=due,
             card_at=card_at,
             keys=keys,
+            due_refs=None if odd_due else (due_legal, due_promised),
+            cards=(c_rows, c_count, c_time, c_level),
         )
 
     def __len__(self) -> int:
@@ -137,22 +170,25 @@ class FlatCases(Sequence):
         """Check every field by the models' rules (NotFlat if one refuses); returns a function
         of the file's `zone_of` that builds the `CaseColumns`."""
         n = self.n
-        _types(self.name, TEXT)
-        _types(self.article, TEXT_OR_NONE)
-        _types(self.calendar, TEXT_OR_NONE)
-        _types(self.accepted, TEXT)
-        _types(self.decided, TEXT_OR_NONE)
-        _types(self.legal, TEXT)
-        _types(self.promised, TEXT_OR_NONE)
+        # Texts are checked by their distinct values (a set, which also refuses lists and
+        # mappings); names by `str.isprintable`, which refuses anything but a text.
+        try:
+            distinct = {key: set(getattr(self, key)) for key in DISTINCT}
+            printable = all(map(str.isprintable, self.name))
+            printable = printable and all(map(str.isprintable, distinct["article"] - {None}))
+        except TypeError:
+            raise NotFlat from None
+        for key, values in distinct.items():
+            _types(values, TEXT if key in ("accepted", "legal") else TEXT_OR_NONE)
+        if not printable:
+            raise NotFlat  # `plain_name` may refuse it: let the models say
         _types(self.extensions, {list, NONE})
         _types(self.due, {str, dict, NONE})
         _types(self.card_at, {dict, NONE})
-        if not all(map(str.isprintable, chain(self.name, filter(None, self.article)))):
-            raise NotFlat  # `plain_name` may refuse it: let the models say
         extended = list(compress(range(n), self.extensions))
         _types(chain.from_iterable(self.extensions[i] for i in extended), TEXT)
         ext_texts = set(chain.from_iterable(self.extensions[i] for i in extended))
-        limit_texts = set(self.legal) | set(self.promised) | ext_texts
+        limit_texts = distinct["legal"] | distinct["promised"] | ext_texts
         limit_texts.discard(None)
         try:
             self.limit = {t: canonical_limit(t) for t in limit_texts}
@@ -161,41 +197,28 @@ class FlatCases(Sequence):
                 raise NotFlat
         except (SlasimError, ValueError):
             raise NotFlat from None
-        one_limit = [p is None for p in self.promised]
-        due_kinds = set(map(type, self.due))
-        dicts = [d for d in self.due if type(d) is dict] if due_kinds != {dict} else self.due
-        refs = set().union(*dicts)
-        _types(refs, TEXT)
         unknown_refs, due_values = [], set()
-        if due_kinds == {dict} and refs <= set(REFERENCES):
-            legal_due = list(map(dict.get, self.due, repeat("legal")))
-            promised_due = list(map(dict.get, self.due, repeat("promised")))
-            _types(legal_due, TEXT_OR_NONE)
-            _types(promised_due, TEXT_OR_NONE)
+        if self.due_refs is not None:
+            legal_due, promised_due = self.due_refs
         else:
-            _types(chain.from_iterable(map(dict.values, dicts)), TEXT_OR_NONE)
-            due_values = set(chain.from_iterable(map(dict.values, dicts)))
-            legal_due, promised_due = [], []
-            for i, (d, one) in enumerate(zip(self.due, one_limit)):
-                if type(d) is dict:
-                    legal_due.append(d.get("legal"))
-                    promised_due.append(d.get("promised"))
-                    unknown_refs.extend((i, ref) for ref in d if ref not in REFERENCES)
-                elif d is not None and not one:
-                    raise NotFlat  # a bare due with two limits: the models say which to write
-                else:
-                    legal_due.append(d)
-                    promised_due.append(d if one else None)
-        needs_cards = list(compress(range(n), self.card_at))
-        card_dicts = list(filter(None, self.card_at))
-        c_case = np.repeat(_index(needs_cards), list(map(len, card_dicts)))
-        c_time = list(chain.from_iterable(card_dicts))
-        c_level = list(chain.from_iterable(map(dict.values, card_dicts)))
-        _types(c_time, TEXT)
-        _types(c_level, TEXT)
-        if not set(c_level) <= LEVEL_INDEX.keys():
+            legal_due, promised_due, unknown_refs, due_values = self._dues()
+        if self.cards is not None:
+            needs_cards, counts, c_time, c_level = self.cards
+        else:
+            needs_cards = list(compress(range(n), self.card_at))
+            card_dicts = list(filter(None, self.card_at))
+            counts = list(map(len, card_dicts))
+            c_time = list(chain.from_iterable(card_dicts))
+            c_level = list(chain.from_iterable(map(dict.values, card_dicts)))
+        c_case = np.repeat(_index(needs_cards), counts)
+        try:
+            at = set(c_time)  # two texts of one instant: the models keep one entry of a case's two
+            levels = set(c_level)
+        except TypeError:
+            raise NotFlat from None
+        _types(at, TEXT)
+        if not levels <= LEVEL_INDEX.keys():
             raise NotFlat
-        at = set(c_time)  # two texts of one instant: the models keep one entry of a case's two
         rows = [(i, j, *p) for i, ps in enumerate(self.pauses) if ps for j, p in enumerate(ps)]
         p_case, p_slot, p_from, p_to, kinds, details = (
             map(list, zip(*rows)) if rows else ([], [], [], [], [], [])
@@ -206,8 +229,13 @@ class FlatCases(Sequence):
         _types(details, TEXT)
         if not set(kinds) <= set(PAUSE_KINDS):
             raise NotFlat
-        texts = set(self.accepted) | set(self.decided) | set(p_from) | set(p_to) | set(c_time)
-        texts |= set(legal_due) | set(promised_due) | due_values
+        texts = distinct["accepted"] | distinct["decided"] | set(p_from) | set(p_to) | at
+        try:
+            due_texts = set(legal_due) | set(promised_due)
+        except TypeError:
+            raise NotFlat from None
+        _types(due_texts, TEXT_OR_NONE)
+        texts |= due_texts | due_values
         texts.discard(None)
         try:
             self.when = {t: _instant(t) for t in texts}
@@ -222,10 +250,16 @@ class FlatCases(Sequence):
         if any(_before(self.when[self.decided[i]], self.when[self.accepted[i]]) for i in decided):
             raise NotFlat
         aware = any(type(v) is dt.datetime and v.tzinfo is not None for v in self.when.values())
+        # Each distinct text once: its slot in arrays of wall minutes and is-a-datetime (the
+        # last slot is None's: NaN, False); a column is its texts' slots, then two takes.
         order = list(texts)
-        minute_of = dict(zip(order, instants_to_minutes([self.when[t] for t in order]).tolist()))
-        minute_of[None] = float("nan")
-        timed = {t: type(v) is dt.datetime for t, v in self.when.items()}
+        slot = {t: k for k, t in enumerate(order)}
+        slot[None] = len(order)
+        minute_at = np.append(instants_to_minutes([self.when[t] for t in order]), np.nan)
+        timed_at = np.array([type(self.when[t]) is dt.datetime for t in order] + [False])
+
+        def slots(values) -> np.ndarray:
+            return np.fromiter(map(slot.__getitem__, values), np.intp, len(values))
 
         def build(zone_of) -> CaseColumns:
             zones = [zone_of(c) for c in self.calendar] if aware else None
@@ -234,13 +268,21 @@ class FlatCases(Sequence):
                 if values.count(None) == len(values):
                     return np.full(len(values), np.nan)
                 if not aware:
-                    return np.fromiter(map(minute_of.__getitem__, values), np.float64, len(values))
+                    return minute_at[slots(values)]
                 picked = zones if rows is None else [zones[i] for i in rows]
                 return instants_to_minutes(list(map(self.when.__getitem__, values)), picked)
 
-            legal = list(map(self.limit.__getitem__, self.legal))
-            promised = [self.limit[p] if p is not None else g for p, g in zip(self.promised, legal)]
-            code = {t: k for k, t in enumerate(dict.fromkeys(chain(legal, promised)))}
+            # Limits coded by their canonical texts in order of first use (legal, then promised),
+            # each distinct text of the file looked up once.
+            legal_texts, promised_texts = dict.fromkeys(self.legal), dict.fromkeys(self.promised)
+            promised_texts.pop(None, None)
+            canonical = map(self.limit.__getitem__, chain(legal_texts, promised_texts))
+            code = {t: k for k, t in enumerate(dict.fromkeys(canonical))}
+            code_of = {t: code[self.limit[t]] for t in chain(legal_texts, promised_texts)}
+            legal = np.fromiter(map(code_of.__getitem__, self.legal), np.int64, n)
+            code_of[None] = -1
+            promised = np.fromiter(map(code_of.__getitem__, self.promised), np.int64, n)
+            promised = np.where(promised < 0, legal, promised)
             accepted_m, decided_m = minutes(self.accepted), minutes(self.decided)
             if (decided_m < accepted_m).any():
                 raise NotFlat  # an order only the zones show: the models' columns say where
@@ -254,8 +296,8 @@ class FlatCases(Sequence):
                 art32=_index([]),
                 decided=decided_m,
                 limit_texts=list(code),
-                legal=np.fromiter(map(code.__getitem__, legal), np.int64, n),
-                promised=np.fromiter(map(code.__getitem__, promised), np.int64, n),
+                legal=legal,
+                promised=promised,
                 pause_case=_index(p_case),
                 pause_slot=_index(p_slot),
                 pause_from=minutes(p_from, p_case),
@@ -265,18 +307,42 @@ class FlatCases(Sequence):
                     tuple(map(self.limit.__getitem__, self.extensions[i])) for i in extended
                 ],
                 due={
-                    ref: (minutes(values), np.fromiter(map(timed.__getitem__, values), bool, n))
+                    ref: (minutes(values), timed_at[slots(values)])
                     for ref, values in (("legal", legal_due), ("promised", promised_due))
                 },
                 unknown_refs=unknown_refs,
                 card_case=_index(c_case),
                 card_time=minutes(c_time, c_case),
-                card_level=_index(list(map(LEVEL_INDEX.__getitem__, c_level))),
+                card_level=np.fromiter(
+                    map(LEVEL_INDEX.__getitem__, c_level), np.int64, len(c_level)
+                ),
                 needs_cards=_index(needs_cards),
                 rare=_index([]),
             )
 
         return build
+
+    def _dues(self) -> tuple:
+        """(legal due texts, promised due texts, unknown references, all due texts) of cases
+        whose dues are not only `legal` / `promised` mappings."""
+        due_kinds = set(map(type, self.due))
+        dicts = [d for d in self.due if type(d) is dict] if due_kinds != {dict} else self.due
+        refs = set().union(*dicts)
+        _types(refs, TEXT)
+        _types(chain.from_iterable(map(dict.values, dicts)), TEXT_OR_NONE)
+        due_values = set(chain.from_iterable(map(dict.values, dicts)))
+        legal_due, promised_due, unknown_refs = [], [], []
+        for i, (d, p) in enumerate(zip(self.due, self.promised)):
+            if type(d) is dict:
+                legal_due.append(d.get("legal"))
+                promised_due.append(d.get("promised"))
+                unknown_refs.extend((i, ref) for ref in d if ref not in REFERENCES)
+            elif d is not None and p is not None:
+                raise NotFlat  # a bare due with two limits: the models say which to write
+            else:
+                legal_due.append(d)
+                promised_due.append(d if p is None else None)
+        return legal_due, promised_due, unknown_refs, due_values
 
     def _record(self, i: int) -> SimpleNamespace:
         """Case i as a record with the fields and values of its validated `CaseSpec`."""
@@ -351,15 +417,6 @@ class _Rows(Sequence):
 
 def _index(values) -> np.ndarray:
     return np.array(values, dtype=np.int64)
-
-
-def _pair(value) -> tuple:
-    """(promised, legal) texts of a `limit` field."""
-    if type(value) is str:
-        return None, value
-    if type(value) is not dict or not value.keys() <= LIMIT_KEYS or "legal" not in value:
-        raise NotFlat
-    return value.get("promised"), value["legal"]
 
 
 def _pause(value) -> tuple:

@@ -13,18 +13,19 @@ same in every language.
 
 from __future__ import annotations
 
-import html
 import json
 import re
-import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slasim.checks.engine import Outcome, word
 from slasim.clock.explain import listed
 from slasim.io.errors import one_line, terminal_text
 from slasim.io.files import item_lines
 from slasim.io.i18n import Text, _, localized
-from slasim.io.xmltext import xml_text
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 Results = list[tuple[str, list[Outcome]]]
 TOOL = "slasim check"
@@ -157,6 +158,8 @@ def _unique(names: list[str]) -> list[str]:
 def junit_xml(results: Results) -> str:
     """The outcomes as JUnit XML: one suite per file, one uniquely named test case per case, the
     failure's details in the element body, provisional warnings in `<system-out>`."""
+    import xml.etree.ElementTree as ET  # only for JUnit: not imported by every check run
+
     suites = ET.Element("testsuites")
     for source, outcomes in results:
         rows = _lines(source, outcomes)
@@ -189,6 +192,8 @@ def junit_xml(results: Results) -> str:
 
 def invalid_junit(source: str, message: str) -> str:
     """JUnit for a check file that could not be read: one test case in error (still exit 2)."""
+    import xml.etree.ElementTree as ET
+
     suites = ET.Element("testsuites")
     suite = ET.SubElement(suites, "testsuite", name=source, tests="1", failures="0", errors="1")
     case = ET.SubElement(
@@ -208,6 +213,10 @@ def _escaped(match: re.Match) -> str:
 def _xml(root: ET.Element) -> str:
     """The document, every text and attribute made fit for XML 1.0 first (ElementTree escapes
     `<`, `&` and quotes; it does not refuse or replace control characters)."""
+    import xml.etree.ElementTree as ET
+
+    from slasim.io.xmltext import xml_text
+
     for element in root.iter():
         element.text = xml_text(element.text) if element.text else element.text
         for key, value in element.attrib.items():
@@ -283,6 +292,8 @@ MARKDOWN = re.compile(r"([\\`*_\[\]|#!~])")
 def _md(text: str) -> str:
     """Text for a Markdown table cell of the job summary: on one line, HTML escaped (the summary
     renders HTML), and Markdown's punctuation backslashed (no link, image or column from a name)."""
+    import html
+
     return MARKDOWN.sub(r"\\\1", html.escape(one_line(text), quote=False))
 
 
