@@ -38,6 +38,13 @@ TWISTS = [
     ("notice", "2025-01-06"),  # a field the flat route does not take
     ("typo", 1),
     ("extension", 10),
+    # Shapes the one-pass reader of cases (`FlatCases.of_dicts`) leaves or takes the long way:
+    ("due", None),  # a due given as null
+    ("due", {"legal": None}),
+    ("due", {"legal": "2025-10-09", "statutory": "2025-10-09"}),  # an unknown reference
+    ("card_at", []),  # not a mapping
+    ("limit", {"promised": None, "legal": "20wd"}),
+    ("expect", {"accepted": "2025-01-06"}),  # an expectation the flat route does not take
 ]
 
 
@@ -102,6 +109,10 @@ def check_files(draw):
             case["extensions"] = [value]
         elif what == "decided":
             case["accepted"], case["decided"] = DATES[1], value
+        elif what in ("due", "card_at"):
+            case["expect"][what] = value
+        elif what in ("limit", "expect"):
+            case[what] = value
         else:
             case[what] = value
     return {"calendar": "cn", "cases": cases}, twist

@@ -209,3 +209,71 @@ def test_rungs_far_past_the_limit_are_one_located_line(tmp_path, at, what):
     with pytest.raises(SlasimError, match=what) as err:
         check_files([path])
     assert str(err.value).startswith(str(path)) and "\n" not in str(err.value)
+
+
+def test_cases_sharing_an_extension_each_get_their_own_due(tmp_path):
+    """The batched engine works out an extension list once per unit (files repeat them): each
+    case still gets the due of its own start and limit, and the same list on a limit of another
+    unit is refused at that case."""
+    import datetime as dt
+    import json
+
+    from slasim.checks.engine import check_files
+    from slasim.clock.deadline import compute_deadline
+    from slasim.io.errors import SlasimError
+
+    starts = ["2025-03-03", "2025-09-26", "2025-12-22"]
+    cases = [
+        {"name": f"c{i}", "accepted": day, "limit": limit, "extensions": [ext], "expect": {}}
+        for i, (day, limit, ext) in enumerate(
+            [(starts[0], "20wd", "10wd"), (starts[1], "20wd", "10wd"), (starts[2], "30d", "10d")]
+        )
+    ]
+    for case in cases:  # wrong on purpose: a failing case shows what was computed
+        case["expect"]["due"] = "2000-01-01"
+    path = tmp_path / "ext.json"
+    path.write_text(json.dumps({"calendar": "cn", "cases": cases}), encoding="utf-8")
+    ((_, outcomes),) = check_files([path])
+    got = [o.got["due"]["legal"] for o in outcomes]
+    one_by_one = [
+        compute_deadline(
+            c["limit"], accepted=dt.date.fromisoformat(c["accepted"]), extensions=c["extensions"]
+        ).due
+        for c in cases
+    ]
+    assert got == one_by_one
+    assert got[0] == "2025-04-15T17:30"  # 30 working days from Monday 3 March (Qingming 4 April)
+    cases[2]["extensions"] = ["10wd"]  # working days on a limit of calendar days
+    path.write_text(json.dumps({"calendar": "cn", "cases": cases}), encoding="utf-8")
+    with pytest.raises(SlasimError, match="not in the limit's unit") as err:
+        check_files([path])
+    assert str(err.value).startswith(f"{path}: cases[2].extensions")
+
+
+def test_a_check_run_imports_no_report_format_it_does_not_print(tmp_path):
+    """`slasim check --json` on a flat file loads neither the XML nor the HTML modules (JUnit
+    and the job summary import them when asked) nor numpy's masked arrays."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    # 20 working days from 26 September 2025 over the National Day week: 30 October.
+    case = {"accepted": "2025-09-26", "limit": "20wd", "expect": {"due": "2025-10-30"}}
+    path = tmp_path / "two.json"
+    path.write_text(
+        json.dumps({"cases": [{"name": "a", **case}, {"name": "b", **case}]}), encoding="utf-8"
+    )
+    code = (
+        "import sys\n"
+        "from slasim.cli import main\n"
+        "try:\n"
+        f"    main(['check', {str(path)!r}, '--json'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print([m for m in ('xml.etree', 'html', 'numpy.ma') if m in sys.modules], file=sys.stderr)\n"
+    )
+    env = {**os.environ, "SLASIM_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert json.loads(done.stdout)["passed"] is True, done.stdout + done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
