@@ -262,3 +262,48 @@ def test_a_sweep_on_one_pool_equals_each_point_run_on_its_own():
         assert alone["overall"]["arrived"]["n"] == n
         expected = {m: alone["overall"][m] for m in SWEEP_METRICS if m in alone["overall"]}
         assert same(row["overall"], expected)
+
+
+def _touch(folder, replication, seed) -> dict:
+    """A pool task leaving a file named after its replication."""
+    from pathlib import Path
+
+    (Path(folder) / str(replication)).touch()
+    return {"replication": replication}
+
+
+def test_the_parents_own_work_runs_while_the_workers_run_theirs(tmp_path):
+    """`meanwhile` (replication 0 writing the event log, in `run_scenario`) starts after the
+    workers have their replications: a worker's file appears while it is still running."""
+    from slasim.sim.parallel import run_parallel
+
+    seen = []
+
+    def meanwhile():
+        deadline = time.monotonic() + 60
+        while not any(tmp_path.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen.append(sorted(p.name for p in tmp_path.iterdir()))
+
+    out = run_parallel(
+        _touch, str(tmp_path), [0, 1, 2, 3], 0, workers=2, scheduler=None, meanwhile=meanwhile
+    )
+    assert out == [{"replication": r} for r in range(4)]
+    assert len(seen) == 1 and seen[0]  # once, and a worker had finished one by then
+
+
+def test_an_event_log_and_timeline_written_beside_the_pool_are_those_of_a_serial_run(tmp_path):
+    """Replication 0 writes the log and the daily timeline in this process while the pool runs
+    the others: the result, the log and its XES are byte for byte the serial run's."""
+    scenario = load_scenario("district-centre", ["working_days=30", "warmup_days=2"])
+    got = {}
+    for workers in (1, 2):
+        log = tmp_path / f"w{workers}" / "events.csv"
+        log.parent.mkdir()
+        result = run_scenario(
+            scenario, replications=4, workers=workers, event_log=log, timeline=True
+        )
+        got[workers] = (result, log.read_bytes(), log.with_suffix(".xes").read_bytes())
+    assert got[1][0]["timeline"] and got[1][1].count(b"\n") > 100
+    assert same(got[2][0], got[1][0])
+    assert got[2][1:] == got[1][1:]

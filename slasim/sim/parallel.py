@@ -52,12 +52,18 @@ def run_parallel(
     workers: int,
     scheduler: str | None,
     progress: Callable[[int], None] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[dict]:
     """`task(payload, r, seed)` for each replication r, in order of r, on a pool or a Dask cluster.
     On platforms that fork, pool workers inherit the parent's memory (e.g. a compiled plan the
-    task caches), so nothing is compiled again per worker."""
+    task caches), so nothing is compiled again per worker. `meanwhile()`, if given, runs once in
+    this process while the pool's workers start on the replications (before a Dask run); an
+    error or interrupt in it stops the workers."""
     if scheduler:
         from slasim.sim.cluster import run_on_dask
+
+        if meanwhile is not None:
+            meanwhile()
 
         return run_on_dask(task, payload, replications, seed, scheduler, progress)
     forking = "fork" in multiprocessing.get_all_start_methods()
@@ -73,6 +79,9 @@ def run_parallel(
         try:
             with _frozen_heap():  # the first submit forks the workers
                 futures = {pool.submit(task, payload, r, seed): r for r in pending}
+            if meanwhile is not None:  # the workers are at work already
+                meanwhile()
+                meanwhile = None  # once, even if the pool is started again
             for future in as_completed(futures):
                 done[futures[future]] = future.result()
                 check_interrupted()

@@ -101,9 +101,11 @@ def replicate(
     workers: int = 1,
     scheduler: str | None = None,
     first: int = 0,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[dict]:
     """Metrics of replications first..n-1: in this process, a pool of `workers` processes, or on the
-    Dask scheduler at `scheduler`. Identical results whichever runs them."""
+    Dask scheduler at `scheduler`. Identical results whichever runs them. `meanwhile()` runs here
+    first, while a pool's workers start (`parallel.run_parallel`)."""
     numbers = list(range(first, replications))
     if numbers and (scheduler or (workers > 1 and len(numbers) > 1)):
         payload = (plan.scenario.model_dump_json(by_alias=True), "scenario")
@@ -118,7 +120,10 @@ def replicate(
             workers=workers,
             scheduler=scheduler,
             progress=progress,
+            meanwhile=meanwhile,
         )
+    if meanwhile is not None:
+        meanwhile()
     results = []
     for r in numbers:
         results.append(replication_metrics(plan, r, seed))
@@ -152,24 +157,36 @@ def run_scenario(
     check_workload([(plan, n)], max_cases, simpy_first=event_log is not None or timeline)
     seed = scenario.seed if seed is None else seed
     runs, samples = [], [] if timeline else None
+    log, first, written = None, None, []
     if event_log is not None or timeline:
-        log = None
         if event_log is not None:
             from slasim.outputs.eventlog import EventLog
 
             log = EventLog(event_log, plan.calendar, outputs)
-        try:
+
+        def first():  # replication 0 writes the log here, while a pool's workers run the rest
             runs.append(replication_metrics(plan, 0, seed, log, samples))
             check_interrupted()
-        except BaseException:
+            written.append(0)
             if log is not None:
-                log.discard()
-            raise
-        if log is not None:
-            log.close()
-    runs += replicate(
-        plan, n, seed, progress, workers=workers, scheduler=scheduler, first=len(runs)
-    )
+                log.close()
+
+    try:
+        rest = replicate(
+            plan,
+            n,
+            seed,
+            progress,
+            workers=workers,
+            scheduler=scheduler,
+            first=0 if first is None else 1,
+            meanwhile=first,
+        )
+    except BaseException:
+        if log is not None and not written:  # the log is not finished
+            log.discard()
+        raise
+    runs += rest
     result = describe(plan, n, seed, summarize(runs))
     if (event_log is not None or timeline) and result["engine"] != "simpy":
         note = Text("replication 0 ran in SimPy, which writes the event log and the daily timeline")
