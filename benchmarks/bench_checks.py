@@ -112,15 +112,21 @@ def process(args: list[str]) -> tuple[float, float]:
     return float(seconds), float(mib)
 
 
+FLOOR = "import numpy, typer"  # issue 28's start-up floor: no check can start below it
+
+
 def whole_processes(files: dict[str, Path], rounds: int) -> None:
-    """`slasim check FILE` against a bare parse of FILE, whole processes, interleaved rounds."""
+    """`slasim check FILE` against a bare parse of FILE, whole processes, interleaved rounds;
+    and the start-up floor against each bare parse (what part of the target it leaves)."""
     runs: dict = {(form, who): [] for form in files for who in ("check", "bare")}
+    floor = []
     for _ in range(rounds):
         for form, path in files.items():
             runs[form, "check"].append(
                 process([sys.executable, "-m", "slasim", "check", str(path)])
             )
             runs[form, "bare"].append(process([sys.executable, "-c", BARE[form], str(path)]))
+        floor.append(process([sys.executable, "-c", FLOOR]))
     print(f"\nwhole processes, {rounds} interleaved rounds (medians; ratio range over rounds):")
     print(
         f"{'form':6s} {'check s':>8s} {'bare s':>8s} {'check/bare':>18s} {'check MiB':>10s} {'bare MiB':>9s}"
@@ -134,6 +140,11 @@ def whole_processes(files: dict[str, Path], rounds: int) -> None:
             f"{statistics.median(ratios):6.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f}) "
             f"{max(c[1] for c in check):10.0f} {max(b[1] for b in bare):9.0f}"
         )
+    print(f"`{FLOOR}`: {statistics.median(f[0] for f in floor):.2f} s, that is", end="")
+    for form in files:
+        ratios = sorted(f[0] / b[0] for f, b in zip(floor, runs[form, "bare"]))
+        print(f" {statistics.median(ratios):.2f}x bare {form}", end=";")
+    print()
     peak = {form: max(c[1] for c in runs[form, "check"]) for form in files}
     if "yaml" in peak and "json" in peak:
         print(f"peak memory, YAML route / JSON route: {peak['yaml'] / peak['json']:.2f}x")
@@ -145,6 +156,9 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=2_000)
     parser.add_argument("--pairs", type=int, default=5, help="interleaved JSON load + check runs")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved whole-process rounds")
+    parser.add_argument(
+        "--forms", default="json,csv,yaml,2 cases", help="which files' processes to time"
+    )
     args = parser.parse_args()
     raw = {"calendar": "cn", "cards": "warn-before", "cases": make_cases(args.n)}
     with tempfile.TemporaryDirectory() as tmp:
@@ -177,6 +191,7 @@ def main() -> None:
         tiny = Path(tmp) / "two.json"
         tiny.write_text(json.dumps({**raw, "cases": raw["cases"][:2]}), encoding="utf-8")
         forms = {"json": as_json, "csv": as_csv, "yaml": path, "2 cases": tiny}
+        forms = {form: forms[form] for form in args.forms.split(",")}
         whole_processes(forms, args.rounds)
         # Loading against checking, the CI case, in interleaved pairs (the machine is noisy).
         pairs = []
