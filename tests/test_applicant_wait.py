@@ -185,6 +185,11 @@ def test_the_worker_count_follows_the_work():
     assert choose_workers([(district, 10)], 2) == 2
     assert choose_workers([(district, 10)], 8) == 8
     assert choose_workers([(district, 1)], 8) == 1
+    # compare and sweep run every plan in one pool: the work that pays for it is the sum. mmc's
+    # 10 replications are 10 x 3,456 expected cases (57.6 a day over 60 days); five such plans
+    # (172,800) stay under the 200,000 a pool needs, six (207,360) pass it
+    assert choose_workers([(mmc, 10)] * 5, 2) == 1
+    assert choose_workers([(mmc, 10)] * 6, 2) == 2
 
 
 def test_the_default_acceptance_is_described_with_its_law():

@@ -143,7 +143,7 @@ def compare(
     labels = [None] + [Text("reform {names}", names=Verbatim("+".join(v))) for v in variants]
     before_simulating([plan, *reformed], source, strict, quiet, labels=labels)
     n = reps or plan.scenario.replications
-    workers = pool_size(workers, scheduler, [(plan, n)])
+    workers = pool_size(workers, scheduler, [(p, n) for p in [plan, *reformed]])
     with progress_bar(n * (1 + len(variants)), _("replications"), quiet) as advance:
         result = run_compare(
             data,

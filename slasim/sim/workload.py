@@ -108,16 +108,16 @@ def check_workload(
 
 
 def choose_workers(runs: list[tuple[Plan, int]], cores: int) -> int:
-    """Processes for (plan, replications) pairs run one after the other, each on its own pool:
-    one when the largest is too little work to pay for a pool, else the cores (at most one per
-    replication)."""
+    """Processes for (plan, replications) pairs run in one pool (compare's baseline and variants,
+    sweep's grid points): one when all of them together are too little work to pay for a pool,
+    else the cores (at most one per replication)."""
     work = [
         cases_per_replication(plan) * n * (EVENT_WEIGHT if _on_events(plan) else 1)
         for plan, n in runs
     ]
-    if not work or max(work) < POOL_MIN_WORK:
+    if not work or sum(work) < POOL_MIN_WORK:
         return 1
-    return max(1, min(cores, max(n for _, n in runs)))
+    return max(1, min(cores, sum(n for _, n in runs)))
 
 
 def _on_events(plan: Plan) -> bool:
