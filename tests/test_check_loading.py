@@ -259,7 +259,13 @@ def csv_text(data: dict) -> str:
                 raise NotInCsv
             kind = f"/{p['kind']}" if "kind" in p else ""
             pauses.append(f"{p['from']}/{p.get('to') or ''}{kind}")
+        if set(case["expect"]) - {"due", "card_at"}:
+            raise NotInCsv
+        if not isinstance(case["expect"].get("card_at", {}), dict):
+            raise NotInCsv
         due = case["expect"].get("due")
+        if isinstance(due, dict) and (set(due) - {"legal", "promised"} or None in due.values()):
+            raise NotInCsv  # a mapping the CSV columns do not write
         if isinstance(due, dict):
             due, due_promised = due.get("legal"), due.get("promised")
             if promised is None and due_promised is None:

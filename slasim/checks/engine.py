@@ -304,10 +304,14 @@ def run_checks(check: CheckFile, source: str) -> list[Outcome]:
 def _run_checks(check: CheckFile, source: str) -> list[Outcome]:
     outcomes: list[Outcome | None] = [None] * len(check.cases)
     cols = check.columns
-    names = [name or check.calendar for name in cols.calendar]
+    n = len(cols.calendar)
+    if cols.calendar.count(None) == n:  # no case names its own calendar: the file's for all
+        names = [check.calendar] * n
+    else:
+        names = [name or check.calendar for name in cols.calendar]
     by_calendar: dict[str, list[int]] = {}
     if len(set(names)) == 1:
-        by_calendar[names[0]] = list(range(len(names)))
+        by_calendar[names[0]] = list(range(n))
     else:
         for i, name in enumerate(names):
             by_calendar.setdefault(name, []).append(i)
