@@ -1,5 +1,7 @@
 """Flat check-file cases as one list per field, checked by the models' rules and turned into
-the columns the engine reads, field by field over all cases at once (no record per case).
+the columns the engine reads (no record per case). Parsed JSON or YAML cases are read in one pass
+over the case objects (each fetched from memory once, not once per field); the lists are then
+checked column by column, texts through their distinct values.
 
 Flat cases have only the common fields, as plain texts — `name`, `article`, `calendar`,
 `accepted`, `decided`, `limit` (a text or `{promised, legal}`), `pauses` (`from`, `to`, `kind`,
