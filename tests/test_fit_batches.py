@@ -498,3 +498,48 @@ def test_round_trip_on_cn_across_a_holiday_and_make_up_days(tmp_path):
         assert (np.abs(decided - at(day, "16:30")) < 1).any()
     sign = fitted(events, cal, "sign")
     assert sign["batch"] == SIGNING and sign["evidence"]["days"] == []
+
+
+def test_fit_log_puts_the_batches_on_their_steps(known_csv):
+    # after build.py calls fit.batches: the committee, the signing round and the panel carry
+    # their batch, and the waits they explain are not fitted again before the next step
+    from slasim.fit.build import fit_log
+
+    events = read_log(known_csv, load_calendar("weekdays"), service="service")
+    fitted = fit_log(events, "weekdays", limit="10wd")
+    steps = {s["step"]: s for service in fitted.data["services"].values() for s in service["steps"]}
+    assert steps["committee"]["batch"] == COMMITTEE and steps["panel"]["batch"] == PANEL
+    assert steps["sign"]["batch"] == SIGNING
+    assert "notify-wait" not in steps and "decide-wait" not in steps
+    assert not any("batch" in steps[s] for s in ("intake", "notify", "check", "file", "decide"))
+    assert set(fitted.evidence["services"]["licence"]["batches"]) == {"panel"}
+    notes = [str(v) for v in fitted.comments.values()]
+    assert any(
+        n.startswith("'committee' work in office minutes: ")
+        and "released in batches at 14:00 on Tue, Thu" in n
+        for n in notes
+    )
+
+
+def test_fit_log_fits_no_batch_where_the_start_times_were_estimated(known_csv, tmp_path):
+    # the same log with its completions only: no step gets a batch (a step's elapsed time holds
+    # the wait for the release before it), and each service's evidence says why
+    import csv
+
+    from slasim.fit.build import fit_log
+
+    with open(known_csv, newline="") as given:
+        rows = list(csv.DictReader(given))
+    path = tmp_path / "completions.csv"
+    with open(path, "w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(r for r in rows if r.get("lifecycle", "complete") != "start")
+    events = read_log(path, load_calendar("weekdays"), service="service")
+    assert events.starts_estimated
+    fitted = fit_log(events, "weekdays", limit="10wd")
+    assert not any(
+        "batch" in s for service in fitted.data["services"].values() for s in service["steps"]
+    )
+    for service in fitted.evidence["services"].values():
+        assert str(service["batches"]).startswith("not fitted: ")

@@ -10,7 +10,9 @@ The fixtures moved once on purpose since: an idle-handler wait is modelled when 
 its median, reaches 30 office minutes (issue 26), and its comment gives that mean. The generated
 log's only change is the wait its generator puts before `Inspect` (exponential, mean 30 minutes,
 median 21), now fitted: exponential 31.1 minutes from 77 waits. The fixtures were written again
-with `python tests/test_fit_speed_equivalence.py tests/data/fit-equivalence`.
+with `python tests/test_fit_speed_equivalence.py tests/data/fit-equivalence`. Then again once the
+fit looked for batch releases (fit.batches): the only change is that the log of completions only
+says, in each service's evidence, why no batch was fitted (its start times were estimated).
 """
 
 from __future__ import annotations

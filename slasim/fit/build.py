@@ -40,6 +40,7 @@ from slasim.calendar.holiday_cache import cache_dir
 from slasim.calendar.units import MINUTES_PER_DAY, day_to_date
 from slasim.calendar.workcalendar import load_calendar
 from slasim.clock.limits import Limit
+from slasim.fit.batches import skipped, step_batch
 from slasim.fit.discover import Trace, Traces, activity_stats, discover, step_names
 from slasim.fit.drift import window
 from slasim.fit.families import choose
@@ -393,10 +394,37 @@ def _service(events, index, cal, train, arrival, min_share, departments, routes=
         if events.starts_estimated
         else {}
     )
+    # Cases released together at set times (fit.batches; none where the start times were
+    # estimated). `index.rows` pools an activity's events over the log's services, as `_step`
+    # does: an activity name shared by two services gets one batch verdict.
+    batches = {}
+    for a in step_names(route) if skipped(events) is None else ():
+        found = step_batch(events, index.rows, cal, a)
+        if found is not None:
+            batches[a] = found
+    waits = index.waits
+    if batches:  # the wait before a step that follows a release is the release's
+        waits = waits.copy()
+        for found in batches.values():
+            waits[found["explains"]] = np.nan
     steps = {
-        a: _step(events, cal, a, index.rows[a], loops.get(a), departments, index.waits, elapsed)
+        a: _step(events, cal, a, index.rows[a], loops.get(a), departments, waits, elapsed)
         for a in step_names(route)
     }
+    for a, found in batches.items():
+        item, note = steps[a]["items"][-1], steps[a]["notes"][-1]
+        if found["work"] is not None:  # released at its completion: the log's durations held
+            kind = "work" if "work" in item else "delay"  # the wait; the work replaces the fit
+            item[kind], why = choose(found["work"], "min")
+            steps[a]["evidence"] = why
+            note = Text(
+                "{activity} work in office minutes before its release (each the midpoint of the "
+                "interval it must lie in): {fit}",
+                activity=repr(a),
+                fit=why,
+            )
+        item["batch"] = found["batch"]
+        steps[a]["notes"][-1] = Text("{fit}; {batch}", fit=note, batch=found["note"])
     arrivals, arrival_notes, arrival_evidence = _arrivals(cal, [arrival[c] for c in train])
     # a note on a field not fitted (no month factors) goes beside `arrivals`
     comments.update(
@@ -418,6 +446,10 @@ def _service(events, index, cal, train, arrival, min_share, departments, routes=
         "route": form["evidence"],
         "steps": {a: s["evidence"] for a, s in steps.items()},
     }
+    if skipped(events) is not None:
+        evidence["batches"] = skipped(events)
+    elif batches:
+        evidence["batches"] = {a: found["evidence"] for a, found in batches.items()}
     return {
         "service": {"arrivals": arrivals, "steps": out_route},
         "comments": comments,
