@@ -218,3 +218,87 @@ def test_a_desk_that_cannot_keep_up_is_warned_about_before_the_run(tmp_path):
     assert "offered load" not in err
     _, _, err = slasim("staff", path, "-t", "red<=50%", "--budget", "5")
     assert "offered load" not in err
+
+
+def _passing_check_file(tmp_path):
+    """One case accepted Fri 2025-09-26 with 20 working days on cn: the National Day week
+    (10-01..10-08 off, 09-28 and 10-11 swapped working days) puts the due date at 2025-10-30."""
+    path = tmp_path / "golden.json"
+    case = {
+        "name": "a",
+        "accepted": "2025-09-26",
+        "limit": {"legal": "20wd"},
+        "expect": {"due": {"legal": "2025-10-30"}},
+    }
+    path.write_text(json.dumps({"calendar": "cn", "cards": "warn-before", "cases": [case]}))
+    return path
+
+
+def test_check_reads_its_paths_format_and_ladders_without_pydantic_adapters_or_yaml(tmp_path):
+    """`check`'s `Path` arguments and `--format` choice are read without Typer's pydantic
+    adapters, and the `warn-before` ladder comes from the cache (no PyYAML) once cached."""
+    import os
+    import subprocess
+    import sys
+
+    path = _passing_check_file(tmp_path)
+    junit = tmp_path / "out" / "junit.xml"
+    probe = (
+        "import sys\n"
+        "import slasim.cli\n"
+        "try:\n"
+        f"    slasim.cli.main(['check', {str(path)!r}, '--format', 'json',"
+        f" '--junit-xml', {str(junit)!r}])\n"
+        "except SystemExit as done:\n"
+        "    print('exit', done.code)\n"
+        "print(sorted(m for m in ('yaml', 'typer._adapters') if m in sys.modules))\n"
+    )
+    junit.parent.mkdir()
+    env = {**os.environ, "SLASIM_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [
+        subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+        for _ in range(2)  # the first caches the ladders, the second reads them
+    ]
+    assert runs[1].returncode == 0, runs[1].stderr
+    lines = runs[1].stdout.splitlines()
+    assert lines[-1] == "[]" and lines[-2] in ("exit 0", "exit None")
+    report = json.loads("\n".join(lines[:-2]))
+    assert report["passed"] is True
+    assert report["files"][0]["cases"][0]["failures"] == []  # due 2025-10-30 as expected
+    assert junit.read_text(encoding="utf-8").startswith("<?xml")
+    assert len(list((tmp_path / "cache").glob("card-ladders-*.json"))) == 1
+
+
+@pytest.mark.parametrize("lang, prefix", [("en", "error: "), ("zh", "错误：")])
+def test_check_format_must_be_one_of_the_choices(tmp_path, lang, prefix):
+    """A bad --format is a usage error (exit 2) worded as Typer words it, in either language;
+    choices are case-sensitive, as Typer reads them."""
+    path = _passing_check_file(tmp_path)
+    wording = "Invalid value for '--format': Value error, {value} is not one of 'text', 'json', "
+    for value in ("bogus", "JSON"):
+        code, out, err = slasim("--lang", lang, "check", path, "--format", value)
+        assert code == 2 and out == ""
+        assert err.startswith(prefix + wording.format(value=repr(value)))
+        assert "'github', 'sarif'." in err
+    code, out, _ = slasim("--lang", lang, "check", path, "--format", "sarif")
+    assert code == 0 and json.loads(out)["runs"][0]["results"] == []
+
+
+def test_card_ladders_are_cached_and_an_edited_file_is_read_again(tmp_path, monkeypatch):
+    from slasim.clock import cards
+
+    monkeypatch.setenv("SLASIM_CACHE_DIR", str(tmp_path / "cache"))
+    ladders = tmp_path / "ladders.yaml"
+    ladders.write_text("a:\n  rungs:\n    - {level: red, reference: legal, at: '+0wd'}\n")
+    first = cards.preset_data(ladders)
+    assert first == {"a": {"rungs": [{"level": "red", "reference": "legal", "at": "+0wd"}]}}
+
+    def no_yaml(path):
+        raise AssertionError("read with PyYAML again")
+
+    monkeypatch.setattr(cards, "read_yaml", no_yaml)
+    assert cards.preset_data(ladders) == first  # from the cache
+    ladders.write_text("b:\n  rungs:\n    - {level: yellow, at: '90%'}\n")
+    monkeypatch.undo()
+    monkeypatch.setenv("SLASIM_CACHE_DIR", str(tmp_path / "cache"))
+    assert cards.preset_data(ladders) == {"b": {"rungs": [{"level": "yellow", "at": "90%"}]}}

@@ -1,22 +1,30 @@
-"""Command-line values read without pydantic, for the plain text parameters slasim's commands use.
+"""Command-line values read without pydantic, for the plain text, path and choice parameters slasim's
+commands use.
 
 Typer (since 0.2x) turns every parameter's text into its Python value through a pydantic
 `TypeAdapter`, built on first use; importing pydantic and building the adapters is most of what a
 short command such as `slasim deadline` costs above `import numpy, typer`. A text parameter
 (`str`, or a repeatable `list[str]`) needs no conversion at all, so it is read here as Typer's own
 adapter reads it (`str(value)`, bytes decoded as the file system does), and a flag that Click
-already gave as a bool (or not at all) is kept as it is; any other type or value (numbers with
-bounds, paths, choices, a flag's text from an environment variable) still goes through Typer.
+already gave as a bool (or not at all) is kept as it is. A `Path` (or `list[Path]`) is made a
+`Path` here and then handed to Typer's own path checks (`exists`, `readable`, …), which import
+pydantic only for a value that is not a `Path` yet; an `Enum` choice is matched by Typer's own
+matcher, its error worded as Typer's adapter words it. Any other type or value (numbers with
+bounds, a `path_type`, a flag's text from an environment variable) still goes through Typer.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
 from typing import get_args, get_origin
 
 try:  # Typer's runtime coercion contract (Typer ≥ 0.2x); older Typers coerce through Click
+    from typer._click.exceptions import BadParameter
     from typer._coercion import RuntimeParam, build_runtime_param
+    from typer._param_types import coerce_cli_choice, coerce_cli_path
 except ImportError:  # pragma: no cover - an older Typer: nothing to replace
     RuntimeParam = None
 
@@ -32,6 +40,20 @@ def is_text(annotation) -> bool:
     return annotation is str
 
 
+def leaf(annotation):
+    """The type of one value: `X` for `X` and `list[X]`."""
+    if get_origin(annotation) is list:
+        args = get_args(annotation)
+        return args[0] if len(args) == 1 else None
+    return annotation
+
+
+def is_choice(annotation) -> bool:
+    """Whether a parameter's values are an `Enum`'s members (one, or a repeatable list)."""
+    kind = leaf(annotation)
+    return isinstance(kind, type) and issubclass(kind, Enum)
+
+
 if RuntimeParam is not None:
 
     @dataclass(frozen=True)
@@ -42,6 +64,41 @@ if RuntimeParam is not None:
             if isinstance(value, (list, tuple)):
                 return [_text(item) for item in value]
             return _text(value)
+
+    @dataclass(frozen=True)
+    class PathParam(RuntimeParam):
+        """A `Path` parameter: `Path(text)`, then Typer's own checks of the parameter's flags."""
+
+        def _coerce_value(self, value, param, ctx):
+            def one(item):
+                path = item if isinstance(item, Path) else Path(_text(item))
+                return coerce_cli_path(
+                    path, self.parameter_info, path_type=Path, param=param, ctx=ctx
+                )
+
+            if isinstance(value, (list, tuple)):
+                return [one(item) for item in value]
+            return one(value)
+
+    @dataclass(frozen=True)
+    class ChoiceParam(RuntimeParam):
+        """An `Enum` parameter: the member whose value is the text, else Typer's error."""
+
+        def _coerce_value(self, value, param, ctx):
+            def one(item):
+                try:
+                    return coerce_cli_choice(
+                        item,
+                        choices=list(leaf(self.annotation)),
+                        case_sensitive=self.parameter_info.case_sensitive,
+                        ctx=ctx,
+                    )
+                except ValueError as exc:  # worded as pydantic words a validator's ValueError
+                    raise BadParameter(f"Value error, {exc}", ctx=ctx, param=param) from None
+
+            if isinstance(value, (list, tuple)):
+                return [one(item) for item in value]
+            return one(value)
 
     @dataclass(frozen=True)
     class FlagParam(RuntimeParam):
@@ -66,6 +123,11 @@ def plain_runtime_param(param):
         return None
     if descriptor.annotation is bool:
         return FlagParam(parameter_info=info, annotation=bool, descriptor=descriptor)
-    if not is_text(descriptor.annotation):
-        return None
-    return TextParam(parameter_info=info, annotation=descriptor.annotation)
+    annotation = descriptor.annotation
+    if is_text(annotation):
+        return TextParam(parameter_info=info, annotation=annotation)
+    if leaf(annotation) is Path and info.path_type is None:
+        return PathParam(parameter_info=info, annotation=annotation)
+    if is_choice(annotation):
+        return ChoiceParam(parameter_info=info, annotation=annotation)
+    return None

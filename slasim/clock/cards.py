@@ -6,11 +6,15 @@ A ladder is a list of rungs: level (green < blue < yellow < orange < red), refer
 pauses stretch them like the limit itself. A rung at or past the limit (share ≥ 100 %, offset ≥ 0)
 means "past", so it fires strictly after its instant; earlier rungs fire at it. A case's level at
 time t is the highest rung fired by min(t, decision); a decided case's cards freeze.
-Named ladders are data: `scenarios/card-ladders.yaml`.
+Named ladders are data: `scenarios/card-ladders.yaml`. Its parsed content is kept as JSON in the
+user cache folder (the holiday tables' folder), keyed by the file's path, modification time and
+size, so a command that only needs a preset does not import PyYAML; an edited file is read again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +24,7 @@ import numpy as np
 from slasim.clock.case_clock import ClockBatch
 from slasim.clock.limits import Limit, parse_share
 from slasim.io.errors import SlasimError, shown
-from slasim.io.files import read_yaml
+from slasim.io.files import read_text_file, read_yaml
 from slasim.io.i18n import N_, Text
 
 LEVELS = (N_("green"), N_("blue"), N_("yellow"), N_("orange"), N_("red"))
@@ -148,9 +152,42 @@ def preset_file() -> Path:
 @lru_cache(maxsize=1)
 def presets() -> dict[str, Ladder]:
     """The named ladders of the preset file (read once)."""
-    path = preset_file()
-    data = read_yaml(path) or {}
+    data = preset_data(preset_file()) or {}
     return {name: parse_ladder(body, name=name, field=name) for name, body in data.items()}
+
+
+def preset_data(path: Path):
+    """The preset file's parsed content: from the cache when it was made from this very file
+    (same path, modification time and size), else read with PyYAML and cached."""
+    from slasim.calendar.holiday_cache import _store, cache_dir
+
+    folder = cache_dir()
+    try:
+        stat = path.stat()
+        key = json.dumps([str(path.resolve()), stat.st_mtime_ns, stat.st_size])
+    except OSError:  # no file: read_yaml says so, located
+        return read_yaml(path)
+    cached_path = None
+    if folder is not None:
+        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+        cached_path = folder / f"card-ladders-{digest}.json"
+        try:
+            text = read_text_file(cached_path, max_mb=16) if cached_path.exists() else "null"
+            cached = json.loads(text)
+            if isinstance(cached, dict) and cached.get("key") == key:
+                return cached.get("data")
+        except (OSError, ValueError, RecursionError):
+            pass  # no cache yet, or a damaged one (a FIFO, not JSON): read the file
+    data = read_yaml(path)
+    if cached_path is not None:
+        try:
+            same = json.loads(json.dumps(data)) == data
+        except (TypeError, ValueError):
+            same = False
+        if not same:  # a YAML date, a number as a key: not cached, read each time
+            return data
+        _store(cached_path, {"key": key, "data": data})
+    return data
 
 
 def preset(name: str, *, field: str = "cards") -> Ladder:
