@@ -307,3 +307,26 @@ def test_an_event_log_and_timeline_written_beside_the_pool_are_those_of_a_serial
     assert got[1][0]["timeline"] and got[1][1].count(b"\n") > 100
     assert same(got[2][0], got[1][0])
     assert got[2][1:] == got[1][1:]
+
+
+def test_each_job_of_a_one_pool_run_carries_its_own_plan_only(monkeypatch):
+    """A job sent to a worker (pickled per job on the pool, per task on Dask) holds one plan's
+    scenario, whatever the number of plans in the run: its size does not grow with the plans."""
+    import pickle
+
+    from slasim.scenario.plan import compile_plan
+    from slasim.sim import compare
+
+    plan = compile_plan(load_scenario("district-centre", ["working_days=30"]), "scenario")
+    sizes = {}
+
+    def sent(task, payload, jobs, seed, **options):  # what run_parallel would hand the workers
+        sizes[len(jobs)] = max(len(pickle.dumps((payload, job))) for job in jobs)
+        return [{} for _ in jobs]
+
+    monkeypatch.setattr(compare, "run_parallel", sent)
+    for plans in (1, 10):
+        compare.replicate_plans([(plan, 2, 7)] * plans, workers=2)
+    scenario_json = plan.scenario.model_dump_json(by_alias=True)
+    assert sizes[2] > len(scenario_json)  # the plan itself travels, for a spawned or Dask worker
+    assert sizes[20] < sizes[2] + 100  # ten plans: each job still carries one

@@ -164,17 +164,15 @@ def replicate_plans(
             done += n
         return out
     token = uuid.uuid4().hex  # names this run's plans in workers, wherever they run
-    payload = (
-        token,
-        tuple((plan.scenario.model_dump_json(by_alias=True), seed) for plan, _, seed in runs),
-    )
+    scenarios = [plan.scenario.model_dump_json(by_alias=True) for plan, _, _ in runs]
+    jobs = [(k, r, scenarios[k], runs[k][2]) for k, r in jobs]  # each job carries its plan only
     _RUNS[token] = [plan for plan, _, _ in runs]
     try:
         results = run_parallel(
             plan_replication,
-            payload,
+            token,
             jobs,
-            0,  # unused: each plan's seed travels with it in the payload
+            0,  # unused: each plan's seed travels with its jobs
             workers=workers,
             scheduler=scheduler,
             progress=progress,
@@ -182,17 +180,16 @@ def replicate_plans(
     finally:
         del _RUNS[token]
     out = [[] for _ in runs]
-    for (k, _), metrics in zip(jobs, results):
+    for (k, *_), metrics in zip(jobs, results):
         out[k].append(metrics)
     return out
 
 
-def plan_replication(payload: tuple, job: tuple[int, int], _seed: int) -> dict:
-    """Replication r of plan k, job (k, r), in a worker (a task for `replicate_plans`): the plan
-    inherited from the parent when the worker was forked, else compiled here once from JSON."""
-    token, scenarios = payload
-    k, r = job
-    scenario_json, seed = scenarios[k]
+def plan_replication(token: str, job: tuple[int, int, str, int], _seed: int) -> dict:
+    """Replication r of plan k, job (k, r, scenario JSON, seed), in a worker (a task for
+    `replicate_plans`): the plan inherited from the parent when the worker was forked, else
+    compiled here once from the JSON its job carries."""
+    k, r, scenario_json, seed = job
     plans = _RUNS.get(token)
     plan = plans[k] if plans is not None else _COMPILED.get((token, k))
     if plan is None:
