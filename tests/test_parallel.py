@@ -330,3 +330,17 @@ def test_each_job_of_a_one_pool_run_carries_its_own_plan_only(monkeypatch):
     scenario_json = plan.scenario.model_dump_json(by_alias=True)
     assert sizes[2] > len(scenario_json)  # the plan itself travels, for a spawned or Dask worker
     assert sizes[20] < sizes[2] + 100  # ten plans: each job still carries one
+
+
+def test_an_event_log_run_beside_the_pool_counts_replication_0_and_ends_at_n(tmp_path):
+    """The progress of `run --event-log` with a pool counts replication 0 once written (first),
+    then the pool's: 1..n, as the in-process run counts."""
+    scenario = load_scenario("company-setup", ["working_days=20", "warmup_days=2"])
+    for workers in (1, 2):
+        steps = []
+        log = tmp_path / f"w{workers}" / "events.csv"
+        log.parent.mkdir()
+        run_scenario(
+            scenario, replications=4, workers=workers, event_log=log, progress=steps.append
+        )
+        assert steps == [1, 2, 3, 4], workers

@@ -103,3 +103,36 @@ def test_staff_costs_and_bounds_are_finite(item):
         parse_assignments([item], "--cost", float)
     with pytest.raises(SlasimError, match="given twice"):
         parse_assignments(["window=1", "window=2"], "--cost", float)
+
+
+def test_a_point_is_summarised_when_its_last_replication_arrives_in_any_order(monkeypatch):
+    """Replications arriving out of order (as from a pool): progress counts finished points
+    1..n, each point is summarised as soon as its own replications are in (not after the whole
+    grid), and the rows are those of the in-order run."""
+    from slasim.sim import sweep as sweeping
+
+    data, source = load_scenario_data("company-setup", ["working_days=20", "warmup_days=2"])
+    varies = ["seed=3,4", "replications=2,3"]
+    in_order = sweep(data, source, varies)
+    real = sweeping.replicate_plans
+    arrived, summarised = [], []
+
+    def reversed_arrival(runs, progress=None, *, on_result, **options):
+        got = []
+        real(runs, workers=1, on_result=lambda k, r, m: got.append((k, r, m)))
+        for k, r, m in reversed(got):  # the last point's last replication first
+            arrived.append(k)
+            on_result(k, r, m)
+
+    def summarize(runs):
+        summarised.append(len(arrived))
+        return real_summarize(runs)
+
+    real_summarize = sweeping.summarize
+    monkeypatch.setattr(sweeping, "replicate_plans", reversed_arrival)
+    monkeypatch.setattr(sweeping, "summarize", summarize)
+    done = []
+    result = sweep(data, source, varies, progress=done.append)
+    assert done == [1, 2, 3, 4]
+    assert summarised == [3, 5, 8, 10]  # points of 3, 2, 3, 2 replications, last point first
+    assert result == in_order

@@ -151,17 +151,26 @@ def replicate_plans(
     *,
     workers: int = 1,
     scheduler: str | None = None,
+    on_result=None,
 ) -> list[list[dict]]:
     """`replicate(plan, n, seed)` for each (plan, n, seed) of `runs`, in one pool of `workers`
     processes or on the Dask scheduler: the same results as running each on its own.
-    `progress(done)` counts replications over all the runs."""
+    `progress(done)` counts replications over all the runs. With `on_result(k, r, metrics)`, each
+    replication r of plan k is handed over as it arrives (in any order) and not kept: the lists
+    returned are empty."""
     jobs = [(k, r) for k, (_, n, _) in enumerate(runs) for r in range(n)]
     if not (scheduler or (workers > 1 and len(jobs) > 1)):
         done, out = 0, []
         for plan, n, seed in runs:
             step = None if progress is None else (lambda d, offset=done: progress(offset + d))
-            out.append(replicate(plan, n, seed, step))
+            runs_k = replicate(plan, n, seed, step)
             done += n
+            if on_result is None:
+                out.append(runs_k)
+                continue
+            out.append([])
+            for r, metrics in enumerate(runs_k):
+                on_result(len(out) - 1, r, metrics)
         return out
     token = uuid.uuid4().hex  # names this run's plans in workers, wherever they run
     scenarios = [plan.scenario.model_dump_json(by_alias=True) for plan, _, _ in runs]
@@ -176,6 +185,7 @@ def replicate_plans(
             workers=workers,
             scheduler=scheduler,
             progress=progress,
+            on_result=on_result and (lambda job, metrics: on_result(job[0], job[1], metrics)),
         )
     finally:
         del _RUNS[token]

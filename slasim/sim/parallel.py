@@ -53,19 +53,28 @@ def run_parallel(
     scheduler: str | None,
     progress: Callable[[int], None] | None = None,
     meanwhile: Callable[[], object] | None = None,
+    on_result: Callable[[Any, dict], None] | None = None,
 ) -> list[dict]:
     """`task(payload, r, seed)` for each replication r, in order of r, on a pool or a Dask cluster.
     On platforms that fork, pool workers inherit the parent's memory (e.g. a compiled plan the
     task caches), so nothing is compiled again per worker. `meanwhile()`, if given, runs once in
     this process while the pool's workers start on the replications (before a Dask run); an
-    error or interrupt in it stops the workers."""
+    error or interrupt in it stops the workers. With `on_result`, each result is handed to
+    `on_result(r, result)` as it arrives (in any order; on Dask, once all are in) and not kept:
+    the list returned is empty."""
     if scheduler:
         from slasim.sim.cluster import run_on_dask
 
         if meanwhile is not None:
             meanwhile()
 
-        return run_on_dask(task, payload, replications, seed, scheduler, progress)
+        results = run_on_dask(task, payload, replications, seed, scheduler, progress)
+        if on_result is None:
+            return results
+        results.reverse()
+        for r in replications:
+            on_result(r, results.pop())
+        return []
     forking = "fork" in multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if forking else None)
     done: dict[int, dict] = {}
@@ -83,7 +92,11 @@ def run_parallel(
                 meanwhile()
                 meanwhile = None  # once, even if the pool is started again
             for future in as_completed(futures):
-                done[futures[future]] = future.result()
+                r = futures.pop(future)
+                done[r] = future.result()
+                if on_result is not None:
+                    on_result(r, done[r])
+                    done[r] = None  # taken, not kept
                 check_interrupted()
                 if progress:
                     progress(len(done))
@@ -105,7 +118,7 @@ def run_parallel(
         except BaseException:  # an interrupt or an error in a task: stop now, not when all finish
             _stop(pool)
             raise
-    return [done[r] for r in replications]
+    return [] if on_result is not None else [done[r] for r in replications]
 
 
 @contextmanager

@@ -119,7 +119,7 @@ def replicate(
             seed,
             workers=workers,
             scheduler=scheduler,
-            progress=progress,
+            progress=progress and (lambda done: progress(first + done)),  # as counted in-process
             meanwhile=meanwhile,
         )
     if meanwhile is not None:
@@ -170,6 +170,8 @@ def run_scenario(
             written.append(0)
             if log is not None:
                 log.close()
+            if progress:
+                progress(1)
 
     try:
         rest = replicate(

@@ -1,6 +1,8 @@
 """Parameter sweeps: a grid of scenario variants (`--vary key=v1,v2` or `key=lo..hi:step`), each run
 with the same seeds, summarised by its headline figures. Every point is compiled once, and the
-replications of all the points run in one pool (`compare.replicate_plans`).
+replications of all the points run in one pool (`compare.replicate_plans`). A point is summarised as
+soon as its last replication arrives, and its replications dropped: a grid holds its rows, not all
+its replications.
 """
 
 from __future__ import annotations
@@ -159,26 +161,41 @@ def sweep(
         check_workload(
             [(plan, n) for plan, n, _ in runs], max_cases, Text("replications over the grid")
         )
+    keys = [k for k, _ in axes]
+    rows: list[dict | None] = [None] * len(runs)
+    arrived: list[dict[int, dict]] = [{} for _ in runs]
+    finished = [0]
+
+    def point_result(k: int, r: int, metrics: dict) -> None:  # a point summarised once complete
+        arrived[k][r] = metrics
+        plan, n, point_seed = runs[k]
+        if len(arrived[k]) < n:
+            return
+        point_runs = [arrived[k].pop(i) for i in range(n)]  # in replication order
+        result = describe(plan, n, point_seed, summarize(point_runs))
+        rows[k] = {
+            "values": dict(zip(keys, points[k][0])),
+            "overall": {m: result["overall"][m] for m in SWEEP_METRICS if m in result["overall"]},
+            "warnings": result["warnings"],
+        }
+        finished[0] += 1
+        if progress and not scheduler:
+            progress(finished[0])
+
     ends = list(itertools.accumulate(n for _, n, _ in runs))  # replications done at each end
     shown = [0]
 
-    def points_done(done: int) -> None:  # progress in points (jobs are handed out in order)
-        finished = bisect.bisect_right(ends, done)
-        if finished > shown[0]:
-            shown[0] = finished
-            progress(finished)
+    def points_done(done: int) -> None:  # progress in points on Dask, whose results come in order
+        reached = bisect.bisect_right(ends, done)
+        if reached > shown[0]:
+            shown[0] = reached
+            progress(reached)
 
-    ran = replicate_plans(runs, progress and points_done, workers=workers, scheduler=scheduler)
-    rows = []
-    for (values, _), (plan, n, point_seed), point_runs in zip(points, runs, ran):
-        result = describe(plan, n, point_seed, summarize(point_runs))
-        rows.append(
-            {
-                "values": dict(zip((k for k, _ in axes), values)),
-                "overall": {
-                    m: result["overall"][m] for m in SWEEP_METRICS if m in result["overall"]
-                },
-                "warnings": result["warnings"],
-            }
-        )
-    return {"scenario": data.get("name"), "vary": [k for k, _ in axes], "rows": rows}
+    replicate_plans(
+        runs,
+        points_done if progress and scheduler else None,
+        workers=workers,
+        scheduler=scheduler,
+        on_result=point_result,
+    )
+    return {"scenario": data.get("name"), "vary": keys, "rows": rows}
