@@ -344,3 +344,19 @@ def test_an_event_log_run_beside_the_pool_counts_replication_0_and_ends_at_n(tmp
             scenario, replications=4, workers=workers, event_log=log, progress=steps.append
         )
         assert steps == [1, 2, 3, 4], workers
+
+
+def test_an_event_log_whose_close_fails_leaves_no_staged_files(tmp_path, monkeypatch):
+    """Writing the XES fails at close: the error is raised and the log's temporary files are
+    removed (nothing half-written stays beside the target)."""
+    from slasim.io.errors import SlasimError
+    from slasim.outputs import eventlog
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(eventlog, "write_xes", full_disk)
+    scenario = load_scenario("company-setup", ["working_days=20", "warmup_days=2"])
+    with pytest.raises(SlasimError, match="cannot write the event log"):
+        run_scenario(scenario, replications=2, event_log=tmp_path / "events.csv")
+    assert list(tmp_path.iterdir()) == []

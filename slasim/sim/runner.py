@@ -167,9 +167,9 @@ def run_scenario(
         def first():  # replication 0 writes the log here, while a pool's workers run the rest
             runs.append(replication_metrics(plan, 0, seed, log, samples))
             check_interrupted()
-            written.append(0)
             if log is not None:
                 log.close()
+            written.append(0)  # after close: a close that fails still discards the staged files
             if progress:
                 progress(1)
 
