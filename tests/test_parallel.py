@@ -360,3 +360,20 @@ def test_an_event_log_whose_close_fails_leaves_no_staged_files(tmp_path, monkeyp
     with pytest.raises(SlasimError, match="cannot write the event log"):
         run_scenario(scenario, replications=2, event_log=tmp_path / "events.csv")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_workers_freeze_what_they_inherit_even_when_the_parent_froze_something():
+    """A parent that froze its heap once (`io.files.gc_paused` after a large load) still forks
+    workers that freeze everything they inherited, made after that too."""
+    import gc
+
+    from slasim.sim.parallel import run_parallel
+
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        kept = [[] for _ in range(1000)]  # made after the parent's freeze, tracked by the collector
+        out = run_parallel(_freeze_count, None, [0, 1], 7, workers=2, scheduler=None)
+        assert all(o["frozen"] >= before + len(kept) for o in out)
+    finally:
+        gc.unfreeze()

@@ -9,8 +9,9 @@ Pool workers end with their parent (Linux), so a killed run leaves no orphans.
 
 Forked workers share the parent's memory until they write to it, and Python's collector writes to
 every object it scans: a worker's first full collection would copy the parent's whole heap (15 %
-more CPU per replication on `district-centre`). The heap is frozen (`gc.freeze`) while the pool
-forks, so workers collect only what they make themselves.
+more CPU per replication on `district-centre`). Each worker freezes what it inherited
+(`gc.freeze` in its initializer, whatever the parent had frozen already), so it collects only
+what it makes itself.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from typing import Any
 
 from slasim.io.errors import SlasimError
@@ -86,8 +86,7 @@ def run_parallel(
             initializer=_die_with_parent,
         )
         try:
-            with _frozen_heap():  # the first submit forks the workers
-                futures = {pool.submit(task, payload, r, seed): r for r in pending}
+            futures = {pool.submit(task, payload, r, seed): r for r in pending}
             if meanwhile is not None:  # the workers are at work already
                 meanwhile()
                 meanwhile = None  # once, even if the pool is started again
@@ -121,20 +120,6 @@ def run_parallel(
     return [] if on_result is not None else [done[r] for r in replications]
 
 
-@contextmanager
-def _frozen_heap():
-    """The parent's objects out of the collector's reach while workers fork (they then never copy
-    those pages to scan them), back in reach after; nothing is done if the caller froze them."""
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
 def _stop(pool: ProcessPoolExecutor) -> None:
     """End a pool at once: queued replications cancelled, running workers terminated."""
     terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
@@ -147,11 +132,14 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 
 
 def _die_with_parent() -> None:
-    """Pool worker start-up: on Linux, ask to be ended when the parent dies (no orphans). An
-    interrupt is the parent's to handle (a terminal's Ctrl-C reaches the whole process group), and
-    SIGTERM — how the parent stops a worker — ends it quietly: no worker prints a traceback."""
+    """Pool worker start-up: what was inherited is frozen, out of the collector's reach (a
+    collection would otherwise copy the parent's pages to scan them); on Linux, ask to be ended
+    when the parent dies (no orphans). An interrupt is the parent's to handle (a terminal's Ctrl-C
+    reaches the whole process group), and SIGTERM — how the parent stops a worker — ends it
+    quietly: no worker prints a traceback."""
     import signal
 
+    gc.freeze()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
