@@ -14,6 +14,7 @@ fork, and no core waits at the end of one plan for the next plan's pool to start
 from __future__ import annotations
 
 import math
+import threading
 import uuid
 
 import numpy as np
@@ -143,6 +144,7 @@ def paired_changes(base: list[dict], reform: list[dict]) -> dict:
 
 _RUNS: dict[str, list[Plan]] = {}  # plans of the runs under way here, inherited by forked workers
 _COMPILED: dict[tuple[str, int], Plan] = {}  # plans a worker compiled itself (spawn, Dask)
+_COMPILED_LOCK = threading.Lock()  # a Dask worker may run replications in several threads
 
 
 def replicate_plans(
@@ -204,9 +206,10 @@ def plan_replication(token: str, job: tuple[int, int, str, int], _seed: int) -> 
     plan = plans[k] if plans is not None else _COMPILED.get((token, k))
     if plan is None:
         plan = compile_plan(Scenario.model_validate_json(scenario_json), "scenario")
-        if len(_COMPILED) >= 64:
-            _COMPILED.pop(next(iter(_COMPILED)))
-        _COMPILED[(token, k)] = plan
+        with _COMPILED_LOCK:
+            if len(_COMPILED) >= 64:
+                _COMPILED.pop(next(iter(_COMPILED)))
+            _COMPILED[(token, k)] = plan
     return replication_metrics(plan, r, seed)
 
 

@@ -6,6 +6,7 @@ Replication r draws every number from `SeedSequence(seed)` children keyed (r, na
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -73,12 +74,14 @@ def replication_metrics(
 
 
 _PLANS: dict[tuple[str, str], Plan] = {}
+_PLANS_LOCK = threading.Lock()  # a Dask worker may run replications in several threads
 
 
 def _remember_plan(payload: tuple[str, str], plan: Plan) -> None:
-    if len(_PLANS) >= 8:
-        _PLANS.pop(next(iter(_PLANS)))
-    _PLANS[payload] = plan
+    with _PLANS_LOCK:
+        if len(_PLANS) >= 8:
+            _PLANS.pop(next(iter(_PLANS)))
+        _PLANS[payload] = plan
 
 
 def replication_task(payload: tuple[str, str], replication: int, seed: int) -> dict:
