@@ -10,10 +10,14 @@ import csv
 import json
 import re
 
+import numpy as np
 import pytest
 import yaml
 
-from slasim.fit.search import candidates, changes, ranks
+import slasim.fit.search as searching
+from slasim.fit.log import Events
+from slasim.fit.search import Gauge, candidates, changes, ranks
+from slasim.io.errors import SlasimError
 from slasim.scenario.schema import Scenario
 from slasim.sim.runner import run_scenario
 
@@ -216,3 +220,76 @@ def test_a_log_too_short_to_judge_is_refused_with_one_line(cli):
         f"--search: the validation part of the 105 training cases holds {held} cases, fewer "
         "than 30:" in err
     )
+
+
+def tiny_events(n: int = 12) -> Events:
+    """n cases of two steps each (a, b): enough for `search` to split with a fake gauge."""
+    cases = np.array([f"c{k}" for k in range(n) for _ in range(2)], dtype=object)
+    blank = np.array([""] * 2 * n, dtype=object)
+    start = np.arange(2 * n, dtype=float)
+    activity = np.array(["a", "b"] * n, dtype=object)
+    return Events("log.csv", cases, activity, blank, blank, blank, start, start + 0.5, start < 0)
+
+
+class Fake:
+    """A fake gauge and a spy on `fit_log`: candidate k (grid order) fits the scenario `key[k]`
+    (None: the fit fails); scenario s scores the per-replication values `values[s][measure]`."""
+
+    def __init__(self, key: list, values: dict, fitting: set, held: int = 40):
+        self.key, self.values, self.fitting, self.held = key, values, fitting, held
+        self.fitted_cases, self.seeds = [], []
+
+    def fit_log(self, part, calendar, **options):
+        self.fitted_cases.append(set(part.case))
+        grid = candidates()
+        picked = {name: options[name] for name in ("recent", "roster")}
+        k = grid.index({"route": options["routes"], **picked})
+        if self.key[k] is None:
+            raise SlasimError("cannot fit {k}", field="x", k=k)
+        return type("Fitted", (), {"data": {"scenario": self.key[k]}})()
+
+    def split(self, events, train):
+        return self.fitting, "validation", self.held
+
+    def score(self, data, validation, names, replications, seed):
+        self.seeds.append(seed)
+        values = self.values[data["scenario"]]
+        return {
+            m: {
+                "mean": float(np.mean(v)),
+                "sd": float(np.std(v)),
+                "values": list(v),
+                "floor": 0.5,
+                "unit": "h",
+            }
+            for m, v in values.items()
+        }
+
+
+def fake_search(monkeypatch, fake: Fake, train=None, workers: int = 1) -> dict:
+    monkeypatch.setattr(searching, "fit_log", fake.fit_log)
+    events = tiny_events()
+    train = set(events.case) if train is None else train
+    gauge = Gauge(split=fake.split, score=fake.score, minimum=30)
+    return searching.search(events, "always", train, gauge, fit_options={}, workers=workers)
+
+
+def constant(means: list[float]) -> dict:
+    """Three replications all equal to each mean (no noise), one measure per mean."""
+    return {f"m{j}": [float(m)] * 3 for j, m in enumerate(means)}
+
+
+def test_a_scenario_fitted_by_several_candidates_is_ranked_once(monkeypatch):
+    # By hand, no noise, the three scenarios ranked once each: m0 4, 1, 3 → ranks 3, 1, 2;
+    # m1 3, 4, 2 → 2, 3, 1; m2 1, 3, 4 → 1, 2, 3: every mean rank is 2, the tie goes to #1 (0).
+    # Counting scenario 2 four times (candidates 2-5 fit it) would give 1 a mean rank of 3, 0 one
+    # of 4 and 2 one of 3.5, choosing 1.
+    values = {0: constant([4, 3, 1]), 1: constant([1, 4, 3]), 2: constant([3, 2, 4])}
+    fake = Fake([0, 1, 2, 2, 2, 2, None, None], values, {"c0", "c1", "c2"})
+    searched = fake_search(monkeypatch, fake)
+    rows = searched["candidates"]
+    assert [row["same_as"] for row in rows[:6]] == [None, None, None, 2, 2, 2]
+    assert [row["mean_rank"] for row in rows] == [2.0] * 6 + [None, None]
+    assert rows[0]["ranks"] == {"m0": 3.0, "m1": 2.0, "m2": 1.0}
+    assert rows[5]["ranks"] == rows[2]["ranks"] == {"m0": 2.0, "m1": 1.0, "m2": 3.0}
+    assert searched["chosen"] == 0

@@ -7,7 +7,8 @@ and the fitted rosters (off or on), listed from the fewest changes to `fit`'s de
 The training cases are split as the field splits a log (their events sorted by end, the first 80 %
 fit, a case cut by the boundary dropped); each candidate is fitted on the first part and simulated
 on the rest by the field's first-N protocol (`REPLICATIONS` runs, seed `SEED`). Candidates whose
-fitted scenarios are identical are simulated once and share their scores.
+fitted scenarios are identical are simulated once and share their scores and ranks (a scenario is
+ranked once, however many candidates fit it).
 
 Rule: per measure, each candidate is ranked by its mean distance over the replications: 1 + the
 candidates clearly closer + half of those within noise of it (means less than two standard errors
@@ -136,7 +137,7 @@ def search(
         row.setdefault("scores", None)
         row.setdefault("sd", None)
         row["ranks"], row["mean_rank"] = None, None
-    ranked = [row for row in rows if row["scores"] is not None]
+    ranked = [row for row in rows if row["scores"] is not None and row["same_as"] is None]
     if not ranked:
         raise SlasimError(
             "no candidate could be fitted and scored ({problem})",
@@ -153,6 +154,12 @@ def search(
     for j, row in enumerate(ranked):
         row["ranks"] = {m: columns[m][j] for m in measures}
         row["mean_rank"] = sum(row["ranks"].values()) / len(measures)
+    for row in rows:  # a scenario fitted by several candidates is ranked once, its copies share it
+        if row["same_as"] is not None:
+            row["ranks"], row["mean_rank"] = (
+                rows[row["same_as"]]["ranks"],
+                rows[row["same_as"]]["mean_rank"],
+            )
     chosen = min(range(len(rows)), key=lambda k: (rows[k]["mean_rank"] or math.inf, k))
     return {
         "rule": {
