@@ -165,7 +165,7 @@ def test_the_chain_counts_what_follows_each_activity():
     Scenario.model_validate(centre_with(chain["item"]))  # a valid route item
 
 
-def test_an_idle_wait_is_a_state_before_its_step_and_repeats_need_no_supplement_loop():
+def test_an_idle_wait_is_a_state_before_its_step_and_a_repeat_waits_the_loops_gap():
     items = {
         "a": [{"step": "a", "delay": {"fixed": 1, "unit": "wd"}}],
         "b": [
@@ -180,12 +180,29 @@ def test_an_idle_wait_is_a_state_before_its_step_and_repeats_need_no_supplement_
         "c": [{"step": "c", "delay": {"fixed": 1, "unit": "wd"}}],
     }
     route = markov_item(TRACES, ["a", "b", "c"], items)["item"]["markov"]
-    assert [s["step"] for s in route["steps"]] == ["a", "b-wait", "b", "c"]
+    assert [s["step"] for s in route["steps"]] == ["a", "b-wait", "b", "b-gap", "c"]
     assert "supplement" not in route["steps"][2]
+    # The supplement's response is the wait before a repeat: b's move back to itself (1 of 3
+    # moves after b in TRACES) goes through it, straight to b (not through the first wait).
+    assert route["steps"][3] == {"step": "b-gap", "delay": {"fixed": 1, "unit": "wd"}}
     assert route["next"]["a"] == {"b-wait": 0.5, "c": 0.5}
     assert route["next"]["b-wait"] == {"b": 1.0}
-    assert route["next"]["b"] == {"c": 0.6667, "b-wait": 0.3333}
-    assert route["max_visits"] == 8  # 4 activities, each at most 2 states
+    assert route["next"]["b"] == {"c": 0.6667, "b-gap": 0.3333}
+    assert route["next"]["b-gap"] == {"b": 1.0}
+    assert route["max_visits"] == 12  # 4 activities, each at most 3 states
+    Scenario.model_validate(centre_with({"markov": route}))
+
+
+def test_no_gap_state_without_a_move_back_or_a_loop():
+    # c has a loop fitted (it repeats elsewhere in the log) but never follows itself here; b
+    # follows itself but has no loop: neither gets a gap state.
+    loop = {"probability": 0.3, "response": {"fixed": 1, "unit": "wd"}}
+    items = {a: [{"step": a, "department": "desk", "work": {"fixed": 5}}] for a in "abc"}
+    items["c"][0]["supplement"] = loop
+    chain = markov_item(TRACES, ["a", "b", "c"], items)
+    assert [s["step"] for s in chain["item"]["markov"]["steps"]] == ["a", "b", "c"]
+    assert chain["item"]["markov"]["next"]["b"] == {"c": 0.6667, "b": 0.3333}
+    assert chain["gaps"] == {}
 
 
 def test_block_presence_multiplies_branch_shares():

@@ -5,8 +5,10 @@ From the fitted cases, each kept activity's successors are counted in the order 
 (the activities `discover` dropped left out): the shares of the first activity, of what follows
 each one, and of `end`. Each activity is its fitted step (work or delay, from `build`); one with an
 idle-handler wait before it is two states, the wait then the step. A repeat of an activity is a
-transition to itself, so its step carries no supplement loop here. A case leaves the route after as
-many steps as the longest fitted case took.
+move back to its step, so its step carries no supplement loop here; the loop's response (the log's
+working days from a visit's end to the case's next visit of the activity) becomes a delay state
+the move back goes through, in place of the idle wait, so a repeat does not follow at once. A case
+leaves the route after as many steps as the longest fitted case took.
 
 Block-structured discovery keeps an activity once per case at most, with shares multiplied along
 its branches; where cases interleave many optional activities (BPIC15-like logs) that makes some
@@ -111,24 +113,36 @@ def markov_item(traces, activities: list[str], items: dict[str, list[dict]]) -> 
     states: list[dict] = []
     entry, exit_ = {}, {}
     chain_next: dict[str, dict[str, float]] = {}
+    gaps: dict[str, str] = {}  # activity: its gap state
+    taken = {s["step"] for act in activities for s in items[act]}
     for act in activities:
         steps = [{k: v for k, v in s.items() if k != "supplement"} for s in items[act]]
         entry[act], exit_[act] = steps[0]["step"], steps[-1]["step"]
         for a, b in zip(steps, steps[1:]):  # an idle wait, then the step
             chain_next[a["step"]] = {b["step"]: 1.0}
         states.extend(steps)
+        loop = items[act][-1].get("supplement")
+        if loop and follows[act].get(act):  # the log's gap before a repeat, as a state of its own
+            gap = f"{exit_[act]}-gap"
+            while gap in taken:
+                gap += "-"
+            taken.add(gap)
+            gaps[act] = gap
+            states.append({"step": gap, "delay": loop["response"]})
+            chain_next[gap] = {exit_[act]: 1.0}  # a repeat skips the idle wait: the gap is it
 
-    def named(counts: dict[str, int]) -> dict[str, float]:
-        return _shares({entry.get(k, END): c for k, c in counts.items()})
+    def named(counts: dict[str, int], act: str | None = None) -> dict[str, float]:
+        to = {**entry, **({act: gaps[act]} if act in gaps else {})}
+        return _shares({to.get(k, END): c for k, c in counts.items()})
 
     for act in activities:
-        chain_next[exit_[act]] = named(follows[act]) if follows[act] else {END: 1.0}
+        chain_next[exit_[act]] = named(follows[act], act) if follows[act] else {END: 1.0}
     item = {
         "markov": {
             "steps": states,
             "start": named(start),
             "next": {s["step"]: chain_next[s["step"]] for s in states},
-            "max_visits": longest * max(len(items[a]) for a in activities),
+            "max_visits": longest * max(len(items[a]) + (a in gaps) for a in activities),
         }
     }
     fitted = chain_presence(start, follows, activities)
@@ -144,7 +158,7 @@ def markov_item(traces, activities: list[str], items: dict[str, list[dict]]) -> 
         f"Markov route: shares of the first step and of each step's successor over {len(traces)} "
         f"fitted cases; at most {longest} activities per case (the longest fitted)"
     )
-    return {"item": item, "note": note, "evidence": evidence, "presence": fitted}
+    return {"item": item, "note": note, "evidence": evidence, "presence": fitted, "gaps": gaps}
 
 
 def choose(traces, route, activities: list[str], chain_presence_of: dict[str, float]) -> tuple:
@@ -188,8 +202,14 @@ def fitted_route(traces, route, steps: dict[str, dict], form: str = "auto") -> d
     for act in activities:
         for note in steps[act]["notes"]:
             if "repeated in" in note:  # `build`'s loop evidence: here a move back to the step
-                note += " (on this route, a repeat is a move back to the step)"
+                note += " (on this route, a repeat is a move back to the step after the gap)"
             comments[(0, "markov", "steps", k)] = note
+            k += 1
+        if act in chain["gaps"]:
+            comments[(0, "markov", "steps", k)] = (
+                f"gap before a repeat of {act!r} (the step's supplement response: the working "
+                "days from a visit's end to the case's next visit of it)"
+            )
             k += 1
     return {"item": chain["item"], "comments": comments, "evidence": evidence}
 
