@@ -270,6 +270,30 @@ def test_removing_a_step_hands_its_shares_on_and_keeps_the_others_reach():
     assert plan.services[0].route[0].visits().tolist() == pytest.approx([1.25])
 
 
+def test_removing_a_step_removes_the_wait_and_the_gap_that_lead_only_into_it():
+    # a → b-wait → b, which repeats through b-gap a quarter of the time: every case that reaches
+    # b-wait ends after b (1 / 0.75 visits of b, then out), so without b, a leads out. Left
+    # behind, b-wait would lead where b leads and b-gap would loop on itself a quarter of the time.
+    chain = {
+        "steps": [
+            {"step": "a"},
+            {"step": "b-wait", "delay": {"fixed": 1}},
+            {"step": "b"},
+            {"step": "b-gap", "delay": {"fixed": 2}},
+        ],
+        "start": {"a": 1.0},
+        "next": {
+            "a": {"b-wait": 1.0},
+            "b-wait": {"b": 1.0},
+            "b": {"b-gap": 0.25, "end": 0.75},
+            "b-gap": {"b": 1.0},
+        },
+    }
+    remove_state(chain, "b")
+    assert [s["step"] for s in chain["steps"]] == ["a"]
+    assert chain["next"] == {"a": {"end": pytest.approx(1.0)}}
+
+
 def test_removing_a_step_with_a_loop_leaves_the_loop_out():
     chain = {
         "steps": [{"step": "a"}, {"step": "b"}],

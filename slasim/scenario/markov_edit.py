@@ -33,7 +33,16 @@ def find_markov_step(route: list, name: str) -> dict | None:
 
 
 def remove_state(chain: dict, name: str) -> None:
-    """Remove step `name` from a raw `markov` mapping, its shares handed on to its successors."""
+    """Remove step `name` from a raw `markov` mapping, its shares handed on to its successors. A
+    delay step that leads only into it (the wait before it, the gap before its repeat: what `fit`
+    writes as `NAME-wait` and `NAME-gap`) goes with it: left alone, it would lead into `name`'s
+    successors, or loop on itself with `name`'s repeat share."""
+    for feeder in [
+        s["step"]
+        for s in chain["steps"]
+        if "delay" in s and chain["next"].get(s["step"]) == {name: 1.0}
+    ]:
+        remove_state(chain, feeder)  # what led into it now leads into `name`, handed on below
     after = dict(chain["next"].pop(name, {}))
     loop = after.pop(name, 0.0)
     onward = {k: v / (1.0 - loop) for k, v in after.items()} if loop < 1.0 else {END: 1.0}
