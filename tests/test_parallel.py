@@ -264,6 +264,20 @@ def test_a_sweep_on_one_pool_equals_each_point_run_on_its_own():
         assert same(row["overall"], expected)
 
 
+def test_a_sweep_on_dask_is_summarised_point_by_point_and_equals_the_pool(cluster):
+    """On Dask each replication is handed on as it comes in (in order), so a point is summarised
+    when its last replication is in: progress counts points, and the rows equal one pool's."""
+    from slasim.scenario.loader import load_scenario_data
+    from slasim.sim.sweep import sweep
+
+    data, source = load_scenario_data("company-setup", ["working_days=30", "warmup_days=2"])
+    varies = ["seed=3,4", "replications=2,3"]
+    done = []
+    on_dask = sweep(data, source, varies, scheduler=cluster.scheduler_address, progress=done.append)
+    assert done == [1, 2, 3, 4]
+    assert on_dask == sweep(data, source, varies, workers=2)
+
+
 def _touch(folder, replication, seed) -> dict:
     """A pool task leaving a file named after its replication."""
     from pathlib import Path

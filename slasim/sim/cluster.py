@@ -166,8 +166,11 @@ def run_on_dask(
     seed: int,
     address: str,
     progress: Callable[[int], None] | None = None,
+    on_result: Callable[[Any, dict], None] | None = None,
 ) -> list[dict]:
-    """`task(payload, r, seed)` for each replication r on the cluster, in order of r."""
+    """`task(payload, r, seed)` for each replication r on the cluster, in order of r. With
+    `on_result`, each result is handed to `on_result(r, result)` as it comes in (in order of r)
+    and not kept: the list returned is empty."""
     client_class = _client_class()
     check_scheduler(address)
     try:
@@ -181,14 +184,20 @@ def run_on_dask(
         ) from None
     n = len(replications)
     results: list[dict] = []
+    done = 0
     with _quiet_dask_logs():
         try:
             futures = client.map(task, [payload] * n, replications, [seed] * n, pure=False)
             try:
-                for future in futures:  # in replication order
-                    results.append(_await(client, future, address, len(results), n))
+                for r, future in zip(replications, futures):  # in replication order
+                    result = _await(client, future, address, done, n)
+                    done += 1
+                    if on_result is None:
+                        results.append(result)
+                    else:
+                        on_result(r, result)
                     if progress:
-                        progress(len(results))
+                        progress(done)
                 return results
             finally:
                 _quietly(client.cancel, futures)
@@ -197,7 +206,7 @@ def run_on_dask(
             asyncio.CancelledError,
             _cancelled_error(),
         ) as exc:  # the scheduler is gone
-            raise _gone(address, len(results), n, exc) from None
+            raise _gone(address, done, n, exc) from None
         finally:
             _quietly(client.close, timeout=CONNECT_WAIT)
 

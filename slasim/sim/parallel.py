@@ -60,7 +60,7 @@ def run_parallel(
     task caches), so nothing is compiled again per worker. `meanwhile()`, if given, runs once in
     this process while the pool's workers start on the replications (before a Dask run); an
     error or interrupt in it stops the workers. With `on_result`, each result is handed to
-    `on_result(r, result)` as it arrives (in any order; on Dask, once all are in) and not kept:
+    `on_result(r, result)` as it arrives (in any order on a pool, in order of r on Dask) and not kept:
     the list returned is empty."""
     if scheduler:
         from slasim.sim.cluster import run_on_dask
@@ -68,13 +68,7 @@ def run_parallel(
         if meanwhile is not None:
             meanwhile()
 
-        results = run_on_dask(task, payload, replications, seed, scheduler, progress)
-        if on_result is None:
-            return results
-        results.reverse()
-        for r in replications:
-            on_result(r, results.pop())
-        return []
+        return run_on_dask(task, payload, replications, seed, scheduler, progress, on_result)
     forking = "fork" in multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if forking else None)
     done: dict[int, dict] = {}

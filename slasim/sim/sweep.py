@@ -7,7 +7,6 @@ its replications.
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import math
 
@@ -179,21 +178,12 @@ def sweep(
             "warnings": result["warnings"],
         }
         finished[0] += 1
-        if progress and not scheduler:
+        if progress:
             progress(finished[0])
-
-    ends = list(itertools.accumulate(n for _, n, _ in runs))  # replications done at each end
-    shown = [0]
-
-    def points_done(done: int) -> None:  # progress in points on Dask, whose results come in order
-        reached = bisect.bisect_right(ends, done)
-        if reached > shown[0]:
-            shown[0] = reached
-            progress(reached)
 
     replicate_plans(
         runs,
-        points_done if progress and scheduler else None,
+        None,  # progress in points, as each is summarised
         workers=workers,
         scheduler=scheduler,
         on_result=point_result,
