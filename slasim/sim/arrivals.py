@@ -1,6 +1,7 @@
 """Receipt instants of one service for one replication, generated up front (vectorized).
 
-Receipts are generated a block of working days at a time, each block from its own stream.
+Receipts are generated a block of working days at a time, the blocks in turn from the service's one
+stream.
 Window receipts happen during office hours: per working day a Poisson count (or, `even`, a fixed
 count spread evenly) placed uniformly over the day's office minutes. Online receipts come at any
 hour of any day (the same volume per working day on average, spread over natural days); one
@@ -82,7 +83,7 @@ def arrival_blocks(
     plan: Plan, service: ServicePlan, stream
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(receipt instants in business minutes, is-online flags) block by block, each sorted and later
-    than the block before; `stream(block)` gives the block's own random generator."""
+    than the block before; `stream(block)` gives the random generator block `block` draws from."""
     cal, spec = plan.calendar, service.spec.arrivals
     first_day, last_day = int(cal.work_days[plan.start_day]), int(cal.work_days[plan.end_day - 1])
     per_natural_day = (
@@ -141,10 +142,10 @@ def arrival_blocks(
 def receipts(
     plan: Plan, service: ServicePlan, seed: int, replication: int
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """`arrival_blocks` of one replication: block b drawn from stream (replication, service, arrivals, b)."""
-    return arrival_blocks(
-        plan, service, lambda b: stream(seed, replication, service.name, "arrivals", str(b))
-    )
+    """`arrival_blocks` of one replication, all drawn in turn from the one stream (replication,
+    service, arrivals): blocks come in order, so each block takes up where the one before ended."""
+    rng = stream(seed, replication, service.name, "arrivals")
+    return arrival_blocks(plan, service, lambda b: rng)
 
 
 def service_arrivals(plan: Plan, service: ServicePlan, stream) -> tuple[np.ndarray, np.ndarray]:

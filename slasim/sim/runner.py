@@ -1,7 +1,7 @@
 """Replications of a scenario: deterministic seeding, per-replication metrics, CIs across them.
 
-Replication r draws every number from `SeedSequence(seed)` children keyed (r, names...) (see
-`engine.stream`), so results do not depend on the order or the process replications run in.
+Replication r draws every number from streams keyed by (seed, r, names...) (see `draws.stream`),
+so results do not depend on the order or the process replications run in.
 """
 
 from __future__ import annotations
