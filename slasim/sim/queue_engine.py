@@ -38,7 +38,7 @@ from slasim.sim.draws import ServiceDraws
 from slasim.sim.grading import Cases, Grader
 from slasim.sim.metrics import DeskTally, StepTally, TimeAverage
 
-BATCH = 2048  # receipts moved through the route at a time
+BATCH = 8192  # receipts moved through the route at a time
 # The fixed token columns. SCHEDULED: when the event that brought the case to TIME was scheduled
 # (a desk's start, a delay's entry): SimPy fires simultaneous events in that order, and so do desks
 # here.
@@ -131,7 +131,16 @@ def serve(
         free[0] = f
         return starts
     replace = heapq.heapreplace
-    next_change = changes[0][0] if changes else math.inf
+    if not changes:  # the same staff throughout: the loop below without its checks
+        if not free:
+            return [math.inf] * len(arrivals)
+        for a, w in zip(arrivals, work):
+            f = free[0]
+            s = a if a > f else f
+            append(s)
+            replace(free, s + w)
+        return starts
+    next_change = changes[0][0]
     for a, w in zip(arrivals, work):
         f = free[0] if free else math.inf  # no server: none on duty (yet)
         s = a if a > f else f
@@ -501,6 +510,17 @@ class QueueReplication:
             )
 
     def _batches(self, service: ServicePlan):
+        """Receipts in batches of BATCH (the last may be short), across the arrival blocks: a
+        batch's grading costs the same few hundred calls however many cases it holds."""
+        parts, held = [], 0
         for times, _online in receipts(self.plan, service, self.seed, self.replication):
-            for i in range(0, len(times), BATCH):
-                yield times[i : i + BATCH]
+            parts.append(times)
+            held += len(times)
+            if held >= BATCH:
+                times = np.concatenate(parts)
+                cut = len(times) - len(times) % BATCH
+                for i in range(0, cut, BATCH):
+                    yield times[i : i + BATCH]
+                parts, held = [times[cut:]], len(times) - cut
+        if held:
+            yield np.concatenate(parts)
