@@ -15,10 +15,10 @@ Philox is a keyed bijection of its 256-bit counter (Salmon et al., "Parallel ran
 easy as 1, 2, 3", SC 2011): each key gives its own sequence of 2**256 four-word blocks, and
 sequences under distinct keys are as independent as the cipher's outputs under distinct keys,
 which is what Philox is built and tested for (BigCrush on interleaved keys); there is no state to
-overlap, unlike generators seeded at random points of one cycle. Distinct names give distinct keys unless BLAKE2b
-collides on 128 bits (for a million streams, about 1e-27). The key is a pure function of its
-inputs, so a replication draws the same numbers in any process, worker count or order. Making one
-is a hash and a Philox construction: about 3 times cheaper than the layout before 0.2.0 (PCG64
+overlap, unlike generators seeded at random points of one cycle. Distinct names give distinct keys
+unless BLAKE2b collides on 128 bits (for a million streams, about 1e-27). The key is a pure function
+of its inputs, so a replication draws the same numbers in any process, worker count or order. Making
+one is a hash and a Philox construction: about 3 times cheaper than the layout before 0.2.0 (PCG64
 seeded through numpy's `SeedSequence` hashing; benchmarks/README.md)."""
 
 from __future__ import annotations
