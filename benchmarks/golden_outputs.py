@@ -6,6 +6,9 @@ compares whatever code is on the path. Commands: `run --json`, `compare --json` 
 reforms), `check --json` (each shipped check file), and a fixed set of `deadline --json` calls.
 
     python benchmarks/golden_outputs.py OUT_DIR [--reps N]
+
+`benchmarks/golden/` holds its output at the current version: `diff -r benchmarks/golden OUT_DIR`
+after a run shows what moved.
 """
 
 from __future__ import annotations
@@ -50,7 +53,10 @@ def main() -> None:
             compared = slasim("compare", str(scenario), *common)
             (args.out / f"compare-{name}.json").write_bytes(compared)
     for check in sorted((ROOT / "scenarios" / "checks").glob("*.yaml")):
-        (args.out / f"check-{check.stem}.json").write_bytes(slasim("check", str(check), "--json"))
+        # Relative to the checkout (the commands run there): the JSON names the file as given, so
+        # the record in benchmarks/golden/ compares with a run in any clone.
+        relative = str(check.relative_to(ROOT))
+        (args.out / f"check-{check.stem}.json").write_bytes(slasim("check", relative, "--json"))
     for i, call in enumerate(DEADLINES):
         (args.out / f"deadline-{i}.json").write_bytes(slasim("deadline", *call, "--json"))
     print(f"wrote {len(list(args.out.iterdir()))} files to {args.out}")
