@@ -381,9 +381,10 @@ def test_dated_staff_changes_stay_on_the_queue_path():
 
 def test_waits_in_a_parallel_branch_go_to_the_event_engine_which_orders_ties_as_simpy():
     # Found by the property test: cases that reach a desk at the same opening from natural-day
-    # waits inside a parallel branch were served in another order by the queue path (wait 0.2144 h
-    # there, 0.2122 h in SimPy). The queue path now declines such plans; the event engine, which
-    # replays SimPy's process events, computes them.
+    # waits inside a parallel branch were served in another order by the queue path. The queue path
+    # now declines such plans; the event engine, which replays SimPy's process events, computes
+    # them. Seed 2 (since 0.2.0's stream layout; seed 0 before) has such a tie: the queue path,
+    # forced, gives 0.0152 h, SimPy 0.0159 h.
     delay = lambda unit: {"uniform": [1.0, 2.0], "unit": unit}  # noqa: E731
     scenario = Scenario.model_validate(
         {
@@ -391,7 +392,7 @@ def test_waits_in_a_parallel_branch_go_to_the_event_engine_which_orders_ties_as_
             "calendar": "cn",
             "start": "2025-04-01",
             "working_days": 12,
-            "seed": 0,
+            "seed": 2,
             "departments": {"s5": {"staff": 1}},
             "services": {
                 "svc": {
@@ -429,6 +430,8 @@ def test_waits_in_a_parallel_branch_go_to_the_event_engine_which_orders_ties_as_
     plan = compile_plan(scenario)
     assert unsupported(plan) == "step svc/s5 follows a wait inside a parallel branch"
     simpy_plan = compile_plan(scenario.model_copy(update={"engine": "simpy"}))
-    ours, theirs = replication_metrics(plan, 0, 0), replication_metrics(simpy_plan, 0, 0)
-    assert ours["steps"]["svc/s5"]["wait_hours_mean"] == pytest.approx(0.2122, abs=5e-5)
+    ours, theirs = replication_metrics(plan, 0, 2), replication_metrics(simpy_plan, 0, 2)
+    forced = replication_metrics(plan, 0, 2, engine="fcfs")
+    assert forced["steps"]["svc/s5"]["wait_hours_mean"] == pytest.approx(0.0152, abs=5e-5)
+    assert ours["steps"]["svc/s5"]["wait_hours_mean"] == pytest.approx(0.0159, abs=5e-5)
     assert_same_metrics(ours, theirs)
