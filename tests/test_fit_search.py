@@ -16,7 +16,7 @@ import yaml
 
 import slasim.fit.search as searching
 from slasim.fit.log import Events
-from slasim.fit.search import Gauge, candidates, changes, ranks
+from slasim.fit.search import Gauge, candidates, changes, margin, ranks
 from slasim.io.errors import SlasimError
 from slasim.scenario.schema import Scenario
 from slasim.sim.runner import run_scenario
@@ -103,13 +103,29 @@ def loop(tmp_path_factory):
 
 
 def test_ranks_are_the_hand_worked_ones():
-    # no noise: 1 is first, the two 2s share ranks 2 and 3, 5 is fourth
-    assert ranks([1.0, 2.0, 2.0, 5.0], [0.0] * 4) == [1.0, 2.5, 2.5, 4.0]
-    # standard errors 0.2: 1.0 and 1.5 are within 2 × √(0.2² + 0.2²) = 0.566 of each other, so
-    # each has one candidate tied (half a rank) and none clearly closer; 5.0 has both closer
-    assert ranks([1.0, 1.5, 5.0], [0.2] * 3) == [1.5, 1.5, 3.0]
-    # a mean that is not a number ranks last
-    assert ranks([float("nan"), 1.0], [0.0, 0.0]) == [2.0, 1.0]
+    # no noise (the same distance in every replication): 1 is first, the two 2s share ranks 2
+    # and 3, 5 is fourth
+    assert ranks([[1.0] * 3, [2.0] * 3, [2.0] * 3, [5.0] * 3]) == [1.0, 2.5, 2.5, 4.0]
+    # paired differences, 3 replications, t(0.975, 2) = 4.3027 (a t table):
+    # B − A = 0.5, 0.4, 0.7: mean 0.5333, sample sd √(0.04667 / 2) = 0.1528, margin
+    # 4.3027 × 0.1528 / √3 = 0.3795 < 0.5333: A is clearly closer than B. (Unpaired, two
+    # standard errors of the population sds, 2 × √(0.4714² + 0.5214²) = 1.41, would tie them.)
+    # C − A = 4, −1, 6: mean 3, sd √(26 / 2) = 3.606, margin 8.96: tied; C − B = 3.5, −1.4,
+    # 5.3: mean 2.467, sd √(24.047 / 2) = 3.467, margin 8.61: tied.
+    # A: none closer, C tied → 1.5; B: A closer, C tied → 2.5; C: both tied → 2.0.
+    a, b, c = [1.0, 2.0, 3.0], [1.5, 2.4, 3.7], [5.0, 1.0, 9.0]
+    assert ranks([a, b, c]) == [1.5, 2.5, 2.0]
+    # a distance that is not a number ranks last
+    assert ranks([[float("nan")] * 3, [1.0] * 3]) == [2.0, 1.0]
+
+
+def test_the_margin_is_students_t_on_the_paired_differences():
+    # t(0.975, 2) = 4.302653 (a t table); sample sd of 0.5, 0.4, 0.7 is 0.152753
+    assert margin(np.array([0.5, 0.4, 0.7])) == pytest.approx(
+        4.302653 * 0.152753 / 3**0.5, rel=1e-5
+    )
+    assert margin(np.array([0.3, 0.3, 0.3])) == 0.0
+    assert margin(np.array([0.3])) == 0.0
 
 
 def test_the_grid_runs_from_fits_defaults_to_the_most_changes():

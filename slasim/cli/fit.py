@@ -410,7 +410,8 @@ def validation_split(events, cases: set[str]) -> tuple:
 
 def gauge_scores(data: dict, validation, names: dict, replications: int, seed: int) -> dict:
     """A fitted scenario's distances to the validation part on the field's first-N protocol:
-    per measure the mean over the replications, its sd, the real-halves floor and the unit."""
+    per measure the mean over the replications, its sd, each replication's distance, the
+    real-halves floor and the unit."""
     from slasim.evaluation.fidelity import first_n
     from slasim.io.schema import validate
     from slasim.scenario.schema import Scenario
@@ -421,6 +422,7 @@ def gauge_scores(data: dict, validation, names: dict, replications: int, seed: i
         measure: {
             "mean": row["model"]["mean"],
             "sd": row["model"]["sd"],
+            "values": row["model"]["values"],
             "floor": row["floor"]["mean"],
             "unit": row["unit"],
         }
@@ -496,12 +498,13 @@ def search_lines(searched: dict) -> list[str]:
         ),
         _(
             "chosen: #{number} ({flags}), the lowest mean rank over {measures} measures (on a "
-            "measure, candidates less than {noise:g} standard errors apart tie; a tie in mean "
-            "rank goes to fewer changes to fit's defaults)"
+            "measure, two candidates tie when the mean of their per-replication differences is "
+            "inside its {level:g} % confidence margin; a tie in mean rank goes to fewer changes "
+            "to fit's defaults)"
         ).format(
             number=searched["chosen"] + 1,
             flags=f"`{flags}`",
             measures=len(measures),
-            noise=searched["rule"]["noise_standard_errors"],
+            level=100 * searched["rule"]["confidence"],
         ),
     ]

@@ -11,9 +11,12 @@ fitted scenarios are identical are simulated once and share their scores and ran
 ranked once, however many candidates fit it).
 
 Rule: per measure, each candidate is ranked by its mean distance over the replications: 1 + the
-candidates clearly closer + half of those within noise of it (means less than two standard errors
-of their difference apart), so a difference the replications cannot tell from chance moves no
-rank; a candidate that could not be fitted or scored is left out. The lowest mean rank over the
+candidates clearly closer + half of those within noise of it. Every candidate runs the same seed
+and replication numbers (common random numbers), so two are compared on their paired
+per-replication differences: within noise when the mean difference is inside the 95 % Student t
+margin (t(0.975, R − 1) × the differences' sample sd / √R); a difference the replications cannot
+tell from chance at that level moves no rank. A candidate that could not be fitted or scored is
+left out. The lowest mean rank over the
 measures wins, a tie going to the earlier candidate, the one with fewer changes to the defaults.
 
 `fit` sits beside `evaluation`, not above it: the caller hands in the gauge (`Gauge`: the field's
@@ -39,7 +42,7 @@ from slasim.io.errors import SlasimError
 GRID = {"route": ("blocks", "markov"), "recent": ("auto", "off"), "roster": (False, True)}
 REPLICATIONS = 3
 SEED = 1
-NOISE = 2.0  # standard errors of a difference within which two candidates tie on a measure
+CONFIDENCE = 0.95  # two candidates whose paired difference is inside its margin tie on a measure
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,9 @@ class Gauge:
     """What the search borrows from `slasim.evaluation`, handed in by the caller.
 
     `split(events, cases)` → (the case ids to fit, the validation part, its number of cases);
-    `score(data, validation, names, replications, seed)` → {measure: {"mean", "sd", "floor",
-    "unit"}} of the scenario `data` on the validation part (`names`: step name → activity);
+    `score(data, validation, names, replications, seed)` → {measure: {"mean", "sd", "values",
+    "floor", "unit"}} of the scenario `data` on the validation part (`names`: step name →
+    activity; `values`: the distance of each replication, in replication order);
     `minimum`: the fewest validation cases whose scores can tell candidates apart."""
 
     split: Callable
@@ -127,15 +131,17 @@ def search(
             continue
         rows[k]["scores"] = {m: s["mean"] for m, s in result["scores"].items()}
         rows[k]["sd"] = {m: s["sd"] for m, s in result["scores"].items()}
+        rows[k]["values"] = {m: list(s["values"]) for m, s in result["scores"].items()}
         floor = floor or {m: s["floor"] for m, s in result["scores"].items()}
         units = units or {m: s["unit"] for m, s in result["scores"].items()}
     for row in rows:
         if row["same_as"] is not None:
             first = rows[row["same_as"]]
             row["error"], row["scores"] = first["error"], first.get("scores")
-            row["sd"] = first.get("sd")
+            row["sd"], row["values"] = first.get("sd"), first.get("values")
         row.setdefault("scores", None)
         row.setdefault("sd", None)
+        row.setdefault("values", None)
         row["ranks"], row["mean_rank"] = None, None
     ranked = [row for row in rows if row["scores"] is not None and row["same_as"] is None]
     if not ranked:
@@ -146,11 +152,7 @@ def search(
             problem=rows[0]["error"],
         )
     measures = list(units)
-    root = math.sqrt(REPLICATIONS)
-    columns = {
-        m: ranks([row["scores"][m] for row in ranked], [row["sd"][m] / root for row in ranked])
-        for m in measures
-    }
+    columns = {m: ranks([row["values"][m] for row in ranked]) for m in measures}
     for j, row in enumerate(ranked):
         row["ranks"] = {m: columns[m][j] for m in measures}
         row["mean_rank"] = sum(row["ranks"].values()) / len(measures)
@@ -164,7 +166,9 @@ def search(
     return {
         "rule": {
             "rank": "per measure: 1 + the candidates closer by over the noise + half those within",
-            "noise_standard_errors": NOISE,
+            "noise": "paired per-replication differences (same seed and replication numbers): "
+            "t(0.975, R - 1) x their sample sd / sqrt(R)",
+            "confidence": CONFIDENCE,
             "choice": "the lowest mean rank over the measures",
             "ties": "fewer changes to fit's defaults",
         },
@@ -181,23 +185,39 @@ def search(
     }
 
 
-def ranks(means: list[float], errors: list[float]) -> list[float]:
-    """Each candidate's rank on one measure, 1 the closest: 1 + the candidates clearly closer +
-    half of those within noise of it (means less than `NOISE` standard errors of their difference
-    apart; with no noise, equal means share the mean of their ranks). A mean that is not a number
-    ranks last."""
-    means = [m if isinstance(m, float | int) and math.isfinite(m) else math.inf for m in means]
+def ranks(values: list[list[float]]) -> list[float]:
+    """Each candidate's rank on one measure, 1 the closest, from its distance in each replication
+    (the same replications for all): 1 + the candidates clearly closer + half of those within
+    noise of it. Two candidates are within noise when the mean of their per-replication
+    differences is inside `margin` of them (with no noise, equal means share the mean of their
+    ranks). A candidate with a distance that is not a number ranks last."""
+    runs = [np.asarray(v, dtype=np.float64) for v in values]
+    finite = [v.size > 0 and bool(np.isfinite(v).all()) for v in runs]
     out = []
-    for m, e in zip(means, errors):
+    for a, a_ok in zip(runs, finite):
         closer = tied = 0
-        for n, f in zip(means, errors):
-            if math.isinf(m) or math.isinf(n):
+        for b, b_ok in zip(runs, finite):
+            if not (a_ok and b_ok):
+                m, n = (a.mean() if a_ok else math.inf), (b.mean() if b_ok else math.inf)
                 closer, tied = closer + (n < m), tied + (n == m)
                 continue
-            margin = NOISE * math.hypot(e, f)
-            closer, tied = closer + (n < m - margin), tied + (abs(n - m) <= margin)
+            d = a - b
+            gap, noise = float(d.mean()), margin(d)
+            closer, tied = closer + (gap > noise), tied + (abs(gap) <= noise)
         out.append(1 + closer + (tied - 1) / 2)
     return out
+
+
+def margin(differences: np.ndarray) -> float:
+    """The half-width of the `CONFIDENCE` Student t interval of the mean of paired differences:
+    t(1 − α/2, R − 1) × their sample sd / √R (0 with one replication: no noise can be told)."""
+    r = len(differences)
+    if r < 2:
+        return 0.0
+    from scipy.stats import t
+
+    sd = float(np.std(differences, ddof=1))
+    return float(t.ppf(1 - (1 - CONFIDENCE) / 2, r - 1)) * sd / math.sqrt(r)
 
 
 def _score(gauge: Gauge, scenarios: list, validation, names: dict, workers: int) -> list[dict]:
