@@ -12,7 +12,7 @@ import shlex
 from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -25,15 +25,8 @@ from slasim.calendar.units import (
     parse_instant,
 )
 from slasim.calendar.workcalendar import WorkCalendar, load_calendar
+from slasim.checks.columns import CaseColumns, Instant
 from slasim.checks.load import load_check_file
-from slasim.checks.schema import (
-    CaseColumns,
-    CaseSpec,
-    CheckFile,
-    Expect,
-    Instant,
-    RulesSpec,
-)
 from slasim.clock.acceptance import AcceptanceRule, into_office, resolve_acceptance
 from slasim.clock.cards import (
     LEVELS,
@@ -51,7 +44,21 @@ from slasim.io.errors import SlasimError
 from slasim.io.files import gc_paused
 from slasim.io.i18n import N_, Text, When
 
+if TYPE_CHECKING:
+    from slasim.checks.load import FlatFile
+    from slasim.checks.schema import CaseSpec, CheckFile, Expect, RulesSpec
+
 __all__ = ["CheckFile", "Outcome", "check_files", "load_check_file", "run_checks"]
+
+
+def __getattr__(name: str):
+    """`CheckFile`, imported when asked (it needs pydantic, which a flat file does without)."""
+    if name == "CheckFile":
+        from slasim.checks.schema import CheckFile
+
+        return CheckFile
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Failures are `Text`: English in JSON, shown translated. Their parameters that are clock states,
 # `never` or card levels (marked in `clock.cards.LEVELS`) are catalog messages, passed as `Text`
@@ -295,13 +302,13 @@ class CaseBatch:
         return out
 
 
-def run_checks(check: CheckFile, source: str) -> list[Outcome]:
+def run_checks(check: CheckFile | FlatFile, source: str) -> list[Outcome]:
     """Evaluate every case of a check file; outcomes in file order."""
     with gc_paused():
         return _run_checks(check, source)
 
 
-def _run_checks(check: CheckFile, source: str) -> list[Outcome]:
+def _run_checks(check: CheckFile | FlatFile, source: str) -> list[Outcome]:
     outcomes: list[Outcome | None] = [None] * len(check.cases)
     cols = check.columns
     n = len(cols.calendar)

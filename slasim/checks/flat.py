@@ -6,9 +6,10 @@ checked column by column, texts through their distinct values.
 Flat cases have only the common fields, as plain texts — `name`, `article`, `calendar`,
 `accepted`, `decided`, `limit` (a text or `{promised, legal}`), `pauses` (`from`, `to`, `kind`,
 `detail`), `extensions`, and `expect` with `due` and `card_at`. Every distinct text is parsed once
-by the parsers the pydantic models of `schema` use. Anything else raises `NotFlat`: the models
-read the file and say what is wrong and where. `FlatCases[i]` builds case i's record only when
-asked (a failing case's details): every field of a validated `CaseSpec`, equal to it.
+by the parsers the pydantic models of `schema` use (from `columns`: no pydantic here). Anything
+else raises `NotFlat`: the models read the file and say what is wrong and where. `FlatCases[i]`
+builds case i's record only when asked (a failing case's details): every field of a validated
+`CaseSpec`, equal to it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from slasim.calendar.units import instants_to_minutes
-from slasim.checks.schema import LEVEL_INDEX, CaseColumns, _before, _instant
+from slasim.checks.columns import LEVEL_INDEX, CaseColumns, _before, _instant
 from slasim.clock.articles import PAUSE_KINDS
 from slasim.clock.cards import REFERENCES
 from slasim.clock.limits import _pair_problem, canonical_limit

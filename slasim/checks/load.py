@@ -7,6 +7,11 @@ routes on random files, record by record and column by column).
 JSON is parsed by the C decoder without a per-object hook; a key given twice is still refused
 (`_json`). YAML is read event by event (`io.yaml_events`), never as one node tree. CSV is the
 columnar form of `checks.csv_cases`.
+
+A flat file whose own keys are only `calendar` (a text), `cards` and `cases` is read without
+pydantic (`FlatFile`): its cases are checked field by field, and `calendar` is the only key of its
+own the models would refuse. A file with `rules`, or with anything else, is read by the models
+(which then import pydantic, about 0.1 s).
 """
 
 from __future__ import annotations
@@ -14,18 +19,40 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
+from slasim.checks.columns import DEFAULT_RULES, FILE_DEFAULTS, CaseColumns, _zone
 from slasim.checks.csv_cases import read_csv_cases
 from slasim.checks.flat import FlatCases, NotFlat
-from slasim.checks.schema import CheckFile
 from slasim.io.errors import SlasimError
 from slasim.io.files import gc_paused, read_text_file, read_yaml
-from slasim.io.schema import validate
+
+if TYPE_CHECKING:
+    from slasim.checks.schema import CheckFile
 
 FILE_KEYS = frozenset({"calendar", "cards", "rules", "cases"})
+PLAIN_KEYS = frozenset({"calendar", "cards", "cases"})  # a flat file read without the models
 
 
-def load_check_file(path: Path) -> CheckFile:
+class FlatFile:
+    """A flat check file as the engine reads a `CheckFile`, without pydantic: the file's
+    calendar and card ladder (as given, or the models' defaults), the models' default rules,
+    the flat cases and their columns."""
+
+    def __init__(self, data: dict, cases: FlatCases, build):
+        self.calendar = data.get("calendar", FILE_DEFAULTS["calendar"])
+        self.cards = data.get("cards", FILE_DEFAULTS["cards"])
+        self.rules = SimpleNamespace(**DEFAULT_RULES)
+        self.cases = cases
+        self.columns: CaseColumns = build(self._zone_of)
+
+    def _zone_of(self, calendar: str | None):
+        """The time zone of a case's calendar (the file's when the case names none)."""
+        return _zone(calendar or self.calendar)
+
+
+def load_check_file(path: Path) -> CheckFile | FlatFile:
     """Read and validate a check file (YAML, JSON or CSV); errors name the file, case and field."""
     path = Path(path)
     suffix = path.suffix.lower()
@@ -43,6 +70,9 @@ def load_check_file(path: Path) -> CheckFile:
                 data = read_yaml(path)  # raises on a key given twice
                 check = flat_check_file(data)
             if check is None:
+                from slasim.checks.schema import CheckFile
+                from slasim.io.schema import validate
+
                 if data is None:
                     data = {"cases": [fields.as_dict(i) for i in range(len(fields))]}
                 check = validate(CheckFile, data, str(path))
@@ -73,7 +103,7 @@ def _json(path: Path) -> tuple:
 _SPACED_KEY = re.compile(r'"\s+:')
 
 
-def _keys(data, check: CheckFile | None) -> int:
+def _keys(data, check: CheckFile | FlatFile | None) -> int:
     """How many keys the objects of a parsed JSON document hold, all levels; the flat route
     counted those of its cases."""
     if check is None or not isinstance(check.cases, FlatCases):
@@ -106,7 +136,9 @@ def _yaml(path: Path):
         return read_yaml(path)
 
 
-def flat_check_file(data: dict | None, fields: FlatCases | None = None) -> CheckFile | None:
+def flat_check_file(
+    data: dict | None, fields: FlatCases | None = None
+) -> CheckFile | FlatFile | None:
     """The check file with its columns built from flat cases, or None if the file is not flat.
     The cases come from `data` (parsed JSON or YAML) or, already as fields, from a CSV file."""
     try:
@@ -120,7 +152,11 @@ def flat_check_file(data: dict | None, fields: FlatCases | None = None) -> Check
         if len(fields) < 2:
             return None
         columns = fields.columns()
-        # The file's own fields, and one case, through the models (a small file's worth of work).
+        if data.keys() <= PLAIN_KEYS and type(data.get("calendar", "")) is str:
+            return FlatFile(data, fields, columns)
+        # Other keys of the file's own (`rules`) through the models, with one case.
+        from slasim.checks.schema import CheckFile
+
         head = CheckFile.model_validate({**data, "cases": [fields.as_dict(0)]})
         check = head.model_copy(update={"cases": fields})
         check.set_columns(columns(check._zone_of))
