@@ -13,6 +13,8 @@ median 21), now fitted: exponential 31.1 minutes from 77 waits. The fixtures wer
 with `python tests/test_fit_speed_equivalence.py tests/data/fit-equivalence`. Then again once the
 fit looked for batch releases (fit.batches): the only change is that the log of completions only
 says, in each service's evidence, why no batch was fitted (its start times were estimated).
+Then again once the drift check counted lead times over their autocorrelation time (fit.drift):
+only the generated logs' lead-time test moved (its name, its p, its autocorrelation_time, 1.0).
 """
 
 from __future__ import annotations
