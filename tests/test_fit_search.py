@@ -309,3 +309,44 @@ def test_a_scenario_fitted_by_several_candidates_is_ranked_once(monkeypatch):
     assert rows[0]["ranks"] == {"m0": 3.0, "m1": 2.0, "m2": 1.0}
     assert rows[5]["ranks"] == rows[2]["ranks"] == {"m0": 2.0, "m1": 1.0, "m2": 3.0}
     assert searched["chosen"] == 0
+
+
+def test_candidates_are_fitted_on_the_fitting_part_only_and_scored_with_one_seed(monkeypatch):
+    # the fake split keeps c0-c5 to fit; c6-c11 are the validation part: no fit may see them
+    values = {0: constant([1, 2]), 1: constant([2, 1])}
+    fitting = {f"c{k}" for k in range(6)}
+    fake = Fake([0, 1, 0, 1, 0, 1, 0, 1], values, fitting)
+    searched = fake_search(monkeypatch, fake)
+    assert len(fake.fitted_cases) == 8
+    assert all(cases == fitting for cases in fake.fitted_cases)
+    # every scoring runs the same seed (common random numbers), each distinct scenario once
+    assert fake.seeds == [searched["seed"]] * 2
+    assert [row["same_as"] for row in searched["candidates"]] == [None, None, 0, 1, 0, 1, 0, 1]
+
+
+def test_given_per_replication_values_the_ranks_are_the_hand_worked_ones(monkeypatch):
+    # the three series of test_ranks_are_the_hand_worked_ones on one measure: ranks 1.5, 2.5, 2
+    # (candidates 0, 1, 2); on a second, constant one 3, 2, 1: ranks 3, 2, 1. Mean ranks 2.25,
+    # 2.25, 1.5: candidate 2 is chosen.
+    a, b, c = [1.0, 2.0, 3.0], [1.5, 2.4, 3.7], [5.0, 1.0, 9.0]
+    values = {0: {"m0": a, "m1": [3.0] * 3}, 1: {"m0": b, "m1": [2.0] * 3}}
+    values[2] = {"m0": c, "m1": [1.0] * 3}
+    fake = Fake([0, 1, 2, None, None, None, None, None], values, {"c0"})
+    searched = fake_search(monkeypatch, fake)
+    rows = searched["candidates"]
+    assert [row["ranks"] for row in rows[:3]] == [
+        {"m0": 1.5, "m1": 3.0},
+        {"m0": 2.5, "m1": 2.0},
+        {"m0": 2.0, "m1": 1.0},
+    ]
+    assert [row["mean_rank"] for row in rows[:3]] == [2.25, 2.25, 1.5]
+    assert searched["chosen"] == 2
+
+
+def test_the_search_is_the_same_for_one_worker_and_two(cli):
+    line = (SAMPLE, "-c", "loanapp-example", "--limit", "1wd", "--train-share", "1.0")
+    code, one, err = cli("fit", *line, "--search", "-w", "1", "--json")
+    assert code == 0, err
+    code, two, err = cli("fit", *line, "--search", "-w", "2", "--json")
+    assert code == 0, err
+    assert json.loads(one)["search"] == json.loads(two)["search"] and one == two
