@@ -17,7 +17,7 @@ import numpy as np
 
 from slasim.calendar.units import instants_to_minutes, parse_instant
 from slasim.clock.cards import LEVELS, REFERENCES
-from slasim.io.errors import SlasimError
+from slasim.io.errors import SlasimError, field_parser
 
 Instant = dt.date | dt.datetime
 LEVEL_INDEX = {level: k for k, level in enumerate(LEVELS)}
@@ -34,15 +34,7 @@ DEFAULT_RULES = MappingProxyType(
 )
 
 
-def _parse_instant(value):
-    """`parse_instant` as a field's parser: None passes, a SlasimError becomes the ValueError the
-    models report at the field (as `io.schema.field_parser`, which imports pydantic)."""
-    if value is None:
-        return None
-    try:
-        return parse_instant(value)
-    except SlasimError as exc:
-        raise ValueError(exc.message) from None
+_parse_instant = field_parser(parse_instant)  # None passes; errors land on the field
 
 
 _INSTANTS: dict[str, Instant] = {}  # instant texts already read (files repeat their dates)

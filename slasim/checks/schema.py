@@ -25,9 +25,10 @@ from slasim.clock.articles import PAUSE_KINDS
 from slasim.clock.cards import LEVELS
 from slasim.clock.limit_pair import LimitPair
 from slasim.clock.limits import Limit
+from slasim.io.errors import field_parser
 from slasim.io.files import gc_paused
 from slasim.io.i18n import Text
-from slasim.io.schema import Int, Strict, field_parser, plain_name
+from slasim.io.schema import Int, Strict, plain_name
 
 __all__ = ["LEVEL_INDEX", "CaseColumns", "CaseSpec", "CheckFile", "Expect", "Instant", "PauseSpec"]
 

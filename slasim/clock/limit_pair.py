@@ -7,7 +7,8 @@ from __future__ import annotations
 from pydantic import field_validator, model_validator
 
 from slasim.clock.limits import _pair_problem, canonical_limit
-from slasim.io.schema import Strict, field_parser
+from slasim.io.errors import field_parser
+from slasim.io.schema import Strict
 
 
 class LimitPair(Strict):

@@ -30,10 +30,10 @@ from slasim.calendar.units import parse_instant
 from slasim.clock.cards import LEVELS
 from slasim.clock.deadline import instant_minutes
 from slasim.clock.limits import Limit
-from slasim.io.errors import SlasimError, shown
+from slasim.io.errors import SlasimError, field_parser, shown
 from slasim.io.files import did_you_mean, read_text_file, read_yaml
 from slasim.io.i18n import N_, Text
-from slasim.io.schema import Int, Strict, field_parser, validate
+from slasim.io.schema import Int, Strict, validate
 from slasim.scenario.names import Verbatim
 from slasim.scenario.plan import MarkovPlan, Plan, step_names
 from slasim.sim.warm import STATES, Front, OpenCase, find_place, find_step

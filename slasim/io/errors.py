@@ -1,7 +1,9 @@
 """The one error type users see: a message naming where (file, field) and what is wrong.
 
 The CLI turns a `SlasimError` into one line on stderr and exit code 2; the library raises it for
-any bad input (unknown calendar, malformed limit, invalid check or scenario file).
+any bad input (unknown calendar, malformed limit, invalid check or scenario file). A slasim parser
+becomes a field's parser (`field_parser`) whose errors a model or a column reader reports at the
+field.
 """
 
 from __future__ import annotations
@@ -98,3 +100,18 @@ class SlasimError(ValueError):
 
 class ProvisionalError(SlasimError):
     """A date lies outside the calendar's published years and the caller asked for strictness."""
+
+
+def field_parser(parse):
+    """A pydantic `before` validator from a slasim parser: None passes, a SlasimError becomes the
+    ValueError pydantic reports at the field (so the message lands on the right path)."""
+
+    def check(value):
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except SlasimError as exc:
+            raise ValueError(exc.message) from None
+
+    return check

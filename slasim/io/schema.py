@@ -56,21 +56,6 @@ def plain_name(name: str, what: str) -> str:
     return name
 
 
-def field_parser(parse):
-    """A pydantic `before` validator from a slasim parser: None passes, a SlasimError becomes the
-    ValueError pydantic reports at the field (so the message lands on the right path)."""
-
-    def check(value):
-        if value is None:
-            return None
-        try:
-            return parse(value)
-        except SlasimError as exc:
-            raise ValueError(exc.message) from None
-
-    return check
-
-
 def field_path(loc: tuple) -> str:
     """A pydantic error location as a dotted field path (`services.a.steps[0].work`)."""
     parts: list[str] = []

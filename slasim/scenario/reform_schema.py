@@ -15,8 +15,9 @@ from typing import Annotated, Any, Union
 from pydantic import Discriminator, Field, Tag, create_model, field_validator, model_validator
 
 from slasim.calendar.units import as_date
+from slasim.io.errors import field_parser
 from slasim.io.i18n import N_, Text
-from slasim.io.schema import Int, Number, Strict, field_parser
+from slasim.io.schema import Int, Number, Strict
 from slasim.scenario.distributions import Distribution
 
 

@@ -17,8 +17,9 @@ from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 from slasim.calendar.units import as_date, parse_clock
 from slasim.clock.limit_pair import LimitPair
 from slasim.clock.limits import Limit
+from slasim.io.errors import field_parser
 from slasim.io.i18n import Text
-from slasim.io.schema import Int, Number, Strict, field_parser, plain_name
+from slasim.io.schema import Int, Number, Strict, plain_name
 from slasim.scenario.distributions import Distribution
 from slasim.scenario.reform_schema import Reform
 
