@@ -253,7 +253,7 @@ class Fake:
 
     def __init__(self, key: list, values: dict, fitting: set, held: int = 40):
         self.key, self.values, self.fitting, self.held = key, values, fitting, held
-        self.fitted_cases, self.seeds = [], []
+        self.fitted_cases, self.seeds, self.floors = [], [], []
 
     def fit_log(self, part, calendar, **options):
         self.fitted_cases.append(set(part.case))
@@ -267,15 +267,16 @@ class Fake:
     def split(self, events, train):
         return self.fitting, "validation", self.held
 
-    def score(self, data, validation, names, replications, seed):
+    def score(self, data, validation, names, replications, seed, floor):
         self.seeds.append(seed)
+        self.floors.append(floor)
         values = self.values[data["scenario"]]
         return {
             m: {
                 "mean": float(np.mean(v)),
                 "sd": float(np.std(v)),
                 "values": list(v),
-                "floor": 0.5,
+                "floor": 0.5 if floor else None,
                 "unit": "h",
             }
             for m, v in values.items()
@@ -321,6 +322,9 @@ def test_candidates_are_fitted_on_the_fitting_part_only_and_scored_with_one_seed
     assert all(cases == fitting for cases in fake.fitted_cases)
     # every scoring runs the same seed (common random numbers), each distinct scenario once
     assert fake.seeds == [searched["seed"]] * 2
+    # the floor (the same for every scenario) is scored once, with the first
+    assert fake.floors == [True, False]
+    assert searched["floor"] == {"m0": 0.5, "m1": 0.5}
     assert [row["same_as"] for row in searched["candidates"]] == [None, None, 0, 1, 0, 1, 0, 1]
 
 

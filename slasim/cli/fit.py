@@ -408,7 +408,9 @@ def validation_split(events, cases: set[str]) -> tuple:
     return set(fitting["case_id"]), frame, frame.cases
 
 
-def gauge_scores(data: dict, validation, names: dict, replications: int, seed: int) -> dict:
+def gauge_scores(
+    data: dict, validation, names: dict, replications: int, seed: int, floor: bool = True
+) -> dict:
     """A fitted scenario's distances to the validation part on the field's first-N protocol:
     per measure the mean over the replications, its sd, each replication's distance, the
     real-halves floor and the unit."""
@@ -417,13 +419,15 @@ def gauge_scores(data: dict, validation, names: dict, replications: int, seed: i
     from slasim.scenario.schema import Scenario
 
     scenario = validate(Scenario, data, "fit --search")
-    result = first_n(scenario, validation, None, names=names, replications=replications, seed=seed)
+    result = first_n(
+        scenario, validation, None, names=names, replications=replications, seed=seed, floor=floor
+    )
     return {
         measure: {
             "mean": row["model"]["mean"],
             "sd": row["model"]["sd"],
             "values": row["model"]["values"],
-            "floor": row["floor"]["mean"],
+            "floor": row["floor"]["mean"] if floor else None,
             "unit": row["unit"],
         }
         for measure, row in result["measures"].items()
@@ -458,7 +462,17 @@ def search_lines(searched: dict) -> list[str]:
             ]
         )
     floor = searched["floor"]
-    rows.append(["", _("floor"), "", "", *(f"{floor[m]:.3f}" for m in measures), "", ""])
+    rows.append(
+        [
+            "",
+            _("floor"),
+            "",
+            "",
+            *(f"{floor[m]:.3f}" if m in floor else "" for m in measures),
+            "",
+            "",
+        ]
+    )
     headers = [
         "",
         _("route"),

@@ -87,10 +87,13 @@ def first_n(
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
     keep_logs: bool = False,
+    floor: bool = True,
 ) -> dict:
     """The comparison of `scenario` with the `test` log on the field's protocol (module docstring).
     `names` maps the scenario's step names to the log's activities (steps without one, delays
-    and waits, are not activities); `train` (a frame) gives the baselines, None leaves them out."""
+    and waits, are not activities); `train` (a frame) gives the baselines, None leaves them out;
+    `floor=False` leaves the floor out (None; a caller scoring many scenarios on the same test log,
+    seed and replications gets the same floor each time, and scores it once)."""
     plan = compile_plan(scenario, source)
     cal = plan.calendar
     real = test.events
@@ -129,7 +132,7 @@ def first_n(
         return measures.score(a, b) | own.score(a, b, cal, test.aware)
 
     model = [both(real, log) for log in logs]
-    floor = [both(*baselines.floor_pair(real, seed + k)) for k in numbers]
+    floors = [both(*baselines.floor_pair(real, seed + k)) for k in numbers] if floor else None
     since = real["start_time"].min()
     if train is not None and len(train):
         replay = both(real, baselines.replay(train, n, since))
@@ -145,7 +148,7 @@ def first_n(
             "model": _stat([m[name] for m in model]),
             "replay": {"mean": replay[name]} if replay else None,
             "bootstrap": _stat([b[name] for b in boot]) if boot else None,
-            "floor": _stat([f[name] for f in floor]),
+            "floor": _stat([f[name] for f in floors]) if floors else None,
             "cases": n,
         }
         row["verdict"] = verdict(
@@ -153,8 +156,8 @@ def first_n(
             row["model"]["sd"] / math.sqrt(replications),
             row["replay"]["mean"] if replay else math.nan,
             row["bootstrap"]["mean"] if boot else math.nan,
-            row["floor"]["mean"],
-            row["floor"]["sd"] / math.sqrt(replications),
+            row["floor"]["mean"] if floors else math.nan,
+            row["floor"]["sd"] / math.sqrt(replications) if floors else 0.0,
         )
         rows[name] = row
     unfinished = sum(len(r["unfinished"]) for r in runs)

@@ -50,9 +50,11 @@ class Gauge:
     """What the search borrows from `slasim.evaluation`, handed in by the caller.
 
     `split(events, cases)` → (the case ids to fit, the validation part, its number of cases);
-    `score(data, validation, names, replications, seed)` → {measure: {"mean", "sd", "values",
-    "floor", "unit"}} of the scenario `data` on the validation part (`names`: step name →
-    activity; `values`: the distance of each replication, in replication order);
+    `score(data, validation, names, replications, seed, floor)` → {measure: {"mean", "sd",
+    "values", "floor", "unit"}} of the scenario `data` on the validation part (`names`: step name →
+    activity; `values`: the distance of each replication, in replication order; `floor`: the
+    real-halves floor, None when `floor` is false: it is the same for every scenario, as the
+    validation part, seed and replications are, so the search scores it with the first only);
     `minimum`: the fewest validation cases whose scores can tell candidates apart."""
 
     split: Callable
@@ -132,7 +134,8 @@ def search(
         rows[k]["scores"] = {m: s["mean"] for m, s in result["scores"].items()}
         rows[k]["sd"] = {m: s["sd"] for m, s in result["scores"].items()}
         rows[k]["values"] = {m: list(s["values"]) for m, s in result["scores"].items()}
-        floor = floor or {m: s["floor"] for m, s in result["scores"].items()}
+        if k == scenarios[0][0]:
+            floor = {m: s["floor"] for m, s in result["scores"].items()}
         units = units or {m: s["unit"] for m, s in result["scores"].items()}
     for row in rows:
         if row["same_as"] is not None:
@@ -235,6 +238,6 @@ def score_one(payload: tuple, k: int, seed: int) -> dict:
     """Scenario k's scores (a task for `run_parallel`), or the reason it could not be scored."""
     score, datas, validation, names = payload
     try:
-        return {"scores": score(datas[k], validation, names, REPLICATIONS, seed)}
+        return {"scores": score(datas[k], validation, names, REPLICATIONS, seed, k == 0)}
     except SlasimError as err:
         return {"error": err.message}
