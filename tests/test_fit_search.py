@@ -354,3 +354,18 @@ def test_the_search_is_the_same_for_one_worker_and_two(cli):
     code, two, err = cli("fit", *line, "--search", "-w", "2", "--json")
     assert code == 0, err
     assert json.loads(one)["search"] == json.loads(two)["search"] and one == two
+
+
+def test_when_every_candidate_ties_the_table_says_the_defaults_are_kept(monkeypatch):
+    from slasim.cli.fit import search_lines
+
+    # the same distance in every replication for both scenarios: every rank 1.5, all tie
+    fake = Fake([0, 1, 0, 1, 0, 1, 0, 1], {0: constant([1, 2]), 1: constant([1, 2])}, {"c0"})
+    searched = fake_search(monkeypatch, fake)
+    assert {row["mean_rank"] for row in searched["candidates"]} == {1.5}
+    last = search_lines(searched)[-1]
+    assert last.startswith("none clearly closer: fit's defaults kept (#1, `--route blocks")
+    assert "chosen" not in last
+    # one clearly closer: the usual line
+    fake = Fake([0, 1, 0, 1, 0, 1, 0, 1], {0: constant([2, 2]), 1: constant([1, 1])}, {"c0"})
+    assert search_lines(fake_search(monkeypatch, fake))[-1].startswith("chosen: #2 (")

@@ -489,6 +489,24 @@ def search_lines(searched: dict) -> list[str]:
     distinct = sum(
         row["same_as"] is None and row["scores"] is not None for row in searched["candidates"]
     )
+    ranked = {row["mean_rank"] for row in searched["candidates"] if row["mean_rank"] is not None}
+    if len(ranked) == 1 and searched["chosen"] == 0:  # no candidate clearly closer than another
+        choice = _(
+            "none clearly closer: fit's defaults kept (#1, {flags}); on every measure the "
+            "candidates' differences are within noise of the replications"
+        ).format(flags=f"`{flags}`")
+    else:
+        choice = _(
+            "chosen: #{number} ({flags}), the lowest mean rank over {measures} measures (on a "
+            "measure, two candidates tie when the mean of their per-replication differences is "
+            "inside its {level:g} % confidence margin; a tie in mean rank goes to fewer changes "
+            "to fit's defaults)"
+        ).format(
+            number=searched["chosen"] + 1,
+            flags=f"`{flags}`",
+            measures=len(measures),
+            level=100 * searched["rule"]["confidence"],
+        )
     return [
         _(
             "search over {count} candidates ({distinct} distinct scenarios scored): fitted on "
@@ -510,15 +528,5 @@ def search_lines(searched: dict) -> list[str]:
             "lead_time_wd in working days, wip_cases in cases; floor: test cases against "
             "resampled test cases"
         ),
-        _(
-            "chosen: #{number} ({flags}), the lowest mean rank over {measures} measures (on a "
-            "measure, two candidates tie when the mean of their per-replication differences is "
-            "inside its {level:g} % confidence margin; a tie in mean rank goes to fewer changes "
-            "to fit's defaults)"
-        ).format(
-            number=searched["chosen"] + 1,
-            flags=f"`{flags}`",
-            measures=len(measures),
-            level=100 * searched["rule"]["confidence"],
-        ),
+        choice,
     ]
