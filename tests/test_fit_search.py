@@ -369,3 +369,12 @@ def test_when_every_candidate_ties_the_table_says_the_defaults_are_kept(monkeypa
     # one clearly closer: the usual line
     fake = Fake([0, 1, 0, 1, 0, 1, 0, 1], {0: constant([2, 2]), 1: constant([1, 1])}, {"c0"})
     assert search_lines(fake_search(monkeypatch, fake))[-1].startswith("chosen: #2 (")
+
+
+def test_options_the_search_replaces_are_warned_about(cli):
+    # the sample as it stands is refused (too few to validate), after the warning
+    code, out, err = cli("fit", SAMPLE, "--search", "--route", "markov", "--roster")
+    assert code == 2
+    assert "warning: --search replaces --route, --roster given on the line\n" in err
+    code, out, err = cli("fit", SAMPLE, "--search")
+    assert code == 2 and "warning" not in err

@@ -211,6 +211,21 @@ def fit(
     if search:
         import time
 
+        from slasim.scenario.names import Verbatim
+
+        # options set away from their defaults on the line, which the search's choice replaces
+        values = {"--route": (str(route), "blocks"), "--recent": (recent, "auto")}
+        values["--roster"] = (roster, False)
+        given = [name for name, (value, default) in values.items() if value != default]
+        if given:
+            warn(
+                [
+                    Text(
+                        "--search replaces {options} given on the line",
+                        options=Verbatim(", ".join(given)),
+                    )
+                ]
+            )
         began = time.perf_counter()
         searched = run_search(events, calendar, until, train_share, options, workers)
         took = time.perf_counter() - began
