@@ -33,50 +33,49 @@ def shift_working_days(t: dt.datetime, days: int) -> dt.datetime:
     return t
 
 
-def make_log(path, change: dt.date | None, seed: int = 5):
-    """Four receipts a weekday in 2023 at random minutes of 09:00-16:00: `check` (30 min), then
-    `review` two working days later (60 min) before `change`, or `quick-decide` (20 min) from it."""
-    rng = np.random.default_rng(seed)
-    lines, k = ["case,activity,start,end"], 0
-    day = dt.date(2023, 1, 2)
+def checks(rng):
+    """Four receipts a weekday in 2023 at random minutes of 09:00-16:00, each checked in 30 minutes:
+    (case number, day, check start, check end)."""
+    k, day = 0, dt.date(2023, 1, 2)
     while day <= dt.date(2023, 12, 29):
         if day.weekday() < 5:
             for minute in sorted(rng.integers(0, 7 * 60, 4).tolist()):
                 t = dt.datetime.combine(day, dt.time(9)) + dt.timedelta(minutes=minute)
-                done = t + dt.timedelta(minutes=30)
-                lines.append(f"c{k},check,{t.isoformat()},{done.isoformat()}")
-                if change is not None and day >= change:
-                    end = done + dt.timedelta(minutes=20)
-                    lines.append(f"c{k},quick-decide,{done.isoformat()},{end.isoformat()}")
-                else:
-                    start = shift_working_days(done, 2)
-                    end = start + dt.timedelta(minutes=60)
-                    lines.append(f"c{k},review,{start.isoformat()},{end.isoformat()}")
+                yield k, day, t, t + dt.timedelta(minutes=30)
                 k += 1
         day += dt.timedelta(days=1)
+
+
+def make_log(path, change: dt.date | None, seed: int = 5):
+    """`check` (30 min), then `review` two working days later (60 min) before `change`, or
+    `quick-decide` (20 min) from it."""
+    rng = np.random.default_rng(seed)
+    lines = ["case,activity,start,end"]
+    for k, day, t, done in checks(rng):
+        lines.append(f"c{k},check,{t.isoformat()},{done.isoformat()}")
+        if change is not None and day >= change:
+            end = done + dt.timedelta(minutes=20)
+            lines.append(f"c{k},quick-decide,{done.isoformat()},{end.isoformat()}")
+        else:
+            start = shift_working_days(done, 2)
+            end = start + dt.timedelta(minutes=60)
+            lines.append(f"c{k},review,{start.isoformat()},{end.isoformat()}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
 def lead_log(path, decide_before, decide_after, seed: int = 5):
-    """Four receipts a weekday in 2023 at random minutes of 09:00-16:00: `check` (30 min), then
-    `decide` (10 min) after `decide_before(rng)` working days (0: 10 minutes after the check)
-    before CHANGE, `decide_after(rng)` from it. One variant throughout: only lead times move."""
+    """`check` (30 min), then `decide` (10 min) after `decide_before(rng)` working days (0: 10
+    minutes after the check) before CHANGE, `decide_after(rng)` from it. One variant throughout:
+    only lead times move."""
     rng = np.random.default_rng(seed)
-    lines, k = ["case,activity,start,end"], 0
-    day = dt.date(2023, 1, 2)
-    while day <= dt.date(2023, 12, 29):
-        if day.weekday() < 5:
-            for minute in sorted(rng.integers(0, 7 * 60, 4).tolist()):
-                t = dt.datetime.combine(day, dt.time(9)) + dt.timedelta(minutes=minute)
-                done = t + dt.timedelta(minutes=30)
-                days = (decide_after if day >= CHANGE else decide_before)(rng)
-                start = shift_working_days(done, days) + dt.timedelta(minutes=10)
-                lines.append(f"c{k},check,{t.isoformat()},{done.isoformat()}")
-                end = start + dt.timedelta(minutes=10)
-                lines.append(f"c{k},decide,{start.isoformat()},{end.isoformat()}")
-                k += 1
-        day += dt.timedelta(days=1)
+    lines = ["case,activity,start,end"]
+    for k, day, t, done in checks(rng):
+        days = (decide_after if day >= CHANGE else decide_before)(rng)
+        start = shift_working_days(done, days) + dt.timedelta(minutes=10)
+        lines.append(f"c{k},check,{t.isoformat()},{done.isoformat()}")
+        end = start + dt.timedelta(minutes=10)
+        lines.append(f"c{k},decide,{start.isoformat()},{end.isoformat()}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

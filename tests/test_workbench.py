@@ -525,6 +525,20 @@ def test_what_would_prevent_it_is_the_forecast_with_the_staff_set():
     assert list(shown["Staff set"]) == [f"{expected['expected'][k]:.1f}" for k in ("yellow", "red")]
 
 
+def cheapest_change_page(snapshot, lang: str) -> AppTest:
+    """This week on the shipped M/M/3 desk with `snapshot` uploaded, the search for red<=6 run
+    (4 replications, seed 7, 2 working days)."""
+    at = page("week", lang=lang, scenario="mmc-always")
+    at.file_uploader(key="open_upload").upload("today.json", snapshot.read_bytes()).run()
+    at.number_input(key="week_reps").set_value(4)
+    at.number_input(key="week_seed").set_value(7)
+    at.text_input(key="week_horizon").set_value("2wd")
+    at.checkbox(key="week_prevent").check().run()
+    at.number_input(key="week_prevent_bound").set_value(6)
+    at.button(key="week_run").click().run()
+    return at
+
+
 def test_the_cheapest_change_is_forecast_prevents_json(tmp_path):
     # The shipped M/M/3 desk with 3 in service and 12 waiting, received an hour before the
     # snapshot (tests/test_forecast_prevent_target.py works out that reds come without a change):
@@ -537,14 +551,7 @@ def test_the_cheapest_change_is_forecast_prevents_json(tmp_path):
     ]
     cases += [{"id": f"w{i:02d}", **base, "position": i} for i in range(1, 13)]
     snapshot = write_snapshot(tmp_path, cases)
-    at = page("week", scenario="mmc-always")
-    at.file_uploader(key="open_upload").upload("today.json", snapshot.read_bytes()).run()
-    at.number_input(key="week_reps").set_value(4)
-    at.number_input(key="week_seed").set_value(7)
-    at.text_input(key="week_horizon").set_value("2wd")
-    at.checkbox(key="week_prevent").check().run()
-    at.number_input(key="week_prevent_bound").set_value(6)
-    at.button(key="week_run").click().run()
+    at = cheapest_change_page(snapshot, "en")
     assert not at.exception and not at.error, [e.value for e in at.error]
     command = shlex.split(at.code[1].value)
     assert command[-2:] == ["--prevent", "red<=6"]
@@ -555,14 +562,7 @@ def test_the_cheapest_change_is_forecast_prevents_json(tmp_path):
     printed = slasim("forecast", "mmc-always", "--open", snapshot, *command[5:])
     assert at.code[0].value in printed.stdout
     assert at.code[0].value == "\n".join(prevent_lines(expected["prevent"]))
-    zh = page("week", lang="zh", scenario="mmc-always")
-    zh.file_uploader(key="open_upload").upload("today.json", snapshot.read_bytes()).run()
-    zh.number_input(key="week_reps").set_value(4)
-    zh.number_input(key="week_seed").set_value(7)
-    zh.text_input(key="week_horizon").set_value("2wd")
-    zh.checkbox(key="week_prevent").check().run()
-    zh.number_input(key="week_prevent_bound").set_value(6)
-    zh.button(key="week_run").click().run()
+    zh = cheapest_change_page(snapshot, "zh")
     assert not zh.exception and not zh.error
     assert english_left(shown_texts(zh) + "\n" + zh.code[0].value) == []
 
