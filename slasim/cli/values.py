@@ -71,7 +71,10 @@ if RuntimeParam is not None:
 
         def _coerce_value(self, value, param, ctx):
             def one(item):
-                path = item if isinstance(item, Path) else Path(_text(item))
+                text = item if isinstance(item, Path) else _text(item)
+                if "\x00" in str(text):  # no file has one: refused as Typer's adapter refuses it
+                    raise BadParameter("Value error, embedded null byte", ctx=ctx, param=param)
+                path = Path(text)
                 return coerce_cli_path(
                     path, self.parameter_info, path_type=Path, param=param, ctx=ctx
                 )
