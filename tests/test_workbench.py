@@ -3,6 +3,7 @@ line's JSON for the same inputs, bad uploads are one line, and Chinese pages hol
 
 from __future__ import annotations
 
+import functools
 import json
 import shlex
 from pathlib import Path
@@ -56,6 +57,38 @@ def shown_texts(at: AppTest) -> str:
         parts += [str(c) for c in table.columns]
         parts += [str(v) for row in table.itertuples(index=False) for v in row]
     return "\n".join(parts)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _components_scanned_once():
+    """Streamlit scans every installed distribution for its v2 components at each new AppTest's
+    first run (a quarter second of CPU on a machine with many packages, most of this module's page
+    set-up); nothing is installed during the module, so the scan is made once and its answer
+    handed to every page."""
+    try:
+        from streamlit.components.v2 import manifest_scanner
+    except ImportError:  # a Streamlit without v2 components scans nothing
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        scan = functools.cache(manifest_scanner.scan_component_manifests)
+        patch.setattr(manifest_scanner, "scan_component_manifests", scan)
+        yield
+
+
+@pytest.fixture(scope="module")
+def shown_page():
+    """`shown_page(name, lang, scenario)`: `page(...)` run once for the module, for the tests that
+    only read what it shows. A test that sets a control, clicks, uploads or patches takes its own
+    `page(...)`."""
+    pages = {}
+
+    def get(name: str = "whatif", lang: str = "en", scenario: str | None = None) -> AppTest:
+        if (name, lang, scenario) not in pages:
+            pages[name, lang, scenario] = page(name, lang, scenario)
+        return pages[name, lang, scenario]
+
+    return get
 
 
 @pytest.fixture(autouse=True)
@@ -122,11 +155,21 @@ def test_the_inputs_download_runs_as_the_page_ran(tmp_path):
     assert again == json.loads(to_json(result))
 
 
-def test_a_reform_toggle_shows_compares_paired_ci():
+@pytest.fixture(scope="module")
+def inspectors_run() -> tuple[AppTest, dict]:
+    """What if on district-centre with dedicated-inspectors switched on, 2 replications: the page
+    and its result, run once for the tests that read them (computed, not taken from the cache)."""
+    whatif.RESULTS.results.clear()
     at = page(scenario="district-centre")
     at.toggle(key="reform:district-centre:dedicated-inspectors").set_value(True)
     at.number_input(key="reps:district-centre").set_value(2)
     result = run_what_if(at)
+    whatif.RESULTS.results.clear()
+    return at, result
+
+
+def test_a_reform_toggle_shows_compares_paired_ci(inspectors_run):
+    at, result = inspectors_run
     compared = cli_json(
         "compare", "district-centre", "-r", "dedicated-inspectors", "-n", "2", "--json"
     )
@@ -326,8 +369,8 @@ def test_a_bad_limit_on_the_deadline_page_is_the_commands_line():
     assert [e.value for e in at.error] == [done.stderr.strip().removeprefix("error: ")]
 
 
-def test_the_deadline_page_in_chinese_shows_the_chinese_date():
-    at = page("deadline", lang="zh")
+def test_the_deadline_page_in_chinese_shows_the_chinese_date(shown_page):
+    at = shown_page("deadline", lang="zh")
     assert at.header[0].value == "到期日计算"
     assert [m.value for m in at.metric] == ["2025年10月30日 (2025-10-30)"]
 
@@ -369,8 +412,8 @@ def test_a_route_as_a_diagram_by_hand():
     assert 'n3 [label="+", shape="diamond"];' in {line.strip() for line in lines}
 
 
-def test_the_centre_page_draws_each_services_route():
-    at = page("centre", scenario="district-centre")
+def test_the_centre_page_draws_each_services_route(shown_page):
+    at = shown_page("centre", scenario="district-centre")
     charts = at.get("graphviz_chart")
     assert len(charts) == 3  # food-licence, enterprise-change, real-estate
     food = charts[0].proto.spec
@@ -472,8 +515,8 @@ def test_a_log_that_is_not_a_log_is_one_line():
 
 
 @pytest.mark.parametrize("name", ["whatif", "centre", "staff", "log", "week", "deadline"])
-def test_every_page_in_chinese_leaves_no_english(name):
-    at = page(name, lang="zh")
+def test_every_page_in_chinese_leaves_no_english(name, shown_page):
+    at = shown_page(name, lang="zh")
     assert not at.exception and not at.error
     data, _source = inputs.load_choice("district-centre")
     # allowed: the chosen scenario's own description, a text from its file (shown as written)
@@ -815,11 +858,8 @@ def chart_specs(at: AppTest) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
 
 
-def test_the_charts_axes_are_readable():
-    at = page(scenario="district-centre")
-    at.toggle(key="reform:district-centre:dedicated-inspectors").set_value(True)
-    at.number_input(key="reps:district-centre").set_value(2)
-    run_what_if(at)
+def test_the_charts_axes_are_readable(inspectors_run):
+    at, _result = inspectors_run
     (cards,) = chart_specs(at)
     x, y = cards["encoding"]["x"], cards["encoding"]["y"]
     # percentages to a tenth (".0%" printed 0%, 0%, 1%, 1% on a 0–1% axis), ticks 0.1% apart at least
@@ -837,10 +877,11 @@ def test_the_charts_axes_are_readable():
     assert y["field"] == "estimate"  # the dot of 0.5% is not read as a nested field
 
 
-def test_the_reform_chooser_speaks_the_pages_language():
-    at = page("staff", lang="zh", scenario="minimal")  # minimal has no reforms
+def test_the_reform_chooser_speaks_the_pages_language(shown_page):
+    at = shown_page("staff", lang="zh", scenario="minimal")  # minimal has no reforms
     assert at.multiselect[0].proto.placeholder == "该情景未设改革措施"
-    at = page("staff", lang="zh", scenario="district-centre")
+    at = shown_page("staff", lang="zh")  # the page as it opens, on district-centre
+    assert at.selectbox(key="scenario").value == "district-centre"
     assert at.multiselect[0].proto.placeholder == "选择改革措施"
 
 
