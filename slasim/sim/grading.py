@@ -15,15 +15,41 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from slasim.calendar import zone
 from slasim.clock.cards import LEVELS, REFERENCES, Ladder, crossings, first_reached, level_at
 from slasim.clock.case_clock import ClockBatch
 from slasim.scenario.plan import Plan, ServicePlan
 from slasim.sim.metrics import HIST_BINS, QUANTILES, LogHistogram, ratio
 
 CHUNK = 4096
+# Business minutes: verdicts whose instants are closer than this are left to the clocks (far more
+# than the few units in the last place a round trip through wall time moves an instant).
+EXACT = 1e-4
+
+
+@lru_cache(maxsize=16)
+def _steady_zone(timezone: str, first_day: int, days: int) -> bool:
+    """Whether no day of a calendar's table has its clocks changed (daylight saving)."""
+    return not len(zone.changing_days(first_day, days, ZoneInfo(timezone)))
+
+
+def _steady_clock(cal) -> bool:
+    return _steady_zone(cal.spec.timezone, int(cal.first_day), len(cal.is_work))
+
+
+def _position(cal, unit: str, business: np.ndarray) -> np.ndarray:
+    """Positions on a limit's axis (wh or wd) of business instants."""
+    return business if unit == "wh" else cal.business_to_day_position(business)
+
+
+def _business_at(cal, unit: str, position: np.ndarray) -> np.ndarray:
+    """Business instants at positions on a limit's axis (wh or wd)."""
+    return position if unit == "wh" else cal.day_position_to_business(position)
 
 
 @dataclass(slots=True, eq=False)
@@ -258,6 +284,7 @@ class Grader:
         closed = np.isfinite(decided)
         started = ~np.isnan(accepted)
         done = closed & ~gave_up
+        pending = ~started & ~closed
         counts: dict[str, np.ndarray] = {}
 
         def count(name: str, mask: np.ndarray, where: np.ndarray = svc) -> None:
@@ -266,64 +293,179 @@ class Grader:
         def total(name: str, values: np.ndarray, where: np.ndarray = svc) -> None:
             counts[name] = np.bincount(where, weights=values, minlength=size)
 
-        count("arrived", np.ones(n, bool))
-        total("in_system_sum", np.minimum(decided, end) - received)
+        counts["arrived"] = np.bincount(svc, minlength=size)
+        stopped = np.minimum(decided, end)  # the decision, or the end for open cases
+        total("in_system_sum", stopped - received)
         count("gave_up", gave_up)
-        count("pending_at_end", ~started & ~closed)
+        count("pending_at_end", pending)
         count("decided", done)
         mid = (self.plan.warmup_end + end) / 2.0
         count("pending_at_mid", (received <= mid) & ~(accepted <= mid) & ~(decided <= mid))
-        day_received = cal.business_to_day_position(received)
-        lead_wd = cal.business_to_day_position(decided[done]) - day_received[done]
+        # Working-day positions, each element's own (so the rows of one wait are taken after).
         # The waits (module docstring): still waiting at the end counts as waiting until the end.
-        pending = ~started & ~closed
-        waits = {}
+        day_received = cal.business_to_day_position(received)
+        waits, lead_wd = {}, None
         for name, stop, rows in (
             ("accept_wait_wd", accepted, started | pending),
             ("applicant_wait_wd", decided, done | ~closed),
         ):
-            stopped = np.where(np.isfinite(stop[rows]), stop[rows], end)
-            wait = cal.business_to_day_position(np.minimum(stopped, end)) - day_received[rows]
-            total(f"{name}_sum", wait, svc[rows])
-            waits[name] = self._histogram(wait, svc[rows], size)
+            wait = cal.business_to_day_position(np.fmin(stop, end)) - day_received
+            if name == "applicant_wait_wd" and not np.any(decided > end, where=done):
+                lead_wd = wait[done]  # a decision inside the period is its own stop
+            every = rows.all()
+            wait, where = (wait, svc) if every else (wait[rows], svc[rows])
+            total(f"{name}_sum", wait, where)
+            waits[name] = self._histogram(wait, where, size)
+        if lead_wd is None:
+            lead_wd = cal.business_to_day_position(decided[done]) - day_received[done]
         total("lead_wd_sum", lead_wd, svc[done])
         total("lead_hours_sum", (decided[done] - received[done]) / 60.0, svc[done])
         hist = self._histogram(lead_wd, svc[done], size)
         idx = np.flatnonzero(started)
         reached, open_levels = {}, {}
         if len(idx):
-            s_idx = svc[idx]
-            accepted_cases = cases.take(idx)
-            count("accepted", np.ones(len(idx), bool), s_idx)
-            stop_wall = cal.to_wall_array(
-                np.minimum(decided[idx], end), side="left"
-            )  # open: frozen at the end
-            clocks = self._clocks(accepted_cases, stop_wall)
-            due = {ref: clock.due() for ref, clock in clocks.items()}
-            finished = done[idx]
-            count("on_time_promised", finished & (stop_wall <= due["promised"]), s_idx)
-            count("on_time_legal", finished & (stop_wall <= due["legal"]), s_idx)
-            count("past_promised", due["promised"] < stop_wall, s_idx)
-            count("past_legal", due["legal"] < stop_wall, s_idx)
-            cross = self._crossings(ladder, clocks, accepted_cases)
-            for level, firsts in first_reached(ladder, cross).items():
+            every = len(idx) == n
+            s_idx = svc if every else svc[idx]
+            accepted_cases = cases if every else cases.take(idx)
+            counts["accepted"] = np.bincount(s_idx, minlength=size)
+            stop = stopped if every else stopped[idx]  # open: frozen at the end
+            in_time, late, fired, cross = self._verdicts(ladder, accepted_cases, stop)
+            finished = done if every else done[idx]
+            count("on_time_promised", finished & in_time["promised"], s_idx)
+            count("on_time_legal", finished & in_time["legal"], s_idx)
+            count("past_promised", late["promised"], s_idx)
+            count("past_legal", late["legal"], s_idx)
+            for level, columns in self._by_level(ladder).items():
                 if level != "green":
-                    reached[level] = np.bincount(s_idx[np.isfinite(firsts)], minlength=size)
-                    if self.log is not None:
+                    reached[level] = np.bincount(
+                        s_idx[fired[:, columns].any(axis=1)], minlength=size
+                    )
+            if self.log is not None:
+                for level, firsts in first_reached(ladder, cross).items():
+                    if level != "green":
                         self._log_cards(level, firsts, accepted_cases)
-            still_open = ~closed[idx]
+            still_open = ~closed if every else ~closed[idx]
             count("open_at_end", still_open, s_idx)
             if still_open.any():
-                end_wall = cal.to_wall_array(np.array([end]), side="left")[0]
-                levels = level_at(
-                    ladder, cross[still_open], np.full(int(still_open.sum()), end_wall)
-                )
+                # Open cases are stopped at the end: a rung that fired is the level shown there
+                # (`level_at` at the end gives the same).
+                ranks = np.array([rung.rank for rung in ladder.rungs])
+                levels = np.max(fired[still_open] * ranks, axis=1, initial=0)
+                open_s = s_idx[still_open]
                 for k, level in enumerate(LEVELS):
-                    open_levels[level] = np.bincount(s_idx[still_open][levels == k], minlength=size)
+                    open_levels[level] = np.bincount(open_s[levels == k], minlength=size)
         for s in np.flatnonzero(counts["arrived"]).tolist():  # the services in this chunk
             self._add(self.tallies[s], s, counts, hist, reached, open_levels)
             for name, values in waits.items():
                 getattr(self.tallies[s], name).counts += values[s]
+
+    @staticmethod
+    def _by_level(ladder: Ladder) -> dict[str, list[int]]:
+        """The rungs of each level (columns of the crossings), levels in the order they come."""
+        out: dict[str, list[int]] = {}
+        for j, rung in enumerate(ladder.rungs):
+            out.setdefault(rung.level, []).append(j)
+        return out
+
+    def _verdicts(self, ladder: Ladder, cases: Cases, stop: np.ndarray) -> tuple:
+        """For accepted cases stopped at business instants `stop` (decision, or the end): per limit
+        whether the stop is on time (at or before its due instant) and past it, and which rungs
+        fired — as the clocks on the wall axis decide them (`_clocks`, `_crossings`). Cases are
+        decided on the business axis where that is sure to agree (`_business_verdicts`), the others
+        by the clocks themselves. Crossing instants only when there is an event log to write."""
+        if self.log is None:
+            quick = self._business_verdicts(ladder, cases, stop)
+            if quick is not None:
+                in_time, late, fired, exact = quick
+                rows = np.flatnonzero(exact)
+                if len(rows):
+                    e_in, e_late, e_fired, _ = self._wall_verdicts(
+                        ladder, cases.take(rows), stop[rows]
+                    )
+                    for ref in REFERENCES:
+                        in_time[ref][rows], late[ref][rows] = e_in[ref], e_late[ref]
+                    fired[rows] = e_fired
+                return in_time, late, fired, None
+        return self._wall_verdicts(ladder, cases, stop)
+
+    def _wall_verdicts(self, ladder: Ladder, cases: Cases, stop: np.ndarray) -> tuple:
+        """`_verdicts` by the clocks on the wall axis, with the crossing instants."""
+        stop_wall = self.plan.calendar.to_wall_array(stop, side="left")
+        clocks = self._clocks(cases, stop_wall)
+        due = {ref: clock.due() for ref, clock in clocks.items()}
+        in_time = {ref: stop_wall <= due[ref] for ref in REFERENCES}
+        late = {ref: due[ref] < stop_wall for ref in REFERENCES}
+        cross = self._crossings(ladder, clocks, cases)
+        return in_time, late, np.isfinite(cross), cross
+
+    def _business_verdicts(self, ladder: Ladder, cases: Cases, stop: np.ndarray) -> tuple | None:
+        """`_verdicts` on the business axis, without going to wall time and back, and the rows
+        (`exact`) whose verdicts must come from the clocks; None when the clocks decide every row.
+
+        The clocks convert each business instant to wall time (`to_wall_array`, left side) and
+        compare there. That map is increasing and moves two instants at least as far apart on the
+        wall axis as on the business axis (office hours are never shorter on the wall clock), and
+        the clocks' own instants differ from the ones computed here by a few units in the last
+        place (a round trip through wall time; the working-day axis is continuous). So a verdict
+        whose instants are more than `EXACT` apart here is the clocks' verdict. Rows closer than
+        that, rows with pauses, and acceptances just off a day's start or close (where the day the
+        count starts on could differ) go to the clocks. The clocks decide whole chunks on calendars
+        whose clocks change (a repeated hour is not increasing), with natural-day limits or
+        offsets, limits ending at midnight, step rungs, and anything past the calendar's table
+        (where they raise their errors)."""
+        cal = self.plan.calendar
+        first = self.plan.services[int(cases.service[0])]
+        units = {first.promised.unit, first.legal.unit}
+        units |= {r.offset.unit for r in ladder.rungs if r.offset is not None}
+        if (
+            not units <= {"wh", "wd"}
+            or any(r.scope != "case" for r in ladder.rungs)
+            or cal.counting.working_day_limit_ends == "midnight"
+            or not _steady_clock(cal)
+        ):
+            return None
+        acc, bm_start = cases.accepted, cal.bm_start
+        exact = np.zeros(len(acc), bool)
+        if cases.pauses.shape[1]:
+            exact |= ~np.isnan(cases.pauses[:, :, 0]).all(axis=1)
+        clocks, highest = {}, bm_start[-1] - 2 * float(cal.day_minutes.max())
+        for ref in REFERENCES:
+            unit = getattr(first, ref).unit
+            if unit == "wh":
+                start = acc
+            else:  # counting starts the working day after acceptance (or on it)
+                k = cal.day_of_business(acc)
+                if len(k) and (k.min() < 0 or k.max() >= len(bm_start) - 2):
+                    return None
+                lo, hi = bm_start[k], bm_start[k + 1]
+                exact |= ((acc - lo < EXACT) & (acc != lo)) | (hi - acc < EXACT)
+                start = k + (0.0 if cal.counting.acceptance_day_counts else 1.0)
+            end = start + np.maximum(self._amounts[ref][cases.service] + 0.0, 0.0)
+            clocks[ref] = unit, start, end if unit == "wh" else cal.day_position_to_business(end)
+        in_time, late = {}, {}
+        for ref, (_, _, due) in clocks.items():
+            in_time[ref], late[ref] = stop <= due, due < stop
+            exact |= np.abs(stop - due) <= EXACT
+        fired = np.empty((len(acc), len(ladder.rungs)), bool)
+        for j, rung in enumerate(ladder.rungs):
+            unit, start, due = clocks[rung.reference]
+            if rung.offset is not None and rung.offset.amount == 0:
+                at = due  # the due instant itself (`rung_instants`)
+            else:
+                axis = unit if rung.share is not None else rung.offset.unit
+                since = start if axis == unit else _position(cal, axis, acc)
+                counted = np.maximum(_position(cal, axis, np.maximum(due, acc)) - since, 0.0)
+                share, offset = rung.share, rung.offset
+                target = share * counted if share is not None else counted + offset.axis_amount
+                at = np.maximum(_business_at(cal, axis, since + np.maximum(target, 0.0)), acc)
+            if len(at) and not (at.max() < highest):
+                return None
+            fired[:, j] = at < stop if rung.past else at <= stop
+            exact |= np.abs(stop - at) <= EXACT
+        for _, _, due in clocks.values():
+            if len(due) and not (due.max() < highest):
+                return None
+        return in_time, late, fired, exact
 
     @staticmethod
     def _histogram(values: np.ndarray, service: np.ndarray, size: int) -> np.ndarray:
