@@ -187,6 +187,41 @@ def test_waits_of_one_case_equal_the_array_path_to_the_bit(city, t, shift, amoun
     assert city.business_after_one(b, amount, unit) == float(city.business_after(b, amount, unit))
 
 
+@pytest.mark.parametrize(
+    "name", ["cn", "cn-example-city", "nl", "always", "weekdays", "loanapp-example"]
+)
+def test_natural_day_waits_of_one_case_equal_the_array_path_on_every_shipped_calendar(name):
+    """Answers to supplement notices (natural days) take their own one-call path: numpy's double
+    on every shipped calendar (lunch breaks, dated hour profiles, clocks that change), at
+    whole minutes, a day's opening and close, fractions, and before and past the table."""
+    cal = load_calendar(name)
+    rng = np.random.default_rng(28)
+    top = float(cal.bm_start[-1])
+    starts = cal.bm_start[rng.integers(0, len(cal.bm_start), 300)]
+    instants = np.concatenate(
+        [
+            np.floor(rng.uniform(0, top, 300)),
+            rng.uniform(0, top, 300),
+            starts,
+            starts + rng.choice([0.5, 1e-9, -1e-9, 1.0], 300),
+            [0.0, 1e-9, top - 0.5, top],
+        ]
+    )
+    amounts = rng.choice([0.0, 1.0, 3.0, 0.25], len(instants)) + np.where(
+        rng.random(len(instants)) < 0.5, 0.0, rng.lognormal(1, 0.7, len(instants))
+    )
+
+    def outcome(convert, b, amount):  # the double, or what a wait past the table's end raises
+        try:
+            return float(convert(b, amount, "d"))
+        except (SlasimError, IndexError) as err:
+            return type(err), str(err)
+
+    for b, amount in zip(instants.tolist(), amounts.tolist()):
+        expected = outcome(cal.business_after, b, amount)
+        assert outcome(cal.business_after_one, b, amount) == expected, (b, amount)
+
+
 def test_office_hours_and_hour_limits(cn, city):
     # 4 office hours from 16:00 on the eve of National Day 2025: 1.5 h that day, 2.5 h on 10-09.
     assert cn.add_working_hours(dt.datetime(2025, 9, 30, 16, 0), 4) == dt.datetime(

@@ -541,6 +541,11 @@ class WorkCalendar:
             return business + amount
         if unit == "h":
             return business + amount * 60.0
+        if unit == "d":
+            after = self._days_after_one(business, amount)
+            if after is None:  # outside the table, or a day whose clocks change
+                return float(self.business_after(business, amount, unit))
+            return max(after, business) if amount >= 0 else after
         t = self._scalar_tables()
         bm, last = t["bm"], len(t["work_days"]) - 1
         if unit == "wd":
@@ -554,6 +559,80 @@ class WorkCalendar:
             if after is None:  # outside the table, or a day whose clocks change
                 return float(self.business_after(business, amount, unit))
         return max(after, business) if amount >= 0 else after
+
+    def _days_after_one(self, business: float, amount: float) -> float | None:
+        """`_wall_left_one` then `_business_one` of `amount` natural days later, in one call from
+        tables made for it (`_days_tables`): the same operations on the same doubles (None:
+        outside the table, or a day whose clocks change)."""
+        days = getattr(self, "_days", None)
+        if days is None:
+            days = self._days_tables()
+        bm, walls, shapes, first, last, on_day = days
+        whole = math.floor(business)
+        frac = business - whole
+        k = bisect.bisect_right(bm, whole) - 1
+        if frac == 0 and bm[k if k > 0 else 0] == whole:
+            k -= 1  # a whole minute at a day's start belongs to the previous day's close
+        if k >= len(walls) or whole < 0:
+            return None
+        if k < 0:
+            k = 0
+        shape = shapes[k]
+        if shape is None:  # its clocks change
+            return None
+        rem = whole - bm[k]
+        cum, before, opens = shape
+        # the office interval holding `rem`: a count over the sorted closes, as `_wall_left_one`
+        j = bisect.bisect_left(cum, rem) if frac == 0 else bisect.bisect_right(cum, rem)
+        if j >= len(cum):
+            j = len(cum) - 1
+        minutes = walls[k] + opens[j] + (rem - before[j]) + frac + amount * MINUTES_PER_DAY
+        day = math.floor(minutes / MINUTES_PER_DAY)
+        if not first <= day <= last:
+            return None
+        place = on_day[day - first]
+        if place is None:  # its clocks change
+            return None
+        k, intervals = place
+        if intervals is None:  # a rest day: the next opening
+            return bm[k] + 0.0
+        in_day = minutes - day * MINUTES_PER_DAY
+        within = -0.0  # numpy's sum of a short row: in order, from -0.0
+        for start, length in intervals:
+            within += min(max(in_day - start, 0.0), length)
+        return bm[k] + within
+
+    def _days_tables(self) -> tuple:
+        """What `_days_after_one` reads: business minutes before each working day; each working
+        day's midnight in wall minutes and its office intervals' (closes counted from the day's
+        office start, office minutes before each, openings), None where clocks change; and per
+        table day its working-day count and (opening, length) pairs (None on a rest day), or None
+        where clocks change."""
+        t = self._scalar_tables()
+        shapes = []
+        for cum, lengths, opens in zip(t["cumlen"], t["lengths"], t["opens"]):
+            before = tuple(c - n for c, n in zip(cum, lengths))
+            shapes.append((tuple(cum), before, tuple(opens)))
+        intervals = [tuple(zip(o, n)) for o, n in zip(t["opens"], t["lengths"])]
+        last_k = len(t["work_days"]) - 1
+        per_work_day = [
+            None if changing else shapes[p] for p, changing in zip(t["profile_of"], t["changing_k"])
+        ]
+        per_day = [
+            None
+            if changing
+            else (k, intervals[t["profile_of"][min(k, last_k)]] if working else None)
+            for k, working, changing in zip(t["cum"], t["is_work"], t["changing"])
+        ]
+        self._days = (
+            t["bm"],
+            [d * MINUTES_PER_DAY for d in t["work_days"]],
+            per_work_day,
+            self.first_day,
+            self.last_day,
+            per_day,
+        )
+        return self._days
 
     def _scalar_tables(self) -> dict:
         tables = getattr(self, "_scalar", None)
