@@ -137,3 +137,36 @@ def test_the_three_engines_agree_on_receipts_from_a_profile(pattern):
     assert results["simpy"]["departments"]["d"]["queue_max"] > 1  # receipts wait for the opening
     assert_same_metrics(results["fcfs"], results["simpy"])
     assert_same_metrics(results["events"], results["simpy"])
+
+
+@pytest.mark.parametrize("lam", [0.0, 0.2, 3.5, 9.99, 10.0, 47.0, 800.0])
+def test_poisson_counts_of_one_mean_equal_numpys_array_path(lam):
+    """Without weekday or month factors the counts come from numpy's scalar path: the same
+    numbers, from the same place of the stream, as numpy draws for an array of that mean."""
+    from slasim.sim.arrivals import _counts
+
+    for seed in range(30):
+        ours, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
+        counts, _ = _counts(np.full(23, lam), "poisson", ours, same=lam)
+        assert counts.tolist() == theirs.poisson(np.full(23, lam)).tolist()
+        assert ours.random() == theirs.random()  # the stream left at the same place
+
+
+@pytest.mark.parametrize("pattern", ["poisson", "even"])
+def test_receipts_without_factors_equal_those_with_factors_of_one(pattern):
+    """A service without weekday or month factors (the scalar path) receives exactly what it
+    receives with factors of 1.0 given (the array path), window and online alike."""
+    flat = plan_for({"per_day": 7.3, "online": 0.3, "pattern": pattern}, working_days=65)
+    ones = plan_for(
+        {"per_day": 7.3, "online": 0.3, "pattern": pattern, "weekday": {"mon": 1.0}},
+        working_days=65,
+    )
+    for seed in range(3):
+        a = service_arrivals(
+            flat, flat.services[0], lambda k, s=seed: np.random.default_rng([s, k])
+        )
+        b = service_arrivals(
+            ones, ones.services[0], lambda k, s=seed: np.random.default_rng([s, k])
+        )
+        assert len(a[0]) > 400
+        assert a[0].tolist() == b[0].tolist() and a[1].tolist() == b[1].tolist()
