@@ -34,6 +34,10 @@ class CaseFlow:
 
     now: float
     stations: list
+    # An engine whose loop takes a desk visit as what a process yields sets, by step id, what
+    # it needs of the step's desk; the case then yields `(visit_of[id], work, record)` itself,
+    # one call and one iterator fewer per visit than `yield from self._visit(...)`.
+    visit_of: list | None = None
 
     def __init__(self, plan: Plan, replication: int, seed: int, log=None, open_cases=()):
         self.plan = plan
@@ -151,10 +155,15 @@ class CaseFlow:
         if service.accepts_at_receipt:
             record.accepted = received
         completed, decided_early, commitment = True, False, service.spec.commitment
+        visits = self.visit_of
         for item in service.route:  # the top level walked here: one generator layer fewer
             if item.__class__ is StepPlan:
                 if item.plain:  # one desk visit: two generator layers fewer
-                    yield from self._visit(service, item, record, block.steps[item.id].work[k])
+                    work = block.steps[item.id].work[k]
+                    if visits is not None:  # the engine takes the visit as the process's yield
+                        yield (visits[item.id], work, record)
+                    else:
+                        yield from self._visit(service, item, record, work)
                     if item.accepts and not record.is_accepted:
                         record.accepted = self.now
                 else:
@@ -397,8 +406,12 @@ class CaseFlow:
             work = draws.work[k]
         if entered is None:
             entered = self.now
+        visits = self.visit_of
         while True:
-            yield from self._visit(service, step, record, work)
+            if visits is not None:  # the engine takes the visit as the process's yield
+                yield (visits[step.id], work, record)
+            else:
+                yield from self._visit(service, step, record, work)
             if step.plain:
                 if step.accepts and not record.is_accepted:
                     record.accepted = self.now
@@ -407,13 +420,13 @@ class CaseFlow:
             sent_back = (
                 supplement is not None
                 and rounds < supplement.max_rounds
-                and draws.sent_back[k, rounds] < supplement.chance
+                and draws.sent_back[k][rounds] < supplement.chance
             )
             if sent_back and supplement.tolerate:  # 容缺受理: accepted now, the materials follow
                 if not record.is_accepted:
                     record.accepted = self.now
-                gives_up = draws.give_up[k, rounds] < supplement.give_up
-                response = float(draws.response[k, rounds])
+                gives_up = draws.give_up[k][rounds] < supplement.give_up
+                response = draws.response[k][rounds]
                 record.materials_at = (
                     float("inf")
                     if gives_up
@@ -430,10 +443,10 @@ class CaseFlow:
             if not sent_back:
                 break
             notice = self.now
-            if draws.give_up[k, rounds] < supplement.give_up:
+            if draws.give_up[k][rounds] < supplement.give_up:
                 self._span(step, record, entered)
                 return False  # the applicant never comes back
-            back = self._after(notice, float(draws.response[k, rounds]), supplement.response.unit)
+            back = self._after(notice, draws.response[k][rounds], supplement.response.unit)
             rounds += 1
             work = draws.again()
             yield self.timeout(back - notice)
@@ -442,7 +455,7 @@ class CaseFlow:
         special = step.special
         if special is not None and draws.special[k] < special.probability:
             start = self.now
-            finish = self._after(start, float(draws.special_duration[k]), special.duration.unit)
+            finish = self._after(start, draws.special_duration[k], special.duration.unit)
             yield self.timeout(finish - start)
             if record.is_accepted:  # Art. 45: not counted
                 record.pauses = (record.pauses or []) + [(start, finish)]
@@ -473,7 +486,7 @@ class CaseFlow:
         """An elapsed delay (no staff): counted on the clock. `amount`: when not the case's draw."""
         entered = self.now
         if amount is None:
-            amount = float(block.steps[step.id].delay[k])
+            amount = block.steps[step.id].delay[k]
         finish = self._after(entered, amount, step.delay.unit)
         if self.log is not None:
             self._log_visit(service, step, record, "start")

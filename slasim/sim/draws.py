@@ -107,22 +107,26 @@ class StepDraws:
         def rng(purpose: str) -> np.random.Generator:
             return stream(seed, replication, step.service, step.name, purpose, str(block))
 
+        # Lists, not arrays: a case reads its own draws one at a time, and a list's item is a
+        # plain float (an array's is a numpy scalar, several times dearer to make and compare).
         if step.work is not None:
             self.work = (step.work.draw(rng("work"), n) * step.work_scale).tolist()
             # Re-checks after a supplement: the stream is seeded at the first re-check.
             self.again = Sampler(step.work, lambda: rng("work-again"), step.work_scale)
         else:
-            self.delay = step.delay.draw(rng("delay"), n)
-        if step.supplement is not None:
+            self.delay = step.delay.draw(rng("delay"), n).tolist()
+        if step.supplement is not None:  # [case][round]
             rounds = step.supplement.max_rounds
-            self.sent_back = rng("supplement").random((n, rounds))
-            self.give_up = rng("give-up").random((n, rounds))
-            self.response = step.supplement.response.draw(rng("response"), n * rounds).reshape(
-                n, rounds
+            self.sent_back = rng("supplement").random((n, rounds)).tolist()
+            self.give_up = rng("give-up").random((n, rounds)).tolist()
+            self.response = (
+                step.supplement.response.draw(rng("response"), n * rounds)
+                .reshape(n, rounds)
+                .tolist()
             )
         if step.special is not None:
-            self.special = rng("special").random(n)
-            self.special_duration = step.special.duration.draw(rng("special-duration"), n)
+            self.special = rng("special").random(n).tolist()
+            self.special_duration = step.special.duration.draw(rng("special-duration"), n).tolist()
 
 
 class Block:

@@ -4,9 +4,10 @@ staff changes with any of these).
 
 It keeps SimPy's semantics and its order of simultaneous events, so it gives the SimPy engine's
 results on the same draws (tests/test_event_engine.py), while paying for only the events that
-change something. The heap holds (instant, priority, sequence, kind, target) as SimPy's holds
-(instant, priority, event id, event); a process started now runs before the next entry, as SimPy's
-URGENT start does, and everything else comes in the order it was scheduled. Entries for the
+change something. The heap holds (instant, sequence, kind, target) as SimPy's holds (instant,
+priority, event id, event): every entry has SimPy's NORMAL priority, so it is left out; a process
+started now runs before the next entry, as SimPy's URGENT start does, and everything else comes in
+the order it was scheduled. Entries for the
 current instant (a release handed on, a grant) wait in a queue rather than the heap, taken in
 sequence order with the heap's entries for that instant (no heap work for them). A desk follows
 `simpy.Resource` (or `PriorityResource`, keyed by priority then request time) step for step: a
@@ -34,29 +35,26 @@ from slasim.sim.case_flow import CaseFlow
 from slasim.sim.grading import CaseRecord
 from slasim.sim.metrics import DeskTally
 
-NORMAL = 1  # SimPy's priority for all but a process's start (URGENT: `starting`, never in the heap)
 RESUME, CALL, GRANT, DONE, TRIGGER, ARRIVE = range(6)  # what a heap entry does with its target
 ABSENCE_PRIORITY = -1  # staff absent take their slot before any case
 ENDED = object()  # what the loop gets from a process that has ended
 
 
-class Job:
-    """A request for one server of a desk that has to queue: a case's visit (`step` its id), or a
-    staff absence (`process` None). A visit granted at once needs none (`_run_until`)."""
+class Absence:
+    """A staff absence: a request for one server of a desk, ahead of every case. A case's request
+    that has to queue is a plain tuple, `(process, desk, priority, step id, work, arrived,
+    record)` (`_run_until`; a tuple is several times cheaper to make than an object); a visit
+    granted at once needs neither."""
 
-    __slots__ = ("process", "desk", "priority", "step", "work", "arrived", "record")
-    __slots__ += ("granted", "cancelled")
+    __slots__ = ("priority", "granted", "cancelled")
 
-    def __init__(
-        self, process, desk, priority: int, step, work: float, arrived: float, record=None
-    ):
-        self.process, self.desk, self.priority, self.step = process, desk, priority, step
-        self.work, self.arrived, self.record = work, arrived, record
+    def __init__(self):
+        self.priority = ABSENCE_PRIORITY
         self.granted = self.cancelled = False
 
 
 class Desk(DeskTally):
-    """A department as SimPy's resource would run it, kept as counts and a queue of `Job`s.
+    """A department as SimPy's resource would run it, kept as counts and a queue of requests.
 
     The queue is first come first served, or on a prioritised desk a heap on (priority, request
     time, order of request) — SimPy's stable sort on (priority, time). Staffing changes are absences
@@ -72,7 +70,7 @@ class Desk(DeskTally):
         self.order = count()  # order of requests, for equal keys on a prioritised desk
         self.live = 0  # requests queued (cancelled absences left in the heap not counted)
         self.queued = 0  # cases queued
-        self.absences: list[Job] = []
+        self.absences: list[Absence] = []
         # Releases made while nobody was queued: their entries' sequence numbers, at `pending_at`,
         # pushed only if a request queues before they would have come up (`request`).
         self.pending: list[int] = []
@@ -85,42 +83,49 @@ class Desk(DeskTally):
                 loop.call_at(at, lambda staff=staff: self._staff_to(staff))
 
     # ------------------------------------------------------------------ SimPy's resource
-    def request(self, job: Job) -> bool:
-        """Queue `job`; True if it takes a server at once (it heads the queue and one is free)."""
+    def request(self, job: tuple | Absence) -> bool:
+        """Queue a case's request (a tuple) or an absence; True if it takes a server at once (it
+        heads the queue and one is free)."""
+        case = job.__class__ is tuple
         if not self.live and self.users < self.capacity:
             self.users += 1
-            job.granted = True
+            if not case:
+                job.granted = True
             return True
         if self.prioritised:
-            heapq.heappush(self.queue, ((job.priority, self.loop.now, next(self.order)), job))
+            priority = job[2] if case else job.priority
+            heapq.heappush(self.queue, ((priority, self.loop.now, next(self.order)), job))
         else:
             self.queue.append(job)
         self.live += 1
-        if job.process is not None:
+        if case:
             self.queued += 1
         if self.pending:
             self._push_pending()
         if self.users < self.capacity:  # a server freed, not yet handed on: the head takes it
             head = self.trigger()
-            if head is not None and head is not job and head.process is not None:
+            if head is job:
+                return True
+            if head is not None and head.__class__ is tuple:
                 self.loop.schedule(GRANT, head)  # an earlier request than this one
-        return job.granted
+        return False
 
-    def trigger(self) -> Job | None:
+    def trigger(self) -> tuple | Absence | None:
         """SimPy's `_trigger_put`: the queue's head takes a free server (one at a time)."""
         if self.users >= self.capacity or not self.live:
             return None
         if self.prioritised:
             head = heapq.heappop(self.queue)[1]
-            while head.cancelled:
+            while head.__class__ is Absence and head.cancelled:
                 head = heapq.heappop(self.queue)[1]
         else:
             head = self.queue.popleft()
         self.live -= 1
         self.users += 1
-        head.granted = True
-        if head.process is not None:
+        if head.__class__ is tuple:
             self.queued -= 1
+        else:
+            head.granted = True
         return head
 
     def release(self) -> None:
@@ -145,7 +150,7 @@ class Desk(DeskTally):
         if self.pending_at == loop.now:
             for sequence in self.pending:
                 if sequence > loop.popped:  # still ahead of the entry being processed
-                    heapq.heappush(loop.heap, (loop.now, NORMAL, sequence, TRIGGER, self))
+                    heapq.heappush(loop.heap, (loop.now, sequence, TRIGGER, self))
         self.pending.clear()
 
     # ------------------------------------------------------------------ staffing
@@ -159,7 +164,7 @@ class Desk(DeskTally):
                 absence.cancelled = True  # left in the heap, skipped when it comes up
                 self.live -= 1
         while len(self.absences) < absent:
-            absence = Job(None, self, ABSENCE_PRIORITY, None, 0.0, self.loop.now)
+            absence = Absence()
             self.request(absence)
             self.absences.append(absence)
         self.staff.change(self.loop.now, staff - self.staff.level)
@@ -173,7 +178,7 @@ class Desk(DeskTally):
         self.busy_area = sum(
             max(min(entry[0], self.end) - now, 0.0)
             for entry in self.loop.heap
-            if entry[3] is DONE and entry[4][1] is self
+            if entry[2] is DONE and entry[3][1] is self
         )
         self.peak = self.queued
         self.staff.reset(now)
@@ -181,11 +186,7 @@ class Desk(DeskTally):
     def waiting_now(self, end: float) -> float:
         """Minutes cases are still waiting at `end` (added to the wait area)."""
         jobs = (entry[1] for entry in self.queue) if self.prioritised else self.queue
-        return sum(
-            end - max(j.arrived, self.since)
-            for j in jobs
-            if j.process is not None and not j.cancelled
-        )
+        return sum(end - max(j[5], self.since) for j in jobs if j.__class__ is tuple)
 
 
 class EventReplication(CaseFlow):
@@ -225,7 +226,7 @@ class EventReplication(CaseFlow):
     def call_at(self, at: float, function) -> None:
         # SimPy schedules a timeout at now + (at - now): the same sum, to the last bit.
         at = self.now + (at - self.now)
-        heapq.heappush(self.heap, (at, NORMAL, next(self.sequence), CALL, function))
+        heapq.heappush(self.heap, (at, next(self.sequence), CALL, function))
 
     # ------------------------------------------------------------------ the loop
     def _run_until(self, end: float) -> None:
@@ -240,10 +241,10 @@ class EventReplication(CaseFlow):
                 break
             else:
                 if not current:
-                    now, _, popped, kind, target = pop(heap)
+                    now, popped, kind, target = pop(heap)
                     self.now = now
-                elif heap and heap[0][0] == now and heap[0][2] < current[0][0]:
-                    _, _, popped, kind, target = pop(heap)  # scheduled for now, and earlier
+                elif heap and heap[0][0] == now and heap[0][1] < current[0][0]:
+                    _, popped, kind, target = pop(heap)  # scheduled for now, and earlier
                 else:
                     popped, kind, target = current.popleft()
                 self.popped = popped
@@ -271,11 +272,11 @@ class EventReplication(CaseFlow):
                     self._next_receipt(target)
                     continue
                 elif kind is GRANT:
-                    self._work(target.desk, target)
+                    self._work(target[1], target)
                     continue
                 elif kind is TRIGGER:  # a release processed: the head takes the server
                     head = target.trigger()
-                    if head is not None and head.process is not None:
+                    if head is not None and head.__class__ is tuple:
                         current.append((next(sequence), GRANT, head))
                     continue
                 else:
@@ -297,9 +298,9 @@ class EventReplication(CaseFlow):
                     if busy > 0:
                         desk.busy_area += busy
                     visit = (process, desk, where[2], work, now, now)
-                    push(heap, (until, NORMAL, next(sequence), DONE, visit))
+                    push(heap, (until, next(sequence), DONE, visit))
                     continue
-                job = Job(process, desk, where[1], where[2], work, now, record)
+                job = (process, desk, where[1], where[2], work, now, record)
                 if desk.request(job):
                     self._work(desk, job)
                 elif desk.queued > desk.peak:
@@ -307,47 +308,52 @@ class EventReplication(CaseFlow):
                 continue
             if wait is None or wait is ENDED:  # resumed by a grant or a join; or ended
                 continue
-            push(heap, (now + wait, NORMAL, next(sequence), RESUME, process))
+            push(heap, (now + wait, next(sequence), RESUME, process))
         self.now = end
 
-    def _work(self, desk: Desk, job: Job) -> None:
-        """A queued job takes its server now: waits and work tallied, its end scheduled. The end's
-        entry holds (process, desk, step id, work, arrived, started); its instant is the end."""
+    def _work(self, desk: Desk, job: tuple) -> None:
+        """A case's queued request takes its server now: waits and work tallied, its end
+        scheduled. The end's entry holds (process, desk, step id, work, arrived, started); its
+        instant is the end."""
         started = self.now
-        arrived, since, work = job.arrived, desk.since, job.work
+        process, _, _, step, work, arrived, record = job
+        since = desk.since
         if started > arrived and started > since:
             desk.wait_area += started - (arrived if arrived > since else since)
         until = started + work
         busy = (until if until < desk.end else desk.end) - (started if started > since else since)
         if busy > 0:
             desk.busy_area += busy
-        visit = (job.process, desk, job.step, work, arrived, started)
-        heapq.heappush(self.heap, (until, NORMAL, next(self.sequence), DONE, visit))
+        visit = (process, desk, step, work, arrived, started)
+        heapq.heappush(self.heap, (until, next(self.sequence), DONE, visit))
         if self.desk_waits is not None and started > arrived:
-            self._waited(job.record, desk.dept.index, arrived, started)
+            self._waited(record, desk.dept.index, arrived, started)
 
     def _arrive(self, service: ServicePlan):
         """`CaseFlow._arrive` without a process to resume at each receipt: run once in its turn at
         the start, it starts the cases received by then and leaves the rest to `ARRIVE` entries,
         scheduled as the process's timeouts would be (`_next_receipt`)."""
-        times = (
-            t
-            for block, _online in receipts(self.plan, service, self.seed, self.replication)
-            for t in block.tolist()
-        )
-        self._next_receipt(Receipts(service, times))
+        blocks = receipts(self.plan, service, self.seed, self.replication)
+        self._next_receipt(Receipts(service, blocks))
         return
         yield  # a generator: started as a process, in its turn
 
     def _next_receipt(self, pending: Receipts) -> None:
         """Start the cases received by now, then schedule the next receipt."""
-        for t in pending.times:
-            now = self.now
+        times, i, now = pending.times, pending.i, self.now
+        while True:
+            if i == len(times):  # the next block of receipts, drawn when it is reached
+                block = next(pending.blocks, None)
+                if block is None:
+                    return
+                times = pending.times = block[0].tolist()
+                i = 0
+                continue
+            t = times[i]
+            i += 1
             if t > now:
-                pending.t = t
-                heapq.heappush(
-                    self.heap, (now + (t - now), NORMAL, next(self.sequence), ARRIVE, pending)
-                )
+                pending.t, pending.i = t, i
+                heapq.heappush(self.heap, (now + (t - now), next(self.sequence), ARRIVE, pending))
                 return
             self.starting.append(self._case(pending.service, t, pending.k))
             pending.k += 1
@@ -368,18 +374,26 @@ class EventReplication(CaseFlow):
         for desk in self.stations:
             jobs = (entry[1] for entry in desk.queue) if desk.prioritised else desk.queue
             for job in jobs:
-                if job.process is not None and not job.cancelled:
-                    yield job.record, desk.dept.index, job.arrived
+                if job.__class__ is tuple:
+                    yield job[6], desk.dept.index, job[5]
 
 
 class Receipts:
-    """A service's receipts still to come (`EventReplication._arrive`): the next one's instant and
-    the number of its case."""
+    """A service's receipts still to come (`EventReplication._arrive`): the blocks not yet drawn,
+    the current block's instants and the index of the next one after `t`, the instant of the
+    receipt scheduled, and the number of its case."""
 
-    __slots__ = ("service", "times", "t", "k")
+    __slots__ = ("service", "blocks", "times", "i", "t", "k")
 
-    def __init__(self, service: ServicePlan, times):
-        self.service, self.times, self.t, self.k = service, times, 0.0, 0
+    def __init__(self, service: ServicePlan, blocks):
+        self.service, self.blocks, self.times, self.i, self.t, self.k = (
+            service,
+            blocks,
+            [],
+            0,
+            0.0,
+            0,
+        )
 
 
 class Join:
