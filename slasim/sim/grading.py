@@ -44,12 +44,59 @@ def _steady_clock(cal) -> bool:
 
 def _position(cal, unit: str, business: np.ndarray) -> np.ndarray:
     """Positions on a limit's axis (wh or wd) of business instants."""
-    return business if unit == "wh" else cal.business_to_day_position(business)
+    return business if unit == "wh" else day_axis(cal).positions(business)
 
 
 def _business_at(cal, unit: str, position: np.ndarray) -> np.ndarray:
     """Business instants at positions on a limit's axis (wh or wd)."""
     return position if unit == "wh" else cal.day_position_to_business(position)
+
+
+class DayAxis:
+    """A calendar's working-day axis for grading: the working day of business instants and their
+    positions, the very numbers of `WorkCalendar.day_of_business` and `business_to_day_position`,
+    by one lookup in a table built once per calendar. The business axis is cut into buckets of a
+    power of two minutes at most half the shortest working day, so an instant's bucket is exact
+    (a scaling, no rounding) and holds at most one start of a working day: the day is the
+    bucket's first one, or the next from that start on. Instants outside the table (and NaN) are
+    left to the calendar."""
+
+    def __init__(self, cal):
+        self.cal, bm = cal, cal.bm_start
+        shortest = float(cal.day_minutes.min()) if len(cal.day_minutes) else 0.0
+        self.top = 0.0  # no table: the calendar answers
+        if shortest > 0:
+            quantum = 2.0 ** math.floor(math.log2(shortest / 2.0))
+            buckets = int(bm[-1] / quantum) + 1
+            if buckets <= 64 * len(bm):
+                self.scale, self.top = 1.0 / quantum, float(bm[-1])
+                self.first = (
+                    np.searchsorted(bm, np.arange(buckets) * quantum, "right") - 1
+                ).astype(np.intp)
+                self.next_start = np.append(bm, np.inf)[self.first + 1]
+
+    def days(self, business: np.ndarray) -> np.ndarray:
+        """The working day holding each business instant (`WorkCalendar.day_of_business`)."""
+        b = business
+        if not (len(b) and b.min() >= 0.0 and b.max() < self.top):
+            return self.cal.day_of_business(b)
+        bucket = (b * self.scale).astype(np.intp)
+        return self.first[bucket] + (b >= self.next_start[bucket]).astype(np.intp)
+
+    def positions(self, business: np.ndarray, days: np.ndarray | None = None) -> np.ndarray:
+        """Working-day positions (`WorkCalendar.business_to_day_position`); `days`: the instants'
+        working days if known."""
+        b = business
+        if not (len(b) and b.min() >= 0.0 and b.max() < self.top):
+            return self.cal.business_to_day_position(b)
+        k = self.days(b) if days is None else days
+        return k.astype(np.float64) + (b - self.cal.bm_start[k]) / self.cal.day_minutes[k]
+
+
+@lru_cache(maxsize=8)
+def day_axis(cal) -> DayAxis:
+    """The `DayAxis` of a calendar (built once)."""
+    return DayAxis(cal)
 
 
 @dataclass(slots=True, eq=False)
@@ -271,7 +318,7 @@ class Grader:
 
     def _grade(self, cases: Cases) -> None:
         """Grade a chunk of finished (or, at the end, open) cases of one ladder into the tallies."""
-        cal, end, services = self.plan.calendar, self.plan.end, self.plan.services
+        end, services = self.plan.end, self.plan.services
         n, size = len(cases), len(services)
         ladder = services[int(cases.service[0])].ladder
         svc, received, accepted, decided, gave_up = (
@@ -285,15 +332,20 @@ class Grader:
         started = ~np.isnan(accepted)
         done = closed & ~gave_up
         pending = ~started & ~closed
-        counts: dict[str, np.ndarray] = {}
+        counts: dict[str, np.ndarray] = {"arrived": np.bincount(svc, minlength=size)}
+        present = np.flatnonzero(counts["arrived"]).tolist()  # the services in this chunk
+        alone = present[0] if len(present) == 1 else None
 
         def count(name: str, mask: np.ndarray, where: np.ndarray = svc) -> None:
-            counts[name] = np.bincount(where[mask], minlength=size)
+            if alone is None:
+                counts[name] = np.bincount(where[mask], minlength=size)
+            else:  # one service: its cases are the ones counted
+                counts[name] = np.zeros(size, np.int64)
+                counts[name][alone] = np.count_nonzero(mask)
 
         def total(name: str, values: np.ndarray, where: np.ndarray = svc) -> None:
             counts[name] = np.bincount(where, weights=values, minlength=size)
 
-        counts["arrived"] = np.bincount(svc, minlength=size)
         stopped = np.minimum(decided, end)  # the decision, or the end for open cases
         total("in_system_sum", stopped - received)
         count("gave_up", gave_up)
@@ -303,13 +355,19 @@ class Grader:
         count("pending_at_mid", (received <= mid) & ~(accepted <= mid) & ~(decided <= mid))
         # Working-day positions, each element's own (so the rows of one wait are taken after).
         # The waits (module docstring): still waiting at the end counts as waiting until the end.
-        day_received = cal.business_to_day_position(received)
+        axis = day_axis(self.plan.calendar)
+        received_days = axis.days(received)
+        day_received = axis.positions(received, received_days)
         waits, lead_wd = {}, None
         for name, stop, rows in (
             ("accept_wait_wd", accepted, started | pending),
             ("applicant_wait_wd", decided, done | ~closed),
         ):
-            wait = cal.business_to_day_position(np.fmin(stop, end)) - day_received
+            stop = np.fmin(stop, end)
+            if name == "accept_wait_wd" and np.array_equal(stop, received):
+                wait = np.zeros(n)  # accepted at receipt: no wait (a position less itself)
+            else:
+                wait = axis.positions(stop) - day_received
             if name == "applicant_wait_wd" and not np.any(decided > end, where=done):
                 lead_wd = wait[done]  # a decision inside the period is its own stop
             every = rows.all()
@@ -317,7 +375,7 @@ class Grader:
             total(f"{name}_sum", wait, where)
             waits[name] = self._histogram(wait, where, size)
         if lead_wd is None:
-            lead_wd = cal.business_to_day_position(decided[done]) - day_received[done]
+            lead_wd = axis.positions(decided[done]) - day_received[done]
         total("lead_wd_sum", lead_wd, svc[done])
         total("lead_hours_sum", (decided[done] - received[done]) / 60.0, svc[done])
         hist = self._histogram(lead_wd, svc[done], size)
@@ -329,7 +387,10 @@ class Grader:
             accepted_cases = cases if every else cases.take(idx)
             counts["accepted"] = np.bincount(s_idx, minlength=size)
             stop = stopped if every else stopped[idx]  # open: frozen at the end
-            in_time, late, fired, cross = self._verdicts(ladder, accepted_cases, stop)
+            same = every and np.array_equal(accepted, received)
+            in_time, late, fired, cross = self._verdicts(
+                ladder, accepted_cases, stop, alone, received_days if same else None
+            )
             finished = done if every else done[idx]
             count("on_time_promised", finished & in_time["promised"], s_idx)
             count("on_time_legal", finished & in_time["legal"], s_idx)
@@ -337,9 +398,8 @@ class Grader:
             count("past_legal", late["legal"], s_idx)
             for level, columns in self._by_level(ladder).items():
                 if level != "green":
-                    reached[level] = np.bincount(
-                        s_idx[fired[:, columns].any(axis=1)], minlength=size
-                    )
+                    count(level, fired[:, columns].any(axis=1), s_idx)
+                    reached[level] = counts.pop(level)
             if self.log is not None:
                 for level, firsts in first_reached(ladder, cross).items():
                     if level != "green":
@@ -354,7 +414,7 @@ class Grader:
                 open_s = s_idx[still_open]
                 for k, level in enumerate(LEVELS):
                     open_levels[level] = np.bincount(open_s[levels == k], minlength=size)
-        for s in np.flatnonzero(counts["arrived"]).tolist():  # the services in this chunk
+        for s in present:
             self._add(self.tallies[s], s, counts, hist, reached, open_levels)
             for name, values in waits.items():
                 getattr(self.tallies[s], name).counts += values[s]
@@ -367,14 +427,18 @@ class Grader:
             out.setdefault(rung.level, []).append(j)
         return out
 
-    def _verdicts(self, ladder: Ladder, cases: Cases, stop: np.ndarray) -> tuple:
+    def _verdicts(
+        self, ladder: Ladder, cases: Cases, stop: np.ndarray, alone=None, days=None
+    ) -> tuple:
         """For accepted cases stopped at business instants `stop` (decision, or the end): per limit
         whether the stop is on time (at or before its due instant) and past it, and which rungs
         fired — as the clocks on the wall axis decide them (`_clocks`, `_crossings`). Cases are
         decided on the business axis where that is sure to agree (`_business_verdicts`), the others
-        by the clocks themselves. Crossing instants only when there is an event log to write."""
+        by the clocks themselves. Crossing instants only when there is an event log to write.
+        `alone`: the one service of every case, if so; `days`: the working days of the acceptances,
+        if known."""
         if self.log is None:
-            quick = self._business_verdicts(ladder, cases, stop)
+            quick = self._business_verdicts(ladder, cases, stop, alone, days)
             if quick is not None:
                 in_time, late, fired, exact = quick
                 rows = np.flatnonzero(exact)
@@ -398,7 +462,9 @@ class Grader:
         cross = self._crossings(ladder, clocks, cases)
         return in_time, late, np.isfinite(cross), cross
 
-    def _business_verdicts(self, ladder: Ladder, cases: Cases, stop: np.ndarray) -> tuple | None:
+    def _business_verdicts(
+        self, ladder: Ladder, cases: Cases, stop: np.ndarray, alone=None, days=None
+    ) -> tuple | None:
         """`_verdicts` on the business axis, without going to wall time and back, and the rows
         (`exact`) whose verdicts must come from the clocks; None when the clocks decide every row.
 
@@ -431,17 +497,23 @@ class Grader:
         clocks, highest = {}, bm_start[-1] - 2 * float(cal.day_minutes.max())
         for ref in REFERENCES:
             unit = getattr(first, ref).unit
+            amount = self._amounts[ref][cases.service if alone is None else alone]
+            amount = np.maximum(amount + 0.0, 0.0)
             if unit == "wh":
-                start = acc
-            else:  # counting starts the working day after acceptance (or on it)
-                k = cal.day_of_business(acc)
-                if len(k) and (k.min() < 0 or k.max() >= len(bm_start) - 2):
-                    return None
-                lo, hi = bm_start[k], bm_start[k + 1]
-                exact |= ((acc - lo < EXACT) & (acc != lo)) | (hi - acc < EXACT)
-                start = k + (0.0 if cal.counting.acceptance_day_counts else 1.0)
-            end = start + np.maximum(self._amounts[ref][cases.service] + 0.0, 0.0)
-            clocks[ref] = unit, start, end if unit == "wh" else cal.day_position_to_business(end)
+                clocks[ref] = unit, acc, acc + amount
+                continue
+            # Counting starts the working day after acceptance (or on it).
+            days = day_axis(cal).days(acc) if days is None else days
+            if len(days) and (days.min() < 0 or days.max() >= len(bm_start) - 2):
+                return None
+            lo, hi = bm_start[days], bm_start[days + 1]
+            exact |= ((acc - lo < EXACT) & (acc != lo)) | (hi - acc < EXACT)
+            start = days + (0.0 if cal.counting.acceptance_day_counts else 1.0)
+            end = start + amount
+            whole = np.all(amount == np.floor(amount)) and end.max() < len(bm_start) - 1
+            # A whole position's business instant is its day's start (`day_position_to_business`).
+            due = bm_start[end.astype(np.intp)] if whole else cal.day_position_to_business(end)
+            clocks[ref] = unit, start, due
         in_time, late = {}, {}
         for ref, (_, _, due) in clocks.items():
             in_time[ref], late[ref] = stop <= due, due < stop
