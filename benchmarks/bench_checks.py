@@ -4,9 +4,16 @@ expected due dates and cards): engine time against a one-case-at-a-time loop ove
 CSV and YAML forms of the same cases (all passing, the CI case) against a bare parse of each file
 (`json.load`, `csv.reader`, PyYAML's C loader), in interleaved rounds, with peak memory.
 
+Each round also times the start-up floor `import numpy, typer` (issue 28) and `python -c pass`:
+"added over floor" is (check - floor) / (bare - pass), what the check adds to the floor against
+what the bare parse adds to an empty Python. Wall and CPU (user + system) times are both given:
+on a shared machine CPU is the steadier. `--reference DIR` times another slasim's check in the
+same rounds (before/after a change: `git archive REV slasim calendars scenarios | tar -x -C DIR`).
+
 Loading the file (parse, validation, building the columns) is reported separately: it happens
 once per file and is not engine time.
-Run: python benchmarks/bench_checks.py [--n 100000] [--rounds 5]
+Run: python benchmarks/bench_checks.py [--n 100000] [--rounds 5] [--forms csv,json]
+[--reference DIR] [--processes-only]
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import argparse
 import csv
 import datetime as dt
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -99,52 +107,115 @@ import os, subprocess, sys, time
 t0 = time.perf_counter()
 child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
 _, status, usage = os.wait4(child.pid, 0)
-print(time.perf_counter() - t0, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status))
+cpu = usage.ru_utime + usage.ru_stime
+print(time.perf_counter() - t0, usage.ru_maxrss / 1024, cpu, os.waitstatus_to_exitcode(status))
 """
 
 
-def process(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak memory (MiB) of one whole process."""
-    out = subprocess.run([sys.executable, "-c", LAUNCH, *args], capture_output=True, text=True)
-    seconds, mib, code = out.stdout.split()
-    if code != "0":
-        raise SystemExit(f"failed ({code}): {' '.join(args)}")
-    return float(seconds), float(mib)
+def process(args: list[str], code: Path | None = None) -> tuple[float, float, float]:
+    """Wall seconds, peak memory (MiB) and CPU seconds (user + system) of one whole process.
+    Children run with a warm bytecode cache (PYTHONDONTWRITEBYTECODE removed: slasim's modules
+    are compiled once, as a wheel install does), from a folder outside any checkout, importing
+    slasim from `code` (default: this checkout)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = str(code or ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", LAUNCH, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tempfile.gettempdir(),
+    )
+    seconds, mib, cpu, status = out.stdout.split()
+    if status != "0":
+        raise SystemExit(f"failed ({status}): {' '.join(args)}")
+    return float(seconds), float(mib), float(cpu)
 
 
+ROOT = Path(__file__).resolve().parent.parent
 FLOOR = "import numpy, typer"  # issue 28's start-up floor: no check can start below it
 
 
-def whole_processes(files: dict[str, Path], rounds: int) -> None:
+def _median_ratio(top: list, bottom: list, k: int = 0) -> str:
+    """Median over rounds of top/bottom (element k of each run: 0 wall, 2 CPU), with its range."""
+    ratios = sorted(a[k] / b[k] for a, b in zip(top, bottom))
+    return f"{statistics.median(ratios):5.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f})"
+
+
+def _added(check: list, floor: list, bare: list, empty: list, k: int = 0) -> str:
+    """What `slasim check` adds over the start-up floor, against what the bare parse adds over
+    an empty Python: (check - floor) / (bare - `python -c pass`), per round; median and range."""
+    ratios = sorted(
+        (c[k] - f[k]) / max(b[k] - e[k], 1e-3) for c, f, b, e in zip(check, floor, bare, empty)
+    )
+    return f"{statistics.median(ratios):5.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f})"
+
+
+def whole_processes(files: dict[str, Path], rounds: int, reference: Path | None) -> None:
     """`slasim check FILE` against a bare parse of FILE, whole processes, interleaved rounds;
-    and the start-up floor against each bare parse (what part of the target it leaves)."""
-    runs: dict = {(form, who): [] for form in files for who in ("check", "bare")}
-    floor = []
+    the start-up floor and an empty Python in the same rounds, for what the check adds over the
+    floor; with `reference` (a copy of another slasim), its check of each file too."""
+    who = ("check", "bare") + (("reference",) if reference else ())
+    runs: dict = {(form, w): [] for form in files for w in who}
+    floor, empty = [], []
+    check = [sys.executable, "-m", "slasim", "check"]
+    for path in files.values():  # warm the bytecode caches, uncounted
+        process([*check, str(path)])
+        if reference:
+            process([*check, str(path)], reference)
     for _ in range(rounds):
         for form, path in files.items():
-            runs[form, "check"].append(
-                process([sys.executable, "-m", "slasim", "check", str(path)])
-            )
+            runs[form, "check"].append(process([*check, str(path)]))
             runs[form, "bare"].append(process([sys.executable, "-c", BARE[form], str(path)]))
+            if reference:
+                runs[form, "reference"].append(process([*check, str(path)], reference))
         floor.append(process([sys.executable, "-c", FLOOR]))
+        empty.append(process([sys.executable, "-c", "pass"]))
     print(f"\nwhole processes, {rounds} interleaved rounds (medians; ratio range over rounds):")
     print(
-        f"{'form':6s} {'check s':>8s} {'bare s':>8s} {'check/bare':>18s} {'check MiB':>10s} {'bare MiB':>9s}"
+        f"{'form':8s} {'check s':>8s} {'bare s':>7s} {'check/bare':>18s} {'CPU check/bare':>18s} "
+        f"{'added over floor':>18s} {'CPU added':>18s} {'MiB check':>9s} {'bare':>5s}"
     )
     for form in files:
-        check, bare = runs[form, "check"], runs[form, "bare"]
-        ratios = sorted(c[0] / b[0] for c, b in zip(check, bare))
+        c, b = runs[form, "check"], runs[form, "bare"]
+
+        def added(c, k=0, b=b, form=form):  # the 2-case file's bare run is an empty Python
+            return "-" if form == "2 cases" else _added(c, floor, b, empty, k)
+
         print(
-            f"{form:7s} {statistics.median(c[0] for c in check):8.2f} "
-            f"{statistics.median(b[0] for b in bare):8.2f} "
-            f"{statistics.median(ratios):6.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f}) "
-            f"{max(c[1] for c in check):10.0f} {max(b[1] for b in bare):9.0f}"
+            f"{form:8s} {statistics.median(x[0] for x in c):8.2f} "
+            f"{statistics.median(x[0] for x in b):7.2f} {_median_ratio(c, b):>18s} "
+            f"{_median_ratio(c, b, 2):>18s} {added(c):>18s} {added(c, 2):>18s} "
+            f"{max(x[1] for x in c):9.0f} {max(x[1] for x in b):5.0f}"
         )
-    print(f"`{FLOOR}`: {statistics.median(f[0] for f in floor):.2f} s, that is", end="")
-    for form in files:
-        ratios = sorted(f[0] / b[0] for f, b in zip(floor, runs[form, "bare"]))
-        print(f" {statistics.median(ratios):.2f}x bare {form}", end=";")
-    print()
+    for name, runs_ in (("floor", floor), ("pass", empty)):
+        print(
+            f"`{FLOOR if name == 'floor' else 'python -c pass'}`: "
+            f"{statistics.median(x[0] for x in runs_):.2f} s (CPU "
+            f"{statistics.median(x[2] for x in runs_):.2f} s)",
+            end="",
+        )
+        if name == "floor":
+            for form in files:
+                print(
+                    f"; {_median_ratio(floor, runs[form, 'bare']).split()[0]} bare {form}", end=""
+                )
+        print()
+    print(
+        "added over floor = (check - floor) / (bare - `python -c pass`): what the check adds to "
+        "the start-up floor, against what the bare parse adds to an empty Python"
+    )
+    if reference:
+        print(f"\nthis checkout against {reference}, the same rounds:")
+        for form in files:
+            c, r = runs[form, "check"], runs[form, "reference"]
+            print(
+                f"{form:8s} check {statistics.median(x[0] for x in c):.2f} s, reference "
+                f"{statistics.median(x[0] for x in r):.2f} s: {_median_ratio(c, r)} wall, "
+                f"{_median_ratio(c, r, 2)} CPU; reference / bare "
+                f"{_median_ratio(r, runs[form, 'bare'])}, added over floor "
+                f"{_added(r, floor, runs[form, 'bare'], empty)}"
+            )
     peak = {form: max(c[1] for c in runs[form, "check"]) for form in files}
     if "yaml" in peak and "json" in peak:
         print(f"peak memory, YAML route / JSON route: {peak['yaml'] / peak['json']:.2f}x")
@@ -158,6 +229,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="interleaved whole-process rounds")
     parser.add_argument(
         "--forms", default="json,csv,yaml,2 cases", help="which files' processes to time"
+    )
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        help="a folder holding another slasim (e.g. `git archive REV slasim calendars scenarios`"
+        " unpacked): its `slasim check` is timed in the same rounds",
+    )
+    parser.add_argument(
+        "--processes-only", action="store_true", help="skip the in-process engine timings"
     )
     args = parser.parse_args()
     raw = {"calendar": "cn", "cards": "warn-before", "cases": make_cases(args.n)}
@@ -192,7 +272,9 @@ def main() -> None:
         tiny.write_text(json.dumps({**raw, "cases": raw["cases"][:2]}), encoding="utf-8")
         forms = {"json": as_json, "csv": as_csv, "yaml": path, "2 cases": tiny}
         forms = {form: forms[form] for form in args.forms.split(",")}
-        whole_processes(forms, args.rounds)
+        whole_processes(forms, args.rounds, args.reference)
+        if args.processes_only:
+            return
         # Loading against checking, the CI case, in interleaved pairs (the machine is noisy).
         pairs = []
         for _ in range(args.pairs):

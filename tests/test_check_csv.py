@@ -5,6 +5,8 @@ line naming the file and the line, or the case and field."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from .helpers import slasim
 
@@ -94,3 +96,64 @@ def test_a_malformed_csv_exits_2_in_one_line_with_file_and_place(tmp_path, body,
     assert out.returncode == 2, out.stdout + out.stderr
     assert f"{path}: {where}" in out.stderr
     assert "Traceback" not in out.stderr and out.stderr.count("\n") == 1
+
+
+# --- The bulk reader against the `csv` module (what a CSV file means is what `csv` reads) ---
+
+PLAIN = "a1-:T ,;=/\n\x00\t\x85\u2028"  # \x85 and \u2028 end no row for the `csv` module
+CELLS = st.text(alphabet=PLAIN, max_size=40) | st.text(alphabet=PLAIN + '\r"', max_size=40)
+
+
+def read_both(text: str, monkeypatch) -> tuple:
+    """What `_table` gives for the text (columns and count, or the error's line) by its bulk
+    split and by the `csv` module's rows (its route for quoted cells)."""
+    from slasim.checks import csv_cases
+    from slasim.io.errors import SlasimError
+
+    got = []
+    for lines in (csv_cases._lines, lambda text: None):
+        monkeypatch.setattr(csv_cases, "_lines", lines)
+        try:
+            cells, n = csv_cases._table(text, "f.csv")
+            got.append(({name: list(column) for name, column in cells.items()}, n))
+        except SlasimError as exc:
+            got.append(str(exc))
+    monkeypatch.undo()
+    return tuple(got)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(["name,accepted,limit", "limit, name ,accepted,due", "name,accepted", ""]),
+    st.lists(CELLS, max_size=6),
+    st.sampled_from(["\n", "\r\n", "\r", ""]),
+    st.sampled_from(["", "\n", "\n\n", "\r\n\r\n"]),
+)
+def test_the_bulk_csv_split_reads_what_the_csv_module_reads(header, lines, end, tail):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        bulk, module = read_both(end.join([header, *lines]) + tail, monkeypatch)
+    assert bulk == module
+
+
+def test_the_bulk_csv_split_takes_crlf_and_mixed_line_ends_and_blank_lines(monkeypatch):
+    # Worked by hand: three rows of three cells, however the lines end; a blank line inside is a
+    # row of no cell (line 3), blank lines at the end are dropped.
+    for end in ("\n", "\r\n"):
+        text = end.join(["name,accepted,limit", "a,2025-01-06,5wd", "b, 2025-01-07 ,"]) + end * 3
+        bulk, module = read_both(text, monkeypatch)
+        assert (
+            bulk
+            == module
+            == (
+                {
+                    "name": ["a", "b"],
+                    "accepted": ["2025-01-06", " 2025-01-07 "],
+                    "limit": ["5wd", ""],
+                },
+                2,
+            )
+        )
+    mixed = "name,accepted,limit\r\na,2025-01-06,5wd\nb,2025-01-07,5wd\r\n"
+    assert read_both(mixed, monkeypatch)[0][1] == 2
+    blank = "name,accepted,limit\na,2025-01-06,5wd\n\nb,2025-01-07,5wd\n"
+    assert read_both(blank, monkeypatch) == ("f.csv: line 3: 0 cells, the header has 3",) * 2

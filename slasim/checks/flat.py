@@ -71,6 +71,13 @@ class FlatCases(Sequence):
         self.due_refs = fields.get("due_refs")
         # cases with card checks, their counts, instants and levels, in order; None: look
         self.cards = fields.get("cards")
+        # one row per pause (cases, slots, froms, tos, kinds, details); None: look
+        self.pause_rows = fields.get("pause_rows")
+        # (cases with extensions, their extension texts as tuples); None: look
+        self.ext_rows = fields.get("ext_rows")
+        # every field as its reader built it (texts or None; `due`, `card_at`, `pauses` and
+        # `extensions` of the shapes they take): their types need no check
+        self.typed = fields.get("typed", False)
 
     @classmethod
     def of_dicts(cls, cases: list) -> FlatCases:
@@ -185,12 +192,17 @@ class FlatCases(Sequence):
             _types(values, TEXT if key in ("accepted", "legal") else TEXT_OR_NONE)
         if not printable:
             raise NotFlat  # `plain_name` may refuse it: let the models say
-        _types(self.extensions, {list, NONE})
-        _types(self.due, {str, dict, NONE})
-        _types(self.card_at, {dict, NONE})
-        extended = list(compress(range(n), self.extensions))
-        _types(chain.from_iterable(self.extensions[i] for i in extended), TEXT)
-        ext_texts = set(chain.from_iterable(self.extensions[i] for i in extended))
+        if self.ext_rows is not None:
+            extended, ext_lists = self.ext_rows
+        else:
+            _types(self.extensions, {list, NONE})
+            extended = list(compress(range(n), self.extensions))
+            ext_lists = [self.extensions[i] for i in extended]
+            _types(chain.from_iterable(ext_lists), TEXT)
+        if not self.typed:
+            _types(self.due, {str, dict, NONE})
+            _types(self.card_at, {dict, NONE})
+        ext_texts = set(chain.from_iterable(ext_lists))
         limit_texts = distinct["legal"] | distinct["promised"] | ext_texts
         limit_texts.discard(None)
         try:
@@ -222,10 +234,13 @@ class FlatCases(Sequence):
         _types(at, TEXT)
         if not levels <= LEVEL_INDEX.keys():
             raise NotFlat
-        rows = [(i, j, *p) for i, ps in enumerate(self.pauses) if ps for j, p in enumerate(ps)]
-        p_case, p_slot, p_from, p_to, kinds, details = (
-            map(list, zip(*rows)) if rows else ([], [], [], [], [], [])
-        )
+        if self.pause_rows is not None:
+            p_case, p_slot, p_from, p_to, kinds, details = self.pause_rows
+        else:
+            rows = [(i, j, *p) for i, ps in enumerate(self.pauses) if ps for j, p in enumerate(ps)]
+            p_case, p_slot, p_from, p_to, kinds, details = (
+                map(list, zip(*rows)) if rows else ([], [], [], [], [], [])
+            )
         _types(p_from, TEXT)
         _types(p_to, TEXT_OR_NONE)
         _types(kinds, TEXT)
@@ -290,7 +305,8 @@ class FlatCases(Sequence):
             if (decided_m < accepted_m).any():
                 raise NotFlat  # an order only the zones show: the models' columns say where
             pause_to = minutes(p_to, p_case)
-            pause_to[[k for k, t in enumerate(p_to) if t is None]] = np.inf
+            if None in p_to:
+                pause_to[[k for k, t in enumerate(p_to) if t is None]] = np.inf
             return CaseColumns(
                 name=self.name,
                 article=self.article,
@@ -306,11 +322,9 @@ class FlatCases(Sequence):
                 pause_from=minutes(p_from, p_case),
                 pause_to=pause_to,
                 extended=_index(extended),
-                extensions=[
-                    tuple(map(self.limit.__getitem__, self.extensions[i])) for i in extended
-                ],
+                extensions=_canonical_lists(ext_lists, self.limit),
                 due={
-                    ref: (minutes(values), timed_at[slots(values)])
+                    ref: _due_column(values, minutes, slots, minute_at, timed_at, aware)
                     for ref, values in (("legal", legal_due), ("promised", promised_due))
                 },
                 unknown_refs=unknown_refs,
@@ -401,6 +415,44 @@ class FlatCases(Sequence):
         if self.card_at[i]:
             case["expect"]["card_at"] = self.card_at[i]
         return case
+
+
+def _canonical_lists(lists: list, limit: dict) -> list[tuple[str, ...]]:
+    """Each list of limit texts as the tuple of their canonical texts (worked out once per
+    distinct list where the lists are tuples, as the CSV reader gives them)."""
+    try:
+        known = {x: tuple(map(limit.__getitem__, x)) for x in set(lists)}
+    except TypeError:  # lists: one by one
+        return [tuple(map(limit.__getitem__, x)) for x in lists]
+    return list(map(known.__getitem__, lists))
+
+
+def _due_column(values: list, minutes, slots, minute_at, timed_at, aware) -> tuple:
+    """(wall minutes, is-a-datetime) of a column of expected due texts (None: no expectation),
+    each text's slot looked up once."""
+    if values.count(None) == len(values):
+        return np.full(len(values), np.nan), np.zeros(len(values), bool)
+    if aware:
+        return minutes(values), timed_at[slots(values)]
+    at = slots(values)
+    return minute_at[at], timed_at[at]
+
+
+class Lazy(Sequence):
+    """A column whose values are built from its cells when asked: `parse(cell)`, None where the
+    cell is None (a case's pauses, dues or cards, needed only when a report shows the case)."""
+
+    def __init__(self, cells: Sequence, parse):
+        self.cells, self.parse = cells, parse
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        cell = self.cells[i]
+        return None if cell is None else self.parse(cell)
 
 
 class _Rows(Sequence):
