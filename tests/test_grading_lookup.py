@@ -51,6 +51,12 @@ class ByClocks(Grader):
         return None
 
 
+def histogram(values, service, size):
+    return np.bincount(
+        service * HIST_BINS + LogHistogram.bins(values), minlength=size * HIST_BINS
+    ).reshape(size, HIST_BINS)
+
+
 def today_grade(grader: Grader, cases: Cases) -> None:
     """`Grader._grade` as it was before grading decided on the business axis (the oracle)."""
     cal, end, services = grader.plan.calendar, grader.plan.end, grader.plan.services
@@ -86,10 +92,10 @@ def today_grade(grader: Grader, cases: Cases) -> None:
         stopped = np.where(np.isfinite(stop[rows]), stop[rows], end)
         wait = cal.business_to_day_position(np.minimum(stopped, end)) - day_received[rows]
         total(f"{name}_sum", wait, svc[rows])
-        waits[name] = Grader._histogram(wait, svc[rows], size)
+        waits[name] = histogram(wait, svc[rows], size)
     total("lead_wd_sum", lead_wd, svc[done])
     total("lead_hours_sum", (decided[done] - received[done]) / 60.0, svc[done])
-    hist = Grader._histogram(lead_wd, svc[done], size)
+    hist = histogram(lead_wd, svc[done], size)
     idx = np.flatnonzero(started)
     reached, open_levels = {}, {}
     if len(idx):

@@ -358,7 +358,7 @@ class Grader:
         axis = day_axis(self.plan.calendar)
         received_days = axis.days(received)
         day_received = axis.positions(received, received_days)
-        waits, lead_wd = {}, None
+        waits, lead = {}, None
         for name, stop, rows in (
             ("accept_wait_wd", accepted, started | pending),
             ("applicant_wait_wd", decided, done | ~closed),
@@ -368,17 +368,19 @@ class Grader:
                 wait = np.zeros(n)  # accepted at receipt: no wait (a position less itself)
             else:
                 wait = axis.positions(stop) - day_received
+            bins = LogHistogram.bins(wait) if wait.any() else np.zeros(n, np.int64)
             if name == "applicant_wait_wd" and not np.any(decided > end, where=done):
-                lead_wd = wait[done]  # a decision inside the period is its own stop
+                lead = wait[done], bins[done]  # a decision inside the period is its own stop
             every = rows.all()
-            wait, where = (wait, svc) if every else (wait[rows], svc[rows])
+            wait, bins, where = (wait, bins, svc) if every else (wait[rows], bins[rows], svc[rows])
             total(f"{name}_sum", wait, where)
-            waits[name] = self._histogram(wait, where, size)
-        if lead_wd is None:
+            waits[name] = self._histogram(bins, where, size)
+        if lead is None:
             lead_wd = axis.positions(decided[done]) - day_received[done]
-        total("lead_wd_sum", lead_wd, svc[done])
+            lead = lead_wd, LogHistogram.bins(lead_wd)
+        total("lead_wd_sum", lead[0], svc[done])
         total("lead_hours_sum", (decided[done] - received[done]) / 60.0, svc[done])
-        hist = self._histogram(lead_wd, svc[done], size)
+        hist = self._histogram(lead[1], svc[done], size)
         idx = np.flatnonzero(started)
         reached, open_levels = {}, {}
         if len(idx):
@@ -540,11 +542,12 @@ class Grader:
         return in_time, late, fired, exact
 
     @staticmethod
-    def _histogram(values: np.ndarray, service: np.ndarray, size: int) -> np.ndarray:
-        """(services, bins) counts of values in the log-spaced bins, per service."""
-        return np.bincount(
-            service * HIST_BINS + LogHistogram.bins(values), minlength=size * HIST_BINS
-        ).reshape(size, HIST_BINS)
+    def _histogram(bins: np.ndarray, service: np.ndarray, size: int) -> np.ndarray:
+        """(services, bins) counts of values in the log-spaced bins (`LogHistogram.bins`, zeros
+        in bin 0), per service."""
+        return np.bincount(service * HIST_BINS + bins, minlength=size * HIST_BINS).reshape(
+            size, HIST_BINS
+        )
 
     @staticmethod
     def _add(tally: ServiceTally, s: int, counts: dict, hist, reached: dict, open_levels: dict):
