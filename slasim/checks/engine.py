@@ -167,21 +167,40 @@ class CaseBatch:
         self.clocks: dict[str, list] = {}
         all_limits = [Limit.parse(t) for t in cols.limit_texts]  # parsed once per text
         for ref, codes in (("promised", cols.promised), ("legal", cols.legal)):
-            limits = all_limits
-            ext = np.zeros(n)
-            totals: dict = {}  # (extension texts, unit) → total: files repeat their extensions
-            for i, texts in zip(cols.extended.tolist(), cols.extensions):
-                unit = limits[codes[i]].unit
-                total = totals.get((texts, unit))
-                if total is None:
-                    try:
-                        total = totals[texts, unit] = extension_total(texts, unit, ext_rule)
-                    except SlasimError as exc:
-                        raise exc.located(source, f"cases[{where[i]}]") from None
-                ext[i] = total
-                if total and unit != ext_rule.max_total.unit:
-                    ext[i] = self._cap_across_units(i, limits[codes[i]], total, ext_rule)
-            self.clocks[ref] = self._by_unit(codes, limits, ext, stopped)
+            ext = self._extensions(cols, codes, all_limits, ext_rule, source)
+            self.clocks[ref] = self._by_unit(codes, all_limits, ext, stopped)
+
+    def _extensions(
+        self, cols: CaseColumns, codes, limits: list[Limit], rule, source
+    ) -> np.ndarray:
+        """Each case's total extension on its limit's axis (0 without one), worked out once per
+        distinct list of extensions and unit (files repeat them), then capped case by case only
+        where the cap is in another unit; the first case (in file order) whose extensions are
+        refused is the located error."""
+        ext = np.zeros(len(self.accepted))
+        if not len(cols.extended):
+            return ext
+        rows = cols.extended.tolist()
+        units = [limits[c].unit for c in codes[cols.extended].tolist()]
+        pairs = list(zip(cols.extensions, units))
+        totals, refused = {}, None
+        for k, pair in enumerate(pairs):
+            if pair not in totals:
+                try:
+                    totals[pair] = extension_total(*pair, rule)
+                except SlasimError as exc:
+                    refused = (k, exc)
+                    break
+        rows = rows if refused is None else rows[: refused[0]]
+        totals_of = list(map(totals.__getitem__, pairs[: len(rows)]))
+        ext[rows] = totals_of
+        for k, total in enumerate(totals_of):
+            if total and units[k] != rule.max_total.unit:
+                i = rows[k]
+                ext[i] = self._cap_across_units(i, limits[codes[i]], total, rule)
+        if refused is not None:
+            raise refused[1].located(source, f"cases[{self.where[cols.extended[refused[0]]]}]")
+        return ext
 
     def _no_skipped_times(self, cols: CaseColumns, source: str) -> None:
         """Refuse a naive local time the calendar's zone skips (a spring-forward hour), located."""
@@ -271,16 +290,25 @@ class CaseBatch:
         many pauses never pads every other case to its width: the pause arrays hold at most about
         twice the file's pauses plus one row per case."""
         groups = []
-        units = np.array([lim.unit for lim in limits])[codes]
+        names = sorted({lim.unit for lim in limits})
+        units = np.array([names.index(lim.unit) for lim in limits])[codes]
         amounts = np.array([lim.axis_amount for lim in limits])[codes]
         started = ~np.isnan(self.accepted)
         count = np.zeros(len(self.accepted), np.int64)
-        np.maximum.at(count, self.pause_rows[0], self.pause_rows[1] + 1)
+        case, slot = self.pause_rows[:2]
+        if len(case) and (np.diff(case) > 0).all():  # at most one pause per case
+            count[case] = slot + 1
+        else:
+            np.maximum.at(count, case, slot + 1)
         width = np.where(count > 0, 1 << np.ceil(np.log2(np.maximum(count, 1))).astype(int), 0)
         width = np.maximum(width, count)
-        for unit in sorted({lim.unit for lim in limits}):
-            for w in np.flatnonzero(np.bincount(width)).tolist():  # the widths, ascending
-                idx = np.flatnonzero((units == unit) & started & (width == w))
+        widths = np.flatnonzero(np.bincount(width)).tolist()  # ascending
+        for u, unit in enumerate(names):
+            mine = (units == u) & started
+            for w in widths:
+                idx = (
+                    np.flatnonzero(mine & (width == w)) if len(widths) > 1 else np.flatnonzero(mine)
+                )
                 if len(idx):
                     batch = ClockBatch(
                         self.cal,
@@ -316,9 +344,9 @@ def _run_checks(check: CheckFile | FlatFile, source: str) -> list[Outcome]:
         names = [check.calendar] * n
     else:
         names = [name or check.calendar for name in cols.calendar]
-    by_calendar: dict[str, list[int]] = {}
+    by_calendar: dict[str, list[int] | range] = {}
     if len(set(names)) == 1:
-        by_calendar[names[0]] = list(range(n))
+        by_calendar[names[0]] = range(n)
     else:
         for i, name in enumerate(names):
             by_calendar.setdefault(name, []).append(i)
@@ -331,11 +359,14 @@ def _run_checks(check: CheckFile | FlatFile, source: str) -> list[Outcome]:
             cal = load_calendar(cal_name)
         except SlasimError as exc:
             raise exc.located(source, "calendar") from None
+        if len(index) == len(check.cases):  # every case (in order)
+            where = np.arange(len(index))
+            batch = CaseBatch(cal, check.cases, cols, check.rules, source, where)
+            return judge(cal, batch, check.cases, cols, ladder, source)
         where = np.array(index)
-        group = cols if len(index) == len(check.cases) else cols.take(where)
+        group = cols.take(where)
         cases = check.cases
-        if len(index) != len(cases):
-            cases = cases.take(index) if hasattr(cases, "take") else [cases[i] for i in index]
+        cases = cases.take(index) if hasattr(cases, "take") else [cases[i] for i in index]
         batch = CaseBatch(cal, cases, group, check.rules, source, where)
         for pos, outcome in zip(index, judge(cal, batch, cases, group, ladder, source)):
             outcomes[pos] = outcome
