@@ -22,6 +22,9 @@ from .helpers import slasim_process
 distributed = pytest.importorskip("distributed")
 
 ANNOUNCED = 2_500_000_000  # bytes the fake scheduler says its first message holds
+# A wait lasts as long as the processes that bring its condition about are alive; this only
+# guards against one of them hanging alive (seconds, far beyond any wait on a loaded machine).
+HUNG = 300.0
 
 
 def _start(*args: str, log: Path) -> subprocess.Popen:
@@ -29,14 +32,21 @@ def _start(*args: str, log: Path) -> subprocess.Popen:
         return subprocess.Popen([sys.executable, "-m", *args], stdout=sink, stderr=sink)
 
 
-def _wait_for(condition, what: str, limit: float = 15.0):
-    deadline = time.monotonic() + limit
+def _wait_for(condition, what: str, *makers: tuple[subprocess.Popen, Path]):
+    """Poll `condition` until it holds. Its deadline is the life of the processes that make it
+    come true (`makers`, each with its log): once one of them has ended it never will, and the
+    wait fails at once with that process's log, however loaded the machine is."""
+    deadline = time.monotonic() + HUNG
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
+        for process, log in makers:
+            if process.poll() is not None:
+                tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+                raise AssertionError(f"{what}: exit {process.returncode} first\n{tail}")
         time.sleep(0.1)
-    raise AssertionError(f"{what} not ready within {limit:g} s")
+    raise AssertionError(f"{what}: still not there after {HUNG:g} s, its processes alive")
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -63,11 +73,13 @@ def test_a_scheduler_killed_mid_run_is_one_line_and_leaves_the_out_set_as_it_was
         str(info),
         log=tmp_path / "scheduler.log",
     )
+    started = (scheduler, tmp_path / "scheduler.log")
     worker = None
     try:
         address = _wait_for(
             lambda: info.exists() and json.loads(info.read_text() or "{}").get("address"),
-            "the scheduler",
+            "the scheduler's address",
+            started,
         )
         worker = _start(
             "distributed.cli.dask_worker",
@@ -78,24 +90,41 @@ def test_a_scheduler_killed_mid_run_is_one_line_and_leaves_the_out_set_as_it_was
             "--no-dashboard",
             log=tmp_path / "worker.log",
         )
-        with distributed.Client(address, timeout="15s") as client:
-            client.wait_for_workers(1, timeout=15)
+        working = (worker, tmp_path / "worker.log")
+        with distributed.Client(address, timeout=f"{HUNG:g}s") as client:
+
+            def workers(dask_scheduler=None) -> int:
+                return len(dask_scheduler.workers)
+
+            _wait_for(lambda: client.run_on_scheduler(workers), "a worker", started, working)
             # SimPy, ~0.4 s a replication on one worker thread: 30 replications outlast the kill.
-            run = subprocess.Popen(
-                [sys.executable, "-m", "slasim", "run", "district-centre"]
-                + ["--set", "engine=simpy", "--reps", "30", "--scheduler", address]
-                + ["--out", str(out)],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
+            run_log = tmp_path / "run.log"  # its stderr, read once it has ended
+            with run_log.open("w") as stderr_sink:
+                run = subprocess.Popen(
+                    [sys.executable, "-m", "slasim", "run", "district-centre"]
+                    + ["--set", "engine=simpy", "--reps", "30", "--scheduler", address]
+                    + ["--out", str(out)],
+                    stdout=subprocess.PIPE,
+                    stderr=stderr_sink,
+                    text=True,
+                )
+
+            def handed_out(dask_worker=None) -> int:
+                """Results the worker has been asked for (through the scheduler or not): the run
+                asks for them one by one, in order; this test's client asks for none."""
+                return dask_worker.transfer_outgoing_count_total
+
+            # Its second result asked for, the run holds the first, and most are still to come.
+            _wait_for(
+                lambda: sum(client.run(handed_out).values()) >= 2,
+                "the run's first result",
+                (run, run_log),
+                started,
+                working,
             )
-
-            def finished_tasks(dask_scheduler=None) -> int:
-                return sum(ts.state == "memory" for ts in dask_scheduler.tasks.values())
-
-            _wait_for(lambda: client.run_on_scheduler(finished_tasks) >= 3, "3 replications")
         scheduler.send_signal(signal.SIGKILL)
-        stdout, stderr = run.communicate(timeout=30)
+        stdout, _ = run.communicate(timeout=HUNG)  # slasim's own waits end it (sim.cluster)
+        stderr = run_log.read_text()
     finally:
         for process in (scheduler, worker):
             if process is not None:
@@ -116,7 +145,7 @@ def test_a_scheduler_killed_mid_run_is_one_line_and_leaves_the_out_set_as_it_was
     assert 0 < done < 29 and done + left == 29
     assert _files(out) == before  # the earlier set untouched, nothing staged left beside it
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["out", "scheduler.json", "scheduler.log", "worker.log"]
+        ["out", "run.log", "scheduler.json", "scheduler.log", "worker.log"]
     )
 
 
@@ -148,9 +177,20 @@ class _FakeScheduler:
             writer.close()
 
     def close(self):
-        self.loop.call_soon_threadsafe(self.server.close)
+        """Stop listening and end the connections still served (each closes its writer while the
+        loop runs, not when the loop is collected: no 'Task was destroyed' at exit)."""
+
+        async def shut():
+            self.server.close()
+            serving = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in serving:
+                task.cancel()
+            await asyncio.gather(*serving, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(shut(), self.loop).result(timeout=HUNG)
         self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
+        self.thread.join(HUNG)
+        self.loop.close()
 
 
 MEASURED = """
