@@ -356,25 +356,32 @@ class DeskNode(StepNode):
     def __call__(self, tokens: np.ndarray, watermark: float) -> np.ndarray:
         rows = np.concatenate([self.held, tokens]) if len(self.held) else tokens
         ready = rows[:, TIME] < watermark
-        self.held = rows[~ready]
-        rows = rows[ready]
+        if ready.all():  # nothing to hold back (a route's first desk: the batch is all before)
+            self.held = np.empty((0, rows.shape[1]))
+            # The rows are changed as they leave: the caller's own array may go to other
+            # branches of a parallel group too.
+            rows = rows.copy() if rows is tokens else rows
+        else:
+            self.held = rows[~ready]
+            rows = rows[ready]
         if not len(rows):
             return rows
-        rows = rows[np.lexsort((rows[:, NUMBER], rows[:, SCHEDULED], rows[:, TIME]))]
-        arrived, work = (
-            rows[:, TIME].copy(),
-            rows[:, self.column],
-        )  # work draws are in office minutes
-        started = np.array(serve(arrived.tolist(), work.tolist(), self.free, self.changes))
-        self._measure(arrived, started, work, watermark)
-        return self.leave(rows, arrived, started, started + work, work)
+        time = rows[:, TIME]
+        if not (time[1:] > time[:-1]).all():  # distinct instants in order need no sort
+            rows = rows[np.lexsort((rows[:, NUMBER], rows[:, SCHEDULED], rows[:, TIME]))]
+        arrived = rows[:, TIME].copy()
+        work = rows[:, self.column]  # work draws are in office minutes
+        starts = serve(arrived.tolist(), work.tolist(), self.free, self.changes)
+        started = np.fromiter(starts, np.float64, len(starts))
+        left = started + work
+        self._measure(arrived, started, left, watermark)
+        return self.leave(rows, arrived, started, left, work)
 
     def _measure(
-        self, arrived: np.ndarray, started: np.ndarray, work: np.ndarray, watermark: float
+        self, arrived: np.ndarray, started: np.ndarray, left: np.ndarray, watermark: float
     ) -> None:
         since, end, desk, tally = self.plan.warmup_end, self.plan.end, self.desk, self.tally
         waited = started > arrived
-        left = started + work
         counted = waited & (left >= since) & (left < end)
         tally.wait += float((started - arrived)[counted].sum())
         tally.waited += int(counted.sum())
@@ -383,8 +390,7 @@ class DeskNode(StepNode):
         busy = np.minimum(left, end) - np.maximum(started, since)
         desk.busy_area += float(busy[busy > 0].sum())
         # Longest queue: at the end of the warm-up, and at every join inside the window. Starts are
-        # in
-        # arrival order, so the queue a case joins is the earlier cases that start after its
+        # in arrival order, so the queue a case joins is the earlier cases that start after its
         # arrival.
         starts = np.concatenate([self.later_starts, started])
         joins = np.flatnonzero(waited & (arrived >= since) & (arrived < end))
