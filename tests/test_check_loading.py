@@ -507,3 +507,39 @@ def test_a_malformed_flat_file_still_gives_the_models_one_located_line(tmp_path)
         assert done.returncode == 2, done.stderr
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"error: {path}{where}"), lines
+
+
+INSTANT_TEXTS = st.sampled_from(
+    ["2025-01-06", "20250106", "2025-01-06T09:30", "2025-01-06 09:30", " 2025-01-06", "2025-02-30"]
+    + ["2025-01-06T09:30+08:00", "2025-01-06T09:30Z", "2025-01-06T09:30 +08:00", "2025-W02-1"]
+    + ["2025-01-06T09:30:15.5", "2025-01-06\t", "x", "", "2025-01-06T24:00"]
+) | st.text(alphabet="0123456789-:T Z+.", max_size=22)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sets(INSTANT_TEXTS, max_size=6))
+def test_instants_in_bulk_are_read_as_one_at_a_time(texts):
+    from slasim.calendar.units import parse_instant
+    from slasim.checks.columns import _instants
+
+    want = {}
+    for t in texts:  # the one parser of instants, text by text
+        try:
+            want[t] = parse_instant(t)
+        except SlasimError:
+            want = ValueError
+            break
+    try:
+        got = _instants(texts)
+    except ValueError:
+        got = ValueError
+    assert (
+        got == want
+        if want is ValueError
+        else got == want
+        and all(
+            type(got[t]) is type(want[t])
+            and getattr(got[t], "tzinfo", None) == getattr(want[t], "tzinfo", None)
+            for t in texts
+        )
+    )

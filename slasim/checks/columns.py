@@ -50,6 +50,23 @@ def _instant(value):
     return known
 
 
+def _instants(texts) -> dict:
+    """Each text's instant, as `_instant` reads it (ValueError for the first it refuses); plain
+    texts (no space around or inside) are read in bulk by the same `fromisoformat` parsers,
+    which is what `parse_instant` does with such a text."""
+    plain = [t for t in texts if type(t) is str and " " not in t and t == t.strip()]
+    short = [t for t in plain if len(t) <= 10]
+    long = [t for t in plain if len(t) > 10]
+    try:
+        out = dict(zip(short, map(dt.date.fromisoformat, short)))
+        out.update(zip(long, map(dt.datetime.fromisoformat, long)))
+    except ValueError:
+        out = {}  # one is refused: `_instant` says which, with its message
+    if len(out) != len(texts):
+        out.update((t, _instant(t)) for t in texts if t not in out)
+    return out
+
+
 def _before(a: Instant, b: Instant) -> bool:
     """Whether instant a is strictly before b (a bare date is its 00:00; instants of which one has
     a UTC offset and the other not are not compared here)."""

@@ -22,7 +22,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from slasim.calendar.units import instants_to_minutes
-from slasim.checks.columns import LEVEL_INDEX, CaseColumns, _before, _instant
+from slasim.checks.columns import LEVEL_INDEX, CaseColumns, _before, _instants
 from slasim.clock.articles import PAUSE_KINDS
 from slasim.clock.cards import REFERENCES
 from slasim.clock.limits import _pair_problem, canonical_limit
@@ -207,7 +207,11 @@ class FlatCases(Sequence):
         limit_texts.discard(None)
         try:
             self.limit = {t: canonical_limit(t) for t in limit_texts}
-            pairs = set(zip(self.promised, self.legal))
+            pairs = (
+                {(p, g) for p in distinct["promised"] for g in distinct["legal"]}
+                if len(distinct["legal"]) == 1
+                else set(zip(self.promised, self.legal))
+            )
             if any(_pair_problem(self.limit[p], self.limit[g]) for p, g in pairs if p is not None):
                 raise NotFlat
         except (SlasimError, ValueError):
@@ -225,7 +229,8 @@ class FlatCases(Sequence):
             counts = list(map(len, card_dicts))
             c_time = list(chain.from_iterable(card_dicts))
             c_level = list(chain.from_iterable(map(dict.values, card_dicts)))
-        c_case = np.repeat(_index(needs_cards), counts)
+        needs = _index(needs_cards)
+        c_case = needs if counts.count(1) == len(counts) else np.repeat(needs, counts)
         try:
             at = set(c_time)  # two texts of one instant: the models keep one entry of a case's two
             levels = set(c_level)
@@ -256,7 +261,7 @@ class FlatCases(Sequence):
         texts |= due_texts | due_values
         texts.discard(None)
         try:
-            self.when = {t: _instant(t) for t in texts}
+            self.when = _instants(texts)
         except ValueError:
             raise NotFlat from None
         if len({self.when[t] for t in at}) != len(at):
@@ -277,7 +282,7 @@ class FlatCases(Sequence):
         timed_at = np.array([type(self.when[t]) is dt.datetime for t in order] + [False])
 
         def slots(values) -> np.ndarray:
-            return np.fromiter(map(slot.__getitem__, values), np.intp, len(values))
+            return _codes(values, slot)
 
         def build(zone_of) -> CaseColumns:
             zones = [zone_of(c) for c in self.calendar] if aware else None
@@ -297,9 +302,9 @@ class FlatCases(Sequence):
             canonical = map(self.limit.__getitem__, chain(legal_texts, promised_texts))
             code = {t: k for k, t in enumerate(dict.fromkeys(canonical))}
             code_of = {t: code[self.limit[t]] for t in chain(legal_texts, promised_texts)}
-            legal = np.fromiter(map(code_of.__getitem__, self.legal), np.int64, n)
+            legal = _codes(self.legal, code_of, legal_texts)
             code_of[None] = -1
-            promised = np.fromiter(map(code_of.__getitem__, self.promised), np.int64, n)
+            promised = _codes(self.promised, code_of)
             promised = np.where(promised < 0, legal, promised)
             accepted_m, decided_m = minutes(self.accepted), minutes(self.decided)
             if (decided_m < accepted_m).any():
@@ -330,10 +335,8 @@ class FlatCases(Sequence):
                 unknown_refs=unknown_refs,
                 card_case=_index(c_case),
                 card_time=minutes(c_time, c_case),
-                card_level=np.fromiter(
-                    map(LEVEL_INDEX.__getitem__, c_level), np.int64, len(c_level)
-                ),
-                needs_cards=_index(needs_cards),
+                card_level=_codes(c_level, LEVEL_INDEX, levels),
+                needs_cards=needs,
                 rare=_index([]),
             )
 
@@ -415,6 +418,17 @@ class FlatCases(Sequence):
         if self.card_at[i]:
             case["expect"]["card_at"] = self.card_at[i]
         return case
+
+
+def _codes(values: list, code: dict, distinct=None) -> np.ndarray:
+    """Each value's code (`code[value]`) as an array; one lookup when the values are all one
+    (`distinct`: the values' distinct ones, when known)."""
+    if distinct is None and values:
+        first = values[0]
+        distinct = (first,) if values.count(first) == len(values) else ()
+    if len(distinct) == 1:
+        return np.full(len(values), code[next(iter(distinct))], np.int64)
+    return np.fromiter(map(code.__getitem__, values), np.int64, len(values))
 
 
 def _canonical_lists(lists: list, limit: dict) -> list[tuple[str, ...]]:
