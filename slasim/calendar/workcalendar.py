@@ -567,7 +567,7 @@ class WorkCalendar:
         days = getattr(self, "_days", None)
         if days is None:
             days = self._days_tables()
-        bm, walls, shapes, first, last, on_day = days
+        bm, walls, shapes, first, last, on_day, before_day = days
         whole = math.floor(business)
         frac = business - whole
         k = bisect.bisect_right(bm, whole) - 1
@@ -590,11 +590,11 @@ class WorkCalendar:
         day = math.floor(minutes / MINUTES_PER_DAY)
         if not first <= day <= last:
             return None
-        place = on_day[day - first]
-        if place is None:  # its clocks change
+        intervals = on_day[day - first]
+        if intervals is None:  # its clocks change
             return None
-        k, intervals = place
-        if intervals is None:  # a rest day: the next opening
+        k = before_day[day - first]
+        if not intervals:  # a rest day: the next opening
             return bm[k] + 0.0
         in_day = minutes - day * MINUTES_PER_DAY
         within = -0.0  # numpy's sum of a short row: in order, from -0.0
@@ -605,9 +605,9 @@ class WorkCalendar:
     def _days_tables(self) -> tuple:
         """What `_days_after_one` reads: business minutes before each working day; each working
         day's midnight in wall minutes and its office intervals' (closes counted from the day's
-        office start, office minutes before each, openings), None where clocks change; and per
-        table day its working-day count and (opening, length) pairs (None on a rest day), or None
-        where clocks change."""
+        office start, office minutes before each, openings), None where clocks change; per table
+        day its office intervals' (opening, length) pairs (none on a rest day), None where clocks
+        change; and per table day the working days before it."""
         t = self._scalar_tables()
         shapes = []
         for cum, lengths, opens in zip(t["cumlen"], t["lengths"], t["opens"]):
@@ -619,9 +619,7 @@ class WorkCalendar:
             None if changing else shapes[p] for p, changing in zip(t["profile_of"], t["changing_k"])
         ]
         per_day = [
-            None
-            if changing
-            else (k, intervals[t["profile_of"][min(k, last_k)]] if working else None)
+            None if changing else intervals[t["profile_of"][min(k, last_k)]] if working else ()
             for k, working, changing in zip(t["cum"], t["is_work"], t["changing"])
         ]
         self._days = (
@@ -631,6 +629,7 @@ class WorkCalendar:
             self.first_day,
             self.last_day,
             per_day,
+            t["cum"],
         )
         return self._days
 

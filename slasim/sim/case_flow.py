@@ -417,16 +417,19 @@ class CaseFlow:
                     record.accepted = self.now
                 return True
             supplement = step.supplement
+            at = (
+                k * supplement.max_rounds + rounds if supplement is not None else 0
+            )  # round's draws
             sent_back = (
                 supplement is not None
                 and rounds < supplement.max_rounds
-                and draws.sent_back[k][rounds] < supplement.chance
+                and draws.sent_back[at] < supplement.chance
             )
             if sent_back and supplement.tolerate:  # 容缺受理: accepted now, the materials follow
                 if not record.is_accepted:
                     record.accepted = self.now
-                gives_up = draws.give_up[k][rounds] < supplement.give_up
-                response = draws.response[k][rounds]
+                gives_up = draws.give_up[at] < supplement.give_up
+                response = draws.response[at]
                 record.materials_at = (
                     float("inf")
                     if gives_up
@@ -443,10 +446,10 @@ class CaseFlow:
             if not sent_back:
                 break
             notice = self.now
-            if draws.give_up[k][rounds] < supplement.give_up:
+            if draws.give_up[at] < supplement.give_up:
                 self._span(step, record, entered)
                 return False  # the applicant never comes back
-            back = self._after(notice, draws.response[k][rounds], supplement.response.unit)
+            back = self._after(notice, draws.response[at], supplement.response.unit)
             rounds += 1
             work = draws.again()
             yield self.timeout(back - notice)

@@ -115,15 +115,11 @@ class StepDraws:
             self.again = Sampler(step.work, lambda: rng("work-again"), step.work_scale)
         else:
             self.delay = step.delay.draw(rng("delay"), n).tolist()
-        if step.supplement is not None:  # [case][round]
+        if step.supplement is not None:  # flat: case k's round r at k * max_rounds + r
             rounds = step.supplement.max_rounds
-            self.sent_back = rng("supplement").random((n, rounds)).tolist()
-            self.give_up = rng("give-up").random((n, rounds)).tolist()
-            self.response = (
-                step.supplement.response.draw(rng("response"), n * rounds)
-                .reshape(n, rounds)
-                .tolist()
-            )
+            self.sent_back = rng("supplement").random(n * rounds).tolist()
+            self.give_up = rng("give-up").random(n * rounds).tolist()
+            self.response = step.supplement.response.draw(rng("response"), n * rounds).tolist()
         if step.special is not None:
             self.special = rng("special").random(n).tolist()
             self.special_duration = step.special.duration.draw(rng("special-duration"), n).tolist()
