@@ -269,6 +269,7 @@ class Grader:
         self._keys = [self._group_key(s) for s in plan.services]
         self.tallies = [ServiceTally() for _ in plan.services]
         self.buffer: list[CaseRecord] = []
+        self._top: float | None = None  # see `_highest`
 
     def add(self, record: CaseRecord) -> None:
         """Buffer a finished case; a full chunk is graded at once."""
@@ -357,6 +358,8 @@ class Grader:
         # The waits (module docstring): still waiting at the end counts as waiting until the end.
         axis = day_axis(self.plan.calendar)
         received_days = axis.days(received)
+        # Accepted at receipt, before the end (an acceptance's wait is then none).
+        at_receipt = np.array_equal(accepted, received) and not received.max() > end
         day_received = axis.positions(received, received_days)
         waits, lead = {}, None
         for name, stop, rows in (
@@ -364,7 +367,7 @@ class Grader:
             ("applicant_wait_wd", decided, done | ~closed),
         ):
             stop = np.fmin(stop, end)
-            if name == "accept_wait_wd" and np.array_equal(stop, received):
+            if name == "accept_wait_wd" and at_receipt:
                 wait = np.zeros(n)  # accepted at receipt: no wait (a position less itself)
             else:
                 wait = axis.positions(stop) - day_received
@@ -378,9 +381,10 @@ class Grader:
         if lead is None:
             lead_wd = axis.positions(decided[done]) - day_received[done]
             lead = lead_wd, LogHistogram.bins(lead_wd)
-        total("lead_wd_sum", lead[0], svc[done])
-        total("lead_hours_sum", (decided[done] - received[done]) / 60.0, svc[done])
-        hist = self._histogram(lead[1], svc[done], size)
+        s_done = svc[done]
+        total("lead_wd_sum", lead[0], s_done)
+        total("lead_hours_sum", (decided[done] - received[done]) / 60.0, s_done)
+        hist = self._histogram(lead[1], s_done, size)
         idx = np.flatnonzero(started)
         reached, open_levels = {}, {}
         if len(idx):
@@ -389,9 +393,8 @@ class Grader:
             accepted_cases = cases if every else cases.take(idx)
             counts["accepted"] = np.bincount(s_idx, minlength=size)
             stop = stopped if every else stopped[idx]  # open: frozen at the end
-            same = every and np.array_equal(accepted, received)
             in_time, late, fired, cross = self._verdicts(
-                ladder, accepted_cases, stop, alone, received_days if same else None
+                ladder, accepted_cases, stop, alone, received_days if at_receipt else None
             )
             finished = done if every else done[idx]
             count("on_time_promised", finished & in_time["promised"], s_idx)
@@ -420,6 +423,13 @@ class Grader:
             self._add(self.tallies[s], s, counts, hist, reached, open_levels)
             for name, values in waits.items():
                 getattr(self.tallies[s], name).counts += values[s]
+
+    def _highest(self) -> float:
+        """Business instants below this lie two working days or more inside the table."""
+        cal = self.plan.calendar
+        if self._top is None:
+            self._top = float(cal.bm_start[-1] - 2 * cal.day_minutes.max())
+        return self._top
 
     @staticmethod
     def _by_level(ladder: Ladder) -> dict[str, list[int]]:
@@ -496,7 +506,7 @@ class Grader:
         exact = np.zeros(len(acc), bool)
         if cases.pauses.shape[1]:
             exact |= ~np.isnan(cases.pauses[:, :, 0]).all(axis=1)
-        clocks, highest = {}, bm_start[-1] - 2 * float(cal.day_minutes.max())
+        clocks, highest = {}, self._highest()
         for ref in REFERENCES:
             unit = getattr(first, ref).unit
             amount = self._amounts[ref][cases.service if alone is None else alone]
@@ -517,10 +527,11 @@ class Grader:
             due = bm_start[end.astype(np.intp)] if whole else cal.day_position_to_business(end)
             clocks[ref] = unit, start, due
         in_time, late = {}, {}
+        nearest = np.full(len(acc), np.inf)  # how near each stop comes to a threshold
         for ref, (_, _, due) in clocks.items():
             in_time[ref], late[ref] = stop <= due, due < stop
-            exact |= np.abs(stop - due) <= EXACT
-        fired = np.empty((len(acc), len(ladder.rungs)), bool)
+            np.fmin(nearest, np.abs(stop - due), out=nearest)
+        fired = np.empty((len(ladder.rungs), len(acc)), bool)  # by rung, then case
         for j, rung in enumerate(ladder.rungs):
             unit, start, due = clocks[rung.reference]
             if rung.offset is not None and rung.offset.amount == 0:
@@ -534,12 +545,12 @@ class Grader:
                 at = np.maximum(_business_at(cal, axis, since + np.maximum(target, 0.0)), acc)
             if len(at) and not (at.max() < highest):
                 return None
-            fired[:, j] = at < stop if rung.past else at <= stop
-            exact |= np.abs(stop - at) <= EXACT
+            fired[j] = at < stop if rung.past else at <= stop
+            np.fmin(nearest, np.abs(stop - at), out=nearest)
         for _, _, due in clocks.values():
             if len(due) and not (due.max() < highest):
                 return None
-        return in_time, late, fired, exact
+        return in_time, late, fired.T, exact | (nearest <= EXACT)
 
     @staticmethod
     def _histogram(bins: np.ndarray, service: np.ndarray, size: int) -> np.ndarray:
