@@ -56,8 +56,9 @@ def read_csv_cases(path: Path) -> FlatCases:
         values = cells.get(name)
         if values is None:
             return [None] * n
-        values = list(values)
-        return [v or None for v in values] if "" in values else values
+        if "" in values:
+            return [v or None for v in values]
+        return values if type(values) is list else list(values)
 
     promised = column("promised")
     due, due_promised = column("due"), column("due_promised")
@@ -245,9 +246,10 @@ def _pause_rows(cells: list, source: str) -> tuple:
 def _promised_dues(due: list, promised: list, due_promised: list) -> list:
     """The promised due of each case: `due_promised`, else `due` when the case has one limit."""
     if due_promised.count(None) == len(due_promised):
-        if promised.count(None) == len(promised):
+        one_limit = promised.count(None)
+        if one_limit == len(promised):
             return due
-        if None not in promised:
+        if not one_limit:
             return due_promised
     return [d if p is None and q is None else q for d, p, q in zip(due, promised, due_promised)]
 
@@ -275,16 +277,14 @@ def _card_rows(cells: list, source: str) -> tuple:
     `FlatCases.cards`; an entry without `=` is a located error (the first, in file order)."""
     rows = list(compress(range(len(cells)), cells))
     texts = list(compress(cells, cells))
-    entries = {}  # each distinct cell once (files repeat them): its one entry (instant, level)
-    for cell in dict.fromkeys(texts):
+    time_of, level_of = {}, {}  # each distinct cell once (files repeat them): its one entry
+    for cell in set(texts):
         if ";" in cell or cell.count("=") != 1:
             return _card_rows_one_by_one(cells, source)
         when, _, level = cell.partition("=")
-        entries[cell] = when.strip(), level.strip()
-    if not entries:
-        return rows, [], [], []
-    times, levels = zip(*map(entries.__getitem__, texts))
-    return rows, [1] * len(rows), list(times), list(levels)
+        time_of[cell], level_of[cell] = when.strip(), level.strip()
+    times = list(map(time_of.__getitem__, texts))
+    return rows, [1] * len(rows), times, list(map(level_of.__getitem__, texts))
 
 
 def _card_rows_one_by_one(cells: list, source: str) -> tuple:
