@@ -187,13 +187,15 @@ def test_waits_of_one_case_equal_the_array_path_to_the_bit(city, t, shift, amoun
     assert city.business_after_one(b, amount, unit) == float(city.business_after(b, amount, unit))
 
 
+@pytest.mark.parametrize("unit", ["d", "wd"])
 @pytest.mark.parametrize(
     "name", ["cn", "cn-example-city", "nl", "always", "weekdays", "loanapp-example"]
 )
-def test_natural_day_waits_of_one_case_equal_the_array_path_on_every_shipped_calendar(name):
-    """Answers to supplement notices (natural days) take their own one-call path: numpy's double
-    on every shipped calendar (lunch breaks, dated hour profiles, clocks that change), at
-    whole minutes, a day's opening and close, fractions, and before and past the table."""
+def test_waits_of_one_case_equal_the_array_path_on_every_shipped_calendar(name, unit):
+    """Waits of one case in natural days (answers to supplement notices, their own one-call
+    path) and working days: numpy's double on every shipped calendar (lunch breaks, dated hour
+    profiles, clocks that change), at whole minutes, a day's opening and close, fractions, and
+    before and past the table."""
     cal = load_calendar(name)
     rng = np.random.default_rng(28)
     top = float(cal.bm_start[-1])
@@ -213,7 +215,7 @@ def test_natural_day_waits_of_one_case_equal_the_array_path_on_every_shipped_cal
 
     def outcome(convert, b, amount):  # the double, or what a wait past the table's end raises
         try:
-            return float(convert(b, amount, "d"))
+            return float(convert(b, amount, unit))
         except (SlasimError, IndexError) as err:
             return type(err), str(err)
 

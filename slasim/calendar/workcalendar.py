@@ -549,10 +549,13 @@ class WorkCalendar:
         t = self._scalar_tables()
         bm, last = t["bm"], len(t["work_days"]) - 1
         if unit == "wd":
-            k = min(max(bisect.bisect_right(bm, business) - 1, 0), last)
-            position = k + (business - bm[k]) / t["day_minutes"][k] + amount
-            k = min(max(math.floor(position), 0), last)
-            after = bm[k] + (position - k) * t["day_minutes"][k]
+            minutes = t["day_minutes"]
+            k = bisect.bisect_right(bm, business) - 1
+            k = 0 if k < 0 else last if k > last else k
+            position = k + (business - bm[k]) / minutes[k] + amount
+            k = math.floor(position)
+            k = 0 if k < 0 else last if k > last else k
+            after = bm[k] + (position - k) * minutes[k]
         else:
             wall = self._wall_left_one(business, t)
             after = None if wall is None else self._business_one(wall + amount * MINUTES_PER_DAY, t)

@@ -148,7 +148,10 @@ class CaseFlow:
 
     # ------------------------------------------------------------------ a case
     def _case(self, service: ServicePlan, received: float, number: int):
-        block, k = self.draws[service.index].block(number)  # held while the case is open
+        draws = self.draws[service.index]
+        at, k = divmod(number, draws.size)
+        # the case's block, held while it is open: nearly always the newest (`ServiceDraws.block`)
+        block = draws.newest if at == draws.newest_number else draws.block(number)[0]
         record = CaseRecord(service.index, received, number=number)
         self.open.add(record)
         self.wip.change(received, 1)
@@ -166,6 +169,8 @@ class CaseFlow:
                         yield from self._visit(service, item, record, work)
                     if item.accepts and not record.is_accepted:
                         record.accepted = self.now
+                elif item.delay is not None:  # an elapsed delay (never given up): one layer fewer
+                    yield from self._delay(service, item, record, block, k)
                 else:
                     completed = yield from self._step(service, item, record, block, k)
             else:

@@ -70,8 +70,8 @@ def _digest(seed: int, replication: int, names: tuple) -> bytes:
     if tail is None:
         if len(_names) > 100_000:  # bounded memory over many cases' own streams
             _names.clear()
-        tail = _names[names] = b"".join(_netstring(n.encode("utf-8")) for n in names)
-    head = _netstring(b"%d" % seed) + _netstring(b"%d" % replication)
+        tail = _names[names] = b"".join([_netstring(n.encode("utf-8")) for n in names])
+    head = b"%d:%d,%d:%d," % (len(b"%d" % seed), seed, len(b"%d" % replication), replication)
     return blake2b(head + tail, digest_size=16).digest()
 
 
@@ -151,14 +151,16 @@ class ServiceDraws:
         self.size = int(min(MAX_BLOCK, max(64, 2 ** math.ceil(math.log2(expected_cases + 1)))))
         self.points = choice_points(service.route)
         self._blocks: weakref.WeakValueDictionary[int, Block] = weakref.WeakValueDictionary()
-        self._newest: Block | None = None  # kept alive while the arrivals are in it
-        self._newest_number = -1
+        # The block arrivals are in (kept alive while they are) and its number: a case's block is
+        # nearly always this one (`block`, and `CaseFlow._case` reads them without a call).
+        self.newest: Block | None = None
+        self.newest_number = -1
 
     def block(self, k: int) -> tuple[Block, int]:
         """The block holding case k, and k's index in it."""
         number, index = divmod(k, self.size)
-        if number == self._newest_number:  # arrivals come in order: nearly always this one
-            return self._newest, index
+        if number == self.newest_number:  # arrivals come in order: nearly always this one
+            return self.newest, index
         block = self._blocks.get(number)
         if block is None:
             block = Block()
@@ -173,7 +175,7 @@ class ServiceDraws:
                 for c in self.points
             }
             self._blocks[number] = block
-            self._newest, self._newest_number = block, number
+            self.newest, self.newest_number = block, number
         return block, index
 
 
