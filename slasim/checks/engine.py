@@ -8,7 +8,6 @@ receipt/notice dates are resolved one by one. Only failing cases get Python-leve
 from __future__ import annotations
 
 import datetime as dt
-import shlex
 from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
@@ -582,6 +581,8 @@ def explain_command(case: CaseSpec, accepted: str | None, calendar: str) -> str 
     it cannot say the same thing (pending case, pauses: `deadline` takes no pauses)."""
     if accepted is None or case.pauses:
         return None
+    import shlex  # only for the cases a report shows
+
     words = ["slasim", "deadline", accepted, case.limit.legal, "-c", case.calendar or calendar]
     for extension in case.extensions:
         words += ["--extension", extension]
