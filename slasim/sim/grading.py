@@ -333,6 +333,7 @@ class Grader:
         started = ~np.isnan(accepted)
         done = closed & ~gave_up
         pending = ~started & ~closed
+        all_done = done.all()  # every case decided (none open, none gave up)
         counts: dict[str, np.ndarray] = {"arrived": np.bincount(svc, minlength=size)}
         present = np.flatnonzero(counts["arrived"]).tolist()  # the services in this chunk
         alone = present[0] if len(present) == 1 else None
@@ -373,7 +374,8 @@ class Grader:
                 wait = axis.positions(stop) - day_received
             bins = LogHistogram.bins(wait) if wait.any() else np.zeros(n, np.int64)
             if name == "applicant_wait_wd" and not np.any(decided > end, where=done):
-                lead = wait[done], bins[done]  # a decision inside the period is its own stop
+                # A decision inside the period is its own stop.
+                lead = (wait, bins) if all_done else (wait[done], bins[done])
             every = rows.all()
             wait, bins, where = (wait, bins, svc) if every else (wait[rows], bins[rows], svc[rows])
             total(f"{name}_sum", wait, where)
@@ -381,9 +383,12 @@ class Grader:
         if lead is None:
             lead_wd = axis.positions(decided[done]) - day_received[done]
             lead = lead_wd, LogHistogram.bins(lead_wd)
-        s_done = svc[done]
+        s_done = svc if all_done else svc[done]
         total("lead_wd_sum", lead[0], s_done)
-        total("lead_hours_sum", (decided[done] - received[done]) / 60.0, s_done)
+        if all_done:
+            total("lead_hours_sum", (decided - received) / 60.0, s_done)
+        else:
+            total("lead_hours_sum", (decided[done] - received[done]) / 60.0, s_done)
         hist = self._histogram(lead[1], s_done, size)
         idx = np.flatnonzero(started)
         reached, open_levels = {}, {}

@@ -301,7 +301,8 @@ class Flow:
 
 
 def run(nodes: list, tokens: np.ndarray, watermark: float) -> np.ndarray:
-    """Move tokens through a list of nodes in order; returns those that leave the last."""
+    """Move tokens through a list of nodes in order; returns those that leave the last. A node
+    may change the rows it is given."""
     for node in nodes:
         tokens = node(tokens, watermark)
     return tokens
@@ -357,10 +358,7 @@ class DeskNode(StepNode):
         rows = np.concatenate([self.held, tokens]) if len(self.held) else tokens
         ready = rows[:, TIME] < watermark
         if ready.all():  # nothing to hold back (a route's first desk: the batch is all before)
-            self.held = np.empty((0, rows.shape[1]))
-            # The rows are changed as they leave: the caller's own array may go to other
-            # branches of a parallel group too.
-            rows = rows.copy() if rows is tokens else rows
+            self.held = np.empty((0, rows.shape[1]))  # the rows given are the desk's to change
         else:
             self.held = rows[~ready]
             rows = rows[ready]
@@ -450,8 +448,9 @@ class JoinNode:
     def __call__(self, tokens: np.ndarray, watermark: float) -> np.ndarray:
         parts = [self.held]
         for branch in self.branches:
-            out = run(branch, tokens, watermark)
-            out = out.copy() if out is tokens else out  # an empty branch passes its input through
+            # Each branch its own rows: desks change the rows they are given (an empty branch
+            # passes them through).
+            out = run(branch, tokens.copy(), watermark)
             out[:, COUNT] = 1
             parts.append(out)
         rows = np.concatenate(parts)
