@@ -44,15 +44,36 @@ def known(tmp_path_factory):
     return log, fitted
 
 
-def test_first_n_from_the_command_line(known, tmp_path):
+@pytest.fixture(scope="module")
+def first_n(known, tmp_path_factory):
+    """`fidelity` on the known centre, first-N, 2 replications on one worker, with its result
+    folder and simulated logs: run once for the tests that read it."""
     log, fitted = known
-    out, sims = tmp_path / "res", tmp_path / "sims"
+    folder = tmp_path_factory.mktemp("first-n")
+    out, sims = folder / "res", folder / "sims"
     code, stdout, err = slasim(
         "fidelity", fitted, log, "--reps", "2", "--json", "--out", out, "--sim-logs", sims,
         "--workers", "1",
     )  # fmt: skip
     assert code == 0, err
-    result = json.loads(stdout)
+    return json.loads(stdout), out, sims
+
+
+@pytest.fixture(scope="module")
+def window_json(known):
+    """`fidelity --protocol window --json` on the known centre, 2 replications on one worker:
+    run once for the tests that read it."""
+    log, fitted = known
+    code, stdout, err = slasim(
+        "fidelity", fitted, log, "--protocol", "window", "--reps", "2", "--json", "--workers", "1"
+    )
+    assert code == 0, err
+    return json.loads(stdout)
+
+
+def test_first_n_from_the_command_line(known, first_n):
+    _log, fitted = known
+    result, out, sims = first_n
     assert result["protocol"] == "first-n"
     n = result["settings"]["cases"]
     assert result["simulated_cases"] == [n, n] and result["unfinished_cases"] == 0
@@ -75,24 +96,19 @@ def test_first_n_from_the_command_line(known, tmp_path):
     assert "<pre>" not in page
 
 
-def test_the_same_results_for_any_worker_count(known):
+def test_the_same_results_for_any_worker_count(known, first_n):
     log, fitted = known
-    runs = [
-        json.loads(slasim("fidelity", fitted, log, "--reps", "2", "--json", "--workers", w).stdout)
-        for w in ("1", "2")
-    ]
-    assert runs[0]["measures"] == runs[1]["measures"]
+    two = slasim("fidelity", fitted, log, "--reps", "2", "--json", "--workers", "2")
+    assert two.returncode == 0, two.stderr
+    one = first_n[0]  # the same run on one worker (its result files asked for too)
+    assert one["measures"] == json.loads(two.stdout)["measures"]
 
 
-def test_the_window_opens_at_the_fits_split(known):
+def test_the_window_opens_at_the_fits_split(known, window_json):
     """The window view scores only cases the fit held out (it opened at the day's close before
     the split, taking in fitted cases), and names its view."""
     log, fitted = known
-    code, stdout, err = slasim(
-        "fidelity", fitted, log, "--protocol", "window", "--reps", "2", "--json", "--workers", "1"
-    )
-    assert code == 0, err
-    result = json.loads(stdout)
+    result = window_json
     provenance = yaml.safe_load(fitted.read_text(encoding="utf-8"))["provenance"]
     assert result["window_opens_at"] == "the fit's split"
     assert result["window"][0] == dt.datetime.fromisoformat(provenance["split"]).isoformat(
@@ -326,7 +342,7 @@ def test_a_model_worse_than_replaying_history_is_told_so(known, tmp_path):
     assert result["summary"].startswith("better than replay on 0 of 8 measures")
 
 
-def test_the_window_view_refuses_sim_logs_and_clips_its_intervals(known, tmp_path):
+def test_the_window_view_refuses_sim_logs_and_clips_its_intervals(known, window_json, tmp_path):
     log, fitted = known
     sims = tmp_path / "sims"
     code, stdout, err = slasim(
@@ -334,10 +350,7 @@ def test_the_window_view_refuses_sim_logs_and_clips_its_intervals(known, tmp_pat
     )
     assert code == 2 and stdout == "" and not sims.exists()
     assert len(err.strip().splitlines()) == 1 and "--sim-logs" in err, err
-    code, stdout, err = slasim(
-        "fidelity", fitted, log, "--protocol", "window", "--reps", "2", "--json", "-w", "1"
-    )
-    result = json.loads(stdout)
+    result = window_json
     for value in [
         *result["distances"].values(),
         *(m["simulated"] for m in result["measures"].values()),
