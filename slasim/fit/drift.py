@@ -5,9 +5,11 @@ receipt; when they span less than twice that, at the last third of their span. T
 tests compare the recent part with the part before: lead times in office hours (Kolmogorov–Smirnov,
 each part counted as its cases over their autocorrelation time), variants — the activity sequences,
 those seen fewer than 5 times pooled — (chi-square on the contingency table), and receipts per week
-over whole weeks on each side of the cut (binomial test of the recent count given the total). A log
-of finished cases lacks the recent cases still open at its end, the long ones, so the recent cases
-tested stop the LEAD_QUANTILE lead time before the last receipt. Drift is a test with p below ALPHA
+over whole weeks on each side of the cut, the recent ones up to the last receipt (binomial test of
+the recent count given the total, each side's weeks weighed by the share of its receipts expected
+in the log: `Completeness`). A log of finished cases lacks the recent cases still open at its end,
+the long ones, so the recent cases of the lead-time and variant tests stop the LEAD_QUANTILE lead
+time before the last receipt. Drift is a test with p below ALPHA
 / 3 (Bonferroni) *and* an effect worth modelling (KS distance, Cramér's V, or a rate ratio beyond
 EFFECT); with `--recent auto` the fit then keeps the recent cases only, if there are at least
 MIN_RECENT. `--since DATE` sets the window by hand.
