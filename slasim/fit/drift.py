@@ -196,8 +196,13 @@ def tests(
         },
         "arrival_rate": {
             "test": f"binomial (recent receipts given the total, {weeks[1]} weeks against "
-            f"{weeks[0]}, expected complete at the log's end: {complete[1]:.1%} against "
-            f"{complete[0]:.1%})",
+            f"{weeks[0]}"
+            + (
+                f", expected complete at the log's end: {complete[1]:.1%} against "
+                f"{complete[0]:.1%})"
+                if min(complete) < 0.9995  # shown as under 100.0 %
+                else ")"
+            ),
             "statistic": round(float(ratio), 4),
             "p": float(p_rate),
         },
