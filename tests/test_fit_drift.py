@@ -194,3 +194,48 @@ def test_a_stationary_simulated_queue_is_not_flagged(tmp_path):
         if stats.kstwobign.sf(lead["statistic"] * en) < 0.01 / 3 and lead["statistic"] >= 0.15:
             naive.add(seed)
     assert naive == NAIVE
+
+
+def finished_log(path, days: int = 60):
+    """20 receipts a day on `always` (10:00-11:54, one every 6 minutes); in each hour the ten
+    cases last 1 hour, 1 day + 1 hour, ..., 9 days + 1 hour. Only the cases finished by midnight
+    after the last day are written, as a log of finished cases exported then would hold them."""
+    start, cut = dt.datetime(2023, 1, 2), dt.datetime(2023, 1, 2) + dt.timedelta(days=days)
+    lines = ["case,activity,start,end"]
+    for d in range(days):
+        for j in range(20):
+            t = start + dt.timedelta(days=d, hours=10, minutes=6 * j)
+            end = t + dt.timedelta(days=j % 10, hours=1)
+            if end <= cut:
+                lines.append(f"c{d}-{j},work,{t.isoformat()},{end.isoformat()}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_receipts_a_log_of_finished_cases_lacks_at_its_end_are_counted_back(tmp_path):
+    events = read_log(finished_log(tmp_path / "log.csv"), load_calendar("always"))
+    fitted = fit_log(events, "always", train_share=1.0, office="calendar")
+    arrivals = fitted.data["services"]["service"]["arrivals"]
+    complete = fitted.evidence["services"]["service"]["arrivals"]["complete"]
+    # by hand: a case received on day d (0-59) with a lead of m days (+1 h) is in the log when
+    # d + m <= 59, so lead m keeps 60 - m days of 2 cases: 2 x (600 - 45) = 1110 cases over 60
+    # days, 18.5 a day logged against the 20 received
+    assert complete["raw_per_day"] == 18.5
+    # the leads of the cases received over 9 days + 1 h before the log's end are one of each
+    # (days 0-50: the reference); a day k days before the last (k < 9) keeps (k + 1) / 10 of its
+    # receipts: (51 + (1 + ... + 9) / 10) / 60 = 0.925 of the window's, and 18.5 / 0.925 = 20
+    # (the hours weighted by the week's receipts, not quite evenly: within 1 %)
+    assert complete["expected_share"] == pytest.approx(0.925, rel=0.01)
+    assert complete["horizon_days"] == pytest.approx(9 + 1 / 24, abs=0.005)  # rounded
+    assert arrivals["per_day"] == pytest.approx(20, rel=0.01)
+    # the drift test's rate sees the same receipts counted back: no change of rate
+    rate = fitted.evidence["drift"]["tests"]["arrival_rate"]
+    assert rate["statistic"] == pytest.approx(1.0, abs=0.03) and rate["p"] > 0.01
+    assert "expected complete at the log's end" in rate["test"]
+
+
+def test_a_log_whose_cases_end_well_before_its_end_is_not_corrected(tmp_path):
+    """A stationary log whose cases all end within a day of receipt: nothing to count back."""
+    fitted = fit(make_log(tmp_path / "log.csv", None))
+    assert "complete" not in fitted.evidence["services"]["service"]["arrivals"]
+    assert fitted.data["services"]["service"]["arrivals"]["per_day"] == 4.0

@@ -42,7 +42,7 @@ from slasim.calendar.workcalendar import load_calendar
 from slasim.clock.limits import Limit
 from slasim.fit.batches import skipped, step_batch
 from slasim.fit.discover import Trace, Traces, activity_stats, discover, step_names
-from slasim.fit.drift import window
+from slasim.fit.drift import CORRECT_BELOW, Completeness, case_spans, window
 from slasim.fit.families import choose
 from slasim.fit.hours import calendar_text, office_from_log, office_hours
 from slasim.fit.log import Events
@@ -425,7 +425,12 @@ def _service(events, index, cal, train, arrival, min_share, departments, routes=
             )
         item["batch"] = found["batch"]
         steps[a]["notes"][-1] = Text("{fit}; {batch}", fit=note, batch=found["note"])
-    arrivals, arrival_notes, arrival_evidence = _arrivals(cal, [arrival[c] for c in train])
+    names, opened, closed = case_spans(events)
+    fitted = np.array([c in train for c in names], dtype=bool)
+    complete = Completeness(opened[fitted], (closed - opened)[fitted], float(events.end.max()))
+    arrivals, arrival_notes, arrival_evidence = _arrivals(
+        cal, [arrival[c] for c in train], complete
+    )
     # a note on a field not fitted (no month factors) goes beside `arrivals`
     comments.update(
         {("arrivals", k) if k in arrivals else ("arrivals",): v for k, v in arrival_notes.items()}
@@ -691,10 +696,12 @@ REGULAR_SHARE = 0.8  # share of same-day gaps of one length that makes receipts 
 MONTH_SEEN = 2  # complete months of a calendar month needed for its factor
 
 
-def _arrivals(cal, times: list[float]) -> tuple[dict, dict, dict]:
+def _arrivals(cal, times: list[float], complete: Completeness | None = None) -> tuple:
     """Receipts of the fitted cases: per working day; the week's shape as receipts by hour of
     each weekday (`by_hour`, timed logs of PROFILE_MIN receipts or more) or else weekday factors
     and an online share; `even` when receipts are scheduled; month factors from complete months.
+    The rate per working day is divided by the share of the window's receipts expected in a log
+    of finished cases (`drift.Completeness`) when that share is under CORRECT_BELOW.
     Returns (arrivals, comments, evidence)."""
     t = np.sort(np.array(times))
     days = np.floor(t / MINUTES_PER_DAY).astype(np.int64)
@@ -705,6 +712,23 @@ def _arrivals(cal, times: list[float]) -> tuple[dict, dict, dict]:
     first, last = day_to_date(int(days[0])), day_to_date(int(days[-1]))
     notes = {"per_day": f"{len(t)} fitted cases over {k1 - k0} working days ({first} to {last})"}
     evidence: dict = {"receipts": len(t), "working_days": k1 - k0, "window": f"{first}/{last}"}
+    share = complete.share(float(t[0]), float(t[-1])) if complete is not None else 1.0
+    if share < CORRECT_BELOW:
+        evidence["complete"] = {
+            "expected_share": round(share, 4),
+            "raw_per_day": round(per_day, 3),
+            "log_end": _iso(complete.end),
+            "horizon_days": round(complete.horizon / MINUTES_PER_DAY, 2),
+            "reference_cases": complete.reference,
+        }
+        notes["per_day"] += (
+            f"; {per_day:.3f} a day as logged, divided by {share:.3f}: the share of the window's "
+            f"receipts expected finished by the log's end {_iso(complete.end)[:16]} (the lead "
+            f"times of the {complete.reference} cases received over "
+            f"{complete.horizon / MINUTES_PER_DAY:.1f} days before it, each hour weighted by the "
+            f"week's receipts): a log of finished cases lacks the long cases still open at its end"
+        )
+        per_day /= share
     out: dict = {"per_day": round(per_day, 3)}
     dated = bool(np.mean(t % MINUTES_PER_DAY == 0) >= 0.9)
     regular = None if dated else _regular(t, days)

@@ -5,9 +5,11 @@ receipt; when they span less than twice that, at the last third of their span. T
 tests compare the recent part with the part before: lead times in office hours (Kolmogorov–Smirnov,
 each part counted as its cases over their autocorrelation time), variants — the activity sequences,
 those seen fewer than 5 times pooled — (chi-square on the contingency table), and receipts per week
-over whole weeks on each side of the cut (binomial test of the recent count given the total). A log
-of finished cases lacks the recent cases still open at its end, the long ones, so the recent cases
-tested stop the LEAD_QUANTILE lead time before the last receipt. Drift is a test with p below ALPHA
+over whole weeks on each side of the cut, the recent ones up to the last receipt (binomial test of
+the recent count given the total, each side's weeks weighed by the share of its receipts expected
+in the log: `Completeness`). A log of finished cases lacks the recent cases still open at its end,
+the long ones, so the recent cases of the lead-time and variant tests stop the LEAD_QUANTILE lead
+time before the last receipt. Drift is a test with p below ALPHA
 / 3 (Bonferroni) *and* an effect worth modelling (KS distance, Cramér's V, or a rate ratio beyond
 EFFECT); with `--recent auto` the fit then keeps the recent cases only, if there are at least
 MIN_RECENT. `--since DATE` sets the window by hand.
@@ -42,6 +44,55 @@ MIN_CASES = 30  # in each part, to test
 MIN_RECENT = 50  # to fit on the recent part alone
 MIN_SPAN_DAYS = 28  # a shorter log is not tested
 LEAD_QUANTILE = 0.9
+HORIZON_QUANTILE = 0.99  # lead time beyond which a case is taken as complete (see `completeness`)
+CORRECT_BELOW = 0.99  # a rate is corrected when under this share of its receipts is expected logged
+
+
+def case_spans(events: Events) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(case names, each case's first start, its last end), over all its events, wall minutes."""
+    code, names = events.codes("case")
+    opened, closed = np.full(len(names), np.inf), np.full(len(names), -np.inf)
+    np.minimum.at(opened, code, events.start)
+    np.maximum.at(closed, code, events.end)
+    return names, opened, closed
+
+
+class Completeness:
+    """The chance that a case received at a wall instant is in a log of finished cases, which
+    ends at `end`: F(end - instant), F the lead times (wall clock, first start to last end) of
+    the cases received at least H before the end, H the HORIZON_QUANTILE lead time of those
+    received in the first half of the span (their leads are cut least by the end). A log of
+    finished cases lacks the cases still open at its end, the long ones, so its last weeks seem
+    to receive fewer cases; a rate divided by `share` (the chance averaged over a span's hours,
+    each hour weighted by the log's receipts in that hour of the week) is not biased by that.
+    `reference` is 0 (and every share 1) with under MIN_CASES such cases."""
+
+    def __init__(self, arrivals: np.ndarray, leads: np.ndarray, end: float):
+        self.end = float(end)
+        arrivals, leads = np.asarray(arrivals, float), np.asarray(leads, float)
+        first = float(arrivals.min()) if len(arrivals) else self.end
+        early = leads[arrivals <= (first + self.end) / 2]
+        self.horizon = float(np.quantile(early, HORIZON_QUANTILE)) if len(early) else 0.0
+        self.leads = np.sort(leads[arrivals <= self.end - self.horizon])
+        self.reference = len(self.leads) if len(self.leads) >= MIN_CASES else 0
+        hours = np.floor(arrivals / 60.0).astype(np.int64)
+        self.week = np.bincount((hours // 24 + 3) % 7 * 24 + hours % 24, minlength=168)
+
+    def chance(self, instants: np.ndarray) -> np.ndarray:
+        """The chance that a case received at each wall instant is in the log."""
+        if not self.reference:
+            return np.ones(len(instants))
+        ahead = self.end - np.asarray(instants, float)
+        return np.searchsorted(self.leads, ahead, side="right") / self.reference
+
+    def share(self, start: float, stop: float) -> float:
+        """The expected share of the receipts of [start, stop) (wall minutes) in the log."""
+        hours = np.arange(np.floor(start / 60.0), np.ceil(stop / 60.0)).astype(np.int64)
+        weight = self.week[(hours // 24 + 3) % 7 * 24 + hours % 24].astype(float)
+        if not self.reference or not len(hours) or weight.sum() == 0:
+            return 1.0
+        middle = np.clip(hours * 60.0 + 30.0, start, stop)
+        return float(weight @ self.chance(middle) / weight.sum())
 
 
 def case_table(events: Events, cases: set[str], cal) -> dict[str, tuple[float, float, str]]:
@@ -91,9 +142,17 @@ def integrated_autocorrelation(series: list[np.ndarray]) -> float:
     return max(1.0, 1 + 2 * total)
 
 
-def tests(before: list, recent: list, counts: tuple[int, int], weeks: tuple[int, int]) -> dict:
+def tests(
+    before: list,
+    recent: list,
+    counts: tuple[int, int],
+    weeks: tuple[int, int],
+    complete: tuple[float, float] = (1.0, 1.0),
+) -> dict:
     """The three tests on two lists of (first start, last end, variant), and the receipts in
-    whole weeks before and after the cut (so that both rates hold every weekday alike)."""
+    whole weeks before and after the cut (so that both rates hold every weekday alike), each side
+    expected to hold `complete` of its receipts (`Completeness.share`): the binomial test's
+    share is the recent side's expected part of the total under one rate."""
     from scipy import stats  # a second or so to import: only when a log is long enough to test
 
     parts = [sorted(part) for part in (before, recent)]  # in order of receipt
@@ -117,8 +176,9 @@ def tests(before: list, recent: list, counts: tuple[int, int], weeks: tuple[int,
     else:
         p_var, v_cramer, dof = 1.0, 0.0, 0
     if min(weeks) >= 1 and min(counts) > 0:
-        p_rate = stats.binomtest(counts[1], sum(counts), weeks[1] / sum(weeks)).pvalue
-        ratio = (counts[1] / weeks[1]) / (counts[0] / weeks[0])
+        exposure = [w * c for w, c in zip(weeks, complete)]
+        p_rate = stats.binomtest(counts[1], sum(counts), exposure[1] / sum(exposure)).pvalue
+        ratio = (counts[1] / exposure[1]) / (counts[0] / exposure[0])
     else:
         p_rate, ratio = 1.0, 1.0
     return {
@@ -136,7 +196,13 @@ def tests(before: list, recent: list, counts: tuple[int, int], weeks: tuple[int,
         },
         "arrival_rate": {
             "test": f"binomial (recent receipts given the total, {weeks[1]} weeks against "
-            f"{weeks[0]})",
+            f"{weeks[0]}"
+            + (
+                f", expected complete at the log's end: {complete[1]:.1%} against "
+                f"{complete[0]:.1%})"
+                if min(complete) < 0.9995  # shown as under 100.0 %
+                else ")"
+            ),
             "statistic": round(float(ratio), 4),
             "p": float(p_rate),
         },
@@ -176,11 +242,8 @@ def window(
     table = case_table(events, train, cal)
     # wall-clock lead times (every event of the case): how long before the log's end a case may
     # still be open
-    code, names = events.codes("case")
+    names, opened, closed = case_spans(events)
     tabled = np.array([c in table for c in names], dtype=bool)
-    opened, closed = np.full(len(names), np.inf), np.full(len(names), -np.inf)
-    np.minimum.at(opened, code, events.start)
-    np.maximum.at(closed, code, events.end)
     leads = (closed - opened)[tabled].tolist()
     lead = float(np.quantile(leads, LEAD_QUANTILE)) if leads else 0.0
     length = max(months * MONTH_DAYS, 2 * lead / MINUTES_PER_DAY)
@@ -209,13 +272,15 @@ def window(
     if min(len(tested), len(before)) < MIN_CASES:
         evidence["drift"] = Text("not tested (under {count} cases in a part)", count=MIN_CASES)
         return train, evidence
+    # receipts per week: whole weeks on each side of the cut, the recent ones up to the last
+    # receipt, each side's count over the share of its receipts expected complete at the log's end
     week = 7.0 * MINUTES_PER_DAY
-    weeks = (int((cut - first) // week), int((stop - cut) // week))
-    counts = (
-        int(np.sum((times >= cut - weeks[0] * week) & (times < cut))),
-        int(np.sum((times >= cut) & (times < cut + weeks[1] * week))),
-    )
-    result = tests(before, tested, counts, weeks)
+    weeks = (int((cut - first) // week), int((last - cut) // week))
+    spans = ((cut - weeks[0] * week, cut), (cut, cut + weeks[1] * week))
+    counts = tuple(int(np.sum((times >= a) & (times < b))) for a, b in spans)
+    fitted = np.array([c in train for c in names], dtype=bool)
+    complete = Completeness(opened[fitted], (closed - opened)[fitted], float(events.end.max()))
+    result = tests(before, tested, counts, weeks, tuple(complete.share(a, b) for a, b in spans))
     evidence["tests"] = result
     moved = [name for name, r in result.items() if _drifted(name, r)]
     evidence["drift"] = (

@@ -124,20 +124,41 @@ def office_from_log(events: Events, cal: WorkCalendar) -> dict | None:
     ordinary = np.isin(natural, cal.work_days) == ~np.isin((natural + 3) % 7, cal.spec.weekend)
     seen = np.bincount((natural[ordinary] + 3) % 7, minlength=7)
     active = np.intersect1d(np.unique(days), natural[ordinary])
-    share = np.bincount((active + 3) % 7, minlength=7) / np.maximum(seen, 1)
+    worked = np.bincount((active + 3) % 7, minlength=7)
+    share = worked / np.maximum(seen, 1)
     if seen.min() >= MIN_WEEKS:
         weekend = [name for w, name in enumerate(WEEKDAYS) if share[w] < WORKDAY_SHARE]
     else:  # too short a log to tell the working week: the calendar's
         weekend = [WEEKDAYS[w] for w in sorted(cal.spec.weekend)]
+    # a rest day the log shows some work on: its numbers, in the evidence and the note
+    held = np.bincount((days + 3) % 7, minlength=7) / len(days)
+    rare = {
+        d: {
+            "dates": int(seen[w]),
+            "dates_with_events": int(worked[w]),
+            "share_of_instants": round(float(held[w]), 5),
+        }
+        for d in weekend
+        for w in [WEEKDAYS.index(d)]
+        if worked[w]
+    }
+    rest = ", ".join(
+        d
+        if d not in rare
+        else f"{d}: {rare[d]['dates_with_events']} of {rare[d]['dates']} dates, "
+        f"{held[WEEKDAYS.index(d)]:.2%} of the instants"
+        for d in weekend
+    )
     own = [[hm(a), hm(b)] for a, b in cal.spec.default_hours]
     if hours == own and [WEEKDAYS.index(d) for d in weekend] == sorted(cal.spec.weekend):
         return None
     note = (
         f"{FIT_COVER:.0%} of the log's {len(instants)} event starts and ends fall "
         f"{', '.join('–'.join(h) for h in hours)}; weekend: the weekdays with events on under "
-        f"{WORKDAY_SHARE:.0%} of their dates ({', '.join(weekend) or 'none'})"
+        f"{WORKDAY_SHARE:.0%} of their dates ({rest or 'none'})"
     )
-    return {"hours": hours, "weekend": weekend, "note": note}
+    fitted = {"hours": hours, "weekend": weekend, "note": note}
+    return {**fitted, "rest_days_with_work": rare} if rare else fitted
 
 
 def calendar_text(name: str, extends: str, office: dict, source: str) -> str:
