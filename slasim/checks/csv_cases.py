@@ -245,11 +245,10 @@ def _pause_rows(cells: list, source: str) -> tuple:
 
 def _promised_dues(due: list, promised: list, due_promised: list) -> list:
     """The promised due of each case: `due_promised`, else `due` when the case has one limit."""
-    if due_promised.count(None) == len(due_promised):
-        one_limit = promised.count(None)
-        if one_limit == len(promised):
+    if not due_promised or (due_promised[0] is None and due_promised.count(None) == len(due)):
+        if not promised or (promised[0] is None and promised.count(None) == len(promised)):
             return due
-        if not one_limit:
+        if None not in promised:
             return due_promised
     return [d if p is None and q is None else q for d, p, q in zip(due, promised, due_promised)]
 

@@ -268,7 +268,7 @@ class FlatCases(Sequence):
             raise NotFlat
         self.when[None] = None
         decided = []
-        if self.decided.count(None) != n:
+        if not _all_none(self.decided):
             decided = [i for i, d in enumerate(self.decided) if d is not None]
         if any(_before(self.when[self.decided[i]], self.when[self.accepted[i]]) for i in decided):
             raise NotFlat
@@ -288,7 +288,7 @@ class FlatCases(Sequence):
             zones = [zone_of(c) for c in self.calendar] if aware else None
 
             def minutes(values, rows=None) -> np.ndarray:
-                if values.count(None) == len(values):
+                if _all_none(values):
                     return np.full(len(values), np.nan)
                 if not aware:
                     return minute_at[slots(values)]
@@ -420,12 +420,15 @@ class FlatCases(Sequence):
         return case
 
 
-def _codes(values: list, code: dict, distinct=None) -> np.ndarray:
+def _all_none(values: list) -> bool:
+    """Whether a column holds only None (a column of texts is told by its first value, without
+    comparing every text with None)."""
+    return not values or (values[0] is None and values.count(None) == len(values))
+
+
+def _codes(values: list, code: dict, distinct=()) -> np.ndarray:
     """Each value's code (`code[value]`) as an array; one lookup when the values are all one
     (`distinct`: the values' distinct ones, when known)."""
-    if distinct is None and values:
-        first = values[0]
-        distinct = (first,) if values.count(first) == len(values) else ()
     if len(distinct) == 1:
         return np.full(len(values), code[next(iter(distinct))], np.int64)
     return np.fromiter(map(code.__getitem__, values), np.int64, len(values))
@@ -444,7 +447,7 @@ def _canonical_lists(lists: list, limit: dict) -> list[tuple[str, ...]]:
 def _due_column(values: list, minutes, slots, minute_at, timed_at, aware) -> tuple:
     """(wall minutes, is-a-datetime) of a column of expected due texts (None: no expectation),
     each text's slot looked up once."""
-    if values.count(None) == len(values):
+    if _all_none(values):
         return np.full(len(values), np.nan), np.zeros(len(values), bool)
     if aware:
         return minutes(values), timed_at[slots(values)]
