@@ -304,10 +304,11 @@ def test_tallies_equal_grading_as_it_was(calendars, limits):
             cases = random_cases(plan, 50 + seed)
             new, old, clocks = Grader(plan), Grader(plan), ByClocks(plan)
             decided = np.flatnonzero(np.isfinite(cases.decided) & ~cases.gave_up)
-            for part in [*np.array_split(np.arange(len(cases)), 3), decided]:  # all decided, too
-                new.grade(cases.take(part))
-                clocks.grade(cases.take(part))
-                chunk = cases.take(part)
+            at_receipt = dataclasses.replace(cases, accepted=cases.received.copy())
+            chunks = [cases.take(part) for part in np.array_split(np.arange(len(cases)), 3)]
+            for chunk in [*chunks, cases.take(decided), at_receipt]:  # all decided, at receipt
+                new.grade(chunk)
+                clocks.grade(chunk)
                 today_grade(old, chunk.take(np.flatnonzero(chunk.received >= plan.warmup_end)))
             assert tallies(new) == tallies(old), calendar
             assert tallies(clocks) == tallies(old), calendar

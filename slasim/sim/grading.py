@@ -367,11 +367,12 @@ class Grader:
             ("accept_wait_wd", accepted, started | pending),
             ("applicant_wait_wd", decided, done | ~closed),
         ):
-            stop = np.fmin(stop, end)
-            if name == "accept_wait_wd" and at_receipt:
-                wait = np.zeros(n)  # accepted at receipt: no wait (a position less itself)
-            else:
-                wait = axis.positions(stop) - day_received
+            if name == "accept_wait_wd" and at_receipt:  # every wait a position less itself
+                counts[f"{name}_sum"] = np.zeros(size)
+                waits[name] = np.zeros((size, HIST_BINS), np.int64)
+                waits[name][:, 0] = counts["arrived"]  # bin 0 holds zero
+                continue
+            wait = axis.positions(np.fmin(stop, end)) - day_received
             bins = LogHistogram.bins(wait) if wait.any() else np.zeros(n, np.int64)
             if name == "applicant_wait_wd" and not np.any(decided > end, where=done):
                 # A decision inside the period is its own stop.
