@@ -4,6 +4,8 @@ line naming the file and the line, or the case and field."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -157,3 +159,47 @@ def test_the_bulk_csv_split_takes_crlf_and_mixed_line_ends_and_blank_lines(monke
     assert read_both(mixed, monkeypatch)[0][1] == 2
     blank = "name,accepted,limit\na,2025-01-06,5wd\n\nb,2025-01-07,5wd\n"
     assert read_both(blank, monkeypatch) == ("f.csv: line 3: 0 cells, the header has 3",) * 2
+
+
+def test_the_first_malformed_pause_or_card_in_file_order_is_the_one_named(tmp_path):
+    # Pauses read over the whole column: the first malformed one (case 2's second) is named,
+    # not case 3's, whatever the forms around it.
+    body = (
+        "name,accepted,limit,pauses,card_at\n"
+        "a,2025-02-03,20wd,2025-02-05/2025-02-06,2025-02-04=green\n"
+        "b,2025-02-03,20wd,2025-02-05/2025-02-06/suspension;2025-02-10/,\n"
+        "c,2025-02-03,20wd,2025-02-05/2025-02-06;2025-02-07,2025-02-04\n"
+        "d,2025-02-03,20wd,/2025-02-06,\n"
+    )
+    path = tmp_path / "bad.csv"
+    path.write_text(body, encoding="utf-8")
+    out = slasim("check", path)
+    assert out.returncode == 2
+    assert out.stderr == (
+        f"error: {path}: cases[2].pauses: a pause is FROM/TO or FROM/TO/KIND (TO empty: open): "
+        "'2025-02-07'\n"
+    )
+    path.write_text("\n".join(body.split("\n")[:3]) + "\nc,2025-02-03,20wd,,2025-02-04\n", "utf-8")
+    out = slasim("check", path)  # the pauses now read, the card cell of case 2 is named
+    assert out.returncode == 2
+    assert (
+        out.stderr
+        == f"error: {path}: cases[2].card_at: a card check is INSTANT=level: '2025-02-04'\n"
+    )
+
+
+def test_a_card_cell_with_an_instant_twice_keeps_its_last_level(tmp_path):
+    # By hand on `cn`: accepted Mon 2025-02-03, 20wd; on 2025-02-04 the case is green, so the
+    # cell `…=red;…=green` (the same instant twice) checks green, and `…=green;…=red` fails.
+    path = tmp_path / "cards.csv"
+    path.write_text(
+        "name,accepted,limit,card_at\n"
+        "kept,2025-02-03,20wd,2025-02-04T10:00=red;2025-02-04T10:00=green\n"
+        "other,2025-02-03,20wd,2025-02-04T10:00=green;2025-02-04T10:00=red\n",
+        encoding="utf-8",
+    )
+    out = slasim("check", path, "--format", "json")
+    assert out.returncode == 1
+    cases = json.loads(out.stdout)["files"][0]["cases"]
+    assert [c["passed"] for c in cases] == [True, False]
+    assert cases[1]["failures"] == ["card at 2025-02-04T10:00: expected red, got green"]
