@@ -20,6 +20,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter, deque
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -115,7 +116,10 @@ def _desk_after_wait_in_parallel(route: list, inside: bool = False) -> StepPlan 
 
 
 def serve(
-    arrivals: list[float], work: list[float], free: list[float], changes: deque | None = None
+    arrivals: Sequence[float],
+    work: Sequence[float],
+    free: list[float],
+    changes: deque | None = None,
 ) -> list[float]:
     """Start instants of FCFS cases (arrivals sorted) at servers free from `free` (a heap, updated).
     `changes`: the desk's staffing changes not yet applied (see `staffing`), consumed as cases reach them."""
@@ -369,7 +373,9 @@ class DeskNode(StepNode):
             rows = rows[np.lexsort((rows[:, NUMBER], rows[:, SCHEDULED], rows[:, TIME]))]
         arrived = rows[:, TIME].copy()
         work = rows[:, self.column]  # work draws are in office minutes
-        starts = serve(arrived.tolist(), work.tolist(), self.free, self.changes)
+        # Read as Python floats straight from the arrays (no lists built).
+        times = memoryview(arrived), memoryview(np.ascontiguousarray(work))
+        starts = serve(*times, self.free, self.changes)
         started = np.fromiter(starts, np.float64, len(starts))
         left = started + work
         self._measure(arrived, started, left, watermark)
