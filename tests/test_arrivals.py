@@ -170,3 +170,24 @@ def test_receipts_without_factors_equal_those_with_factors_of_one(pattern):
         )
         assert len(a[0]) > 400
         assert a[0].tolist() == b[0].tolist() and a[1].tolist() == b[1].tolist()
+
+
+@pytest.mark.parametrize("until", [None, "2025-03-31", "2025-04-10"])
+def test_window_receipts_lie_in_the_period_at_every_block_edge(until):
+    """Window receipts are placed inside their days, so a block of days wholly inside the period
+    keeps them all without a filter: every receipt is still at or after the start and before
+    the period's end or `until` (2025-03-31 is the 21st working day from 03-03: the second
+    block's first; 04-10 falls inside a block), at a volume that fills each day to its close."""
+    from slasim.scenario.plan import day_index
+
+    plan = plan_for({"per_day": 400, **({"until": until} if until else {})}, working_days=45)
+    cal = plan.calendar
+    last = plan.end_day if until is None else day_index(cal, dt.date.fromisoformat(until))
+    for seed in range(3):
+        times, online = service_arrivals(
+            plan, plan.services[0], lambda k, s=seed: np.random.default_rng([s, k])
+        )
+        assert not online.any() and np.all(np.diff(times) >= 0)
+        assert times.min() >= plan.start and times.max() < cal.bm_start[last]
+        days = np.searchsorted(cal.bm_start, times, side="right") - 1
+        assert set(days.tolist()) == set(range(plan.start_day, last))  # receipts every day

@@ -142,8 +142,18 @@ def arrival_blocks(
             online = cal.to_business_array(wall)  # outside office hours: the next opening
             times = np.concatenate([times, online])
             is_online = np.concatenate([is_online, np.ones(len(online), bool)])
-        keep = (times < stop) & (times >= plan.start)  # a forecast starts within a day
-        times, is_online = times[keep], is_online[keep]
+        # Window receipts without a profile lie within their days, from the first day's opening
+        # to the last day's close (`_place`: start + a fraction under 1 of the length, rounded
+        # no further than the close), so a block wholly inside the period keeps them all.
+        inside = (
+            profile is None
+            and not spec.online > 0
+            and plan.start <= cal.bm_start[k[0]]
+            and cal.bm_start[k[-1] + 1] < stop
+        )
+        if not inside:
+            keep = (times < stop) & (times >= plan.start)  # a forecast starts within a day
+            times, is_online = times[keep], is_online[keep]
         order = np.argsort(times, kind="stable")
         yield times[order], is_online[order]
 

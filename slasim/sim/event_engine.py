@@ -231,7 +231,9 @@ class EventReplication(CaseFlow):
     # ------------------------------------------------------------------ the loop
     def _run_until(self, end: float) -> None:
         # The commonest jobs are written out here rather than called: a visit granted a server at
-        # once (`Desk.request` and `_work`) and a visit's end (`Desk.release` and `_visited`).
+        # once (`Desk.request` and `_work`), a visit queued at a busy first-come desk
+        # (`Desk.request`), a queued visit's grant (`Desk.trigger`, first come) and start
+        # (`_work`), and a visit's end (`Desk.release` and `_visited`).
         heap, pop, push, sequence = self.heap, heapq.heappop, heapq.heappush, self.sequence
         starting, current, now = self.starting, self.current, self.now
         while True:
@@ -271,13 +273,35 @@ class EventReplication(CaseFlow):
                     target.k += 1
                     self._next_receipt(target)
                     continue
-                elif kind is GRANT:
-                    self._work(target[1], target)
+                elif kind is GRANT:  # a queued request starts its work (`_work`, written out)
+                    process, desk, _, step, work, arrived, record = target
+                    since = desk.since
+                    if now > arrived and now > since:
+                        desk.wait_area += now - (arrived if arrived > since else since)
+                    until = now + work
+                    busy = (until if until < desk.end else desk.end) - (
+                        now if now > since else since
+                    )
+                    if busy > 0:
+                        desk.busy_area += busy
+                    push(
+                        heap,
+                        (until, next(sequence), DONE, (process, desk, step, work, arrived, now)),
+                    )
+                    if self.desk_waits is not None and now > arrived:
+                        self._waited(record, desk.dept.index, arrived, now)
                     continue
                 elif kind is TRIGGER:  # a release processed: the head takes the server
-                    head = target.trigger()
-                    if head is not None and head.__class__ is tuple:
-                        current.append((next(sequence), GRANT, head))
+                    desk = target
+                    if desk.prioritised:
+                        head = desk.trigger()
+                        if head is not None and head.__class__ is tuple:
+                            current.append((next(sequence), GRANT, head))
+                    elif desk.live and desk.users < desk.capacity:  # `Desk.trigger`, first come
+                        desk.live -= 1
+                        desk.users += 1
+                        desk.queued -= 1  # a first-come desk queues cases only (no absences)
+                        current.append((next(sequence), GRANT, desk.queue.popleft()))
                     continue
                 else:
                     target()
@@ -301,6 +325,14 @@ class EventReplication(CaseFlow):
                     push(heap, (until, next(sequence), DONE, visit))
                     continue
                 job = (process, desk, where[1], where[2], work, now, record)
+                if desk.users >= desk.capacity and not desk.prioritised and not desk.pending:
+                    # every server busy at a first-come desk: the request waits (`Desk.request`)
+                    desk.queue.append(job)
+                    desk.live += 1
+                    desk.queued += 1
+                    if desk.queued > desk.peak:
+                        desk.peak = desk.queued
+                    continue
                 if desk.request(job):
                     self._work(desk, job)
                 elif desk.queued > desk.peak:
