@@ -1,9 +1,12 @@
 """Grading finished cases of a replication: due dates, cards and lead times, in batches.
 
-The engine hands over one small record per case; every `chunk` records are graded at once with the
-same `ClockBatch` and card code as `slasim deadline`/`check` (docs/ARCHITECTURE.md properties 1, 4),
-and folded into per-service counters and histograms. Open cases are graded once, at the end of the
-period, with their cards frozen there (the supervision screen's view).
+The engine hands over one small record per case (or columns of cases); every `chunk` records are
+graded at once and folded into per-service counters and histograms. Whether a case closed on time,
+went past a limit and which card rungs fired are the verdicts of the same `ClockBatch` and card
+code as `slasim deadline`/`check` (docs/ARCHITECTURE.md properties 1, 4): most are reached on the
+business axis where they cannot differ from the clocks' (`Grader._business_verdicts`), the rest by
+the clocks on wall time. Open cases are graded once, at the end of the period, with their cards
+frozen there (the supervision screen's view).
 
 Two waits are measured from receipt, whatever the acceptance rule, in the working days of
 `lead_time_wd_*`: to acceptance (受理, where the legal clock starts, 行政许可法 Art. 32) and to the
@@ -39,6 +42,7 @@ def _steady_zone(timezone: str, first_day: int, days: int) -> bool:
 
 
 def _steady_clock(cal) -> bool:
+    """Whether a calendar's clocks never change (computed once per table, a few milliseconds)."""
     return _steady_zone(cal.spec.timezone, int(cal.first_day), len(cal.is_work))
 
 
