@@ -145,7 +145,8 @@ def fit(
         typer.Option(
             "--search",
             help=(
-                "Choose --route, --recent and --roster (in place of the values given) by the "
+                "Choose --route, --recent and --roster (in place of the values given), and "
+                "fitted families or each sample's own quantiles for durations, by the "
                 "fidelity gauge: each choice fitted on the earlier four fifths of the fitted "
                 "cases' events (by end) and simulated on the rest (3 replications); the lowest "
                 "mean rank over the measures wins, a tie going to fewer changes to the defaults."
@@ -231,16 +232,20 @@ def fit(
         took = time.perf_counter() - began
         chosen = searched["candidates"][searched["chosen"]]["options"]
         route, recent, roster = chosen["route"], chosen["recent"], chosen["roster"]
-    fitted = fit_log(
-        events,
-        calendar,
-        train_until=until,
-        train_share=train_share,
-        recent=recent,
-        roster=roster,
-        routes=str(route),
-        **options,
-    )
+    from slasim.fit.families import empirical_durations
+
+    empirical = searched is not None and chosen["durations"] == "empirical"
+    with empirical_durations(empirical):  # only a search chooses the samples' own quantiles
+        fitted = fit_log(
+            events,
+            calendar,
+            train_until=until,
+            train_share=train_share,
+            recent=recent,
+            roster=roster,
+            routes=str(route),
+            **options,
+        )
     kept = (
         f"{fitted.evidence['test_cases']} kept for `slasim fidelity` (from {fitted.evidence['split']})"
         if fitted.evidence["split"]
@@ -301,10 +306,7 @@ def fit(
     else:
         lines = summary(fitted, out, events.starts_estimated)
         if searched is not None:
-            from slasim.io.i18n import _
-
-            took_line = _("searched in {seconds:.1f} s").format(seconds=took)
-            lines = [*search_lines(searched), took_line, *lines]
+            lines = [*search_lines(searched, took), *lines]
         typer.echo(terminal_text("\n".join(lines)))
 
 
@@ -386,6 +388,8 @@ VALUES = {
     "markov": N_("markov"),
     "auto": N_("auto"),
     "off": N_("off"),
+    "families": N_("families"),
+    "empirical": N_("empirical"),
     True: N_("yes"),
     False: N_("no"),
 }
@@ -412,7 +416,7 @@ def run_search(events, calendar: str, until, train_share: float, options: dict, 
 
 
 def validation_split(events, cases: set[str]) -> tuple:
-    """(the case ids to fit, the validation frame, its cases): the field's split of the events of
+    """(the case ids to fit, the validation frame, its case ids): the field's split of the events of
     `cases` (`evaluation.protocol.published_split`), on the calendar's wall clock."""
     from slasim.evaluation.frame import Frame, frame_of_events
     from slasim.evaluation.protocol import published_split
@@ -420,7 +424,7 @@ def validation_split(events, cases: set[str]) -> tuple:
     whole = frame_of_events(events)
     fitting, validation = published_split(whole.events[whole.events["case_id"].isin(cases)])
     frame = Frame(validation.reset_index(drop=True), whole.aware, whole.source)
-    return set(fitting["case_id"]), frame, frame.cases
+    return set(fitting["case_id"]), frame, set(validation["case_id"])
 
 
 def gauge_scores(
@@ -449,13 +453,30 @@ def gauge_scores(
     }
 
 
-def search_lines(searched: dict) -> list[str]:
-    """The search's table in the chosen language: a row per candidate (its options, its distance
-    per measure, its mean rank, the chosen one marked), the floor, the legend and the choice."""
+def search_lines(searched: dict, seconds: float | None = None) -> list[str]:
+    """The search's table in the chosen language: what was searched (and in how long, when
+    `seconds` is given: not in the file, which stays the same from run to run), the receipt dates
+    and cases of the fitting and validation parts, a row per candidate (its options, its distance
+    per measure ± the margin it is compared with the chosen by, its mean rank, the chosen one
+    marked), the floor, the legend and the choice."""
     from tabulate import tabulate
 
+    from slasim.calendar.units import as_date
     from slasim.evaluation.measures import SHORT
-    from slasim.io.i18n import _, localized
+    from slasim.io.i18n import _, date_text, localized
+
+    def cell(row: dict, m: str) -> str:
+        scores, edge = row["scores"] or {}, (row["margin"] or {}).get(m)
+        if m not in scores:
+            return ""
+        return f"{scores[m]:.3f}" + ("" if edge is None else f" ± {edge:.3f}")
+
+    def dates(span) -> str:
+        if span is None:
+            return "-"
+        return _("{first} to {last}").format(
+            first=date_text(as_date(span[0])), last=date_text(as_date(span[1]))
+        )
 
     measures = searched["measures"]
     rows = []
@@ -466,12 +487,11 @@ def search_lines(searched: dict) -> list[str]:
             notes.append(_("same scenario as #{number}").format(number=row["same_as"] + 1))
         if row["error"] is not None:
             notes.append(localized(row["error"]))
-        scores = row["scores"] or {}
         rows.append(
             [
                 f"#{k + 1}",
-                *(_(VALUES[options[name]]) for name in ("route", "recent", "roster")),
-                *(f"{scores[m]:.3f}" if m in scores else "" for m in measures),
+                *(_(VALUES[options[name]]) for name in ("route", "recent", "roster", "durations")),
+                *(cell(row, m) for m in measures),
                 "" if row["mean_rank"] is None else f"{row['mean_rank']:.2f}",
                 _("; ").join(notes),
             ]
@@ -481,6 +501,7 @@ def search_lines(searched: dict) -> list[str]:
         [
             "",
             _("floor"),
+            "",
             "",
             "",
             *(f"{floor[m]:.3f}" if m in floor else "" for m in measures),
@@ -493,14 +514,19 @@ def search_lines(searched: dict) -> list[str]:
         _("route"),
         _("recent"),
         _("roster"),
+        _("durations"),
         *(SHORT.get(m, m) for m in measures),
         _("mean rank"),
         "",
     ]
     chosen = searched["candidates"][searched["chosen"]]["options"]
-    flags = f"--route {chosen['route']} --recent {chosen['recent']}" + (
-        " --roster" if chosen["roster"] else ""
+    flags = f"`--route {chosen['route']} --recent {chosen['recent']}" + (
+        " --roster`" if chosen["roster"] else "`"
     )
+    if chosen["durations"] == "empirical":  # no option of `fit` asks for them
+        flags = _("{flags}, each sample's own quantiles (only --search fits them)").format(
+            flags=flags
+        )
     distinct = sum(
         row["same_as"] is None and row["scores"] is not None for row in searched["candidates"]
     )
@@ -509,7 +535,7 @@ def search_lines(searched: dict) -> list[str]:
         choice = _(
             "none clearly closer: fit's defaults kept (#1, {flags}); on every measure the "
             "candidates' differences are within noise of the replications"
-        ).format(flags=f"`{flags}`")
+        ).format(flags=flags)
     else:
         choice = _(
             "chosen: #{number} ({flags}), the lowest mean rank over {measures} measures (on a "
@@ -518,21 +544,29 @@ def search_lines(searched: dict) -> list[str]:
             "to fit's defaults)"
         ).format(
             number=searched["chosen"] + 1,
-            flags=f"`{flags}`",
+            flags=flags,
             measures=len(measures),
             level=100 * searched["rule"]["confidence"],
         )
+    counts = {"count": len(searched["candidates"]), "distinct": distinct}
     return [
+        _("search over {count} candidates ({distinct} distinct scenarios scored)").format(**counts)
+        if seconds is None
+        else _(
+            "search over {count} candidates ({distinct} distinct scenarios scored) in "
+            "{seconds:.1f} s"
+        ).format(**counts, seconds=seconds),
         _(
-            "search over {count} candidates ({distinct} distinct scenarios scored): fitted on "
-            "{fitting} of the {training} fitted cases, simulated on the other {validation} "
-            "(the field's split: events by end, the first 80 %; {reps} replications, seed {seed})"
+            "fitted on {fitting} of the {training} fitted cases, received {fitting_dates}; "
+            "validated on {validation}, received {validation_dates} (the field's split: events "
+            "by end, the first 80 % to fit, a case on both sides dropped; {reps} replications, "
+            "seed {seed})"
         ).format(
-            count=len(searched["candidates"]),
-            distinct=distinct,
             fitting=searched["fitting_cases"],
             training=searched["training_cases"],
+            fitting_dates=dates(searched["fitting_received"]),
             validation=searched["validation_cases"],
+            validation_dates=dates(searched["validation_received"]),
             reps=searched["replications"],
             seed=searched["seed"],
         ),
@@ -540,8 +574,9 @@ def search_lines(searched: dict) -> list[str]:
         _(
             "distances, lower is closer: CTDD cycle time, NGD 3-gram, CEDD circadian, AEDD "
             "absolute and REDD relative event times, CADD case arrivals (h but NGD and CEDD); "
-            "lead_time_wd in working days, wip_cases in cases; floor: test cases against "
-            "resampled test cases"
-        ),
+            "lead_time_wd in working days, wip_cases in cases; ± the {level:g} % margin of a "
+            "candidate's paired differences from the chosen one (a gap between their means "
+            "larger than it is clear); floor: test cases against resampled test cases"
+        ).format(level=100 * searched["rule"]["confidence"]),
         choice,
     ]

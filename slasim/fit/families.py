@@ -5,12 +5,15 @@ sample's range and mode), each fitted by moments or range; the criterion is the 
 distance between the sample and the fitted distribution (the mean absolute difference between the
 sample's order statistics and the fitted quantiles at (i − ½)/n). When even the best family is
 further than a quarter of the sample's mean from it, the sample's own quantiles (every 2.5%) are used
-(`empirical`). Every choice says its family, sample size and distance.
+(`empirical`); within `empirical_durations()` (a candidate of `fit --search`) so are all samples
+of that size that no family fits exactly. Every choice says its family, sample size and distance.
 """
 
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 
@@ -20,6 +23,17 @@ EMPIRICAL_POINTS = 41  # quantiles every 2.5%, min to max
 # the families' names, marked for the catalog: an evidence line names its family in the reader's
 # language (passed to `Text` as `Text(kind)`: only a `Text` parameter is translated)
 FAMILIES = (N_("fixed"), N_("exponential"), N_("uniform"), N_("triangular"), N_("lognormal"))
+_EMPIRICAL = ContextVar("empirical", default=False)
+
+
+@contextmanager
+def empirical_durations(on: bool = True):
+    """Within it (when `on`), a sample's own quantiles wherever they can be taken."""
+    token = _EMPIRICAL.set(on)
+    try:
+        yield
+    finally:
+        _EMPIRICAL.reset(token)
 
 
 def _quantiles(kind: str, params: tuple, p: np.ndarray) -> np.ndarray:
@@ -85,17 +99,24 @@ def choose(x: np.ndarray, unit: str) -> tuple[dict, Text]:
         return {"fixed": 0, "unit": unit}, Text("n={n}, every duration 0", n=n)
     scored = sorted((wasserstein(x, k, p), k, p) for k, p in candidates(x))
     distance, kind, params = scored[0]
-    if distance > 0.25 * mean and n >= EMPIRICAL_POINTS:
+    asked = _EMPIRICAL.get() and distance > 0
+    if (distance > 0.25 * mean or asked) and n >= EMPIRICAL_POINTS:
         deciles = np.quantile(x, np.linspace(0, 1, EMPIRICAL_POINTS))
         values = [float(f"{float(v):.4g}") for v in deciles]
-        evidence = Text(
-            "n={n}, empirical quantiles (best family {family} was W1={distance}, "
-            "over a quarter of the mean {mean:.3g})",
-            n=n,
-            family=Text(kind),
-            distance=_amount(distance, unit),
-            mean=mean,
-        )
+        by = {"n": n, "family": Text(kind), "distance": _amount(distance, unit)}
+        if distance > 0.25 * mean:
+            evidence = Text(
+                "n={n}, empirical quantiles (best family {family} was W1={distance}, "
+                "over a quarter of the mean {mean:.3g})",
+                **by,
+                mean=mean,
+            )
+        else:
+            evidence = Text(
+                "n={n}, empirical quantiles (tried by fit --search; best family {family} was "
+                "W1={distance})",
+                **by,
+            )
         return {"empirical": values, "unit": unit}, evidence
     by = {"n": n, "family": Text(kind), "distance": _amount(distance, unit)}
     if len(scored) > 1:

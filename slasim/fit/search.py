@@ -2,8 +2,10 @@
 gauge on a validation split of the training cases, and the rule that picks one.
 
 The candidates are the grid of `fit_log`'s options (`GRID`): the route form (blocks or a Markov
-chain), the drift window (`--recent auto` or off; not searched when `--since` sets the window)
-and the fitted rosters (off or on), listed from the fewest changes to `fit`'s defaults to the most.
+chain), the drift window (`--recent auto` or off; not searched when `--since` sets the window),
+the fitted rosters (off or on) and the durations (the fitted families, or each sample's own
+quantiles: `families.empirical_durations`), listed from the fewest changes to `fit`'s defaults
+to the most.
 The training cases are split as the field splits a log (their events sorted by end, the first 80 %
 fit, a case cut by the boundary dropped); each candidate is fitted on the first part and simulated
 on the rest by the field's first-N protocol (`REPLICATIONS` runs, seed `SEED`). Candidates whose
@@ -18,6 +20,10 @@ margin (t(0.975, R − 1) × the differences' sample sd / √R); a difference th
 tell from chance at that level moves no rank. A candidate that could not be fitted or scored is
 left out. The lowest mean rank over the
 measures wins, a tie going to the earlier candidate, the one with fewer changes to the defaults.
+Each other candidate carries, per measure, the margin of its paired differences from the chosen
+one (what a reader needs to see how clearly it lost); the result also gives the first and last
+receipt date of the fitting and validation parts. A validation part smaller than the gauge's
+`minimum` is refused with one line: no choice is made.
 
 `fit` sits beside `evaluation`, not above it: the caller hands in the gauge (`Gauge`: the field's
 split, the first-N scores, the fewest validation cases that can judge), as `fidelity` is handed
@@ -34,12 +40,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from slasim.calendar.units import minutes_to_iso
 from slasim.fit.build import fit_log, slug
+from slasim.fit.families import empirical_durations
 from slasim.fit.log import Events
 from slasim.io.errors import SlasimError
 
 # option → its values, `fit`'s default first (names as `slasim fit` spells its options)
-GRID = {"route": ("blocks", "markov"), "recent": ("auto", "off"), "roster": (False, True)}
+# but `durations`, which no option of `fit` sets: the families `fit` chooses, or each sample's own
+# quantiles where it has enough observations (`families.empirical_durations`)
+GRID = {
+    "route": ("blocks", "markov"),
+    "recent": ("auto", "off"),
+    "roster": (False, True),
+    "durations": ("families", "empirical"),
+}
 REPLICATIONS = 3
 SEED = 1
 CONFIDENCE = 0.95  # two candidates whose paired difference is inside its margin tie on a measure
@@ -49,7 +64,7 @@ CONFIDENCE = 0.95  # two candidates whose paired difference is inside its margin
 class Gauge:
     """What the search borrows from `slasim.evaluation`, handed in by the caller.
 
-    `split(events, cases)` → (the case ids to fit, the validation part, its number of cases);
+    `split(events, cases)` → (the case ids to fit, the validation part, its case ids);
     `score(data, validation, names, replications, seed, floor)` → {measure: {"mean", "sd",
     "values", "floor", "unit"}} of the scenario `data` on the validation part (`names`: step name →
     activity; `values`: the distance of each replication, in replication order; `floor`: the
@@ -85,14 +100,16 @@ def search(
     workers: int = 1,
 ) -> dict:
     """The search over the training cases `train` (module docstring): every candidate's options,
-    scores, ranks and mean rank, the floor, and the chosen candidate's number (0-based).
+    scores, ranks, mean rank and margin from the chosen, the floor, the receipt dates of both
+    parts, and the chosen candidate's number (0-based).
     `fit_options` are the other `fit_log` options, the same for every candidate."""
-    fitting, validation, held = gauge.split(events, train)
+    fitting, validation, held_cases = gauge.split(events, train)
+    held = len(held_cases)
     if held < gauge.minimum:
         raise SlasimError(
-            "the validation part of the {cases} training cases holds {held} cases, "
-            "fewer than {minimum}: the distances of so few cases vary too much to choose between "
-            "fits (fit a longer log, or more of it with --train-share)",
+            "too few cases to judge: the validation part of the {cases} fitted cases holds "
+            "{held}, fewer than the {minimum} needed to tell fits apart, so no choice is made "
+            "(fit more cases with a later --train-until, or a longer log)",
             source=events.source,
             field="--search",
             cases=len(train),
@@ -107,15 +124,16 @@ def search(
         row = {"options": options, "changes": changes(options), "same_as": None, "error": None}
         rows.append(row)
         try:
-            fitted = fit_log(
-                part,
-                calendar,
-                train_share=1.0,
-                **fit_options,
-                routes=options["route"],
-                recent=options["recent"],
-                roster=options["roster"],
-            )
+            with empirical_durations(options["durations"] == "empirical"):
+                fitted = fit_log(
+                    part,
+                    calendar,
+                    train_share=1.0,
+                    **fit_options,
+                    routes=options["route"],
+                    recent=options["recent"],
+                    roster=options["roster"],
+                )
         except SlasimError as err:
             row["error"] = err.message
             continue
@@ -166,6 +184,10 @@ def search(
                 rows[row["same_as"]]["mean_rank"],
             )
     chosen = min(range(len(rows)), key=lambda k: (rows[k]["mean_rank"] or math.inf, k))
+    best = rows[chosen]["same_as"] if rows[chosen]["same_as"] is not None else chosen
+    for k, row in enumerate(rows):  # the chosen scenario itself (and its copies) has none
+        row["margin"] = None if best in (k, row["same_as"]) else margins(row, rows[best])
+    received = receipts(events, train)
     return {
         "rule": {
             "rank": "per measure: 1 + the candidates closer by over the noise + half those within",
@@ -174,10 +196,14 @@ def search(
             "confidence": CONFIDENCE,
             "choice": "the lowest mean rank over the measures",
             "ties": "fewer changes to fit's defaults",
+            "margin": "beside each candidate's mean distance: the margin of its paired "
+            "differences from the chosen candidate (none for the chosen scenario)",
         },
         "training_cases": len(train),
         "fitting_cases": len(fitting),
         "validation_cases": held,
+        "fitting_received": span(received, fitting),
+        "validation_received": span(received, held_cases),
         "replications": REPLICATIONS,
         "seed": SEED,
         "measures": measures,
@@ -186,6 +212,34 @@ def search(
         "candidates": rows,
         "chosen": chosen,
     }
+
+
+def margins(row: dict, chosen: dict) -> dict | None:
+    """Per measure, the `margin` of a candidate's per-replication differences from the chosen
+    candidate's (None where either has no number: unscored, or a distance that is not one)."""
+    if row["values"] is None or chosen["values"] is None:
+        return None
+    out = {}
+    for m, values in row["values"].items():
+        d = np.asarray(values, dtype=np.float64) - np.asarray(chosen["values"][m], np.float64)
+        out[m] = margin(d) if d.size and bool(np.isfinite(d).all()) else None
+    return out
+
+
+def receipts(events: Events, cases: set[str]) -> dict[str, float]:
+    """Each case's receipt (its first event's start, wall minutes), for the cases given."""
+    code, names = events.codes("case")
+    first = np.full(len(names), np.inf)
+    np.minimum.at(first, code, events.start)
+    return {c: t for c, t in zip(names, first.tolist()) if c in cases}
+
+
+def span(received: dict[str, float], cases) -> list[str] | None:
+    """The dates (ISO) of the first and last receipt of the cases, None when there are none."""
+    times = [received[c] for c in cases if c in received]
+    if not times:
+        return None
+    return [minutes_to_iso(min(times))[:10], minutes_to_iso(max(times))[:10]]
 
 
 def ranks(values: list[list[float]]) -> list[float]:
