@@ -230,7 +230,9 @@ def test_the_table_has_every_candidate_with_the_numbers_of_the_json(loop):
     # Chinese with its ISO date beside it
     received = searched["fitting_received"] + searched["validation_received"]
     assert all(day.startswith("2025-") for day in received) and received == sorted(received)
-    assert f"({received[0]})至" in zh_out and f"({received[3]})）" in zh_out
+    first, last = dt.date.fromisoformat(received[0]), dt.date.fromisoformat(received[3])
+    assert f"到件日期为 {first.year}年{first.month}月{first.day}日 ({received[0]}) 至 " in zh_out
+    assert f" 至 {last.year}年{last.month}月{last.day}日 ({received[3]})（" in zh_out
     chosen = table_rows(zh_out)[searched["chosen"] + 1]
     assert chosen[-1] == "入选"
     options = searched["candidates"][searched["chosen"]]["options"]
@@ -467,7 +469,8 @@ def test_the_header_gives_the_receipt_dates_counts_and_time_of_each_part(monkeyp
     with language("zh"):
         zh = search_lines(searched, 12.34)
     assert "12.3" in zh[0] and english_left(zh[0]) == []
-    assert "2025年1月1日 (2025-01-01)" in zh[1] and "2025年2月9日 (2025-02-09)" in zh[1]
+    assert "到件日期为 2025年1月1日 (2025-01-01) 至 2025年1月6日 (2025-01-06)；" in zh[1]
+    assert "到件日期为 2025年1月11日 (2025-01-11) 至 2025年2月9日 (2025-02-09)（" in zh[1]
     assert english_left("\n".join(zh)) == []
 
 
