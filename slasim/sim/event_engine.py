@@ -398,8 +398,9 @@ class EventReplication(CaseFlow):
         return outcome[0]
 
     def _visit(self, service: ServicePlan, step: StepPlan, record: CaseRecord, work: float):
-        # A one-item tuple, not a generator: `yield from` hands the visit to the loop and goes on
-        # when the loop resumes the case (no generator to make or to pass through, no object).
+        # `CaseFlow`'s cases yield the visit themselves, as `visit_of` is set; this is the same
+        # visit for a caller going through `_visit`: a one-item tuple that `yield from` hands to
+        # the loop, going on when the loop resumes the case.
         return ((self.visit_of[step.id], work, record),)
 
     def queued(self):
