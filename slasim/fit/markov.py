@@ -246,22 +246,27 @@ def rework_loops(traces, route, repeated) -> tuple[list, list[dict]]:
     each loop's evidence. `repeated`: the activities some case does more than once."""
     names = _names(route)
     total = dict.fromkeys(names, 0)
+    spans: dict[str, list] = {a: [] for a in names if a in repeated}  # (trace, first, last)
     for trace in traces:
-        for act in trace.activities:
+        first, last = {}, {}
+        for i, act in enumerate(trace.activities):
             if act in total:
                 total[act] += 1
+                first.setdefault(act, i)
+                last[act] = i
+        for act, i in first.items():
+            if act in spans:
+                spans[act].append((trace, i, last[act]))
     used: set[str] = set()
     evidence = []
-    for act in [a for a in names if a in repeated]:
+    for act, found in spans.items():
         if act in used:
             continue
         inside: dict[str, int] = {}
-        cases = [t for t in traces if act in t.activities]
-        again = 0
-        for trace in cases:
-            at = [i for i, a in enumerate(trace.activities) if a == act]
-            again += len(at) > 1
-            for other in trace.activities[at[0] + 1 : at[-1]]:
+        cases = [trace for trace, _, _ in found]
+        again = sum(i < j for _, i, j in found)
+        for trace, i, j in found:
+            for other in trace.activities[i + 1 : j]:
                 if other != act and other in total:
                     inside[other] = inside.get(other, 0) + 1
         body = [
