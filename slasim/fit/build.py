@@ -46,7 +46,7 @@ from slasim.fit.drift import CORRECT_BELOW, Completeness, case_spans, window
 from slasim.fit.families import choose
 from slasim.fit.hours import calendar_text, office_from_log, office_hours
 from slasim.fit.log import Events
-from slasim.fit.markov import fitted_route
+from slasim.fit.markov import fitted_route, loop_item, rework_loops
 from slasim.fit.rosters import department_roster
 from slasim.io.errors import SlasimError
 from slasim.io.files import write_atomic
@@ -389,6 +389,8 @@ def _service(events, index, cal, train, arrival, min_share, departments, routes=
     route = discover(set(traces.cases), kept, stats)
     comments: dict[tuple, str] = {}
     loops = _repeats(traces, cal)
+    cases = traces.as_list() if loops or routes != "blocks" else []
+    route, rework = rework_loops(cases, route, set(loops)) if loops else (route, [])
     elapsed = (  # used only when the start times were estimated
         _elapsed_since_previous(traces.as_list(), set(step_names(route)), arrival, cal)
         if events.starts_estimated
@@ -435,10 +437,12 @@ def _service(events, index, cal, train, arrival, min_share, departments, routes=
     comments.update(
         {("arrivals", k) if k in arrivals else ("arrivals",): v for k, v in arrival_notes.items()}
     )
-    out_route = _emit_route(route, steps, comments, ("steps",))
+    out_route = _emit_route(route, steps, comments, ("steps",), cases)
     form = fitted_route(  # blocks, or a Markov route (fit.markov)
-        traces.as_list() if routes != "blocks" else [], route, steps, routes
+        cases if routes != "blocks" else [], route, steps, routes
     )
+    if form["item"] is None and rework:
+        form["evidence"]["rework_loops"] = rework
     if form["item"] is not None:
         out_route = [form["item"]]
         comments = {k: v for k, v in comments.items() if k[0] != "steps"}
@@ -462,11 +466,15 @@ def _service(events, index, cal, train, arrival, min_share, departments, routes=
     }
 
 
-def _emit_route(route, steps, comments, path) -> list:
+def _emit_route(route, steps, comments, path, traces=()) -> list:
     out = []
     for item in route:
         here = (*path, len(out))
-        if isinstance(item, str):
+        if isinstance(item, tuple) and item[0] == "loop":  # a rework loop (fit.markov)
+            chain, notes = loop_item(traces, item[1], steps)
+            out.append(chain)
+            comments.update({(*here, *k): note for k, note in notes.items()})
+        elif isinstance(item, str):
             step = steps[item]
             out.extend(step["items"])
             for offset, note in enumerate(step["notes"]):
@@ -486,7 +494,7 @@ def _emit_route(route, steps, comments, path) -> list:
             branches = [
                 {
                     "probability": round(share * scale, 4),
-                    "steps": _emit_route(r, steps, comments, (*here, "branch", k, "steps")),
+                    "steps": _emit_route(r, steps, comments, (*here, "branch", k, "steps"), traces),
                 }
                 for k, (share, r) in enumerate(item[1])
             ]
