@@ -4,9 +4,10 @@ unless asked (`write_csv`).
 `Collector` takes the place of an event log on the SimPy engine (the same `add`/`add_wall`/`case`
 calls) and keeps each step's start and completion in business minutes and each case's receipt and
 decision. `frame` turns them into the frame the field scores: one row per step, wall instants on
-the calendar (an instant at a day boundary is the next opening for a start, the previous close for
-a completion, and a step that takes no time completes where it starts), activities renamed to the
-real log's names, rows in the order each case did them: start, then end, then the engine's order.
+the calendar (an instant at a day boundary is the previous close for a completion, and for a start
+when the case was received before it, else the next opening; a step that takes no time completes
+where it starts), activities renamed to the real log's names, rows in the order each case did
+them: start, then end, then the engine's order.
 
 `FirstN` is a replication of the field's protocol: only the first `n` receipts at or after `since`
 (business minutes) enter, and the run goes on until they are all decided.
@@ -89,8 +90,17 @@ def frame(
         return pd.DataFrame(columns=["case_id", "activity", "resource", "start_time", "end_time"])
     order, case, activity, start, end, resource = (list(c) for c in zip(*rows))
     start, end = np.array(start), np.array(end)
-    start_wall = cal.to_wall_array(start, side="right")
-    # a completion at a boundary is the previous close, unless the step took no time
+    # a start at a day boundary is the previous close when the case was in before it (a step
+    # begun at the close goes on at the next opening, as the field's logs stamp it: LoanApp's
+    # checks starting at 15:00, its close), else the next opening (a case received after the
+    # close is not started before it arrived); a completion at a boundary is the previous close,
+    # unless the step took no time
+    received = np.array([collector.cases.get(c, (math.inf,))[0] for c in case])
+    start_wall = np.where(
+        start > received,
+        cal.to_wall_array(start, side="left"),
+        cal.to_wall_array(start, side="right"),
+    )
     end_wall = np.where(end == start, start_wall, cal.to_wall_array(end, side="left"))
     out = pd.DataFrame(
         {
