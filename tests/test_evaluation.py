@@ -5,7 +5,6 @@ hand-worked centre."""
 from __future__ import annotations
 
 import copy
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -69,24 +68,22 @@ def test_a_zero_length_step_at_a_close_completes_at_its_start():
     c.add("s-0", "s", "stamp", "complete", close)
     f = frame(c, cal)
     assert (f.start_time == f.end_time).all()
-    assert f.start_time.iloc[0].hour == 9  # the next opening (cn: 09:00)
+    stamp = f.start_time.iloc[0]
+    assert (stamp.hour, stamp.minute) == (17, 30)  # the previous close (cn: 17:30)
 
 
-def test_a_start_at_a_close_is_the_close_when_the_case_was_in_before_it():
+def test_a_start_at_a_close_is_the_close_unless_its_case_came_outside_office_hours():
     # cn's office hours end at 17:30 and open at 09:00 (calendars/cn.toml): a check begun at a
-    # close by a case received an hour before it is stamped 17:30 and ends an hour into the next
-    # morning, 10:00 (as the field's logs stamp work begun at the close); a case received at the
-    # close itself (after hours) is not started before the next opening
+    # close is stamped 17:30 and ends an hour into the next morning, 10:00 (as the field's logs
+    # stamp work begun at the close); a case received outside office hours (its receipt the same
+    # business instant) is not started before the next opening
     cal = load_calendar("cn")
     close = float(cal.bm_start[100])
     c = Collector()
-    for number, received in ((0, close - 60), (1, close)):
-        c.case(
-            SimpleNamespace(number=number, received=received, decided=close + 60, gave_up=False),
-            "s",
-        )
+    for number in (0, 1):
         c.add(f"s-{number}", "s", "check", "start", close)
         c.add(f"s-{number}", "s", "check", "complete", close + 60)
+    c.received["s-1"] = close
     f = frame(c, cal).set_index("case_id")
     assert (f.start_time.dt.hour * 60 + f.start_time.dt.minute).to_dict() == {
         "s-0": 1050,
