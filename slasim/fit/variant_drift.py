@@ -16,7 +16,8 @@ the pooled share (O + E m / n) / (n + m). Without a cut (every w_j = n / m) this
 pooled two-proportion z-test. The windows tried are the last 2, 3, ... weeks of receipts while
 they hold at most half the cases; the p-value is two-sided, Bonferroni over the activities times
 the windows tried. Drift is an adjusted p below ALPHA *and* an activity's share moved by EFFECT or
-more; the window of the smallest p (then of the largest move) is the one reported. With `--recent
+more; of the windows and activities that moved so much, the smallest p is reported (else the
+smallest p of all). With `--recent
 auto` and `fit.drift` keeping every case, the route's activities and branch shares are then taken
 from that window's cases (at least MIN_RECENT), in the order all the cases show; the steps' times
 and the arrivals stay fitted on all.
@@ -26,7 +27,8 @@ test: in a log cut while cases were open, such a case is likely unfinished.
 
 Measured: the simulated centre of tests/test_fit.py (seeds 1-60, fitted with 70 % and with all
 cases) is flagged in 0 of 120 fits; on AcademicCredentials (training part of the field's split)
-the last 3 weeks' cases hold `Revisar curso` in 5 % against 26 % expected (z = -5.4).
+the last 3 weeks' cases hold `Revisar curso` in 5 % against 26 % expected (z = -4.8, p = 0.0002
+after Bonferroni over 112 comparisons).
 """
 
 from __future__ import annotations
@@ -145,15 +147,14 @@ def variant_window(
             "drift": Text("not tested (under {count} cases in a part)", count=MIN_CASES),
         }
     comparisons = len(results) * len(activities)
-    best = None
+    rows = []  # per window and activity: (not moved enough, p, -moved, ...): the first is reported
     for weeks, cut, size, found in results:
-        k = int(np.argmax(np.abs(found["z"])))
-        p = min(1.0, float(2 * stats.norm.sf(abs(found["z"][k]))) * comparisons)
-        moved = abs(found["observed"][k] - found["expected"][k]) / found["n"]
-        row = (p, -moved, weeks, cut, size, found, k)
-        if best is None or row[:2] < best[:2]:
-            best = row
-    p, moved, weeks, cut, size, found, k = best
+        moved = np.abs(found["observed"] - found["expected"]) / found["n"]
+        p = np.minimum(1.0, 2 * stats.norm.sf(np.abs(found["z"])) * comparisons)
+        for k in range(len(activities)):
+            key = (bool(moved[k] < EFFECT), float(p[k]), -float(moved[k]))
+            rows.append((*key, weeks, cut, size, found, k))
+    _, p, moved, weeks, cut, size, found, k = min(rows, key=lambda row: row[:3])
     n = found["n"]
     drifted = p < ALPHA and -moved >= EFFECT
     evidence = {
