@@ -99,7 +99,7 @@ def compare(
     squares = float(weights @ weights)
     size = n * n / squares  # the earlier sample's effective size
     pooled = (observed + expected * size / n) / (n + size)
-    spread = np.sqrt((n + squares) * pooled * (1 - pooled))
+    spread = np.sqrt((n + squares) * np.maximum(pooled * (1 - pooled), 0.0))  # 0 when p is 0, 1
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(spread > 0, (observed - expected) / spread, 0.0)
     return {"n": n, "observed": observed, "expected": expected, "z": z, "size": size}
