@@ -34,6 +34,8 @@ after Bonferroni over 112 comparisons).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from slasim.calendar.units import MINUTES_PER_DAY, minutes_to_iso
@@ -111,8 +113,6 @@ def variant_window(
 ) -> tuple[set[str], dict]:
     """(the cases to fit the route's activities and branch shares on, the evidence). `act`:
     whether a drift found moves the route's window; else the test is only reported."""
-    from scipy import stats
-
     ids, starts, ends, kinds = case_columns(events, train)
     if not ids:
         return train, {"drift": Text("no")}
@@ -151,7 +151,8 @@ def variant_window(
     rows = []  # per window and activity: (not moved enough, p, -moved, ...): the first is reported
     for weeks, cut, size, found in results:
         moved = np.abs(found["observed"] - found["expected"]) / found["n"]
-        p = np.minimum(1.0, 2 * stats.norm.sf(np.abs(found["z"])) * comparisons)
+        # two-sided normal p: erfc(|z| / sqrt 2) (no scipy import, a second or so, for this)
+        p = [min(1.0, math.erfc(abs(z) / math.sqrt(2)) * comparisons) for z in found["z"]]
         for k in range(len(activities)):
             key = (bool(moved[k] < EFFECT), float(p[k]), -float(moved[k]))
             rows.append((*key, weeks, cut, size, found, k))
