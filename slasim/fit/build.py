@@ -48,6 +48,7 @@ from slasim.fit.hours import calendar_text, office_from_log, office_hours
 from slasim.fit.log import Events
 from slasim.fit.markov import fitted_route, loop_item, rework_loops
 from slasim.fit.rosters import department_roster
+from slasim.fit.variant_drift import variant_drift
 from slasim.io.errors import SlasimError
 from slasim.io.files import write_atomic
 from slasim.io.i18n import Text
@@ -174,6 +175,10 @@ def fit_log(
         since=float(cal.minutes(since)) if since is not None else None,
         recent=recent,
     )
+    # activities under the log's cut (fit.variant_drift): acts only where `window` kept all
+    acts = since is None and recent == "auto" and len(train) == all_train
+    routed = variant_drift(events, arrival, train, drift_evidence, act=acts)
+    routed = routed if len(routed) < len(train) else None
     if len(train) < 2:
         raise SlasimError(
             "the window leaves {count} cases to fit (need 2)",
@@ -197,7 +202,7 @@ def fit_log(
     hours = office_hours(events, cal)
     warning = hours.pop("warning")
     warnings = [warning] if warning else []
-    if drift_evidence["drift"].startswith("yes") or len(train) < all_train:
+    if drift_evidence["drift"].startswith("yes") or len(train) < all_train or routed:
         warnings.append(
             Text(
                 "drift {drift}; fitted on {window}",
@@ -212,7 +217,7 @@ def fit_log(
     index = LogIndex.of(events, train, cal)
     for service_name, cases in services_of.items():
         fitted = _service(
-            events, index, cal, cases & train, arrival, min_share, departments, routes
+            events, index, cal, cases & train, arrival, min_share, departments, routes, routed
         )
         key = slug(service_name) if service_name else slug(name or "service")
         limits = (
@@ -380,13 +385,18 @@ class LogIndex:
         )
 
 
-def _service(events, index, cal, train, arrival, min_share, departments, routes="blocks") -> dict:
+def _service(
+    events, index, cal, train, arrival, min_share, departments, routes="blocks", routed=None
+) -> dict:
     traces = trace_set(events, train)
     stats = activity_stats(traces)
     kept = [a for a, c in stats.cases.items() if len(c) >= min_share * len(traces)]
     dropped = sorted(set(stats.cases) - set(kept))
     kept.sort(key=lambda a: stats.position[a])
-    route = discover(set(traces.cases), kept, stats)
+    # `routed` (fit.variant_drift): the cases whose activities and branch shares the route takes,
+    # in the order all the cases show
+    cases = set(traces.cases)
+    route = discover(cases & routed if routed is not None else cases, kept, stats)
     comments: dict[tuple, str] = {}
     loops = _repeats(traces, cal)
     cases = traces.as_list() if loops or routes != "blocks" else []
@@ -439,7 +449,12 @@ def _service(events, index, cal, train, arrival, min_share, departments, routes=
     )
     out_route = _emit_route(route, steps, comments, ("steps",), cases)
     form = fitted_route(  # blocks, or a Markov route (fit.markov)
-        cases if routes != "blocks" else [], route, steps, routes
+        (trace_set(events, train & routed) if routed is not None else traces).as_list()
+        if routes != "blocks"
+        else [],
+        route,
+        steps,
+        routes,
     )
     if form["item"] is None and rework:
         form["evidence"]["rework_loops"] = rework
