@@ -11,6 +11,7 @@ row and the best published tool per measure (`published_fidelity.json`, each too
 split: anchors, not figures on one shared test set), and wall times.
 
     python benchmarks/bench_fidelity.py [--logs DIR] [--only NAME] [--reps 10] [--workers 2] [--json]
+                                        [--routes blocks|markov|auto]
 
 DIR defaults to $SLASIM_LOGS, else ../shared/logs beside the checkout; `--only NAME` runs one log.
 
@@ -62,7 +63,7 @@ def split(folder: Path, name: str, file: str) -> tuple[Frame, Frame]:
     )
 
 
-def fit(train: Frame, calendar: str, tmp: Path) -> Scenario:
+def fit(train: Frame, calendar: str, tmp: Path, routes: str = "blocks") -> Scenario:
     """`slasim fit` on every training case (the train frame written as a CSV, read as fit reads)."""
     path = tmp / "train.csv"
     out = train.events.copy()
@@ -70,11 +71,13 @@ def fit(train: Frame, calendar: str, tmp: Path) -> Scenario:
         out[c] = out[c].dt.tz_localize(None).map(lambda t: t.isoformat())
     out.to_csv(path, index=False, columns=list(COLUMNS))
     events = read_log(path, load_calendar(calendar))
-    fitted = fit_log(events, calendar, train_share=1.0)
+    fitted = fit_log(events, calendar, train_share=1.0, routes=routes)
     return validate(Scenario, fitted.data, str(path))
 
 
-def measure(folder: Path, reps: int, workers: int, only: str | None = None) -> list[dict]:
+def measure(
+    folder: Path, reps: int, workers: int, only: str | None = None, routes: str = "blocks"
+) -> list[dict]:
     rows = []
     for name, (file, calendar) in LOGS.items():
         if only and name != only:
@@ -82,7 +85,7 @@ def measure(folder: Path, reps: int, workers: int, only: str | None = None) -> l
         started = time.perf_counter()
         train, test = split(folder, name, file)
         with tempfile.TemporaryDirectory() as tmp:
-            scenario = fit(train, calendar, Path(tmp))
+            scenario = fit(train, calendar, Path(tmp), routes)
         fitted = time.perf_counter()
         activities = set(train.events["activity"]) | set(test.events["activity"])
         steps = {slug(a): a for a in activities}
@@ -195,10 +198,16 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--routes",
+        choices=("blocks", "markov", "auto"),
+        default="blocks",
+        help="route form the fit writes (fit_log's routes; default: fit's own)",
+    )
     args = parser.parse_args()
     published = json.loads((ROOT / "published_fidelity.json").read_text(encoding="utf-8"))
     started = time.perf_counter()
-    rows = measure(args.logs, args.reps, args.workers, args.only)
+    rows = measure(args.logs, args.reps, args.workers, args.only, args.routes)
     if args.json:
         print(json.dumps(rows, indent=2))
     else:

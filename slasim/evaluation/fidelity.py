@@ -63,6 +63,7 @@ def run_one(payload: tuple, replication: int, seed: int) -> dict:
         working_days *= 2
     return {
         "steps": collector.steps,
+        "received": collector.received,
         "entered": rep.entered,
         "unfinished": sorted(unfinished),
         "working_days": working_days,
@@ -118,7 +119,7 @@ def first_n(
     logs = []
     for run in runs:
         collector = Collector()
-        collector.steps = run["steps"]
+        collector.steps, collector.received = run["steps"], run["received"]
         logs.append(frame(collector, cal, names=names, aware=test.aware))
     if not any(len(log) for log in logs):
         raise SlasimError(

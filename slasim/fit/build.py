@@ -46,8 +46,9 @@ from slasim.fit.drift import CORRECT_BELOW, Completeness, case_spans, window
 from slasim.fit.families import choose
 from slasim.fit.hours import calendar_text, office_from_log, office_hours
 from slasim.fit.log import Events
-from slasim.fit.markov import fitted_route
+from slasim.fit.markov import fitted_route, loop_item, rework_loops
 from slasim.fit.rosters import department_roster
+from slasim.fit.variant_drift import variant_drift
 from slasim.io.errors import SlasimError
 from slasim.io.files import write_atomic
 from slasim.io.i18n import Text
@@ -174,6 +175,10 @@ def fit_log(
         since=float(cal.minutes(since)) if since is not None else None,
         recent=recent,
     )
+    # activities under the log's cut (fit.variant_drift): acts only where `window` kept all
+    acts = since is None and recent == "auto" and len(train) == all_train
+    routed = variant_drift(events, arrival, train, drift_evidence, act=acts)
+    routed = routed if len(routed) < len(train) else None
     if len(train) < 2:
         raise SlasimError(
             "the window leaves {count} cases to fit (need 2)",
@@ -197,7 +202,7 @@ def fit_log(
     hours = office_hours(events, cal)
     warning = hours.pop("warning")
     warnings = [warning] if warning else []
-    if drift_evidence["drift"].startswith("yes") or len(train) < all_train:
+    if drift_evidence["drift"].startswith("yes") or len(train) < all_train or routed:
         warnings.append(
             Text(
                 "drift {drift}; fitted on {window}",
@@ -212,7 +217,7 @@ def fit_log(
     index = LogIndex.of(events, train, cal)
     for service_name, cases in services_of.items():
         fitted = _service(
-            events, index, cal, cases & train, arrival, min_share, departments, routes
+            events, index, cal, cases & train, arrival, min_share, departments, routes, routed
         )
         key = slug(service_name) if service_name else slug(name or "service")
         limits = (
@@ -380,15 +385,22 @@ class LogIndex:
         )
 
 
-def _service(events, index, cal, train, arrival, min_share, departments, routes="blocks") -> dict:
+def _service(
+    events, index, cal, train, arrival, min_share, departments, routes="blocks", routed=None
+) -> dict:
     traces = trace_set(events, train)
     stats = activity_stats(traces)
     kept = [a for a, c in stats.cases.items() if len(c) >= min_share * len(traces)]
     dropped = sorted(set(stats.cases) - set(kept))
     kept.sort(key=lambda a: stats.position[a])
-    route = discover(set(traces.cases), kept, stats)
+    # `routed` (fit.variant_drift): the cases whose activities and branch shares the route takes,
+    # in the order all the cases show
+    cases = set(traces.cases)
+    route = discover(cases & routed if routed is not None else cases, kept, stats)
     comments: dict[tuple, str] = {}
     loops = _repeats(traces, cal)
+    cases = traces.as_list() if loops or routes != "blocks" else []
+    route, rework = rework_loops(cases, route, set(loops)) if loops else (route, [])
     elapsed = (  # used only when the start times were estimated
         _elapsed_since_previous(traces.as_list(), set(step_names(route)), arrival, cal)
         if events.starts_estimated
@@ -435,10 +447,17 @@ def _service(events, index, cal, train, arrival, min_share, departments, routes=
     comments.update(
         {("arrivals", k) if k in arrivals else ("arrivals",): v for k, v in arrival_notes.items()}
     )
-    out_route = _emit_route(route, steps, comments, ("steps",))
+    out_route = _emit_route(route, steps, comments, ("steps",), cases)
     form = fitted_route(  # blocks, or a Markov route (fit.markov)
-        traces.as_list() if routes != "blocks" else [], route, steps, routes
+        (trace_set(events, train & routed) if routed is not None else traces).as_list()
+        if routes != "blocks"
+        else [],
+        route,
+        steps,
+        routes,
     )
+    if form["item"] is None and rework:
+        form["evidence"]["rework_loops"] = rework
     if form["item"] is not None:
         out_route = [form["item"]]
         comments = {k: v for k, v in comments.items() if k[0] != "steps"}
@@ -462,11 +481,15 @@ def _service(events, index, cal, train, arrival, min_share, departments, routes=
     }
 
 
-def _emit_route(route, steps, comments, path) -> list:
+def _emit_route(route, steps, comments, path, traces=()) -> list:
     out = []
     for item in route:
         here = (*path, len(out))
-        if isinstance(item, str):
+        if isinstance(item, tuple) and item[0] == "loop":  # a rework loop (fit.markov)
+            chain, notes = loop_item(traces, item[1], steps)
+            out.append(chain)
+            comments.update({(*here, *k): note for k, note in notes.items()})
+        elif isinstance(item, str):
             step = steps[item]
             out.extend(step["items"])
             for offset, note in enumerate(step["notes"]):
@@ -486,7 +509,7 @@ def _emit_route(route, steps, comments, path) -> list:
             branches = [
                 {
                     "probability": round(share * scale, 4),
-                    "steps": _emit_route(r, steps, comments, (*here, "branch", k, "steps")),
+                    "steps": _emit_route(r, steps, comments, (*here, "branch", k, "steps"), traces),
                 }
                 for k, (share, r) in enumerate(item[1])
             ]

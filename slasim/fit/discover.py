@@ -7,7 +7,8 @@ mostly (80%) inside a group's cases joins that group, and groups whose cases bar
 20% of the smaller) are alternatives of one `branch` whose shares are their case shares (the rest
 skips). Each group's own route is discovered again on its cases. Consecutive steps whose
 occurrences overlap in time in at least 30% of the cases that have both run in `parallel`.
-Repeats of an activity inside a case become a supplement-style loop on its step (see `build`).
+Repeats of an activity inside a case become a supplement-style loop on its step (see `build`), or,
+with the activities done between its visits, a rework loop (`fit.markov.rework_loops`).
 Items are ordered by mean position.
 """
 
@@ -179,7 +180,7 @@ def step_names(route: list) -> list[str]:
     for item in route:
         if isinstance(item, str):
             names.append(item)
-        elif item[0] == "parallel":
+        elif item[0] in ("parallel", "loop"):  # a loop: `fit.markov.rework_loops`
             names.extend(item[1])
         else:
             for _, branch in item[1]:
