@@ -63,7 +63,6 @@ def run_one(payload: tuple, replication: int, seed: int) -> dict:
         working_days *= 2
     return {
         "steps": collector.steps,
-        "received": collector.received,
         "entered": rep.entered,
         "unfinished": sorted(unfinished),
         "working_days": working_days,
@@ -119,7 +118,7 @@ def first_n(
     logs = []
     for run in runs:
         collector = Collector()
-        collector.steps, collector.received = run["steps"], run["received"]
+        collector.steps = run["steps"]
         logs.append(frame(collector, cal, names=names, aware=test.aware))
     if not any(len(log) for log in logs):
         raise SlasimError(

@@ -4,10 +4,9 @@ unless asked (`write_csv`).
 `Collector` takes the place of an event log on the SimPy engine (the same `add`/`add_wall`/`case`
 calls) and keeps each step's start and completion in business minutes and each case's receipt and
 decision. `frame` turns them into the frame the field scores: one row per step, wall instants on
-the calendar (an instant at a day boundary is the previous close, but the next opening for a step
-begun at the receipt of a case received outside office hours; a step that takes no time completes
-where it starts), activities renamed to the real log's names, rows in the order each case did
-them: start, then end, then the engine's order.
+the calendar (an instant at a day boundary is the previous close, for a start as for a
+completion: work begun at the close is stamped so in the field's logs), activities renamed to the
+real log's names, rows in the order each case did them: start, then end, then the engine's order.
 
 `FirstN` is a replication of the field's protocol: only the first `n` receipts at or after `since`
 (business minutes) enter, and the run goes on until they are all decided.
@@ -31,7 +30,6 @@ class Collector:
 
     def __init__(self):
         self.steps: list[tuple[str, str, float, float, str]] = []  # case, activity, start, end, res
-        self.received: dict[str, float] = {}  # cases received outside office hours: their receipt
         self.cases: dict[str, tuple[float, float, bool]] = {}  # received, decided, gave up
         self._open: dict[tuple[str, str], list[tuple[float, str]]] = {}
 
@@ -91,18 +89,12 @@ def frame(
         return pd.DataFrame(columns=["case_id", "activity", "resource", "start_time", "end_time"])
     order, case, activity, start, end, resource = (list(c) for c in zip(*rows))
     start, end = np.array(start), np.array(end)
-    # a start at a day boundary is the previous close (a step begun at the close goes on at the
-    # next opening, as the field's logs stamp it: LoanApp's checks starting at 15:00, its close),
-    # but the next opening for a step begun at the receipt of a case received outside office
-    # hours (never before it arrived); a completion at a boundary is the previous close, unless
-    # the step took no time
-    received = np.array([collector.received.get(c, math.nan) for c in case])
-    start_wall = np.where(
-        start == received,
-        cal.to_wall_array(start, side="right"),
-        cal.to_wall_array(start, side="left"),
-    )
-    end_wall = np.where(end == start, start_wall, cal.to_wall_array(end, side="left"))
+    # an instant at a day boundary is the previous close, for a start as for a completion: work
+    # begun at the close goes on at the next opening, as the field's logs stamp it (LoanApp: its
+    # checks begun at 15:00, the close, end the next morning); a case received after the close
+    # and begun at the next opening is shown begun at that close too (the same business instant)
+    start_wall = cal.to_wall_array(start, side="left")
+    end_wall = cal.to_wall_array(end, side="left")
     out = pd.DataFrame(
         {
             "case_id": case,
@@ -139,8 +131,8 @@ class FirstN(Replication):
 
     def _arrive(self, service):
         k = 0
-        for times, off_hours in receipts(self.plan, service, self.seed, self.replication):
-            for t, outside in zip(times.tolist(), off_hours.tolist()):
+        for times, _online in receipts(self.plan, service, self.seed, self.replication):
+            for t in times.tolist():
                 if t < self.since_receipt:
                     k += 1
                     continue
@@ -149,7 +141,5 @@ class FirstN(Replication):
                 if self.entered >= self.n:
                     return
                 self.entered += 1
-                if outside:
-                    self.log.received[f"{service.name}-{k}"] = t
                 self.process(self._case(service, t, k))
                 k += 1
