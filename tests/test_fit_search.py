@@ -411,7 +411,13 @@ def test_when_every_candidate_ties_the_table_says_the_defaults_are_kept(monkeypa
     assert "chosen" not in last
     # one clearly closer: the usual line
     fake = Fake([0, 1] * 8, {0: constant([2, 2]), 1: constant([1, 1])}, {"c0"})
-    assert search_lines(fake_search(monkeypatch, fake))[-1].startswith("chosen: #2 (")
+    searched = fake_search(monkeypatch, fake)
+    # #2 changes only the durations (grid order): no option of fit says it, the line does
+    assert searched["candidates"][1]["options"] == {**DEFAULTS, "durations": "empirical"}
+    assert search_lines(searched)[-1].startswith(
+        "chosen: #2 (`--route blocks --recent auto`, each sample's own quantiles (only --search "
+        "fits them)), the lowest mean rank"
+    )
 
 
 def test_options_the_search_replaces_are_warned_about(cli):
