@@ -11,9 +11,11 @@ row and the best published tool per measure (`published_fidelity.json`, each too
 split: anchors, not figures on one shared test set), and wall times.
 
     python benchmarks/bench_fidelity.py [--logs DIR] [--only NAME] [--reps 10] [--workers 2] [--json]
-                                        [--routes blocks|markov|auto]
+                                        [--routes blocks|markov|auto] [--search]
 
 DIR defaults to $SLASIM_LOGS, else ../shared/logs beside the checkout; `--only NAME` runs one log.
+`--search` fits as `slasim fit --search` does (its options chosen on a validation split of the
+training cases only; the test part is never seen) and names the choice; the fit time includes it.
 
 Each log ends with the goal of issue 26, pass or fail, part by part: slasim's mean better than
 Simod's published value on each of the five published measures; its cycle-time distance at most
@@ -32,11 +34,13 @@ import time
 from pathlib import Path
 
 from slasim.calendar.workcalendar import load_calendar
+from slasim.cli.fit import run_search
 from slasim.evaluation.fidelity import first_n
 from slasim.evaluation.frame import Frame, read_frame
 from slasim.evaluation.measures import FIELD, SHORT
 from slasim.evaluation.protocol import published_split
 from slasim.fit.build import fit_log, slug
+from slasim.fit.families import empirical_durations
 from slasim.fit.log import read_log
 from slasim.io.schema import validate
 from slasim.scenario.schema import Scenario
@@ -63,20 +67,40 @@ def split(folder: Path, name: str, file: str) -> tuple[Frame, Frame]:
     )
 
 
-def fit(train: Frame, calendar: str, tmp: Path, routes: str = "blocks") -> Scenario:
-    """`slasim fit` on every training case (the train frame written as a CSV, read as fit reads)."""
+def fit(
+    train: Frame, calendar: str, tmp: Path, routes: str = "blocks", search: bool = False
+) -> tuple[Scenario, dict | None]:
+    """`slasim fit` on every training case (the train frame written as a CSV, read as fit reads),
+    with `--search` when asked: (the scenario, the chosen options or None)."""
     path = tmp / "train.csv"
     out = train.events.copy()
     for c in ("start_time", "end_time"):  # the wall clock the field reads, without offsets
         out[c] = out[c].dt.tz_localize(None).map(lambda t: t.isoformat())
     out.to_csv(path, index=False, columns=list(COLUMNS))
     events = read_log(path, load_calendar(calendar))
-    fitted = fit_log(events, calendar, train_share=1.0, routes=routes)
-    return validate(Scenario, fitted.data, str(path))
+    options = {"route": routes, "recent": "auto", "roster": False, "durations": "families"}
+    if search:  # as `slasim fit --search`: chosen on the training cases' own validation split
+        searched = run_search(events, calendar, None, 1.0, {}, None)
+        options = searched["candidates"][searched["chosen"]]["options"]
+    with empirical_durations(options["durations"] == "empirical"):
+        fitted = fit_log(
+            events,
+            calendar,
+            train_share=1.0,
+            routes=str(options["route"]),
+            recent=options["recent"],
+            roster=options["roster"],
+        )
+    return validate(Scenario, fitted.data, str(path)), options if search else None
 
 
 def measure(
-    folder: Path, reps: int, workers: int, only: str | None = None, routes: str = "blocks"
+    folder: Path,
+    reps: int,
+    workers: int,
+    only: str | None = None,
+    routes: str = "blocks",
+    search: bool = False,
 ) -> list[dict]:
     rows = []
     for name, (file, calendar) in LOGS.items():
@@ -85,7 +109,7 @@ def measure(
         started = time.perf_counter()
         train, test = split(folder, name, file)
         with tempfile.TemporaryDirectory() as tmp:
-            scenario = fit(train, calendar, Path(tmp), routes)
+            scenario, chosen = fit(train, calendar, Path(tmp), routes, search)
         fitted = time.perf_counter()
         activities = set(train.events["activity"]) | set(test.events["activity"])
         steps = {slug(a): a for a in activities}
@@ -100,6 +124,7 @@ def measure(
                 "train_cases": int(train.events["case_id"].nunique()),
                 "test_cases": test.cases,
                 "fit_seconds": round(fitted - started, 2),
+                "searched": chosen,
                 "simulate_and_score_seconds": round(done - fitted, 2),
                 "unfinished_cases": result["unfinished_cases"],
                 "measures": result["measures"],
@@ -153,7 +178,13 @@ def table(rows: list[dict], published: dict) -> str:
         lines += [
             f"**{row['log']}** — train {row['train_cases']} / test {row['test_cases']} cases, "
             f"calendar `{row['calendar']}`; fit {row['fit_seconds']} s, 10 simulated logs scored "
-            f"with the baselines {row['simulate_and_score_seconds']} s",
+            f"with the baselines {row['simulate_and_score_seconds']} s"
+            + (
+                "; fitted with `--search`, which chose "
+                + ", ".join(f"{k} {v}" for k, v in row["searched"].items())
+                if row["searched"]
+                else ""
+            ),
             "",
             "| | "
             + " | ".join(
@@ -204,10 +235,15 @@ def main() -> None:
         default="blocks",
         help="route form the fit writes (fit_log's routes; default: fit's own)",
     )
+    parser.add_argument(
+        "--search",
+        action="store_true",
+        help="fit as `slasim fit --search` (options chosen on the training cases only)",
+    )
     args = parser.parse_args()
     published = json.loads((ROOT / "published_fidelity.json").read_text(encoding="utf-8"))
     started = time.perf_counter()
-    rows = measure(args.logs, args.reps, args.workers, args.only, args.routes)
+    rows = measure(args.logs, args.reps, args.workers, args.only, args.routes, args.search)
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
