@@ -298,7 +298,10 @@ class WorkCalendar:
         `fold` (0 or 1 per instant, default 0) picks the occurrence of a repeated local time."""
         minutes = np.asarray(minutes, dtype=np.float64)
         days = np.floor(minutes / MINUTES_PER_DAY).astype(np.int64)
-        k = self.working_days_before(days)
+        # Every instant must lie on a table day: `working_days_before` accepts the day after the
+        # table, which has no office hours to look up here.
+        self.check_range(days)
+        k = self.cum[days - self.first_day]
         in_day = minutes - days * MINUTES_PER_DAY
         working = self.is_work[days - self.first_day]
         kk = np.minimum(k, len(self.work_days) - 1)
