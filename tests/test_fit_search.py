@@ -412,21 +412,54 @@ def test_when_every_candidate_ties_the_table_says_the_defaults_are_kept(monkeypa
     # one clearly closer: the usual line
     fake = Fake([0, 1] * 8, {0: constant([2, 2]), 1: constant([1, 1])}, {"c0"})
     searched = fake_search(monkeypatch, fake)
-    # #2 changes only the durations (grid order): no option of fit says it, the line does
+    # #2 changes only the durations (grid order): the line gives the option that asks for them
     assert searched["candidates"][1]["options"] == {**DEFAULTS, "durations": "empirical"}
     assert search_lines(searched)[-1].startswith(
-        "chosen: #2 (`--route blocks --recent auto`, each sample's own quantiles (only --search "
-        "fits them)), the lowest mean rank"
+        "chosen: #2 (`--route blocks --recent auto --durations empirical`), the lowest mean rank"
     )
 
 
 def test_options_the_search_replaces_are_warned_about(cli):
     # the sample as it stands is refused (too few to validate), after the warning
-    code, out, err = cli("fit", SAMPLE, "--search", "--route", "markov", "--roster")
+    code, out, err = cli(
+        "fit", SAMPLE, "--search", "--route", "markov", "--roster", "--durations", "empirical"
+    )
     assert code == 2
-    assert "warning: --search replaces --route, --roster given on the line\n" in err
+    assert "warning: --search replaces --route, --roster, --durations given on the line\n" in err
     code, out, err = cli("fit", SAMPLE, "--search")
     assert code == 2 and "warning" not in err
+
+
+def test_durations_empirical_by_hand_is_the_searched_choice(cli, tmp_path):
+    # what the search's `empirical` candidate fits, asked for by hand: every sample of 41 or
+    # more durations that no family fits exactly takes its own quantiles (every 2.5 %: 41 of
+    # them), the others keep the family `fit` writes without the option
+    import yaml
+
+    args = ("fit", SAMPLE, "-c", "loanapp-example", "--limit", "1wd", "--train-share", "1.0")
+    code, _, err = cli(*args, "--out", tmp_path / "families.yaml")
+    assert code == 0, err
+    code, _, err = cli(*args, "--durations", "empirical", "--out", tmp_path / "empirical.yaml")
+    assert code == 0, err
+    text = (tmp_path / "empirical.yaml").read_text(encoding="utf-8")
+    assert "empirical quantiles (--durations empirical; best family" in text
+
+    def distributions(node, path=()):
+        if isinstance(node, dict):
+            if "unit" in node and len(node) == 2:
+                yield path, node
+            for k, v in node.items():
+                yield from distributions(v, (*path, k))
+        elif isinstance(node, list):
+            for k, v in enumerate(node):
+                yield from distributions(v, (*path, k))
+
+    families = dict(distributions(yaml.safe_load((tmp_path / "families.yaml").read_text())))
+    empirical = dict(distributions(yaml.safe_load(text)))
+    assert families.keys() == empirical.keys()
+    moved = [k for k in families if families[k] != empirical[k]]
+    assert moved and all("empirical" in empirical[k] for k in moved)
+    assert all(len(empirical[k]["empirical"]) == 41 for k in moved)
 
 
 def test_each_candidate_has_its_margin_from_the_chosen_one(monkeypatch):
@@ -494,5 +527,5 @@ def test_empirical_durations_take_the_samples_own_quantiles():
         assert "uniform" in choose(sample[:40], "min")[0]
         assert choose(np.full(50, 7.0), "min")[0] == {"fixed": 7.0, "unit": "min"}
     assert dist == {"empirical": [2.5 * k for k in range(41)], "unit": "min"}
-    assert why.startswith("n=101, empirical quantiles (tried by fit --search; best family uniform")
+    assert why.startswith("n=101, empirical quantiles (--durations empirical; best family uniform")
     assert choose(sample, "min")[0] == {"uniform": [0.0, 100.0], "unit": "min"}  # reset after

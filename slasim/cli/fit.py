@@ -35,6 +35,13 @@ class RouteForm(StrEnum):
     auto = "auto"
 
 
+class DurationForm(StrEnum):
+    """How `fit` writes each sample of durations."""
+
+    families = "families"
+    empirical = "empirical"
+
+
 @commands.command()
 def fit(
     log: Annotated[Path, typer.Argument(help="The case log: CSV (plain or .gz) or XES.")],
@@ -135,6 +142,17 @@ def fit(
             ),
         ),
     ] = "blocks",
+    durations: Annotated[
+        DurationForm,
+        typer.Option(
+            "--durations",
+            help=(
+                "families: the distribution family that fits each sample of durations best; "
+                "empirical: each sample's own quantiles where it has 41 or more durations that no "
+                "family fits exactly (--search tries both)."
+            ),
+        ),
+    ] = "families",
     as_json: json_flag("Print the fit's evidence as JSON.") = False,
     max_log_mb: Annotated[
         float,
@@ -217,6 +235,7 @@ def fit(
         # options set away from their defaults on the line, which the search's choice replaces
         values = {"--route": (str(route), "blocks"), "--recent": (recent, "auto")}
         values["--roster"] = (roster, False)
+        values["--durations"] = (str(durations), "families")
         given = [name for name, (value, default) in values.items() if value != default]
         if given:
             warn(
@@ -234,8 +253,8 @@ def fit(
         route, recent, roster = chosen["route"], chosen["recent"], chosen["roster"]
     from slasim.fit.families import empirical_durations
 
-    empirical = searched is not None and chosen["durations"] == "empirical"
-    with empirical_durations(empirical):  # only a search chooses the samples' own quantiles
+    empirical = (chosen["durations"] if searched is not None else str(durations)) == "empirical"
+    with empirical_durations(empirical):
         fitted = fit_log(
             events,
             calendar,
@@ -520,13 +539,11 @@ def search_lines(searched: dict, seconds: float | None = None) -> list[str]:
         "",
     ]
     chosen = searched["candidates"][searched["chosen"]]["options"]
-    flags = f"`--route {chosen['route']} --recent {chosen['recent']}" + (
-        " --roster`" if chosen["roster"] else "`"
+    flags = (
+        f"`--route {chosen['route']} --recent {chosen['recent']}"
+        + (" --roster" if chosen["roster"] else "")
+        + (" --durations empirical`" if chosen["durations"] == "empirical" else "`")
     )
-    if chosen["durations"] == "empirical":  # no option of `fit` asks for them
-        flags = _("{flags}, each sample's own quantiles (only --search fits them)").format(
-            flags=flags
-        )
     distinct = sum(
         row["same_as"] is None and row["scores"] is not None for row in searched["candidates"]
     )

@@ -5,8 +5,8 @@ sample's range and mode), each fitted by moments or range; the criterion is the 
 distance between the sample and the fitted distribution (the mean absolute difference between the
 sample's order statistics and the fitted quantiles at (i − ½)/n). When even the best family is
 further than a quarter of the sample's mean from it, the sample's own quantiles (every 2.5%) are used
-(`empirical`); within `empirical_durations()` (a candidate of `fit --search`) so are all samples
-of that size that no family fits exactly. Every choice says its family, sample size and distance.
+(`empirical`); within `empirical_durations()` (`fit --durations empirical`, a candidate of `fit
+--search`) so are all samples of that size that no family fits exactly. Every choice says its family, sample size and distance.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def choose(x: np.ndarray, unit: str) -> tuple[dict, Text]:
             )
         else:
             evidence = Text(
-                "n={n}, empirical quantiles (tried by fit --search; best family {family} was "
+                "n={n}, empirical quantiles (--durations empirical; best family {family} was "
                 "W1={distance})",
                 **by,
             )
