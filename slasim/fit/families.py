@@ -6,7 +6,8 @@ distance between the sample and the fitted distribution (the mean absolute diffe
 sample's order statistics and the fitted quantiles at (i − ½)/n). When even the best family is
 further than a quarter of the sample's mean from it, the sample's own quantiles (every 2.5%) are used
 (`empirical`); within `empirical_durations()` (`fit --durations empirical`, a candidate of `fit
---search`) so are all samples of that size that no family fits exactly. Every choice says its family, sample size and distance.
+--search`) so are all samples of that size that no family fits exactly. Every choice says its
+family, sample size and distance.
 """
 
 from __future__ import annotations
