@@ -251,10 +251,10 @@ def fit(
         took = time.perf_counter() - began
         chosen = searched["candidates"][searched["chosen"]]["options"]
         route, recent, roster = chosen["route"], chosen["recent"], chosen["roster"]
+        durations = chosen["durations"]
     from slasim.fit.families import empirical_durations
 
-    empirical = (chosen["durations"] if searched is not None else str(durations)) == "empirical"
-    with empirical_durations(empirical):
+    with empirical_durations(durations == "empirical"):
         fitted = fit_log(
             events,
             calendar,

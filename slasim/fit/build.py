@@ -365,10 +365,12 @@ def _period(cal, test_arrivals: list[float]) -> tuple[int, int]:
 
 @dataclass
 class LogIndex:
-    """Lookups built once per fit: the rows of each activity among the fitted cases."""
+    """Lookups built once per fit: the rows of each activity among the fitted cases, the waits,
+    each case's span."""
 
     rows: dict[str, np.ndarray]
     waits: np.ndarray  # idle-handler waits per event (see `idle_waits`)
+    spans: tuple  # `drift.case_spans`: (case names, first start, last end)
 
     @classmethod
     def of(cls, events: Events, train: set[str], cal) -> LogIndex:
@@ -381,7 +383,9 @@ class LogIndex:
         cuts = np.flatnonzero(np.diff(acts[fitted][order])) + 1
         parts = sorted(np.split(fitted[order], cuts), key=lambda r: r[0]) if len(fitted) else []
         return cls(
-            {labels[int(acts[r[0]])]: r.astype(np.int64) for r in parts}, idle_waits(events, cal)
+            {labels[int(acts[r[0]])]: r.astype(np.int64) for r in parts},
+            idle_waits(events, cal),
+            case_spans(events),
         )
 
 
@@ -395,14 +399,16 @@ def _service(
     kept.sort(key=lambda a: stats.position[a])
     # `routed` (fit.variant_drift): the cases whose activities and branch shares the route takes,
     # in the order all the cases show
-    cases = set(traces.cases)
-    route = discover(cases & routed if routed is not None else cases, kept, stats)
+    ids = set(traces.cases)
+    route = discover(ids & routed if routed is not None else ids, kept, stats)
     comments: dict[tuple, str] = {}
     loops = _repeats(traces, cal)
-    cases = traces.as_list() if loops or routes != "blocks" else []
+    # the traces, listed once where a step below reads them
+    listed = loops or routes != "blocks" or events.starts_estimated
+    cases = traces.as_list() if listed else []
     route, rework = rework_loops(cases, route, set(loops)) if loops else (route, [])
     elapsed = (  # used only when the start times were estimated
-        _elapsed_since_previous(traces.as_list(), set(step_names(route)), arrival, cal)
+        _elapsed_since_previous(cases, set(step_names(route)), arrival, cal)
         if events.starts_estimated
         else {}
     )
@@ -437,9 +443,7 @@ def _service(
             )
         item["batch"] = found["batch"]
         steps[a]["notes"][-1] = Text("{fit}; {batch}", fit=note, batch=found["note"])
-    names, opened, closed = case_spans(events)
-    fitted = np.array([c in train for c in names], dtype=bool)
-    complete = Completeness(opened[fitted], (closed - opened)[fitted], float(events.end.max()))
+    complete = Completeness.of(index.spans, train, float(events.end.max()))
     arrivals, arrival_notes, arrival_evidence = _arrivals(
         cal, [arrival[c] for c in train], complete
     )
@@ -449,7 +453,7 @@ def _service(
     )
     out_route = _emit_route(route, steps, comments, ("steps",), cases)
     form = fitted_route(  # blocks, or a Markov route (fit.markov)
-        (trace_set(events, train & routed) if routed is not None else traces).as_list()
+        (trace_set(events, train & routed).as_list() if routed is not None else cases)
         if routes != "blocks"
         else [],
         route,

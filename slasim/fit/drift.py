@@ -78,6 +78,13 @@ class Completeness:
         hours = np.floor(arrivals / 60.0).astype(np.int64)
         self.week = np.bincount((hours // 24 + 3) % 7 * 24 + hours % 24, minlength=168)
 
+    @classmethod
+    def of(cls, spans: tuple, cases: set[str], end: float) -> Completeness:
+        """Over `cases`, from the log's `case_spans`; `end`, the log's last event's end."""
+        names, opened, closed = spans
+        kept = np.array([c in cases for c in names], dtype=bool)
+        return cls(opened[kept], (closed - opened)[kept], end)
+
     def chance(self, instants: np.ndarray) -> np.ndarray:
         """The chance that a case received at each wall instant is in the log."""
         if not self.reference:
@@ -242,7 +249,8 @@ def window(
     table = case_table(events, train, cal)
     # wall-clock lead times (every event of the case): how long before the log's end a case may
     # still be open
-    names, opened, closed = case_spans(events)
+    by_case = case_spans(events)
+    names, opened, closed = by_case
     tabled = np.array([c in table for c in names], dtype=bool)
     leads = (closed - opened)[tabled].tolist()
     lead = float(np.quantile(leads, LEAD_QUANTILE)) if leads else 0.0
@@ -278,8 +286,7 @@ def window(
     weeks = (int((cut - first) // week), int((last - cut) // week))
     spans = ((cut - weeks[0] * week, cut), (cut, cut + weeks[1] * week))
     counts = tuple(int(np.sum((times >= a) & (times < b))) for a, b in spans)
-    fitted = np.array([c in train for c in names], dtype=bool)
-    complete = Completeness(opened[fitted], (closed - opened)[fitted], float(events.end.max()))
+    complete = Completeness.of(by_case, train, float(events.end.max()))
     result = tests(before, tested, counts, weeks, tuple(complete.share(a, b) for a, b in spans))
     evidence["tests"] = result
     moved = [name for name, r in result.items() if _drifted(name, r)]

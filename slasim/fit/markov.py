@@ -39,6 +39,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from slasim.fit.discover import step_names
+
 GAP = 0.05  # presence points the block route may miss before the Markov route is preferred
 INSIDE = 0.95  # share of an activity's occurrences between two visits of a repeated one: its loop
 END = "end"
@@ -202,7 +204,7 @@ def fitted_route(traces, route, steps: dict[str, dict], form: str = "auto") -> d
     """The route a service's fit writes: {item (a `markov:` item, or None to keep the blocks),
     comments (by path under `steps`), evidence}. `form`: auto (`choose`), blocks or markov;
     `steps`: each activity's fitted items and notes (`build`)."""
-    activities = [a for a in _names(route) if a in steps]
+    activities = [a for a in step_names(route) if a in steps]
     if form == "blocks" or not activities or not traces:
         return {"item": None, "comments": {}, "evidence": {"form": "blocks", "why": "asked for"}}
     chain = markov_item(traces, activities, {a: steps[a]["items"] for a in activities})
@@ -244,7 +246,7 @@ def rework_loops(traces, route, repeated) -> tuple[list, list[dict]]:
     """`route` (of `discover`) with each rework loop (module docstring) as one ("loop",
     activities, presence) item in place of its repeated step and its other activities' items, and
     each loop's evidence. `repeated`: the activities some case does more than once."""
-    names = _names(route)
+    names = step_names(route)
     total = dict.fromkeys(names, 0)
     spans: dict[str, list] = {a: [] for a in names if a in repeated}  # (trace, first, last)
     for trace in traces:
@@ -309,8 +311,10 @@ def _put_loop(route: list, loop: tuple) -> list | None:
     act, body = loop[1][0], set(loop[1][1:])
     for i, item in enumerate(route):
         if item == act:
-            around = {j for j, other in enumerate(route) if j != i and set(_names([other])) & body}
-            inner = [set(_names([route[j]])) for j in around]
+            around = {
+                j for j, other in enumerate(route) if j != i and set(step_names([other])) & body
+            }
+            inner = [set(step_names([route[j]])) for j in around]
             if not all(names <= body for names in inner) or set().union(*inner) != body:
                 return None
             return [loop if j == i else x for j, x in enumerate(route) if j not in around]
@@ -337,17 +341,3 @@ def loop_item(traces, activities: list[str], steps: dict[str, dict]) -> tuple[di
         **_state_notes(activities, steps, chain["gaps"]),
     }
     return chain["item"], comments
-
-
-def _names(route) -> list[str]:
-    """Activities of a `discover` route, depth first."""
-    out = []
-    for item in route:
-        if isinstance(item, str):
-            out.append(item)
-        elif item[0] in ("parallel", "loop"):
-            out.extend(item[1])
-        else:
-            for _, branch in item[1]:
-                out.extend(_names(branch))
-    return out

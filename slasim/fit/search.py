@@ -42,6 +42,7 @@ import numpy as np
 
 from slasim.calendar.units import minutes_to_iso
 from slasim.fit.build import fit_log, slug
+from slasim.fit.drift import case_spans
 from slasim.fit.families import empirical_durations
 from slasim.fit.log import Events
 from slasim.io.errors import SlasimError
@@ -228,9 +229,7 @@ def margins(row: dict, chosen: dict) -> dict | None:
 
 def receipts(events: Events, cases: set[str]) -> dict[str, float]:
     """Each case's receipt (its first event's start, wall minutes), for the cases given."""
-    code, names = events.codes("case")
-    first = np.full(len(names), np.inf)
-    np.minimum.at(first, code, events.start)
+    names, first, _ = case_spans(events)
     return {c: t for c, t in zip(names, first.tolist()) if c in cases}
 
 
