@@ -535,6 +535,11 @@ class WorkCalendar:
         # runs backwards for a wait of zero or more.
         return np.where(amount >= 0, np.maximum(after, b), after)
 
+    @property
+    def clocks_change(self) -> bool:
+        """Whether any day of the table has its clocks changed (daylight saving)."""
+        return bool(self._changing.any())
+
     def business_after_one(self, business: float, amount: float, unit: str) -> float:
         """`business_after` for one instant in plain Python, for engines that wait one case at a
         time: the same operations in the same order on the same doubles, so the same result
@@ -544,32 +549,26 @@ class WorkCalendar:
             return business + amount
         if unit == "h":
             return business + amount * 60.0
-        if unit == "d":
-            after = self._days_after_one(business, amount)
-            if after is None:  # outside the table, or a day whose clocks change
-                return float(self.business_after(business, amount, unit))
-            return max(after, business) if amount >= 0 else after
-        t = self._scalar_tables()
-        bm, last = t["bm"], len(t["work_days"]) - 1
         if unit == "wd":
-            minutes = t["day_minutes"]
+            t = self._scalar_tables()
+            bm, last, minutes = t["bm"], len(t["work_days"]) - 1, t["day_minutes"]
             k = bisect.bisect_right(bm, business) - 1
             k = 0 if k < 0 else last if k > last else k
             position = k + (business - bm[k]) / minutes[k] + amount
             k = math.floor(position)
             k = 0 if k < 0 else last if k > last else k
             after = bm[k] + (position - k) * minutes[k]
-        else:
-            wall = self._wall_left_one(business, t)
-            after = None if wall is None else self._business_one(wall + amount * MINUTES_PER_DAY, t)
-            if after is None:  # outside the table, or a day whose clocks change
-                return float(self.business_after(business, amount, unit))
+            return max(after, business) if amount >= 0 else after
+        after = self._days_after_one(business, amount)  # natural days
+        if after is None:  # outside the table, or a day whose clocks change
+            return float(self.business_after(business, amount, unit))
         return max(after, business) if amount >= 0 else after
 
     def _days_after_one(self, business: float, amount: float) -> float | None:
-        """`_wall_left_one` then `_business_one` of `amount` natural days later, in one call from
-        tables made for it (`_days_tables`): the same operations on the same doubles (None:
-        outside the table, or a day whose clocks change)."""
+        """`to_wall_array(side="left")` of a business instant, `amount` natural days later, then
+        `to_business_array`, for one instant in one call from tables made for it (`_days_tables`):
+        the same operations on the same doubles (None: outside the table, or a day whose clocks
+        change)."""
         days = getattr(self, "_days", None)
         if days is None:
             days = self._days_tables()
@@ -588,7 +587,7 @@ class WorkCalendar:
             return None
         rem = whole - bm[k]
         cum, before, opens = shape
-        # the office interval holding `rem`: a count over the sorted closes, as `_wall_left_one`
+        # the office interval holding `rem`: a count over the sorted closes, as `to_wall_array`
         j = bisect.bisect_left(cum, rem) if frac == 0 else bisect.bisect_right(cum, rem)
         if j >= len(cum):
             j = len(cum) - 1
@@ -656,43 +655,6 @@ class WorkCalendar:
                 "changing_k": self._changing_k.tolist(),
             }
         return tables
-
-    def _wall_left_one(self, business: float, t: dict) -> float | None:
-        """`to_wall_array(side="left")` for one instant (None: outside the table, or on a day whose
-        clocks change)."""
-        bm = t["bm"]
-        whole = math.floor(business)
-        frac = business - whole
-        k = bisect.bisect_right(bm, whole) - 1
-        if frac == 0 and bm[max(k, 0)] == whole:
-            k -= 1  # a whole minute at a day's start belongs to the previous day's close
-        if k >= len(t["work_days"]) or whole < 0:
-            return None
-        k = max(k, 0)
-        if t["changing_k"][k]:
-            return None
-        rem = whole - bm[k]
-        profile = t["profile_of"][k]
-        cum = t["cumlen"][profile]
-        j = sum(1 for c in cum if rem > c) if frac == 0 else sum(1 for c in cum if rem >= c)
-        j = min(j, len(cum) - 1)
-        before = cum[j] - t["lengths"][profile][j]
-        opens = t["opens"][profile][j]
-        return t["work_days"][k] * MINUTES_PER_DAY + opens + (rem - before) + frac
-
-    def _business_one(self, minutes: float, t: dict) -> float | None:
-        """`to_business_array` for one wall instant (None: outside the table, or on a day whose clocks
-        change)."""
-        days = math.floor(minutes / MINUTES_PER_DAY)
-        if not self.first_day <= days <= self.last_day or t["changing"][days - self.first_day]:
-            return None
-        k = t["cum"][days - self.first_day]
-        in_day = minutes - days * MINUTES_PER_DAY
-        profile = t["profile_of"][min(k, len(t["work_days"]) - 1)]
-        within = -0.0  # numpy's sum of a short row: in order, from -0.0
-        for start, length in zip(t["opens"][profile], t["lengths"][profile]):
-            within += min(max(in_day - start, 0.0), length)
-        return t["bm"][k] + (within if t["is_work"][days - self.first_day] else 0.0)
 
     def opening_array(self, days) -> np.ndarray:
         """Wall minutes of the opening of each working day."""

@@ -19,11 +19,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from slasim.calendar import zone
 from slasim.clock.cards import LEVELS, REFERENCES, Ladder, crossings, first_reached, level_at
 from slasim.clock.case_clock import ClockBatch
 from slasim.scenario.plan import Plan, ServicePlan
@@ -33,17 +31,6 @@ CHUNK = 4096
 # Business minutes: verdicts whose instants are closer than this are left to the clocks (far more
 # than the few units in the last place a round trip through wall time moves an instant).
 EXACT = 1e-4
-
-
-@lru_cache(maxsize=16)
-def _steady_zone(timezone: str, first_day: int, days: int) -> bool:
-    """Whether no day of a calendar's table has its clocks changed (daylight saving)."""
-    return not len(zone.changing_days(first_day, days, ZoneInfo(timezone)))
-
-
-def _steady_clock(cal) -> bool:
-    """Whether a calendar's clocks never change (computed once per table, a few milliseconds)."""
-    return _steady_zone(cal.spec.timezone, int(cal.first_day), len(cal.is_work))
 
 
 def _position(cal, unit: str, business: np.ndarray) -> np.ndarray:
@@ -509,7 +496,7 @@ class Grader:
             not units <= {"wh", "wd"}
             or any(r.scope != "case" for r in ladder.rungs)
             or cal.counting.working_day_limit_ends == "midnight"
-            or not _steady_clock(cal)
+            or cal.clocks_change
         ):
             return None
         acc, bm_start = cases.accepted, cal.bm_start
