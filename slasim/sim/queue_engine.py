@@ -453,10 +453,11 @@ class JoinNode:
 
     def __call__(self, tokens: np.ndarray, watermark: float) -> np.ndarray:
         parts = [self.held]
-        for branch in self.branches:
+        last = len(self.branches) - 1
+        for i, branch in enumerate(self.branches):
             # Each branch its own rows: desks change the rows they are given (an empty branch
-            # passes them through).
-            out = run(branch, tokens.copy(), watermark)
+            # passes them through); the last takes these, which are not read again.
+            out = run(branch, tokens if i == last else tokens.copy(), watermark)
             out[:, COUNT] = 1
             parts.append(out)
         rows = np.concatenate(parts)
