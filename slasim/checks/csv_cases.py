@@ -24,7 +24,7 @@ import io
 from itertools import accumulate, compress, repeat
 from pathlib import Path
 
-from slasim.checks.flat import FlatCases, Lazy
+from slasim.checks.flat import FlatCases, Lazy, _all_none
 from slasim.io.errors import SlasimError
 from slasim.io.files import at_line, read_text_file
 from slasim.io.i18n import Text
@@ -245,8 +245,8 @@ def _pause_rows(cells: list, source: str) -> tuple:
 
 def _promised_dues(due: list, promised: list, due_promised: list) -> list:
     """The promised due of each case: `due_promised`, else `due` when the case has one limit."""
-    if not due_promised or (due_promised[0] is None and due_promised.count(None) == len(due)):
-        if not promised or (promised[0] is None and promised.count(None) == len(promised)):
+    if _all_none(due_promised):
+        if _all_none(promised):
             return due
         if None not in promised:
             return due_promised

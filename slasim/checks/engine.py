@@ -166,6 +166,9 @@ class CaseBatch:
         self.clocks: dict[str, list] = {}
         all_limits = [Limit.parse(t) for t in cols.limit_texts]  # parsed once per text
         for ref, codes in (("promised", cols.promised), ("legal", cols.legal)):
+            if ref == "legal" and np.array_equal(codes, cols.promised):
+                self.clocks[ref] = self.clocks["promised"]  # one limit per case: the same clocks
+                continue
             ext = self._extensions(cols, codes, all_limits, ext_rule, source)
             self.clocks[ref] = self._by_unit(codes, all_limits, ext, stopped)
 
