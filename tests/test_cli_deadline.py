@@ -158,11 +158,15 @@ def test_a_command_runs_in_an_app_of_its_own_group():
 
 
 def test_the_reader_of_each_parameter():
+    from enum import Enum
+    from pathlib import Path
+
     from typer.models import OptionInfo
 
-    from slasim.cli.values import is_text, plain_runtime_param
+    from slasim.cli.values import leaf, plain_runtime_param
 
-    assert is_text(str) and is_text(list[str]) and not is_text(list[int]) and not is_text(int)
+    assert leaf(str) is str and leaf(list[str]) is str and leaf(list[int]) is int
+    assert leaf(dict[str, int]) == dict[str, int] and leaf(list[str, int]) is None
 
     class Param:
         def __init__(self, annotation):
@@ -176,5 +180,21 @@ def test_the_reader_of_each_parameter():
     assert type(plain_runtime_param(Param(list[str]))).__name__ == "TextParam"
     assert type(plain_runtime_param(Param(bool))).__name__ == "FlagParam"
     assert plain_runtime_param(Param(int)) is None  # bounds and conversion: Typer's own
+    assert plain_runtime_param(Param(list[int])) is None
     text = plain_runtime_param(Param(list[str]))
     assert text._coerce_value(("10wd", b"5wd"), None, None) == ["10wd", "5wd"]
+    assert text._coerce_value(b"5wd", None, None) == "5wd"
+    # a path or a choice: one value, or each of a list
+    path = plain_runtime_param(Param(list[Path]))
+    assert type(path).__name__ == "PathParam"
+    assert path._coerce_value(["a.yaml", Path("b")], None, None) == [Path("a.yaml"), Path("b")]
+    assert path._coerce_value(b"c.csv", None, None) == Path("c.csv")
+
+    class Colour(Enum):
+        RED = "red"
+        BLUE = "blue"
+
+    choice = plain_runtime_param(Param(list[Colour]))
+    assert type(choice).__name__ == "ChoiceParam"
+    assert choice._coerce_value(("blue", "red"), None, None) == [Colour.BLUE, Colour.RED]
+    assert choice._coerce_value("red", None, None) is Colour.RED

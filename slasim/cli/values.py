@@ -16,6 +16,7 @@ bounds, a `path_type`, a flag's text from an environment variable) still goes th
 from __future__ import annotations
 
 import os
+from abc import abstractmethod
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -31,13 +32,6 @@ except ImportError:  # pragma: no cover - an older Typer: nothing to replace
 
 def _text(value) -> str:
     return os.fsdecode(value) if isinstance(value, bytes) else str(value)
-
-
-def is_text(annotation) -> bool:
-    """Whether a parameter's annotation is `str` or `list[str]` (Optional already removed)."""
-    if get_origin(annotation) is list:
-        return get_args(annotation) == (str,)
-    return annotation is str
 
 
 def leaf(annotation):
@@ -57,51 +51,52 @@ def is_choice(annotation) -> bool:
 if RuntimeParam is not None:
 
     @dataclass(frozen=True)
-    class TextParam(RuntimeParam):
+    class EachValue(RuntimeParam):
+        """A parameter read one value at a time: `one` of the value, or of each of a repeatable
+        parameter's values (a list)."""
+
+        @abstractmethod
+        def one(self, item, param, ctx):
+            """One value read."""
+
+        def _coerce_value(self, value, param, ctx):
+            if isinstance(value, (list, tuple)):
+                return [self.one(item, param, ctx) for item in value]
+            return self.one(value, param, ctx)
+
+    @dataclass(frozen=True)
+    class TextParam(EachValue):
         """A text parameter's value as given on the command line."""
 
-        def _coerce_value(self, value, param, ctx):
-            if isinstance(value, (list, tuple)):
-                return [_text(item) for item in value]
-            return _text(value)
+        def one(self, item, param, ctx):
+            return _text(item)
 
     @dataclass(frozen=True)
-    class PathParam(RuntimeParam):
+    class PathParam(EachValue):
         """A `Path` parameter: `Path(text)`, then Typer's own checks of the parameter's flags."""
 
-        def _coerce_value(self, value, param, ctx):
-            def one(item):
-                text = item if isinstance(item, Path) else _text(item)
-                if "\x00" in str(text):  # no file has one: refused as Typer's adapter refuses it
-                    raise BadParameter("Value error, embedded null byte", ctx=ctx, param=param)
-                path = Path(text)
-                return coerce_cli_path(
-                    path, self.parameter_info, path_type=Path, param=param, ctx=ctx
-                )
-
-            if isinstance(value, (list, tuple)):
-                return [one(item) for item in value]
-            return one(value)
+        def one(self, item, param, ctx):
+            text = item if isinstance(item, Path) else _text(item)
+            if "\x00" in str(text):  # no file has one: refused as Typer's adapter refuses it
+                raise BadParameter("Value error, embedded null byte", ctx=ctx, param=param)
+            return coerce_cli_path(
+                Path(text), self.parameter_info, path_type=Path, param=param, ctx=ctx
+            )
 
     @dataclass(frozen=True)
-    class ChoiceParam(RuntimeParam):
+    class ChoiceParam(EachValue):
         """An `Enum` parameter: the member whose value is the text, else Typer's error."""
 
-        def _coerce_value(self, value, param, ctx):
-            def one(item):
-                try:
-                    return coerce_cli_choice(
-                        item,
-                        choices=list(leaf(self.annotation)),
-                        case_sensitive=self.parameter_info.case_sensitive,
-                        ctx=ctx,
-                    )
-                except ValueError as exc:  # worded as pydantic words a validator's ValueError
-                    raise BadParameter(f"Value error, {exc}", ctx=ctx, param=param) from None
-
-            if isinstance(value, (list, tuple)):
-                return [one(item) for item in value]
-            return one(value)
+        def one(self, item, param, ctx):
+            try:
+                return coerce_cli_choice(
+                    item,
+                    choices=list(leaf(self.annotation)),
+                    case_sensitive=self.parameter_info.case_sensitive,
+                    ctx=ctx,
+                )
+            except ValueError as exc:  # worded as pydantic words a validator's ValueError
+                raise BadParameter(f"Value error, {exc}", ctx=ctx, param=param) from None
 
     @dataclass(frozen=True)
     class FlagParam(RuntimeParam):
@@ -127,7 +122,7 @@ def plain_runtime_param(param):
     if descriptor.annotation is bool:
         return FlagParam(parameter_info=info, annotation=bool, descriptor=descriptor)
     annotation = descriptor.annotation
-    if is_text(annotation):
+    if leaf(annotation) is str:  # `str` or `list[str]`
         return TextParam(parameter_info=info, annotation=annotation)
     if leaf(annotation) is Path and info.path_type is None:
         return PathParam(parameter_info=info, annotation=annotation)
