@@ -284,6 +284,16 @@ def test_day_of_business_is_searchsorted(calendars):
         assert np.array_equal(
             cal.day_of_business(b[:square].reshape(-1, 5)), expected[:square].reshape(-1, 5)
         )
+        inside = (b >= 0) & (b < top)  # all inside the table: the lookup without clipping
+        assert np.array_equal(cal.day_of_business(b[inside]), expected[inside]), cal.name
+        for x, day in zip(b[-5:], expected[-5:]):  # one instant at a time: NaN, ±inf, ±0
+            assert cal.day_of_business(x) == day, (cal.name, x)
+        # positions: the day's index and the share of its office minutes gone, the day given or not
+        k = np.clip(expected, 0, len(cal.day_minutes) - 1)
+        position = k + (b - cal.bm_start[k]) / cal.day_minutes[k]
+        assert np.array_equal(cal.business_to_day_position(b), position, equal_nan=True)
+        given = cal.business_to_day_position(b[inside], expected[inside])
+        assert np.array_equal(given, position[inside])
 
 
 @settings(

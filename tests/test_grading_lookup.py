@@ -21,12 +21,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from slasim.calendar.workcalendar import load_calendar
 from slasim.clock.cards import LEVELS, first_reached, level_at, parse_ladder, presets
 from slasim.clock.limits import Limit
 from slasim.scenario.loader import load_scenario
 from slasim.scenario.plan import compile_plan
-from slasim.sim.grading import Cases, DayAxis, Grader, ServiceTally
+from slasim.sim.grading import Cases, Grader, ServiceTally
 from slasim.sim.metrics import HIST_BINS, LogHistogram
 
 SHIPPED = sorted(glob.glob("calendars/*.toml"))
@@ -250,31 +249,6 @@ def test_verdicts_are_the_clocks_on_every_calendar(calendars, limits, ladder):
             assert quick > 0 and clocks > 0, calendar
         else:  # clocks that change, limits ending at midnight: the clocks decide all
             assert quick == 0, calendar
-
-
-def test_day_axis_gives_the_calendars_days_and_positions(calendars):
-    """Random instants, every day's start and its neighbours one double off, in any order; out
-    of the table and NaN too (where the calendar answers)."""
-    for calendar in calendars:
-        cal = load_calendar(calendar)
-        axis = DayAxis(cal)
-        assert axis.top > 0, calendar  # a table was built
-        bm = cal.bm_start
-        rng = np.random.default_rng(5)
-        inside = np.concatenate(
-            [
-                rng.uniform(0, bm[-1], 20_000),
-                bm[:-1],
-                np.nextafter(bm[1:], -np.inf),
-                np.nextafter(bm[:-1], np.inf),
-                [0.0],
-            ]
-        )
-        rng.shuffle(inside)
-        for b in (inside, np.append(inside, bm[-1] + 5.0), np.append(inside, np.nan)):
-            assert np.array_equal(axis.days(b), cal.day_of_business(b)), calendar
-            expected = cal.business_to_day_position(b)
-            assert np.array_equal(axis.positions(b), expected, equal_nan=True), calendar
 
 
 def test_cases_off_the_thresholds_are_decided_on_the_business_axis(calendars):

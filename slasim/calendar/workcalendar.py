@@ -373,9 +373,11 @@ class WorkCalendar:
     def _lookup(self) -> dict:
         """Tables that turn the clock's frequent questions into array lookups, built once from the
         exact conversions below (so a lookup returns the very double they compute):
-          - `ext`: `bm_start` with NaN appended (no instant compares past it), and `base[i]`: the
-            working day holding business minute `i * quantum` (quantum: half the shortest working
-            day), so a business instant's day is `base` of its bucket moved by at most one
+          - `first[i]`: the working day holding business minute `i / scale`, and `next_start[i]`
+            the start of the working day after it (NaN past the table: no instant compares past
+            it); `1 / scale` is a power of two at most half the shortest working day, so an
+            instant's bucket is exact (a scaling, no rounding) and holds at most one start of a
+            working day: its day is `first` of the bucket, or the next from that start on
             (`day_of_business`);
           - `close[e]`: wall instant of whole working-day position e (0 ≤ e ≤ working days): the
             close of working day e - 1, earliest side (`to_wall_array(side="left")`);
@@ -385,24 +387,21 @@ class WorkCalendar:
         tables = getattr(self, "_tables", None)
         if tables is None:
             nwd = len(self.work_days)
-            quantum, buckets = math.inf, 0  # without a table: `searchsorted`
+            scale, buckets = 0.0, 0  # without a table: `searchsorted`
             if np.all(self.day_minutes > 0):
-                quantum = float(self.day_minutes.min()) / 2.0
-                buckets = int(self.bm_start[-1] // quantum) + 2
-            if buckets > 50 * (nwd + 1):  # a few very short days
-                quantum, buckets = math.inf, 0
-            base = (
-                np.searchsorted(self.bm_start, np.arange(buckets) * quantum, side="right") - 1
-                if buckets
-                else np.zeros(0, dtype=np.int64)
-            )
+                scale = 2.0 ** -math.floor(math.log2(float(self.day_minutes.min()) / 2.0))
+                buckets = int(self.bm_start[-1] * scale) + 2  # the last one wholly past the end
+            if buckets > 64 * (nwd + 1):  # a few very short days
+                scale, buckets = 0.0, 0
+            first = np.searchsorted(self.bm_start, np.arange(buckets) / scale, "right") - 1
             last_close = np.full(len(self.is_work), np.inf)
             last_close[self.is_work] = self._closes[self.profile_of].max(axis=1)
             tables = self._tables = {
-                "quantum": quantum,
+                "scale": scale,
                 "buckets": buckets,
-                "base": base.astype(np.intp),
-                "ext": np.concatenate([self.bm_start, [np.nan]]),  # nothing lies past its end
+                "top": float(self.bm_start[-1]),
+                "first": first.astype(np.intp),
+                "next_start": np.append(self.bm_start, np.nan)[first + 1],
                 "last_close": last_close,
                 "safe": ~self._changing,
                 # wall instants as `to_wall_array` sums them: the day's midnight, an interval's
@@ -421,15 +420,18 @@ class WorkCalendar:
     def day_of_business(self, business) -> np.ndarray:
         """Working day holding each business instant: `searchsorted(bm_start, b, "right") - 1`
         (-1 before the table, the number of working days past it, NaN counted past it), by a
-        bucket lookup and one correction step instead of a binary search."""
+        bucket lookup and one step instead of a binary search."""
         b = np.asarray(business, dtype=np.float64)
         t = self._lookup()
         if not t["buckets"]:
             return np.searchsorted(self.bm_start, b, side="right") - 1
-        q = np.fmin(b * (1.0 / t["quantum"]), t["buckets"] - 1)  # NaN and inf: the last bucket
-        k0 = t["base"][np.fmax(q, 0).astype(np.intp)]
-        ext = t["ext"]
-        return k0 + (b >= ext[k0 + 1]) - (b < ext[k0])
+        first, next_start = t["first"], t["next_start"]
+        if b.size and b.min() >= 0.0 and b.max() < t["top"]:  # all inside the table (no NaN)
+            q = (b * t["scale"]).astype(np.intp)
+            return first[q] + (b >= next_start[q])
+        q = np.fmin(b * t["scale"], t["buckets"] - 1)  # NaN and inf: the last bucket, past the end
+        q = np.fmax(q, 0).astype(np.intp)
+        return first[q] + (b >= next_start[q]) - (b < 0.0)
 
     def working_day_floor(self, minutes) -> np.ndarray:
         """`floor(business_to_day_position(to_business_array(minutes)))`: the index of the working
@@ -503,10 +505,12 @@ class WorkCalendar:
         out = t["day_wall"][k] + t["opens"][flat] + (rem - t["before"][flat]) + frac
         return self._real_wall(out, b, k, side) if self._real else out
 
-    def business_to_day_position(self, business) -> np.ndarray:
-        """Working-day axis: k + fraction of working day k's office minutes elapsed."""
+    def business_to_day_position(self, business, days=None) -> np.ndarray:
+        """Working-day axis: k + fraction of working day k's office minutes elapsed; `days`: the
+        instants' `day_of_business` if known."""
         b = np.asarray(business, dtype=np.float64)
-        k = np.minimum(np.maximum(self.day_of_business(b), 0), len(self.work_days) - 1)
+        k = self.day_of_business(b) if days is None else days
+        k = np.minimum(np.maximum(k, 0), len(self.work_days) - 1)
         return k + (b - self.bm_start[k]) / self.day_minutes[k]
 
     def day_position_to_business(self, position) -> np.ndarray:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
@@ -35,59 +34,12 @@ EXACT = 1e-4
 
 def _position(cal, unit: str, business: np.ndarray) -> np.ndarray:
     """Positions on a limit's axis (wh or wd) of business instants."""
-    return business if unit == "wh" else day_axis(cal).positions(business)
+    return business if unit == "wh" else cal.business_to_day_position(business)
 
 
 def _business_at(cal, unit: str, position: np.ndarray) -> np.ndarray:
     """Business instants at positions on a limit's axis (wh or wd)."""
     return position if unit == "wh" else cal.day_position_to_business(position)
-
-
-class DayAxis:
-    """A calendar's working-day axis for grading: the working day of business instants and their
-    positions, the very numbers of `WorkCalendar.day_of_business` and `business_to_day_position`,
-    by one lookup in a table built once per calendar. The business axis is cut into buckets of a
-    power of two minutes at most half the shortest working day, so an instant's bucket is exact
-    (a scaling, no rounding) and holds at most one start of a working day: the day is the
-    bucket's first one, or the next from that start on. Instants outside the table (and NaN) are
-    left to the calendar."""
-
-    def __init__(self, cal):
-        self.cal, bm = cal, cal.bm_start
-        shortest = float(cal.day_minutes.min()) if len(cal.day_minutes) else 0.0
-        self.top = 0.0  # no table: the calendar answers
-        if shortest > 0:
-            quantum = 2.0 ** math.floor(math.log2(shortest / 2.0))
-            buckets = int(bm[-1] / quantum) + 1
-            if buckets <= 64 * len(bm):
-                self.scale, self.top = 1.0 / quantum, float(bm[-1])
-                self.first = (
-                    np.searchsorted(bm, np.arange(buckets) * quantum, "right") - 1
-                ).astype(np.intp)
-                self.next_start = np.append(bm, np.inf)[self.first + 1]
-
-    def days(self, business: np.ndarray) -> np.ndarray:
-        """The working day holding each business instant (`WorkCalendar.day_of_business`)."""
-        b = business
-        if not (len(b) and b.min() >= 0.0 and b.max() < self.top):
-            return self.cal.day_of_business(b)
-        bucket = (b * self.scale).astype(np.intp)
-        return self.first[bucket] + (b >= self.next_start[bucket]).astype(np.intp)
-
-    def positions(self, business: np.ndarray, days: np.ndarray | None = None) -> np.ndarray:
-        """Working-day positions (`WorkCalendar.business_to_day_position`); `days`: the instants'
-        working days if known."""
-        b = business
-        if not (len(b) and b.min() >= 0.0 and b.max() < self.top):
-            return self.cal.business_to_day_position(b)
-        k = self.days(b) if days is None else days
-        return k.astype(np.float64) + (b - self.cal.bm_start[k]) / self.cal.day_minutes[k]
-
-
-@lru_cache(maxsize=8)
-def day_axis(cal) -> DayAxis:
-    """The `DayAxis` of a calendar (built once)."""
-    return DayAxis(cal)
 
 
 @dataclass(slots=True, eq=False)
@@ -348,11 +300,11 @@ class Grader:
         count("pending_at_mid", (received <= mid) & ~(accepted <= mid) & ~(decided <= mid))
         # Working-day positions, each element's own (so the rows of one wait are taken after).
         # The waits (module docstring): still waiting at the end counts as waiting until the end.
-        axis = day_axis(self.plan.calendar)
-        received_days = axis.days(received)
+        cal = self.plan.calendar
+        received_days = cal.day_of_business(received)
         # Accepted at receipt, before the end (an acceptance's wait is then none).
         at_receipt = np.array_equal(accepted, received) and not received.max() > end
-        day_received = axis.positions(received, received_days)
+        day_received = cal.business_to_day_position(received, received_days)
         waits, lead = {}, None
         for name, stop, rows in (
             ("accept_wait_wd", accepted, started | pending),
@@ -363,7 +315,7 @@ class Grader:
                 waits[name] = np.zeros((size, HIST_BINS), np.int64)
                 waits[name][:, 0] = counts["arrived"]  # bin 0 holds zero
                 continue
-            wait = axis.positions(np.fmin(stop, end)) - day_received
+            wait = cal.business_to_day_position(np.fmin(stop, end)) - day_received
             bins = LogHistogram.bins(wait) if wait.any() else np.zeros(n, np.int64)
             if name == "applicant_wait_wd" and not np.any(decided > end, where=done):
                 # A decision inside the period is its own stop.
@@ -373,7 +325,7 @@ class Grader:
             total(f"{name}_sum", wait, where)
             waits[name] = self._histogram(bins, where, size)
         if lead is None:
-            lead_wd = axis.positions(decided[done]) - day_received[done]
+            lead_wd = cal.business_to_day_position(decided[done]) - day_received[done]
             lead = lead_wd, LogHistogram.bins(lead_wd)
         s_done = svc if all_done else svc[done]
         total("lead_wd_sum", lead[0], s_done)
@@ -512,7 +464,7 @@ class Grader:
                 clocks[ref] = unit, acc, acc + amount
                 continue
             # Counting starts the working day after acceptance (or on it).
-            days = day_axis(cal).days(acc) if days is None else days
+            days = cal.day_of_business(acc) if days is None else days
             if len(days) and (days.min() < 0 or days.max() >= len(bm_start) - 2):
                 return None
             lo, hi = bm_start[days], bm_start[days + 1]
