@@ -4,7 +4,8 @@ routes: flat cases (as large generated files have them) straight into columns, f
 which the models locate by file, case and field (tests/test_check_loading.py compares the two
 routes on random files, record by record and column by column).
 
-JSON is parsed by the C decoder without a per-object hook; a key given twice is still refused
+JSON is parsed by a C decoder without a per-object hook — msgspec's for a large file of flat
+cases (`_decoded`, when msgspec is installed), else `json`'s; a key given twice is still refused
 (`_json`). YAML is read event by event (`io.yaml_events`), never as one node tree. CSV is the
 columnar form of `checks.csv_cases`.
 
@@ -60,10 +61,16 @@ def load_check_file(path: Path) -> CheckFile | FlatFile:
         data, fields, marks = None, None, None
         if suffix == ".csv":
             fields = read_csv_cases(path)
+        elif suffix == ".json":
+            text = read_text_file(path)
+            check = _decoded(text)
+            if check is not None:
+                return check
+            data, marks = _json(path, text)
         else:
-            data, marks = _json(path) if suffix == ".json" else (_yaml(path), None)
-            if not isinstance(data, dict):
-                raise SlasimError("a check file is a mapping with `cases`", source=str(path))
+            data, marks = _yaml(path), None
+        if fields is None and not isinstance(data, dict):
+            raise SlasimError("a check file is a mapping with `cases`", source=str(path))
         try:
             check = flat_check_file(data, fields)
             if marks is not None and marks != _keys(data, check):
@@ -84,13 +91,53 @@ def load_check_file(path: Path) -> CheckFile | FlatFile:
     return check
 
 
-def _json(path: Path) -> tuple:
+def _decoded(text: str, smallest: int = 1 << 20) -> CheckFile | FlatFile | None:
+    """A JSON file of flat cases parsed by msgspec's decoder (in C, as `json`'s, and faster), or
+    None: msgspec not installed, a text under `smallest` characters (importing msgspec would cost
+    more than it saves), or any file this does not read to the end as a flat file with as many
+    keys as its text marks — `_json` reads those from the start, as before, so every error is
+    found and worded as before. Where msgspec reads a text at all, it reads the values `json`
+    reads (tests/test_check_json_route.py); it refuses more (NaN, numbers out of range) and
+    nests a few levels deeper before giving up, which `_shallow` leaves to `json`."""
+    if len(text) < smallest or _SPACED_KEY.search(text) is not None:
+        return None
+    try:
+        import msgspec.json
+    except ImportError:
+        return None
+    try:
+        data = msgspec.json.decode(text)
+    except (msgspec.DecodeError, ValueError, RecursionError):
+        return None
+    if type(data) is not dict or not _shallow([v for k, v in data.items() if k != "cases"]):
+        return None
+    check = flat_check_file(data)
+    if check is None or text.count('":') != _keys(data, check):
+        return None
+    return check
+
+
+def _shallow(value, deepest: int = 64) -> bool:
+    """Whether a parsed JSON value nests at most `deepest` levels."""
+    level = [value]
+    for _ in range(deepest):
+        level = [
+            v
+            for item in level
+            for v in (item.values() if type(item) is dict else item)
+            if type(v) in (dict, list)
+        ]
+        if not level:
+            return True
+    return False
+
+
+def _json(path: Path, text: str) -> tuple:
     """A JSON check file parsed by the C decoder alone, and how many keys its text has (None:
     already checked). A key given twice is found by counting: every key of the text ends in `"`
     then `:` (a string value can add matches, never hide one), so when the parsed objects hold as
     many keys as the text has such marks, none was dropped (`_keys`). Otherwise — and for any
     error — the file is read again by `read_yaml`, which names the problem."""
-    text = read_text_file(path)
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
