@@ -50,23 +50,6 @@ def _instant(value):
     return known
 
 
-def _instants(texts) -> dict:
-    """Each text's instant, as `_instant` reads it (ValueError for the first it refuses); plain
-    texts (no space around or inside) are read in bulk by the same `fromisoformat` parsers,
-    which is what `parse_instant` does with such a text."""
-    plain = [t for t in texts if type(t) is str and " " not in t and t == t.strip()]
-    short = [t for t in plain if len(t) <= 10]
-    long = [t for t in plain if len(t) > 10]
-    try:
-        out = dict(zip(short, map(dt.date.fromisoformat, short)))
-        out.update(zip(long, map(dt.datetime.fromisoformat, long)))
-    except ValueError:
-        out = {}  # one is refused: `_instant` says which, with its message
-    if len(out) != len(texts):
-        out.update((t, _instant(t)) for t in texts if t not in out)
-    return out
-
-
 def _before(a: Instant, b: Instant) -> bool:
     """Whether instant a is strictly before b (a bare date is its 00:00; instants of which one has
     a UTC offset and the other not are not compared here)."""
@@ -265,6 +248,16 @@ def _check_order(cases, accepted, decided, received, zones) -> None:
                     raise SlasimError(
                         "the step ends before it starts", field=f"cases[{i}].steps.{name}"
                     )
+
+
+class CaseZones:
+    """What both forms of a loaded check file (`load.FlatFile`, `schema.CheckFile`) share: the
+    time zone of each case's calendar, for the instants with a UTC offset."""
+
+    def _zone_of(self, calendar: str | None):
+        """The time zone of a case's calendar (the file's when the case names none); None when
+        the calendar cannot be found (the engine reports that, located)."""
+        return _zone(calendar or self.calendar)
 
 
 @lru_cache(maxsize=64)

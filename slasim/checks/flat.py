@@ -6,7 +6,8 @@ checked column by column, texts through their distinct values.
 Flat cases have only the common fields, as plain texts — `name`, `article`, `calendar`,
 `accepted`, `decided`, `limit` (a text or `{promised, legal}`), `pauses` (`from`, `to`, `kind`,
 `detail`), `extensions`, and `expect` with `due` and `card_at`. Every distinct text is parsed once
-by the parsers the pydantic models of `schema` use (from `columns`: no pydantic here). Anything
+by the parsers the pydantic models of `schema` use (instants by `calendar.units.parse_instants`,
+`parse_instant`'s rule in bulk; no pydantic here). Anything
 else raises `NotFlat`: the models read the file and say what is wrong and where. `FlatCases[i]`
 builds case i's record only when asked (a failing case's details): every field of a validated
 `CaseSpec`, equal to it.
@@ -21,8 +22,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from slasim.calendar.units import instants_to_minutes
-from slasim.checks.columns import LEVEL_INDEX, CaseColumns, _before, _instants
+from slasim.calendar.units import instants_to_minutes, parse_instants
+from slasim.checks.columns import LEVEL_INDEX, CaseColumns, _before
 from slasim.clock.articles import PAUSE_KINDS
 from slasim.clock.cards import REFERENCES
 from slasim.clock.limits import _pair_problem, canonical_limit
@@ -261,7 +262,7 @@ class FlatCases(Sequence):
         texts |= due_texts | due_values
         texts.discard(None)
         try:
-            self.when = _instants(texts)
+            self.when = parse_instants(texts)
         except ValueError:
             raise NotFlat from None
         if len({self.when[t] for t in at}) != len(at):

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
-from slasim.checks.columns import DEFAULT_RULES, FILE_DEFAULTS, CaseColumns, _zone
+from slasim.checks.columns import DEFAULT_RULES, FILE_DEFAULTS, CaseColumns, CaseZones
 from slasim.checks.csv_cases import read_csv_cases
 from slasim.checks.flat import FlatCases, NotFlat
 from slasim.io.errors import SlasimError
@@ -36,7 +36,7 @@ FILE_KEYS = frozenset({"calendar", "cards", "rules", "cases"})
 PLAIN_KEYS = frozenset({"calendar", "cards", "cases"})  # a flat file read without the models
 
 
-class FlatFile:
+class FlatFile(CaseZones):
     """A flat check file as the engine reads a `CheckFile`, without pydantic: the file's
     calendar and card ladder (as given, or the models' defaults), the models' default rules,
     the flat cases and their columns."""
@@ -47,10 +47,6 @@ class FlatFile:
         self.rules = SimpleNamespace(**DEFAULT_RULES)
         self.cases = cases
         self.columns: CaseColumns = build(self._zone_of)
-
-    def _zone_of(self, calendar: str | None):
-        """The time zone of a case's calendar (the file's when the case names none)."""
-        return _zone(calendar or self.calendar)
 
 
 def load_check_file(path: Path) -> CheckFile | FlatFile:

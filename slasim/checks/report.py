@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import compress
+from operator import attrgetter, or_
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,9 +33,17 @@ Results = list[tuple[str, list[Outcome]]]
 TOOL = "slasim check"
 
 
-def _lines(source: str, outcomes: list[Outcome]) -> list[int] | None:
+def _shown(outcomes: list[Outcome]) -> tuple[int, list[Outcome]]:
+    """(how many cases failed, the cases a report shows: failing or provisional, in order), each
+    outcome's fields read once, by `attrgetter` (no `passed` call per case)."""
+    failing = list(map(bool, map(attrgetter("failures"), outcomes)))
+    shown = compress(outcomes, map(or_, failing, map(attrgetter("provisional"), outcomes)))
+    return sum(failing), list(shown)
+
+
+def _lines(source: str, shown: list[Outcome]) -> list[int] | None:
     """Each case's line in its file, looked up only when some case is to be shown."""
-    if all(o.passed and not o.provisional for o in outcomes):
+    if not shown:
         return None
     return item_lines(Path(source), "cases")
 
@@ -85,17 +95,17 @@ def text_report(results: Results) -> list[str]:
     """Lines for the terminal: failing cases with their differences and details, provisional
     cases with a warning, then a count."""
     lines = []
+    total = failed_all = 0
     for source, outcomes in results:
-        rows = _lines(source, outcomes)
-        failed = [o for o in outcomes if not o.passed]
+        failed, shown = _shown(outcomes)
+        rows = _lines(source, shown)
+        total, failed_all = total + len(outcomes), failed_all + failed
         lines.append(
             _("{file}: {passed} passed, {failed} failed").format(
-                file=source, passed=len(outcomes) - len(failed), failed=len(failed)
+                file=source, passed=len(outcomes) - failed, failed=failed
             )
         )
-        for o in outcomes:
-            if o.passed and not o.provisional:
-                continue
+        for o in shown:
             line = _line(rows, o)
             where = f"{source}:{line}" if line else f"cases[{o.index}]"
             article = f" [{o.article}]" if o.article else ""
@@ -109,10 +119,8 @@ def text_report(results: Results) -> list[str]:
             if o.provisional:
                 lines.append(f"    - {provisional_note(o)}")
             lines.extend(f"      {d}" for d in details(o))
-    total = sum(len(o) for _, o in results)
-    failed = sum(not x.passed for _, o in results for x in o)
     count = provisional_count(results)
-    counts = {"passed": total - failed, "failed": failed, "provisional": count}
+    counts = {"passed": total - failed_all, "failed": failed_all, "provisional": count}
     lines.append(
         _(
             "{passed} passed, {failed} failed, {provisional} provisional (past the published years)"
@@ -126,8 +134,11 @@ def text_report(results: Results) -> list[str]:
 def json_report(results: Results) -> dict:
     """The outcomes as one JSON document: per file, per case, passed, differences, details."""
     files = []
+    passed = True
     for source, outcomes in results:
-        rows = _lines(source, outcomes)
+        failed, shown = _shown(outcomes)
+        rows = _lines(source, shown)
+        passed = passed and not failed
         cases = []
         for o in outcomes:
             case = {"name": o.name, "article": o.article, "passed": o.passed}
@@ -139,7 +150,7 @@ def json_report(results: Results) -> dict:
             cases.append(case)
         files.append({"file": source, "cases": cases})
     return {
-        "passed": all(x.passed for _, o in results for x in o),
+        "passed": passed,
         "provisional": provisional_count(results),
         "files": files,
     }
@@ -162,14 +173,14 @@ def junit_xml(results: Results) -> str:
 
     suites = ET.Element("testsuites")
     for source, outcomes in results:
-        rows = _lines(source, outcomes)
-        failed = [o for o in outcomes if not o.passed]
+        failed, shown = _shown(outcomes)
+        rows = _lines(source, shown)
         suite = ET.SubElement(
             suites,
             "testsuite",
             name=source,
             tests=str(len(outcomes)),
-            failures=str(len(failed)),
+            failures=str(failed),
             errors="0",
         )
         for o, name in zip(outcomes, _unique([o.name for o in outcomes])):
@@ -239,10 +250,8 @@ def github_annotations(results: Results) -> list[str]:
     as GitHub Actions shows them on the pull request's lines."""
     out = []
     for source, outcomes in results:
-        rows = _lines(source, outcomes)
-        for o in outcomes:
-            if o.passed and not o.provisional:
-                continue
+        rows = _lines(source, shown := _shown(outcomes)[1])
+        for o in shown:
             where = f"file={_escape(source, True)}"
             line = _line(rows, o)
             if line:
@@ -270,14 +279,15 @@ def job_summary(results: Results) -> str:
         _("| file | cases | passed | failed | provisional |"),
         "|---|---:|---:|---:|---:|",
     ]
+    failing = []
     for source, outcomes in results:
-        failed = sum(not o.passed for o in outcomes)
-        provisional = sum(o.provisional for o in outcomes)
+        failed, shown = _shown(outcomes)
+        provisional = sum(o.provisional for o in shown)
         lines.append(
             f"| {_md_file(source)} | {len(outcomes)} | {len(outcomes) - failed} | {failed} "
             f"| {provisional} |"
         )
-    failing = [(s, o) for s, outcomes in results for o in outcomes if not o.passed]
+        failing += [(source, o) for o in shown if o.failures]
     if failing:
         lines += ["", _("| failing case | what differs |"), "|---|---|"]
         for source, o in failing:
@@ -308,8 +318,8 @@ def sarif(results: Results) -> str:
     (warning) case, located at the case's line."""
     findings = []
     for source, outcomes in results:
-        rows = _lines(source, outcomes)
-        for o in outcomes:
+        rows = _lines(source, shown := _shown(outcomes)[1])
+        for o in shown:
             for level, rule, text in (
                 (
                     "error",

@@ -14,12 +14,11 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from slasim.checks.columns import (
     DEFAULT_RULES,
     FILE_DEFAULTS,
-    LEVEL_INDEX,
     CaseColumns,
+    CaseZones,
     Instant,
     _before,
     _instant,
-    _zone,
 )
 from slasim.clock.articles import PAUSE_KINDS
 from slasim.clock.cards import LEVELS
@@ -30,7 +29,7 @@ from slasim.io.files import gc_paused
 from slasim.io.i18n import Text
 from slasim.io.schema import Int, Strict, plain_name
 
-__all__ = ["LEVEL_INDEX", "CaseColumns", "CaseSpec", "CheckFile", "Expect", "Instant", "PauseSpec"]
+__all__ = ["CaseColumns", "CaseSpec", "CheckFile", "Expect", "Instant", "PauseSpec"]
 
 _limit = field_parser(lambda v: str(Limit.parse(v)))
 
@@ -199,7 +198,7 @@ class RulesSpec(Strict):
         return value
 
 
-class CheckFile(Strict):
+class CheckFile(Strict, CaseZones):
     """A check file: calendar, card ladder, rules and cases."""
 
     calendar: str = FILE_DEFAULTS["calendar"]
@@ -207,11 +206,6 @@ class CheckFile(Strict):
     rules: RulesSpec = RulesSpec()
     cases: list[CaseSpec] = Field(min_length=1)
     _columns: CaseColumns | None = PrivateAttr(default=None)
-
-    def _zone_of(self, calendar: str | None):
-        """The time zone of a case's calendar (the file's when the case names none); None when
-        the calendar cannot be found (the engine reports that, located)."""
-        return _zone(calendar or self.calendar)
 
     @property
     def columns(self) -> CaseColumns:
