@@ -123,6 +123,14 @@ def test_a_profile_and_weekday_factors_are_not_given_together():
         plan_for({"per_day": 10, "by_hour": {"mon": [1] * 23}})
 
 
+def test_a_weekday_key_is_one_of_the_seven():
+    known = r"\(use mon, tue, wed, thu, fri, sat, sun\)"
+    with pytest.raises(ValidationError, match=f"unknown weekday 'monday' {known}"):
+        plan_for({"per_day": 10, "weekday": {"monday": 2}})
+    with pytest.raises(ValidationError, match=f"unknown weekday 'Sun' {known}"):
+        plan_for({"per_day": 10, "by_hour": {"Sun": [1] * 24}})
+
+
 @pytest.mark.parametrize("pattern", ["poisson", "even"])
 def test_the_three_engines_agree_on_receipts_from_a_profile(pattern):
     hours = [0] * 7 + [1, 4, 6, 6, 3, 5, 6, 4, 2, 1, 1, 2, 1] + [0] * 4

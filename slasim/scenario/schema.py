@@ -77,6 +77,18 @@ def _days(value):
     return value
 
 
+def _known_weekday(key) -> None:
+    """A weekday's key in a mapping by weekday (`mon` … `sun`), else one error naming them."""
+    if key not in WEEKDAYS:
+        raise ValueError(
+            Text(
+                "unknown weekday {key} (use {weekdays})",
+                key=repr(key),
+                weekdays=", ".join(WEEKDAYS),
+            )
+        )
+
+
 def _clock_text(value):
     """An `HH:MM` text, checked."""
     parse_clock(value, field="")
@@ -424,14 +436,7 @@ class Arrivals(Strict):
     @classmethod
     def _by_hour(cls, v):
         for key, weights in v.items():
-            if key not in WEEKDAYS:
-                raise ValueError(
-                    Text(
-                        "unknown weekday {key} (use {weekdays})",
-                        key=repr(key),
-                        weekdays=", ".join(WEEKDAYS),
-                    )
-                )
+            _known_weekday(key)
             if len(weights) != 24 or not all(0 <= w <= 1e6 for w in weights):
                 raise ValueError(
                     Text("{key}: 24 weights (one per hour from 00:00), each 0 or more", key=key)
@@ -454,14 +459,7 @@ class Arrivals(Strict):
     @classmethod
     def _weekdays(cls, v):
         for key, factor in v.items():
-            if key not in WEEKDAYS:
-                raise ValueError(
-                    Text(
-                        "unknown weekday {key} (use {weekdays})",
-                        key=repr(key),
-                        weekdays=", ".join(WEEKDAYS),
-                    )
-                )
+            _known_weekday(key)
             if not 0 <= factor <= 1000:
                 raise ValueError(Text("factors must be between 0 and 1000"))
         return v
