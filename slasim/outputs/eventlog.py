@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import xml.etree.ElementTree as ET
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -107,13 +108,17 @@ class EventLog:
         one error naming the log)."""
         if not self._rows:
             return
-        try:
+        with self._writing():
             self._write_rows()
+
+    @contextmanager
+    def _writing(self):
+        """A failed write (a full disk, say) as one error naming the log."""
+        try:
+            yield
         except OSError as exc:
             raise SlasimError(
-                "cannot write the event log: {why}",
-                source=str(self.path),
-                why=os_reason(exc),
+                "cannot write the event log: {why}", source=str(self.path), why=os_reason(exc)
             ) from None
 
     def _write_rows(self) -> None:
@@ -136,15 +141,9 @@ class EventLog:
         caller's other outputs, if the log is part of a set)."""
         self.flush()
         xes = self.outputs.stage(self.path.with_suffix(".xes"))
-        try:
+        with self._writing():
             self._file.close()
             write_xes(self._tmp, xes, self.calendar.tz)
-        except OSError as exc:
-            raise SlasimError(
-                "cannot write the event log: {why}",
-                source=str(self.path),
-                why=os_reason(exc),
-            ) from None
         if self._own_set:
             self.outputs.commit()
 
