@@ -345,6 +345,22 @@ def shown_verdict(change: dict | None, kind: str) -> str:
     return localized(verdict)
 
 
+def compared(base: dict, reform: dict, metrics, overall: str):
+    """A comparison's figures side by side: per scope (each service, then all services, named
+    `overall`, when there are several) and each of `metrics` (metric, label, kind) that either side
+    has, (scope, label, kind, baseline's, reform's, paired change); a figure a side lacks is None."""
+    scopes = [(name, ("services", name)) for name in base["services"]]
+    if len(scopes) > 1:
+        scopes.append((overall, ("overall",)))
+    for scope, path in scopes:
+        before, after, change = base, reform["summary"], reform["change"]
+        for key in path:
+            before, after, change = before.get(key, {}), after.get(key, {}), change.get(key, {})
+        for metric, label, kind in metrics:
+            if metric in before or metric in after:
+                yield scope, label, kind, before.get(metric), after.get(metric), change.get(metric)
+
+
 def compare_report(result: dict) -> str:
     """Per reform: the headline metrics of each service and overall, baseline → reform, paired change."""
     base = result["baseline"]
@@ -361,26 +377,19 @@ def compare_report(result: dict) -> str:
         warnings_text(base, _("baseline")),
     ]
     for name, reform in result["reforms"].items():
-        rows = []
-        scopes = [(s, ("services", s)) for s in base["services"]]
-        if len(scopes) > 1:
-            scopes.append((_("all services"), ("overall",)))
-        for label, path in scopes:
-            before, after, change = base, reform["summary"], reform["change"]
-            for key in path:
-                before, after, change = before.get(key, {}), after.get(key, {}), change.get(key, {})
-            for metric, title, kind in HEADLINE:
-                if metric in before or metric in after:
-                    rows.append(
-                        [
-                            label,
-                            _(title),
-                            cell(before.get(metric), kind),
-                            cell(after.get(metric), kind),
-                            change_cell(change.get(metric), kind),
-                            shown_verdict(change.get(metric), kind),
-                        ]
-                    )
+        rows = [
+            [
+                scope,
+                _(title),
+                cell(before, kind),
+                cell(after, kind),
+                change_cell(change, kind),
+                shown_verdict(change, kind),
+            ]
+            for scope, title, kind, before, after, change in compared(
+                base, reform, HEADLINE, _("all services")
+            )
+        ]
         headers = [
             _("service"),
             _("metric"),

@@ -293,29 +293,22 @@ def load_warnings(prepared: Prepared) -> list[str]:
 def side_by_side(result: dict) -> list[dict]:
     """Rows of the comparison: per service (and all services) and metric, the baseline's and the
     what-if's figures (mean and 95% CI) and the paired change with its CI and verdict."""
-    base = result["baseline"]
+    from slasim.outputs.results import compared
+
     ((_, reform),) = result["reforms"].items()
-    scopes = [(name, ("services", name)) for name in base["services"]]
-    if len(scopes) > 1:
-        scopes.append(("", ("overall",)))
-    rows = []
-    for scope, path in scopes:
-        before, after, change = base, reform["summary"], reform["change"]
-        for key in path:
-            before, after, change = before.get(key, {}), after.get(key, {}), change.get(key, {})
-        for metric, label, kind in METRICS:
-            if metric in before or metric in after:
-                rows.append(
-                    {
-                        "service": scope,
-                        "metric": label,
-                        "kind": kind,
-                        "baseline": before.get(metric),
-                        "what_if": after.get(metric),
-                        "change": change.get(metric),
-                    }
-                )
-    return rows
+    return [
+        {
+            "service": scope,
+            "metric": label,
+            "kind": kind,
+            "baseline": before,
+            "what_if": after,
+            "change": change,
+        }
+        for scope, label, kind, before, after, change in compared(
+            result["baseline"], reform, METRICS, ""
+        )
+    ]
 
 
 def desk_rows(result: dict) -> list[dict]:
