@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from itertools import chain, compress
+from itertools import chain, compress, count, repeat
 from types import SimpleNamespace
 
 import numpy as np
@@ -44,7 +44,7 @@ CASE_KEYS = frozenset(
 )
 PAUSE_KEYS = frozenset({"from", "to", "kind", "detail"})
 NO_STEPS: dict = {}
-DISTINCT = ("article", "calendar", "accepted", "decided", "legal", "promised")
+CODED = ("accepted", "decided", "legal", "promised")  # the columns read once into codes
 NONE = type(None)
 TEXT = {str}
 TEXT_OR_NONE = {str, NONE}
@@ -92,6 +92,7 @@ class FlatCases(Sequence):
         keys = 0  # the objects' keys, for JSON's check of keys given twice (`load._json`)
         due_legal, due_promised, odd_due = [], [], False
         c_rows, c_count, c_time, c_level = [], [], [], []
+        extended = []
         try:
             for i, case in enumerate(cases):
                 name.append(case["name"])
@@ -131,23 +132,35 @@ class FlatCases(Sequence):
                     c_level.extend(c.values())
                     c_rows.append(i)
                     c_count.append(size)
+                elif c is not None and type(c) is not dict:
+                    raise NotFlat
                 size = len(case)
                 keys += size + len(e)
                 if size != 4:  # name, accepted, limit and expect, and others
                     if not case.keys() <= CASE_KEYS:
                         raise NotFlat
                     pauses[i] = case.get("pauses")
-                    extensions[i] = case.get("extensions")
+                    extensions[i] = x = case.get("extensions")
+                    if x:
+                        extended.append(i)
+                    if x is not None and type(x) is not list:
+                        raise NotFlat
                     article[i] = case.get("article")
                     calendar[i] = case.get("calendar")
                     decided[i] = case.get("decided")
         except (KeyError, TypeError, AttributeError):
             raise NotFlat from None
         _types(pauses, {list, NONE})
+        p_case, p_slot, p_rows = [], [], []
         for i in compress(range(n), pauses):
             ps = pauses[i]
-            pauses[i] = [_pause(p) for p in ps]
+            pauses[i] = rows = [_pause(p) for p in ps]
             keys += sum(map(len, ps))
+            p_case += repeat(i, len(rows))
+            p_slot += range(len(rows))
+            p_rows += rows
+        ext_lists = [tuple(extensions[i]) for i in extended]
+        _types(chain.from_iterable(ext_lists), TEXT)
         return cls(
             name=name,
             article=article,
@@ -163,6 +176,9 @@ class FlatCases(Sequence):
             keys=keys,
             due_refs=None if odd_due else (due_legal, due_promised),
             cards=(c_rows, c_count, c_time, c_level),
+            pause_rows=(p_case, p_slot, *_columns_of(p_rows, 4)),
+            ext_rows=(extended, ext_lists),
+            typed=True,  # `card_at` checked above; a `due` of another type fails with its texts
         )
 
     def __len__(self) -> int:
@@ -181,10 +197,12 @@ class FlatCases(Sequence):
         """Check every field by the models' rules (NotFlat if one refuses); returns a function
         of the file's `zone_of` that builds the `CaseColumns`."""
         n = self.n
-        # Texts are checked by their distinct values (a set, which also refuses lists and
-        # mappings); names by `str.isprintable`, which refuses anything but a text.
+        # Texts are checked by their distinct values (which refuses lists and mappings: they
+        # cannot be keys); names by `str.isprintable`, which refuses anything but a text.
         try:
-            distinct = {key: set(getattr(self, key)) for key in DISTINCT}
+            distinct = {key: set(getattr(self, key)) for key in ("article", "calendar")}
+            coded = {key: _Texts(getattr(self, key)) for key in CODED}
+            distinct.update((key, column.first.keys()) for key, column in coded.items())
             printable = all(map(str.isprintable, self.name))
             printable = printable and all(map(str.isprintable, distinct["article"] - {None}))
         except TypeError:
@@ -233,7 +251,10 @@ class FlatCases(Sequence):
         needs = _index(needs_cards)
         c_case = needs if counts.count(1) == len(counts) else np.repeat(needs, counts)
         try:
-            at = set(c_time)  # two texts of one instant: the models keep one entry of a case's two
+            c_time = _Texts(c_time)
+            at = (
+                c_time.first.keys()
+            )  # two texts of one instant: the models keep one of a case's two
             levels = set(c_level)
         except TypeError:
             raise NotFlat from None
@@ -247,17 +268,20 @@ class FlatCases(Sequence):
             p_case, p_slot, p_from, p_to, kinds, details = (
                 map(list, zip(*rows)) if rows else ([], [], [], [], [], [])
             )
-        _types(p_from, TEXT)
-        _types(p_to, TEXT_OR_NONE)
+        try:
+            p_from, p_to = _Texts(p_from), _Texts(p_to)
+            legal_due, promised_due = _Texts(legal_due), _Texts(promised_due)
+        except TypeError:
+            raise NotFlat from None
+        _types(p_from.first, TEXT)
+        _types(p_to.first, TEXT_OR_NONE)
         _types(kinds, TEXT)
         _types(details, TEXT)
         if not set(kinds) <= set(PAUSE_KINDS):
             raise NotFlat
-        texts = distinct["accepted"] | distinct["decided"] | set(p_from) | set(p_to) | at
-        try:
-            due_texts = set(legal_due) | set(promised_due)
-        except TypeError:
-            raise NotFlat from None
+        texts = distinct["accepted"] | distinct["decided"] | p_from.first.keys() | at
+        texts |= p_to.first.keys()
+        due_texts = legal_due.first.keys() | promised_due.first.keys()
         _types(due_texts, TEXT_OR_NONE)
         texts |= due_texts | due_values
         texts.discard(None)
@@ -275,44 +299,42 @@ class FlatCases(Sequence):
             raise NotFlat
         aware = any(type(v) is dt.datetime and v.tzinfo is not None for v in self.when.values())
         # Each distinct text once: its slot in arrays of wall minutes and is-a-datetime (the
-        # last slot is None's: NaN, False); a column is its texts' slots, then two takes.
+        # last slot is None's: NaN, False); a column is its distinct texts' slots, then takes.
         order = list(texts)
         slot = {t: k for k, t in enumerate(order)}
         slot[None] = len(order)
         minute_at = np.append(instants_to_minutes([self.when[t] for t in order]), np.nan)
         timed_at = np.array([type(self.when[t]) is dt.datetime for t in order] + [False])
 
-        def slots(values) -> np.ndarray:
-            return _codes(values, slot)
-
         def build(zone_of) -> CaseColumns:
             zones = [zone_of(c) for c in self.calendar] if aware else None
 
-            def minutes(values, rows=None) -> np.ndarray:
+            def minutes(column: _Texts, rows=None) -> np.ndarray:
+                values = column.values
                 if _all_none(values):
                     return np.full(len(values), np.nan)
                 if not aware:
-                    return minute_at[slots(values)]
+                    return minute_at[column.spread(slot)]
                 picked = zones if rows is None else [zones[i] for i in rows]
                 return instants_to_minutes(list(map(self.when.__getitem__, values)), picked)
 
             # Limits coded by their canonical texts in order of first use (legal, then promised),
             # each distinct text of the file looked up once.
-            legal_texts, promised_texts = dict.fromkeys(self.legal), dict.fromkeys(self.promised)
+            legal_texts, promised_texts = coded["legal"].first, dict(coded["promised"].first)
             promised_texts.pop(None, None)
             canonical = map(self.limit.__getitem__, chain(legal_texts, promised_texts))
             code = {t: k for k, t in enumerate(dict.fromkeys(canonical))}
             code_of = {t: code[self.limit[t]] for t in chain(legal_texts, promised_texts)}
-            legal = _codes(self.legal, code_of, legal_texts)
+            legal = coded["legal"].spread(code_of)
             code_of[None] = -1
-            promised = _codes(self.promised, code_of)
+            promised = coded["promised"].spread(code_of)
             promised = np.where(promised < 0, legal, promised)
-            accepted_m, decided_m = minutes(self.accepted), minutes(self.decided)
+            accepted_m, decided_m = minutes(coded["accepted"]), minutes(coded["decided"])
             if (decided_m < accepted_m).any():
                 raise NotFlat  # an order only the zones show: the models' columns say where
             pause_to = minutes(p_to, p_case)
-            if None in p_to:
-                pause_to[[k for k, t in enumerate(p_to) if t is None]] = np.inf
+            if None in p_to.first:
+                pause_to[[k for k, t in enumerate(p_to.values) if t is None]] = np.inf
             return CaseColumns(
                 name=self.name,
                 article=self.article,
@@ -330,8 +352,8 @@ class FlatCases(Sequence):
                 extended=_index(extended),
                 extensions=_canonical_lists(ext_lists, self.limit),
                 due={
-                    ref: _due_column(values, minutes, slots, minute_at, timed_at, aware)
-                    for ref, values in (("legal", legal_due), ("promised", promised_due))
+                    ref: _due_column(column, minutes, slot, minute_at, timed_at, aware)
+                    for ref, column in (("legal", legal_due), ("promised", promised_due))
                 },
                 unknown_refs=unknown_refs,
                 card_case=_index(c_case),
@@ -445,15 +467,36 @@ def _canonical_lists(lists: list, limit: dict) -> list[tuple[str, ...]]:
     return list(map(known.__getitem__, lists))
 
 
-def _due_column(values: list, minutes, slots, minute_at, timed_at, aware) -> tuple:
+def _due_column(column: _Texts, minutes, slot, minute_at, timed_at, aware) -> tuple:
     """(wall minutes, is-a-datetime) of a column of expected due texts (None: no expectation),
-    each text's slot looked up once."""
-    if _all_none(values):
-        return np.full(len(values), np.nan), np.zeros(len(values), bool)
-    if aware:
-        return minutes(values), timed_at[slots(values)]
-    at = slots(values)
-    return minute_at[at], timed_at[at]
+    each distinct text's slot looked up once."""
+    n = len(column.values)
+    if _all_none(column.values):
+        return np.full(n, np.nan), np.zeros(n, bool)
+    at = column.spread(slot)
+    return (minutes(column) if aware else minute_at[at]), timed_at[at]
+
+
+class _Texts:
+    """A column of texts (or None) read in one pass over its cells: its distinct values in order
+    of first use, each with its first row (`first`), and each row's first row (`rows`). A value
+    per distinct text is then spread over the rows by numpy, not looked up row by row (a pass
+    over 100,000 cells fetches each from memory again). Lists and mappings are refused
+    (TypeError: they cannot be keys)."""
+
+    def __init__(self, values: list):
+        self.values = values
+        self.first: dict = {}
+        self.rows = np.fromiter(map(self.first.setdefault, values, count()), np.int64, len(values))
+
+    def spread(self, code: dict) -> np.ndarray:
+        """`code[value]` for every row, each distinct value looked up once."""
+        k = len(self.first)
+        at = np.empty(len(self.values), np.int64)
+        at[np.fromiter(self.first.values(), np.int64, k)] = np.fromiter(
+            map(code.__getitem__, self.first), np.int64, k
+        )
+        return at[self.rows]
 
 
 class Lazy(Sequence):
@@ -490,6 +533,11 @@ class _Rows(Sequence):
 
 def _index(values) -> np.ndarray:
     return np.array(values, dtype=np.int64)
+
+
+def _columns_of(rows: list[tuple], width: int) -> list[list]:
+    """Rows of `width` values as `width` lists."""
+    return list(map(list, zip(*rows))) if rows else [[] for _ in range(width)]
 
 
 def _pause(value) -> tuple:
