@@ -136,6 +136,11 @@ ROOT = Path(__file__).resolve().parent.parent
 FLOOR = "import numpy, typer"  # issue 28's start-up floor: no check can start below it
 
 
+def _load() -> str:
+    """The machine's load average over 1, 5 and 15 minutes (it is shared: read the ratios)."""
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def _median_ratio(top: list, bottom: list, k: int = 0) -> str:
     """Median over rounds of top/bottom (element k of each run: 0 wall, 2 CPU), with its range."""
     ratios = sorted(a[k] / b[k] for a, b in zip(top, bottom))
@@ -159,6 +164,7 @@ def whole_processes(files: dict[str, Path], rounds: int, reference: Path | None)
     runs: dict = {(form, w): [] for form in files for w in who}
     floor, empty = [], []
     check = [sys.executable, "-m", "slasim", "check"]
+    load_before = _load()
     for path in files.values():  # warm the bytecode caches, uncounted
         process([*check, str(path)])
         if reference:
@@ -171,7 +177,10 @@ def whole_processes(files: dict[str, Path], rounds: int, reference: Path | None)
                 runs[form, "reference"].append(process([*check, str(path)], reference))
         floor.append(process([sys.executable, "-c", FLOOR]))
         empty.append(process([sys.executable, "-c", "pass"]))
-    print(f"\nwhole processes, {rounds} interleaved rounds (medians; ratio range over rounds):")
+    print(
+        f"\nwhole processes, {rounds} interleaved rounds (medians; ratio range over rounds); "
+        f"load average {load_before} at the start, {_load()} at the end:"
+    )
     print(
         f"{'form':8s} {'check s':>8s} {'bare s':>7s} {'check/bare':>18s} {'CPU check/bare':>18s} "
         f"{'added over floor':>18s} {'CPU added':>18s} {'MiB check':>9s} {'bare':>5s}"
