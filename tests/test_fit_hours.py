@@ -14,14 +14,14 @@ from slasim.fit.hours import calendar_text, office_from_log
 from slasim.fit.log import read_log
 
 
-def week_log(path, sundays: tuple[int, ...]):
-    """20 weeks from Monday 2024-01-01: Monday to Saturday four 20-minute events from 10:00; one
-    event on the Sunday of each week in `sundays` (1-20)."""
+def week_log(path, sundays: tuple[int, ...], per_sunday: int = 1):
+    """20 weeks from Monday 2024-01-01: Monday to Saturday four 20-minute events from 10:00;
+    `per_sunday` events on the Sunday of each week in `sundays` (1-20)."""
     lines, k = ["case,activity,start,end"], 0
     for week in range(20):
         for day in range(7):
             date = dt.datetime(2024, 1, 1, 10) + dt.timedelta(weeks=week, days=day)
-            count = 4 if day < 6 else int(week + 1 in sundays)
+            count = 4 if day < 6 else per_sunday * int(week + 1 in sundays)
             for j in range(count):
                 t = date + dt.timedelta(minutes=30 * j)
                 lines.append(f"c{k},a,{t.isoformat()},{(t + dt.timedelta(minutes=20)).isoformat()}")
@@ -76,6 +76,16 @@ def test_work_on_a_single_date_stays_a_rest_day_and_says_how_rare(tmp_path):
         "sun": {"dates": 19, "dates_with_events": 1, "share_of_instants": round(2 / 962, 5)}
     }
     assert "(sun: 1 of 19 dates, 0.21% of the instants)" in office["note"]
+
+
+def test_sundays_worked_as_whole_days_stay_rest_days(tmp_path):
+    # two Sundays worked like any other day (make-up days the chosen calendar does not know):
+    # 8 instants on each, a whole working day's 8, not rare work
+    path = week_log(tmp_path / "log.csv", sundays=(5, 20), per_sunday=4)
+    office = office_from_log(read_log(path, load_calendar("always")), load_calendar("always"))
+    assert office["weekend"] == ["sun"]
+    assert "weekdays" not in office
+    assert office["rest_days_with_work"]["sun"]["dates_with_events"] == 2
 
 
 def test_a_saturday_with_shorter_hours_gets_its_own(tmp_path):

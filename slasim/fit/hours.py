@@ -34,6 +34,9 @@ MIN_INSTANTS = 50
 MIN_WEEKS = 4  # a log spanning fewer weeks keeps the calendar's weekend
 OWN_HOURS_GAP = 60  # minutes: a weekday opening or closing this much apart gets its own hours
 RARE_MIN_DATES = 2  # a rest weekday with events on this many of its dates is a rare working day
+# a rest weekday whose dates with events hold this share of a working day's instants or more was
+# worked as a whole day on them (make-up days the chosen calendar does not know): not rare work
+FULL_DAY_SHARE = 0.5
 
 
 def inside_office(cal: WorkCalendar, instants: np.ndarray) -> np.ndarray:
@@ -224,8 +227,9 @@ def _own_hours(instants, days, weekend, seen, worked, default) -> tuple[dict, di
 
 
 def _rare_days(instants, days, weekend, seen, worked, default) -> dict:
-    """Rest weekdays with events on RARE_MIN_DATES or more of their dates (under WORKDAY_SHARE):
-    kept as working days whose office time is the minutes their share of the work amounts to —
+    """Rest weekdays with events on RARE_MIN_DATES or more of their dates (under WORKDAY_SHARE),
+    under FULL_DAY_SHARE of a working day's instants on each such date on average: kept as
+    working days whose office time is the minutes their share of the work amounts to —
     their instants per date over the working weekdays' instants per date, times the default
     day's minutes (at least 1) — from the SLOT where their events are most. Little work then
     happens that day, at the hours it happens, and a delay counted in working days weighs the
@@ -238,6 +242,8 @@ def _rare_days(instants, days, weekend, seen, worked, default) -> dict:
         if day not in weekend or worked[w] < RARE_MIN_DATES:
             continue
         x = instants[weekday == w]
+        if len(x) / worked[w] >= FULL_DAY_SHARE * regular:
+            continue
         per_date = len(x) / seen[w]
         minutes = max(1, round((default[1] - default[0]) * per_date / regular))
         slots = np.bincount(((x % MINUTES_PER_DAY) // SLOT).astype(np.int64))
