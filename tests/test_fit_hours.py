@@ -113,6 +113,7 @@ def test_a_saturday_with_shorter_hours_gets_its_own(tmp_path):
         "dates": 20,
         "dates_with_events": 20,
         "hours": "09:00–12:00",
+        "outside_default": 0.0,  # all inside 08:00-18:00: its hours differ by being 3/10 as long
     }
     assert office["by_weekday"]["mon"]["hours"] == "08:00–18:00"
     assert "sat: 98% of its 240 instants fall 09:00–12:00" in office["note"]

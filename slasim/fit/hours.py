@@ -32,7 +32,11 @@ FIT_COVER = 0.98  # share of event instants the fitted office hours hold
 WORKDAY_SHARE = 0.5  # of a weekday's ordinary dates with events, to be a working weekday
 MIN_INSTANTS = 50
 MIN_WEEKS = 4  # a log spanning fewer weeks keeps the calendar's weekend
-OWN_HOURS_GAP = 60  # minutes: a weekday opening or closing this much apart gets its own hours
+# a working weekday gets its own hours when they clearly differ from the default: its FIT_COVER
+# run of half hours at most OWN_SHORTER of the default's length, or OWN_OUTSIDE or more of its
+# instants outside the default hours (five times the 2 % the default leaves out of the whole)
+OWN_SHORTER = 2 / 3
+OWN_OUTSIDE = 0.10
 RARE_MIN_DATES = 2  # a rest weekday with events on this many of its dates is a rare working day
 # a rest weekday whose dates with events hold this share of a working day's instants or more was
 # worked as a whole day on them (make-up days the chosen calendar does not know): not rare work
@@ -203,9 +207,9 @@ def _pairs(low: int, high: int) -> list[list[str]]:
 
 
 def _own_hours(instants, days, weekend, seen, worked, default) -> tuple[dict, dict]:
-    """(per working weekday its instants, dates and the hours holding FIT_COVER of them; the
-    weekdays whose hours open or close OWN_HOURS_GAP minutes or more apart from `default`, with
-    those hours). A weekday of under MIN_INSTANTS instants keeps the default."""
+    """(per working weekday its instants, dates, the hours holding FIT_COVER of them and its
+    share outside `default`; the weekdays whose hours clearly differ (OWN_SHORTER, OWN_OUTSIDE),
+    with those hours). A weekday of under MIN_INSTANTS instants keeps the default."""
     weekday = (days + 3) % 7
     evidence, own = {}, {}
     for w, day in enumerate(WEEKDAYS):
@@ -215,13 +219,15 @@ def _own_hours(instants, days, weekend, seen, worked, default) -> tuple[dict, di
         if len(x) < MIN_INSTANTS:
             continue
         low, high = busy_hours(x, FIT_COVER)
+        outside = float(np.mean((x - default[0]) % MINUTES_PER_DAY > default[1] - default[0]))
         evidence[day] = {
             "instants": int(len(x)),
             "dates": int(seen[w]),
             "dates_with_events": int(worked[w]),
             "hours": f"{clock(low)}–{clock(high)}",
+            "outside_default": round(outside, 4),
         }
-        if max(abs(low - default[0]), abs(high - default[1])) >= OWN_HOURS_GAP:
+        if high - low <= OWN_SHORTER * (default[1] - default[0]) or outside >= OWN_OUTSIDE:
             own[day] = _pairs(low, high)
     return evidence, own
 
