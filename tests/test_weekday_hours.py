@@ -15,6 +15,8 @@ from slasim.calendar.workcalendar import load_calendar
 from slasim.clock.case_clock import ClockBatch
 from slasim.sim.grading import DayAxis
 
+from .english import english_left
+
 MORNING = [("09:00", "12:00")]
 CN_DAY = [("09:00", "12:00"), ("13:30", "17:30")]  # cn's default hours: 420 office minutes
 
@@ -148,3 +150,15 @@ def test_bad_weekday_hours_give_one_located_line(tmp_path, cli, text, where):
     assert len(lines) == 1
     assert lines[0].startswith(f"error: {path}: {where}")
     assert "Traceback" not in err
+
+
+def test_the_weekend_error_reads_in_chinese(tmp_path, cli):
+    path = write(tmp_path, SATURDAY_MORNINGS.replace('weekend = ["sun"]\n', ""))
+    code, _, err = cli(
+        "--lang", "zh", "deadline", "2025-10-15T11:00", "3wd", "--calendar", str(path)
+    )
+    assert code == 2
+    message = err.strip().split(": office_hours.weekdays.sat: ", 1)[1]
+    # the weekday and the field names (sat, weekend, default) stay as written in the file
+    assert english_left(message) == []
+    assert "工作日" in message
