@@ -15,6 +15,7 @@ days.
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 
@@ -179,8 +180,8 @@ def office_from_log(events: Events, cal: WorkCalendar) -> dict | None:
             note += (
                 f"; {day}: a rare working day (events on {r['dates_with_events']} of its "
                 f"{r['dates']} dates, {r['instants']} instants, {r['share_of_instants']:.2%}), "
-                f"its office time the {r['office_minutes']} minutes its share of the work "
-                f"amounts to at the other days' pace, from {hours_of[0][0]} where its events "
+                f"its office time the {r['office_minutes']} minute(s) its share of the work "
+                f"amounts to at the other days' pace (rounded up), from {hours_of[0][0]} where its events "
                 "are most"
             )
         else:
@@ -237,7 +238,7 @@ def _rare_days(instants, days, weekend, seen, worked, default) -> dict:
     under FULL_DAY_SHARE of a working day's instants on each such date on average: kept as
     working days whose office time is the minutes their share of the work amounts to —
     their instants per date over the working weekdays' instants per date, times the default
-    day's minutes (at least 1) — from the SLOT where their events are most. Little work then
+    day's minutes, rounded up — from the SLOT where their events are most. Little work then
     happens that day, at the hours it happens, and a delay counted in working days weighs the
     day as those minutes (`WorkCalendar.delay_day`)."""
     weekday = (days + 3) % 7
@@ -251,7 +252,9 @@ def _rare_days(instants, days, weekend, seen, worked, default) -> dict:
         if len(x) / worked[w] >= FULL_DAY_SHARE * regular:
             continue
         per_date = len(x) / seen[w]
-        minutes = max(1, round((default[1] - default[0]) * per_date / regular))
+        # rounded up (a rare day never rounds to none), in whole numbers until the division
+        share = (default[1] - default[0]) * len(x) * int(seen[working].sum())
+        minutes = max(1, math.ceil(share / (int(seen[w]) * int(np.isin(weekday, working).sum()))))
         slots = np.bincount(((x % MINUTES_PER_DAY) // SLOT).astype(np.int64))
         start = int(np.argmax(slots)) * SLOT
         out[day] = {
