@@ -5,6 +5,7 @@ delay in working days weighed by the day's office minutes."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 import numpy as np
@@ -13,9 +14,11 @@ import pytest
 from slasim.calendar.units import datetime_to_minutes
 from slasim.calendar.workcalendar import load_calendar
 from slasim.clock.case_clock import ClockBatch
+from slasim.scenario.schema import Scenario
 from slasim.sim.grading import DayAxis
 
 from .english import english_left
+from .test_queue_engine import COVERED, assert_same_metrics, both_engines
 
 MORNING = [("09:00", "12:00")]
 CN_DAY = [("09:00", "12:00"), ("13:30", "17:30")]  # cn's default hours: 420 office minutes
@@ -162,3 +165,17 @@ def test_the_weekend_error_reads_in_chinese(tmp_path, cli):
     # the weekday and the field names (sat, weekend, default) stay as written in the file
     assert english_left(message) == []
     assert "工作日" in message
+
+
+@pytest.mark.parametrize("replication", [0, 1])
+def test_both_engines_agree_on_a_calendar_with_weekday_hours(tmp_path, replication):
+    """The queue path and the SimPy engine give the same results on cn-sat, with a Sunday of 90
+    office minutes too (its working-day delays weighed by their office minutes)."""
+    text = SATURDAY_MORNINGS.replace('weekend = ["sun"]', "weekend = []") + (
+        'sun = [["10:00", "11:30"]]\n'
+    )
+    scenario = copy.deepcopy(COVERED)
+    scenario["calendar"] = str(write(tmp_path, text))
+    ours, theirs = both_engines(Scenario.model_validate(scenario), replication)
+    assert ours["steps"]["permit/site-visit"]["visits"] > 0  # a delay in working days ran
+    assert_same_metrics(ours, theirs)
