@@ -14,11 +14,11 @@ from slasim.fit.hours import calendar_text, office_from_log
 from slasim.fit.log import read_log
 
 
-def week_log(path, sundays: tuple[int, ...], per_sunday: int = 1):
-    """20 weeks from Monday 2024-01-01: Monday to Saturday four 20-minute events from 10:00;
+def week_log(path, sundays: tuple[int, ...], per_sunday: int = 1, weeks: int = 20):
+    """`weeks` weeks from Monday 2024-01-01: Monday to Saturday four 20-minute events from 10:00;
     `per_sunday` events on the Sunday of each week in `sundays` (1-20)."""
     lines, k = ["case,activity,start,end"], 0
-    for week in range(20):
+    for week in range(weeks):
         for day in range(7):
             date = dt.datetime(2024, 1, 1, 10) + dt.timedelta(weeks=week, days=day)
             count = 4 if day < 6 else per_sunday * int(week + 1 in sundays)
@@ -76,6 +76,15 @@ def test_work_on_a_single_date_stays_a_rest_day_and_says_how_rare(tmp_path):
         "sun": {"dates": 19, "dates_with_events": 1, "share_of_instants": round(2 / 962, 5)}
     }
     assert "(sun: 1 of 19 dates, 0.21% of the instants)" in office["note"]
+
+
+def test_work_on_under_one_in_twenty_of_its_dates_stays_a_rest_day(tmp_path):
+    # 2 of 50 Sundays (4 %, under RARE_MIN_SHARE's 5 %): one-offs, not a rare working day
+    path = week_log(tmp_path / "log.csv", sundays=(5, 50), weeks=50)
+    office = office_from_log(read_log(path, load_calendar("always")), load_calendar("always"))
+    assert office["weekend"] == ["sun"]
+    assert office["rest_days_with_work"]["sun"]["dates"] == 50
+    assert office["rest_days_with_work"]["sun"]["dates_with_events"] == 2
 
 
 def test_sundays_worked_as_whole_days_stay_rest_days(tmp_path):

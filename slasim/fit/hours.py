@@ -38,7 +38,10 @@ MIN_WEEKS = 4  # a log spanning fewer weeks keeps the calendar's weekend
 # instants outside the default hours (five times the 2 % the default leaves out of the whole)
 OWN_SHORTER = 2 / 3
 OWN_OUTSIDE = 0.10
-RARE_MIN_DATES = 2  # a rest weekday with events on this many of its dates is a rare working day
+# a rest weekday with events on RARE_MIN_DATES or more of its dates, and on RARE_MIN_SHARE of them
+# or more, is a rare working day; work on fewer is one-offs (it stays a rest day)
+RARE_MIN_DATES = 2
+RARE_MIN_SHARE = 0.05
 # a rest weekday whose dates with events hold this share of a working day's instants or more was
 # worked as a whole day on them (make-up days the chosen calendar does not know): not rare work
 FULL_DAY_SHARE = 0.5
@@ -234,11 +237,11 @@ def _own_hours(instants, days, weekend, seen, worked, default) -> tuple[dict, di
 
 
 def _rare_days(instants, days, weekend, seen, worked, default) -> dict:
-    """Rest weekdays with events on RARE_MIN_DATES or more of their dates (under WORKDAY_SHARE),
-    under FULL_DAY_SHARE of a working day's instants on each such date on average: kept as
-    working days whose office time is the minutes their share of the work amounts to —
-    their instants per date over the working weekdays' instants per date, times the default
-    day's minutes, rounded up — from the SLOT where their events are most. Little work then
+    """Rest weekdays with events on RARE_MIN_DATES and RARE_MIN_SHARE or more of their dates
+    (under WORKDAY_SHARE), under FULL_DAY_SHARE of a working day's instants on each such date on
+    average: kept as working days whose office time is the minutes their share of the work
+    amounts to — their instants per date over the working weekdays' instants per date, times the
+    default day's minutes, rounded up — from the SLOT where their events are most. Little work then
     happens that day, at the hours it happens, and a delay counted in working days weighs the
     day as those minutes (`WorkCalendar.delay_day`)."""
     weekday = (days + 3) % 7
@@ -246,7 +249,7 @@ def _rare_days(instants, days, weekend, seen, worked, default) -> dict:
     regular = np.isin(weekday, working).sum() / max(int(seen[working].sum()), 1)
     out = {}
     for w, day in enumerate(WEEKDAYS):
-        if day not in weekend or worked[w] < RARE_MIN_DATES:
+        if day not in weekend or worked[w] < max(RARE_MIN_DATES, RARE_MIN_SHARE * seen[w]):
             continue
         x = instants[weekday == w]
         if len(x) / worked[w] >= FULL_DAY_SHARE * regular:
