@@ -1,24 +1,27 @@
 """The working week fitted from a log states its numbers: a weekday with rare work (events on 2 of
-its 20 dates) stays a rest day and the evidence says how rare, with the dates and the share of the
-event instants worked out by hand; a rest day without work is only named."""
+its 20 dates) becomes a working day of the few office minutes its share of the work amounts to,
+at the hour its events fall, and one with work on a single date stays a rest day, the evidence
+saying how rare, all worked out by hand; a rest day without work is only named; a weekday whose
+hours clearly differ gets its own."""
 
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
 
 from slasim.calendar.workcalendar import load_calendar
-from slasim.fit.hours import office_from_log
+from slasim.fit.hours import calendar_text, office_from_log
 from slasim.fit.log import read_log
 
 
-def week_log(path, sundays: tuple[int, ...]):
-    """20 weeks from Monday 2024-01-01: Monday to Saturday four 20-minute events from 10:00; one
-    event on the Sunday of each week in `sundays` (1-20)."""
+def week_log(path, sundays: tuple[int, ...], per_sunday: int = 1, weeks: int = 20):
+    """`weeks` weeks from Monday 2024-01-01: Monday to Saturday four 20-minute events from 10:00;
+    `per_sunday` events on the Sunday of each week in `sundays` (1-20)."""
     lines, k = ["case,activity,start,end"], 0
-    for week in range(20):
+    for week in range(weeks):
         for day in range(7):
             date = dt.datetime(2024, 1, 1, 10) + dt.timedelta(weeks=week, days=day)
-            count = 4 if day < 6 else int(week + 1 in sundays)
+            count = 4 if day < 6 else per_sunday * int(week + 1 in sundays)
             for j in range(count):
                 t = date + dt.timedelta(minutes=30 * j)
                 lines.append(f"c{k},a,{t.isoformat()},{(t + dt.timedelta(minutes=20)).isoformat()}")
@@ -27,16 +30,108 @@ def week_log(path, sundays: tuple[int, ...]):
     return path
 
 
-def test_a_weekday_with_rare_work_stays_a_rest_day_and_says_how_rare(tmp_path):
+def test_a_weekday_with_rare_work_is_a_short_working_day_and_says_how_rare(tmp_path):
     path = week_log(tmp_path / "log.csv", sundays=(5, 20))
     office = office_from_log(read_log(path, load_calendar("always")), load_calendar("always"))
-    assert office["weekend"] == ["sun"]
+    assert office["weekend"] == []
     # 20 Sundays from 2024-01-07 to 2024-05-19 (the log's last date), events on 2; instants:
-    # 20 weeks x 6 days x 4 events x 2 (start, end) = 960, and 2 x 2 on the Sundays: 4 of 964
-    assert office["rest_days_with_work"] == {
-        "sun": {"dates": 20, "dates_with_events": 2, "share_of_instants": round(4 / 964, 5)}
+    # 20 weeks x 6 days x 4 events x 2 (start, end) = 960 on 120 working dates (8 a date), and
+    # 2 x 2 on the Sundays: 4 of 964, 0.2 a Sunday. The default hours hold the events of
+    # 10:00-11:50: 10:00-12:00, 120 minutes; Sunday's office time 120 x 0.2 / 8 = 3 minutes,
+    # from the half hour its events fall in (10:00)
+    assert office["hours"] == [["10:00", "12:00"]]
+    assert office["weekdays"] == {"sun": [["10:00", "10:03"]]}
+    assert office["rare_working_days"] == {
+        "sun": {
+            "dates": 20,
+            "dates_with_events": 2,
+            "instants": 4,
+            "share_of_instants": round(4 / 964, 5),
+            "instants_per_date": 0.2,
+            "working_days_instants_per_date": 8.0,
+            "office_minutes": 3,
+            "hours": [["10:00", "10:03"]],
+        }
     }
-    assert "(sun: 2 of 20 dates, 0.41% of the instants)" in office["note"]
+    assert "rest_days_with_work" not in office
+    assert (
+        "sun: a rare working day (events on 2 of its 20 dates, 4 instants, 0.41%)"
+        in (office["note"])
+    )
+    text = calendar_text("x-office", "always", office, "log.csv")
+    spec = tomllib.loads(text)
+    assert spec["weekend"] == []
+    assert spec["office_hours"]["weekdays"] == {"sun": [["10:00", "10:03"]]}
+    assert "periods" not in spec["office_hours"]  # it would override the weekday hours
+
+
+def test_work_on_a_single_date_stays_a_rest_day_and_says_how_rare(tmp_path):
+    path = week_log(tmp_path / "log.csv", sundays=(5,))
+    office = office_from_log(read_log(path, load_calendar("always")), load_calendar("always"))
+    assert office["weekend"] == ["sun"]
+    assert "weekdays" not in office
+    # 960 instants Monday to Saturday and 2 on one Sunday: 2 of 962; the log ends on the 20th
+    # Saturday, so it spans 19 Sundays
+    assert office["rest_days_with_work"] == {
+        "sun": {"dates": 19, "dates_with_events": 1, "share_of_instants": round(2 / 962, 5)}
+    }
+    assert "(sun: 1 of 19 dates, 0.21% of the instants)" in office["note"]
+
+
+def test_work_on_under_one_in_twenty_of_its_dates_stays_a_rest_day(tmp_path):
+    # 2 of 50 Sundays (4 %, under RARE_MIN_SHARE's 5 %): one-offs, not a rare working day
+    path = week_log(tmp_path / "log.csv", sundays=(5, 50), weeks=50)
+    office = office_from_log(read_log(path, load_calendar("always")), load_calendar("always"))
+    assert office["weekend"] == ["sun"]
+    assert office["rest_days_with_work"]["sun"]["dates"] == 50
+    assert office["rest_days_with_work"]["sun"]["dates_with_events"] == 2
+
+
+def test_sundays_worked_as_whole_days_stay_rest_days(tmp_path):
+    # two Sundays worked like any other day (make-up days the chosen calendar does not know):
+    # 8 instants on each, a whole working day's 8, not rare work
+    path = week_log(tmp_path / "log.csv", sundays=(5, 20), per_sunday=4)
+    office = office_from_log(read_log(path, load_calendar("always")), load_calendar("always"))
+    assert office["weekend"] == ["sun"]
+    assert "weekdays" not in office
+    assert office["rest_days_with_work"]["sun"]["dates_with_events"] == 2
+
+
+def test_a_saturday_with_shorter_hours_gets_its_own(tmp_path):
+    """20 weeks: Monday to Friday one 20-minute event every half hour 08:00-17:30 (ends by
+    17:50), Saturday 09:00-11:30 (ends by 11:50); Sundays off."""
+    lines, k = ["case,activity,start,end"], 0
+    for week in range(20):
+        for day in range(6):
+            first, last = (9, 12) if day == 5 else (8, 18)
+            date = dt.datetime(2024, 1, 1) + dt.timedelta(weeks=week, days=day)
+            for j in range(2 * (last - first)):
+                t = date + dt.timedelta(hours=first, minutes=30 * j)
+                lines.append(f"c{k},a,{t.isoformat()},{(t + dt.timedelta(minutes=20)).isoformat()}")
+                k += 1
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    office = office_from_log(read_log(path, load_calendar("always")), load_calendar("always"))
+    # Monday to Friday: 20 x 2 instants a day in 08:00-18:00 (the 98 % run of half hours of all
+    # instants); Saturday's 6 x 2 a day all fall 09:00-12:00: three hours shorter, its own
+    assert office["hours"] == [["08:00", "18:00"]]
+    assert office["weekend"] == ["sun"]
+    assert office["weekdays"] == {"sat": [["09:00", "12:00"]]}
+    assert office["by_weekday"]["sat"] == {
+        "instants": 20 * 12,
+        "dates": 20,
+        "dates_with_events": 20,
+        "hours": "09:00–12:00",
+        "outside_default": 0.0,  # all inside 08:00-18:00: its hours differ by being 3/10 as long
+    }
+    assert office["by_weekday"]["mon"]["hours"] == "08:00–18:00"
+    assert "sat: 98% of its 240 instants fall 09:00–12:00" in office["note"]
+    cal_path = tmp_path / "x-office.toml"
+    cal_path.write_text(calendar_text("x-office", "always", office, "log.csv"), encoding="utf-8")
+    cal = load_calendar(cal_path)
+    assert cal.office_hours_on(dt.date(2024, 1, 6)) == [("09:00", "12:00")]
+    assert cal.office_hours_on(dt.date(2024, 1, 5)) == [("08:00", "18:00")]
+    assert not cal.is_working_day(dt.date(2024, 1, 7))
 
 
 def test_a_log_without_weekend_work_keeps_no_weekend_work(tmp_path):

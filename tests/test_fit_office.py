@@ -102,3 +102,27 @@ def test_a_log_of_a_few_days_keeps_the_calendars_week(tmp_path):
     fitted = fit_log(read_log(path, load_calendar("weekdays")), "weekdays", train_share=1.0)
     assert fitted.office["weekend"] == ["sat", "sun"]
     assert fitted.office["hours"] == [["10:00", "12:00"]]
+
+
+def test_known_saturday_hours_are_fitted_back(tmp_path):
+    """The known centre with Saturday open 07:00-10:00 only (3 of the day's 8 hours): the fitted
+    calendar gives Saturday those hours back, the other days 07:00-15:00."""
+    calendar = tmp_path / "known-office.toml"
+    calendar.write_text(
+        OFFICE.replace(
+            'periods = [{from = "01-01", to = "12-31", hours = [["07:00", "15:00"]]}]',
+            'weekdays = {sat = [["07:00", "10:00"]]}',
+        ),
+        encoding="utf-8",
+    )
+    known = copy.deepcopy(KNOWN)
+    known["calendar"] = str(calendar)
+    path = tmp_path / "events.csv"
+    run_scenario(Scenario.model_validate(known), replications=1, event_log=path, workers=1)
+    fitted = fit_log(read_log(path, load_calendar("cn")), "cn", limit="10wd")
+    assert fitted.office["hours"] == [["07:00", "15:00"]]
+    assert fitted.office["weekend"] == ["sun"]
+    assert fitted.office["weekdays"] == {"sat": [["07:00", "10:00"]]}
+    cal = load_calendar(fitted.data["calendar"])
+    assert cal.office_hours_on(dt.date(2024, 1, 13)) == [("07:00", "10:00")]
+    assert cal.office_hours_on(dt.date(2024, 2, 4)) == [("07:00", "15:00")]  # make-up Sunday

@@ -62,12 +62,30 @@ class HoursPeriod(Strict):
 
 
 class OfficeHours(Strict):
-    """Office hours: `default` [open, close) pairs, and `periods` that override them by date."""
+    """Office hours: `default` [open, close) pairs; `weekdays` (`sat = [["09:00", "12:00"]]`)
+    that override them on ordinary working days of that weekday (not on a make-up working day,
+    which keeps the default); and `periods` that override both by date."""
 
     default: list[list[str]] | None = None
+    weekdays: dict[str, list[list[str]]] = {}
     periods: list[HoursPeriod] = []
 
     _hours = field_validator("default")(lambda v: v if v is None else _check_hours(v))
+
+    @field_validator("weekdays")
+    @classmethod
+    def _weekdays(cls, v: dict) -> dict:
+        for day, hours in v.items():
+            if day not in WEEKDAYS:
+                raise ValueError(
+                    Text(
+                        "unknown weekday {day} (use {known})",
+                        day=repr(day),
+                        known=", ".join(WEEKDAYS),
+                    )
+                )
+            _check_hours(hours)
+        return v
 
 
 class DayOverride(Strict):

@@ -28,7 +28,7 @@ from slasim.io.files import did_you_mean, read_text_file, shipped_dir
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 YEARS = (1900, 2200)  # years a calendar's table may cover (a country's table starts 5 earlier)
 MAX_EXTENDS = 32  # calendars in one `extends` chain
-SPEC_FORMAT = 1  # bumped when the cached spec's layout changes
+SPEC_FORMAT = 2  # bumped when the cached spec's layout changes
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,8 @@ class CalendarSpec:
     closed: tuple[LocalDay, ...]
     working: tuple[LocalDay, ...]
     title_zh: str | None = None  # the title in Chinese (its own, or the parent's with its title)
+    # office hours by weekday, ((weekday, ((open, close), ...)), ...), Monday 0, in weekday order
+    weekday_hours: tuple = ()
 
 
 def _plain(value):
@@ -148,6 +150,10 @@ def spec_from_json(data: dict) -> CalendarSpec:
             "weekend": tuple(data["weekend"]),
             "default_hours": tuple(tuple(pair) for pair in data["default_hours"]),
             "periods": tuple(OfficePeriod(**p) for p in data["periods"]),
+            "weekday_hours": tuple(
+                (int(w), tuple(tuple(pair) for pair in hours))
+                for w, hours in data.get("weekday_hours", ())
+            ),
             "counting": Counting(**data["counting"]),
             "years": {
                 int(year): Notice(**{**n, "issued": _date(n["issued"])})
@@ -419,6 +425,7 @@ def _resolve(path: Path, _chain: tuple[str, ...], files: list[Path]) -> Calendar
         raise SlasimError(
             "missing office_hours.default", source=str(path), field="office_hours.default"
         )
+    weekday_hours = _weekday_hours(own, parent, weekend, path)
     first_year, published, last_year = _years(
         pick("first_year"),
         pick("published_through"),
@@ -439,6 +446,7 @@ def _resolve(path: Path, _chain: tuple[str, ...], files: list[Path]) -> Calendar
         published_through=published,
         last_year=last_year,
         default_hours=default_hours,
+        weekday_hours=weekday_hours,
         periods=(parent.periods if parent else ())
         + tuple(_as(OfficePeriod, p) for p in own.office_hours.periods),
         counting=_as(Counting, own.counting)
@@ -454,6 +462,27 @@ def _resolve(path: Path, _chain: tuple[str, ...], files: list[Path]) -> Calendar
         if own.title
         else (own.title_zh or (parent.title_zh if parent else None)),
     )
+
+
+def _weekday_hours(own, parent: CalendarSpec | None, weekend: tuple, path: Path) -> tuple:
+    """The office hours by weekday: the parent's, each weekday the file names replaced by its
+    own; a weekday with hours must be a working weekday (not in `weekend`)."""
+    hours = dict(parent.weekday_hours) if parent is not None else {}
+    for name, pairs in own.office_hours.weekdays.items():
+        hours[WEEKDAYS.index(name)] = _hours_minutes(pairs)
+    for day in sorted(hours):
+        if day in weekend:
+            named = WEEKDAYS[day] in own.office_hours.weekdays
+            where = f"office_hours.weekdays.{WEEKDAYS[day]}" if named else "weekend"
+            raise SlasimError(
+                "{day} has office hours but is in the weekend: a weekday with its own hours is "
+                "a working weekday (a make-up working day on a weekend day keeps the default "
+                "hours)",
+                source=str(path),
+                field=where,
+                day=WEEKDAYS[day],
+            )
+    return tuple(sorted(hours.items()))
 
 
 def _as(cls, model):

@@ -139,6 +139,17 @@ class WorkCalendar:
         """One profile per distinct set of office intervals; each working day points to one."""
         profiles: list[tuple[tuple[int, int], ...]] = [self.spec.default_hours]
         profile_of = np.zeros(len(self.work_days), dtype=np.int64)
+        # a weekday's own hours on its ordinary working days; a make-up working day (调休, worked
+        # as a weekday) or a local working day keeps the default hours; dated periods then win
+        if self.spec.weekday_hours:
+            weekday = (self.work_days + 3) % 7
+            named = [d for d, info in self._reasons.items() if info.working]
+            ordinary = ~np.isin(self.work_days, np.array(named, dtype=np.int64))
+            for day, hours in self.spec.weekday_hours:
+                hours = tuple(tuple(pair) for pair in hours)
+                if hours not in profiles:
+                    profiles.append(hours)
+                profile_of[(weekday == day) & ordinary] = profiles.index(hours)
         dates = [day_to_date(d) for d in self.work_days] if self.spec.periods else []
         for period in self.spec.periods:
             hours = tuple(
@@ -519,6 +530,23 @@ class WorkCalendar:
         k = np.minimum(np.maximum(np.floor(p).astype(np.int64), 0), len(self.work_days) - 1)
         return self.bm_start[k] + (p - k) * self.day_minutes[k]
 
+    @property
+    def delay_day(self) -> float | None:
+        """The office minutes a working day weighs in delays, on a calendar with office hours by
+        weekday: the default day's (a delay of k working days is k times that many office
+        minutes, so a short Saturday or Sunday counts as the part of a day its hours are); None
+        elsewhere (every working day counts as one whole day)."""
+        if not self.spec.weekday_hours:
+            return None
+        return float(sum(b - a for a, b in self.spec.default_hours))
+
+    def delay_position(self, business) -> np.ndarray:
+        """Working days on the axis delays are counted on (`business_after` in wd): the
+        day-position axis, or office minutes over `delay_day` on a calendar with weekday hours."""
+        if self.delay_day is None:
+            return self.business_to_day_position(business)
+        return np.asarray(business, dtype=np.float64) / self.delay_day
+
     def business_after(self, business, amount, unit: str) -> np.ndarray:
         """Business instants `amount` of `unit` after `business`: office minutes (min, h), working days
         on the day-position axis (wd), or natural days through the wall clock (d; an end outside office
@@ -529,7 +557,9 @@ class WorkCalendar:
             return b + amount
         if unit == "h":
             return b + amount * 60.0
-        if unit == "wd":
+        if unit == "wd" and self.delay_day is not None:
+            after = b + amount * self.delay_day
+        elif unit == "wd":
             after = self.day_position_to_business(self.business_to_day_position(b) + amount)
         else:
             after = self.to_business_array(
@@ -553,6 +583,9 @@ class WorkCalendar:
             return business + amount
         if unit == "h":
             return business + amount * 60.0
+        if unit == "wd" and self.delay_day is not None:
+            after = business + amount * self.delay_day
+            return max(after, business) if amount >= 0 else after
         if unit == "wd":
             t = self._scalar_tables()
             bm, last, minutes = t["bm"], len(t["work_days"]) - 1, t["day_minutes"]

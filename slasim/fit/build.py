@@ -537,7 +537,7 @@ def _repeats(traces: Traces, cal) -> dict[str, tuple[int, int, int, np.ndarray]]
     before, after = order[:-1][same], order[1:][same]
     if not len(before):
         return {}
-    day = cal.business_to_day_position
+    day = cal.delay_position  # the axis delays in working days are simulated on
     gaps = day(cal.to_business_array(traces.starts[after])) - day(
         cal.to_business_array(traces.ends[before])
     )
@@ -559,7 +559,7 @@ def _elapsed_since_previous(traces, kept: set[str], arrival: dict, cal) -> dict[
     (or its receipt) to each completion: in a log without start times these add up, step after
     step, to the whole case, dropped rare activities included."""
     out: dict[str, list] = {}
-    position = cal.business_to_day_position
+    position = cal.delay_position
     for trace in traces:
         previous = arrival[trace.case]
         for act, end in sorted(zip(trace.activities, trace.ends), key=lambda x: x[1]):
@@ -597,8 +597,8 @@ def _step(events, cal, activity, rows, repeats, departments, waits, elapsed) -> 
         days = (
             elapsed[activity]
             if estimated
-            else cal.business_to_day_position(cal.to_business_array(end))
-            - cal.business_to_day_position(cal.to_business_array(start))
+            else cal.delay_position(cal.to_business_array(end))
+            - cal.delay_position(cal.to_business_array(start))
         )
         dist, why = choose(days, "wd")
         items.append({"step": name, "delay": dist})

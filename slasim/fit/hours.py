@@ -15,6 +15,7 @@ days.
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 
@@ -32,6 +33,18 @@ FIT_COVER = 0.98  # share of event instants the fitted office hours hold
 WORKDAY_SHARE = 0.5  # of a weekday's ordinary dates with events, to be a working weekday
 MIN_INSTANTS = 50
 MIN_WEEKS = 4  # a log spanning fewer weeks keeps the calendar's weekend
+# a working weekday gets its own hours when they clearly differ from the default: its FIT_COVER
+# run of half hours at most OWN_SHORTER of the default's length, or OWN_OUTSIDE or more of its
+# instants outside the default hours (five times the 2 % the default leaves out of the whole)
+OWN_SHORTER = 2 / 3
+OWN_OUTSIDE = 0.10
+# a rest weekday with events on RARE_MIN_DATES or more of its dates, and on RARE_MIN_SHARE of them
+# or more, is a rare working day; work on fewer is one-offs (it stays a rest day)
+RARE_MIN_DATES = 2
+RARE_MIN_SHARE = 0.05
+# a rest weekday whose dates with events hold this share of a working day's instants or more was
+# worked as a whole day on them (make-up days the chosen calendar does not know): not rare work
+FULL_DAY_SHARE = 0.5
 
 
 def inside_office(cal: WorkCalendar, instants: np.ndarray) -> np.ndarray:
@@ -130,8 +143,14 @@ def office_from_log(events: Events, cal: WorkCalendar) -> dict | None:
         weekend = [name for w, name in enumerate(WEEKDAYS) if share[w] < WORKDAY_SHARE]
     else:  # too short a log to tell the working week: the calendar's
         weekend = [WEEKDAYS[w] for w in sorted(cal.spec.weekend)]
-    # a rest day the log shows some work on: its numbers, in the evidence and the note
     held = np.bincount((days + 3) % 7, minlength=7) / len(days)
+    by_weekday, weekdays, rare_days = {}, {}, {}
+    if seen.min() >= MIN_WEEKS and not cal.spec.periods:
+        by_weekday, weekdays = _own_hours(instants, days, weekend, seen, worked, (low, high))
+        rare_days = _rare_days(instants, days, weekend, seen, worked, (low, high))
+        weekdays.update({d: v["hours"] for d, v in rare_days.items()})
+        weekend = [d for d in weekend if d not in rare_days]
+    # a rest day the log shows some work on: its numbers, in the evidence and the note
     rare = {
         d: {
             "dates": int(seen[w]),
@@ -150,15 +169,108 @@ def office_from_log(events: Events, cal: WorkCalendar) -> dict | None:
         for d in weekend
     )
     own = [[hm(a), hm(b)] for a, b in cal.spec.default_hours]
-    if hours == own and [WEEKDAYS.index(d) for d in weekend] == sorted(cal.spec.weekend):
+    same_week = [WEEKDAYS.index(d) for d in weekend] == sorted(cal.spec.weekend)
+    if hours == own and same_week and not weekdays:
         return None
     note = (
         f"{FIT_COVER:.0%} of the log's {len(instants)} event starts and ends fall "
         f"{', '.join('–'.join(h) for h in hours)}; weekend: the weekdays with events on under "
         f"{WORKDAY_SHARE:.0%} of their dates ({rest or 'none'})"
     )
+    for day, hours_of in weekdays.items():
+        if day in rare_days:
+            r = rare_days[day]
+            note += (
+                f"; {day}: a rare working day (events on {r['dates_with_events']} of its "
+                f"{r['dates']} dates, {r['instants']} instants, {r['share_of_instants']:.2%}), "
+                f"its office time the {r['office_minutes']} minute(s) its share of the work "
+                f"amounts to at the other days' pace (rounded up), from {hours_of[0][0]} where its events "
+                "are most"
+            )
+        else:
+            b = by_weekday[day]
+            note += f"; {day}: {FIT_COVER:.0%} of its {b['instants']} instants fall {b['hours']}"
     fitted = {"hours": hours, "weekend": weekend, "note": note}
+    if weekdays:
+        fitted["weekdays"] = weekdays
+        fitted["by_weekday"] = by_weekday
+    if rare_days:
+        fitted["rare_working_days"] = rare_days
     return {**fitted, "rest_days_with_work": rare} if rare else fitted
+
+
+def _hm(m: int) -> str:
+    return f"{m // 60:02d}:{m % 60:02d}"  # 24:00 stays 24:00
+
+
+def _pairs(low: int, high: int) -> list[list[str]]:
+    """[open, close) pairs of a run of minutes that may pass midnight."""
+    if high <= MINUTES_PER_DAY:
+        return [[_hm(low), _hm(high)]]
+    return [["00:00", _hm(high - MINUTES_PER_DAY)], [_hm(low), "24:00"]]
+
+
+def _own_hours(instants, days, weekend, seen, worked, default) -> tuple[dict, dict]:
+    """(per working weekday its instants, dates, the hours holding FIT_COVER of them and its
+    share outside `default`; the weekdays whose hours clearly differ (OWN_SHORTER, OWN_OUTSIDE),
+    with those hours). A weekday of under MIN_INSTANTS instants keeps the default."""
+    weekday = (days + 3) % 7
+    evidence, own = {}, {}
+    for w, day in enumerate(WEEKDAYS):
+        if day in weekend:
+            continue
+        x = instants[weekday == w]
+        if len(x) < MIN_INSTANTS:
+            continue
+        low, high = busy_hours(x, FIT_COVER)
+        outside = float(np.mean((x - default[0]) % MINUTES_PER_DAY > default[1] - default[0]))
+        evidence[day] = {
+            "instants": int(len(x)),
+            "dates": int(seen[w]),
+            "dates_with_events": int(worked[w]),
+            "hours": f"{clock(low)}–{clock(high)}",
+            "outside_default": round(outside, 4),
+        }
+        if high - low <= OWN_SHORTER * (default[1] - default[0]) or outside >= OWN_OUTSIDE:
+            own[day] = _pairs(low, high)
+    return evidence, own
+
+
+def _rare_days(instants, days, weekend, seen, worked, default) -> dict:
+    """Rest weekdays with events on RARE_MIN_DATES and RARE_MIN_SHARE or more of their dates
+    (under WORKDAY_SHARE), under FULL_DAY_SHARE of a working day's instants on each such date on
+    average: kept as working days whose office time is the minutes their share of the work
+    amounts to — their instants per date over the working weekdays' instants per date, times the
+    default day's minutes, rounded up — from the SLOT where their events are most. Little work then
+    happens that day, at the hours it happens, and a delay counted in working days weighs the
+    day as those minutes (`WorkCalendar.delay_day`)."""
+    weekday = (days + 3) % 7
+    working = [w for w, d in enumerate(WEEKDAYS) if d not in weekend]
+    regular = np.isin(weekday, working).sum() / max(int(seen[working].sum()), 1)
+    out = {}
+    for w, day in enumerate(WEEKDAYS):
+        if day not in weekend or worked[w] < max(RARE_MIN_DATES, RARE_MIN_SHARE * seen[w]):
+            continue
+        x = instants[weekday == w]
+        if len(x) / worked[w] >= FULL_DAY_SHARE * regular:
+            continue
+        per_date = len(x) / seen[w]
+        # rounded up (a rare day never rounds to none), in whole numbers until the division
+        share = (default[1] - default[0]) * len(x) * int(seen[working].sum())
+        minutes = max(1, math.ceil(share / (int(seen[w]) * int(np.isin(weekday, working).sum()))))
+        slots = np.bincount(((x % MINUTES_PER_DAY) // SLOT).astype(np.int64))
+        start = int(np.argmax(slots)) * SLOT
+        out[day] = {
+            "dates": int(seen[w]),
+            "dates_with_events": int(worked[w]),
+            "instants": int(len(x)),
+            "share_of_instants": round(len(x) / len(instants), 5),
+            "instants_per_date": round(float(per_date), 3),
+            "working_days_instants_per_date": round(float(regular), 3),
+            "office_minutes": int(minutes),
+            "hours": _pairs(start, min(start + minutes, MINUTES_PER_DAY)),
+        }
+    return out
 
 
 def calendar_text(name: str, extends: str, office: dict, source: str) -> str:
@@ -177,7 +289,20 @@ def calendar_text(name: str, extends: str, office: dict, source: str) -> str:
             "",
             "[office_hours]",
             f"default = [{hours}]",
-            f'periods = [{{from = "01-01", to = "12-31", hours = [{hours}]}}]',
+            *(  # fitted by weekday only over a calendar without dated periods: none to override
+                [f"weekdays = {{{days}}}"]
+                if (days := _weekday_table(office.get("weekdays")))
+                else [f'periods = [{{from = "01-01", to = "12-31", hours = [{hours}]}}]']
+            ),
             "",
         ]
+    )
+
+
+def _weekday_table(weekdays: dict | None) -> str:
+    """The TOML inline table of office hours by weekday ('' for none)."""
+    quote = json.dumps
+    return ", ".join(
+        f"{day} = [{', '.join(f'[{quote(a)}, {quote(b)}]' for a, b in pairs)}]"
+        for day, pairs in (weekdays or {}).items()
     )

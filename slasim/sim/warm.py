@@ -100,7 +100,7 @@ def elapsed(plan: Plan, since: float, now: float, unit: str) -> float:
     if unit == "h":
         return (now - since) / 60.0
     if unit == "wd":
-        pos = cal.business_to_day_position(np.array([since, now]))
+        pos = cal.delay_position(np.array([since, now]))
         return float(pos[1] - pos[0])
     wall = cal.to_wall_array(np.array([since, now]), side="left")
     return float(wall[1] - wall[0]) / MINUTES_PER_DAY
