@@ -65,6 +65,19 @@ def test_a_weekday_with_rare_work_is_a_short_working_day_and_says_how_rare(tmp_p
     assert "periods" not in spec["office_hours"]  # it would override the weekday hours
 
 
+def test_a_day_the_chosen_calendar_rests_is_never_a_rare_working_day(tmp_path):
+    # the same log on `weekdays` (Saturday and Sunday rest, as on a Chinese calendar): Saturday,
+    # worked every week, is a working weekday of the fitted office; Sunday's work on 2 of 20 dates
+    # (overtime) does not make it one, since a legal limit in working days would count it whole
+    path = week_log(tmp_path / "log.csv", sundays=(5, 20))
+    cal = load_calendar("weekdays")
+    office = office_from_log(read_log(path, cal), cal)
+    assert office["weekend"] == ["sun"]
+    assert "rare_working_days" not in office
+    assert office["rest_days_with_work"]["sun"]["dates_with_events"] == 2
+    assert "sun" not in office.get("weekdays", {})
+
+
 def test_work_on_a_single_date_stays_a_rest_day_and_says_how_rare(tmp_path):
     path = week_log(tmp_path / "log.csv", sundays=(5,))
     office = office_from_log(read_log(path, load_calendar("always")), load_calendar("always"))

@@ -15,7 +15,6 @@ from slasim.calendar.units import datetime_to_minutes
 from slasim.calendar.workcalendar import load_calendar
 from slasim.clock.case_clock import ClockBatch
 from slasim.scenario.schema import Scenario
-from slasim.sim.grading import DayAxis
 
 from .english import english_left
 from .test_queue_engine import COVERED, assert_same_metrics, both_engines
@@ -115,11 +114,13 @@ def test_clock_batch_agrees(sat, start, limit, due):
     assert batch.due()[0] == at(due)
 
 
-def test_grading_day_axis_agrees_with_the_calendar(sat):
-    # every office minute's start over two weeks, the Saturdays' short days among them
+def test_the_working_day_lookup_agrees_with_a_binary_search(sat):
+    # every 7th minute over two weeks, the Saturdays' short days among them: grading's bucket
+    # lookup gives the day a binary search over the days' first business minutes gives
     walls = np.arange(at("2025-10-13T00:00"), at("2025-10-27T00:00"), 7.0)
     business = sat.to_business_array(walls)
-    np.testing.assert_array_equal(DayAxis(sat).days(business), sat.day_of_business(business))
+    expected = np.searchsorted(sat.bm_start, business, side="right") - 1
+    np.testing.assert_array_equal(sat.day_of_business(business), expected)
     # a Saturday holds 180 office minutes (09:00-12:00), a weekday 420
     day = sat.day_of_business(sat.to_business_array(np.array([at("2025-10-18T10:00")])))[0]
     assert sat.day_minutes[day] == 180

@@ -147,7 +147,7 @@ def office_from_log(events: Events, cal: WorkCalendar) -> dict | None:
     by_weekday, weekdays, rare_days = {}, {}, {}
     if seen.min() >= MIN_WEEKS and not cal.spec.periods:
         by_weekday, weekdays = _own_hours(instants, days, weekend, seen, worked, (low, high))
-        rare_days = _rare_days(instants, days, weekend, seen, worked, (low, high))
+        rare_days = _rare_days(instants, days, weekend, seen, worked, (low, high), cal.spec.weekend)
         weekdays.update({d: v["hours"] for d, v in rare_days.items()})
         weekend = [d for d in weekend if d not in rare_days]
     # a rest day the log shows some work on: its numbers, in the evidence and the note
@@ -236,20 +236,24 @@ def _own_hours(instants, days, weekend, seen, worked, default) -> tuple[dict, di
     return evidence, own
 
 
-def _rare_days(instants, days, weekend, seen, worked, default) -> dict:
+def _rare_days(instants, days, weekend, seen, worked, default, rest) -> dict:
     """Rest weekdays with events on RARE_MIN_DATES and RARE_MIN_SHARE or more of their dates
     (under WORKDAY_SHARE), under FULL_DAY_SHARE of a working day's instants on each such date on
     average: kept as working days whose office time is the minutes their share of the work
     amounts to — their instants per date over the working weekdays' instants per date, times the
     default day's minutes, rounded up — from the SLOT where their events are most. Little work then
     happens that day, at the hours it happens, and a delay counted in working days weighs the
-    day as those minutes (`WorkCalendar.delay_day`)."""
+    day as those minutes (`WorkCalendar.delay_day`). Only a weekday the chosen calendar works
+    (not in its weekend, `rest`): a legal limit in working days counts a fitted working day whole,
+    and a day the chosen calendar rests (a Chinese Sunday worked as overtime) must not count."""
     weekday = (days + 3) % 7
     working = [w for w, d in enumerate(WEEKDAYS) if d not in weekend]
     regular = np.isin(weekday, working).sum() / max(int(seen[working].sum()), 1)
     out = {}
     for w, day in enumerate(WEEKDAYS):
-        if day not in weekend or worked[w] < max(RARE_MIN_DATES, RARE_MIN_SHARE * seen[w]):
+        if w in rest or day not in weekend:
+            continue
+        if worked[w] < max(RARE_MIN_DATES, RARE_MIN_SHARE * seen[w]):
             continue
         x = instants[weekday == w]
         if len(x) / worked[w] >= FULL_DAY_SHARE * regular:
