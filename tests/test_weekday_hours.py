@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 
 import numpy as np
 import pytest
@@ -97,6 +98,23 @@ def test_deadline_command_counts_the_weekday_hours(tmp_path, cli, start, limit, 
     code, out, err = cli("deadline", start, limit, "--calendar", str(path))
     assert code == 0, err
     assert out.startswith(f"due {due}")
+
+
+@pytest.mark.parametrize(
+    "lang, line",
+    [
+        ("en", "office hours: 09:00–12:00 13:30–17:30; Sat 09:00–12:00"),
+        ("zh", "办公时间：09:00–12:00 13:30–17:30；周六 09:00–12:00"),
+    ],
+)
+def test_calendar_show_labels_a_weekdays_own_hours(tmp_path, cli, lang, line):
+    # the default hours (cn's), then Saturday's own, named; JSON keeps the English label
+    path = write(tmp_path, SATURDAY_MORNINGS)
+    code, out, err = cli("--lang", lang, "calendar", "show", str(path), "--year", "2025")
+    assert code == 0, err
+    assert out.splitlines()[2] == line
+    code, out, _ = cli("calendar", "show", str(path), "--year", "2025", "--json")
+    assert json.loads(out)["office_hours"] == "09:00–12:00 13:30–17:30; Sat 09:00–12:00"
 
 
 def test_explain_shows_the_saturday_counted(tmp_path, cli):

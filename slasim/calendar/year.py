@@ -33,13 +33,17 @@ def calendar_year(name: str, year: int | None = None) -> dict:
         for d in cal.special_days(year)
     ]
     start, end = date_to_day(dt.date(year, 1, 1)), date_to_day(dt.date(year, 12, 31))
+    own = dict(cal.spec.weekday_hours)  # weekdays with their own hours, shown labelled
+    sampled = [dt.date(year, m, 15 + k) for m in range(1, 13) for k in range(7 if own else 1)]
     hours = sorted(
         {
             " ".join(f"{a}–{b}" for a, b in cal.office_hours_on(d))
-            for d in (dt.date(year, m, 15) for m in range(1, 13))
-            if cal.is_working_day(d)
+            for d in sampled
+            if cal.is_working_day(d) and d.weekday() not in own
         }
     )
+    hm = lambda m: f"{m // 60:02d}:{m % 60:02d}"  # noqa: E731
+    hours += [f"{WEEKDAY[w]} " + " ".join(f"{hm(a)}–{hm(b)}" for a, b in own[w]) for w in own]
     return {
         "calendar": cal.name,
         "title": cal.spec.title,

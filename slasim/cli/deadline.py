@@ -228,7 +228,7 @@ def calendar_show(
 
     from tabulate import tabulate
 
-    from slasim.calendar.year import calendar_year
+    from slasim.calendar.year import WEEKDAY, calendar_year
 
     report = calendar_year(name, year)
     if as_json:
@@ -245,7 +245,11 @@ def calendar_show(
     if report.get("notice"):
         items = [_("{key}: {value}").format(key=_(k), value=v) for k, v in report["notice"].items()]
         typer.echo(_("source: {items}").format(items=_("; ").join(items)))
-    typer.echo(_("office hours: {hours}").format(hours=report["office_hours"]))
+    # a weekday's own hours are labelled with its short name ("Sat 09:00–12:00"), shown translated
+    parts = [
+        _(p[:3]) + p[3:] if p[:3] in WEEKDAY else p for p in report["office_hours"].split("; ")
+    ]
+    typer.echo(_("office hours: {hours}").format(hours=_("; ").join(parts)))
     rows = [
         [
             date_text(dt.date.fromisoformat(d["date"])),
