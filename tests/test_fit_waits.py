@@ -15,7 +15,7 @@ import numpy as np
 from slasim.calendar.workcalendar import load_calendar
 from slasim.fit.build import fit_log
 from slasim.fit.log import read_log
-from slasim.fit.waits import unexplained_waits, wait_rows
+from slasim.fit.waits import step_waits, unexplained_waits
 
 CASES, PARKED, PARKED_MINUTES = 100, 0.3, 240
 
@@ -95,15 +95,15 @@ def test_the_part_of_a_wait_the_handler_spent_on_other_work_is_left_out(tmp_path
         ],
     )
     waits = unexplained_waits(events, load_calendar("always"))
-    assert waits[1] == 120.0 and waits[5] == 80.0
+    assert waits[1].tolist() == [120.0, 120.0] and waits[5].tolist() == [80.0, 150.0]
     assert np.isnan(waits[[0, 2, 3, 4, 6]]).all()
 
 
 def reference_waits(events, cal) -> np.ndarray:
     """Per event, one at a time: the wait from the latest completion of another event of its case
     at or before its start, less the office minutes its handler's events of positive duration
-    covered (their union) inside it."""
-    out = np.full(len(events), np.nan)
+    covered (their union) inside it; and those minutes."""
+    out = np.full((len(events), 2), np.nan)
     start, end = cal.to_business_array(events.start), cal.to_business_array(events.end)
     for i in range(len(events)):
         mine = [j for j in range(len(events)) if events.case[j] == events.case[i] and j != i]
@@ -120,7 +120,7 @@ def reference_waits(events, cal) -> np.ndarray:
         for a, b in busy:
             covered += max(0.0, b - max(a, reach))
             reach = max(reach, b)
-        out[i] = max(start[i] - opened - covered, 0.0)
+        out[i] = max(start[i] - opened - covered, 0.0), covered
     return out
 
 
@@ -143,7 +143,9 @@ def test_the_unexplained_waits_equal_a_loop_over_the_events(tmp_path):
     events = read_log(path, cal)
     waits = unexplained_waits(events, cal)
     assert np.allclose(waits, reference_waits(events, cal), equal_nan=True, atol=1e-6)
-    assert np.isfinite(waits).sum() > 150 and (waits > 0).sum() > 50  # the check saw waits
+    idle, worked = waits[:, 0], waits[:, 1]
+    assert np.isfinite(idle).sum() > 150 and (idle > 0).sum() > 50  # the check saw waits
+    assert (worked > 0).sum() >= 20  # ... and handlers at work in some
 
 
 def test_the_gap_before_a_repeat_is_the_loop_s_not_the_wait_s(tmp_path):
@@ -161,11 +163,32 @@ def test_the_gap_before_a_repeat_is_the_loop_s_not_the_wait_s(tmp_path):
     rows = np.array([1, 2, 4])
     # a's repeat waits 09:30-15:00, h2 on b's review 10:00-10:30: 330 - 30; b's review waits
     # 08:30-10:00, h2 on a's 09:00-09:30: 90 - 30
-    assert waits[rows].tolist() == [50.0, 300.0, 60.0]
-    assert wait_rows(events, rows, None, waits, looped=True)[0].tolist() == [1, 4]
-    assert wait_rows(events, rows, None, waits, looped=False)[0].tolist() == [1, 2, 4]
+    assert waits[rows].tolist() == [[50.0, 0.0], [300.0, 30.0], [60.0, 0.0 + 30.0]]
+    assert step_waits(events, rows, None, waits, looped=True)[0].tolist() == [1, 4]
+    assert step_waits(events, rows, None, waits, looped=False)[0].tolist() == [1, 2, 4]
     # with the route fitted on a window of cases: theirs when they hold enough waits, else all
-    assert wait_rows(events, rows, {"b"}, waits, looped=True)[0].tolist() == [1, 4]
+    assert step_waits(events, rows, {"b"}, waits, looped=True)[0].tolist() == [1, 4]
+
+
+def test_waits_during_which_the_handlers_worked_are_a_queue(tmp_path):
+    # the log above: a's first review waits 50 minutes, h2 idle; b's review 60 idle + 30 at work.
+    # Alone, a's wait is all idle; with b's, the handlers worked 30 of 140 minutes (21 %, over
+    # 1 - IDLE_SHARE): a queue, so only the waits without work count (a's)
+    events = small_log(
+        tmp_path / "log.csv",
+        [
+            ("a", "intake", "h1", "08:00", "08:10"),
+            ("a", "review", "h2", "09:00", "09:30"),
+            ("b", "intake", "h1", "08:20", "08:30"),
+            ("b", "review", "h2", "10:00", "10:30"),
+        ],
+    )
+    waits = unexplained_waits(events, load_calendar("always"))
+    _, idle, note = step_waits(events, np.array([1]), None, waits, looped=False)
+    assert idle.tolist() == [50.0] and note == ""
+    _, idle, note = step_waits(events, np.array([1, 3]), None, waits, looped=False)
+    assert idle[0] == 50.0 and np.isnan(idle[1])
+    assert note == "; handlers at work in 21% of the waits: only waits without work"
 
 
 def test_a_looped_step_s_wait_is_fitted_on_first_visits(tmp_path):

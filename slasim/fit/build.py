@@ -50,7 +50,7 @@ from slasim.fit.log import Events
 from slasim.fit.markov import fitted_route, loop_item, rework_loops
 from slasim.fit.rosters import department_roster
 from slasim.fit.variant_drift import variant_drift
-from slasim.fit.waits import unexplained_waits, wait_rows
+from slasim.fit.waits import step_waits, unexplained_waits
 from slasim.io.errors import SlasimError
 from slasim.io.files import write_atomic
 from slasim.io.i18n import Text
@@ -371,7 +371,7 @@ class LogIndex:
     each case's span."""
 
     rows: dict[str, np.ndarray]
-    waits: np.ndarray  # per event, the wait its handler left unexplained (`waits`)
+    waits: np.ndarray  # per event, its wait's parts: handler idle, at work (`waits`)
     spans: tuple  # `drift.case_spans`: (case names, first start, last end)
 
     @classmethod
@@ -435,9 +435,8 @@ def _service(
             index.rows[a],
             loops.get(a),
             departments,
-            waits,
+            step_waits(events, index.rows[a], routed, waits, a in loops),
             elapsed,
-            wait_rows(events, index.rows[a], routed, waits, a in loops),
         )
         for a in step_names(route)
     }
@@ -585,7 +584,7 @@ def _elapsed_since_previous(traces, kept: set[str], arrival: dict, cal) -> dict[
     }
 
 
-def _step(events, cal, activity, rows, repeats, departments, waits, elapsed, waited=None) -> dict:
+def _step(events, cal, activity, rows, repeats, departments, waits, elapsed) -> dict:
     """The items of one activity: an idle-handler wait if any, then desk work or an elapsed delay.
     In a log without start times (estimated from completions) a step's duration is the time since
     the previous kept completion in the case: elapsed time, not work, so it becomes a delay."""
@@ -595,8 +594,8 @@ def _step(events, cal, activity, rows, repeats, departments, waits, elapsed, wai
     day_minutes = float(np.median(cal.day_minutes))
     name = slug(activity)
     notes, items = [], []
-    waited, window = (rows, "") if waited is None else waited  # (rows, note): `waits.wait_rows`
-    idle = waits[waited][np.isfinite(waits[waited])]
+    waited, idle, window = waits  # the rows its wait is fitted on (`waits.step_waits`)
+    idle = idle[np.isfinite(idle)]
     if len(idle) >= max(3, 0.5 * len(waited)) and np.mean(idle) >= IDLE_WAIT_MIN:
         unit = "wd" if np.median(idle) >= day_minutes else "min"
         sample = idle / day_minutes if unit == "wd" else idle

@@ -31,9 +31,9 @@ from slasim.fit.log import Events
 
 
 def unexplained_waits(events: Events, cal) -> np.ndarray:
-    """Per event, office minutes of the wait after its case's previous completion during which
-    its handler had no work in progress (NaN where that does not apply: estimated starts, no
-    handler, or the case's first event).
+    """Per event (a row), office minutes of the wait after its case's previous completion during
+    which its handler had no work in progress, and during which it had (NaN where that does not
+    apply: estimated starts, no handler, or the case's first event).
 
     Worked out for all cases and handlers at once: instants in office minutes are replaced by
     their rank among the log's distinct instants, and (group, rank) by one integer, so searches
@@ -42,7 +42,7 @@ def unexplained_waits(events: Events, cal) -> np.ndarray:
     instant t is the blocks' lengths before t plus the part of the block that holds t; the work
     inside a wait [enabled, start] is the difference of the two."""
     n = len(events)
-    out = np.full(n, np.nan)
+    out = np.full((n, 2), np.nan)
     if events.starts_estimated or n == 0:
         return out
     # enabled: the latest completion of another event of the case at or before the event's start
@@ -69,7 +69,8 @@ def unexplained_waits(events: Events, cal) -> np.ndarray:
     end = cal.to_business_array(events.end)
     opened = cal.to_business_array(enabled[rows])
     busy = _work_between(resource.astype(np.int64), start, end, rows, opened)
-    out[rows] = np.maximum(start[rows] - opened - busy, 0.0)
+    out[rows, 0] = np.maximum(start[rows] - opened - busy, 0.0)
+    out[rows, 1] = busy
     return out
 
 
@@ -109,25 +110,38 @@ def _work_between(resource, start, end, rows, opened) -> np.ndarray:
 
 
 MIN_WINDOW_WAITS = 20  # a step's waits in the route's window, to fit its wait on them alone
+IDLE_SHARE = 0.95  # of a step's waits, the share its handlers must have spent idle
 
 
-def wait_rows(
+def step_waits(
     events: Events, rows: np.ndarray, routed: set[str] | None, waits: np.ndarray, looped: bool
-) -> tuple[np.ndarray, str]:
-    """(the rows of a step's events its wait is fitted on, what the note says of them). With a
-    supplement loop (`looped`), each case's first visit only: the gap before a repeat is the
-    loop's response. With the route taken from a recent window (`variant_drift`), the rows of
-    that window's cases when they hold MIN_WINDOW_WAITS waits or more, else all the rows."""
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """(the rows of a step's events its wait is fitted on, their waits, what the note says of
+    them; NaN: not a wait to fit). With a supplement loop (`looped`), each case's first visit
+    only: the gap before a repeat is the loop's response. With the route taken from a recent
+    window (`variant_drift`), the rows of that window's cases when they hold MIN_WINDOW_WAITS
+    waits or more, else all the rows. When the handlers were at work for more than 1 - IDLE_SHARE
+    of the step's waits in all, they are a queue (the simulated queue makes them): only the waits
+    during which the handler did no work at all count, as before `unexplained_waits`."""
+    note = ""
     if looped:
         first = np.lexsort((events.start[rows], events.codes("case")[0][rows]))
         case = events.codes("case")[0][rows[first]]
         rows = np.sort(rows[first[np.concatenate([[True], case[1:] != case[:-1]])]])
-    if routed is None:
-        return rows, ""
-    code, names = events.codes("case")
-    chosen = np.array([c in routed for c in names], dtype=bool)
-    recent = rows[chosen[code[rows]]]
-    seen = int(np.isfinite(waits[recent]).sum())
-    if seen < MIN_WINDOW_WAITS:
-        return rows, f"; from all cases: {seen} waits in the route's window"
-    return recent, f"; from the route's window: {seen} waits"
+    if routed is not None:
+        code, names = events.codes("case")
+        chosen = np.array([c in routed for c in names], dtype=bool)
+        recent = rows[chosen[code[rows]]]
+        seen = int(np.isfinite(waits[recent, 0]).sum())
+        if seen < MIN_WINDOW_WAITS:
+            note = f"; from all cases: {seen} waits in the route's window"
+        else:
+            rows, note = recent, f"; from the route's window: {seen} waits"
+    idle, worked = waits[rows, 0], waits[rows, 1]
+    counted = np.isfinite(idle)
+    total = float(idle[counted].sum() + worked[counted].sum())
+    share = float(idle[counted].sum()) / total if total > 0 else 1.0
+    if share < IDLE_SHARE:
+        idle = np.where(worked == 0, idle, np.nan)
+        note += f"; handlers at work in {1 - share:.0%} of the waits: only waits without work"
+    return rows, idle, note
