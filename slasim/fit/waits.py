@@ -20,7 +20,10 @@ the wait before `Notificacion estudiante cancelacion soli` (from the case's prev
 is a median 58.9 h over the 296 training cases holding it and 20.5 h over the 47 of the route's
 last 3 weeks (the test part's 126: 8.7 h); its handler worked 1.2 h of it on average, yet it was
 never modelled before (a wait counted only where the handler had no event at all in it, and a
-notice's own instant counted as its enabling completion).
+notice's own instant counted as its enabling completion). The handlers spent 98-100 % of each of
+its steps' waits idle, against 68-92 % for the steps of BPIC 2012 W's route, where the waits are
+a queue (counted as such, IDLE_SHARE, its fitted scenario is the one fitted before this module;
+without that rule its absolute distance went from 110.9 to 163.5 h over 10 simulated logs).
 """
 
 from __future__ import annotations
@@ -122,7 +125,7 @@ def step_waits(
     window (`variant_drift`), the rows of that window's cases when they hold MIN_WINDOW_WAITS
     waits or more, else all the rows. When the handlers were at work for more than 1 - IDLE_SHARE
     of the step's waits in all, they are a queue (the simulated queue makes them): only the waits
-    during which the handler did no work at all count, as before `unexplained_waits`."""
+    during which the handler did no work at all count (the rule the fit had before this module)."""
     note = ""
     if looped:
         first = np.lexsort((events.start[rows], events.codes("case")[0][rows]))
