@@ -17,6 +17,15 @@ Then again once the drift check counted lead times over their autocorrelation ti
 only the generated logs' lead-time test moved (its name, its p, its autocorrelation_time, 1.0).
 Then again once fit tested variant drift under the log's cut (fit.variant_drift): only the drift
 evidence gained `activities` (no drift in any of these logs; the scenarios unchanged).
+Then again once the wait before a step was the part its handler had no work in progress
+(fit.waits; was: only waits with no event of the handler in them) and a looped step's wait was
+fitted on each case's first visit: in the generated logs `review-wait` is gone (it held the days
+before each repeat of `Review`, the supplement loop's gap; the first visits wait a mean 20
+minutes, under 30, as generated), `Inspect`'s wait is exponential 30.05 minutes (was 31.13, as
+generated 30) from 82 waits, `Decide`'s lognormal 86.85 minutes from 224 waits (generated: 60
+plus exponential 30); the sample log and the log of completions only are unchanged.
+The check of `build.idle_waits` against its loop below is of the old definition, which the fit no
+longer calls (`fit.waits` is checked against its own loop in tests/test_fit_waits.py).
 """
 
 from __future__ import annotations

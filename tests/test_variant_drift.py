@@ -1,7 +1,8 @@
 """Variant drift under the log's cut (slasim.fit.variant_drift): the per-activity comparison worked
 by hand; a log cut while its long cases were open is not flagged, though its recent cases lack the
 long cases' activity; a log whose review stops near its end is flagged, the route then taking its
-shares from the recent window, not with `--recent off`; stationary simulated logs are not flagged;
+shares from the recent window, not with `--recent off`, and so do the waits before its steps;
+stationary simulated logs are not flagged;
 the warning reads in Chinese and the JSON does not depend on the language."""
 
 from __future__ import annotations
@@ -61,12 +62,15 @@ def test_without_a_cut_it_is_the_pooled_two_proportion_test():
     assert found["z"][0] ** 2 == pytest.approx(chi2)
 
 
-def cut_log(path, change: bool, seed: int = 3):
+def cut_log(path, change: bool, seed: int = 3, waits: dict | None = None):
     """Four receipts a weekday in 2023, each `check` (30 min); 40 % `review` (60 min) ten working
     days later, then `decide` (10 min); the rest `decide` 20 minutes after the check. With
-    `change`, no review from STOP. Cases not finished by END are left out, as a log cut then."""
+    `change`, no review from STOP. Cases not finished by END are left out, as a log cut then.
+    With `waits` ({True: (wait, work) before STOP, False: from it}, minutes), handlers are named
+    (each decide by a director of its own, idle meanwhile) and an unreviewed case's decide waits
+    and takes so long."""
     rng = np.random.default_rng(seed)
-    lines = ["case,activity,start,end"]
+    lines = ["case,activity,start,end" + (",resource" if waits else "")]
     for k, day, t, done in checks(rng):
         reviewed = rng.random() < 0.4 and not (change and day >= STOP)
         rows = [("check", t, done)]
@@ -75,10 +79,15 @@ def cut_log(path, change: bool, seed: int = 3):
             rows.append(("review", start, start + dt.timedelta(minutes=60)))
             rows.append(("decide", rows[-1][2], rows[-1][2] + dt.timedelta(minutes=10)))
         else:
-            start = done + dt.timedelta(minutes=20)
-            rows.append(("decide", start, start + dt.timedelta(minutes=10)))
+            wait, work = waits[day < STOP] if waits else (20, 10)
+            start = done + dt.timedelta(minutes=wait)
+            rows.append(("decide", start, start + dt.timedelta(minutes=work)))
+        who = {"check": ",clerk", "review": ",officer", "decide": f",director-{k}"}
         if rows[-1][2] <= END:
-            lines += [f"c{k},{a},{s.isoformat()},{e.isoformat()}" for a, s, e in rows]
+            lines += [
+                f"c{k},{a},{s.isoformat()},{e.isoformat()}" + (who[a] if waits else "")
+                for a, s, e in rows
+            ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -146,6 +155,31 @@ def test_recent_off_reports_the_drift_and_keeps_every_case_s_shares(tmp_path):
     assert fitted.evidence["drift"]["activities"]["drift"].startswith("yes")
     assert "route" not in fitted.evidence["drift"]["activities"]
     assert review_share(fitted) > 0.3
+
+
+def test_the_waits_are_fitted_on_the_route_s_window(tmp_path):
+    # unreviewed cases wait 150 minutes before a 10-minute `decide` until STOP, 45 before a
+    # 115-minute one from it (lead times as before: fit.drift keeps every case); the route's
+    # window (the last 4 weeks, from 2023-12-01: 80 cases, a Friday's 4 before STOP)
+    path = cut_log(tmp_path / "log.csv", change=True, waits={True: (150, 10), False: (45, 115)})
+    fitted = fit(path, office="calendar")
+    assert (
+        "the route's activities and branch shares from the" in (fitted.evidence["drift"]["window"])
+    )
+    wait = next(
+        s for s in fitted.data["services"]["service"]["steps"] if s.get("step") == ("decide-wait")
+    )
+    steps = fitted.data["services"]["service"]["steps"]
+    note = fitted.comments[("services", "service", "steps", steps.index(wait))]
+    assert "from the route's window: 7" in note  # 70-79 waits (a reviewed case has none)
+    # mean: at most (4 x 150 + 76 x 45) / 80 = 50.25 minutes, at least 45 x 76 / 80 = 42.75
+    assert 42.75 <= float(note.split("(mean ")[1].split(" ")[0]) <= 50.25
+    # on every case (--recent off) the old wait dominates: 60 % of the earlier cases wait 150
+    everything = fit(path, office="calendar", recent="off")
+    steps = everything.data["services"]["service"]["steps"]
+    wait = next(s for s in steps if s.get("step") == "decide-wait")
+    note = everything.comments[("services", "service", "steps", steps.index(wait))]
+    assert float(note.split("(mean ")[1].split(" ")[0]) > 70
 
 
 def test_stationary_simulated_logs_are_not_flagged(tmp_path):

@@ -10,8 +10,9 @@ duration is measured on it. What is fitted, per service:
 - the route (`discover`): steps, XOR branches with shares, parallel groups;
 - per step, desk work in office minutes (family by Wasserstein distance, `families`), or an elapsed
   `delay` in working days when its median duration exceeds a working day's office time (that is
-  waiting, not desk work); a delay before a step where its handler was idle while the case waited
-  (the wait is not a queue), when that wait's mean reaches `IDLE_WAIT_MIN`; repeats of a step as a
+  waiting, not desk work); a delay before a step for the part of the case's wait its handler had
+  no work in progress (`waits`: the rest is a queue), when that wait's mean reaches
+  `IDLE_WAIT_MIN`, on the route's window when variant drift moved it; repeats of a step as a
   supplement loop with their share and the gap before each repeat;
 - arrivals per working day; the hours applicants submit by weekday (`by_hour`) in a timed log,
   else weekday factors and the share received outside office hours (`online`); `even` when the
@@ -49,6 +50,7 @@ from slasim.fit.log import Events
 from slasim.fit.markov import fitted_route, loop_item, rework_loops
 from slasim.fit.rosters import department_roster
 from slasim.fit.variant_drift import variant_drift
+from slasim.fit.waits import step_waits, unexplained_waits
 from slasim.io.errors import SlasimError
 from slasim.io.files import write_atomic
 from slasim.io.i18n import Text
@@ -369,7 +371,7 @@ class LogIndex:
     each case's span."""
 
     rows: dict[str, np.ndarray]
-    waits: np.ndarray  # idle-handler waits per event (see `idle_waits`)
+    waits: np.ndarray  # per event, its wait's parts: handler idle, at work (`waits`)
     spans: tuple  # `drift.case_spans`: (case names, first start, last end)
 
     @classmethod
@@ -384,7 +386,7 @@ class LogIndex:
         parts = sorted(np.split(fitted[order], cuts), key=lambda r: r[0]) if len(fitted) else []
         return cls(
             {labels[int(acts[r[0]])]: r.astype(np.int64) for r in parts},
-            idle_waits(events, cal),
+            unexplained_waits(events, cal),
             case_spans(events),
         )
 
@@ -426,7 +428,16 @@ def _service(
         for found in batches.values():
             waits[found["explains"]] = np.nan
     steps = {
-        a: _step(events, cal, a, index.rows[a], loops.get(a), departments, waits, elapsed)
+        a: _step(
+            events,
+            cal,
+            a,
+            index.rows[a],
+            loops.get(a),
+            departments,
+            step_waits(events, index.rows[a], routed, waits, a in loops),
+            elapsed,
+        )
         for a in step_names(route)
     }
     for a, found in batches.items():
@@ -583,15 +594,16 @@ def _step(events, cal, activity, rows, repeats, departments, waits, elapsed) -> 
     day_minutes = float(np.median(cal.day_minutes))
     name = slug(activity)
     notes, items = [], []
-    idle = waits[rows][np.isfinite(waits[rows])]
-    if len(idle) >= max(3, 0.5 * len(rows)) and np.mean(idle) >= IDLE_WAIT_MIN:
+    waited, idle, window = waits  # the rows its wait is fitted on (`waits.step_waits`)
+    idle = idle[np.isfinite(idle)]
+    if len(idle) >= max(3, 0.5 * len(waited)) and np.mean(idle) >= IDLE_WAIT_MIN:
         unit = "wd" if np.median(idle) >= day_minutes else "min"
         sample = idle / day_minutes if unit == "wd" else idle
         dist, why = choose(sample, unit)
         items.append({"step": f"{name}-wait", "delay": dist})
         notes.append(
             f"wait before {activity!r} while its handler was idle (mean {np.mean(idle):.0f} "
-            f"office min, modelled from {IDLE_WAIT_MIN:.0f}): {why}"
+            f"office min, modelled from {IDLE_WAIT_MIN:.0f}{window}): {why}"
         )
     if estimated or np.median(office) > day_minutes:
         days = (

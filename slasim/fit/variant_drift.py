@@ -19,8 +19,9 @@ the windows tried. Drift is an adjusted p below ALPHA *and* an activity's share 
 more; of the windows and activities that moved so much, the smallest p is reported (else the
 smallest p of all). With `--recent
 auto` and `fit.drift` keeping every case, the route's activities and branch shares are then taken
-from that window's cases (at least MIN_RECENT), in the order all the cases show; the steps' times
-and the arrivals stay fitted on all.
+from that window's cases (at least MIN_RECENT), in the order all the cases show, and so are the
+waits before its steps where the window holds enough of them (`fit.waits.step_waits`); the steps'
+work and the arrivals stay fitted on all.
 
 Recent cases whose last activity ends under END_SHARE of the earlier cases are left out of the
 test: in a log cut while cases were open, such a case is likely unfinished.
