@@ -24,8 +24,8 @@ before each repeat of `Review`, the supplement loop's gap; the first visits wait
 minutes, under 30, as generated), `Inspect`'s wait is exponential 30.05 minutes (was 31.13, as
 generated 30) from 82 waits, `Decide`'s lognormal 86.85 minutes from 224 waits (generated: 60
 plus exponential 30); the sample log and the log of completions only are unchanged.
-The check of `build.idle_waits` against its loop below is of the old definition, which the fit no
-longer calls (`fit.waits` is checked against its own loop in tests/test_fit_waits.py).
+The old definition (`build.idle_waits`) is gone with its loop check here: `fit.waits` is checked
+against its own loop in tests/test_fit_waits.py.
 """
 
 from __future__ import annotations
@@ -146,36 +146,6 @@ def test_the_generated_log_exercises_the_rewritten_paths(tmp_path):
 # --- the per-case loops the speed-up replaced: the reference semantics ---------------------------
 
 
-def reference_idle_waits(events, cal) -> np.ndarray:
-    n = len(events)
-    out = np.full(n, np.nan)
-    if events.starts_estimated or n == 0:
-        return out
-    enabled = np.full(n, np.nan)
-    by_case: dict[str, list[int]] = {}
-    for i, case in enumerate(events.case.tolist()):
-        by_case.setdefault(case, []).append(i)
-    for rows in by_case.values():
-        ends = np.sort(events.end[rows])
-        k = np.searchsorted(ends, events.start[rows], side="right")
-        enabled[rows] = np.where(k > 0, ends[np.maximum(k - 1, 0)], np.nan)
-    by_resource: dict[str, list[int]] = {}
-    for i, resource in enumerate(events.resource.tolist()):
-        if resource:
-            by_resource.setdefault(resource, []).append(i)
-    for rows in by_resource.values():
-        rows = np.array(rows)[np.argsort(events.start[rows], kind="stable")]
-        starts, ends = events.start[rows], events.end[rows]
-        reach = np.maximum.accumulate(ends)
-        k = np.searchsorted(starts, starts, side="left")
-        busy = (k > 0) & (reach[np.maximum(k - 1, 0)] > enabled[rows])
-        idle = ~busy & np.isfinite(enabled[rows])
-        out[rows[idle]] = cal.to_business_array(starts[idle]) - cal.to_business_array(
-            enabled[rows][idle]
-        )
-    return out
-
-
 def reference_case_table(events, cases, cal) -> dict:
     order = np.lexsort((events.end, events.start))
     out: dict[str, list] = {}
@@ -235,16 +205,12 @@ def reference_activity_stats(traces: list[tuple]) -> tuple[dict, dict, dict]:
 @pytest.mark.parametrize("log", ["sample", *VARIANTS])
 def test_the_rewritten_steps_equal_the_loops_they_replaced(log, tmp_path):
     from slasim.calendar.workcalendar import load_calendar
-    from slasim.fit.build import idle_waits, split_cases, trace_set
+    from slasim.fit.build import split_cases, trace_set
     from slasim.fit.discover import activity_stats
     from slasim.fit.drift import case_table
 
     events, calendar = read(log, tmp_path)
     cal = load_calendar(calendar)
-    waits = idle_waits(events, cal)
-    assert np.array_equal(waits, reference_idle_waits(events, cal), equal_nan=True)
-    if not events.starts_estimated:
-        assert np.isfinite(waits).sum() > 0.2 * len(events)  # the comparison saw idle waits
     arrival, train, _, _ = split_cases(events, None, 0.7, cal)
     assert list(arrival) == list(dict.fromkeys(events.case.tolist()))
     assert list(arrival.values()) == [

@@ -143,7 +143,7 @@ def test_a_review_that_stops_is_flagged_and_the_route_takes_the_recent_shares(tm
     assert found["p"] == pytest.approx(2 * stats.norm.sf(abs(found["statistic"])) * 72, rel=0.01)
     assert found["p"] < 0.01 and found["statistic"] < -4
     assert drift["drift"] == found["drift"]  # fit.drift's own tests did not see it
-    assert "the route's activities and branch shares from the" in drift["window"]
+    assert "the route's activities, branch shares and waits from the" in drift["window"]
     assert review_share(fitted) < 0.05
     # the steps' times and the arrivals are still fitted on every case
     assert fitted.evidence["train_cases"] == fitted.evidence["cases"]
@@ -164,7 +164,7 @@ def test_the_waits_are_fitted_on_the_route_s_window(tmp_path):
     path = cut_log(tmp_path / "log.csv", change=True, waits={True: (150, 10), False: (45, 115)})
     fitted = fit(path, office="calendar")
     assert (
-        "the route's activities and branch shares from the" in (fitted.evidence["drift"]["window"])
+        "the route's activities, branch shares and waits from the" in (fitted.evidence["drift"]["window"])
     )
     wait = next(
         s for s in fitted.data["services"]["service"]["steps"] if s.get("step") == ("decide-wait")
@@ -205,7 +205,7 @@ def test_the_warning_reads_in_chinese_and_the_json_does_not_move(tmp_path):
     code, out, err = slasim("--lang", "zh", *args, "--out", tmp_path / "fitted.yaml")
     assert code == 0, err
     shown = out + err
-    assert "流程中的环节及各分支比例取自" in shown
+    assert "流程中的环节、各分支比例及等待时间取自" in shown
     # `activities` names the test as `lead_time` and `variants` name fit.drift's (identifiers in
     # the evidence); check, review, decide are the log's activity names
     allowed = {"activities", "review", "check", "decide"}

@@ -629,50 +629,6 @@ def _step(events, cal, activity, rows, repeats, departments, waits, elapsed) -> 
     return {"items": items, "notes": notes, "evidence": why}
 
 
-def idle_waits(events: Events, cal) -> np.ndarray:
-    """Per event, office minutes it waited after its case's previous completion while its handler
-    had nothing else in progress (NaN where that does not apply: estimated starts, no handler, the
-    case's first event, or a busy handler).
-
-    Worked out for all cases and handlers at once: instants are replaced by their rank among the
-    log's distinct instants, and (group, rank) by one integer, so a search or a running maximum
-    over the whole log stays inside each case's or handler's events and gives the very instants
-    a search in each group would."""
-    n = len(events)
-    out = np.full(n, np.nan)
-    if events.starts_estimated or n == 0:
-        return out
-    both = np.concatenate([events.start, events.end])
-    order = np.argsort(both, kind="stable")
-    new = np.concatenate([[True], both[order][1:] != both[order][:-1]])
-    instants = both[order][new]  # the distinct instants, ascending
-    ranks = np.empty(2 * n, np.int64)
-    ranks[order] = np.cumsum(new) - 1
-    width, rank_start, rank_end = len(instants), ranks[:n], ranks[n:]
-    # enabled: the latest completion in the case at or before the event's start
-    case = events.codes("case")[0]
-    ends = np.sort(case * width + rank_end)
-    at = np.searchsorted(ends, case * width + rank_start, side="right") - 1
-    found = (at >= 0) & (ends[np.maximum(at, 0)] // width == case)
-    enabled = np.where(found, instants[ends[np.maximum(at, 0)] % width], np.nan)
-    # busy: a handler's event started strictly before this one still runs past `enabled`
-    resource, names = events.codes("resource")
-    rows = np.flatnonzero(resource != names.index("")) if "" in names else np.arange(n)
-    rows = rows[np.lexsort((events.start[rows], resource[rows]))]
-    group = resource[rows]
-    starts = group * width + rank_start[rows]
-    reach = np.maximum.accumulate(group * width + rank_end[rows])  # a group's latest end so far
-    before = np.searchsorted(starts, starts, side="left") - 1  # the last event started earlier
-    prior = (before >= 0) & (group[np.maximum(before, 0)] == group)
-    latest = instants[reach[np.maximum(before, 0)] % width]
-    busy = prior & (latest > enabled[rows])
-    idle = ~busy & np.isfinite(enabled[rows])
-    out[rows[idle]] = cal.to_business_array(events.start[rows][idle]) - cal.to_business_array(
-        enabled[rows][idle]
-    )
-    return out
-
-
 def _seen(events: Events, column: str, rows: np.ndarray) -> tuple[list[str], np.ndarray]:
     """The non-empty texts of a column at `rows`, each once in order of first appearance, and how
     many times each appears."""

@@ -186,8 +186,9 @@ def variant_window(
         return train, evidence
     kept = {c for c, r in zip(ids, received >= cut) if r}
     evidence["route"] = Text(
-        "all {count} fitted cases; the route's activities and branch shares from the {kept} "
-        "received since {day}",
+        "all {count} fitted cases; the route's activities, branch shares and waits from the "
+        "{kept} received since {day} (a step with too few waits there: from all, as its comment "
+        "says)",
         count=len(train),
         kept=len(kept),
         day=minutes_to_iso(cut)[:10],
