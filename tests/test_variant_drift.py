@@ -164,7 +164,8 @@ def test_the_waits_are_fitted_on_the_route_s_window(tmp_path):
     path = cut_log(tmp_path / "log.csv", change=True, waits={True: (150, 10), False: (45, 115)})
     fitted = fit(path, office="calendar")
     assert (
-        "the route's activities, branch shares and waits from the" in (fitted.evidence["drift"]["window"])
+        "the route's activities, branch shares and waits from the"
+        in (fitted.evidence["drift"]["window"])
     )
     wait = next(
         s for s in fitted.data["services"]["service"]["steps"] if s.get("step") == ("decide-wait")
