@@ -486,6 +486,9 @@ class _Texts:
 
     def __init__(self, values: list):
         self.values = values
+        if values and _all_none(values):  # a field no case gives
+            self.first, self.rows = {None: 0}, np.zeros(len(values), np.int64)
+            return
         self.first: dict = {}
         self.rows = np.fromiter(map(self.first.setdefault, values, count()), np.int64, len(values))
 
