@@ -517,7 +517,8 @@ def test_empirical_durations_take_the_samples_own_quantiles():
     from slasim.fit.families import choose, empirical_durations
 
     # 0, 1, …, 100: uniform(0, 100) fits it within a quarter of its mean (W1 ≈ 0.5), so `fit`
-    # keeps the family; asked for, the quantiles every 2.5 % of 0…100 are 0, 2.5, 5, …, 100
+    # keeps the family; asked for, the quantiles at the midpoints of 41 equal shares of 0…100
+    # are 100 (k + ½) / 41: 1.22, 3.659, …, 98.78 (4 significant digits)
     sample = np.arange(101, dtype=float)
     dist, _ = choose(sample, "min")
     assert dist == {"uniform": [0.0, 100.0], "unit": "min"}
@@ -526,6 +527,9 @@ def test_empirical_durations_take_the_samples_own_quantiles():
         # fewer than 41 observations, or a sample a family fits exactly: the family stays
         assert "uniform" in choose(sample[:40], "min")[0]
         assert choose(np.full(50, 7.0), "min")[0] == {"fixed": 7.0, "unit": "min"}
-    assert dist == {"empirical": [2.5 * k for k in range(41)], "unit": "min"}
+    assert dist == {
+        "empirical": [float(f"{100 * (k + 0.5) / 41:.4g}") for k in range(41)],
+        "unit": "min",
+    }
     assert why.startswith("n=101, empirical quantiles (--durations empirical; best family uniform")
     assert choose(sample, "min")[0] == {"uniform": [0.0, 100.0], "unit": "min"}  # reset after

@@ -214,3 +214,42 @@ def test_a_looped_step_s_wait_is_fitted_on_first_visits(tmp_path):
     assert steps["decide"]["supplement"]["probability"] == 0.5  # 100 repeats of 200 visits
     draws = np.asarray(steps["decide-wait"]["delay"]["empirical"])
     assert abs(draws.mean() - PARKED * PARKED_MINUTES) <= 6
+
+
+def test_a_loops_gap_comes_from_repeats_done_right_after_the_visit(tmp_path):
+    # 100 weekday cases: `review` (10 min); 40 of them reviewed again 120 office minutes later;
+    # 30 others `ask` right after it and are reviewed again a working day (480 minutes) after the
+    # review. The 40 direct repeats (20 or more) alone give the gap: 120 / 480 = 0.25 working
+    # days, fixed; the review → ask → review gaps hold the asking's time too
+    lines = ["case,activity,resource,start_time,end_time"]
+    day = dt.datetime(2024, 1, 8, 9)
+    for k in range(CASES):
+        at = day + dt.timedelta(days=7 * (k // 5) + k % 5)
+        ends = at + dt.timedelta(minutes=10)
+        rows = [("review", at)]
+        if k < 40:
+            rows.append(("review", ends + dt.timedelta(minutes=120)))
+        elif k < 70:
+            rows += [("ask", ends), ("review", ends + dt.timedelta(days=1))]
+        for activity, start in rows:
+            end = start + dt.timedelta(minutes=10)
+            lines.append(f"c{k},{activity},clerk,{start:%Y-%m-%dT%H:%M},{end:%Y-%m-%dT%H:%M}")
+    path = tmp_path / "gaps.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    events = read_log(path, load_calendar("weekdays"))
+    fitted = fit_log(events, "weekdays", name="parked", train_share=1.0, office="calendar")
+
+    def found(node):
+        if isinstance(node, dict):
+            if node.get("step") == "review-gap":
+                yield node["delay"]
+            if node.get("step") == "review" and "supplement" in node:
+                yield node["supplement"]["response"]
+            for value in node.values():
+                yield from found(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from found(value)
+
+    gaps = list(found(fitted.data["services"]))
+    assert gaps and all(g == {"fixed": 0.25, "unit": "wd"} for g in gaps)

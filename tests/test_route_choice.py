@@ -145,3 +145,26 @@ def test_a_known_rework_loop_comes_back_from_its_simulated_log(tmp_path):
     (evidence,) = fitted.evidence["services"]["service"]["route"]["rework_loops"]
     assert evidence["activity"] == "a" and evidence["inside"] == {"r": 1.0, "c": 1.0}
     Scenario.model_validate(fitted.data)
+
+
+def test_a_branch_sits_where_most_of_its_cases_take_it():
+    # steps s1 (position 0.0) and s2 (0.6) in all 10 cases; alternatives e (1 case, position 0.1)
+    # and l (5 other cases, 0.9) exclude each other: one branch. At its lowest activity (0.1) it
+    # went before s2; weighted by the alternatives' cases, (1 × 0.1 + 5 × 0.9) / 6 = 0.767: after.
+    import numpy as np
+
+    from slasim.fit.discover import Stats, discover
+
+    cases = {f"c{k}" for k in range(10)}
+    stats = Stats()
+    for act, where, members in [
+        ("s1", 0.0, cases),
+        ("s2", 0.6, cases),
+        ("e", 0.1, {"c0"}),
+        ("l", 0.9, {f"c{k}" for k in range(1, 6)}),
+    ]:
+        stats.cases[act], stats.position[act] = set(members), where
+        at = np.arange(len(members))  # spans apart in time: no parallel group
+        stats.spans[act] = (at, np.full(len(at), 10.0 * where), np.full(len(at), 10.0 * where + 1))
+    route = discover(cases, ["s1", "s2", "e", "l"], stats)
+    assert route == ["s1", "s2", ("branch", [(0.5, ["l"]), (0.1, ["e"])])]

@@ -57,6 +57,7 @@ from slasim.io.i18n import Text
 from slasim.scenario.schema import WEEKDAYS
 
 WARMUP_DAYS = 10
+GAP_MIN = 20  # direct repeats needed to fit a loop's gap from them alone
 IDLE_WAIT_MIN = 30.0  # office minutes: an idle-handler wait of a shorter mean is not modelled
 
 
@@ -558,10 +559,14 @@ def _repeats(traces: Traces, cal) -> dict[str, tuple[int, int, int, np.ndarray]]
     np.maximum.at(most, pairs % width, counts)
     names = traces.names
     repeated = acts[before]
+    direct = after == before + 1  # nothing else done between the two visits
     out = {}
     for code in np.unique(repeated).tolist():
         mask = repeated == code
-        out[names[code]] = (int(visits[code]), int(mask.sum()), int(most[code]), gaps[mask])
+        # the gap of a repeat done right after the visit: the time between visits with other
+        # activities done in it is theirs too
+        gap = gaps[mask & direct] if np.sum(mask & direct) >= GAP_MIN else gaps[mask]
+        out[names[code]] = (int(visits[code]), int(mask.sum()), int(most[code]), gap)
     return out
 
 

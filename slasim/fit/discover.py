@@ -79,12 +79,15 @@ def activity_stats(traces: Traces) -> Stats:
     lengths = np.diff(traces.bounds)
     code = traces.activity
     trace = np.repeat(np.arange(len(traces)), lengths)
-    where = np.arange(len(code)) - np.repeat(traces.bounds[:-1], lengths)
     first = np.sort(np.unique(trace * max(1, len(traces.names)) + code, return_index=True)[1])
     if not len(first):
         return stats
-    n = lengths[trace[first]]
-    share = np.divide(where[first], n - 1, out=np.zeros(len(first)), where=n > 1)
+    # rank among the case's distinct activities (repeats left out: a repeated activity's first
+    # visit is not early in its case because of its own later visits)
+    distinct = np.bincount(trace[first], minlength=len(traces))
+    rank = np.arange(len(first)) - np.repeat(np.cumsum(distinct) - distinct, distinct)
+    n = distinct[trace[first]]
+    share = np.divide(rank, n - 1, out=np.zeros(len(first)), where=n > 1)
     starts, ends = traces.starts, traces.ends
     cases = np.array(traces.cases, dtype=object)[trace[first]]
     order = np.argsort(code[first], kind="stable")
@@ -140,7 +143,10 @@ def discover(cases: set[str], activities: list[str], stats: Stats) -> list:
             if route:
                 branches.append((len(group_cases) / len(cases), route))
         if branches:
-            where = min(stats.position[a] for _, acts in block for a in acts)
+            # each alternative at its earliest activity, weighted by its cases
+            where = sum(len(c) * min(stats.position[a] for a in acts) for c, acts in block) / sum(
+                len(c) for c, _ in block
+            )
             items.append((where, ("branch", branches)))
     items.sort(key=lambda item: item[0])
     return _parallel([item for _, item in items], stats)

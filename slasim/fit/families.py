@@ -4,10 +4,11 @@ Candidates: fixed, exponential, lognormal (by its mean and sd), uniform and tria
 sample's range and mode), each fitted by moments or range; the criterion is the 1-Wasserstein
 distance between the sample and the fitted distribution (the mean absolute difference between the
 sample's order statistics and the fitted quantiles at (i − ½)/n). When even the best family is
-further than a quarter of the sample's mean from it, the sample's own quantiles (every 2.5%) are used
-(`empirical`); within `empirical_durations()` (`fit --durations empirical`, a candidate of `fit
---search`) so are all samples of that size that no family fits exactly. Every choice says its
-family, sample size and distance.
+further than a quarter of the sample's mean from it, the sample's own quantiles are used
+(`empirical`: the midpoints of 41 equal shares, each drawn with its share's chance); within
+`empirical_durations()` (`fit --durations empirical`, a candidate of `fit --search`) so are all
+samples of that size that no family fits exactly. Every choice says its family, sample size and
+distance.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 
 from slasim.io.i18n import N_, Text
 
-EMPIRICAL_POINTS = 41  # quantiles every 2.5%, min to max
+EMPIRICAL_POINTS = 41  # quantiles at the midpoints of 41 equal shares
 # the families' names, marked for the catalog: an evidence line names its family in the reader's
 # language (passed to `Text` as `Text(kind)`: only a `Text` parameter is translated)
 FAMILIES = (N_("fixed"), N_("exponential"), N_("uniform"), N_("triangular"), N_("lognormal"))
@@ -102,7 +103,9 @@ def choose(x: np.ndarray, unit: str) -> tuple[dict, Text]:
     distance, kind, params = scored[0]
     asked = _EMPIRICAL.get() and distance > 0
     if (distance > 0.25 * mean or asked) and n >= EMPIRICAL_POINTS:
-        deciles = np.quantile(x, np.linspace(0, 1, EMPIRICAL_POINTS))
+        # the midpoints of EMPIRICAL_POINTS equal shares: a draw picks one value, so each stands
+        # for its share (the sample's min and max would each be drawn 1 time in 41)
+        deciles = np.quantile(x, (np.arange(EMPIRICAL_POINTS) + 0.5) / EMPIRICAL_POINTS)
         values = [float(f"{float(v):.4g}") for v in deciles]
         by = {"n": n, "family": Text(kind), "distance": _amount(distance, unit)}
         if distance > 0.25 * mean:
