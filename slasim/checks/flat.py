@@ -449,6 +449,18 @@ def _all_none(values: list) -> bool:
     return not values or (values[0] is None and values.count(None) == len(values))
 
 
+def _all_one(values: list) -> bool:
+    """Whether a column holds one text only (the last and middle ones are looked at first: most
+    columns that do not are told without a pass)."""
+    first = values[0]
+    return (
+        type(first) is str
+        and values[-1] == first
+        and values[len(values) // 2] == first
+        and values.count(first) == len(values)
+    )
+
+
 def _codes(values: list, code: dict, distinct=()) -> np.ndarray:
     """Each value's code (`code[value]`) as an array; one lookup when the values are all one
     (`distinct`: the values' distinct ones, when known)."""
@@ -486,8 +498,8 @@ class _Texts:
 
     def __init__(self, values: list):
         self.values = values
-        if values and _all_none(values):  # a field no case gives
-            self.first, self.rows = {None: 0}, np.zeros(len(values), np.int64)
+        if values and (_all_none(values) or _all_one(values)):  # a field no case gives, or one
+            self.first, self.rows = {values[0]: 0}, np.zeros(len(values), np.int64)
             return
         self.first: dict = {}
         self.rows = np.fromiter(map(self.first.setdefault, values, count()), np.int64, len(values))
