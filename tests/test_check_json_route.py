@@ -4,6 +4,7 @@ and every error — is read by the `json` route from the start, worded as before
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import struct
@@ -18,6 +19,15 @@ from slasim.io.errors import SlasimError
 from .test_check_loading import check_files, same_columns, same_value
 
 msgspec = pytest.importorskip("msgspec")
+
+
+@pytest.fixture(autouse=True)
+def _unfrozen():
+    """A large file is read with the collector paused and its objects frozen (`io.files.gc_paused`,
+    as the command does): give them back to the collector so later tests start from none."""
+    yield
+    gc.unfreeze()
+
 
 # Pieces of JSON texts, valid and not, where decoders are known to differ: escapes, lone
 # surrogates, control characters, NaN, numbers out of range or at the edge of rounding, a BOM.
