@@ -12,7 +12,7 @@ from slasim.calendar.workcalendar import load_calendar
 from slasim.fit.build import fit_log
 from slasim.fit.discover import Trace
 from slasim.fit.log import read_log
-from slasim.fit.markov import block_presence, choose, markov_item
+from slasim.fit.markov import ANY, block_empty, block_presence, choose, markov_item
 from slasim.io.errors import SlasimError
 from slasim.io.schema import validate
 from slasim.scenario.markov_edit import find_markov_step, remove_state
@@ -160,7 +160,7 @@ def test_the_chain_counts_what_follows_each_activity():
     }
     assert route["max_visits"] == 4  # the longest case
     # Presence: b is reached from a half the time; a and c always — as in the log.
-    assert chain["presence"] == pytest.approx({"a": 1.0, "b": 0.5, "c": 1.0})
+    assert chain["presence"] == pytest.approx({"a": 1.0, "b": 0.5, "c": 1.0, ANY: 1.0})
     assert chain["evidence"]["presence"]["b"] == {"real": 0.5, "fitted": 0.5}
     Scenario.model_validate(centre_with(chain["item"]))  # a valid route item
 
@@ -217,6 +217,55 @@ def test_the_markov_route_is_chosen_only_where_the_blocks_lose_presence():
     assert form == "markov" and "'b'" in why and evidence["blocks_worst_gap"]["points"] == 0.3
     form, _, _ = choose(TRACES, ["a", ("branch", [(0.5, ["b"])]), "c"], list("abc"), chain)
     assert form == "blocks"
+
+
+def test_block_empty_multiplies_the_skips_of_independent_branch_points():
+    assert block_empty(["a", ("branch", [(0.5, ["b"])])]) == 0.0  # a step: never empty
+    # Two independent branch points taken 50 % and 60 %: nothing in 0.5 x 0.4 of the cases.
+    assert block_empty([("branch", [(0.5, ["a"])]), ("branch", [(0.6, ["b"])])]) == pytest.approx(
+        0.2
+    )
+    # Skip 0.5, plus 0.3 into a branch that itself skips half of its cases: 0.65.
+    nested = [("branch", [(0.3, [("branch", [(0.5, ["e"])])]), (0.2, ["f"])])]
+    assert block_empty(nested) == pytest.approx(0.65)
+
+
+# Every case does a, b or both (3 a only, 3 b only, 4 both): block discovery puts a and b in
+# two branch points of 70 % each, so 0.3 x 0.3 = 9 % of the cases would do nothing.
+EITHER = [trace(str(k), "a") for k in range(3)]
+EITHER += [trace(str(k), "b") for k in range(3, 6)]
+EITHER += [trace(str(k), "a", "b") for k in range(6, 10)]
+
+
+def test_the_markov_route_is_chosen_where_independent_branches_leave_cases_empty():
+    route = [("branch", [(0.7, ["a"])]), ("branch", [(0.7, ["b"])])]
+    assert block_presence(route) == pytest.approx({"a": 0.7, "b": 0.7})  # each as in the log
+    chain = markov_item(EITHER, ["a", "b"], {a: [{"step": a}] for a in "ab"})["presence"]
+    # The chain: a first in 7, b in 3; after a, b in 4 of 7: b in 0.3 + 0.7 x 4/7 = 0.7.
+    assert chain == pytest.approx({"a": 0.7, "b": 0.7, ANY: 1.0})
+    form, why, evidence = choose(EITHER, route, ["a", "b"], chain)
+    assert form == "markov" and "any activity" in why
+    assert evidence["any_activity"] == {"real": 1.0, "blocks": 0.91, "markov": 1.0}
+    assert evidence["blocks_worst_gap"] == {"activity": ANY, "points": 0.09}
+
+
+def test_a_fit_says_how_many_cases_its_block_route_leaves_empty(tmp_path):
+    lines = ["case,activity,resource,start_time,end_time"]
+    for k in range(40):  # a alone, b alone, or a then b
+        acts = ["a"] if k < 12 else ["b"] if k < 24 else ["a", "b"]
+        for i, act in enumerate(acts):
+            at = f"2024-01-{1 + k % 28:02d}T08:{5 * i:02d}:00"
+            end = f"2024-01-{1 + k % 28:02d}T08:{5 * i + 4:02d}:59"
+            lines.append(f"c{k},{act},r{k},{at},{end}")
+    path = tmp_path / "either.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    events = read_log(path, load_calendar("always"))
+    fitted = fit_log(events, "always", name="either", train_share=1.0, office="calendar")
+    route = fitted.evidence["services"]["either"]["route"]
+    # 12 a alone, 12 b alone, 16 both: a and b each in 28 of 40 cases (70 %), in two
+    # independent branch points: 0.3 x 0.3 of the simulated cases would do nothing.
+    assert route["form"] == "blocks"
+    assert route["any_activity"] == {"real": 1.0, "blocks": 0.91}
 
 
 def centre_with(item: dict) -> dict:

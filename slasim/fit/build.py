@@ -47,7 +47,7 @@ from slasim.fit.drift import CORRECT_BELOW, Completeness, case_spans, window
 from slasim.fit.families import choose
 from slasim.fit.hours import calendar_text, office_from_log, office_hours
 from slasim.fit.log import Events
-from slasim.fit.markov import fitted_route, loop_item, rework_loops
+from slasim.fit.markov import block_empty, fitted_route, loop_item, rework_loops
 from slasim.fit.rosters import department_roster
 from slasim.fit.variant_drift import variant_drift
 from slasim.fit.waits import step_waits, unexplained_waits
@@ -474,6 +474,8 @@ def _service(
     )
     if form["item"] is None and rework:
         form["evidence"]["rework_loops"] = rework
+    if form["item"] is None and "any_activity" not in form["evidence"]:
+        form["evidence"]["any_activity"] = _any_activity(traces, route, routed)
     if form["item"] is not None:
         out_route = [form["item"]]
         comments = {k: v for k, v in comments.items() if k[0] != "steps"}
@@ -537,6 +539,18 @@ def _emit_route(route, steps, comments, path, traces=()) -> list:
             out.append({"branch": branches})
             comments[here] = "shares: the fitted cases that took each branch (the last skips)"
     return out
+
+
+def _any_activity(traces: Traces, route, routed: set[str] | None) -> dict[str, float]:
+    """The share of the route's cases that do at least one of its activities: in the log, and on
+    the block route (`fit.markov.block_empty`; independent branches can leave a case nothing)."""
+    names = set(step_names(route))
+    used = np.array([a in names for a in traces.names] or [False], dtype=np.int8)
+    hit = np.maximum.reduceat(used[traces.activity], traces.bounds[:-1]) if len(traces) else []
+    chosen = [routed is None or c in routed for c in traces.cases]
+    taken = [bool(h) for h, c in zip(np.asarray(hit).tolist(), chosen) if c]
+    real = sum(taken) / max(len(taken), 1)
+    return {"real": round(real, 4), "blocks": round(1.0 - block_empty(route), 4)}
 
 
 def _repeats(traces: Traces, cal) -> dict[str, tuple[int, int, int, np.ndarray]]:

@@ -44,6 +44,13 @@ from slasim.fit.discover import step_names
 GAP = 0.05  # presence points the block route may miss before the Markov route is preferred
 INSIDE = 0.95  # share of an activity's occurrences between two visits of a repeated one: its loop
 END = "end"
+ANY = "(any activity)"  # a presence: the cases that do at least one activity
+
+
+def any_presence(traces, activities: list[str]) -> float:
+    """Share of the cases that do at least one of `activities`."""
+    kept = set(activities)
+    return sum(not kept.isdisjoint(t.activities) for t in traces) / max(len(traces), 1)
 
 
 def real_presence(traces, activities: list[str]) -> dict[str, float]:
@@ -70,6 +77,19 @@ def block_presence(route, share: float = 1.0, out: dict | None = None) -> dict[s
             for s, branch in item[1]:
                 block_presence(branch, share * s * scale, out)
     return out
+
+
+def block_empty(route) -> float:
+    """Chance that a case does none of a `discover` route's activities: every item skipped, each
+    branch point by its skip share and its branches' own chances, independently of the others."""
+    chance = 1.0
+    for item in route:
+        if isinstance(item, str) or item[0] in ("parallel", "loop"):
+            return 0.0  # a step, a parallel group, a rework loop (entered by its step): always done
+        total = sum(s for s, _ in item[1])
+        scale = 1.0 / total if total > 1 else 1.0
+        chance *= 1.0 - total * scale + sum(s * scale * block_empty(b) for s, b in item[1])
+    return chance
 
 
 def _shares(counts: dict[str, int]) -> dict[str, float]:
@@ -164,6 +184,7 @@ def markov_item(traces, activities: list[str], items: dict[str, list[dict]]) -> 
         }
     }
     fitted = chain_presence(start, follows, activities)
+    fitted[ANY] = 1.0 - start.get(END, 0) / max(sum(start.values()), 1)
     real = real_presence(traces, activities)
     evidence = {
         "cases": len(traces),
@@ -181,20 +202,36 @@ def markov_item(traces, activities: list[str], items: dict[str, list[dict]]) -> 
 
 def choose(traces, route, activities: list[str], chain_presence_of: dict[str, float]) -> tuple:
     """("markov" | "blocks", reason, evidence): the chain when the blocks miss an activity's
-    presence by more than `GAP` and the chain misses less."""
+    presence by more than `GAP` and the chain misses less. The presence of `ANY` (the cases that do
+    at least one of the activities) counts as one more: independent branches can leave a case
+    with nothing to do where no case of the log is so."""
     real = real_presence(traces, activities)
+    real[ANY] = any_presence(traces, activities)
     blocks = block_presence(route)
-    gap_blocks = max((abs(blocks.get(a, 0.0) - real[a]), a) for a in activities)
-    gap_chain = max((abs(chain_presence_of[a] - real[a]), a) for a in activities)
+    blocks[ANY] = 1.0 - block_empty(route)
+    chain = {ANY: chain_presence_of.get(ANY, real[ANY]), **chain_presence_of}
+    compared = [*activities, ANY]
+    gap_blocks = max((abs(blocks.get(a, 0.0) - real[a]), a) for a in compared)
+    gap_chain = max((abs(chain[a] - real[a]), a) for a in compared)
     evidence = {
         "blocks_worst_gap": {"activity": gap_blocks[1], "points": round(gap_blocks[0], 4)},
         "markov_worst_gap": {"activity": gap_chain[1], "points": round(gap_chain[0], 4)},
+        "any_activity": {
+            "real": round(real[ANY], 4),
+            "blocks": round(blocks[ANY], 4),
+            "markov": round(chain[ANY], 4),
+        },
         "rule": f"Markov when the block route misses a presence by more than {GAP} and it less",
     }
     if gap_blocks[0] > GAP and gap_chain[0] < gap_blocks[0]:
+        what = (
+            "the share of cases doing any activity"
+            if gap_blocks[1] == ANY
+            else f"{gap_blocks[1]!r}'s presence"
+        )
         why = (
-            f"the block route misses {gap_blocks[1]!r}'s presence by {gap_blocks[0]:.3f}, the "
-            f"Markov route at most {gap_chain[0]:.3f}"
+            f"the block route misses {what} by {gap_blocks[0]:.3f}, the Markov route at most "
+            f"{gap_chain[0]:.3f}"
         )
         return "markov", why, evidence
     return "blocks", f"the block route keeps every presence within {gap_blocks[0]:.3f}", evidence
