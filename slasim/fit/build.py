@@ -574,13 +574,25 @@ def _repeats(traces: Traces, cal) -> dict[str, tuple[int, int, int, np.ndarray]]
     names = traces.names
     repeated = acts[before]
     direct = after == before + 1  # nothing else done between the two visits
+    # each repeat's round: 0 for the case's second visit, 1 for its third, ...
+    pairs_at = np.flatnonzero(same)
+    starts = np.flatnonzero(np.concatenate([[True], ~same]))
+    round_of = pairs_at - starts[np.searchsorted(starts, pairs_at, side="right") - 1]
+    cases_of = np.bincount(pairs % width, minlength=width)  # cases doing each activity
     out = {}
     for code in np.unique(repeated).tolist():
         mask = repeated == code
         # the gap of a repeat done right after the visit: the time between visits with other
         # activities done in it is theirs too
-        gap = gaps[mask & direct] if np.sum(mask & direct) >= GAP_MIN else gaps[mask]
-        out[names[code]] = (int(visits[code]), int(mask.sum()), int(most[code]), gap)
+        use = mask & direct if np.sum(mask & direct) >= GAP_MIN else mask
+        first = round_of == 0
+        out[names[code]] = (
+            int(visits[code]),
+            int(mask.sum()),
+            int(most[code]),
+            gaps[use],
+            (int(cases_of[code]), int(np.sum(mask & first)), gaps[use & first], gaps[use & ~first]),
+        )
     return out
 
 
@@ -683,10 +695,35 @@ def _loop(repeats: tuple | None) -> tuple[dict, str] | None:
     """A step's supplement loop from its repeats (`_repeats`), or None when it never repeats."""
     if repeats is None:
         return None
-    visits, repeats, most, gaps = repeats
+    visits, repeats, most, gaps, (cases, firsts, first_gaps, later_gaps) = repeats
     if not repeats:
         return None
     chance = repeats / visits
+    later = repeats - firsts  # repeats after the first round, out of visits - cases
+    if min(len(first_gaps), len(later_gaps)) >= GAP_MIN:
+        # the first round of its own: a call-back repeated more often, and later, after the
+        # first visit than after the next ones (BPIC 2012 W)
+        dist, why = choose(later_gaps, "wd")
+        first, first_why = choose(first_gaps, "wd")
+        supplement = {
+            "probability": round(later / (visits - cases), 4),
+            "response": dist,
+            "max_rounds": min(most - 1, 20),
+            "first": {"probability": round(firsts / cases, 4), "response": first},
+        }
+        return (
+            supplement,
+            Text(
+                "first visit repeated in {firsts} of {cases} cases, gap: {first}; a later visit "
+                "in {later} of {rest}, gap: {gap}",
+                firsts=firsts,
+                cases=cases,
+                first=first_why,
+                later=later,
+                rest=visits - cases,
+                gap=why,
+            ),
+        )
     dist, why = choose(gaps, "wd")
     supplement = {
         "probability": round(chance, 4),

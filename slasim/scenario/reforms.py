@@ -453,6 +453,8 @@ def _cut(step: dict, op: Materials) -> None:
         supplement["materials"] = supplement["materials"] * (1 - op.cut)
     else:
         supplement["probability"] = supplement["probability"] * (1 - op.cut)
+    if supplement.get("first"):  # the first round's own chance, cut alike
+        supplement["first"]["probability"] = supplement["first"]["probability"] * (1 - op.cut)
 
 
 def _online(data: dict, op: Online) -> None:

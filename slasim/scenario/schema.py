@@ -169,6 +169,16 @@ class Department(Strict):
         return self
 
 
+class FirstRound(Strict):
+    """A supplement loop's first round, when it differs from the later ones (a call-back repeated
+    more often and later after the first call than after the next ones)."""
+
+    probability: Number = Field(ge=0, le=1)
+    response: Distribution
+
+    _unit = field_validator("response")(lambda v: _units(v, ("d", "wd"), "response"))
+
+
 class Supplement(Strict):
     """补正: after the step, the case goes back to the applicant with this probability — given
     directly, or as `materials` required, each missing with probability `missing_each`
@@ -183,6 +193,11 @@ class Supplement(Strict):
         "restart"  # before acceptance (Art. 32); after it, always a pause
     )
     max_rounds: Int = Field(default=3, ge=1, le=100)
+    first: FirstRound | None = Field(
+        default=None,
+        description="The first round's own chance and response; `probability` (or the "
+        "materials) and `response` then hold for the later rounds.",
+    )
     tolerate: bool = (
         False  # 容缺受理: accept at once, clock running; decision waits for the materials,
     )
@@ -203,6 +218,18 @@ class Supplement(Strict):
         if self.probability is not None:
             return self.probability
         return 1.0 - (1.0 - self.missing_each) ** self.materials
+
+    def round_chance(self, rounds: int) -> float:
+        """Probability of sending back after `rounds` rounds already done."""
+        return self.first.probability if rounds == 0 and self.first else self.chance
+
+    def round_response(self, rounds: int) -> Distribution:
+        """The response that follows `rounds` rounds already done (the first round's own)."""
+        return (self.first if rounds == 0 and self.first else self).response
+
+    def round_unit(self, rounds: int) -> str:
+        """The unit of the response that follows `rounds` rounds already done."""
+        return self.round_response(rounds).unit
 
 
 class SpecialProcedure(Strict):

@@ -294,8 +294,10 @@ class CaseFlow:
                 service, step, record, block, 0, work, front.rounds, front.since
             )
         else:  # parked: a supplement (then the desk again) or a special procedure
-            dist = (
-                step.supplement.response if front.state == "supplement" else step.special.duration
+            dist = (  # parked after its `rounds`-th notice: that round's response
+                step.supplement.round_response(max(front.rounds, 1) - 1)
+                if front.state == "supplement"
+                else step.special.duration
             )
             back = self._after(now, rest_of(dist), dist.unit)
             yield self.timeout(back - now)
@@ -428,7 +430,7 @@ class CaseFlow:
             sent_back = (
                 supplement is not None
                 and rounds < supplement.max_rounds
-                and draws.sent_back[at] < supplement.chance
+                and draws.sent_back[at] < supplement.round_chance(rounds)
             )
             if sent_back and supplement.tolerate:  # 容缺受理: accepted now, the materials follow
                 if not record.is_accepted:
@@ -438,7 +440,7 @@ class CaseFlow:
                 record.materials_at = (
                     float("inf")
                     if gives_up
-                    else self._after(self.now, response, supplement.response.unit)
+                    else self._after(self.now, response, supplement.round_unit(rounds))
                 )
                 break
             # Not yet accepted: restart mode accepts only the complete round (Art. 32)
@@ -454,7 +456,7 @@ class CaseFlow:
             if draws.give_up[at] < supplement.give_up:
                 self._span(step, record, entered)
                 return False  # the applicant never comes back
-            back = self._after(notice, draws.response[at], supplement.response.unit)
+            back = self._after(notice, draws.response[at], supplement.round_unit(rounds))
             rounds += 1
             work = draws.again()
             yield self.timeout(back - notice)

@@ -120,6 +120,9 @@ class StepDraws:
             self.sent_back = rng("supplement").random(n * rounds).tolist()
             self.give_up = rng("give-up").random(n * rounds).tolist()
             self.response = step.supplement.response.draw(rng("response"), n * rounds).tolist()
+            first = step.supplement.first
+            if first is not None:  # each case's first round: its own stream
+                self.response[::rounds] = first.response.draw(rng("first-response"), n).tolist()
         if step.special is not None:
             self.special = rng("special").random(n).tolist()
             self.special_duration = step.special.duration.draw(rng("special-duration"), n).tolist()

@@ -44,7 +44,10 @@ def expected_visits(step: StepPlan) -> float:
     if supplement is None or supplement.tolerate:
         return 1.0
     back = supplement.chance * (1.0 - supplement.give_up)
-    return sum(back**r for r in range(supplement.max_rounds + 1))
+    if supplement.first is None:
+        return sum(back**r for r in range(supplement.max_rounds + 1))
+    first = supplement.first.probability * (1.0 - supplement.give_up)
+    return 1.0 + first * sum(back**r for r in range(supplement.max_rounds))
 
 
 def work_per_case(
