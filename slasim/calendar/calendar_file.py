@@ -9,11 +9,9 @@ import datetime as dt
 
 from pydantic import Field, field_validator
 
-from slasim.calendar.units import parse_clock
+from slasim.calendar.units import known_weekday, parse_clock
 from slasim.io.i18n import Text
 from slasim.io.schema import Strict
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _check_hours(hours: list[list[str]]) -> list[list[str]]:
@@ -76,14 +74,7 @@ class OfficeHours(Strict):
     @classmethod
     def _weekdays(cls, v: dict) -> dict:
         for day, hours in v.items():
-            if day not in WEEKDAYS:
-                raise ValueError(
-                    Text(
-                        "unknown weekday {day} (use {known})",
-                        day=repr(day),
-                        known=", ".join(WEEKDAYS),
-                    )
-                )
+            known_weekday(day)
             _check_hours(hours)
         return v
 
@@ -148,14 +139,6 @@ class CalendarFile(Strict):
     @field_validator("weekend")
     @classmethod
     def _weekend(cls, v):
-        if v is not None:
-            bad = [d for d in v if d not in WEEKDAYS]
-            if bad:
-                raise ValueError(
-                    Text(
-                        "unknown weekday {day} (use {known})",
-                        day=repr(bad[0]),
-                        known=", ".join(WEEKDAYS),
-                    )
-                )
+        for day in v or ():
+            known_weekday(day)
         return v

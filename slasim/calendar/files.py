@@ -21,11 +21,10 @@ import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from slasim.calendar.units import parse_clock, parse_date
+from slasim.calendar.units import WEEKDAYS, parse_clock, parse_date
 from slasim.io.errors import SlasimError
 from slasim.io.files import did_you_mean, read_text_file, shipped_dir
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 YEARS = (1900, 2200)  # years a calendar's table may cover (a country's table starts 5 earlier)
 MAX_EXTENDS = 32  # calendars in one `extends` chain
 SPEC_FORMAT = 2  # bumped when the cached spec's layout changes

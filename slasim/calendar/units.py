@@ -14,9 +14,20 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from slasim.io.errors import SlasimError
+from slasim.io.i18n import Text
 
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 MINUTES_PER_DAY = 1440
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # the names files use, Monday first
+
+
+def known_weekday(day) -> None:
+    """A weekday's name as files write it (`mon` … `sun`), else one error naming them (a
+    pydantic validator's ValueError)."""
+    if day not in WEEKDAYS:
+        raise ValueError(
+            Text("unknown weekday {day} (use {known})", day=repr(day), known=", ".join(WEEKDAYS))
+        )
 
 
 def date_to_day(d: dt.date) -> int:

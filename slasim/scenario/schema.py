@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
-from slasim.calendar.units import as_date, parse_clock
+from slasim.calendar.units import WEEKDAYS, as_date, known_weekday, parse_clock
 from slasim.clock.limit_pair import LimitPair
 from slasim.clock.limits import Limit
 from slasim.io.errors import field_parser
@@ -22,9 +22,6 @@ from slasim.io.i18n import Text
 from slasim.io.schema import Int, Number, Strict, plain_name
 from slasim.scenario.distributions import Distribution
 from slasim.scenario.reform_schema import Reform
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
 
 _date = field_parser(as_date)
 _limit = field_parser(lambda v: str(Limit.parse(v)))
@@ -75,18 +72,6 @@ def _days(value):
             raise ValueError(Text("weekday range {value} runs backwards", value=repr(value)))
         return list(WEEKDAYS[i : j + 1])
     return value
-
-
-def _known_weekday(key) -> None:
-    """A weekday's key in a mapping by weekday (`mon` … `sun`), else one error naming them."""
-    if key not in WEEKDAYS:
-        raise ValueError(
-            Text(
-                "unknown weekday {key} (use {weekdays})",
-                key=repr(key),
-                weekdays=", ".join(WEEKDAYS),
-            )
-        )
 
 
 def _clock_text(value):
@@ -463,7 +448,7 @@ class Arrivals(Strict):
     @classmethod
     def _by_hour(cls, v):
         for key, weights in v.items():
-            _known_weekday(key)
+            known_weekday(key)
             if len(weights) != 24 or not all(0 <= w <= 1e6 for w in weights):
                 raise ValueError(
                     Text("{key}: 24 weights (one per hour from 00:00), each 0 or more", key=key)
@@ -486,7 +471,7 @@ class Arrivals(Strict):
     @classmethod
     def _weekdays(cls, v):
         for key, factor in v.items():
-            _known_weekday(key)
+            known_weekday(key)
             if not 0 <= factor <= 1000:
                 raise ValueError(Text("factors must be between 0 and 1000"))
         return v
