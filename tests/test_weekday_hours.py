@@ -198,3 +198,13 @@ def test_both_engines_agree_on_a_calendar_with_weekday_hours(tmp_path, replicati
     ours, theirs = both_engines(Scenario.model_validate(scenario), replication)
     assert ours["steps"]["permit/site-visit"]["visits"] > 0  # a delay in working days ran
     assert_same_metrics(ours, theirs)
+
+
+def test_a_horizon_counts_working_days_whole_where_a_delay_weighs_them(sat):
+    # forecast's horizon of 10 working days from Monday 2025-11-03 09:00: Mon-Sat (Saturday's
+    # three hours a whole working day), then Mon-Thu: it ends at Thursday 11-13's close. A
+    # simulated delay of 10 working days weighs Saturday as 180/420 of a day: it runs on
+    # 240 office minutes more, to Friday 11-14 14:30 (09:00-12:00, 13:30-14:30)
+    start = float(sat.to_business_array(np.array([at("2025-11-03T09:00")]))[0])
+    assert sat.to_wall(sat.working_days_after_one(start, 10)) == dt.datetime(2025, 11, 13, 17, 30)
+    assert sat.to_wall(sat.business_after_one(start, 10, "wd")) == dt.datetime(2025, 11, 14, 14, 30)

@@ -587,18 +587,24 @@ class WorkCalendar:
             after = business + amount * self.delay_day
             return max(after, business) if amount >= 0 else after
         if unit == "wd":
-            t = self._scalar_tables()
-            bm, last, minutes = t["bm"], len(t["work_days"]) - 1, t["day_minutes"]
-            k = bisect.bisect_right(bm, business) - 1
-            k = 0 if k < 0 else last if k > last else k
-            position = k + (business - bm[k]) / minutes[k] + amount
-            k = math.floor(position)
-            k = 0 if k < 0 else last if k > last else k
-            after = bm[k] + (position - k) * minutes[k]
-            return max(after, business) if amount >= 0 else after
+            return self.working_days_after_one(business, amount)
         after = self._days_after_one(business, amount)  # natural days
         if after is None:  # outside the table, or a day whose clocks change
             return float(self.business_after(business, amount, unit))
+        return max(after, business) if amount >= 0 else after
+
+    def working_days_after_one(self, business: float, amount: float) -> float:
+        """The business instant `amount` working days after `business`, each day counted whole
+        whatever its office minutes (a horizon or a count of days; a simulated delay in working
+        days weighs short days instead, `business_after_one`)."""
+        t = self._scalar_tables()
+        bm, last, minutes = t["bm"], len(t["work_days"]) - 1, t["day_minutes"]
+        k = bisect.bisect_right(bm, business) - 1
+        k = 0 if k < 0 else last if k > last else k
+        position = k + (business - bm[k]) / minutes[k] + amount
+        k = math.floor(position)
+        k = 0 if k < 0 else last if k > last else k
+        after = bm[k] + (position - k) * minutes[k]
         return max(after, business) if amount >= 0 else after
 
     def _days_after_one(self, business: float, amount: float) -> float | None:

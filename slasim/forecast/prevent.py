@@ -112,7 +112,7 @@ def prevent(
     """Each desk with one more staff for `days` working days from the snapshot, against the
     forecast's own replications (module docstring)."""
     extension, choices = extension or {}, choices or {}
-    until = min(plan.calendar.business_after_one(plan.start, days, "wd"), plan.end)
+    until = min(plan.calendar.working_days_after_one(plan.start, days), plan.end)
     base_open, base_all = reds(plan, cases, horizon_end, replications, seed, extension, choices)
     rows = []
     for dept in plan.departments:
@@ -284,9 +284,7 @@ class PreventSearch:
 
     def days_until(self, days: int) -> float:
         """The end of the first `days` working days from the snapshot (business minutes)."""
-        return min(
-            self.plan.calendar.business_after_one(self.plan.start, days, "wd"), self.plan.end
-        )
+        return min(self.plan.calendar.working_days_after_one(self.plan.start, days), self.plan.end)
 
     def plan_for(self, change: Change) -> Plan | None:
         """The forecast's plan with the change (None: it would leave a desk with no staff)."""

@@ -61,8 +61,8 @@ def forecast_plan(
     cal = load_calendar(scenario.calendar)
     as_of = float(cal.to_business_array(np.array([as_of_wall]))[0])
     day = int(math.floor(cal.business_to_day_position(np.array([as_of]))[0]))
-    horizon_end = cal.business_after_one(as_of, limit.amount, "wd")
-    run_end = cal.business_after_one(as_of, 2 * limit.amount, "wd")
+    horizon_end = cal.working_days_after_one(as_of, limit.amount)
+    run_end = cal.working_days_after_one(as_of, 2 * limit.amount)
     last = int(math.ceil(cal.business_to_day_position(np.array([run_end]))[0]))
     changed = scenario.model_copy(
         update={
