@@ -154,3 +154,44 @@ def test_a_log_without_weekend_work_keeps_no_weekend_work(tmp_path):
     # no work on any of its 19 Sundays: nothing to state but the rest day
     assert "rest_days_with_work" not in office
     assert office["note"].endswith("under 50% of their dates (sun)")
+
+
+def test_a_weekdays_own_hours_come_from_its_ordinary_dates_not_make_up_days():
+    # two years on `cn`: weekdays and 调休 make-up days worked 09:00-12:00 and 13:30-17:30, ordinary
+    # Saturdays 09:00-12:00 only. The make-up Saturdays (worked as weekdays) are 1 in 8 of the
+    # Saturday instants and would stretch Saturday's 98 % run to the afternoon; read from its
+    # ordinary dates, Saturday keeps its morning
+    import numpy as np
+
+    from slasim.calendar.units import date_to_day
+    from slasim.fit.log import Events
+
+    cal = load_calendar("cn")
+    rng = np.random.default_rng(1)
+    starts, day = [], dt.date(2024, 1, 1)
+    while day <= dt.date(2025, 12, 31):
+        kind = cal.day_info(day).kind
+        if cal.is_working_day(day) and (day.weekday() < 5 or kind == "makeup"):
+            minutes = np.concatenate([rng.uniform(540, 720, 17), rng.uniform(810, 1050, 23)])
+        elif day.weekday() == 5 and kind == "weekend":
+            minutes = rng.uniform(540, 720, 15)
+        else:
+            minutes = np.array([])
+        starts.extend(date_to_day(day) * 1440 + np.floor(minutes))
+        day += dt.timedelta(days=1)
+    start = np.array(starts, float)
+    same = lambda v: np.array([v] * len(start), dtype=object)  # noqa: E731
+    events = Events(
+        "syn",
+        same("c"),
+        same("a"),
+        same(""),
+        same(""),
+        same(""),
+        start,
+        start + 1,
+        np.zeros(len(start), bool),
+    )
+    office = office_from_log(events, cal)
+    assert office["weekend"] == ["sun"]
+    assert office["weekdays"] == {"sat": [["09:00", "12:00"]]}

@@ -146,8 +146,12 @@ def office_from_log(events: Events, cal: WorkCalendar) -> dict | None:
     held = np.bincount((days + 3) % 7, minlength=7) / len(days)
     by_weekday, weekdays, rare_days = {}, {}, {}
     if seen.min() >= MIN_WEEKS and not cal.spec.periods:
-        by_weekday, weekdays = _own_hours(instants, days, weekend, seen, worked, (low, high))
-        rare_days = _rare_days(instants, days, weekend, seen, worked, (low, high), cal.spec.weekend)
+        # a weekday's own hours and work from its ordinary dates, as `seen` and `worked` count
+        # them: a make-up Saturday (调休) is worked as a weekday, not as a Saturday
+        plain = np.isin(days, natural[ordinary])
+        x, d = instants[plain], days[plain]
+        by_weekday, weekdays = _own_hours(x, d, weekend, seen, worked, (low, high))
+        rare_days = _rare_days(x, d, weekend, seen, worked, (low, high), cal.spec.weekend)
         weekdays.update({d: v["hours"] for d, v in rare_days.items()})
         weekend = [d for d in weekend if d not in rare_days]
     # a rest day the log shows some work on: its numbers, in the evidence and the note
