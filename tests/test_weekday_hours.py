@@ -186,6 +186,22 @@ def test_the_weekend_error_reads_in_chinese(tmp_path, cli):
     assert "工作日" in message
 
 
+def test_a_child_that_rests_a_day_drops_its_inherited_hours(tmp_path):
+    # a child of the Saturday-morning calendar closing on Saturdays again: Saturday 2025-10-18 is
+    # a rest day, Friday keeps cn's default hours, and the file loads (the parent's Saturday hours
+    # are not the child's)
+    parent = write(tmp_path, SATURDAY_MORNINGS, "cn-sat.toml")
+    child = write(
+        tmp_path,
+        f'name = "cn-sat-closed"\nextends = "{parent}"\nweekend = ["sat", "sun"]\n',
+        "cn-sat-closed.toml",
+    )
+    cal = load_calendar(str(child))
+    assert cal.spec.weekday_hours == ()
+    assert not cal.is_working_day(dt.date(2025, 10, 18))
+    assert cal.office_hours_on(dt.date(2025, 10, 17)) == CN_DAY
+
+
 @pytest.mark.parametrize("replication", [0, 1])
 def test_both_engines_agree_on_a_calendar_with_weekday_hours(tmp_path, replication):
     """The queue path and the SimPy engine give the same results on cn-sat, with a Sunday of 90

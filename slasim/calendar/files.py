@@ -464,15 +464,16 @@ def _resolve(path: Path, _chain: tuple[str, ...], files: list[Path]) -> Calendar
 
 
 def _weekday_hours(own, parent: CalendarSpec | None, weekend: tuple, path: Path) -> tuple:
-    """The office hours by weekday: the parent's, each weekday the file names replaced by its
-    own; a weekday with hours must be a working weekday (not in `weekend`)."""
-    hours = dict(parent.weekday_hours) if parent is not None else {}
+    """The office hours by weekday: the parent's on the days still worked (a file that rests a
+    day drops its inherited hours), each weekday the file names replaced by its own; a weekday
+    the file gives hours must be a working weekday (not in `weekend`)."""
+    inherited = parent.weekday_hours if parent is not None else ()
+    hours = {day: pairs for day, pairs in inherited if day not in weekend}
     for name, pairs in own.office_hours.weekdays.items():
         hours[WEEKDAYS.index(name)] = _hours_minutes(pairs)
     for day in sorted(hours):
         if day in weekend:
-            named = WEEKDAYS[day] in own.office_hours.weekdays
-            where = f"office_hours.weekdays.{WEEKDAYS[day]}" if named else "weekend"
+            where = f"office_hours.weekdays.{WEEKDAYS[day]}"
             raise SlasimError(
                 "{day} has office hours but is in the weekend: a weekday with its own hours is "
                 "a working weekday (a make-up working day on a weekend day keeps the default "

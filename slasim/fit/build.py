@@ -622,7 +622,8 @@ def _step(events, cal, activity, rows, repeats, departments, waits, elapsed) -> 
     estimated = bool(events.starts_estimated)
     start, end = events.start[rows], events.end[rows]
     office = cal.to_business_array(end) - cal.to_business_array(start)
-    day_minutes = float(np.median(cal.day_minutes))
+    # a wait in working days is simulated as that many default days' minutes where days differ
+    day_minutes = cal.delay_day or float(np.median(cal.day_minutes))
     name = slug(activity)
     notes, items = [], []
     waited, idle, window = waits  # the rows its wait is fitted on (`waits.step_waits`)
