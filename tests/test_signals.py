@@ -16,6 +16,18 @@ import pytest
 from slasim.io.guard import LOCK
 
 
+def _as_from_a_terminal():
+    """In the child before exec: its own process group, as a job in a terminal, with the ending
+    signals at their default action. A process started with a signal ignored keeps it ignored
+    (`nohup` ignores SIGHUP; a background job of a non-interactive shell, SIGINT and SIGQUIT), and
+    slasim leaves such a signal alone, as it should: so would a child of a test run started so."""
+    from slasim.io.interrupts import ENDING
+
+    os.setpgrp()
+    for signum in ENDING:
+        signal.signal(signum, signal.SIG_DFL)
+
+
 def _run_and_signal(out, signum, *, group: bool):
     proc = subprocess.Popen(
         [sys.executable, "-m", "slasim", "run", "district-centre", "--reps", "40", "-w", "2"]
@@ -23,7 +35,7 @@ def _run_and_signal(out, signum, *, group: bool):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=os.setpgrp,  # its own group, as a job in a terminal
+        preexec_fn=_as_from_a_terminal,
     )
     deadline = time.monotonic() + 120
     while not any(out.glob(".events.csv.*.tmp")) and time.monotonic() < deadline:
@@ -90,7 +102,10 @@ def test_a_signal_during_the_renames_waits_until_the_set_is_whole(tmp_path):
     from slasim.io.manifest import check_sets
 
     done = subprocess.run(
-        [sys.executable, "-c", HOLD_PROBE, str(tmp_path)], capture_output=True, text=True
+        [sys.executable, "-c", HOLD_PROBE, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        preexec_fn=_as_from_a_terminal,
     )
     assert done.stdout.split() == ["Terminated", str(int(signal.SIGHUP))], done.stderr
     check_sets(tmp_path, ["summary.json", "services.csv", "steps.csv"])
