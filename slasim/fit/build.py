@@ -59,6 +59,7 @@ from slasim.scenario.schema import WEEKDAYS
 WARMUP_DAYS = 10
 GAP_MIN = 20  # direct repeats needed to fit a loop's gap from them alone
 IDLE_WAIT_MIN = 30.0  # office minutes: an idle-handler wait of a shorter mean is not modelled
+MAX_ROUNDS = 20  # a fitted supplement loop's rounds at most
 
 
 @dataclass
@@ -586,12 +587,20 @@ def _repeats(traces: Traces, cal) -> dict[str, tuple[int, int, int, np.ndarray]]
         # activities done in it is theirs too
         use = mask & direct if np.sum(mask & direct) >= GAP_MIN else mask
         first = round_of == 0
+        # later rounds the loop can take (`_loop`'s max_rounds): the later visits that may still
+        # be repeated (the (r + 2)-th visit is repeat r's), and the repeats after them
+        rounds = min(int(most[code]) - 1, MAX_ROUNDS)
+        later = (
+            int(np.sum(mask & (round_of >= 1) & (round_of <= rounds - 1))),
+            int(np.sum(mask & (round_of <= rounds - 2))),
+        )
         out[names[code]] = (
             int(visits[code]),
             int(mask.sum()),
             int(most[code]),
             gaps[use],
             (int(cases_of[code]), int(np.sum(mask & first)), gaps[use & first], gaps[use & ~first]),
+            later,
         )
     return out
 
@@ -653,12 +662,13 @@ def _step(events, cal, activity, rows, repeats, departments, waits, elapsed) -> 
     dist, why = choose(office, "min")
     step = {"step": name, "department": dept, "work": dist}
     loop = _loop(repeats)
+    gap = None
     if loop is not None:
-        step["supplement"], loop_note = loop
+        step["supplement"], loop_note, gap = loop
         why = Text("{fit}; {loop}", fit=why, loop=loop_note)
     items.append(step)
     notes.append(f"{activity!r} work in office minutes: {why}")
-    return {"items": items, "notes": notes, "evidence": why}
+    return {"items": items, "notes": notes, "evidence": why, "gap": gap}
 
 
 def _seen(events: Events, column: str, rows: np.ndarray) -> tuple[list[str], np.ndarray]:
@@ -692,24 +702,26 @@ def _jaccard(a: set, b: set) -> float:
     return len(a & b) / len(a | b) if a | b else 0.0
 
 
-def _loop(repeats: tuple | None) -> tuple[dict, str] | None:
-    """A step's supplement loop from its repeats (`_repeats`), or None when it never repeats."""
+def _loop(repeats: tuple | None) -> tuple[dict, str, dict] | None:
+    """A step's supplement loop from its repeats (`_repeats`), its note and the gap before any
+    repeat (all rounds pooled), or None when it never repeats."""
     if repeats is None:
         return None
-    visits, repeats, most, gaps, (cases, firsts, first_gaps, later_gaps) = repeats
+    visits, repeats, most, gaps, (cases, firsts, first_gaps, later_gaps), later = repeats
     if not repeats:
         return None
     chance = repeats / visits
-    later = repeats - firsts  # repeats after the first round, out of visits - cases
-    if min(len(first_gaps), len(later_gaps)) >= GAP_MIN:
+    pooled, why = choose(gaps, "wd")  # the gap before any repeat (a Markov route's gap state)
+    if min(len(first_gaps), len(later_gaps)) >= GAP_MIN and later[1]:
         # the first round of its own: a call-back repeated more often, and later, after the
-        # first visit than after the next ones (BPIC 2012 W)
-        dist, why = choose(later_gaps, "wd")
+        # first visit than after the next ones (BPIC 2012 W); the later chance over the later
+        # visits the loop can still repeat (not those at its max_rounds)
+        dist, later_why = choose(later_gaps, "wd")
         first, first_why = choose(first_gaps, "wd")
         supplement = {
-            "probability": round(later / (visits - cases), 4),
+            "probability": round(later[0] / later[1], 4),
             "response": dist,
-            "max_rounds": min(most - 1, 20),
+            "max_rounds": min(most - 1, MAX_ROUNDS),
             "first": {"probability": round(firsts / cases, 4), "response": first},
         }
         return (
@@ -720,16 +732,16 @@ def _loop(repeats: tuple | None) -> tuple[dict, str] | None:
                 firsts=firsts,
                 cases=cases,
                 first=first_why,
-                later=later,
-                rest=visits - cases,
-                gap=why,
+                later=later[0],
+                rest=later[1],
+                gap=later_why,
             ),
+            pooled,
         )
-    dist, why = choose(gaps, "wd")
     supplement = {
         "probability": round(chance, 4),
-        "response": dist,
-        "max_rounds": min(most - 1, 20),
+        "response": pooled,
+        "max_rounds": min(most - 1, MAX_ROUNDS),
     }
     return (
         supplement,
@@ -740,6 +752,7 @@ def _loop(repeats: tuple | None) -> tuple[dict, str] | None:
             share=chance,
             gap=why,
         ),
+        pooled,
     )
 
 

@@ -144,9 +144,13 @@ def chain_presence(start: dict, follows: dict, activities: list[str]) -> dict[st
     return out
 
 
-def markov_item(traces, activities: list[str], items: dict[str, list[dict]]) -> dict:
+def markov_item(
+    traces, activities: list[str], items: dict[str, list[dict]], pooled: dict | None = None
+) -> dict:
     """The `markov:` route item over `activities` (each with its fitted step items), its comment
-    and its evidence."""
+    and its evidence. `pooled`: per activity, the gap before any repeat over all rounds (a
+    step's `gap`; its supplement's response holds only the later rounds' when it has a first
+    round of its own)."""
     start, follows, longest = transitions(traces, activities)
     states: list[dict] = []
     entry, exit_ = {}, {}
@@ -166,7 +170,7 @@ def markov_item(traces, activities: list[str], items: dict[str, list[dict]]) -> 
                 gap += "-"
             taken.add(gap)
             gaps[act] = gap
-            states.append({"step": gap, "delay": loop["response"]})
+            states.append({"step": gap, "delay": (pooled or {}).get(act) or loop["response"]})
             chain_next[gap] = {exit_[act]: 1.0}  # a repeat skips the idle wait: the gap is it
 
     def named(counts: dict[str, int], act: str | None = None) -> dict[str, float]:
@@ -244,7 +248,7 @@ def fitted_route(traces, route, steps: dict[str, dict], form: str = "auto") -> d
     activities = [a for a in step_names(route) if a in steps]
     if form == "blocks" or not activities or not traces:
         return {"item": None, "comments": {}, "evidence": {"form": "blocks", "why": "asked for"}}
-    chain = markov_item(traces, activities, {a: steps[a]["items"] for a in activities})
+    chain = markov_item(traces, activities, *_items_and_gaps(steps, activities))
     if form == "auto":
         form, why, evidence = choose(traces, route, activities, chain["presence"])
     else:
@@ -370,7 +374,7 @@ def loop_item(traces, activities: list[str], steps: dict[str, dict]) -> tuple[di
     fitted from the cases that do its repeated activity, and its comments by path under it."""
     act = activities[0]
     cases = [t for t in traces if act in t.activities]
-    chain = markov_item(cases, activities, {a: steps[a]["items"] for a in activities})
+    chain = markov_item(cases, activities, *_items_and_gaps(steps, activities))
     comments = {
         (): f"rework loop: {act!r} done again after {', '.join(map(repr, activities[1:]))}; "
         f"shares of each step's successor over the {len(cases)} fitted cases that do {act!r} "
@@ -378,3 +382,9 @@ def loop_item(traces, activities: list[str], steps: dict[str, dict]) -> tuple[di
         **_state_notes(activities, steps, chain["gaps"]),
     }
     return chain["item"], comments
+
+
+def _items_and_gaps(steps: dict[str, dict], activities: list[str]) -> tuple[dict, dict]:
+    """Each activity's fitted step items, and its loop's gap over all rounds where it has one."""
+    items = {a: steps[a]["items"] for a in activities}
+    return items, {a: steps[a].get("gap") for a in activities}
