@@ -2,8 +2,9 @@
 when it adds to the lead time on average (mean of 30 office minutes or more), even when most cases
 do not wait at all (a case parked now and then), and not when the handler was busy meanwhile. The
 part of a wait its handler spent on other work is worked out by hand and against a per-event loop;
-an instantaneous event holds nobody and is enabled by the completion before it, not by itself; the
-gap before a repeat of a looped step is the loop's, not the wait's.
+an instantaneous event holds nobody and is enabled by the completion before it, not by itself nor
+by another instantaneous event at its instant; the gap before a repeat of a looped step is the
+loop's, not the wait's.
 """
 
 from __future__ import annotations

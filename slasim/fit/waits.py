@@ -8,7 +8,8 @@ progress is an event of the handler of positive duration: an instantaneous event
 a record made: its start is its end) holds nobody, so a handler who only records such events
 while a case waits leaves the whole wait unexplained. Where the handler was busy throughout, the
 unexplained part is 0. An instantaneous event is enabled by the completion before it in its case,
-not by its own.
+not by its own, nor by another instantaneous one of its case at its instant (neither is known to
+come first); an event of positive duration ending at its instant enables it.
 
 Which of a step's waits its delay is fitted on (`wait_rows`): each case's first visit when the
 step has a supplement loop (the gap before a repeat is the loop's response, fitted there); and,
