@@ -2,8 +2,9 @@
 when it adds to the lead time on average (mean of 30 office minutes or more), even when most cases
 do not wait at all (a case parked now and then), and not when the handler was busy meanwhile. The
 part of a wait its handler spent on other work is worked out by hand and against a per-event loop;
-an instantaneous event holds nobody and is enabled by the completion before it, not by itself; the
-gap before a repeat of a looped step is the loop's, not the wait's.
+an instantaneous event holds nobody and is enabled by the completion before it, not by itself nor
+by another instantaneous event at its instant; the gap before a repeat of a looped step is the
+loop's, not the wait's.
 """
 
 from __future__ import annotations
@@ -69,11 +70,11 @@ def test_a_wait_while_the_handler_worked_is_not_modelled(tmp_path):
     assert "decide-wait" not in steps_of(fitted)
 
 
-def small_log(path, rows):
+def small_log(path, rows, calendar="always"):
     lines = ["case,activity,resource,start_time,end_time"]
     lines += [f"{c},{a},{r},2024-01-08T{s}:00,2024-01-08T{e}:00" for c, a, r, s, e in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return read_log(path, load_calendar("always"))
+    return read_log(path, load_calendar(calendar))
 
 
 def test_the_part_of_a_wait_the_handler_spent_on_other_work_is_left_out(tmp_path):
@@ -99,15 +100,51 @@ def test_the_part_of_a_wait_the_handler_spent_on_other_work_is_left_out(tmp_path
     assert np.isnan(waits[[0, 2, 3, 4, 6]]).all()
 
 
+def test_instantaneous_events_at_one_instant_wait_from_the_completion_before(tmp_path):
+    # Monday 2024-01-08 on `weekdays` (09:00-17:00, no break), each handler idle but for its event.
+    # Case b: A 09:00-09:30, then B alone at 13:00: 09:30-13:00 = 3 h 30 = 210 office minutes.
+    # Case c: the same A, then B and C both at 13:00: neither is known to come first, so neither
+    # enabled the other: each waits 210 from A's end. Case d: the same with B, C and D at 13:00:
+    # 210 each. Case e: A 09:00-09:30, P 10:00-11:00, then N at 11:00: P waits 30 (09:30-10:00),
+    # N is enabled by P's completion at its instant (positive duration): 0. Case f: as e with N and
+    # M at 11:00: 0 each; then Q 11:00-11:20 starts at their instant: enabled by them, 0.
+    a, b = ("A", "h1", "09:00", "09:30"), ("P", "h2", "10:00", "11:00")
+    rows = [("b", *a), ("b", "B", "h3", "13:00", "13:00")]
+    rows += [("c", *a), ("c", "B", "h3", "13:00", "13:00"), ("c", "C", "h4", "13:00", "13:00")]
+    rows += [("d", *a)] + [("d", x, "h5", "13:00", "13:00") for x in "BCD"]
+    rows += [("e", *a), ("e", *b), ("e", "N", "h6", "11:00", "11:00")]
+    rows += [("f", *a), ("f", *b), ("f", "N", "h6", "11:00", "11:00")]
+    rows += [("f", "M", "h7", "11:00", "11:00"), ("f", "Q", "h8", "11:00", "11:20")]
+    cal = load_calendar("weekdays")
+    events = small_log(tmp_path / "log.csv", rows, "weekdays")
+    waits = unexplained_waits(events, cal)
+    idle, worked = waits[:, 0], waits[:, 1]
+    assert idle[[1, 3, 4, 6, 7, 8]].tolist() == [210.0] * 6
+    assert idle[[10, 11, 13, 14, 15, 16]].tolist() == [30.0, 0.0, 30.0, 0.0, 0.0, 0.0]
+    assert np.isnan(idle[[0, 2, 5, 9, 12]]).all()  # each case's first event
+    assert (worked[np.isfinite(idle)] == 0).all()  # nobody worked during these waits
+    assert np.allclose(waits, reference_waits(events, cal), equal_nan=True)
+
+
 def reference_waits(events, cal) -> np.ndarray:
     """Per event, one at a time: the wait from the latest completion of another event of its case
-    at or before its start, less the office minutes its handler's events of positive duration
+    at or before its start (for an instantaneous event: before its instant, or at it by an event
+    of positive duration), less the office minutes its handler's events of positive duration
     covered (their union) inside it; and those minutes."""
     out = np.full((len(events), 2), np.nan)
     start, end = cal.to_business_array(events.start), cal.to_business_array(events.end)
     for i in range(len(events)):
         mine = [j for j in range(len(events)) if events.case[j] == events.case[i] and j != i]
-        before = [events.end[j] for j in mine if events.end[j] <= events.start[i]]
+        instant = events.start[i] == events.end[i]
+        before = [
+            events.end[j]
+            for j in mine
+            if events.end[j] < events.start[i]
+            or (
+                events.end[j] == events.start[i]
+                and not (instant and events.start[j] == events.end[j])
+            )
+        ]
         if not before or not events.resource[i]:
             continue
         opened = float(cal.to_business_array(np.array([max(before)]))[0])
@@ -146,6 +183,32 @@ def test_the_unexplained_waits_equal_a_loop_over_the_events(tmp_path):
     idle, worked = waits[:, 0], waits[:, 1]
     assert np.isfinite(idle).sum() > 150 and (idle > 0).sum() > 50  # the check saw waits
     assert (worked > 0).sum() >= 20  # ... and handlers at work in some
+
+
+def test_the_waits_equal_the_loop_where_many_events_share_an_instant(tmp_path):
+    # 60 cases of 4-7 events, most instantaneous, many at the instant of the one before (gaps of 0)
+    rng = np.random.default_rng(11)
+    lines = ["case,activity,resource,start_time,end_time"]
+    for k in range(60):
+        t = dt.datetime(2024, 1, 8, 9) + dt.timedelta(minutes=int(rng.integers(0, 4 * 24 * 60)))
+        for step in range(int(rng.integers(4, 8))):
+            t += dt.timedelta(minutes=int(rng.choice([0, 0, 0, 30, 120])))
+            end = t + dt.timedelta(minutes=int(rng.choice([0, 0, 0, 20, 90])))
+            lines.append(
+                f"c{k},s{step},h{rng.integers(0, 3)},{t:%Y-%m-%dT%H:%M},{end:%Y-%m-%dT%H:%M}"
+            )
+            t = end
+    path = tmp_path / "instants.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cal = load_calendar("weekdays")
+    events = read_log(path, cal)
+    waits = unexplained_waits(events, cal)
+    assert np.allclose(waits, reference_waits(events, cal), equal_nan=True, atol=1e-6)
+    # the check saw instantaneous events sharing their instant with another of their case
+    instant = events.start == events.end
+    pairs = {(events.case[i], events.start[i]) for i in np.flatnonzero(instant)}
+    assert int(instant.sum()) - len(pairs) >= 20
+    assert (waits[instant, 0] > 0).sum() >= 20
 
 
 def test_the_gap_before_a_repeat_is_the_loop_s_not_the_wait_s(tmp_path):

@@ -8,7 +8,8 @@ progress is an event of the handler of positive duration: an instantaneous event
 a record made: its start is its end) holds nobody, so a handler who only records such events
 while a case waits leaves the whole wait unexplained. Where the handler was busy throughout, the
 unexplained part is 0. An instantaneous event is enabled by the completion before it in its case,
-not by its own.
+not by its own, nor by another instantaneous one of its case at its instant (neither is known to
+come first); an event of positive duration ending at its instant enables it.
 
 Which of a step's waits its delay is fitted on (`wait_rows`): each case's first visit when the
 step has a supplement loop (the gap before a repeat is the loop's response, fitted there); and,
@@ -48,8 +49,7 @@ def unexplained_waits(events: Events, cal) -> np.ndarray:
     out = np.full((n, 2), np.nan)
     if events.starts_estimated or n == 0:
         return out
-    # enabled: the latest completion of another event of the case at or before the event's start
-    # (wall instants)
+    # instants (wall) ranked, and (case, rank) as one integer key
     wall = np.concatenate([events.start, events.end])
     order = np.argsort(wall, kind="stable")
     new = np.concatenate([[True], wall[order][1:] != wall[order][:-1]])
@@ -57,13 +57,18 @@ def unexplained_waits(events: Events, cal) -> np.ndarray:
     ranks[order] = np.cumsum(new) - 1
     width = int(new.sum())
     case = events.codes("case")[0].astype(np.int64)
-    ends = np.sort(case * width + ranks[n:])
-    # an instantaneous event's own completion is at its start: the one before it enabled it
-    at = np.searchsorted(ends, case * width + ranks[:n], side="right") - 1
-    at -= ranks[n:] == ranks[:n]
-    found = (at >= 0) & (ends[np.maximum(at, 0)] // width == case)
+    key, instant = case * width + ranks[:n], ranks[n:] == ranks[:n]
+    # enabled by a completion of positive duration at or before the start, or by an instantaneous
+    # one before it; for an instantaneous event, not by one at its own instant (itself, or another
+    # of its case at that instant: neither is known to come first, both wait from the one before)
+    ends = case * width + ranks[n:]
+    latest = np.maximum(
+        _latest_at_or_before(np.sort(ends[~instant]), key, case, width),
+        _latest_at_or_before(np.sort(ends[instant]), key - instant, case, width),  # < key
+    )
+    found = latest >= 0
     enabled = np.full(n, np.nan)
-    enabled[found] = wall[order][new][ends[at[found]] % width]
+    enabled[found] = wall[order][new][latest[found] % width]
     resource, names = events.codes("resource")
     rows = np.flatnonzero(resource != names.index("")) if "" in names else np.arange(n)
     rows = rows[found[rows]]
@@ -75,6 +80,14 @@ def unexplained_waits(events: Events, cal) -> np.ndarray:
     out[rows, 0] = np.maximum(start[rows] - opened - busy, 0.0)
     out[rows, 1] = busy
     return out
+
+
+def _latest_at_or_before(ends, keys, case, width: int) -> np.ndarray:
+    """Per key (case * width + rank), the greatest of the sorted `ends` (keys alike) at or before
+    it that is of `case`, else -1."""
+    at = np.searchsorted(ends, keys, side="right") - 1
+    hit = ends[np.maximum(at, 0)] if len(ends) else np.zeros(len(keys), np.int64)
+    return np.where((at >= 0) & (hit // width == case), hit, -1)
 
 
 def _work_between(resource, start, end, rows, opened) -> np.ndarray:
