@@ -22,7 +22,7 @@ import bisect
 import datetime as dt
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -530,7 +530,7 @@ class WorkCalendar:
         k = np.minimum(np.maximum(np.floor(p).astype(np.int64), 0), len(self.work_days) - 1)
         return self.bm_start[k] + (p - k) * self.day_minutes[k]
 
-    @property
+    @cached_property  # asked on every simulated delay in working days
     def delay_day(self) -> float | None:
         """The office minutes a working day weighs in delays, on a calendar with office hours by
         weekday: the default day's (a delay of k working days is k times that many office

@@ -11,7 +11,7 @@ unexplained part is 0. An instantaneous event is enabled by the completion befor
 not by its own, nor by another instantaneous one of its case at its instant (neither is known to
 come first); an event of positive duration ending at its instant enables it.
 
-Which of a step's waits its delay is fitted on (`wait_rows`): each case's first visit when the
+Which of a step's waits its delay is fitted on (`step_waits`): each case's first visit when the
 step has a supplement loop (the gap before a repeat is the loop's response, fitted there); and,
 when variant drift took the route's branch shares from a recent window (`variant_drift`), that
 window's cases, as long as they hold MIN_WINDOW_WAITS waits of the step: the cases a route no
