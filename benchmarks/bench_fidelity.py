@@ -127,6 +127,7 @@ def measure(
                 "searched": chosen,
                 "simulate_and_score_seconds": round(done - fitted, 2),
                 "unfinished_cases": result["unfinished_cases"],
+                "after_end": result["after_end"],
                 "measures": result["measures"],
                 "summary": result["summary"],
             }
@@ -161,6 +162,36 @@ def goal(m: dict, tools: dict, names: list[str]) -> list[str]:
         + (f", beyond mean + 2 sd on {' '.join(SHORT[k] for k in far)}" if far else "")
         + f": {word[boot_ok]}",
         f"- issue 26's goal on this log: {word[not behind and ctdd_ok and boot_ok]}",
+    ]
+
+
+def cut_lines(row: dict, tools: dict, names: list[str]) -> list[str]:
+    """When slasim's simulated events run past the test log's last instant (a log taken while
+    cases were open has none there): the field's measures on the simulated logs, slasim's and the
+    bootstrap's, cut at that instant, and the goal's parts on them (not the field's protocol)."""
+    after = row.get("after_end") or {}
+    if not after.get("cut"):
+        return []
+    cut = {k: row["measures"][k]["cut"] for k in FIELD}
+    return [
+        f"Cut at the test log's last instant ({after['test_end']}): {after['share']:.1%} of "
+        "slasim's simulated events end after it. Scored on the simulated logs cut there "
+        "(slasim's and the bootstrap's; not the field's protocol):",
+        "",
+        "| | " + " | ".join(SHORT[k] for k in FIELD) + " |",
+        "|---|" + "---|" * len(FIELD),
+        *(
+            f"| {who}, cut | "
+            + " | ".join(f"{cut[k][key]['mean']:.3f} ± {cut[k][key]['sd']:.3f}" for k in FIELD)
+            + " |"
+            for who, key in (("slasim", "model"), ("bootstrap", "bootstrap"))
+        ),
+        "",
+        *(
+            line.replace("issue 26's goal on this log", "the goal's parts on the cut logs")
+            for line in goal(cut, tools, names)
+        ),
+        "",
     ]
 
 
@@ -217,6 +248,7 @@ def table(rows: list[dict], published: dict) -> str:
             "",
             *goal(m, tools, names),
             "",
+            *cut_lines(row, tools, names),
         ]
     return "\n".join(lines)
 

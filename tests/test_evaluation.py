@@ -242,3 +242,44 @@ def test_first_n_on_the_hand_worked_centre():
     assert list(sim.end_time) == list(test.events.end_time)
     for name, row in result["measures"].items():
         assert row["model"]["mean"] == pytest.approx(0.0, abs=1e-9), name
+
+
+def test_simulated_events_after_a_cut_test_log_s_end_are_flagged_and_scored_cut():
+    """A test log taken while a case was open: the hand-worked centre's four cases, the last one
+    (received Thu 14:00) logged as done at Thu 17:00, the log's last instant (r2's end, the
+    others end at 17:00 on the next working day). The model's r3 ends Fri 17:00, after it: 1 of
+    the 4 simulated events a log, 25 %. Cut at Thu 17:00 the simulated logs hold r0-r2 (27 h
+    each), against the real 27, 27, 27 and 3 h: a quarter of the mass 24 h apart, CTDD 6 h."""
+    from slasim.evaluation.measures import FIELD
+    from slasim.outputs.fidelity import fidelity_report
+
+    data = copy.deepcopy(HAND_WORKED)
+    data["departments"]["desk"]["staff"] = 2
+    scenario = Scenario.model_validate(data)
+    test = hand_test_log(4)
+    events = test.events.copy()
+    events.loc[3, "end_time"] = pd.Timestamp("2025-03-13 17:00", tz="UTC")
+    cut_test = Frame(events, aware=False, source="hand.csv")
+    result = first_n(
+        scenario, cut_test, events, names={"handle": "Handle"}, replications=2, seed=1
+    )
+    after = result["after_end"]
+    assert after["share"] == pytest.approx(0.25) and after["cut"]
+    assert after["test_end"].startswith("2025-03-13T17:00")
+    assert any("after the test log's last instant" in str(w) for w in result["warnings"])
+    rows = result["measures"]
+    assert {k for k, r in rows.items() if "cut" in r} == set(FIELD)
+    assert rows["cycle_time"]["cut"]["model"]["mean"] == pytest.approx(6.0)
+    assert rows["cycle_time"]["model"]["mean"] == pytest.approx(6.0)
+    assert rows["cycle_time"]["cut"]["bootstrap"] is not None
+    text = fidelity_report(result | {"settings": result["settings"] | {"split": "given"}})
+    assert "model, cut at log end" in text and "bootstrap, cut at log end" in text
+    # the whole log (every case done by its last instant): nothing after it, nothing cut
+    whole = first_n(scenario, test, None, names={"handle": "Handle"}, replications=2, seed=1)
+    assert whole["after_end"] == {
+        "share": 0.0,
+        "test_end": pd.Timestamp("2025-03-14 17:00", tz="UTC").isoformat(),
+        "cut": False,
+    }
+    assert not any("last instant" in str(w) for w in whole["warnings"])
+    assert all("cut" not in r for r in whole["measures"].values())

@@ -30,6 +30,7 @@ from slasim.scenario.schema import Scenario
 from slasim.sim.parallel import run_parallel
 
 HORIZON_DOUBLINGS = 4  # a replication whose cases are not all decided runs again twice as long
+CUT_SHARE = 0.01  # of simulated events after the test log's last instant: also score them cut there
 
 
 def first_wall_minutes(test: Frame, cal) -> float:
@@ -67,6 +68,18 @@ def run_one(payload: tuple, replication: int, seed: int) -> dict:
         "unfinished": sorted(unfinished),
         "working_days": working_days,
     }
+
+
+def after_end(share: float, end: pd.Timestamp) -> Text:
+    """The caveat for simulated events after the test log's last instant."""
+    return Text(
+        "{share} of the simulated events end after the test log's last instant ({end}): a log "
+        "taken while cases were open holds none after it, so its cut cases are set against whole "
+        "simulated ones (the absolute and relative event distances and the cycle time most); the "
+        "'cut at log end' columns score the simulated logs cut at that instant",
+        share=f"{share:.1%}",
+        end=Verbatim(end.isoformat()),
+    )
 
 
 def _stat(values: list[float]) -> dict:
@@ -136,9 +149,18 @@ def first_n(
     since = real["start_time"].min()
     if train is not None and len(train):
         replay = both(real, baselines.replay(train, n, since))
-        boot = [both(real, baselines.bootstrap(train, n, since, seed + k)) for k in numbers]
+        boot_logs = [baselines.bootstrap(train, n, since, seed + k) for k in numbers]
+        boot = [both(real, log) for log in boot_logs]
     else:
-        replay, boot = None, None
+        replay, boot, boot_logs = None, None, []
+    end = real["end_time"].max()
+    after = float(np.mean([(log["end_time"] > end).mean() for log in logs if len(log)]))
+    cut = {}
+    if after >= CUT_SHARE:  # the test log taken with cases open: also scored cut at its end
+        cut = {
+            "model": [measures.score(real, log[log["end_time"] <= end]) for log in logs],
+            "bootstrap": [measures.score(real, log[log["end_time"] <= end]) for log in boot_logs],
+        }
     units = {k: u for k, (_, u) in measures.FIELD.items()} | {k: u for k, (_, u) in own.OWN.items()}
     rows = {}
     for name, unit in units.items():
@@ -151,6 +173,8 @@ def first_n(
             "floor": _stat([f[name] for f in floors]) if floors else None,
             "cases": n,
         }
+        if cut and name in measures.FIELD:
+            row["cut"] = {k: _stat([m[name] for m in v]) if v else None for k, v in cut.items()}
         row["verdict"] = verdict(
             row["model"]["mean"],
             row["model"]["sd"] / math.sqrt(replications),
@@ -181,12 +205,13 @@ def first_n(
             "horizon_working_days": max(r["working_days"] for r in runs),
         },
         "simulated_cases": [int(r["entered"]) for r in runs],
+        "after_end": {"share": after, "test_end": end.isoformat(), "cut": bool(cut)},
         "unfinished_cases": unfinished,
         "measures": rows,
         "summary": summary(rows, n)
         if replay
         else Text("no training log: no baselines (N = {cases} test cases)", cases=n),
-        "warnings": [w for w in [few_cases(n)] if w],
+        "warnings": [w for w in [few_cases(n), after_end(after, end) if cut else None] if w],
     }
     if keep_logs:
         result["_logs"] = logs

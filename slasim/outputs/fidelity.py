@@ -64,7 +64,9 @@ def _stat(stat: dict | None, share: bool = False) -> str:
 
 def first_n_rows(result: dict) -> list[list[str]]:
     """One row per measure: name, unit, model mean ± sd, replay, bootstrap, floor, verdict with
-    the number of test cases it rests on."""
+    the number of test cases it rests on; when the simulated logs were also scored cut at the
+    test log's end (`evaluation.fidelity.after_end`), the model's and the bootstrap's means so."""
+    cut = (result.get("after_end") or {}).get("cut", False)
     rows = []
     for name, m in result["measures"].items():
         label = _measure(name)
@@ -86,6 +88,9 @@ def first_n_rows(result: dict) -> list[list[str]]:
                 else verdict,
             ]
         )
+        if cut:  # before the verdict, which stays the last cell
+            both = m.get("cut") or {}
+            rows[-1][-1:-1] = [_value((both.get(k) or {}).get("mean")) for k in CUT_KEYS]
     return rows
 
 
@@ -98,6 +103,14 @@ FIRST_N_HEADERS = [
     N_("floor"),
     N_("verdict"),
 ]
+CUT_KEYS = ("model", "bootstrap")
+CUT_HEADERS = [N_("model, cut at log end"), N_("bootstrap, cut at log end")]
+
+
+def first_n_headers(result: dict) -> list[str]:
+    """`FIRST_N_HEADERS`, with `CUT_HEADERS` before the verdict when the result has them."""
+    cut = (result.get("after_end") or {}).get("cut", False)
+    return FIRST_N_HEADERS[:-1] + (CUT_HEADERS if cut else []) + FIRST_N_HEADERS[-1:]
 
 
 def window_rows(result: dict) -> tuple[list[list[str]], list[list[str]]]:
@@ -141,7 +154,10 @@ def _report(result: dict) -> str:
                 seed=s["seed"],
             ),
             "",
-            tabulate(first_n_rows(result), headers=[_(h) for h in FIRST_N_HEADERS]),
+            tabulate(
+                first_n_rows(result),
+                headers=[_(h) for h in first_n_headers(result)],
+            ),
             "",
             t(localized(result["summary"])),
         ]

@@ -470,7 +470,7 @@ def _staffing_section(result: dict) -> str:
 def _fidelity_section(result: dict) -> str:
     """The comparison as tables: on the field's protocol each measure with the baselines and its
     verdict, then the summary; in the window view slasim's measures and the distances."""
-    from slasim.outputs.fidelity import FIRST_N_HEADERS, first_n_rows, window_rows
+    from slasim.outputs.fidelity import first_n_headers, first_n_rows, window_rows
 
     warned = _warnings(result)
     if result.get("protocol") == "first-n":
@@ -492,7 +492,7 @@ def _fidelity_section(result: dict) -> str:
                         seed=s["seed"],
                     )
                 ),
-                _table([_shown(h) for h in FIRST_N_HEADERS], rows),
+                _table([_shown(h) for h in first_n_headers(result)], rows),
                 _p(_shown(result["summary"])),
                 _p(
                     _(
