@@ -260,9 +260,7 @@ def test_simulated_events_after_a_cut_test_log_s_end_are_flagged_and_scored_cut(
     events = test.events.copy()
     events.loc[3, "end_time"] = pd.Timestamp("2025-03-13 17:00", tz="UTC")
     cut_test = Frame(events, aware=False, source="hand.csv")
-    result = first_n(
-        scenario, cut_test, events, names={"handle": "Handle"}, replications=2, seed=1
-    )
+    result = first_n(scenario, cut_test, events, names={"handle": "Handle"}, replications=2, seed=1)
     after = result["after_end"]
     assert after["share"] == pytest.approx(0.25) and after["cut"]
     assert after["test_end"].startswith("2025-03-13T17:00")
