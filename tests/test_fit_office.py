@@ -46,6 +46,9 @@ def test_known_office_time_is_fitted_back_over_the_chosen_calendar(tmp_path):
     out.parent.mkdir()
     code, _, err = slasim("fit", log, "-c", "weekdays", "--limit", "10wd", "--out", out)
     assert code == 0, err
+    # Saturday, which `weekdays` rests (as a legal calendar does), becomes a working day that a
+    # limit in working days counts: said
+    assert "differs from the week of calendar weekdays (sat worked, none closed)" in err
     data = yaml.safe_load(out.read_text(encoding="utf-8"))
     assert data["calendar"] == "fitted-office.toml"
     spec = tomllib.loads((out.parent / "fitted-office.toml").read_text(encoding="utf-8"))
@@ -102,6 +105,7 @@ def test_a_log_of_a_few_days_keeps_the_calendars_week(tmp_path):
     fitted = fit_log(read_log(path, load_calendar("weekdays")), "weekdays", train_share=1.0)
     assert fitted.office["weekend"] == ["sat", "sun"]
     assert fitted.office["hours"] == [["10:00", "12:00"]]
+    assert not any("office week" in str(w) for w in fitted.warnings)
 
 
 def test_known_saturday_hours_are_fitted_back(tmp_path):

@@ -45,7 +45,7 @@ from slasim.fit.batches import skipped, step_batch
 from slasim.fit.discover import Trace, Traces, activity_stats, discover, step_names
 from slasim.fit.drift import CORRECT_BELOW, Completeness, case_spans, window
 from slasim.fit.families import choose
-from slasim.fit.hours import calendar_text, office_from_log, office_hours
+from slasim.fit.hours import calendar_text, office_from_log, office_hours, week_warning
 from slasim.fit.log import Events
 from slasim.fit.markov import block_empty, fitted_route, loop_item, rework_loops
 from slasim.fit.rosters import department_roster
@@ -165,6 +165,7 @@ def fit_log(
     """Fit a scenario to a log (see the module docstring for what and how)."""
     cal = load_calendar(calendar)
     office_fit = office_from_log(events, cal) if office == "log" else None
+    week = week_warning(office_fit, cal) if office_fit is not None else None
     used = calendar
     if office_fit is not None:  # the chosen calendar's days, the log's office time
         used = str(_stash(_office_text(office_fit, calendar, name, events.source)))
@@ -205,7 +206,7 @@ def fit_log(
     }
     hours = office_hours(events, cal)
     warning = hours.pop("warning")
-    warnings = [warning] if warning else []
+    warnings = [w for w in (warning, week) if w]
     if drift_evidence["drift"].startswith("yes") or len(train) < all_train or routed:
         warnings.append(
             Text(

@@ -203,6 +203,28 @@ def office_from_log(events: Events, cal: WorkCalendar) -> dict | None:
     return {**fitted, "rest_days_with_work": rare} if rare else fitted
 
 
+def week_warning(office: dict, cal: WorkCalendar) -> Text | None:
+    """The warning for a fitted working week that differs from the chosen calendar's: the fitted
+    calendar's working days are the ones a limit in working days counts, so a Saturday the office
+    opens (a weekend service) counts as a working day on the fitted scenario while the chosen
+    (legal) calendar rests it. None when the weeks agree."""
+    chosen = {WEEKDAYS[w] for w in cal.spec.weekend}
+    fitted = set(office["weekend"])
+    worked = sorted(chosen - fitted, key=WEEKDAYS.index)
+    closed = sorted(fitted - chosen, key=WEEKDAYS.index)
+    if not worked and not closed:
+        return None
+    return Text(
+        "the office week fitted from the log differs from the week of calendar {calendar} "
+        "({worked} worked, {closed} closed): a limit in working days on the fitted scenario counts "
+        "the fitted week's days, not those of {calendar}; `--office-hours calendar` keeps the "
+        "week and hours of {calendar}",
+        calendar=Verbatim(cal.name),
+        worked=Verbatim(", ".join(worked) or "none"),
+        closed=Verbatim(", ".join(closed) or "none"),
+    )
+
+
 def _hm(m: int) -> str:
     return f"{m // 60:02d}:{m % 60:02d}"  # 24:00 stays 24:00
 
