@@ -26,11 +26,18 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from slasim.calendar.workcalendar import load_calendar
+from slasim.evaluation.fidelity import run_one
 from slasim.fit.build import fit_log
 from slasim.fit.log import read_log
+from slasim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
+SIMULATED_LOGS = 10
+# Simod 5.2.1 at a small budget on this machine (issue 26): fit and 10 simulated logs, seconds
+SIMOD_SECONDS = {"LoanApp_simplified.csv.gz": 17.7}
 LOGS = {  # file: (calendar, legal limit)
     "LoanApp_simplified.csv.gz": ("weekdays", "2wd"),
     "Insurance_Claims_train.csv": ("always", "1wd"),
@@ -41,20 +48,38 @@ LOGS = {  # file: (calendar, legal limit)
 }
 
 
-def timed(path: Path, calendar: str, limit: str) -> dict:
-    """Seconds to read and to fit one log (events, cases)."""
+def timed(path: Path, calendar: str, limit: str, simulate: bool = True) -> dict:
+    """Seconds to read and to fit one log (events, cases), and with `simulate` to simulate 10
+    logs of its held-out cases from the fitted scenario as the field's protocol does (N cases
+    from the split, each run to completion: `evaluation.fidelity.run_one`, one process)."""
     started = time.perf_counter()
     events = read_log(path, load_calendar(calendar))
     read = time.perf_counter()
     fitted = fit_log(events, calendar, limit=limit)
     done = time.perf_counter()
-    return {
+    row = {
         "log": path.name,
         "events": len(events),
         "cases": fitted.evidence["cases"],
         "read_seconds": round(read - started, 3),
         "fit_seconds": round(done - read, 3),
     }
+    if simulate and fitted.evidence["test_cases"]:
+        scenario = Scenario.model_validate(fitted.data)
+        cal = load_calendar(fitted.data["calendar"])
+        first = float(cal.minutes(dt.datetime.fromisoformat(fitted.evidence["split"])))
+        # the held-out cases' span in working days, and 20 more (as `first_n` runs them)
+        span = cal.business_to_day_position(
+            cal.to_business_array(np.array([first, events.end.max()]))
+        )
+        days = int(np.ceil(span[1] - span[0])) + 20
+        n = fitted.evidence["test_cases"]
+        payload = (scenario.model_dump_json(by_alias=True), str(path), n, first, days)
+        for replication in range(SIMULATED_LOGS):
+            run_one(payload, replication, 1)
+        row["simulated_cases"] = fitted.evidence["test_cases"]
+        row["simulate_seconds"] = round(time.perf_counter() - done, 3)
+    return row
 
 
 def measure(folder: Path) -> list[dict]:
@@ -97,7 +122,7 @@ def write_100k(folder: Path, path: Path) -> Path:
 def fit_100k(folder: Path) -> dict:
     """Seconds to read and fit ~100k events: LoanApp's cases repeated in 28 later weeks."""
     with tempfile.TemporaryDirectory() as tmp:
-        return timed(write_100k(folder, Path(tmp) / "big.csv"), "weekdays", "2wd")
+        return timed(write_100k(folder, Path(tmp) / "big.csv"), "weekdays", "2wd", simulate=False)
 
 
 # One timing in a fresh process, of the code found first on PYTHONPATH (read_log and fit_log
@@ -220,10 +245,20 @@ def main() -> None:
         print(json.dumps(result, indent=2))
         return
     for row in [*result["logs"], result["fit_100k"]]:
-        print(
+        line = (
             f"{row['log']}: {row['events']:,} events, {row['cases']:,} cases: read "
             f"{row['read_seconds']:.2f} s, fit {row['fit_seconds']:.2f} s"
         )
+        if "simulate_seconds" in row:
+            whole = row["read_seconds"] + row["fit_seconds"] + row["simulate_seconds"]
+            line += (
+                f", {SIMULATED_LOGS} simulated logs of its {row['simulated_cases']} held-out cases "
+                f"{row['simulate_seconds']:.2f} s: {whole:.2f} s in all"
+            )
+            if row["log"] in SIMOD_SECONDS:
+                simod = SIMOD_SECONDS[row["log"]]
+                line += f" = 1/{simod / whole:.0f} of Simod's {simod} s (target <= 1/20)"
+        print(line)
     big = result["fit_100k"]
     total = big["read_seconds"] + big["fit_seconds"]
     print(f"read and fit of {big['events']:,} events: {total:.2f} s (target < 10 s on one core)")
