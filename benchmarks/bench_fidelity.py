@@ -173,6 +173,8 @@ def cut_lines(row: dict, tools: dict, names: list[str]) -> list[str]:
     if not after.get("cut"):
         return []
     cut = {k: row["measures"][k]["cut"] for k in FIELD}
+    if any(v is None for c in cut.values() for v in c.values()):  # a side with every log empty
+        return [f"Cut at the test log's last instant: a side has no event before it ({after})", ""]
     return [
         f"Cut at the test log's last instant ({after['test_end']}): {after['share']:.1%} of "
         "slasim's simulated events end after it. Scored on the simulated logs cut there "

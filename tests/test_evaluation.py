@@ -281,3 +281,23 @@ def test_simulated_events_after_a_cut_test_log_s_end_are_flagged_and_scored_cut(
     }
     assert not any("last instant" in str(w) for w in whole["warnings"])
     assert all("cut" not in r for r in whole["measures"].values())
+
+
+def test_simulated_logs_with_nothing_before_the_test_log_s_end_are_not_scored_cut():
+    """Four cases received Mon 14:00 and logged done at 14:01: the model's take 600 office
+    minutes and all end on Tuesday, after the test log's last instant. Every cut log is empty:
+    nothing to score cut (no crash), the share after the end 100 %."""
+    data = copy.deepcopy(HAND_WORKED)
+    data["departments"]["desk"]["staff"] = 4
+    scenario = Scenario.model_validate(data)
+    rows = [(f"r{k}", "Handle", "2025-03-10 14:00", "2025-03-10 14:01") for k in range(4)]
+    test = Frame(log(rows), aware=False, source="hand.csv")
+    result = first_n(scenario, test, None, names={"handle": "Handle"}, replications=2, seed=1)
+    assert result["after_end"]["share"] == 1.0 and result["after_end"]["cut"]
+    assert result["measures"]["cycle_time"]["cut"] == {"model": None, "bootstrap": None}
+    # `fit --search` scores candidates without the cut (cut_at_end=False)
+    quick = first_n(
+        scenario, test, None, names={"handle": "Handle"}, replications=2, seed=1, cut_at_end=False
+    )
+    assert not quick["after_end"]["cut"]
+    assert all("cut" not in r for r in quick["measures"].values())

@@ -195,3 +195,41 @@ def test_a_weekdays_own_hours_come_from_its_ordinary_dates_not_make_up_days():
     office = office_from_log(events, cal)
     assert office["weekend"] == ["sun"]
     assert office["weekdays"] == {"sat": [["09:00", "12:00"]]}
+
+
+def test_a_parent_s_weekday_hours_give_way_to_the_fitted_default(tmp_path):
+    """The Saturday log above fitted over a calendar whose Friday closes at 12:00: the log's
+    Fridays run 08:00-18:00 like the other days, so the fitted calendar (a child, which keeps a
+    parent's weekday hours unless it names the weekday) names Friday with the fitted default."""
+    lines, k = ["case,activity,start,end"], 0
+    for week in range(20):
+        for day in range(6):
+            first, last = (9, 12) if day == 5 else (8, 18)
+            date = dt.datetime(2024, 1, 1) + dt.timedelta(weeks=week, days=day)
+            for j in range(2 * (last - first)):
+                t = date + dt.timedelta(hours=first, minutes=30 * j)
+                lines.append(f"c{k},a,{t.isoformat()},{(t + dt.timedelta(minutes=20)).isoformat()}")
+                k += 1
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    parent = tmp_path / "short-friday.toml"
+    parent.write_text(
+        'name = "short-friday"\nextends = "always"\n[office_hours]\n'
+        'default = [["08:00", "18:00"]]\nweekdays = {fri = [["08:00", "12:00"]]}\n',
+        encoding="utf-8",
+    )
+    cal = load_calendar(parent)
+    office = office_from_log(read_log(path, cal), cal)
+    assert office["weekdays"] == {"sat": [["09:00", "12:00"]]}
+    fitted = tmp_path / "x-office.toml"
+    fitted.write_text(calendar_text("x-office", str(parent), office, "log.csv"), encoding="utf-8")
+    spec = tomllib.loads(fitted.read_text(encoding="utf-8"))
+    assert spec["office_hours"]["weekdays"] == {
+        "fri": [["08:00", "18:00"]],
+        "sat": [["09:00", "12:00"]],
+    }
+    child = load_calendar(fitted)
+    assert child.office_hours_on(dt.date(2024, 1, 5)) == [("08:00", "18:00")]  # a Friday
+    assert child.office_hours_on(dt.date(2024, 1, 6)) == [("09:00", "12:00")]
+    # without the fix the Friday kept the parent's morning
+    assert cal.office_hours_on(dt.date(2024, 1, 5)) == [("08:00", "12:00")]

@@ -35,6 +35,9 @@ Then again once a block route's evidence said the share of cases doing at least 
 activities, in the log and on the route (`any_activity`; issue 26, BPIC 2012 W, where independent
 branch points leave 13.8 % of the simulated cases empty): only that key was added, 1.0 and 1.0 in
 every service of these logs; the scenarios unchanged.
+Then again once fit warned of an office week fitted unlike the chosen calendar's (a limit in
+working days counts the fitted week's days): the three generated logs, worked on weekends over
+`weekdays`, gained that warning; the scenarios unchanged.
 """
 
 from __future__ import annotations

@@ -458,7 +458,14 @@ def gauge_scores(
 
     scenario = validate(Scenario, data, "fit --search")
     result = first_n(
-        scenario, validation, None, names=names, replications=replications, seed=seed, floor=floor
+        scenario,
+        validation,
+        None,
+        names=names,
+        replications=replications,
+        seed=seed,
+        floor=floor,
+        cut_at_end=False,
     )
     return {
         measure: {

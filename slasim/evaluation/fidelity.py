@@ -101,12 +101,14 @@ def first_n(
     progress: Callable[[int], None] | None = None,
     keep_logs: bool = False,
     floor: bool = True,
+    cut_at_end: bool = True,
 ) -> dict:
     """The comparison of `scenario` with the `test` log on the field's protocol (module docstring).
     `names` maps the scenario's step names to the log's activities (steps without one, delays
     and waits, are not activities); `train` (a frame) gives the baselines, None leaves them out;
     `floor=False` leaves the floor out (None; a caller scoring many scenarios on the same test log,
-    seed and replications gets the same floor each time, and scores it once)."""
+    seed and replications gets the same floor each time, and scores it once); `cut_at_end=False`
+    leaves out the scores of simulated logs cut at the test log's last instant (`after_end`)."""
     plan = compile_plan(scenario, source)
     cal = plan.calendar
     real = test.events
@@ -156,10 +158,11 @@ def first_n(
     end = real["end_time"].max()
     after = float(np.mean([(log["end_time"] > end).mean() for log in logs if len(log)]))
     cut = {}
-    if after >= CUT_SHARE:  # the test log taken with cases open: also scored cut at its end
+    if cut_at_end and after >= CUT_SHARE:  # the test log taken with cases open: scored cut too
+        kept = lambda frames: [f for f in (x[x["end_time"] <= end] for x in frames) if len(f)]  # noqa: E731
         cut = {
-            "model": [measures.score(real, log[log["end_time"] <= end]) for log in logs],
-            "bootstrap": [measures.score(real, log[log["end_time"] <= end]) for log in boot_logs],
+            "model": [measures.score(real, log) for log in kept(logs)],
+            "bootstrap": [measures.score(real, log) for log in kept(boot_logs)],
         }
     units = {k: u for k, (_, u) in measures.FIELD.items()} | {k: u for k, (_, u) in own.OWN.items()}
     rows = {}

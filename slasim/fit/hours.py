@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from slasim.calendar.units import MINUTES_PER_DAY, day_to_date
-from slasim.calendar.workcalendar import WorkCalendar
+from slasim.calendar.workcalendar import WorkCalendar, load_calendar
 from slasim.fit.log import Events
 from slasim.io.i18n import Text
 from slasim.scenario.names import Verbatim
@@ -220,8 +220,8 @@ def week_warning(office: dict, cal: WorkCalendar) -> Text | None:
         "the fitted week's days, not those of {calendar}; `--office-hours calendar` keeps the "
         "week and hours of {calendar}",
         calendar=Verbatim(cal.name),
-        worked=Verbatim(", ".join(worked) or "none"),
-        closed=Verbatim(", ".join(closed) or "none"),
+        worked=Verbatim(", ".join(worked)) if worked else Text("none"),
+        closed=Verbatim(", ".join(closed)) if closed else Text("none"),
     )
 
 
@@ -305,9 +305,17 @@ def _rare_days(instants, days, weekend, seen, worked, default, rest) -> dict:
 
 def calendar_text(name: str, extends: str, office: dict, source: str) -> str:
     """A calendar file with the fitted office time over the calendar it `extends` (a parent's
-    dated office-hour periods are overridden all year)."""
+    dated office-hour periods are overridden all year). A child keeps the hours its parent gives
+    a weekday of its own unless it names that weekday: with weekday hours fitted, each working
+    weekday the parent gives hours and the fit does not is written with the fitted default."""
     quote = json.dumps  # a TOML basic string
     hours = ", ".join(f"[{quote(a)}, {quote(b)}]" for a, b in office["hours"])
+    weekdays = dict(office.get("weekdays") or {})
+    if weekdays:
+        for day in (WEEKDAYS[w] for w, _ in load_calendar(extends).spec.weekday_hours):
+            if day not in weekdays and day not in office["weekend"]:
+                weekdays[day] = office["hours"]
+        weekdays = {d: weekdays[d] for d in WEEKDAYS if d in weekdays}
     return "\n".join(
         [
             f"# Office time fitted by `slasim fit` from {source}: {office['note']}.",
@@ -321,7 +329,7 @@ def calendar_text(name: str, extends: str, office: dict, source: str) -> str:
             f"default = [{hours}]",
             *(  # fitted by weekday only over a calendar without dated periods: none to override
                 [f"weekdays = {{{days}}}"]
-                if (days := _weekday_table(office.get("weekdays")))
+                if (days := _weekday_table(weekdays))
                 else [f'periods = [{{from = "01-01", to = "12-31", hours = [{hours}]}}]']
             ),
             "",

@@ -106,6 +106,7 @@ def shown(upload_name: str) -> None:
     if kept["verdict"] is None:
         st.info(_("The fidelity check needs the fit extra: pip install 'slasim[fit]'"))
     else:
+        widgets.warnings(kept["verdict"].get("warnings") or [])
         st.code(fidelity_report(kept["verdict"]), language=None)
     fit_args, reps, seed = kept["args"]
     scenario = f"{data['name']}.yaml"
