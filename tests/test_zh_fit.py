@@ -127,8 +127,9 @@ def test_few_test_cases_are_warned_in_chinese(cli, tmp_path):
     assert cli("fit", LOG, "--train-share", "0.9", "--out", scenario).returncode == 0
     code, out, err = cli("--lang", "zh", "fidelity", scenario, LOG, "--reps", "2", "-w", "1")
     assert code == 0, err
-    assert err.strip().endswith(
-        "测试办件只有 15 件（不足 30 件）：在此样本量下，各项距离主要反映抽样噪声，结论仅供参考"
+    assert (
+        "警告：测试办件只有 15 件（不足 30 件）：在此样本量下，各项距离主要反映抽样噪声，结论仅供参考"
+        in err.splitlines()
     )
     assert "（N = 15 件测试办件）" in out.splitlines()[-1]
     assert english_left(out) == [] and english_left(err) == []
