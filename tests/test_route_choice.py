@@ -147,10 +147,12 @@ def test_a_known_rework_loop_comes_back_from_its_simulated_log(tmp_path):
     Scenario.model_validate(fitted.data)
 
 
-def test_a_branch_sits_where_most_of_its_cases_take_it():
-    # steps s1 (position 0.0) and s2 (0.6) in all 10 cases; alternatives e (1 case, position 0.1)
-    # and l (5 other cases, 0.9) exclude each other: one branch. At its lowest activity (0.1) it
-    # went before s2; weighted by the alternatives' cases, (1 × 0.1 + 5 × 0.9) / 6 = 0.767: after.
+def test_alternatives_on_either_side_of_a_step_are_branches_in_their_places():
+    # steps s1 (position 0.0) and s2 (0.6) in all 10 cases; e (1 case, position 0.1) and l (5
+    # other cases, 0.9) exclude each other, but s2 lies between them: one branch would take one of
+    # them out of its place (at its lowest activity, 0.1, l came before s2; weighted by the
+    # alternatives' cases, 0.767, e after it). Each is a branch where its cases do it; that a case
+    # does both is the cost (0.1 x 0.5 of the cases).
     import numpy as np
 
     from slasim.fit.discover import Stats, discover
@@ -167,4 +169,4 @@ def test_a_branch_sits_where_most_of_its_cases_take_it():
         at = np.arange(len(members))  # spans apart in time: no parallel group
         stats.spans[act] = (at, np.full(len(at), 10.0 * where), np.full(len(at), 10.0 * where + 1))
     route = discover(cases, ["s1", "s2", "e", "l"], stats)
-    assert route == ["s1", "s2", ("branch", [(0.5, ["l"]), (0.1, ["e"])])]
+    assert route == ["s1", ("branch", [(0.1, ["e"])]), "s2", ("branch", [(0.5, ["l"])])]
