@@ -165,7 +165,7 @@ def test_a_markov_loop_log_gets_the_markov_route(loop):
     kinds = {next(iter(step["work"])) for step in item["markov"]["steps"]}
     assert ("empirical" in kinds) == (chosen["options"]["durations"] == "empirical")
     # each margin is the 95 % t margin of the paired differences from the chosen candidate's
-    # replications: t(0.975, 2) = 4.302653 (a t table) × their sample sd / √3
+    # replications: t(0.975, 4) = 2.776445 (a t table) × their sample sd / √5
     best = rows[searched["chosen"]]
     for row in rows:
         if row["margin"] is None:
@@ -173,7 +173,7 @@ def test_a_markov_loop_log_gets_the_markov_route(loop):
             continue
         for m, edge in row["margin"].items():
             d = [x - y for x, y in zip(row["values"][m], best["values"][m])]
-            assert edge == pytest.approx(4.302653 * statistics.stdev(d) / 3**0.5, rel=1e-6)
+            assert edge == pytest.approx(2.776445 * statistics.stdev(d) / 5**0.5, rel=1e-6)
     # the validation part is what the field's split leaves of the fitted cases, and at least 30
     assert searched["validation_cases"] >= 30
     assert searched["fitting_cases"] + searched["validation_cases"] < searched["training_cases"]
