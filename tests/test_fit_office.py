@@ -130,3 +130,42 @@ def test_known_saturday_hours_are_fitted_back(tmp_path):
     cal = load_calendar(fitted.data["calendar"])
     assert cal.office_hours_on(dt.date(2024, 1, 13)) == [("07:00", "10:00")]
     assert cal.office_hours_on(dt.date(2024, 2, 4)) == [("07:00", "15:00")]  # make-up Sunday
+
+
+def test_a_fitted_calendar_over_a_relative_parent_is_written_into_another_folder(tmp_path):
+    """`fit --calendar parent.toml --out out/x.yaml`: the fitted calendar names the parent from
+    `out/` (../parent.toml) and reads the parent's weekday hours from there, not from the working
+    folder. The known centre (Monday to Saturday 07:00-15:00, Saturday 07:00-10:00) over a parent
+    whose Friday closes at 12:00: the log's Fridays run to 15:00, and the fitted file says so."""
+    import shutil
+
+    calendar = tmp_path / "known-office.toml"
+    calendar.write_text(
+        OFFICE.replace(
+            'periods = [{from = "01-01", to = "12-31", hours = [["07:00", "15:00"]]}]',
+            'weekdays = {sat = [["07:00", "10:00"]]}',
+        ),
+        encoding="utf-8",
+    )
+    known = copy.deepcopy(KNOWN)
+    known["calendar"] = str(calendar)
+    log = tmp_path / "events.csv"
+    run_scenario(Scenario.model_validate(known), replications=1, event_log=log, workers=1)
+    work = tmp_path / "work"
+    (work / "out").mkdir(parents=True)
+    shutil.copy(log, work / "events.csv")
+    (work / "parent.toml").write_text(
+        'name = "parent"\nextends = "cn"\nweekend = ["sun"]\n[office_hours]\n'
+        'default = [["07:00", "15:00"]]\nweekdays = {fri = [["07:00", "12:00"]]}\n',
+        encoding="utf-8",
+    )
+    code, _, err = slasim(
+        "fit", "events.csv", "-c", "parent.toml", "--limit", "10wd", "--out", "out/x.yaml", cwd=work
+    )
+    assert code == 0, err
+    spec = tomllib.loads((work / "out" / "x-office.toml").read_text(encoding="utf-8"))
+    assert spec["extends"] == "../parent.toml"
+    assert spec["office_hours"]["weekdays"]["fri"] == [["07:00", "15:00"]]
+    assert spec["office_hours"]["weekdays"]["sat"] == [["07:00", "10:00"]]
+    fitted = load_calendar(work / "out" / "x-office.toml")
+    assert fitted.office_hours_on(dt.date(2024, 1, 12)) == [("07:00", "15:00")]  # a Friday

@@ -166,7 +166,7 @@ def fit(
                 "Choose --route, --recent and --roster (in place of the values given), and "
                 "fitted families or each sample's own quantiles for durations, by the "
                 "fidelity gauge: each choice fitted on the earlier four fifths of the fitted "
-                "cases' events (by end) and simulated on the rest (3 replications); the lowest "
+                "cases' events (by end) and simulated on the rest (5 replications); the lowest "
                 "mean rank over the measures wins, a tie going to fewer changes to the defaults."
             ),
         ),
@@ -300,6 +300,7 @@ def fit(
             calendar_reference(calendar, out),
             fitted.office,
             log.name,
+            base=out.parent,
         )
         fitted.data["calendar"] = office_file.name
     text = scenario_yaml(fitted.data, fitted.comments, header)

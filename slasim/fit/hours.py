@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 
+from slasim.calendar.files import find_calendar
 from slasim.calendar.units import MINUTES_PER_DAY, day_to_date
 from slasim.calendar.workcalendar import WorkCalendar, load_calendar
 from slasim.fit.log import Events
@@ -303,16 +305,20 @@ def _rare_days(instants, days, weekend, seen, worked, default, rest) -> dict:
     return out
 
 
-def calendar_text(name: str, extends: str, office: dict, source: str) -> str:
+def calendar_text(
+    name: str, extends: str, office: dict, source: str, base: Path | None = None
+) -> str:
     """A calendar file with the fitted office time over the calendar it `extends` (a parent's
     dated office-hour periods are overridden all year). A child keeps the hours its parent gives
     a weekday of its own unless it names that weekday: with weekday hours fitted, each working
-    weekday the parent gives hours and the fit does not is written with the fitted default."""
+    weekday the parent gives hours and the fit does not is written with the fitted default.
+    `base`: the folder the file will be written to, which a relative `extends` is read from."""
     quote = json.dumps  # a TOML basic string
     hours = ", ".join(f"[{quote(a)}, {quote(b)}]" for a, b in office["hours"])
     weekdays = dict(office.get("weekdays") or {})
     if weekdays:
-        for day in (WEEKDAYS[w] for w, _ in load_calendar(extends).spec.weekday_hours):
+        parent = load_calendar(find_calendar(extends, base))
+        for day in (WEEKDAYS[w] for w, _ in parent.spec.weekday_hours):
             if day not in weekdays and day not in office["weekend"]:
                 weekdays[day] = office["hours"]
         weekdays = {d: weekdays[d] for d in WEEKDAYS if d in weekdays}
