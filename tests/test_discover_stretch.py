@@ -40,3 +40,24 @@ def test_an_optional_early_activity_keeps_the_later_ones_out_of_its_group():
         "b",
         ("branch", [(0.6, ["c"]), (0.4, ["d"])]),
     ]
+
+
+def test_a_branch_tied_with_a_step_stays_after_it():
+    # s1 (position 0) and s2 (1/3) in all 100 cases; x, optional in 25, at exactly 1/3: after s2
+    # by its stretch (a tie goes after the step). Its branch's case-weighted position,
+    # 25 x (1/3) / 25 = 0.33333333333333326, rounds just below s2's: sorted by position alone it
+    # came before s2
+    from slasim.fit.discover import Stats
+
+    cases = {f"c{k}" for k in range(100)}
+    stats = Stats()
+    for act, where, members in [
+        ("s1", 0.0, cases),
+        ("s2", 1 / 3, cases),
+        ("x", 1 / 3, {f"c{k}" for k in range(25)}),
+    ]:
+        stats.cases[act], stats.position[act] = set(members), where
+        at = np.arange(len(members))
+        stats.spans[act] = (at, np.full(len(at), 10.0 * where), np.full(len(at), 10.0 * where + 1))
+    assert 25 * (1 / 3) / 25 < 1 / 3
+    assert discover(cases, ["s1", "s2", "x"], stats) == ["s1", "s2", ("branch", [(0.25, ["x"])])]

@@ -150,7 +150,10 @@ def discover(cases: set[str], activities: list[str], stats: Stats) -> list:
             blocks.append([group])
         else:
             target.append(group)
-    items: list[tuple[float, object]] = [(stats.position[s], s) for s in steps]
+    # each step at its place among the steps, each branch in its stretch between two of them: a
+    # branch's case-weighted position can round just below a step it ties with
+    place = {s: 2 * k + 1 for k, s in enumerate(sorted(steps, key=lambda s: stats.position[s]))}
+    items: list[tuple[int, float, object]] = [(place[s], stats.position[s], s) for s in steps]
     for block in blocks:
         branches = []
         for group_cases, acts in block:
@@ -162,9 +165,9 @@ def discover(cases: set[str], activities: list[str], stats: Stats) -> list:
             where = sum(len(c) * min(stats.position[a] for a in acts) for c, acts in block) / sum(
                 len(c) for c, _ in block
             )
-            items.append((where, ("branch", branches)))
-    items.sort(key=lambda item: item[0])
-    return _parallel([item for _, item in items], stats)
+            items.append((2 * stretch[block[0][1][0]], where, ("branch", branches)))
+    items.sort(key=lambda item: item[:2])
+    return _parallel([item for *_, item in items], stats)
 
 
 def _overlaps(a: str, b: str, stats: Stats) -> bool:
