@@ -30,6 +30,22 @@ def week_log(path, sundays: tuple[int, ...], per_sunday: int = 1, weeks: int = 2
     return path
 
 
+def saturday_log(path):
+    """20 weeks from Monday 2024-01-01: Monday to Friday one 20-minute event every half hour
+    08:00-17:30 (ends by 17:50), Saturday 09:00-11:30 (ends by 11:50); Sundays off."""
+    lines, k = ["case,activity,start,end"], 0
+    for week in range(20):
+        for day in range(6):
+            first, last = (9, 12) if day == 5 else (8, 18)
+            date = dt.datetime(2024, 1, 1) + dt.timedelta(weeks=week, days=day)
+            for j in range(2 * (last - first)):
+                t = date + dt.timedelta(hours=first, minutes=30 * j)
+                lines.append(f"c{k},a,{t.isoformat()},{(t + dt.timedelta(minutes=20)).isoformat()}")
+                k += 1
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def test_a_weekday_with_rare_work_is_a_short_working_day_and_says_how_rare(tmp_path):
     path = week_log(tmp_path / "log.csv", sundays=(5, 20))
     office = office_from_log(read_log(path, load_calendar("always")), load_calendar("always"))
@@ -111,19 +127,8 @@ def test_sundays_worked_as_whole_days_stay_rest_days(tmp_path):
 
 
 def test_a_saturday_with_shorter_hours_gets_its_own(tmp_path):
-    """20 weeks: Monday to Friday one 20-minute event every half hour 08:00-17:30 (ends by
-    17:50), Saturday 09:00-11:30 (ends by 11:50); Sundays off."""
-    lines, k = ["case,activity,start,end"], 0
-    for week in range(20):
-        for day in range(6):
-            first, last = (9, 12) if day == 5 else (8, 18)
-            date = dt.datetime(2024, 1, 1) + dt.timedelta(weeks=week, days=day)
-            for j in range(2 * (last - first)):
-                t = date + dt.timedelta(hours=first, minutes=30 * j)
-                lines.append(f"c{k},a,{t.isoformat()},{(t + dt.timedelta(minutes=20)).isoformat()}")
-                k += 1
-    path = tmp_path / "log.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    """The Saturday log (`saturday_log`): Saturday's hours are 3 of the other days' 10."""
+    path = saturday_log(tmp_path / "log.csv")
     office = office_from_log(read_log(path, load_calendar("always")), load_calendar("always"))
     # Monday to Friday: 20 x 2 instants a day in 08:00-18:00 (the 98 % run of half hours of all
     # instants); Saturday's 6 x 2 a day all fall 09:00-12:00: three hours shorter, its own
@@ -201,17 +206,7 @@ def test_a_parent_s_weekday_hours_give_way_to_the_fitted_default(tmp_path):
     """The Saturday log above fitted over a calendar whose Friday closes at 12:00: the log's
     Fridays run 08:00-18:00 like the other days, so the fitted calendar (a child, which keeps a
     parent's weekday hours unless it names the weekday) names Friday with the fitted default."""
-    lines, k = ["case,activity,start,end"], 0
-    for week in range(20):
-        for day in range(6):
-            first, last = (9, 12) if day == 5 else (8, 18)
-            date = dt.datetime(2024, 1, 1) + dt.timedelta(weeks=week, days=day)
-            for j in range(2 * (last - first)):
-                t = date + dt.timedelta(hours=first, minutes=30 * j)
-                lines.append(f"c{k},a,{t.isoformat()},{(t + dt.timedelta(minutes=20)).isoformat()}")
-                k += 1
-    path = tmp_path / "log.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path = saturday_log(tmp_path / "log.csv")
     parent = tmp_path / "short-friday.toml"
     parent.write_text(
         'name = "short-friday"\nextends = "always"\n[office_hours]\n'

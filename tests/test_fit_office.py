@@ -30,9 +30,16 @@ periods = [{from = "01-01", to = "12-31", hours = [["07:00", "15:00"]]}]
 """
 
 
-def simulate(tmp_path):
+# The same with Saturday open 07:00-10:00 only (3 of the day's 8 hours).
+SATURDAY_OFFICE = OFFICE.replace(
+    'periods = [{from = "01-01", to = "12-31", hours = [["07:00", "15:00"]]}]',
+    'weekdays = {sat = [["07:00", "10:00"]]}',
+)
+
+
+def simulate(tmp_path, office: str = OFFICE):
     calendar = tmp_path / "known-office.toml"
-    calendar.write_text(OFFICE, encoding="utf-8")
+    calendar.write_text(office, encoding="utf-8")
     known = copy.deepcopy(KNOWN)
     known["calendar"] = str(calendar)
     path = tmp_path / "events.csv"
@@ -111,18 +118,7 @@ def test_a_log_of_a_few_days_keeps_the_calendars_week(tmp_path):
 def test_known_saturday_hours_are_fitted_back(tmp_path):
     """The known centre with Saturday open 07:00-10:00 only (3 of the day's 8 hours): the fitted
     calendar gives Saturday those hours back, the other days 07:00-15:00."""
-    calendar = tmp_path / "known-office.toml"
-    calendar.write_text(
-        OFFICE.replace(
-            'periods = [{from = "01-01", to = "12-31", hours = [["07:00", "15:00"]]}]',
-            'weekdays = {sat = [["07:00", "10:00"]]}',
-        ),
-        encoding="utf-8",
-    )
-    known = copy.deepcopy(KNOWN)
-    known["calendar"] = str(calendar)
-    path = tmp_path / "events.csv"
-    run_scenario(Scenario.model_validate(known), replications=1, event_log=path, workers=1)
+    path = simulate(tmp_path, SATURDAY_OFFICE)
     fitted = fit_log(read_log(path, load_calendar("cn")), "cn", limit="10wd")
     assert fitted.office["hours"] == [["07:00", "15:00"]]
     assert fitted.office["weekend"] == ["sun"]
@@ -139,18 +135,7 @@ def test_a_fitted_calendar_over_a_relative_parent_is_written_into_another_folder
     whose Friday closes at 12:00: the log's Fridays run to 15:00, and the fitted file says so."""
     import shutil
 
-    calendar = tmp_path / "known-office.toml"
-    calendar.write_text(
-        OFFICE.replace(
-            'periods = [{from = "01-01", to = "12-31", hours = [["07:00", "15:00"]]}]',
-            'weekdays = {sat = [["07:00", "10:00"]]}',
-        ),
-        encoding="utf-8",
-    )
-    known = copy.deepcopy(KNOWN)
-    known["calendar"] = str(calendar)
-    log = tmp_path / "events.csv"
-    run_scenario(Scenario.model_validate(known), replications=1, event_log=log, workers=1)
+    log = simulate(tmp_path, SATURDAY_OFFICE)
     work = tmp_path / "work"
     (work / "out").mkdir(parents=True)
     shutil.copy(log, work / "events.csv")
