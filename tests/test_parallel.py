@@ -56,25 +56,34 @@ def test_a_dask_cluster_gives_the_in_process_result(scenario, serial, cluster):
 
 
 def test_a_worker_killed_mid_run_loses_and_doubles_nothing(cluster):
-    # On SimPy, ~0.4 s a replication: the kill lands mid-run.
+    # The kill waits until the victim holds a replication (SimPy: a tenth of a second or more
+    # each), so it lands mid-run however fast the machine is.
     longer = load_scenario("district-centre", ["engine=simpy"])
     expected = run_scenario(longer, replications=8, workers=1)
     with distributed.Client(cluster) as client:
-        victim = sorted(client.run(os.getpid).values())[0]
+        address, victim = sorted(client.run(os.getpid).items())[0]
+        held_at_kill = []
         killed_at = []
 
-        def kill_soon():
-            time.sleep(0.8)
-            os.kill(victim, signal.SIGKILL)
-            killed_at.append(time.monotonic())
+        def kill_when_working():
+            give_up = time.monotonic() + 120
+            while time.monotonic() < give_up:
+                held = client.processing([address]).get(address, ())
+                held = [key for key in held if "replication_task" in str(key)]
+                if held:
+                    os.kill(victim, signal.SIGKILL)
+                    killed_at.append(time.monotonic())
+                    held_at_kill.extend(held)
+                    return
+                time.sleep(0.005)
 
-        killer = threading.Thread(target=kill_soon)
+        killer = threading.Thread(target=kill_when_working)
         killer.start()
         result = run_scenario(longer, replications=8, scheduler=cluster.scheduler_address)
         finished_at = time.monotonic()
         killer.join()
         client.wait_for_workers(1)
-    assert killed_at and killed_at[0] < finished_at
+    assert held_at_kill and killed_at[0] < finished_at
     with pytest.raises(ProcessLookupError):
         os.kill(victim, 0)  # that worker process is gone
     assert result["overall"]["arrived"]["n"] == 8
