@@ -189,7 +189,8 @@ def test_waits_of_one_case_equal_the_array_path_to_the_bit(city, t, shift, amoun
 
 @pytest.mark.parametrize("unit", ["d", "wd"])
 @pytest.mark.parametrize(
-    "name", ["cn", "cn-example-city", "nl", "always", "weekdays", "loanapp-example"]
+    "name",
+    ["cn", "cn-example-city", "cn-example-saturday", "nl", "always", "weekdays", "loanapp-example"],
 )
 def test_waits_of_one_case_equal_the_array_path_on_every_shipped_calendar(name, unit):
     """Waits of one case in natural days (answers to supplement notices, their own one-call

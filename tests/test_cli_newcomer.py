@@ -189,5 +189,5 @@ def test_completion_offers_scenarios_only_where_one_is_expected(tmp_path):
 def test_completion_offers_calendars_after_calendar_show():
     offered = complete("calendar", "show", "")
     assert {"cn", "nl", "weekdays", "always"} <= set(offered)
-    assert complete("calendar", "show", "cn-") == ["cn-example-city"]
+    assert complete("calendar", "show", "cn-") == ["cn-example-city", "cn-example-saturday"]
     assert complete("deadline", "2025-01-02", "1wd", "--calendar", "we") == ["weekdays"]

@@ -17,7 +17,15 @@ from slasim.io.errors import SlasimError
 
 from .helpers import slasim as run
 
-CALENDARS = ["cn", "nl", "always", "weekdays", "cn-example-city", "loanapp-example"]
+CALENDARS = [
+    "cn",
+    "nl",
+    "always",
+    "weekdays",
+    "cn-example-city",
+    "cn-example-saturday",
+    "loanapp-example",
+]
 
 
 def scalar(start: str, limit: str, calendar: str, extensions: list[str], strict=False) -> dict:

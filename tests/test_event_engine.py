@@ -174,7 +174,7 @@ def centres(draw):
     return Scenario.model_validate(
         {
             "name": "random-centre",
-            "calendar": draw(st.sampled_from(["cn", "always"])),
+            "calendar": draw(st.sampled_from(["cn", "always", "cn-example-saturday"])),
             "start": str(START),
             "working_days": draw(st.integers(8, 20)),
             "warmup_days": draw(st.integers(0, 3)),
@@ -253,7 +253,7 @@ def tied_centres(draw):
     return Scenario.model_validate(
         {
             "name": "tied-centre",
-            "calendar": draw(st.sampled_from(["cn", "always"])),
+            "calendar": draw(st.sampled_from(["cn", "always", "cn-example-saturday"])),
             "start": str(START),
             "working_days": 10,
             "warmup_days": draw(st.sampled_from([0, 2])),

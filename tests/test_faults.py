@@ -458,7 +458,7 @@ def test_an_output_folder_that_cannot_be_written_is_refused_before_running(tmp_p
 
 @settings(max_examples=200, deadline=None)
 @given(
-    calendar=st.sampled_from(["cn", "always", "weekdays", "nl"]),
+    calendar=st.sampled_from(["cn", "always", "weekdays", "nl", "cn-example-saturday"]),
     unit=st.sampled_from(["wd", "d", "h", "min"]),
     position=st.floats(0.0, 1.0),
     amounts=st.lists(

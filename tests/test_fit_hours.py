@@ -10,7 +10,7 @@ import datetime as dt
 import tomllib
 
 from slasim.calendar.workcalendar import load_calendar
-from slasim.fit.hours import calendar_text, office_from_log
+from slasim.fit.hours import calendar_text, office_from_log, week_warning
 from slasim.fit.log import read_log
 
 
@@ -81,17 +81,55 @@ def test_a_weekday_with_rare_work_is_a_short_working_day_and_says_how_rare(tmp_p
     assert "periods" not in spec["office_hours"]  # it would override the weekday hours
 
 
-def test_a_day_the_chosen_calendar_rests_is_never_a_rare_working_day(tmp_path):
+def test_a_day_the_chosen_calendar_rests_is_never_a_working_day(tmp_path):
     # the same log on `weekdays` (Saturday and Sunday rest, as on a Chinese calendar): Saturday,
-    # worked every week, is a working weekday of the fitted office; Sunday's work on 2 of 20 dates
-    # (overtime) does not make it one, since a legal limit in working days would count it whole
+    # worked every week, is a rest day the office opens (office time no limit counts), with the
+    # hours its 20 x 4 events of 10:00-11:50 fall in; Sunday's work on 2 of 20 dates (overtime)
+    # does not open it, nor make it a rare working day (a legal limit would count it whole)
     path = week_log(tmp_path / "log.csv", sundays=(5, 20))
     cal = load_calendar("weekdays")
     office = office_from_log(read_log(path, cal), cal)
-    assert office["weekend"] == ["sun"]
+    assert office["weekend"] == ["sat", "sun"]
+    assert office["rest_days"] == {"sat": [["10:00", "12:00"]]}
+    assert office["by_rest_day"]["sat"] == {
+        "instants": 160,
+        "dates": 20,
+        "dates_with_events": 20,
+        "hours": "10:00–12:00",
+    }
     assert "rare_working_days" not in office
-    assert office["rest_days_with_work"]["sun"]["dates_with_events"] == 2
+    assert office["rest_days_with_work"] == {
+        "sun": {"dates": 20, "dates_with_events": 2, "share_of_instants": round(4 / 964, 5)}
+    }
     assert "sun" not in office.get("weekdays", {})
+    assert "sat: a rest day the office opens (events on 20 of its 20 dates" in office["note"]
+    assert week_warning(office, cal) is None  # the week's working days are the calendar's
+    spec = tomllib.loads(calendar_text("x-office", "weekdays", office, "log.csv"))
+    assert spec["weekend"] == ["sat", "sun"]
+    assert spec["office_hours"]["rest_days"] == {"sat": [["10:00", "12:00"]]}
+
+
+def test_a_weekday_the_log_never_works_is_rested_and_warned_about(tmp_path):
+    # 20 weeks of events Tuesday to Friday only (4 a day, 10:00-11:50) on `weekdays`: Monday, a
+    # working day of the chosen calendar, has events on none of its dates, so the fitted week
+    # rests it, and a limit in working days on the fitted scenario would skip it: said
+    lines, k = ["case,activity,start,end"], 0
+    for week in range(20):
+        for day in range(1, 5):
+            date = dt.datetime(2024, 1, 1, 10) + dt.timedelta(weeks=week, days=day)
+            for j in range(4):
+                t = date + dt.timedelta(minutes=30 * j)
+                lines.append(f"c{k},a,{t.isoformat()},{(t + dt.timedelta(minutes=20)).isoformat()}")
+                k += 1
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cal = load_calendar("weekdays")
+    office = office_from_log(read_log(path, cal), cal)
+    assert office["weekend"] == ["mon", "sat", "sun"]
+    assert "rest_days" not in office
+    warning = str(week_warning(office, cal))
+    assert warning.startswith("the office week fitted from the log rests mon, which calendar ")
+    assert "weekdays works" in warning
 
 
 def test_work_on_a_single_date_stays_a_rest_day_and_says_how_rare(tmp_path):
@@ -161,11 +199,12 @@ def test_a_log_without_weekend_work_keeps_no_weekend_work(tmp_path):
     assert office["note"].endswith("under 50% of their dates (sun)")
 
 
-def test_a_weekdays_own_hours_come_from_its_ordinary_dates_not_make_up_days():
+def test_a_saturday_service_s_hours_come_from_its_ordinary_dates_not_make_up_days():
     # two years on `cn`: weekdays and 调休 make-up days worked 09:00-12:00 and 13:30-17:30, ordinary
-    # Saturdays 09:00-12:00 only. The make-up Saturdays (worked as weekdays) are 1 in 8 of the
-    # Saturday instants and would stretch Saturday's 98 % run to the afternoon; read from its
-    # ordinary dates, Saturday keeps its morning
+    # Saturdays 09:00-12:00 only. Saturday stays a rest day in law, one the office opens. The
+    # make-up Saturdays (worked as weekdays) are 1 in 8 of the Saturday instants and would
+    # stretch Saturday's 98 % run to the afternoon; read from its ordinary dates, Saturday keeps
+    # its morning
     import numpy as np
 
     from slasim.calendar.units import date_to_day
@@ -198,8 +237,9 @@ def test_a_weekdays_own_hours_come_from_its_ordinary_dates_not_make_up_days():
         np.zeros(len(start), bool),
     )
     office = office_from_log(events, cal)
-    assert office["weekend"] == ["sun"]
-    assert office["weekdays"] == {"sat": [["09:00", "12:00"]]}
+    assert office["weekend"] == ["sat", "sun"]
+    assert office["rest_days"] == {"sat": [["09:00", "12:00"]]}
+    assert "weekdays" not in office
 
 
 def test_a_parent_s_weekday_hours_give_way_to_the_fitted_default(tmp_path):

@@ -53,19 +53,21 @@ def test_known_office_time_is_fitted_back_over_the_chosen_calendar(tmp_path):
     out.parent.mkdir()
     code, _, err = slasim("fit", log, "-c", "weekdays", "--limit", "10wd", "--out", out)
     assert code == 0, err
-    # Saturday, which `weekdays` rests (as a legal calendar does), becomes a working day that a
-    # limit in working days counts: said
-    assert "differs from the week of calendar weekdays (sat worked, none closed)" in err
+    # Saturday, which `weekdays` rests (as a legal calendar does), stays a rest day in law that
+    # the office opens: office time no limit counts (no week to warn about)
+    assert "office week" not in err
     data = yaml.safe_load(out.read_text(encoding="utf-8"))
     assert data["calendar"] == "fitted-office.toml"
     spec = tomllib.loads((out.parent / "fitted-office.toml").read_text(encoding="utf-8"))
-    assert spec["extends"] == "weekdays" and spec["weekend"] == ["sun"]
+    assert spec["extends"] == "weekdays" and spec["weekend"] == ["sat", "sun"]
     assert spec["office_hours"]["default"] == [["07:00", "15:00"]]
-    # the fitted calendar keeps the chosen one's days and takes the log's hours and week
+    assert spec["office_hours"]["rest_days"] == {"sat": [["07:00", "15:00"]]}
+    # the fitted calendar keeps the chosen one's working days and takes the log's office time
     cal = load_calendar(out.parent / "fitted-office.toml")
     saturday = dt.date(2024, 1, 13)
-    assert cal.is_working_day(saturday) and cal.office_hours_on(saturday) == [("07:00", "15:00")]
-    assert not cal.is_working_day(dt.date(2024, 1, 14))
+    assert not cal.is_working_day(saturday)
+    assert cal.office_hours_on(saturday) == [("07:00", "15:00")]
+    assert cal.office_hours_on(dt.date(2024, 1, 14)) == []
     # and the scenario runs from another folder, its calendar found beside it
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -76,7 +78,12 @@ def test_known_office_time_is_fitted_back_over_the_chosen_calendar(tmp_path):
 def test_holidays_and_make_up_days_stay_the_chosen_calendars(tmp_path):
     events = read_log(simulate(tmp_path), load_calendar("cn"))
     fitted = fit_log(events, "cn", limit="10wd")
-    assert fitted.office == {**fitted.office, "hours": [["07:00", "15:00"]], "weekend": ["sun"]}
+    assert fitted.office == {
+        **fitted.office,
+        "hours": [["07:00", "15:00"]],
+        "weekend": ["sat", "sun"],  # cn's: the Saturday service is office time, not a working day
+        "rest_days": {"sat": [["07:00", "15:00"]]},
+    }
     cal = load_calendar(fitted.data["calendar"])
     assert not cal.is_working_day(dt.date(2024, 2, 12))  # Spring Festival, a Monday
     assert cal.is_working_day(dt.date(2024, 2, 4))  # its make-up Sunday
@@ -117,14 +124,17 @@ def test_a_log_of_a_few_days_keeps_the_calendars_week(tmp_path):
 
 def test_known_saturday_hours_are_fitted_back(tmp_path):
     """The known centre with Saturday open 07:00-10:00 only (3 of the day's 8 hours): the fitted
-    calendar gives Saturday those hours back, the other days 07:00-15:00."""
+    calendar gives Saturday those hours back (a rest day of `cn` the office opens), the other
+    days 07:00-15:00."""
     path = simulate(tmp_path, SATURDAY_OFFICE)
     fitted = fit_log(read_log(path, load_calendar("cn")), "cn", limit="10wd")
     assert fitted.office["hours"] == [["07:00", "15:00"]]
-    assert fitted.office["weekend"] == ["sun"]
-    assert fitted.office["weekdays"] == {"sat": [["07:00", "10:00"]]}
+    assert fitted.office["weekend"] == ["sat", "sun"]
+    assert fitted.office["rest_days"] == {"sat": [["07:00", "10:00"]]}
+    assert "weekdays" not in fitted.office
     cal = load_calendar(fitted.data["calendar"])
     assert cal.office_hours_on(dt.date(2024, 1, 13)) == [("07:00", "10:00")]
+    assert not cal.is_working_day(dt.date(2024, 1, 13))
     assert cal.office_hours_on(dt.date(2024, 2, 4)) == [("07:00", "15:00")]  # make-up Sunday
 
 

@@ -38,6 +38,12 @@ every service of these logs; the scenarios unchanged.
 Then again once fit warned of an office week fitted unlike the chosen calendar's (a limit in
 working days counts the fitted week's days): the three generated logs, worked on weekends over
 `weekdays`, gained that warning; the scenarios unchanged.
+Then again once a weekday the chosen calendar rests but the log works became a rest day the
+office opens (`office_hours.rest_days`: office time, not a working day), not a working day: the
+three generated logs' Saturdays and Sundays are such days, so their warning is gone, their
+periods count 30 working days, not 38 (warm-up from 2024-04-19), and their delays in working
+days, which no longer count the weekends, are shorter (the supplement response 1.78 -> 1.47 wd);
+the sample log is unchanged.
 """
 
 from __future__ import annotations

@@ -96,7 +96,8 @@ def test_the_part_of_a_wait_the_handler_spent_on_other_work_is_left_out(tmp_path
         ],
     )
     waits = unexplained_waits(events, load_calendar("always"))
-    assert waits[1].tolist() == [120.0, 120.0] and waits[5].tolist() == [80.0, 150.0]
+    # idle, at work, and idle in working minutes (no rest day opens: the idle part again)
+    assert waits[1].tolist() == [120.0, 120.0, 120.0] and waits[5].tolist() == [80.0, 150.0, 80.0]
     assert np.isnan(waits[[0, 2, 3, 4, 6]]).all()
 
 
@@ -123,7 +124,7 @@ def test_instantaneous_events_at_one_instant_wait_from_the_completion_before(tmp
     assert idle[[10, 11, 13, 14, 15, 16]].tolist() == [30.0, 0.0, 30.0, 0.0, 0.0, 0.0]
     assert np.isnan(idle[[0, 2, 5, 9, 12]]).all()  # each case's first event
     assert (worked[np.isfinite(idle)] == 0).all()  # nobody worked during these waits
-    assert np.allclose(waits, reference_waits(events, cal), equal_nan=True)
+    assert np.allclose(waits[:, :2], reference_waits(events, cal), equal_nan=True)
 
 
 def reference_waits(events, cal) -> np.ndarray:
@@ -179,7 +180,8 @@ def test_the_unexplained_waits_equal_a_loop_over_the_events(tmp_path):
     cal = load_calendar("weekdays")
     events = read_log(path, cal)
     waits = unexplained_waits(events, cal)
-    assert np.allclose(waits, reference_waits(events, cal), equal_nan=True, atol=1e-6)
+    assert np.allclose(waits[:, :2], reference_waits(events, cal), equal_nan=True, atol=1e-6)
+    np.testing.assert_array_equal(waits[:, 2], waits[:, 0])  # no rest day the office opens
     idle, worked = waits[:, 0], waits[:, 1]
     assert np.isfinite(idle).sum() > 150 and (idle > 0).sum() > 50  # the check saw waits
     assert (worked > 0).sum() >= 20  # ... and handlers at work in some
@@ -203,7 +205,7 @@ def test_the_waits_equal_the_loop_where_many_events_share_an_instant(tmp_path):
     cal = load_calendar("weekdays")
     events = read_log(path, cal)
     waits = unexplained_waits(events, cal)
-    assert np.allclose(waits, reference_waits(events, cal), equal_nan=True, atol=1e-6)
+    assert np.allclose(waits[:, :2], reference_waits(events, cal), equal_nan=True, atol=1e-6)
     # the check saw instantaneous events sharing their instant with another of their case
     instant = events.start == events.end
     pairs = {(events.case[i], events.start[i]) for i in np.flatnonzero(instant)}
@@ -226,7 +228,7 @@ def test_the_gap_before_a_repeat_is_the_loop_s_not_the_wait_s(tmp_path):
     rows = np.array([1, 2, 4])
     # a's repeat waits 09:30-15:00, h2 on b's review 10:00-10:30: 330 - 30; b's review waits
     # 08:30-10:00, h2 on a's 09:00-09:30: 90 - 30
-    assert waits[rows].tolist() == [[50.0, 0.0], [300.0, 30.0], [60.0, 0.0 + 30.0]]
+    assert waits[rows, :2].tolist() == [[50.0, 0.0], [300.0, 30.0], [60.0, 0.0 + 30.0]]
     assert step_waits(events, rows, None, waits, looped=True)[0].tolist() == [1, 4]
     assert step_waits(events, rows, None, waits, looped=False)[0].tolist() == [1, 2, 4]
     # with the route fitted on a window of cases: theirs when they hold enough waits, else all
@@ -248,7 +250,9 @@ def test_the_idle_part_counts_where_the_handler_also_worked(tmp_path):
     )
     waits = unexplained_waits(events, load_calendar("always"))
     rows, idle, note = step_waits(events, np.array([1, 3]), None, waits, looped=False)
-    assert rows.tolist() == [1, 3] and idle.tolist() == [50.0, 60.0] and note == ""
+    # idle in office minutes and in working minutes (the same: no rest day opens)
+    assert rows.tolist() == [1, 3] and idle.tolist() == [[50.0, 50.0], [60.0, 60.0]]
+    assert note == ""
 
 
 def test_a_looped_step_s_wait_is_fitted_on_first_visits(tmp_path):

@@ -321,7 +321,7 @@ def eligible_scenarios(draw):
     return Scenario.model_validate(
         {
             "name": "random",
-            "calendar": draw(st.sampled_from(["cn", "always"])),
+            "calendar": draw(st.sampled_from(["cn", "always", "cn-example-saturday"])),
             "start": str(START),
             "working_days": draw(st.integers(12, 30)),
             "warmup_days": draw(st.integers(0, 5)),

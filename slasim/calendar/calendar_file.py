@@ -62,15 +62,18 @@ class HoursPeriod(Strict):
 class OfficeHours(Strict):
     """Office hours: `default` [open, close) pairs; `weekdays` (`sat = [["09:00", "12:00"]]`)
     that override them on ordinary working days of that weekday (not on a make-up working day,
-    which keeps the default); and `periods` that override both by date."""
+    which keeps the default); `periods` that override both by date; and `rest_days`, the hours
+    the office opens on ordinary rest days of a weekend weekday (a Saturday service): office
+    time there, but not a legal working day."""
 
     default: list[list[str]] | None = None
     weekdays: dict[str, list[list[str]]] = {}
     periods: list[HoursPeriod] = []
+    rest_days: dict[str, list[list[str]]] = {}
 
     _hours = field_validator("default")(lambda v: v if v is None else _check_hours(v))
 
-    @field_validator("weekdays")
+    @field_validator("weekdays", "rest_days")
     @classmethod
     def _weekdays(cls, v: dict) -> dict:
         for day, hours in v.items():

@@ -27,7 +27,7 @@ from slasim.io.files import did_you_mean, read_text_file, shipped_dir
 
 YEARS = (1900, 2200)  # years a calendar's table may cover (a country's table starts 5 earlier)
 MAX_EXTENDS = 32  # calendars in one `extends` chain
-SPEC_FORMAT = 2  # bumped when the cached spec's layout changes
+SPEC_FORMAT = 3  # bumped when the cached spec's layout changes
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,8 @@ class CalendarSpec:
     title_zh: str | None = None  # the title in Chinese (its own, or the parent's with its title)
     # office hours by weekday, ((weekday, ((open, close), ...)), ...), Monday 0, in weekday order
     weekday_hours: tuple = ()
+    # hours the office opens on ordinary rest days of a weekend weekday, the same layout
+    rest_day_hours: tuple = ()
 
 
 def _plain(value):
@@ -141,6 +143,11 @@ def spec_to_json(spec: CalendarSpec) -> dict:
     return json.loads(json.dumps(asdict(spec), default=_plain))
 
 
+def _by_weekday(rows) -> tuple:
+    """Hours by weekday as `CalendarSpec` holds them, from their JSON lists."""
+    return tuple((int(w), tuple(tuple(pair) for pair in hours)) for w, hours in rows)
+
+
 def spec_from_json(data: dict) -> CalendarSpec:
     """The `CalendarSpec` that `spec_to_json` wrote (a damaged entry raises, and is rebuilt)."""
     return CalendarSpec(
@@ -149,10 +156,8 @@ def spec_from_json(data: dict) -> CalendarSpec:
             "weekend": tuple(data["weekend"]),
             "default_hours": tuple(tuple(pair) for pair in data["default_hours"]),
             "periods": tuple(OfficePeriod(**p) for p in data["periods"]),
-            "weekday_hours": tuple(
-                (int(w), tuple(tuple(pair) for pair in hours))
-                for w, hours in data.get("weekday_hours", ())
-            ),
+            "weekday_hours": _by_weekday(data.get("weekday_hours", ())),
+            "rest_day_hours": _by_weekday(data.get("rest_day_hours", ())),
             "counting": Counting(**data["counting"]),
             "years": {
                 int(year): Notice(**{**n, "issued": _date(n["issued"])})
@@ -425,6 +430,7 @@ def _resolve(path: Path, _chain: tuple[str, ...], files: list[Path]) -> Calendar
             "missing office_hours.default", source=str(path), field="office_hours.default"
         )
     weekday_hours = _weekday_hours(own, parent, weekend, path)
+    rest_day_hours = _rest_day_hours(own, parent, weekend, path)
     first_year, published, last_year = _years(
         pick("first_year"),
         pick("published_through"),
@@ -446,6 +452,7 @@ def _resolve(path: Path, _chain: tuple[str, ...], files: list[Path]) -> Calendar
         last_year=last_year,
         default_hours=default_hours,
         weekday_hours=weekday_hours,
+        rest_day_hours=rest_day_hours,
         periods=(parent.periods if parent else ())
         + tuple(_as(OfficePeriod, p) for p in own.office_hours.periods),
         counting=_as(Counting, own.counting)
@@ -482,6 +489,26 @@ def _weekday_hours(own, parent: CalendarSpec | None, weekend: tuple, path: Path)
                 field=where,
                 day=WEEKDAYS[day],
             )
+    return tuple(sorted(hours.items()))
+
+
+def _rest_day_hours(own, parent: CalendarSpec | None, weekend: tuple, path: Path) -> tuple:
+    """The hours the office opens on ordinary rest days by weekday: the parent's on the days
+    still rested (a file that works a day drops them), each weekday the file names replaced by
+    its own; a weekday the file gives rest-day hours must be in `weekend`."""
+    inherited = parent.rest_day_hours if parent is not None else ()
+    hours = {day: pairs for day, pairs in inherited if day in weekend}
+    for name, pairs in own.office_hours.rest_days.items():
+        day = WEEKDAYS.index(name)
+        if day not in weekend:
+            raise SlasimError(
+                "{day} is a working weekday, not in the weekend: its own hours go in "
+                "office_hours.weekdays (office_hours.rest_days opens the office on rest days)",
+                source=str(path),
+                field=f"office_hours.rest_days.{name}",
+                day=name,
+            )
+        hours[day] = _hours_minutes(pairs)
     return tuple(sorted(hours.items()))
 
 

@@ -2,7 +2,11 @@
 
 Built once per calendar file into sorted numpy arrays (docs/ARCHITECTURE.md, "Properties", 3):
   - `cum[i]`: working days strictly before table day i, so a working-day step is an index step;
-  - `work_days[k]`: epoch day of the k-th working day; `bm_start[k]`: business minutes before it.
+  - `work_days[k]`: epoch day of the k-th working day;
+  - `open_days[o]`, `open_cum[i]`: the same for office days (the working days, and the rest days
+    the office opens with `office_hours.rest_days`), `bm_start[o]`: business minutes before
+    office day o. Business time runs on office days; working days and day positions count
+    working days only (`_build_open_days`).
 Wall-clock ↔ business time is then a table lookup plus a clip against the day's office intervals;
 the clock's frequent questions (a business instant's working day, an acceptance's working day, the
 close of a whole working-day position) are answered from tables built from these conversions
@@ -85,6 +89,7 @@ class WorkCalendar:
         self.is_work = working
         self.cum = np.concatenate([[0], np.cumsum(working, dtype=np.int64)])
         self.work_days = np.flatnonzero(working).astype(np.int64) + self.first_day
+        self._build_open_days()
         self._build_office_hours()
 
     # ---------------------------------------------------------------- construction
@@ -135,22 +140,75 @@ class WorkCalendar:
         for item in self.spec.working:
             self._set(working, DayInfo(item.date, True, "working", item.name, item.source))
 
+    def _build_open_days(self) -> None:
+        """The office axis: the days the office opens, its working days and, with
+        `office_hours.rest_days`, the ordinary rest days of those weekdays (not holidays or closed
+        days). Business minutes run on it (`bm_start`, `day_minutes`, `profile_of` and
+        `day_of_business` count office days); working days and day positions count legal working
+        days only. Without open rest days both axes are the same arrays.
+          - `is_open`, `open_cum`, `open_days`: as `is_work`, `cum`, `work_days` for office days;
+          - `legal_of[o]`: the legal working day of office day o, or for an open rest day the
+            next one (its minutes hold that day's position, flat), `office_of[k]`: office day of
+            working day k."""
+        self.is_open, self.open_cum, self.open_days = self.is_work, self.cum, self.work_days
+        self.office_of = self.legal_of = np.arange(len(self.work_days), dtype=np.int64)
+        if not self.spec.rest_day_hours:
+            return
+        weekday = (np.arange(len(self.is_work)) + self.first_day + 3) % 7
+        named = np.array(list(self._reasons), dtype=np.int64) - self.first_day
+        ordinary_rest = ~self.is_work
+        ordinary_rest[named] = False  # a holiday, closed day or notice's rest day stays closed
+        rest_open = ordinary_rest & np.isin(weekday, [d for d, _ in self.spec.rest_day_hours])
+        if not rest_open.any():
+            return
+        self.is_open = self.is_work | rest_open
+        self.open_cum = np.concatenate([[0], np.cumsum(self.is_open, dtype=np.int64)])
+        self.open_days = np.flatnonzero(self.is_open).astype(np.int64) + self.first_day
+
+    def office_days_before(self, days) -> np.ndarray:
+        """Office days strictly before each epoch day: the index of the first office day on or
+        after it (`working_days_before` on the office axis)."""
+        days = np.asarray(days)
+        self.check_range(days - (days == self.last_day + 1))
+        return self.open_cum[days - self.first_day]
+
+    def is_open_day_array(self, days) -> np.ndarray:
+        """Whether the office opens on each epoch day (a working day, or an open rest day)."""
+        days = np.asarray(days)
+        self.check_range(days)
+        return self.is_open[days - self.first_day]
+
+    def on_open_rest_day(self, minutes) -> np.ndarray:
+        """Whether each wall instant falls on a rest day the office opens."""
+        days = np.floor(np.asarray(minutes, dtype=np.float64) / MINUTES_PER_DAY).astype(np.int64)
+        self.check_range(days)
+        index = days - self.first_day
+        return self.is_open[index] & ~self.is_work[index]
+
+    @property
+    def rest_days_open(self) -> bool:
+        """Whether the office opens on some rest days (the office and legal axes differ)."""
+        return self.open_days is not self.work_days
+
     def _build_office_hours(self) -> None:
-        """One profile per distinct set of office intervals; each working day points to one."""
+        """One profile per distinct set of office intervals; each office day points to one."""
         profiles: list[tuple[tuple[int, int], ...]] = [self.spec.default_hours]
-        profile_of = np.zeros(len(self.work_days), dtype=np.int64)
+        open_days = self.open_days
+        profile_of = np.zeros(len(open_days), dtype=np.int64)
+        legal = self.is_work[open_days - self.first_day]
         # a weekday's own hours on its ordinary working days; a make-up working day (调休, worked
         # as a weekday) or a local working day keeps the default hours; dated periods then win
+        # on working days; an open rest day has its weekday's rest-day hours
         if self.spec.weekday_hours:
-            weekday = (self.work_days + 3) % 7
+            weekday = (open_days + 3) % 7
             named = [d for d, info in self._reasons.items() if info.working]
-            ordinary = ~np.isin(self.work_days, np.array(named, dtype=np.int64))
+            ordinary = legal & ~np.isin(open_days, np.array(named, dtype=np.int64))
             for day, hours in self.spec.weekday_hours:
                 hours = tuple(tuple(pair) for pair in hours)
                 if hours not in profiles:
                     profiles.append(hours)
                 profile_of[(weekday == day) & ordinary] = profiles.index(hours)
-        dates = [day_to_date(d) for d in self.work_days] if self.spec.periods else []
+        dates = [day_to_date(d) for d in open_days] if self.spec.periods else []
         for period in self.spec.periods:
             hours = tuple(
                 (int(a[:2]) * 60 + int(a[3:]), int(b[:2]) * 60 + int(b[3:]))
@@ -160,7 +218,18 @@ class WorkCalendar:
                 profiles.append(hours)
             index = profiles.index(hours)
             mask = np.fromiter((period.covers(d) for d in dates), dtype=bool, count=len(dates))
-            profile_of[mask] = index
+            profile_of[mask & legal] = index
+        if self.rest_days_open:
+            weekday = (open_days + 3) % 7
+            for day, hours in self.spec.rest_day_hours:
+                hours = tuple(tuple(pair) for pair in hours)
+                if hours not in profiles:
+                    profiles.append(hours)
+                profile_of[(weekday == day) & ~legal] = profiles.index(hours)
+            self.office_of = np.flatnonzero(legal).astype(np.int64)
+            self.legal_of = np.cumsum(~legal, dtype=np.int64)
+            self.legal_of = np.arange(len(open_days), dtype=np.int64) - self.legal_of
+            self.legal_of += ~legal  # an open rest day: the working day after it
         width = max(len(p) for p in profiles)
         self._opens = np.zeros((len(profiles), width))
         self._closes = np.zeros((len(profiles), width))
@@ -177,16 +246,16 @@ class WorkCalendar:
         self.bm_start = np.concatenate([[0.0], np.cumsum(self.day_minutes)])
 
     def _build_changing_days(self) -> None:
-        """Working days whose UTC offset changes (daylight saving): their office intervals in real
+        """Office days whose UTC offset changes (daylight saving): their office intervals in real
         minutes, `_real[k] = (UTC opens, real lengths)`, and their real length in `day_minutes`. An
         interval runs from its opening's first occurrence to its close's last (`zone`)."""
         changing = zone.changing_days(self.first_day, len(self.is_work), self.tz)
         self._changing = np.zeros(len(self.is_work), dtype=bool)
         self._changing[changing] = True
-        self._changing_k = np.zeros(len(self.work_days), dtype=bool)
+        self._changing_k = np.zeros(len(self.open_days), dtype=bool)
         self._real: dict[int, tuple[list[float], list[float]]] = {}
-        for index in changing[self.is_work[changing]]:
-            k = int(self.cum[index])
+        for index in changing[self.is_open[changing]]:
+            k = int(self.open_cum[index])
             base = (self.first_day + int(index)) * MINUTES_PER_DAY
             opens, lengths, reach = [], [], -math.inf
             for a, b in zip(self._opens[self.profile_of[k]], self._closes[self.profile_of[k]]):
@@ -305,17 +374,17 @@ class WorkCalendar:
 
     # ---------------------------------------------------------------- business time (wall minutes)
     def to_business_array(self, minutes, fold=None) -> np.ndarray:
-        """Business minutes (office minutes since the table's first working day) at wall instants;
+        """Business minutes (office minutes since the table's first office day) at wall instants;
         `fold` (0 or 1 per instant, default 0) picks the occurrence of a repeated local time."""
         minutes = np.asarray(minutes, dtype=np.float64)
         days = np.floor(minutes / MINUTES_PER_DAY).astype(np.int64)
         # Every instant must lie on a table day: `working_days_before` accepts the day after the
         # table, which has no office hours to look up here.
         self.check_range(days)
-        k = self.cum[days - self.first_day]
+        k = self.open_cum[days - self.first_day]
         in_day = minutes - days * MINUTES_PER_DAY
-        working = self.is_work[days - self.first_day]
-        kk = np.minimum(k, len(self.work_days) - 1)
+        working = self.is_open[days - self.first_day]
+        kk = np.minimum(k, len(self.open_days) - 1)
         profile = self.profile_of[kk]
         if self._opens.shape[1] == 1:  # one interval a day: its clip is the sum (±0.0 alike)
             within = np.minimum(
@@ -369,7 +438,7 @@ class WorkCalendar:
         """1 if the wall instant at a business time is the second occurrence of a repeated local
         time (the hour clocks go back), else 0."""
         k = int(np.searchsorted(self.bm_start, business, side="right") - 1)
-        if not (0 <= k < len(self.work_days) and self._changing_k[k]):
+        if not (0 <= k < len(self.open_days) and self._changing_k[k]):
             return 0
         wall = float(self.to_wall_array(business))
         return int(self.to_business_array(wall, fold=0) < business)
@@ -384,8 +453,8 @@ class WorkCalendar:
     def _lookup(self) -> dict:
         """Tables that turn the clock's frequent questions into array lookups, built once from the
         exact conversions below (so a lookup returns the very double they compute):
-          - `first[i]`: the working day holding business minute `i / scale`, and `next_start[i]`
-            the start of the working day after it (NaN past the table: no instant compares past
+          - `first[i]`: the office day holding business minute `i / scale`, and `next_start[i]`
+            the start of the office day after it (NaN past the table: no instant compares past
             it); `1 / scale` is a power of two at most half the shortest working day, so an
             instant's bucket is exact (a scaling, no rounding) and holds at most one start of a
             working day: its day is `first` of the bucket, or the next from that start on
@@ -397,7 +466,7 @@ class WorkCalendar:
           - the terms `to_wall_array` adds up, per working day and office interval."""
         tables = getattr(self, "_tables", None)
         if tables is None:
-            nwd = len(self.work_days)
+            nwd = len(self.open_days)
             scale, buckets = 0.0, 0  # without a table: `searchsorted`
             if np.all(self.day_minutes > 0):
                 scale = 2.0 ** -math.floor(math.log2(float(self.day_minutes.min()) / 2.0))
@@ -405,8 +474,8 @@ class WorkCalendar:
             if buckets > 64 * (nwd + 1):  # a few very short days
                 scale, buckets = 0.0, 0
             first = np.searchsorted(self.bm_start, np.arange(buckets) / scale, "right") - 1
-            last_close = np.full(len(self.is_work), np.inf)
-            last_close[self.is_work] = self._closes[self.profile_of].max(axis=1)
+            last_close = np.full(len(self.is_work), np.inf)  # an open rest day's position is flat
+            last_close[self.is_work] = self._closes[self._legal_profile()].max(axis=1)
             tables = self._tables = {
                 "scale": scale,
                 "buckets": buckets,
@@ -417,21 +486,23 @@ class WorkCalendar:
                 "safe": ~self._changing,
                 # wall instants as `to_wall_array` sums them: the day's midnight, an interval's
                 # opening and the office minutes before it (flat: profile * width + interval)
-                "day_wall": (self.work_days * MINUTES_PER_DAY).astype(np.float64),
+                "day_wall": (self.open_days * MINUTES_PER_DAY).astype(np.float64),
                 "opens": self._opens.ravel(),
                 "before": (self._cumlen - self._lengths).ravel(),
             }
             tables["day_open"] = tables["day_wall"] + self._opens[self.profile_of, 0]
-            positions = np.arange(nwd + 1, dtype=np.float64)  # the bucket tables are in place
+            positions = np.arange(len(self.work_days) + 1, dtype=np.float64)  # buckets are in
             tables["close"] = self.to_wall_array(
                 self.day_position_to_business(positions), side="left"
             )
         return tables
 
     def day_of_business(self, business) -> np.ndarray:
-        """Working day holding each business instant: `searchsorted(bm_start, b, "right") - 1`
-        (-1 before the table, the number of working days past it, NaN counted past it), by a
-        bucket lookup and one step instead of a binary search."""
+        """Office day holding each business instant, an index into `open_days` (the working day,
+        into `work_days`, only where no rest day opens: `legal_of` maps it):
+        `searchsorted(bm_start, b, "right") - 1` (-1 before the table, the number of office days
+        past it, NaN counted past it), by a bucket lookup and one step instead of a binary
+        search."""
         b = np.asarray(business, dtype=np.float64)
         t = self._lookup()
         if not t["buckets"]:
@@ -494,7 +565,7 @@ class WorkCalendar:
         if side == "left":  # a whole minute at a day's start belongs to the previous day's close
             at_start = (frac == 0) & (self.bm_start[np.maximum(k, 0)] == whole)
             k = k - at_start
-        if k.size and (k.max() >= len(self.work_days) or whole.min() < 0):
+        if k.size and (k.max() >= len(self.open_days) or whole.min() < 0):
             raise SlasimError(
                 "business time outside the table of calendar {name}", name=repr(self.name)
             )
@@ -518,17 +589,76 @@ class WorkCalendar:
 
     def business_to_day_position(self, business, days=None) -> np.ndarray:
         """Working-day axis: k + fraction of working day k's office minutes elapsed; `days`: the
-        instants' `day_of_business` if known."""
+        instants' `day_of_business` if known. An instant on an open rest day holds the position
+        of the working day after it (flat: no legal time passes there)."""
         b = np.asarray(business, dtype=np.float64)
         k = self.day_of_business(b) if days is None else days
+        if self.rest_days_open:
+            o = np.minimum(np.maximum(k, 0), len(self.open_days) - 1)
+            legal = self.legal_of[o]
+            k = np.minimum(legal, len(self.work_days) - 1)
+            working = self.is_work[self.open_days[o] - self.first_day]
+            elapsed = np.where(working, (b - self.bm_start[o]) / self.day_minutes[o], 0.0)
+            return k + np.where(legal > k, 1.0, elapsed)
         k = np.minimum(np.maximum(k, 0), len(self.work_days) - 1)
         return k + (b - self.bm_start[k]) / self.day_minutes[k]
 
-    def day_position_to_business(self, position) -> np.ndarray:
-        """Business minutes at working-day positions (inverse of `business_to_day_position`)."""
+    def day_position_to_business(self, position, *, side: str = "left") -> np.ndarray:
+        """Business minutes at working-day positions (inverse of `business_to_day_position`). A
+        whole position after open rest days spans their minutes: `left` gives the earliest, the
+        close of the working day before (a limit ending there expires then, not on the rest
+        day), `right` the working day's start."""
         p = np.asarray(position, dtype=np.float64)
         k = np.minimum(np.maximum(np.floor(p).astype(np.int64), 0), len(self.work_days) - 1)
+        if self.rest_days_open:
+            return self._legal_to_business(k, p - k, self.day_minutes, side)
         return self.bm_start[k] + (p - k) * self.day_minutes[k]
+
+    def _legal_to_business(self, k, part, per, side: str) -> np.ndarray:
+        """Business minutes `part` into working day k (`per`: what a unit of `part` weighs, per
+        office day); at a working day's start, on the `left` side, the close of the one before."""
+        o = self.office_of[k]
+        start = self.bm_start[o]
+        if side == "left":
+            after = self.office_of[np.maximum(k - 1, 0)] + 1  # the office day after the one before
+            start = np.where((part == 0) & (k > 0), self.bm_start[after], start)
+        return start + part * (per[o] if per is not None else 1.0)
+
+    def to_working_minutes(self, business) -> np.ndarray:
+        """The axis hour limits count on (`wh`): business minutes less the minutes of the open
+        rest days before them (flat on an open rest day, at the next working day's start); the
+        business minutes themselves where no rest day opens."""
+        b = np.asarray(business, dtype=np.float64)
+        if not self.rest_days_open:
+            return b
+        o = np.minimum(np.maximum(self.day_of_business(b), 0), len(self.open_days) - 1)
+        rest = self._rest_minutes_before()
+        working = self.is_work[self.open_days[o] - self.first_day]
+        return np.where(working, b, self.bm_start[o]) - rest[o]
+
+    def from_working_minutes(self, minutes, *, side: str = "left") -> np.ndarray:
+        """Business minutes at working minutes (inverse of `to_working_minutes`; `side` as in
+        `day_position_to_business` at a working day's start after open rest days)."""
+        m = np.asarray(minutes, dtype=np.float64)
+        if not self.rest_days_open:
+            return m
+        rest = self._rest_minutes_before()
+        starts = self.bm_start[self.office_of] - rest[self.office_of]
+        k = np.maximum(np.searchsorted(starts, m, side="right") - 1, 0)
+        return self._legal_to_business(k, m - starts[k], None, side)
+
+    def _rest_minutes_before(self) -> np.ndarray:
+        """Office minutes of the open rest days before each office day."""
+        rest = getattr(self, "_rest_before", None)
+        if rest is None:
+            working = self.is_work[self.open_days - self.first_day]
+            minutes = np.where(working, 0.0, self.day_minutes)
+            rest = self._rest_before = np.concatenate([[0.0], np.cumsum(minutes)])
+        return rest
+
+    def _legal_profile(self) -> np.ndarray:
+        """The office-hour profile of each working day."""
+        return self.profile_of[self.office_of] if self.rest_days_open else self.profile_of
 
     @cached_property  # asked on every simulated delay in working days
     def delay_day(self) -> float | None:
@@ -545,7 +675,7 @@ class WorkCalendar:
         day-position axis, or office minutes over `delay_day` on a calendar with weekday hours."""
         if self.delay_day is None:
             return self.business_to_day_position(business)
-        return np.asarray(business, dtype=np.float64) / self.delay_day
+        return self.to_working_minutes(business) / self.delay_day
 
     def business_after(self, business, amount, unit: str) -> np.ndarray:
         """Business instants `amount` of `unit` after `business`: office minutes (min, h), working days
@@ -557,7 +687,9 @@ class WorkCalendar:
             return b + amount
         if unit == "h":
             return b + amount * 60.0
-        if unit == "wd" and self.delay_day is not None:
+        if unit == "wd" and self.delay_day is not None and self.rest_days_open:
+            after = self.from_working_minutes(self.to_working_minutes(b) + amount * self.delay_day)
+        elif unit == "wd" and self.delay_day is not None:
             after = b + amount * self.delay_day
         elif unit == "wd":
             after = self.day_position_to_business(self.business_to_day_position(b) + amount)
@@ -583,6 +715,8 @@ class WorkCalendar:
             return business + amount
         if unit == "h":
             return business + amount * 60.0
+        if unit == "wd" and self.delay_day is not None and self.rest_days_open:
+            return float(self.business_after(business, amount, unit))
         if unit == "wd" and self.delay_day is not None:
             after = business + amount * self.delay_day
             return max(after, business) if amount >= 0 else after
@@ -597,8 +731,12 @@ class WorkCalendar:
         """The business instant `amount` working days after `business`, each day counted whole
         whatever its office minutes (a horizon or a count of days; a simulated delay in working
         days weighs short days instead, `business_after_one`)."""
+        if self.rest_days_open:  # positions through the office axis: the array path
+            position = self.business_to_day_position(business) + amount
+            after = float(self.day_position_to_business(position))
+            return max(after, business) if amount >= 0 else after
         t = self._scalar_tables()
-        bm, last, minutes = t["bm"], len(t["work_days"]) - 1, t["day_minutes"]
+        bm, last, minutes = t["bm"], len(t["open_days"]) - 1, t["day_minutes"]
         k = bisect.bisect_right(bm, business) - 1
         k = 0 if k < 0 else last if k > last else k
         position = k + (business - bm[k]) / minutes[k] + amount
@@ -651,33 +789,33 @@ class WorkCalendar:
         return bm[k] + within
 
     def _days_tables(self) -> tuple:
-        """What `_days_after_one` reads: business minutes before each working day; each working
+        """What `_days_after_one` reads: business minutes before each office day; each office
         day's midnight in wall minutes and its office intervals' (closes counted from the day's
         office start, office minutes before each, openings), None where clocks change; per table
-        day its office intervals' (opening, length) pairs (none on a rest day), None where clocks
-        change; and per table day the working days before it."""
+        day its office intervals' (opening, length) pairs (none on a closed day), None where
+        clocks change; and per table day the office days before it."""
         t = self._scalar_tables()
         shapes = []
         for cum, lengths, opens in zip(t["cumlen"], t["lengths"], t["opens"]):
             before = tuple(c - n for c, n in zip(cum, lengths))
             shapes.append((tuple(cum), before, tuple(opens)))
         intervals = [tuple(zip(o, n)) for o, n in zip(t["opens"], t["lengths"])]
-        last_k = len(t["work_days"]) - 1
+        last_k = len(t["open_days"]) - 1
         per_work_day = [
             None if changing else shapes[p] for p, changing in zip(t["profile_of"], t["changing_k"])
         ]
         per_day = [
             None if changing else intervals[t["profile_of"][min(k, last_k)]] if working else ()
-            for k, working, changing in zip(t["cum"], t["is_work"], t["changing"])
+            for k, working, changing in zip(t["open_cum"], t["is_open"], t["changing"])
         ]
         self._days = (
             t["bm"],
-            [d * MINUTES_PER_DAY for d in t["work_days"]],
+            [d * MINUTES_PER_DAY for d in t["open_days"]],
             per_work_day,
             self.first_day,
             self.last_day,
             per_day,
-            t["cum"],
+            t["open_cum"],
         )
         return self._days
 
@@ -687,21 +825,21 @@ class WorkCalendar:
             tables = self._scalar = {
                 "bm": self.bm_start.tolist(),
                 "day_minutes": self.day_minutes.tolist(),
-                "work_days": self.work_days.astype(np.int64).tolist(),
+                "open_days": self.open_days.astype(np.int64).tolist(),
                 "profile_of": self.profile_of.tolist(),
                 "opens": self._opens.tolist(),
                 "lengths": self._lengths.tolist(),
                 "cumlen": self._cumlen.tolist(),
-                "is_work": self.is_work.tolist(),
-                "cum": self.cum.tolist(),
+                "is_open": self.is_open.tolist(),
+                "open_cum": self.open_cum.tolist(),
                 "changing": self._changing.tolist(),
                 "changing_k": self._changing_k.tolist(),
             }
         return tables
 
     def opening_array(self, days) -> np.ndarray:
-        """Wall minutes of the opening of each working day."""
-        k = self.working_days_before(np.asarray(days))
+        """Wall minutes of the opening of each office day (of the next one, on a closed day)."""
+        k = self.office_days_before(np.asarray(days))
         return self.to_wall_array(self.bm_start[k], side="right")
 
     # ---------------------------------------------------------------- scalar API
@@ -845,11 +983,13 @@ class WorkCalendar:
         return [self._reasons[d] for d in sorted(self._reasons) if start <= d <= end]
 
     def office_hours_on(self, day: dt.date) -> list[tuple[str, str]]:
-        """Office intervals of a date as (`HH:MM`, `HH:MM`) pairs; none on a rest day."""
+        """Office intervals of a date as (`HH:MM`, `HH:MM`) pairs; none on a rest day the office
+        does not open."""
         epoch_day = date_to_day(day)
-        if not self.is_working_day(day):
+        self.check_range(epoch_day)
+        if not self.is_open[epoch_day - self.first_day]:
             return []
-        profile = self.profile_of[self.working_days_before(epoch_day)]
+        profile = self.profile_of[self.open_cum[epoch_day - self.first_day]]
         return [
             (f"{int(a) // 60:02d}:{int(a) % 60:02d}", f"{int(b) // 60:02d}:{int(b) % 60:02d}")
             for a, b in zip(self._opens[profile], self._closes[profile])

@@ -43,7 +43,15 @@ def calendar_year(name: str, year: int | None = None) -> dict:
         }
     )
     hm = lambda m: f"{m // 60:02d}:{m % 60:02d}"  # noqa: E731
-    hours += [f"{WEEKDAY[w]} " + " ".join(f"{hm(a)}–{hm(b)}" for a, b in own[w]) for w in own]
+    labelled = lambda table: [  # noqa: E731
+        f"{WEEKDAY[w]} " + " ".join(f"{hm(a)}–{hm(b)}" for a, b in pairs) for w, pairs in table
+    ]
+    hours += labelled(own.items())
+    open_rest = [  # rest days the office opens, with the count of them this year
+        d
+        for d in range(start, end + 1)
+        if cal.is_open[d - cal.first_day] and not cal.is_work[d - cal.first_day]
+    ]
     return {
         "calendar": cal.name,
         "title": cal.spec.title,
@@ -54,5 +62,8 @@ def calendar_year(name: str, year: int | None = None) -> dict:
         else None,
         "office_hours": "; ".join(hours),
         "working_days": int(cal.count_working_days_array(start - 1, end)),
+        # office hours on rest days (not working days: no limit counts them), and how many open
+        "rest_day_hours": "; ".join(labelled(cal.spec.rest_day_hours)),
+        "open_rest_days": len(open_rest),
         "days": days,
     }

@@ -250,6 +250,14 @@ def calendar_show(
         _(p[:3]) + p[3:] if p[:3] in WEEKDAY else p for p in report["office_hours"].split("; ")
     ]
     typer.echo(_("office hours: {hours}").format(hours=_("; ").join(parts)))
+    if report["rest_day_hours"]:
+        parts = [_(p[:3]) + p[3:] for p in report["rest_day_hours"].split("; ")]
+        typer.echo(
+            _(
+                "open on {count} rest days: {hours} (office time; no limit in working days or "
+                "working hours counts them)"
+            ).format(count=report["open_rest_days"], hours=_("; ").join(parts))
+        )
     rows = [
         [
             date_text(dt.date.fromisoformat(d["date"])),

@@ -54,7 +54,7 @@ def describe_into_office(calendar, wall: float, what: str) -> tuple[float, str]:
     if moved == wall:
         return moved, Text("{what} {at} is within office hours", what=what, at=minutes_to_iso(wall))
     day = int(wall // MINUTES_PER_DAY)
-    if wall == day * MINUTES_PER_DAY and not calendar.is_working_day_array(day):
+    if wall == day * MINUTES_PER_DAY and not calendar.is_open_day_array(day):
         return (
             moved,
             Text(

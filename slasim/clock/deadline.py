@@ -52,9 +52,10 @@ class DeadlineResult:
 
 
 def instant_minutes(cal: WorkCalendar, t: dt.date | dt.datetime, field: str = "time") -> float:
-    """Wall minutes of an input instant; a bare date on a working day means that day's opening. A
-    local time the calendar's zone skips, or cannot name, is refused (`WorkCalendar.input_minutes`)."""
-    if not isinstance(t, dt.datetime) and cal.is_working_day(t):
+    """Wall minutes of an input instant; a bare date on a day the office opens means that day's
+    opening. A local time the calendar's zone skips, or cannot name, is refused
+    (`WorkCalendar.input_minutes`)."""
+    if not isinstance(t, dt.datetime) and cal.is_open_day_array(date_to_day(t)):
         return float(cal.opening_array(date_to_day(t)))
     return cal.input_minutes(t, field=field)
 

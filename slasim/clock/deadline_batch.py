@@ -221,7 +221,7 @@ def _batch(cal: WorkCalendar, unit: str, index: list[int], rows, out, strict: bo
     if bad.any():  # outside the table, or a local time the zone skips
         _fail([index[j] for j in np.flatnonzero(bad)], rows, strict, where)
     walls = given.copy()
-    opening = dated & cal.is_working_day_array(day)  # a date on a working day: its opening
+    opening = dated & cal.is_open_day_array(day)  # a date the office opens: its opening
     walls[opening] = cal.opening_array(day[opening])
     accepted = cal.to_wall_array(cal.to_business_array(walls), side="right")  # into office hours
     amounts = np.array([rows[i].limit.axis_amount for i in index])

@@ -8,9 +8,13 @@ Counting conventions (defaults; each is a per-calendar setting under `[counting]
     the last day ends at 24:00, or when business hours apply, at their close.
   - A receipt outside office hours is deemed made at the next opening (business-time axis).
   - An hour limit (`4wh`) counts office minutes only, from the acceptance instant.
+  - A rest day the office opens (`office_hours.rest_days`, a Saturday service) is office time but
+    not a working day: no limit in `wd` or `wh` counts it, and an acceptance there is on a day
+    not counted (Art. 201), so day 1 is the next working day.
 
 Each unit counts on its own axis of positions, so a pause or extension adds in the limit's own unit:
-  `wd` → working-day positions (k + fraction of day k's office minutes), `wh` → business minutes,
+  `wd` → working-day positions (k + fraction of day k's office minutes), `wh` → business minutes
+  (less those of open rest days: `WorkCalendar.to_working_minutes`),
   `d` → natural days (wall minutes / 1440).
 """
 
@@ -99,14 +103,19 @@ def position(calendar, unit: str, wall_minutes) -> np.ndarray:
     if unit == "d":
         return np.asarray(wall_minutes, dtype=np.float64) / MINUTES_PER_DAY
     business = calendar.to_business_array(wall_minutes)
-    return business if unit == "wh" else calendar.business_to_day_position(business)
+    if unit == "wh":
+        return calendar.to_working_minutes(business)
+    return calendar.business_to_day_position(business)
 
 
 def wall_at(calendar, unit: str, pos, *, side: str = "left") -> np.ndarray:
     """Wall instants at axis positions (`left`: the earliest, e.g. a close rather than the next opening)."""
     if unit == "d":
         return np.asarray(pos, dtype=np.float64) * MINUTES_PER_DAY
-    business = pos if unit == "wh" else calendar.day_position_to_business(pos)
+    if unit == "wh":
+        business = calendar.from_working_minutes(pos, side=side)
+    else:
+        business = calendar.day_position_to_business(pos, side=side)
     return calendar.to_wall_array(business, side=side)
 
 
@@ -121,7 +130,11 @@ def counting_start(calendar, unit: str, accepted_minutes) -> np.ndarray:
     if unit == "d":
         return np.floor(accepted_minutes / MINUTES_PER_DAY) + (0 if counts_today else 1)
     # floor(position(...)), looked up from the calendar's table (`WorkCalendar.working_day_floor`).
-    return calendar.working_day_floor(accepted_minutes) + (0 if counts_today else 1)
+    start = calendar.working_day_floor(accepted_minutes) + (0 if counts_today else 1)
+    if calendar.rest_days_open and not counts_today:  # accepted on a rest day: the next one counts
+        opening = calendar.to_wall_array(calendar.to_business_array(accepted_minutes), side="right")
+        start = start - calendar.on_open_rest_day(opening)
+    return start
 
 
 def end_instant(calendar, unit: str, end_pos) -> np.ndarray:
@@ -146,7 +159,10 @@ def end_instant(calendar, unit: str, end_pos) -> np.ndarray:
         return (last_day + 1.0) * MINUTES_PER_DAY
     working = calendar.is_working_day_array(last_day)
     k = calendar.working_days_before(last_day)
-    close = calendar.to_wall_array(calendar.bm_start[k + working], side="left")
+    if calendar.rest_days_open:
+        close = calendar.close_of_position(k + working)
+    else:
+        close = calendar.to_wall_array(calendar.bm_start[k + working], side="left")
     return np.where(working, close, (last_day + 1.0) * MINUTES_PER_DAY)
 
 

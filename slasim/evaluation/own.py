@@ -63,7 +63,7 @@ def wip_cases(real, simulated, cal, aware: bool) -> float:
         return float("nan")
     first = int(min(s[0].min() for s in spans) // MINUTES_PER_DAY)
     last = int(max(s[1].max() for s in spans) // MINUTES_PER_DAY)
-    days = cal.work_days[(cal.work_days >= first) & (cal.work_days <= last)]
+    days = cal.open_days[(cal.open_days >= first) & (cal.open_days <= last)]
     a = open_at_closes(real, cal, aware, days)
     b = open_at_closes(simulated, cal, aware, days)
     return float(np.mean(np.abs(a - b))) if len(days) else 0.0

@@ -181,9 +181,9 @@ def own_measures(cases: CaseSet, plan: Plan, window) -> dict:
 
 
 def wip_by_day(cases: CaseSet, cal, window) -> np.ndarray:
-    """Open cases of the set at each working day's close within the window."""
+    """Open cases of the set at each office day's close within the window."""
     first, last = int(window[0] // MINUTES_PER_DAY), int(window[1] // MINUTES_PER_DAY)
-    days = cal.work_days[(cal.work_days >= first) & (cal.work_days < last)]
+    days = cal.open_days[(cal.open_days >= first) & (cal.open_days < last)]
     closes = (days + 1) * MINUTES_PER_DAY - 1e-6
     received, decided = np.sort(cases.received), np.sort(cases.decided)
     return np.searchsorted(received, closes) - np.searchsorted(decided, closes)

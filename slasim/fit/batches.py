@@ -161,7 +161,7 @@ def _detect(t: np.ndarray, cal) -> dict | None:
         (offset >= MINUTES_PER_DAY - 60) | ((offset >= WINDOW) & (offset < WINDOW + 60))
     )
     days_seen = np.arange(day.min(), day.max() + 1)
-    index = np.minimum(cal.working_days_before(days_seen), len(cal.day_minutes) - 1)
+    index = np.minimum(cal.office_days_before(days_seen), len(cal.day_minutes) - 1)
     office = float(np.median(cal.day_minutes[index]))
     uniform = min(1.0, WINDOW / office)
     log10_p = _log10_tail(k, n, uniform) + math.log10(MINUTES_PER_DAY)  # Bonferroni
@@ -204,7 +204,7 @@ def _weekdays(cal, per_weekday: np.ndarray, *instants: np.ndarray) -> np.ndarray
     low = int(np.floor(min(t.min() for t in instants) / MINUTES_PER_DAY))
     high = int(np.floor(max(t.max() for t in instants) / MINUTES_PER_DAY))
     seen = np.arange(low, high + 1)
-    working = np.bincount((seen[cal.is_working_day_array(seen)] + _EPOCH_WEEKDAY) % 7, minlength=7)
+    working = np.bincount((seen[cal.is_open_day_array(seen)] + _EPOCH_WEEKDAY) % 7, minlength=7)
     regular = working >= max(1, DAY_SHARE * working.max())
     chosen = per_weekday >= max(1, DAY_SHARE * per_weekday.max())
     if (chosen | ~regular).all():
@@ -267,7 +267,7 @@ def _hold(cal, e: np.ndarray, m: np.ndarray, chosen: np.ndarray, at: int) -> tup
     first = max(int(np.floor(e.min() / MINUTES_PER_DAY)), int(cal.first_day))
     last = min(int(np.floor(m.max() / MINUTES_PER_DAY)) + 14, int(cal.last_day))
     days = np.arange(first, last + 1)
-    days = days[cal.is_working_day_array(days) & chosen[(days + _EPOCH_WEEKDAY) % 7]]
+    days = days[cal.is_open_day_array(days) & chosen[(days + _EPOCH_WEEKDAY) % 7]]
     releases = np.r_[days * MINUTES_PER_DAY + at, np.inf].astype(np.float64)
     release = releases[np.searchsorted(releases, e, side="left")]
     held = m >= release
@@ -443,7 +443,7 @@ def _work(cal, batch: dict, events: Events, rows: np.ndarray) -> np.ndarray:
     first = int(np.floor(start.min() / MINUTES_PER_DAY)) - 14
     last = int(np.floor(end.max() / MINUTES_PER_DAY)) + 1
     days = np.arange(max(first, int(cal.first_day)), min(last, int(cal.last_day)) + 1)
-    days = days[cal.is_working_day_array(days) & chosen[(days + _EPOCH_WEEKDAY) % 7]]
+    days = days[cal.is_open_day_array(days) & chosen[(days + _EPOCH_WEEKDAY) % 7]]
     at = int(batch["at"][:2]) * 60 + int(batch["at"][3:])
     releases = (days * MINUTES_PER_DAY + at).astype(np.float64)
     k = np.searchsorted(releases, end - WINDOW, side="left")  # the release completed at

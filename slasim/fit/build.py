@@ -633,14 +633,15 @@ def _step(events, cal, activity, rows, repeats, departments, waits, elapsed) -> 
     start, end = events.start[rows], events.end[rows]
     office = cal.to_business_array(end) - cal.to_business_array(start)
     # a wait in working days is simulated as that many default days' minutes where days differ
-    day_minutes = cal.delay_day or float(np.median(cal.day_minutes))
+    day_minutes = cal.delay_day or float(np.median(cal.day_minutes[cal.office_of]))
     name = slug(activity)
     notes, items = [], []
     waited, idle, window = waits  # the rows its wait is fitted on (`waits.step_waits`)
-    idle = idle[np.isfinite(idle)]
+    idle, working = idle[np.isfinite(idle[:, 0])].T  # office minutes, working minutes
     if len(idle) >= max(3, 0.5 * len(waited)) and np.mean(idle) >= IDLE_WAIT_MIN:
-        unit = "wd" if np.median(idle) >= day_minutes else "min"
-        sample = idle / day_minutes if unit == "wd" else idle
+        unit = "wd" if np.median(working) >= day_minutes else "min"
+        # in working days, on the axis they are replayed on (open rest days left out)
+        sample = working / day_minutes if unit == "wd" else idle
         dist, why = choose(sample, unit)
         items.append({"step": f"{name}-wait", "delay": dist})
         notes.append(
@@ -771,7 +772,8 @@ def _arrivals(cal, times: list[float], complete: Completeness | None = None) -> 
     Returns (arrivals, comments, evidence)."""
     t = np.sort(np.array(times))
     days = np.floor(t / MINUTES_PER_DAY).astype(np.int64)
-    k = cal.working_days_before(days)  # a rest-day receipt counts for the next working day
+    # a receipt on a closed day counts for the next office day (a working day, or an open rest day)
+    k = cal.office_days_before(days)
     k0, k1 = int(k.min()), int(k.max()) + 1
     counts = np.bincount(k - k0, minlength=k1 - k0)
     per_day = float(counts.mean())
@@ -807,7 +809,7 @@ def _arrivals(cal, times: list[float], complete: Completeness | None = None) -> 
     if not dated and len(t) >= PROFILE_MIN:
         out["by_hour"], notes["by_hour"], evidence["by_hour"] = _by_hour(cal, t, days)
     else:
-        weekday = (cal.work_days[k0:k1] + 3) % 7
+        weekday = (cal.open_days[k0:k1] + 3) % 7
         factors = {}
         for w in range(7):
             mask = weekday == w
@@ -868,7 +870,7 @@ def _months(cal, counts: np.ndarray, k0: int, k1: int, days: np.ndarray) -> tupl
     """Month factors from complete months only (the window holds the month from its first to its
     last day), each calendar month seen complete MONTH_SEEN times or more: mean receipts per
     working day of that month / mean over those months. (factors, note, evidence)"""
-    months = cal.work_days[k0:k1].astype("datetime64[D]").astype("datetime64[M]")
+    months = cal.open_days[k0:k1].astype("datetime64[D]").astype("datetime64[M]")
     first_month = np.datetime64(day_to_date(int(days[0])), "M")
     last_month = np.datetime64(day_to_date(int(days[-1])), "M")
     starts_inside = day_to_date(int(days[0])).day == 1

@@ -141,12 +141,20 @@ def office_from_log(events: Events, cal: WorkCalendar) -> dict | None:
     active = np.intersect1d(np.unique(days), natural[ordinary])
     worked = np.bincount((active + 3) % 7, minlength=7)
     share = worked / np.maximum(seen, 1)
+    rested = [WEEKDAYS[w] for w in sorted(cal.spec.weekend)]
     if seen.min() >= MIN_WEEKS:
         weekend = [name for w, name in enumerate(WEEKDAYS) if share[w] < WORKDAY_SHARE]
     else:  # too short a log to tell the working week: the calendar's
-        weekend = [WEEKDAYS[w] for w in sorted(cal.spec.weekend)]
+        weekend = rested
+    # a day the chosen calendar rests but the office works (a Saturday service) stays a rest day
+    # in law: office time, which no limit counts (`office_hours.rest_days`)
+    opened = [d for d in rested if d not in weekend]
+    weekend = [d for d in WEEKDAYS if d in weekend or d in opened]
     held = np.bincount((days + 3) % 7, minlength=7) / len(days)
     by_weekday, weekdays, rare_days = {}, {}, {}
+    rest_days, by_rest_day = _rest_day_hours(
+        instants, days, natural[ordinary], opened, seen, worked
+    )
     if seen.min() >= MIN_WEEKS and not cal.spec.periods:
         # a weekday's own hours and work from its ordinary dates, as `seen` and `worked` count
         # them: a make-up Saturday (调休) is worked as a weekday, not as a Saturday
@@ -165,7 +173,7 @@ def office_from_log(events: Events, cal: WorkCalendar) -> dict | None:
         }
         for d in weekend
         for w in [WEEKDAYS.index(d)]
-        if worked[w]
+        if worked[w] and d not in rest_days
     }
     rest = ", ".join(
         d
@@ -173,10 +181,11 @@ def office_from_log(events: Events, cal: WorkCalendar) -> dict | None:
         else f"{d}: {rare[d]['dates_with_events']} of {rare[d]['dates']} dates, "
         f"{held[WEEKDAYS.index(d)]:.2%} of the instants"
         for d in weekend
+        if d not in rest_days
     )
     own = [[hm(a), hm(b)] for a, b in cal.spec.default_hours]
     same_week = [WEEKDAYS.index(d) for d in weekend] == sorted(cal.spec.weekend)
-    if hours == own and same_week and not weekdays:
+    if hours == own and same_week and not weekdays and not rest_days:
         return None
     note = (
         f"{FIT_COVER:.0%} of the log's {len(instants)} event starts and ends fall "
@@ -196,7 +205,16 @@ def office_from_log(events: Events, cal: WorkCalendar) -> dict | None:
         else:
             b = by_weekday[day]
             note += f"; {day}: {FIT_COVER:.0%} of its {b['instants']} instants fall {b['hours']}"
+    for day, b in by_rest_day.items():
+        note += (
+            f"; {day}: a rest day the office opens (events on {b['dates_with_events']} of its "
+            f"{b['dates']} dates; {FIT_COVER:.0%} of its {b['instants']} instants fall "
+            f"{b['hours']}): office time, not a working day (no limit counts it)"
+        )
     fitted = {"hours": hours, "weekend": weekend, "note": note}
+    if rest_days:
+        fitted["rest_days"] = rest_days
+        fitted["by_rest_day"] = by_rest_day
     if weekdays:
         fitted["weekdays"] = weekdays
         fitted["by_weekday"] = by_weekday
@@ -206,24 +224,20 @@ def office_from_log(events: Events, cal: WorkCalendar) -> dict | None:
 
 
 def week_warning(office: dict, cal: WorkCalendar) -> Text | None:
-    """The warning for a fitted working week that differs from the chosen calendar's: the fitted
-    calendar's working days are the ones a limit in working days counts, so a Saturday the office
-    opens (a weekend service) counts as a working day on the fitted scenario while the chosen
-    (legal) calendar rests it. None when the weeks agree."""
+    """The warning for a fitted week that rests a weekday the chosen calendar works: the fitted
+    calendar's working days are the ones a limit in working days counts, so a weekday the office
+    keeps shut stops counting on the fitted scenario. None when none is. (A weekday the chosen
+    calendar rests but the office works stays a rest day, one the office opens.)"""
     chosen = {WEEKDAYS[w] for w in cal.spec.weekend}
-    fitted = set(office["weekend"])
-    worked = sorted(chosen - fitted, key=WEEKDAYS.index)
-    closed = sorted(fitted - chosen, key=WEEKDAYS.index)
-    if not worked and not closed:
+    closed = sorted(set(office["weekend"]) - chosen, key=WEEKDAYS.index)
+    if not closed:
         return None
     return Text(
-        "the office week fitted from the log differs from the week of calendar {calendar} "
-        "({worked} worked, {closed} closed): a limit in working days on the fitted scenario counts "
-        "the fitted week's days, not those of {calendar}; `--office-hours calendar` keeps the "
-        "week and hours of {calendar}",
+        "the office week fitted from the log rests {closed}, which calendar {calendar} works: "
+        "a limit in working days on the fitted scenario skips them; `--office-hours calendar` "
+        "keeps the week and hours of {calendar}",
         calendar=Verbatim(cal.name),
-        worked=Verbatim(", ".join(worked)) if worked else Text("none"),
-        closed=Verbatim(", ".join(closed)) if closed else Text("none"),
+        closed=Verbatim(", ".join(closed)),
     )
 
 
@@ -236,6 +250,27 @@ def _pairs(low: int, high: int) -> list[list[str]]:
     if high <= MINUTES_PER_DAY:
         return [[_hm(low), _hm(high)]]
     return [["00:00", _hm(high - MINUTES_PER_DAY)], [_hm(low), "24:00"]]
+
+
+def _rest_day_hours(instants, days, ordinary, opened, seen, worked) -> tuple[dict, dict]:
+    """(the office hours of each rest weekday the office opens: the run holding FIT_COVER of its
+    instants on its ordinary dates, or the whole log's where it has under MIN_INSTANTS; their
+    evidence)."""
+    weekday = (days + 3) % 7
+    plain = np.isin(days, ordinary)
+    hours, evidence = {}, {}
+    for day in opened:
+        w = WEEKDAYS.index(day)
+        x = instants[plain & (weekday == w)]
+        low, high = busy_hours(x if len(x) >= MIN_INSTANTS else instants, FIT_COVER)
+        hours[day] = _pairs(low, high)
+        evidence[day] = {
+            "instants": int(len(x)),
+            "dates": int(seen[w]),
+            "dates_with_events": int(worked[w]),
+            "hours": f"{clock(low)}–{clock(high)}",
+        }
+    return hours, evidence
 
 
 def _own_hours(instants, days, weekend, seen, worked, default) -> tuple[dict, dict]:
@@ -337,6 +372,11 @@ def calendar_text(
                 [f"weekdays = {{{days}}}"]
                 if (days := _weekday_table(weekdays))
                 else [f'periods = [{{from = "01-01", to = "12-31", hours = [{hours}]}}]']
+            ),
+            *(  # rest days the office opens: office time, not working days
+                [f"rest_days = {{{rest}}}"]
+                if (rest := _weekday_table(office.get("rest_days")))
+                else []
             ),
             "",
         ]

@@ -64,7 +64,7 @@ def weekly_means(cal, start: np.ndarray, end: np.ndarray, handler: np.ndarray) -
     first_day = int(np.floor(start.min() / MINUTES_PER_DAY))
     last_day = int(np.floor(end.max() / MINUTES_PER_DAY))
     days = np.arange(first_day, last_day + 1)
-    working = days[cal.is_working_day_array(days)]
+    working = days[cal.is_open_day_array(days)]  # office days: an open Saturday's staff too
     day = hour_of // 24
     on = np.isin(day, working)
     working = np.unique(day[on])  # the working days with someone on duty
@@ -89,9 +89,9 @@ def weekly_means(cal, start: np.ndarray, end: np.ndarray, handler: np.ndarray) -
 
 
 def office_minutes(cal, first_day: int, last_day: int) -> np.ndarray:
-    """Office minutes per weekday × hour over the working days [first_day, last_day]."""
+    """Office minutes per weekday × hour over the office days [first_day, last_day]."""
     days = np.arange(first_day, last_day + 1)
-    days = days[cal.is_working_day_array(days)]
+    days = days[cal.is_open_day_array(days)]
     edges = days[:, None] * MINUTES_PER_DAY + np.arange(25)[None, :] * 60.0
     business = cal.to_business_array(edges)
     per_hour = np.diff(business, axis=1)

@@ -42,8 +42,10 @@ from slasim.fit.log import Events
 
 def unexplained_waits(events: Events, cal) -> np.ndarray:
     """Per event (a row), office minutes of the wait after its case's previous completion during
-    which its handler had no work in progress, and during which it had (NaN where that does not
-    apply: estimated starts, no handler, or the case's first event).
+    which its handler had no work in progress, during which it had, and the first again in working
+    minutes, which leave out rest days the office opens (`WorkCalendar.to_working_minutes`: the
+    axis a wait in working days is replayed on; the office minutes where no rest day opens). NaN
+    where that does not apply: estimated starts, no handler, or the case's first event.
 
     Worked out for all cases and handlers at once: instants in office minutes are replaced by
     their rank among the log's distinct instants, and (group, rank) by one integer, so searches
@@ -52,7 +54,7 @@ def unexplained_waits(events: Events, cal) -> np.ndarray:
     instant t is the blocks' lengths before t plus the part of the block that holds t; the work
     inside a wait [enabled, start] is the difference of the two."""
     n = len(events)
-    out = np.full((n, 2), np.nan)
+    out = np.full((n, 3), np.nan)
     if events.starts_estimated or n == 0:
         return out
     # instants (wall) ranked, and (case, rank) as one integer key
@@ -85,6 +87,11 @@ def unexplained_waits(events: Events, cal) -> np.ndarray:
     busy = _work_between(resource.astype(np.int64), start, end, rows, opened)
     out[rows, 0] = np.maximum(start[rows] - opened - busy, 0.0)
     out[rows, 1] = busy
+    out[rows, 2] = out[rows, 0]
+    if cal.rest_days_open:  # the same on the working-minute axis
+        start, end, opened = (cal.to_working_minutes(x) for x in (start, end, opened))
+        busy = _work_between(resource.astype(np.int64), start, end, rows, opened)
+        out[rows, 2] = np.maximum(start[rows] - opened - busy, 0.0)
     return out
 
 
@@ -137,7 +144,8 @@ MIN_WINDOW_WAITS = 20  # a step's waits in the route's window, to fit its wait o
 def step_waits(
     events: Events, rows: np.ndarray, routed: set[str] | None, waits: np.ndarray, looped: bool
 ) -> tuple[np.ndarray, np.ndarray, str]:
-    """(the rows of a step's events its wait is fitted on, their idle waits, what the note says of
+    """(the rows of a step's events its wait is fitted on, their idle waits in office and in
+    working minutes (two columns, `unexplained_waits`' first and third), what the note says of
     them; NaN: not a wait to fit). With a supplement loop (`looped`), each case's first visit
     only: the gap before a repeat is the loop's response. With the route taken from a recent
     window (`variant_drift`), the rows of that window's cases when they hold MIN_WINDOW_WAITS
@@ -156,4 +164,4 @@ def step_waits(
             note = f"; from all cases: {seen} waits in the route's window"
         else:
             rows, note = recent, f"; from the route's window: {seen} waits"
-    return rows, waits[rows, 0], note
+    return rows, waits[rows][:, [0, 2]], note

@@ -66,7 +66,8 @@ def forecast_plan(
     last = int(math.ceil(cal.business_to_day_position(np.array([run_end]))[0]))
     changed = scenario.model_copy(
         update={
-            "start": day_to_date(int(cal.work_days[day])),
+            # the office day holding the instant (an open Saturday's receipts are its own)
+            "start": day_to_date(int(cal.open_days[cal.day_of_business(np.array([as_of]))[0]])),
             "end": None,
             "working_days": last - day + 1,
             "warmup_days": 0,
@@ -169,7 +170,7 @@ def forecast(
     end_wall = float(cal.to_wall_array(np.array([horizon_end]), side="left")[0])
     first = int(math.floor(cal.business_to_day_position(np.array([plan.start]))[0]))
     last = int(math.ceil(cal.business_to_day_position(np.array([horizon_end]))[0]))
-    closes = cal.to_wall_array(cal.bm_start[first + 1 : last + 1], side="left")
+    closes = cal.close_of_position(np.arange(first + 1, last + 1))  # each working day's close
     closes = np.minimum(closes, end_wall)  # the horizon may end within a day
     edges = np.concatenate([[as_of_wall], closes])
     days = [str(day_to_date(int(d))) for d in cal.work_days[first:last]]

@@ -182,19 +182,35 @@ class Plan:
     departments: list[DepartmentPlan]
     services: list[ServicePlan]
     steps: list[StepPlan]
+    # the period's office days [start_office, end_office) (with rest days the office opens, more
+    # than its working days: receipts, staff and releases run on them; the same indices without)
+    start_office: int
+    end_office: int
+
+    @property
+    def warmup_office(self) -> int:
+        """The office day the measured part begins on: the period's first without a warm-up,
+        else the working day `warmup_days` after its first working day."""
+        warmup = self.scenario.warmup_days
+        if warmup == 0:
+            return self.start_office
+        return int(self.calendar.office_of[self.start_day + warmup])
+
+    @property
+    def office_days(self) -> np.ndarray:
+        """Epoch days of the period's office days."""
+        return self.calendar.open_days[self.start_office : self.end_office]
 
     @property
     def provisional(self) -> bool:
         """Whether the period reaches past the calendar's published years."""
-        days = self.calendar.work_days[[self.start_day, self.end_day - 1]]
+        days = self.calendar.open_days[[self.start_office, self.end_office - 1]]
         return bool(np.any(self.calendar.is_provisional(days)))
 
     def unused_staff_changes(self) -> list[str]:
         """Dated staff changes wholly outside the simulated period (they change nothing), one
         located line each — a date typed in the wrong year should not pass in silence."""
-        first, last = (
-            day_to_date(int(d)) for d in self.calendar.work_days[[self.start_day, self.end_day - 1]]
-        )
+        first, last = (day_to_date(int(d)) for d in self.office_days[[0, -1]])
         return [
             Text(
                 "departments.{name}.staff_changes[{k}]: {start}..{end} lies outside the "
@@ -229,6 +245,11 @@ def day_index(cal: WorkCalendar, day: dt.date) -> int:
     return int(cal.working_days_before(np.array([date_to_day(day)]))[0])
 
 
+def office_index(cal: WorkCalendar, day: dt.date) -> int:
+    """Index on the office-day axis of the first office day on or after `day`."""
+    return int(cal.office_days_before(np.array([date_to_day(day)]))[0])
+
+
 def compile_plan(scenario: Scenario, source: str = "scenario") -> Plan:
     """The scenario indexed for an engine: period on the business axis, departments, services."""
     try:
@@ -240,14 +261,19 @@ def compile_plan(scenario: Scenario, source: str = "scenario") -> Plan:
     except SlasimError as exc:
         raise exc.located(source) from None
     bm = cal.bm_start
-    start, end = float(bm[start_day]), float(bm[end_day])
+    # an open rest day at the start is the period's; at the end, up to the next working day
+    start_office = office_index(cal, scenario.start)
+    end_office = (
+        office_index(cal, scenario.end) if scenario.end is not None else cal.office_of[end_day]
+    )
+    start, end = float(bm[start_office]), float(bm[end_office])
     departments = [
         DepartmentPlan(
             d,
             name,
             spec.staff,
             staff_changes_within(cal, spec, start, end)
-            + roster_within(cal, spec, start_day, end_day),
+            + roster_within(cal, spec, start_office, end_office),
         )
         for d, (name, spec) in enumerate(scenario.departments.items())
     ]
@@ -261,19 +287,23 @@ def compile_plan(scenario: Scenario, source: str = "scenario") -> Plan:
             raise exc.located(source) from None
     for step in all_steps:
         if step.batch is not None:
-            step.releases = release_instants(cal, step.batch, start_day)
-    return Plan(
+            step.releases = release_instants(cal, step.batch, start_office)
+    plan = Plan(
         scenario,
         cal,
         start,
         end,
-        float(bm[start_day + scenario.warmup_days]),
+        start,  # the warm-up's end, set below from the plan's office days
         start_day,
         end_day,
         departments,
         services,
         all_steps,
+        start_office,
+        int(end_office),
     )
+    plan.warmup_end = float(bm[plan.warmup_office])
+    return plan
 
 
 def period_days(cal: WorkCalendar, scenario: Scenario) -> tuple[int, int]:
@@ -303,23 +333,23 @@ def staff_changes_within(cal: WorkCalendar, spec, start: float, end: float) -> l
     minutes."""
     changes = []
     for c in spec.staff_changes:
-        t0 = max(float(cal.bm_start[day_index(cal, c.start)]), start)
-        t1 = min(float(cal.bm_start[day_index(cal, c.end)]), end)
+        t0 = max(float(cal.bm_start[office_index(cal, c.start)]), start)
+        t1 = min(float(cal.bm_start[office_index(cal, c.end)]), end)
         if t0 < t1:
             changes.append((t0, t1, c.staff))
     return changes
 
 
-def roster_within(cal: WorkCalendar, spec, start_day: int, end_day: int) -> list:
-    """A department's roster over the working days [start_day, end_day) that no dated change
+def roster_within(cal: WorkCalendar, spec, start_office: int, end_office: int) -> list:
+    """A department's roster over the office days [start_office, end_office) that no dated change
     covers, as (from, to, staff) in business minutes: each band cut to the day's office hours,
     bands with the base staff left out, touching bands with equal staff joined."""
     if not spec.roster:
         return []
-    k = np.arange(start_day, end_day)
+    k = np.arange(start_office, end_office)
     for c in spec.staff_changes:  # a dated change sets the staff at every hour of its days
-        k = k[(k < day_index(cal, c.start)) | (k >= day_index(cal, c.end))]
-    days = cal.work_days[k]
+        k = k[(k < office_index(cal, c.start)) | (k >= office_index(cal, c.end))]
+    days = cal.open_days[k]
     weekday = (days + _EPOCH_WEEKDAY) % 7
     periods = []
     for shift in spec.roster:
@@ -340,10 +370,10 @@ def roster_within(cal: WorkCalendar, spec, start_day: int, end_day: int) -> list
     return joined
 
 
-def release_instants(cal: WorkCalendar, batch, start_day: int) -> np.ndarray:
-    """A batch's releases from the period's first working day to the end of the calendar's table,
-    in business minutes: `at` on each working day of its weekdays."""
-    days = cal.work_days[start_day:]
+def release_instants(cal: WorkCalendar, batch, start_office: int) -> np.ndarray:
+    """A batch's releases from the period's first office day to the end of the calendar's table,
+    in business minutes: `at` on each office day of its weekdays."""
+    days = cal.open_days[start_office:]
     days = days[np.isin((days + _EPOCH_WEEKDAY) % 7, [WEEKDAYS.index(d) for d in batch.days])]
     at = parse_clock(batch.at, field="at")
     return np.unique(cal.to_business_array(days * MINUTES_PER_DAY + at))

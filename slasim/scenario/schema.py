@@ -235,7 +235,8 @@ class Batch(Strict):
         default=list(WEEKDAYS),
         min_length=1,
         description="Weekdays of the releases (`[tue]`, or a range text `mon-fri`); default "
-        "every day. Only working days hold one.",
+        "every day. Only office days hold one: working days, and rest days the calendar opens "
+        "the office on (`office_hours.rest_days`).",
     )
     at: str = Field(
         description="Time of the release, `HH:MM` wall time; one outside office hours is at the "
@@ -418,9 +419,10 @@ Choice.model_rebuild()
 
 
 class Arrivals(Strict):
-    """Receipts: per working day, weekday and month factors, online share, pattern."""
+    """Receipts: per office day (a working day, or a rest day the calendar opens the office on),
+    weekday and month factors, online share, pattern."""
 
-    per_day: Number = Field(ge=0, le=100_000)  # mean receipts per working day
+    per_day: Number = Field(ge=0, le=100_000)  # mean receipts per office day
     weekday: dict[str, float] = {}  # factor by weekday (mon..sun), default 1
     month: dict[int, float] = {}  # factor by month (1..12), default 1
     online: Number = Field(
@@ -435,7 +437,7 @@ class Arrivals(Strict):
             "one left out receives nothing) 24 relative weights, one per hour from 00:00. When "
             "given, the receipts that are not `online` come at these hours of any natural day "
             "(one outside office hours is received at the next opening) instead of spread over "
-            "the office hours of working days; the volume stays `per_day` per working day on "
+            "the office hours of office days; the volume stays `per_day` per office day on "
             "average over the period, and the weights give its shape over the week (so "
             "`weekday` factors are not given with it). `slasim fit` writes the mean receipts of "
             "each weekday's hours in the log."

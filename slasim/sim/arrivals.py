@@ -1,8 +1,9 @@
 """Receipt instants of one service for one replication, generated up front (vectorized).
 
-Receipts are generated a block of working days at a time, the blocks in turn from the service's one
-stream.
-Window receipts happen during office hours: per working day a Poisson count (or, `even`, a fixed
+Receipts are generated a block of office days at a time, the blocks in turn from the service's one
+stream. An office day is a working day, or a rest day the office opens (`per_day` is per office
+day; a weekday factor scales an open Saturday's).
+Window receipts happen during office hours: per office day a Poisson count (or, `even`, a fixed
 count spread evenly) placed uniformly over the day's office minutes. Online receipts come at any
 hour of any day (the same volume per working day on average, spread over natural days); one
 outside office hours is received at the next opening (docs/DOMAIN.md §5). With a receipt profile
@@ -20,7 +21,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from slasim.calendar.units import MINUTES_PER_DAY, days_to_dates
-from slasim.scenario.plan import Plan, ServicePlan, day_index
+from slasim.scenario.plan import Plan, ServicePlan, office_index
 from slasim.scenario.schema import WEEKDAYS
 from slasim.sim.draws import stream
 
@@ -79,9 +80,7 @@ def _profile(by_hour: dict) -> tuple[np.ndarray, np.ndarray]:
     return per_day / per_day.sum(), hours
 
 
-BLOCK_DAYS = (
-    20  # working days of receipts generated at a time: memory does not grow with the period
-)
+BLOCK_DAYS = 20  # office days of receipts generated at a time: memory does not grow with the period
 
 
 def arrival_blocks(
@@ -90,29 +89,37 @@ def arrival_blocks(
     """(receipt instants in business minutes, is-online flags) block by block, each sorted and later
     than the block before; `stream(block)` gives the random generator block `block` draws from."""
     cal, spec = plan.calendar, service.spec.arrivals
-    first_day, last_day = int(cal.work_days[plan.start_day]), int(cal.work_days[plan.end_day - 1])
-    per_natural_day = (
-        spec.per_day * spec.online * (plan.end_day - plan.start_day) / (last_day - first_day + 1)
+    first_day, last_day = (
+        int(cal.open_days[plan.start_office]),
+        int(cal.open_days[plan.end_office - 1]),
     )
-    stop = cal.bm_start[day_index(cal, spec.until)] if spec.until is not None else plan.end
+    per_natural_day = (
+        spec.per_day
+        * spec.online
+        * (plan.end_office - plan.start_office)
+        / (last_day - first_day + 1)
+    )
+    stop = cal.bm_start[office_index(cal, spec.until)] if spec.until is not None else plan.end
     profile = _profile(spec.by_hour) if spec.by_hour else None
     flat = not spec.weekday and not spec.month  # every day's factor 1.0
     window_carry = online_carry = 0.0
-    for block, k0 in enumerate(range(plan.start_day, plan.end_day, BLOCK_DAYS)):
+    for block, k0 in enumerate(range(plan.start_office, plan.end_office, BLOCK_DAYS)):
         rng = stream(block)
-        k = np.arange(k0, min(k0 + BLOCK_DAYS, plan.end_day))
-        work_days = cal.work_days[k]
+        k = np.arange(k0, min(k0 + BLOCK_DAYS, plan.end_office))
+        days_open = cal.open_days[k]
         if profile is None:
             per_day = spec.per_day * (1.0 - spec.online)
-            means = per_day * arrival_factors(spec, work_days)
+            means = per_day * arrival_factors(spec, days_open)
             same = per_day * 1.0 if flat else None  # each day's mean, as the array holds it
             counts, window_carry = _counts(means, spec.pattern, rng, window_carry, same)
             times = _place(counts, cal.bm_start[k], cal.day_minutes[k], spec.pattern, rng)
             is_online = np.zeros(len(times), bool)
         else:
-            last = int(cal.work_days[k[-1] + 1]) - 1 if k[-1] + 1 < plan.end_day else last_day
-            days = np.arange(max(int(work_days[0]), first_day) if block else first_day, last + 1)
-            per_week = 7.0 * spec.per_day * (1.0 - spec.online) * (plan.end_day - plan.start_day)
+            last = int(cal.open_days[k[-1] + 1]) - 1 if k[-1] + 1 < plan.end_office else last_day
+            days = np.arange(max(int(days_open[0]), first_day) if block else first_day, last + 1)
+            per_week = (
+                7.0 * spec.per_day * (1.0 - spec.online) * (plan.end_office - plan.start_office)
+            )
             day_share, hour_share = profile
             weekday = (days + _EPOCH_WEEKDAY) % 7
             means = (per_week / (last_day - first_day + 1) * day_share[weekday]) * arrival_factors(
@@ -126,8 +133,8 @@ def arrival_blocks(
             times = cal.to_business_array(wall)  # outside office hours: the next opening
             is_online = np.abs(cal.to_wall_array(times, side="right") - wall) > 1e-6
         if spec.online > 0:  # natural days up to the next block's first working day
-            last = int(cal.work_days[k[-1] + 1]) - 1 if k[-1] + 1 < plan.end_day else last_day
-            days = np.arange(max(int(work_days[0]), first_day) if block else first_day, last + 1)
+            last = int(cal.open_days[k[-1] + 1]) - 1 if k[-1] + 1 < plan.end_office else last_day
+            days = np.arange(max(int(days_open[0]), first_day) if block else first_day, last + 1)
             same = per_natural_day * 1.0 if flat else None
             counts, online_carry = _counts(
                 per_natural_day * arrival_factors(spec, days), spec.pattern, rng, online_carry, same

@@ -142,7 +142,7 @@ class ServiceDraws:
         """The draws of `service` in one replication of `plan` (sized by its expected receipts)."""
         return cls(
             service,
-            service.spec.arrivals.per_day * (plan.end_day - plan.start_day),
+            service.spec.arrivals.per_day * (plan.end_office - plan.start_office),
             seed,
             replication,
         )

@@ -34,12 +34,16 @@ EXACT = 1e-4
 
 def _position(cal, unit: str, business: np.ndarray) -> np.ndarray:
     """Positions on a limit's axis (wh or wd) of business instants."""
-    return business if unit == "wh" else cal.business_to_day_position(business)
+    if unit == "wh":
+        return cal.to_working_minutes(business)
+    return cal.business_to_day_position(business)
 
 
 def _business_at(cal, unit: str, position: np.ndarray) -> np.ndarray:
     """Business instants at positions on a limit's axis (wh or wd)."""
-    return position if unit == "wh" else cal.day_position_to_business(position)
+    if unit == "wh":
+        return cal.from_working_minutes(position)
+    return cal.day_position_to_business(position)
 
 
 @dataclass(slots=True, eq=False)
@@ -438,8 +442,8 @@ class Grader:
         that, rows with pauses, and acceptances just off a day's start or close (where the day the
         count starts on could differ) go to the clocks. The clocks decide whole chunks on calendars
         whose clocks change (a repeated hour is not increasing), with natural-day limits or
-        offsets, limits ending at midnight, step rungs, and anything past the calendar's table
-        (where they raise their errors)."""
+        offsets, limits ending at midnight, step rungs, rest days the office opens, and anything
+        past the calendar's table (where they raise their errors)."""
         cal = self.plan.calendar
         first = self.plan.services[int(cases.service[0])]
         units = {first.promised.unit, first.legal.unit}
@@ -449,6 +453,7 @@ class Grader:
             or any(r.scope != "case" for r in ladder.rungs)
             or cal.counting.working_day_limit_ends == "midnight"
             or cal.clocks_change
+            or cal.rest_days_open  # business and working time differ: the clocks' own axes
         ):
             return None
         acc, bm_start = cases.accepted, cal.bm_start

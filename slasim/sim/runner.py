@@ -219,7 +219,7 @@ def describe(plan: Plan, n: int, seed: int, summary: dict) -> dict:
     warnings about it (a backlog growing before acceptance, `sim.backlog`)."""
     scenario = plan.scenario
     cal = plan.calendar
-    days = cal.work_days[[plan.start_day, plan.end_day - 1]]
+    days = plan.office_days[[0, -1]]
     return {
         "scenario": scenario.name,
         "calendar": cal.name,

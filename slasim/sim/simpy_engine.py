@@ -144,14 +144,14 @@ class Replication(CaseFlow):
         return all(results.values())
 
     def _sample_daily(self):
-        """At each working day's close: queue lengths, open cases and their card levels right then."""
+        """At each office day's close: queue lengths, open cases and their card levels right then."""
         cal, plan = self.plan.calendar, self.plan
-        for k in range(plan.start_day, plan.end_day):
+        for k in range(plan.start_office, plan.end_office):
             close = float(cal.bm_start[k + 1])
             if close >= plan.end:
                 break
             yield self.env.timeout(close - self.env.now)
-            day = str(cal.work_days[k].astype("datetime64[D]"))
+            day = str(cal.open_days[k].astype("datetime64[D]"))
             sample = {
                 "day": day,
                 "open": len(self.open),

@@ -36,7 +36,7 @@ EVENT_WEIGHT = 10  # an event-engine case against an FCFS one (the replication's
 
 def cases_per_replication(plan: Plan) -> float:
     """Expected receipts in one replication of the plan (all services, warm-up included)."""
-    days = plan.calendar.work_days[plan.start_day : plan.end_day]
+    days = plan.office_days
     return float(
         sum(
             s.spec.arrivals.per_day * arrival_factors(s.spec.arrivals, days).sum()

@@ -41,7 +41,8 @@ def limit_working_days(limit: Limit, plan: Plan) -> int:
     """A legal limit in whole working days (hours over the mean office day, rounded up)."""
     if limit.unit == "wh":
         cal = plan.calendar
-        day_hours = float(cal.day_minutes[plan.start_day : plan.end_day].mean()) / 60.0
+        working = cal.office_of[plan.start_day : plan.end_day]  # hours count on working days
+        day_hours = float(cal.day_minutes[working].mean()) / 60.0
         return max(1, math.ceil(limit.amount / day_hours))
     return max(1, math.ceil(limit.amount))
 
@@ -52,8 +53,8 @@ def longest_legal_limit(plan: Plan) -> int:
 
 
 def period_text(plan: Plan) -> tuple[str, str]:
-    """First and last working day of a plan's period, ISO dates."""
-    days = plan.calendar.work_days[[plan.start_day, plan.end_day - 1]]
+    """First and last office day of a plan's period, ISO dates."""
+    days = plan.office_days[[0, -1]]
     return tuple(day_to_date(int(d)).isoformat() for d in days)
 
 

@@ -80,8 +80,8 @@ def work_per_case(
 def offered_load(plan: Plan) -> dict[str, float]:
     """Staff each department's work needs on average over the period (its offered load)."""
     cal = plan.calendar
-    days = cal.work_days[plan.start_day : plan.end_day]
-    office_minutes = float(cal.day_minutes[plan.start_day : plan.end_day].mean())
+    days = plan.office_days  # receipts and office minutes per office day
+    office_minutes = float(cal.day_minutes[plan.start_office : plan.end_office].mean())
     minutes: dict[int, float] = {}
     for service in plan.services:
         spec = service.spec.arrivals

@@ -135,8 +135,8 @@ class Search:
         settle within the measured window (None if neither)."""
         plan, staff = self.plan, self.mean_staff(name, n)
         cal = plan.calendar
-        day = float(cal.day_minutes[plan.start_day : plan.end_day].mean())
-        measured = plan.end_day - plan.start_day - self.scenario.warmup_days
+        day = float(cal.day_minutes[plan.start_office : plan.end_office].mean())
+        measured = plan.end_office - plan.warmup_office  # office days after the warm-up
         load = self.load[name]
         settling = settling_minutes(load, staff, self.visit[name]) / day if load < staff else 0.0
         return instability(load, staff, settling, measured)
