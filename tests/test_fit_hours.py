@@ -109,20 +109,26 @@ def test_a_day_the_chosen_calendar_rests_is_never_a_working_day(tmp_path):
     assert spec["office_hours"]["rest_days"] == {"sat": [["10:00", "12:00"]]}
 
 
-def test_a_weekday_the_log_never_works_is_rested_and_warned_about(tmp_path):
-    # 20 weeks of events Tuesday to Friday only (4 a day, 10:00-11:50) on `weekdays`: Monday, a
-    # working day of the chosen calendar, has events on none of its dates, so the fitted week
-    # rests it, and a limit in working days on the fitted scenario would skip it: said
+def days_log(path, days: range):
+    """20 weeks from Monday 2024-01-01, events on the given weekdays only (0 Monday): 4 a day,
+    10:00-11:50."""
     lines, k = ["case,activity,start,end"], 0
     for week in range(20):
-        for day in range(1, 5):
+        for day in days:
             date = dt.datetime(2024, 1, 1, 10) + dt.timedelta(weeks=week, days=day)
             for j in range(4):
                 t = date + dt.timedelta(minutes=30 * j)
                 lines.append(f"c{k},a,{t.isoformat()},{(t + dt.timedelta(minutes=20)).isoformat()}")
                 k += 1
-    path = tmp_path / "log.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_weekday_the_log_never_works_is_rested_and_warned_about(tmp_path):
+    # events Tuesday to Friday only on `weekdays`: Monday, a working day of the chosen calendar,
+    # has events on none of its dates, so the fitted week rests it, and a limit in working days
+    # on the fitted scenario would skip it: said
+    path = days_log(tmp_path / "log.csv", range(1, 5))
     cal = load_calendar("weekdays")
     office = office_from_log(read_log(path, cal), cal)
     assert office["weekend"] == ["mon", "sat", "sun"]
@@ -268,3 +274,24 @@ def test_a_parent_s_weekday_hours_give_way_to_the_fitted_default(tmp_path):
     assert child.office_hours_on(dt.date(2024, 1, 6)) == [("09:00", "12:00")]
     # without the fix the Friday kept the parent's morning
     assert cal.office_hours_on(dt.date(2024, 1, 5)) == [("08:00", "12:00")]
+
+
+def test_a_rest_day_the_chosen_calendar_opens_and_the_log_never_works_is_closed_again(tmp_path):
+    # events Monday to Friday only, fitted over the Saturday-service calendar (cn, Saturdays
+    # 09:00-12:00): the log (2024-01-01..05-17) spans 19 Saturdays, 18 of them rest days (05-11
+    # is a make-up working day), and works none, so the fitted calendar closes them again
+    # (`sat = []`), and says so
+    path = days_log(tmp_path / "log.csv", range(0, 5))
+    cal = load_calendar("cn-example-saturday")
+    office = office_from_log(read_log(path, cal), cal)
+    assert office["weekend"] == ["sat", "sun"]
+    assert office["rest_days"] == {"sat": []}
+    assert (
+        "sat: calendar cn-example-saturday opens the office on it, the log works it on 0 of its "
+        "18 dates: closed"
+    ) in office["note"]
+    fitted = tmp_path / "x-office.toml"
+    fitted.write_text(calendar_text("x-office", "cn-example-saturday", office, "log.csv"), "utf-8")
+    assert tomllib.loads(fitted.read_text("utf-8"))["office_hours"]["rest_days"] == {"sat": []}
+    closed = load_calendar(fitted)
+    assert not closed.rest_days_open and closed.office_hours_on(dt.date(2024, 3, 2)) == []

@@ -51,11 +51,13 @@ def test_known_office_time_is_fitted_back_over_the_chosen_calendar(tmp_path):
     log = simulate(tmp_path)
     out = tmp_path / "out" / "fitted.yaml"
     out.parent.mkdir()
-    code, _, err = slasim("fit", log, "-c", "weekdays", "--limit", "10wd", "--out", out)
+    code, said, err = slasim("fit", log, "-c", "weekdays", "--limit", "10wd", "--out", out)
     assert code == 0, err
     # Saturday, which `weekdays` rests (as a legal calendar does), stays a rest day in law that
     # the office opens: office time no limit counts (no week to warn about)
     assert "office week" not in err
+    assert "open on rest days (office time, not working days): Sat 07:00–15:00" in said
+    assert "receipts per office day" in said
     data = yaml.safe_load(out.read_text(encoding="utf-8"))
     assert data["calendar"] == "fitted-office.toml"
     spec = tomllib.loads((out.parent / "fitted-office.toml").read_text(encoding="utf-8"))

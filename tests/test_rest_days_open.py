@@ -42,6 +42,13 @@ def sat(tmp_path):
         ("2025-10-04", [], False),
         # 2025-10-11 (Saturday) is a make-up working day (调休): a working day, default hours
         ("2025-10-11", CN_DAY, True),
+        # 2024's breaks, where the country's data names only the weekdays: Spring Festival
+        # (02-10..17), Dragon Boat (06-08..10, a Monday holiday) and National Day (10-01..07)
+        # hold these Saturdays, closed; an ordinary Saturday of 2024 opens
+        ("2024-02-17", [], False),
+        ("2024-06-08", [], False),
+        ("2024-10-05", [], False),
+        ("2024-03-02", MORNING, False),
     ],
 )
 def test_which_days_open_and_which_count(sat, day, hours, working):
@@ -338,3 +345,12 @@ def test_calendar_show_counts_the_open_saturdays(cli):
     assert data["working_days"] == 248  # cn's 2025 working days: the Saturdays add none
     code, out, _ = cli("calendar", "show", "cn", "--year", "2025", "--json")
     assert json.loads(out)["working_days"] == 248 and json.loads(out)["open_rest_days"] == 0
+
+
+def test_a_child_closes_its_parent_s_open_saturdays_with_no_hours(tmp_path):
+    child = write(
+        tmp_path,
+        'name = "c"\nextends = "cn-example-saturday"\n[office_hours.rest_days]\nsat = []\n',
+    )
+    cal = load_calendar(child)
+    assert not cal.rest_days_open and cal.office_hours_on(dt.date(2025, 10, 18)) == []

@@ -64,7 +64,7 @@ class OfficeHours(Strict):
     that override them on ordinary working days of that weekday (not on a make-up working day,
     which keeps the default); `periods` that override both by date; and `rest_days`, the hours
     the office opens on ordinary rest days of a weekend weekday (a Saturday service): office
-    time there, but not a legal working day."""
+    time there, but not a legal working day (`[]` keeps it closed where a parent opens it)."""
 
     default: list[list[str]] | None = None
     weekdays: dict[str, list[list[str]]] = {}
@@ -73,12 +73,21 @@ class OfficeHours(Strict):
 
     _hours = field_validator("default")(lambda v: v if v is None else _check_hours(v))
 
-    @field_validator("weekdays", "rest_days")
+    @field_validator("weekdays")
     @classmethod
     def _weekdays(cls, v: dict) -> dict:
         for day, hours in v.items():
             known_weekday(day)
             _check_hours(hours)
+        return v
+
+    @field_validator("rest_days")
+    @classmethod
+    def _rest_days(cls, v: dict) -> dict:
+        for day, hours in v.items():  # `[]`: closed again, where a parent opens it
+            known_weekday(day)
+            if hours:
+                _check_hours(hours)
         return v
 
 

@@ -495,7 +495,8 @@ def _weekday_hours(own, parent: CalendarSpec | None, weekend: tuple, path: Path)
 def _rest_day_hours(own, parent: CalendarSpec | None, weekend: tuple, path: Path) -> tuple:
     """The hours the office opens on ordinary rest days by weekday: the parent's on the days
     still rested (a file that works a day drops them), each weekday the file names replaced by
-    its own; a weekday the file gives rest-day hours must be in `weekend`."""
+    its own (`[]`: closed again); a weekday the file gives rest-day hours must be in
+    `weekend`."""
     inherited = parent.rest_day_hours if parent is not None else ()
     hours = {day: pairs for day, pairs in inherited if day in weekend}
     for name, pairs in own.office_hours.rest_days.items():
@@ -508,7 +509,10 @@ def _rest_day_hours(own, parent: CalendarSpec | None, weekend: tuple, path: Path
                 field=f"office_hours.rest_days.{name}",
                 day=name,
             )
-        hours[day] = _hours_minutes(pairs)
+        if pairs:
+            hours[day] = _hours_minutes(pairs)
+        else:
+            hours.pop(day, None)
     return tuple(sorted(hours.items()))
 
 

@@ -142,10 +142,11 @@ class WorkCalendar:
 
     def _build_open_days(self) -> None:
         """The office axis: the days the office opens, its working days and, with
-        `office_hours.rest_days`, the ordinary rest days of those weekdays (not holidays or closed
-        days). Business minutes run on it (`bm_start`, `day_minutes`, `profile_of` and
-        `day_of_business` count office days); working days and day positions count legal working
-        days only. Without open rest days both axes are the same arrays.
+        `office_hours.rest_days`, the ordinary rest days of those weekdays (not in a break: a
+        run of rest days holding a holiday or closed day). Business minutes run on it
+        (`bm_start`, `day_minutes`, `profile_of` and `day_of_business` count office days);
+        working days and day positions count legal working days only. Without open rest days
+        both axes are the same arrays.
           - `is_open`, `open_cum`, `open_days`: as `is_work`, `cum`, `work_days` for office days;
           - `legal_of[o]`: the legal working day of office day o, or for an open rest day the
             next one (its minutes hold that day's position, flat), `office_of[k]`: office day of
@@ -155,9 +156,17 @@ class WorkCalendar:
         if not self.spec.rest_day_hours:
             return
         weekday = (np.arange(len(self.is_work)) + self.first_day + 3) % 7
-        named = np.array(list(self._reasons), dtype=np.int64) - self.first_day
-        ordinary_rest = ~self.is_work
-        ordinary_rest[named] = False  # a holiday, closed day or notice's rest day stays closed
+        # A run of rest days holding a holiday, closed day or notice's rest day is a break (放假):
+        # all of it stays closed, its weekend days too (which a country's data need not name)
+        rest = ~self.is_work
+        run = np.cumsum(rest & ~np.concatenate([[False], rest[:-1]]))  # each rest run's number
+        named = np.zeros(len(rest), dtype=bool)
+        for day, info in self._reasons.items():
+            if not info.working and self.first_day <= day <= self.last_day:
+                named[day - self.first_day] = True
+        in_break = np.zeros(int(run.max()) + 1, dtype=bool)
+        in_break[run[named]] = True
+        ordinary_rest = rest & ~in_break[run]
         rest_open = ordinary_rest & np.isin(weekday, [d for d, _ in self.spec.rest_day_hours])
         if not rest_open.any():
             return

@@ -356,6 +356,7 @@ def summary(fitted, out: Path, estimated: int) -> list[str]:
     ]
     if estimated:
         lines.append(_("{count} start times were missing and estimated").format(count=estimated))
+    opened = {}
     if fitted.office is not None:
         lines.append(
             _("office time from the log: {hours}; weekend: {weekend}").format(
@@ -363,9 +364,24 @@ def summary(fitted, out: Path, estimated: int) -> list[str]:
                 weekend=weekdays_text(fitted.office["weekend"]) or _("none"),
             )
         )
+        opened = {d: h for d, h in fitted.office.get("rest_days", {}).items() if h}
+        if opened:
+            lines.append(
+                _("open on rest days (office time, not working days): {days}").format(
+                    days=_("; ").join(
+                        f"{weekdays_text([d])} " + ", ".join("–".join(p) for p in hours)
+                        for d, hours in opened.items()
+                    )
+                )
+            )
+    per = (
+        _("service {name}: {cases} cases fitted, {per_day} receipts per office day")
+        if opened
+        else _("service {name}: {cases} cases fitted, {per_day} receipts per working day")
+    )
     for key, service in evidence.get("services", {}).items():
         lines.append(
-            _("service {name}: {cases} cases fitted, {per_day} receipts per working day").format(
+            per.format(
                 name=repr(key),
                 cases=service["cases"],
                 per_day=data["services"][key]["arrivals"]["per_day"],

@@ -778,7 +778,8 @@ def _arrivals(cal, times: list[float], complete: Completeness | None = None) -> 
     counts = np.bincount(k - k0, minlength=k1 - k0)
     per_day = float(counts.mean())
     first, last = day_to_date(int(days[0])), day_to_date(int(days[-1]))
-    notes = {"per_day": f"{len(t)} fitted cases over {k1 - k0} working days ({first} to {last})"}
+    unit = "office days" if cal.rest_days_open else "working days"  # open rest days among them
+    notes = {"per_day": f"{len(t)} fitted cases over {k1 - k0} {unit} ({first} to {last})"}
     evidence: dict = {"receipts": len(t), "working_days": k1 - k0, "window": f"{first}/{last}"}
     share = complete.share(float(t[0]), float(t[-1])) if complete is not None else 1.0
     if share < CORRECT_BELOW:

@@ -155,6 +155,12 @@ def office_from_log(events: Events, cal: WorkCalendar) -> dict | None:
     rest_days, by_rest_day = _rest_day_hours(
         instants, days, natural[ordinary], opened, seen, worked
     )
+    # a rest day the chosen calendar opens that the log does not work: closed again (`[]`)
+    closed_again = [
+        WEEKDAYS[w]
+        for w, _ in cal.spec.rest_day_hours
+        if seen.min() >= MIN_WEEKS and WEEKDAYS[w] not in opened
+    ]
     if seen.min() >= MIN_WEEKS and not cal.spec.periods:
         # a weekday's own hours and work from its ordinary dates, as `seen` and `worked` count
         # them: a make-up Saturday (调休) is worked as a weekday, not as a Saturday
@@ -173,7 +179,7 @@ def office_from_log(events: Events, cal: WorkCalendar) -> dict | None:
         }
         for d in weekend
         for w in [WEEKDAYS.index(d)]
-        if worked[w] and d not in rest_days
+        if worked[w] and d not in opened
     }
     rest = ", ".join(
         d
@@ -181,11 +187,11 @@ def office_from_log(events: Events, cal: WorkCalendar) -> dict | None:
         else f"{d}: {rare[d]['dates_with_events']} of {rare[d]['dates']} dates, "
         f"{held[WEEKDAYS.index(d)]:.2%} of the instants"
         for d in weekend
-        if d not in rest_days
+        if d not in opened
     )
     own = [[hm(a), hm(b)] for a, b in cal.spec.default_hours]
     same_week = [WEEKDAYS.index(d) for d in weekend] == sorted(cal.spec.weekend)
-    if hours == own and same_week and not weekdays and not rest_days:
+    if hours == own and same_week and not weekdays and not rest_days and not closed_again:
         return None
     note = (
         f"{FIT_COVER:.0%} of the log's {len(instants)} event starts and ends fall "
@@ -211,9 +217,16 @@ def office_from_log(events: Events, cal: WorkCalendar) -> dict | None:
             f"{b['dates']} dates; {FIT_COVER:.0%} of its {b['instants']} instants fall "
             f"{b['hours']}): office time, not a working day (no limit counts it)"
         )
+    for day in closed_again:
+        w = WEEKDAYS.index(day)
+        note += (
+            f"; {day}: calendar {cal.name} opens the office on it, the log works it on "
+            f"{worked[w]} of its {seen[w]} dates: closed"
+        )
     fitted = {"hours": hours, "weekend": weekend, "note": note}
-    if rest_days:
-        fitted["rest_days"] = rest_days
+    if rest_days or closed_again:
+        opening = {**rest_days, **dict.fromkeys(closed_again, [])}
+        fitted["rest_days"] = {d: opening[d] for d in WEEKDAYS if d in opening}
         fitted["by_rest_day"] = by_rest_day
     if weekdays:
         fitted["weekdays"] = weekdays

@@ -135,8 +135,11 @@ class Search:
         settle within the measured window (None if neither)."""
         plan, staff = self.plan, self.mean_staff(name, n)
         cal = plan.calendar
-        day = float(cal.day_minutes[plan.start_office : plan.end_office].mean())
-        measured = plan.end_office - plan.warmup_office  # office days after the warm-up
+        office = cal.day_minutes[plan.start_office : plan.end_office]
+        # office minutes a working day (open rest days' minutes spread over the working days)
+        days = plan.end_day - plan.start_day
+        day = float(office.sum() / days if cal.rest_days_open else office.mean())
+        measured = days - self.scenario.warmup_days
         load = self.load[name]
         settling = settling_minutes(load, staff, self.visit[name]) / day if load < staff else 0.0
         return instability(load, staff, settling, measured)
