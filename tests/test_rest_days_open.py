@@ -354,3 +354,19 @@ def test_a_child_closes_its_parent_s_open_saturdays_with_no_hours(tmp_path):
     )
     cal = load_calendar(child)
     assert not cal.rest_days_open and cal.office_hours_on(dt.date(2025, 10, 18)) == []
+
+
+def test_receipts_taken_whole_on_open_saturdays_are_warned_about(tmp_path, cli):
+    """Each open Saturday takes a working day's `per_day` unless a `sat` factor says otherwise:
+    a planner moving a scenario onto such a calendar is told, once per service."""
+    lines = saturday_plan().rest_day_receipts()
+    assert lines == [
+        "services.permit.arrivals: calendar 'cn-example-saturday' opens the office on rest days "
+        "(sat), and each takes the whole per_day of a working day: give weekday.sat the share of "
+        "a working day's applications they see"
+    ]
+    assert saturday_plan(weekday={"sat": 0.3}).rest_day_receipts() == []
+    code, _, err = cli("run", "minimal", "--set", "calendar=cn-example-saturday", "--reps", "1")
+    assert code == 0 and "give weekday.sat the share" in err
+    code, _, err = cli("run", "minimal", "--reps", "1")
+    assert code == 0 and "weekday.sat" not in err

@@ -122,7 +122,7 @@ def before_simulating(
             if i == 0:
                 warn(
                     Text("{where}: {line}", where=source, line=line)
-                    for line in plan.unused_staff_changes()
+                    for line in plan.period_warnings()
                 )
             if load:
                 from slasim.staffing.load import overloaded

@@ -69,9 +69,7 @@ def validate(
             continue
         reforms = reform_names(data)
         notes = [_("reforms: {names}").format(names=", ".join(reforms))] if reforms else []
-        warn(
-            Text("{where}: {line}", where=source, line=line) for line in plan.unused_staff_changes()
-        )
+        warn(Text("{where}: {line}", where=source, line=line) for line in plan.period_warnings())
         from slasim.staffing.load import overloaded  # the same warnings as `run` gives
 
         warn(Text("{where}: {line}", where=source, line=line) for line in overloaded(plan))

@@ -207,6 +207,38 @@ class Plan:
         days = self.calendar.open_days[[self.start_office, self.end_office - 1]]
         return bool(np.any(self.calendar.is_provisional(days)))
 
+    def period_warnings(self) -> list[str]:
+        """What to warn of before simulating the period: staff changes outside it, receipts on
+        rest days the office opens taken whole."""
+        return [*self.unused_staff_changes(), *self.rest_day_receipts()]
+
+    def rest_day_receipts(self) -> list[str]:
+        """Services receiving their whole `per_day` on rest days the calendar opens the office on
+        (a short Saturday service takes a weekday's applications unless a weekday factor says
+        otherwise), one located line each. None when the receipts follow `by_hour`."""
+        cal = self.calendar
+        if not cal.rest_days_open:
+            return []
+        days = self.office_days
+        rested = days[~cal.is_working_day_array(days)]
+        opened = sorted(
+            {WEEKDAYS[int(w)] for w in (rested + _EPOCH_WEEKDAY) % 7}, key=WEEKDAYS.index
+        )
+        return [
+            Text(
+                "services.{name}.arrivals: calendar {calendar} opens the office on rest days "
+                "({days}), and each takes the whole per_day of a working day: give "
+                "weekday.{day} the share of a working day's applications they see",
+                name=name,
+                calendar=repr(cal.name),
+                days=", ".join(opened),
+                day=missing[0],
+            )
+            for name, spec in self.scenario.services.items()
+            if not spec.arrivals.by_hour
+            and (missing := [d for d in opened if d not in spec.arrivals.weekday])
+        ]
+
     def unused_staff_changes(self) -> list[str]:
         """Dated staff changes wholly outside the simulated period (they change nothing), one
         located line each — a date typed in the wrong year should not pass in silence."""
