@@ -370,3 +370,28 @@ def test_receipts_taken_whole_on_open_saturdays_are_warned_about(tmp_path, cli):
     assert code == 0 and "give weekday.sat the share" in err
     code, _, err = cli("run", "minimal", "--reps", "1")
     assert code == 0 and "weekday.sat" not in err
+
+
+@pytest.mark.parametrize("calendar", ["cn-example-saturday", "nl"])
+def test_the_opening_lookup_equals_moving_into_office_hours(tmp_path, calendar):
+    """Whether an acceptance's next opening falls on an open rest day, looked up from each day's
+    close, is what moving the instant into office hours says: on the shipped Saturday service,
+    and on `nl` with Saturday and Sunday open 01:00-04:00 (the hour its clocks change), at random
+    whole minutes and at every opening and close."""
+    if calendar == "nl":
+        text = 'name = "x"\nextends = "nl"\n[office_hours.rest_days]\n'
+        text += 'sat = [["01:00", "04:00"]]\nsun = [["01:00", "04:00"]]\n'
+        calendar = write(tmp_path, text)
+    cal = load_calendar(calendar)
+    rng = np.random.default_rng(5)
+    days = rng.integers(at("2015-01-01T00:00") // 1440, at("2025-12-31T00:00") // 1440, 200_000)
+    clocks = np.concatenate(
+        [
+            np.floor(rng.uniform(0, 1440, 100_000)),
+            np.tile([60, 240, 540, 720, 810, 1050], 100_000 // 6 + 1)[:100_000],
+        ]
+    )
+    walls = days * 1440.0 + clocks
+    moved = cal.to_wall_array(cal.to_business_array(walls), side="right")
+    np.testing.assert_array_equal(cal.opens_on_rest_day(walls), cal.on_open_rest_day(moved))
+    assert cal.opens_on_rest_day(walls).sum() > 1000

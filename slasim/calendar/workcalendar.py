@@ -194,6 +194,26 @@ class WorkCalendar:
         index = days - self.first_day
         return self.is_open[index] & ~self.is_work[index]
 
+    def opens_on_rest_day(self, minutes) -> np.ndarray:
+        """Whether the office's next opening at or after each wall instant (the instant itself
+        within office hours) falls on a rest day the office opens: `on_open_rest_day` of
+        `to_wall_array(to_business_array(minutes), side="right")`, looked up from each day's
+        last close; days whose clocks change, and instants outside the table, take that path."""
+        minutes = np.asarray(minutes, dtype=np.float64)
+        t = self._lookup()
+        days = np.floor(minutes / MINUTES_PER_DAY)
+        index = days - self.first_day
+        inside = (index >= 0) & (index < len(self.is_open))
+        i = np.where(inside, index, 0).astype(np.intp)
+        o = self.open_cum[i] + (minutes - days * MINUTES_PER_DAY >= t["open_close"][i])
+        o = np.minimum(o, len(self.open_days) - 1)
+        out = ~self.is_work[self.open_days[o] - self.first_day]
+        exact = ~inside | ~t["safe"][i]
+        if exact.any():
+            moved = self.to_wall_array(self.to_business_array(minutes[exact]), side="right")
+            out[exact] = self.on_open_rest_day(moved)
+        return out
+
     @property
     def rest_days_open(self) -> bool:
         """Whether the office opens on some rest days (the office and legal axes differ)."""
@@ -492,6 +512,14 @@ class WorkCalendar:
                 "first": first.astype(np.intp),
                 "next_start": np.append(self.bm_start, np.nan)[first + 1],
                 "last_close": last_close,
+                # the local time each office day's hours end (inf on a closed day)
+                "open_close": np.where(
+                    self.is_open,
+                    np.append(self._closes[self.profile_of].max(axis=1), np.inf)[
+                        np.minimum(self.open_cum[:-1], len(self.open_days))
+                    ],
+                    np.inf,
+                ),
                 "safe": ~self._changing,
                 # wall instants as `to_wall_array` sums them: the day's midnight, an interval's
                 # opening and the office minutes before it (flat: profile * width + interval)

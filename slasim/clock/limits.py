@@ -132,8 +132,7 @@ def counting_start(calendar, unit: str, accepted_minutes) -> np.ndarray:
     # floor(position(...)), looked up from the calendar's table (`WorkCalendar.working_day_floor`).
     start = calendar.working_day_floor(accepted_minutes) + (0 if counts_today else 1)
     if calendar.rest_days_open and not counts_today:  # accepted on a rest day: the next one counts
-        opening = calendar.to_wall_array(calendar.to_business_array(accepted_minutes), side="right")
-        start = start - calendar.on_open_rest_day(opening)
+        start = start - calendar.opens_on_rest_day(accepted_minutes)
     return start
 
 
