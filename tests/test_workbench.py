@@ -1034,3 +1034,15 @@ def test_a_stop_while_the_rest_runs_on_processes_keeps_the_first_numbers_only(mo
     assert "2 of 7 replications, intervals still wide" in shown_texts(at)
     assert "whatif" not in at.session_state and not whatif.RESULTS.results
     assert not multiprocessing.active_children()  # the pool's workers ended with the run
+
+
+def test_the_what_if_page_warns_as_compare_of_receipts_on_open_saturdays(cli):
+    """The what-if's warnings are the command line's: on the Saturday-service calendar, minimal's
+    one service takes a working day's receipts on each open Saturday (no `sat` factor)."""
+    data, source = inputs.load_choice("minimal")
+    data = {**data, "calendar": "cn-example-saturday"}
+    prepared = whatif.prepare(data, source, whatif.Changes(staff=(("window", 3),)))
+    lines = [str(line) for line in whatif.load_warnings(prepared)]
+    assert lines[0].startswith("services.permit.arrivals: calendar 'cn-example-saturday' opens")
+    code, _, err = cli("run", "minimal", "--set", "calendar=cn-example-saturday", "-n", "1")
+    assert code == 0 and lines[0] in err

@@ -277,13 +277,14 @@ def open_by_day(data: dict, source: str, changes: Changes, seed: int) -> dict[st
 
 
 def load_warnings(prepared: Prepared) -> list[str]:
-    """What `slasim compare` warns about before running: departments that cannot keep up (in the
+    """What `slasim compare` warns about before running: the baseline's period (staff changes
+    outside it, receipts taken whole on open rest days), departments that cannot keep up (in the
     baseline, then new ones in the what-if), and a period past the calendar's published years."""
     from slasim.io.i18n import Text
     from slasim.staffing.load import overloaded
 
     base, other = prepared.base, prepared.other
-    lines = list(overloaded(base))
+    lines = [*base.period_warnings(), *overloaded(base)]
     lines += [Text("what-if: {line}", line=line) for line in overloaded(other) if line not in lines]
     if base.provisional or other.provisional:
         lines.append(Text("the period passes the years the calendar has published: provisional"))
