@@ -17,7 +17,7 @@ from slasim.calendar.units import datetime_to_minutes, minutes_to_iso
 from slasim.calendar.workcalendar import load_calendar
 from slasim.clock.case_clock import ClockBatch
 
-from .test_weekday_hours import CN_DAY, MORNING, at, write
+from .test_weekday_hours import CN_DAY, MORNING, at, refused_in_one_located_line, write
 
 SATURDAY_SERVICE = """
 name = "cn-saturday-service"
@@ -172,12 +172,7 @@ def test_a_delay_in_working_days_skips_the_open_saturday(sat):
     ],
 )
 def test_bad_rest_day_hours_give_one_located_line(tmp_path, cli, text, where):
-    path = write(tmp_path, text)
-    code, out, err = cli("deadline", "2025-10-15T11:00", "3wd", "--calendar", str(path))
-    assert code == 2
-    lines = err.strip().splitlines()
-    assert len(lines) == 1
-    assert lines[0].startswith(f"error: {path}: {where}")
+    refused_in_one_located_line(cli, write(tmp_path, text), where)
 
 
 def test_a_child_that_works_the_day_drops_its_rest_day_hours(tmp_path):

@@ -165,7 +165,11 @@ def test_a_delay_in_working_days_weighs_a_day_by_its_office_minutes(sat):
     ],
 )
 def test_bad_weekday_hours_give_one_located_line(tmp_path, cli, text, where):
-    path = write(tmp_path, text)
+    refused_in_one_located_line(cli, write(tmp_path, text), where)
+
+
+def refused_in_one_located_line(cli, path, where: str) -> None:
+    """A deadline on the calendar file at `path` is refused with one line located at `where`."""
     code, out, err = cli("deadline", "2025-10-15T11:00", "3wd", "--calendar", str(path))
     assert code == 2
     lines = err.strip().splitlines()

@@ -148,11 +148,13 @@ class WorkCalendar:
         working days and day positions count legal working days only. Without open rest days
         both axes are the same arrays.
           - `is_open`, `open_cum`, `open_days`: as `is_work`, `cum`, `work_days` for office days;
+          - `office_working[o]`: whether office day o is a working day;
           - `legal_of[o]`: the legal working day of office day o, or for an open rest day the
             next one (its minutes hold that day's position, flat), `office_of[k]`: office day of
             working day k."""
         self.is_open, self.open_cum, self.open_days = self.is_work, self.cum, self.work_days
         self.office_of = self.legal_of = np.arange(len(self.work_days), dtype=np.int64)
+        self.office_working = np.ones(len(self.work_days), dtype=bool)
         if not self.spec.rest_day_hours:
             return
         weekday = (np.arange(len(self.is_work)) + self.first_day + 3) % 7
@@ -173,6 +175,10 @@ class WorkCalendar:
         self.is_open = self.is_work | rest_open
         self.open_cum = np.concatenate([[0], np.cumsum(self.is_open, dtype=np.int64)])
         self.open_days = np.flatnonzero(self.is_open).astype(np.int64) + self.first_day
+        legal = self.office_working = self.is_work[self.open_days - self.first_day]
+        self.office_of = np.flatnonzero(legal).astype(np.int64)
+        # working days before each office day, plus one on an open rest day (the one after it)
+        self.legal_of = np.arange(len(legal), dtype=np.int64) - np.cumsum(~legal) + ~legal
 
     def office_days_before(self, days) -> np.ndarray:
         """Office days strictly before each epoch day: the index of the first office day on or
@@ -200,15 +206,9 @@ class WorkCalendar:
         `to_wall_array(to_business_array(minutes), side="right")`, looked up from each day's
         last close; days whose clocks change, and instants outside the table, take that path."""
         minutes = np.asarray(minutes, dtype=np.float64)
-        t = self._lookup()
-        days = np.floor(minutes / MINUTES_PER_DAY)
-        index = days - self.first_day
-        inside = (index >= 0) & (index < len(self.is_open))
-        i = np.where(inside, index, 0).astype(np.intp)
-        o = self.open_cum[i] + (minutes - days * MINUTES_PER_DAY >= t["open_close"][i])
-        o = np.minimum(o, len(self.open_days) - 1)
-        out = ~self.is_work[self.open_days[o] - self.first_day]
-        exact = ~inside | ~t["safe"][i]
+        i, in_day, exact = self._table_rows(minutes)
+        o = self.open_cum[i] + (in_day >= self._lookup()["open_close"][i])
+        out = ~self.office_working[np.minimum(o, len(self.open_days) - 1)]
         if exact.any():
             moved = self.to_wall_array(self.to_business_array(minutes[exact]), side="right")
             out[exact] = self.on_open_rest_day(moved)
@@ -224,7 +224,7 @@ class WorkCalendar:
         profiles: list[tuple[tuple[int, int], ...]] = [self.spec.default_hours]
         open_days = self.open_days
         profile_of = np.zeros(len(open_days), dtype=np.int64)
-        legal = self.is_work[open_days - self.first_day]
+        legal = self.office_working
         # a weekday's own hours on its ordinary working days; a make-up working day (调休, worked
         # as a weekday) or a local working day keeps the default hours; dated periods then win
         # on working days; an open rest day has its weekday's rest-day hours
@@ -255,10 +255,6 @@ class WorkCalendar:
                 if hours not in profiles:
                     profiles.append(hours)
                 profile_of[(weekday == day) & ~legal] = profiles.index(hours)
-            self.office_of = np.flatnonzero(legal).astype(np.int64)
-            self.legal_of = np.cumsum(~legal, dtype=np.int64)
-            self.legal_of = np.arange(len(open_days), dtype=np.int64) - self.legal_of
-            self.legal_of += ~legal  # an open rest day: the working day after it
         width = max(len(p) for p in profiles)
         self._opens = np.zeros((len(profiles), width))
         self._closes = np.zeros((len(profiles), width))
@@ -558,15 +554,10 @@ class WorkCalendar:
         the day's table row; instants on days whose clocks change, within 1e-4 minutes of a close
         (where the division could round up) or outside the table take the exact path."""
         minutes = np.asarray(minutes, dtype=np.float64)
-        t = self._lookup()
-        days = np.floor(minutes / MINUTES_PER_DAY)
-        index = days - self.first_day
-        inside = (index >= 0) & (index < len(self.is_work))
-        i = np.where(inside, index, 0).astype(np.intp)
-        in_day = minutes - days * MINUTES_PER_DAY
-        close = t["last_close"][i]
+        i, in_day, exact = self._table_rows(minutes)
+        close = self._lookup()["last_close"][i]
         out = self.cum[i] + (in_day >= close)
-        exact = ~inside | ~t["safe"][i] | (np.abs(in_day - close) < 1e-4)
+        exact = exact | (np.abs(in_day - close) < 1e-4)
         if exact.any():
             out = out.astype(np.float64)
             out[exact] = np.floor(
@@ -574,6 +565,16 @@ class WorkCalendar:
             )
             return out
         return out.astype(np.float64)
+
+    def _table_rows(self, minutes: np.ndarray) -> tuple:
+        """For wall instants looked up by table day: each one's row in the table (0 outside it),
+        its minutes into the day, and where the lookup cannot answer (outside the table, or a
+        day whose clocks change)."""
+        days = np.floor(minutes / MINUTES_PER_DAY)
+        index = days - self.first_day
+        inside = (index >= 0) & (index < len(self.is_work))
+        i = np.where(inside, index, 0).astype(np.intp)
+        return i, minutes - days * MINUTES_PER_DAY, ~inside | ~self._lookup()["safe"][i]
 
     def close_of_position(self, position) -> np.ndarray:
         """Wall instants of working-day positions, earliest side: `to_wall_array(
@@ -634,7 +635,7 @@ class WorkCalendar:
             o = np.minimum(np.maximum(k, 0), len(self.open_days) - 1)
             legal = self.legal_of[o]
             k = np.minimum(legal, len(self.work_days) - 1)
-            working = self.is_work[self.open_days[o] - self.first_day]
+            working = self.office_working[o]
             elapsed = np.where(working, (b - self.bm_start[o]) / self.day_minutes[o], 0.0)
             return k + np.where(legal > k, 1.0, elapsed)
         k = np.minimum(np.maximum(k, 0), len(self.work_days) - 1)
@@ -670,8 +671,7 @@ class WorkCalendar:
             return b
         o = np.minimum(np.maximum(self.day_of_business(b), 0), len(self.open_days) - 1)
         rest = self._rest_minutes_before()
-        working = self.is_work[self.open_days[o] - self.first_day]
-        return np.where(working, b, self.bm_start[o]) - rest[o]
+        return np.where(self.office_working[o], b, self.bm_start[o]) - rest[o]
 
     def from_working_minutes(self, minutes, *, side: str = "left") -> np.ndarray:
         """Business minutes at working minutes (inverse of `to_working_minutes`; `side` as in
@@ -688,8 +688,7 @@ class WorkCalendar:
         """Office minutes of the open rest days before each office day."""
         rest = getattr(self, "_rest_before", None)
         if rest is None:
-            working = self.is_work[self.open_days - self.first_day]
-            minutes = np.where(working, 0.0, self.day_minutes)
+            minutes = np.where(self.office_working, 0.0, self.day_minutes)
             rest = self._rest_before = np.concatenate([[0.0], np.cumsum(minutes)])
         return rest
 
@@ -724,10 +723,8 @@ class WorkCalendar:
             return b + amount
         if unit == "h":
             return b + amount * 60.0
-        if unit == "wd" and self.delay_day is not None and self.rest_days_open:
+        if unit == "wd" and self.delay_day is not None:  # open rest days' minutes left out
             after = self.from_working_minutes(self.to_working_minutes(b) + amount * self.delay_day)
-        elif unit == "wd" and self.delay_day is not None:
-            after = b + amount * self.delay_day
         elif unit == "wd":
             after = self.day_position_to_business(self.business_to_day_position(b) + amount)
         else:

@@ -158,10 +158,7 @@ def end_instant(calendar, unit: str, end_pos) -> np.ndarray:
         return (last_day + 1.0) * MINUTES_PER_DAY
     working = calendar.is_working_day_array(last_day)
     k = calendar.working_days_before(last_day)
-    if calendar.rest_days_open:
-        close = calendar.close_of_position(k + working)
-    else:
-        close = calendar.to_wall_array(calendar.bm_start[k + working], side="left")
+    close = calendar.close_of_position(k + working)  # the close of the last day when it works
     return np.where(working, close, (last_day + 1.0) * MINUTES_PER_DAY)
 
 
